@@ -1,0 +1,98 @@
+package marketdata
+
+import (
+	"bytes"
+	"compress/gzip"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/tradebot/tradebot/internal/testenv"
+)
+
+var update = flag.Bool("update", false, "rewrite the bundled recording from ../shared")
+
+// bundledName is the converted Binance capture, kept twice: under the
+// repository's testdata/ with its attribution, and beside the bundled
+// package, because go:embed cannot reach a parent folder. Git stores
+// the identical blob once.
+const bundledName = "binance-btcusdt-20240808.tbrec.gz"
+
+var bundledCaptures = []string{
+	"data/market/hftbacktest--spot-btcusdt_20240808.gz",
+	"data/market/hftbacktest--spot-btcusdt_20240809.gz",
+}
+
+func bundledPaths() []string {
+	root := testenv.RepoRoot()
+	return []string{
+		filepath.Join(root, "testdata", bundledName),
+		filepath.Join(root, "marketdata", "bundled", bundledName),
+	}
+}
+
+// convertBundled runs the converter over both capture files into one
+// gzip recording, as the bundled file was made.
+func convertBundled(t *testing.T) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	w, err := NewGzipWriter(&out, gzip.BestCompression)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rel := range bundledCaptures {
+		f, err := os.Open(testenv.SharedFile(t, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = ConvertBinanceCapture(f, w)
+		f.Close()
+		if err != nil {
+			t.Fatalf("convert %s: %v", rel, err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
+}
+
+func gunzip(t *testing.T, b []byte) []byte {
+	t.Helper()
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return plain
+}
+
+// The committed recording must be exactly what the converter makes from
+// the source capture. The decompressed text is compared, so that a
+// change in compress/flate's output between Go releases does not fail
+// the test; run with -update to rewrite both copies.
+func TestBundledRecordingIsTheConvertedCapture(t *testing.T) {
+	got := convertBundled(t)
+	if *update {
+		for _, p := range bundledPaths() {
+			if err := os.WriteFile(p, got, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	want := gunzip(t, got)
+	for _, p := range bundledPaths() {
+		committed, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatalf("%v (run go test ./marketdata -run TestBundled -update)", err)
+		}
+		if !bytes.Equal(gunzip(t, committed), want) {
+			t.Errorf("%s differs from the converted capture; run go test ./marketdata -run TestBundled -update", p)
+		}
+	}
+}

@@ -1,0 +1,131 @@
+package marketdata
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"io"
+)
+
+// bufferSize is large enough that no line of any supported format
+// except a Binance depth snapshot needs the slow long-line path.
+const bufferSize = 256 << 10
+
+// gzipMagic starts every gzip stream (RFC 1952).
+var gzipMagic = []byte{0x1f, 0x8b}
+
+// decompress returns a buffered reader of r's content, transparently
+// gunzipping it when it starts with the gzip magic. The returned closer
+// releases the gzip reader (nil when the input was plain).
+func decompress(name string, r io.Reader) (*bufio.Reader, io.Closer, error) {
+	br := bufio.NewReaderSize(r, bufferSize)
+	head, err := br.Peek(2)
+	if err != nil && err != io.EOF {
+		return nil, nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	if !bytes.Equal(head, gzipMagic) {
+		return br, nil, nil
+	}
+	zr, err := gzip.NewReader(br)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read %s: gzip: %w", name, err)
+	}
+	// Concatenated gzip members are one stream, as gunzip treats them.
+	return bufio.NewReaderSize(zr, bufferSize), zr, nil
+}
+
+// lineReader yields the lines of a text stream without copying them in
+// the common case; a returned line is valid until the next call.
+type lineReader struct {
+	name string
+	br   *bufio.Reader
+	line int    // number of the line last returned, 1-based
+	long []byte // assembles lines longer than the buffer
+}
+
+func newLineReader(name string, br *bufio.Reader) *lineReader {
+	return &lineReader{name: name, br: br}
+}
+
+// next returns the next line without its "\n" or "\r\n", or io.EOF.
+// A last line without a newline is still a line.
+func (l *lineReader) next() ([]byte, error) {
+	b, err := l.br.ReadSlice('\n')
+	if err == bufio.ErrBufferFull {
+		l.long = append(l.long[:0], b...)
+		for err == bufio.ErrBufferFull {
+			b, err = l.br.ReadSlice('\n')
+			l.long = append(l.long, b...)
+		}
+		b = l.long
+	}
+	if err != nil && err != io.EOF {
+		return nil, fmt.Errorf("read %s after line %d: %w", l.name, l.line, err)
+	}
+	if len(b) == 0 && err == io.EOF {
+		return nil, io.EOF
+	}
+	l.line++
+	if n := len(b); n > 0 && b[n-1] == '\n' {
+		b = b[:n-1]
+	}
+	if n := len(b); n > 0 && b[n-1] == '\r' {
+		b = b[:n-1]
+	}
+	return b, nil
+}
+
+// errorf builds a ParseError at the current line.
+func (l *lineReader) errorf(field string, format string, args ...any) error {
+	return &ParseError{File: l.name, Line: l.line, Field: field, Err: fmt.Errorf(format, args...)}
+}
+
+// wrap builds a ParseError at the current line from a cause.
+func (l *lineReader) wrap(field string, err error) error {
+	return &ParseError{File: l.name, Line: l.line, Field: field, Err: err}
+}
+
+// splitFields cuts line at sep into dst, reusing its storage, and
+// returns the fields; it never allocates once dst has grown.
+func splitFields(dst [][]byte, line []byte, sep byte) [][]byte {
+	dst = dst[:0]
+	for {
+		i := bytes.IndexByte(line, sep)
+		if i < 0 {
+			return append(dst, line)
+		}
+		dst = append(dst, line[:i])
+		line = line[i+1:]
+	}
+}
+
+// maxInterned bounds the product names an interner remembers.
+const maxInterned = 4096
+
+// interner returns one string per distinct product id, so that reading a
+// million lines for one product allocates its name once.
+type interner struct {
+	last string
+	all  map[string]string
+}
+
+func (n *interner) get(b []byte) string {
+	if string(b) == n.last {
+		return n.last
+	}
+	s, ok := n.all[string(b)]
+	if !ok {
+		if n.all == nil {
+			n.all = make(map[string]string)
+		}
+		s = string(b)
+		// A hostile file must not grow the table without bound; past the
+		// cap, names are still correct, just no longer shared.
+		if len(n.all) < maxInterned {
+			n.all[s] = s
+		}
+	}
+	n.last = s
+	return s
+}

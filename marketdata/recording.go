@@ -1,0 +1,155 @@
+package marketdata
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/tradebot/tradebot/exchange"
+)
+
+// RecordingHeader is the first line of every file in the project's
+// recording format (.tbrec). The version changes only if a line's meaning
+// changes; new line kinds would get a new letter instead.
+const RecordingHeader = "#tradebot-recording v1"
+
+// The recording format, one event per line, fields separated by one space:
+//
+//	#tradebot-recording v1
+//	T <unix_nanos> <product> <price> <size> <taker_side B|S>
+//	Q <unix_nanos> <product> <bid> <bid_size> <ask> <ask_size>
+//
+// Later lines starting with '#' are comments. Decimals are kept as the
+// venue sent them. The file may be gzip-compressed; readers detect it.
+
+// Reader reads ticks from a recording. It is not safe for concurrent use.
+type Reader struct {
+	lines    *lineReader
+	closer   io.Closer
+	products interner
+	fields   [][]byte
+	header   bool
+}
+
+// NewReader returns a Reader of a recording, gunzipping it if needed.
+// name is used in error messages (a file path, or "stdin"). The header
+// line is checked by the first call to Next.
+func NewReader(r io.Reader, name string) (*Reader, error) {
+	br, closer, err := decompress(name, r)
+	if err != nil {
+		return nil, err
+	}
+	return &Reader{lines: newLineReader(name, br), closer: closer, fields: make([][]byte, 0, 8)}, nil
+}
+
+// Next returns the next tick, or io.EOF after the last one. Time and
+// Received are both the recorded time, in UTC.
+func (r *Reader) Next() (exchange.Tick, error) {
+	for {
+		line, err := r.lines.next()
+		if err != nil {
+			if err == io.EOF && !r.header {
+				return exchange.Tick{}, &ParseError{File: r.lines.name, Line: 1, Err: fmt.Errorf("empty file, want header %q", RecordingHeader)}
+			}
+			return exchange.Tick{}, err
+		}
+		if !r.header {
+			if string(line) != RecordingHeader {
+				return exchange.Tick{}, r.lines.errorf("", "header is %s, want %q", quote(line), RecordingHeader)
+			}
+			r.header = true
+			continue
+		}
+		if len(line) > 0 && line[0] == '#' {
+			continue
+		}
+		return r.parse(line)
+	}
+}
+
+// Close releases the decompressor; it does not close the underlying reader.
+func (r *Reader) Close() error {
+	if r.closer != nil {
+		return r.closer.Close()
+	}
+	return nil
+}
+
+func (r *Reader) parse(line []byte) (exchange.Tick, error) {
+	var t exchange.Tick
+	r.fields = splitFields(r.fields, line, ' ')
+	f := r.fields
+	if len(f[0]) != 1 {
+		return t, r.lines.errorf("kind", "unknown line kind %s", quote(f[0]))
+	}
+	switch f[0][0] {
+	case 'T':
+		if len(f) != 6 {
+			return t, r.lines.errorf("", "trade line has %d fields, want 6", len(f))
+		}
+		t.Kind = exchange.TradeTick
+	case 'Q':
+		if len(f) != 7 {
+			return t, r.lines.errorf("", "quote line has %d fields, want 7", len(f))
+		}
+		t.Kind = exchange.QuoteTick
+	default:
+		return t, r.lines.errorf("kind", "unknown line kind %s", quote(f[0]))
+	}
+	ns, err := parseInt(f[1])
+	if err != nil {
+		return t, r.lines.wrap("unix_nanos", err)
+	}
+	t.Time = time.Unix(0, ns).UTC()
+	t.Received = t.Time
+	if !validProduct(f[2]) {
+		return t, r.lines.errorf("product", "invalid product id %s", quote(f[2]))
+	}
+	t.ProductID = r.products.get(f[2])
+	if t.Kind == exchange.TradeTick {
+		if t.Price, err = parseDecimal(f[3]); err != nil {
+			return t, r.lines.wrap("price", err)
+		}
+		if t.Size, err = parseDecimal(f[4]); err != nil {
+			return t, r.lines.wrap("size", err)
+		}
+		switch string(f[5]) {
+		case "B":
+			t.TakerSide = exchange.Buy
+		case "S":
+			t.TakerSide = exchange.Sell
+		default:
+			return t, r.lines.errorf("taker_side", "%s is not B or S", quote(f[5]))
+		}
+		return t, nil
+	}
+	if t.Bid, err = parseDecimal(f[3]); err != nil {
+		return t, r.lines.wrap("bid", err)
+	}
+	if t.BidSize, err = parseDecimal(f[4]); err != nil {
+		return t, r.lines.wrap("bid_size", err)
+	}
+	if t.Ask, err = parseDecimal(f[5]); err != nil {
+		return t, r.lines.wrap("ask", err)
+	}
+	if t.AskSize, err = parseDecimal(f[6]); err != nil {
+		return t, r.lines.wrap("ask_size", err)
+	}
+	return t, nil
+}
+
+// validProduct reports whether b can be a product id in a recording:
+// non-empty printable ASCII without spaces, so that every line splits
+// into the same fields it was written with.
+func validProduct(b []byte) bool {
+	if len(b) == 0 || len(b) > 64 {
+		return false
+	}
+	for _, c := range b {
+		if c <= ' ' || c > '~' {
+			return false
+		}
+	}
+	return !bytes.HasPrefix(b, []byte("#"))
+}
