@@ -1,0 +1,78 @@
+// Package sim is a simulated Coinbase Advanced Trade spot exchange: a
+// matching engine for market, limit, stop-limit and bracket orders with
+// Coinbase's fees, increments, balances and holds. It serves paper trading
+// (real feed, simulated orders), backtests (replayed ticks, simulated
+// clock, one goroutine, millions of ticks per second) and the Coinbase
+// emulator (concurrent REST handlers over one Exchange).
+//
+// The market is not simulated; it is fed in with OnTick. A trade tick sets
+// the last trade price, a quote tick the best bid and ask. Orders are
+// matched against that stream under the assumptions below, which every
+// backtest result inherits and which users should read.
+//
+// # Liquidity
+//
+// The simulated account is small next to the market: every fill is a
+// full fill of the order's remaining size, and the simulated orders never
+// move the market they are matched against. There are no partial fills.
+//
+//   - Taking liquidity (a market order, or a limit order that is marketable
+//     when it is placed or when its stop triggers) fills at once at the
+//     best opposite price: the ask for a buy, the bid for a sell, or the
+//     last trade price while no quote has been seen. That price is moved
+//     SlippageBps basis points against the order and rounded to the price
+//     increment in the worse direction (up for a buy, down for a sell); a
+//     limit order never fills beyond its limit, so the slippage is capped
+//     there. The taker fee applies.
+//   - Resting limit orders fill at their own limit price as maker only when
+//     the market proves a counterparty was there: a trade strictly through
+//     the price (below a buy limit, above a sell limit; a trade AT the
+//     limit is assumed to have gone to orders ahead in the queue), or an
+//     opposite best quote at or through the price (an ask at or below a buy
+//     limit means every bid at that price, ours included, was taken).
+//
+// # Stops and brackets
+//
+// Stops trigger on the last trade price only, as on Coinbase: STOP_DOWN
+// when last <= stop, STOP_UP when last >= stop. Placing a stop that would
+// trigger at once is rejected with STOP_PRICE_ABOVE_LAST_TRADE_PRICE or
+// STOP_PRICE_BELOW_LAST_TRADE_PRICE, as Coinbase's preview does. A
+// triggered stop-limit becomes a limit order at its limit price. A bracket
+// (trigger_bracket_gtc) is one SELL: its take-profit rests as a maker limit
+// and its stop, once the last trade reaches it, turns the order into a
+// limit 5 % below the trigger (rounded up to the price increment, so the
+// order never accepts less than Coinbase's rule allows) which takes the
+// bid if it can. The first leg to fill or trigger ends the other. An
+// entry with Attached take-profit and stop-loss creates such a bracket for
+// its filled size when it fills; the bracket's OriginatingOrderID names
+// the entry, the entry's AttachedOrderID names the bracket, and the
+// bracket has no client order id of its own.
+//
+// # Fees and balances
+//
+// A fee is price * size * rate, kept exact: no rounding to the quote
+// increment, so that totals add up to the last digit and a backtest's
+// profit is not shifted by rounding. A buy spends price*size + fee of the
+// quote currency, a sell receives price*size - fee. A buy sized in quote
+// buys floor(quote / price) to the base increment and pays the fee on top
+// (Coinbase takes the fee out of the quote size instead; the difference is
+// at most one fee on the order). Open orders hold funds: a buy holds
+// limit * size * (1 + the higher fee rate) of the quote currency, a sell
+// holds its base size, so only one exit can rest on a spot position.
+//
+// # Events and concurrency
+//
+// One mutex guards the Exchange; every method is safe for concurrent use.
+// Every order change (creation, trigger, fill, cancel, edit, expiry) is
+// reported to the handler set with SetHandler, in the order it happened,
+// after the mutex is released, so a handler may call back into the
+// Exchange. Exactly one goroutine delivers at a time: a call made while
+// another goroutine (or the handler itself) is delivering leaves its events
+// to that goroutine and may return before they are delivered. With one
+// goroutine and no re-entry, as in a backtest, OnTick and PlaceOrder
+// return after their events have been handled.
+//
+// Order and trade ids are counters formatted like UUIDs and timestamps
+// come from the injected clock, so that the same ticks and the same orders
+// give the same results byte for byte.
+package sim

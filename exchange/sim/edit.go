@@ -1,0 +1,203 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/tradebot/tradebot/exchange"
+)
+
+// Edit failure reasons with Coinbase's values (EditOrderFailureReason, and
+// PreviewFailureReason where the edit fails a placement rule).
+const (
+	EditOrderNotFound        = "ORDER_NOT_FOUND"
+	EditOnlyLimitOrders      = "ONLY_LIMIT_ORDER_EDITS_SUPPORTED"
+	EditOnlyOpenOrders       = "ONLY_OPEN_ORDERS_CAN_BE_EDITED"
+	EditBelowFilledSize      = "CANNOT_EDIT_TO_BELOW_FILLED_SIZE"
+	EditInvalidSize          = "INVALID_EDITED_SIZE"
+	EditInvalidPrice         = "INVALID_EDITED_PRICE"
+	EditEqualToOriginal      = "EDIT_REQUEST_EQUAL_TO_ORIGINAL_REQUEST"
+	EditInsufficientFund     = "PREVIEW_INSUFFICIENT_FUND"
+	EditPostOnlyWouldCross   = "PREVIEW_INVALID_LIMIT_PRICE_POST_ONLY"
+	EditStopAboveLastTrade   = "PREVIEW_STOP_PRICE_ABOVE_LAST_TRADE_PRICE"
+	EditStopBelowLastTrade   = "PREVIEW_STOP_PRICE_BELOW_LAST_TRADE_PRICE"
+	CancelOrderIsFullyFilled = "ORDER_IS_FULLY_FILLED"
+	CancelDuplicateRequest   = "DUPLICATE_CANCEL_REQUEST"
+	CancelNotAllowedToCancel = "NOT_ALLOWED_TO_CANCEL"
+)
+
+// EditError is a refused edit with Coinbase's failure reason. The order is
+// unchanged. For ORDER_NOT_FOUND it matches exchange.ErrOrderNotFound with
+// errors.Is.
+type EditError struct {
+	OrderID string
+	Reason  string
+	Message string
+}
+
+func (e *EditError) Error() string {
+	return fmt.Sprintf("edit order %q: %s: %s", e.OrderID, e.Reason, e.Message)
+}
+
+// Unwrap lets errors.Is(err, exchange.ErrOrderNotFound) see a missing
+// order.
+func (e *EditError) Unwrap() error {
+	if e.Reason == EditOrderNotFound {
+		return exchange.ErrOrderNotFound
+	}
+	return nil
+}
+
+// CancelError is a refused cancel of an order that is no longer open, with
+// Coinbase's cancel failure reason. An unknown order id gives an error
+// wrapping exchange.ErrOrderNotFound instead (Coinbase's
+// UNKNOWN_CANCEL_ORDER).
+type CancelError struct {
+	OrderID string
+	Status  exchange.OrderStatus
+	Reason  string
+}
+
+func (e *CancelError) Error() string {
+	return fmt.Sprintf("cancel order %q: %s (status %s)", e.OrderID, e.Reason, e.Status)
+}
+
+// CancelOrder cancels an open order and releases what it holds. An unknown
+// id gives an error wrapping exchange.ErrOrderNotFound; an order that is
+// already filled, cancelled or expired gives a *CancelError.
+func (x *Exchange) CancelOrder(ctx context.Context, orderID string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("cancel order %q: %w", orderID, err)
+	}
+	x.mu.Lock()
+	err := x.cancel(orderID)
+	x.unlock()
+	return err
+}
+
+func (x *Exchange) cancel(orderID string) error {
+	o := x.byID[orderID]
+	if o == nil {
+		return fmt.Errorf("cancel order %q: %w", orderID, exchange.ErrOrderNotFound)
+	}
+	switch o.Status {
+	case exchange.StatusOpen:
+		x.end(x.books[o.ProductID], o, exchange.StatusCancelled)
+		return nil
+	case exchange.StatusFilled:
+		return &CancelError{OrderID: orderID, Status: o.Status, Reason: CancelOrderIsFullyFilled}
+	case exchange.StatusCancelled:
+		return &CancelError{OrderID: orderID, Status: o.Status, Reason: CancelDuplicateRequest}
+	default:
+		return &CancelError{OrderID: orderID, Status: o.Status, Reason: CancelNotAllowedToCancel}
+	}
+}
+
+// EditOrder changes a resting order in place, as Coinbase's /orders/edit
+// does: the limit price and size of an open good-til-cancelled limit, or
+// the stop and limit prices and size of a stop-limit or bracket whose
+// stop has not triggered. A zero field of edit keeps the current value.
+// The hold follows the new price and size; an edited limit that has become
+// marketable takes liquidity at once. The order loses its queue priority.
+// A refusal is a *EditError with Coinbase's reason.
+func (x *Exchange) EditOrder(ctx context.Context, orderID string, edit exchange.OrderEdit) (exchange.Order, error) {
+	if err := ctx.Err(); err != nil {
+		return exchange.Order{}, fmt.Errorf("edit order %q: %w", orderID, err)
+	}
+	x.mu.Lock()
+	out, err := x.edit(orderID, edit)
+	x.unlock()
+	return out, err
+}
+
+func (x *Exchange) edit(orderID string, edit exchange.OrderEdit) (exchange.Order, error) {
+	fail := func(reason, format string, args ...any) (exchange.Order, error) {
+		return exchange.Order{}, &EditError{OrderID: orderID, Reason: reason, Message: fmt.Sprintf(format, args...)}
+	}
+	o := x.byID[orderID]
+	if o == nil {
+		return fail(EditOrderNotFound, "no such order")
+	}
+	if o.Status != exchange.StatusOpen {
+		return fail(EditOnlyOpenOrders, "order is %s", o.Status)
+	}
+	switch {
+	case o.Type == exchange.Limit && o.TimeInForce != exchange.GoodTilCancelled:
+		return fail(EditOnlyLimitOrders, "only good-til-cancelled limit orders can be edited, not %s", o.TimeInForce)
+	case o.Type == exchange.Limit && !edit.StopPrice.IsZero():
+		return fail(EditInvalidPrice, "a limit order has no stop price")
+	case o.Type == exchange.StopLimit || o.Type == exchange.Bracket:
+		if o.Triggered {
+			return fail(EditOnlyLimitOrders, "the stop of this %s order has triggered", o.Type)
+		}
+	case o.Type != exchange.Limit:
+		return fail(EditOnlyLimitOrders, "%s orders cannot be edited", o.Type)
+	}
+	if edit.BaseSize.IsNegative() {
+		return fail(EditInvalidSize, "size %s is negative", edit.BaseSize)
+	}
+	if edit.LimitPrice.IsNegative() || edit.StopPrice.IsNegative() {
+		return fail(EditInvalidPrice, "price %s / stop %s is negative", edit.LimitPrice, edit.StopPrice)
+	}
+	req := o.OrderRequest
+	if !edit.BaseSize.IsZero() {
+		req.BaseSize = edit.BaseSize
+	}
+	if !edit.LimitPrice.IsZero() {
+		req.LimitPrice = edit.LimitPrice
+	}
+	if !edit.StopPrice.IsZero() {
+		req.StopPrice = edit.StopPrice
+	}
+	if req.BaseSize.LessThan(o.FilledSize) {
+		return fail(EditBelowFilledSize, "size %s is below the filled %s", req.BaseSize, o.FilledSize)
+	}
+	if req.BaseSize.Equal(o.BaseSize) && req.LimitPrice.Equal(o.LimitPrice) && req.StopPrice.Equal(o.StopPrice) {
+		return fail(EditEqualToOriginal, "nothing changes")
+	}
+	b := x.books[o.ProductID]
+	if err := b.product.Validate(req); err != nil {
+		var rej *exchange.RejectError
+		reason := EditInvalidPrice
+		if errors.As(err, &rej) {
+			switch rej.Reason {
+			case exchange.ReasonInvalidSizePrecision, exchange.ReasonBaseSizeTooSmall, exchange.ReasonBaseSizeTooLarge:
+				reason = EditInvalidSize
+			}
+		}
+		return fail(reason, "%v", err)
+	}
+	if o.Type != exchange.Limit && !req.StopPrice.Equal(o.StopPrice) {
+		dir := o.StopDirection
+		if o.Type == exchange.Bracket {
+			dir = exchange.StopDown
+		}
+		if err := b.checkStop(dir, req.StopPrice); err != nil {
+			reason := EditStopAboveLastTrade
+			if dir == exchange.StopUp {
+				reason = EditStopBelowLastTrade
+			}
+			return fail(reason, "%v", err)
+		}
+	}
+	if o.Type == exchange.Limit && (o.PostOnly || b.product.PostOnly) && b.marketable(o.Side, req.LimitPrice) {
+		return fail(EditPostOnlyWouldCross, "post-only %s limit %s would take liquidity", o.Side, req.LimitPrice)
+	}
+	cur, amount := x.holdFor(b.product, o.Side, req.LimitPrice, req.BaseSize)
+	if avail := x.bal(cur).available.Add(o.hold); avail.LessThan(amount) {
+		return fail(EditInsufficientFund, "needs %s %s, available %s", amount, cur, avail)
+	}
+	b.unlink(o)
+	x.releaseHold(o)
+	x.putHold(o, cur, amount)
+	o.OrderRequest = req
+	o.UpdatedAt = x.clk.Now()
+	x.emit(o, nil)
+	if o.Type == exchange.Limit {
+		x.activate(b, o, b.norm(req.LimitPrice))
+	} else {
+		x.arm(b, o)
+	}
+	return o.snapshot(), nil
+}

@@ -1,0 +1,281 @@
+package sim
+
+import (
+	"github.com/shopspring/decimal"
+
+	"github.com/tradebot/tradebot/exchange"
+)
+
+// bracketStopFactor is Coinbase's rule for a triggered bracket: its stop
+// becomes a limit 5 % below the trigger for a sell.
+var bracketStopFactor = decimal.New(95, -2)
+
+// OnTick feeds one market event: a trade sets the last trade price, fills
+// resting orders it trades through and triggers stops; a quote sets the
+// best bid and ask and fills resting orders it crosses. Ticks for products
+// not listed, and non-positive prices, are ignored. With nothing resting
+// on the product it does not allocate.
+func (x *Exchange) OnTick(t exchange.Tick) {
+	x.mu.Lock()
+	b := x.books[t.ProductID]
+	if b == nil {
+		x.mu.Unlock()
+		return
+	}
+	switch t.Kind {
+	case exchange.TradeTick:
+		if !t.Price.IsPositive() {
+			x.mu.Unlock()
+			return
+		}
+		b.last, b.hasLast = t.Price, true
+	case exchange.QuoteTick:
+		if t.Bid.IsPositive() {
+			b.bid, b.hasBid = t.Bid, true
+		}
+		if t.Ask.IsPositive() {
+			b.ask, b.hasAsk = t.Ask, true
+		}
+	default:
+		x.mu.Unlock()
+		return
+	}
+	if !b.empty() {
+		x.match(b, t.Kind)
+	}
+	x.unlock()
+}
+
+// match fills and triggers what the latest tick reached. Callers hold mu.
+func (x *Exchange) match(b *book, kind exchange.TickKind) {
+	if b.expiring > 0 && x.clk.Now().UnixNano() >= b.nextExpiry {
+		x.expire(b)
+	}
+	if kind == exchange.QuoteTick {
+		if b.hasAsk {
+			b.ask = b.norm(b.ask)
+			for n := len(b.bids); n > 0 && b.ask.Cmp(b.bids[n-1].resting) <= 0; n = len(b.bids) {
+				o := b.bids[n-1]
+				x.fill(b, o, o.resting, o.BaseSize, exchange.Maker)
+			}
+		}
+		if b.hasBid {
+			b.bid = b.norm(b.bid)
+			for n := len(b.asks); n > 0 && b.bid.Cmp(b.asks[n-1].resting) >= 0; n = len(b.asks) {
+				o := b.asks[n-1]
+				x.fill(b, o, o.resting, o.BaseSize, exchange.Maker)
+			}
+		}
+		return
+	}
+	b.last = b.norm(b.last)
+	last := b.last
+	for n := len(b.bids); n > 0 && last.Cmp(b.bids[n-1].resting) < 0; n = len(b.bids) {
+		o := b.bids[n-1]
+		x.fill(b, o, o.resting, o.BaseSize, exchange.Maker)
+	}
+	for n := len(b.asks); n > 0 && last.Cmp(b.asks[n-1].resting) > 0; n = len(b.asks) {
+		o := b.asks[n-1]
+		x.fill(b, o, o.resting, o.BaseSize, exchange.Maker)
+	}
+	for n := len(b.stopsDown); n > 0 && last.Cmp(b.stopsDown[n-1].stop) <= 0; n = len(b.stopsDown) {
+		x.trigger(b, b.stopsDown[n-1])
+	}
+	for n := len(b.stopsUp); n > 0 && last.Cmp(b.stopsUp[n-1].stop) >= 0; n = len(b.stopsUp) {
+		x.trigger(b, b.stopsUp[n-1])
+	}
+}
+
+// takePrice returns the price an order of side would take: the best
+// opposite quote, or the last trade while no quote is known.
+func (b *book) takePrice(side exchange.Side) (decimal.Decimal, bool) {
+	switch {
+	case side == exchange.Buy && b.hasAsk:
+		return b.ask, true
+	case side == exchange.Sell && b.hasBid:
+		return b.bid, true
+	case b.hasLast:
+		return b.last, true
+	}
+	return decimal.Decimal{}, false
+}
+
+// marketable reports whether a limit of side at limit would take
+// liquidity now.
+func (b *book) marketable(side exchange.Side, limit decimal.Decimal) bool {
+	ref, ok := b.takePrice(side)
+	if !ok {
+		return false
+	}
+	if side == exchange.Buy {
+		return ref.LessThanOrEqual(limit)
+	}
+	return ref.GreaterThanOrEqual(limit)
+}
+
+// slip moves a taking price SlippageBps against side and rounds it to the
+// price increment in the worse direction.
+func (x *Exchange) slip(p exchange.Product, side exchange.Side, ref decimal.Decimal) decimal.Decimal {
+	if side == exchange.Buy {
+		if x.slippage.IsPositive() {
+			ref = ref.Mul(decimal.NewFromInt(1).Add(x.slippage))
+		}
+		return p.RoundPriceUp(ref)
+	}
+	if x.slippage.IsPositive() {
+		ref = ref.Mul(decimal.NewFromInt(1).Sub(x.slippage))
+	}
+	return p.RoundPriceDown(ref)
+}
+
+// take fills o, a limit at limit that is marketable, as taker at the best
+// price after slippage, never beyond limit.
+func (x *Exchange) take(b *book, o *order, limit decimal.Decimal) {
+	ref, _ := b.takePrice(o.Side)
+	price := x.slip(b.product, o.Side, ref)
+	if o.Side == exchange.Buy {
+		price = decimal.Min(price, limit)
+	} else {
+		price = decimal.Max(price, limit)
+	}
+	x.fill(b, o, price, o.BaseSize, exchange.Taker)
+}
+
+// activate works o as a limit at limit: it takes liquidity if it can,
+// else rests (or, immediate-or-cancel and fill-or-kill, is cancelled).
+func (x *Exchange) activate(b *book, o *order, limit decimal.Decimal) {
+	if b.marketable(o.Side, limit) {
+		x.take(b, o, limit)
+		return
+	}
+	if o.TimeInForce == exchange.ImmediateOrCancel || o.TimeInForce == exchange.FillOrKill {
+		x.end(b, o, exchange.StatusCancelled)
+		return
+	}
+	b.addLimit(o, limit)
+	b.watchExpiry(o)
+}
+
+// trigger fires o's stop: a stop-limit becomes a limit at its limit price,
+// a bracket drops its take-profit and becomes a limit 5 % below its
+// trigger.
+func (x *Exchange) trigger(b *book, o *order) {
+	b.unlink(o)
+	o.Triggered = true
+	o.UpdatedAt = x.clk.Now()
+	x.emit(o, nil)
+	limit := o.LimitPrice
+	if o.Type == exchange.Bracket {
+		limit = b.product.RoundPriceUp(o.StopPrice.Mul(bracketStopFactor))
+	}
+	x.activate(b, o, b.norm(limit))
+}
+
+// fill executes all of o's size at price and reports it.
+func (x *Exchange) fill(b *book, o *order, price, size decimal.Decimal, liq exchange.Liquidity) {
+	b.retire(o)
+	x.releaseHold(o)
+	rate := x.fees.Taker
+	if liq == exchange.Maker {
+		rate = x.fees.Maker
+	}
+	value := price.Mul(size)
+	fee := value.Mul(rate)
+	x.settle(b.product, o.Side, size, value, fee)
+	now := x.clk.Now()
+	o.Status = exchange.StatusFilled
+	o.FilledSize, o.FilledValue, o.AverageFilledPrice, o.TotalFees = size, value, price, fee
+	o.UpdatedAt = now
+	f := exchange.Fill{
+		TradeID:       x.newTradeID(),
+		OrderID:       o.ID,
+		ClientOrderID: o.ClientOrderID,
+		ProductID:     o.ProductID,
+		Side:          o.Side,
+		Price:         price,
+		Size:          size,
+		Fee:           fee,
+		Liquidity:     liq,
+		Time:          now,
+	}
+	x.fills = append(x.fills, f)
+	var bracket *order
+	if o.Attached != nil && o.Side == exchange.Buy {
+		bracket = x.attach(o, size)
+	}
+	if x.handler != nil {
+		x.emit(o, &f)
+	}
+	if bracket != nil {
+		x.emit(bracket, nil)
+		x.arm(b, bracket)
+		// The market may already be below the stop by the time a resting
+		// entry fills; Coinbase would trigger the bracket at once.
+		if bracket.inStops && b.hasLast && b.norm(b.last).Cmp(bracket.stop) <= 0 {
+			x.trigger(b, bracket)
+		}
+	}
+}
+
+// attach creates the bracket an entry's Attached asks for, for the size
+// the entry bought, and holds that base. Its first event is queued by the
+// caller after the entry's fill.
+func (x *Exchange) attach(entry *order, size decimal.Decimal) *order {
+	p := x.books[entry.ProductID].product
+	now := x.clk.Now()
+	o := &order{Order: exchange.Order{
+		OrderRequest: exchange.OrderRequest{
+			ProductID:   entry.ProductID,
+			Side:        exchange.Sell,
+			Type:        exchange.Bracket,
+			TimeInForce: exchange.GoodTilCancelled,
+			BaseSize:    size,
+			LimitPrice:  entry.Attached.LimitPrice,
+			StopPrice:   entry.Attached.StopTriggerPrice,
+		},
+		ID:                 x.newOrderID(),
+		Status:             exchange.StatusOpen,
+		CreatedAt:          now,
+		UpdatedAt:          now,
+		OriginatingOrderID: entry.ID,
+	}}
+	entry.AttachedOrderID = o.ID
+	x.orders = append(x.orders, o)
+	x.byID[o.ID] = o
+	x.putHold(o, p.BaseCurrency, size)
+	return o
+}
+
+// end makes o terminal with status without a fill, releasing its hold.
+func (x *Exchange) end(b *book, o *order, status exchange.OrderStatus) {
+	b.retire(o)
+	x.releaseHold(o)
+	o.Status = status
+	o.UpdatedAt = x.clk.Now()
+	x.emit(o, nil)
+}
+
+// expire ends the good-til-date orders of b whose end time has passed.
+func (x *Exchange) expire(b *book) {
+	now := x.clk.Now()
+	var due []*order
+	next := int64(0)
+	for _, list := range [][]*order{b.bids, b.asks, b.stopsDown, b.stopsUp} {
+		for _, o := range list {
+			if !o.expires {
+				continue
+			}
+			if !o.EndTime.After(now) {
+				due = append(due, o)
+			} else if end := o.EndTime.UnixNano(); next == 0 || end < next {
+				next = end
+			}
+		}
+	}
+	for _, o := range due {
+		if o.Status == exchange.StatusOpen { // a bracket is in two lists
+			x.end(b, o, exchange.StatusExpired)
+		}
+	}
+	b.nextExpiry = next
+}
