@@ -147,7 +147,9 @@ func validProduct(b []byte) bool {
 		return false
 	}
 	for _, c := range b {
-		if c <= ' ' || c > '~' {
+		// Quotes and backslashes would need escaping in the JSON
+		// candle lines; no venue uses them in a product id.
+		if c <= ' ' || c > '~' || c == '"' || c == '\\' {
 			return false
 		}
 	}

@@ -1,0 +1,93 @@
+package marketdata
+
+import (
+	"bytes"
+
+	"github.com/tradebot/tradebot/exchange"
+)
+
+// gocryptotrader's backtester data files have no header. Candles are
+//
+//	unix_s,volume,open,high,low,close
+//
+// (volume second, unlike every other format), and trades are
+//
+//	unix_s,price,amount,side
+//
+// where side is BUY, SELL, or ANY when unknown. detect tells them apart
+// by the number of columns.
+
+type gctCandleReader struct {
+	lines  *lineReader
+	fields [][]byte
+}
+
+func (r *gctCandleReader) line() int { return r.lines.line }
+
+func (r *gctCandleReader) next() (exchange.Candle, error) {
+	var c exchange.Candle
+	for {
+		line, err := r.lines.next()
+		if err != nil {
+			return c, err
+		}
+		if len(line) == 0 {
+			continue
+		}
+		r.fields = splitFields(r.fields, line, ',')
+		f := r.fields
+		if len(f) != 6 {
+			return c, r.lines.errorf("", "%d fields, want 6 (unix_s,volume,open,high,low,close)", len(f))
+		}
+		if c.Start, err = unixSeconds(f[0]); err != nil {
+			return c, r.lines.wrap("unix_s", err)
+		}
+		return c, parseOHLCV(r.lines, &c, f[2], f[3], f[4], f[5], f[1])
+	}
+}
+
+// gctTradeReader is the TickSource of a gocryptotrader trades file.
+type gctTradeReader struct {
+	lines   *lineReader
+	fields  [][]byte
+	product string
+}
+
+func (r *gctTradeReader) Next() (exchange.Tick, error) {
+	t := exchange.Tick{ProductID: r.product, Kind: exchange.TradeTick}
+	for {
+		line, err := r.lines.next()
+		if err != nil {
+			return t, err
+		}
+		if len(line) == 0 {
+			continue
+		}
+		r.fields = splitFields(r.fields, line, ',')
+		f := r.fields
+		if len(f) != 4 {
+			return t, r.lines.errorf("", "%d fields, want 4 (unix_s,price,amount,side)", len(f))
+		}
+		if t.Time, err = unixSeconds(f[0]); err != nil {
+			return t, r.lines.wrap("unix_s", err)
+		}
+		t.Received = t.Time
+		if t.Price, err = parseDecimal(f[1]); err != nil {
+			return t, r.lines.wrap("price", err)
+		}
+		if t.Size, err = parseDecimal(f[2]); err != nil {
+			return t, r.lines.wrap("amount", err)
+		}
+		switch {
+		case bytes.EqualFold(f[3], []byte("BUY")):
+			t.TakerSide = exchange.Buy
+		case bytes.EqualFold(f[3], []byte("SELL")):
+			t.TakerSide = exchange.Sell
+		case bytes.EqualFold(f[3], []byte("ANY")), len(f[3]) == 0:
+			// Unknown aggressor: TakerSide stays empty.
+		default:
+			return t, r.lines.errorf("side", "%s is not BUY, SELL or ANY", quote(f[3]))
+		}
+		return t, nil
+	}
+}

@@ -1,0 +1,101 @@
+package marketdata
+
+import (
+	"fmt"
+	"time"
+)
+
+// parseTimestamp reads the timestamps of CSV bar files without
+// time.Parse's allocations: "2021-12-31 23:01:00.000000" (a space or 'T'
+// between date and time, up to nine fractional digits, optionally 'Z' or
+// "+00:00"), taken as UTC; or an integer Unix time whose digit count
+// says its unit (10 or fewer: seconds, 13: ms, 16: µs, 19: ns).
+func parseTimestamp(b []byte) (time.Time, error) {
+	if isDigits(b) {
+		return unixByDigits(b)
+	}
+	if len(b) < 19 || b[4] != '-' || b[7] != '-' || (b[10] != ' ' && b[10] != 'T') || b[13] != ':' || b[16] != ':' {
+		return time.Time{}, fmt.Errorf("timestamp %s is not YYYY-MM-DD HH:MM:SS", quote(b))
+	}
+	year, ok1 := digits(b[0:4])
+	month, ok2 := digits(b[5:7])
+	day, ok3 := digits(b[8:10])
+	hour, ok4 := digits(b[11:13])
+	minute, ok5 := digits(b[14:16])
+	sec, ok6 := digits(b[17:19])
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || sec > 59 {
+		return time.Time{}, fmt.Errorf("timestamp %s is not a valid date and time", quote(b))
+	}
+	rest := b[19:]
+	nanos := 0
+	if len(rest) > 0 && rest[0] == '.' {
+		i := 1
+		scale := 100000000
+		for ; i < len(rest) && rest[i] >= '0' && rest[i] <= '9'; i++ {
+			if i > 9 {
+				return time.Time{}, fmt.Errorf("timestamp %s has more than nine fractional digits", quote(b))
+			}
+			nanos += int(rest[i]-'0') * scale
+			scale /= 10
+		}
+		if i == 1 {
+			return time.Time{}, fmt.Errorf("timestamp %s has an empty fraction", quote(b))
+		}
+		rest = rest[i:]
+	}
+	switch string(rest) {
+	case "", "Z", "+00:00", "+0000":
+	default:
+		return time.Time{}, fmt.Errorf("timestamp %s: only UTC is supported", quote(b))
+	}
+	t := time.Date(year, time.Month(month), day, hour, minute, sec, nanos, time.UTC)
+	if t.Day() != day {
+		return time.Time{}, fmt.Errorf("timestamp %s: no such day", quote(b))
+	}
+	return t, nil
+}
+
+// unixByDigits reads an integer Unix time in the unit its length implies.
+func unixByDigits(b []byte) (time.Time, error) {
+	n, err := parseInt(b)
+	if err != nil {
+		return time.Time{}, err
+	}
+	switch {
+	case len(b) <= 10:
+		return time.Unix(n, 0).UTC(), nil
+	case len(b) == 13:
+		return time.UnixMilli(n).UTC(), nil
+	case len(b) == 16:
+		return time.UnixMicro(n).UTC(), nil
+	case len(b) == 19:
+		return time.Unix(0, n).UTC(), nil
+	}
+	return time.Time{}, fmt.Errorf("unix time %s: %d digits is neither s, ms, µs nor ns", quote(b), len(b))
+}
+
+// unixSeconds reads a non-negative integer Unix time in seconds.
+func unixSeconds(b []byte) (time.Time, error) {
+	n, err := parseInt(b)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if n > maxUnixSeconds {
+		return time.Time{}, fmt.Errorf("unix time %s is beyond year 9999", quote(b))
+	}
+	return time.Unix(n, 0).UTC(), nil
+}
+
+// maxUnixSeconds is 9999-12-31; later times are input errors.
+const maxUnixSeconds = 253402300799
+
+func digits(b []byte) (int, bool) {
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
