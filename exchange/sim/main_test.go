@@ -54,7 +54,7 @@ func newHarness(t testing.TB, slippageBps ...string) *harness {
 		Balances: map[string]decimal.Decimal{"USD": d("10000"), "BTC": d("1")},
 		Fees:     DefaultFees(),
 	}
-	if len(slippageBps) > 0 {
+	if len(slippageBps) > 0 && slippageBps[0] != "" {
 		cfg.SlippageBps = d(slippageBps[0])
 	}
 	h := &harness{t: t, clk: clock.NewSim(t0)}

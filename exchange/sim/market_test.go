@@ -69,12 +69,7 @@ func TestMarketOrdersFillAtBestPriceWithTakerFee(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var h *harness
-			if tt.slippage != "" {
-				h = newHarness(t, tt.slippage)
-			} else {
-				h = newHarness(t)
-			}
+			h := newHarness(t, tt.slippage)
 			tt.market(h)
 			o := h.mustPlace(tt.req)
 			if o.Status != exchange.StatusFilled {
