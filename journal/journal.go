@@ -1,0 +1,284 @@
+// Package journal is the daemon's memory across crashes: a SQLite file in
+// WAL mode that holds every order from the moment it is decided (before the
+// request leaves), every fill exactly once, positions, round trips, the
+// state of exits, strategies and risk counters, the client-order-id
+// counters and the reconciliation reports.
+//
+// The order path writes an intent before the request is sent
+// (RecordIntent, durable with synchronous=FULL), then each change the venue
+// reports (UpdateOrder) and each fill (RecordFill, idempotent by trade id).
+// After a crash, InFlight lists the orders whose outcome is unknown or
+// still open, so the engine resolves them with the venue by client order
+// id instead of placing them again (DESIGN.md invariant 2).
+//
+// docs/JOURNAL.md describes what is stored, the durability choices and how
+// to recover from a damaged file.
+package journal
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tradebot/tradebot/clock"
+
+	"modernc.org/sqlite"
+)
+
+// Journal is an open journal file. Its methods are safe for concurrent
+// use; writes are serialised by SQLite's single writer, and by writeMu
+// within this process so that the two write connections never wait on
+// each other's file lock.
+type Journal struct {
+	path string
+	// normal is the connection most writes and all reads use, with
+	// synchronous=NORMAL: a commit survives a crash of the process, and a
+	// power loss may undo the last commits but never corrupts the file.
+	normal *sql.DB
+	// full has synchronous=FULL: a commit is on stable storage when it
+	// returns. Intents and counter reservations use it, because after a
+	// power loss an order that left for the venue must still be known.
+	full *sql.DB
+	// writeMu serialises writers across normal and full.
+	writeMu sync.Mutex
+	lock    *fileLock
+	stmts   statements
+	seq     seqCache
+	// clock stamps the journal's own times (intent, change, record); set
+	// by UseClock before the journal is shared.
+	clock clock.Clock
+}
+
+// UseClock makes the journal stamp its records with c instead of the wall
+// clock, so that a backtest's journal is as deterministic as its trades
+// (DESIGN.md invariant 8). Call it right after Open, before other calls.
+func (j *Journal) UseClock(c clock.Clock) { j.clock = c }
+
+func (j *Journal) now() time.Time { return j.clock.Now() }
+
+// Open opens the journal at path, creating the file (and its directory,
+// mode 0700) if absent, and migrates it to the current schema. It refuses a file that
+// fails SQLite's integrity check, that is not a SQLite database, or whose
+// schema is newer than this program knows; the error names the file, says
+// what is wrong and how to recover (docs/JOURNAL.md). Only one process may
+// have a journal open with Open at a time; OpenReadOnly is for readers such
+// as `tradebot positions` while the daemon runs.
+func Open(path string) (*Journal, error) {
+	if path == "" {
+		return nil, errors.New("journal: empty path")
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("journal %s: %w", path, err)
+	}
+	lock, err := lockFile(path + ".lock")
+	if err != nil {
+		return nil, fmt.Errorf("journal %s: %w", path, err)
+	}
+	j, err := open(path, false)
+	if err != nil {
+		lock.release()
+		return nil, err
+	}
+	j.lock = lock
+	return j, nil
+}
+
+// OpenReadOnly opens an existing journal for reading only, without the
+// process lock and without migrating. It checks integrity and the schema
+// version like Open, so a reader never shows numbers from a damaged file.
+func OpenReadOnly(path string) (*Journal, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("journal %s: %w", path, err)
+	}
+	return open(path, true)
+}
+
+// writer returns the connection for writes that must be durable at
+// commit; a read-only journal has only the one connection, on which every
+// write fails with SQLite's read-only error.
+func (j *Journal) writer() *sql.DB {
+	if j.full != nil {
+		return j.full
+	}
+	return j.normal
+}
+
+func open(path string, readOnly bool) (*Journal, error) {
+	if err := checkHeader(path); err != nil {
+		return nil, err
+	}
+	normal, err := sql.Open("sqlite", dsn(path, "NORMAL", readOnly))
+	if err != nil {
+		return nil, fmt.Errorf("journal %s: %w", path, err)
+	}
+	// One connection: SQLite has one writer anyway, and a single
+	// connection keeps each prepared statement prepared once.
+	normal.SetMaxOpenConns(1)
+	j := &Journal{path: path, normal: normal, clock: clock.Wall{}}
+	if !readOnly {
+		full, err := sql.Open("sqlite", dsn(path, "FULL", false))
+		if err != nil {
+			normal.Close()
+			return nil, fmt.Errorf("journal %s: %w", path, err)
+		}
+		full.SetMaxOpenConns(1)
+		j.full = full
+	}
+	if err := j.check(); err != nil {
+		j.closeDBs()
+		return nil, err
+	}
+	if readOnly {
+		err = j.checkVersion()
+	} else {
+		err = j.migrate()
+	}
+	if err == nil {
+		err = j.prepare()
+		if err != nil {
+			err = fmt.Errorf("journal %s: prepare statements: %w", path, err)
+		}
+	}
+	if err != nil {
+		j.stmts.close()
+		j.closeDBs()
+		return nil, err
+	}
+	return j, nil
+}
+
+// dsn builds the modernc.org/sqlite connection string. busy_timeout lets
+// a reader in another process (the CLI) and the daemon share the file;
+// _txlock=immediate takes the write lock at BEGIN so that a transaction
+// never fails half-way on a lock upgrade.
+func dsn(path, synchronous string, readOnly bool) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(5000)")
+	q.Add("_pragma", "foreign_keys(1)")
+	if readOnly {
+		q.Set("mode", "ro")
+		q.Add("_pragma", "query_only(1)")
+	} else {
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "synchronous("+synchronous+")")
+		q.Set("_txlock", "immediate")
+	}
+	u := url.URL{Scheme: "file", Opaque: (&url.URL{Path: path}).EscapedPath(), RawQuery: q.Encode()}
+	return u.String()
+}
+
+// Path returns the journal's file name.
+func (j *Journal) Path() string { return j.path }
+
+// Close closes the journal and releases its lock. The WAL is checkpointed
+// by SQLite when the last connection closes.
+func (j *Journal) Close() error {
+	j.stmts.close()
+	err := j.closeDBs()
+	if j.lock != nil {
+		j.lock.release()
+		j.lock = nil
+	}
+	if err != nil {
+		return fmt.Errorf("journal %s: close: %w", j.path, err)
+	}
+	return nil
+}
+
+func (j *Journal) closeDBs() error {
+	var errs []error
+	if j.full != nil {
+		errs = append(errs, j.full.Close())
+	}
+	if j.normal != nil {
+		errs = append(errs, j.normal.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// ErrCorrupt is wrapped by the error Open returns for a damaged file.
+var ErrCorrupt = errors.New("journal is damaged")
+
+// recovery is appended to every damaged-file error so that the operator
+// reading a log line knows what to do without finding the docs first.
+const recovery = "recover: stop tradebot, move the file and its -wal and -shm files aside (keep them for inspection), " +
+	"and start again: a new journal is created and positions are rebuilt from the exchange's orders and fills " +
+	"(docs/JOURNAL.md, \"Recovering from a damaged journal\")"
+
+func (j *Journal) corrupt(what string) error {
+	return fmt.Errorf("journal %s: %w: %s; %s", j.path, ErrCorrupt, what, recovery)
+}
+
+// checkHeader rejects a non-empty file that does not start with SQLite's
+// magic string before SQLite sees it: opening a foreign file in WAL mode
+// would otherwise fail with a less helpful message.
+func checkHeader(path string) error {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("journal %s: %w", path, err)
+	}
+	defer f.Close()
+	const magic = "SQLite format 3\x00"
+	buf := make([]byte, len(magic))
+	n, _ := f.Read(buf)
+	if n == 0 {
+		return nil
+	}
+	if string(buf[:n]) != magic {
+		return fmt.Errorf("journal %s: %w: not a SQLite database (the header is wrong: overwritten or not a journal); %s", path, ErrCorrupt, recovery)
+	}
+	return nil
+}
+
+// check runs PRAGMA quick_check, which reads every page and verifies the
+// b-tree structure in time linear in the file's size (milliseconds for a
+// journal of a few megabytes).
+func (j *Journal) check() error {
+	rows, err := j.normal.QueryContext(context.Background(), "PRAGMA quick_check")
+	if err != nil {
+		return j.classify(err)
+	}
+	defer rows.Close()
+	var problems []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return j.classify(err)
+		}
+		if s != "ok" && len(problems) < 5 {
+			problems = append(problems, s)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return j.classify(err)
+	}
+	if len(problems) > 0 {
+		return j.corrupt("integrity check failed: " + strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// classify turns SQLite's corruption codes into ErrCorrupt with advice and
+// leaves other errors (permissions, a full disk) as they are.
+func (j *Journal) classify(err error) error {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case 11: // SQLITE_CORRUPT
+			return j.corrupt("SQLite reports the file is malformed (" + se.Error() + ")")
+		case 26: // SQLITE_NOTADB
+			return j.corrupt("not a SQLite database (" + se.Error() + ")")
+		}
+	}
+	return fmt.Errorf("journal %s: %w", j.path, err)
+}

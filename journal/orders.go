@@ -1,0 +1,350 @@
+package journal
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/tradebot/tradebot/exchange"
+)
+
+// StatusInFlight is the journal's status for an order whose request has
+// been decided and may have been sent, but whose outcome the venue has not
+// told yet. It is not a venue status: the venue's answer replaces it.
+const StatusInFlight exchange.OrderStatus = "IN_FLIGHT"
+
+// Purpose says why an order exists: to open or add to a position, or to
+// reduce or close one (exits pass the risk guard's exposure limits,
+// DESIGN.md invariant 3, so the difference must survive a restart).
+type Purpose string
+
+// Order purposes.
+const (
+	Entry Purpose = "entry"
+	Exit  Purpose = "exit"
+)
+
+// OrderRecord is one order as the journal knows it: who placed it and
+// why, the request, and the latest state the venue reported.
+type OrderRecord struct {
+	Instance string
+	Strategy string
+	Purpose  Purpose
+	// Order holds the request (Order.OrderRequest, with its ClientOrderID)
+	// and the venue's latest view; Status is StatusInFlight until the
+	// venue answers.
+	Order exchange.Order
+	// IntentAt is when the intent was recorded; ChangedAt is when the
+	// journal last recorded a change of the order.
+	IntentAt  time.Time
+	ChangedAt time.Time
+}
+
+// Open reports whether the order's outcome is unknown or it can still
+// change, i.e. whether a restarted daemon must ask the venue about it.
+func (r OrderRecord) Open() bool { return isOpen(r.Order.Status) }
+
+func isOpen(s exchange.OrderStatus) bool { return !s.Terminal() }
+
+// StatusChange is one entry of an order's status history.
+type StatusChange struct {
+	Status             exchange.OrderStatus
+	VenueOrderID       string
+	FilledSize         string
+	AverageFilledPrice string
+	TotalFees          string
+	Triggered          bool
+	RejectReason       string
+	// VenueTime is the venue's UpdatedAt; RecordedAt is the journal's time.
+	VenueTime  time.Time
+	RecordedAt time.Time
+}
+
+// Errors the order methods wrap.
+var (
+	// ErrDuplicateOrder: an intent with this client order id is already
+	// recorded. A retry of the same order must not record it again.
+	ErrDuplicateOrder = errors.New("client order id already recorded")
+	// ErrNotFound: the journal has no such order.
+	ErrNotFound = errors.New("not found in the journal")
+	// ErrInUse: another process has the journal open for writing.
+	ErrInUse = errors.New("the journal is in use by another tradebot process")
+)
+
+const orderColumns = `client_order_id, instance, strategy, purpose, request, venue_order_id, status,
+	filled_size, filled_value, average_filled_price, total_fees, triggered, reject_reason,
+	attached_order_id, originating_order_id, venue_created_ns, venue_updated_ns, intent_ns, changed_ns`
+
+// RecordIntent records an order before its request is sent: the
+// write-ahead intent. It returns once the record is on stable storage
+// (synchronous=FULL), so that an order that reached the venue is known
+// after any crash, power loss included. The record's status is
+// StatusInFlight unless o.Order.Status is set, which adopts an order the
+// venue already has (found during reconciliation, or a bracket the venue
+// created from an attached TP/SL).
+func (j *Journal) RecordIntent(o OrderRecord) error {
+	req := o.Order.OrderRequest
+	if req.ClientOrderID == "" {
+		return fmt.Errorf("journal %s: record intent: empty client order id", j.path)
+	}
+	if o.Purpose != Entry && o.Purpose != Exit {
+		return fmt.Errorf("journal %s: record intent %s: purpose %q is neither %q nor %q", j.path, req.ClientOrderID, o.Purpose, Entry, Exit)
+	}
+	if o.Instance == "" {
+		return fmt.Errorf("journal %s: record intent %s: empty instance", j.path, req.ClientOrderID)
+	}
+	doc, err := encodeRequest(req)
+	if err != nil {
+		return fmt.Errorf("journal %s: record intent %s: %w", j.path, req.ClientOrderID, err)
+	}
+	ord := o.Order
+	if ord.Status == "" {
+		ord.Status = StatusInFlight
+	}
+	now := j.now().UnixNano()
+	j.writeMu.Lock()
+	defer j.writeMu.Unlock()
+	_, err = j.stmts.insertOrder.Exec(req.ClientOrderID, o.Instance, o.Strategy, string(o.Purpose),
+		req.ProductID, string(req.Side), string(doc), ord.ID, string(ord.Status), isOpen(ord.Status),
+		ord.FilledSize.String(), ord.FilledValue.String(), ord.AverageFilledPrice.String(), ord.TotalFees.String(),
+		ord.Triggered, ord.RejectReason, ord.AttachedOrderID, ord.OriginatingOrderID,
+		nanos(ord.CreatedAt), nanos(ord.UpdatedAt), now, now)
+	if err != nil {
+		if isDuplicateKey(err) {
+			return fmt.Errorf("journal %s: record intent %s: %w", j.path, req.ClientOrderID, ErrDuplicateOrder)
+		}
+		return fmt.Errorf("journal %s: record intent %s: %w", j.path, req.ClientOrderID, err)
+	}
+	return nil
+}
+
+// UpdateOrder records the venue's latest view of an order and appends it
+// to the status history when something changed (status, venue id, filled
+// size, fees, trigger, reject reason); a repeated identical view writes
+// nothing. A view that would move a finished order (filled, cancelled,
+// expired, failed) back to an open status, or lower its filled size, is a
+// late message and is ignored. An order the journal does not know gives
+// ErrNotFound: adopt it with RecordIntent first.
+func (j *Journal) UpdateOrder(clientOrderID string, ord exchange.Order) error {
+	ctx := context.Background()
+	now := j.now().UnixNano()
+	j.writeMu.Lock()
+	defer j.writeMu.Unlock()
+	err := inTx(ctx, j.normal, func(tx *sql.Tx) error {
+		var cur struct {
+			status, venueID, filled, fees, reason string
+			triggered                             bool
+		}
+		err := tx.StmtContext(ctx, j.stmts.orderState).QueryRowContext(ctx, clientOrderID).
+			Scan(&cur.status, &cur.venueID, &cur.filled, &cur.fees, &cur.triggered, &cur.reason)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		d := decoder{what: fmt.Sprintf("order %q", clientOrderID)}
+		curFilled := d.dec("filled_size", cur.filled)
+		if d.err != nil {
+			return d.err
+		}
+		curStatus := exchange.OrderStatus(cur.status)
+		if curStatus.Terminal() && !ord.Status.Terminal() {
+			return nil
+		}
+		if ord.FilledSize.LessThan(curFilled) {
+			return nil
+		}
+		if cur.status == string(ord.Status) && cur.venueID == ord.ID && curFilled.Equal(ord.FilledSize) &&
+			cur.fees == ord.TotalFees.String() && cur.triggered == ord.Triggered && cur.reason == ord.RejectReason {
+			return nil
+		}
+		venueID := ord.ID
+		if venueID == "" {
+			venueID = cur.venueID
+		}
+		if _, err := tx.StmtContext(ctx, j.stmts.updateOrder).ExecContext(ctx,
+			venueID, string(ord.Status), isOpen(ord.Status), ord.FilledSize.String(), ord.FilledValue.String(),
+			ord.AverageFilledPrice.String(), ord.TotalFees.String(), ord.Triggered, ord.RejectReason,
+			ord.AttachedOrderID, ord.OriginatingOrderID, nanos(ord.CreatedAt), nanos(ord.UpdatedAt), now,
+			clientOrderID); err != nil {
+			return err
+		}
+		_, err = tx.StmtContext(ctx, j.stmts.insertEvent).ExecContext(ctx,
+			clientOrderID, string(ord.Status), venueID, ord.FilledSize.String(), ord.AverageFilledPrice.String(),
+			ord.TotalFees.String(), ord.Triggered, ord.RejectReason, nanos(ord.UpdatedAt), now)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("journal %s: update order %s: %w", j.path, clientOrderID, err)
+	}
+	return nil
+}
+
+// InFlight returns the orders whose outcome is unknown or that are still
+// open, oldest intent first. A restarted daemon resolves each with the
+// venue by client order id before it places anything new.
+func (j *Journal) InFlight() ([]OrderRecord, error) {
+	return j.Orders(OrderFilter{OpenOnly: true})
+}
+
+// OrderFilter selects orders. Zero fields do not filter.
+type OrderFilter struct {
+	Instance  string
+	ProductID string
+	// Since and Until bound the intent time: Since <= IntentAt < Until.
+	Since, Until time.Time
+	// OpenOnly keeps the orders InFlight would return.
+	OpenOnly bool
+	// Limit keeps only the newest Limit orders (still returned oldest
+	// first).
+	Limit int
+}
+
+// Orders returns the orders that match f, oldest intent first.
+func (j *Journal) Orders(f OrderFilter) ([]OrderRecord, error) {
+	var where []string
+	var args []any
+	if f.Instance != "" {
+		where, args = append(where, "instance = ?"), append(args, f.Instance)
+	}
+	if f.ProductID != "" {
+		where, args = append(where, "product_id = ?"), append(args, f.ProductID)
+	}
+	if !f.Since.IsZero() {
+		where, args = append(where, "intent_ns >= ?"), append(args, f.Since.UnixNano())
+	}
+	if !f.Until.IsZero() {
+		where, args = append(where, "intent_ns < ?"), append(args, f.Until.UnixNano())
+	}
+	if f.OpenOnly {
+		where = append(where, "open = 1")
+	}
+	q := "SELECT " + orderColumns + " FROM orders"
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY intent_ns DESC, rowid DESC"
+	if f.Limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", f.Limit)
+	}
+	rows, err := j.normal.Query(q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("journal %s: orders: %w", j.path, err)
+	}
+	defer rows.Close()
+	var out []OrderRecord
+	for rows.Next() {
+		r, err := scanOrder(rows)
+		if err != nil {
+			return nil, fmt.Errorf("journal %s: orders: %w", j.path, err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("journal %s: orders: %w", j.path, err)
+	}
+	for a, b := 0, len(out)-1; a < b; a, b = a+1, b-1 {
+		out[a], out[b] = out[b], out[a]
+	}
+	return out, nil
+}
+
+// Order returns the order with the given client order id, or an error
+// wrapping ErrNotFound.
+func (j *Journal) Order(clientOrderID string) (OrderRecord, error) {
+	r, err := scanOrder(j.normal.QueryRow("SELECT "+orderColumns+" FROM orders WHERE client_order_id = ?", clientOrderID))
+	if errors.Is(err, sql.ErrNoRows) {
+		err = ErrNotFound
+	}
+	if err != nil {
+		return OrderRecord{}, fmt.Errorf("journal %s: order %s: %w", j.path, clientOrderID, err)
+	}
+	return r, nil
+}
+
+// OrderByVenueID returns the order the venue knows by orderID (fills and
+// some venue messages carry only that id), or an error wrapping
+// ErrNotFound.
+func (j *Journal) OrderByVenueID(orderID string) (OrderRecord, error) {
+	if orderID == "" {
+		return OrderRecord{}, fmt.Errorf("journal %s: order by venue id: empty id: %w", j.path, ErrNotFound)
+	}
+	r, err := scanOrder(j.normal.QueryRow("SELECT "+orderColumns+" FROM orders WHERE venue_order_id = ?", orderID))
+	if errors.Is(err, sql.ErrNoRows) {
+		err = ErrNotFound
+	}
+	if err != nil {
+		return OrderRecord{}, fmt.Errorf("journal %s: order with venue id %s: %w", j.path, orderID, err)
+	}
+	return r, nil
+}
+
+// OrderHistory returns an order's recorded status changes, oldest first.
+// The intent itself is the order's IntentAt and is not repeated here.
+func (j *Journal) OrderHistory(clientOrderID string) ([]StatusChange, error) {
+	rows, err := j.normal.Query(`SELECT status, venue_order_id, filled_size, average_filled_price, total_fees,
+		triggered, reject_reason, venue_ns, recorded_ns FROM order_events WHERE client_order_id = ? ORDER BY id`, clientOrderID)
+	if err != nil {
+		return nil, fmt.Errorf("journal %s: history of order %s: %w", j.path, clientOrderID, err)
+	}
+	defer rows.Close()
+	var out []StatusChange
+	for rows.Next() {
+		var c StatusChange
+		var venue sql.NullInt64
+		var recorded int64
+		if err := rows.Scan(&c.Status, &c.VenueOrderID, &c.FilledSize, &c.AverageFilledPrice, &c.TotalFees,
+			&c.Triggered, &c.RejectReason, &venue, &recorded); err != nil {
+			return nil, fmt.Errorf("journal %s: history of order %s: %w", j.path, clientOrderID, err)
+		}
+		c.VenueTime = fromNanos(venue)
+		c.RecordedAt = time.Unix(0, recorded).UTC()
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("journal %s: history of order %s: %w", j.path, clientOrderID, err)
+	}
+	return out, nil
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanOrder(s scanner) (OrderRecord, error) {
+	var (
+		r                            OrderRecord
+		id, purpose, request, status string
+		filled, value, avg, fees     string
+		venueCreated, venueUpdated   sql.NullInt64
+		intent, changed              int64
+	)
+	err := s.Scan(&id, &r.Instance, &r.Strategy, &purpose, &request, &r.Order.ID, &status,
+		&filled, &value, &avg, &fees, &r.Order.Triggered, &r.Order.RejectReason,
+		&r.Order.AttachedOrderID, &r.Order.OriginatingOrderID, &venueCreated, &venueUpdated, &intent, &changed)
+	if err != nil {
+		return OrderRecord{}, err
+	}
+	req, err := decodeRequest([]byte(request))
+	if err != nil {
+		return OrderRecord{}, fmt.Errorf("order %q column request: %w", id, err)
+	}
+	if req.ClientOrderID != id {
+		return OrderRecord{}, fmt.Errorf("order %q column request: holds client order id %q", id, req.ClientOrderID)
+	}
+	d := decoder{what: fmt.Sprintf("order %q", id)}
+	r.Purpose = Purpose(purpose)
+	r.Order.OrderRequest = req
+	r.Order.Status = exchange.OrderStatus(status)
+	r.Order.FilledSize = d.dec("filled_size", filled)
+	r.Order.FilledValue = d.dec("filled_value", value)
+	r.Order.AverageFilledPrice = d.dec("average_filled_price", avg)
+	r.Order.TotalFees = d.dec("total_fees", fees)
+	r.Order.CreatedAt = fromNanos(venueCreated)
+	r.Order.UpdatedAt = fromNanos(venueUpdated)
+	r.IntentAt = time.Unix(0, intent).UTC()
+	r.ChangedAt = time.Unix(0, changed).UTC()
+	return r, d.err
+}

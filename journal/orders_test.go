@@ -1,0 +1,313 @@
+package journal
+
+import (
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"github.com/tradebot/tradebot/clock"
+	"github.com/tradebot/tradebot/exchange"
+)
+
+func TestIntentIsInFlightUntilTheVenueAnswersTerminally(t *testing.T) {
+	j := openTemp(t)
+	j.UseClock(clock.NewSim(t0))
+	rec := intent("sma-btc", "sma-btc-1")
+	if err := j.RecordIntent(rec); err != nil {
+		t.Fatal(err)
+	}
+	got := inFlightIDs(t, j)
+	if len(got) != 1 || got[0] != "sma-btc-1" {
+		t.Fatalf("in flight after intent = %v, want [sma-btc-1]", got)
+	}
+	r, err := j.Order("sma-btc-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Order.Status != StatusInFlight || r.Purpose != Entry || r.Strategy != "sma_cross" || !r.IntentAt.Equal(t0) {
+		t.Fatalf("intent read back as %+v", r)
+	}
+	sameRequest(t, r.Order.OrderRequest, rec.Order.OrderRequest)
+
+	steps := []struct {
+		status   exchange.OrderStatus
+		filled   string
+		inFlight bool
+	}{
+		{exchange.StatusOpen, "0", true},
+		{exchange.StatusOpen, "0.00023456", true},
+		{exchange.StatusFilled, "0.00123456", false},
+	}
+	for _, s := range steps {
+		ord := exchange.Order{ID: "venue-1", Status: s.status, FilledSize: d(s.filled), AverageFilledPrice: d("64250.01")}
+		if err := j.UpdateOrder("sma-btc-1", ord); err != nil {
+			t.Fatal(err)
+		}
+		if got := len(inFlightIDs(t, j)) == 1; got != s.inFlight {
+			t.Fatalf("after %s filled %s: in flight = %v, want %v", s.status, s.filled, got, s.inFlight)
+		}
+	}
+	r, err = j.OrderByVenueID("venue-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Order.Status != exchange.StatusFilled || !r.Order.FilledSize.Equal(d("0.00123456")) {
+		t.Fatalf("final state %s filled %s", r.Order.Status, r.Order.FilledSize)
+	}
+	sameRequest(t, r.Order.OrderRequest, rec.Order.OrderRequest)
+}
+
+func TestRecordingAnIntentTwiceIsRefused(t *testing.T) {
+	j := openTemp(t)
+	if err := j.RecordIntent(intent("a", "a-1")); err != nil {
+		t.Fatal(err)
+	}
+	err := j.RecordIntent(intent("a", "a-1"))
+	if !errors.Is(err, ErrDuplicateOrder) {
+		t.Fatalf("second intent: err = %v, want ErrDuplicateOrder", err)
+	}
+}
+
+func TestRecordIntentRejectsIncompleteRecords(t *testing.T) {
+	j := openTemp(t)
+	cases := map[string]func(*OrderRecord){
+		"no client order id": func(r *OrderRecord) { r.Order.ClientOrderID = "" },
+		"no instance":        func(r *OrderRecord) { r.Instance = "" },
+		"unknown purpose":    func(r *OrderRecord) { r.Purpose = "hedge" },
+	}
+	for name, spoil := range cases {
+		t.Run(name, func(t *testing.T) {
+			r := intent("a", "a-"+name)
+			spoil(&r)
+			if err := j.RecordIntent(r); err == nil {
+				t.Fatal("accepted")
+			}
+		})
+	}
+}
+
+func TestUpdateOrderAppendsHistoryOnlyWhenSomethingChanged(t *testing.T) {
+	j := openTemp(t)
+	if err := j.RecordIntent(intent("a", "a-1")); err != nil {
+		t.Fatal(err)
+	}
+	open := exchange.Order{ID: "v1", Status: exchange.StatusOpen}
+	partial := exchange.Order{ID: "v1", Status: exchange.StatusOpen, FilledSize: d("0.001"), TotalFees: d("0.05")}
+	for _, o := range []exchange.Order{open, open, partial, partial, open} {
+		if err := j.UpdateOrder("a-1", o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h, err := j.OrderHistory("a-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(h) != 2 || h[0].FilledSize != "0" || h[1].FilledSize != "0.001" || h[1].TotalFees != "0.05" {
+		t.Fatalf("history = %+v, want open then the partial fill", h)
+	}
+}
+
+func TestUpdateOrderIgnoresLateMessages(t *testing.T) {
+	cases := []struct {
+		name  string
+		first exchange.Order
+		late  exchange.Order
+	}{
+		{"open after filled",
+			exchange.Order{ID: "v", Status: exchange.StatusFilled, FilledSize: d("1")},
+			exchange.Order{ID: "v", Status: exchange.StatusOpen, FilledSize: d("0.5")}},
+		{"open after cancelled",
+			exchange.Order{ID: "v", Status: exchange.StatusCancelled},
+			exchange.Order{ID: "v", Status: exchange.StatusOpen}},
+		{"smaller fill while open",
+			exchange.Order{ID: "v", Status: exchange.StatusOpen, FilledSize: d("0.7")},
+			exchange.Order{ID: "v", Status: exchange.StatusOpen, FilledSize: d("0.2")}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			j := openTemp(t)
+			if err := j.RecordIntent(intent("a", "a-1")); err != nil {
+				t.Fatal(err)
+			}
+			for _, o := range []exchange.Order{c.first, c.late} {
+				if err := j.UpdateOrder("a-1", o); err != nil {
+					t.Fatal(err)
+				}
+			}
+			r, err := j.Order("a-1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Order.Status != c.first.Status || !r.Order.FilledSize.Equal(c.first.FilledSize) {
+				t.Fatalf("state %s filled %s, want %s filled %s", r.Order.Status, r.Order.FilledSize, c.first.Status, c.first.FilledSize)
+			}
+		})
+	}
+}
+
+func TestUpdateOfAnUnknownOrderIsNotFound(t *testing.T) {
+	j := openTemp(t)
+	err := j.UpdateOrder("nobody", exchange.Order{Status: exchange.StatusOpen})
+	if !errors.Is(err, ErrNotFound) {
+		t.Fatalf("err = %v, want ErrNotFound", err)
+	}
+	if _, err := j.Order("nobody"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Order: err = %v, want ErrNotFound", err)
+	}
+}
+
+func TestAdoptedOrderKeepsTheVenueState(t *testing.T) {
+	j := openTemp(t)
+	rec := OrderRecord{Instance: "a", Strategy: "sma_cross", Purpose: Exit, Order: exchange.Order{
+		OrderRequest: exchange.OrderRequest{ClientOrderID: "bracket-of-a-1", ProductID: "BTC-USD", Side: exchange.Sell,
+			Type: exchange.Bracket, BaseSize: d("0.5"), LimitPrice: d("70000"), StopPrice: d("60000")},
+		ID: "v-bracket", Status: exchange.StatusOpen, OriginatingOrderID: "v-entry", CreatedAt: t0,
+	}}
+	if err := j.RecordIntent(rec); err != nil {
+		t.Fatal(err)
+	}
+	r, err := j.Order("bracket-of-a-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Order.Status != exchange.StatusOpen || r.Order.OriginatingOrderID != "v-entry" || !r.Order.CreatedAt.Equal(t0) || r.Purpose != Exit {
+		t.Fatalf("adopted order read back as %+v", r)
+	}
+}
+
+func TestOrdersFilter(t *testing.T) {
+	j := openTemp(t)
+	c := clock.NewSim(t0)
+	j.UseClock(c)
+	for i, inst := range []string{"a", "b", "a", "a"} {
+		c.Set(t0.Add(timeStep(i)))
+		if err := j.RecordIntent(intent(inst, inst+"-"+string(rune('0'+i)))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := j.UpdateOrder("a-0", exchange.Order{Status: exchange.StatusCancelled}); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		f    OrderFilter
+		want []string
+	}{
+		{"all", OrderFilter{}, []string{"a-0", "b-1", "a-2", "a-3"}},
+		{"instance", OrderFilter{Instance: "a"}, []string{"a-0", "a-2", "a-3"}},
+		{"open only", OrderFilter{Instance: "a", OpenOnly: true}, []string{"a-2", "a-3"}},
+		{"newest two", OrderFilter{Limit: 2}, []string{"a-2", "a-3"}},
+		{"time window", OrderFilter{Since: t0.Add(timeStep(1)), Until: t0.Add(timeStep(3))}, []string{"b-1", "a-2"}},
+		{"other product", OrderFilter{ProductID: "ETH-USD"}, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rs, err := j.Orders(tc.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, r := range rs {
+				got = append(got, r.Order.ClientOrderID)
+			}
+			if !equalStrings(got, tc.want) {
+				t.Fatalf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestClientOrderSeqNeverRepeatsAcrossReopen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.db")
+	seen := map[string]uint64{}
+	for round := 0; round < 3; round++ {
+		j, err := Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, inst := range []string{"a", "b"} {
+			for i := 0; i < SeqBlock+3; i++ {
+				n, err := j.NextClientOrderSeq(inst)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if n <= seen[inst] {
+					t.Fatalf("round %d instance %s: %d after %d", round, inst, n, seen[inst])
+				}
+				seen[inst] = n
+			}
+		}
+		if err := j.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestASecondWriterIsRefusedButReadersAreNot(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.db")
+	j, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	if err := j.RecordIntent(intent("a", "a-1")); err != nil {
+		t.Fatal(err)
+	}
+	if j2, err := Open(path); !errors.Is(err, ErrInUse) {
+		if j2 != nil {
+			j2.Close()
+		}
+		t.Fatalf("second Open: err = %v, want ErrInUse", err)
+	}
+	r, err := OpenReadOnly(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if ids := inFlightIDs(t, r); len(ids) != 1 {
+		t.Fatalf("reader sees %v", ids)
+	}
+	if err := r.RecordIntent(intent("a", "a-2")); err == nil {
+		t.Fatal("read-only journal accepted a write")
+	}
+}
+
+func inFlightIDs(t *testing.T, j *Journal) []string {
+	t.Helper()
+	rs, err := j.InFlight()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, r := range rs {
+		ids = append(ids, r.Order.ClientOrderID)
+	}
+	return ids
+}
+
+func sameRequest(t *testing.T, got, want exchange.OrderRequest) {
+	t.Helper()
+	a, err := encodeRequest(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := encodeRequest(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(a) != string(b) {
+		t.Fatalf("request read back as\n%s\nwant\n%s", a, b)
+	}
+}
+
+func equalStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,217 @@
+package journal
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+)
+
+// migrations holds the SQL that takes the schema from version i to i+1
+// (PRAGMA user_version). The list is append-only: a released step is never
+// edited, because journals in the field were created by it; a change is a
+// new step. migrate_test.go builds a journal at every earlier version with
+// sample rows and checks that migrating to the latest keeps them.
+//
+// Versions 1 to 3 were written together before the first release and are
+// split by feature, so that the upgrade path is exercised from the start.
+// Money is TEXT holding a decimal string (never REAL: SQLite's REAL is a
+// float64); times are INTEGER Unix nanoseconds, NULL when unknown.
+var migrations = []string{
+	// 1: the order path: orders with their status history, fills, and the
+	// client-order-id counters.
+	`
+CREATE TABLE orders (
+	client_order_id      TEXT PRIMARY KEY,
+	instance             TEXT NOT NULL,
+	strategy             TEXT NOT NULL,
+	purpose              TEXT NOT NULL,
+	product_id           TEXT NOT NULL,
+	side                 TEXT NOT NULL,
+	request              TEXT NOT NULL,
+	venue_order_id       TEXT NOT NULL DEFAULT '',
+	status               TEXT NOT NULL,
+	open                 INTEGER NOT NULL,
+	filled_size          TEXT NOT NULL DEFAULT '0',
+	filled_value         TEXT NOT NULL DEFAULT '0',
+	average_filled_price TEXT NOT NULL DEFAULT '0',
+	total_fees           TEXT NOT NULL DEFAULT '0',
+	triggered            INTEGER NOT NULL DEFAULT 0,
+	reject_reason        TEXT NOT NULL DEFAULT '',
+	attached_order_id    TEXT NOT NULL DEFAULT '',
+	originating_order_id TEXT NOT NULL DEFAULT '',
+	venue_created_ns     INTEGER,
+	venue_updated_ns     INTEGER,
+	intent_ns            INTEGER NOT NULL,
+	changed_ns           INTEGER NOT NULL
+) STRICT;
+CREATE INDEX orders_open ON orders(intent_ns) WHERE open = 1;
+CREATE INDEX orders_instance ON orders(instance, intent_ns);
+CREATE INDEX orders_intent ON orders(intent_ns);
+CREATE INDEX orders_venue_id ON orders(venue_order_id) WHERE venue_order_id <> '';
+
+CREATE TABLE order_events (
+	id                   INTEGER PRIMARY KEY,
+	client_order_id      TEXT NOT NULL REFERENCES orders(client_order_id),
+	status               TEXT NOT NULL,
+	venue_order_id       TEXT NOT NULL,
+	filled_size          TEXT NOT NULL,
+	average_filled_price TEXT NOT NULL,
+	total_fees           TEXT NOT NULL,
+	triggered            INTEGER NOT NULL,
+	reject_reason        TEXT NOT NULL,
+	venue_ns             INTEGER,
+	recorded_ns          INTEGER NOT NULL
+) STRICT;
+CREATE INDEX order_events_order ON order_events(client_order_id, id);
+
+CREATE TABLE fills (
+	product_id      TEXT NOT NULL,
+	trade_id        TEXT NOT NULL,
+	instance        TEXT NOT NULL,
+	order_id        TEXT NOT NULL,
+	client_order_id TEXT NOT NULL,
+	side            TEXT NOT NULL,
+	price           TEXT NOT NULL,
+	size            TEXT NOT NULL,
+	fee             TEXT NOT NULL,
+	liquidity       TEXT NOT NULL,
+	time_ns         INTEGER,
+	recorded_ns     INTEGER NOT NULL,
+	PRIMARY KEY (product_id, trade_id)
+) STRICT;
+CREATE INDEX fills_time ON fills(time_ns);
+
+CREATE TABLE client_order_seq (
+	instance TEXT PRIMARY KEY,
+	reserved INTEGER NOT NULL
+) STRICT;
+`,
+	// 2: state that lets a restarted daemon carry on: exits and strategy
+	// state per instance, risk counters per account, positions.
+	`
+CREATE TABLE instance_state (
+	instance       TEXT PRIMARY KEY,
+	exit_state     BLOB,
+	strategy_state BLOB,
+	updated_ns     INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE risk_state (
+	account    TEXT PRIMARY KEY,
+	state      BLOB NOT NULL,
+	updated_ns INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE positions (
+	instance        TEXT NOT NULL,
+	product_id      TEXT NOT NULL,
+	size            TEXT NOT NULL,
+	avg_entry_price TEXT NOT NULL,
+	realized_pnl    TEXT NOT NULL,
+	fees            TEXT NOT NULL,
+	opened_ns       INTEGER,
+	updated_ns      INTEGER NOT NULL,
+	PRIMARY KEY (instance, product_id)
+) STRICT;
+`,
+	// 3: history for reports: closed round trips and reconciliation
+	// reports.
+	`
+CREATE TABLE round_trips (
+	id           INTEGER PRIMARY KEY,
+	key          TEXT NOT NULL UNIQUE,
+	instance     TEXT NOT NULL,
+	product_id   TEXT NOT NULL,
+	side         TEXT NOT NULL,
+	size         TEXT NOT NULL,
+	entry_price  TEXT NOT NULL,
+	exit_price   TEXT NOT NULL,
+	fees         TEXT NOT NULL,
+	realized_pnl TEXT NOT NULL,
+	exit_reason  TEXT NOT NULL,
+	entry_ns     INTEGER,
+	exit_ns      INTEGER
+) STRICT;
+CREATE INDEX round_trips_exit ON round_trips(exit_ns);
+
+CREATE TABLE reconciliations (
+	id       INTEGER PRIMARY KEY,
+	time_ns  INTEGER NOT NULL,
+	summary  TEXT NOT NULL,
+	problems INTEGER NOT NULL,
+	report   BLOB
+) STRICT;
+CREATE INDEX reconciliations_time ON reconciliations(time_ns);
+`,
+}
+
+// SchemaVersion is the schema version this package writes.
+var SchemaVersion = len(migrations)
+
+func (j *Journal) version() (int, error) {
+	var v int
+	if err := j.normal.QueryRow("PRAGMA user_version").Scan(&v); err != nil {
+		return 0, j.classify(err)
+	}
+	return v, nil
+}
+
+// checkVersion refuses a journal written by a newer tradebot: its tables
+// may mean things this code does not know, and writing to them could lose
+// what the newer code relies on.
+func (j *Journal) checkVersion() error {
+	v, err := j.version()
+	if err != nil {
+		return err
+	}
+	if v > SchemaVersion {
+		return fmt.Errorf("journal %s: schema version %d is newer than this tradebot supports (%d): run the tradebot that wrote it, or a newer one", j.path, v, SchemaVersion)
+	}
+	if v < 0 {
+		return j.corrupt(fmt.Sprintf("schema version %d is negative", v))
+	}
+	return nil
+}
+
+// migrate applies the missing steps, each in its own transaction with the
+// version bump, so that a crash mid-migration leaves the journal at a
+// whole version. Before upgrading a journal that holds data it writes a
+// consistent copy beside it (path.v<N>.bak), because a migration is the
+// one write that changes every table at once.
+func (j *Journal) migrate() error {
+	if err := j.checkVersion(); err != nil {
+		return err
+	}
+	v, err := j.version()
+	if err != nil {
+		return err
+	}
+	if v > 0 && v < SchemaVersion {
+		backup := fmt.Sprintf("%s.v%d.bak", j.path, v)
+		os.Remove(backup)
+		if _, err := j.normal.Exec("VACUUM INTO ?", backup); err != nil {
+			return fmt.Errorf("journal %s: back up before migrating from version %d to %s: %w", j.path, v, backup, err)
+		}
+	}
+	return migrateDB(j.full, j.path, v, SchemaVersion)
+}
+
+// migrateDB runs migrations from..to on db. Tests call it to build
+// journals at earlier versions.
+func migrateDB(db *sql.DB, path string, from, to int) error {
+	ctx := context.Background()
+	for v := from; v < to; v++ {
+		err := inTx(ctx, db, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v+1))
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("journal %s: migrate from schema version %d to %d: %w", path, v, v+1, err)
+		}
+	}
+	return nil
+}
