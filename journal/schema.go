@@ -46,8 +46,6 @@ CREATE TABLE orders (
 	changed_ns           INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX orders_open ON orders(intent_ns) WHERE open = 1;
-CREATE INDEX orders_instance ON orders(instance, intent_ns);
-CREATE INDEX orders_intent ON orders(intent_ns);
 CREATE INDEX orders_venue_id ON orders(venue_order_id) WHERE venue_order_id <> '';
 
 CREATE TABLE order_events (

@@ -1,0 +1,180 @@
+package journal
+
+import (
+	"database/sql"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tradebot/tradebot/exchange"
+)
+
+// sampleRows are rows as each schema version wrote them, with raw SQL so
+// that they stay what that version stored even when the Go code changes.
+// sampleRows[v] is inserted into a journal at version v+1.
+var sampleRows = [][]string{
+	// version 1
+	{
+		`INSERT INTO orders (client_order_id, instance, strategy, purpose, product_id, side, request, venue_order_id,
+			status, open, filled_size, filled_value, average_filled_price, total_fees, triggered, reject_reason,
+			attached_order_id, originating_order_id, venue_created_ns, venue_updated_ns, intent_ns, changed_ns)
+		VALUES ('old-1', 'sma-btc', 'sma_cross', 'entry', 'BTC-USD', 'BUY',
+			'{"client_order_id":"old-1","product_id":"BTC-USD","side":"BUY","type":"LIMIT","base_size":"0.5","limit_price":"64000.01"}',
+			'v-old-1', 'OPEN', 1, '0.1', '6400.001', '64000.01', '1.5', 0, '', '', '', 1700000000000000000, 1700000001000000000,
+			1700000000000000000, 1700000001000000000)`,
+		`INSERT INTO order_events (client_order_id, status, venue_order_id, filled_size, average_filled_price,
+			total_fees, triggered, reject_reason, venue_ns, recorded_ns)
+		VALUES ('old-1', 'OPEN', 'v-old-1', '0.1', '64000.01', '1.5', 0, '', 1700000001000000000, 1700000001000000000)`,
+		`INSERT INTO fills (product_id, trade_id, instance, order_id, client_order_id, side, price, size, fee, liquidity,
+			time_ns, recorded_ns)
+		VALUES ('BTC-USD', 'trade-old-1', 'sma-btc', 'v-old-1', 'old-1', 'BUY', '64000.01', '0.1', '1.5', 'MAKER',
+			1700000001000000000, 1700000001000000000)`,
+		`INSERT INTO client_order_seq (instance, reserved) VALUES ('sma-btc', 128)`,
+	},
+	// version 2
+	{
+		`INSERT INTO instance_state (instance, exit_state, strategy_state, updated_ns)
+		VALUES ('sma-btc', CAST('{"stop":"63000"}' AS BLOB), x'0102', 1700000002000000000)`,
+		`INSERT INTO risk_state (account, state, updated_ns) VALUES ('default', CAST('{"daily_loss":"12.5"}' AS BLOB), 1700000002000000000)`,
+		`INSERT INTO positions (instance, product_id, size, avg_entry_price, realized_pnl, fees, opened_ns, updated_ns)
+		VALUES ('sma-btc', 'BTC-USD', '0.1', '64000.01', '0', '1.5', 1700000001000000000, 1700000002000000000)`,
+	},
+	// version 3
+	{
+		`INSERT INTO round_trips (key, instance, product_id, side, size, entry_price, exit_price, fees, realized_pnl,
+			exit_reason, entry_ns, exit_ns)
+		VALUES ('sma-btc/old-0', 'sma-btc', 'BTC-USD', 'BUY', '0.2', '60000', '61000', '2', '198', 'take_profit',
+			1690000000000000000, 1690000100000000000)`,
+		`INSERT INTO reconciliations (time_ns, summary, problems, report) VALUES (1700000003000000000, 'clean', 0, x'7b7d')`,
+	},
+}
+
+func TestEveryEarlierSchemaVersionMigratesWithoutLoss(t *testing.T) {
+	if len(sampleRows) != SchemaVersion {
+		t.Fatalf("sampleRows covers %d versions, the schema has %d: add the rows the new version stores", len(sampleRows), SchemaVersion)
+	}
+	for from := 0; from < SchemaVersion; from++ {
+		t.Run("from version "+string(rune('0'+from)), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "journal.db")
+			db, err := sql.Open("sqlite", dsn(path, "FULL", false))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := migrateDB(db, path, 0, from); err != nil {
+				t.Fatal(err)
+			}
+			for v := 0; v < from; v++ {
+				for _, q := range sampleRows[v] {
+					if _, err := db.Exec(q); err != nil {
+						t.Fatalf("sample row for version %d: %v", v+1, err)
+					}
+				}
+			}
+			if err := db.Close(); err != nil {
+				t.Fatal(err)
+			}
+
+			j, err := Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer j.Close()
+			if v, err := j.version(); err != nil || v != SchemaVersion {
+				t.Fatalf("version after Open = %d, %v; want %d", v, err, SchemaVersion)
+			}
+			if _, err := os.Stat(path + ".v" + string(rune('0'+from)) + ".bak"); (err == nil) != (from > 0) {
+				t.Errorf("backup before migrating from version %d: stat err = %v", from, err)
+			}
+			if from >= 1 {
+				checkVersion1Rows(t, j)
+			}
+			if from >= 2 {
+				checkVersion2Rows(t, j)
+			}
+			if from >= 3 {
+				checkVersion3Rows(t, j)
+			}
+			// The migrated journal takes new writes.
+			if err := j.RecordIntent(intent("sma-btc", "new-1")); err != nil {
+				t.Fatal(err)
+			}
+			if err := j.SaveInstanceState("sma-btc", []byte("{}"), nil); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := j.RecordRoundTrip(RoundTrip{Key: "k", Instance: "sma-btc", ProductID: "BTC-USD", Side: exchange.Buy}); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+func checkVersion1Rows(t *testing.T, j *Journal) {
+	t.Helper()
+	r, err := j.Order("old-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Order.Status != exchange.StatusOpen || !r.Order.LimitPrice.Equal(d("64000.01")) || !r.Order.FilledSize.Equal(d("0.1")) || r.Order.ID != "v-old-1" {
+		t.Fatalf("order old-1 after migration: %+v", r)
+	}
+	if ids := inFlightIDs(t, j); len(ids) != 1 || ids[0] != "old-1" {
+		t.Fatalf("in flight after migration: %v", ids)
+	}
+	h, err := j.OrderHistory("old-1")
+	if err != nil || len(h) != 1 {
+		t.Fatalf("history after migration: %v, %v", h, err)
+	}
+	fills, err := j.Fills(r.IntentAt)
+	if err != nil || len(fills) != 1 || fills[0].TradeID != "trade-old-1" || !fills[0].Price.Equal(d("64000.01")) {
+		t.Fatalf("fills after migration: %+v, %v", fills, err)
+	}
+	n, err := j.NextClientOrderSeq("sma-btc")
+	if err != nil || n != 129 {
+		t.Fatalf("sequence after migration = %d, %v; want 129", n, err)
+	}
+}
+
+func checkVersion2Rows(t *testing.T, j *Journal) {
+	t.Helper()
+	exit, strat, err := j.InstanceState("sma-btc")
+	if err != nil || string(exit) != `{"stop":"63000"}` || string(strat) != "\x01\x02" {
+		t.Fatalf("instance state after migration: %q %q %v", exit, strat, err)
+	}
+	risk, err := j.Risk("default")
+	if err != nil || string(risk) != `{"daily_loss":"12.5"}` {
+		t.Fatalf("risk after migration: %q %v", risk, err)
+	}
+	ps, err := j.Positions()
+	if err != nil || len(ps) != 1 || !ps[0].Size.Equal(d("0.1")) {
+		t.Fatalf("positions after migration: %+v %v", ps, err)
+	}
+}
+
+func checkVersion3Rows(t *testing.T, j *Journal) {
+	t.Helper()
+	rts, err := j.RoundTrips(RoundTripFilter{})
+	if err != nil || len(rts) != 1 || !rts[0].RealizedPnL.Equal(d("198")) || rts[0].ExitReason != "take_profit" {
+		t.Fatalf("round trips after migration: %+v %v", rts, err)
+	}
+	recs, err := j.Reconciliations(0)
+	if err != nil || len(recs) != 1 || recs[0].Summary != "clean" {
+		t.Fatalf("reconciliations after migration: %+v %v", recs, err)
+	}
+}
+
+func TestAJournalFromANewerTradebotIsRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.db")
+	j, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := j.full.Exec("PRAGMA user_version = 99"); err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+	_, err = Open(path)
+	if err == nil || !strings.Contains(err.Error(), "schema version 99 is newer") || !strings.Contains(err.Error(), path) {
+		t.Fatalf("err = %v, want a refusal naming the file and the version", err)
+	}
+}
