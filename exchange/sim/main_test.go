@@ -63,6 +63,8 @@ func newHarness(t testing.TB, slippageBps ...string) *harness {
 		t.Fatalf("New: %v", err)
 	}
 	h.x = x
+	// Whatever a test does, funds must add up afterwards.
+	t.Cleanup(func() { checkInvariants(t, x, cfg.Balances) })
 	x.SetHandler(func(e exchange.OrderEvent) { h.events = append(h.events, e) })
 	return h
 }
