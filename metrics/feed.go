@@ -1,0 +1,126 @@
+package metrics
+
+import (
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tradebot/tradebot/exchange"
+)
+
+// Product holds one product's feed series with their labels resolved. Get
+// it from Metrics.Product and keep it on the feed's hot path; it is safe
+// for concurrent use.
+type Product struct {
+	ticks prometheus.Counter
+	lag   prometheus.Observer
+	// last is the receive time of the latest tick in Unix nanoseconds, read
+	// at scrape time by tickAgeCollector.
+	last atomic.Int64
+}
+
+// Product returns the feed handle for product, creating its series on
+// first use. Until the first tick its age counts from this call, so that a
+// feed that never delivers shows as stale.
+func (m *Metrics) Product(product string) *Product {
+	if p, ok := (*m.products.Load())[product]; ok {
+		return p
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	old := *m.products.Load()
+	if p, ok := old[product]; ok {
+		return p
+	}
+	p := &Product{
+		ticks: m.feedTicks.WithLabelValues(product),
+		lag:   m.feedLag.WithLabelValues(product),
+	}
+	p.last.Store(m.clock.Now().UnixNano())
+	next := make(map[string]*Product, len(old)+1)
+	for k, v := range old {
+		next[k] = v
+	}
+	next[product] = p
+	m.products.Store(&next)
+	return p
+}
+
+// Tick records a tick the venue stamped at venueTime and tradebot received
+// at received: it counts the tick, observes the lag, and restarts the
+// product's last-tick age. A zero venueTime (a venue that sends none)
+// skips the lag; a negative lag (clocks out of step) is observed as 0,
+// since a histogram's sum must not run backwards.
+func (p *Product) Tick(venueTime, received time.Time) {
+	p.ticks.Inc()
+	if !venueTime.IsZero() {
+		lag := received.Sub(venueTime)
+		if lag < 0 {
+			lag = 0
+		}
+		p.lag.Observe(lag.Seconds())
+	}
+	p.last.Store(received.UnixNano())
+}
+
+// TickReceived records t for its product (see Product.Tick). A tick without
+// a receive time counts as received now on the metrics clock.
+func (m *Metrics) TickReceived(t exchange.Tick) {
+	recv := t.Received
+	if recv.IsZero() {
+		recv = m.clock.Now()
+	}
+	m.Product(t.ProductID).Tick(t.Time, recv)
+}
+
+// TickToOrder observes the time from receiving the tick that triggered an
+// order to handing the order to the venue client.
+func (m *Metrics) TickToOrder(d time.Duration) {
+	m.tickToOrder.Observe(d.Seconds())
+}
+
+// Conflated adds n ticks that strategy skipped because newer ones replaced
+// them in its mailbox.
+func (m *Metrics) Conflated(strategy string, n uint64) {
+	m.feedConflated.WithLabelValues(strategy).Add(float64(n))
+}
+
+// FeedReconnected counts a reconnection of feed (e.g. ticker, user).
+func (m *Metrics) FeedReconnected(feed string) {
+	m.feedReconnects.WithLabelValues(m.feeds.admit(feed)).Inc()
+}
+
+// FeedSequenceGap counts a gap in feed's sequence numbers, which means
+// messages were lost.
+func (m *Metrics) FeedSequenceGap(feed string) {
+	m.feedGaps.WithLabelValues(m.feeds.admit(feed)).Inc()
+}
+
+// FeedMalformed counts a message from feed that could not be decoded.
+func (m *Metrics) FeedMalformed(feed string) {
+	m.feedMalformed.WithLabelValues(m.feeds.admit(feed)).Inc()
+}
+
+// tickAgeCollector computes tradebot_feed_last_tick_age_seconds at scrape
+// time from the stored last-tick times, so that the age keeps growing while
+// a feed is silent and nobody records anything.
+type tickAgeCollector struct {
+	m    *Metrics
+	desc *prometheus.Desc
+}
+
+// Describe sends the one descriptor.
+func (c *tickAgeCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+// Collect sends one age per known product.
+func (c *tickAgeCollector) Collect(ch chan<- prometheus.Metric) {
+	now := c.m.clock.Now()
+	for product, p := range *c.m.products.Load() {
+		age := now.Sub(time.Unix(0, p.last.Load())).Seconds()
+		if age < 0 {
+			age = 0
+		}
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, age, product)
+	}
+}

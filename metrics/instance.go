@@ -1,0 +1,189 @@
+package metrics
+
+import (
+	"sync/atomic"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/shopspring/decimal"
+
+	"github.com/tradebot/tradebot/exchange"
+)
+
+// Position is a strategy instance's position and protection after a change
+// or a tick. Its fields match engine.PositionReport one for one, so the
+// engine's report converts with metrics.Position(report).
+type Position struct {
+	Strategy, Product string
+	Size              decimal.Decimal
+	AvgEntry          decimal.Decimal
+	Mark              decimal.Decimal
+	Unrealized        decimal.Decimal
+	Realized          decimal.Decimal
+	Fees              decimal.Decimal
+	Stop              decimal.Decimal
+	// Protected is true for a flat position or one whose stop rests on the
+	// venue or is watched by the bot.
+	Protected bool
+}
+
+// Instance holds the series of one (strategy, product) pair with their
+// labels already resolved, so that recording costs no label lookup. Get it
+// from Metrics.Instance and keep it; it is safe for concurrent use.
+type Instance struct {
+	m                                  *Metrics
+	strategy, product                  string
+	size, notional, avgEntry           prometheus.Gauge
+	unrealized, realized               prometheus.Gauge
+	stopPrice, stopDistance, ordersOpn prometheus.Gauge
+	fees                               prometheus.Counter
+	exits                              [8]prometheus.Counter    // by exitReasons
+	fills                              [2][2]prometheus.Counter // side, liquidity
+	orders                             [2][4][6]prometheus.Counter
+	// unprotected mirrors this instance's share of positions_unprotected,
+	// so that a repeated report changes the total only on a transition.
+	unprotected atomic.Bool
+}
+
+// Instance returns the handle for strategy trading product, creating its
+// series (at zero) on first use.
+func (m *Metrics) Instance(strategy, product string) *Instance {
+	id := InstanceID{strategy, product}
+	if in, ok := (*m.instances.Load())[id]; ok {
+		return in
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	old := *m.instances.Load()
+	if in, ok := old[id]; ok {
+		return in
+	}
+	in := newInstance(m, strategy, product)
+	next := make(map[InstanceID]*Instance, len(old)+1)
+	for k, v := range old {
+		next[k] = v
+	}
+	next[id] = in
+	m.instances.Store(&next)
+	return in
+}
+
+func newInstance(m *Metrics, strategy, product string) *Instance {
+	in := &Instance{
+		m: m, strategy: strategy, product: product,
+		size:         m.positionSize.WithLabelValues(strategy, product),
+		notional:     m.positionNotional.WithLabelValues(strategy, product),
+		avgEntry:     m.positionAvgEntry.WithLabelValues(strategy, product),
+		unrealized:   m.unrealizedPnL.WithLabelValues(strategy, product),
+		realized:     m.realizedPnL.WithLabelValues(strategy, product),
+		stopPrice:    m.stopPrice.WithLabelValues(strategy, product),
+		stopDistance: m.stopDistance.WithLabelValues(strategy, product),
+		ordersOpn:    m.ordersOpen.WithLabelValues(strategy, product),
+		fees:         m.feesPaid.WithLabelValues(strategy, product),
+	}
+	for i, r := range exitReasons {
+		in.exits[i] = m.exits.WithLabelValues(strategy, product, r)
+	}
+	for s, side := range sides {
+		for l, liq := range liquidities {
+			in.fills[s][l] = m.fills.WithLabelValues(strategy, product, side, liq)
+		}
+		for t, typ := range orderTypes {
+			for st, status := range statuses {
+				in.orders[s][t][st] = m.orders.WithLabelValues(strategy, product, side, typ, status)
+			}
+		}
+	}
+	m.feedConflated.WithLabelValues(strategy)
+	return in
+}
+
+// SetPosition records the position's size, value, entry, PnL and stop. The
+// stop distance is (mark - stop) / mark for a position with a stop and a
+// mark, else 0. Fees in p are ignored: RecordFill counts them as they occur.
+func (in *Instance) SetPosition(p Position) {
+	size := p.Size.InexactFloat64()
+	in.size.Set(size)
+	in.notional.Set(p.Size.Mul(p.Mark).InexactFloat64())
+	in.avgEntry.Set(p.AvgEntry.InexactFloat64())
+	in.unrealized.Set(p.Unrealized.InexactFloat64())
+	in.realized.Set(p.Realized.InexactFloat64())
+	if p.Size.IsZero() || !p.Stop.IsPositive() {
+		in.stopPrice.Set(0)
+		in.stopDistance.Set(0)
+	} else {
+		in.stopPrice.Set(p.Stop.InexactFloat64())
+		if p.Mark.IsPositive() {
+			in.stopDistance.Set(p.Mark.Sub(p.Stop).Div(p.Mark).InexactFloat64())
+		} else {
+			in.stopDistance.Set(0)
+		}
+	}
+	in.setUnprotected(!p.Protected && !p.Size.IsZero())
+}
+
+func (in *Instance) setUnprotected(naked bool) {
+	if in.unprotected.Swap(naked) == naked {
+		return
+	}
+	if naked {
+		in.m.unprotected.Inc()
+	} else {
+		in.m.unprotected.Dec()
+	}
+}
+
+// OrderSubmitted counts an order handed to the venue and open until
+// OrderEnded.
+func (in *Instance) OrderSubmitted(side exchange.Side, typ exchange.OrderType) {
+	in.order(side, typ, StatusSubmitted)
+	in.ordersOpn.Inc()
+}
+
+// OrderEnded counts an order submitted earlier reaching status (filled,
+// cancelled, rejected, failed or expired, in this package's or Coinbase's
+// spelling) and no longer open.
+func (in *Instance) OrderEnded(side exchange.Side, typ exchange.OrderType, status string) {
+	in.order(side, typ, status)
+	in.ordersOpn.Dec()
+}
+
+// OrderRefused counts an order that never reached the venue's book: status
+// is rejected (refused by the guard, validation or the venue) or failed.
+// Unlike OrderEnded it does not touch the open-order count.
+func (in *Instance) OrderRefused(side exchange.Side, typ exchange.OrderType, status string) {
+	in.order(side, typ, status)
+}
+
+func (in *Instance) order(side exchange.Side, typ exchange.OrderType, status string) {
+	s, t, st := sideIndex(side), typeIndex(typ), statusIndex(status)
+	if s >= 0 && t >= 0 && st >= 0 {
+		in.orders[s][t][st].Inc()
+		return
+	}
+	in.m.orders.WithLabelValues(in.strategy, in.product, label(sides, s), label(orderTypes, t), label(statuses, st)).Inc()
+}
+
+// RecordFill counts one fill and adds its fee (quote currency) to
+// tradebot_fees_paid_total.
+func (in *Instance) RecordFill(side exchange.Side, liquidity exchange.Liquidity, fee decimal.Decimal) {
+	s, l := sideIndex(side), liquidityIndex(liquidity)
+	if s >= 0 && l >= 0 {
+		in.fills[s][l].Inc()
+	} else {
+		in.m.fills.WithLabelValues(in.strategy, in.product, label(sides, s), label(liquidities, l)).Inc()
+	}
+	if fee.IsPositive() {
+		in.fees.Add(fee.InexactFloat64())
+	}
+}
+
+// Exit counts a position closed for reason (stop_loss, take_profit,
+// trailing_stop, break_even, time_stop, fallback, signal, kill_switch);
+// any other reason is counted as Other.
+func (in *Instance) Exit(reason string) {
+	if i := exitIndex(reason); i >= 0 {
+		in.exits[i].Inc()
+		return
+	}
+	in.m.exits.WithLabelValues(in.strategy, in.product, Other).Inc()
+}

@@ -1,0 +1,174 @@
+package metrics
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/exporter-toolkit/web"
+)
+
+// DefaultListenAddress is loopback only: exposing metrics and the kill
+// switch beyond the machine is a decision the user makes explicitly.
+const DefaultListenAddress = "127.0.0.1:9464"
+
+// shutdownTimeout bounds how long a stopping server waits for scrapes in
+// flight.
+const shutdownTimeout = 5 * time.Second
+
+// ServerConfig says where and how the HTTP server listens and what it
+// serves. Its zero value (after RegisterFlags or with ListenAddress set)
+// serves /metrics, /healthz and an always-ready /readyz without TLS or auth.
+type ServerConfig struct {
+	// ListenAddress is host:port; empty means DefaultListenAddress.
+	ListenAddress string
+	// WebConfigFile is an exporter-toolkit web configuration (TLS, basic
+	// auth with bcrypt hashes); empty means plain HTTP without auth.
+	WebConfigFile string
+	// Gatherer is what /metrics exposes; nil means an empty registry.
+	Gatherer prometheus.Gatherer
+	// Ready reports whether the daemon is ready (feed connected,
+	// reconciliation done); nil means always ready. Its error text is
+	// shown on /readyz, so it must not carry secrets.
+	Ready func() error
+	// Handlers are extra paths (e.g. /killswitch) served behind the same
+	// TLS and authentication as /metrics.
+	Handlers map[string]http.Handler
+	// Logger receives the server's start and error messages; nil discards
+	// them.
+	Logger *slog.Logger
+}
+
+// RegisterFlags defines --web.listen-address and --web.config.file on fs,
+// with the exporter conventions, writing into c.
+func (c *ServerConfig) RegisterFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.ListenAddress, "web.listen-address", DefaultListenAddress, "address (host:port) to serve /metrics, /healthz, /readyz and /killswitch on")
+	fs.StringVar(&c.WebConfigFile, "web.config.file", "", "path to a web configuration file for TLS and basic auth (exporter-toolkit format)")
+}
+
+// Server is a bound, not yet serving, HTTP server. Listen makes one; Serve
+// runs it until its context ends.
+type Server struct {
+	cfg      ServerConfig
+	listener net.Listener
+	server   *http.Server
+	log      *slog.Logger
+}
+
+// Listen checks the web configuration file and binds the listen address, so
+// that a wrong file or a busy port is reported before the daemon starts
+// trading. The caller must call Serve, which closes the listener.
+func Listen(cfg ServerConfig) (*Server, error) {
+	if cfg.ListenAddress == "" {
+		cfg.ListenAddress = DefaultListenAddress
+	}
+	if cfg.WebConfigFile != "" {
+		if err := web.Validate(cfg.WebConfigFile); err != nil {
+			return nil, fmt.Errorf("web config file %s: %w", cfg.WebConfigFile, err)
+		}
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	l, err := net.Listen("tcp", cfg.ListenAddress)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", cfg.ListenAddress, err)
+	}
+	s := &Server{cfg: cfg, listener: l, log: log}
+	s.server = &http.Server{
+		Handler:           s.mux(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	return s, nil
+}
+
+// Addr returns the address the server is bound to (useful with port 0).
+func (s *Server) Addr() net.Addr { return s.listener.Addr() }
+
+// Serve serves until ctx ends, then shuts down, giving requests in flight
+// a few seconds, and returns nil; or returns the error that stopped it.
+func (s *Server) Serve(ctx context.Context) error {
+	file := s.cfg.WebConfigFile
+	flags := &web.FlagConfig{
+		WebListenAddresses: &[]string{s.cfg.ListenAddress},
+		WebSystemdSocket:   new(bool),
+		WebConfigFile:      &file,
+	}
+	served := make(chan struct{})
+	shutdown := make(chan struct{})
+	go func() {
+		defer close(shutdown)
+		select {
+		case <-ctx.Done():
+		case <-served:
+			return
+		}
+		sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		defer cancel()
+		if err := s.server.Shutdown(sctx); err != nil {
+			s.log.Warn("metrics server shutdown", "err", err)
+			s.server.Close()
+		}
+	}()
+	err := web.Serve(s.listener, s.server, flags, s.log)
+	close(served)
+	// Serve returns as soon as Shutdown starts; wait for Shutdown to end so
+	// that no connection outlives this call.
+	<-shutdown
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return fmt.Errorf("serve on %s: %w", s.Addr(), err)
+}
+
+// Serve binds cfg.ListenAddress and serves until ctx ends (Listen, then
+// Server.Serve).
+func Serve(ctx context.Context, cfg ServerConfig) error {
+	s, err := Listen(cfg)
+	if err != nil {
+		return err
+	}
+	return s.Serve(ctx)
+}
+
+func (s *Server) mux() *http.ServeMux {
+	g := s.cfg.Gatherer
+	if g == nil {
+		g = prometheus.NewRegistry()
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{
+		ErrorLog:      slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		ErrorHandling: promhttp.ContinueOnError,
+		Timeout:       10 * time.Second,
+	}))
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, "ok\n")
+	})
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if s.cfg.Ready != nil {
+			if err := s.cfg.Ready(); err != nil {
+				w.WriteHeader(http.StatusServiceUnavailable)
+				fmt.Fprintf(w, "not ready: %v\n", err)
+				return
+			}
+		}
+		io.WriteString(w, "ready\n")
+	})
+	for path, h := range s.cfg.Handlers {
+		mux.Handle(path, h)
+	}
+	return mux
+}

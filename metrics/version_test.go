@@ -1,0 +1,5 @@
+package metrics_test
+
+import "runtime"
+
+func runtimeVersion() string { return runtime.Version() }
