@@ -1,0 +1,325 @@
+package risk
+
+import (
+	"github.com/shopspring/decimal"
+
+	"github.com/tradebot/tradebot/exchange"
+)
+
+// productBook is what the guard knows of one product: its market (for the
+// collar, stale data and marking positions), its scope counters, the
+// strategies holding it and its stop-loss cooldown. The guard's mutex
+// protects it.
+type productBook struct {
+	id  string
+	idx int
+	scope
+
+	last, bid, ask, mark    decimal.Decimal
+	hasLast, hasQuote, hasMark bool
+	seen                    bool
+	seenN                   int64 // receipt time of the last tick
+	resyncing               bool
+
+	holders []*cell // cells with a non-zero position, for marking on ticks
+
+	stops         []int64 // stop-loss round trips within the cooldown window
+	cooldownUntil int64
+}
+
+// strategyBook is one strategy instance's scope and its positions, one
+// cell per product indexed by productBook.idx.
+type strategyBook struct {
+	name string
+	scope
+	cells []*cell
+}
+
+// cell is one strategy's position in one product. value is size x mark
+// (signed); exposure is |value| plus the notional reserved by the
+// strategy's open entries on the product.
+type cell struct {
+	strat    *strategyBook
+	prod     *productBook
+	size     decimal.Decimal // base, signed
+	cost     decimal.Decimal // cost basis of size, quote, signed
+	value    decimal.Decimal
+	exposure decimal.Decimal
+	holding  bool // listed in prod.holders
+}
+
+func (g *Guard) product(id string) *productBook {
+	if p := g.products[id]; p != nil {
+		return p
+	}
+	p := &productBook{id: id, idx: g.nproducts, scope: newScope(g.prodLim)}
+	g.nproducts++
+	g.products[id] = p
+	return p
+}
+
+func (g *Guard) strategy(name string) *strategyBook {
+	if s := g.strategies[name]; s != nil {
+		return s
+	}
+	s := &strategyBook{name: name, scope: newScope(g.stratLim)}
+	g.strategies[name] = s
+	return s
+}
+
+func (s *strategyBook) cell(p *productBook) *cell {
+	if p.idx >= len(s.cells) {
+		grown := make([]*cell, p.idx+1)
+		copy(grown, s.cells)
+		s.cells = grown
+	}
+	c := s.cells[p.idx]
+	if c == nil {
+		c = &cell{strat: s, prod: p}
+		s.cells[p.idx] = c
+	}
+	return c
+}
+
+// reference is the collar's reference price: the last trade or the mid,
+// as configured, falling back to the other.
+func (p *productBook) reference(preferMid bool) (decimal.Decimal, bool) {
+	if preferMid && p.hasQuote {
+		return p.mid(), true
+	}
+	if p.hasLast {
+		return p.last, true
+	}
+	if p.hasQuote {
+		return p.mid(), true
+	}
+	return decimal.Decimal{}, false
+}
+
+func (p *productBook) mid() decimal.Decimal {
+	return p.bid.Add(p.ask).Div(decimal.NewFromInt(2))
+}
+
+// marketPrice estimates what a market order pays: the ask for a buy, the
+// bid for a sell, else the mark.
+func (p *productBook) marketPrice(side exchange.Side) decimal.Decimal {
+	if p.hasQuote {
+		if side == exchange.Buy {
+			return p.ask
+		}
+		return p.bid
+	}
+	return p.mark
+}
+
+// OnTick records a product's last trade or best bid and ask: the collar's
+// reference, the stale-data clock and the mark of open positions, whose
+// change in value is checked against the loss limits at once.
+func (g *Guard) OnTick(t exchange.Tick) {
+	g.mu.Lock()
+	defer g.unlock()
+	now := g.clk.Now()
+	g.roll(now)
+	p := g.product(t.ProductID)
+	at := t.Received
+	if at.IsZero() {
+		at = t.Time
+	}
+	p.seen, p.seenN = true, unixNanos(at)
+	var mark decimal.Decimal
+	switch t.Kind {
+	case exchange.TradeTick:
+		if !t.Price.IsPositive() {
+			return
+		}
+		p.last, p.hasLast = t.Price, true
+		mark = t.Price
+	case exchange.QuoteTick:
+		if !t.Bid.IsPositive() || !t.Ask.IsPositive() {
+			return
+		}
+		p.bid, p.ask, p.hasQuote = t.Bid, t.Ask, true
+		mark = p.mid()
+	default:
+		return
+	}
+	if p.hasMark && p.mark.Equal(mark) {
+		return
+	}
+	p.mark, p.hasMark = mark, true
+	if len(p.holders) == 0 {
+		return
+	}
+	for _, c := range p.holders {
+		g.remark(c)
+	}
+	g.evalLoss()
+}
+
+// SetResyncing marks a product's feed as resyncing (after a sequence gap
+// or a reconnect) or caught up; entries on it wait while it resyncs.
+func (g *Guard) SetResyncing(productID string, resyncing bool) {
+	g.mu.Lock()
+	defer g.unlock()
+	g.product(productID).resyncing = resyncing
+}
+
+// remark values a position at its product's mark and carries the change
+// into every scope's exposure and the account's mark value.
+func (g *Guard) remark(c *cell) {
+	v := c.size.Mul(c.prod.mark)
+	d := v.Sub(c.value)
+	if d.IsZero() {
+		return
+	}
+	de := v.Abs().Sub(c.value.Abs())
+	c.value = v
+	g.markValue = g.markValue.Add(d)
+	c.exposure = c.exposure.Add(de)
+	c.strat.exposure = c.strat.exposure.Add(de)
+	c.prod.exposure = c.prod.exposure.Add(de)
+	g.acct.exposure = g.acct.exposure.Add(de)
+}
+
+// OnFill applies one fill: the filled part of the reservation's notional
+// becomes position exposure, the strategy's position and cost basis move,
+// and realized PnL (after the fee, in quote currency) counts toward the
+// loss limits. r may be nil for a fill of an order the guard did not see
+// (an attached bracket, or one placed before a restart).
+func (g *Guard) OnFill(strategy, productID string, side exchange.Side, size, price, fee decimal.Decimal, r *Reservation) {
+	if !size.IsPositive() || !price.IsPositive() {
+		return
+	}
+	g.mu.Lock()
+	defer g.unlock()
+	g.roll(g.clk.Now())
+	var c *cell
+	if r != nil && r.c != nil && r.c.strat.name == strategy && r.c.prod.id == productID {
+		c = r.c
+	} else {
+		c = g.strategy(strategy).cell(g.product(productID))
+	}
+	if r != nil {
+		r.filled = true
+		if !r.exit && !r.ended && r.remaining.IsPositive() {
+			unit := r.price
+			if unit.IsZero() {
+				unit = price
+			}
+			used := decimal.Min(size.Mul(unit), r.remaining)
+			r.remaining = r.remaining.Sub(used)
+			g.unreserve(r, used)
+		}
+	}
+	p := c.prod
+	if !p.hasMark {
+		p.mark, p.hasMark = price, true
+	}
+	qty := size
+	if side == exchange.Sell {
+		qty = size.Neg()
+	}
+	realized := g.applyFill(c, qty, price).Sub(fee)
+	g.realizedToday = g.realizedToday.Add(realized)
+	g.realizedTotal = g.realizedTotal.Add(realized)
+	g.track(c)
+	g.remark(c)
+	g.evalLoss()
+}
+
+// applyFill moves a position by qty (signed base) at price on average
+// cost and returns the PnL realized by the part that closed.
+func (g *Guard) applyFill(c *cell, qty, price decimal.Decimal) decimal.Decimal {
+	var realized decimal.Decimal
+	if !c.size.IsZero() && c.size.Sign() != qty.Sign() {
+		closed := decimal.Min(qty.Abs(), c.size.Abs())
+		var closedCost decimal.Decimal
+		if closed.Equal(c.size.Abs()) {
+			closedCost = c.cost
+		} else {
+			closedCost = c.cost.Mul(closed).Div(c.size.Abs())
+		}
+		// A long closes by selling: proceeds minus cost. A short closes by
+		// buying: its (negative) cost minus what the buy pays.
+		if c.size.IsPositive() {
+			realized = closed.Mul(price).Sub(closedCost)
+			c.size = c.size.Sub(closed)
+			qty = qty.Add(closed)
+		} else {
+			realized = closedCost.Neg().Sub(closed.Mul(price))
+			c.size = c.size.Add(closed)
+			qty = qty.Sub(closed)
+		}
+		c.cost = c.cost.Sub(closedCost)
+		g.cost = g.cost.Sub(closedCost)
+		if c.size.IsZero() {
+			g.cost = g.cost.Sub(c.cost)
+			c.cost = decimal.Zero
+		}
+	}
+	if !qty.IsZero() {
+		add := qty.Mul(price)
+		c.size = c.size.Add(qty)
+		c.cost = c.cost.Add(add)
+		g.cost = g.cost.Add(add)
+	}
+	return realized
+}
+
+// track keeps prod.holders listing exactly the cells with a position.
+func (g *Guard) track(c *cell) {
+	p := c.prod
+	switch {
+	case !c.size.IsZero() && !c.holding:
+		p.holders = append(p.holders, c)
+		c.holding = true
+	case c.size.IsZero() && c.holding:
+		for i, h := range p.holders {
+			if h == c {
+				last := len(p.holders) - 1
+				p.holders[i] = p.holders[last]
+				p.holders[last] = nil
+				p.holders = p.holders[:last]
+				break
+			}
+		}
+		c.holding = false
+	}
+}
+
+// Position returns what the guard knows of a strategy's position in a
+// product: base size (negative for a short) and cost basis in quote.
+func (g *Guard) Position(strategy, productID string) (size, cost decimal.Decimal) {
+	g.mu.Lock()
+	defer g.unlock()
+	s, p := g.strategies[strategy], g.products[productID]
+	if s == nil || p == nil || p.idx >= len(s.cells) || s.cells[p.idx] == nil {
+		return decimal.Zero, decimal.Zero
+	}
+	c := s.cells[p.idx]
+	return c.size, c.cost
+}
+
+// SetPosition replaces what the guard knows of a strategy's position, for
+// the engine to reconcile it with the journal or the exchange after a
+// restart, before any exit is checked against it. The change in cost
+// basis is not PnL.
+func (g *Guard) SetPosition(strategy, productID string, size, cost decimal.Decimal) {
+	g.mu.Lock()
+	defer g.unlock()
+	g.setPosition(strategy, productID, size, cost)
+}
+
+func (g *Guard) setPosition(strategy, productID string, size, cost decimal.Decimal) {
+	c := g.strategy(strategy).cell(g.product(productID))
+	g.cost = g.cost.Sub(c.cost).Add(cost)
+	c.size, c.cost = size, cost
+	p := c.prod
+	if !p.hasMark && !size.IsZero() {
+		// Without a price yet, value the position at its cost so that the
+		// restart itself shows no unrealized PnL.
+		p.mark, p.hasMark = cost.Div(size), true
+	}
+	g.track(c)
+	g.remark(c)
+}

@@ -1,0 +1,503 @@
+package risk
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/tradebot/tradebot/clock"
+	"github.com/tradebot/tradebot/exchange"
+)
+
+// Intent is one order a strategy or an exit wants placed, as the guard
+// sees it. Product carries the venue's increments and bounds for
+// ProductID. StopPrice is needed for stop-limit and bracket orders;
+// EstimatedPrice, when set, is the expected average fill price of a
+// market order (for its notional and, if configured, its collar).
+type Intent struct {
+	Strategy       string
+	ProductID      string
+	Product        exchange.Product
+	Side           exchange.Side
+	Type           exchange.OrderType
+	BaseSize       decimal.Decimal
+	QuoteSize      decimal.Decimal
+	LimitPrice     decimal.Decimal
+	StopPrice      decimal.Decimal
+	EstimatedPrice decimal.Decimal
+	// ReduceOnly marks an exit: an order that closes or shrinks the
+	// strategy's position and so must never be blocked by exposure, rate,
+	// loss or state limits.
+	ReduceOnly    bool
+	ClientOrderID string
+}
+
+// Reservation is what an allowed intent holds until its order ends: the
+// notional of an entry counted against the exposure limits, one open
+// order and one entry of the day. The engine passes it to OnFill for each
+// fill and to Release once when the order ends, filled or not. Its fields
+// are the guard's and are protected by the guard's mutex.
+type Reservation struct {
+	c    *cell
+	exit bool
+	// price is the per-unit price the notional was reserved at; zero for
+	// a quote-sized market order, whose fills consume their own value.
+	price     decimal.Decimal
+	remaining decimal.Decimal
+	day       int64 // start of the trading day the entry was counted in
+	filled    bool
+	ended     bool
+}
+
+// Exit reports whether the reservation belongs to a reduce-only exit.
+func (r *Reservation) Exit() bool { return r != nil && r.exit }
+
+// Guard is the risk guard. All its methods are safe for concurrent use:
+// one mutex makes every check and its reservation a single step, so
+// concurrent strategies can never together pass a limit.
+type Guard struct {
+	cfg     Config
+	clk     clock.Clock
+	loc     *time.Location
+	allowed map[string]bool // nil: every product
+
+	acctLim, stratLim, prodLim limits
+	collarLow, collarHigh      decimal.Decimal // 1 -/+ pct/100
+	collarMid                  bool
+	staleAfter                 int64
+	stopReasons                map[string]bool
+
+	mu sync.Mutex // protects everything below
+	// Trading state and what set it.
+	state       State
+	stateRule   string
+	stateReason string
+	stateSince  time.Time
+	listeners   []func(from, to State, rule, reason string)
+	pending     []stateChange // state changes to report once mu is released
+
+	acct       scope
+	strategies map[string]*strategyBook
+	products   map[string]*productBook
+	nproducts  int
+
+	// Account PnL: markValue and cost are the signed sums over positions
+	// of size x mark and of cost basis, so unrealized PnL is their
+	// difference.
+	markValue       decimal.Decimal
+	cost            decimal.Decimal
+	realizedToday   decimal.Decimal
+	realizedTotal   decimal.Decimal
+	unrealizedStart decimal.Decimal // unrealized PnL at the day's start
+	pnlPeak         decimal.Decimal // highest realizedTotal + unrealized
+	consecutive     int
+	dayStart        time.Time
+	dayStartN       int64
+	nextDay         time.Time
+}
+
+type stateChange struct {
+	from, to     State
+	rule, reason string
+}
+
+// limits is one scope's ScopeLimits made ready for the hot path: the
+// decision strings are rendered once.
+type limits struct {
+	maxPosition, maxExposure       decimal.Decimal // zero: none
+	maxPositionStr, maxExposureStr string
+	maxOpen, maxEntries            int
+	maxOpenStr, maxEntriesStr      string
+	perSecond, perMinute           int
+	perSecondStr, perMinuteStr     string
+}
+
+func compile(s ScopeLimits) limits {
+	return limits{
+		maxPosition: s.MaxPositionNotional, maxPositionStr: s.MaxPositionNotional.String(),
+		maxExposure: s.MaxExposure, maxExposureStr: s.MaxExposure.String(),
+		maxOpen: s.MaxOpenOrders, maxOpenStr: fmt.Sprint(s.MaxOpenOrders),
+		maxEntries: s.MaxEntriesPerDay, maxEntriesStr: fmt.Sprint(s.MaxEntriesPerDay),
+		perSecond: s.OrdersPerSecond, perSecondStr: fmt.Sprintf("%d/s", s.OrdersPerSecond),
+		perMinute: s.OrdersPerMinute, perMinuteStr: fmt.Sprintf("%d/min", s.OrdersPerMinute),
+	}
+}
+
+// scope is the running state of one scope: the account, a strategy or a
+// product.
+type scope struct {
+	// exposure is the sum of |position| at mark plus reserved entry
+	// notional over the scope.
+	exposure   decimal.Decimal
+	openOrders int
+	entries    int // entries counted this trading day
+	perSecond  bucket
+	perMinute  bucket
+}
+
+func newScope(l limits) scope {
+	return scope{perSecond: newBucket(l.perSecond, time.Second), perMinute: newBucket(l.perMinute, time.Minute)}
+}
+
+// NewGuard returns a guard in the ACTIVE state, or the configuration's
+// problems joined into one error.
+func NewGuard(cfg Config, clk clock.Clock) (*Guard, error) {
+	if errs := cfg.Validate(); len(errs) > 0 {
+		return nil, fmt.Errorf("risk config: %w", errors.Join(errs...))
+	}
+	if clk == nil {
+		return nil, errors.New("risk: NewGuard needs a clock")
+	}
+	loc, err := time.LoadLocation(cfg.TimeZone)
+	if err != nil {
+		return nil, fmt.Errorf("risk config: time_zone: %w", err)
+	}
+	hundred := decimal.NewFromInt(100)
+	g := &Guard{
+		cfg: cfg, clk: clk, loc: loc,
+		acctLim: compile(cfg.Account), stratLim: compile(cfg.PerStrategy), prodLim: compile(cfg.PerProduct),
+		collarLow:   decimal.NewFromInt(1).Sub(cfg.Limits.PriceCollarPct.Div(hundred)),
+		collarHigh:  decimal.NewFromInt(1).Add(cfg.Limits.PriceCollarPct.Div(hundred)),
+		collarMid:   cfg.Limits.CollarReference == "mid",
+		staleAfter:  int64(cfg.StaleAfter),
+		stopReasons: map[string]bool{},
+		strategies:  map[string]*strategyBook{},
+		products:    map[string]*productBook{},
+		stateRule:   RuleOK,
+		stateReason: "started",
+	}
+	if len(cfg.AllowedProducts) > 0 {
+		g.allowed = map[string]bool{}
+		for _, p := range cfg.AllowedProducts {
+			g.allowed[p] = true
+		}
+	}
+	for _, r := range cfg.StopLossCooldown.ExitReasons {
+		g.stopReasons[r] = true
+	}
+	g.acct = newScope(g.acctLim)
+	now := clk.Now()
+	g.stateSince = now
+	g.startDay(now)
+	return g, nil
+}
+
+// Config returns the configuration the guard runs with.
+func (g *Guard) Config() Config { return g.cfg }
+
+// unlock releases the mutex, then reports the state changes made while it
+// was held, so that a callback may call back into the guard.
+func (g *Guard) unlock() {
+	if len(g.pending) == 0 {
+		g.mu.Unlock()
+		return
+	}
+	changes, fns := g.pending, g.listeners
+	g.pending = nil
+	g.mu.Unlock()
+	for _, c := range changes {
+		for _, fn := range fns {
+			fn(c.from, c.to, c.rule, c.reason)
+		}
+	}
+}
+
+var epoch = time.Unix(0, 0)
+
+// unixNanos is t.UnixNano, with times before 1970 (the zero time of an
+// unset simulated clock) read as 0 rather than an undefined value.
+func unixNanos(t time.Time) int64 {
+	if t.Before(epoch) {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+// request is the order the intent stands for, as exchange.Product.Validate
+// checks it.
+func (in *Intent) request() exchange.OrderRequest {
+	return exchange.OrderRequest{
+		ClientOrderID: in.ClientOrderID, ProductID: in.ProductID, Side: in.Side, Type: in.Type,
+		BaseSize: in.BaseSize, QuoteSize: in.QuoteSize, LimitPrice: in.LimitPrice, StopPrice: in.StopPrice,
+	}
+}
+
+// sanity runs the checks every intent passes, exits included: the product
+// details match, and the order fits the product's increments, bounds and
+// flags.
+func sanity(in *Intent) (Decision, bool) {
+	if in.Product.ID != in.ProductID {
+		return rejectf(RuleInvalidOrder, "", in.ProductID, in.Product.ID,
+			"intent for %q carries the details of product %q", in.ProductID, in.Product.ID), false
+	}
+	req := in.request()
+	if in.ReduceOnly && (req.Type == exchange.StopLimit || req.Type == exchange.Bracket) && req.StopPrice.IsZero() {
+		// An exit whose caller did not pass its stop price is checked as
+		// the limit order it ends as, rather than refused for a field the
+		// venue request does carry.
+		req.Type = exchange.Limit
+	}
+	if err := in.Product.Validate(req); err != nil {
+		var rej *exchange.RejectError
+		reason := err.Error()
+		value := ""
+		if errors.As(err, &rej) {
+			value = rej.Reason
+		}
+		return rejectf(RuleInvalidOrder, "", "", value, "%s %s %s: %s", in.Side, in.Type, in.ProductID, reason), false
+	}
+	return Decision{}, true
+}
+
+// Check decides on one intent and, when it is allowed, reserves what it
+// uses in the same step. The reservation is nil when the intent is
+// refused. Exits (ReduceOnly) are checked only for sanity and against the
+// strategy's known position.
+func (g *Guard) Check(in Intent) (Decision, *Reservation) {
+	if d, ok := sanity(&in); !ok {
+		return d, nil
+	}
+	now := g.clk.Now()
+	nowN := unixNanos(now)
+	// The notional of a priced order depends on the intent alone, so it is
+	// computed before taking the lock.
+	var notional, unitPrice decimal.Decimal
+	priced := in.Type != exchange.Market
+	if priced && !in.ReduceOnly {
+		unitPrice = in.LimitPrice
+		notional = in.BaseSize.Mul(unitPrice)
+	}
+
+	g.mu.Lock()
+	defer g.unlock()
+	g.roll(now)
+
+	if in.ReduceOnly {
+		return g.checkExit(&in)
+	}
+	if g.allowed != nil && !g.allowed[in.ProductID] {
+		return rejectf(RuleProductNotAllowed, "", "", in.ProductID,
+			"%s is not in allowed_products", in.ProductID), nil
+	}
+	if g.state != Active {
+		return rejectf(g.stateRule, "", Active.String(), g.state.String(),
+			"trading state is %s (%s); entries are refused, exits pass", g.state, g.stateReason), nil
+	}
+	p := g.product(in.ProductID)
+	if nowN < p.cooldownUntil {
+		return rejectf(RuleStopLossCooldown, ScopeProduct, g.cfg.StopLossCooldown.Pause.String(),
+			time.Duration(p.cooldownUntil-nowN).String(),
+			"%s is cooling down after %d stop-losses; entries resume in %s", in.ProductID,
+			g.cfg.StopLossCooldown.StopLosses, time.Duration(p.cooldownUntil-nowN)), nil
+	}
+	if d, ok := g.fresh(p, nowN); !ok {
+		return d, nil
+	}
+
+	if !priced {
+		if in.QuoteSize.IsPositive() {
+			notional = in.QuoteSize
+		} else {
+			unitPrice = in.EstimatedPrice
+			if !unitPrice.IsPositive() {
+				unitPrice = p.marketPrice(in.Side)
+			}
+			notional = in.BaseSize.Mul(unitPrice)
+		}
+	}
+	lo := &g.cfg.Limits
+	if notional.GreaterThan(lo.MaxOrderNotional) {
+		return rejectf(RuleMaxOrderNotional, "", lo.MaxOrderNotional.String(), notional.String(),
+			"order notional %s is above max_order_notional %s", notional, lo.MaxOrderNotional), nil
+	}
+	if notional.LessThan(lo.MinOrderNotional) {
+		return rejectf(RuleMinOrderNotional, "", lo.MinOrderNotional.String(), notional.String(),
+			"order notional %s is below min_order_notional %s", notional, lo.MinOrderNotional), nil
+	}
+	if d, ok := g.collar(&in, p); !ok {
+		return d, nil
+	}
+
+	s := g.strategy(in.Strategy)
+	c := s.cell(p)
+	if d, ok := g.limitsAllow(s, p, c, notional, nowN); !ok {
+		return d, nil
+	}
+	return allowEntry, g.reserve(s, p, c, notional, unitPrice, nowN)
+}
+
+// checkExit passes a reduce-only intent that shrinks the strategy's known
+// position; it refuses one that would open or flip a position, which on
+// spot would be an accidental short.
+func (g *Guard) checkExit(in *Intent) (Decision, *Reservation) {
+	var size decimal.Decimal
+	var c *cell
+	if s := g.strategies[in.Strategy]; s != nil {
+		if p := g.products[in.ProductID]; p != nil {
+			c = s.cell(p)
+			size = c.size
+		}
+	}
+	if size.IsZero() {
+		return rejectf(RuleReduceOnly, "", "0", in.BaseSize.String(),
+			"reduce-only %s of %s: strategy %q holds no %s position the guard knows of", in.Side, in.BaseSize, in.Strategy, in.ProductID), nil
+	}
+	if (size.IsPositive() && in.Side != exchange.Sell) || (size.IsNegative() && in.Side != exchange.Buy) {
+		return rejectf(RuleReduceOnly, "", size.String(), string(in.Side),
+			"reduce-only %s would grow strategy %q's %s position of %s", in.Side, in.Strategy, in.ProductID, size), nil
+	}
+	if in.BaseSize.GreaterThan(size.Abs()) {
+		return rejectf(RuleReduceOnly, "", size.Abs().String(), in.BaseSize.String(),
+			"reduce-only %s of %s is larger than strategy %q's %s position of %s", in.Side, in.BaseSize, in.Strategy, in.ProductID, size.Abs()), nil
+	}
+	return allowExit, &Reservation{c: c, exit: true}
+}
+
+// fresh refuses entries on a product whose feed is resyncing or whose last
+// tick is older than stale_after.
+func (g *Guard) fresh(p *productBook, nowN int64) (Decision, bool) {
+	limit := g.cfg.StaleAfter.String()
+	switch {
+	case p.resyncing:
+		return rejectf(RuleStaleData, ScopeProduct, limit, "resyncing",
+			"%s feed is resyncing; entries wait until it has caught up", p.id), false
+	case !p.seen:
+		return rejectf(RuleStaleData, ScopeProduct, limit, "no tick",
+			"no market data for %s yet", p.id), false
+	case nowN-p.seenN > g.staleAfter:
+		age := time.Duration(nowN - p.seenN)
+		return rejectf(RuleStaleData, ScopeProduct, limit, age.String(),
+			"last %s tick is %s old, above stale_after %s", p.id, age, limit), false
+	}
+	return Decision{}, true
+}
+
+// collar refuses a limit price (or, if configured, a market order's
+// estimated price) more than price_collar_pct from the reference price.
+func (g *Guard) collar(in *Intent, p *productBook) (Decision, bool) {
+	price := in.LimitPrice
+	if in.Type == exchange.Market {
+		if !g.cfg.Limits.CollarMarketOrders || !in.EstimatedPrice.IsPositive() {
+			return Decision{}, true
+		}
+		price = in.EstimatedPrice
+	}
+	ref, ok := p.reference(g.collarMid)
+	if !ok {
+		return rejectf(RulePriceCollar, "", g.cfg.Limits.PriceCollarPct.String()+"%", "no reference",
+			"no last trade or quote for %s to collar the price against", p.id), false
+	}
+	lowBound, highBound := ref.Mul(g.collarLow), ref.Mul(g.collarHigh)
+	if price.LessThan(lowBound) || price.GreaterThan(highBound) {
+		return rejectf(RulePriceCollar, "", g.cfg.Limits.PriceCollarPct.String()+"%", price.String(),
+			"price %s is more than %s%% from the reference %s (allowed %s to %s)",
+			price, g.cfg.Limits.PriceCollarPct, ref, lowBound, highBound), false
+	}
+	return Decision{}, true
+}
+
+// limitsAllow checks the exposure, open-order, entry and rate limits of
+// the account, the strategy and the product for an entry of notional.
+func (g *Guard) limitsAllow(s *strategyBook, p *productBook, c *cell, notional decimal.Decimal, nowN int64) (Decision, bool) {
+	acct, prod, strat, pos := g.acct.exposure.Add(notional), p.exposure.Add(notional), s.exposure.Add(notional), c.exposure.Add(notional)
+	checks := [...]struct {
+		sc       *scope
+		lim      *limits
+		name     string
+		position decimal.Decimal // this product's position within the scope
+		exposure decimal.Decimal
+	}{
+		{&g.acct, &g.acctLim, ScopeAccount, prod, acct},
+		{&s.scope, &g.stratLim, ScopeStrategy, pos, strat},
+		{&p.scope, &g.prodLim, ScopeProduct, prod, prod},
+	}
+	for i := range checks {
+		k := &checks[i]
+		if k.lim.maxOpen > 0 && k.sc.openOrders >= k.lim.maxOpen {
+			return rejectf(RuleMaxOpenOrders, k.name, k.lim.maxOpenStr, fmt.Sprint(k.sc.openOrders+1),
+				"%s would have %d open entry orders, above max_open_orders %d", k.name, k.sc.openOrders+1, k.lim.maxOpen), false
+		}
+		if k.lim.maxEntries > 0 && k.sc.entries >= k.lim.maxEntries {
+			return rejectf(RuleMaxEntriesPerDay, k.name, k.lim.maxEntriesStr, fmt.Sprint(k.sc.entries+1),
+				"%s would make %d entries today, above max_entries_per_day %d", k.name, k.sc.entries+1, k.lim.maxEntries), false
+		}
+		if k.lim.maxPosition.IsPositive() && k.position.GreaterThan(k.lim.maxPosition) {
+			return rejectf(RuleMaxPositionNotional, k.name, k.lim.maxPositionStr, k.position.String(),
+				"%s position in %s would reach %s, above max_position_notional %s", k.name, p.id, k.position, k.lim.maxPositionStr), false
+		}
+		if k.lim.maxExposure.IsPositive() && k.exposure.GreaterThan(k.lim.maxExposure) {
+			return rejectf(RuleMaxExposure, k.name, k.lim.maxExposureStr, k.exposure.String(),
+				"%s exposure would reach %s, above max_exposure %s", k.name, k.exposure, k.lim.maxExposureStr), false
+		}
+	}
+	// Rates come last so that an order refused for another reason does not
+	// spend a token.
+	for i := range checks {
+		k := &checks[i]
+		if !k.sc.perSecond.allows(nowN) {
+			return rejectf(RuleRatePerSecond, k.name, k.lim.perSecondStr, "retry in "+k.sc.perSecond.wait(nowN).String(),
+				"%s entry rate is above orders_per_second %d", k.name, k.lim.perSecond), false
+		}
+		if !k.sc.perMinute.allows(nowN) {
+			return rejectf(RuleRatePerMinute, k.name, k.lim.perMinuteStr, "retry in "+k.sc.perMinute.wait(nowN).String(),
+				"%s entry rate is above orders_per_minute %d", k.name, k.lim.perMinute), false
+		}
+	}
+	g.acct.exposure, p.exposure, s.exposure, c.exposure = acct, prod, strat, pos
+	return Decision{}, true
+}
+
+// reserve counts an allowed entry in every scope; limitsAllow has already
+// added its notional to the exposures.
+func (g *Guard) reserve(s *strategyBook, p *productBook, c *cell, notional, unitPrice decimal.Decimal, nowN int64) *Reservation {
+	for _, sc := range [...]*scope{&g.acct, &s.scope, &p.scope} {
+		sc.openOrders++
+		sc.entries++
+		sc.perSecond.take(nowN)
+		sc.perMinute.take(nowN)
+	}
+	return &Reservation{c: c, price: unitPrice, remaining: notional, day: g.dayStartN}
+}
+
+// Release ends a reservation when its order ends for any reason: filled,
+// cancelled, expired or failed. What is still reserved is freed; an entry
+// that never filled gives back its count of the day. Releasing twice, or
+// a nil reservation, does nothing.
+func (g *Guard) Release(r *Reservation) {
+	if r == nil {
+		return
+	}
+	g.mu.Lock()
+	defer g.unlock()
+	if r.ended {
+		return
+	}
+	r.ended = true
+	if r.exit {
+		return
+	}
+	g.unreserve(r, r.remaining)
+	r.remaining = decimal.Zero
+	c := r.c
+	for _, sc := range [...]*scope{&g.acct, &c.strat.scope, &c.prod.scope} {
+		sc.openOrders--
+		if !r.filled && r.day == g.dayStartN && sc.entries > 0 {
+			sc.entries--
+		}
+	}
+}
+
+// unreserve takes amount of reserved notional off every scope of r.
+func (g *Guard) unreserve(r *Reservation, amount decimal.Decimal) {
+	if amount.IsZero() {
+		return
+	}
+	c := r.c
+	c.exposure = c.exposure.Sub(amount)
+	c.strat.exposure = c.strat.exposure.Sub(amount)
+	c.prod.exposure = c.prod.exposure.Sub(amount)
+	g.acct.exposure = g.acct.exposure.Sub(amount)
+}
