@@ -1,0 +1,375 @@
+// Package config is the daemon's YAML configuration: its shape, its
+// defaults (all in Default), strict decoding that reports unknown keys
+// with their line, ${ENV} expansion for secrets and paths, and validation
+// that lists every problem at once.
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"gopkg.in/yaml.v3"
+
+	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/exits"
+	"github.com/tradebot/tradebot/risk"
+	"github.com/tradebot/tradebot/strategy"
+)
+
+// Modes the daemon runs in.
+const (
+	ModePaper = "paper"
+	ModeLive  = "live"
+)
+
+// Config is the whole daemon configuration.
+type Config struct {
+	// Mode is paper (simulated fills) or live (orders go to Coinbase).
+	Mode string `yaml:"mode"`
+	Log  Log    `yaml:"log"`
+	Web  Web    `yaml:"web"`
+	// StateDir holds the journal. Empty runs without one, which only paper
+	// mode allows: a live daemon must remember its orders across restarts.
+	StateDir   string      `yaml:"state_dir"`
+	Paper      Paper       `yaml:"paper"`
+	Coinbase   Coinbase    `yaml:"coinbase"`
+	Risk       risk.Config `yaml:"risk"`
+	KillSwitch KillSwitch  `yaml:"kill_switch"`
+	Notify     Notify      `yaml:"notify"`
+	Strategies []Strategy  `yaml:"strategies"`
+}
+
+// Log configures logging.
+type Log struct {
+	// Format is auto (text on a terminal, JSON otherwise), text or json.
+	Format string `yaml:"format"`
+	// Level is debug, info, warn or error.
+	Level string `yaml:"level"`
+}
+
+// Web configures the HTTP server for /metrics, /healthz, /readyz and the
+// kill switch. The command-line flags --web.listen-address and
+// --web.config.file override it.
+type Web struct {
+	ListenAddress string `yaml:"listen_address"`
+	// ConfigFile is an exporter-toolkit web config (TLS, basic auth).
+	ConfigFile string `yaml:"config_file"`
+}
+
+// Paper configures paper trading: where market data comes from and the
+// simulated exchange's account.
+type Paper struct {
+	// Feed is replay (a recording) or coinbase (the live public feed).
+	Feed string `yaml:"feed"`
+	// Recording is "bundled" (the recording embedded in the binary) or a
+	// path to a recording file.
+	Recording string `yaml:"recording"`
+	// Speed is the replay speed as a multiple of real time; 0 replays as
+	// fast as the strategies keep up.
+	Speed float64 `yaml:"speed"`
+	// ExitAtEnd stops the daemon when the recording ends; otherwise it
+	// keeps serving metrics until it is stopped.
+	ExitAtEnd   bool                       `yaml:"exit_at_end"`
+	Balances    map[string]decimal.Decimal `yaml:"balances"`
+	Fees        Fees                       `yaml:"fees"`
+	SlippageBps decimal.Decimal            `yaml:"slippage_bps"`
+	Products    []Product                  `yaml:"products"`
+}
+
+// Fees are maker and taker rates (0.004 is 0.40 %).
+type Fees struct {
+	Maker decimal.Decimal `yaml:"maker"`
+	Taker decimal.Decimal `yaml:"taker"`
+}
+
+// Product describes a product for the simulated exchange. Live mode takes
+// products from Coinbase instead.
+type Product struct {
+	ID             string          `yaml:"id"`
+	BaseIncrement  decimal.Decimal `yaml:"base_increment"`
+	QuoteIncrement decimal.Decimal `yaml:"quote_increment"`
+	PriceIncrement decimal.Decimal `yaml:"price_increment"`
+	BaseMinSize    decimal.Decimal `yaml:"base_min_size"`
+	BaseMaxSize    decimal.Decimal `yaml:"base_max_size"`
+	QuoteMinSize   decimal.Decimal `yaml:"quote_min_size"`
+	QuoteMaxSize   decimal.Decimal `yaml:"quote_max_size"`
+}
+
+// Exchange returns the product as the exchange package's type; base and
+// quote currencies come from the id ("BTC-USD").
+func (p Product) Exchange() exchange.Product {
+	base, quote := splitProductID(p.ID)
+	return exchange.Product{
+		ID: p.ID, BaseCurrency: base, QuoteCurrency: quote,
+		BaseIncrement: p.BaseIncrement, QuoteIncrement: p.QuoteIncrement, PriceIncrement: p.PriceIncrement,
+		BaseMinSize: p.BaseMinSize, BaseMaxSize: p.BaseMaxSize, QuoteMinSize: p.QuoteMinSize, QuoteMaxSize: p.QuoteMaxSize,
+	}
+}
+
+// Coinbase configures the Coinbase Advanced Trade connection. Every URL
+// can point elsewhere, so that the daemon runs against the emulator.
+type Coinbase struct {
+	RESTURL       string `yaml:"rest_url"`
+	MarketDataURL string `yaml:"market_data_url"`
+	UserURL       string `yaml:"user_url"`
+	// KeyFile is the CDP key file as Coinbase downloads it
+	// ({"name": ..., "privateKey": ...}). Alternatively KeyName and
+	// PrivateKey, usually from ${ENV}.
+	KeyFile    string `yaml:"key_file"`
+	KeyName    string `yaml:"key_name"`
+	PrivateKey Secret `yaml:"private_key"`
+	// AllowTransferPermission accepts a key that can transfer funds. The
+	// Coinbase key guide says a trading bot's key should only view and
+	// trade; leave this false.
+	AllowTransferPermission bool `yaml:"allow_transfer_permission"`
+}
+
+// KillSwitch configures the means that halt trading besides the HTTP
+// endpoint, which is always on the web server.
+type KillSwitch struct {
+	// File halts trading while this file exists.
+	File string `yaml:"file"`
+	// Signal is the signal that halts trading (SIGUSR1 by default; "none"
+	// disables it).
+	Signal string `yaml:"signal"`
+}
+
+// Notify configures webhook notifications.
+type Notify struct {
+	// WebhookURL receives a JSON POST per event. It often carries a token,
+	// so it is treated as a secret.
+	WebhookURL Secret   `yaml:"webhook_url"`
+	Events     []string `yaml:"events"`
+}
+
+// Strategy is one strategy instance.
+type Strategy struct {
+	// Name identifies the instance in logs, metrics and client order ids.
+	Name    string       `yaml:"name"`
+	Type    string       `yaml:"type"`
+	Product string       `yaml:"product"`
+	Size    Size         `yaml:"size"`
+	Params  yaml.Node    `yaml:"params"`
+	Exits   exits.Config `yaml:"exits"`
+
+	parsed strategy.Params
+}
+
+// Size is how much one entry buys: a quote amount or a base amount.
+type Size struct {
+	Quote decimal.Decimal `yaml:"quote"`
+	Base  decimal.Decimal `yaml:"base"`
+}
+
+// StrategyParams returns the instance's decoded, validated parameters.
+func (s *Strategy) StrategyParams() strategy.Params { return s.parsed }
+
+// Secret is a string that never prints: fmt, YAML and JSON see
+// "[redacted]" (DESIGN.md invariant 7). Use Reveal where the value is
+// needed.
+type Secret string
+
+// Reveal returns the secret's value.
+func (s Secret) Reveal() string { return string(s) }
+
+// String implements fmt.Stringer.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "[redacted]"
+}
+
+// GoString implements fmt.GoStringer.
+func (s Secret) GoString() string { return `"` + s.String() + `"` }
+
+// MarshalYAML implements yaml.Marshaler.
+func (s Secret) MarshalYAML() (any, error) { return s.String(), nil }
+
+// MarshalText implements encoding.TextMarshaler (JSON, slog).
+func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// Default returns the configuration every file is decoded over: the
+// defaults of every field, in one place.
+func Default() *Config {
+	return &Config{
+		Mode: ModePaper,
+		Log:  Log{Format: "auto", Level: "info"},
+		Web:  Web{ListenAddress: "127.0.0.1:9464"},
+		Paper: Paper{
+			Feed:      "replay",
+			Recording: "bundled",
+			Speed:     60,
+			Balances:  map[string]decimal.Decimal{"USD": decimal.NewFromInt(10000), "USDT": decimal.NewFromInt(10000)},
+			Fees:      Fees{Maker: decimal.RequireFromString("0.004"), Taker: decimal.RequireFromString("0.006")},
+		},
+		Coinbase: Coinbase{
+			RESTURL:       "https://api.coinbase.com/api/v3/brokerage",
+			MarketDataURL: "wss://advanced-trade-ws.coinbase.com",
+			UserURL:       "wss://advanced-trade-ws-user.coinbase.com",
+		},
+		Risk:       risk.DefaultConfig(),
+		KillSwitch: KillSwitch{Signal: "SIGUSR1"},
+	}
+}
+
+// DefaultProducts are the products the simulated exchange lists when the
+// config names none: Coinbase's BTC-USD increments, also used for the
+// bundled BTC-USDT recording.
+func DefaultProducts() []Product {
+	d := decimal.RequireFromString
+	mk := func(id string) Product {
+		return Product{ID: id, BaseIncrement: d("0.00000001"), QuoteIncrement: d("0.01"), PriceIncrement: d("0.01"),
+			BaseMinSize: d("0.00001"), BaseMaxSize: d("3400"), QuoteMinSize: d("1"), QuoteMaxSize: d("150000000")}
+	}
+	return []Product{mk("BTC-USD"), mk("BTC-USDT")}
+}
+
+var instanceName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
+
+// Validate lists every invalid value; each error's text starts with the
+// field's yaml path.
+func (c *Config) Validate() []error {
+	var errs []error
+	add := func(field, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...)))
+	}
+	switch c.Mode {
+	case ModePaper, ModeLive:
+	default:
+		add("mode", "must be paper or live, got %q", c.Mode)
+	}
+	switch c.Log.Format {
+	case "auto", "text", "json":
+	default:
+		add("log.format", "must be auto, text or json, got %q", c.Log.Format)
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		add("log.level", "must be debug, info, warn or error, got %q", c.Log.Level)
+	}
+	if c.Mode == ModeLive && c.StateDir == "" {
+		add("state_dir", "live mode needs a state directory for its journal")
+	}
+	if c.Mode == ModePaper {
+		switch c.Paper.Feed {
+		case "replay":
+			if c.Paper.Recording == "" {
+				add("paper.recording", "must be \"bundled\" or a recording file")
+			}
+		case "coinbase":
+		default:
+			add("paper.feed", "must be replay or coinbase, got %q", c.Paper.Feed)
+		}
+		if c.Paper.Speed < 0 {
+			add("paper.speed", "must be 0 (as fast as possible) or positive, got %g", c.Paper.Speed)
+		}
+		for _, f := range []struct {
+			name string
+			v    decimal.Decimal
+		}{{"paper.fees.maker", c.Paper.Fees.Maker}, {"paper.fees.taker", c.Paper.Fees.Taker}} {
+			if f.v.IsNegative() || f.v.GreaterThanOrEqual(decimal.NewFromInt(1)) {
+				add(f.name, "must be a rate in [0, 1), got %s", f.v)
+			}
+		}
+		if c.Paper.SlippageBps.IsNegative() {
+			add("paper.slippage_bps", "must not be negative")
+		}
+		for i, p := range c.Paper.Products {
+			path := fmt.Sprintf("paper.products[%d]", i)
+			if a, b := splitProductID(p.ID); a == "" || b == "" {
+				add(path+".id", "must look like BASE-QUOTE, got %q", p.ID)
+			}
+			if !p.BaseIncrement.IsPositive() {
+				add(path+".base_increment", "must be positive")
+			}
+			if !p.QuoteIncrement.IsPositive() {
+				add(path+".quote_increment", "must be positive")
+			}
+		}
+	}
+	if c.Mode == ModeLive || c.Paper.Feed == "coinbase" {
+		for _, u := range []struct{ field, v string }{
+			{"coinbase.rest_url", c.Coinbase.RESTURL},
+			{"coinbase.market_data_url", c.Coinbase.MarketDataURL},
+			{"coinbase.user_url", c.Coinbase.UserURL},
+		} {
+			if pu, err := url.Parse(u.v); err != nil || pu.Host == "" {
+				add(u.field, "must be an absolute URL, got %q", u.v)
+			}
+		}
+	}
+	if c.Mode == ModeLive && c.Coinbase.KeyFile == "" && (c.Coinbase.KeyName == "" || c.Coinbase.PrivateKey == "") {
+		add("coinbase.key_file", "live mode needs a key: key_file, or key_name and private_key")
+	}
+	for _, e := range c.Risk.Validate() {
+		errs = append(errs, fmt.Errorf("risk.%w", e))
+	}
+	if len(c.Strategies) == 0 {
+		add("strategies", "at least one strategy instance is needed")
+	}
+	seen := map[string]bool{}
+	for i, s := range c.Strategies {
+		path := fmt.Sprintf("strategies[%d]", i)
+		if !instanceName.MatchString(s.Name) {
+			add(path+".name", "must be 1-32 characters of a-z, 0-9, _ and -, starting with a letter or digit; got %q", s.Name)
+		} else if seen[s.Name] {
+			add(path+".name", "%q is used by another instance", s.Name)
+		}
+		seen[s.Name] = true
+		if a, b := splitProductID(s.Product); a == "" || b == "" {
+			add(path+".product", "must look like BASE-QUOTE, got %q", s.Product)
+		} else if c.Mode == ModePaper && !c.hasPaperProduct(s.Product) {
+			add(path+".product", "%q is not among paper.products", s.Product)
+		}
+		if s.Size.Quote.IsPositive() == s.Size.Base.IsPositive() {
+			add(path+".size", "give exactly one of quote and base, positive")
+		}
+		for _, e := range s.Exits.Validate() {
+			errs = append(errs, fmt.Errorf("%s.exits.%w", path, e))
+		}
+	}
+	return errs
+}
+
+func (c *Config) hasPaperProduct(id string) bool {
+	for _, p := range c.PaperProducts() {
+		if p.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// PaperProducts returns paper.products, or DefaultProducts when none are
+// configured.
+func (c *Config) PaperProducts() []Product {
+	if len(c.Paper.Products) > 0 {
+		return c.Paper.Products
+	}
+	return DefaultProducts()
+}
+
+// ReplayInterval is how long a replay at Speed takes per second of data,
+// for messages.
+func (p Paper) ReplayInterval() time.Duration {
+	if p.Speed == 0 {
+		return 0
+	}
+	return time.Duration(float64(time.Second) / p.Speed)
+}
+
+func splitProductID(id string) (base, quote string) {
+	for i := 0; i < len(id); i++ {
+		if id[i] == '-' {
+			return id[:i], id[i+1:]
+		}
+	}
+	return "", ""
+}
+
+func lookupStrategy(name string) (strategy.Type, error) { return strategy.Lookup(name) }

@@ -1,0 +1,324 @@
+package config
+
+import (
+	"bytes"
+	"encoding"
+	"errors"
+	"fmt"
+	"os"
+	"reflect"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Problem is one thing wrong with a config file, at a line when known.
+type Problem struct {
+	Line  int    // 1-based; 0 when the problem has no single line
+	Field string // dotted yaml path, e.g. strategies[0].exits.stop_loss.percent
+	Msg   string
+}
+
+func (p Problem) String() string {
+	var b strings.Builder
+	if p.Line > 0 {
+		fmt.Fprintf(&b, "line %d: ", p.Line)
+	}
+	if p.Field != "" {
+		b.WriteString(p.Field)
+		b.WriteString(": ")
+	}
+	b.WriteString(p.Msg)
+	return b.String()
+}
+
+// Error lists every problem found in a config file. Load returns it so
+// that a user fixes all mistakes in one go rather than one per start.
+type Error struct {
+	File     string
+	Problems []Problem
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "config %s: %d problem(s):", e.File, len(e.Problems))
+	for _, p := range e.Problems {
+		b.WriteString("\n  ")
+		b.WriteString(e.File)
+		b.WriteString(": ")
+		b.WriteString(p.String())
+	}
+	return b.String()
+}
+
+// LoadFile reads, expands, decodes and validates a config file.
+func LoadFile(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return Load(path, data, os.LookupEnv)
+}
+
+// Load decodes and validates a config document. name is used in messages.
+// lookupEnv resolves ${NAME} references in scalar values (os.LookupEnv in
+// the daemon, a map in tests). Unknown keys, type mismatches, unset
+// variables and invalid values are all collected into one *Error.
+func Load(name string, data []byte, lookupEnv func(string) (string, bool)) (*Config, error) {
+	l := &loader{lines: map[string]int{}}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, &Error{File: name, Problems: []Problem{{Msg: strings.TrimPrefix(err.Error(), "yaml: ")}}}
+	}
+	cfg := Default()
+	if len(doc.Content) == 0 {
+		return nil, &Error{File: name, Problems: []Problem{{Msg: "the file is empty"}}}
+	}
+	root := doc.Content[0]
+	l.expandEnv(root, "", lookupEnv)
+	l.checkKeys(root, reflect.TypeOf(cfg).Elem(), "")
+	if err := root.Decode(cfg); err != nil {
+		l.addDecodeError(err)
+	}
+	for i := range cfg.Strategies {
+		l.decodeStrategyParams(&cfg.Strategies[i], fmt.Sprintf("strategies[%d]", i))
+	}
+	if len(l.problems) == 0 {
+		for _, err := range cfg.Validate() {
+			l.addPathError(err)
+		}
+	}
+	if len(l.problems) > 0 {
+		sort.SliceStable(l.problems, func(i, j int) bool { return l.problems[i].Line < l.problems[j].Line })
+		return nil, &Error{File: name, Problems: l.problems}
+	}
+	return cfg, nil
+}
+
+type loader struct {
+	problems []Problem
+	lines    map[string]int // yaml path -> line of its key (or value for sequence items)
+}
+
+func (l *loader) add(line int, field, format string, args ...any) {
+	l.problems = append(l.problems, Problem{Line: line, Field: field, Msg: fmt.Sprintf(format, args...)})
+}
+
+var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}`)
+
+// expandEnv replaces ${NAME} and ${NAME:-default} in every scalar value,
+// after parsing, so that a secret holding newlines or YAML syntax (a PEM
+// key) cannot change the document's structure. It also records the line
+// of every path for later messages.
+func (l *loader) expandEnv(n *yaml.Node, path string, lookup func(string) (string, bool)) {
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			p := joinPath(path, k.Value)
+			l.lines[p] = k.Line
+			l.expandEnv(v, p, lookup)
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			p := fmt.Sprintf("%s[%d]", path, i)
+			l.lines[p] = c.Line
+			l.expandEnv(c, p, lookup)
+		}
+	case yaml.ScalarNode:
+		if !strings.Contains(n.Value, "${") {
+			return
+		}
+		n.Value = envRef.ReplaceAllStringFunc(n.Value, func(ref string) string {
+			m := envRef.FindStringSubmatch(ref)
+			if v, ok := lookup(m[1]); ok && v != "" {
+				return v
+			}
+			if m[2] != "" {
+				return m[3]
+			}
+			l.add(n.Line, path, "environment variable %s is not set", m[1])
+			return ""
+		})
+		// A quoted "${X}" in a number field must decode as the number.
+		if n.Tag == "!!str" && n.Style == 0 {
+			n.Tag = ""
+		}
+	}
+}
+
+func joinPath(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+var (
+	yamlUnmarshaler = reflect.TypeOf((*yaml.Unmarshaler)(nil)).Elem()
+	textUnmarshaler = reflect.TypeOf((*encoding.TextUnmarshaler)(nil)).Elem()
+	nodeType        = reflect.TypeOf(yaml.Node{})
+)
+
+// checkKeys reports every mapping key that the target type has no field
+// for, with its line, walking the whole document (yaml.v3's KnownFields
+// works only on a Decoder over bytes, which would lose the expansion).
+func (l *loader) checkKeys(n *yaml.Node, t reflect.Type, path string) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nodeType || reflect.PointerTo(t).Implements(yamlUnmarshaler) || reflect.PointerTo(t).Implements(textUnmarshaler) {
+		return
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		if n.Kind != yaml.MappingNode {
+			return // a type mismatch: Decode reports it with its line
+		}
+		fields := yamlFields(t)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			ft, ok := fields[k.Value]
+			if !ok {
+				l.add(k.Line, joinPath(path, k.Value), "unknown field (known: %s)", strings.Join(sortedKeys(fields), ", "))
+				continue
+			}
+			l.checkKeys(v, ft, joinPath(path, k.Value))
+		}
+	case reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			return
+		}
+		for i, c := range n.Content {
+			l.checkKeys(c, t.Elem(), fmt.Sprintf("%s[%d]", path, i))
+		}
+	case reflect.Map:
+		if n.Kind != yaml.MappingNode {
+			return
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			l.checkKeys(n.Content[i+1], t.Elem(), joinPath(path, n.Content[i].Value))
+		}
+	}
+}
+
+func yamlFields(t reflect.Type) map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		tag := f.Tag.Get("yaml")
+		name, opts, _ := strings.Cut(tag, ",")
+		if name == "-" {
+			continue
+		}
+		if strings.Contains(opts, "inline") {
+			ft := f.Type
+			for ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			for k, v := range yamlFields(ft) {
+				out[k] = v
+			}
+			continue
+		}
+		if name == "" {
+			name = strings.ToLower(f.Name)
+		}
+		out[name] = f.Type
+	}
+	return out
+}
+
+func sortedKeys(m map[string]reflect.Type) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+var lineRef = regexp.MustCompile(`^line (\d+): (.*)$`)
+
+func (l *loader) addDecodeError(err error) {
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		for _, e := range te.Errors {
+			if m := lineRef.FindStringSubmatch(e); m != nil {
+				n, _ := strconv.Atoi(m[1])
+				l.add(n, "", "%s", m[2])
+				continue
+			}
+			l.add(0, "", "%s", e)
+		}
+		return
+	}
+	l.add(0, "", "%s", err.Error())
+}
+
+// addPathError turns a validation error whose text starts with a yaml
+// path ("risk.max_order_notional: must be positive") into a Problem at the
+// line of the deepest part of that path present in the file.
+func (l *loader) addPathError(err error) {
+	field, msg, ok := strings.Cut(err.Error(), ": ")
+	if !ok || strings.ContainsAny(field, " \t") {
+		l.add(0, "", "%s", err.Error())
+		return
+	}
+	l.add(l.lineOf(field), field, "%s", msg)
+}
+
+// lineOf returns the line of path, or of its nearest ancestor in the file.
+func (l *loader) lineOf(path string) int {
+	for p := path; p != ""; {
+		if n, ok := l.lines[p]; ok {
+			return n
+		}
+		i := strings.LastIndexAny(p, ".[")
+		if i < 0 {
+			break
+		}
+		p = p[:i]
+	}
+	return 0
+}
+
+// decodeStrategyParams decodes a strategy's params block into its type's
+// parameter struct, strictly, and validates it.
+func (l *loader) decodeStrategyParams(s *Strategy, path string) {
+	t, err := lookupStrategy(s.Type)
+	if err != nil {
+		l.add(l.lineOf(path+".type"), path+".type", "%v", err)
+		return
+	}
+	p := t.NewParams()
+	if s.Params.Kind != 0 {
+		l.checkKeys(&s.Params, reflect.TypeOf(p), path+".params")
+		if err := s.Params.Decode(p); err != nil {
+			l.addDecodeError(err)
+			return
+		}
+	}
+	for _, e := range p.Validate() {
+		l.addPathError(fmt.Errorf("%s.params.%w", path, e))
+	}
+	s.parsed = p
+}
+
+// Marshal renders a config as YAML with secrets redacted, for `tradebot
+// check --print`.
+func Marshal(c *Config) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(c); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}

@@ -1,0 +1,232 @@
+// Package daemon assembles the long-running tradebot process from its
+// configuration: the venue (simulated or Coinbase), the market-data feed,
+// the engine, the risk guard and its kill switch, the journal, and the
+// HTTP server for metrics. cmd/tradebot parses flags and calls Run.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tradebot/tradebot/clock"
+	"github.com/tradebot/tradebot/config"
+	"github.com/tradebot/tradebot/engine"
+	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/metrics"
+	"github.com/tradebot/tradebot/risk"
+)
+
+// Options are what the command line gives the daemon.
+type Options struct {
+	Config *config.Config
+	Log    *slog.Logger
+	// ListenAddress and WebConfigFile override the config's web block when
+	// set (the --web.listen-address and --web.config.file flags).
+	ListenAddress string
+	WebConfigFile string
+	Version       string
+	// Ready, when set, receives the bound HTTP address once the daemon
+	// serves, for tests and for the start-up log.
+	Ready func(addr net.Addr)
+}
+
+// ShutdownGrace bounds how long the daemon waits for in-flight work after
+// it is asked to stop.
+const ShutdownGrace = 4 * time.Second
+
+// Run runs the daemon until ctx ends (SIGINT or SIGTERM), or until the
+// recording ends when the config says to exit then. It returns nil on a
+// clean stop.
+func Run(ctx context.Context, o Options) error {
+	cfg := o.Config
+	log := o.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	// Paper replay runs on the recording's time, so that staleness, time
+	// stops and daily boundaries mean the same as in a backtest; the feed
+	// moves the clock. Everything else runs on the wall clock.
+	var clk clock.Clock = clock.Wall{}
+	var replayClock *clock.Sim
+	if cfg.Mode == config.ModePaper && cfg.Paper.Feed == "replay" {
+		replayClock = &clock.Sim{}
+		clk = replayClock
+	}
+
+	reg := metrics.NewRegistry()
+	m, err := metrics.New(reg, metrics.Options{
+		Clock: clk, Version: o.Version, Instances: instanceIDs(cfg),
+		Currencies: currencies(cfg), Feeds: []string{"replay", "market_data", "user"}, RiskRules: risk.Rules(),
+	})
+	if err != nil {
+		return err
+	}
+	obs := metricsObserver{m}
+
+	guard, err := risk.NewGuard(cfg.Risk, clk)
+	if err != nil {
+		return fmt.Errorf("risk: %w", err)
+	}
+	guard.OnStateChange(func(from, to risk.State, rule, reason string) {
+		log.Warn("trading state changed", "from", from.String(), "to", to.String(), "rule", rule, "reason", reason)
+		m.TradingState(to.String())
+	})
+	m.TradingState(guard.State().String())
+
+	var jrnl *journalAdapter
+	if cfg.StateDir != "" {
+		jrnl, err = openJournal(filepath.Join(cfg.StateDir, "journal.db"))
+		if err != nil {
+			return err
+		}
+		defer jrnl.Close()
+	}
+
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+
+	var mode modeRunner
+	switch cfg.Mode {
+	case config.ModePaper:
+		mode, err = newPaper(cfg, replayClock, log)
+	default:
+		err = fmt.Errorf("mode %q is not available in this build", cfg.Mode)
+	}
+	if err != nil {
+		return err
+	}
+
+	specs, err := instanceSpecs(cfg)
+	if err != nil {
+		return err
+	}
+	opts := engine.Options{Venue: mode.venue(), Guard: guard, Observer: obs, Clock: clk, Log: log,
+		Instances: specs, MakerFee: cfg.Paper.Fees.Maker, TakerFee: cfg.Paper.Fees.Taker}
+	if jrnl != nil {
+		opts.Journal = jrnl
+		opts.OnRoundTrip = jrnl.roundTrip(log)
+	}
+	eng, err := engine.New(runCtx, opts)
+	if err != nil {
+		return err
+	}
+	mode.connect(eng)
+
+	ks := &killSwitch{guard: guard, engine: eng, log: log, metrics: m, ctx: runCtx}
+	srvCfg := metrics.ServerConfig{
+		ListenAddress: firstNonEmpty(o.ListenAddress, cfg.Web.ListenAddress),
+		WebConfigFile: firstNonEmpty(o.WebConfigFile, cfg.Web.ConfigFile),
+		Gatherer:      prometheus.Gatherers{reg},
+		Ready:         mode.ready,
+		Handlers:      map[string]http.Handler{"/killswitch": ks.handler()},
+		Logger:        log,
+	}
+	srv, err := metrics.Listen(srvCfg)
+	if err != nil {
+		return err
+	}
+	log.Info("tradebot started", "mode", cfg.Mode, "strategies", len(cfg.Strategies),
+		"metrics", "http://"+srv.Addr().String()+"/metrics", "version", o.Version)
+	if o.Ready != nil {
+		o.Ready(srv.Addr())
+	}
+
+	var wg sync.WaitGroup
+	var feedErr error
+	wg.Add(4)
+	go func() {
+		defer wg.Done()
+		if err := srv.Serve(runCtx); err != nil {
+			log.Error("http server", "error", err)
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		_ = eng.Run(runCtx)
+	}()
+	go func() {
+		defer wg.Done()
+		feedErr = mode.runFeed(runCtx, eng, stop)
+		if feedErr != nil && !errors.Is(feedErr, context.Canceled) {
+			log.Error("market data feed stopped", "error", feedErr)
+			stop()
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		ks.watch(runCtx, cfg.KillSwitch)
+	}()
+
+	<-runCtx.Done()
+	eng.StopEntries()
+	log.Info("stopping: no new entries; resting protective orders stay on the exchange")
+	wg.Wait()
+	log.Info("stopped")
+	if feedErr != nil && !errors.Is(feedErr, context.Canceled) {
+		return feedErr
+	}
+	return nil
+}
+
+// modeRunner is what differs between paper and live: the venue, the feed
+// and readiness.
+type modeRunner interface {
+	venue() exchange.Venue
+	// connect routes the venue's order events to the engine.
+	connect(eng *engine.Engine)
+	// runFeed delivers market data to the engine until ctx ends or the
+	// data ends; stop ends the daemon when the data ends and the config
+	// says to exit then.
+	runFeed(ctx context.Context, eng *engine.Engine, stop func()) error
+	ready() error
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func instanceIDs(cfg *config.Config) []metrics.InstanceID {
+	ids := make([]metrics.InstanceID, 0, len(cfg.Strategies))
+	for _, s := range cfg.Strategies {
+		ids = append(ids, metrics.InstanceID{Strategy: s.Name, Product: s.Product})
+	}
+	return ids
+}
+
+func currencies(cfg *config.Config) []string {
+	seen := map[string]bool{}
+	var out []string
+	for c := range cfg.Paper.Balances {
+		if !seen[c] {
+			seen[c] = true
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func instanceSpecs(cfg *config.Config) ([]engine.InstanceSpec, error) {
+	specs := make([]engine.InstanceSpec, 0, len(cfg.Strategies))
+	for i := range cfg.Strategies {
+		s := &cfg.Strategies[i]
+		st, err := s.StrategyParams().Build()
+		if err != nil {
+			return nil, fmt.Errorf("strategy %s: %w", s.Name, err)
+		}
+		specs = append(specs, engine.InstanceSpec{Name: s.Name, ProductID: s.Product, Strategy: st,
+			QuoteSize: s.Size.Quote, BaseSize: s.Size.Base, Exits: s.Exits})
+	}
+	return specs, nil
+}

@@ -1,0 +1,89 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+
+	"github.com/tradebot/tradebot/clock"
+	"github.com/tradebot/tradebot/config"
+	"github.com/tradebot/tradebot/engine"
+	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/exchange/sim"
+	"github.com/tradebot/tradebot/marketdata"
+	"github.com/tradebot/tradebot/marketdata/bundled"
+)
+
+// paper trades on the simulated exchange, fed by a recording.
+type paper struct {
+	cfg      *config.Config
+	clock    *clock.Sim // moved to each tick's time before it is delivered
+	x        *sim.Exchange
+	log      *slog.Logger
+	started  atomic.Bool
+	finished atomic.Bool
+}
+
+func newPaper(cfg *config.Config, clk *clock.Sim, log *slog.Logger) (*paper, error) {
+	var products []exchange.Product
+	for _, p := range cfg.PaperProducts() {
+		products = append(products, p.Exchange())
+	}
+	x, err := sim.New(sim.Config{Products: products, Balances: cfg.Paper.Balances,
+		Fees: sim.Fees{Maker: cfg.Paper.Fees.Maker, Taker: cfg.Paper.Fees.Taker}, SlippageBps: cfg.Paper.SlippageBps}, clk)
+	if err != nil {
+		return nil, fmt.Errorf("simulated exchange: %w", err)
+	}
+	if cfg.Paper.Feed != "replay" {
+		return nil, fmt.Errorf("paper.feed %q is not available in this build", cfg.Paper.Feed)
+	}
+	return &paper{cfg: cfg, clock: clk, x: x, log: log}, nil
+}
+
+func (p *paper) venue() exchange.Venue { return p.x }
+
+func (p *paper) connect(eng *engine.Engine) { p.x.SetHandler(eng.HandleEvent) }
+
+func (p *paper) ready() error {
+	if !p.started.Load() {
+		return fmt.Errorf("replay not started")
+	}
+	return nil
+}
+
+func (p *paper) openRecording() (*marketdata.Source, error) {
+	if p.cfg.Paper.Recording == "bundled" {
+		return bundled.Open()
+	}
+	return marketdata.Open(p.cfg.Paper.Recording)
+}
+
+// runFeed replays the recording: each tick goes to the simulated exchange
+// first, so resting orders match on it, then to the strategies.
+func (p *paper) runFeed(ctx context.Context, eng *engine.Engine, stop func()) error {
+	src, err := p.openRecording()
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	p.log.Info("replaying recording", "recording", src.Name, "format", src.Format, "speed", p.cfg.Paper.Speed)
+	p.started.Store(true)
+	r := &marketdata.Replayer{Speed: p.cfg.Paper.Speed}
+	err = r.Run(ctx, src.TickStream(), func(t exchange.Tick) {
+		p.clock.Set(t.Time)
+		p.x.OnTick(t)
+		eng.OnTick(t)
+	})
+	if err != nil {
+		return err
+	}
+	p.finished.Store(true)
+	p.log.Info("recording finished", "ticks", r.Delivered(), "exit_at_end", p.cfg.Paper.ExitAtEnd)
+	if p.cfg.Paper.ExitAtEnd {
+		stop()
+		return nil
+	}
+	<-ctx.Done()
+	return nil
+}

@@ -1,0 +1,191 @@
+// Package engine wires the flow of DESIGN.md: ticks from a feed are
+// routed to the mailboxes of the strategy instances on their product;
+// each instance's goroutine runs its strategy and its exits; every order
+// goes through the Executor (risk guard, journal, venue) and every order
+// event from the venue comes back through the Executor to the instance
+// that owns the order.
+//
+// The same Engine runs live, paper and backtest. Live and paper call Run,
+// which starts one goroutine per instance; a backtest calls OnTick and
+// Drain from one goroutine, which makes it deterministic and fast.
+package engine
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/tradebot/tradebot/clock"
+	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/exits"
+	"github.com/tradebot/tradebot/position"
+	"github.com/tradebot/tradebot/risk"
+)
+
+// Options configures an Engine.
+type Options struct {
+	Venue     exchange.Venue
+	Guard     *risk.Guard
+	Journal   Journal // nil runs without one
+	Observer  Observer
+	Clock     clock.Clock
+	Log       *slog.Logger
+	Instances []InstanceSpec
+	// Fees are the venue's maker and taker rates, for break-even offsets.
+	MakerFee, TakerFee decimal.Decimal
+	// OnRoundTrip receives every closed position (journal, reports).
+	OnRoundTrip func(position.RoundTrip)
+}
+
+// Engine runs strategy instances against a venue.
+type Engine struct {
+	exec      *Executor
+	guard     *risk.Guard
+	obs       Observer
+	log       *slog.Logger
+	instances []*Instance
+	// byProduct routes ticks; read-only after New.
+	byProduct   map[string][]*Instance
+	onRoundTrip func(position.RoundTrip)
+	rtMu        sync.Mutex
+	roundTrips  []position.RoundTrip
+
+	// stopping is set at shutdown: no new entries, exits still run.
+	stopping atomic.Bool
+}
+
+// New builds the engine: the executor over the venue, and an instance
+// with its exits manager for every spec. Products come from the venue.
+func New(ctx context.Context, o Options) (*Engine, error) {
+	if o.Observer == nil {
+		o.Observer = NopObserver{}
+	}
+	if o.Clock == nil {
+		o.Clock = clock.Wall{}
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	e := &Engine{
+		exec: NewExecutor(ExecutorOptions{Venue: o.Venue, Guard: o.Guard, Journal: o.Journal,
+			Observer: o.Observer, Clock: o.Clock, Log: o.Log}),
+		guard: o.Guard, obs: o.Observer, log: o.Log, byProduct: map[string][]*Instance{},
+		onRoundTrip: o.OnRoundTrip,
+	}
+	for _, spec := range o.Instances {
+		p, err := o.Venue.Product(ctx, spec.ProductID)
+		if err != nil {
+			return nil, fmt.Errorf("instance %s: product %s: %w", spec.Name, spec.ProductID, err)
+		}
+		in := &Instance{name: spec.Name, product: p, spec: spec, strat: spec.Strategy, exec: e.exec,
+			obs: o.Observer, log: o.Log, mailbox: NewMailbox(), engine: e}
+		name := spec.Name
+		in.exits = exits.NewManager(spec.Exits, exits.Deps{
+			Orders: exitOrders{in}, Product: p, Clock: o.Clock, Log: o.Log, Strategy: name,
+			Fees: exits.Fees{Maker: o.MakerFee, Taker: o.TakerFee},
+			NewClientOrderID: func() string {
+				id, err := e.exec.NextClientOrderID(name)
+				if err != nil {
+					// The journal cannot hand out ids: the caller's Place
+					// will fail on the empty id and the exit is watched.
+					o.Log.Error("no client order id for an exit", "strategy", name, "error", err)
+				}
+				return id
+			},
+		})
+		e.exec.register(in)
+		e.instances = append(e.instances, in)
+		e.byProduct[p.ID] = append(e.byProduct[p.ID], in)
+	}
+	return e, nil
+}
+
+// Executor returns the engine's executor; the venue's event source calls
+// its HandleEvent.
+func (e *Engine) Executor() *Executor { return e.exec }
+
+// Instances returns the instances in config order.
+func (e *Engine) Instances() []*Instance { return e.instances }
+
+// HandleEvent passes a venue's order event to the executor.
+func (e *Engine) HandleEvent(ev exchange.OrderEvent) { e.exec.HandleEvent(ev) }
+
+// OnTick routes a tick to the instances on its product and to the guard.
+// It never blocks: mailboxes conflate (DESIGN.md invariant 5).
+func (e *Engine) OnTick(t exchange.Tick) {
+	e.obs.TickReceived(t)
+	e.guard.OnTick(t)
+	for _, in := range e.byProduct[t.ProductID] {
+		in.mailbox.PutTick(t)
+	}
+}
+
+// Run starts one goroutine per instance and returns when ctx ends and
+// every goroutine has returned. Resting protective orders stay on the
+// venue (DESIGN.md invariant 6).
+func (e *Engine) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	for _, in := range e.instances {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			in.run(ctx)
+		}()
+	}
+	<-ctx.Done()
+	e.stopping.Store(true)
+	wg.Wait()
+	return nil
+}
+
+// StopEntries refuses new entries from now on; exits keep working. The
+// daemon calls it first on SIGTERM.
+func (e *Engine) StopEntries() { e.stopping.Store(true) }
+
+func (e *Engine) entriesAllowed() bool { return !e.stopping.Load() }
+
+// Drain processes every instance's mailbox until all are empty, on the
+// calling goroutine. Backtests call it after each OnTick.
+func (e *Engine) Drain(ctx context.Context) {
+	for more := true; more; {
+		more = false
+		for _, in := range e.instances {
+			if in.process(ctx) {
+				more = true
+			}
+		}
+	}
+}
+
+// Flatten asks every instance to close its position at market, on its
+// own goroutine, with the given exit reason (the kill switch's flatten).
+func (e *Engine) Flatten(ctx context.Context, reason string) {
+	for _, in := range e.instances {
+		in.mailbox.putMessage(message{command: func() {
+			if err := in.exits.Close(ctx, reason); err != nil {
+				in.log.Error("flatten failed", "strategy", in.name, "error", err)
+			}
+		}})
+	}
+}
+
+func (e *Engine) roundTrip(rt position.RoundTrip) {
+	e.guard.OnRoundTrip(rt.Strategy, rt.ProductID, rt.PnL, rt.ExitReason)
+	e.rtMu.Lock()
+	e.roundTrips = append(e.roundTrips, rt)
+	e.rtMu.Unlock()
+	if e.onRoundTrip != nil {
+		e.onRoundTrip(rt)
+	}
+}
+
+// RoundTrips returns every position closed so far.
+func (e *Engine) RoundTrips() []position.RoundTrip {
+	e.rtMu.Lock()
+	defer e.rtMu.Unlock()
+	return append([]position.RoundTrip(nil), e.roundTrips...)
+}

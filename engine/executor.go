@@ -1,0 +1,436 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/tradebot/tradebot/clock"
+	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/risk"
+)
+
+// Journal is what the executor writes ahead of and after every order
+// (package journal implements it on SQLite). A nil Journal runs without
+// one, as backtests do.
+type Journal interface {
+	SeqSource
+	RecordIntent(rec OrderRecord) error
+	UpdateOrder(clientOrderID string, o exchange.Order) error
+	RecordFill(instance string, f exchange.Fill) (isNew bool, err error)
+}
+
+// OrderRecord is an order as the journal keeps it before it is sent.
+type OrderRecord struct {
+	ClientOrderID string
+	Instance      string
+	Purpose       Purpose
+	Reason        string
+	Request       exchange.OrderRequest
+	Time          time.Time
+}
+
+// Intent is an instance's wish to place an order.
+type Intent struct {
+	Instance string
+	Purpose  Purpose
+	Reason   string
+	Request  exchange.OrderRequest
+	// TickReceived is when the tick that caused the order arrived, for the
+	// tick-to-order latency; zero when no tick caused it.
+	TickReceived time.Time
+}
+
+// ErrRiskRejected wraps the guard's refusal of an intent.
+var ErrRiskRejected = errors.New("refused by the risk guard")
+
+// ErrInFlight is returned when an order's outcome is still unknown after
+// every retry: it stays tracked and is resolved by asking the venue, never
+// by placing it again under a new id.
+var ErrInFlight = errors.New("order outcome unknown; in flight until the venue answers")
+
+// Executor is the single path from an instance's intent to the venue:
+// risk guard, journal, venue call with retries under the same client order
+// id, and the routing of the venue's order events back to the instance
+// that owns the order. It is shared by all instances and safe for
+// concurrent use.
+type Executor struct {
+	venue   exchange.Trader
+	editor  exchange.Editor // nil when the venue cannot edit orders
+	guard   *risk.Guard
+	journal Journal
+	obs     Observer
+	clock   clock.Clock
+	log     *slog.Logger
+	retries int
+	backoff time.Duration
+
+	mu sync.Mutex
+	// orders holds every order not yet ended, by client order id; guarded by mu.
+	orders map[string]*trackedOrder
+	// byVenueID maps venue order ids to client order ids; guarded by mu.
+	byVenueID map[string]string
+	// instances routes events to their owners; set before the first order.
+	instances map[string]*Instance
+	// seq numbers orders when there is no journal.
+	seq memorySeq
+}
+
+// trackedOrder is the executor's record of one live order; guarded by
+// Executor.mu.
+type trackedOrder struct {
+	instance    string
+	purpose     Purpose
+	req         exchange.OrderRequest
+	reservation *risk.Reservation
+	order       exchange.Order
+	trades      map[string]struct{} // trade ids already applied
+	inFlight    bool
+}
+
+// ExecutorOptions configures an Executor.
+type ExecutorOptions struct {
+	Venue    exchange.Trader
+	Guard    *risk.Guard
+	Journal  Journal
+	Observer Observer
+	Clock    clock.Clock
+	Log      *slog.Logger
+	// Retries is how many times a send with an unknown outcome is tried
+	// again (with the same client order id); default 3.
+	Retries int
+	// Backoff is the first wait between tries, doubled each time;
+	// default 200ms.
+	Backoff time.Duration
+}
+
+// NewExecutor returns an executor over a venue.
+func NewExecutor(o ExecutorOptions) *Executor {
+	e := &Executor{
+		venue: o.Venue, guard: o.Guard, journal: o.Journal, obs: o.Observer, clock: o.Clock, log: o.Log,
+		retries: o.Retries, backoff: o.Backoff,
+		orders: map[string]*trackedOrder{}, byVenueID: map[string]string{}, instances: map[string]*Instance{},
+	}
+	if ed, ok := o.Venue.(exchange.Editor); ok {
+		e.editor = ed
+	}
+	if e.obs == nil {
+		e.obs = NopObserver{}
+	}
+	if e.clock == nil {
+		e.clock = clock.Wall{}
+	}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	if e.retries == 0 {
+		e.retries = 3
+	}
+	if e.backoff == 0 {
+		e.backoff = 200 * time.Millisecond
+	}
+	return e
+}
+
+func (e *Executor) register(in *Instance) { e.instances[in.name] = in }
+
+// NextClientOrderID returns a new client order id for an instance.
+func (e *Executor) NextClientOrderID(instance string) (string, error) {
+	var src SeqSource = &e.seq
+	if e.journal != nil {
+		src = e.journal
+	}
+	n, err := src.NextClientOrderSeq(instance)
+	if err != nil {
+		return "", fmt.Errorf("client order id for %s: %w", instance, err)
+	}
+	return ClientOrderID(instance, n), nil
+}
+
+// Place checks an intent with the risk guard, journals it, and sends it.
+// A *exchange.RejectError or an error wrapping ErrRiskRejected is a
+// definite no; ErrInFlight means the order may exist and is being
+// resolved; the returned order then has status PENDING.
+func (e *Executor) Place(ctx context.Context, in Intent) (exchange.Order, error) {
+	req := in.Request
+	inst := e.instances[in.Instance]
+	if inst == nil {
+		return exchange.Order{}, fmt.Errorf("place: unknown instance %q", in.Instance)
+	}
+	decision, reservation := e.guard.Check(risk.Intent{
+		Strategy: in.Instance, ProductID: req.ProductID, Product: inst.product,
+		Side: req.Side, Type: req.Type, BaseSize: req.BaseSize, QuoteSize: req.QuoteSize,
+		LimitPrice: req.LimitPrice, ReduceOnly: in.Purpose == Exit, ClientOrderID: req.ClientOrderID,
+	})
+	e.obs.RiskDecision(decision.Rule, decision.Verdict)
+	if !decision.Allowed {
+		e.log.Warn("risk guard refused order", "strategy", in.Instance, "purpose", in.Purpose.String(),
+			"side", req.Side, "type", req.Type, "rule", decision.Rule, "limit", decision.Limit, "value", decision.Value, "reason", decision.Reason)
+		return exchange.Order{}, fmt.Errorf("%w: %s (limit %s, value %s)", ErrRiskRejected, decision.Rule, decision.Limit, decision.Value)
+	}
+	if e.journal != nil {
+		if err := e.journal.RecordIntent(OrderRecord{ClientOrderID: req.ClientOrderID, Instance: in.Instance,
+			Purpose: in.Purpose, Reason: in.Reason, Request: req, Time: e.clock.Now()}); err != nil {
+			e.guard.Release(reservation)
+			return exchange.Order{}, fmt.Errorf("journal intent %s: %w", req.ClientOrderID, err)
+		}
+	}
+	t := &trackedOrder{instance: in.Instance, purpose: in.Purpose, req: req, reservation: reservation,
+		order: exchange.Order{OrderRequest: req, Status: exchange.StatusPending}, trades: map[string]struct{}{}}
+	e.mu.Lock()
+	e.orders[req.ClientOrderID] = t
+	e.mu.Unlock()
+
+	if !in.TickReceived.IsZero() {
+		e.obs.TickToOrder(time.Since(in.TickReceived))
+	}
+	e.obs.OrderSubmitted(in.Instance, req.ProductID, req.Side, req.Type)
+	order, err := e.send(ctx, req)
+	var rej *exchange.RejectError
+	switch {
+	case err == nil:
+		e.accepted(req.ClientOrderID, order)
+		return order, nil
+	case errors.As(err, &rej):
+		e.log.Warn("venue rejected order", "strategy", in.Instance, "client_order_id", req.ClientOrderID, "reason", rej.Reason, "message", rej.Message)
+		e.obs.OrderRejected(rej.Reason)
+		e.obs.OrderEnded(in.Instance, req.ProductID, req.Side, req.Type, "rejected")
+		e.finish(req.ClientOrderID, exchange.Order{OrderRequest: req, Status: exchange.StatusFailed, RejectReason: rej.Reason})
+		return exchange.Order{}, err
+	default:
+		e.mu.Lock()
+		t.inFlight = true
+		e.mu.Unlock()
+		e.log.Error("order outcome unknown; it stays in flight until the venue answers", "strategy", in.Instance,
+			"client_order_id", req.ClientOrderID, "error", err)
+		return t.order, fmt.Errorf("%w: %s: %v", ErrInFlight, req.ClientOrderID, err)
+	}
+}
+
+// send places the order, retrying an unknown outcome with the same client
+// order id after asking the venue whether the order arrived.
+func (e *Executor) send(ctx context.Context, req exchange.OrderRequest) (exchange.Order, error) {
+	wait := e.backoff
+	var lastErr error
+	for attempt := 0; attempt <= e.retries; attempt++ {
+		if attempt > 0 {
+			if found, err := e.venue.OrderByClientID(ctx, req.ClientOrderID); err == nil {
+				return found, nil
+			} else if !errors.Is(err, exchange.ErrOrderNotFound) {
+				lastErr = err
+				if !sleep(ctx, wait) {
+					return exchange.Order{}, ctx.Err()
+				}
+				wait *= 2
+				continue
+			}
+		}
+		order, err := e.venue.PlaceOrder(ctx, req)
+		var rej *exchange.RejectError
+		if err == nil || errors.As(err, &rej) {
+			return order, err
+		}
+		lastErr = err
+		if ctx.Err() != nil {
+			break
+		}
+		if !sleep(ctx, wait) {
+			break
+		}
+		wait *= 2
+	}
+	return exchange.Order{}, lastErr
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// accepted records the venue's answer to a send. Events may already have
+// arrived for it (a market order fills before PlaceOrder returns), so the
+// newer of the two states wins.
+func (e *Executor) accepted(clientOrderID string, o exchange.Order) {
+	e.mu.Lock()
+	t := e.orders[clientOrderID]
+	if t != nil {
+		t.inFlight = false
+		if o.ID != "" {
+			e.byVenueID[o.ID] = clientOrderID
+		}
+		if t.order.ID == "" || t.order.Status == exchange.StatusPending {
+			t.order = o
+		}
+	}
+	e.mu.Unlock()
+	if e.journal != nil {
+		if err := e.journal.UpdateOrder(clientOrderID, o); err != nil {
+			e.log.Error("journal order update failed", "client_order_id", clientOrderID, "error", err)
+		}
+	}
+}
+
+func (e *Executor) finish(clientOrderID string, o exchange.Order) {
+	e.mu.Lock()
+	t := e.orders[clientOrderID]
+	delete(e.orders, clientOrderID)
+	if o.ID != "" {
+		delete(e.byVenueID, o.ID)
+	}
+	e.mu.Unlock()
+	if t != nil {
+		e.guard.Release(t.reservation)
+	}
+	if e.journal != nil {
+		if err := e.journal.UpdateOrder(clientOrderID, o); err != nil {
+			e.log.Error("journal order update failed", "client_order_id", clientOrderID, "error", err)
+		}
+	}
+}
+
+// Cancel cancels an order by venue id.
+func (e *Executor) Cancel(ctx context.Context, orderID string) error {
+	return e.venue.CancelOrder(ctx, orderID)
+}
+
+// ErrEditUnsupported is returned by Edit when the venue cannot edit.
+var ErrEditUnsupported = errors.New("the venue cannot edit orders")
+
+// Edit changes a resting order's prices or size in place.
+func (e *Executor) Edit(ctx context.Context, orderID string, ed exchange.OrderEdit) (exchange.Order, error) {
+	if e.editor == nil {
+		return exchange.Order{}, ErrEditUnsupported
+	}
+	return e.editor.EditOrder(ctx, orderID, ed)
+}
+
+// HandleEvent takes an order event from the venue (the simulated
+// exchange's handler, the Coinbase user channel, or a reconciliation),
+// applies it to the risk guard and the journal, and delivers it to the
+// instance that owns the order. A fill seen twice (user channel and REST)
+// is applied once.
+func (e *Executor) HandleEvent(ev exchange.OrderEvent) {
+	o := ev.Order
+	e.mu.Lock()
+	t := e.orders[o.ClientOrderID]
+	if t == nil && o.ClientOrderID == "" && o.ID != "" {
+		t = e.orders[e.byVenueID[o.ID]]
+	}
+	if t == nil && o.OriginatingOrderID != "" {
+		// An attached TP/SL bracket the venue created when an entry
+		// filled: it belongs to the entry's instance and is an exit.
+		if parentID, ok := e.byVenueID[o.OriginatingOrderID]; ok {
+			if parent := e.orders[parentID]; parent != nil {
+				t = &trackedOrder{instance: parent.instance, purpose: Exit, req: o.OrderRequest, order: o, trades: map[string]struct{}{}}
+				e.orders[o.ClientOrderID] = t
+			}
+		}
+	}
+	if t == nil {
+		e.mu.Unlock()
+		e.log.Warn("order event for an order this run does not track", "client_order_id", o.ClientOrderID, "order_id", o.ID, "status", o.Status)
+		return
+	}
+	if ev.Fill != nil {
+		if _, dup := t.trades[ev.Fill.TradeID]; dup {
+			e.mu.Unlock()
+			return
+		}
+		t.trades[ev.Fill.TradeID] = struct{}{}
+	}
+	if o.ID != "" {
+		e.byVenueID[o.ID] = o.ClientOrderID
+	}
+	t.order = o
+	t.inFlight = false
+	inst := e.instances[t.instance]
+	purpose, reservation := t.purpose, t.reservation
+	e.mu.Unlock()
+
+	if ev.Fill != nil {
+		f := *ev.Fill
+		if e.journal != nil {
+			if _, err := e.journal.RecordFill(t.instance, f); err != nil {
+				e.log.Error("journal fill failed", "client_order_id", o.ClientOrderID, "trade_id", f.TradeID, "error", err)
+			}
+		}
+		e.guard.OnFill(t.instance, f.ProductID, f.Side, f.Size, f.Price, f.Fee, reservation)
+		e.obs.Fill(t.instance, f)
+	}
+	if o.Status.Terminal() {
+		e.obs.OrderEnded(t.instance, o.ProductID, o.Side, o.Type, statusLabel(o.Status))
+		e.finish(o.ClientOrderID, o)
+	} else if e.journal != nil && ev.Fill == nil {
+		if err := e.journal.UpdateOrder(o.ClientOrderID, o); err != nil {
+			e.log.Error("journal order update failed", "client_order_id", o.ClientOrderID, "error", err)
+		}
+	}
+	if inst != nil {
+		inst.mailbox.putMessage(message{event: &ev, purpose: purpose})
+	}
+}
+
+func statusLabel(s exchange.OrderStatus) string {
+	switch s {
+	case exchange.StatusFilled:
+		return "filled"
+	case exchange.StatusCancelled:
+		return "cancelled"
+	case exchange.StatusExpired:
+		return "expired"
+	case exchange.StatusFailed:
+		return "failed"
+	}
+	return "open"
+}
+
+// InFlight returns the client order ids whose outcome is unknown.
+func (e *Executor) InFlight() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var ids []string
+	for id, t := range e.orders {
+		if t.inFlight {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// ResolveInFlight asks the venue about every order whose outcome is
+// unknown and applies the answer: an order found is adopted (its events
+// follow), one the venue does not know is placed again under the same id.
+func (e *Executor) ResolveInFlight(ctx context.Context) {
+	for _, id := range e.InFlight() {
+		o, err := e.venue.OrderByClientID(ctx, id)
+		if errors.Is(err, exchange.ErrOrderNotFound) {
+			e.mu.Lock()
+			t := e.orders[id]
+			e.mu.Unlock()
+			if t == nil {
+				continue
+			}
+			o, err = e.send(ctx, t.req)
+			var rej *exchange.RejectError
+			if errors.As(err, &rej) {
+				e.HandleEvent(exchange.OrderEvent{Order: exchange.Order{OrderRequest: t.req, Status: exchange.StatusFailed, RejectReason: rej.Reason}})
+				continue
+			}
+		}
+		if err != nil {
+			e.log.Warn("in-flight order still unresolved", "client_order_id", id, "error", err)
+			continue
+		}
+		e.accepted(id, o)
+		e.HandleEvent(exchange.OrderEvent{Order: o})
+	}
+}

@@ -1,0 +1,71 @@
+package engine
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// Purpose says why an order exists: to open or grow a position, or to
+// protect or close one. The risk guard lets exits through exposure limits
+// (DESIGN.md invariant 3).
+type Purpose uint8
+
+// Purposes.
+const (
+	Entry Purpose = iota + 1
+	Exit
+)
+
+// String returns "entry" or "exit".
+func (p Purpose) String() string {
+	if p == Exit {
+		return "exit"
+	}
+	return "entry"
+}
+
+// SeqSource hands out an instance's order sequence numbers. The journal
+// implements it durably, so an id is never reused across a crash.
+type SeqSource interface {
+	NextClientOrderSeq(instance string) (uint64, error)
+}
+
+// memorySeq numbers orders in memory, for runs without a journal (paper
+// without a state directory, backtests): deterministic from 1.
+type memorySeq struct {
+	mu  sync.Mutex
+	seq map[string]uint64
+}
+
+func (m *memorySeq) NextClientOrderSeq(instance string) (uint64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.seq == nil {
+		m.seq = map[string]uint64{}
+	}
+	m.seq[instance]++
+	return m.seq[instance], nil
+}
+
+// ClientOrderID formats the id of an instance's n-th order. It is
+// deterministic and assigned before the first attempt, and every retry of
+// that order reuses it (DESIGN.md invariant 2); the instance name in it
+// routes the venue's events back to the instance after a restart.
+func ClientOrderID(instance string, seq uint64) string {
+	return fmt.Sprintf("%s-%08d", instance, seq)
+}
+
+// InstanceOf returns the instance name in a client order id made by
+// ClientOrderID, or "" for an id tradebot did not make (a manual order).
+func InstanceOf(clientOrderID string) string {
+	i := strings.LastIndexByte(clientOrderID, '-')
+	if i <= 0 {
+		return ""
+	}
+	if _, err := strconv.ParseUint(clientOrderID[i+1:], 10, 64); err != nil {
+		return ""
+	}
+	return clientOrderID[:i]
+}

@@ -1,0 +1,201 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/exits"
+	"github.com/tradebot/tradebot/strategy"
+)
+
+// InstanceSpec describes one strategy instance to the engine.
+type InstanceSpec struct {
+	Name      string
+	ProductID string
+	Strategy  strategy.Strategy
+	// QuoteSize or BaseSize is what one entry buys; exactly one is set.
+	QuoteSize decimal.Decimal
+	BaseSize  decimal.Decimal
+	Exits     exits.Config
+}
+
+// Instance is one strategy instance: its strategy, its position and the
+// position's protection. Everything in it is owned by the instance's
+// goroutine (Run) or, in a backtest, by the loop that calls Drain; other
+// goroutines reach it only through its mailbox.
+type Instance struct {
+	name    string
+	product exchange.Product
+	spec    InstanceSpec
+	strat   strategy.Strategy
+	exits   *exits.Manager
+	exec    *Executor
+	obs     Observer
+	log     *slog.Logger
+	mailbox *Mailbox
+	engine  *Engine
+
+	// pendingEntry is the client order id of the working entry, if any.
+	pendingEntry string
+	lastMark     decimal.Decimal
+	lastReport   time.Time
+	conflated    uint64
+
+	msgBuf  []message
+	tickBuf []exchange.Tick
+}
+
+// Name returns the instance's name.
+func (in *Instance) Name() string { return in.name }
+
+// Mailbox returns the instance's mailbox.
+func (in *Instance) Mailbox() *Mailbox { return in.mailbox }
+
+// run is the instance's goroutine: it processes the mailbox until ctx ends.
+func (in *Instance) run(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-in.mailbox.Wake():
+			in.process(ctx)
+		}
+	}
+}
+
+// process handles everything waiting in the mailbox once: messages first
+// (order events change the position the strategy sees), then ticks.
+// It reports whether there was anything.
+func (in *Instance) process(ctx context.Context) bool {
+	in.msgBuf, in.tickBuf = in.mailbox.take(in.msgBuf[:0], in.tickBuf[:0])
+	for i := range in.msgBuf {
+		m := in.msgBuf[i]
+		switch {
+		case m.command != nil:
+			m.command()
+		case m.event != nil:
+			in.handleEvent(ctx, *m.event, m.purpose)
+		}
+		in.msgBuf[i] = message{}
+	}
+	for i := range in.tickBuf {
+		in.handleTick(ctx, in.tickBuf[i])
+	}
+	if n := in.mailbox.Conflated(); n != in.conflated {
+		in.obs.Conflated(in.name, n-in.conflated)
+		in.conflated = n
+	}
+	return len(in.msgBuf)+len(in.tickBuf) > 0
+}
+
+func (in *Instance) handleTick(ctx context.Context, t exchange.Tick) {
+	if t.Kind == exchange.TradeTick {
+		in.lastMark = t.Price
+	}
+	in.exits.OnTick(ctx, t)
+	pos := in.exits.Position()
+	d := in.strat.OnTick(t, strategy.PositionView{Size: pos.Size, AvgEntry: pos.AvgEntry, Pending: in.pendingEntry != ""})
+	switch d.Signal {
+	case strategy.Enter:
+		in.enter(ctx, t, d.Reason)
+	case strategy.Exit:
+		if pos.Size.IsPositive() {
+			in.log.Info("strategy exit signal", "strategy", in.name, "product", in.product.ID, "reason", d.Reason)
+			if err := in.exits.Close(ctx, "signal"); err != nil {
+				in.log.Error("exit on signal failed", "strategy", in.name, "error", err)
+			}
+		}
+	}
+	if t.Time.Sub(in.lastReport) >= time.Second {
+		in.report()
+		in.lastReport = t.Time
+	}
+}
+
+// enter buys the configured size at market.
+func (in *Instance) enter(ctx context.Context, t exchange.Tick, reason string) {
+	if in.pendingEntry != "" || !in.engine.entriesAllowed() {
+		return
+	}
+	id, err := in.exec.NextClientOrderID(in.name)
+	if err != nil {
+		in.log.Error("no client order id; entry skipped", "strategy", in.name, "error", err)
+		return
+	}
+	req := exchange.OrderRequest{ClientOrderID: id, ProductID: in.product.ID, Side: exchange.Buy,
+		Type: exchange.Market, TimeInForce: exchange.ImmediateOrCancel}
+	if in.spec.QuoteSize.IsPositive() {
+		req.QuoteSize = in.product.RoundQuoteSize(in.spec.QuoteSize)
+	} else {
+		req.BaseSize = in.product.RoundSize(in.spec.BaseSize)
+	}
+	if att, ok := in.exits.Attach(t.Price); ok {
+		req.Attached = &att
+	}
+	in.pendingEntry = id
+	in.log.Info("entry", "strategy", in.name, "product", in.product.ID, "client_order_id", id,
+		"quote_size", req.QuoteSize, "base_size", req.BaseSize, "price", t.Price, "reason", reason)
+	_, err = in.exec.Place(ctx, Intent{Instance: in.name, Purpose: Entry, Reason: reason, Request: req, TickReceived: t.Received})
+	if err != nil && !errors.Is(err, ErrInFlight) {
+		in.pendingEntry = ""
+		in.log.Warn("entry not placed", "strategy", in.name, "client_order_id", id, "error", err)
+	}
+}
+
+func (in *Instance) handleEvent(ctx context.Context, ev exchange.OrderEvent, purpose Purpose) {
+	in.exits.OnOrderEvent(ctx, ev, exits.Purpose(purpose))
+	o := ev.Order
+	if f := ev.Fill; f != nil {
+		in.log.Info("fill", "strategy", in.name, "purpose", purpose.String(), "side", f.Side, "price", f.Price,
+			"size", f.Size, "fee", f.Fee, "liquidity", f.Liquidity, "client_order_id", o.ClientOrderID)
+	}
+	if purpose == Entry && o.ClientOrderID == in.pendingEntry && o.Status.Terminal() {
+		in.pendingEntry = ""
+	}
+	for _, rt := range in.exits.TakeRoundTrips() {
+		in.obs.Exit(in.name, in.product.ID, rt.ExitReason)
+		in.log.Info("position closed", "strategy", in.name, "product", in.product.ID, "exit_reason", rt.ExitReason,
+			"entry_price", rt.EntryPrice, "exit_price", rt.ExitPrice, "size", rt.Size, "pnl", rt.PnL, "fees", rt.Fees,
+			"holding", rt.Holding.String())
+		in.engine.roundTrip(rt)
+	}
+	in.report()
+}
+
+// report publishes the position and its protection to the observer.
+func (in *Instance) report() {
+	pos := in.exits.Position()
+	prot := in.exits.Protection()
+	r := PositionReport{Strategy: in.name, Product: in.product.ID, Size: pos.Size, AvgEntry: pos.AvgEntry,
+		Mark: in.lastMark, Realized: pos.RealizedPnL, Fees: pos.Fees, Stop: prot.Stop,
+		Protected: !pos.Size.IsPositive() || prot.Resting || prot.Watched}
+	if pos.Size.IsPositive() && in.lastMark.IsPositive() {
+		r.Unrealized = pos.Unrealized(in.lastMark)
+	}
+	in.obs.Position(r)
+}
+
+// exitOrders is how an instance's exits manager sends orders: through the
+// executor, marked as exits so the guard lets them through exposure limits.
+type exitOrders struct{ in *Instance }
+
+func (o exitOrders) Place(ctx context.Context, req exchange.OrderRequest) (exchange.Order, error) {
+	return o.in.exec.Place(ctx, Intent{Instance: o.in.name, Purpose: Exit, Reason: "protection", Request: req})
+}
+
+func (o exitOrders) Cancel(ctx context.Context, orderID string) error {
+	return o.in.exec.Cancel(ctx, orderID)
+}
+
+func (o exitOrders) Edit(ctx context.Context, orderID string, e exchange.OrderEdit) (exchange.Order, error) {
+	order, err := o.in.exec.Edit(ctx, orderID, e)
+	if errors.Is(err, ErrEditUnsupported) {
+		return order, exits.ErrEditUnsupported
+	}
+	return order, err
+}

@@ -1,0 +1,115 @@
+package strategy
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/tradebot/tradebot/exchange"
+)
+
+func init() {
+	Register(Type{
+		Name:    "sma_cross",
+		Summary: "enter when a fast simple moving average of bar closes crosses above a slow one; leave when it crosses back below",
+		NewParams: func() Params {
+			return &SMACrossParams{Fast: 10, Slow: 30, Interval: time.Minute, ExitOnCross: true}
+		},
+	})
+}
+
+// SMACrossParams configures the sma_cross strategy.
+type SMACrossParams struct {
+	Fast        int           `yaml:"fast"`          // bars in the fast average
+	Slow        int           `yaml:"slow"`          // bars in the slow average
+	Interval    time.Duration `yaml:"interval"`      // bar length, e.g. 1m
+	ExitOnCross bool          `yaml:"exit_on_cross"` // sell when fast crosses back below slow
+}
+
+// Validate implements Params.
+func (p *SMACrossParams) Validate() []error {
+	var errs []error
+	if p.Fast < 1 {
+		errs = append(errs, fmt.Errorf("fast: must be at least 1, got %d", p.Fast))
+	}
+	if p.Slow <= p.Fast {
+		errs = append(errs, fmt.Errorf("slow: must be greater than fast (%d), got %d", p.Fast, p.Slow))
+	}
+	if p.Interval < time.Second {
+		errs = append(errs, fmt.Errorf("interval: must be at least 1s, got %s", p.Interval))
+	}
+	return errs
+}
+
+// Build implements Params.
+func (p *SMACrossParams) Build() (Strategy, error) {
+	if errs := p.Validate(); len(errs) > 0 {
+		return nil, errs[0]
+	}
+	return &SMACross{p: *p, bars: NewBarBuilder(p.Interval), fast: newWindow(p.Fast), slow: newWindow(p.Slow)}, nil
+}
+
+// SMACross is the moving-average crossover strategy.
+type SMACross struct {
+	p          SMACrossParams
+	bars       *BarBuilder
+	fast, slow *window
+	// above is the last known relation of fast to slow; 0 until both
+	// averages are full, so that the first full bar is not taken as a cross.
+	above int
+}
+
+// OnTick implements Strategy.
+func (s *SMACross) OnTick(t exchange.Tick, pos PositionView) Decision {
+	bar, done := s.bars.Add(t)
+	if !done {
+		return Decision{}
+	}
+	s.fast.push(bar.CloseF)
+	s.slow.push(bar.CloseF)
+	if !s.slow.full() {
+		return Decision{}
+	}
+	f, sl := s.fast.mean(), s.slow.mean()
+	rel := -1
+	if f > sl {
+		rel = 1
+	}
+	prev := s.above
+	s.above = rel
+	if prev == 0 || prev == rel || pos.Pending {
+		return Decision{}
+	}
+	if rel > 0 && !pos.Open() {
+		return Decision{Signal: Enter, Reason: fmt.Sprintf("sma%d %.2f crossed above sma%d %.2f", s.p.Fast, f, s.p.Slow, sl)}
+	}
+	if rel < 0 && pos.Open() && s.p.ExitOnCross {
+		return Decision{Signal: Exit, Reason: fmt.Sprintf("sma%d %.2f crossed below sma%d %.2f", s.p.Fast, f, s.p.Slow, sl)}
+	}
+	return Decision{}
+}
+
+type smaState struct {
+	Closes []float64 `json:"closes"`
+	Above  int       `json:"above"`
+}
+
+// MarshalState implements Stateful: the closes of the slow window.
+func (s *SMACross) MarshalState() ([]byte, error) {
+	return json.Marshal(smaState{Closes: s.slow.values(), Above: s.above})
+}
+
+// UnmarshalState implements Stateful.
+func (s *SMACross) UnmarshalState(b []byte) error {
+	var st smaState
+	if err := json.Unmarshal(b, &st); err != nil {
+		return fmt.Errorf("sma_cross state: %w", err)
+	}
+	s.fast, s.slow = newWindow(s.p.Fast), newWindow(s.p.Slow)
+	for _, c := range st.Closes {
+		s.fast.push(c)
+		s.slow.push(c)
+	}
+	s.above = st.Above
+	return nil
+}
