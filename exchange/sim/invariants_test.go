@@ -2,19 +2,24 @@ package sim
 
 import (
 	"context"
-	"testing"
-
 	"github.com/shopspring/decimal"
 
 	"github.com/tradebot/tradebot/exchange"
 )
+
+// reporter is the part of testing.TB and rapid.T that checkInvariants
+// uses.
+type reporter interface {
+	Helper()
+	Errorf(format string, args ...any)
+}
 
 // checkInvariants verifies what must hold after any sequence of orders and
 // ticks: funds are conserved (every currency's total is the start plus
 // the fills' flows), holds are exactly what open orders reserve, nothing
 // is negative, every fill belongs to one filled order, and no client order
 // id has two orders.
-func checkInvariants(t testing.TB, x *Exchange, start map[string]decimal.Decimal) {
+func checkInvariants(t reporter, x *Exchange, start map[string]decimal.Decimal) {
 	t.Helper()
 	ctx := context.Background()
 	total := map[string]decimal.Decimal{}
