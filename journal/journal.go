@@ -17,9 +17,11 @@ package journal
 
 import (
 	"context"
+	"encoding/binary"
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -213,12 +215,50 @@ const recovery = "recover: stop tradebot, move the file and its -wal and -shm fi
 	"(docs/JOURNAL.md, \"Recovering from a damaged journal\")"
 
 func (j *Journal) corrupt(what string) error {
+	if hint := truncationHint(j.path); hint != "" {
+		what = hint + "; " + what
+	}
 	return fmt.Errorf("journal %s: %w: %s; %s", j.path, ErrCorrupt, what, recovery)
 }
 
-// checkHeader rejects a non-empty file that does not start with SQLite's
-// magic string before SQLite sees it: opening a foreign file in WAL mode
-// would otherwise fail with a less helpful message.
+// truncationHint compares the file's size with the size its header
+// records, to tell the operator that a damaged file was cut short (a full
+// disk, a copy interrupted) rather than overwritten.
+func truncationHint(path string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	var h [100]byte
+	if _, err := io.ReadFull(f, h[:]); err != nil {
+		return ""
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return ""
+	}
+	pageSize := int64(binary.BigEndian.Uint16(h[16:18]))
+	if pageSize == 1 {
+		pageSize = 65536
+	}
+	pages := int64(binary.BigEndian.Uint32(h[28:32]))
+	// The page count is valid only while the change counter matches the
+	// version-valid-for number (SQLite file format, section 1.3.9).
+	if binary.BigEndian.Uint32(h[24:28]) != binary.BigEndian.Uint32(h[92:96]) {
+		return ""
+	}
+	if want := pages * pageSize; st.Size() < want {
+		return fmt.Sprintf("truncated: the file has %d bytes but its header records %d pages of %d bytes (%d bytes)", st.Size(), pages, pageSize, want)
+	}
+	return ""
+}
+
+// checkHeader looks at the file before SQLite does. It rejects a file
+// that exists but is empty (SQLite would treat it as a new database, and
+// the journal it held would be silently forgotten) and one that does not
+// start with SQLite's magic string (opening a foreign file in WAL mode
+// fails with a less helpful message).
 func checkHeader(path string) error {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -230,12 +270,12 @@ func checkHeader(path string) error {
 	defer f.Close()
 	const magic = "SQLite format 3\x00"
 	buf := make([]byte, len(magic))
-	n, _ := f.Read(buf)
+	n, _ := io.ReadFull(f, buf)
 	if n == 0 {
-		return nil
+		return fmt.Errorf("journal %s: %w: the file exists but is empty (truncated?); %s", path, ErrCorrupt, recovery)
 	}
 	if string(buf[:n]) != magic {
-		return fmt.Errorf("journal %s: %w: not a SQLite database (the header is wrong: overwritten or not a journal); %s", path, ErrCorrupt, recovery)
+		return fmt.Errorf("journal %s: %w: not a SQLite database (the header is wrong: overwritten, truncated or not a journal); %s", path, ErrCorrupt, recovery)
 	}
 	return nil
 }

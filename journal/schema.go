@@ -169,6 +169,17 @@ func (j *Journal) checkVersion() error {
 	if v < 0 {
 		return j.corrupt(fmt.Sprintf("schema version %d is negative", v))
 	}
+	if v == 0 {
+		// Version 0 is a file this package has not written yet; tables in
+		// it belong to something else, which a migration must not touch.
+		var n int
+		if err := j.normal.QueryRow("SELECT count(*) FROM sqlite_schema").Scan(&n); err != nil {
+			return j.classify(err)
+		}
+		if n > 0 {
+			return fmt.Errorf("journal %s: not a tradebot journal (schema version 0 but it has %d tables): check the configured state directory", j.path, n)
+		}
+	}
 	return nil
 }
 
