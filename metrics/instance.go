@@ -101,23 +101,23 @@ func newInstance(m *Metrics, strategy, product string) *Instance {
 // stop distance is (mark - stop) / mark for a position with a stop and a
 // mark, else 0. Fees in p are ignored: RecordFill counts them as they occur.
 func (in *Instance) SetPosition(p Position) {
-	size := p.Size.InexactFloat64()
+	// Metrics are float64 anyway; converting each decimal once and doing
+	// the two divisions in float64 halves the cost of this per-tick call.
+	size, mark := p.Size.InexactFloat64(), p.Mark.InexactFloat64()
 	in.size.Set(size)
-	in.notional.Set(p.Size.Mul(p.Mark).InexactFloat64())
+	in.notional.Set(size * mark)
 	in.avgEntry.Set(p.AvgEntry.InexactFloat64())
 	in.unrealized.Set(p.Unrealized.InexactFloat64())
 	in.realized.Set(p.Realized.InexactFloat64())
-	if p.Size.IsZero() || !p.Stop.IsPositive() {
-		in.stopPrice.Set(0)
-		in.stopDistance.Set(0)
-	} else {
-		in.stopPrice.Set(p.Stop.InexactFloat64())
-		if p.Mark.IsPositive() {
-			in.stopDistance.Set(p.Mark.Sub(p.Stop).Div(p.Mark).InexactFloat64())
-		} else {
-			in.stopDistance.Set(0)
+	stop, distance := 0.0, 0.0
+	if !p.Size.IsZero() && p.Stop.IsPositive() {
+		stop = p.Stop.InexactFloat64()
+		if mark > 0 {
+			distance = (mark - stop) / mark
 		}
 	}
+	in.stopPrice.Set(stop)
+	in.stopDistance.Set(distance)
 	in.setUnprotected(!p.Protected && !p.Size.IsZero())
 }
 

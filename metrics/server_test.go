@@ -1,0 +1,240 @@
+package metrics_test
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/tradebot/tradebot/metrics"
+	"github.com/tradebot/tradebot/metrics/metricstest"
+)
+
+// startServer serves cfg on a free loopback port until the test ends and
+// returns its base URL.
+func startServer(t *testing.T, cfg metrics.ServerConfig) string {
+	t.Helper()
+	cfg.ListenAddress = "127.0.0.1:0"
+	s, err := metrics.Listen(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Serve returned %v after its context ended, want nil", err)
+		}
+	})
+	return "http://" + s.Addr().String()
+}
+
+// get fetches url with optional basic-auth credentials and returns the
+// status and body.
+func get(t *testing.T, url, user, pass string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if user != "" {
+		req.SetBasicAuth(user, pass)
+	}
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(body)
+}
+
+// killSwitch stands in for the engine's handler: the server must protect
+// whatever the engine mounts.
+var killSwitch = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	io.WriteString(w, "kill switch disengaged\n")
+})
+
+func TestServerServesMetricsHealthAndReadiness(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	if _, _, err := metricstest.Populate(reg); err != nil {
+		t.Fatal(err)
+	}
+	ready := errors.New("feed not connected")
+	base := startServer(t, metrics.ServerConfig{
+		Gatherer: reg,
+		Ready:    func() error { return ready },
+		Handlers: map[string]http.Handler{"/killswitch": killSwitch},
+	})
+	tests := []struct {
+		path       string
+		wantStatus int
+		wantBody   string
+	}{
+		{"/metrics", 200, "tradebot_position_size{product=\"BTC-USD\",strategy=\"sma_cross\"} 0.01"},
+		{"/healthz", 200, "ok"},
+		{"/readyz", 503, "feed not connected"},
+		{"/killswitch", 200, "kill switch"},
+		{"/nothing", 404, ""},
+	}
+	for _, tt := range tests {
+		status, body := get(t, base+tt.path, "", "")
+		if status != tt.wantStatus || !strings.Contains(body, tt.wantBody) {
+			t.Errorf("GET %s = %d %q, want %d containing %q", tt.path, status, firstLine(body), tt.wantStatus, tt.wantBody)
+		}
+	}
+	ready = nil
+	if status, _ := get(t, base+"/readyz", "", ""); status != 200 {
+		t.Errorf("GET /readyz when ready = %d, want 200", status)
+	}
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// writeWebConfig writes an exporter-toolkit web config with one basic-auth
+// user and returns its path.
+func writeWebConfig(t *testing.T, user, pass string) string {
+	t.Helper()
+	hash, err := bcrypt.GenerateFromPassword([]byte(pass), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "web.yml")
+	cfg := "basic_auth_users:\n  " + user + ": " + string(hash) + "\n"
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestBasicAuthProtectsMetricsAndTheKillSwitchAlike(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	if _, _, err := metricstest.Populate(reg); err != nil {
+		t.Fatal(err)
+	}
+	base := startServer(t, metrics.ServerConfig{
+		WebConfigFile: writeWebConfig(t, "prometheus", "s3cret-pass"),
+		Gatherer:      reg,
+		Handlers:      map[string]http.Handler{"/killswitch": killSwitch},
+	})
+	for _, path := range []string{"/metrics", "/killswitch", "/healthz", "/readyz"} {
+		for _, c := range []struct {
+			name       string
+			user, pass string
+			want       int
+		}{
+			{"no credentials", "", "", http.StatusUnauthorized},
+			{"wrong password", "prometheus", "guess", http.StatusUnauthorized},
+			{"unknown user", "admin", "s3cret-pass", http.StatusUnauthorized},
+			{"right credentials", "prometheus", "s3cret-pass", http.StatusOK},
+		} {
+			status, body := get(t, base+path, c.user, c.pass)
+			if status != c.want {
+				t.Errorf("GET %s with %s = %d, want %d", path, c.name, status, c.want)
+			}
+			if strings.Contains(body, "s3cret-pass") {
+				t.Errorf("GET %s with %s echoed the password", path, c.name)
+			}
+		}
+	}
+}
+
+func TestListenRejectsABrokenWebConfigBeforeServing(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name, content string
+	}{
+		{"unknown key", "basic_auth_user:\n  a: b\n"},
+		{"TLS key without certificate", "tls_server_config:\n  key_file: " + filepath.Join(dir, "missing.key") + "\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "_")+".yml")
+			if err := os.WriteFile(path, []byte(tt.content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			s, err := metrics.Listen(metrics.ServerConfig{ListenAddress: "127.0.0.1:0", WebConfigFile: path})
+			if err == nil {
+				t.Fatalf("Listen accepted %s (serving on %s)", tt.name, s.Addr())
+			}
+			if !strings.Contains(err.Error(), path) {
+				t.Errorf("error %q does not name the file", err)
+			}
+		})
+	}
+	if _, err := metrics.Listen(metrics.ServerConfig{ListenAddress: "127.0.0.1:0", WebConfigFile: filepath.Join(dir, "absent.yml")}); err == nil {
+		t.Error("Listen accepted a missing web config file")
+	}
+}
+
+func TestListenReportsABusyPort(t *testing.T) {
+	s, err := metrics.Listen(metrics.ServerConfig{ListenAddress: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx) }()
+	defer func() { cancel(); <-done }()
+	addr := s.Addr().String()
+	if _, err := metrics.Listen(metrics.ServerConfig{ListenAddress: addr}); err == nil || !strings.Contains(err.Error(), addr) {
+		t.Errorf("second Listen on %s: err = %v, want one naming the address", addr, err)
+	}
+}
+
+func TestServeReturnsPromptlyWhenTheContextEnds(t *testing.T) {
+	s, err := metrics.Listen(metrics.ServerConfig{ListenAddress: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx) }()
+	if status, _ := get(t, "http://"+s.Addr().String()+"/healthz", "", ""); status != 200 {
+		t.Fatalf("healthz = %d", status)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Serve = %v, want nil", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Serve did not return within 5s of its context ending")
+	}
+}
+
+func TestRegisterFlagsDefaultsToLoopbackAndParsesExporterFlags(t *testing.T) {
+	var cfg metrics.ServerConfig
+	fs := flag.NewFlagSet("tradebot", flag.ContinueOnError)
+	cfg.RegisterFlags(fs)
+	if cfg.ListenAddress != "127.0.0.1:9464" {
+		t.Errorf("default listen address %q, want 127.0.0.1:9464", cfg.ListenAddress)
+	}
+	if err := fs.Parse([]string{"--web.listen-address=0.0.0.0:9999", "--web.config.file", "/etc/tradebot/web.yml"}); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.ListenAddress != "0.0.0.0:9999" || cfg.WebConfigFile != "/etc/tradebot/web.yml" {
+		t.Errorf("parsed %+v", cfg)
+	}
+}
