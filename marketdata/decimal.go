@@ -79,8 +79,9 @@ func slowDecimal(b []byte) (decimal.Decimal, error) {
 		return decimal.Decimal{}, fmt.Errorf("invalid number %s", quote(b))
 	}
 	// A huge exponent would make every later operation on the value
-	// allocate enormous numbers; no price or size needs more than this.
-	if e := d.Exponent(); e > 40 || e < -40 {
+	// allocate enormous numbers, and its text would not read back; no
+	// price or size needs more than this.
+	if e := d.Exponent(); e > 40 || e < -40 || len(appendDecimal(nil, d)) > 64 {
 		return decimal.Decimal{}, fmt.Errorf("number out of range %s", quote(b))
 	}
 	return d, nil

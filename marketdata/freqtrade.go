@@ -165,6 +165,7 @@ func (r *freqtradeReader) next() (exchange.Candle, error) {
 func (r *freqtradeReader) end() error {
 	r.b = r.b[1:]
 	r.skip()
+	r.row = 0 // what follows belongs to no row
 	if len(r.b) != 0 {
 		return r.fail("", fmt.Errorf("text after the closing ]: %s", quote(r.b)))
 	}

@@ -1,0 +1,86 @@
+package marketdata
+
+import (
+	"testing"
+
+	"github.com/shopspring/decimal"
+)
+
+func TestParseDecimalKeepsTheTextsScale(t *testing.T) {
+	tests := []struct {
+		in    string
+		value string // decimal.String() of the result
+		text  string // appendDecimal of the result: the text written back
+	}{
+		{"61837.63000000", "61837.63", "61837.63000000"},
+		{"0.00162008", "0.00162008", "0.00162008"},
+		{"46319.0", "46319", "46319.0"},
+		{"3730", "3730", "3730"},
+		{"-0.5", "-0.5", "-0.5"},
+		{"000.000", "0", "0.000"},
+		{".5", "0.5", "0.5"},
+		{"5.", "5", "5"},
+		{"123456789012345678", "123456789012345678", "123456789012345678"},
+		{"1234567890123456789.5", "1234567890123456789.5", "1234567890123456789.5"}, // slow path: 20 digits
+		{"1e-05", "0.00001", "0.00001"},
+		{"2.5E3", "2500", "2500"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			d, err := parseDecimal([]byte(tt.in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.String() != tt.value {
+				t.Errorf("value %s, want %s", d.String(), tt.value)
+			}
+			if got := string(appendDecimal(nil, d)); got != tt.text {
+				t.Errorf("written back as %q, want %q", got, tt.text)
+			}
+		})
+	}
+}
+
+func TestParseDecimalRejectsWhatIsNotANumber(t *testing.T) {
+	for _, in := range []string{"", "-", ".", "1.2.3", "1,5", "abc", "1 ", "e5", "1e", "0x10", "NaN", "1e999"} {
+		if d, err := parseDecimal([]byte(in)); err == nil {
+			t.Errorf("parseDecimal(%q) = %s, want an error", in, d)
+		}
+	}
+}
+
+func TestParseIntRejectsOverflowAndSigns(t *testing.T) {
+	if n, err := parseInt([]byte("9223372036854775807")); err != nil || n != 1<<63-1 {
+		t.Errorf("max int64: %d, %v", n, err)
+	}
+	for _, in := range []string{"9223372036854775808", "-1", "+1", "", "1.0", "99999999999999999999"} {
+		if _, err := parseInt([]byte(in)); err == nil {
+			t.Errorf("parseInt(%q) succeeded", in)
+		}
+	}
+}
+
+// FuzzParseDecimal checks the fast parser against shopspring's own: any
+// number both accept must have the same value.
+func FuzzParseDecimal(f *testing.F) {
+	for _, s := range []string{"61837.63000000", "0.02000000", "0.00162008", "46319.0", "2300413.7295", "1e-05", "-3.5", "15993.5", "123456789012345678901234"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := parseDecimal([]byte(s))
+		if err != nil {
+			return
+		}
+		ref, err := decimal.NewFromString(s)
+		if err != nil {
+			t.Fatalf("parseDecimal(%q) = %s but NewFromString fails: %v", s, d, err)
+		}
+		if !d.Equal(ref) {
+			t.Fatalf("parseDecimal(%q) = %s, NewFromString = %s", s, d, ref)
+		}
+		again, err := parseDecimal(appendDecimal(nil, d))
+		if err != nil || !again.Equal(d) {
+			t.Fatalf("%q written back as %q does not read back: %v", s, appendDecimal(nil, d), err)
+		}
+	})
+}
