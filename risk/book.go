@@ -15,11 +15,11 @@ type productBook struct {
 	idx int
 	scope
 
-	last, bid, ask, mark    decimal.Decimal
+	last, bid, ask, mark       decimal.Decimal
 	hasLast, hasQuote, hasMark bool
-	seen                    bool
-	seenN                   int64 // receipt time of the last tick
-	resyncing               bool
+	seen                       bool
+	seenN                      int64 // receipt time of the last tick
+	resyncing                  bool
 
 	holders []*cell // cells with a non-zero position, for marking on ticks
 

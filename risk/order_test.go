@@ -1,0 +1,267 @@
+package risk
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/tradebot/tradebot/exchange"
+)
+
+func TestOrderNotionalLimitsAtTheirBoundaries(t *testing.T) {
+	tweak := func(c *Config) {
+		c.Limits.MaxOrderNotional = d("1000")
+		c.Limits.MinOrderNotional = d("10")
+	}
+	cases := []struct {
+		name, size string
+		rule       string // empty: allowed
+	}{
+		{"max one below", "9.999", ""},
+		{"max at", "10", ""},
+		{"max one above", "10.001", RuleMaxOrderNotional},
+		{"min one below", "0.099", RuleMinOrderNotional},
+		{"min at", "0.1", ""},
+		{"min one above", "0.101", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, tweak)
+			in := buy("s1", "AAA-USD", tc.size, "100")
+			if tc.rule == "" {
+				f.allow(in)
+				return
+			}
+			dec := f.refuse(in, tc.rule, "")
+			if dec.Limit == "" || dec.Value == "" {
+				t.Errorf("decision does not state its limit and value: %+v", dec)
+			}
+		})
+	}
+}
+
+func TestMarketOrderNotionalUsesQuoteSizeOrEstimate(t *testing.T) {
+	tweak := func(c *Config) { c.Limits.MaxOrderNotional = d("1000") }
+	cases := []struct {
+		name string
+		in   Intent
+		rule string
+	}{
+		{"quote size at the limit", Intent{QuoteSize: d("1000")}, ""},
+		{"quote size above", Intent{QuoteSize: d("1000.01")}, RuleMaxOrderNotional},
+		{"base size at the ask", Intent{BaseSize: d("9.9")}, ""},                            // 9.9 x ask 101 = 999.9
+		{"base size above at the ask", Intent{BaseSize: d("9.91")}, RuleMaxOrderNotional}, // 1000.91
+		{"estimate wins over the ask", Intent{BaseSize: d("10"), EstimatedPrice: d("100")}, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, tweak)
+			f.quote("AAA-USD", "99", "101")
+			in := tc.in
+			in.Strategy, in.ProductID, in.Product = "s1", "AAA-USD", testProduct("AAA-USD")
+			in.Side, in.Type = exchange.Buy, exchange.Market
+			if tc.rule == "" {
+				f.allow(in)
+			} else {
+				f.refuse(in, tc.rule, "")
+			}
+		})
+	}
+}
+
+func TestPriceCollarAtItsBoundaries(t *testing.T) {
+	tweak := func(c *Config) { c.Limits.PriceCollarPct = d("5") } // reference 100: 95 to 105
+	cases := []struct {
+		price string
+		ok    bool
+	}{
+		{"104.99", true}, {"105", true}, {"105.01", false},
+		{"95.01", true}, {"95", true}, {"94.99", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.price, func(t *testing.T) {
+			f := newFixture(t, tweak)
+			in := buy("s1", "AAA-USD", "1", tc.price)
+			if tc.ok {
+				f.allow(in)
+			} else {
+				f.refuse(in, RulePriceCollar, "")
+			}
+		})
+	}
+}
+
+func TestPriceCollarReferenceIsLastOrMidAsConfigured(t *testing.T) {
+	cases := []struct {
+		ref   string
+		price string
+		ok    bool
+	}{
+		{"last", "105", true}, // last 100
+		{"last", "105.01", false},
+		{"mid", "115.5", true}, // mid 110: up to 115.5
+		{"mid", "115.51", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.ref+" "+tc.price, func(t *testing.T) {
+			f := newFixture(t, func(c *Config) {
+				c.Limits.PriceCollarPct = d("5")
+				c.Limits.CollarReference = tc.ref
+			})
+			f.quote("AAA-USD", "109", "111")
+			in := buy("s1", "AAA-USD", "1", tc.price)
+			if tc.ok {
+				f.allow(in)
+			} else {
+				f.refuse(in, RulePriceCollar, "")
+			}
+		})
+	}
+}
+
+func TestMarketOrderIsCollaredOnlyWhenConfigured(t *testing.T) {
+	cases := []struct {
+		name     string
+		collar   bool
+		estimate string
+		ok       bool
+	}{
+		{"off, far estimate", false, "200", true},
+		{"on, estimate at the bound", true, "105", true},
+		{"on, estimate beyond", true, "105.01", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, func(c *Config) {
+				c.Limits.PriceCollarPct = d("5")
+				c.Limits.CollarMarketOrders = tc.collar
+			})
+			in := Intent{Strategy: "s1", ProductID: "AAA-USD", Product: testProduct("AAA-USD"), Side: exchange.Buy,
+				Type: exchange.Market, BaseSize: d("1"), EstimatedPrice: d(tc.estimate)}
+			if tc.ok {
+				f.allow(in)
+			} else {
+				f.refuse(in, RulePriceCollar, "")
+			}
+		})
+	}
+}
+
+func TestCollarNeverBlocksAReduceOnlyStopLoss(t *testing.T) {
+	f := newFixture(t, func(c *Config) {
+		c.Limits.PriceCollarPct = d("1")
+		c.Limits.CollarMarketOrders = true
+	})
+	f.hold("s1", "AAA-USD", "2", "100")
+	f.trade("AAA-USD", "60") // a crash: the stop fills far from any collar
+	sl := stopLoss("s1", "AAA-USD", "2")
+	sl.EstimatedPrice = d("40")
+	r := f.allow(sl)
+	if !r.Exit() {
+		t.Errorf("reservation of a reduce-only intent is not marked as an exit")
+	}
+	limitExit := Intent{Strategy: "s1", ProductID: "AAA-USD", Product: testProduct("AAA-USD"), Side: exchange.Sell,
+		Type: exchange.Limit, BaseSize: d("2"), LimitPrice: d("200"), ReduceOnly: true}
+	f.allow(limitExit)
+}
+
+func TestProductAllowListRefusesEntriesButNotExits(t *testing.T) {
+	f := newFixture(t, nil)
+	f.hold("s1", "BBB-USD", "1", "100")
+	f.g.cfg.AllowedProducts = []string{"AAA-USD"}
+	f.g.allowed = map[string]bool{"AAA-USD": true}
+
+	f.allow(buy("s1", "AAA-USD", "1", "100"))
+	f.refuse(buy("s1", "BBB-USD", "1", "100"), RuleProductNotAllowed, "")
+	f.allow(stopLoss("s1", "BBB-USD", "1"))
+}
+
+func TestSanityChecksApplyToEntriesAndExits(t *testing.T) {
+	f := newFixture(t, nil)
+	f.hold("s1", "AAA-USD", "1", "100")
+	cases := []struct {
+		name   string
+		in     Intent
+		reason string
+	}{
+		{"size off the increment", buy("s1", "AAA-USD", "0.0015", "100"), exchange.ReasonInvalidSizePrecision},
+		{"size below the minimum", buy("s1", "AAA-USD", "0.0001", "100"), exchange.ReasonInvalidSizePrecision},
+		{"price off the tick", buy("s1", "AAA-USD", "1", "100.001"), exchange.ReasonInvalidPricePrecision},
+		{"exit off the increment", stopLoss("s1", "AAA-USD", "0.0005"), exchange.ReasonInvalidSizePrecision},
+		{"details of another product", func() Intent {
+			in := buy("s1", "AAA-USD", "1", "100")
+			in.Product = testProduct("BBB-USD")
+			return in
+		}(), "BBB-USD"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dec := f.refuse(tc.in, RuleInvalidOrder, "")
+			if dec.Value != tc.reason {
+				t.Errorf("value %q, want %q (%s)", dec.Value, tc.reason, dec.Reason)
+			}
+		})
+	}
+	small := testProduct("AAA-USD")
+	small.BaseMinSize = d("0.01")
+	in := stopLoss("s1", "AAA-USD", "0.005")
+	in.Product = small
+	if dec := f.refuse(in, RuleInvalidOrder, ""); dec.Value != exchange.ReasonBaseSizeTooSmall {
+		t.Errorf("exit below the minimum size: value %q, want %q", dec.Value, exchange.ReasonBaseSizeTooSmall)
+	}
+}
+
+func TestStopLimitExitWithoutStopPriceIsCheckedAsItsLimit(t *testing.T) {
+	f := newFixture(t, nil)
+	f.hold("s1", "AAA-USD", "1", "100")
+	in := Intent{Strategy: "s1", ProductID: "AAA-USD", Product: testProduct("AAA-USD"), Side: exchange.Sell,
+		Type: exchange.StopLimit, BaseSize: d("1"), LimitPrice: d("89.5"), ReduceOnly: true}
+	f.allow(in)
+	in.StopPrice = d("90")
+	f.allow(in)
+	in.StopPrice = d("90.001")
+	f.refuse(in, RuleInvalidOrder, "")
+}
+
+func TestStaleDataAtItsBoundaries(t *testing.T) {
+	cases := []struct {
+		name string
+		age  string
+		ok   bool
+	}{
+		{"one below", "29.999s", true},
+		{"at", "30s", true},
+		{"one above", "30.001s", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, func(c *Config) { c.StaleAfter = mustDuration(t, "30s") })
+			f.advance(mustDuration(t, tc.age))
+			if tc.ok {
+				f.allow(buy("s1", "AAA-USD", "1", "100"))
+			} else {
+				dec := f.refuse(buy("s1", "AAA-USD", "1", "100"), RuleStaleData, ScopeProduct)
+				if dec.Value != "30.001s" {
+					t.Errorf("value %q, want the age 30.001s", dec.Value)
+				}
+			}
+		})
+	}
+}
+
+func TestStaleDataRefusesEntriesWhileResyncingOrWithoutTicksButNotExits(t *testing.T) {
+	f := newFixture(t, nil)
+	f.hold("s1", "AAA-USD", "1", "100")
+	f.g.SetResyncing("AAA-USD", true)
+	dec := f.refuse(buy("s1", "AAA-USD", "1", "100"), RuleStaleData, ScopeProduct)
+	if !strings.Contains(dec.Reason, "resync") {
+		t.Errorf("reason %q does not say the feed is resyncing", dec.Reason)
+	}
+	f.allow(stopLoss("s1", "AAA-USD", "1"))
+	f.g.SetResyncing("AAA-USD", false)
+	f.allow(buy("s1", "AAA-USD", "1", "100"))
+
+	f.refuse(buy("s1", "ZZZ-USD", "1", "100"), RuleStaleData, ScopeProduct)
+	f.advance(mustDuration(t, "10m"))
+	f.refuse(buy("s1", "AAA-USD", "1", "100"), RuleStaleData, ScopeProduct)
+	f.allow(stopLoss("s1", "AAA-USD", "1"))
+}
