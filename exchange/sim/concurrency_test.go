@@ -125,3 +125,29 @@ func TestConcurrentPlaceAndTick(t *testing.T) {
 	}
 	checkInvariants(t, x, start)
 }
+
+func TestPanickingHandlerDoesNotWedgeTheExchange(t *testing.T) {
+	h := newHarness(t)
+	var seen []exchange.OrderStatus
+	h.x.SetHandler(func(e exchange.OrderEvent) {
+		seen = append(seen, e.Order.Status)
+		if e.Fill != nil && len(seen) < 3 {
+			panic("handler failed")
+		}
+	})
+	h.trade("100")
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("the handler's panic did not reach the caller")
+			}
+		}()
+		h.mustPlace(exchange.OrderRequest{Side: exchange.Buy, Type: exchange.Market, BaseSize: d("0.1")})
+	}()
+	// The exchange still works and delivers new events.
+	h.mustPlace(exchange.OrderRequest{Side: exchange.Buy, Type: exchange.Limit, BaseSize: d("0.1"), LimitPrice: d("90")})
+	want := []exchange.OrderStatus{exchange.StatusOpen, exchange.StatusFilled, exchange.StatusOpen}
+	if len(seen) != len(want) || seen[0] != want[0] || seen[1] != want[1] || seen[2] != want[2] {
+		t.Fatalf("events = %v, want %v", seen, want)
+	}
+}

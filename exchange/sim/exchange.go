@@ -61,12 +61,13 @@ type Exchange struct {
 	orderSeq  uint64
 	tradeSeq  uint64
 
-	// Event delivery state, guarded by mu: queue holds events not yet
-	// handed to handler; spare is the other buffer of the pair swapped by
-	// deliver, so that steady-state delivery does not allocate.
+	// Event delivery state, guarded by mu: queue[head:] are the events
+	// not yet handed to handler; delivering is set while one goroutine
+	// hands them over. The queue's array is reused, so steady-state
+	// delivery does not allocate.
 	handler    func(exchange.OrderEvent)
 	queue      []exchange.OrderEvent
-	spare      []exchange.OrderEvent
+	head       int
 	delivering bool
 }
 
@@ -137,7 +138,7 @@ func (x *Exchange) emit(o *order, f *exchange.Fill) {
 // unlock releases mu and then delivers queued events, unless another call
 // is already delivering (it will deliver ours too, in order).
 func (x *Exchange) unlock() {
-	deliver := len(x.queue) > 0 && !x.delivering
+	deliver := len(x.queue) > x.head && !x.delivering
 	if deliver {
 		x.delivering = true
 	}
@@ -147,29 +148,34 @@ func (x *Exchange) unlock() {
 	}
 }
 
-// deliver hands queued events to the handler until none are left. Only
-// the goroutine that set delivering runs it, so events reach the handler
-// one at a time and in the order they were queued.
+// deliver hands queued events to the handler one at a time until none are
+// left. Only the goroutine that set delivering runs it, so events reach
+// the handler in the order they were queued and never concurrently. If
+// the handler panics, the panic goes on up to the caller and the next call
+// delivers the events still queued.
 func (x *Exchange) deliver() {
-	x.mu.Lock()
+	locked := false
 	defer func() {
-		// Even if the handler panics, let the next caller deliver.
+		if !locked {
+			x.mu.Lock()
+		}
 		x.delivering = false
 		x.mu.Unlock()
 	}()
-	for len(x.queue) > 0 {
-		batch, fn := x.queue, x.handler
-		x.queue, x.spare = x.spare[:0], nil
-		x.mu.Unlock()
-		for i := range batch {
-			if fn != nil {
-				fn(batch[i])
-			}
-			batch[i] = exchange.OrderEvent{}
-		}
+	for {
 		x.mu.Lock()
-		if x.spare == nil {
-			x.spare = batch[:0]
+		locked = true
+		if x.head == len(x.queue) {
+			x.queue, x.head = x.queue[:0], 0
+			return
+		}
+		e, fn := x.queue[x.head], x.handler
+		x.queue[x.head] = exchange.OrderEvent{}
+		x.head++
+		x.mu.Unlock()
+		locked = false
+		if fn != nil {
+			fn(e)
 		}
 	}
 }
