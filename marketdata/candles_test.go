@@ -51,8 +51,10 @@ func TestCandleReadersOnRealFiles(t *testing.T) {
 		widened     int
 	}{
 		{
-			name:     "nautilus one-minute bars",
-			path:     func(t *testing.T) string { return testenv.SharedFile(t, "data/market/nautilus_trader--btc-perp-20211231-20220201_1m.csv") },
+			name: "nautilus one-minute bars",
+			path: func(t *testing.T) string {
+				return testenv.SharedFile(t, "data/market/nautilus_trader--btc-perp-20211231-20220201_1m.csv")
+			},
 			format:   NautilusCSV,
 			rows:     45031,
 			first:    utc("2021-12-31 23:00:00"), // stamped 23:01, its close
@@ -72,8 +74,10 @@ func TestCandleReadersOnRealFiles(t *testing.T) {
 			gaps: map[int]int{1: 423, 2: 78, 3: 22, 4: 8, 5: 3, 6: 3, 7: 1},
 		},
 		{
-			name:     "gocryptotrader daily candles",
-			path:     func(*testing.T) string { return filepath.Join(repoData, "gocryptotrader--binance_BTCUSDT_24h_2019_01_01_2020_01_01.csv") },
+			name: "gocryptotrader daily candles",
+			path: func(*testing.T) string {
+				return filepath.Join(repoData, "gocryptotrader--binance_BTCUSDT_24h_2019_01_01_2020_01_01.csv")
+			},
 			format:   GocryptotraderCandles,
 			rows:     365,
 			first:    utc("2019-01-01 00:00:00"),
