@@ -48,7 +48,7 @@ func TestMarketOrderNotionalUsesQuoteSizeOrEstimate(t *testing.T) {
 	}{
 		{"quote size at the limit", Intent{QuoteSize: d("1000")}, ""},
 		{"quote size above", Intent{QuoteSize: d("1000.01")}, RuleMaxOrderNotional},
-		{"base size at the ask", Intent{BaseSize: d("9.9")}, ""},                            // 9.9 x ask 101 = 999.9
+		{"base size at the ask", Intent{BaseSize: d("9.9")}, ""},                          // 9.9 x ask 101 = 999.9
 		{"base size above at the ask", Intent{BaseSize: d("9.91")}, RuleMaxOrderNotional}, // 1000.91
 		{"estimate wins over the ask", Intent{BaseSize: d("10"), EstimatedPrice: d("100")}, ""},
 	}
