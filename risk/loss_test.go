@@ -1,0 +1,347 @@
+package risk
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/tradebot/tradebot/exchange"
+)
+
+func TestDailyLossAtItsBoundaries(t *testing.T) {
+	cases := []struct {
+		name, price string
+		want        State
+	}{
+		{"one below", "750.01", Active}, // loss 249.99
+		{"at", "750", Halted},
+		{"one above", "749.99", Halted},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, func(c *Config) { c.Loss.DailyLoss.Limit = d("250") })
+			f.trade("AAA-USD", "1000")
+			f.hold("s1", "AAA-USD", "1", "1000")
+			f.trade("AAA-USD", tc.price)
+			if got := f.g.State(); got != tc.want {
+				t.Fatalf("state %s, want %s", got, tc.want)
+			}
+			if tc.want == Halted {
+				ch := f.lastChange()
+				if ch.from != Active || ch.to != Halted || ch.rule != RuleDailyLoss || !strings.Contains(ch.reason, "250") {
+					t.Errorf("state change reported as %+v", ch)
+				}
+			}
+		})
+	}
+}
+
+// The guard-level version of invariant 3: a daily-loss halt stops entries
+// and lets the stop-loss that closes the position through.
+func TestDailyLossHaltsEntriesButStopLossExitPasses(t *testing.T) {
+	f := newFixture(t, func(c *Config) {
+		c.Loss.DailyLoss.Limit = d("100")
+		c.Limits.CollarMarketOrders = true
+		c.Account.OrdersPerSecond = 1
+	})
+	f.trade("AAA-USD", "100")
+	f.hold("s1", "AAA-USD", "10", "100")
+	// Realized loss from a round trip in another product, then the open
+	// position loses the rest.
+	f.advance(time.Second)
+	f.hold("s2", "BBB-USD", "1", "100")
+	r := f.allow(stopLoss("s2", "BBB-USD", "1"))
+	f.g.OnFill("s2", "BBB-USD", exchange.Sell, d("1"), d("60"), d("0.5"), r) // -40.5
+	f.g.Release(r)
+	f.trade("AAA-USD", "94") // unrealized -60: day -100.5
+	if f.g.State() != Halted {
+		t.Fatalf("state %s after a daily loss of 100.5, want HALTED", f.g.State())
+	}
+	dec := f.refuse(buy("s3", "CCC-USD", "1", "100"), RuleDailyLoss, "")
+	if dec.Limit != "ACTIVE" || dec.Value != "HALTED" {
+		t.Errorf("decision %+v", dec)
+	}
+	// The account's one token of this second was spent by s2's entry;
+	// the stop must pass anyway, at a price far outside the collar.
+	sl := stopLoss("s1", "AAA-USD", "10")
+	sl.EstimatedPrice = d("50")
+	dec, r = f.g.Check(sl)
+	if !dec.Allowed || dec.Rule != RuleExit || dec.Verdict != VerdictAllow {
+		t.Fatalf("stop-loss refused while halted: %+v", dec)
+	}
+	f.g.OnFill("s1", "AAA-USD", exchange.Sell, d("10"), d("93"), decimal.Zero, r)
+	f.g.Release(r)
+	if size, _ := f.g.Position("s1", "AAA-USD"); !size.IsZero() {
+		t.Errorf("position %s after the stop, want flat", size)
+	}
+}
+
+func TestDailyLossHaltLiftsAtTheNextDayWhenConfigured(t *testing.T) {
+	for _, resume := range []bool{true, false} {
+		name := "resumes"
+		if !resume {
+			name = "stays halted"
+		}
+		t.Run(name, func(t *testing.T) {
+			f := newFixture(t, func(c *Config) {
+				c.TimeZone = "Europe/Berlin"
+				c.Loss.DailyLoss.Limit = d("50")
+				c.Loss.DailyLoss.ResumeNextDay = resume
+				c.StaleAfter = 24 * time.Hour
+			})
+			f.hold("s1", "AAA-USD", "1", "100")
+			r := f.allow(stopLoss("s1", "AAA-USD", "1"))
+			f.g.OnFill("s1", "AAA-USD", exchange.Sell, d("1"), d("40"), decimal.Zero, r)
+			if f.g.State() != Halted {
+				t.Fatalf("state %s, want HALTED", f.g.State())
+			}
+			f.advance(10*time.Hour + 59*time.Minute) // 22:59 UTC, 23:59 in Berlin
+			if f.g.State() != Halted {
+				t.Fatalf("state %s before Berlin midnight", f.g.State())
+			}
+			f.advance(time.Minute)
+			f.trade("AAA-USD", "100")
+			want := Active
+			if !resume {
+				want = Halted
+			}
+			if got := f.g.State(); got != want {
+				t.Fatalf("state %s after Berlin midnight, want %s", got, want)
+			}
+			if resume {
+				f.allow(buy("s1", "AAA-USD", "1", "100"))
+				if ch := f.lastChange(); ch.to != Active || ch.rule != RuleDailyLoss {
+					t.Errorf("resume reported as %+v", ch)
+				}
+			}
+		})
+	}
+}
+
+func TestKillSwitchOverDailyLossIsNotLiftedByTheNewDay(t *testing.T) {
+	f := newFixture(t, func(c *Config) {
+		c.Loss.DailyLoss.Limit = d("50")
+		c.StaleAfter = 48 * time.Hour
+	})
+	f.hold("s1", "AAA-USD", "1", "100")
+	f.trade("AAA-USD", "40")
+	f.g.Halt("operator")
+	f.advance(24 * time.Hour)
+	f.trade("AAA-USD", "40")
+	if info := f.g.StateInfo(); info.State != Halted || info.Rule != RuleKillSwitch {
+		t.Fatalf("state %+v, want HALTED by the kill switch", info)
+	}
+}
+
+func TestMaxDrawdownAtItsBoundaries(t *testing.T) {
+	cases := []struct {
+		name, price string
+		want        State
+	}{
+		{"one below", "1100.01", Active}, // peak +200 at 1200, now +100.01
+		{"at", "1100", Reducing},
+		{"one above", "1099.99", Reducing},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, func(c *Config) {
+				c.Loss.MaxDrawdown = LossRule{Limit: d("100"), Action: Reducing}
+			})
+			f.trade("AAA-USD", "1000")
+			f.hold("s1", "AAA-USD", "1", "1000")
+			f.trade("AAA-USD", "1200")
+			f.trade("AAA-USD", tc.price)
+			if got := f.g.State(); got != tc.want {
+				t.Fatalf("state %s, want %s", got, tc.want)
+			}
+			if tc.want == Reducing {
+				f.refuse(buy("s2", "BBB-USD", "1", "100"), RuleMaxDrawdown, "")
+				f.allow(stopLoss("s1", "AAA-USD", "1"))
+			}
+		})
+	}
+}
+
+func TestConsecutiveLossesAtTheirBoundaries(t *testing.T) {
+	cases := []struct {
+		name string
+		pnls []string
+		want State
+	}{
+		{"one below", []string{"-1", "-1"}, Active},
+		{"at", []string{"-1", "-1", "-1"}, Reducing},
+		{"one above", []string{"-1", "-1", "-1", "-1"}, Reducing},
+		{"a gain ends the run", []string{"-1", "-1", "5", "-1", "-1"}, Active},
+		{"break-even ends the run", []string{"-1", "-1", "0", "-1", "-1"}, Active},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, func(c *Config) {
+				c.Loss.MaxConsecutiveLosses = CountRule{Limit: 3, Action: Reducing}
+			})
+			for _, p := range tc.pnls {
+				f.g.OnRoundTrip("s1", "AAA-USD", d(p), "signal")
+			}
+			if got := f.g.State(); got != tc.want {
+				t.Fatalf("state %s, want %s", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestLossRulesOnlyEscalateTheState(t *testing.T) {
+	f := newFixture(t, func(c *Config) {
+		c.Loss.MaxConsecutiveLosses = CountRule{Limit: 1, Action: Reducing}
+	})
+	f.g.Halt("operator")
+	f.g.OnRoundTrip("s1", "AAA-USD", d("-1"), "signal")
+	if info := f.g.StateInfo(); info.State != Halted || info.Rule != RuleKillSwitch {
+		t.Fatalf("a REDUCING rule changed a kill-switch halt: %+v", info)
+	}
+}
+
+func TestOperatorResumeAcknowledgesLossRunAndDrawdown(t *testing.T) {
+	f := newFixture(t, func(c *Config) {
+		c.Loss.MaxConsecutiveLosses = CountRule{Limit: 2, Action: Halted}
+		c.Loss.MaxDrawdown = LossRule{Limit: d("100"), Action: Halted}
+	})
+	f.trade("AAA-USD", "1000")
+	f.hold("s1", "AAA-USD", "1", "1000")
+	f.trade("AAA-USD", "850")
+	if f.g.State() != Halted {
+		t.Fatalf("state %s, want HALTED by drawdown", f.g.State())
+	}
+	f.g.SetState(Active, "reviewed")
+	if f.g.State() != Active {
+		t.Fatalf("state %s after the operator resumed", f.g.State())
+	}
+	f.trade("AAA-USD", "849") // a further drop of 1 is not a new breach
+	f.g.OnRoundTrip("s1", "AAA-USD", d("-1"), "signal")
+	if f.g.State() != Active {
+		t.Fatalf("state %s: the loss run before the resume still counted", f.g.State())
+	}
+	f.allow(buy("s2", "BBB-USD", "1", "100"))
+}
+
+func TestOperatorCannotResumePastTheDailyLoss(t *testing.T) {
+	f := newFixture(t, func(c *Config) { c.Loss.DailyLoss.Limit = d("10") })
+	f.hold("s1", "AAA-USD", "1", "100")
+	f.trade("AAA-USD", "80")
+	f.g.SetState(Active, "try")
+	if info := f.g.StateInfo(); info.State != Halted || info.Rule != RuleDailyLoss {
+		t.Fatalf("state %+v, want HALTED again by daily_loss", info)
+	}
+}
+
+func TestStopLossCooldownAtItsBoundaries(t *testing.T) {
+	cases := []struct {
+		name  string
+		stops int
+		ok    bool
+	}{
+		{"one below", 2, true},
+		{"at", 3, false},
+		{"one above", 4, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, func(c *Config) {
+				c.StopLossCooldown = Cooldown{StopLosses: 3, Window: time.Hour, Pause: 2 * time.Hour,
+					ExitReasons: []string{"stop_loss", "trailing_stop"}}
+			})
+			f.hold("s2", "AAA-USD", "1", "100")
+			for range tc.stops {
+				f.g.OnRoundTrip("s1", "AAA-USD", d("-1"), "stop_loss")
+			}
+			if tc.ok {
+				f.allow(buy("s2", "AAA-USD", "1", "100"))
+				return
+			}
+			f.refuse(buy("s2", "AAA-USD", "1", "100"), RuleStopLossCooldown, ScopeProduct)
+			f.allow(buy("s2", "BBB-USD", "1", "100")) // other products trade on
+			f.allow(stopLoss("s2", "AAA-USD", "1"))   // exits pass
+		})
+	}
+}
+
+func TestStopLossCooldownCountsOnlyItsReasonsWithinTheWindowAndEnds(t *testing.T) {
+	f := newFixture(t, func(c *Config) {
+		c.StopLossCooldown = Cooldown{StopLosses: 2, Window: time.Hour, Pause: 30 * time.Minute,
+			ExitReasons: []string{"stop_loss", "trailing_stop"}}
+		c.StaleAfter = 24 * time.Hour
+	})
+	f.g.OnRoundTrip("s1", "AAA-USD", d("-1"), "stop_loss")
+	f.g.OnRoundTrip("s1", "AAA-USD", d("-1"), "take_profit")
+	f.allow(buy("s1", "AAA-USD", "1", "100"))
+	f.advance(time.Hour) // the first stop leaves the window
+	f.g.OnRoundTrip("s1", "AAA-USD", d("-1"), "trailing_stop")
+	f.allow(buy("s1", "AAA-USD", "1", "100"))
+	f.advance(59 * time.Minute)
+	f.g.OnRoundTrip("s1", "AAA-USD", d("-1"), "stop_loss")
+	dec := f.refuse(buy("s1", "AAA-USD", "1", "100"), RuleStopLossCooldown, ScopeProduct)
+	if dec.Limit != "30m0s" || dec.Value != "30m0s" {
+		t.Errorf("decision %+v, want limit and value 30m0s", dec)
+	}
+	f.advance(30*time.Minute - time.Nanosecond)
+	f.refuse(buy("s1", "AAA-USD", "1", "100"), RuleStopLossCooldown, ScopeProduct)
+	f.advance(time.Nanosecond)
+	f.allow(buy("s1", "AAA-USD", "1", "100"))
+}
+
+func TestReduceOnlyExitMayNotExceedTheKnownPosition(t *testing.T) {
+	f := newFixture(t, nil)
+	f.hold("s1", "AAA-USD", "2", "100")
+	cases := []struct {
+		name string
+		in   Intent
+		ok   bool
+	}{
+		{"one below", stopLoss("s1", "AAA-USD", "1.999"), true},
+		{"at", stopLoss("s1", "AAA-USD", "2"), true},
+		{"one above", stopLoss("s1", "AAA-USD", "2.001"), false},
+		{"another strategy's position", stopLoss("s2", "AAA-USD", "1"), false},
+		{"no position", stopLoss("s1", "BBB-USD", "1"), false},
+		{"a buy grows a long", func() Intent {
+			in := buy("s1", "AAA-USD", "1", "100")
+			in.ReduceOnly = true
+			return in
+		}(), false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.ok {
+				f.allow(tc.in)
+			} else {
+				f.refuse(tc.in, RuleReduceOnly, "")
+			}
+		})
+	}
+}
+
+func TestHaltRefusesEntriesAndPassesExits(t *testing.T) {
+	for _, s := range []State{Reducing, Halted} {
+		t.Run(s.String(), func(t *testing.T) {
+			f := newFixture(t, nil)
+			f.hold("s1", "AAA-USD", "1", "100")
+			f.g.SetState(s, "test")
+			f.refuse(buy("s2", "BBB-USD", "1", "100"), RuleManual, "")
+			f.allow(stopLoss("s1", "AAA-USD", "1"))
+			f.g.SetState(Active, "test over")
+			f.allow(buy("s2", "BBB-USD", "1", "100"))
+		})
+	}
+}
+
+func TestStateChangeCallbackMayCallTheGuard(t *testing.T) {
+	f := newFixture(t, nil)
+	seen := make(chan State, 1)
+	f.g.OnStateChange(func(from, to State, rule, reason string) {
+		seen <- f.g.State() // would deadlock if called under the lock
+	})
+	f.g.Halt("test")
+	if got := <-seen; got != Halted {
+		t.Errorf("state seen from the callback %s", got)
+	}
+}
