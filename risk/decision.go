@@ -3,6 +3,8 @@ package risk
 import (
 	"fmt"
 	"strings"
+
+	"gopkg.in/yaml.v3"
 )
 
 // Rule names: a small closed set, so that the engine can use them as a
@@ -139,6 +141,18 @@ func (s *State) UnmarshalText(b []byte) error {
 	v, err := ParseState(string(b))
 	if err != nil {
 		return err
+	}
+	*s = v
+	return nil
+}
+
+// UnmarshalYAML reads a state from a YAML scalar. A bad value is reported
+// as a *yaml.TypeError with its line, so that the decoder collects it with
+// the document's other mistakes instead of stopping at it.
+func (s *State) UnmarshalYAML(n *yaml.Node) error {
+	v, err := ParseState(n.Value)
+	if n.Kind != yaml.ScalarNode || err != nil {
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: trading state %q: must be ACTIVE, REDUCING or HALTED", n.Line, n.Value)}}
 	}
 	*s = v
 	return nil
