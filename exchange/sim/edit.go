@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/tradebot/tradebot/exchange"
 )
 
@@ -139,6 +141,11 @@ func (x *Exchange) edit(orderID string, edit exchange.OrderEdit) (exchange.Order
 	}
 	if edit.LimitPrice.IsNegative() || edit.StopPrice.IsNegative() {
 		return fail(EditInvalidPrice, "price %s / stop %s is negative", edit.LimitPrice, edit.StopPrice)
+	}
+	for _, v := range []decimal.Decimal{edit.BaseSize, edit.LimitPrice, edit.StopPrice} {
+		if e := v.Exponent(); e > maxScale || e < -maxScale {
+			return fail(EditInvalidPrice, "a value has exponent %d, beyond ±%d", e, maxScale)
+		}
 	}
 	req := o.OrderRequest
 	if !edit.BaseSize.IsZero() {

@@ -13,7 +13,8 @@ var bracketStopFactor = decimal.New(95, -2)
 // OnTick feeds one market event: a trade sets the last trade price, fills
 // resting orders it trades through and triggers stops; a quote sets the
 // best bid and ask and fills resting orders it crosses. Ticks for products
-// not listed, and non-positive prices, are ignored. With nothing resting
+// not listed, and non-positive prices or prices at an absurd scale
+// (exponent beyond ±64), are ignored. With nothing resting
 // on the product it does not allocate.
 func (x *Exchange) OnTick(t exchange.Tick) {
 	x.mu.Lock()
@@ -24,16 +25,16 @@ func (x *Exchange) OnTick(t exchange.Tick) {
 	}
 	switch t.Kind {
 	case exchange.TradeTick:
-		if !t.Price.IsPositive() {
+		if !t.Price.IsPositive() || !sane(t.Price) {
 			x.mu.Unlock()
 			return
 		}
 		b.last, b.hasLast = t.Price, true
 	case exchange.QuoteTick:
-		if t.Bid.IsPositive() {
+		if t.Bid.IsPositive() && sane(t.Bid) {
 			b.bid, b.hasBid = t.Bid, true
 		}
-		if t.Ask.IsPositive() {
+		if t.Ask.IsPositive() && sane(t.Ask) {
 			b.ask, b.hasAsk = t.Ask, true
 		}
 	default:
@@ -44,6 +45,13 @@ func (x *Exchange) OnTick(t exchange.Tick) {
 		x.match(b, t.Kind)
 	}
 	x.unlock()
+}
+
+// sane reports whether a price's scale is within maxScale; a broken feed
+// must not make every later comparison build enormous numbers.
+func sane(p decimal.Decimal) bool {
+	e := p.Exponent()
+	return e <= maxScale && e >= -maxScale
 }
 
 // match fills and triggers what the latest tick reached. Callers hold mu.

@@ -44,6 +44,9 @@ func (x *Exchange) place(req exchange.OrderRequest) (*order, error) {
 	if b == nil {
 		return nil, rejectf(exchange.ReasonInvalidProductID, "product %q is not listed", req.ProductID)
 	}
+	if err := checkScale(req); err != nil {
+		return nil, err
+	}
 	if err := x.check(b, &req); err != nil {
 		return nil, err
 	}
@@ -119,6 +122,39 @@ func (x *Exchange) check(b *book, req *exchange.OrderRequest) error {
 		}
 		copied := *a
 		req.Attached = &copied // the caller may reuse its struct
+	}
+	return nil
+}
+
+// maxScale bounds the decimal exponent of a price or size. Real values
+// need a few dozen digits at most; an input such as "1e-999999999" would
+// make every rounding step build a billion-digit number.
+const maxScale = 64
+
+// checkScale rejects a request with a number written at an absurd scale
+// before any arithmetic touches it.
+func checkScale(req exchange.OrderRequest) error {
+	fields := [...]struct {
+		name   string
+		v      decimal.Decimal
+		reason string
+	}{
+		{"base_size", req.BaseSize, exchange.ReasonInvalidSizePrecision},
+		{"quote_size", req.QuoteSize, exchange.ReasonInvalidQuotePrecision},
+		{"limit_price", req.LimitPrice, exchange.ReasonInvalidPricePrecision},
+		{"stop_price", req.StopPrice, exchange.ReasonInvalidPricePrecision},
+	}
+	for _, f := range fields {
+		if e := f.v.Exponent(); e > maxScale || e < -maxScale {
+			return rejectf(f.reason, "%s has exponent %d, beyond ±%d", f.name, e, maxScale)
+		}
+	}
+	if a := req.Attached; a != nil {
+		for _, v := range []decimal.Decimal{a.LimitPrice, a.StopTriggerPrice} {
+			if e := v.Exponent(); e > maxScale || e < -maxScale {
+				return rejectf(exchange.ReasonInvalidPricePrecision, "attached price has exponent %d, beyond ±%d", e, maxScale)
+			}
+		}
 	}
 	return nil
 }
