@@ -60,6 +60,21 @@
 // limit * size * (1 + the higher fee rate) of the quote currency, a sell
 // holds its base size, so only one exit can rest on a spot position.
 //
+// # Orders
+//
+// Every order needs a client order id: it is the idempotency key, and a
+// repeated id returns the existing order. A refused order is not stored
+// and its client order id stays free. Limit orders may be good-til-
+// cancelled, good-til-date, immediate-or-cancel or fill-or-kill; the last
+// two either take liquidity at once or end CANCELLED (with full fills
+// there is no partial remainder to distinguish them). A good-til-date
+// order ends EXPIRED at the first tick of its product at or after its end
+// time, since the simulated exchange only acts when it is fed. Only open
+// good-til-cancelled limits, and stop-limits and brackets whose stop has
+// not triggered, can be edited. Numbers written at an absurd scale
+// (exponent beyond ±64) are refused before any arithmetic, so that a
+// hostile request cannot make the exchange build enormous numbers.
+//
 // # Events and concurrency
 //
 // One mutex guards the Exchange; every method is safe for concurrent use.

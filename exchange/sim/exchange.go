@@ -32,9 +32,12 @@ type Config struct {
 	// Balances are the starting available funds per currency; currencies
 	// not listed start at zero.
 	Balances map[string]decimal.Decimal
-	// Fees are charged on every fill. The zero value means no fees; use
-	// DefaultFees for Coinbase's entry tier.
-	Fees Fees
+	// Fees are charged on every fill. The zero value means DefaultFees
+	// (Coinbase's entry tier), so that a forgotten setting never makes a
+	// backtest look cheaper than trading is; set ZeroFees for a fee-free
+	// market such as Coinbase's stablecoin pairs.
+	Fees     Fees
+	ZeroFees bool
 	// SlippageBps moves every taker fill this many basis points (1/100 %)
 	// against the order, to stand for the depth a real order eats.
 	SlippageBps decimal.Decimal
@@ -88,6 +91,9 @@ func New(cfg Config, clk clock.Clock) (*Exchange, error) {
 	}
 	if cfg.SlippageBps.IsNegative() {
 		return nil, fmt.Errorf("sim: slippage_bps %s must not be negative", cfg.SlippageBps)
+	}
+	if cfg.Fees.Maker.IsZero() && cfg.Fees.Taker.IsZero() && !cfg.ZeroFees {
+		cfg.Fees = DefaultFees()
 	}
 	x := &Exchange{
 		clk:      clk,

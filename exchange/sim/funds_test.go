@@ -128,3 +128,36 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		})
 	}
 }
+
+func TestUnsetFeesChargeTheEntryTier(t *testing.T) {
+	tests := []struct {
+		name    string
+		cfg     Config
+		wantFee string
+	}{
+		// 100 * 1 * 0.006
+		{"unset fees are Coinbase's entry tier", Config{}, "0.6"},
+		{"zero fees on request", Config{ZeroFees: true}, "0"},
+		{"maker-only rebate tier keeps its zero maker", Config{Fees: Fees{Taker: d("0.001")}}, "0.1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := tt.cfg
+			cfg.Products = []exchange.Product{btcUSD}
+			cfg.Balances = map[string]decimal.Decimal{"USD": d("1000")}
+			x, err := New(cfg, clock.NewSim(t0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			x.OnTick(exchange.Tick{ProductID: btcUSD.ID, Kind: exchange.TradeTick, Price: d("100")})
+			o, err := x.PlaceOrder(t.Context(), exchange.OrderRequest{ClientOrderID: "a", ProductID: btcUSD.ID,
+				Side: exchange.Buy, Type: exchange.Market, BaseSize: d("1")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !o.TotalFees.Equal(d(tt.wantFee)) {
+				t.Fatalf("fee = %s, want %s", o.TotalFees, tt.wantFee)
+			}
+		})
+	}
+}
