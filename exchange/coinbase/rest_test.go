@@ -314,14 +314,20 @@ func TestBuildCreateOrderWritesEveryConfigurationTradebotUses(t *testing.T) {
 	}{
 		{"market base", with(func(r *exchange.OrderRequest) { r.Type = exchange.Market }),
 			`{"market_market_ioc":{"base_size":"0.001"}}`},
-		{"market quote", with(func(r *exchange.OrderRequest) { r.Type, r.BaseSize, r.QuoteSize = exchange.Market, dec("0"), dec("25.5") }),
+		{"market quote", with(func(r *exchange.OrderRequest) {
+			r.Type, r.BaseSize, r.QuoteSize = exchange.Market, dec("0"), dec("25.5")
+		}),
 			`{"market_market_ioc":{"quote_size":"25.5"}}`},
-		{"limit gtc post only", with(func(r *exchange.OrderRequest) { r.Type, r.LimitPrice, r.PostOnly = exchange.Limit, dec("10000.00"), true }),
+		{"limit gtc post only", with(func(r *exchange.OrderRequest) {
+			r.Type, r.LimitPrice, r.PostOnly = exchange.Limit, dec("10000.00"), true
+		}),
 			`{"limit_limit_gtc":{"base_size":"0.001","limit_price":"10000","post_only":true}}`},
 		{"limit gtd", with(func(r *exchange.OrderRequest) {
 			r.Type, r.LimitPrice, r.TimeInForce, r.EndTime = exchange.Limit, dec("10000"), exchange.GoodTilDate, end
 		}), `{"limit_limit_gtd":{"base_size":"0.001","limit_price":"10000","end_time":"2026-01-02T03:04:05Z","post_only":false}}`},
-		{"limit ioc", with(func(r *exchange.OrderRequest) { r.Type, r.LimitPrice, r.TimeInForce = exchange.Limit, dec("1"), exchange.ImmediateOrCancel }),
+		{"limit ioc", with(func(r *exchange.OrderRequest) {
+			r.Type, r.LimitPrice, r.TimeInForce = exchange.Limit, dec("1"), exchange.ImmediateOrCancel
+		}),
 			`{"sor_limit_ioc":{"base_size":"0.001","limit_price":"1"}}`},
 		{"stop limit sell defaults to stop down", with(func(r *exchange.OrderRequest) {
 			r.Side, r.Type, r.LimitPrice, r.StopPrice = exchange.Sell, exchange.StopLimit, dec("90"), dec("91")

@@ -1,0 +1,308 @@
+package coinbase
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/tradebot/tradebot/clock"
+	"github.com/tradebot/tradebot/exchange"
+)
+
+// WebSocket endpoints of Advanced Trade.
+const (
+	DefaultMarketURL = "wss://advanced-trade-ws.coinbase.com"
+	DefaultUserURL   = "wss://advanced-trade-ws-user.coinbase.com"
+)
+
+// FeedConfig configures a Feed. Callbacks run on the goroutine of their
+// connection (OnTick and OnCandle on the market connection's, OnOrder and
+// OnResync on the user connection's) and must not block: hand the value
+// to a bounded mailbox and return.
+type FeedConfig struct {
+	// MarketURL and UserURL default to DefaultMarketURL and DefaultUserURL.
+	MarketURL, UserURL string
+	// Credentials sign every subscribe message; required for the user
+	// channel, optional (but recommended by Coinbase) for market data.
+	Credentials *Credentials
+	// Products are the market-data products.
+	Products []string
+	// Channels are the market-data channels: ChannelTicker,
+	// ChannelMarketTrades, ChannelLevel2, ChannelCandles. Heartbeats are
+	// always subscribed.
+	Channels []string
+	// User subscribes the user channel on its own connection, for
+	// UserProducts (all products when empty).
+	User         bool
+	UserProducts []string
+
+	OnTick   func(exchange.Tick)
+	OnCandle func(exchange.Candle)
+	OnOrder  func(exchange.OrderEvent)
+	// OnResync is called when user-channel messages may have been lost
+	// (reason "sequence_gap" or "reconnect"): the engine should reconcile
+	// orders and fills through REST.
+	OnResync func(reason string)
+
+	// HeartbeatTimeout is how long a connection may stay silent before it
+	// is dropped and redialled (default 15s; heartbeats come every second).
+	HeartbeatTimeout time.Duration
+	// ReconnectMin and ReconnectMax bound the jittered backoff between
+	// connection attempts (defaults 500ms and 30s).
+	ReconnectMin, ReconnectMax time.Duration
+	// Dialer defaults to a dialer with a 10s handshake timeout.
+	Dialer   *websocket.Dialer
+	Observer Observer
+	Clock    clock.Clock
+	Logger   *slog.Logger
+}
+
+// Feed keeps the market-data and user WebSocket connections alive and
+// turns their messages into ticks, candles and order events.
+type Feed struct {
+	cfg FeedConfig
+	obs Observer
+	log *slog.Logger
+	clk clock.Clock
+}
+
+// maxMessage bounds one WebSocket message; level2 snapshots are large
+// (the Python SDK allows 10 MB).
+const maxMessage = 16 << 20
+
+// NewFeed checks cfg and returns a feed; Run starts it.
+func NewFeed(cfg FeedConfig) (*Feed, error) {
+	if cfg.MarketURL == "" {
+		cfg.MarketURL = DefaultMarketURL
+	}
+	if cfg.UserURL == "" {
+		cfg.UserURL = DefaultUserURL
+	}
+	for _, ch := range cfg.Channels {
+		switch ch {
+		case ChannelTicker, ChannelMarketTrades, ChannelLevel2, ChannelCandles, ChannelTickerBatch:
+		default:
+			return nil, fmt.Errorf("coinbase feed: channel %q is not one of ticker, ticker_batch, market_trades, level2, candles", ch)
+		}
+	}
+	if len(cfg.Channels) > 0 && len(cfg.Products) == 0 {
+		return nil, errors.New("coinbase feed: market channels need at least one product")
+	}
+	if cfg.User && cfg.Credentials == nil {
+		return nil, errors.New("coinbase feed: the user channel needs credentials")
+	}
+	if len(cfg.Channels) == 0 && !cfg.User {
+		return nil, errors.New("coinbase feed: no channel to subscribe")
+	}
+	if cfg.HeartbeatTimeout <= 0 {
+		cfg.HeartbeatTimeout = 15 * time.Second
+	}
+	if cfg.ReconnectMin <= 0 {
+		cfg.ReconnectMin = 500 * time.Millisecond
+	}
+	if cfg.ReconnectMax < cfg.ReconnectMin {
+		cfg.ReconnectMax = max(30*time.Second, cfg.ReconnectMin)
+	}
+	if cfg.Dialer == nil {
+		cfg.Dialer = &websocket.Dialer{HandshakeTimeout: 10 * time.Second, Proxy: websocket.DefaultDialer.Proxy}
+	}
+	f := &Feed{cfg: cfg, obs: cfg.Observer, log: cfg.Logger, clk: cfg.Clock}
+	if f.obs == nil {
+		f.obs = NopObserver{}
+	}
+	if f.log == nil {
+		f.log = slog.New(slog.DiscardHandler)
+	}
+	if f.clk == nil {
+		f.clk = clock.Wall{}
+	}
+	return f, nil
+}
+
+// Run keeps the connections until ctx ends, then closes them and returns
+// nil. Every goroutine it starts has ended when it returns.
+func (f *Feed) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	if len(f.cfg.Channels) > 0 {
+		m := newMarketSession(f)
+		wg.Go(func() { f.keep(ctx, "market", f.cfg.MarketURL, m) })
+	}
+	if f.cfg.User {
+		u := newUserSession(f)
+		wg.Go(func() { f.keep(ctx, "user", f.cfg.UserURL, u) })
+	}
+	wg.Wait()
+	return nil
+}
+
+// session is what one kind of connection does with its socket.
+type session interface {
+	// subscriptions lists the channels to subscribe on a new connection,
+	// after heartbeats.
+	subscriptions() []subscription
+	// connected is called after subscribing; reconnect is false the first
+	// time.
+	connected(reconnect bool)
+	// handle processes one message; a non-nil action asks the connection
+	// to resubscribe a channel or to reconnect.
+	handle(msg []byte, c *conn) error
+}
+
+type subscription struct {
+	channel  string
+	products []string
+}
+
+// errReconnect asks keep to drop the connection and dial again; its
+// reason is reported to the observer.
+type errReconnect struct{ reason string }
+
+func (e errReconnect) Error() string { return "reconnect: " + e.reason }
+
+// keep dials, subscribes and reads until ctx ends, reconnecting with
+// jittered exponential backoff.
+func (f *Feed) keep(ctx context.Context, name, url string, s session) {
+	attempt, sessions := 0, 0
+	for ctx.Err() == nil {
+		start := time.Now()
+		reason := f.connect(ctx, name, url, s, sessions > 0)
+		sessions++
+		if ctx.Err() != nil {
+			return
+		}
+		f.obs.Reconnect(name, reason)
+		if time.Since(start) > f.cfg.ReconnectMax {
+			attempt = 0 // it ran well for a while: start backing off afresh
+		}
+		d := f.cfg.ReconnectMin << min(attempt, 16)
+		if d > f.cfg.ReconnectMax || d <= 0 {
+			d = f.cfg.ReconnectMax
+		}
+		d = d/2 + rand.N(d/2+1)
+		attempt++
+		f.log.Warn("coinbase feed reconnecting", "feed", name, "reason", reason, "delay", d)
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// conn is one WebSocket connection with its per-connection sequence
+// state. Only the goroutine running connect touches it.
+type conn struct {
+	ws      *websocket.Conn
+	f       *Feed
+	name    string
+	lastSeq int64 // -1 before the first message
+}
+
+// connect runs one connection and returns why it ended.
+func (f *Feed) connect(ctx context.Context, name, url string, s session, reconnect bool) string {
+	ws, resp, err := f.cfg.Dialer.DialContext(ctx, url, nil)
+	if resp != nil && resp.Body != nil {
+		resp.Body.Close()
+	}
+	if err != nil {
+		f.log.Warn("coinbase feed dial failed", "feed", name, "err", err)
+		return "dial"
+	}
+	defer ws.Close()
+	// Closing the socket is how a blocked read learns that ctx ended.
+	stop := context.AfterFunc(ctx, func() { ws.Close() })
+	defer stop()
+	ws.SetReadLimit(maxMessage)
+	c := &conn{ws: ws, f: f, name: name, lastSeq: -1}
+	if err := c.subscribe("subscribe", subscription{channel: ChannelHeartbeats}); err != nil {
+		return "write"
+	}
+	for _, sub := range s.subscriptions() {
+		if err := c.subscribe("subscribe", sub); err != nil {
+			return "write"
+		}
+	}
+	s.connected(reconnect)
+	for {
+		if err := ws.SetReadDeadline(time.Now().Add(f.cfg.HeartbeatTimeout)); err != nil {
+			return "read"
+		}
+		_, msg, err := ws.ReadMessage()
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				f.log.Warn("coinbase feed silent, reconnecting", "feed", name, "timeout", f.cfg.HeartbeatTimeout)
+				return "watchdog"
+			}
+			if ctx.Err() == nil {
+				f.log.Warn("coinbase feed read failed", "feed", name, "err", err)
+			}
+			return "read"
+		}
+		if err := s.handle(msg, c); err != nil {
+			var re errReconnect
+			if errors.As(err, &re) {
+				return re.reason
+			}
+			return "handle"
+		}
+	}
+}
+
+// subscribe sends one (un)subscribe message for one channel, with a
+// fresh JWT when the feed has credentials.
+func (c *conn) subscribe(typ string, sub subscription) error {
+	req := SubscribeRequest{Type: typ, Channel: sub.channel, ProductIDs: slices.Clone(sub.products)}
+	if creds := c.f.cfg.Credentials; creds != nil {
+		tok, err := creds.WSToken(c.f.clk.Now())
+		if err != nil {
+			return err
+		}
+		req.JWT = tok
+	}
+	if err := c.ws.SetWriteDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		return err
+	}
+	if err := c.ws.WriteJSON(req); err != nil {
+		c.f.log.Warn("coinbase feed subscribe failed", "feed", c.name, "channel", sub.channel, "err", err)
+		return err
+	}
+	return nil
+}
+
+// sequence checks a message's sequence number against the connection's
+// counter. It returns gap > 0 when messages were lost, and stale when the
+// message is older than one already seen and should be skipped.
+func (c *conn) sequence(seq int64) (gap int64, stale bool) {
+	last := c.lastSeq
+	if last >= 0 && seq <= last {
+		return 0, true
+	}
+	c.lastSeq = seq
+	if last >= 0 && seq > last+1 {
+		gap = seq - last - 1
+		c.f.obs.SequenceGap(c.name, gap)
+		c.f.log.Warn("coinbase feed sequence gap", "feed", c.name, "after", last, "got", seq, "missed", gap)
+	}
+	return gap, false
+}
+
+// channelLabel maps a channel name to the closed set used in metrics.
+func channelLabel(ch string) string {
+	switch ch {
+	case ChannelHeartbeats, ChannelTicker, ChannelTickerBatch, ChannelL2Data, ChannelMarketTrades,
+		ChannelCandles, ChannelStatus, ChannelUser, ChannelSubscriptions:
+		return ch
+	}
+	return "other"
+}

@@ -1,0 +1,173 @@
+package coinbase
+
+import (
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/tradebot/tradebot/exchange"
+)
+
+// SyntheticTradeIDPrefix starts the TradeID of a fill derived from the
+// user channel. The user channel sends whole order state, not fills, so
+// such a fill is the change of cumulative quantity between two updates:
+// it may merge several real fills, and its fee and price are derived. The
+// engine replaces it by the REST fills (with real trade ids) when it
+// reconciles.
+const SyntheticTradeIDPrefix = "cbws:"
+
+// IsSyntheticTradeID reports whether a fill came from the user channel
+// and awaits reconciliation with REST fills.
+func IsSyntheticTradeID(id string) bool { return strings.HasPrefix(id, SyntheticTradeIDPrefix) }
+
+// userSession handles the user connection. It owns the tracker.
+type userSession struct {
+	f       *Feed
+	tracker orderTracker
+}
+
+func newUserSession(f *Feed) *userSession {
+	return &userSession{f: f, tracker: orderTracker{orders: map[string]trackedOrder{}}}
+}
+
+func (u *userSession) subscriptions() []subscription {
+	return []subscription{{channel: ChannelUser, products: u.f.cfg.UserProducts}}
+}
+
+// connected asks for a REST reconciliation after a reconnection: fills
+// that happened while the socket was down never arrive on it.
+func (u *userSession) connected(reconnect bool) {
+	if reconnect && u.f.cfg.OnResync != nil {
+		u.f.cfg.OnResync("reconnect")
+	}
+}
+
+func (u *userSession) handle(raw []byte, c *conn) error {
+	var h Header
+	if err := json.Unmarshal(raw, &h); err != nil {
+		u.malformed("other", err)
+		return nil
+	}
+	if h.Type == "error" {
+		u.f.log.Error("coinbase feed error message", "feed", c.name, "message", sanitizeSnippet([]byte(h.Message)))
+		return errReconnect{"server_error"}
+	}
+	if h.Channel == "" {
+		return nil
+	}
+	gap, stale := c.sequence(int64(h.SequenceNum))
+	if stale {
+		return nil
+	}
+	if gap > 0 && u.f.cfg.OnResync != nil {
+		u.f.cfg.OnResync("sequence_gap")
+	}
+	if h.Channel != ChannelUser {
+		return nil
+	}
+	var msg Message[UserEvent]
+	if err := json.Unmarshal(raw, &msg); err != nil {
+		u.malformed(ChannelUser, err)
+		return nil
+	}
+	for _, ev := range msg.Events {
+		for _, o := range ev.Orders {
+			e := u.tracker.apply(o, ev.Type == "snapshot", msg.Timestamp.Time)
+			if u.f.cfg.OnOrder != nil {
+				u.f.cfg.OnOrder(e)
+			}
+		}
+	}
+	return nil
+}
+
+func (u *userSession) malformed(channel string, err error) {
+	u.f.obs.MalformedMessage("user", channel)
+	u.f.log.Warn("coinbase feed skipped a malformed message", "feed", "user", "channel", channel, "err", err)
+}
+
+// orderTracker remembers the cumulative state of each live order seen on
+// the user channel, to turn the next state into a fill. Terminal orders
+// are forgotten. Owned by the user connection's goroutine; it outlives
+// reconnections so that fills made while disconnected still show as a
+// change.
+type orderTracker struct {
+	orders map[string]trackedOrder
+}
+
+type trackedOrder struct {
+	cum, value, fees decimal.Decimal
+}
+
+// fillPricePrecision is the number of decimal places of a derived fill
+// price (filled value change / quantity change).
+const fillPricePrecision = 16
+
+// apply turns one order state into an event. An order first seen in a
+// snapshot yields no fill: its earlier fills predate this session and
+// are known to the engine from REST. An order first seen in an update
+// yields a fill for all its cumulative quantity.
+func (t *orderTracker) apply(o UserOrder, snapshot bool, at time.Time) exchange.OrderEvent {
+	ev := exchange.OrderEvent{Order: userOrderToOrder(o, at)}
+	prev, seen := t.orders[o.OrderID]
+	cur := trackedOrder{cum: o.CumulativeQuantity.Decimal, value: o.FilledValue.Decimal, fees: o.TotalFees.Decimal}
+	if cur.value.IsZero() && cur.cum.IsPositive() {
+		cur.value = cur.cum.Mul(o.AvgPrice.Decimal)
+	}
+	switch {
+	case !seen && snapshot:
+	case cur.cum.GreaterThan(prev.cum):
+		size := cur.cum.Sub(prev.cum)
+		price := cur.value.Sub(prev.value).DivRound(size, fillPricePrecision)
+		if !price.IsPositive() {
+			price = o.AvgPrice.Decimal
+		}
+		ev.Fill = &exchange.Fill{
+			TradeID: SyntheticTradeIDPrefix + o.OrderID + ":" + cur.cum.String(),
+			OrderID: o.OrderID, ClientOrderID: o.ClientOrderID, ProductID: o.ProductID,
+			Side: exchange.Side(o.OrderSide), Price: price, Size: size, Fee: cur.fees.Sub(prev.fees), Time: at,
+		}
+	case cur.cum.LessThan(prev.cum):
+		// An older state arriving late: keep the newer one.
+		cur = prev
+	}
+	if ev.Order.Status.Terminal() {
+		delete(t.orders, o.OrderID)
+	} else {
+		t.orders[o.OrderID] = cur
+	}
+	return ev
+}
+
+// userOrderToOrder converts a user-channel order. BaseSize is cumulative
+// plus leaves quantity, which is the base size for base-sized orders (for
+// quote-sized market buys leaves_quantity is in quote and BaseSize is
+// left zero).
+func userOrderToOrder(o UserOrder, at time.Time) exchange.Order {
+	out := exchange.Order{
+		ID: o.OrderID, Status: exchange.OrderStatus(strings.ToUpper(o.Status)),
+		FilledSize: o.CumulativeQuantity.Decimal, FilledValue: o.FilledValue.Decimal,
+		AverageFilledPrice: o.AvgPrice.Decimal, TotalFees: o.TotalFees.Decimal,
+		CreatedAt: o.CreationTime.Time, UpdatedAt: at,
+		Triggered: o.TriggerStatus == "STOP_TRIGGERED",
+	}
+	if r := o.RejectReason; r != "" && r != "REJECT_REASON_UNSPECIFIED" {
+		out.RejectReason = r
+	}
+	out.ClientOrderID, out.ProductID, out.Side = o.ClientOrderID, o.ProductID, exchange.Side(strings.ToUpper(o.OrderSide))
+	out.Type = normalizeOrderType(o.OrderType)
+	if tif := o.TimeInForce; tif != "" && !strings.HasPrefix(tif, "UNKNOWN") {
+		out.TimeInForce = exchange.TimeInForce(tif)
+	}
+	out.LimitPrice, out.StopPrice, out.PostOnly = o.LimitPrice.Decimal, o.StopPrice.Decimal, bool(o.PostOnly)
+	out.EndTime = o.EndTime.Time
+	if out.EndTime.Year() <= 1 {
+		out.EndTime = time.Time{}
+	}
+	if !(out.Type == exchange.Market && out.Side == exchange.Buy && o.LeavesQuantity.IsPositive() && o.CumulativeQuantity.IsZero()) {
+		out.BaseSize = o.CumulativeQuantity.Add(o.LeavesQuantity.Decimal)
+	}
+	return out
+}
