@@ -51,6 +51,10 @@ type Exchange struct {
 	maxRate  decimal.Decimal // the higher of the two fee rates: buy holds cover either
 	slippage decimal.Decimal // SlippageBps as a fraction
 
+	// Factors derived once from the rates, so that the order path does
+	// not rebuild them: 1 + taker, 1 + maxRate, 1 + slippage, 1 - slippage.
+	takerCost, holdCost, slipUp, slipDown decimal.Decimal
+
 	// mu guards everything below. Any goroutine may take it; the handler
 	// is called only with it released.
 	mu        sync.Mutex
@@ -105,6 +109,9 @@ func New(cfg Config, clk clock.Clock) (*Exchange, error) {
 		byID:     make(map[string]*order),
 		byClient: make(map[string]*order),
 	}
+	one := decimal.NewFromInt(1)
+	x.takerCost, x.holdCost = one.Add(x.fees.Taker), one.Add(x.maxRate)
+	x.slipUp, x.slipDown = one.Add(x.slippage), one.Sub(x.slippage)
 	for i, p := range cfg.Products {
 		if p.ID == "" || p.BaseCurrency == "" || p.QuoteCurrency == "" {
 			return nil, fmt.Errorf("sim: products[%d]: id, base and quote currency are required (got %q, %q, %q)", i, p.ID, p.BaseCurrency, p.QuoteCurrency)
@@ -340,13 +347,24 @@ func (x *Exchange) Products() []exchange.Product {
 // UUID so that a replay gives the same ids; callers hold mu.
 func (x *Exchange) newOrderID() string {
 	x.orderSeq++
-	return fmt.Sprintf("00000000-0000-4000-8000-%012d", x.orderSeq)
+	return counterID("00000000-0000-4000-8000-", x.orderSeq)
 }
 
 // newTradeID returns the next trade id, like newOrderID.
 func (x *Exchange) newTradeID() string {
 	x.tradeSeq++
-	return fmt.Sprintf("00000000-0000-4000-9000-%012d", x.tradeSeq)
+	return counterID("00000000-0000-4000-9000-", x.tradeSeq)
+}
+
+// counterID writes n as the last 12 decimal digits after prefix.
+func counterID(prefix string, n uint64) string {
+	var buf [36]byte
+	copy(buf[:], prefix)
+	for i := len(buf) - 1; i >= len(prefix); i-- {
+		buf[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(buf[:])
 }
 
 // Interface checks: the engine and the emulator use the exchange through

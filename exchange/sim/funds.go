@@ -34,7 +34,7 @@ func (x *Exchange) need(cur string, amount decimal.Decimal) error {
 // buyHold is what a buy of size at limit reserves: enough quote for the
 // value and the higher fee rate, so that the fill is always covered.
 func (x *Exchange) buyHold(limit, size decimal.Decimal) decimal.Decimal {
-	return limit.Mul(size).Mul(decimal.NewFromInt(1).Add(x.maxRate))
+	return limit.Mul(size).Mul(x.holdCost)
 }
 
 // holdFor returns the currency and amount an open order reserves.

@@ -126,12 +126,12 @@ func (b *book) marketable(side exchange.Side, limit decimal.Decimal) bool {
 func (x *Exchange) slip(p exchange.Product, side exchange.Side, ref decimal.Decimal) decimal.Decimal {
 	if side == exchange.Buy {
 		if x.slippage.IsPositive() {
-			ref = ref.Mul(decimal.NewFromInt(1).Add(x.slippage))
+			ref = ref.Mul(x.slipUp)
 		}
 		return p.RoundPriceUp(ref)
 	}
 	if x.slippage.IsPositive() {
-		ref = ref.Mul(decimal.NewFromInt(1).Sub(x.slippage))
+		ref = ref.Mul(x.slipDown)
 	}
 	return p.RoundPriceDown(ref)
 }

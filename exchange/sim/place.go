@@ -216,7 +216,7 @@ func (x *Exchange) placeMarket(b *book, req exchange.OrderRequest) (*order, erro
 		}
 	}
 	if req.Side == exchange.Buy {
-		if err := x.need(p.QuoteCurrency, price.Mul(size).Mul(decimal.NewFromInt(1).Add(x.fees.Taker))); err != nil {
+		if err := x.need(p.QuoteCurrency, price.Mul(size).Mul(x.takerCost)); err != nil {
 			return nil, err
 		}
 	} else if err := x.need(p.BaseCurrency, size); err != nil {
