@@ -306,6 +306,11 @@ func (c *Config) Validate() []error {
 	if c.Mode == ModeLive && c.Coinbase.KeyFile == "" && (c.Coinbase.KeyName == "" || c.Coinbase.PrivateKey == "") {
 		add("coinbase.key_file", "live mode needs a key: key_file, or key_name and private_key")
 	}
+	switch c.KillSwitch.Signal {
+	case "", "none", "SIGUSR1", "SIGUSR2":
+	default:
+		add("kill_switch.signal", "must be SIGUSR1, SIGUSR2 or none, got %q", c.KillSwitch.Signal)
+	}
 	for _, e := range c.Risk.Validate() {
 		errs = append(errs, fmt.Errorf("risk.%w", e))
 	}

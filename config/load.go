@@ -80,13 +80,17 @@ func Load(name string, data []byte, lookupEnv func(string) (string, bool)) (*Con
 	root := doc.Content[0]
 	l.expandEnv(root, "", lookupEnv)
 	l.checkKeys(root, reflect.TypeOf(cfg).Elem(), "")
+	decoded := true
 	if err := root.Decode(cfg); err != nil {
 		l.addDecodeError(err)
+		decoded = false
 	}
 	for i := range cfg.Strategies {
 		l.decodeStrategyParams(&cfg.Strategies[i], fmt.Sprintf("strategies[%d]", i))
 	}
-	if len(l.problems) == 0 {
+	// Unknown keys do not stop validation: the user sees every problem at
+	// once. A value of the wrong type does, as its zero would mislead.
+	if decoded {
 		for _, err := range cfg.Validate() {
 			l.addPathError(err)
 		}

@@ -76,12 +76,6 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return fmt.Errorf("risk: %w", err)
 	}
-	guard.OnStateChange(func(from, to risk.State, rule, reason string) {
-		log.Warn("trading state changed", "from", from.String(), "to", to.String(), "rule", rule, "reason", reason)
-		m.TradingState(to.String())
-	})
-	m.TradingState(guard.State().String())
-
 	var jrnl *journalAdapter
 	if cfg.StateDir != "" {
 		jrnl, err = openJournal(filepath.Join(cfg.StateDir, "journal.db"))
@@ -89,6 +83,25 @@ func Run(ctx context.Context, o Options) error {
 			return err
 		}
 		defer jrnl.Close()
+		if err := jrnl.restoreRisk(guard); err != nil {
+			return err
+		}
+	}
+	guard.OnStateChange(func(from, to risk.State, rule, reason string) {
+		log.Warn("trading state changed", "from", from.String(), "to", to.String(), "rule", rule, "reason", reason)
+		m.TradingState(to.String())
+		m.SetKillSwitch(to == risk.Halted && rule == risk.RuleKillSwitch)
+		if jrnl != nil {
+			// A halt must survive a restart: saved at once, not on the
+			// periodic save.
+			if err := jrnl.saveRisk(guard); err != nil {
+				log.Error("journal: saving the trading state failed", "error", err)
+			}
+		}
+	})
+	m.TradingState(guard.State().String())
+	if guard.State() != risk.Active {
+		log.Warn("trading state restored from the journal", "state", guard.State().String())
 	}
 
 	runCtx, stop := context.WithCancel(ctx)

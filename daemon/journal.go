@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"encoding/json"
 	"fmt"
 	"log/slog"
 
@@ -8,6 +9,7 @@ import (
 	"github.com/tradebot/tradebot/exchange"
 	"github.com/tradebot/tradebot/journal"
 	"github.com/tradebot/tradebot/position"
+	"github.com/tradebot/tradebot/risk"
 )
 
 // journalAdapter lets the engine write to the SQLite journal.
@@ -54,4 +56,33 @@ func (a *journalAdapter) roundTrip(log *slog.Logger) func(position.RoundTrip) {
 			log.Error("journal round trip failed", "strategy", rt.Strategy, "error", err)
 		}
 	}
+}
+
+// riskAccount keys the risk counters in the journal.
+const riskAccount = "default"
+
+// restoreRisk loads the guard's counters (daily PnL, peak, trading state)
+// saved by the previous run, if any.
+func (a *journalAdapter) restoreRisk(g *risk.Guard) error {
+	b, err := a.Risk(riskAccount)
+	if err != nil {
+		return err
+	}
+	if len(b) == 0 {
+		return nil
+	}
+	var c risk.Counters
+	if err := json.Unmarshal(b, &c); err != nil {
+		return fmt.Errorf("journal %s: risk counters: %w", a.Path(), err)
+	}
+	g.Restore(c)
+	return nil
+}
+
+func (a *journalAdapter) saveRisk(g *risk.Guard) error {
+	b, err := json.Marshal(g.Snapshot())
+	if err != nil {
+		return err
+	}
+	return a.SaveRisk(riskAccount, b)
 }

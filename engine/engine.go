@@ -47,6 +47,7 @@ type Engine struct {
 	guard     *risk.Guard
 	obs       Observer
 	log       *slog.Logger
+	clock     clock.Clock
 	instances []*Instance
 	// byProduct routes ticks; read-only after New.
 	byProduct   map[string][]*Instance
@@ -73,7 +74,7 @@ func New(ctx context.Context, o Options) (*Engine, error) {
 	e := &Engine{
 		exec: NewExecutor(ExecutorOptions{Venue: o.Venue, Guard: o.Guard, Journal: o.Journal,
 			Observer: o.Observer, Clock: o.Clock, Log: o.Log}),
-		guard: o.Guard, obs: o.Observer, log: o.Log, byProduct: map[string][]*Instance{},
+		guard: o.Guard, obs: o.Observer, log: o.Log, clock: o.Clock, byProduct: map[string][]*Instance{},
 		onRoundTrip: o.OnRoundTrip,
 	}
 	for _, spec := range o.Instances {

@@ -56,14 +56,23 @@ func (in *Instance) Name() string { return in.name }
 // Mailbox returns the instance's mailbox.
 func (in *Instance) Mailbox() *Mailbox { return in.mailbox }
 
+// IdleInterval is how often an instance's goroutine checks its
+// protection while no tick arrives, so that a silent feed is noticed
+// (bot-watched stops fall back to a resting stop; time stops still fire).
+const IdleInterval = time.Second
+
 // run is the instance's goroutine: it processes the mailbox until ctx ends.
 func (in *Instance) run(ctx context.Context) {
+	idle := time.NewTicker(IdleInterval)
+	defer idle.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-in.mailbox.Wake():
 			in.process(ctx)
+		case <-idle.C:
+			in.exits.OnIdle(ctx, in.engine.clock.Now())
 		}
 	}
 }

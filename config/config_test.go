@@ -1,0 +1,155 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/tradebot/tradebot"
+)
+
+func noEnv(string) (string, bool) { return "", false }
+
+func TestExampleConfigIsValid(t *testing.T) {
+	cfg, err := Load("config.example.yaml", tradebot.ExampleConfig, noEnv)
+	if err != nil {
+		t.Fatalf("the shipped example does not load:\n%v", err)
+	}
+	if cfg.Mode != ModePaper || len(cfg.Strategies) < 2 {
+		t.Fatalf("example: mode %s with %d strategies, want paper with at least 2", cfg.Mode, len(cfg.Strategies))
+	}
+	for _, s := range cfg.Strategies {
+		if s.StrategyParams() == nil {
+			t.Errorf("strategy %s: params not decoded", s.Name)
+		}
+	}
+}
+
+const threeMistakes = `mode: paper
+paper:
+  speed: 60
+  sped: 10
+strategies:
+  - name: a
+    type: sma_cross
+    product: BTC-USD
+    size: {quote: 100}
+    params: {fast: 30, slow: 10}
+  - name: b
+    type: breakout
+    product: BTC-USD
+    size: {quote: 100, base: 1}
+`
+
+func TestCheckReportsEveryMistakeWithItsLine(t *testing.T) {
+	_, err := Load("bad.yaml", []byte(threeMistakes), noEnv)
+	var cerr *Error
+	if !errors.As(err, &cerr) {
+		t.Fatalf("Load = %v, want *Error", err)
+	}
+	want := []struct {
+		line  int
+		field string
+	}{
+		{4, "paper.sped"},
+		{10, "strategies[0].params.slow"},
+		{14, "strategies[1].size"},
+	}
+	if len(cerr.Problems) != len(want) {
+		t.Fatalf("got %d problems, want %d:\n%v", len(cerr.Problems), len(want), err)
+	}
+	for i, w := range want {
+		p := cerr.Problems[i]
+		if p.Line != w.line || p.Field != w.field {
+			t.Errorf("problem %d = line %d field %q (%s), want line %d field %q", i, p.Line, p.Field, p.Msg, w.line, w.field)
+		}
+		if !strings.Contains(err.Error(), fmt.Sprintf("bad.yaml: line %d: %s", w.line, w.field)) {
+			t.Errorf("message does not name file, line and field %q:\n%v", w.field, err)
+		}
+	}
+}
+
+func TestUnknownKeysAreErrorsEverywhere(t *testing.T) {
+	doc := `mode: paper
+risk:
+  limits:
+    max_order_notionl: 5
+strategies:
+  - name: a
+    type: sma_cross
+    product: BTC-USD
+    size: {quote: 100}
+    params: {fats: 3}
+    exits:
+      stop_los: {percent: 1}
+`
+	_, err := Load("x.yaml", []byte(doc), noEnv)
+	var cerr *Error
+	if !errors.As(err, &cerr) {
+		t.Fatalf("Load = %v, want *Error", err)
+	}
+	lines := map[int]bool{}
+	for _, p := range cerr.Problems {
+		lines[p.Line] = true
+	}
+	for _, l := range []int{4, 10, 12} {
+		if !lines[l] {
+			t.Errorf("no problem reported at line %d:\n%v", l, err)
+		}
+	}
+}
+
+func TestEnvironmentExpansionInValuesOnly(t *testing.T) {
+	doc := `mode: live
+state_dir: ${STATE}
+coinbase:
+  key_name: ${KEY_NAME}
+  private_key: "${PEM}"
+  rest_url: ${REST:-http://127.0.0.1:1/api/v3/brokerage}
+strategies:
+  - {name: a, type: sma_cross, product: BTC-USD, size: {quote: 100}}
+`
+	env := map[string]string{"STATE": "/tmp/state", "KEY_NAME": "organizations/o/apiKeys/k",
+		"PEM": "-----BEGIN EC PRIVATE KEY-----\nabc: {x}\n-----END EC PRIVATE KEY-----\n"}
+	cfg, err := Load("x.yaml", []byte(doc), func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.StateDir != "/tmp/state" || cfg.Coinbase.PrivateKey.Reveal() != env["PEM"] {
+		t.Errorf("expansion: state_dir %q, key %q", cfg.StateDir, cfg.Coinbase.PrivateKey.Reveal())
+	}
+	if cfg.Coinbase.RESTURL != "http://127.0.0.1:1/api/v3/brokerage" {
+		t.Errorf("default not applied: %q", cfg.Coinbase.RESTURL)
+	}
+	if s := fmt.Sprintf("%v %+v %#v", cfg.Coinbase, cfg.Coinbase, cfg.Coinbase); strings.Contains(s, "BEGIN EC") {
+		t.Errorf("the private key prints: %s", s)
+	}
+	out, err := Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(out), "BEGIN EC") {
+		t.Errorf("Marshal prints the private key:\n%s", out)
+	}
+
+	_, err = Load("x.yaml", []byte(doc), noEnv)
+	if err == nil || !strings.Contains(err.Error(), "line 2: state_dir: environment variable STATE is not set") {
+		t.Errorf("unset variable not reported with its line: %v", err)
+	}
+}
+
+func FuzzLoad(f *testing.F) {
+	f.Add(tradebot.ExampleConfig)
+	f.Add([]byte(threeMistakes))
+	f.Add([]byte("mode: [\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cfg, err := Load("fuzz.yaml", data, noEnv)
+		if err == nil && cfg == nil {
+			t.Fatal("nil config without error")
+		}
+		if err != nil && cfg != nil {
+			t.Fatal("config with error")
+		}
+	})
+}

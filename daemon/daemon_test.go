@@ -1,0 +1,125 @@
+package daemon
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/tradebot/tradebot"
+	"github.com/tradebot/tradebot/config"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// syncBuffer is a bytes.Buffer safe for the daemon's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func exampleConfig(t *testing.T, tweak func(*config.Config)) *config.Config {
+	t.Helper()
+	cfg, err := config.Load("config.example.yaml", tradebot.ExampleConfig, func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Web.ListenAddress = "127.0.0.1:0"
+	if tweak != nil {
+		tweak(cfg)
+	}
+	return cfg
+}
+
+func records(t *testing.T, log string) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(log), "\n") {
+		var r map[string]any
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("log line is not JSON: %q", line)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func TestPaperReplayTradesTheBundledRecordingToTheEnd(t *testing.T) {
+	cfg := exampleConfig(t, func(c *config.Config) {
+		c.Paper.Speed = 0
+		c.Paper.ExitAtEnd = true
+	})
+	var logBuf syncBuffer
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	err := Run(ctx, Options{Config: cfg, Log: NewLogger(&logBuf, "json", "info"), Version: "test"})
+	if err != nil {
+		t.Fatalf("Run: %v\n%s", err, logBuf.String())
+	}
+	var entries, closed int
+	reasons := map[string]int{}
+	for _, r := range records(t, logBuf.String()) {
+		switch r["msg"] {
+		case "entry":
+			entries++
+		case "position closed":
+			closed++
+			reasons[r["exit_reason"].(string)]++
+		}
+	}
+	if entries == 0 || closed == 0 {
+		t.Fatalf("%d entries, %d closed positions; log:\n%s", entries, closed, logBuf.String())
+	}
+	if reasons["stop_loss"]+reasons["take_profit"] == 0 {
+		t.Errorf("no exit by stop-loss or take-profit: %v", reasons)
+	}
+	t.Logf("%d entries, exits by reason %v", entries, reasons)
+}
+
+func TestShutdownOnCancelIsQuickAndLeavesNoGoroutine(t *testing.T) {
+	cfg := exampleConfig(t, nil)
+	ready := make(chan net.Addr, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, Options{Config: cfg, Log: NewLogger(os.Stderr, "text", "warn"), Ready: func(a net.Addr) { ready <- a }})
+	}()
+	select {
+	case <-ready:
+	case err := <-done:
+		t.Fatalf("Run ended before serving: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("daemon did not start")
+	}
+	time.Sleep(500 * time.Millisecond)
+	start := time.Now()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run after cancel: %v", err)
+		}
+	case <-time.After(ShutdownGrace + time.Second):
+		t.Fatal("daemon did not stop in time")
+	}
+	t.Logf("stopped in %s", time.Since(start).Round(time.Millisecond))
+}

@@ -1,0 +1,62 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"syscall"
+
+	"github.com/tradebot/tradebot/config"
+	"github.com/tradebot/tradebot/engine"
+	"github.com/tradebot/tradebot/metrics"
+	"github.com/tradebot/tradebot/risk"
+)
+
+// killSwitch wires the guard's three kill-switch means (HTTP, file,
+// signal) to the daemon; flatten closes every position through the engine.
+type killSwitch struct {
+	guard   *risk.Guard
+	engine  *engine.Engine
+	log     *slog.Logger
+	metrics *metrics.Metrics
+	ctx     context.Context
+}
+
+func (k *killSwitch) flatten(reason string) error {
+	k.log.Warn("kill switch: flattening every position at market", "reason", reason)
+	k.engine.Flatten(k.ctx, "kill_switch")
+	return nil
+}
+
+func (k *killSwitch) handler() http.Handler { return k.guard.KillSwitchHandler(k.flatten) }
+
+// watch runs the file and signal means until ctx ends.
+func (k *killSwitch) watch(ctx context.Context, cfg config.KillSwitch) {
+	var waits []<-chan struct{}
+	if cfg.File != "" {
+		waits = append(waits, k.guard.WatchFlagFile(ctx, cfg.File, 0))
+	}
+	if sig, err := parseSignal(cfg.Signal); err != nil {
+		k.log.Error("kill switch signal", "error", err)
+	} else if sig != nil {
+		waits = append(waits, k.guard.HaltOnSignal(ctx, sig))
+	}
+	for _, w := range waits {
+		<-w
+	}
+	<-ctx.Done()
+}
+
+func parseSignal(name string) (os.Signal, error) {
+	switch name {
+	case "", "none":
+		return nil, nil
+	case "SIGUSR1":
+		return syscall.SIGUSR1, nil
+	case "SIGUSR2":
+		return syscall.SIGUSR2, nil
+	}
+	return nil, fmt.Errorf("kill_switch.signal %q: use SIGUSR1, SIGUSR2 or none", name)
+}
