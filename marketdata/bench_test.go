@@ -1,0 +1,194 @@
+package marketdata
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/internal/testenv"
+)
+
+// Parse throughput, in MB/s of uncompressed text, for each format.
+// Backtests need at least 100 MB/s for the recording and candle CSVs.
+
+func benchInput(b *testing.B, path string) []byte {
+	b.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	br, closer, err := decompress(path, f)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if closer != nil {
+		defer closer.Close()
+	}
+	data, err := io.ReadAll(br)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return data
+}
+
+// benchParse opens data and reads every tick or candle, b.N times.
+func benchParse(b *testing.B, data []byte, opts ...Option) {
+	b.Helper()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	var n int
+	for i := 0; i < b.N; i++ {
+		src, err := OpenReader("bench", bytes.NewReader(data), opts...)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n = 0
+		if src.Ticks != nil {
+			for {
+				if _, err := src.Ticks.Next(); err != nil {
+					if !errors.Is(err, io.EOF) {
+						b.Fatal(err)
+					}
+					break
+				}
+				n++
+			}
+		} else {
+			for {
+				if _, err := src.Candles.Next(); err != nil {
+					if !errors.Is(err, io.EOF) {
+						b.Fatal(err)
+					}
+					break
+				}
+				n++
+			}
+		}
+		src.Close()
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
+}
+
+func BenchmarkParseRecording(b *testing.B) {
+	benchParse(b, benchInput(b, bundledPaths()[0]))
+}
+
+// BenchmarkParseRecordingGzip includes gunzip; bytes are the text's.
+func BenchmarkParseRecordingGzip(b *testing.B) {
+	gz, err := os.ReadFile(bundledPaths()[0])
+	if err != nil {
+		b.Fatal(err)
+	}
+	text := benchInput(b, bundledPaths()[0])
+	b.SetBytes(int64(len(text)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		src, err := OpenReader("bench", bytes.NewReader(gz))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for {
+			if _, err := src.Ticks.Next(); err != nil {
+				break
+			}
+		}
+		src.Close()
+	}
+}
+
+func BenchmarkParseBinanceCapture(b *testing.B) {
+	benchParse(b, benchInput(b, testenv.SharedFile(b, "data/market/hftbacktest--spot-btcusdt_20240809.gz")))
+}
+
+func BenchmarkParseNautilusCSV(b *testing.B) {
+	benchParse(b, benchInput(b, testenv.SharedFile(b, "data/market/nautilus_trader--btc-perp-20211231-20220201_1m.csv")), DefaultProduct("BTC-USD"))
+}
+
+func BenchmarkParseFreqtradeJSON(b *testing.B) {
+	benchParse(b, benchInput(b, testenv.SharedFile(b, "data/market/freqtrade--UNITTEST_BTC-1m.json")), DefaultProduct("UNITTEST-BTC"))
+}
+
+func BenchmarkParseGocryptotraderCandles(b *testing.B) {
+	benchParse(b, benchInput(b, filepath.Join(testenv.RepoRoot(), "testdata", "gocryptotrader--binance_BTCUSDT_24h_2019_01_01_2020_01_01.csv")), DefaultProduct("BTC-USDT"))
+}
+
+func BenchmarkParseGocryptotraderTrades(b *testing.B) {
+	benchParse(b, benchInput(b, filepath.Join(testenv.RepoRoot(), "testdata", "gocryptotrader--binance_BTCUSDT_24h-trades_2020_11_16.csv")), DefaultProduct("BTC-USDT"))
+}
+
+// BenchmarkParseCoinbaseCandleLines reads 100,000 JSON-line candles as
+// CandleWriter writes them.
+func BenchmarkParseCoinbaseCandleLines(b *testing.B) {
+	var buf bytes.Buffer
+	w := NewCandleWriter(&buf)
+	start := time.Unix(1700000000, 0)
+	p := decimal.New(3700001, -2)
+	for i := 0; i < 100000; i++ {
+		c := exchange.Candle{ProductID: "BTC-USD", Start: start.Add(time.Duration(i) * time.Minute), Interval: time.Minute,
+			Open: p, High: p.Add(decimal.New(1, 0)), Low: p.Sub(decimal.New(1, 0)), Close: p, Volume: decimal.New(12345678, -8)}
+		if err := w.Write(c); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	benchParse(b, buf.Bytes())
+}
+
+// BenchmarkReplayAsFastAsPossible measures the replayer alone over ticks
+// already in memory.
+func BenchmarkReplayAsFastAsPossible(b *testing.B) {
+	const n = 100000
+	ticks := make([]exchange.Tick, n)
+	base := time.Unix(1723161254, 0)
+	for i := range ticks {
+		ticks[i] = exchange.Tick{ProductID: "BTC-USDT", Kind: exchange.TradeTick, Time: base.Add(time.Duration(i) * time.Millisecond)}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	var delivered int64
+	for i := 0; i < b.N; i++ {
+		r := &Replayer{}
+		if err := r.Run(context.Background(), &sliceSource{ticks: ticks}, func(exchange.Tick) {}); err != nil {
+			b.Fatal(err)
+		}
+		delivered += r.Delivered()
+	}
+	b.ReportMetric(float64(delivered)/b.Elapsed().Seconds(), "ticks/s")
+}
+
+// BenchmarkReplayRecording is the backtest feed end to end: read the
+// bundled recording (gzip) and replay it as fast as possible.
+func BenchmarkReplayRecording(b *testing.B) {
+	gz, err := os.ReadFile(bundledPaths()[0])
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	var delivered int64
+	for i := 0; i < b.N; i++ {
+		src, err := OpenReader("bench", bytes.NewReader(gz))
+		if err != nil {
+			b.Fatal(err)
+		}
+		r := &Replayer{}
+		if err := r.Run(context.Background(), src.Ticks, func(exchange.Tick) {}); err != nil {
+			b.Fatal(err)
+		}
+		delivered += r.Delivered()
+		src.Close()
+	}
+	b.ReportMetric(float64(delivered)/b.Elapsed().Seconds(), "ticks/s")
+}
