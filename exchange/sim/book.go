@@ -58,7 +58,7 @@ type book struct {
 	// the sweep run once for nothing).
 	expiring   int
 	nextExpiry int64
-	rank       uint64 // resting orders taken so far; orders rest in this order
+	rank       uint64 // counts insertions into the lists; a lower rank wins a tie
 }
 
 func newBook(p exchange.Product) *book {

@@ -38,6 +38,7 @@ type EditError struct {
 	Message string
 }
 
+// Error tells the order, the reason and what was wrong.
 func (e *EditError) Error() string {
 	return fmt.Sprintf("edit order %q: %s: %s", e.OrderID, e.Reason, e.Message)
 }
@@ -61,6 +62,7 @@ type CancelError struct {
 	Reason  string
 }
 
+// Error tells the order, the reason and the order's status.
 func (e *CancelError) Error() string {
 	return fmt.Sprintf("cancel order %q: %s (status %s)", e.OrderID, e.Reason, e.Status)
 }

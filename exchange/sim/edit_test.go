@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"context"
 	"errors"
 	"testing"
 
@@ -74,7 +75,7 @@ func TestEditOrder(t *testing.T) {
 		{name: "unknown order", req: limit, prep: func(*harness, string) {}, edit: exchange.OrderEdit{LimitPrice: d("98")}, reason: EditOrderNotFound},
 		{name: "filled order", req: exchange.OrderRequest{Side: exchange.Buy, Type: exchange.Market, BaseSize: d("0.1")},
 			edit: exchange.OrderEdit{BaseSize: d("0.2")}, reason: EditOnlyOpenOrders},
-		{name: "cancelled order", req: limit, prep: func(h *harness, id string) { _ = h.x.CancelOrder(h.t.(*testing.T).Context(), id) },
+		{name: "cancelled order", req: limit, prep: func(h *harness, id string) { _ = h.x.CancelOrder(context.Background(), id) },
 			edit: exchange.OrderEdit{LimitPrice: d("98")}, reason: EditOnlyOpenOrders},
 		{name: "good-til-date limit", req: exchange.OrderRequest{Side: exchange.Buy, Type: exchange.Limit, TimeInForce: exchange.GoodTilDate,
 			EndTime: t0.Add(3600e9), BaseSize: d("0.5"), LimitPrice: d("99")}, edit: exchange.OrderEdit{LimitPrice: d("98")}, reason: EditOnlyLimitOrders},

@@ -36,7 +36,8 @@ type Config struct {
 	// (Coinbase's entry tier), so that a forgotten setting never makes a
 	// backtest look cheaper than trading is; set ZeroFees for a fee-free
 	// market such as Coinbase's stablecoin pairs.
-	Fees     Fees
+	Fees Fees
+	// ZeroFees makes an all-zero Fees mean no fees at all.
 	ZeroFees bool
 	// SlippageBps moves every taker fill this many basis points (1/100 %)
 	// against the order, to stand for the depth a real order eats.
@@ -85,7 +86,8 @@ type balance struct {
 
 // New builds an exchange listing cfg.Products with the starting balances
 // in cfg.Balances. It reads time from clk. It fails on a product without
-// an id or with a duplicate id, on negative balances, fees or slippage.
+// an id or with a duplicate id, on negative balances or fees, and on
+// slippage outside [0, 10000) basis points.
 func New(cfg Config, clk clock.Clock) (*Exchange, error) {
 	if clk == nil {
 		return nil, fmt.Errorf("sim: clock is nil")
@@ -93,8 +95,8 @@ func New(cfg Config, clk clock.Clock) (*Exchange, error) {
 	if cfg.Fees.Maker.IsNegative() || cfg.Fees.Taker.IsNegative() {
 		return nil, fmt.Errorf("sim: fees maker %s taker %s: rates must not be negative", cfg.Fees.Maker, cfg.Fees.Taker)
 	}
-	if cfg.SlippageBps.IsNegative() {
-		return nil, fmt.Errorf("sim: slippage_bps %s must not be negative", cfg.SlippageBps)
+	if cfg.SlippageBps.IsNegative() || cfg.SlippageBps.GreaterThanOrEqual(decimal.NewFromInt(10000)) {
+		return nil, fmt.Errorf("sim: slippage_bps %s must be at least 0 and below 10000", cfg.SlippageBps)
 	}
 	if cfg.Fees.Maker.IsZero() && cfg.Fees.Taker.IsZero() && !cfg.ZeroFees {
 		cfg.Fees = DefaultFees()
@@ -130,6 +132,10 @@ func New(cfg Config, clk clock.Clock) (*Exchange, error) {
 	}
 	return x, nil
 }
+
+// Fees returns the rates the exchange charges, as the emulator's
+// transaction summary reports them.
+func (x *Exchange) Fees() Fees { return x.fees }
 
 // SetHandler sets the function that receives every order change and fill,
 // in order, after the exchange's lock is released. Events that happen while

@@ -118,6 +118,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		{"product without currencies", Config{Products: []exchange.Product{{ID: "X"}}}},
 		{"negative fee", Config{Fees: Fees{Maker: d("-0.001")}}},
 		{"negative slippage", Config{SlippageBps: d("-1")}},
+		{"slippage of the whole price", Config{SlippageBps: d("10000")}},
 		{"negative balance", Config{Balances: map[string]decimal.Decimal{"USD": d("-1")}}},
 	}
 	for _, tt := range tests {

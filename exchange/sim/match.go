@@ -211,9 +211,7 @@ func (x *Exchange) fill(b *book, o *order, price, size decimal.Decimal, liq exch
 	if o.Attached != nil && o.Side == exchange.Buy {
 		bracket = x.attach(o, size)
 	}
-	if x.handler != nil {
-		x.emit(o, &f)
-	}
+	x.emit(o, &f)
 	if bracket != nil {
 		x.emit(bracket, nil)
 		x.arm(b, bracket)
