@@ -27,7 +27,7 @@ type hotMessage struct {
 	// received is when the message arrived.
 	received time.Time
 	ticks    []exchange.Tick
-	levels  []l2Level
+	levels   []l2Level
 }
 
 // l2Level is one level change of an l2_data message.
