@@ -195,3 +195,36 @@ func TestBundledRecordingReadsBackWithSourceCounts(t *testing.T) {
 		t.Errorf("%d trades %d quotes", trades, quotes)
 	}
 }
+
+// A recorder that dies after Flush must leave a gzip file whose flushed
+// lines read back; the reader then reports the truncation, naming the
+// file and the last good line.
+func TestGzipRecordingIsReadableUpToTheLastFlush(t *testing.T) {
+	var buf bytes.Buffer
+	w, err := NewGzipWriter(&buf, gzip.DefaultCompression)
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(t, w.WriteTrade(1, "BTC-USD", "100.00", "0.5", exchange.Buy))
+	must(t, w.WriteTrade(2, "BTC-USD", "100.01", "0.25", exchange.Sell))
+	must(t, w.Flush())
+	// No Close: the process died here.
+	r, err := NewReader(bytes.NewReader(buf.Bytes()), "crashed.tbrec.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	for {
+		_, err = r.Next()
+		if err != nil {
+			break
+		}
+		n++
+	}
+	if n != 2 {
+		t.Errorf("read %d trades, want 2", n)
+	}
+	if !errors.Is(err, io.ErrUnexpectedEOF) || !strings.Contains(err.Error(), "crashed.tbrec.gz after line 3") {
+		t.Errorf("error %v, want an unexpected EOF after line 3 of crashed.tbrec.gz", err)
+	}
+}

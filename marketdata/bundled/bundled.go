@@ -65,3 +65,10 @@ func Recording() (name string, open func() (io.ReadCloser, error)) {
 func Open() (*marketdata.Source, error) {
 	return marketdata.OpenReader(Name, bytes.NewReader(recording))
 }
+
+// Loop returns the bundled recording as an endless tick feed for paper
+// trading: each pass follows the previous one in time (see
+// marketdata.Loop). Close it when done.
+func Loop() *marketdata.Loop {
+	return marketdata.NewLoop(Open)
+}

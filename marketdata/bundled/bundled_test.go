@@ -71,3 +71,22 @@ func TestRecordingOpensAfreshEachTime(t *testing.T) {
 		rc.Close()
 	}
 }
+
+func TestLoopOutlastsOnePass(t *testing.T) {
+	l := Loop()
+	defer l.Close()
+	var last exchange.Tick
+	for i := 0; i < 19904+73174+10; i++ {
+		tk, err := l.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tk.Time.Before(last.Time) {
+			t.Fatalf("tick %d at %s before %s", i, tk.Time, last.Time)
+		}
+		last = tk
+	}
+	if l.Passes() != 2 {
+		t.Errorf("passes %d, want 2", l.Passes())
+	}
+}
