@@ -202,3 +202,16 @@ func TestGoodTilDateOrderExpires(t *testing.T) {
 	h.trade("80")
 	h.wantNoFill(o.ID)
 }
+
+func TestTickerTradeCarryingAQuoteUpdatesBoth(t *testing.T) {
+	h := newHarness(t)
+	h.trade("100")
+	o := h.mustPlace(exchange.OrderRequest{Side: exchange.Buy, Type: exchange.Limit, BaseSize: d("1"), LimitPrice: d("99.00")})
+	// The trade at 99.50 is above the limit, but the ask at 99.00 reaches it.
+	h.x.OnTick(exchange.Tick{ProductID: btcUSD.ID, Kind: exchange.TradeTick, Price: d("99.50"), Bid: d("98.90"), Ask: d("99.00")})
+	h.wantFill(o.ID, "99.00", "1", "0.396", exchange.Maker)
+	bid, ask := h.x.Quote(btcUSD.ID)
+	if !bid.Equal(d("98.90")) || !ask.Equal(d("99.00")) || !h.x.LastTrade(btcUSD.ID).Equal(d("99.50")) {
+		t.Fatalf("quote %s/%s last %s after a ticker tick", bid, ask, h.x.LastTrade(btcUSD.ID))
+	}
+}

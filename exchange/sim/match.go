@@ -12,37 +12,34 @@ var bracketStopFactor = decimal.New(95, -2)
 
 // OnTick feeds one market event: a trade sets the last trade price, fills
 // resting orders it trades through and triggers stops; a quote sets the
-// best bid and ask and fills resting orders it crosses. Ticks for products
-// not listed, and non-positive prices or prices at an absurd scale
-// (exponent beyond ±64), are ignored. With nothing resting
-// on the product it does not allocate.
+// best bid and ask and fills resting orders it crosses. A trade tick that
+// also carries a bid or ask (as Coinbase's ticker channel does) updates
+// the quote too. Ticks for products not listed, and non-positive prices or
+// prices at an absurd scale (exponent beyond ±64), are ignored. With
+// nothing resting on the product it does not allocate.
 func (x *Exchange) OnTick(t exchange.Tick) {
+	if t.Kind != exchange.TradeTick && t.Kind != exchange.QuoteTick {
+		return
+	}
 	x.mu.Lock()
 	b := x.books[t.ProductID]
 	if b == nil {
 		x.mu.Unlock()
 		return
 	}
-	switch t.Kind {
-	case exchange.TradeTick:
-		if !t.Price.IsPositive() || !sane(t.Price) {
-			x.mu.Unlock()
-			return
-		}
+	trade := t.Kind == exchange.TradeTick && t.Price.IsPositive() && sane(t.Price)
+	if trade {
 		b.last, b.hasLast = t.Price, true
-	case exchange.QuoteTick:
-		if t.Bid.IsPositive() && sane(t.Bid) {
-			b.bid, b.hasBid = t.Bid, true
-		}
-		if t.Ask.IsPositive() && sane(t.Ask) {
-			b.ask, b.hasAsk = t.Ask, true
-		}
-	default:
-		x.mu.Unlock()
-		return
 	}
-	if !b.empty() {
-		x.match(b, t.Kind)
+	quote := false
+	if t.Bid.IsPositive() && sane(t.Bid) {
+		b.bid, b.hasBid, quote = t.Bid, true, true
+	}
+	if t.Ask.IsPositive() && sane(t.Ask) {
+		b.ask, b.hasAsk, quote = t.Ask, true, true
+	}
+	if (trade || quote) && !b.empty() {
+		x.match(b, trade, quote)
 	}
 	x.unlock()
 }
@@ -54,12 +51,14 @@ func sane(p decimal.Decimal) bool {
 	return e <= maxScale && e >= -maxScale
 }
 
-// match fills and triggers what the latest tick reached. Callers hold mu.
-func (x *Exchange) match(b *book, kind exchange.TickKind) {
+// match fills and triggers what the latest tick reached: the quote first
+// (a resting order the book has crossed was filled before the trade), then
+// the trade. Callers hold mu.
+func (x *Exchange) match(b *book, trade, quote bool) {
 	if b.expiring > 0 && x.clk.Now().UnixNano() >= b.nextExpiry {
 		x.expire(b)
 	}
-	if kind == exchange.QuoteTick {
+	if quote {
 		if b.hasAsk {
 			b.ask = b.norm(b.ask)
 			for n := len(b.bids); n > 0 && b.ask.Cmp(b.bids[n-1].resting) <= 0; n = len(b.bids) {
@@ -74,6 +73,8 @@ func (x *Exchange) match(b *book, kind exchange.TickKind) {
 				x.fill(b, o, o.resting, o.BaseSize, exchange.Maker)
 			}
 		}
+	}
+	if !trade {
 		return
 	}
 	b.last = b.norm(b.last)
