@@ -84,3 +84,47 @@ func BenchmarkNextClientOrderSeq(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkBatchOf10Updates records ten status changes in one Batch, as
+// an engine would for everything one tick or venue message caused.
+// Compare ns/op / 10 with BenchmarkUpdateOrder.
+func BenchmarkBatchOf10Updates(b *testing.B) {
+	j := openTemp(b)
+	const orders = 1000
+	for i := range orders {
+		if err := j.RecordIntent(intent("bench", fmt.Sprintf("bench-%d", i))); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		err := j.Batch(func(bt *Batch) error {
+			for k := range 10 {
+				n := i*10 + k
+				o := exchange.Order{ID: "v", Status: exchange.StatusOpen, FilledSize: d(fmt.Sprintf("0.%08d", n/orders+1))}
+				if err := bt.UpdateOrder(fmt.Sprintf("bench-%d", n%orders), o); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRecordIntentsOf10 records ten intents in one durable commit.
+// Compare ns/op / 10 with BenchmarkRecordIntent.
+func BenchmarkRecordIntentsOf10(b *testing.B) {
+	j := openTemp(b)
+	recs := make([]OrderRecord, 10)
+	for i := 0; b.Loop(); i++ {
+		for k := range recs {
+			recs[k] = intent("bench", fmt.Sprintf("bench-%d-%d", i, k))
+		}
+		if err := j.RecordIntents(recs...); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -22,7 +22,8 @@ const crashChildEnv = "TRADEBOT_JOURNAL_CRASH_CHILD"
 const crashInstance = "crash"
 
 // crashChild is the order path of a daemon in a loop: sequence number,
-// intent, venue acknowledgement, fill, final state, exit state. It prints
+// intent, venue acknowledgement, then fill, final state and exit state in
+// one batch. It prints
 // "seq N" when a number is handed out and "intent ID" when RecordIntent
 // has returned, so the parent knows what the journal promised before the
 // kill. It never returns; the parent kills it.
@@ -49,24 +50,26 @@ func crashChild() {
 		}
 		fmt.Fprintf(out, "intent %s\n", id)
 		venueID := "v-" + id
-		steps := []func() error{
-			func() error { return j.UpdateOrder(id, exchange.Order{ID: venueID, Status: exchange.StatusOpen}) },
-			func() error {
-				_, err := j.RecordFill(crashInstance, exchange.Fill{TradeID: "t-" + id, OrderID: venueID, ClientOrderID: id,
-					ProductID: "BTC-USD", Side: exchange.Buy, Price: d("64250.01"), Size: d("0.00123456"), Fee: d("0.12"),
-					Liquidity: exchange.Maker, Time: time.Now()})
-				return err
-			},
-			func() error {
-				return j.UpdateOrder(id, exchange.Order{ID: venueID, Status: exchange.StatusFilled, FilledSize: d("0.00123456")})
-			},
-			func() error { return j.SaveInstanceState(crashInstance, []byte(`{"last":"`+id+`"}`), nil) },
+		if err := j.UpdateOrder(id, exchange.Order{ID: venueID, Status: exchange.StatusOpen}); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(5)
 		}
-		for _, step := range steps {
-			if err := step(); err != nil {
-				fmt.Fprintln(os.Stderr, err)
-				os.Exit(5)
+		// The fill, the order's final state and the exit state commit
+		// together: the parent checks it never sees one without the others.
+		err = j.Batch(func(b *Batch) error {
+			if _, err := b.RecordFill(crashInstance, exchange.Fill{TradeID: "t-" + id, OrderID: venueID, ClientOrderID: id,
+				ProductID: "BTC-USD", Side: exchange.Buy, Price: d("64250.01"), Size: d("0.00123456"), Fee: d("0.12"),
+				Liquidity: exchange.Maker, Time: time.Now()}); err != nil {
+				return err
 			}
+			if err := b.UpdateOrder(id, exchange.Order{ID: venueID, Status: exchange.StatusFilled, FilledSize: d("0.00123456")}); err != nil {
+				return err
+			}
+			return b.SaveInstanceState(crashInstance, []byte(id), nil)
+		})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(6)
 		}
 	}
 }
@@ -129,10 +132,25 @@ func TestJournalSurvivesSIGKILL(t *testing.T) {
 		if err != nil {
 			t.Fatalf("round %d: %v", round, err)
 		}
+		filled := map[string]bool{}
 		for _, f := range fills {
 			if !have[f.ClientOrderID] {
 				t.Fatalf("round %d: fill %s has no order", round, f.TradeID)
 			}
+			filled[f.ClientOrderID] = true
+		}
+		var last string
+		for _, o := range orders {
+			if (o.Order.Status == exchange.StatusFilled) != filled[o.Order.ClientOrderID] {
+				t.Fatalf("round %d: order %s is %s but its fill recorded = %v: a batch was torn", round,
+					o.Order.ClientOrderID, o.Order.Status, filled[o.Order.ClientOrderID])
+			}
+			if o.Order.Status == exchange.StatusFilled {
+				last = o.Order.ClientOrderID
+			}
+		}
+		if exit, _, err := j.InstanceState(crashInstance); err != nil || string(exit) != last {
+			t.Fatalf("round %d: exit state %q, want the last filled order %q (%v)", round, exit, last, err)
 		}
 		if _, err := j.InFlight(); err != nil {
 			t.Fatalf("round %d: %v", round, err)

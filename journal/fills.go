@@ -15,26 +15,33 @@ type FillRecord struct {
 	RecordedAt time.Time
 }
 
+// RecordFill records a fill for an instance once; see Batch.RecordFill.
+func (j *Journal) RecordFill(instance string, f exchange.Fill) (isNew bool, err error) {
+	err = j.Batch(func(b *Batch) error {
+		isNew, err = b.RecordFill(instance, f)
+		return err
+	})
+	return isNew, err
+}
+
 // RecordFill records a fill for an instance once. The same fill (same
 // product and trade id) recorded again, from the user channel and then
 // from the REST fills a restart reads, is a no-op and reports isNew false,
 // so position and PnL code applies each fill exactly once when it applies
 // only the new ones.
-func (j *Journal) RecordFill(instance string, f exchange.Fill) (isNew bool, err error) {
+func (b *Batch) RecordFill(instance string, f exchange.Fill) (isNew bool, err error) {
 	if f.TradeID == "" || f.ProductID == "" {
-		return false, fmt.Errorf("journal %s: record fill for %s: trade id %q and product %q must both be set", j.path, instance, f.TradeID, f.ProductID)
+		return false, b.errorf("record fill for %s: trade id %q and product %q must both be set", instance, f.TradeID, f.ProductID)
 	}
-	now := j.now().UnixNano()
-	j.writeMu.Lock()
-	res, err := j.stmts.insertFill.Exec(f.ProductID, f.TradeID, instance, f.OrderID, f.ClientOrderID,
-		string(f.Side), f.Price.String(), f.Size.String(), f.Fee.String(), string(f.Liquidity), nanos(f.Time), now)
-	j.writeMu.Unlock()
+	res, err := b.stmt(b.j.stmts.insertFill).ExecContext(b.ctx, f.ProductID, f.TradeID, instance, f.OrderID,
+		f.ClientOrderID, string(f.Side), f.Price.String(), f.Size.String(), f.Fee.String(), string(f.Liquidity),
+		nanos(f.Time), b.now)
 	if err != nil {
-		return false, fmt.Errorf("journal %s: record fill %s/%s: %w", j.path, f.ProductID, f.TradeID, err)
+		return false, b.errorf("record fill %s/%s: %w", f.ProductID, f.TradeID, err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return false, fmt.Errorf("journal %s: record fill %s/%s: %w", j.path, f.ProductID, f.TradeID, err)
+		return false, b.errorf("record fill %s/%s: %w", f.ProductID, f.TradeID, err)
 	}
 	return n == 1, nil
 }

@@ -1,7 +1,6 @@
 package journal
 
 import (
-	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -86,39 +85,61 @@ const orderColumns = `client_order_id, instance, strategy, purpose, request, ven
 // venue already has (found during reconciliation, or a bracket the venue
 // created from an attached TP/SL).
 func (j *Journal) RecordIntent(o OrderRecord) error {
-	req := o.Order.OrderRequest
-	if req.ClientOrderID == "" {
-		return fmt.Errorf("journal %s: record intent: empty client order id", j.path)
+	return j.RecordIntents(o)
+}
+
+// RecordIntents records several intents in one durable commit (one fsync
+// for all), for a tick that decides more than one order. Either all are
+// recorded or none; a duplicate client order id fails the whole call.
+func (j *Journal) RecordIntents(recs ...OrderRecord) error {
+	type row struct {
+		rec OrderRecord
+		doc string
 	}
-	if o.Purpose != Entry && o.Purpose != Exit {
-		return fmt.Errorf("journal %s: record intent %s: purpose %q is neither %q nor %q", j.path, req.ClientOrderID, o.Purpose, Entry, Exit)
-	}
-	if o.Instance == "" {
-		return fmt.Errorf("journal %s: record intent %s: empty instance", j.path, req.ClientOrderID)
-	}
-	doc, err := encodeRequest(req)
-	if err != nil {
-		return fmt.Errorf("journal %s: record intent %s: %w", j.path, req.ClientOrderID, err)
-	}
-	ord := o.Order
-	if ord.Status == "" {
-		ord.Status = StatusInFlight
-	}
-	now := j.now().UnixNano()
-	j.writeMu.Lock()
-	defer j.writeMu.Unlock()
-	_, err = j.stmts.insertOrder.Exec(req.ClientOrderID, o.Instance, o.Strategy, string(o.Purpose),
-		req.ProductID, string(req.Side), string(doc), ord.ID, string(ord.Status), isOpen(ord.Status),
-		ord.FilledSize.String(), ord.FilledValue.String(), ord.AverageFilledPrice.String(), ord.TotalFees.String(),
-		ord.Triggered, ord.RejectReason, ord.AttachedOrderID, ord.OriginatingOrderID,
-		nanos(ord.CreatedAt), nanos(ord.UpdatedAt), now, now)
-	if err != nil {
-		if isDuplicateKey(err) {
-			return fmt.Errorf("journal %s: record intent %s: %w", j.path, req.ClientOrderID, ErrDuplicateOrder)
+	rows := make([]row, len(recs))
+	for i, o := range recs {
+		id := o.Order.ClientOrderID
+		switch {
+		case id == "":
+			return fmt.Errorf("journal %s: record intent: empty client order id", j.path)
+		case o.Purpose != Entry && o.Purpose != Exit:
+			return fmt.Errorf("journal %s: record intent %s: purpose %q is neither %q nor %q", j.path, id, o.Purpose, Entry, Exit)
+		case o.Instance == "":
+			return fmt.Errorf("journal %s: record intent %s: empty instance", j.path, id)
 		}
-		return fmt.Errorf("journal %s: record intent %s: %w", j.path, req.ClientOrderID, err)
+		doc, err := encodeRequest(o.Order.OrderRequest)
+		if err != nil {
+			return fmt.Errorf("journal %s: record intent %s: %w", j.path, id, err)
+		}
+		if o.Order.Status == "" {
+			o.Order.Status = StatusInFlight
+		}
+		rows[i] = row{o, string(doc)}
 	}
-	return nil
+	return j.batch(j.writer(), func(b *Batch) error {
+		ins := b.stmt(j.stmts.insertOrder)
+		for _, r := range rows {
+			o, ord := r.rec, r.rec.Order
+			_, err := ins.ExecContext(b.ctx, ord.ClientOrderID, o.Instance, o.Strategy, string(o.Purpose),
+				ord.ProductID, string(ord.Side), r.doc, ord.ID, string(ord.Status), isOpen(ord.Status),
+				ord.FilledSize.String(), ord.FilledValue.String(), ord.AverageFilledPrice.String(), ord.TotalFees.String(),
+				ord.Triggered, ord.RejectReason, ord.AttachedOrderID, ord.OriginatingOrderID,
+				nanos(ord.CreatedAt), nanos(ord.UpdatedAt), b.now, b.now)
+			if isDuplicateKey(err) {
+				err = ErrDuplicateOrder
+			}
+			if err != nil {
+				return b.errorf("record intent %s: %w", ord.ClientOrderID, err)
+			}
+		}
+		return nil
+	})
+}
+
+// UpdateOrder records the venue's latest view of an order; see
+// Batch.UpdateOrder.
+func (j *Journal) UpdateOrder(clientOrderID string, ord exchange.Order) error {
+	return j.Batch(func(b *Batch) error { return b.UpdateOrder(clientOrderID, ord) })
 }
 
 // UpdateOrder records the venue's latest view of an order and appends it
@@ -128,58 +149,46 @@ func (j *Journal) RecordIntent(o OrderRecord) error {
 // expired, failed) back to an open status, or lower its filled size, is a
 // late message and is ignored. An order the journal does not know gives
 // ErrNotFound: adopt it with RecordIntent first.
-func (j *Journal) UpdateOrder(clientOrderID string, ord exchange.Order) error {
-	ctx := context.Background()
-	now := j.now().UnixNano()
-	j.writeMu.Lock()
-	defer j.writeMu.Unlock()
-	err := inTx(ctx, j.normal, func(tx *sql.Tx) error {
-		var cur struct {
-			status, venueID, filled, fees, reason string
-			triggered                             bool
-		}
-		err := tx.StmtContext(ctx, j.stmts.orderState).QueryRowContext(ctx, clientOrderID).
-			Scan(&cur.status, &cur.venueID, &cur.filled, &cur.fees, &cur.triggered, &cur.reason)
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
-		}
-		if err != nil {
-			return err
-		}
-		d := decoder{what: fmt.Sprintf("order %q", clientOrderID)}
-		curFilled := d.dec("filled_size", cur.filled)
-		if d.err != nil {
-			return d.err
-		}
-		curStatus := exchange.OrderStatus(cur.status)
-		if curStatus.Terminal() && !ord.Status.Terminal() {
-			return nil
-		}
-		if ord.FilledSize.LessThan(curFilled) {
-			return nil
-		}
-		if cur.status == string(ord.Status) && cur.venueID == ord.ID && curFilled.Equal(ord.FilledSize) &&
-			cur.fees == ord.TotalFees.String() && cur.triggered == ord.Triggered && cur.reason == ord.RejectReason {
-			return nil
-		}
-		venueID := ord.ID
-		if venueID == "" {
-			venueID = cur.venueID
-		}
-		if _, err := tx.StmtContext(ctx, j.stmts.updateOrder).ExecContext(ctx,
-			venueID, string(ord.Status), isOpen(ord.Status), ord.FilledSize.String(), ord.FilledValue.String(),
-			ord.AverageFilledPrice.String(), ord.TotalFees.String(), ord.Triggered, ord.RejectReason,
-			ord.AttachedOrderID, ord.OriginatingOrderID, nanos(ord.CreatedAt), nanos(ord.UpdatedAt), now,
-			clientOrderID); err != nil {
-			return err
-		}
-		_, err = tx.StmtContext(ctx, j.stmts.insertEvent).ExecContext(ctx,
-			clientOrderID, string(ord.Status), venueID, ord.FilledSize.String(), ord.AverageFilledPrice.String(),
-			ord.TotalFees.String(), ord.Triggered, ord.RejectReason, nanos(ord.UpdatedAt), now)
-		return err
-	})
+func (b *Batch) UpdateOrder(clientOrderID string, ord exchange.Order) error {
+	var cur struct {
+		status, venueID, filled, fees, reason string
+		triggered                             bool
+	}
+	err := b.stmt(b.j.stmts.orderState).QueryRowContext(b.ctx, clientOrderID).
+		Scan(&cur.status, &cur.venueID, &cur.filled, &cur.fees, &cur.triggered, &cur.reason)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = ErrNotFound
+	}
 	if err != nil {
-		return fmt.Errorf("journal %s: update order %s: %w", j.path, clientOrderID, err)
+		return b.errorf("update order %s: %w", clientOrderID, err)
+	}
+	d := decoder{what: fmt.Sprintf("order %q", clientOrderID)}
+	curFilled := d.dec("filled_size", cur.filled)
+	if d.err != nil {
+		return b.errorf("update order %s: %w", clientOrderID, d.err)
+	}
+	if exchange.OrderStatus(cur.status).Terminal() && !ord.Status.Terminal() || ord.FilledSize.LessThan(curFilled) {
+		return nil
+	}
+	venueID := ord.ID
+	if venueID == "" {
+		venueID = cur.venueID
+	}
+	if cur.status == string(ord.Status) && cur.venueID == venueID && curFilled.Equal(ord.FilledSize) &&
+		cur.fees == ord.TotalFees.String() && cur.triggered == ord.Triggered && cur.reason == ord.RejectReason {
+		return nil
+	}
+	if _, err := b.stmt(b.j.stmts.updateOrder).ExecContext(b.ctx,
+		venueID, string(ord.Status), isOpen(ord.Status), ord.FilledSize.String(), ord.FilledValue.String(),
+		ord.AverageFilledPrice.String(), ord.TotalFees.String(), ord.Triggered, ord.RejectReason,
+		ord.AttachedOrderID, ord.OriginatingOrderID, nanos(ord.CreatedAt), nanos(ord.UpdatedAt), b.now,
+		clientOrderID); err != nil {
+		return b.errorf("update order %s: %w", clientOrderID, err)
+	}
+	if _, err := b.stmt(b.j.stmts.insertEvent).ExecContext(b.ctx,
+		clientOrderID, string(ord.Status), venueID, ord.FilledSize.String(), ord.AverageFilledPrice.String(),
+		ord.TotalFees.String(), ord.Triggered, ord.RejectReason, nanos(ord.UpdatedAt), b.now); err != nil {
+		return b.errorf("update order %s: %w", clientOrderID, err)
 	}
 	return nil
 }

@@ -25,30 +25,35 @@ type PositionRow struct {
 	UpdatedAt     time.Time
 }
 
+// SavePosition stores an instance's position; see Batch.SavePosition.
+func (j *Journal) SavePosition(p PositionRow) error {
+	return j.Batch(func(b *Batch) error { return b.SavePosition(p) })
+}
+
 // SavePosition stores an instance's position in a product, replacing the
 // previous one. A zero size removes the row: a flat position is not shown.
-func (j *Journal) SavePosition(p PositionRow) error {
+// A zero UpdatedAt is the journal clock's now.
+func (b *Batch) SavePosition(p PositionRow) error {
 	if p.Instance == "" || p.ProductID == "" {
-		return fmt.Errorf("journal %s: save position: instance %q and product %q must both be set", j.path, p.Instance, p.ProductID)
+		return b.errorf("save position: instance %q and product %q must both be set", p.Instance, p.ProductID)
 	}
+	updated := p.UpdatedAt.UnixNano()
 	if p.UpdatedAt.IsZero() {
-		p.UpdatedAt = j.now()
+		updated = b.now
 	}
-	j.writeMu.Lock()
 	var err error
 	if p.Size.IsZero() {
-		_, err = j.normal.Exec("DELETE FROM positions WHERE instance = ? AND product_id = ?", p.Instance, p.ProductID)
+		_, err = b.exec("DELETE FROM positions WHERE instance = ? AND product_id = ?", p.Instance, p.ProductID)
 	} else {
-		_, err = j.normal.Exec(`INSERT INTO positions (instance, product_id, size, avg_entry_price, realized_pnl,
+		_, err = b.exec(`INSERT INTO positions (instance, product_id, size, avg_entry_price, realized_pnl,
 			fees, opened_ns, updated_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (instance, product_id) DO UPDATE SET
 			size = excluded.size, avg_entry_price = excluded.avg_entry_price, realized_pnl = excluded.realized_pnl,
 			fees = excluded.fees, opened_ns = excluded.opened_ns, updated_ns = excluded.updated_ns`,
 			p.Instance, p.ProductID, p.Size.String(), p.AvgEntryPrice.String(), p.RealizedPnL.String(),
-			p.Fees.String(), nanos(p.OpenedAt), p.UpdatedAt.UnixNano())
+			p.Fees.String(), nanos(p.OpenedAt), updated)
 	}
-	j.writeMu.Unlock()
 	if err != nil {
-		return fmt.Errorf("journal %s: save position %s/%s: %w", j.path, p.Instance, p.ProductID, err)
+		return b.errorf("save position %s/%s: %w", p.Instance, p.ProductID, err)
 	}
 	return nil
 }
@@ -113,26 +118,34 @@ type RoundTrip struct {
 	ExitTime   time.Time
 }
 
+// RecordRoundTrip records a closed round trip once; see
+// Batch.RecordRoundTrip.
+func (j *Journal) RecordRoundTrip(rt RoundTrip) (isNew bool, err error) {
+	err = j.Batch(func(b *Batch) error {
+		isNew, err = b.RecordRoundTrip(rt)
+		return err
+	})
+	return isNew, err
+}
+
 // RecordRoundTrip records a closed round trip once; isNew is false when
 // one with the same Key was recorded before.
-func (j *Journal) RecordRoundTrip(rt RoundTrip) (isNew bool, err error) {
+func (b *Batch) RecordRoundTrip(rt RoundTrip) (isNew bool, err error) {
 	if rt.Key == "" {
-		return false, fmt.Errorf("journal %s: record round trip of %s %s: empty key", j.path, rt.Instance, rt.ProductID)
+		return false, b.errorf("record round trip of %s %s: empty key", rt.Instance, rt.ProductID)
 	}
-	j.writeMu.Lock()
-	res, err := j.normal.Exec(`INSERT INTO round_trips (key, instance, product_id, side, size, entry_price,
+	res, err := b.exec(`INSERT INTO round_trips (key, instance, product_id, side, size, entry_price,
 		exit_price, fees, realized_pnl, exit_reason, entry_ns, exit_ns) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
 		ON CONFLICT (key) DO NOTHING`,
 		rt.Key, rt.Instance, rt.ProductID, string(rt.Side), rt.Size.String(), rt.EntryPrice.String(),
 		rt.ExitPrice.String(), rt.Fees.String(), rt.RealizedPnL.String(), rt.ExitReason,
 		nanos(rt.EntryTime), nanos(rt.ExitTime))
-	j.writeMu.Unlock()
 	if err != nil {
-		return false, fmt.Errorf("journal %s: record round trip %s: %w", j.path, rt.Key, err)
+		return false, b.errorf("record round trip %s: %w", rt.Key, err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return false, fmt.Errorf("journal %s: record round trip %s: %w", j.path, rt.Key, err)
+		return false, b.errorf("record round trip %s: %w", rt.Key, err)
 	}
 	return n == 1, nil
 }

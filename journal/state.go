@@ -7,23 +7,26 @@ import (
 	"time"
 )
 
+// SaveInstanceState stores an instance's exit and strategy state; see
+// Batch.SaveInstanceState.
+func (j *Journal) SaveInstanceState(instance string, exitState, strategyState []byte) error {
+	return j.Batch(func(b *Batch) error { return b.SaveInstanceState(instance, exitState, strategyState) })
+}
+
 // SaveInstanceState stores a strategy instance's exit state (the opaque
 // JSON the exits package produces) and the state its strategy declares,
 // replacing what was saved before. A nil slice is stored as NULL and
 // comes back nil.
-func (j *Journal) SaveInstanceState(instance string, exitState, strategyState []byte) error {
+func (b *Batch) SaveInstanceState(instance string, exitState, strategyState []byte) error {
 	if instance == "" {
-		return fmt.Errorf("journal %s: save instance state: empty instance", j.path)
+		return b.errorf("save instance state: empty instance")
 	}
-	now := j.now().UnixNano()
-	j.writeMu.Lock()
-	_, err := j.normal.Exec(`INSERT INTO instance_state (instance, exit_state, strategy_state, updated_ns)
+	_, err := b.exec(`INSERT INTO instance_state (instance, exit_state, strategy_state, updated_ns)
 		VALUES (?, ?, ?, ?) ON CONFLICT (instance) DO UPDATE SET exit_state = excluded.exit_state,
 		strategy_state = excluded.strategy_state, updated_ns = excluded.updated_ns`,
-		instance, exitState, strategyState, now)
-	j.writeMu.Unlock()
+		instance, exitState, strategyState, b.now)
 	if err != nil {
-		return fmt.Errorf("journal %s: save state of instance %s: %w", j.path, instance, err)
+		return b.errorf("save state of instance %s: %w", instance, err)
 	}
 	return nil
 }
@@ -42,20 +45,22 @@ func (j *Journal) InstanceState(instance string) (exitState, strategyState []byt
 	return exitState, strategyState, nil
 }
 
+// SaveRisk stores an account's risk counters; see Batch.SaveRisk.
+func (j *Journal) SaveRisk(account string, state []byte) error {
+	return j.Batch(func(b *Batch) error { return b.SaveRisk(account, state) })
+}
+
 // SaveRisk stores the risk guard's counters for an account (opaque JSON
 // the risk package produces), replacing what was saved before.
-func (j *Journal) SaveRisk(account string, state []byte) error {
+func (b *Batch) SaveRisk(account string, state []byte) error {
 	if state == nil {
 		state = []byte{}
 	}
-	now := j.now().UnixNano()
-	j.writeMu.Lock()
-	_, err := j.normal.Exec(`INSERT INTO risk_state (account, state, updated_ns) VALUES (?, ?, ?)
+	_, err := b.exec(`INSERT INTO risk_state (account, state, updated_ns) VALUES (?, ?, ?)
 		ON CONFLICT (account) DO UPDATE SET state = excluded.state, updated_ns = excluded.updated_ns`,
-		account, state, now)
-	j.writeMu.Unlock()
+		account, state, b.now)
 	if err != nil {
-		return fmt.Errorf("journal %s: save risk state of account %q: %w", j.path, account, err)
+		return b.errorf("save risk state of account %q: %w", account, err)
 	}
 	return nil
 }
@@ -85,19 +90,20 @@ type Reconciliation struct {
 	Report []byte
 }
 
-// RecordReconciliation appends a reconciliation report to the log.
+// RecordReconciliation appends a reconciliation report to the log; a
+// zero Time is the journal clock's now.
 func (j *Journal) RecordReconciliation(r Reconciliation) error {
-	if r.Time.IsZero() {
-		r.Time = j.now()
-	}
-	j.writeMu.Lock()
-	_, err := j.normal.Exec("INSERT INTO reconciliations (time_ns, summary, problems, report) VALUES (?, ?, ?, ?)",
-		r.Time.UnixNano(), r.Summary, r.Problems, r.Report)
-	j.writeMu.Unlock()
-	if err != nil {
-		return fmt.Errorf("journal %s: record reconciliation: %w", j.path, err)
-	}
-	return nil
+	return j.Batch(func(b *Batch) error {
+		t := r.Time.UnixNano()
+		if r.Time.IsZero() {
+			t = b.now
+		}
+		if _, err := b.exec("INSERT INTO reconciliations (time_ns, summary, problems, report) VALUES (?, ?, ?, ?)",
+			t, r.Summary, r.Problems, r.Report); err != nil {
+			return b.errorf("record reconciliation: %w", err)
+		}
+		return nil
+	})
 }
 
 // Reconciliations returns the newest limit reports (all when limit <= 0),

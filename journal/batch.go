@@ -1,0 +1,62 @@
+package journal
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// Batch is a set of writes that commit together: all of them or none
+// after a crash, for the price of one commit. The engine uses it to keep
+// related state consistent (a fill, the position it changes and the exit
+// state it re-arms) and to record everything one tick or one venue
+// message caused at once. A Batch is valid only inside the function given
+// to Journal.Batch and must not be used from another goroutine.
+type Batch struct {
+	j   *Journal
+	ctx context.Context
+	tx  *sql.Tx
+	now int64 // the journal clock's time when the batch began, Unix ns
+}
+
+// Batch runs fn in one transaction (synchronous=NORMAL: it survives a
+// crash of the process once Batch returns; a power loss may undo it but
+// never half of it). If fn returns an error, nothing fn wrote is kept and
+// Batch returns that error. An error from one of the Batch's methods does
+// not spoil the transaction: fn may ignore it (say, ErrNotFound from
+// UpdateOrder) and carry on.
+func (j *Journal) Batch(fn func(b *Batch) error) error {
+	return j.batch(j.normal, fn)
+}
+
+func (j *Journal) batch(db *sql.DB, fn func(b *Batch) error) error {
+	ctx := context.Background()
+	now := j.now().UnixNano()
+	j.writeMu.Lock()
+	defer j.writeMu.Unlock()
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("journal %s: begin: %w", j.path, j.classify(err))
+	}
+	if err := fn(&Batch{j: j, ctx: ctx, tx: tx, now: now}); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("journal %s: commit: %w", j.path, err)
+	}
+	return nil
+}
+
+// stmt returns a prepared statement bound to the batch's transaction. The
+// journal has one connection per durability level, so the statement is
+// already prepared on it and is not prepared again.
+func (b *Batch) stmt(s *sql.Stmt) *sql.Stmt { return b.tx.StmtContext(b.ctx, s) }
+
+func (b *Batch) exec(q string, args ...any) (sql.Result, error) {
+	return b.tx.ExecContext(b.ctx, q, args...)
+}
+
+func (b *Batch) errorf(format string, args ...any) error {
+	return fmt.Errorf("journal %s: "+format, append([]any{b.j.path}, args...)...)
+}
