@@ -218,10 +218,7 @@ type binanceReader struct {
 	products binanceProducts
 }
 
-func newBinanceReader(name string, lines *lineReader) *binanceReader {
-	return &binanceReader{lines: lines}
-}
-
+// Next returns the next trade or quote, skipping depth and snapshots.
 func (r *binanceReader) Next() (exchange.Tick, error) {
 	for {
 		line, err := r.lines.next()

@@ -2,7 +2,6 @@ package marketdata
 
 import (
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -215,5 +214,3 @@ func (c *candleTicks) Next() (exchange.Tick, error) {
 	c.next++
 	return t, nil
 }
-
-var _ io.Closer = (*Source)(nil)

@@ -53,6 +53,7 @@ type gctTradeReader struct {
 	product string
 }
 
+// Next returns the next trade; a side of ANY leaves TakerSide empty.
 func (r *gctTradeReader) Next() (exchange.Tick, error) {
 	t := exchange.Tick{ProductID: r.product, Kind: exchange.TradeTick}
 	for {

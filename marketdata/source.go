@@ -159,7 +159,7 @@ func OpenReader(name string, r io.Reader, opts ...Option) (*Source, error) {
 	case Recording:
 		s.Ticks = &Reader{lines: lines, fields: make([][]byte, 0, 8)}
 	case BinanceCapture:
-		s.Ticks = newBinanceReader(name, lines)
+		s.Ticks = &binanceReader{lines: lines}
 	case GocryptotraderTrades:
 		if o.product == "" {
 			s.Close()

@@ -87,6 +87,8 @@ func (w *Writer) emit(kind byte, nanos int64, product string, side byte, ds ...d
 
 // WriteTrade writes a trade with its decimals given as the venue's text,
 // which is written unchanged after checking that it is a decimal number.
+// taker is the aggressor. Coinbase's market_trades channel reports the
+// maker's side, so a recorder of that channel passes its Opposite.
 func (w *Writer) WriteTrade(nanos int64, product, price, size string, taker exchange.Side) error {
 	side, err := sideLetter(taker)
 	if err != nil {
