@@ -1,0 +1,206 @@
+package exits
+
+import (
+	"context"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/position"
+)
+
+// maxSeenTrades bounds the memory of fill ids kept to drop a fill the
+// venue reports twice (a reconnect replays order state).
+const maxSeenTrades = 4096
+
+// OnOrderEvent books one event of this instance's orders. An entry fill
+// grows the position and (re)arms protection for the size filled so far;
+// an exit fill shrinks it and, when flat, finishes the round trip. Order
+// state changes (accepted, triggered, cancelled) keep the Manager's view
+// of its resting exit in step with the venue's. A fill whose TradeID was
+// seen before is not booked again.
+func (m *Manager) OnOrderEvent(ctx context.Context, ev exchange.OrderEvent, purpose Purpose) {
+	o := ev.Order
+	if o.ProductID != "" && o.ProductID != m.d.Product.ID {
+		return
+	}
+	f := ev.Fill
+	if f != nil && f.TradeID != "" {
+		if _, dup := m.seenTrades[f.TradeID]; dup {
+			f = nil
+		} else {
+			if len(m.seenTrades) >= maxSeenTrades {
+				clear(m.seenTrades)
+			}
+			m.seenTrades[f.TradeID] = struct{}{}
+		}
+	}
+	if purpose == Entry {
+		m.onEntry(ctx, o, f)
+		return
+	}
+	m.onExit(ctx, o, f)
+}
+
+func (m *Manager) onEntry(ctx context.Context, o exchange.Order, f *exchange.Fill) {
+	if f == nil || f.Side != exchange.Buy || !f.Size.IsPositive() {
+		return
+	}
+	s := &m.s
+	if !m.open() {
+		m.resetTrip()
+	}
+	s.Position.ApplyFill(*f, "entry")
+	if s.Position.Size.GreaterThan(s.EntrySize) {
+		s.EntrySize = s.Position.Size
+	}
+	m.computeLevels(s.Position.AvgEntry)
+	m.raiseStop()
+	if o.Attached != nil && m.cfg.AttachToEntry && s.Resting == nil {
+		s.AwaitAttached = true
+	}
+	m.sync(ctx)
+}
+
+// resetTrip clears what belongs to one round trip.
+func (m *Manager) resetTrip() {
+	s := &m.s
+	s.Stop, s.StopReason = decimal.Zero, ""
+	s.TrailActive, s.TrailHigh = false, decimal.Zero
+	s.BreakEvenArmed = false
+	s.TakeProfitsDone = 0
+	s.EntrySize = decimal.Zero
+	s.AwaitAttached = false
+	s.PendingClose = ""
+	m.nextTry = m.now()
+}
+
+// exitKind says which of the Manager's exit orders an event is about.
+type exitKind uint8
+
+const (
+	unknownExit exitKind = iota
+	restingExit
+	cancellingExit
+	marketExit
+)
+
+func (m *Manager) which(o exchange.Order) (exitKind, int) {
+	s := &m.s
+	same := func(id, cid string) bool {
+		return (o.ID != "" && o.ID == id) || (o.ClientOrderID != "" && o.ClientOrderID == cid)
+	}
+	if r := s.Resting; r != nil && same(r.OrderID, r.ClientOrderID) {
+		return restingExit, 0
+	}
+	for i := range s.Cancelling {
+		if same(s.Cancelling[i].OrderID, s.Cancelling[i].ClientOrderID) {
+			return cancellingExit, i
+		}
+	}
+	if mk := s.Market; mk != nil && same(mk.OrderID, mk.ClientOrderID) {
+		return marketExit, 0
+	}
+	// An attached bracket has no client order id of its own: it is known
+	// by the entry it came from.
+	if o.Type == exchange.Bracket && o.OriginatingOrderID != "" && s.Resting == nil && !o.Status.Terminal() {
+		m.adopt(o)
+		return restingExit, 0
+	}
+	return unknownExit, 0
+}
+
+// adopt makes an attached bracket the resting exit.
+func (m *Manager) adopt(o exchange.Order) {
+	s, p := &m.s, m.d.Product
+	s.AwaitAttached = false
+	if o.StopPrice.GreaterThan(s.Stop) {
+		s.Stop = o.StopPrice
+		if s.StopReason == "" {
+			s.StopReason = ReasonStopLoss
+		}
+	}
+	s.Resting = &RestingOrder{OrderID: o.ID, Type: exchange.Bracket, Size: o.BaseSize, Stop: o.StopPrice,
+		Limit: o.LimitPrice, TriggerLimit: p.RoundPriceUp(o.StopPrice.Mul(bracketTriggerFactor)), Reason: s.StopReason}
+	s.LastMove = m.now()
+}
+
+func (m *Manager) onExit(ctx context.Context, o exchange.Order, f *exchange.Fill) {
+	s := &m.s
+	kind, i := m.which(o)
+	var r *RestingOrder
+	reason := s.StopReason
+	switch kind {
+	case restingExit:
+		r = s.Resting
+	case cancellingExit:
+		r = &s.Cancelling[i]
+	case marketExit:
+		reason = s.Market.Reason
+	}
+	if r != nil {
+		reason = r.Reason
+		if r.Type == exchange.Bracket && !o.Triggered && !r.Triggered {
+			reason = ReasonTakeProfit
+		}
+		if o.ID != "" {
+			r.OrderID = o.ID
+		}
+		if o.Triggered {
+			r.Triggered = true
+		}
+		if o.FilledSize.GreaterThan(r.Filled) {
+			r.Filled = o.FilledSize
+		}
+	}
+	if reason == "" {
+		reason = ReasonStopLoss
+	}
+	var trip *position.RoundTrip
+	if f != nil && f.Side == exchange.Sell {
+		trip = s.Position.ApplyFill(*f, reason)
+		if kind != marketExit && reason == ReasonTakeProfit {
+			s.TakeProfitsDone = len(m.lv.takeProfit) // the bracket holds the last level
+		}
+	}
+	if o.Status.Terminal() {
+		filled := o.Status == exchange.StatusFilled
+		switch kind {
+		case restingExit:
+			s.Resting = nil
+		case cancellingExit:
+			s.Cancelling = append(s.Cancelling[:i], s.Cancelling[i+1:]...)
+		case marketExit:
+			mk := s.Market
+			s.Market = nil
+			if filled && mk.Level >= 0 && m.open() {
+				m.tookProfit(mk.Level)
+			}
+		}
+		if filled && kind != unknownExit {
+			m.count(reason)
+		}
+	}
+	if trip != nil {
+		m.trips = append(m.trips, *trip)
+		m.resetTrip()
+	}
+	if mk := s.Market; mk != nil && mk.Unsent && kind == cancellingExit {
+		_ = m.sendMarket(ctx) // the cancel freed the base this sell waited for
+		return
+	}
+	m.sync(ctx)
+}
+
+// tookProfit records take-profit level lvl as done: break-even may arm,
+// and the stop may rise.
+func (m *Manager) tookProfit(lvl int) {
+	s := &m.s
+	if lvl+1 > s.TakeProfitsDone {
+		s.TakeProfitsDone = lvl + 1
+	}
+	if be := m.cfg.BreakEven; be != nil && be.AfterTakeProfit && !s.BreakEvenArmed {
+		s.BreakEvenArmed = true
+	}
+	m.raiseStop()
+}

@@ -1,0 +1,389 @@
+package exits
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/tradebot/tradebot/clock"
+	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/position"
+)
+
+// Purpose says why an order of the instance exists; the engine decides it
+// from the client order id it issued. The values match the engine's.
+type Purpose uint8
+
+// Purposes.
+const (
+	Entry Purpose = iota + 1
+	Exit
+)
+
+// Exit reasons, the closed set of the exits metric's reason label.
+const (
+	ReasonStopLoss     = "stop_loss"
+	ReasonTakeProfit   = "take_profit"
+	ReasonTrailingStop = "trailing_stop"
+	ReasonBreakEven    = "break_even"
+	ReasonTimeStop     = "time_stop"
+	ReasonFallback     = "fallback"
+	ReasonSignal       = "signal"
+	ReasonKillSwitch   = "kill_switch"
+)
+
+// Reasons lists every exit reason, for metrics that pre-create labels.
+var Reasons = []string{ReasonStopLoss, ReasonTakeProfit, ReasonTrailingStop, ReasonBreakEven,
+	ReasonTimeStop, ReasonFallback, ReasonSignal, ReasonKillSwitch}
+
+// ErrEditUnsupported is what Orders.Edit returns when the venue cannot
+// edit an order in place; the Manager then cancels and replaces.
+var ErrEditUnsupported = errors.New("exits: the venue cannot edit orders")
+
+// Orders is how the Manager sends exit orders. The engine passes its
+// executor (journal, risk sanity checks, retries under the same client
+// order id); tests pass an adapter over exchange/sim.
+//
+// An error from Place that is not a *exchange.RejectError leaves the
+// outcome unknown: the Manager keeps the client order id and sends the
+// same id again, never a new one, until the venue answers.
+type Orders interface {
+	Place(ctx context.Context, req exchange.OrderRequest) (exchange.Order, error)
+	Cancel(ctx context.Context, orderID string) error
+	Edit(ctx context.Context, orderID string, e exchange.OrderEdit) (exchange.Order, error)
+}
+
+// Fees are the account's maker and taker rates as fractions (0.006 is
+// 0.6 %); break-even's default offset is computed from Taker.
+type Fees struct{ Maker, Taker decimal.Decimal }
+
+// Deps is what a Manager needs from its surroundings.
+type Deps struct {
+	Orders  Orders
+	Product exchange.Product
+	Clock   clock.Clock
+	// NewClientOrderID returns a fresh, deterministic client order id for
+	// each new exit order; retries reuse the id they were given.
+	NewClientOrderID func() string
+	Fees             Fees
+	Log              *slog.Logger
+	// Strategy names the instance in round trips and logs.
+	Strategy string
+}
+
+// Protection is what guards an open position now. Exactly one of Resting
+// and Watched is true while the position is open; both are false when it
+// is flat.
+type Protection struct {
+	// Stop is the protective stop price (zero when flat).
+	Stop decimal.Decimal
+	// Resting: a stop order the venue has accepted protects the position.
+	Resting bool
+	// Watched: tradebot itself compares every tick with Stop and sells at
+	// market when it is reached.
+	Watched bool
+}
+
+// Manager protects one strategy instance's position on one product, from
+// the first entry fill until it is flat again.
+//
+// A Manager is owned by ONE goroutine, the strategy instance's: every
+// method must be called from it, and never from inside another of its
+// methods (the engine's mailbox guarantees this: order events are queued
+// and delivered between calls). It is not safe for concurrent use.
+type Manager struct {
+	cfg Config
+	d   Deps
+	s   State // everything that must survive a restart
+	lv  levels
+	atr atrTracker
+
+	// Transient: rebuilt from ticks after a restart.
+	lastTick   time.Time       // Received (or Time) of the newest tick
+	last       decimal.Decimal // newest trade price
+	mark       decimal.Decimal // newest trigger-source price
+	canEdit    bool
+	seenTrades map[string]struct{}
+	trips      []position.RoundTrip
+	counts     [8]uint64 // by index in Reasons
+	nextTry    time.Time // earliest retry after a refused exit
+}
+
+// NewManager returns a flat Manager for cfg (its zero fields take their
+// defaults). cfg should have passed Validate; a Manager without a stop
+// loss reports every position as unprotected.
+func NewManager(cfg Config, d Deps) *Manager {
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.Clock == nil {
+		d.Clock = clock.Wall{}
+	}
+	if d.NewClientOrderID == nil {
+		d.NewClientOrderID = func() string { return "" }
+	}
+	cfg = cfg.Defaults()
+	m := &Manager{cfg: cfg, d: d, canEdit: true, seenTrades: map[string]struct{}{}}
+	m.s.Position = position.Position{Strategy: d.Strategy, ProductID: d.Product.ID}
+	if sl := cfg.StopLoss; sl != nil && sl.ATR != nil {
+		m.atr = atrTracker{interval: sl.ATR.Interval, period: sl.ATR.Period}
+	}
+	return m
+}
+
+// Config returns the configuration in use, defaults filled in.
+func (m *Manager) Config() Config { return m.cfg }
+
+// Position returns the position as booked from fills.
+func (m *Manager) Position() position.Position { return m.s.Position }
+
+// open reports whether there is a position to protect.
+func (m *Manager) open() bool { return m.s.Position.Size.IsPositive() }
+
+// restingProtects reports whether a confirmed resting order holds the
+// stop, so that the bot need not watch it.
+func (m *Manager) restingProtects() bool {
+	r := m.s.Resting
+	return r != nil && r.OrderID != "" && !r.Triggered
+}
+
+// Protection reports what guards the position now.
+func (m *Manager) Protection() Protection {
+	if !m.open() {
+		return Protection{}
+	}
+	if m.restingProtects() {
+		return Protection{Stop: m.s.Resting.Stop, Resting: true}
+	}
+	return Protection{Stop: m.s.Stop, Watched: true}
+}
+
+// TakeRoundTrips returns the round trips finished since the last call.
+func (m *Manager) TakeRoundTrips() []position.RoundTrip {
+	out := m.trips
+	m.trips = nil
+	return out
+}
+
+// ExitCounts returns how many exit orders have filled, by reason (the
+// keys are from Reasons; zero counts are left out).
+func (m *Manager) ExitCounts() map[string]uint64 {
+	out := map[string]uint64{}
+	for i, n := range m.counts {
+		if n > 0 {
+			out[Reasons[i]] = n
+		}
+	}
+	return out
+}
+
+func (m *Manager) count(reason string) {
+	for i, r := range Reasons {
+		if r == reason {
+			m.counts[i]++
+			return
+		}
+	}
+}
+
+// Attach returns the take-profit and stop to attach to an entry expected
+// to fill near ref, when the configuration asks for attached exits
+// (exchange placement, attach_to_entry, a percent or price stop and one
+// take-profit level). The engine sets it as the entry's Attached.
+func (m *Manager) Attach(ref decimal.Decimal) (exchange.AttachedBracket, bool) {
+	c := m.cfg
+	if !c.AttachToEntry || c.Placement != OnExchange || len(c.TakeProfit) != 1 || c.StopLoss == nil ||
+		c.StopLoss.ATR != nil || !ref.IsPositive() {
+		return exchange.AttachedBracket{}, false
+	}
+	tp := c.TakeProfit[0].Price
+	if tp.IsZero() {
+		tp = pct(ref, c.TakeProfit[0].Percent, 1)
+	}
+	stop := c.StopLoss.Price
+	if stop.IsZero() {
+		stop = pct(ref, c.StopLoss.Percent, -1)
+	}
+	p := m.d.Product
+	return exchange.AttachedBracket{LimitPrice: p.RoundLimit(exchange.Sell, tp), StopTriggerPrice: p.RoundStop(exchange.Sell, stop)}, true
+}
+
+// now reads the injected clock.
+func (m *Manager) now() time.Time { return m.d.Clock.Now() }
+
+// OnTick updates marks, the ATR, the trailing extreme and break-even, moves
+// the resting stop when a rule raised it, and fires the exits the bot
+// watches. Ticks of other products are ignored. When nothing triggers and
+// no level moves it does not allocate.
+func (m *Manager) OnTick(ctx context.Context, t exchange.Tick) {
+	if t.ProductID != m.d.Product.ID {
+		return
+	}
+	at := t.Received
+	if at.IsZero() {
+		at = t.Time
+	}
+	if at.After(m.lastTick) {
+		m.lastTick = at
+	}
+	changed := false
+	if t.Kind == exchange.TradeTick && t.Price.IsPositive() {
+		m.last = t.Price
+		if m.atr.interval > 0 && m.atr.onTrade(t.Time, t.Price) && m.open() && m.cfg.StopLoss.ATR != nil {
+			m.lv.initialStop = m.initialStop(m.s.Position.AvgEntry)
+			changed = true
+		}
+	}
+	if m.s.StaleFallback {
+		m.endStaleFallback(ctx)
+	}
+	if !m.open() {
+		return
+	}
+	var price decimal.Decimal
+	switch {
+	case m.cfg.Trigger == TriggerBid && t.Kind == exchange.QuoteTick && t.Bid.IsPositive():
+		price = t.Bid
+	case m.cfg.Trigger != TriggerBid && t.Kind == exchange.TradeTick && t.Price.IsPositive():
+		price = t.Price
+	default:
+		m.checkTime(ctx)
+		return
+	}
+	m.mark = price
+	s := &m.s
+	if ts := m.cfg.TrailingStop; ts != nil {
+		if !s.TrailActive {
+			if m.lv.trailArm.IsZero() || price.Cmp(m.lv.trailArm) >= 0 {
+				s.TrailActive, s.TrailHigh, changed = true, price, true
+			}
+		} else if price.Cmp(s.TrailHigh) > 0 {
+			s.TrailHigh, changed = price, true
+		}
+	}
+	if !s.BreakEvenArmed && m.lv.beArm.IsPositive() && price.Cmp(m.lv.beArm) >= 0 {
+		s.BreakEvenArmed, changed = true, true
+	}
+	if changed {
+		m.raiseStop()
+	}
+	if m.fire(ctx, price) {
+		return
+	}
+	if changed || m.s.NeedSync {
+		m.sync(ctx)
+	}
+}
+
+// fire sends the exits that price (or time) has reached and reports
+// whether it sent or retried one.
+func (m *Manager) fire(ctx context.Context, price decimal.Decimal) bool {
+	s := &m.s
+	if mk := s.Market; mk != nil {
+		if mk.Unsent && !m.now().Before(m.nextTry) {
+			m.sendMarket(ctx)
+		}
+		return true
+	}
+	if !m.restingProtects() && s.Stop.IsPositive() && price.Cmp(s.Stop) <= 0 {
+		m.exitAll(ctx, s.StopReason, -1)
+		return true
+	}
+	if r := s.Resting; r != nil && r.OrderID != "" && m.last.IsPositive() && m.last.Cmp(r.Stop) <= 0 && m.last.Cmp(r.TriggerLimit) < 0 {
+		// The market gapped through the stop and below the limit its
+		// trigger made: the order will not fill, so sell at market.
+		m.d.Log.Warn("price gapped through the resting stop; selling at market", "strategy", m.d.Strategy,
+			"product", m.d.Product.ID, "stop", r.Stop, "limit", r.TriggerLimit, "last", m.last)
+		m.exitAll(ctx, r.Reason, -1)
+		return true
+	}
+	if lvl := m.watchedTakeProfit(); lvl >= 0 && price.Cmp(m.lv.takeProfit[lvl]) >= 0 {
+		m.takeProfit(ctx, lvl)
+		return true
+	}
+	return m.checkTime(ctx)
+}
+
+// checkTime fires the time stop.
+func (m *Manager) checkTime(ctx context.Context) bool {
+	ts := m.cfg.TimeStop
+	if ts == nil || !m.open() || m.s.Market != nil {
+		return false
+	}
+	if m.now().Sub(m.s.Position.OpenedAt) >= ts.MaxHolding {
+		m.exitAll(ctx, ReasonTimeStop, -1)
+		return true
+	}
+	return false
+}
+
+// watchedTakeProfit returns the next take-profit level the bot watches,
+// or -1: on the exchange the last level rests in the bracket, and every
+// level before it is watched; in the bot every level is watched.
+func (m *Manager) watchedTakeProfit() int {
+	next := m.s.TakeProfitsDone
+	n := len(m.lv.takeProfit)
+	if next >= n {
+		return -1
+	}
+	if m.cfg.Placement == OnExchange && next == n-1 && m.s.Resting != nil && m.s.Resting.Type == exchange.Bracket {
+		return -1
+	}
+	return next
+}
+
+// raiseStop moves the stop up to the highest level any rule asks for,
+// rounded toward the market; it never lowers it.
+func (m *Manager) raiseStop() {
+	c, why := m.candidate()
+	if !c.IsPositive() {
+		return
+	}
+	c = m.d.Product.RoundStop(exchange.Sell, c)
+	if c.Cmp(m.s.Stop) > 0 {
+		m.s.Stop, m.s.StopReason = c, why
+	}
+}
+
+// OnIdle is the engine's heartbeat when no tick arrives: with bot
+// placement, once the newest tick is older than stale_after, the stop the
+// bot was watching is placed on the venue as a stop-limit, since a stale
+// feed cannot see it reached. The first fresh tick cancels it again. It
+// also fires the time stop.
+func (m *Manager) OnIdle(ctx context.Context, now time.Time) {
+	if !m.open() {
+		return
+	}
+	m.checkTime(ctx)
+	if m.cfg.Placement != InBot || m.s.StaleFallback || m.s.Market != nil || m.lastTick.IsZero() {
+		return
+	}
+	if now.Sub(m.lastTick) < m.cfg.StaleAfter {
+		return
+	}
+	m.d.Log.Warn("feed stale; resting the watched stop on the venue", "strategy", m.d.Strategy,
+		"product", m.d.Product.ID, "stop", m.s.Stop, "last_tick", m.lastTick)
+	m.s.StaleFallback = true
+	m.sync(ctx)
+}
+
+// endStaleFallback returns to watching once ticks flow again.
+func (m *Manager) endStaleFallback(ctx context.Context) {
+	m.s.StaleFallback = false
+	m.d.Log.Info("feed fresh again; watching the stop in the bot", "strategy", m.d.Strategy, "product", m.d.Product.ID)
+	m.sync(ctx)
+}
+
+// Close sells the whole position at market for reason (signal or
+// kill_switch): it cancels the resting exit first, since on spot it holds
+// the base. It returns the error of the last attempt, if any; the sale is
+// retried on the next tick either way.
+func (m *Manager) Close(ctx context.Context, reason string) error {
+	if !m.open() {
+		return nil
+	}
+	return m.exitAll(ctx, reason, -1)
+}

@@ -1,0 +1,383 @@
+package exits
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/tradebot/tradebot/exchange"
+)
+
+// placeAttempts is how often one request is sent, under one client order
+// id, before the Manager leaves it for the next tick.
+const placeAttempts = 3
+
+// bracketTriggerFactor is Coinbase's rule for a triggered bracket: its
+// stop becomes a limit 5 % below the trigger.
+var bracketTriggerFactor = decimal.New(95, -2)
+
+// place sends req, again under the same client order id while the
+// outcome is unknown; a refusal (*exchange.RejectError) is final.
+func (m *Manager) place(ctx context.Context, req exchange.OrderRequest) (exchange.Order, error) {
+	var o exchange.Order
+	var err error
+	for range placeAttempts {
+		o, err = m.d.Orders.Place(ctx, req)
+		if err == nil || isReject(err) || ctx.Err() != nil {
+			return o, err
+		}
+	}
+	return o, err
+}
+
+func isReject(err error) bool {
+	var rej *exchange.RejectError
+	return errors.As(err, &rej)
+}
+
+func rejectReason(err error) string {
+	var rej *exchange.RejectError
+	if errors.As(err, &rej) {
+		return rej.Reason
+	}
+	return ""
+}
+
+// stopPassed reports a refusal of a stop the market has already passed.
+func stopPassed(err error) bool {
+	r := rejectReason(err)
+	return r == exchange.ReasonStopAboveLastTrade || r == exchange.ReasonStopBelowLastTrade
+}
+
+// dust reports a size the venue will not accept as an order.
+func (m *Manager) dust(size decimal.Decimal) bool {
+	return !size.IsPositive() || size.LessThan(m.d.Product.BaseMinSize)
+}
+
+// sync makes the venue's resting exit match what the position needs: one
+// order, for the size held, at the current stop (moves rate-limited by
+// update). It is the single place where resting orders are created,
+// resized and moved.
+func (m *Manager) sync(ctx context.Context) {
+	s := &m.s
+	s.NeedSync = false
+	if !m.open() {
+		if s.Resting != nil {
+			m.cancelResting(ctx)
+		}
+		return
+	}
+	if s.Market != nil {
+		return // a market sell is working; what is left is handled when it ends
+	}
+	if s.PendingClose != "" {
+		reason := s.PendingClose
+		s.PendingClose = ""
+		_ = m.exitAll(ctx, reason, -1)
+		return
+	}
+	if m.now().Before(m.nextTry) {
+		s.NeedSync = true
+		return
+	}
+	if m.cfg.Placement != OnExchange && !s.StaleFallback {
+		if s.Resting != nil {
+			m.cancelResting(ctx)
+		}
+		return
+	}
+	if s.AwaitAttached && s.Resting == nil {
+		return
+	}
+	size := m.d.Product.RoundSize(s.Position.Size)
+	if m.dust(size) || !s.Stop.IsPositive() {
+		return // watched: the venue would refuse an order this small
+	}
+	r := s.Resting
+	switch {
+	case r == nil:
+		m.placeResting(ctx, size)
+	case r.OrderID == "":
+		m.sendResting(ctx) // the same client order id: learn what became of it
+	case r.Triggered:
+		// It works as a limit now; OnTick sells at market if the price
+		// gaps below that limit.
+	case !r.remaining().Equal(size):
+		m.modify(ctx, size, r.Stop)
+	case s.Stop.GreaterThan(r.Stop):
+		// Break-even moves once, at a moment that matters (often right
+		// after a take-profit), so it is not held back by update.
+		if m.moveDue(r.Stop) || (s.StopReason == ReasonBreakEven && r.Reason != ReasonBreakEven) {
+			m.modify(ctx, size, s.Stop)
+		} else {
+			s.NeedSync = true
+		}
+	}
+}
+
+// moveDue reports whether the resting stop at cur may move to the current
+// stop now: update.min_interval after the last move, and by at least
+// update.min_step_percent of cur.
+func (m *Manager) moveDue(cur decimal.Decimal) bool {
+	u := m.cfg.Update
+	if m.now().Sub(m.s.LastMove) < u.MinInterval {
+		return false
+	}
+	return m.s.Stop.Sub(cur).Mul(hundred).GreaterThanOrEqual(cur.Mul(u.MinStepPercent))
+}
+
+// restingFor describes the order that protects size at the current stop:
+// a bracket whose take-profit is the last level while one is left (on
+// exchange placement), else a stop-limit.
+func (m *Manager) restingFor(size decimal.Decimal) RestingOrder {
+	s, p := &m.s, m.d.Product
+	r := RestingOrder{Size: size, Stop: s.Stop, Reason: s.StopReason}
+	if s.StaleFallback {
+		r.Reason = ReasonFallback
+	}
+	n := len(m.lv.takeProfit)
+	if m.cfg.Placement == OnExchange && !s.StaleFallback && n > 0 && s.TakeProfitsDone < n &&
+		m.lv.takeProfit[n-1].GreaterThan(s.Stop) {
+		r.Type = exchange.Bracket
+		r.Limit = m.lv.takeProfit[n-1]
+		r.TriggerLimit = p.RoundPriceUp(s.Stop.Mul(bracketTriggerFactor))
+		return r
+	}
+	r.Type = exchange.StopLimit
+	r.Limit = p.RoundLimit(exchange.Sell, pct(s.Stop, m.cfg.StopLimitOffsetPercent, -1))
+	r.TriggerLimit = r.Limit
+	return r
+}
+
+func (m *Manager) request(r *RestingOrder) exchange.OrderRequest {
+	req := exchange.OrderRequest{ClientOrderID: r.ClientOrderID, ProductID: m.d.Product.ID, Side: exchange.Sell,
+		Type: r.Type, TimeInForce: exchange.GoodTilCancelled, BaseSize: r.Size, LimitPrice: r.Limit, StopPrice: r.Stop}
+	if r.Type == exchange.StopLimit {
+		req.StopDirection = exchange.StopDown
+	}
+	return req
+}
+
+// placeResting places a new resting exit for size.
+func (m *Manager) placeResting(ctx context.Context, size decimal.Decimal) {
+	r := m.restingFor(size)
+	r.ClientOrderID = m.d.NewClientOrderID()
+	m.s.Resting = &r
+	m.sendResting(ctx)
+}
+
+// sendResting sends (or resends, same id) the resting order.
+func (m *Manager) sendResting(ctx context.Context) {
+	s := &m.s
+	r := s.Resting
+	o, err := m.place(ctx, m.request(r))
+	if err == nil {
+		r.OrderID = o.ID
+		s.LastMove = m.now()
+		return
+	}
+	log := m.d.Log.With("strategy", m.d.Strategy, "product", m.d.Product.ID, "client_order_id", r.ClientOrderID,
+		"type", r.Type, "stop", r.Stop, "size", r.Size, "error", err)
+	if !isReject(err) {
+		log.Warn("resting exit outcome unknown; watching the stop and asking again under the same id")
+		s.NeedSync = true
+		return
+	}
+	s.Resting = nil
+	switch {
+	case stopPassed(err):
+		log.Warn("venue refused the stop: the price has passed it; selling at market")
+		_ = m.exitAll(ctx, ReasonFallback, -1)
+	case rejectReason(err) == exchange.ReasonInsufficientFund && len(s.Cancelling) > 0:
+		log.Info("base still held by the order being cancelled; placing when it is gone")
+		s.NeedSync = true
+	default:
+		log.Error("venue refused the resting exit; watching the stop in the bot")
+		m.nextTry = m.now().Add(m.cfg.Update.MinInterval)
+		s.NeedSync = true
+	}
+}
+
+// modify changes the resting order to protect size at stop: by Edit when
+// the venue can, else by cancel and replace. During a replace the bot
+// watches the stop (Resting is nil) until the new order is accepted.
+func (m *Manager) modify(ctx context.Context, size, stop decimal.Decimal) {
+	s, p := &m.s, m.d.Product
+	r := s.Resting
+	next := *r
+	var e exchange.OrderEdit
+	if !size.Equal(r.remaining()) {
+		next.Size = r.Filled.Add(size)
+		e.BaseSize = next.Size
+	}
+	if !stop.Equal(r.Stop) {
+		next.Stop, next.Reason = stop, s.StopReason
+		if r.Type == exchange.StopLimit {
+			next.Limit = p.RoundLimit(exchange.Sell, pct(stop, m.cfg.StopLimitOffsetPercent, -1))
+			next.TriggerLimit = next.Limit
+			e.LimitPrice = next.Limit
+		} else {
+			next.TriggerLimit = p.RoundPriceUp(stop.Mul(bracketTriggerFactor))
+		}
+		e.StopPrice = stop
+	}
+	if m.canEdit {
+		_, err := m.d.Orders.Edit(ctx, r.OrderID, e)
+		if err == nil {
+			*r = next
+			s.LastMove = m.now()
+			return
+		}
+		if errors.Is(err, ErrEditUnsupported) {
+			m.canEdit = false
+		} else {
+			m.d.Log.Warn("edit of the resting exit refused; cancelling and replacing", "strategy", m.d.Strategy,
+				"product", m.d.Product.ID, "order_id", r.OrderID, "error", err)
+		}
+	}
+	m.replace(ctx, size)
+}
+
+// replace cancels the resting order and places a new one for size. If the
+// cancel fails the old order stays as it is (it may have filled; its
+// events will tell) and the next tick tries again.
+func (m *Manager) replace(ctx context.Context, size decimal.Decimal) {
+	s := &m.s
+	old := s.Resting
+	if err := m.d.Orders.Cancel(ctx, old.OrderID); err != nil {
+		m.d.Log.Warn("cancel of the resting exit failed; keeping it", "strategy", m.d.Strategy,
+			"product", m.d.Product.ID, "order_id", old.OrderID, "error", err)
+		m.nextTry = m.now().Add(m.cfg.Update.MinInterval)
+		s.NeedSync = true
+		return
+	}
+	s.Cancelling = append(s.Cancelling, *old)
+	s.Resting = nil
+	m.placeResting(ctx, size)
+}
+
+// cancelResting cancels the resting order without replacing it.
+func (m *Manager) cancelResting(ctx context.Context) error {
+	s := &m.s
+	r := s.Resting
+	if r.OrderID == "" {
+		// Outcome unknown: resend the same id to learn the order's id.
+		o, err := m.place(ctx, m.request(r))
+		if err != nil {
+			if isReject(err) {
+				s.Resting = nil
+				return nil
+			}
+			return fmt.Errorf("resolve exit %s: %w", r.ClientOrderID, err)
+		}
+		r.OrderID = o.ID
+	}
+	if err := m.d.Orders.Cancel(ctx, r.OrderID); err != nil {
+		return fmt.Errorf("cancel exit %s: %w", r.OrderID, err)
+	}
+	s.Cancelling = append(s.Cancelling, *r)
+	s.Resting = nil
+	return nil
+}
+
+// exitAll sells everything held at market for reason, completing
+// take-profit level (or -1). It cancels the resting order first: on spot
+// that order holds the base a sell needs.
+func (m *Manager) exitAll(ctx context.Context, reason string, level int) error {
+	s := &m.s
+	if mk := s.Market; mk != nil {
+		if mk.Level >= 0 || mk.Unsent {
+			s.PendingClose = reason
+		}
+		return nil
+	}
+	if s.Resting != nil {
+		if err := m.cancelResting(ctx); err != nil {
+			// It may have just filled; if not, the next tick tries again.
+			s.PendingClose = reason
+			s.NeedSync = true
+			return err
+		}
+	}
+	size := m.d.Product.RoundSize(s.Position.Size)
+	if m.dust(size) {
+		return fmt.Errorf("exit %s: %s %s held is below the minimum order size %s", reason, s.Position.Size,
+			m.d.Product.BaseCurrency, m.d.Product.BaseMinSize)
+	}
+	s.Market = &MarketExit{ClientOrderID: m.d.NewClientOrderID(), Size: size, Reason: reason, Level: level, Unsent: true}
+	return m.sendMarket(ctx)
+}
+
+// sendMarket sends the working market sell, under its client order id.
+func (m *Manager) sendMarket(ctx context.Context) error {
+	s := &m.s
+	mk := s.Market
+	req := exchange.OrderRequest{ClientOrderID: mk.ClientOrderID, ProductID: m.d.Product.ID, Side: exchange.Sell,
+		Type: exchange.Market, TimeInForce: exchange.ImmediateOrCancel, BaseSize: mk.Size}
+	o, err := m.place(ctx, req)
+	if err == nil {
+		mk.Unsent, mk.OrderID = false, o.ID
+		return nil
+	}
+	log := m.d.Log.With("strategy", m.d.Strategy, "product", m.d.Product.ID, "client_order_id", mk.ClientOrderID,
+		"reason", mk.Reason, "size", mk.Size, "error", err)
+	switch {
+	case !isReject(err):
+		log.Warn("market exit outcome unknown; sending again under the same id on the next tick")
+	case rejectReason(err) == exchange.ReasonInsufficientFund && len(s.Cancelling) > 0:
+		// The cancelled order still holds the base; a refused id made no
+		// order, so the retry, when the cancel is confirmed, takes a new one.
+		log.Info("base still held by the order being cancelled; selling when it is gone")
+		mk.ClientOrderID = m.d.NewClientOrderID()
+	default:
+		log.Error("venue refused the market exit; watching the stop and trying again")
+		s.Market = nil
+		m.nextTry = m.now().Add(m.cfg.Update.MinInterval)
+		s.NeedSync = true
+	}
+	return fmt.Errorf("market exit %s (%s): %w", mk.ClientOrderID, mk.Reason, err)
+}
+
+// takeProfit sells take-profit level lvl at market: close times the size
+// at entry, or everything at the last level, and everything when what
+// would be left is below the minimum order size.
+func (m *Manager) takeProfit(ctx context.Context, lvl int) {
+	s, p := &m.s, m.d.Product
+	held := p.RoundSize(s.Position.Size)
+	size := held
+	if lvl < len(m.lv.takeProfit)-1 {
+		size = decimal.Min(held, p.RoundSize(m.cfg.TakeProfit[lvl].Close.Mul(s.EntrySize)))
+		if left := held.Sub(size); left.IsPositive() && m.dust(left) {
+			size = held
+		}
+	}
+	if m.dust(size) {
+		m.d.Log.Warn("take-profit level below the minimum order size; skipped", "strategy", m.d.Strategy,
+			"product", p.ID, "level", lvl, "size", size)
+		s.TakeProfitsDone = lvl + 1
+		return
+	}
+	if size.Equal(held) {
+		_ = m.exitAll(ctx, ReasonTakeProfit, lvl)
+		return
+	}
+	if r := s.Resting; r != nil {
+		if r.OrderID == "" || r.Triggered {
+			s.NeedSync = true
+			return
+		}
+		// The resting order holds all the base: shrink it to what stays.
+		m.modify(ctx, held.Sub(size), r.Stop)
+		if s.Market != nil {
+			return // the replacement was refused and became a full exit
+		}
+		if r := s.Resting; r != nil && r.remaining().GreaterThan(held.Sub(size)) {
+			s.NeedSync = true // not shrunk: try again on the next tick
+			return
+		}
+	}
+	s.Market = &MarketExit{ClientOrderID: m.d.NewClientOrderID(), Size: size, Reason: ReasonTakeProfit, Level: lvl, Unsent: true}
+	_ = m.sendMarket(ctx)
+}

@@ -1,0 +1,134 @@
+package exits
+
+import (
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/position"
+)
+
+// State is everything a Manager needs after a restart: the position, the
+// stop and the rules that raised it, the take-profit levels done and the
+// exit orders it has on the venue. The journal stores it as JSON after
+// every change (State is plain data; every field marshals).
+//
+// The ATR, the marks and the feed's freshness are not kept: they are
+// rebuilt from ticks, and until the ATR has a bar again the stop stays
+// where State left it, since it only ever rises.
+type State struct {
+	Position position.Position `json:"position"`
+	// Stop is the protective stop, rounded with Product.RoundStop; zero
+	// when flat. StopReason is the rule that set it (stop_loss,
+	// trailing_stop or break_even), which becomes the exit reason.
+	Stop       decimal.Decimal `json:"stop"`
+	StopReason string          `json:"stop_reason"`
+	// TrailActive and TrailHigh are the trailing stop's activation and
+	// the best trigger price seen since.
+	TrailActive bool            `json:"trail_active"`
+	TrailHigh   decimal.Decimal `json:"trail_high"`
+	// BreakEvenArmed is set once break-even's condition has been met.
+	BreakEvenArmed bool `json:"break_even_armed"`
+	// TakeProfitsDone counts the take-profit levels that have filled (or
+	// were skipped as dust), in order.
+	TakeProfitsDone int `json:"take_profits_done"`
+	// EntrySize is the largest size of the position in this round trip:
+	// take_profit close fractions are of it.
+	EntrySize decimal.Decimal `json:"entry_size"`
+	// Resting is the one exit order resting on the venue, if any.
+	Resting *RestingOrder `json:"resting,omitempty"`
+	// Cancelling are exit orders cancelled but not yet confirmed gone;
+	// their fills are still booked.
+	Cancelling []RestingOrder `json:"cancelling,omitempty"`
+	// Market is the market sell working now, if any.
+	Market *MarketExit `json:"market,omitempty"`
+	// LastMove is when the resting stop was last placed or moved.
+	LastMove time.Time `json:"last_move"`
+	// AwaitAttached: an entry with attached TP/SL filled and the venue's
+	// bracket has not been seen yet; the bot watches meanwhile.
+	AwaitAttached bool `json:"await_attached,omitempty"`
+	// StaleFallback: the feed went stale under bot placement and the stop
+	// rests on the venue until ticks come back.
+	StaleFallback bool `json:"stale_fallback,omitempty"`
+	// NeedSync: the resting order does not match what the position needs
+	// (a refused or unanswered request); the next tick tries again.
+	NeedSync bool `json:"need_sync,omitempty"`
+	// PendingClose is the reason of a full exit asked for while a partial
+	// one was working; it is sent when that one ends.
+	PendingClose string `json:"pending_close,omitempty"`
+}
+
+// RestingOrder is a stop-limit or bracket SELL that protects the position.
+type RestingOrder struct {
+	ClientOrderID string             `json:"client_order_id"`
+	OrderID       string             `json:"order_id"` // empty while the placement's outcome is unknown
+	Type          exchange.OrderType `json:"type"`
+	// Size is the order's base size and Filled what of it has filled.
+	Size   decimal.Decimal `json:"size"`
+	Filled decimal.Decimal `json:"filled"`
+	// Stop is the trigger; Limit the stop-limit's limit or the bracket's
+	// take-profit; TriggerLimit the limit the order works at once the stop
+	// has triggered (a bracket's is 5 % below its stop, Coinbase's rule).
+	Stop         decimal.Decimal `json:"stop"`
+	Limit        decimal.Decimal `json:"limit"`
+	TriggerLimit decimal.Decimal `json:"trigger_limit"`
+	// Reason is the exit reason if the stop leg fills.
+	Reason    string `json:"reason"`
+	Triggered bool   `json:"triggered"`
+}
+
+// remaining is the size still to sell.
+func (r *RestingOrder) remaining() decimal.Decimal { return r.Size.Sub(r.Filled) }
+
+// MarketExit is a market IOC sell the Manager has sent or is sending.
+type MarketExit struct {
+	ClientOrderID string          `json:"client_order_id"`
+	OrderID       string          `json:"order_id"`
+	Size          decimal.Decimal `json:"size"`
+	Reason        string          `json:"reason"`
+	// Level is the take-profit level it completes, or -1.
+	Level int `json:"level"`
+	// Unsent: no venue has answered yet (an error, or waiting for a
+	// cancel to free the base); it is sent again under the same id.
+	Unsent bool `json:"unsent"`
+}
+
+// State returns a copy of everything that must survive a restart.
+func (m *Manager) State() State {
+	s := m.s
+	if s.Resting != nil {
+		r := *s.Resting
+		s.Resting = &r
+	}
+	if s.Market != nil {
+		mk := *s.Market
+		s.Market = &mk
+	}
+	s.Cancelling = append([]RestingOrder(nil), s.Cancelling...)
+	return s
+}
+
+// Restore replaces the Manager's state with s, as saved by State before a
+// restart, and recomputes the exit levels from its position. The next
+// tick re-arms protection: it resends orders whose outcome was unknown
+// (same client order ids) and places what is missing. The engine should
+// feed the venue's current view of the listed orders through OnOrderEvent
+// first, so that fills missed while down are booked.
+func (m *Manager) Restore(s State) {
+	m.s = s
+	if s.Resting != nil {
+		r := *s.Resting
+		m.s.Resting = &r
+	}
+	if s.Market != nil {
+		mk := *s.Market
+		m.s.Market = &mk
+	}
+	m.s.Cancelling = append([]RestingOrder(nil), s.Cancelling...)
+	m.s.Position.Strategy, m.s.Position.ProductID = m.d.Strategy, m.d.Product.ID
+	if m.open() {
+		m.computeLevels(m.s.Position.AvgEntry)
+		m.s.NeedSync = true
+	}
+}
