@@ -271,6 +271,22 @@ func (x *Exchange) Order(orderID string) (exchange.Order, error) {
 	return o.snapshot(), nil
 }
 
+// OrderHold returns what the order orderID reserves now (Coinbase's
+// outstanding_hold_amount): quote for an open buy, base for an open sell,
+// zero once it is filled, cancelled or expired.
+func (x *Exchange) OrderHold(orderID string) (currency string, amount decimal.Decimal, err error) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	o := x.byID[orderID]
+	if o == nil {
+		return "", decimal.Zero, fmt.Errorf("order %q: %w", orderID, exchange.ErrOrderNotFound)
+	}
+	if o.holdCurrency == "" {
+		return "", decimal.Zero, nil
+	}
+	return o.holdCurrency, o.hold, nil
+}
+
 // OrderByClientID returns the order placed with clientOrderID, or an error
 // wrapping exchange.ErrOrderNotFound.
 func (x *Exchange) OrderByClientID(_ context.Context, clientOrderID string) (exchange.Order, error) {

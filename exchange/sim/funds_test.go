@@ -16,6 +16,9 @@ func TestHoldsFollowOpenOrders(t *testing.T) {
 	// A buy holds limit * size * (1 + 0.006): 99 * 0.5 * 1.006 = 49.797.
 	buy := h.mustPlace(exchange.OrderRequest{Side: exchange.Buy, Type: exchange.Limit, BaseSize: d("0.5"), LimitPrice: d("99")})
 	h.wantBalance("USD", "9950.203", "49.797")
+	if cur, amount, err := h.x.OrderHold(buy.ID); err != nil || cur != "USD" || !amount.Equal(d("49.797")) {
+		t.Fatalf("OrderHold = %s %s, %v; want USD 49.797", cur, amount, err)
+	}
 	// A stop-limit buy holds at its limit: 106 * 0.1 * 1.006 = 10.6636.
 	stop := h.mustPlace(exchange.OrderRequest{Side: exchange.Buy, Type: exchange.StopLimit, StopDirection: exchange.StopUp,
 		BaseSize: d("0.1"), StopPrice: d("105"), LimitPrice: d("106")})
@@ -38,6 +41,9 @@ func TestHoldsFollowOpenOrders(t *testing.T) {
 	h.wantFill(buy.ID, "99", "0.5", "0.198", exchange.Maker)
 	h.wantBalance("USD", "9950.302", "0")
 	h.wantBalance("BTC", "0.9", "0.6")
+	if cur, amount, err := h.x.OrderHold(buy.ID); err != nil || cur != "" || !amount.IsZero() {
+		t.Fatalf("OrderHold of a filled order = %q %s, %v; want nothing", cur, amount, err)
+	}
 	if err := h.x.CancelOrder(t.Context(), sell.ID); err != nil {
 		t.Fatal(err)
 	}
