@@ -206,7 +206,9 @@ func TestOpenRejectsWhatItCannotRead(t *testing.T) {
 	}{
 		{"unknown format", "hello world\n", nil, 1, "unrecognised"},
 		{"cryptofeed-like", "https://api.pro.coinbase.com/products -> 1618677\n", nil, 1, "unrecognised"},
-		{"no product for a bare CSV", "1605499846,15993.5,0.026472,ANY\n", nil, 1, "DefaultProduct"},
+		{"no product for gocryptotrader trades", "1605499846,15993.5,0.026472,ANY\n", nil, 1, "DefaultProduct"},
+		{"no product for nautilus bars", "timestamp,open,high,low,close,volume\n2021-12-31 23:01:00,1,2,1,2,3\n", nil, 1, "DefaultProduct"},
+		{"no product for freqtrade", "[[1509836520000, 1, 1, 1, 1, 1]]", nil, 1, "DefaultProduct"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -224,21 +226,27 @@ func TestCandleErrorsNameFileLineAndField(t *testing.T) {
 		name, body string
 		line       int
 		field      string
+		noDefault  bool // open without DefaultProduct
 	}{
-		{"nautilus bad close", "timestamp,open,high,low,close,volume\n2021-12-31 23:01:00,1,2,1,2,5\n2021-12-31 23:02:00,1,2,1,x,5\n", 3, "close"},
-		{"nautilus bad date", "timestamp,open,high,low,close,volume\n2021-02-30 23:01:00,1,2,1,2,5\n", 2, "timestamp"},
-		{"nautilus missing column", "timestamp,open,high,low,close,volume\n2021-12-31 23:01:00,1,2,1,2\n", 2, ""},
-		{"nautilus out of order", "timestamp,open,high,low,close,volume\n2021-12-31 23:02:00,1,2,1,2,5\n2021-12-31 23:01:00,1,2,1,2,5\n", 3, "time"},
-		{"gocryptotrader negative volume", "1546300800,-1,3701.23,3797.14,3642,3797.14\n", 1, ""},
-		{"freqtrade short row", "[[1509836520000, 1, 1, 1, 1, 1],\n [1509836580000, 1, 1, 1, 1]]", 2, "row 2"},
-		{"freqtrade bad number", "[[1509836520000, 1, 1, 1, 1, 1],\n\n [1509836580000, 1, 1, 1, 1, 1x]]", 3, "row 2 volume"},
-		{"freqtrade text after", "[[1509836520000, 1, 1, 1, 1, 1]] x", 1, ""},
-		{"coinbase lines bad low", `{"start":"1688998200","low":"1865.63","high":"1867.72","open":"1867.38","close":"1866.81","volume":"0.2","product_id":"ETH-USD"}` + "\n" + `{"start":"1688998260","low":"y","high":"1867.72","open":"1867.38","close":"1866.81","volume":"0.2","product_id":"ETH-USD"}` + "\n", 2, ""},
-		{"coinbase REST broken", "{\"candles\":[\n{\"start\":\"1688998200\",\n\"low\":}]}", 3, ""},
+		{"nautilus bad close", "timestamp,open,high,low,close,volume\n2021-12-31 23:01:00,1,2,1,2,5\n2021-12-31 23:02:00,1,2,1,x,5\n", 3, "close", false},
+		{"nautilus bad date", "timestamp,open,high,low,close,volume\n2021-02-30 23:01:00,1,2,1,2,5\n", 2, "timestamp", false},
+		{"nautilus missing column", "timestamp,open,high,low,close,volume\n2021-12-31 23:01:00,1,2,1,2\n", 2, "", false},
+		{"nautilus out of order", "timestamp,open,high,low,close,volume\n2021-12-31 23:02:00,1,2,1,2,5\n2021-12-31 23:01:00,1,2,1,2,5\n", 3, "time", false},
+		{"gocryptotrader negative volume", "1546300800,-1,3701.23,3797.14,3642,3797.14\n", 1, "", false},
+		{"coinbase lines without a product", `{"start":"1688998200","low":"1","high":"2","open":"1","close":"2","volume":"0.2"}` + "\n", 1, "", true},
+		{"freqtrade short row", "[[1509836520000, 1, 1, 1, 1, 1],\n [1509836580000, 1, 1, 1, 1]]", 2, "row 2", false},
+		{"freqtrade bad number", "[[1509836520000, 1, 1, 1, 1, 1],\n\n [1509836580000, 1, 1, 1, 1, 1x]]", 3, "row 2 volume", false},
+		{"freqtrade text after", "[[1509836520000, 1, 1, 1, 1, 1]] x", 1, "", false},
+		{"coinbase lines bad low", `{"start":"1688998200","low":"1865.63","high":"1867.72","open":"1867.38","close":"1866.81","volume":"0.2","product_id":"ETH-USD"}` + "\n" + `{"start":"1688998260","low":"y","high":"1867.72","open":"1867.38","close":"1866.81","volume":"0.2","product_id":"ETH-USD"}` + "\n", 2, "", false},
+		{"coinbase REST broken", "{\"candles\":[\n{\"start\":\"1688998200\",\n\"low\":}]}", 3, "", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			src, err := OpenReader("bad.data", strings.NewReader(tt.body), DefaultProduct("BTC-USD"))
+			opts := []Option{DefaultProduct("BTC-USD")}
+			if tt.noDefault {
+				opts = nil
+			}
+			src, err := OpenReader("bad.data", strings.NewReader(tt.body), opts...)
 			if err == nil {
 				for err == nil {
 					_, err = src.Candles.Next()

@@ -152,6 +152,10 @@ func OpenReader(name string, r io.Reader, opts ...Option) (*Source, error) {
 		return nil, err
 	}
 	s.Format = format
+	if o.product == "" && !namesProduct(format) {
+		s.Close()
+		return nil, &ParseError{File: name, Line: 1, Err: errNoProduct}
+	}
 	lines := newLineReader(name, br)
 	var parser candleParser
 	stream := &candleStream{name: name, interval: o.interval, product: o.product, onGap: o.onGap}
@@ -161,10 +165,6 @@ func OpenReader(name string, r io.Reader, opts ...Option) (*Source, error) {
 	case BinanceCapture:
 		s.Ticks = &binanceReader{lines: lines}
 	case GocryptotraderTrades:
-		if o.product == "" {
-			s.Close()
-			return nil, &ParseError{File: name, Line: 1, Err: errNoProduct}
-		}
 		s.Ticks = &gctTradeReader{lines: lines, product: o.product}
 	case NautilusCSV:
 		parser = &nautilusReader{lines: lines}
@@ -186,6 +186,13 @@ func OpenReader(name string, r io.Reader, opts ...Option) (*Source, error) {
 		s.Candles = stream
 	}
 	return s, nil
+}
+
+// namesProduct reports whether a format can carry its product id; the
+// others need DefaultProduct, and refusing them at Open is clearer than
+// failing at the first candle.
+func namesProduct(f Format) bool {
+	return f == Recording || f == BinanceCapture || f == CoinbaseCandles
 }
 
 // detectWindow is how much of a file detection looks at.
