@@ -52,6 +52,7 @@ type candleStream struct {
 	prev    time.Time
 	gaps    []Gap
 	widened int
+	err     error // the first error, returned ever after
 }
 
 type pendingCandle struct {
@@ -60,8 +61,21 @@ type pendingCandle struct {
 	err  error
 }
 
-// Next returns the next candle or io.EOF.
+// Next returns the next candle or io.EOF. An error is final: every later
+// call returns it, since gap and order tracking cannot resume across a
+// line that could not be read.
 func (s *candleStream) Next() (exchange.Candle, error) {
+	if s.err != nil {
+		return exchange.Candle{}, s.err
+	}
+	c, err := s.next()
+	if err != nil {
+		s.err = err
+	}
+	return c, err
+}
+
+func (s *candleStream) next() (exchange.Candle, error) {
 	if !s.started {
 		s.started = true
 		if err := s.inferInterval(); err != nil {
@@ -144,7 +158,13 @@ func (s *candleStream) accept(p pendingCandle) (exchange.Candle, error) {
 		case step < c.Interval:
 			return c, &ParseError{File: s.name, Line: p.line, Field: "time", Err: fmt.Errorf("candle at %s starts %v after the previous one at %s, less than the interval %v (out of order or overlapping)", c.Start.Format(time.RFC3339), step, s.prev.Format(time.RFC3339), c.Interval)}
 		case step > c.Interval:
-			g := Gap{From: s.prev.Add(c.Interval), To: c.Start, Missing: int((step+c.Interval-1)/c.Interval) - 1}
+			// Written so as not to overflow when Sub saturates on absurd
+			// dates: whole intervals, plus one for a misaligned remainder.
+			missing := step / c.Interval
+			if step%c.Interval != 0 {
+				missing++
+			}
+			g := Gap{From: s.prev.Add(c.Interval), To: c.Start, Missing: int(missing) - 1}
 			s.gaps = append(s.gaps, g)
 			if s.onGap != nil {
 				s.onGap(g)

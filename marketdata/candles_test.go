@@ -251,6 +251,9 @@ func TestCandleErrorsNameFileLineAndField(t *testing.T) {
 				for err == nil {
 					_, err = src.Candles.Next()
 				}
+				if _, again := src.Candles.Next(); again != err {
+					t.Errorf("after %v the next call returned %v; errors must stick", err, again)
+				}
 			}
 			var perr *ParseError
 			if !errors.As(err, &perr) {

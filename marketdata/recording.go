@@ -44,7 +44,9 @@ func NewReader(r io.Reader, name string) (*Reader, error) {
 }
 
 // Next returns the next tick, or io.EOF after the last one. Time and
-// Received are both the recorded time, in UTC.
+// Received are both the recorded time, in UTC. A malformed line returns
+// a *ParseError and the next call goes on with the following line, so a
+// tool can report bad lines and keep reading.
 func (r *Reader) Next() (exchange.Tick, error) {
 	for {
 		line, err := r.lines.next()
