@@ -16,9 +16,9 @@
 //     is skipped; ConvertBinanceCapture turns one into a recording.
 //   - gocryptotrader trades CSV (unix_s,price,amount,side).
 //   - one-minute (or any interval) candles: nautilus_trader bar CSV,
-//     freqtrade JSON, gocryptotrader candle CSV (unix_s,volume,open,high,
-//     low,close) and Coinbase candles (the REST answer, a JSON array, or
-//     JSON lines as CandleWriter writes them).
+//     freqtrade JSON, gocryptotrader candle CSV
+//     (unix_s,volume,open,high,low,close) and Coinbase candles (the REST
+//     answer, a JSON array, or JSON lines as CandleWriter writes them).
 //
 // A Source holds either ticks or candles. Candle readers report gaps
 // (Source.Gaps, OnGap) and never fill them; a candle whose high or low
@@ -52,7 +52,9 @@
 //
 // Replayer delivers ticks at Speed times real time, scheduling every
 // tick from the replay's start so that it never drifts, or as fast as
-// possible for backtests.
+// possible for backtests. Loop turns a short recording into an endless
+// feed whose times keep increasing, for paper trading on the recording
+// that package marketdata/bundled embeds in the binary.
 //
 // # Speed
 //

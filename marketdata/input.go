@@ -12,6 +12,11 @@ import (
 // except a Binance depth snapshot needs the slow long-line path.
 const bufferSize = 256 << 10
 
+// maxLineLength bounds one line, so that a corrupt or hostile file
+// cannot make a reader hold gigabytes; the longest real line (a Binance
+// REST depth snapshot) is far shorter.
+const maxLineLength = 16 << 20
+
 // gzipMagic starts every gzip stream (RFC 1952).
 var gzipMagic = []byte{0x1f, 0x8b}
 
@@ -55,6 +60,9 @@ func (l *lineReader) next() ([]byte, error) {
 	if err == bufio.ErrBufferFull {
 		l.long = append(l.long[:0], b...)
 		for err == bufio.ErrBufferFull {
+			if len(l.long) > maxLineLength {
+				return nil, fmt.Errorf("read %s: line %d is longer than %d bytes", l.name, l.line+1, maxLineLength)
+			}
 			b, err = l.br.ReadSlice('\n')
 			l.long = append(l.long, b...)
 		}
