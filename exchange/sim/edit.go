@@ -119,6 +119,11 @@ func (x *Exchange) edit(orderID string, edit exchange.OrderEdit) (exchange.Order
 	fail := func(reason, format string, args ...any) (exchange.Order, error) {
 		return exchange.Order{}, &EditError{OrderID: orderID, Reason: reason, Message: fmt.Sprintf(format, args...)}
 	}
+	for _, v := range []decimal.Decimal{edit.BaseSize, edit.LimitPrice, edit.StopPrice} {
+		if !sane(v) {
+			return fail(EditInvalidPrice, "a value has exponent %d, beyond ±%d", v.Exponent(), maxScale)
+		}
+	}
 	o := x.byID[orderID]
 	if o == nil {
 		return fail(EditOrderNotFound, "no such order")
@@ -143,11 +148,6 @@ func (x *Exchange) edit(orderID string, edit exchange.OrderEdit) (exchange.Order
 	}
 	if edit.LimitPrice.IsNegative() || edit.StopPrice.IsNegative() {
 		return fail(EditInvalidPrice, "price %s / stop %s is negative", edit.LimitPrice, edit.StopPrice)
-	}
-	for _, v := range []decimal.Decimal{edit.BaseSize, edit.LimitPrice, edit.StopPrice} {
-		if e := v.Exponent(); e > maxScale || e < -maxScale {
-			return fail(EditInvalidPrice, "a value has exponent %d, beyond ±%d", e, maxScale)
-		}
 	}
 	req := o.OrderRequest
 	if !edit.BaseSize.IsZero() {

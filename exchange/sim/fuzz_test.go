@@ -67,13 +67,13 @@ func FuzzPlaceOrder(f *testing.F) {
 			if side == "" {
 				side = "BUY"
 			}
-			f.Add(side, string(typ), key, c.BaseSize, c.QuoteSize, c.LimitPrice, c.StopPrice, c.StopDirection, c.PostOnly, "0.17", "0.1701")
+			f.Add(side, string(typ), key, c.BaseSize, c.QuoteSize, c.LimitPrice, c.StopPrice, c.StopDirection, c.PostOnly, "0.17", "0.1701", c.LimitPrice, c.BaseSize)
 		}
 	}
-	f.Add("SELL", "BRACKET", "", "10", "", "0.25", "0.15", "", false, "0.17", "0.20")
-	f.Add("BUY", "MARKET", "", "", "12.5", "", "", "", false, "0.1701", "")
-	f.Add("BUY", "LIMIT", "", "1e-99999", "", "1e99999", "", "", false, "1e-5000", "")
-	f.Fuzz(func(t *testing.T, side, typ, tif, base, quote, limit, stop, dir string, postOnly bool, bid, trade string) {
+	f.Add("SELL", "BRACKET", "", "10", "", "0.25", "0.15", "", false, "0.17", "0.20", "0.26", "")
+	f.Add("BUY", "MARKET", "", "", "12.5", "", "", "", false, "0.1701", "", "", "")
+	f.Add("BUY", "LIMIT", "", "1e-99999", "", "1e99999", "", "", false, "1e-5000", "", "1e-99999", "1e99999")
+	f.Fuzz(func(t *testing.T, side, typ, tif, base, quote, limit, stop, dir string, postOnly bool, bid, trade, newLimit, newSize string) {
 		start := map[string]decimal.Decimal{"USD": d("1000"), "ALGO": d("5000")}
 		x, err := New(Config{Products: []exchange.Product{algoUSD}, Balances: start, Fees: DefaultFees(), SlippageBps: d("3")}, clock.NewSim(t0))
 		if err != nil {
@@ -93,10 +93,17 @@ func FuzzPlaceOrder(f *testing.F) {
 			LimitPrice: num(limit), StopPrice: num(stop), StopDirection: exchange.StopDirection(dir),
 			PostOnly: postOnly, EndTime: t0.Add(time.Hour),
 		}
-		_, err = x.PlaceOrder(context.Background(), req)
+		o, err := x.PlaceOrder(context.Background(), req)
 		var rej *exchange.RejectError
 		if err != nil && !errors.As(err, &rej) {
 			t.Fatalf("PlaceOrder error %v is not a *RejectError", err)
+		}
+		if err == nil {
+			_, err := x.EditOrder(context.Background(), o.ID, exchange.OrderEdit{LimitPrice: num(newLimit), BaseSize: num(newSize)})
+			var ee *EditError
+			if err != nil && !errors.As(err, &ee) {
+				t.Fatalf("EditOrder error %v is not an *EditError", err)
+			}
 		}
 		x.OnTick(exchange.Tick{ProductID: algoUSD.ID, Kind: exchange.TradeTick, Price: num(trade)})
 		checkInvariants(t, x, start)
