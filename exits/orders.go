@@ -105,7 +105,8 @@ func (m *Manager) sync(ctx context.Context) {
 		// It works as a limit now; OnTick sells at market if the price
 		// gaps below that limit.
 	case !r.remaining().Equal(size):
-		m.modify(ctx, size, r.Stop)
+		// A resize carries the current stop with it: one change, not two.
+		m.modify(ctx, size, decimal.Max(s.Stop, r.Stop))
 	case s.Stop.GreaterThan(r.Stop):
 		// Break-even moves once, at a moment that matters (often right
 		// after a take-profit), so it is not held back by update.
@@ -128,25 +129,25 @@ func (m *Manager) moveDue(cur decimal.Decimal) bool {
 	return m.s.Stop.Sub(cur).Mul(hundred).GreaterThanOrEqual(cur.Mul(u.MinStepPercent))
 }
 
-// restingFor describes the order that protects size at the current stop:
-// a bracket whose take-profit is the last level while one is left (on
-// exchange placement), else a stop-limit.
-func (m *Manager) restingFor(size decimal.Decimal) RestingOrder {
+// restingFor describes the order that protects size at stop: a bracket
+// whose take-profit is the last level while one is left (on exchange
+// placement), else a stop-limit.
+func (m *Manager) restingFor(size, stop decimal.Decimal) RestingOrder {
 	s, p := &m.s, m.d.Product
-	r := RestingOrder{Size: size, Stop: s.Stop, Reason: s.StopReason}
+	r := RestingOrder{Size: size, Stop: stop, Reason: s.StopReason}
 	if s.StaleFallback {
 		r.Reason = ReasonFallback
 	}
 	n := len(m.lv.takeProfit)
 	if m.cfg.Placement == OnExchange && !s.StaleFallback && n > 0 && s.TakeProfitsDone < n &&
-		m.lv.takeProfit[n-1].GreaterThan(s.Stop) {
+		m.lv.takeProfit[n-1].GreaterThan(stop) {
 		r.Type = exchange.Bracket
 		r.Limit = m.lv.takeProfit[n-1]
-		r.TriggerLimit = p.RoundPriceUp(s.Stop.Mul(bracketTriggerFactor))
+		r.TriggerLimit = p.RoundPriceUp(stop.Mul(bracketTriggerFactor))
 		return r
 	}
 	r.Type = exchange.StopLimit
-	r.Limit = p.RoundLimit(exchange.Sell, pct(s.Stop, m.cfg.StopLimitOffsetPercent, -1))
+	r.Limit = p.RoundLimit(exchange.Sell, pct(stop, m.cfg.StopLimitOffsetPercent, -1))
 	r.TriggerLimit = r.Limit
 	return r
 }
@@ -162,7 +163,7 @@ func (m *Manager) request(r *RestingOrder) exchange.OrderRequest {
 
 // placeResting places a new resting exit for size.
 func (m *Manager) placeResting(ctx context.Context, size decimal.Decimal) {
-	r := m.restingFor(size)
+	r := m.restingFor(size, m.s.Stop)
 	r.ClientOrderID = m.d.NewClientOrderID()
 	m.s.Resting = &r
 	m.sendResting(ctx)
@@ -204,24 +205,25 @@ func (m *Manager) sendResting(ctx context.Context) {
 // the venue can, else by cancel and replace. During a replace the bot
 // watches the stop (Resting is nil) until the new order is accepted.
 func (m *Manager) modify(ctx context.Context, size, stop decimal.Decimal) {
-	s, p := &m.s, m.d.Product
+	s := &m.s
 	r := s.Resting
+	want := m.restingFor(size, stop)
+	if want.Type != r.Type {
+		m.replace(ctx, size)
+		return
+	}
 	next := *r
+	next.Reason, next.TriggerLimit = want.Reason, want.TriggerLimit
 	var e exchange.OrderEdit
 	if !size.Equal(r.remaining()) {
 		next.Size = r.Filled.Add(size)
 		e.BaseSize = next.Size
 	}
 	if !stop.Equal(r.Stop) {
-		next.Stop, next.Reason = stop, s.StopReason
-		if r.Type == exchange.StopLimit {
-			next.Limit = p.RoundLimit(exchange.Sell, pct(stop, m.cfg.StopLimitOffsetPercent, -1))
-			next.TriggerLimit = next.Limit
-			e.LimitPrice = next.Limit
-		} else {
-			next.TriggerLimit = p.RoundPriceUp(stop.Mul(bracketTriggerFactor))
-		}
-		e.StopPrice = stop
+		next.Stop, e.StopPrice = stop, stop
+	}
+	if !want.Limit.Equal(r.Limit) {
+		next.Limit, e.LimitPrice = want.Limit, want.Limit
 	}
 	if m.canEdit {
 		_, err := m.d.Orders.Edit(ctx, r.OrderID, e)
