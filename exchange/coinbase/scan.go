@@ -282,6 +282,9 @@ type fixed struct {
 // "0.00000000", ".15", "-1") with at most 18 digits. Anything else is
 // refused, and the caller goes through decimal.
 func parseFixed(b []byte) (fixed, bool) {
+	if len(b) > maxDecimalText {
+		return fixed{}, false
+	}
 	i, neg := 0, false
 	if len(b) > 0 && b[0] == '-' {
 		neg, i = true, 1

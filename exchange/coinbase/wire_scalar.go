@@ -54,13 +54,28 @@ func parseDecJSON(b []byte) (decimal.Decimal, error) {
 	return parseDecString(string(b))
 }
 
+// maxDecimalText and maxDecimalExponent bound what a decimal field may
+// hold. No price or size needs more, and without a bound a hostile or
+// broken peer could send "1e999999999", which decimal parses cheaply but
+// turns into a gigabyte string or a slow division later.
+const (
+	maxDecimalText     = 64
+	maxDecimalExponent = 64
+)
+
 func parseDecString(s string) (decimal.Decimal, error) {
 	if s == "" {
 		return decimal.Zero, nil
 	}
+	if len(s) > maxDecimalText {
+		return decimal.Zero, fmt.Errorf("decimal %.40q...: longer than %d characters", s, maxDecimalText)
+	}
 	v, err := decimal.NewFromString(s)
 	if err != nil {
 		return decimal.Zero, fmt.Errorf("decimal %.40q: %w", s, err)
+	}
+	if e := v.Exponent(); e > maxDecimalExponent || e < -maxDecimalExponent {
+		return decimal.Zero, fmt.Errorf("decimal %.40q: exponent %d out of range", s, e)
 	}
 	return v, nil
 }

@@ -1,0 +1,195 @@
+package coinbase
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// fuzzDecoder checks a JSON shape: decoding never panics, and what
+// decodes re-encodes to a canonical form that is stable (encode, decode,
+// encode gives the same bytes), so that an emulator writing these types
+// produces exactly what the client reads.
+func fuzzDecoder[T any](f *testing.F, seeds ...string) {
+	for _, s := range seeds {
+		f.Add(sample(f, s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var v T
+		if json.Unmarshal(b, &v) != nil {
+			return
+		}
+		once, err := json.Marshal(v)
+		if err != nil {
+			t.Fatalf("decoded %q but cannot encode it: %v", b, err)
+		}
+		var w T
+		if err := json.Unmarshal(once, &w); err != nil {
+			t.Fatalf("own encoding %s does not decode: %v", once, err)
+		}
+		twice, _ := json.Marshal(w)
+		if !bytes.Equal(once, twice) {
+			t.Fatalf("encoding is not stable:\n%s\n%s", once, twice)
+		}
+	})
+}
+
+func FuzzListAccountsResponse(f *testing.F) {
+	fuzzDecoder[ListAccountsResponse](f, "rest_list_accounts.json")
+}
+func FuzzProduct(f *testing.F) { fuzzDecoder[Product](f, "rest_get_product.json") }
+func FuzzBestBidAskResponse(f *testing.F) {
+	fuzzDecoder[BestBidAskResponse](f, "rest_best_bid_ask.json")
+}
+func FuzzProductBookResponse(f *testing.F) {
+	fuzzDecoder[ProductBookResponse](f, "rest_product_book.json")
+}
+func FuzzMarketTradesResponse(f *testing.F) {
+	fuzzDecoder[MarketTradesResponse](f, "rest_market_trades_ticker.json")
+}
+func FuzzServerTime(f *testing.F)     { fuzzDecoder[ServerTime](f, "rest_server_time.json") }
+func FuzzKeyPermissions(f *testing.F) { fuzzDecoder[KeyPermissions](f, "rest_key_permissions.json") }
+func FuzzTransactionSummary(f *testing.F) {
+	fuzzDecoder[TransactionSummary](f, "rest_transaction_summary.json")
+}
+func FuzzListPortfoliosResponse(f *testing.F) {
+	fuzzDecoder[ListPortfoliosResponse](f, "rest_list_portfolios.json")
+}
+func FuzzCreateOrderResponse(f *testing.F) {
+	fuzzDecoder[CreateOrderResponse](f, "rest_create_order_success.json", "rest_create_order_success_faq.json",
+		"rest_create_order_success_stop_limit_gtd.json", "rest_create_order_failure.json")
+}
+func FuzzCreateOrderRequest(f *testing.F) {
+	fuzzDecoder[CreateOrderRequest](f, "rest_attached_tpsl_request.json")
+}
+func FuzzCancelOrdersResponse(f *testing.F) {
+	fuzzDecoder[CancelOrdersResponse](f, "rest_cancel.json")
+}
+func FuzzEditOrderResponse(f *testing.F) { fuzzDecoder[EditOrderResponse](f, "rest_edit_order.json") }
+func FuzzGetOrderResponse(f *testing.F)  { fuzzDecoder[GetOrderResponse](f, "rest_get_order.json") }
+func FuzzListOrdersResponse(f *testing.F) {
+	f.Add([]byte(`{"orders":[` + string(bytes.TrimPrefix(bytes.TrimSpace(sample(f, "rest_get_order.json")), []byte(`{"order":`))) + `,"sequence":"0","has_next":true,"cursor":"748478308"}`))
+	fuzzDecoder[ListOrdersResponse](f)
+}
+func FuzzListFillsResponse(f *testing.F) {
+	f.Add([]byte(`{"fills":[{"entry_id":"e","trade_id":"t","order_id":"o","trade_time":"2024-01-01T00:00:00.123Z","trade_type":"FILL","price":"100","size":"1","commission":"0.6","product_id":"BTC-USD","sequence_timestamp":"2024-01-01T00:00:00.124Z","liquidity_indicator":"TAKER","size_in_quote":false,"user_id":"u","side":"BUY"}],"cursor":"31971874"}`))
+	fuzzDecoder[ListFillsResponse](f)
+}
+func FuzzPreviewOrderResponse(f *testing.F) {
+	f.Add([]byte(`{"order_total":"100.6","commission_total":"0.6","errs":[],"warning":["UNKNOWN"],"quote_size":"100","base_size":"0.001","best_bid":"99999","best_ask":"100000","is_max":false,"preview_id":"p"}`))
+	fuzzDecoder[PreviewOrderResponse](f)
+}
+func FuzzCandlesResponse(f *testing.F) {
+	f.Add([]byte(`{"candles":[{"start":"1639508050","low":"1","high":"2","open":"1.5","close":"1.7","volume":"10"}]}`))
+	fuzzDecoder[CandlesResponse](f)
+}
+func FuzzErrorBody(f *testing.F) {
+	f.Add([]byte(`{"error":"INVALID_ARGUMENT","error_details":"ProductID is invalid","message":"ProductID is invalid"}`))
+	f.Add([]byte(`{"error":"<string>","code":123,"message":"<string>","details":[{"type_url":"<string>","value":"aSDinaTvuI8gbWludGxpZnk="}]}`))
+	fuzzDecoder[ErrorBody](f)
+}
+
+func FuzzWSHeader(f *testing.F) { fuzzDecoder[Header](f, "ws_error_auth.json", "ws_heartbeats.json") }
+func FuzzWSHeartbeats(f *testing.F) {
+	fuzzDecoder[Message[HeartbeatEvent]](f, "ws_heartbeats.json")
+}
+func FuzzWSSubscriptions(f *testing.F) {
+	f.Add([]byte(`{"channel":"subscriptions","client_id":"","timestamp":"2026-04-07T14:30:00Z","sequence_num":0,"events":[{"subscriptions":{"level2":["BTC-USD"],"market_trades":["BTC-USD","ETH-USD"]}}]}`))
+	fuzzDecoder[Message[SubscriptionsEvent]](f)
+}
+func FuzzWSCandles(f *testing.F) { fuzzDecoder[Message[CandlesEvent]](f, "ws_candles.json") }
+func FuzzWSStatus(f *testing.F)  { fuzzDecoder[Message[StatusEvent]](f, "ws_status.json") }
+func FuzzWSTicker(f *testing.F)  { fuzzDecoder[Message[TickerEvent]](f, "ws_ticker.json") }
+func FuzzWSMarketTrades(f *testing.F) {
+	fuzzDecoder[Message[MarketTradesEvent]](f, "ws_market_trades.json")
+}
+func FuzzWSLevel2(f *testing.F) {
+	f.Add([]byte(l2UpdateSeed))
+	fuzzDecoder[Message[L2Event]](f, "ws_level2_snapshot.json")
+}
+func FuzzWSSubscribeRequests(f *testing.F) {
+	fuzzDecoder[[]SubscribeRequest](f, "ws_subscribe_request_examples.json")
+}
+
+// FuzzWSUser decodes user messages and runs them through the fill
+// derivation, which must never panic nor produce a non-positive fill.
+func FuzzWSUser(f *testing.F) {
+	f.Add(sample(f, "ws_user.json"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var m Message[UserEvent]
+		if json.Unmarshal(b, &m) != nil {
+			return
+		}
+		tr := orderTracker{orders: map[string]trackedOrder{}}
+		for range 2 {
+			for _, ev := range m.Events {
+				for _, o := range ev.Orders {
+					e := tr.apply(o, ev.Type == "snapshot", m.Timestamp.Time)
+					if e.Fill != nil && !e.Fill.Size.IsPositive() {
+						t.Fatalf("fill of size %s from %q", e.Fill.Size, b)
+					}
+				}
+			}
+		}
+	})
+}
+
+// FuzzHotDecodeAgreesWithEncodingJSON holds the hand-written decoder to
+// encoding/json: whatever the fast path accepts, the slow path decodes
+// to the same ticks and levels.
+func FuzzHotDecodeAgreesWithEncodingJSON(f *testing.F) {
+	for _, s := range []string{"ws_ticker.json", "ws_market_trades.json", "ws_level2_snapshot.json", "ws_heartbeats.json", "ws_user.json"} {
+		f.Add(sample(f, s))
+	}
+	f.Add([]byte(l2UpdateSeed))
+	f.Add([]byte(compactTicker))
+	f.Add([]byte(compactTrades))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var d hotDecoder
+		var fast, slow hotMessage
+		fastOK := d.fast(b, benchReceived, &fast)
+		slowErr := d.slow(b, benchReceived, &slow)
+		if !fastOK {
+			return
+		}
+		if slowErr != nil {
+			t.Fatalf("fast path accepted %q, encoding/json refused it: %v", b, slowErr)
+		}
+		compareHot(t, b, &fast, &slow)
+	})
+}
+
+func FuzzParseFixed(f *testing.F) {
+	for _, s := range []string{"0", "68900.00", ".15", "-1.5", "0.00000000", "1e5", "123456789012345678"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, ok := parseFixed([]byte(s))
+		if !ok {
+			return
+		}
+		d, err := parseDecString(s)
+		if err != nil || !d.Equal(decimal.New(v.m, -v.scale)) {
+			t.Fatalf("parseFixed(%q) = %v, decimal says %s, %v", s, v, d, err)
+		}
+	})
+}
+
+func FuzzParseTimeFast(f *testing.F) {
+	for _, s := range []string{"2023-02-09T20:30:37.167359596Z", "1970-01-01T00:00:00Z", "2024-02-29T23:59:59.1Z"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, ok := parseTimeFast([]byte(s))
+		if !ok {
+			return
+		}
+		w, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil || !v.Equal(w) {
+			t.Fatalf("parseTimeFast(%q) = %v, time.Parse says %v, %v", s, v, w, err)
+		}
+	})
+}
