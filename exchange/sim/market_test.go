@@ -1,6 +1,8 @@
 package sim
 
 import (
+	"context"
+	"errors"
 	"testing"
 
 	"github.com/tradebot/tradebot/exchange"
@@ -194,5 +196,20 @@ func TestOrderIDsAreDeterministic(t *testing.T) {
 	}
 	if a[0].ID != "00000000-0000-4000-8000-000000000001" {
 		t.Errorf("first id = %s", a[0].ID)
+	}
+}
+
+func TestCancelledContextPlacesNothing(t *testing.T) {
+	h := newHarness(t)
+	h.trade("100")
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, err := h.x.PlaceOrder(ctx, exchange.OrderRequest{ClientOrderID: "c", ProductID: btcUSD.ID, Side: exchange.Buy, Type: exchange.Market, BaseSize: d("0.1")})
+	var rej *exchange.RejectError
+	if err == nil || errors.As(err, &rej) {
+		t.Fatalf("error = %v, want the context's error, not a rejection", err)
+	}
+	if h.x.PlaceCount("c") != 0 {
+		t.Fatal("an order was placed with a cancelled context")
 	}
 }

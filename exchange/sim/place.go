@@ -145,14 +145,14 @@ func checkScale(req exchange.OrderRequest) error {
 		{"stop_price", req.StopPrice, exchange.ReasonInvalidPricePrecision},
 	}
 	for _, f := range fields {
-		if e := f.v.Exponent(); e > maxScale || e < -maxScale {
-			return rejectf(f.reason, "%s has exponent %d, beyond ±%d", f.name, e, maxScale)
+		if !sane(f.v) {
+			return rejectf(f.reason, "%s has exponent %d, beyond ±%d", f.name, f.v.Exponent(), maxScale)
 		}
 	}
 	if a := req.Attached; a != nil {
 		for _, v := range []decimal.Decimal{a.LimitPrice, a.StopTriggerPrice} {
-			if e := v.Exponent(); e > maxScale || e < -maxScale {
-				return rejectf(exchange.ReasonInvalidPricePrecision, "attached price has exponent %d, beyond ±%d", e, maxScale)
+			if !sane(v) {
+				return rejectf(exchange.ReasonInvalidPricePrecision, "attached price has exponent %d, beyond ±%d", v.Exponent(), maxScale)
 			}
 		}
 	}
