@@ -6,7 +6,10 @@
 // emulator (concurrent REST handlers over one Exchange).
 //
 // The market is not simulated; it is fed in with OnTick. A trade tick sets
-// the last trade price, a quote tick the best bid and ask. Orders are
+// the last trade price, a quote tick the best bid and ask (a trade tick
+// that also carries a bid or ask, like Coinbase's ticker channel, sets
+// both). The last quote seen stays the best price until the next one, so
+// a feed of trades only should send no quotes at all. Orders are
 // matched against that stream under the assumptions below, which every
 // backtest result inherits and which users should read.
 //
@@ -42,7 +45,9 @@
 // and its stop, once the last trade reaches it, turns the order into a
 // limit 5 % below the trigger (rounded up to the price increment, so the
 // order never accepts less than Coinbase's rule allows) which takes the
-// bid if it can. The first leg to fill or trigger ends the other. An
+// bid if it can; the order's LimitPrice still shows the take-profit. A
+// take-profit that the bid already reaches at placement fills at once as
+// taker. The first leg to fill or trigger ends the other. An
 // entry with Attached take-profit and stop-loss creates such a bracket for
 // its filled size when it fills; the bracket's OriginatingOrderID names
 // the entry, the entry's AttachedOrderID names the bracket, and the
@@ -50,7 +55,9 @@
 //
 // # Fees and balances
 //
-// A fee is price * size * rate, kept exact: no rounding to the quote
+// Unset fees mean Coinbase's entry tier (DefaultFees: maker 0.40 %, taker
+// 0.60 %), so that a forgotten setting never flatters a backtest; a
+// fee-free market needs Config.ZeroFees. A fee is price * size * rate, kept exact: no rounding to the quote
 // increment, so that totals add up to the last digit and a backtest's
 // profit is not shifted by rounding. A buy spends price*size + fee of the
 // quote currency, a sell receives price*size - fee. A buy sized in quote
@@ -79,7 +86,8 @@
 //
 // One mutex guards the Exchange; every method is safe for concurrent use.
 // Every order change (creation, trigger, fill, cancel, edit, expiry) is
-// reported to the handler set with SetHandler, in the order it happened,
+// reported to the handler set with SetHandler, in the order it happened
+// (an order's creation, as OPEN, comes first even when it fills at once),
 // after the mutex is released, so a handler may call back into the
 // Exchange. Exactly one goroutine delivers at a time: a call made while
 // another goroutine (or the handler itself) is delivering leaves its events
