@@ -16,10 +16,14 @@ type productBook struct {
 	scope
 
 	last, bid, ask, mark       decimal.Decimal
+	lastU, midU                int64 // last and mid in units, for the collar
 	hasLast, hasQuote, hasMark bool
 	seen                       bool
-	seenN                      int64 // receipt time of the last tick
-	resyncing                  bool
+	// size is the account's signed position in the product, the sum of
+	// its cells' sizes: it marks the account's value on each tick.
+	size      decimal.Decimal
+	seenN     int64 // receipt time of the last tick
+	resyncing bool
 
 	holders []*cell // cells with a non-zero position, for marking on ticks
 
@@ -35,16 +39,16 @@ type strategyBook struct {
 	cells []*cell
 }
 
-// cell is one strategy's position in one product. value is size x mark
-// (signed); exposure is |value| plus the notional reserved by the
+// cell is one strategy's position in one product. value is |size x
+// mark| in units; exposure is value plus the notional reserved by the
 // strategy's open entries on the product.
 type cell struct {
 	strat    *strategyBook
 	prod     *productBook
 	size     decimal.Decimal // base, signed
 	cost     decimal.Decimal // cost basis of size, quote, signed
-	value    decimal.Decimal
-	exposure decimal.Decimal
+	value    int64
+	exposure int64
 	holding  bool // listed in prod.holders
 }
 
@@ -83,17 +87,17 @@ func (s *strategyBook) cell(p *productBook) *cell {
 
 // reference is the collar's reference price: the last trade or the mid,
 // as configured, falling back to the other.
-func (p *productBook) reference(preferMid bool) (decimal.Decimal, bool) {
+func (p *productBook) reference(preferMid bool) (int64, bool) {
 	if preferMid && p.hasQuote {
-		return p.mid(), true
+		return p.midU, true
 	}
 	if p.hasLast {
-		return p.last, true
+		return p.lastU, true
 	}
 	if p.hasQuote {
-		return p.mid(), true
+		return p.midU, true
 	}
-	return decimal.Decimal{}, false
+	return 0, false
 }
 
 func (p *productBook) mid() decimal.Decimal {
@@ -132,26 +136,37 @@ func (g *Guard) OnTick(t exchange.Tick) {
 		if !t.Price.IsPositive() {
 			return
 		}
-		p.last, p.hasLast = t.Price, true
+		p.last, p.lastU, p.hasLast = t.Price, toUnits(t.Price), true
 		mark = t.Price
 	case exchange.QuoteTick:
 		if !t.Bid.IsPositive() || !t.Ask.IsPositive() {
 			return
 		}
 		p.bid, p.ask, p.hasQuote = t.Bid, t.Ask, true
+		p.midU = (toUnits(t.Bid) + toUnits(t.Ask)) / 2
 		mark = p.mid()
 	default:
 		return
 	}
+	g.setMark(p, mark)
+}
+
+// setMark moves a product's mark price: the account's mark value moves by
+// its position times the change, each holder's exposure is revalued, and
+// the loss limits are checked against the new PnL.
+func (g *Guard) setMark(p *productBook, mark decimal.Decimal) {
 	if p.hasMark && p.mark.Equal(mark) {
 		return
+	}
+	if p.hasMark && !p.size.IsZero() {
+		g.markValue = g.markValue.Add(p.size.Mul(mark.Sub(p.mark)))
 	}
 	p.mark, p.hasMark = mark, true
 	if len(p.holders) == 0 {
 		return
 	}
 	for _, c := range p.holders {
-		g.remark(c)
+		g.revalue(c)
 	}
 	g.evalLoss()
 }
@@ -164,21 +179,19 @@ func (g *Guard) SetResyncing(productID string, resyncing bool) {
 	g.product(productID).resyncing = resyncing
 }
 
-// remark values a position at its product's mark and carries the change
-// into every scope's exposure and the account's mark value.
-func (g *Guard) remark(c *cell) {
-	v := c.size.Mul(c.prod.mark)
-	d := v.Sub(c.value)
-	if d.IsZero() {
+// revalue sets a position's value in units at its product's mark and
+// carries the change into every scope's exposure.
+func (g *Guard) revalue(c *cell) {
+	v := notionalUnits(c.size, c.prod.mark)
+	d := v - c.value
+	if d == 0 {
 		return
 	}
-	de := v.Abs().Sub(c.value.Abs())
 	c.value = v
-	g.markValue = g.markValue.Add(d)
-	c.exposure = c.exposure.Add(de)
-	c.strat.exposure = c.strat.exposure.Add(de)
-	c.prod.exposure = c.prod.exposure.Add(de)
-	g.acct.exposure = g.acct.exposure.Add(de)
+	c.exposure += d
+	c.strat.exposure += d
+	c.prod.exposure += d
+	g.acct.exposure += d
 }
 
 // OnFill applies one fill: the filled part of the reservation's notional
@@ -201,13 +214,13 @@ func (g *Guard) OnFill(strategy, productID string, side exchange.Side, size, pri
 	}
 	if r != nil {
 		r.filled = true
-		if !r.exit && !r.ended && r.remaining.IsPositive() {
+		if !r.exit && !r.ended && r.remaining > 0 {
 			unit := r.price
 			if unit.IsZero() {
 				unit = price
 			}
-			used := decimal.Min(size.Mul(unit), r.remaining)
-			r.remaining = r.remaining.Sub(used)
+			used := min(notionalUnits(size, unit), r.remaining)
+			r.remaining -= used
 			g.unreserve(r, used)
 		}
 	}
@@ -219,11 +232,13 @@ func (g *Guard) OnFill(strategy, productID string, side exchange.Side, size, pri
 	if side == exchange.Sell {
 		qty = size.Neg()
 	}
+	g.markValue = g.markValue.Add(qty.Mul(p.mark))
+	p.size = p.size.Add(qty)
 	realized := g.applyFill(c, qty, price).Sub(fee)
 	g.realizedToday = g.realizedToday.Add(realized)
 	g.realizedTotal = g.realizedTotal.Add(realized)
 	g.track(c)
-	g.remark(c)
+	g.revalue(c)
 	g.evalLoss()
 }
 
@@ -312,14 +327,17 @@ func (g *Guard) SetPosition(strategy, productID string, size, cost decimal.Decim
 
 func (g *Guard) setPosition(strategy, productID string, size, cost decimal.Decimal) {
 	c := g.strategy(strategy).cell(g.product(productID))
-	g.cost = g.cost.Sub(c.cost).Add(cost)
-	c.size, c.cost = size, cost
 	p := c.prod
 	if !p.hasMark && !size.IsZero() {
 		// Without a price yet, value the position at its cost so that the
 		// restart itself shows no unrealized PnL.
 		p.mark, p.hasMark = cost.Div(size), true
 	}
+	delta := size.Sub(c.size)
+	g.markValue = g.markValue.Add(delta.Mul(p.mark))
+	p.size = p.size.Add(delta)
+	g.cost = g.cost.Sub(c.cost).Add(cost)
+	c.size, c.cost = size, cost
 	g.track(c)
-	g.remark(c)
+	g.revalue(c)
 }

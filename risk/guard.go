@@ -3,6 +3,7 @@ package risk
 import (
 	"errors"
 	"fmt"
+	"math/bits"
 	"sync"
 	"time"
 
@@ -46,7 +47,7 @@ type Reservation struct {
 	// price is the per-unit price the notional was reserved at; zero for
 	// a quote-sized market order, whose fills consume their own value.
 	price     decimal.Decimal
-	remaining decimal.Decimal
+	remaining int64 // reserved notional not yet filled, in units
 	day       int64 // start of the trading day the entry was counted in
 	filled    bool
 	ended     bool
@@ -65,9 +66,11 @@ type Guard struct {
 	allowed map[string]bool // nil: every product
 
 	acctLim, stratLim, prodLim limits
-	collarLow, collarHigh      decimal.Decimal // 1 -/+ pct/100
+	maxOrder, minOrder         int64  // units
+	collarE4                   uint64 // price_collar_pct x 10^4, rounded down
 	collarMid                  bool
 	staleAfter                 int64
+	staleAfterStr              string
 	stopReasons                map[string]bool
 
 	mu sync.Mutex // protects everything below
@@ -86,7 +89,7 @@ type Guard struct {
 
 	// Account PnL: markValue and cost are the signed sums over positions
 	// of size x mark and of cost basis, so unrealized PnL is their
-	// difference.
+	// difference. They are decimal and exact; only exposure uses units.
 	markValue       decimal.Decimal
 	cost            decimal.Decimal
 	realizedToday   decimal.Decimal
@@ -107,7 +110,7 @@ type stateChange struct {
 // limits is one scope's ScopeLimits made ready for the hot path: the
 // decision strings are rendered once.
 type limits struct {
-	maxPosition, maxExposure       decimal.Decimal // zero: none
+	maxPosition, maxExposure       int64 // units; zero: none
 	maxPositionStr, maxExposureStr string
 	maxOpen, maxEntries            int
 	maxOpenStr, maxEntriesStr      string
@@ -117,8 +120,8 @@ type limits struct {
 
 func compile(s ScopeLimits) limits {
 	return limits{
-		maxPosition: s.MaxPositionNotional, maxPositionStr: s.MaxPositionNotional.String(),
-		maxExposure: s.MaxExposure, maxExposureStr: s.MaxExposure.String(),
+		maxPosition: toUnits(s.MaxPositionNotional), maxPositionStr: s.MaxPositionNotional.String(),
+		maxExposure: toUnits(s.MaxExposure), maxExposureStr: s.MaxExposure.String(),
 		maxOpen: s.MaxOpenOrders, maxOpenStr: fmt.Sprint(s.MaxOpenOrders),
 		maxEntries: s.MaxEntriesPerDay, maxEntriesStr: fmt.Sprint(s.MaxEntriesPerDay),
 		perSecond: s.OrdersPerSecond, perSecondStr: fmt.Sprintf("%d/s", s.OrdersPerSecond),
@@ -130,8 +133,8 @@ func compile(s ScopeLimits) limits {
 // product.
 type scope struct {
 	// exposure is the sum of |position| at mark plus reserved entry
-	// notional over the scope.
-	exposure   decimal.Decimal
+	// notional over the scope, in units.
+	exposure   int64
 	openOrders int
 	entries    int // entries counted this trading day
 	perSecond  bucket
@@ -155,19 +158,20 @@ func NewGuard(cfg Config, clk clock.Clock) (*Guard, error) {
 	if err != nil {
 		return nil, fmt.Errorf("risk config: time_zone: %w", err)
 	}
-	hundred := decimal.NewFromInt(100)
 	g := &Guard{
 		cfg: cfg, clk: clk, loc: loc,
 		acctLim: compile(cfg.Account), stratLim: compile(cfg.PerStrategy), prodLim: compile(cfg.PerProduct),
-		collarLow:   decimal.NewFromInt(1).Sub(cfg.Limits.PriceCollarPct.Div(hundred)),
-		collarHigh:  decimal.NewFromInt(1).Add(cfg.Limits.PriceCollarPct.Div(hundred)),
-		collarMid:   cfg.Limits.CollarReference == "mid",
-		staleAfter:  int64(cfg.StaleAfter),
-		stopReasons: map[string]bool{},
-		strategies:  map[string]*strategyBook{},
-		products:    map[string]*productBook{},
-		stateRule:   RuleOK,
-		stateReason: "started",
+		maxOrder:      toUnits(cfg.Limits.MaxOrderNotional),
+		minOrder:      toUnits(cfg.Limits.MinOrderNotional),
+		collarE4:      uint64(cfg.Limits.PriceCollarPct.Shift(4).Floor().IntPart()),
+		collarMid:     cfg.Limits.CollarReference == "mid",
+		staleAfter:    int64(cfg.StaleAfter),
+		staleAfterStr: cfg.StaleAfter.String(),
+		stopReasons:   map[string]bool{},
+		strategies:    map[string]*strategyBook{},
+		products:      map[string]*productBook{},
+		stateRule:     RuleOK,
+		stateReason:   "started",
 	}
 	if len(cfg.AllowedProducts) > 0 {
 		g.allowed = map[string]bool{}
@@ -225,33 +229,6 @@ func (in *Intent) request() exchange.OrderRequest {
 	}
 }
 
-// sanity runs the checks every intent passes, exits included: the product
-// details match, and the order fits the product's increments, bounds and
-// flags.
-func sanity(in *Intent) (Decision, bool) {
-	if in.Product.ID != in.ProductID {
-		return rejectf(RuleInvalidOrder, "", in.ProductID, in.Product.ID,
-			"intent for %q carries the details of product %q", in.ProductID, in.Product.ID), false
-	}
-	req := in.request()
-	if in.ReduceOnly && (req.Type == exchange.StopLimit || req.Type == exchange.Bracket) && req.StopPrice.IsZero() {
-		// An exit whose caller did not pass its stop price is checked as
-		// the limit order it ends as, rather than refused for a field the
-		// venue request does carry.
-		req.Type = exchange.Limit
-	}
-	if err := in.Product.Validate(req); err != nil {
-		var rej *exchange.RejectError
-		reason := err.Error()
-		value := ""
-		if errors.As(err, &rej) {
-			value = rej.Reason
-		}
-		return rejectf(RuleInvalidOrder, "", "", value, "%s %s %s: %s", in.Side, in.Type, in.ProductID, reason), false
-	}
-	return Decision{}, true
-}
-
 // Check decides on one intent and, when it is allowed, reserves what it
 // uses in the same step. The reservation is nil when the intent is
 // refused. Exits (ReduceOnly) are checked only for sanity and against the
@@ -264,11 +241,12 @@ func (g *Guard) Check(in Intent) (Decision, *Reservation) {
 	nowN := unixNanos(now)
 	// The notional of a priced order depends on the intent alone, so it is
 	// computed before taking the lock.
-	var notional, unitPrice decimal.Decimal
+	var notional int64
+	var unitPrice decimal.Decimal
 	priced := in.Type != exchange.Market
 	if priced && !in.ReduceOnly {
 		unitPrice = in.LimitPrice
-		notional = in.BaseSize.Mul(unitPrice)
+		notional = notionalUnits(in.BaseSize, unitPrice)
 	}
 
 	g.mu.Lock()
@@ -299,23 +277,23 @@ func (g *Guard) Check(in Intent) (Decision, *Reservation) {
 
 	if !priced {
 		if in.QuoteSize.IsPositive() {
-			notional = in.QuoteSize
+			notional = toUnits(in.QuoteSize)
 		} else {
 			unitPrice = in.EstimatedPrice
 			if !unitPrice.IsPositive() {
 				unitPrice = p.marketPrice(in.Side)
 			}
-			notional = in.BaseSize.Mul(unitPrice)
+			notional = notionalUnits(in.BaseSize, unitPrice)
 		}
 	}
 	lo := &g.cfg.Limits
-	if notional.GreaterThan(lo.MaxOrderNotional) {
-		return rejectf(RuleMaxOrderNotional, "", lo.MaxOrderNotional.String(), notional.String(),
-			"order notional %s is above max_order_notional %s", notional, lo.MaxOrderNotional), nil
+	if notional > g.maxOrder {
+		return rejectf(RuleMaxOrderNotional, "", lo.MaxOrderNotional.String(), unitsString(notional),
+			"order notional %s is above max_order_notional %s", unitsString(notional), lo.MaxOrderNotional), nil
 	}
-	if notional.LessThan(lo.MinOrderNotional) {
-		return rejectf(RuleMinOrderNotional, "", lo.MinOrderNotional.String(), notional.String(),
-			"order notional %s is below min_order_notional %s", notional, lo.MinOrderNotional), nil
+	if notional < g.minOrder {
+		return rejectf(RuleMinOrderNotional, "", lo.MinOrderNotional.String(), unitsString(notional),
+			"order notional %s is below min_order_notional %s", unitsString(notional), lo.MinOrderNotional), nil
 	}
 	if d, ok := g.collar(&in, p); !ok {
 		return d, nil
@@ -359,7 +337,7 @@ func (g *Guard) checkExit(in *Intent) (Decision, *Reservation) {
 // fresh refuses entries on a product whose feed is resyncing or whose last
 // tick is older than stale_after.
 func (g *Guard) fresh(p *productBook, nowN int64) (Decision, bool) {
-	limit := g.cfg.StaleAfter.String()
+	limit := g.staleAfterStr
 	switch {
 	case p.resyncing:
 		return rejectf(RuleStaleData, ScopeProduct, limit, "resyncing",
@@ -390,25 +368,34 @@ func (g *Guard) collar(in *Intent, p *productBook) (Decision, bool) {
 		return rejectf(RulePriceCollar, "", g.cfg.Limits.PriceCollarPct.String()+"%", "no reference",
 			"no last trade or quote for %s to collar the price against", p.id), false
 	}
-	lowBound, highBound := ref.Mul(g.collarLow), ref.Mul(g.collarHigh)
-	if price.LessThan(lowBound) || price.GreaterThan(highBound) {
+	// The band is ref -/+ ref x pct / 100, rounded toward ref so that it is
+	// never wider than configured.
+	hi, lo := bits.Mul64(uint64(ref), g.collarE4)
+	band := int64(tooLarge)
+	if hi < 1e6 {
+		q, _ := bits.Div64(hi, lo, 1e6)
+		band = int64(min(q, uint64(tooLarge)))
+	}
+	lowBound, highBound := ref-min(band, ref), addUnits(ref, band)
+	if u := toUnits(price); u < lowBound || u > highBound {
 		return rejectf(RulePriceCollar, "", g.cfg.Limits.PriceCollarPct.String()+"%", price.String(),
 			"price %s is more than %s%% from the reference %s (allowed %s to %s)",
-			price, g.cfg.Limits.PriceCollarPct, ref, lowBound, highBound), false
+			price, g.cfg.Limits.PriceCollarPct, unitsString(ref), unitsString(lowBound), unitsString(highBound)), false
 	}
 	return Decision{}, true
 }
 
 // limitsAllow checks the exposure, open-order, entry and rate limits of
 // the account, the strategy and the product for an entry of notional.
-func (g *Guard) limitsAllow(s *strategyBook, p *productBook, c *cell, notional decimal.Decimal, nowN int64) (Decision, bool) {
-	acct, prod, strat, pos := g.acct.exposure.Add(notional), p.exposure.Add(notional), s.exposure.Add(notional), c.exposure.Add(notional)
+func (g *Guard) limitsAllow(s *strategyBook, p *productBook, c *cell, notional, nowN int64) (Decision, bool) {
+	acct, prod, strat, pos := addUnits(g.acct.exposure, notional), addUnits(p.exposure, notional),
+		addUnits(s.exposure, notional), addUnits(c.exposure, notional)
 	checks := [...]struct {
 		sc       *scope
 		lim      *limits
 		name     string
-		position decimal.Decimal // this product's position within the scope
-		exposure decimal.Decimal
+		position int64 // this product's position within the scope
+		exposure int64
 	}{
 		{&g.acct, &g.acctLim, ScopeAccount, prod, acct},
 		{&s.scope, &g.stratLim, ScopeStrategy, pos, strat},
@@ -424,13 +411,13 @@ func (g *Guard) limitsAllow(s *strategyBook, p *productBook, c *cell, notional d
 			return rejectf(RuleMaxEntriesPerDay, k.name, k.lim.maxEntriesStr, fmt.Sprint(k.sc.entries+1),
 				"%s would make %d entries today, above max_entries_per_day %d", k.name, k.sc.entries+1, k.lim.maxEntries), false
 		}
-		if k.lim.maxPosition.IsPositive() && k.position.GreaterThan(k.lim.maxPosition) {
-			return rejectf(RuleMaxPositionNotional, k.name, k.lim.maxPositionStr, k.position.String(),
-				"%s position in %s would reach %s, above max_position_notional %s", k.name, p.id, k.position, k.lim.maxPositionStr), false
+		if k.lim.maxPosition > 0 && k.position > k.lim.maxPosition {
+			return rejectf(RuleMaxPositionNotional, k.name, k.lim.maxPositionStr, unitsString(k.position),
+				"%s position in %s would reach %s, above max_position_notional %s", k.name, p.id, unitsString(k.position), k.lim.maxPositionStr), false
 		}
-		if k.lim.maxExposure.IsPositive() && k.exposure.GreaterThan(k.lim.maxExposure) {
-			return rejectf(RuleMaxExposure, k.name, k.lim.maxExposureStr, k.exposure.String(),
-				"%s exposure would reach %s, above max_exposure %s", k.name, k.exposure, k.lim.maxExposureStr), false
+		if k.lim.maxExposure > 0 && k.exposure > k.lim.maxExposure {
+			return rejectf(RuleMaxExposure, k.name, k.lim.maxExposureStr, unitsString(k.exposure),
+				"%s exposure would reach %s, above max_exposure %s", k.name, unitsString(k.exposure), k.lim.maxExposureStr), false
 		}
 	}
 	// Rates come last so that an order refused for another reason does not
@@ -452,7 +439,7 @@ func (g *Guard) limitsAllow(s *strategyBook, p *productBook, c *cell, notional d
 
 // reserve counts an allowed entry in every scope; limitsAllow has already
 // added its notional to the exposures.
-func (g *Guard) reserve(s *strategyBook, p *productBook, c *cell, notional, unitPrice decimal.Decimal, nowN int64) *Reservation {
+func (g *Guard) reserve(s *strategyBook, p *productBook, c *cell, notional int64, unitPrice decimal.Decimal, nowN int64) *Reservation {
 	for _, sc := range [...]*scope{&g.acct, &s.scope, &p.scope} {
 		sc.openOrders++
 		sc.entries++
@@ -480,7 +467,7 @@ func (g *Guard) Release(r *Reservation) {
 		return
 	}
 	g.unreserve(r, r.remaining)
-	r.remaining = decimal.Zero
+	r.remaining = 0
 	c := r.c
 	for _, sc := range [...]*scope{&g.acct, &c.strat.scope, &c.prod.scope} {
 		sc.openOrders--
@@ -491,13 +478,10 @@ func (g *Guard) Release(r *Reservation) {
 }
 
 // unreserve takes amount of reserved notional off every scope of r.
-func (g *Guard) unreserve(r *Reservation, amount decimal.Decimal) {
-	if amount.IsZero() {
-		return
-	}
+func (g *Guard) unreserve(r *Reservation, amount int64) {
 	c := r.c
-	c.exposure = c.exposure.Sub(amount)
-	c.strat.exposure = c.strat.exposure.Sub(amount)
-	c.prod.exposure = c.prod.exposure.Sub(amount)
-	g.acct.exposure = g.acct.exposure.Sub(amount)
+	c.exposure -= amount
+	c.strat.exposure -= amount
+	c.prod.exposure -= amount
+	g.acct.exposure -= amount
 }

@@ -152,10 +152,10 @@ func (f *fixture) lastChange() stateChange {
 	return f.changes[len(f.changes)-1]
 }
 
-func (f *fixture) exposure() (acct decimal.Decimal) {
+func (f *fixture) exposure() decimal.Decimal {
 	f.g.mu.Lock()
 	defer f.g.mu.Unlock()
-	return f.g.acct.exposure
+	return decimal.New(f.g.acct.exposure, unitExp)
 }
 
 func mustDuration(t testing.TB, s string) time.Duration {

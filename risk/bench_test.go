@@ -1,0 +1,89 @@
+package risk
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/tradebot/tradebot/clock"
+	"github.com/tradebot/tradebot/exchange"
+)
+
+// BenchmarkCheckRelease measures one guard decision, Check and Release of
+// an allowed limit entry, with 100 strategies on 20 products that each
+// hold a position, and reports the 99th percentile of the per-call
+// latency as p99-ns.
+func BenchmarkCheckRelease(b *testing.B) {
+	const strategies, products = 100, 20
+	cfg := DefaultConfig()
+	cfg.StaleAfter = 1000 * time.Hour
+	cfg.Account.MaxExposure = d("100000000")
+	cfg.Account.MaxPositionNotional = d("100000000")
+	cfg.Account.MaxOpenOrders = 1000
+	cfg.Account.MaxEntriesPerDay = 1 << 30
+	cfg.PerStrategy.MaxEntriesPerDay = 1 << 30
+	cfg.Account.OrdersPerMinute = 1 << 30
+	clk := clock.NewSim(t0)
+	g, err := NewGuard(cfg, clk)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ids := make([]string, products)
+	prods := make([]exchange.Product, products)
+	for p := range products {
+		ids[p] = fmt.Sprintf("P%02d-USD", p)
+		prods[p] = btcUSD()
+		prods[p].ID = ids[p]
+		g.OnTick(exchange.Tick{ProductID: ids[p], Kind: exchange.TradeTick, Time: t0, Price: d("50000")})
+	}
+	intents := make([]Intent, strategies)
+	for s := range strategies {
+		name := fmt.Sprintf("strategy-%03d", s)
+		p := s % products
+		intents[s] = Intent{Strategy: name, ProductID: ids[p], Product: prods[p], Side: exchange.Buy,
+			Type: exchange.Limit, BaseSize: d("0.002"), LimitPrice: d("50010.25")}
+		g.SetPosition(name, ids[p], d("0.01"), d("500"))
+	}
+	durations := make([]time.Duration, 0, b.N)
+	step := 100 * time.Millisecond // 10 entries a second: the account limit
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		clk.Set(t0.Add(time.Duration(i) * step))
+		in := intents[i%strategies]
+		start := time.Now()
+		dec, r := g.Check(in)
+		g.Release(r)
+		durations = append(durations, time.Since(start))
+		if !dec.Allowed {
+			b.Fatalf("iteration %d refused: %+v", i, dec)
+		}
+	}
+	b.StopTimer()
+	slices.Sort(durations)
+	if n := len(durations); n > 0 {
+		b.ReportMetric(float64(durations[n*99/100].Nanoseconds()), "p99-ns")
+		b.ReportMetric(float64(durations[n/2].Nanoseconds()), "p50-ns")
+	}
+}
+
+// BenchmarkOnTickWithPositions measures marking positions on a trade tick
+// when 5 strategies hold the product.
+func BenchmarkOnTickWithPositions(b *testing.B) {
+	clk := clock.NewSim(t0)
+	g, err := NewGuard(DefaultConfig(), clk)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for s := range 5 {
+		g.SetPosition(fmt.Sprintf("s%d", s), "BTC-USD", d("0.01"), d("500"))
+	}
+	prices := []decimal.Decimal{d("50000.01"), d("50000.02")}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		g.OnTick(exchange.Tick{ProductID: "BTC-USD", Kind: exchange.TradeTick, Time: t0, Price: prices[i%2]})
+	}
+}
