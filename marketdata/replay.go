@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math"
 	"sync/atomic"
 	"time"
 
@@ -80,7 +81,7 @@ func (r *Replayer) Run(ctx context.Context, src TickSource, deliver func(exchang
 			if !begun {
 				start, first, begun = w.Now(), t.Time, true
 			}
-			due := start.Add(time.Duration(float64(t.Time.Sub(first)) / r.Speed))
+			due := start.Add(scaled(t.Time.Sub(first), r.Speed))
 			if err := w.WaitUntil(ctx, due); err != nil {
 				return err
 			}
@@ -89,6 +90,19 @@ func (r *Replayer) Run(ctx context.Context, src TickSource, deliver func(exchang
 		deliver(t)
 		r.delivered.Add(1)
 	}
+}
+
+// scaled returns d/speed, saturating instead of wrapping around when a
+// tiny speed makes the quotient larger than a Duration can hold.
+func scaled(d time.Duration, speed float64) time.Duration {
+	f := float64(d) / speed
+	switch {
+	case f >= math.MaxInt64:
+		return math.MaxInt64
+	case f <= math.MinInt64:
+		return math.MinInt64
+	}
+	return time.Duration(f)
 }
 
 // wallWaiter waits on the system clock with one reusable timer, stopped

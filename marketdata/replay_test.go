@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math"
 	"sync"
 	"testing"
 	"time"
@@ -102,6 +103,18 @@ func TestReplayerSchedulesFromTheStartAtSpeed(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestScaledSaturates(t *testing.T) {
+	if got := scaled(time.Hour, 1e-12); got != math.MaxInt64 {
+		t.Errorf("an hour at speed 1e-12 is %v, want the longest Duration", got)
+	}
+	if got := scaled(-time.Hour, 1e-12); got != math.MinInt64 {
+		t.Errorf("minus an hour at speed 1e-12 is %v", got)
+	}
+	if got := scaled(time.Second, 4); got != 250*time.Millisecond {
+		t.Errorf("a second at speed 4 is %v", got)
 	}
 }
 
