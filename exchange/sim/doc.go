@@ -57,9 +57,9 @@
 //
 // Unset fees mean Coinbase's entry tier (DefaultFees: maker 0.40 %, taker
 // 0.60 %), so that a forgotten setting never flatters a backtest; a
-// fee-free market needs Config.ZeroFees. A fee is price * size * rate, kept exact: no rounding to the quote
-// increment, so that totals add up to the last digit and a backtest's
-// profit is not shifted by rounding. A buy spends price*size + fee of the
+// fee-free market needs Config.ZeroFees. A fee is price * size * rate,
+// kept exact: no rounding to the quote increment, so that totals add up to
+// the last digit and a backtest's profit is not shifted by rounding. A buy spends price*size + fee of the
 // quote currency, a sell receives price*size - fee. A buy sized in quote
 // buys floor(quote / price) to the base increment and pays the fee on top
 // (Coinbase takes the fee out of the quote size instead; the difference is
