@@ -1,0 +1,208 @@
+package exits
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/tradebot/tradebot/exchange"
+)
+
+// The entry fills at 100, but before the Manager hears of it the market
+// trades at 97: the venue refuses a stop at 98 (STOP_PRICE_ABOVE_LAST_
+// TRADE_PRICE) and the Manager sells at market at once.
+func TestRefusedStopFallsBackToMarket(t *testing.T) {
+	for _, cfg := range []Config{
+		{StopLoss: pctStop("2")},
+		{StopLoss: pctStop("2"), TakeProfit: []TakeProfit{{Percent: d("3"), Close: d("1")}}},
+	} {
+		h := newHarness(t, cfg)
+		h.tick("100")
+		h.entries["entry-1"] = true
+		if _, err := h.x.PlaceOrder(h.ctx, exchange.OrderRequest{ClientOrderID: "entry-1", ProductID: testProduct.ID,
+			Side: exchange.Buy, Type: exchange.Market, BaseSize: d("1")}); err != nil {
+			t.Fatal(err)
+		}
+		h.x.OnTick(exchange.Tick{ProductID: testProduct.ID, Kind: exchange.TradeTick, Time: h.clk.Now(), Price: d("97")})
+		h.drain()
+		rt := h.trip()
+		if rt.Reason != ReasonFallback || !rt.ExitPrice.Equal(d("97")) || !rt.PnL.Equal(d("-3")) {
+			t.Errorf("exit %s pnl %s reason %s, want 97 -3 fallback", rt.ExitPrice, rt.PnL, rt.Reason)
+		}
+	}
+}
+
+// With bot placement a stale feed rests the watched stop on the venue;
+// the first fresh tick takes it back.
+func TestStaleFeedRestsTheWatchedStop(t *testing.T) {
+	h := newHarness(t, Config{Placement: InBot, StopLoss: pctStop("2"), StaleAfter: 10 * time.Second})
+	h.tick("100")
+	h.enter("1")
+	last := h.clk.Now()
+	h.m.OnIdle(h.ctx, last.Add(9*time.Second))
+	if p := h.m.Protection(); !p.Watched || len(h.openSells()) != 0 {
+		t.Fatalf("9s without ticks: %+v, %d open sells; want watched and none", p, len(h.openSells()))
+	}
+	h.clk.Set(last.Add(10 * time.Second))
+	h.m.OnIdle(h.ctx, h.clk.Now())
+	h.drain()
+	o := h.resting()
+	if p := h.m.Protection(); !p.Resting || o.Type != exchange.StopLimit || !o.StopPrice.Equal(d("98")) || !o.LimitPrice.Equal(d("97.51")) {
+		t.Fatalf("10s without ticks: %+v, venue %s %s/%s; want a resting STOP_LIMIT 98/97.51", p, o.Type, o.StopPrice, o.LimitPrice)
+	}
+	h.tick("99.5")
+	if p := h.m.Protection(); !p.Watched || len(h.openSells()) != 0 {
+		t.Fatalf("fresh tick: %+v, %d open sells; want watched and none", p, len(h.openSells()))
+	}
+	// Stale again, and the venue (which still sees the market) fills it.
+	h.clk.Set(h.clk.Now().Add(time.Minute))
+	h.m.OnIdle(h.ctx, h.clk.Now())
+	h.drain()
+	h.x.OnTick(exchange.Tick{ProductID: testProduct.ID, Kind: exchange.TradeTick, Time: h.clk.Now(), Price: d("97.9")})
+	h.drain()
+	rt := h.trip()
+	if rt.Reason != ReasonFallback || !rt.ExitPrice.Equal(d("97.9")) {
+		t.Errorf("exit %s reason %s, want 97.9 fallback", rt.ExitPrice, rt.Reason)
+	}
+}
+
+func TestTimeStopClosesAfterMaxHolding(t *testing.T) {
+	for _, placement := range []Placement{OnExchange, InBot} {
+		t.Run(string(placement), func(t *testing.T) {
+			h := newHarness(t, Config{Placement: placement, StopLoss: pctStop("2"), TimeStop: &TimeStop{MaxHolding: time.Hour}})
+			h.tick("100")
+			h.enter("1")
+			opened := h.clk.Now()
+			h.tickAt(opened.Add(59*time.Minute), "100.5")
+			if !h.m.Position().Size.IsPositive() {
+				t.Fatal("closed before max_holding")
+			}
+			h.tickAt(opened.Add(time.Hour), "100.2")
+			rt := h.trip()
+			if rt.Reason != ReasonTimeStop || !rt.ExitPrice.Equal(d("100.2")) || len(h.openSells()) != 0 {
+				t.Errorf("exit %s reason %s with %d open sells, want 100.2 time_stop and none", rt.ExitPrice, rt.Reason, len(h.openSells()))
+			}
+		})
+	}
+}
+
+func TestCloseCancelsTheRestingExitAndSellsAtMarket(t *testing.T) {
+	for _, reason := range []string{ReasonSignal, ReasonKillSwitch} {
+		h := newHarness(t, Config{StopLoss: pctStop("2"), TakeProfit: []TakeProfit{{Percent: d("3"), Close: d("1")}}})
+		h.tick("100")
+		h.enter("1")
+		h.tick("101")
+		if err := h.m.Close(h.ctx, reason); err != nil {
+			t.Fatal(err)
+		}
+		h.drain()
+		rt := h.trip()
+		if rt.Reason != reason || !rt.ExitPrice.Equal(d("101")) || len(h.openSells()) != 0 {
+			t.Errorf("exit %s reason %s with %d open sells, want 101 %s and none", rt.ExitPrice, rt.Reason, len(h.openSells()), reason)
+		}
+		if err := h.m.Close(h.ctx, reason); err != nil {
+			t.Errorf("Close when flat: %v", err)
+		}
+	}
+}
+
+// A transport error leaves an order's outcome unknown: the market exit is
+// sent again under the same client order id, on the spot and on the
+// next tick, and the venue ends with exactly one order under that id.
+func TestMarketExitRetriesWithTheSameClientOrderID(t *testing.T) {
+	tests := []struct {
+		name     string
+		failures int
+		ticks    int // ticks after the trigger until the exit goes out
+	}{
+		{"two failures, retried at once", 2, 0},
+		{"five failures, retried on the next tick", 5, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, Config{Placement: InBot, StopLoss: pctStop("2")})
+			h.tick("100")
+			h.enter("1")
+			h.orders.failFirst = tc.failures
+			h.tick("97.9")
+			for range tc.ticks {
+				h.tick("97.8")
+			}
+			if got := len(h.orders.sent); got != tc.failures+1 {
+				t.Fatalf("%d sends, want %d", got, tc.failures+1)
+			}
+			id := h.orders.sent[0]
+			for i, s := range h.orders.sent {
+				if s != id {
+					t.Fatalf("send %d used client order id %q, want %q every time", i, s, id)
+				}
+			}
+			if n := h.x.PlaceCount(id); n != 1 {
+				t.Errorf("venue holds %d orders with id %s, want 1", n, id)
+			}
+			if rt := h.trip(); rt.Reason != ReasonStopLoss {
+				t.Errorf("reason %s, want stop_loss", rt.Reason)
+			}
+		})
+	}
+}
+
+// With attach_to_entry the bracket rides on the entry: the venue creates
+// it when the entry fills and the Manager adopts it instead of placing
+// its own.
+func TestAttachedBracketIsAdopted(t *testing.T) {
+	h := newHarness(t, Config{AttachToEntry: true, StopLoss: pctStop("2"), TakeProfit: []TakeProfit{{Percent: d("3"), Close: d("1")}}})
+	h.tick("100")
+	h.enter("1")
+	o := h.resting()
+	if o.OriginatingOrderID == "" || !o.StopPrice.Equal(d("98")) || !o.LimitPrice.Equal(d("103")) {
+		t.Fatalf("resting %+v, want the attached bracket 103/98", o)
+	}
+	if p := h.m.Protection(); !p.Resting || !p.Stop.Equal(d("98")) {
+		t.Fatalf("protection %+v, want resting at 98", p)
+	}
+	if n := len(h.orders.sent); n != 0 {
+		t.Fatalf("the Manager placed %d orders of its own", n)
+	}
+	h.tick("103.5")
+	if rt := h.trip(); rt.Reason != ReasonTakeProfit || !rt.PnL.Equal(d("3")) {
+		t.Errorf("pnl %s reason %s, want 3 take_profit", rt.PnL, rt.Reason)
+	}
+}
+
+// State survives a restart as JSON: a new Manager restored from it keeps
+// the raised stop, the trailing extreme and the resting order, and goes on
+// trailing from there.
+func TestStateRestoresAfterRestart(t *testing.T) {
+	cfg := Config{StopLoss: pctStop("2"), TrailingStop: &TrailingStop{CallbackPercent: d("1")}, Update: Update{MinInterval: time.Second}}
+	h := newHarness(t, cfg)
+	h.tick("100")
+	h.enter("1")
+	h.tick("103") // stop 101.97
+	raw, err := json.Marshal(h.m.State())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st State
+	if err := json.Unmarshal(raw, &st); err != nil {
+		t.Fatal(err)
+	}
+	before := h.m.Protection()
+	h.m = NewManager(cfg, h.m.d)
+	h.m.Restore(st)
+	if p := h.m.Protection(); !p.Stop.Equal(before.Stop) || p.Resting != before.Resting || !p.Stop.Equal(d("101.97")) {
+		t.Fatalf("restored protection %+v, want %+v", p, before)
+	}
+	h.tick("102.5")
+	if o := h.resting(); !o.StopPrice.Equal(d("101.97")) {
+		t.Fatalf("after restore: venue stop %s, want 101.97", o.StopPrice)
+	}
+	h.tick("105") // 103.95
+	if o := h.resting(); !o.StopPrice.Equal(d("103.95")) {
+		t.Fatalf("after restore: venue stop %s, want 103.95", o.StopPrice)
+	}
+	h.tick("103.9")
+	if rt := h.trip(); rt.Reason != ReasonTrailingStop || !rt.PnL.Equal(d("3.9")) {
+		t.Errorf("pnl %s reason %s, want 3.9 trailing_stop", rt.PnL, rt.Reason)
+	}
+}
