@@ -28,6 +28,7 @@ func genDecimal(t *rapid.T, label string) decimal.Decimal {
 // The shortcut never accepts what Validate refuses: if Validate gains a
 // rule that provablyValid does not know, this fails.
 func TestProvablyValidNeverAcceptsWhatValidateRefuses(t *testing.T) {
+	accepted := 0
 	rapid.Check(t, func(t *rapid.T) {
 		p := exchange.Product{
 			ID:              "BTC-USD",
@@ -43,20 +44,32 @@ func TestProvablyValidNeverAcceptsWhatValidateRefuses(t *testing.T) {
 			LimitOnly:       rapid.IntRange(0, 5).Draw(t, "limitOnly") == 0,
 		}
 		r := exchange.OrderRequest{
-			ProductID:  rapid.SampledFrom([]string{"BTC-USD", "ETH-USD"}).Draw(t, "product"),
+			ProductID:  rapid.SampledFrom([]string{"BTC-USD", "BTC-USD", "ETH-USD"}).Draw(t, "product"),
 			Side:       rapid.SampledFrom([]exchange.Side{exchange.Buy, exchange.Sell, "HOLD"}).Draw(t, "side"),
-			Type:       rapid.SampledFrom([]exchange.OrderType{exchange.Market, exchange.Limit, exchange.StopLimit, exchange.Bracket, "TWAP"}).Draw(t, "type"),
-			BaseSize:   genDecimal(t, "base"),
-			QuoteSize:  genDecimal(t, "quote"),
-			LimitPrice: genDecimal(t, "limit"),
+			Type:       rapid.SampledFrom([]exchange.OrderType{exchange.Market, exchange.Limit, exchange.Limit, exchange.StopLimit, exchange.Bracket, "TWAP"}).Draw(t, "type"),
+			BaseSize:   genOnStep(t, "base", p.BaseIncrement),
+			QuoteSize:  genOnStep(t, "quote", p.QuoteIncrement),
+			LimitPrice: genOnStep(t, "limit", p.PriceIncrement),
 			StopPrice:  genDecimal(t, "stop"),
 		}
 		if provablyValid(&p, &r) {
+			accepted++
 			if err := p.Validate(r); err != nil {
 				t.Fatalf("provablyValid accepted what Validate refuses: %v\nproduct %+v\nrequest %+v", err, p, r)
 			}
 		}
 	})
+	if accepted < 10 {
+		t.Errorf("only %d generated requests took the shortcut; the generator no longer exercises it", accepted)
+	}
+}
+
+// genOnStep draws a decimal that is often a multiple of step.
+func genOnStep(t *rapid.T, label string, step decimal.Decimal) decimal.Decimal {
+	if step.IsPositive() && rapid.Bool().Draw(t, label+"OnStep") {
+		return step.Mul(decimal.NewFromInt(rapid.Int64Range(0, 3000).Draw(t, label+"Steps")))
+	}
+	return genDecimal(t, label)
 }
 
 // The shortcut covers the orders strategies send, so that Validate's
