@@ -43,19 +43,21 @@ func TestProvablyValidNeverAcceptsWhatValidateRefuses(t *testing.T) {
 			CancelOnly:      rapid.IntRange(0, 9).Draw(t, "cancelOnly") == 0,
 			LimitOnly:       rapid.IntRange(0, 5).Draw(t, "limitOnly") == 0,
 		}
-		r := exchange.OrderRequest{
-			ProductID:  rapid.SampledFrom([]string{"BTC-USD", "BTC-USD", "ETH-USD"}).Draw(t, "product"),
-			Side:       rapid.SampledFrom([]exchange.Side{exchange.Buy, exchange.Sell, "HOLD"}).Draw(t, "side"),
-			Type:       rapid.SampledFrom([]exchange.OrderType{exchange.Market, exchange.Limit, exchange.Limit, exchange.StopLimit, exchange.Bracket, "TWAP"}).Draw(t, "type"),
-			BaseSize:   genOnStep(t, "base", p.BaseIncrement),
-			QuoteSize:  genOnStep(t, "quote", p.QuoteIncrement),
-			LimitPrice: genOnStep(t, "limit", p.PriceIncrement),
-			StopPrice:  genDecimal(t, "stop"),
-		}
-		if provablyValid(&p, &r) {
-			accepted++
-			if err := p.Validate(r); err != nil {
-				t.Fatalf("provablyValid accepted what Validate refuses: %v\nproduct %+v\nrequest %+v", err, p, r)
+		for range 30 {
+			r := exchange.OrderRequest{
+				ProductID:  rapid.SampledFrom([]string{"BTC-USD", "BTC-USD", "ETH-USD"}).Draw(t, "product"),
+				Side:       rapid.SampledFrom([]exchange.Side{exchange.Buy, exchange.Sell, "HOLD"}).Draw(t, "side"),
+				Type:       rapid.SampledFrom([]exchange.OrderType{exchange.Market, exchange.Limit, exchange.Limit, exchange.StopLimit, exchange.Bracket, "TWAP"}).Draw(t, "type"),
+				BaseSize:   genOnStep(t, "base", p.BaseIncrement),
+				QuoteSize:  genOnStep(t, "quote", p.QuoteIncrement),
+				LimitPrice: genOnStep(t, "limit", p.PriceIncrement),
+				StopPrice:  genDecimal(t, "stop"),
+			}
+			if provablyValid(&p, &r) {
+				accepted++
+				if err := p.Validate(r); err != nil {
+					t.Fatalf("provablyValid accepted what Validate refuses: %v\nproduct %+v\nrequest %+v", err, p, r)
+				}
 			}
 		}
 	})
