@@ -36,10 +36,12 @@ strategies:
     product: BTC-USD
     size: {quote: 100}
     params: {fast: 30, slow: 10}
+    exits: {stop_loss: {percent: 1}}
   - name: b
     type: breakout
     product: BTC-USD
     size: {quote: 100, base: 1}
+    exits: {stop_loss: {percent: 1}}
 `
 
 func TestCheckReportsEveryMistakeWithItsLine(t *testing.T) {
@@ -54,7 +56,7 @@ func TestCheckReportsEveryMistakeWithItsLine(t *testing.T) {
 	}{
 		{4, "paper.sped"},
 		{10, "strategies[0].params.slow"},
-		{14, "strategies[1].size"},
+		{15, "strategies[1].size"},
 	}
 	if len(cerr.Problems) != len(want) {
 		t.Fatalf("got %d problems, want %d:\n%v", len(cerr.Problems), len(want), err)
@@ -108,7 +110,7 @@ coinbase:
   private_key: "${PEM}"
   rest_url: ${REST:-http://127.0.0.1:1/api/v3/brokerage}
 strategies:
-  - {name: a, type: sma_cross, product: BTC-USD, size: {quote: 100}}
+  - {name: a, type: sma_cross, product: BTC-USD, size: {quote: 100}, exits: {stop_loss: {percent: 1}}}
 `
 	env := map[string]string{"STATE": "/tmp/state", "KEY_NAME": "organizations/o/apiKeys/k",
 		"PEM": "-----BEGIN EC PRIVATE KEY-----\nabc: {x}\n-----END EC PRIVATE KEY-----\n"}

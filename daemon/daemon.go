@@ -65,7 +65,7 @@ func Run(ctx context.Context, o Options) error {
 	reg := metrics.NewRegistry()
 	m, err := metrics.New(reg, metrics.Options{
 		Clock: clk, Version: o.Version, Instances: instanceIDs(cfg),
-		Currencies: currencies(cfg), Feeds: []string{"replay", "market_data", "user"}, RiskRules: risk.Rules(),
+		Currencies: currencies(cfg), Feeds: []string{"replay", "market_data", "user"}, RiskRules: risk.Rules,
 	})
 	if err != nil {
 		return err
@@ -111,6 +111,8 @@ func Run(ctx context.Context, o Options) error {
 	switch cfg.Mode {
 	case config.ModePaper:
 		mode, err = newPaper(cfg, replayClock, log)
+	case config.ModeLive:
+		mode, err = newLive(runCtx, cfg, log, m)
 	default:
 		err = fmt.Errorf("mode %q is not available in this build", cfg.Mode)
 	}
@@ -133,6 +135,15 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	mode.connect(eng)
+	if jrnl != nil && cfg.Mode == config.ModeLive {
+		rep, err := eng.Recover(runCtx, jrnl, mode.venue())
+		if err != nil {
+			return fmt.Errorf("start-up recovery from the journal and Coinbase: %w", err)
+		}
+		log.Info("recovered from the journal and the exchange", "instances_restored", rep.Restored,
+			"orders_resolved", rep.Resolved, "orders_missing", rep.Missing, "fills_adopted", rep.Adopted,
+			"unknown_open_orders", len(rep.Unknown), "open_positions", rep.OpenPositions)
+	}
 
 	ks := &killSwitch{guard: guard, engine: eng, log: log, metrics: m, ctx: runCtx}
 	srvCfg := metrics.ServerConfig{

@@ -86,3 +86,36 @@ func (a *journalAdapter) saveRisk(g *risk.Guard) error {
 	}
 	return a.SaveRisk(riskAccount, b)
 }
+
+// SaveProgress implements engine.Journal in one transaction.
+func (a *journalAdapter) SaveProgress(instance string, orders []exchange.Order, exitState, strategyState []byte) error {
+	return a.Batch(func(b *journal.Batch) error {
+		for _, o := range orders {
+			if err := b.UpdateOrder(o.ClientOrderID, o); err != nil {
+				return err
+			}
+		}
+		return b.SaveInstanceState(instance, exitState, strategyState)
+	})
+}
+
+// OpenOrders implements engine.RecoveryJournal.
+func (a *journalAdapter) OpenOrders() ([]engine.JournaledOrder, error) {
+	recs, err := a.InFlight()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]engine.JournaledOrder, 0, len(recs))
+	for _, r := range recs {
+		p := engine.Entry
+		if r.Purpose == journal.Exit {
+			p = engine.Exit
+		}
+		o := r.Order
+		if o.Status == journal.StatusInFlight {
+			o.Status = exchange.StatusPending
+		}
+		out = append(out, engine.JournaledOrder{Instance: r.Instance, Purpose: p, Order: o})
+	}
+	return out, nil
+}

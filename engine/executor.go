@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/shopspring/decimal"
 	"log/slog"
 	"sync"
 	"time"
@@ -16,11 +17,25 @@ import (
 // Journal is what the executor writes ahead of and after every order
 // (package journal implements it on SQLite). A nil Journal runs without
 // one, as backtests do.
+//
+// Consistency rule: an order's execution (filled size, value, fees) and
+// its terminal status are written only together with the exit state of
+// the instance that applied them (SaveProgress, one transaction). After a
+// crash the journal therefore never claims a fill that the restored
+// position lacks, nor the reverse; recovery books the difference between
+// the venue's view and the journal's, once.
 type Journal interface {
 	SeqSource
+	// RecordIntent stores an order before its request is sent.
 	RecordIntent(rec OrderRecord) error
+	// UpdateOrder stores the venue's id and a non-terminal status of an
+	// order without execution, or the failure of an order with none.
 	UpdateOrder(clientOrderID string, o exchange.Order) error
+	// RecordFill logs a fill as received (idempotent by trade id).
 	RecordFill(instance string, f exchange.Fill) (isNew bool, err error)
+	// SaveProgress stores, in one transaction, the orders an instance has
+	// applied events of, and its exit and strategy state after them.
+	SaveProgress(instance string, orders []exchange.Order, exitState, strategyState []byte) error
 }
 
 // OrderRecord is an order as the journal keeps it before it is sent.
@@ -87,8 +102,50 @@ type trackedOrder struct {
 	req         exchange.OrderRequest
 	reservation *risk.Reservation
 	order       exchange.Order
-	trades      map[string]struct{} // trade ids already applied
 	inFlight    bool
+	// filled, filledValue and fees are the order's cumulative execution
+	// already applied to positions and the guard.
+	filled, filledValue, fees decimal.Decimal
+}
+
+// fillFrom returns the fill an event adds to what was already applied.
+// The order's cumulative filled size is the truth: a fill is applied only
+// for an increase of it, so a fill reported twice (the user channel and a
+// REST reconciliation, a retried request) is applied once, and an order
+// state that shows an increase without a fill (a reconciliation after a
+// restart) yields a fill computed from the cumulative values. stale is
+// true for a state older than one applied.
+func (t *trackedOrder) fillFrom(ev exchange.OrderEvent) (fill *exchange.Fill, stale bool) {
+	o := ev.Order
+	delta := o.FilledSize.Sub(t.filled)
+	switch delta.Sign() {
+	case -1:
+		return nil, true
+	case 0:
+		return nil, false
+	}
+	var f exchange.Fill
+	if ev.Fill != nil && ev.Fill.Size.Equal(delta) {
+		f = *ev.Fill
+	} else {
+		valueDelta := o.FilledValue.Sub(t.filledValue)
+		f = exchange.Fill{TradeID: fmt.Sprintf("cum:%s:%s", o.ID, o.FilledSize), OrderID: o.ID,
+			ClientOrderID: o.ClientOrderID, ProductID: o.ProductID, Side: o.Side, Size: delta,
+			Price: o.AverageFilledPrice, Fee: o.TotalFees.Sub(t.fees), Liquidity: exchange.Taker, Time: o.UpdatedAt}
+		if valueDelta.IsPositive() {
+			f.Price = valueDelta.Div(delta)
+		}
+		if ev.Fill != nil {
+			f.Liquidity, f.Time = ev.Fill.Liquidity, ev.Fill.Time
+		}
+	}
+	if f.ClientOrderID == "" {
+		f.ClientOrderID = o.ClientOrderID
+	}
+	t.filled = o.FilledSize
+	t.filledValue = t.filledValue.Add(f.Price.Mul(f.Size))
+	t.fees = t.fees.Add(f.Fee)
+	return &f, false
 }
 
 // ExecutorOptions configures an Executor.
@@ -179,7 +236,7 @@ func (e *Executor) Place(ctx context.Context, in Intent) (exchange.Order, error)
 		}
 	}
 	t := &trackedOrder{instance: in.Instance, purpose: in.Purpose, req: req, reservation: reservation,
-		order: exchange.Order{OrderRequest: req, Status: exchange.StatusPending}, trades: map[string]struct{}{}}
+		order: exchange.Order{OrderRequest: req, Status: exchange.StatusPending}}
 	e.mu.Lock()
 	e.orders[req.ClientOrderID] = t
 	e.mu.Unlock()
@@ -273,12 +330,25 @@ func (e *Executor) accepted(clientOrderID string, o exchange.Order) {
 	}
 	e.mu.Unlock()
 	if e.journal != nil {
-		if err := e.journal.UpdateOrder(clientOrderID, o); err != nil {
+		if err := e.journal.UpdateOrder(clientOrderID, withoutExecution(o)); err != nil {
 			e.log.Error("journal order update failed", "client_order_id", clientOrderID, "error", err)
 		}
 	}
 }
 
+// withoutExecution is o as the executor may journal it: its venue id and
+// a status, but no execution, which only the owning instance journals
+// (see Journal).
+func withoutExecution(o exchange.Order) exchange.Order {
+	if o.FilledSize.IsPositive() && o.Status.Terminal() {
+		o.Status = exchange.StatusOpen
+	}
+	o.FilledSize, o.FilledValue, o.TotalFees, o.AverageFilledPrice = decimal.Zero, decimal.Zero, decimal.Zero, decimal.Zero
+	return o
+}
+
+// finish forgets an ended order and gives its reservation back; failed
+// orders with no execution are journaled here, the rest by their instance.
 func (e *Executor) finish(clientOrderID string, o exchange.Order) {
 	e.mu.Lock()
 	t := e.orders[clientOrderID]
@@ -290,7 +360,7 @@ func (e *Executor) finish(clientOrderID string, o exchange.Order) {
 	if t != nil {
 		e.guard.Release(t.reservation)
 	}
-	if e.journal != nil {
+	if e.journal != nil && o.Status == exchange.StatusFailed && !o.FilledSize.IsPositive() {
 		if err := e.journal.UpdateOrder(clientOrderID, o); err != nil {
 			e.log.Error("journal order update failed", "client_order_id", clientOrderID, "error", err)
 		}
@@ -320,18 +390,25 @@ func (e *Executor) Edit(ctx context.Context, orderID string, ed exchange.OrderEd
 // is applied once.
 func (e *Executor) HandleEvent(ev exchange.OrderEvent) {
 	o := ev.Order
+	attached := false
 	e.mu.Lock()
-	t := e.orders[o.ClientOrderID]
-	if t == nil && o.ClientOrderID == "" && o.ID != "" {
-		t = e.orders[e.byVenueID[o.ID]]
+	if o.ClientOrderID == "" && o.ID != "" {
+		// Orders the venue creates itself (an attached bracket) have no
+		// client order id; the executor names them when it first sees them.
+		o.ClientOrderID = e.byVenueID[o.ID]
 	}
+	t := e.orders[o.ClientOrderID]
 	if t == nil && o.OriginatingOrderID != "" {
 		// An attached TP/SL bracket the venue created when an entry
 		// filled: it belongs to the entry's instance and is an exit.
 		if parentID, ok := e.byVenueID[o.OriginatingOrderID]; ok {
 			if parent := e.orders[parentID]; parent != nil {
-				t = &trackedOrder{instance: parent.instance, purpose: Exit, req: o.OrderRequest, order: o, trades: map[string]struct{}{}}
+				if o.ClientOrderID == "" {
+					o.ClientOrderID = parentID + "-attached"
+				}
+				t = &trackedOrder{instance: parent.instance, purpose: Exit, req: o.OrderRequest, order: o}
 				e.orders[o.ClientOrderID] = t
+				attached = true
 			}
 		}
 	}
@@ -340,13 +417,15 @@ func (e *Executor) HandleEvent(ev exchange.OrderEvent) {
 		e.log.Warn("order event for an order this run does not track", "client_order_id", o.ClientOrderID, "order_id", o.ID, "status", o.Status)
 		return
 	}
-	if ev.Fill != nil {
-		if _, dup := t.trades[ev.Fill.TradeID]; dup {
-			e.mu.Unlock()
-			return
-		}
-		t.trades[ev.Fill.TradeID] = struct{}{}
+	ev.Order = o
+	fill, stale := t.fillFrom(ev)
+	if stale {
+		// An older state than one already applied (events from the user
+		// channel and REST reconciliation can cross): nothing to do.
+		e.mu.Unlock()
+		return
 	}
+	ev.Fill = fill
 	if o.ID != "" {
 		e.byVenueID[o.ID] = o.ClientOrderID
 	}
@@ -356,8 +435,15 @@ func (e *Executor) HandleEvent(ev exchange.OrderEvent) {
 	purpose, reservation := t.purpose, t.reservation
 	e.mu.Unlock()
 
-	if ev.Fill != nil {
-		f := *ev.Fill
+	if attached && e.journal != nil {
+		if err := e.journal.RecordIntent(OrderRecord{ClientOrderID: o.ClientOrderID, Instance: t.instance,
+			Purpose: Exit, Reason: "attached take-profit/stop-loss", Request: o.OrderRequest, Time: e.clock.Now()}); err != nil {
+			e.log.Error("journal attached order failed", "client_order_id", o.ClientOrderID, "error", err)
+		}
+	}
+
+	if fill != nil {
+		f := *fill
 		if e.journal != nil {
 			if _, err := e.journal.RecordFill(t.instance, f); err != nil {
 				e.log.Error("journal fill failed", "client_order_id", o.ClientOrderID, "trade_id", f.TradeID, "error", err)
@@ -369,10 +455,6 @@ func (e *Executor) HandleEvent(ev exchange.OrderEvent) {
 	if o.Status.Terminal() {
 		e.obs.OrderEnded(t.instance, o.ProductID, o.Side, o.Type, statusLabel(o.Status))
 		e.finish(o.ClientOrderID, o)
-	} else if e.journal != nil && ev.Fill == nil {
-		if err := e.journal.UpdateOrder(o.ClientOrderID, o); err != nil {
-			e.log.Error("journal order update failed", "client_order_id", o.ClientOrderID, "error", err)
-		}
 	}
 	if inst != nil {
 		inst.mailbox.putMessage(message{event: &ev, purpose: purpose})
@@ -433,4 +515,16 @@ func (e *Executor) ResolveInFlight(ctx context.Context) {
 		e.accepted(id, o)
 		e.HandleEvent(exchange.OrderEvent{Order: o})
 	}
+}
+
+// Tracked returns the venue ids of the orders being tracked that the
+// venue has acknowledged, for reconciliation.
+func (e *Executor) Tracked() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	ids := make([]string, 0, len(e.byVenueID))
+	for id := range e.byVenueID {
+		ids = append(ids, id)
+	}
+	return ids
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"time"
@@ -42,12 +43,46 @@ type Instance struct {
 
 	// pendingEntry is the client order id of the working entry, if any.
 	pendingEntry string
+	// entryRetryAt is the market time before which no entry is asked for
+	// after one was refused.
+	entryRetryAt time.Time
 	lastMark     decimal.Decimal
 	lastReport   time.Time
 	conflated    uint64
 
 	msgBuf  []message
 	tickBuf []exchange.Tick
+	// applied are the orders whose events this round applied, journaled
+	// with the exit state by saveProgress.
+	applied []exchange.Order
+	// savedStop is the stop last journaled, so that a moved stop is saved
+	// without saving on every tick.
+	savedStop decimal.Decimal
+}
+
+// saveProgress journals the applied orders with the exit and strategy
+// state after them, in one transaction (see Journal).
+func (in *Instance) saveProgress() {
+	j := in.exec.journal
+	if j == nil {
+		return
+	}
+	exitState, err := json.Marshal(in.exits.State())
+	if err != nil {
+		in.log.Error("exit state does not encode", "strategy", in.name, "error", err)
+		return
+	}
+	var stratState []byte
+	if st, ok := in.strat.(strategy.Stateful); ok {
+		if stratState, err = st.MarshalState(); err != nil {
+			in.log.Error("strategy state does not encode", "strategy", in.name, "error", err)
+		}
+	}
+	if err := j.SaveProgress(in.name, in.applied, exitState, stratState); err != nil {
+		in.log.Error("journal: saving progress failed", "strategy", in.name, "error", err)
+		return
+	}
+	in.savedStop = in.exits.Protection().Stop
 }
 
 // Name returns the instance's name.
@@ -55,6 +90,10 @@ func (in *Instance) Name() string { return in.name }
 
 // Mailbox returns the instance's mailbox.
 func (in *Instance) Mailbox() *Mailbox { return in.mailbox }
+
+// EntryRetryDelay is how long, in market time, an instance waits after a
+// refused entry before it asks for another.
+const EntryRetryDelay = 10 * time.Second
 
 // IdleInterval is how often an instance's goroutine checks its
 // protection while no tick arrives, so that a silent feed is noticed
@@ -82,6 +121,7 @@ func (in *Instance) run(ctx context.Context) {
 // It reports whether there was anything.
 func (in *Instance) process(ctx context.Context) bool {
 	in.msgBuf, in.tickBuf = in.mailbox.take(in.msgBuf[:0], in.tickBuf[:0])
+	in.applied = in.applied[:0]
 	for i := range in.msgBuf {
 		m := in.msgBuf[i]
 		switch {
@@ -89,8 +129,12 @@ func (in *Instance) process(ctx context.Context) bool {
 			m.command()
 		case m.event != nil:
 			in.handleEvent(ctx, *m.event, m.purpose)
+			in.applied = append(in.applied, m.event.Order)
 		}
 		in.msgBuf[i] = message{}
+	}
+	if len(in.msgBuf) > 0 {
+		in.saveProgress()
 	}
 	for i := range in.tickBuf {
 		in.handleTick(ctx, in.tickBuf[i])
@@ -123,12 +167,18 @@ func (in *Instance) handleTick(ctx context.Context, t exchange.Tick) {
 	if t.Time.Sub(in.lastReport) >= time.Second {
 		in.report()
 		in.lastReport = t.Time
+		// A trailing or break-even move of a bot-watched stop changes no
+		// order; journal it at most once a second of market time.
+		if !in.exits.Protection().Stop.Equal(in.savedStop) {
+			in.applied = in.applied[:0]
+			in.saveProgress()
+		}
 	}
 }
 
 // enter buys the configured size at market.
 func (in *Instance) enter(ctx context.Context, t exchange.Tick, reason string) {
-	if in.pendingEntry != "" || !in.engine.entriesAllowed() {
+	if in.pendingEntry != "" || !in.engine.entriesAllowed() || t.Time.Before(in.entryRetryAt) {
 		return
 	}
 	id, err := in.exec.NextClientOrderID(in.name)
@@ -152,7 +202,12 @@ func (in *Instance) enter(ctx context.Context, t exchange.Tick, reason string) {
 	_, err = in.exec.Place(ctx, Intent{Instance: in.name, Purpose: Entry, Reason: reason, Request: req, TickReceived: t.Received})
 	if err != nil && !errors.Is(err, ErrInFlight) {
 		in.pendingEntry = ""
-		in.log.Warn("entry not placed", "strategy", in.name, "client_order_id", id, "error", err)
+		// A refused entry is not asked for again on every tick: the
+		// condition that refused it (a cooldown, a limit) rarely clears
+		// within a second.
+		in.entryRetryAt = t.Time.Add(EntryRetryDelay)
+		in.log.Warn("entry not placed", "strategy", in.name, "client_order_id", id,
+			"retry_after", EntryRetryDelay.String(), "error", err)
 	}
 }
 

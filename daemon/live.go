@@ -1,0 +1,134 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/tradebot/tradebot/config"
+	"github.com/tradebot/tradebot/engine"
+	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/exchange/coinbase"
+	"github.com/tradebot/tradebot/metrics"
+)
+
+// live trades on Coinbase: REST for orders and the account, WebSocket for
+// market data and order updates.
+type live struct {
+	cfg    *config.Config
+	client *coinbase.Client
+	creds  *coinbase.Credentials
+	log    *slog.Logger
+	obs    coinbase.Observer
+	eng    *engine.Engine
+	ready_ atomic.Bool
+	// resync asks the reconciler goroutine to reconcile orders and fills
+	// through REST; buffered 1 so that requests coalesce.
+	resync chan string
+}
+
+func newLive(ctx context.Context, cfg *config.Config, log *slog.Logger, m *metrics.Metrics) (*live, error) {
+	creds, err := LoadCredentials(cfg.Coinbase, log)
+	if err != nil {
+		return nil, err
+	}
+	obs := coinbaseObserver{m}
+	client, err := coinbase.NewClient(coinbase.Config{BaseURL: cfg.Coinbase.RESTURL, Credentials: creds, Observer: obs, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	report, err := CheckKey(ctx, client, cfg)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range report.Warnings {
+		log.Warn(w)
+	}
+	log.Info("coinbase key checked", "key", creds.KeyName(), "can_trade", report.Permissions.CanTrade,
+		"can_transfer", report.Permissions.CanTransfer, "portfolio", report.Permissions.PortfolioUUID,
+		"clock_skew", report.ClockSkew.Round(time.Millisecond).String())
+	return &live{cfg: cfg, client: client, creds: creds, log: log, obs: obs, resync: make(chan string, 1)}, nil
+}
+
+func (l *live) venue() exchange.Venue { return l.client }
+
+func (l *live) connect(eng *engine.Engine) { l.eng = eng }
+
+func (l *live) ready() error {
+	if !l.ready_.Load() {
+		return fmt.Errorf("not reconciled with Coinbase yet")
+	}
+	return nil
+}
+
+func (l *live) requestResync(reason string) {
+	select {
+	case l.resync <- reason:
+	default:
+	}
+}
+
+// runFeed runs the Coinbase feed and the reconciler until ctx ends.
+func (l *live) runFeed(ctx context.Context, eng *engine.Engine, stop func()) error {
+	products := map[string]bool{}
+	var ids []string
+	for _, s := range l.cfg.Strategies {
+		if !products[s.Product] {
+			products[s.Product] = true
+			ids = append(ids, s.Product)
+		}
+	}
+	feed, err := coinbase.NewFeed(coinbase.FeedConfig{
+		MarketURL: l.cfg.Coinbase.MarketDataURL, UserURL: l.cfg.Coinbase.UserURL, Credentials: l.creds,
+		Products: ids, Channels: []string{coinbase.ChannelTicker, coinbase.ChannelMarketTrades},
+		User: true, OnTick: eng.OnTick, OnOrder: eng.HandleEvent, OnResync: l.requestResync,
+		Observer: l.obs, Logger: l.log,
+	})
+	if err != nil {
+		return err
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		l.reconcileLoop(ctx)
+	}()
+	err = feed.Run(ctx)
+	<-done
+	return err
+}
+
+// reconcileLoop resolves orders in flight and reconciles after every
+// resync request from the feed, and every minute as a safety net.
+func (l *live) reconcileLoop(ctx context.Context) {
+	l.reconcile(ctx, "start")
+	l.ready_.Store(true)
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case reason := <-l.resync:
+			l.reconcile(ctx, reason)
+		case <-t.C:
+			l.reconcile(ctx, "periodic")
+		}
+	}
+}
+
+// reconcile asks Coinbase for the state of every order the executor
+// tracks and applies it; fills missed on the user channel arrive as
+// increases of cumulative filled size.
+func (l *live) reconcile(ctx context.Context, reason string) {
+	l.eng.Executor().ResolveInFlight(ctx)
+	for _, id := range l.eng.Executor().Tracked() {
+		o, err := l.client.Order(ctx, id)
+		if err != nil {
+			l.log.Warn("reconcile: order state unavailable", "order_id", id, "reason", reason, "error", err)
+			continue
+		}
+		l.eng.HandleEvent(exchange.OrderEvent{Order: o})
+	}
+}
