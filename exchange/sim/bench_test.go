@@ -147,3 +147,43 @@ func BenchmarkReplayRealTrades(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(ticks)-1)*float64(b.N)/b.Elapsed().Seconds(), "trades/s")
 }
+
+// BenchmarkLimitRoundTrip is a backtest's busy path: a resting buy filled
+// by a trade through it, then a resting sell filled the same way, with
+// events delivered to a handler. One op is both round trips' four calls.
+func BenchmarkLimitRoundTrip(b *testing.B) {
+	x := benchExchange(b)
+	x.SetHandler(func(exchange.OrderEvent) {})
+	ctx := context.Background()
+	ids := make([]string, 1<<16)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("rt%d", i)
+	}
+	buy := exchange.OrderRequest{ProductID: btcUSD.ID, Side: exchange.Buy, Type: exchange.Limit, BaseSize: d("0.01"), LimitPrice: d("99.00")}
+	sell := exchange.OrderRequest{ProductID: btcUSD.ID, Side: exchange.Sell, Type: exchange.Limit, BaseSize: d("0.01"), LimitPrice: d("101.00")}
+	down := exchange.Tick{ProductID: btcUSD.ID, Kind: exchange.TradeTick, Price: d("98.99")}
+	up := exchange.Tick{ProductID: btcUSD.ID, Kind: exchange.TradeTick, Price: d("101.01")}
+	x.OnTick(exchange.Tick{ProductID: btcUSD.ID, Kind: exchange.TradeTick, Price: d("100.00")})
+	b.ReportAllocs()
+	b.ResetTimer()
+	n := 0
+	for b.Loop() {
+		if n+2 > len(ids) {
+			b.StopTimer()
+			x = benchExchange(b)
+			x.SetHandler(func(exchange.OrderEvent) {})
+			n = 0
+			b.StartTimer()
+		}
+		buy.ClientOrderID, sell.ClientOrderID = ids[n], ids[n+1]
+		n += 2
+		if _, err := x.PlaceOrder(ctx, buy); err != nil {
+			b.Fatal(err)
+		}
+		x.OnTick(down)
+		if _, err := x.PlaceOrder(ctx, sell); err != nil {
+			b.Fatal(err)
+		}
+		x.OnTick(up)
+	}
+}
