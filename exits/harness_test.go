@@ -158,6 +158,14 @@ func (h *harness) feed(t exchange.Tick) {
 // enter buys size at market, with Attached when the Manager asks for it.
 func (h *harness) enter(size string) exchange.Order {
 	h.t.Helper()
+	o, err := h.tryEnter(size)
+	if err != nil {
+		h.t.Fatalf("entry: %v", err)
+	}
+	return o
+}
+
+func (h *harness) tryEnter(size string) (exchange.Order, error) {
 	id := fmt.Sprintf("entry-%d", len(h.entries)+1)
 	h.entries[id] = true
 	req := exchange.OrderRequest{ClientOrderID: id, ProductID: testProduct.ID, Side: exchange.Buy,
@@ -166,11 +174,8 @@ func (h *harness) enter(size string) exchange.Order {
 		req.Attached = &att
 	}
 	o, err := h.x.PlaceOrder(h.ctx, req)
-	if err != nil {
-		h.t.Fatalf("entry: %v", err)
-	}
 	h.drain()
-	return o
+	return o, err
 }
 
 // openSells returns the venue's open sell orders.
