@@ -261,7 +261,7 @@ func (e *Emulator) Start(ctx context.Context) error {
 		if err := srv.Shutdown(sctx); err != nil {
 			srv.Close()
 		}
-		e.ws.closeAll()
+		e.ws.shutdown()
 	}()
 	go func() {
 		defer e.wg.Done()

@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"context"
 	"encoding/json"
 	"net"
 	"net/http"
@@ -23,8 +22,6 @@ type route struct {
 	perm         permission
 	handle       func(w http.ResponseWriter, r *http.Request, k Key)
 }
-
-type keyCtx struct{}
 
 // routes builds the emulator's HTTP handler: REST, WebSocket and admin.
 func (e *Emulator) routes() http.Handler {
@@ -100,7 +97,6 @@ func (e *Emulator) wrap(rt route) http.Handler {
 				return
 			}
 		}
-		r = r.WithContext(context.WithValue(r.Context(), keyCtx{}, k))
 		rt.handle(w, r, k)
 	})
 }
