@@ -111,3 +111,16 @@ func TestCancelledEntryCreatesNoBracket(t *testing.T) {
 		t.Fatalf("%d orders, want the cancelled entry only", n)
 	}
 }
+
+func TestAttachedBracketOnAQuoteSizedBuyTakesTheBoughtSize(t *testing.T) {
+	h := newHarness(t)
+	h.quote("29.99", "30.00")
+	entry := h.mustPlace(exchange.OrderRequest{Side: exchange.Buy, Type: exchange.Market, QuoteSize: d("100.00"),
+		Attached: &exchange.AttachedBracket{LimitPrice: d("40.00"), StopTriggerPrice: d("25.00")}})
+	br := h.order(entry.AttachedOrderID)
+	// 100 / 30 = 3.333 BTC bought, all of it protected.
+	if !br.BaseSize.Equal(d("3.333")) || !entry.FilledSize.Equal(d("3.333")) {
+		t.Fatalf("entry filled %s, bracket size %s; want 3.333 both", entry.FilledSize, br.BaseSize)
+	}
+	h.wantBalance("BTC", "1", "3.333")
+}

@@ -3,6 +3,9 @@ package sim
 import (
 	"testing"
 
+	"github.com/shopspring/decimal"
+
+	"github.com/tradebot/tradebot/clock"
 	"github.com/tradebot/tradebot/exchange"
 )
 
@@ -213,5 +216,33 @@ func TestTickerTradeCarryingAQuoteUpdatesBoth(t *testing.T) {
 	bid, ask := h.x.Quote(btcUSD.ID)
 	if !bid.Equal(d("98.90")) || !ask.Equal(d("99.00")) || !h.x.LastTrade(btcUSD.ID).Equal(d("99.50")) {
 		t.Fatalf("quote %s/%s last %s after a ticker tick", bid, ask, h.x.LastTrade(btcUSD.ID))
+	}
+}
+
+func TestTicksOnlyMoveTheirOwnProduct(t *testing.T) {
+	ethUSD := btcUSD
+	ethUSD.ID, ethUSD.BaseCurrency = "ETH-USD", "ETH"
+	x, err := New(Config{Products: []exchange.Product{btcUSD, ethUSD},
+		Balances: map[string]decimal.Decimal{"USD": d("10000")}}, clock.NewSim(t0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	x.OnTick(exchange.Tick{ProductID: "ETH-USD", Kind: exchange.TradeTick, Price: d("100")})
+	o, err := x.PlaceOrder(t.Context(), exchange.OrderRequest{ClientOrderID: "e", ProductID: "ETH-USD",
+		Side: exchange.Buy, Type: exchange.Limit, BaseSize: d("1"), LimitPrice: d("99")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x.OnTick(exchange.Tick{ProductID: "BTC-USD", Kind: exchange.TradeTick, Price: d("50")})
+	x.OnTick(exchange.Tick{ProductID: "BTC-USD", Kind: exchange.QuoteTick, Bid: d("49"), Ask: d("50")})
+	if got, _ := x.Order(o.ID); got.Status != exchange.StatusOpen {
+		t.Fatalf("a BTC tick moved an ETH order to %s", got.Status)
+	}
+	if !x.LastTrade("ETH-USD").Equal(d("100")) {
+		t.Fatalf("ETH last trade = %s", x.LastTrade("ETH-USD"))
+	}
+	x.OnTick(exchange.Tick{ProductID: "ETH-USD", Kind: exchange.TradeTick, Price: d("98")})
+	if got, _ := x.Order(o.ID); got.Status != exchange.StatusFilled {
+		t.Fatalf("ETH trade through the limit left the order %s", got.Status)
 	}
 }
