@@ -20,7 +20,7 @@ const RecordingHeader = "#tradebot-recording v1"
 //	T <unix_nanos> <product> <price> <size> <taker_side B|S>
 //	Q <unix_nanos> <product> <bid> <bid_size> <ask> <ask_size>
 //
-// Later lines starting with '#' are comments. Decimals are kept as the
+// Later lines starting with '#' are comments; blank lines are ignored. Decimals are kept as the
 // venue sent them. The file may be gzip-compressed; readers detect it.
 
 // Reader reads ticks from a recording. It is not safe for concurrent use.
@@ -63,7 +63,8 @@ func (r *Reader) Next() (exchange.Tick, error) {
 			r.header = true
 			continue
 		}
-		if len(line) > 0 && line[0] == '#' {
+		if len(line) == 0 || line[0] == '#' {
+			// Comments, and a blank line an editor may leave at the end.
 			continue
 		}
 		return r.parse(line)
