@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"testing"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -65,8 +64,16 @@ func (o *simOrders) Edit(ctx context.Context, id string, e exchange.OrderEdit) (
 // harness runs one Manager against the real simulated exchange the way
 // the engine does: venue events are queued and handed to the Manager
 // between its calls, never from inside one.
+// tb is what the harness needs of a test: *testing.T, *testing.B and
+// *rapid.T all have it.
+type tb interface {
+	Helper()
+	Fatal(args ...any)
+	Fatalf(format string, args ...any)
+}
+
 type harness struct {
-	t       testing.TB
+	t       tb
 	ctx     context.Context
 	clk     *clock.Sim
 	x       *sim.Exchange
@@ -93,7 +100,7 @@ func withFees(maker, taker string) harnessOpt {
 	}
 }
 
-func newHarness(t testing.TB, cfg Config, opts ...harnessOpt) *harness {
+func newHarness(t tb, cfg Config, opts ...harnessOpt) *harness {
 	t.Helper()
 	if errs := cfg.Validate(); len(errs) > 0 {
 		t.Fatalf("test config invalid: %v", errs)
