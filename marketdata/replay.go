@@ -37,11 +37,17 @@ type Replayer struct {
 	Waiter Waiter
 
 	delivered atomic.Int64
+	lag       atomic.Int64 // ns the last paced tick was late
 }
 
 // Delivered returns how many ticks were handed to the callback so far.
 // It is safe to call from any goroutine while Run is running.
 func (r *Replayer) Delivered() int64 { return r.delivered.Load() }
+
+// Lag returns how late the last tick was delivered against its due
+// time (zero when replaying as fast as possible): a callback slower than
+// the recording shows here as a growing lag. Safe from any goroutine.
+func (r *Replayer) Lag() time.Duration { return time.Duration(r.lag.Load()) }
 
 // Run reads src to its end and calls deliver with each tick, on the
 // calling goroutine. When Speed > 0 each tick's Received is set to the
@@ -86,6 +92,7 @@ func (r *Replayer) Run(ctx context.Context, src TickSource, deliver func(exchang
 				return err
 			}
 			t.Received = w.Now()
+			r.lag.Store(int64(t.Received.Sub(due)))
 		}
 		deliver(t)
 		r.delivered.Add(1)

@@ -66,14 +66,17 @@ func TestReplayerSchedulesFromTheStartAtSpeed(t *testing.T) {
 		lag   time.Duration
 		ticks []time.Duration
 		due   []time.Duration // after wallStart
+		// lastLag is how late the last tick came: the waiter's lag, or
+		// for a tick back in time, how far back it went.
+		lastLag time.Duration
 	}{
-		{"real time", 1, 0, []time.Duration{0, time.Second, 1500 * time.Millisecond, 10 * time.Second}, []time.Duration{0, time.Second, 1500 * time.Millisecond, 10 * time.Second}},
-		{"ten times faster", 10, 0, []time.Duration{0, time.Second, 1500 * time.Millisecond, 10 * time.Second}, []time.Duration{0, 100 * time.Millisecond, 150 * time.Millisecond, time.Second}},
-		{"half speed", 0.5, 0, []time.Duration{0, time.Second}, []time.Duration{0, 2 * time.Second}},
+		{"real time", 1, 0, []time.Duration{0, time.Second, 1500 * time.Millisecond, 10 * time.Second}, []time.Duration{0, time.Second, 1500 * time.Millisecond, 10 * time.Second}, 0},
+		{"ten times faster", 10, 0, []time.Duration{0, time.Second, 1500 * time.Millisecond, 10 * time.Second}, []time.Duration{0, 100 * time.Millisecond, 150 * time.Millisecond, time.Second}, 0},
+		{"half speed", 0.5, 0, []time.Duration{0, time.Second}, []time.Duration{0, 2 * time.Second}, 0},
 		// Every wait ends 30ms late, yet each due time is still computed
 		// from the start: lateness does not add up.
-		{"late wakeups do not drift", 1, 30 * time.Millisecond, []time.Duration{0, time.Second, 2 * time.Second, 3 * time.Second}, []time.Duration{0, time.Second, 2 * time.Second, 3 * time.Second}},
-		{"a tick back in time is due at once", 1, 0, []time.Duration{0, 2 * time.Second, time.Second}, []time.Duration{0, 2 * time.Second, time.Second}},
+		{"late wakeups do not drift", 1, 30 * time.Millisecond, []time.Duration{0, time.Second, 2 * time.Second, 3 * time.Second}, []time.Duration{0, time.Second, 2 * time.Second, 3 * time.Second}, 30 * time.Millisecond},
+		{"a tick back in time is due at once", 1, 0, []time.Duration{0, 2 * time.Second, time.Second}, []time.Duration{0, 2 * time.Second, time.Second}, time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -90,6 +93,9 @@ func TestReplayerSchedulesFromTheStartAtSpeed(t *testing.T) {
 				if want := wallStart.Add(d); !w.waits[i].Equal(want) {
 					t.Errorf("tick %d due %s, want %s", i, w.waits[i].Sub(wallStart), d)
 				}
+			}
+			if r.Lag() != tt.lastLag {
+				t.Errorf("lag %v, want %v", r.Lag(), tt.lastLag)
 			}
 			if r.Delivered() != int64(len(tt.ticks)) || len(got) != len(tt.ticks) {
 				t.Errorf("delivered %d (%d seen), want %d", r.Delivered(), len(got), len(tt.ticks))
