@@ -2,6 +2,7 @@ package journal
 
 import (
 	"fmt"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -13,6 +14,21 @@ import (
 func BenchmarkRecordIntent(b *testing.B) {
 	j := openTemp(b)
 	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		if err := j.RecordIntent(intent("bench", fmt.Sprintf("bench-%d", i))); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRecordIntentRelaxed is the intent with Options.RelaxedIntents
+// (paper and backtest): the same INSERT without the fsync.
+func BenchmarkRecordIntentRelaxed(b *testing.B) {
+	j, err := OpenWith(filepath.Join(b.TempDir(), "journal.db"), Options{RelaxedIntents: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer j.Close()
 	for i := 0; b.Loop(); i++ {
 		if err := j.RecordIntent(intent("bench", fmt.Sprintf("bench-%d", i))); err != nil {
 			b.Fatal(err)

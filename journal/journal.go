@@ -45,8 +45,10 @@ type Journal struct {
 	// power loss may undo the last commits but never corrupts the file.
 	normal *sql.DB
 	// full has synchronous=FULL: a commit is on stable storage when it
-	// returns. Intents and counter reservations use it, because after a
-	// power loss an order that left for the venue must still be known.
+	// returns. Intents and counter reservations use it (through writer),
+	// because after a power loss an order that left for the venue must
+	// still be known. It is nil for a read-only journal and with
+	// Options.RelaxedIntents.
 	full *sql.DB
 	// writeMu serialises writers across normal and full.
 	writeMu sync.Mutex
@@ -73,6 +75,24 @@ func (j *Journal) now() time.Time { return j.clock.Now() }
 // have a journal open with Open at a time; OpenReadOnly is for readers such
 // as `tradebot positions` while the daemon runs.
 func Open(path string) (*Journal, error) {
+	return OpenWith(path, Options{})
+}
+
+// Options change how Open treats the file. The zero value is right for
+// live trading.
+type Options struct {
+	// RelaxedIntents commits intents and client-order-id blocks with
+	// synchronous=NORMAL like every other write, which saves an fsync per
+	// order (see BenchmarkRecordIntent). Only for paper trading and
+	// backtests, whose venue is the in-process simulator that a power
+	// loss wipes anyway; never for live trading, where after a power loss
+	// an order could exist on the venue that the journal forgot, and its
+	// client order id could be handed out again.
+	RelaxedIntents bool
+}
+
+// OpenWith is Open with options.
+func OpenWith(path string, opt Options) (*Journal, error) {
 	if path == "" {
 		return nil, errors.New("journal: empty path")
 	}
@@ -83,7 +103,7 @@ func Open(path string) (*Journal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("journal %s: %w", path, err)
 	}
-	j, err := open(path, false)
+	j, err := open(path, false, opt)
 	if err != nil {
 		lock.release()
 		return nil, err
@@ -99,12 +119,12 @@ func OpenReadOnly(path string) (*Journal, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("journal %s: %w", path, err)
 	}
-	return open(path, true)
+	return open(path, true, Options{})
 }
 
 // writer returns the connection for writes that must be durable at
-// commit; a read-only journal has only the one connection, on which every
-// write fails with SQLite's read-only error.
+// commit. Without a FULL connection it is the NORMAL one; on a read-only
+// journal every write then fails with SQLite's read-only error.
 func (j *Journal) writer() *sql.DB {
 	if j.full != nil {
 		return j.full
@@ -112,7 +132,7 @@ func (j *Journal) writer() *sql.DB {
 	return j.normal
 }
 
-func open(path string, readOnly bool) (*Journal, error) {
+func open(path string, readOnly bool, opt Options) (*Journal, error) {
 	if err := checkHeader(path); err != nil {
 		return nil, err
 	}
@@ -124,7 +144,7 @@ func open(path string, readOnly bool) (*Journal, error) {
 	// connection keeps each prepared statement prepared once.
 	normal.SetMaxOpenConns(1)
 	j := &Journal{path: path, normal: normal, clock: clock.Wall{}}
-	if !readOnly {
+	if !readOnly && !opt.RelaxedIntents {
 		full, err := sql.Open("sqlite", dsn(path, "FULL", false))
 		if err != nil {
 			normal.Close()

@@ -169,7 +169,7 @@ func TestAJournalFromANewerTradebotIsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := j.full.Exec("PRAGMA user_version = 99"); err != nil {
+	if _, err := j.writer().Exec("PRAGMA user_version = 99"); err != nil {
 		t.Fatal(err)
 	}
 	j.Close()

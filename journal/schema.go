@@ -203,7 +203,7 @@ func (j *Journal) migrate() error {
 			return fmt.Errorf("journal %s: back up before migrating from version %d to %s: %w", j.path, v, backup, err)
 		}
 	}
-	return migrateDB(j.full, j.path, v, SchemaVersion)
+	return migrateDB(j.writer(), j.path, v, SchemaVersion)
 }
 
 // migrateDB runs migrations from..to on db. Tests call it to build
