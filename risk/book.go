@@ -326,6 +326,9 @@ func (g *Guard) SetPosition(strategy, productID string, size, cost decimal.Decim
 }
 
 func (g *Guard) setPosition(strategy, productID string, size, cost decimal.Decimal) {
+	if size.IsZero() {
+		cost = decimal.Zero // a flat position has no cost basis left
+	}
 	c := g.strategy(strategy).cell(g.product(productID))
 	p := c.prod
 	if !p.hasMark && !size.IsZero() {

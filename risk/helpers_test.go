@@ -166,3 +166,8 @@ func mustDuration(t testing.TB, s string) time.Duration {
 	}
 	return v
 }
+
+// fixedClock reads t0, for tests that need no time to pass.
+type fixedClock struct{}
+
+func (fixedClock) Now() time.Time { return t0 }

@@ -1,6 +1,7 @@
 package risk
 
 import (
+	"slices"
 	"sort"
 	"time"
 
@@ -109,7 +110,12 @@ func (g *Guard) Restore(c Counters) {
 	g.mu.Lock()
 	defer g.unlock()
 	if c.State <= Halted {
-		g.set(c.State, c.StateRule, c.StateReason)
+		rule := c.StateRule
+		if !slices.Contains(Rules, rule) {
+			// The rule becomes a metric label: keep the set closed.
+			rule = RuleManual
+		}
+		g.set(c.State, rule, c.StateReason)
 		if !c.StateSince.IsZero() {
 			g.stateSince = c.StateSince
 		}

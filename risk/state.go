@@ -130,6 +130,14 @@ func (g *Guard) DailyPnL() decimal.Decimal {
 	return g.dailyPnL()
 }
 
+// Exposure returns the account's exposure: open positions at their mark
+// plus the notional reserved by open entry orders, in quote currency.
+func (g *Guard) Exposure() decimal.Decimal {
+	g.mu.Lock()
+	defer g.unlock()
+	return decimal.New(g.acct.exposure, unitExp)
+}
+
 // Drawdown returns how far cumulative PnL is below its peak.
 func (g *Guard) Drawdown() decimal.Decimal {
 	g.mu.Lock()
