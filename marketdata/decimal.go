@@ -11,6 +11,10 @@ import (
 // int64 mantissa (10^18 < 2^63).
 const maxFastDigits = 18
 
+// maxNumberLength bounds the text of one number; real prices and sizes
+// are a few dozen characters at most.
+const maxNumberLength = 64
+
 var errEmptyNumber = errors.New("empty number")
 
 // parseDecimal parses ASCII decimal text such as "61837.63000000" or
@@ -23,6 +27,11 @@ var errEmptyNumber = errors.New("empty number")
 func parseDecimal(b []byte) (decimal.Decimal, error) {
 	if len(b) == 0 {
 		return decimal.Decimal{}, errEmptyNumber
+	}
+	if len(b) > maxNumberLength {
+		// "0.<a million zeros>1" would parse, and then make every
+		// comparison with it rescale to a million digits.
+		return decimal.Decimal{}, fmt.Errorf("number too long %s", quote(b))
 	}
 	i := 0
 	neg := false
@@ -71,9 +80,6 @@ func parseDecimal(b []byte) (decimal.Decimal, error) {
 // mantissas. It rejects forms NewFromString would accept but a venue
 // never sends, such as a bare exponent.
 func slowDecimal(b []byte) (decimal.Decimal, error) {
-	if len(b) > 64 {
-		return decimal.Decimal{}, fmt.Errorf("number too long %s", quote(b))
-	}
 	d, err := decimal.NewFromString(string(b))
 	if err != nil {
 		return decimal.Decimal{}, fmt.Errorf("invalid number %s", quote(b))
@@ -81,7 +87,7 @@ func slowDecimal(b []byte) (decimal.Decimal, error) {
 	// A huge exponent would make every later operation on the value
 	// allocate enormous numbers, and its text would not read back; no
 	// price or size needs more than this.
-	if e := d.Exponent(); e > 40 || e < -40 || len(appendDecimal(nil, d)) > 64 {
+	if e := d.Exponent(); e > 40 || e < -40 || len(appendDecimal(nil, d)) > maxNumberLength {
 		return decimal.Decimal{}, fmt.Errorf("number out of range %s", quote(b))
 	}
 	return d, nil

@@ -1,6 +1,7 @@
 package marketdata
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -42,7 +43,7 @@ func TestParseDecimalKeepsTheTextsScale(t *testing.T) {
 }
 
 func TestParseDecimalRejectsWhatIsNotANumber(t *testing.T) {
-	for _, in := range []string{"", "-", ".", "1.2.3", "1,5", "abc", "1 ", "e5", "1e", "0x10", "NaN", "1e999"} {
+	for _, in := range []string{"", "-", ".", "1.2.3", "1,5", "abc", "1 ", "e5", "1e", "0x10", "NaN", "1e999", "0." + strings.Repeat("0", 100) + "1"} {
 		if d, err := parseDecimal([]byte(in)); err == nil {
 			t.Errorf("parseDecimal(%q) = %s, want an error", in, d)
 		}
