@@ -65,9 +65,13 @@ type Exchange struct {
 	orders    []*order // every order, in creation order
 	byID      map[string]*order
 	byClient  map[string]*order
-	fills     []exchange.Fill
-	orderSeq  uint64
-	tradeSeq  uint64
+	// placed counts the orders created per client order id, separately
+	// from byClient, so that PlaceCount would show a broken idempotency
+	// check instead of hiding it behind the map.
+	placed   map[string]int
+	fills    []exchange.Fill
+	orderSeq uint64
+	tradeSeq uint64
 
 	// Event delivery state, guarded by mu: queue[head:] are the events
 	// not yet handed to handler; delivering is set while one goroutine
@@ -110,6 +114,7 @@ func New(cfg Config, clk clock.Clock) (*Exchange, error) {
 		balances: make(map[string]*balance),
 		byID:     make(map[string]*order),
 		byClient: make(map[string]*order),
+		placed:   make(map[string]int),
 	}
 	one := decimal.NewFromInt(1)
 	x.takerCost, x.holdCost = one.Add(x.fees.Taker), one.Add(x.maxRate)
@@ -223,13 +228,7 @@ func (x *Exchange) Orders() []exchange.Order {
 func (x *Exchange) PlaceCount(clientOrderID string) int {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	n := 0
-	for _, o := range x.orders {
-		if o.ClientOrderID == clientOrderID && clientOrderID != "" {
-			n++
-		}
-	}
-	return n
+	return x.placed[clientOrderID]
 }
 
 // LastTrade returns the last trade price seen for productID, or zero.

@@ -193,6 +193,7 @@ func (x *Exchange) newOrder(req exchange.OrderRequest) *order {
 	x.byID[o.ID] = o
 	if req.ClientOrderID != "" {
 		x.byClient[req.ClientOrderID] = o
+		x.placed[req.ClientOrderID]++
 	}
 	x.emit(o, nil)
 	return o
