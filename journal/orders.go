@@ -36,8 +36,9 @@ type OrderRecord struct {
 	// and the venue's latest view; Status is StatusInFlight until the
 	// venue answers.
 	Order exchange.Order
-	// IntentAt is when the intent was recorded; ChangedAt is when the
-	// journal last recorded a change of the order.
+	// IntentAt is when the order was decided: RecordIntent takes it from
+	// the caller (the engine's clock), or from the journal's clock when
+	// zero. ChangedAt is when the journal last recorded a change.
 	IntentAt  time.Time
 	ChangedAt time.Time
 }
@@ -114,6 +115,9 @@ func (j *Journal) RecordIntents(recs ...OrderRecord) error {
 		if o.Order.Status == "" {
 			o.Order.Status = StatusInFlight
 		}
+		if o.IntentAt.IsZero() {
+			o.IntentAt = j.now()
+		}
 		rows[i] = row{o, string(doc)}
 	}
 	return j.batch(j.writer(), func(b *Batch) error {
@@ -124,7 +128,7 @@ func (j *Journal) RecordIntents(recs ...OrderRecord) error {
 				ord.ProductID, string(ord.Side), r.doc, ord.ID, string(ord.Status), isOpen(ord.Status),
 				ord.FilledSize.String(), ord.FilledValue.String(), ord.AverageFilledPrice.String(), ord.TotalFees.String(),
 				ord.Triggered, ord.RejectReason, ord.AttachedOrderID, ord.OriginatingOrderID,
-				nanos(ord.CreatedAt), nanos(ord.UpdatedAt), b.now, b.now)
+				nanos(ord.CreatedAt), nanos(ord.UpdatedAt), o.IntentAt.UnixNano(), b.now)
 			if isDuplicateKey(err) {
 				err = ErrDuplicateOrder
 			}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/tradebot/tradebot/clock"
 	"github.com/tradebot/tradebot/exchange"
@@ -162,7 +163,7 @@ func TestAdoptedOrderKeepsTheVenueState(t *testing.T) {
 		OrderRequest: exchange.OrderRequest{ClientOrderID: "bracket-of-a-1", ProductID: "BTC-USD", Side: exchange.Sell,
 			Type: exchange.Bracket, BaseSize: d("0.5"), LimitPrice: d("70000"), StopPrice: d("60000")},
 		ID: "v-bracket", Status: exchange.StatusOpen, OriginatingOrderID: "v-entry", CreatedAt: t0,
-	}}
+	}, IntentAt: t0.Add(time.Second)}
 	if err := j.RecordIntent(rec); err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +171,8 @@ func TestAdoptedOrderKeepsTheVenueState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Order.Status != exchange.StatusOpen || r.Order.OriginatingOrderID != "v-entry" || !r.Order.CreatedAt.Equal(t0) || r.Purpose != Exit {
+	if r.Order.Status != exchange.StatusOpen || r.Order.OriginatingOrderID != "v-entry" || !r.Order.CreatedAt.Equal(t0) ||
+		r.Purpose != Exit || !r.IntentAt.Equal(t0.Add(time.Second)) {
 		t.Fatalf("adopted order read back as %+v", r)
 	}
 }
