@@ -203,45 +203,59 @@ func (c *Client) call(ctx context.Context, ep endpoint, method, path string, que
 	if !ep.public && c.creds == nil {
 		return fmt.Errorf("coinbase %s %s: no credentials configured for a private endpoint", method, path)
 	}
+	// maybeSent is sticky: once an attempt may have reached the server
+	// without a definite answer, a later 429 or a cancelled wait does not
+	// make the outcome known.
+	maybeSent := false
+	var lastErr error
 	for attempt := 1; ; attempt++ {
 		if err := c.waitRate(ctx, ep); err != nil {
-			return err
+			return c.finalError(ep, maybeSent, errors.Join(lastErr, err))
 		}
-		err, retryable, retryAfter, reason := c.attempt(ctx, ep, method, path, query, body, out)
+		res, err := c.attempt(ctx, ep, method, path, query, body, out)
 		if err == nil {
 			return nil
 		}
-		if ctx.Err() != nil || !retryable || attempt >= c.attempts {
-			return c.finalError(ctx, ep, err, reason)
+		lastErr = err
+		switch res.reason {
+		case "transport", "5xx", "decode":
+			maybeSent = true
 		}
-		c.obs.Retry(ep.name, reason)
-		d := c.backoff(attempt, retryAfter)
-		c.log.Debug("coinbase retry", "endpoint", ep.name, "attempt", attempt, "reason", reason, "delay", d)
+		if ctx.Err() != nil || !res.retryable || attempt >= c.attempts {
+			return c.finalError(ep, maybeSent, err)
+		}
+		c.obs.Retry(ep.name, res.reason)
+		d := c.backoff(attempt, res.retryAfter)
+		c.log.Debug("coinbase retry", "endpoint", ep.name, "attempt", attempt, "reason", res.reason, "delay", d)
 		t := time.NewTimer(d)
 		select {
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
-			return c.finalError(ctx, ep, err, reason)
+			return c.finalError(ep, maybeSent, err)
 		}
 	}
 }
 
 // finalError marks a create-order failure whose outcome is unknown.
-func (c *Client) finalError(ctx context.Context, ep endpoint, err error, reason string) error {
-	if ep.unknownOutcome && (reason == "transport" || reason == "5xx" || reason == "decode") {
-		return fmt.Errorf("%w: %w", ErrOutcomeUnknown, err)
-	}
-	if ep.unknownOutcome && ctx.Err() != nil && reason != "429" {
+func (c *Client) finalError(ep endpoint, maybeSent bool, err error) error {
+	if ep.unknownOutcome && maybeSent {
 		return fmt.Errorf("%w: %w", ErrOutcomeUnknown, err)
 	}
 	return err
 }
 
-// attempt sends the request once. reason classifies a failure for the
-// retry decision and the observer: "transport", "429", "5xx", "decode"
-// or "status".
-func (c *Client) attempt(ctx context.Context, ep endpoint, method, path string, query url.Values, body []byte, out any) (err error, retryable bool, retryAfter time.Duration, reason string) {
+// attemptResult classifies a failed attempt for the retry decision and
+// the observer; reason is "transport", "429", "5xx", "decode", "status",
+// "request" or "auth".
+type attemptResult struct {
+	retryable  bool
+	retryAfter time.Duration
+	reason     string
+}
+
+// attempt sends the request once.
+func (c *Client) attempt(ctx context.Context, ep endpoint, method, path string, query url.Values, body []byte, out any) (attemptResult, error) {
 	u := *c.base
 	u.Path = c.base.Path + path
 	u.RawQuery = query.Encode()
@@ -253,7 +267,7 @@ func (c *Client) attempt(ctx context.Context, ep endpoint, method, path string, 
 	}
 	req, err := http.NewRequestWithContext(actx, method, u.String(), rd)
 	if err != nil {
-		return fmt.Errorf("coinbase %s %s: %w", method, path, err), false, 0, "request"
+		return attemptResult{reason: "request"}, fmt.Errorf("coinbase %s %s: %w", method, path, err)
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.userAgent)
@@ -263,41 +277,44 @@ func (c *Client) attempt(ctx context.Context, ep endpoint, method, path string, 
 	if !ep.public {
 		tok, err := c.creds.RESTToken(RequestURI(method, u.Host, u.Path), c.clock.Now())
 		if err != nil {
-			return err, false, 0, "auth"
+			return attemptResult{reason: "auth"}, err
 		}
 		req.Header.Set("Authorization", "Bearer "+tok)
 	}
+	safe := ep.retry == retrySafe
 	start := time.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {
 		c.obs.ObserveRequest(ep.name, 0, time.Since(start))
 		// net/http's errors name the URL, which holds no secret.
-		return fmt.Errorf("coinbase %s %s: %w", method, path, err), ep.retry == retrySafe, 0, "transport"
+		return attemptResult{retryable: safe, reason: "transport"}, fmt.Errorf("coinbase %s %s: %w", method, path, err)
 	}
 	defer resp.Body.Close()
 	raw, rerr := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	c.obs.ObserveRequest(ep.name, resp.StatusCode, time.Since(start))
 	if rerr != nil {
-		return fmt.Errorf("coinbase %s %s: read body after HTTP %d: %w", method, path, resp.StatusCode, rerr), ep.retry == retrySafe, 0, "transport"
+		return attemptResult{retryable: safe, reason: "transport"}, fmt.Errorf("coinbase %s %s: read body after HTTP %d: %w", method, path, resp.StatusCode, rerr)
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		if out == nil {
-			return nil, false, 0, ""
+			return attemptResult{}, nil
 		}
 		if err := json.Unmarshal(raw, out); err != nil {
-			return &APIError{Endpoint: ep.name, Method: method, Path: path, Status: resp.StatusCode,
-				Message: "response does not decode: " + err.Error(), Snippet: sanitizeSnippet(raw)}, false, 0, "decode"
+			return attemptResult{reason: "decode"}, &APIError{Endpoint: ep.name, Method: method, Path: path, Status: resp.StatusCode,
+				Message: "response does not decode: " + err.Error(), Snippet: sanitizeSnippet(raw)}
 		}
-		return nil, false, 0, ""
+		return attemptResult{}, nil
 	}
 	apiErr := newAPIError(ep, method, path, resp, raw)
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests:
-		return apiErr, true, apiErr.RetryAfter, "429"
+		// The gateway refuses before the request reaches the engine, so
+		// every endpoint may repeat it.
+		return attemptResult{retryable: true, retryAfter: apiErr.RetryAfter, reason: "429"}, apiErr
 	case resp.StatusCode >= 500:
-		return apiErr, ep.retry == retrySafe, apiErr.RetryAfter, "5xx"
+		return attemptResult{retryable: safe, retryAfter: apiErr.RetryAfter, reason: "5xx"}, apiErr
 	}
-	return apiErr, false, 0, "status"
+	return attemptResult{reason: "status"}, apiErr
 }
 
 func newAPIError(ep endpoint, method, path string, resp *http.Response, raw []byte) *APIError {
@@ -366,5 +383,15 @@ func (c *Client) waitRate(ctx context.Context, ep endpoint) error {
 	}
 }
 
-// isOutcomeUnknown reports whether err leaves an order's existence open.
-func isOutcomeUnknown(err error) bool { return errors.Is(err, ErrOutcomeUnknown) }
+// EndpointNames lists every endpoint label the Observer may receive, so
+// that metrics can be registered up front.
+func EndpointNames() []string {
+	eps := []endpoint{epAccounts, epProducts, epProduct, epPublicProduct, epBestBidAsk, epProductBook, epPublicBook,
+		epCandles, epMarketTrades, epCreateOrder, epPreviewOrder, epCancelOrders, epEditOrder, epGetOrder,
+		epListOrders, epListFills, epKeyPermissions, epTransactionSumm, epServerTime, epPortfolios}
+	names := make([]string, len(eps))
+	for i, e := range eps {
+		names[i] = e.name
+	}
+	return names
+}

@@ -206,7 +206,19 @@ type conn struct {
 	f       *Feed
 	name    string
 	lastSeq int64 // -1 before the first message
+	// staleRun counts consecutive messages whose sequence number did not
+	// advance; see sequence.
+	staleRun int
 }
+
+// maxStaleRun is how many messages in a row may fail to advance the
+// sequence number before the connection is dropped. Coinbase documents
+// numbers that increase by one per message on a connection, and an older
+// number as out of order; a counter that stops advancing means the
+// server does not number the way this client assumes, and rather than
+// silently dropping everything the feed reconnects, visibly, with reason
+// "sequence_stuck".
+const maxStaleRun = 3
 
 // connect runs one connection and returns why it ended.
 func (f *Feed) connect(ctx context.Context, name, url string, s session, reconnect bool) string {
@@ -249,7 +261,11 @@ func (f *Feed) connect(ctx context.Context, name, url string, s session, reconne
 			}
 			return "read"
 		}
-		if err := s.handle(msg, c); err != nil {
+		err = s.handle(msg, c)
+		if c.staleRun >= maxStaleRun {
+			return "sequence_stuck"
+		}
+		if err != nil {
 			var re errReconnect
 			if errors.As(err, &re) {
 				return re.reason
@@ -286,8 +302,11 @@ func (c *conn) subscribe(typ string, sub subscription) error {
 func (c *conn) sequence(seq int64) (gap int64, stale bool) {
 	last := c.lastSeq
 	if last >= 0 && seq <= last {
+		c.staleRun++
+		c.f.log.Warn("coinbase feed message out of order, skipped", "feed", c.name, "after", last, "got", seq)
 		return 0, true
 	}
+	c.staleRun = 0
 	c.lastSeq = seq
 	if last >= 0 && seq > last+1 {
 		gap = seq - last - 1

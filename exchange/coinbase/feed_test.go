@@ -336,3 +336,30 @@ func TestNewFeedRefusesUnusableConfigurations(t *testing.T) {
 		}
 	}
 }
+
+func TestFeedSkipsOutOfOrderMessagesAndReconnectsWhenTheCounterSticks(t *testing.T) {
+	srv := newWSServer(t, nil)
+	col := newCollector()
+	obs := &recordingObserver{}
+	cfg := FeedConfig{MarketURL: srv.url(), Products: []string{"ETH-USD"}, Channels: []string{ChannelMarketTrades}, Observer: obs}
+	col.config(&cfg)
+	startFeed(t, cfg)
+	c := srv.accept(t)
+	trade := func(seq int, price string) []byte {
+		return fmt.Appendf(nil, `{"channel":"market_trades","timestamp":"2024-01-01T00:00:00Z","sequence_num":%d,"events":[{"type":"update","trades":[{"trade_id":"1","product_id":"ETH-USD","price":"%s","size":"1","side":"BUY","time":"2024-01-01T00:00:00Z"}]}]}`, seq, price)
+	}
+	c.sendRaw(t, trade(5, "1"))
+	c.sendRaw(t, trade(4, "2")) // older: skipped
+	c.sendRaw(t, trade(6, "3"))
+	col.wait(t, "two trades", func(c *collector) bool { return len(c.ticks) == 2 })
+	if col.ticks[1].Price.String() != "3" {
+		t.Fatalf("the out-of-order message was not skipped: %+v", col.ticks)
+	}
+	for range maxStaleRun {
+		c.sendRaw(t, trade(6, "9"))
+	}
+	srv.accept(t)
+	if r := obs.snapshot().reconnects; len(r) == 0 || r[0] != "market:sequence_stuck" {
+		t.Fatalf("reconnects %v", r)
+	}
+}

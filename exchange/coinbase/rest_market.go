@@ -83,6 +83,19 @@ func (c *Client) ProductBook(ctx context.Context, productID string, limit int) (
 	return out, c.call(ctx, epProductBook, "GET", "/product_book", q, nil, &out)
 }
 
+// PublicProductBook returns GET /market/product_book, which needs no key.
+func (c *Client) PublicProductBook(ctx context.Context, productID string, limit int) (ProductBookResponse, error) {
+	if productID == "" {
+		return ProductBookResponse{}, errors.New("coinbase: empty product id")
+	}
+	q := url.Values{"product_id": {productID}}
+	if limit > 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
+	var out ProductBookResponse
+	return out, c.call(ctx, epPublicBook, "GET", "/market/product_book", q, nil, &out)
+}
+
 // MarketTrades returns the last trades of a product from the public GET
 // /market/products/{id}/ticker.
 func (c *Client) MarketTrades(ctx context.Context, productID string, limit int) (MarketTradesResponse, error) {

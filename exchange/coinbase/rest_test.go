@@ -114,6 +114,17 @@ func TestPlaceOrderOutcomes(t *testing.T) {
 			conn, _, _ := w.(http.Hijacker).Hijack()
 			conn.Close()
 		}, "", true},
+		{"5xx then 429 stays unknown", func() http.HandlerFunc {
+			n := 0
+			return func(w http.ResponseWriter, r *http.Request) {
+				n++
+				if n == 1 {
+					w.WriteHeader(503)
+					return
+				}
+				w.WriteHeader(429)
+			}
+		}(), "", true},
 		{"undecodable 200", func(w http.ResponseWriter, r *http.Request) {
 			w.Write([]byte(`{"success":tru`))
 		}, "", true},
@@ -139,6 +150,9 @@ func TestPlaceOrderOutcomes(t *testing.T) {
 				if isReject || !errors.Is(err, ErrOutcomeUnknown) {
 					t.Fatalf("err = %v, want ErrOutcomeUnknown and no RejectError", err)
 				}
+			}
+			if f.count("POST /orders") > 2 {
+				t.Fatalf("%d attempts, want at most 2", f.count("POST /orders"))
 			}
 		})
 	}
@@ -411,6 +425,30 @@ func TestClientSideRateLimitWaitsAreObserved(t *testing.T) {
 	}
 	if obs.snapshot().waits == 0 {
 		t.Fatal("five back-to-back requests at 200/s with burst 1 should wait")
+	}
+}
+
+func TestPlaceOrderRateLimitedOnEveryAttemptIsNotUnknown(t *testing.T) {
+	f, c, _ := newFakeCoinbase(t)
+	c.attempts = 2
+	f.handle("POST /orders", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(429) })
+	_, err := c.PlaceOrder(context.Background(), limitBuy("cid-429"))
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.Status != 429 || errors.Is(err, ErrOutcomeUnknown) {
+		t.Fatalf("err = %v: a 429 never reached the engine, so the order does not exist", err)
+	}
+}
+
+func TestEndpointNamesAreAClosedSetOfLabels(t *testing.T) {
+	seen := map[string]bool{}
+	for _, n := range EndpointNames() {
+		if seen[n] || n == "" || strings.ContainsAny(n, "/{} ") {
+			t.Fatalf("label %q", n)
+		}
+		seen[n] = true
+	}
+	if !seen["create_order"] || !seen["cancel_orders"] {
+		t.Fatal("create_order and cancel_orders must be labels")
 	}
 }
 

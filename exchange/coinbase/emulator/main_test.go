@@ -31,6 +31,7 @@ type env struct {
 	t      testing.TB
 	e      *Emulator
 	key    Key
+	kf     KeyFile
 	creds  *coinbase.Credentials
 	client *coinbase.Client
 	http   *http.Client
@@ -89,7 +90,7 @@ func startEnv(t testing.TB, cfg config) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{t: t, e: e, key: k, creds: creds, client: client, http: hc}
+	return &env{t: t, e: e, key: k, kf: kf, creds: creds, client: client, http: hc}
 }
 
 // market sets a BTC-USD quote and a last trade.
