@@ -191,23 +191,31 @@ func binanceProduct(symbol []byte) (string, error) {
 	return "", fmt.Errorf("symbol %s has no known quote asset", quote(symbol))
 }
 
-// binanceProducts caches symbol to product id.
+// binanceProducts caches symbol to product id, so that a capture of
+// several symbols maps each once.
 type binanceProducts struct {
-	symbols interner
-	last    string
-	product string
+	lastSymbol, lastProduct string
+	bySymbol                map[string]string
 }
 
 func (c *binanceProducts) get(symbol []byte) (string, error) {
-	sym := c.symbols.get(symbol)
-	if sym == c.last && c.product != "" {
-		return c.product, nil
+	if string(symbol) == c.lastSymbol && c.lastProduct != "" {
+		return c.lastProduct, nil
 	}
-	p, err := binanceProduct(symbol)
-	if err != nil {
-		return "", err
+	p, ok := c.bySymbol[string(symbol)]
+	if !ok {
+		var err error
+		if p, err = binanceProduct(symbol); err != nil {
+			return "", err
+		}
+		if c.bySymbol == nil {
+			c.bySymbol = make(map[string]string)
+		}
+		if len(c.bySymbol) < maxInterned {
+			c.bySymbol[string(symbol)] = p
+		}
 	}
-	c.last, c.product = sym, p
+	c.lastSymbol, c.lastProduct = string(symbol), p
 	return p, nil
 }
 
