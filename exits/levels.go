@@ -20,9 +20,13 @@ type levels struct {
 	beStop      decimal.Decimal   // the break-even stop
 }
 
-// pct returns price * (1 + sign*percent/100).
+// pct returns price * (1 + sign*percent/100), exactly (a shift, not a
+// division, so no digits are invented).
 func pct(price, percent decimal.Decimal, sign int64) decimal.Decimal {
-	return price.Mul(hundred.Add(percent.Mul(decimal.NewFromInt(sign)))).Div(hundred)
+	if sign < 0 {
+		percent = percent.Neg()
+	}
+	return price.Mul(hundred.Add(percent)).Shift(-2)
 }
 
 // compute fills l for a position entered at avg. atr is the current
@@ -40,18 +44,20 @@ func (m *Manager) computeLevels(avg decimal.Decimal) {
 	}
 	l.trailArm, l.trailKeep = decimal.Zero, decimal.Zero
 	if ts := c.TrailingStop; ts != nil {
-		l.trailKeep = hundred.Sub(ts.CallbackPercent).Div(hundred)
+		l.trailKeep = hundred.Sub(ts.CallbackPercent).Shift(-2)
+		// Thresholds are rounded to the price grid: every price a tick can
+		// carry compares the same, and the comparison stays cheap.
 		switch {
 		case ts.ActivationPrice.IsPositive():
-			l.trailArm = ts.ActivationPrice
+			l.trailArm = m.d.Product.RoundPriceUp(ts.ActivationPrice)
 		case ts.ActivationPercent.IsPositive():
-			l.trailArm = pct(avg, ts.ActivationPercent, 1)
+			l.trailArm = m.d.Product.RoundPriceUp(pct(avg, ts.ActivationPercent, 1))
 		}
 	}
 	l.beArm, l.beStop = decimal.Zero, decimal.Zero
 	if be := c.BreakEven; be != nil {
 		if be.AtPercent.IsPositive() {
-			l.beArm = pct(avg, be.AtPercent, 1)
+			l.beArm = m.d.Product.RoundPriceUp(pct(avg, be.AtPercent, 1))
 		}
 		off := be.OffsetPercent
 		if off.IsZero() {

@@ -257,14 +257,14 @@ func (m *Manager) OnTick(ctx context.Context, t exchange.Tick) {
 	s := &m.s
 	if ts := m.cfg.TrailingStop; ts != nil {
 		if !s.TrailActive {
-			if m.lv.trailArm.IsZero() || price.Cmp(m.lv.trailArm) >= 0 {
+			if m.lv.trailArm.IsZero() || cmp(price, m.lv.trailArm) >= 0 {
 				s.TrailActive, s.TrailHigh, changed = true, price, true
 			}
-		} else if price.Cmp(s.TrailHigh) > 0 {
+		} else if cmp(price, s.TrailHigh) > 0 {
 			s.TrailHigh, changed = price, true
 		}
 	}
-	if !s.BreakEvenArmed && m.lv.beArm.IsPositive() && price.Cmp(m.lv.beArm) >= 0 {
+	if !s.BreakEvenArmed && m.lv.beArm.IsPositive() && cmp(price, m.lv.beArm) >= 0 {
 		s.BreakEvenArmed, changed = true, true
 	}
 	if changed {
@@ -288,11 +288,11 @@ func (m *Manager) fire(ctx context.Context, price decimal.Decimal) bool {
 		}
 		return true
 	}
-	if !m.restingProtects() && s.Stop.IsPositive() && price.Cmp(s.Stop) <= 0 {
+	if !m.restingProtects() && s.Stop.IsPositive() && cmp(price, s.Stop) <= 0 {
 		m.exitAll(ctx, s.StopReason, -1)
 		return true
 	}
-	if r := s.Resting; r != nil && r.OrderID != "" && m.last.IsPositive() && m.last.Cmp(r.Stop) <= 0 && m.last.Cmp(r.TriggerLimit) < 0 {
+	if r := s.Resting; r != nil && r.OrderID != "" && m.last.IsPositive() && cmp(m.last, r.Stop) <= 0 && cmp(m.last, r.TriggerLimit) < 0 {
 		// The market gapped through the stop and below the limit its
 		// trigger made: the order will not fill, so sell at market.
 		m.d.Log.Warn("price gapped through the resting stop; selling at market", "strategy", m.d.Strategy,
@@ -300,7 +300,7 @@ func (m *Manager) fire(ctx context.Context, price decimal.Decimal) bool {
 		m.exitAll(ctx, r.Reason, -1)
 		return true
 	}
-	if lvl := m.watchedTakeProfit(); lvl >= 0 && price.Cmp(m.lv.takeProfit[lvl]) >= 0 {
+	if lvl := m.watchedTakeProfit(); lvl >= 0 && cmp(price, m.lv.takeProfit[lvl]) >= 0 {
 		m.takeProfit(ctx, lvl)
 		return true
 	}
