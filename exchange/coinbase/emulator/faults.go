@@ -170,7 +170,6 @@ func (f *faults) gate(w http.ResponseWriter, r *http.Request) bool {
 	switch {
 	case status == http.StatusTooManyRequests:
 		w.Header().Set("Content-Type", "text/html")
-		w.Header().Set("Retry-After", "1")
 		w.WriteHeader(status)
 		fmt.Fprint(w, rateLimitHTML)
 		return false

@@ -1,0 +1,151 @@
+package emulator
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/exchange/coinbase"
+)
+
+func TestRateLimitBurstIsRiddenOutByTheClientsBackoff(t *testing.T) {
+	ctx := context.Background()
+	v := startEnv(t, config{client: coinbase.Config{MaxAttempts: 4}})
+	v.market("50000", "50001", "50000.5")
+	v.e.RateLimitBurst(2)
+	o, err := v.client.PlaceOrder(ctx, exchange.OrderRequest{ClientOrderID: "after-429", ProductID: "BTC-USD", Type: exchange.Market, Side: exchange.Buy, BaseSize: d("0.01")})
+	if err != nil {
+		t.Fatalf("PlaceOrder through two 429s: %v", err)
+	}
+	if n := v.e.Requests("POST /orders"); n != 3 {
+		t.Errorf("%d create requests, want 3 (two 429s, then the order)", n)
+	}
+	if n := v.e.OrdersWithClientID("after-429"); n != 1 || o.ID == "" {
+		t.Errorf("%d orders, id %q", n, o.ID)
+	}
+	v.e.RateLimitBurst(10)
+	_, err = v.client.ListPortfolios(ctx)
+	var ae *coinbase.APIError
+	if !errors.As(err, &ae) || ae.Status != 429 || !strings.Contains(ae.Snippet, "429 Too Many Requests") {
+		t.Fatalf("after the attempts run out: %v, want a 429 with the HTML body's text", err)
+	}
+}
+
+func TestServerErrorBurstOnReads(t *testing.T) {
+	v := startEnv(t, config{client: coinbase.Config{MaxAttempts: 3}})
+	v.e.ServerErrorBurst(2, 503)
+	if _, err := v.client.KeyPermissions(context.Background()); err != nil {
+		t.Fatalf("KeyPermissions through two 503s: %v", err)
+	}
+	if n := v.e.Requests("GET /key_permissions"); n != 3 {
+		t.Errorf("%d requests, want 3", n)
+	}
+}
+
+func TestLostCreateResponseIsResolvedWithoutADuplicate(t *testing.T) {
+	ctx := context.Background()
+	req := exchange.OrderRequest{ClientOrderID: "lost-1", ProductID: "BTC-USD", Type: exchange.Limit, Side: exchange.Buy, BaseSize: d("0.01"), LimitPrice: d("49000")}
+	t.Run("the client's retry with the same client_order_id returns the placed order", func(t *testing.T) {
+		v := startEnv(t, config{client: coinbase.Config{MaxAttempts: 3}})
+		v.market("50000", "50001", "50000.5")
+		v.e.LoseNextCreateResponse()
+		o, err := v.client.PlaceOrder(ctx, req)
+		if err != nil {
+			t.Fatalf("PlaceOrder: %v", err)
+		}
+		if v.e.Stats().CreateRequests[req.ClientOrderID] != 2 {
+			t.Errorf("create requests %d, want 2", v.e.Stats().CreateRequests[req.ClientOrderID])
+		}
+		placed := v.e.Sim().Orders()
+		if n := v.e.OrdersWithClientID(req.ClientOrderID); n != 1 || len(placed) != 1 || placed[0].ID != o.ID {
+			t.Fatalf("%d orders with the id, %d in all; want exactly the one answered", n, len(placed))
+		}
+	})
+	t.Run("without retries the outcome is unknown and listing finds the order", func(t *testing.T) {
+		v := startEnv(t, config{client: coinbase.Config{MaxAttempts: 1}})
+		v.market("50000", "50001", "50000.5")
+		v.e.LoseNextCreateResponse()
+		_, err := v.client.PlaceOrder(ctx, req)
+		if !errors.Is(err, coinbase.ErrOutcomeUnknown) {
+			t.Fatalf("PlaceOrder with a lost answer: %v, want ErrOutcomeUnknown", err)
+		}
+		found, err := v.client.OrderByClientID(ctx, req.ClientOrderID)
+		if err != nil || found.Status != exchange.StatusOpen {
+			t.Fatalf("OrderByClientID: %+v, %v", found, err)
+		}
+		if n := v.e.OrdersWithClientID(req.ClientOrderID); n != 1 {
+			t.Fatalf("%d orders, want 1", n)
+		}
+	})
+}
+
+func TestSlowResponsesTimeOutTheClient(t *testing.T) {
+	v := startEnv(t, config{client: coinbase.Config{MaxAttempts: 1, RequestTimeout: 100 * time.Millisecond}})
+	v.e.Delay(400 * time.Millisecond)
+	start := time.Now()
+	if _, err := v.client.KeyPermissions(context.Background()); err == nil {
+		t.Fatal("a 400ms answer did not time out a 100ms client")
+	}
+	if el := time.Since(start); el > 350*time.Millisecond {
+		t.Errorf("the client waited %s", el)
+	}
+	v.e.Delay(0)
+	if _, err := v.client.KeyPermissions(context.Background()); err != nil {
+		t.Fatalf("after the delay was lifted: %v", err)
+	}
+}
+
+func TestOwnRateLimitAnswers429(t *testing.T) {
+	v := startEnv(t, config{opts: Options{RateLimits: RateLimits{Public: 5}}})
+	var mu sync.Mutex
+	codes := map[int]int{}
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			resp, err := v.http.Get(v.e.RESTURL() + "/time")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			mu.Lock()
+			codes[resp.StatusCode]++
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	if codes[200] < 5 || codes[200] > 7 || codes[429] == 0 {
+		t.Fatalf("status counts %v for 20 requests at 5/s, want about 5 OK and the rest 429", codes)
+	}
+}
+
+func TestAdminFaultsAPI(t *testing.T) {
+	v := startEnv(t, config{})
+	post := func(body string) (int, string) {
+		req, _ := http.NewRequest("POST", v.e.BaseURL()+FaultsPath, strings.NewReader(body))
+		return v.send(req)
+	}
+	if status, body := post(`{"rate_limit_burst":1}`); status != 200 {
+		t.Fatalf("HTTP %d %s", status, body)
+	}
+	if status, _ := v.do("GET", "/key_permissions", ""); status != 429 {
+		t.Errorf("after a burst of one: HTTP %d, want 429", status)
+	}
+	if status, _ := v.do("GET", "/key_permissions", ""); status != 200 {
+		t.Errorf("after the burst: HTTP %d, want 200", status)
+	}
+	for _, bad := range []string{`{"delay":"soon"}`, `{"no_such_fault":true}`, `not json`, `{"rate_limit_burst":-1}`} {
+		if status, _ := post(bad); status != 400 {
+			t.Errorf("fault request %s: HTTP %d, want 400", bad, status)
+		}
+	}
+	req, _ := http.NewRequest("GET", v.e.BaseURL()+StatsPath, nil)
+	if status, body := v.send(req); status != 200 || !strings.Contains(body, `"GET /key_permissions":2`) {
+		t.Errorf("stats: HTTP %d %s", status, body)
+	}
+}
