@@ -102,14 +102,15 @@ type Manager struct {
 	atr atrTracker
 
 	// Transient: rebuilt from ticks after a restart.
-	lastTick   time.Time       // Received (or Time) of the newest tick
-	last       decimal.Decimal // newest trade price
-	mark       decimal.Decimal // newest trigger-source price
-	canEdit    bool
-	seenTrades map[string]struct{}
-	trips      []position.RoundTrip
-	counts     [8]uint64 // by index in Reasons
-	nextTry    time.Time // earliest retry after a refused exit
+	lastTick     time.Time       // Received (or Time) of the newest tick
+	last         decimal.Decimal // newest trade price
+	mark         decimal.Decimal // newest trigger-source price
+	canEdit      bool
+	editRefusals int
+	seenTrades   map[string]struct{}
+	trips        []position.RoundTrip
+	counts       [8]uint64 // by index in Reasons
+	nextTry      time.Time // earliest retry after a refused exit
 }
 
 // NewManager returns a flat Manager for cfg (its zero fields take their

@@ -14,6 +14,10 @@ import (
 // id, before the Manager leaves it for the next tick.
 const placeAttempts = 3
 
+// maxEditRefusals is how many edits in a row the venue may refuse before
+// the Manager stops asking and moves stops by cancel and replace.
+const maxEditRefusals = 2
+
 // bracketTriggerFactor is Coinbase's rule for a triggered bracket: its
 // stop becomes a limit 5 % below the trigger.
 var bracketTriggerFactor = decimal.New(95, -2)
@@ -230,14 +234,18 @@ func (m *Manager) modify(ctx context.Context, size, stop decimal.Decimal) {
 		if err == nil {
 			*r = next
 			s.LastMove = m.now()
+			m.editRefusals = 0
 			return
 		}
-		if errors.Is(err, ErrEditUnsupported) {
+		m.editRefusals++
+		// A venue that refuses edits of this kind of order (Coinbase edits
+		// only some) would cost a wasted request on every move: after
+		// maxEditRefusals refusals in a row, go straight to cancel/replace.
+		if errors.Is(err, ErrEditUnsupported) || m.editRefusals >= maxEditRefusals {
 			m.canEdit = false
-		} else {
-			m.d.Log.Warn("edit of the resting exit refused; cancelling and replacing", "strategy", m.d.Strategy,
-				"product", m.d.Product.ID, "order_id", r.OrderID, "error", err)
 		}
+		m.d.Log.Warn("edit of the resting exit refused; cancelling and replacing", "strategy", m.d.Strategy,
+			"product", m.d.Product.ID, "order_id", r.OrderID, "error", err)
 	}
 	m.replace(ctx, size)
 }
