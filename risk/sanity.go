@@ -148,3 +148,12 @@ func scale10(v uint64, n int) (uint64, bool) {
 	hi, lo := bits.Mul64(v, pow10[n])
 	return lo, hi == 0
 }
+
+// request is the order the intent stands for, as exchange.Product.Validate
+// checks it.
+func (in *Intent) request() exchange.OrderRequest {
+	return exchange.OrderRequest{
+		ClientOrderID: in.ClientOrderID, ProductID: in.ProductID, Side: in.Side, Type: in.Type,
+		BaseSize: in.BaseSize, QuoteSize: in.QuoteSize, LimitPrice: in.LimitPrice, StopPrice: in.StopPrice,
+	}
+}
