@@ -44,8 +44,17 @@ type FeedConfig struct {
 	User         bool
 	UserProducts []string
 
-	OnTick   func(exchange.Tick)
+	// OnTick receives trades (market_trades, oldest first, with the
+	// taker's side) and best bid/ask quotes (from ticker, and from the
+	// level2 book whenever its top changes).
+	OnTick func(exchange.Tick)
+	// OnCandle receives the candles channel's five-minute bars. Coinbase
+	// resends the bar in progress every second, so the same Start arrives
+	// many times; the last one seen is current, and a bar is final once a
+	// later Start arrives.
 	OnCandle func(exchange.Candle)
+	// OnOrder receives every order state from the user channel, with a
+	// Fill when the cumulative filled size grew (see SyntheticTradeIDPrefix).
 	OnOrder  func(exchange.OrderEvent)
 	// OnResync is called when user-channel messages may have been lost
 	// (reason "sequence_gap" or "reconnect"): the engine should reconcile
@@ -88,9 +97,11 @@ func NewFeed(cfg FeedConfig) (*Feed, error) {
 	}
 	for _, ch := range cfg.Channels {
 		switch ch {
-		case ChannelTicker, ChannelMarketTrades, ChannelLevel2, ChannelCandles, ChannelTickerBatch:
+		case ChannelTicker, ChannelMarketTrades, ChannelLevel2, ChannelCandles:
 		default:
-			return nil, fmt.Errorf("coinbase feed: channel %q is not one of ticker, ticker_batch, market_trades, level2, candles", ch)
+			// ticker_batch carries no best bid/ask, so it would make
+			// quotes without prices; status carries nothing tradebot uses.
+			return nil, fmt.Errorf("coinbase feed: channel %q is not one of ticker, market_trades, level2, candles", ch)
 		}
 	}
 	if len(cfg.Channels) > 0 && len(cfg.Products) == 0 {

@@ -2,6 +2,7 @@ package coinbase
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 )
@@ -41,6 +42,19 @@ func (c *Client) ListAccounts(ctx context.Context) ([]Account, error) {
 func (c *Client) KeyPermissions(ctx context.Context) (KeyPermissions, error) {
 	var out KeyPermissions
 	return out, c.call(ctx, epKeyPermissions, "GET", "/key_permissions", nil, nil, &out)
+}
+
+// Check refuses a key tradebot should not run with: it must be able to
+// view and trade, and must not be able to transfer funds, so that a
+// leaked key cannot move money out (DESIGN.md).
+func (k KeyPermissions) Check() error {
+	switch {
+	case k.CanTransfer:
+		return errors.New("coinbase key can transfer funds; create a key with view and trade permission only")
+	case !k.CanView || !k.CanTrade:
+		return fmt.Errorf("coinbase key lacks permissions (view %v, trade %v); it needs view and trade", k.CanView, k.CanTrade)
+	}
+	return nil
 }
 
 // TransactionSummary returns GET /transaction_summary (the fee tier) for

@@ -489,3 +489,99 @@ func TestPublicCandlesSplitRangesIntoRequestsOfAtMost350(t *testing.T) {
 		}
 	}
 }
+
+func TestKeyPermissionsCheckRefusesTransferAndMissingTrade(t *testing.T) {
+	tests := []struct {
+		name string
+		kp   KeyPermissions
+		ok   bool
+	}{
+		{"view and trade", KeyPermissions{CanView: true, CanTrade: true}, true},
+		{"can transfer", KeyPermissions{CanView: true, CanTrade: true, CanTransfer: true}, false},
+		{"view only", KeyPermissions{CanView: true}, false},
+	}
+	for _, tt := range tests {
+		if err := tt.kp.Check(); (err == nil) != tt.ok {
+			t.Errorf("%s: err = %v", tt.name, err)
+		}
+	}
+	var sampleKP KeyPermissions
+	json.Unmarshal(sample(t, "rest_key_permissions.json"), &sampleKP)
+	if sampleKP.Check() == nil {
+		t.Error("the documented sample key can transfer and must be refused")
+	}
+}
+
+// TestReadEndpointsDecodeTheRealSamples calls each read endpoint against
+// a loopback server that answers with the real payloads, checking the
+// path, the query and one field of the answer.
+func TestReadEndpointsDecodeTheRealSamples(t *testing.T) {
+	f, c, _ := newFakeCoinbase(t)
+	ctx := context.Background()
+	query := map[string]string{}
+	serve := func(pattern, file string) {
+		f.handle(pattern, func(w http.ResponseWriter, r *http.Request) {
+			f.mu.Lock()
+			query[pattern] = r.URL.RawQuery
+			f.mu.Unlock()
+			w.Write(sample(t, file))
+		})
+	}
+	serve("GET /best_bid_ask", "rest_best_bid_ask.json")
+	serve("GET /product_book", "rest_product_book.json")
+	serve("GET /market/product_book", "rest_product_book.json")
+	serve("GET /market/products/BTC-USDC/ticker", "rest_market_trades_ticker.json")
+	serve("GET /market/products/BTC-USD", "rest_get_product.json")
+	serve("GET /transaction_summary", "rest_transaction_summary.json")
+	serve("GET /time", "rest_server_time.json")
+	serve("GET /portfolios", "rest_list_portfolios.json")
+	f.handle("GET /products", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `{"products":[%s],"num_products":1}`, sample(t, "rest_get_product.json"))
+	})
+	f.handle("POST /orders/preview", func(w http.ResponseWriter, r *http.Request) {
+		var req CreateOrderRequest
+		json.NewDecoder(r.Body).Decode(&req)
+		if req.ClientOrderID != "" {
+			t.Error("a preview must not carry a client order id")
+		}
+		w.Write([]byte(`{"order_total":"100.6","commission_total":"0.6","errs":[],"warning":[],"quote_size":"100","base_size":"0.002","best_bid":"49999","best_ask":"50000","is_max":false,"preview_id":"p-1"}`))
+	})
+
+	books, err := c.BestBidAsk(ctx, "BTC-USD", "ETH-USD")
+	if err != nil || len(books) != 2 || query["GET /best_bid_ask"] != "product_ids=BTC-USD&product_ids=ETH-USD" {
+		t.Fatalf("best bid/ask %v %v %q", books, err, query["GET /best_bid_ask"])
+	}
+	pb, err := c.ProductBook(ctx, "BTC-USD", 5)
+	if err != nil || len(pb.Pricebook.Asks) != 5 || query["GET /product_book"] != "limit=5&product_id=BTC-USD" {
+		t.Fatalf("product book %v %q", err, query["GET /product_book"])
+	}
+	if _, err := c.PublicProductBook(ctx, "BTC-USD", 0); err != nil {
+		t.Fatal(err)
+	}
+	mt, err := c.MarketTrades(ctx, "BTC-USDC", 1)
+	if err != nil || mt.Trades[0].TradeID != "635541194" {
+		t.Fatalf("market trades %+v %v", mt, err)
+	}
+	if p, err := c.GetPublicProduct(ctx, "BTC-USD"); err != nil || p.ProductID != "BTC-USD" {
+		t.Fatalf("public product %v", err)
+	}
+	if ps, err := c.ListProducts(ctx, "SPOT"); err != nil || len(ps) != 1 || ps[0].ProductID != "BTC-USD" {
+		t.Fatalf("products %v", err)
+	}
+	ts, err := c.TransactionSummary(ctx, "SPOT")
+	if err != nil || !ts.FeeTier.MakerFeeRate.Equal(dec("0.004")) || query["GET /transaction_summary"] != "product_type=SPOT" {
+		t.Fatalf("transaction summary %v", err)
+	}
+	st, err := c.ServerTime(ctx)
+	if err != nil || st.EpochSeconds != "1701129622" {
+		t.Fatalf("server time %v", err)
+	}
+	if pf, err := c.ListPortfolios(ctx); err != nil || len(pf) != 1 {
+		t.Fatalf("portfolios %v", err)
+	}
+	body, _ := BuildCreateOrder(exchange.OrderRequest{ClientOrderID: "x", ProductID: "BTC-USD", Side: exchange.Buy, Type: exchange.Market, QuoteSize: dec("100")})
+	pv, err := c.PreviewOrder(ctx, body)
+	if err != nil || pv.PreviewID != "p-1" || !pv.CommissionTotal.Equal(dec("0.6")) {
+		t.Fatalf("preview %+v %v", pv, err)
+	}
+}
