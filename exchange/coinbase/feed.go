@@ -55,7 +55,7 @@ type FeedConfig struct {
 	OnCandle func(exchange.Candle)
 	// OnOrder receives every order state from the user channel, with a
 	// Fill when the cumulative filled size grew (see SyntheticTradeIDPrefix).
-	OnOrder  func(exchange.OrderEvent)
+	OnOrder func(exchange.OrderEvent)
 	// OnResync is called when user-channel messages may have been lost
 	// (reason "sequence_gap" or "reconnect"): the engine should reconcile
 	// orders and fills through REST.
