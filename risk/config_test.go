@@ -2,11 +2,17 @@ package risk
 
 import (
 	"bytes"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/tradebot/tradebot/internal/testenv"
 )
 
 func TestDefaultConfigIsValid(t *testing.T) {
@@ -167,5 +173,40 @@ func TestStateTextRoundTrip(t *testing.T) {
 	}
 	if _, err := State(7).MarshalText(); err == nil {
 		t.Errorf("State(7) marshalled")
+	}
+}
+
+// The risk block of the shipped example configuration decodes strictly
+// and is valid, so that users start from a config that works.
+func TestExampleConfigRiskBlockIsValid(t *testing.T) {
+	path := filepath.Join(testenv.RepoRoot(), "config.example.yaml")
+	raw, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		t.Skipf("%s is not in this checkout", path)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Risk yaml.Node `yaml:"risk"`
+	}
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	if doc.Risk.Kind == 0 {
+		t.Fatalf("%s has no risk block", path)
+	}
+	block, err := yaml.Marshal(&doc.Risk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := DefaultConfig()
+	dec := yaml.NewDecoder(bytes.NewReader(block))
+	dec.KnownFields(true)
+	if err := dec.Decode(&cfg); err != nil {
+		t.Fatalf("%s risk block (line %d): %v", path, doc.Risk.Line, err)
+	}
+	for _, e := range cfg.Validate() {
+		t.Errorf("%s: risk.%v", path, e)
 	}
 }
