@@ -63,7 +63,7 @@ func (m *Manager) computeLevels(avg decimal.Decimal) {
 		if off.IsZero() {
 			off = m.feeOffsetPercent()
 		}
-		l.beStop = pct(avg, off, 1)
+		l.beStop = m.d.Product.RoundStop(exchange.Sell, pct(avg, off, 1))
 	}
 }
 
@@ -106,7 +106,10 @@ func (m *Manager) candidate() (decimal.Decimal, string) {
 			best, why = c, ReasonTrailingStop
 		}
 	}
-	if s.BreakEvenArmed && m.lv.beStop.GreaterThan(best) {
+	// Break-even applies only once the price is above its level: armed by
+	// a take-profit below it (a 1 % target with a 1.2 % fee offset), it
+	// would otherwise sit above the market and sell at once.
+	if s.BreakEvenArmed && m.lv.beStop.GreaterThan(best) && m.mark.GreaterThan(m.lv.beStop) {
 		best, why = m.lv.beStop, ReasonBreakEven
 	}
 	return best, why

@@ -268,6 +268,9 @@ func (m *Manager) OnTick(ctx context.Context, t exchange.Tick) {
 	if !s.BreakEvenArmed && m.lv.beArm.IsPositive() && cmp(price, m.lv.beArm) >= 0 {
 		s.BreakEvenArmed, changed = true, true
 	}
+	if s.BreakEvenArmed && cmp(s.Stop, m.lv.beStop) < 0 && cmp(price, m.lv.beStop) > 0 {
+		changed = true // armed earlier, and now the price is above the level
+	}
 	if changed {
 		m.raiseStop()
 	}
