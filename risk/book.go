@@ -13,6 +13,7 @@ import (
 type productBook struct {
 	id  string
 	idx int
+	lim *limits // per_product, or this product's override
 	scope
 
 	last, bid, ask, mark       decimal.Decimal
@@ -35,6 +36,7 @@ type productBook struct {
 // cell per product indexed by productBook.idx.
 type strategyBook struct {
 	name string
+	lim  *limits // per_strategy, or this strategy's override
 	scope
 	cells []*cell
 }
@@ -56,7 +58,12 @@ func (g *Guard) product(id string) *productBook {
 	if p := g.products[id]; p != nil {
 		return p
 	}
-	p := &productBook{id: id, idx: g.nproducts, scope: newScope(g.prodLim)}
+	lim := &g.prodLim
+	if o, ok := g.cfg.Products[id]; ok {
+		l := compile(o.Apply(g.cfg.PerProduct))
+		lim = &l
+	}
+	p := &productBook{id: id, idx: g.nproducts, lim: lim, scope: newScope(*lim)}
 	g.nproducts++
 	g.products[id] = p
 	return p
@@ -66,7 +73,12 @@ func (g *Guard) strategy(name string) *strategyBook {
 	if s := g.strategies[name]; s != nil {
 		return s
 	}
-	s := &strategyBook{name: name, scope: newScope(g.stratLim)}
+	lim := &g.stratLim
+	if o, ok := g.cfg.Strategies[name]; ok {
+		l := compile(o.Apply(g.cfg.PerStrategy))
+		lim = &l
+	}
+	s := &strategyBook{name: name, lim: lim, scope: newScope(*lim)}
 	g.strategies[name] = s
 	return s
 }

@@ -179,8 +179,8 @@ func (g *Guard) limitsAllow(s *strategyBook, p *productBook, c *cell, notional, 
 		exposure int64
 	}{
 		{&g.acct, &g.acctLim, ScopeAccount, prod, acct},
-		{&s.scope, &g.stratLim, ScopeStrategy, pos, strat},
-		{&p.scope, &g.prodLim, ScopeProduct, prod, prod},
+		{&s.scope, s.lim, ScopeStrategy, pos, strat},
+		{&p.scope, p.lim, ScopeProduct, prod, prod},
 	}
 	for i := range checks {
 		k := &checks[i]

@@ -2,6 +2,8 @@ package risk
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -35,6 +37,11 @@ type Config struct {
 	// PerProduct limits apply to each product across strategies; zero
 	// fields set no limit at this scope.
 	PerProduct ScopeLimits `yaml:"per_product"`
+	// Strategies overrides per_strategy for the named strategy instances,
+	// field by field; fields left out keep the per_strategy value.
+	Strategies map[string]ScopeOverride `yaml:"strategies"`
+	// Products overrides per_product for the named products.
+	Products map[string]ScopeOverride `yaml:"products"`
 	// Loss holds the loss limits that change the trading state.
 	Loss LossLimits `yaml:"loss"`
 	// StopLossCooldown pauses entries on a product after repeated stops.
@@ -78,6 +85,41 @@ type ScopeLimits struct {
 	// orders: the burst is the count, refilled evenly over the period.
 	OrdersPerSecond int `yaml:"orders_per_second"`
 	OrdersPerMinute int `yaml:"orders_per_minute"`
+}
+
+// ScopeOverride changes some of a scope's limits for one strategy or one
+// product; a field left out (nil) keeps the per_strategy or per_product
+// value.
+type ScopeOverride struct {
+	MaxPositionNotional *decimal.Decimal `yaml:"max_position_notional"`
+	MaxExposure         *decimal.Decimal `yaml:"max_exposure"`
+	MaxOpenOrders       *int             `yaml:"max_open_orders"`
+	MaxEntriesPerDay    *int             `yaml:"max_entries_per_day"`
+	OrdersPerSecond     *int             `yaml:"orders_per_second"`
+	OrdersPerMinute     *int             `yaml:"orders_per_minute"`
+}
+
+// Apply returns base with the override's fields replaced.
+func (o ScopeOverride) Apply(base ScopeLimits) ScopeLimits {
+	if o.MaxPositionNotional != nil {
+		base.MaxPositionNotional = *o.MaxPositionNotional
+	}
+	if o.MaxExposure != nil {
+		base.MaxExposure = *o.MaxExposure
+	}
+	if o.MaxOpenOrders != nil {
+		base.MaxOpenOrders = *o.MaxOpenOrders
+	}
+	if o.MaxEntriesPerDay != nil {
+		base.MaxEntriesPerDay = *o.MaxEntriesPerDay
+	}
+	if o.OrdersPerSecond != nil {
+		base.OrdersPerSecond = *o.OrdersPerSecond
+	}
+	if o.OrdersPerMinute != nil {
+		base.OrdersPerMinute = *o.OrdersPerMinute
+	}
+	return base
 }
 
 // LossLimits are the loss limits; each moves the trading state to its
@@ -213,6 +255,18 @@ func (c Config) Validate() []error {
 	errs = append(errs, c.Account.validate("account", true)...)
 	errs = append(errs, c.PerStrategy.validate("per_strategy", false)...)
 	errs = append(errs, c.PerProduct.validate("per_product", false)...)
+	for _, name := range slices.Sorted(maps.Keys(c.Strategies)) {
+		if name == "" {
+			add("strategies", "an override needs a strategy instance name")
+		}
+		errs = append(errs, c.Strategies[name].Apply(c.PerStrategy).validate("strategies."+name, false)...)
+	}
+	for _, id := range slices.Sorted(maps.Keys(c.Products)) {
+		if base, quote, ok := strings.Cut(id, "-"); !ok || base == "" || quote == "" {
+			add("products."+id, "must be a product id like BASE-QUOTE")
+		}
+		errs = append(errs, c.Products[id].Apply(c.PerProduct).validate("products."+id, false)...)
+	}
 
 	if !c.Loss.DailyLoss.Limit.IsPositive() {
 		add("loss.daily_loss.limit", "must be positive, got %s", c.Loss.DailyLoss.Limit)

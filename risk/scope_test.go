@@ -2,8 +2,11 @@ package risk
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/shopspring/decimal"
 
@@ -233,5 +236,51 @@ func TestFillMovesReservationIntoPositionAndReleaseFreesTheRest(t *testing.T) {
 	// Realized: 400 - 396 - 0.4 - 0.4 fees.
 	if got := f.g.DailyPnL(); !got.Equal(d("3.2")) {
 		t.Errorf("daily PnL %s, want 3.2", got)
+	}
+}
+
+func TestOverridesChangeOnlyTheirStrategyOrProductAndOnlyTheirFields(t *testing.T) {
+	doc := `
+per_strategy: {max_exposure: 500, max_open_orders: 3}
+strategies:
+  big: {max_exposure: 1000}
+  tiny: {max_open_orders: 1}
+products:
+  BBB-USD: {max_exposure: 200}
+`
+	cfg := looseConfig()
+	dec := yaml.NewDecoder(strings.NewReader(doc))
+	dec.KnownFields(true)
+	if err := dec.Decode(&cfg); err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t, func(c *Config) { *c = cfg })
+
+	f.allow(buy("big", "AAA-USD", "10", "100"))
+	f.refuse(buy("big", "AAA-USD", "0.01", "100"), RuleMaxExposure, ScopeStrategy)
+	f.allow(buy("plain", "AAA-USD", "5", "100"))
+	f.refuse(buy("plain", "AAA-USD", "0.01", "100"), RuleMaxExposure, ScopeStrategy)
+	// tiny keeps per_strategy's exposure and has its own open-order limit.
+	f.allow(buy("tiny", "AAA-USD", "1", "100"))
+	f.refuse(buy("tiny", "AAA-USD", "1", "100"), RuleMaxOpenOrders, ScopeStrategy)
+	f.refuse(buy("tiny2", "BBB-USD", "2.01", "100"), RuleMaxExposure, ScopeProduct)
+	f.allow(buy("tiny2", "BBB-USD", "2", "100"))
+}
+
+func TestOverrideValidationNamesTheInstance(t *testing.T) {
+	neg := d("-1")
+	zero := 0
+	cfg := DefaultConfig()
+	cfg.Strategies = map[string]ScopeOverride{"btc-sma": {MaxExposure: &neg}, "ok": {MaxOpenOrders: &zero}}
+	cfg.Products = map[string]ScopeOverride{"BTCUSD": {}}
+	errs := cfg.Validate()
+	want := []string{"strategies.btc-sma.max_exposure: ", "products.BTCUSD: "}
+	if len(errs) != len(want) {
+		t.Fatalf("errors %v, want %d", errs, len(want))
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(errs[i].Error(), w) {
+			t.Errorf("error %q does not start with %q", errs[i], w)
+		}
 	}
 }
