@@ -109,12 +109,17 @@ func cleanReason(s string) string {
 // Removing the file does not resume trading: that is SetState's (or the
 // HTTP handler's) job; while the file exists a resume is halted again at
 // the next poll. A stat error other than "does not exist" also halts,
-// because the guard cannot tell that the operator did not ask for it.
+// because the guard cannot tell that the operator did not ask for it. An
+// empty path watches nothing and returns a closed channel.
 func (g *Guard) WatchFlagFile(ctx context.Context, path string, interval time.Duration) <-chan struct{} {
 	if interval <= 0 {
 		interval = time.Second
 	}
 	done := make(chan struct{})
+	if path == "" {
+		close(done)
+		return done
+	}
 	go func() {
 		defer close(done)
 		t := time.NewTicker(interval)
@@ -151,11 +156,17 @@ func (g *Guard) pollFlag(path string) {
 // the daemon). Signal delivery is registered before it returns, so a
 // signal sent afterwards is never lost to the default action; a goroutine
 // it owns waits for them until ctx ends, then unregisters (signal.Stop)
-// and closes the returned channel.
+// and closes the returned channel. With no signals it does nothing (and
+// returns a closed channel): signal.Notify would otherwise relay every
+// signal, SIGTERM included, and turn a shutdown into a halt.
 func (g *Guard) HaltOnSignal(ctx context.Context, sigs ...os.Signal) <-chan struct{} {
+	done := make(chan struct{})
+	if len(sigs) == 0 {
+		close(done)
+		return done
+	}
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, sigs...)
-	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		defer signal.Stop(ch)

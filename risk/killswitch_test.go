@@ -204,3 +204,22 @@ func TestKillSwitchSignalHalts(t *testing.T) {
 	cancel()
 	<-done // signal.Stop has run: SIGUSR1 is no longer delivered to the guard
 }
+
+func TestKillSwitchWithoutFileOrSignalDoesNothing(t *testing.T) {
+	f := newFixture(t, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	for name, done := range map[string]<-chan struct{}{
+		"no file":    f.g.WatchFlagFile(ctx, "", time.Millisecond),
+		"no signals": f.g.HaltOnSignal(ctx),
+	} {
+		select {
+		case <-done:
+		default:
+			t.Errorf("%s: a watcher was started", name)
+		}
+	}
+	if f.g.State() != Active {
+		t.Errorf("state %s", f.g.State())
+	}
+}
