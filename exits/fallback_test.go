@@ -206,3 +206,26 @@ func TestStateRestoresAfterRestart(t *testing.T) {
 		t.Errorf("pnl %s reason %s, want 3.9 trailing_stop", rt.PnL, rt.Reason)
 	}
 }
+
+// A refused market exit is final for its client order id: the next
+// attempt takes a new id, after update.min_interval, not on every tick.
+func TestRefusedMarketExitRetriesWithNewIDAfterMinInterval(t *testing.T) {
+	h := newHarness(t, Config{Placement: InBot, StopLoss: pctStop("2"), Update: Update{MinInterval: 5 * time.Second}})
+	h.tick("100")
+	h.enter("1")
+	h.orders.refuse = 1
+	h.tick("97.9") // refused
+	for range 4 {
+		h.tick("97.8") // within 5 s: no new attempt
+	}
+	if got := len(h.orders.sent); got != 1 {
+		t.Fatalf("%d attempts within min_interval, want 1: %v", got, h.orders.sent)
+	}
+	h.tick("97.7") // 5 s after the refusal
+	if got := h.orders.sent; len(got) != 2 || got[0] == got[1] {
+		t.Fatalf("attempts %v, want two with different client order ids", got)
+	}
+	if rt := h.trip(); rt.Reason != ReasonStopLoss || !rt.ExitPrice.Equal(d("97.7")) {
+		t.Errorf("exit %s reason %s, want 97.7 stop_loss", rt.ExitPrice, rt.Reason)
+	}
+}

@@ -31,6 +31,7 @@ type simOrders struct {
 	x         *sim.Exchange
 	noEdit    bool
 	failFirst int      // Place calls that fail before reaching the venue
+	refuse    int      // Place calls refused as the venue would (ORDER_ENTRY_DISABLED)
 	sent      []string // client order ids of every Place call, in order
 	placed    []exchange.OrderRequest
 	// check, when set, sees every request before the venue does.
@@ -44,6 +45,10 @@ func (o *simOrders) Place(ctx context.Context, req exchange.OrderRequest) (excha
 	if o.failFirst > 0 {
 		o.failFirst--
 		return exchange.Order{}, errTransport
+	}
+	if o.refuse > 0 {
+		o.refuse--
+		return exchange.Order{}, &exchange.RejectError{Reason: exchange.ReasonOrderEntryDisabled, Message: "trading paused"}
 	}
 	if o.check != nil {
 		o.check(req)

@@ -110,7 +110,8 @@ type Manager struct {
 	seenTrades   map[string]struct{}
 	trips        []position.RoundTrip
 	counts       [8]uint64 // by index in Reasons
-	nextTry      time.Time // earliest retry after a refused exit
+	nextTry      time.Time // earliest retry of a refused resting exit
+	exitRetryAt  time.Time // earliest retry of a refused market exit
 }
 
 // NewManager returns a flat Manager for cfg (its zero fields take their

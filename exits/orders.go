@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -303,6 +304,9 @@ func (m *Manager) exitAll(ctx context.Context, reason string, level int) error {
 		}
 		return nil
 	}
+	if now := m.now(); now.Before(m.exitRetryAt) {
+		return fmt.Errorf("exit %s: the venue refused the last market exit; next attempt at %s", reason, m.exitRetryAt.Format(time.RFC3339))
+	}
 	if s.Resting != nil {
 		if err := m.cancelResting(ctx); err != nil {
 			// It may have just filled; if not, the next tick tries again.
@@ -342,9 +346,9 @@ func (m *Manager) sendMarket(ctx context.Context) error {
 		log.Info("base still held by the order being cancelled; selling when it is gone")
 		mk.ClientOrderID = m.d.NewClientOrderID()
 	default:
-		log.Error("venue refused the market exit; watching the stop and trying again")
+		log.Error("venue refused the market exit; watching the stop and trying again after update.min_interval")
 		s.Market = nil
-		m.nextTry = m.now().Add(m.cfg.Update.MinInterval)
+		m.exitRetryAt = m.now().Add(m.cfg.Update.MinInterval)
 		s.NeedSync = true
 	}
 	return fmt.Errorf("market exit %s (%s): %w", mk.ClientOrderID, mk.Reason, err)
