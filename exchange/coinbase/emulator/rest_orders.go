@@ -35,6 +35,17 @@ func previewReason(reason string) string {
 	return "PREVIEW_" + reason
 }
 
+// createReply is coinbase.CreateOrderResponse with the legacy top-level
+// order_id always present, "" on a reject, as the real answer has it.
+type createReply struct {
+	Success            bool                         `json:"success"`
+	FailureReason      string                       `json:"failure_reason"`
+	OrderID            string                       `json:"order_id"`
+	SuccessResponse    *coinbase.CreateOrderSuccess `json:"success_response,omitempty"`
+	ErrorResponse      *coinbase.CreateOrderError   `json:"error_response,omitempty"`
+	OrderConfiguration *coinbase.OrderConfiguration `json:"order_configuration,omitempty"`
+}
+
 // createOrder serves POST /orders. Business rejects are HTTP 200 with
 // success false; a repeated client_order_id answers with the order that
 // already carries it and creates nothing (the sim guarantees it).
@@ -50,7 +61,7 @@ func (e *Emulator) createOrder(w http.ResponseWriter, r *http.Request, _ Key) {
 	e.stats.create(req.ClientOrderID)
 	cfg := req.OrderConfiguration
 	fail := func(rej *exchange.RejectError) {
-		writeJSON(w, http.StatusOK, coinbase.CreateOrderResponse{Success: false, FailureReason: "UNKNOWN_FAILURE_REASON",
+		writeJSON(w, http.StatusOK, createReply{Success: false, FailureReason: "UNKNOWN_FAILURE_REASON",
 			ErrorResponse: &coinbase.CreateOrderError{Error: rej.Reason, Message: rej.Message,
 				PreviewFailureReason: previewReason(rej.Reason)},
 			OrderConfiguration: &cfg})
@@ -73,7 +84,7 @@ func (e *Emulator) createOrder(w http.ResponseWriter, r *http.Request, _ Key) {
 		e.dropResponse(w)
 		return
 	}
-	writeJSON(w, http.StatusOK, coinbase.CreateOrderResponse{Success: true, FailureReason: "UNKNOWN_FAILURE_REASON", OrderID: o.ID,
+	writeJSON(w, http.StatusOK, createReply{Success: true, FailureReason: "UNKNOWN_FAILURE_REASON", OrderID: o.ID,
 		SuccessResponse:    &coinbase.CreateOrderSuccess{OrderID: o.ID, ProductID: o.ProductID, Side: string(o.Side), ClientOrderID: o.ClientOrderID},
 		OrderConfiguration: &cfg})
 }
