@@ -19,6 +19,9 @@ type scanner struct {
 func (s *scanner) fail() { s.bad = true }
 
 func (s *scanner) ws() {
+	if s.i < len(s.b) && s.b[s.i] > ' ' {
+		return // the common case: no whitespace between tokens
+	}
 	for s.i < len(s.b) {
 		switch s.b[s.i] {
 		case ' ', '\t', '\n', '\r':
@@ -83,24 +86,35 @@ func (s *scanner) rawString(isKey bool) []byte {
 		s.fail()
 		return nil
 	}
-	start := s.i + 1
-	for j := start; j < len(s.b); j++ {
-		c := s.b[j]
-		switch {
-		case c == '"':
-			s.i = j + 1
-			return s.b[start:j]
-		case c < 0x20 || c >= 0x80 || c == '\\':
-			s.fail()
-			return nil
-		case isKey && c >= 'A' && c <= 'Z':
-			s.fail()
-			return nil
-		}
+	table := &plainValue
+	if isKey {
+		table = &plainKey
 	}
-	s.fail()
-	return nil
+	start := s.i + 1
+	j := start
+	for j < len(s.b) && table[s.b[j]] {
+		j++
+	}
+	if j >= len(s.b) || s.b[j] != '"' {
+		s.fail()
+		return nil
+	}
+	s.i = j + 1
+	return s.b[start:j]
 }
+
+// plainValue marks the bytes a kept string may hold as they are: ASCII,
+// not a control character, quote or backslash. plainKey also excludes
+// upper-case letters. plainSkip marks what a skipped string may hold
+// without a closer look (any byte but quote, backslash and controls).
+var plainValue, plainKey, plainSkip = func() (v, k, sk [256]bool) {
+	for c := 0; c < 256; c++ {
+		sk[c] = c >= 0x20 && c != '"' && c != '\\'
+		v[c] = sk[c] && c < 0x80
+		k[c] = v[c] && !(c >= 'A' && c <= 'Z')
+	}
+	return
+}()
 
 // skip reads and validates any JSON value.
 func (s *scanner) skip(depth int) {
@@ -156,6 +170,12 @@ func (s *scanner) skipString() {
 		return
 	}
 	for j := s.i + 1; j < len(s.b); j++ {
+		for j < len(s.b) && plainSkip[s.b[j]] {
+			j++
+		}
+		if j >= len(s.b) {
+			break
+		}
 		c := s.b[j]
 		switch {
 		case c == '"':
