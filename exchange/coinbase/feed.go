@@ -56,9 +56,9 @@ type FeedConfig struct {
 	// OnOrder receives every order state from the user channel, with a
 	// Fill when the cumulative filled size grew (see SyntheticTradeIDPrefix).
 	OnOrder func(exchange.OrderEvent)
-	// OnResync is called when user-channel messages may have been lost
-	// (reason "sequence_gap" or "reconnect"): the engine should reconcile
-	// orders and fills through REST.
+	// OnResync is called when user-channel messages may have been lost:
+	// "connect" (the first subscription), "reconnect" or "sequence_gap".
+	// The engine should reconcile orders and fills through REST.
 	OnResync func(reason string)
 
 	// HeartbeatTimeout is how long a connection may stay silent before it

@@ -297,15 +297,15 @@ func TestFeedUserChannelDerivesFillsAndAsksForResync(t *testing.T) {
 	// A lost message on the user connection asks the engine to reconcile.
 	c.skipSeq(2)
 	c.send(t, sample(t, "ws_heartbeats.json"))
-	col.wait(t, "a resync", func(c *collector) bool { return len(c.resyncs) == 1 })
-	if col.resyncs[0] != "sequence_gap" {
+	col.wait(t, "a resync", func(c *collector) bool { return len(c.resyncs) == 2 })
+	if col.resyncs[0] != "connect" || col.resyncs[1] != "sequence_gap" {
 		t.Fatalf("resyncs %v", col.resyncs)
 	}
 	// So does a reconnection.
 	c.ws.Close()
 	srv.accept(t)
-	col.wait(t, "a resync after reconnecting", func(c *collector) bool { return len(c.resyncs) == 2 })
-	if col.resyncs[1] != "reconnect" {
+	col.wait(t, "a resync after reconnecting", func(c *collector) bool { return len(c.resyncs) == 3 })
+	if col.resyncs[2] != "reconnect" {
 		t.Fatalf("resyncs %v", col.resyncs)
 	}
 }

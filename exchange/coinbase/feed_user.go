@@ -36,11 +36,17 @@ func (u *userSession) subscriptions() []subscription {
 	return []subscription{{channel: ChannelUser, products: u.f.cfg.UserProducts}}
 }
 
-// connected asks for a REST reconciliation after a reconnection: fills
-// that happened while the socket was down never arrive on it.
+// connected asks for a REST reconciliation on every connection: fills
+// made while the socket was down never arrive on it, and orders first
+// seen in the opening snapshot yield no fill (see orderTracker.apply).
 func (u *userSession) connected(reconnect bool) {
-	if reconnect && u.f.cfg.OnResync != nil {
+	if u.f.cfg.OnResync == nil {
+		return
+	}
+	if reconnect {
 		u.f.cfg.OnResync("reconnect")
+	} else {
+		u.f.cfg.OnResync("connect")
 	}
 }
 
