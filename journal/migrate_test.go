@@ -130,8 +130,8 @@ func checkVersion1Rows(t *testing.T, j *Journal) {
 		t.Fatalf("fills after migration: %+v, %v", fills, err)
 	}
 	n, err := j.NextClientOrderSeq("sma-btc")
-	if err != nil || n != 129 {
-		t.Fatalf("sequence after migration = %d, %v; want 129", n, err)
+	if err != nil || n <= 128 {
+		t.Fatalf("sequence after migration = %d, %v; want above the 128 reserved", n, err)
 	}
 }
 

@@ -313,3 +313,51 @@ func equalStrings(a, b []string) bool {
 	}
 	return true
 }
+
+func TestANewJournalNeverReusesTheIdsOfTheOneItReplaces(t *testing.T) {
+	c := clock.NewSim(t0)
+	dir := t.TempDir()
+	var last uint64
+	for i, name := range []string{"journal.db", "replacement.db"} {
+		j, err := Open(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		j.UseClock(c)
+		for range 3 * SeqBlock {
+			n, err := j.NextClientOrderSeq("a")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n <= last {
+				t.Fatalf("journal %d handed out %d after %d", i, n, last)
+			}
+			last = n
+		}
+		j.Close()
+		// The damaged journal is replaced a second later.
+		c.Set(t0.Add(time.Second))
+	}
+}
+
+func TestClientOrderSeqStaysMonotonicWhenTheClockGoesBack(t *testing.T) {
+	j := openTemp(t)
+	c := clock.NewSim(t0)
+	j.UseClock(c)
+	var last uint64
+	for i := range 4 * SeqBlock {
+		if i == 2*SeqBlock {
+			// An NTP step back: a fresh clock set an hour earlier.
+			c = clock.NewSim(t0.Add(-time.Hour))
+			j.UseClock(c)
+		}
+		n, err := j.NextClientOrderSeq("a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n <= last {
+			t.Fatalf("%d after %d", n, last)
+		}
+		last = n
+	}
+}

@@ -21,9 +21,17 @@ type seqCache struct {
 type seqRange struct{ next, last uint64 }
 
 // NextClientOrderSeq returns the next sequence number for the instance's
-// client order ids, starting at 1. Numbers strictly increase and are never
-// handed out twice, across crashes and power loss included: a block is on
-// stable storage (synchronous=FULL) before its first number is returned.
+// client order ids. Numbers strictly increase and are never handed out
+// twice, across crashes and power loss included: a block is on stable
+// storage (synchronous=FULL) before its first number is returned.
+//
+// A block never starts below the journal clock's Unix time in
+// milliseconds. That keeps numbers unique across journals too: when a
+// damaged journal is replaced by a new one, the new one's numbers start
+// above anything the old one handed out (unless it averaged more than one
+// order per millisecond), so no client order id is reused. A reused id
+// would be fatal: Coinbase answers a repeated client_order_id with the
+// existing order, so a new decision would silently become an old order.
 func (j *Journal) NextClientOrderSeq(instance string) (uint64, error) {
 	if instance == "" {
 		return 0, fmt.Errorf("journal %s: client order sequence: empty instance", j.path)
@@ -34,7 +42,7 @@ func (j *Journal) NextClientOrderSeq(instance string) (uint64, error) {
 	if r == nil || r.next > r.last {
 		j.writeMu.Lock()
 		var last int64
-		err := j.stmts.reserveSeq.QueryRow(instance, SeqBlock).Scan(&last)
+		err := j.stmts.reserveSeq.QueryRow(instance, max(j.now().UnixMilli(), 0), SeqBlock).Scan(&last)
 		j.writeMu.Unlock()
 		if err != nil {
 			return 0, fmt.Errorf("journal %s: reserve client order sequence for %s: %w", j.path, instance, err)
