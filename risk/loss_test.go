@@ -345,3 +345,24 @@ func TestStateChangeCallbackMayCallTheGuard(t *testing.T) {
 		t.Errorf("state seen from the callback %s", got)
 	}
 }
+
+func TestNewDayResumesOnlyToTheStateOtherBreachedRulesAllow(t *testing.T) {
+	f := newFixture(t, func(c *Config) {
+		c.Loss.DailyLoss = DailyLossRule{Limit: d("5"), Action: Halted, ResumeNextDay: true}
+		c.Loss.MaxConsecutiveLosses = CountRule{Limit: 2, Action: Reducing}
+		c.StaleAfter = 48 * time.Hour
+	})
+	f.hold("s1", "AAA-USD", "1", "100")
+	r := f.allow(stopLoss("s1", "AAA-USD", "1"))
+	f.g.OnFill("s1", "AAA-USD", exchange.Sell, d("1"), d("90"), decimal.Zero, r)
+	f.g.OnRoundTrip("s1", "AAA-USD", d("-10"), "stop_loss")
+	f.g.OnRoundTrip("s1", "AAA-USD", d("-1"), "signal")
+	if info := f.g.StateInfo(); info.State != Halted || info.Rule != RuleDailyLoss {
+		t.Fatalf("state %+v, want HALTED by daily_loss", info)
+	}
+	f.advance(24 * time.Hour)
+	f.trade("AAA-USD", "100")
+	if info := f.g.StateInfo(); info.State != Reducing || info.Rule != RuleConsecutiveLosses {
+		t.Fatalf("state %+v on the new day, want REDUCING by consecutive_losses", info)
+	}
+}

@@ -91,6 +91,12 @@ func (g *Guard) escalate(to State, rule, reason string) {
 	}
 }
 
+// escalates reports whether a breach of rule would change anything, so
+// that a rule breached tick after tick formats its reason only once.
+func (g *Guard) escalates(to State, rule string) bool {
+	return to > g.state || (to == g.state && g.stateRule == RuleDailyLoss && rule != RuleDailyLoss)
+}
+
 func (g *Guard) unrealized() decimal.Decimal { return g.markValue.Sub(g.cost) }
 
 func (g *Guard) cumulativePnL() decimal.Decimal { return g.realizedTotal.Add(g.unrealized()) }
@@ -105,7 +111,7 @@ func (g *Guard) evalLoss() {
 	un := g.unrealized()
 	day := g.realizedToday.Add(un).Sub(g.unrealizedStart)
 	dl := &g.cfg.Loss.DailyLoss
-	if day.IsNegative() && day.Neg().GreaterThanOrEqual(dl.Limit) {
+	if g.escalates(dl.Action, RuleDailyLoss) && day.IsNegative() && day.Neg().GreaterThanOrEqual(dl.Limit) {
 		g.escalate(dl.Action, RuleDailyLoss,
 			fmt.Sprintf("daily loss %s reached loss.daily_loss.limit %s", day.Neg(), dl.Limit))
 	}
@@ -115,9 +121,20 @@ func (g *Guard) evalLoss() {
 		return
 	}
 	dd := &g.cfg.Loss.MaxDrawdown
+	if !g.escalates(dd.Action, RuleMaxDrawdown) {
+		return
+	}
 	if drop := g.pnlPeak.Sub(cum); drop.GreaterThanOrEqual(dd.Limit) {
 		g.escalate(dd.Action, RuleMaxDrawdown,
 			fmt.Sprintf("drawdown %s from the PnL peak %s reached loss.max_drawdown.limit %s", drop, g.pnlPeak, dd.Limit))
+	}
+}
+
+// evalRun checks the run of consecutive losing round trips.
+func (g *Guard) evalRun() {
+	if cl := g.cfg.Loss.MaxConsecutiveLosses; cl.Limit > 0 && g.consecutive >= cl.Limit && g.escalates(cl.Action, RuleConsecutiveLosses) {
+		g.escalate(cl.Action, RuleConsecutiveLosses,
+			fmt.Sprintf("%d losing round trips in a row reached loss.max_consecutive_losses.limit %d", g.consecutive, cl.Limit))
 	}
 }
 
@@ -159,11 +176,7 @@ func (g *Guard) OnRoundTrip(strategy, productID string, pnl decimal.Decimal, exi
 	} else {
 		g.consecutive = 0
 	}
-	if cl := g.cfg.Loss.MaxConsecutiveLosses; cl.Limit > 0 && g.consecutive >= cl.Limit {
-		g.escalate(cl.Action, RuleConsecutiveLosses,
-			fmt.Sprintf("%d losing round trips in a row reached loss.max_consecutive_losses.limit %d (last: %s on %s)",
-				g.consecutive, cl.Limit, strategy, productID))
-	}
+	g.evalRun()
 	cd := g.cfg.StopLossCooldown
 	if cd.StopLosses == 0 || !g.stopReasons[exitReason] {
 		return
@@ -211,5 +224,8 @@ func (g *Guard) roll(now time.Time) {
 	}
 	if g.state != Active && g.stateRule == RuleDailyLoss && g.cfg.Loss.DailyLoss.ResumeNextDay {
 		g.set(Active, RuleDailyLoss, "new trading day "+g.dayStart.Format("2006-01-02")+" after the daily loss limit")
+		// Rules still breached take the state again at once.
+		g.evalLoss()
+		g.evalRun()
 	}
 }
