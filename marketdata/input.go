@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"fmt"
 	"io"
+	"os"
 )
 
 // bufferSize is large enough that no line of any supported format
@@ -24,7 +25,7 @@ var gzipMagic = []byte{0x1f, 0x8b}
 // gunzipping it when it starts with the gzip magic. The returned closer
 // releases the gzip reader (nil when the input was plain).
 func decompress(name string, r io.Reader) (*bufio.Reader, io.Closer, error) {
-	br := bufio.NewReaderSize(r, bufferSize)
+	br := bufio.NewReaderSize(r, readBufferSize(r))
 	head, err := br.Peek(2)
 	if err != nil && err != io.EOF {
 		return nil, nil, fmt.Errorf("read %s: %w", name, err)
@@ -38,6 +39,25 @@ func decompress(name string, r io.Reader) (*bufio.Reader, io.Closer, error) {
 	}
 	// Concatenated gzip members are one stream, as gunzip treats them.
 	return bufio.NewReaderSize(zr, bufferSize), zr, nil
+}
+
+// readBufferSize sizes the first buffer to the input when its size is
+// known, so that opening a small file or an in-memory sample does not
+// allocate and clear the full buffer; detection needs detectWindow.
+func readBufferSize(r io.Reader) int {
+	size := int64(-1)
+	switch v := r.(type) {
+	case interface{ Len() int }:
+		size = int64(v.Len())
+	case *os.File:
+		if fi, err := v.Stat(); err == nil && fi.Mode().IsRegular() {
+			size = fi.Size()
+		}
+	}
+	if size < 0 || size >= bufferSize {
+		return bufferSize
+	}
+	return max(int(size)+1, detectWindow)
 }
 
 // lineReader yields the lines of a text stream without copying them in
