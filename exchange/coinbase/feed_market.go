@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/tradebot/tradebot/exchange"
@@ -18,6 +19,9 @@ type marketSession struct {
 	books   map[string]*marketBook
 	touched []*marketBook
 	level2  bool
+	// alias maps the product id Coinbase sends to the one configured;
+	// see usdcAliases.
+	alias map[string]string
 }
 
 // marketBook is a book with its resync state.
@@ -34,7 +38,33 @@ type marketBook struct {
 const maxBooks = 1024
 
 func newMarketSession(f *Feed) *marketSession {
-	return &marketSession{f: f, books: map[string]*marketBook{}, level2: slices.Contains(f.cfg.Channels, ChannelLevel2)}
+	return &marketSession{f: f, books: map[string]*marketBook{}, level2: slices.Contains(f.cfg.Channels, ChannelLevel2),
+		alias: usdcAliases(f.cfg.Products)}
+}
+
+// usdcAliases returns, for each configured "X-USDC" product, the entry
+// "X-USD" -> "X-USDC": Coinbase serves market data for -USDC ids from the
+// -USD book and labels it -USD (API.md 4.1), while tradebot must see the
+// product it asked for. Pairs Coinbase keeps apart (USDT-USDC, EURC-USDC)
+// and -USD ids that are configured themselves are left alone.
+func usdcAliases(products []string) map[string]string {
+	alias := map[string]string{}
+	for _, p := range products {
+		base, ok := strings.CutSuffix(p, "-USDC")
+		if !ok || base == "USDT" || base == "EURC" || slices.Contains(products, base+"-USD") {
+			continue
+		}
+		alias[base+"-USD"] = p
+	}
+	return alias
+}
+
+// label returns the product id to report for an id Coinbase sent.
+func (m *marketSession) label(id string) string {
+	if a, ok := m.alias[id]; ok {
+		return a
+	}
+	return id
 }
 
 func (m *marketSession) subscriptions() []subscription {
@@ -88,6 +118,11 @@ func (m *marketSession) emitTicks() {
 	if m.f.cfg.OnTick == nil || len(ticks) == 0 {
 		return
 	}
+	if len(m.alias) > 0 {
+		for i := range ticks {
+			ticks[i].ProductID = m.label(ticks[i].ProductID)
+		}
+	}
 	if len(ticks) > 1 && ticks[0].Kind == exchange.TradeTick && ticks[0].Time.After(ticks[len(ticks)-1].Time) {
 		for i := len(ticks) - 1; i >= 0; i-- {
 			m.f.cfg.OnTick(ticks[i])
@@ -106,7 +141,7 @@ func (m *marketSession) book(productID string) *marketBook {
 	if len(m.books) >= maxBooks {
 		return nil
 	}
-	b := &marketBook{Book: NewBook(productID), stale: true}
+	b := &marketBook{Book: NewBook(m.label(productID)), stale: true}
 	m.books[productID] = b
 	return b
 }
@@ -198,7 +233,7 @@ func (m *marketSession) handleOther(raw []byte, c *conn) error {
 		}
 		for _, ev := range msg.Events {
 			for _, cd := range ev.Candles {
-				m.f.cfg.OnCandle(exchange.Candle{ProductID: cd.ProductID, Start: time.Unix(int64(cd.Start), 0).UTC(), Interval: 5 * time.Minute,
+				m.f.cfg.OnCandle(exchange.Candle{ProductID: m.label(cd.ProductID), Start: time.Unix(int64(cd.Start), 0).UTC(), Interval: 5 * time.Minute,
 					Open: cd.Open.Decimal, High: cd.High.Decimal, Low: cd.Low.Decimal, Close: cd.Close.Decimal, Volume: cd.Volume.Decimal})
 			}
 		}

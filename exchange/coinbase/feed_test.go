@@ -363,3 +363,20 @@ func TestFeedSkipsOutOfOrderMessagesAndReconnectsWhenTheCounterSticks(t *testing
 		t.Fatalf("reconnects %v", r)
 	}
 }
+
+func TestFeedReportsUSDCProductsUnderTheConfiguredID(t *testing.T) {
+	got := usdcAliases([]string{"BTC-USDC", "ETH-USDC", "ETH-USD", "USDT-USDC"})
+	if fmt.Sprint(got) != "map[BTC-USD:BTC-USDC]" {
+		t.Fatalf("aliases %v", got)
+	}
+	srv := newWSServer(t, nil)
+	col := newCollector()
+	cfg := FeedConfig{MarketURL: srv.url(), Products: []string{"BTC-USDC"}, Channels: []string{ChannelTicker}}
+	col.config(&cfg)
+	startFeed(t, cfg)
+	srv.accept(t).send(t, sample(t, "ws_ticker.json"))
+	col.wait(t, "a tick", func(c *collector) bool { return len(c.ticks) == 1 })
+	if col.ticks[0].ProductID != "BTC-USDC" {
+		t.Fatalf("tick for %s, want BTC-USDC", col.ticks[0].ProductID)
+	}
+}
