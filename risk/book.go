@@ -141,7 +141,6 @@ func (g *Guard) OnTick(t exchange.Tick) {
 	if at.IsZero() {
 		at = t.Time
 	}
-	p.seen, p.seenN = true, unixNanos(at)
 	var mark decimal.Decimal
 	switch t.Kind {
 	case exchange.TradeTick:
@@ -160,6 +159,8 @@ func (g *Guard) OnTick(t exchange.Tick) {
 	default:
 		return
 	}
+	// Only a usable tick proves the feed alive.
+	p.seen, p.seenN = true, unixNanos(at)
 	g.setMark(p, mark)
 }
 

@@ -64,6 +64,10 @@ func (g *Guard) Check(in Intent) (Decision, *Reservation) {
 			if !unitPrice.IsPositive() {
 				unitPrice = p.marketPrice(in.Side)
 			}
+			if !unitPrice.IsPositive() {
+				return rejectf(RuleStaleData, ScopeProduct, g.staleAfterStr, "no price",
+					"no price for %s to value a market order by", p.id), nil
+			}
 			notional = notionalUnits(in.BaseSize, unitPrice)
 		}
 	}
