@@ -213,7 +213,7 @@ func (g *Guard) revalue(c *cell) {
 // loss limits. r may be nil for a fill of an order the guard did not see
 // (an attached bracket, or one placed before a restart).
 func (g *Guard) OnFill(strategy, productID string, side exchange.Side, size, price, fee decimal.Decimal, r *Reservation) {
-	if !size.IsPositive() || !price.IsPositive() {
+	if !size.IsPositive() || !price.IsPositive() || !side.Valid() {
 		return
 	}
 	g.mu.Lock()
