@@ -3,6 +3,7 @@ package risk
 import (
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -68,6 +69,44 @@ func BenchmarkCheckRelease(b *testing.B) {
 		b.ReportMetric(float64(durations[n*99/100].Nanoseconds()), "p99-ns")
 		b.ReportMetric(float64(durations[n/2].Nanoseconds()), "p50-ns")
 	}
+}
+
+// BenchmarkCheckReleaseParallel measures Check and Release from as many
+// goroutines as GOMAXPROCS, all contending for the guard's one lock.
+func BenchmarkCheckReleaseParallel(b *testing.B) {
+	cfg := DefaultConfig()
+	cfg.StaleAfter = 1000 * time.Hour
+	cfg.Account.MaxExposure = d("100000000")
+	cfg.Account.MaxPositionNotional = d("100000000")
+	cfg.Account.MaxOpenOrders = 1000
+	cfg.Account.MaxEntriesPerDay = 1 << 30
+	cfg.Account.OrdersPerSecond = 30
+	cfg.Account.OrdersPerMinute = 1 << 30
+	cfg.PerStrategy = ScopeLimits{}
+	clk := clock.NewSim(t0)
+	g, err := NewGuard(cfg, clk)
+	if err != nil {
+		b.Fatal(err)
+	}
+	product := btcUSD()
+	g.OnTick(exchange.Tick{ProductID: product.ID, Kind: exchange.TradeTick, Time: t0, Price: d("50000")})
+	var seq atomic.Int64
+	var refused atomic.Int64
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		in := Intent{Strategy: fmt.Sprintf("strategy-%d", seq.Add(1)), ProductID: product.ID, Product: product,
+			Side: exchange.Buy, Type: exchange.Limit, BaseSize: d("0.002"), LimitPrice: d("50010.25")}
+		for pb.Next() {
+			// Time moves 40 ms per decision, within 30 entries a second.
+			clk.Set(t0.Add(time.Duration(seq.Add(1)) * 40 * time.Millisecond))
+			dec, r := g.Check(in)
+			if !dec.Allowed {
+				refused.Add(1)
+			}
+			g.Release(r)
+		}
+	})
+	b.ReportMetric(float64(refused.Load())/float64(b.N), "refused/op")
 }
 
 // BenchmarkOnTickWithPositions measures marking positions on a trade tick
