@@ -176,6 +176,17 @@ func (m *Manager) onExit(ctx context.Context, o exchange.Order, f *exchange.Fill
 			if filled && mk.Level >= 0 && m.open() {
 				m.tookProfit(mk.Level)
 			}
+			if m.open() && !m.dust(m.d.Product.RoundSize(s.Position.Size)) && s.PendingClose == "" {
+				switch {
+				case mk.Full:
+					// A full exit that left something (an entry filled while
+					// it worked, or the IOC found too little) goes on.
+					s.PendingClose = mk.Reason
+				case m.mark.IsPositive() && s.Stop.IsPositive() && m.mark.LessThanOrEqual(s.Stop):
+					// The stop was reached while a partial exit worked.
+					s.PendingClose = s.StopReason
+				}
+			}
 		}
 		if filled && kind != unknownExit {
 			m.count(reason)

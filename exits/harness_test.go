@@ -32,6 +32,8 @@ type simOrders struct {
 	noEdit    bool
 	failFirst int      // Place calls that fail before reaching the venue
 	refuse    int      // Place calls refused as the venue would (ORDER_ENTRY_DISABLED)
+	loseReply int      // Place calls that reach the venue but whose answer is lost
+	injected  int      // transport errors returned so far
 	sent      []string // client order ids of every Place call, in order
 	placed    []exchange.OrderRequest
 	// check, when set, sees every request before the venue does.
@@ -44,6 +46,7 @@ func (o *simOrders) Place(ctx context.Context, req exchange.OrderRequest) (excha
 	o.sent = append(o.sent, req.ClientOrderID)
 	if o.failFirst > 0 {
 		o.failFirst--
+		o.injected++
 		return exchange.Order{}, errTransport
 	}
 	if o.refuse > 0 {
@@ -54,7 +57,13 @@ func (o *simOrders) Place(ctx context.Context, req exchange.OrderRequest) (excha
 		o.check(req)
 	}
 	o.placed = append(o.placed, req)
-	return o.x.PlaceOrder(ctx, req)
+	out, err := o.x.PlaceOrder(ctx, req)
+	if err == nil && o.loseReply > 0 {
+		o.loseReply--
+		o.injected++
+		return exchange.Order{}, errTransport
+	}
+	return out, err
 }
 
 func (o *simOrders) Cancel(ctx context.Context, id string) error { return o.x.CancelOrder(ctx, id) }

@@ -320,7 +320,7 @@ func (m *Manager) exitAll(ctx context.Context, reason string, level int) error {
 		return fmt.Errorf("exit %s: %s %s held is below the minimum order size %s", reason, s.Position.Size,
 			m.d.Product.BaseCurrency, m.d.Product.BaseMinSize)
 	}
-	s.Market = &MarketExit{ClientOrderID: m.d.NewClientOrderID(), Size: size, Reason: reason, Level: level, Unsent: true}
+	s.Market = &MarketExit{ClientOrderID: m.d.NewClientOrderID(), Size: size, Reason: reason, Level: level, Unsent: true, Full: true}
 	return m.sendMarket(ctx)
 }
 

@@ -60,11 +60,14 @@ func TestExitInvariantsOverRandomPaths(t *testing.T) {
 		}
 		h := newHarness(rt, cfg, opts...)
 		fail := func(format string, args ...any) {
-			rt.Fatalf("%s\nconfig %+v\nstate %+v", fmt.Sprintf(format, args...), cfg, h.m.State())
+			rt.Fatalf("%s\nconfig %+v\nstate %+v\nvenue open sells %+v\nsent %v", fmt.Sprintf(format, args...), cfg, h.m.State(), h.openSells(), h.orders.sent)
 		}
 		h.orders.check = func(req exchange.OrderRequest) {
 			if req.Side != exchange.Sell {
 				return
+			}
+			if _, err := h.x.OrderByClientID(h.ctx, req.ClientOrderID); err == nil {
+				return // a resend of an id the venue knows returns that order and sells nothing more
 			}
 			held := h.m.Position().Size
 			if req.BaseSize.GreaterThan(held) {
@@ -108,7 +111,7 @@ func TestExitInvariantsOverRandomPaths(t *testing.T) {
 			if p.Resting && (len(untriggered) != 1 || !untriggered[0].StopPrice.Equal(p.Stop)) {
 				fail("resting at %s but the venue holds %+v", p.Stop, untriggered)
 			}
-			if p.Watched && len(untriggered) != 0 {
+			if pending := h.m.State().Resting; p.Watched && len(untriggered) != 0 && (pending == nil || pending.OrderID != "") {
 				fail("watched but the venue holds %+v", untriggered)
 			}
 		}
@@ -127,6 +130,10 @@ func TestExitInvariantsOverRandomPaths(t *testing.T) {
 					_ = h.m.Close(h.ctx, ReasonSignal)
 					h.drain()
 				}
+			case 4:
+				h.orders.failFirst = rapid.IntRange(1, 4).Draw(rt, fmt.Sprintf("fail%d", i))
+			case 5:
+				h.orders.loseReply = rapid.IntRange(1, 2).Draw(rt, fmt.Sprintf("lose%d", i))
 			case 3:
 				h.clk.Set(h.clk.Now().Add(time.Minute))
 				h.m.OnIdle(h.ctx, h.clk.Now())
@@ -135,9 +142,11 @@ func TestExitInvariantsOverRandomPaths(t *testing.T) {
 			}
 			move := rapid.IntRange(-300, 300).Draw(rt, fmt.Sprintf("move%d", i)) // hundredths of a percent
 			price = testProduct.RoundPriceDown(price.Mul(decimal.New(int64(10000+move), -4)))
-			before, wasOpen := h.m.Protection(), h.m.Position().Size.IsPositive()
+			before, wasOpen, injected := h.m.Protection(), h.m.Position().Size.IsPositive(), h.orders.injected
 			h.tick(price.String())
-			if wasOpen && price.LessThanOrEqual(before.Stop) && h.m.Position().Size.IsPositive() {
+			// A transport error may delay an exit to the next tick; the
+			// same client order id then goes out again.
+			if wasOpen && injected == h.orders.injected && price.LessThanOrEqual(before.Stop) && h.m.Position().Size.IsPositive() {
 				fail("a trade at %s reached the stop %s but %s is still held", price, before.Stop, h.m.Position().Size)
 			}
 		}

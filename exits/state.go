@@ -89,6 +89,9 @@ type MarketExit struct {
 	Reason        string          `json:"reason"`
 	// Level is the take-profit level it completes, or -1.
 	Level int `json:"level"`
+	// Full: it sells everything held; whatever is still held when it ends
+	// (an entry filled meanwhile) is sold next, for the same reason.
+	Full bool `json:"full"`
 	// Unsent: no venue has answered yet (an error, or waiting for a
 	// cancel to free the base); it is sent again under the same id.
 	Unsent bool `json:"unsent"`
