@@ -145,13 +145,18 @@ func (c *wsConn) readLoop() {
 		if err != nil {
 			return
 		}
-		var req coinbase.SubscribeRequest
-		if err := json.Unmarshal(b, &req); err != nil {
-			c.send(outMsg{raw: coinbase.ErrorMessage{Type: "error", Message: "failed to parse message"}})
-			continue
-		}
-		c.hub.e.handleSubscribe(c, req)
+		c.handleMessage(b)
 	}
+}
+
+// handleMessage decodes one client message and applies it.
+func (c *wsConn) handleMessage(b []byte) {
+	var req coinbase.SubscribeRequest
+	if err := json.Unmarshal(b, &req); err != nil {
+		c.send(errMsg("failed to parse message"))
+		return
+	}
+	c.hub.e.handleSubscribe(c, req)
 }
 
 // writeLoop is the connection's only writer. It numbers channel messages
