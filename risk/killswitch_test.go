@@ -223,3 +223,18 @@ func TestKillSwitchWithoutFileOrSignalDoesNothing(t *testing.T) {
 		t.Errorf("state %s", f.g.State())
 	}
 }
+
+func TestKillSwitchFileThatCannotBeCheckedHalts(t *testing.T) {
+	f := newFixture(t, nil)
+	notDir := filepath.Join(t.TempDir(), "plain")
+	if err := os.WriteFile(notDir, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := f.g.WatchFlagFile(ctx, filepath.Join(notDir, "halt"), time.Hour)
+	defer func() { cancel(); <-done }()
+	waitFor(t, "an unreadable flag path to halt the guard", func() bool { return f.g.State() == Halted })
+	if r := f.g.StateInfo().Reason; !strings.Contains(r, "cannot be checked") {
+		t.Errorf("reason %q", r)
+	}
+}

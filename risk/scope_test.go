@@ -284,3 +284,54 @@ func TestOverrideValidationNamesTheInstance(t *testing.T) {
 		}
 	}
 }
+
+func TestPnLOnShortsAndFlipsByAverageCost(t *testing.T) {
+	f := newFixture(t, nil)
+	// A long of 2 at 100, then a sell of 3 at 110 closes it (+20) and
+	// opens a short of 1 at 110; a buy of 1 at 105 closes that (+5).
+	f.g.OnFill("s1", "AAA-USD", exchange.Buy, d("2"), d("100"), decimal.Zero, nil)
+	f.g.OnFill("s1", "AAA-USD", exchange.Sell, d("3"), d("110"), d("0.5"), nil)
+	if size, cost := f.g.Position("s1", "AAA-USD"); !size.Equal(d("-1")) || !cost.Equal(d("-110")) {
+		t.Fatalf("after the flip: %s at cost %s, want -1 at -110", size, cost)
+	}
+	f.trade("AAA-USD", "120") // the short loses 10 unrealized
+	if got := f.g.DailyPnL(); !got.Equal(d("9.5")) {
+		t.Errorf("daily PnL %s, want 20 - 0.5 - 10 = 9.5", got)
+	}
+	if got := f.exposure(); !got.Equal(d("120")) {
+		t.Errorf("exposure %s, want the short's 120", got)
+	}
+	f.g.OnFill("s1", "AAA-USD", exchange.Buy, d("1"), d("105"), decimal.Zero, nil)
+	if size, cost := f.g.Position("s1", "AAA-USD"); !size.IsZero() || !cost.IsZero() {
+		t.Fatalf("after closing: %s at cost %s", size, cost)
+	}
+	if got := f.g.DailyPnL(); !got.Equal(d("24.5")) {
+		t.Errorf("daily PnL %s, want 20 + 5 - 0.5", got)
+	}
+	// The peak was 29.5: the short opened at 110 while the mark was 100.
+	if got := f.g.Drawdown(); !got.Equal(d("5")) {
+		t.Errorf("drawdown %s, want 29.5 - 24.5 = 5", got)
+	}
+}
+
+func TestSetPositionReconcilesWithoutMakingPnL(t *testing.T) {
+	f := newFixture(t, func(c *Config) { c.Loss.DailyLoss.Limit = d("1") })
+	f.g.SetPosition("s1", "NEW-USD", d("3"), d("300")) // no tick yet: valued at cost
+	if got := f.g.DailyPnL(); !got.IsZero() {
+		t.Fatalf("daily PnL %s after SetPosition", got)
+	}
+	f.allow(stopLoss("s1", "NEW-USD", "3"))
+	f.g.SetPosition("s1", "AAA-USD", d("2"), d("150")) // marked at 100: unrealized +50
+	f.g.SetPosition("s1", "AAA-USD", d("1"), d("75"))  // the exchange says 1
+	if got := f.g.DailyPnL(); !got.Equal(d("25")) {
+		t.Errorf("daily PnL %s, want the position's unrealized 25 (100 - 75)", got)
+	}
+	f.refuse(stopLoss("s1", "AAA-USD", "2"), RuleReduceOnly, "")
+	f.g.SetPosition("s1", "AAA-USD", decimal.Zero, d("75"))
+	if size, cost := f.g.Position("s1", "AAA-USD"); !size.IsZero() || !cost.IsZero() {
+		t.Errorf("flat position kept %s at cost %s", size, cost)
+	}
+	if f.g.State() != Active {
+		t.Errorf("reconciling changed the state to %s", f.g.State())
+	}
+}
