@@ -85,7 +85,7 @@ const (
 	marketExit
 )
 
-func (m *Manager) which(o exchange.Order) (exitKind, int) {
+func (m *Manager) which(ctx context.Context, o exchange.Order) (exitKind, int) {
 	s := &m.s
 	same := func(id, cid string) bool {
 		return (o.ID != "" && o.ID == id) || (o.ClientOrderID != "" && o.ClientOrderID == cid)
@@ -103,9 +103,20 @@ func (m *Manager) which(o exchange.Order) (exitKind, int) {
 	}
 	// An attached bracket has no client order id of its own: it is known
 	// by the entry it came from.
-	if o.Type == exchange.Bracket && o.OriginatingOrderID != "" && s.Resting == nil && !o.Status.Terminal() {
-		m.adopt(o)
-		return restingExit, 0
+	if o.Type == exchange.Bracket && o.OriginatingOrderID != "" && !o.Status.Terminal() {
+		if s.Resting == nil {
+			m.adopt(o)
+			return restingExit, 0
+		}
+		// A second attached bracket (an entry sent with one while a
+		// position was open): two exits cannot both rest, so it goes.
+		m.d.Log.Warn("cancelling a second attached bracket", "strategy", m.d.Strategy, "product", m.d.Product.ID, "order_id", o.ID)
+		r := RestingOrder{OrderID: o.ID, Type: exchange.Bracket, Size: o.BaseSize, Stop: o.StopPrice, Limit: o.LimitPrice, Reason: s.StopReason}
+		if err := m.d.Orders.Cancel(ctx, o.ID); err != nil {
+			m.d.Log.Error("cancel of a second attached bracket failed", "strategy", m.d.Strategy, "order_id", o.ID, "error", err)
+		}
+		s.Cancelling = append(s.Cancelling, r)
+		return cancellingExit, len(s.Cancelling) - 1
 	}
 	return unknownExit, 0
 }
@@ -127,7 +138,7 @@ func (m *Manager) adopt(o exchange.Order) {
 
 func (m *Manager) onExit(ctx context.Context, o exchange.Order, f *exchange.Fill) {
 	s := &m.s
-	kind, i := m.which(o)
+	kind, i := m.which(ctx, o)
 	var r *RestingOrder
 	reason := s.StopReason
 	switch kind {

@@ -229,3 +229,27 @@ func TestRefusedMarketExitRetriesWithNewIDAfterMinInterval(t *testing.T) {
 		t.Errorf("exit %s reason %s, want 97.7 stop_loss", rt.ExitPrice, rt.Reason)
 	}
 }
+
+// Attach offers a bracket only from flat; if an entry that adds to a
+// position carries one anyway, the venue's second bracket is cancelled and
+// the Manager's own bracket grows to the whole position: one exit rests.
+func TestSecondAttachedBracketIsCancelled(t *testing.T) {
+	h := newHarness(t, Config{AttachToEntry: true, StopLoss: pctStop("2"), TakeProfit: []TakeProfit{{Percent: d("3"), Close: d("1")}}})
+	h.tick("100")
+	h.enter("1")
+	if _, ok := h.m.Attach(d("100")); ok {
+		t.Fatal("Attach offered a bracket while a position is open")
+	}
+	h.entries["entry-2"] = true
+	if _, err := h.x.PlaceOrder(h.ctx, exchange.OrderRequest{ClientOrderID: "entry-2", ProductID: testProduct.ID, Side: exchange.Buy,
+		Type: exchange.Market, BaseSize: d("0.5"), Attached: &exchange.AttachedBracket{LimitPrice: d("103"), StopTriggerPrice: d("98")}}); err != nil {
+		t.Fatal(err)
+	}
+	h.drain()
+	if o := h.resting(); !o.BaseSize.Equal(d("1.5")) {
+		t.Fatalf("resting size %s, want 1.5", o.BaseSize)
+	}
+	if p := h.m.Protection(); !p.Resting {
+		t.Fatalf("protection %+v, want resting", p)
+	}
+}

@@ -194,11 +194,15 @@ func (m *Manager) count(reason string) {
 // Attach returns the take-profit and stop to attach to an entry expected
 // to fill near ref, when the configuration asks for attached exits
 // (exchange placement, attach_to_entry, a percent or price stop and one
-// take-profit level). The engine sets it as the entry's Attached.
+// take-profit level) and the position is flat. The engine sets it as the
+// entry's Attached.
 func (m *Manager) Attach(ref decimal.Decimal) (exchange.AttachedBracket, bool) {
 	c := m.cfg
+	// Only an entry from flat may carry a bracket: adding to a position
+	// would make a second exit order, and on spot only one can rest; the
+	// Manager resizes the one it has instead.
 	if !c.AttachToEntry || c.Placement != OnExchange || len(c.TakeProfit) != 1 || c.StopLoss == nil ||
-		c.StopLoss.ATR != nil || !ref.IsPositive() {
+		c.StopLoss.ATR != nil || !ref.IsPositive() || m.open() || m.s.Resting != nil {
 		return exchange.AttachedBracket{}, false
 	}
 	tp := c.TakeProfit[0].Price

@@ -30,6 +30,12 @@ func genConfig(t *rapid.T) Config {
 			c.BreakEven = &BreakEven{AfterTakeProfit: true, OffsetPercent: d("0.1")}
 		}
 	}
+	if c.Placement == OnExchange && len(c.TakeProfit) == 1 && rapid.Bool().Draw(t, "attach") {
+		c.AttachToEntry = true
+	}
+	if c.Placement == InBot && rapid.Bool().Draw(t, "bid") {
+		c.Trigger = TriggerBid
+	}
 	if rapid.Bool().Draw(t, "trailing") {
 		c.TrailingStop = &TrailingStop{CallbackPercent: decimal.New(int64(rapid.IntRange(3, 30).Draw(t, "callback_tenths")), -1),
 			ActivationPercent: decimal.New(int64(rapid.IntRange(0, 20).Draw(t, "activation_tenths")), -1)}
@@ -144,6 +150,11 @@ func TestExitInvariantsOverRandomPaths(t *testing.T) {
 			price = testProduct.RoundPriceDown(price.Mul(decimal.New(int64(10000+move), -4)))
 			before, wasOpen, injected := h.m.Protection(), h.m.Position().Size.IsPositive(), h.orders.injected
 			h.tick(price.String())
+			if cfg.Trigger == TriggerBid {
+				now := h.clk.Now()
+				h.feed(exchange.Tick{ProductID: testProduct.ID, Kind: exchange.QuoteTick, Time: now, Received: now,
+					Bid: price, Ask: price.Add(testProduct.PriceIncrement), BidSize: d("1"), AskSize: d("1")})
+			}
 			// A transport error may delay an exit to the next tick; the
 			// same client order id then goes out again.
 			if wasOpen && injected == h.orders.injected && price.LessThanOrEqual(before.Stop) && h.m.Position().Size.IsPositive() {
