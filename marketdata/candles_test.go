@@ -2,6 +2,7 @@ package marketdata
 
 import (
 	"bytes"
+	"compress/gzip"
 	"errors"
 	"io"
 	"path/filepath"
@@ -355,5 +356,23 @@ func TestTickStreamOfCandlesFollowsThePath(t *testing.T) {
 	want := "100 110 90 105 105 106 95 96"
 	if strings.Join(prices, " ") != want {
 		t.Errorf("prices %v, want %s", prices, want)
+	}
+}
+
+// Candle files may be gzip-compressed like recordings; the content, not
+// the name, decides.
+func TestGzipCandleFileIsDetectedByContent(t *testing.T) {
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte("[[1509836520000, 0.00162008, 0.00162008, 0.00162008, 0.00162008, 108.14853839]]"))
+	must(t, zw.Close())
+	src, err := OpenReader("candles.csv", &gz, DefaultProduct("UNITTEST-BTC"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	c := readAllCandles(t, src.Candles)
+	if src.Format != FreqtradeJSON || len(c) != 1 || !c[0].Close.Equal(dec("0.00162008")) {
+		t.Fatalf("format %s, candles %+v", src.Format, c)
 	}
 }
