@@ -36,6 +36,14 @@ func (c *collector) config(cfg *FeedConfig) {
 	cfg.OnResync = func(r string) { c.mu.Lock(); c.resyncs = append(c.resyncs, r); c.mu.Unlock(); c.poke() }
 }
 
+// snap returns a copy of what was collected, taken under the lock.
+func (c *collector) snap() collector {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return collector{ticks: append([]exchange.Tick(nil), c.ticks...), candles: append([]exchange.Candle(nil), c.candles...),
+		orders: append([]exchange.OrderEvent(nil), c.orders...), resyncs: append([]string(nil), c.resyncs...)}
+}
+
 // wait polls until cond holds under the collector's lock.
 func (c *collector) wait(t *testing.T, what string, cond func(c *collector) bool) {
 	t.Helper()
@@ -114,7 +122,7 @@ func TestFeedTurnsTradesAndTickersIntoTicks(t *testing.T) {
 	c.send(t, sample(t, "ws_market_trades.json"))
 	c.send(t, sample(t, "ws_ticker.json"))
 	col.wait(t, "two ticks", func(c *collector) bool { return len(c.ticks) == 2 })
-	tr, q := col.ticks[0], col.ticks[1]
+	tr, q := col.snap().ticks[0], col.snap().ticks[1]
 	if tr.Kind != exchange.TradeTick || tr.ProductID != "ETH-USD" || !tr.Price.Equal(dec("1260.01")) || !tr.Size.Equal(dec("0.3")) ||
 		tr.TakerSide != exchange.Sell || !tr.Time.Equal(ts("2019-08-14T20:42:27.265Z")) || tr.Received.IsZero() {
 		t.Fatalf("trade tick %+v: side BUY is the maker, so the taker sold", tr)
@@ -138,11 +146,11 @@ func TestFeedEmitsBatchedTradesOldestFirst(t *testing.T) {
 		{"trade_id":"1","product_id":"BTC-USD","price":"1","size":"1","side":"BUY","time":"2024-01-01T00:00:01Z"}]}]}`))
 	col.wait(t, "three ticks", func(c *collector) bool { return len(c.ticks) == 3 })
 	for i, want := range []string{"1", "2", "3"} {
-		if col.ticks[i].Price.String() != want {
-			t.Fatalf("tick %d price %s, want %s", i, col.ticks[i].Price, want)
+		if col.snap().ticks[i].Price.String() != want {
+			t.Fatalf("tick %d price %s, want %s", i, col.snap().ticks[i].Price, want)
 		}
 	}
-	if col.ticks[1].TakerSide != exchange.Buy {
+	if col.snap().ticks[1].TakerSide != exchange.Buy {
 		t.Fatal("maker SELL means a taker BUY")
 	}
 }
@@ -163,14 +171,14 @@ func TestFeedBuildsTheBookAndResubscribesLevel2OnASequenceGap(t *testing.T) {
 		{"side":"offer","event_time":"1970-01-01T00:00:00Z","price_level":"101.00","new_quantity":"3"},
 		{"side":"offer","event_time":"1970-01-01T00:00:00Z","price_level":"102","new_quantity":"4"}]}]}`))
 	col.wait(t, "a quote from the snapshot", func(c *collector) bool { return len(c.ticks) == 1 })
-	if q := col.ticks[0]; !q.Bid.Equal(dec("100")) || !q.BidSize.Equal(dec("1.5")) || !q.Ask.Equal(dec("101")) || !q.AskSize.Equal(dec("3")) {
+	if q := col.snap().ticks[0]; !q.Bid.Equal(dec("100")) || !q.BidSize.Equal(dec("1.5")) || !q.Ask.Equal(dec("101")) || !q.AskSize.Equal(dec("3")) {
 		t.Fatalf("quote %+v", q)
 	}
 	// The best bid leaves ("0" removes the level), and the next one shows.
 	c.send(t, []byte(`{"channel":"l2_data","timestamp":"2024-01-01T00:00:01Z","events":[{"type":"update","product_id":"BTC-USD","updates":[
 		{"side":"bid","event_time":"2024-01-01T00:00:01Z","price_level":"100.00","new_quantity":"0"}]}]}`))
 	col.wait(t, "a quote after the update", func(c *collector) bool { return len(c.ticks) == 2 })
-	if q := col.ticks[1]; !q.Bid.Equal(dec("99.5")) || !q.BidSize.Equal(dec("2")) {
+	if q := col.snap().ticks[1]; !q.Bid.Equal(dec("99.5")) || !q.BidSize.Equal(dec("2")) {
 		t.Fatalf("quote %+v", q)
 	}
 	// Lose three messages: the feed must ask for a fresh snapshot.
@@ -193,7 +201,7 @@ func TestFeedBuildsTheBookAndResubscribesLevel2OnASequenceGap(t *testing.T) {
 	c.send(t, []byte(`{"channel":"l2_data","timestamp":"2024-01-01T00:00:07Z","events":[{"type":"update","product_id":"BTC-USD","updates":[
 		{"side":"offer","event_time":"2024-01-01T00:00:07Z","price_level":"21922","new_quantity":"0.5"}]}]}`))
 	col.wait(t, "a quote from the fresh snapshot", func(c *collector) bool { return len(c.ticks) == 3 })
-	if q := col.ticks[2]; !q.Bid.Equal(dec("21921.73")) || !q.Ask.Equal(dec("21922")) {
+	if q := col.snap().ticks[2]; !q.Bid.Equal(dec("21921.73")) || !q.Ask.Equal(dec("21922")) {
 		t.Fatalf("quote after resync %+v", q)
 	}
 }
@@ -217,7 +225,7 @@ func TestFeedSkipsAndCountsMalformedMessages(t *testing.T) {
 	if got := obs.snapshot().malformed; fmt.Sprint(got) != "[market:market_trades market:other market:market_trades market:candles]" {
 		t.Fatalf("malformed %v", got)
 	}
-	cd := col.candles[0]
+	cd := col.snap().candles[0]
 	if cd.ProductID != "ETH-USD" || cd.Start.Unix() != 1688998200 || cd.Interval != 5*time.Minute || !cd.Close.Equal(dec("1866.81")) {
 		t.Fatalf("candle %+v", cd)
 	}
@@ -281,13 +289,13 @@ func TestFeedUserChannelDerivesFillsAndAsksForResync(t *testing.T) {
 	c.send(t, order("OPEN", "0.1", "6000", "24", "0.2"))
 	c.send(t, order("FILLED", "0.3", "18003", "72.012", "0"))
 	col.wait(t, "four order events", func(c *collector) bool { return len(c.orders) == 4 })
-	if col.orders[0].Fill != nil || col.orders[0].Order.Status != exchange.StatusFilled {
-		t.Fatalf("snapshot event %+v", col.orders[0])
+	if col.snap().orders[0].Fill != nil || col.snap().orders[0].Order.Status != exchange.StatusFilled {
+		t.Fatalf("snapshot event %+v", col.snap().orders[0])
 	}
-	if col.orders[1].Fill != nil || col.orders[1].Order.Status != exchange.StatusOpen || !col.orders[1].Order.BaseSize.Equal(dec("0.3")) || !col.orders[1].Order.PostOnly {
-		t.Fatalf("new order event %+v", col.orders[1])
+	if col.snap().orders[1].Fill != nil || col.snap().orders[1].Order.Status != exchange.StatusOpen || !col.snap().orders[1].Order.BaseSize.Equal(dec("0.3")) || !col.snap().orders[1].Order.PostOnly {
+		t.Fatalf("new order event %+v", col.snap().orders[1])
 	}
-	f1, f2 := col.orders[2].Fill, col.orders[3].Fill
+	f1, f2 := col.snap().orders[2].Fill, col.snap().orders[3].Fill
 	if f1 == nil || !f1.Size.Equal(dec("0.1")) || !f1.Price.Equal(dec("60000")) || !f1.Fee.Equal(dec("24")) || f1.Side != exchange.Sell || f1.ClientOrderID != "c-2" {
 		t.Fatalf("first fill %+v", f1)
 	}
@@ -298,15 +306,15 @@ func TestFeedUserChannelDerivesFillsAndAsksForResync(t *testing.T) {
 	c.skipSeq(2)
 	c.send(t, sample(t, "ws_heartbeats.json"))
 	col.wait(t, "a resync", func(c *collector) bool { return len(c.resyncs) == 2 })
-	if col.resyncs[0] != "connect" || col.resyncs[1] != "sequence_gap" {
-		t.Fatalf("resyncs %v", col.resyncs)
+	if col.snap().resyncs[0] != "connect" || col.snap().resyncs[1] != "sequence_gap" {
+		t.Fatalf("resyncs %v", col.snap().resyncs)
 	}
 	// So does a reconnection.
 	c.ws.Close()
 	srv.accept(t)
 	col.wait(t, "a resync after reconnecting", func(c *collector) bool { return len(c.resyncs) == 3 })
-	if col.resyncs[2] != "reconnect" {
-		t.Fatalf("resyncs %v", col.resyncs)
+	if col.snap().resyncs[2] != "reconnect" {
+		t.Fatalf("resyncs %v", col.snap().resyncs)
 	}
 }
 
@@ -352,8 +360,8 @@ func TestFeedSkipsOutOfOrderMessagesAndReconnectsWhenTheCounterSticks(t *testing
 	c.sendRaw(t, trade(4, "2")) // older: skipped
 	c.sendRaw(t, trade(6, "3"))
 	col.wait(t, "two trades", func(c *collector) bool { return len(c.ticks) == 2 })
-	if col.ticks[1].Price.String() != "3" {
-		t.Fatalf("the out-of-order message was not skipped: %+v", col.ticks)
+	if col.snap().ticks[1].Price.String() != "3" {
+		t.Fatalf("the out-of-order message was not skipped: %+v", col.snap().ticks)
 	}
 	for range maxStaleRun {
 		c.sendRaw(t, trade(6, "9"))
@@ -376,7 +384,7 @@ func TestFeedReportsUSDCProductsUnderTheConfiguredID(t *testing.T) {
 	startFeed(t, cfg)
 	srv.accept(t).send(t, sample(t, "ws_ticker.json"))
 	col.wait(t, "a tick", func(c *collector) bool { return len(c.ticks) == 1 })
-	if col.ticks[0].ProductID != "BTC-USDC" {
-		t.Fatalf("tick for %s, want BTC-USDC", col.ticks[0].ProductID)
+	if col.snap().ticks[0].ProductID != "BTC-USDC" {
+		t.Fatalf("tick for %s, want BTC-USDC", col.snap().ticks[0].ProductID)
 	}
 }
