@@ -50,7 +50,14 @@ func (m *Manager) onEntry(ctx context.Context, o exchange.Order, f *exchange.Fil
 	if !m.open() {
 		m.resetTrip()
 	}
-	s.Position.ApplyFill(*f, "entry")
+	why := m.entryWhy[o.ClientOrderID]
+	if why == "" {
+		why = "entry"
+	}
+	if o.Status.Terminal() {
+		delete(m.entryWhy, o.ClientOrderID)
+	}
+	s.Position.ApplyFill(*f, why)
 	if s.Position.Size.GreaterThan(s.EntrySize) {
 		s.EntrySize = s.Position.Size
 	}

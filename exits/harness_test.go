@@ -189,6 +189,7 @@ func (h *harness) enter(size string) exchange.Order {
 func (h *harness) tryEnter(size string) (exchange.Order, error) {
 	id := fmt.Sprintf("entry-%d", len(h.entries)+1)
 	h.entries[id] = true
+	h.m.NoteEntry(id, "test entry")
 	req := exchange.OrderRequest{ClientOrderID: id, ProductID: testProduct.ID, Side: exchange.Buy,
 		Type: exchange.Market, TimeInForce: exchange.ImmediateOrCancel, BaseSize: d(size)}
 	if att, ok := h.m.Attach(h.x.LastTrade(testProduct.ID)); ok {
@@ -234,6 +235,9 @@ func (h *harness) trip() (tripOut struct {
 	trips := h.m.TakeRoundTrips()
 	if len(trips) != 1 {
 		h.t.Fatalf("%d round trips, want 1: %+v", len(trips), trips)
+	}
+	if trips[0].EntryReason != "test entry" && trips[0].EntryReason != "entry" {
+		h.t.Fatalf("entry reason %q, want the one noted", trips[0].EntryReason)
 	}
 	tripOut.ExitPrice, tripOut.PnL, tripOut.Reason = trips[0].ExitPrice, trips[0].PnL, trips[0].ExitReason
 	return tripOut

@@ -108,6 +108,7 @@ type Manager struct {
 	canEdit      bool
 	editRefusals int
 	seenTrades   map[string]struct{}
+	entryWhy     map[string]string // entry client order id -> the strategy's reason
 	trips        []position.RoundTrip
 	counts       [8]uint64 // by index in Reasons
 	nextTry      time.Time // earliest retry of a refused resting exit
@@ -128,7 +129,7 @@ func NewManager(cfg Config, d Deps) *Manager {
 		d.NewClientOrderID = func() string { return "" }
 	}
 	cfg = cfg.Defaults()
-	m := &Manager{cfg: cfg, d: d, canEdit: true, seenTrades: map[string]struct{}{}}
+	m := &Manager{cfg: cfg, d: d, canEdit: true, seenTrades: map[string]struct{}{}, entryWhy: map[string]string{}}
 	m.s.Position = position.Position{Strategy: d.Strategy, ProductID: d.Product.ID}
 	if sl := cfg.StopLoss; sl != nil && sl.ATR != nil {
 		m.atr = atrTracker{interval: sl.ATR.Interval, period: sl.ATR.Period}
@@ -215,6 +216,16 @@ func (m *Manager) Attach(ref decimal.Decimal) (exchange.AttachedBracket, bool) {
 	}
 	p := m.d.Product
 	return exchange.AttachedBracket{LimitPrice: p.RoundLimit(exchange.Sell, tp), StopTriggerPrice: p.RoundStop(exchange.Sell, stop)}, true
+}
+
+// NoteEntry records the strategy's reason for the entry order with
+// clientOrderID; the round trip that entry opens carries it as its
+// EntryReason (without it, "entry").
+func (m *Manager) NoteEntry(clientOrderID, reason string) {
+	if len(m.entryWhy) >= maxSeenTrades {
+		clear(m.entryWhy)
+	}
+	m.entryWhy[clientOrderID] = reason
 }
 
 // now reads the injected clock.
