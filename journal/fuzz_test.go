@@ -60,9 +60,10 @@ func mustEncode(t *testing.T, r exchange.OrderRequest) string {
 }
 
 // FuzzOpenDamagedFile overwrites bytes of a real journal at a fuzzed
-// offset. Open must either refuse the file or open one from which every
-// order and fill reads without a panic; damage that SQLite cannot see in
-// a value must come back as an error naming the row, never as a zero.
+// offset. Open must either refuse the file or open one that shows all of
+// its orders and fills (or an error naming a malformed row, never a
+// silently shorter list). A file Open refuses must salvage into a journal
+// that Open accepts, or give an error.
 func FuzzOpenDamagedFile(f *testing.F) {
 	good, size := filledJournal(f)
 	orig, err := os.ReadFile(good)
@@ -82,6 +83,15 @@ func FuzzOpenDamagedFile(f *testing.F) {
 		}
 		j, err := Open(path)
 		if err != nil {
+			target := filepath.Join(t.TempDir(), "salvaged.db")
+			if _, err := Salvage(path, target); err != nil {
+				return
+			}
+			s, err := Open(target)
+			if err != nil {
+				t.Fatalf("salvage produced a journal Open refuses: %v", err)
+			}
+			s.Close()
 			return
 		}
 		defer j.Close()

@@ -361,3 +361,28 @@ func TestClientOrderSeqStaysMonotonicWhenTheClockGoesBack(t *testing.T) {
 		last = n
 	}
 }
+
+func TestAReaderOpensAJournalNoDaemonHasOpen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.db")
+	j, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j.RecordIntent(intent("a", "a-1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r, err := OpenReadOnly(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if ids := inFlightIDs(t, r); len(ids) != 1 || ids[0] != "a-1" {
+		t.Fatalf("reader sees %v", ids)
+	}
+	if _, err := OpenReadOnly(filepath.Join(t.TempDir(), "missing.db")); err == nil {
+		t.Fatal("OpenReadOnly created a journal that did not exist")
+	}
+}
