@@ -24,7 +24,9 @@ type Batch struct {
 // never half of it). If fn returns an error, nothing fn wrote is kept and
 // Batch returns that error. An error from one of the Batch's methods does
 // not spoil the transaction: fn may ignore it (say, ErrNotFound from
-// UpdateOrder) and carry on.
+// UpdateOrder) and carry on. Other writers wait while fn runs, so fn
+// should only write: inside it, use b's methods, never the Journal's,
+// which would wait for the batch forever.
 func (j *Journal) Batch(fn func(b *Batch) error) error {
 	return j.batch(j.normal, fn)
 }
