@@ -138,7 +138,7 @@ func (m *Manager) adopt(o exchange.Order) {
 			s.StopReason = ReasonStopLoss
 		}
 	}
-	s.Resting = &RestingOrder{OrderID: o.ID, Type: exchange.Bracket, Size: o.BaseSize, Stop: o.StopPrice,
+	s.Resting = &RestingOrder{ClientOrderID: o.ClientOrderID, OrderID: o.ID, Type: exchange.Bracket, Size: o.BaseSize, Stop: o.StopPrice,
 		Limit: o.LimitPrice, TriggerLimit: p.RoundPriceUp(o.StopPrice.Mul(bracketTriggerFactor)), Reason: s.StopReason}
 	s.LastMove = m.now()
 }

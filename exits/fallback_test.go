@@ -253,3 +253,37 @@ func TestSecondAttachedBracketIsCancelled(t *testing.T) {
 		t.Fatalf("protection %+v, want resting", p)
 	}
 }
+
+// The journal hands Restore whatever it stored; a damaged entry must
+// never panic the Manager, which then protects what the state says is
+// held.
+func FuzzRestoreState(f *testing.F) {
+	cfg := Config{StopLoss: pctStop("2"), TakeProfit: []TakeProfit{{Percent: d("1"), Close: d("0.5")}, {Percent: d("3"), Close: d("1")}},
+		TrailingStop: &TrailingStop{CallbackPercent: d("1")}, Update: Update{MinInterval: time.Second}}
+	h := newHarness(f, cfg)
+	h.tick("100")
+	h.enter("1")
+	h.tick("102")
+	for _, st := range []State{h.m.State(), {}} {
+		raw, err := json.Marshal(st)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(raw)
+	}
+	f.Add([]byte(`{"position":{"Size":"-1"},"take_profits_done":-3,"resting":{"type":"LIMIT"},"market":{"level":9}}`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		var st State
+		if json.Unmarshal(raw, &st) != nil {
+			return
+		}
+		h := newHarness(t, cfg)
+		h.tick("100")
+		h.m.Restore(st)
+		h.tick("99")
+		h.tick("50")
+		if h.m.Position().Size.IsNegative() {
+			t.Fatalf("negative position %s", h.m.Position().Size)
+		}
+	})
+}

@@ -130,8 +130,31 @@ func (m *Manager) Restore(s State) {
 	}
 	m.s.Cancelling = append([]RestingOrder(nil), s.Cancelling...)
 	m.s.Position.Strategy, m.s.Position.ProductID = m.d.Strategy, m.d.Product.ID
+	m.sanitize()
 	if m.open() {
 		m.computeLevels(m.s.Position.AvgEntry)
 		m.s.NeedSync = true
+	}
+}
+
+// sanitize keeps a restored state inside the bounds the Manager relies
+// on, so that a damaged journal entry degrades to "re-arm from the
+// position" instead of a panic.
+func (m *Manager) sanitize() {
+	s := &m.s
+	if s.Position.Size.IsNegative() {
+		m.d.Log.Error("restored position size is negative; treating it as flat", "strategy", m.d.Strategy, "size", s.Position.Size)
+		s.Position = position.Position{Strategy: m.d.Strategy, ProductID: m.d.Product.ID, RealizedPnL: s.Position.RealizedPnL, Fees: s.Position.Fees}
+	}
+	s.TakeProfitsDone = min(max(s.TakeProfitsDone, 0), len(m.cfg.TakeProfit))
+	if r := s.Resting; r != nil && r.Type != exchange.StopLimit && r.Type != exchange.Bracket {
+		m.d.Log.Error("restored resting exit has an unknown type; placing protection again", "strategy", m.d.Strategy, "type", r.Type)
+		s.Resting = nil
+	}
+	if mk := s.Market; mk != nil && (mk.Level < -1 || mk.Level >= len(m.cfg.TakeProfit)) {
+		mk.Level = -1
+	}
+	if s.Stop.IsNegative() {
+		s.Stop = decimal.Zero
 	}
 }
