@@ -140,7 +140,18 @@ func TestCredentialsNeverPrintThePrivateKey(t *testing.T) {
 		inner Credentials
 	}
 	h := holder{Name: "cfg", Creds: c, creds: c, inner: *c}
+	client, err := NewClient(Config{Credentials: c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	feed, err := NewFeed(FeedConfig{Credentials: c, User: true})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var outs []string
+	for _, v := range []any{client, *client, Config{Credentials: c}, feed, FeedConfig{Credentials: c}} {
+		outs = append(outs, fmt.Sprintf("%v", v), fmt.Sprintf("%+v", v), fmt.Sprintf("%#v", v))
+	}
 	for _, v := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%d"} {
 		outs = append(outs, fmt.Sprintf(v, c), fmt.Sprintf(v, h), fmt.Sprintf(v, *c), fmt.Sprintf(v, []any{c}))
 	}

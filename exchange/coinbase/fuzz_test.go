@@ -3,9 +3,13 @@ package coinbase
 import (
 	"bytes"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/shopspring/decimal"
 )
 
@@ -190,6 +194,59 @@ func FuzzParseTimeFast(f *testing.F) {
 		w, err := time.Parse(time.RFC3339Nano, s)
 		if err != nil || !v.Equal(w) {
 			t.Fatalf("parseTimeFast(%q) = %v, time.Parse says %v, %v", s, v, w, err)
+		}
+	})
+}
+
+// FuzzMarketSessionHandle feeds arbitrary messages, one after another,
+// through the market connection's handler over a real loopback socket:
+// nothing may panic, a message may at most ask to reconnect, and a book
+// that emits quotes is never crossed.
+func FuzzMarketSessionHandle(f *testing.F) {
+	for _, s := range []string{"ws_ticker.json", "ws_market_trades.json", "ws_level2_snapshot.json", "ws_candles.json", "ws_heartbeats.json", "ws_error_auth.json", "ws_status.json"} {
+		f.Add(sample(f, s))
+	}
+	f.Add([]byte(l2UpdateSeed))
+	// The server side reads and discards the resubscriptions.
+	up := websocket.Upgrader{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ws, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer ws.Close()
+		for {
+			if _, _, err := ws.ReadMessage(); err != nil {
+				return
+			}
+		}
+	}))
+	defer srv.Close()
+	var col collector
+	cfg := FeedConfig{Products: []string{"BTC-USD", "ETH-USDC"}, Channels: []string{ChannelLevel2, ChannelTicker, ChannelMarketTrades, ChannelCandles}}
+	col.config(&cfg)
+	feed, err := NewFeed(cfg)
+	if err != nil {
+		f.Fatal(err)
+	}
+	ws, _, err := feed.cfg.Dialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer ws.Close()
+	m := newMarketSession(feed)
+	c := &conn{ws: ws, f: feed, name: "market", lastSeq: -1}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if err := m.handle(b, c); err != nil {
+			if _, ok := err.(errReconnect); !ok {
+				t.Fatalf("handle(%q) = %v", b, err)
+			}
+		}
+		c.lastSeq = -1
+		for _, bk := range m.books {
+			if !bk.stale && bk.Crossed() {
+				t.Fatalf("a live book is crossed after %q", b)
+			}
 		}
 	})
 }
