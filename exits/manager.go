@@ -304,12 +304,12 @@ func (m *Manager) fire(ctx context.Context, price decimal.Decimal) bool {
 	s := &m.s
 	if mk := s.Market; mk != nil {
 		if mk.Unsent && !m.now().Before(m.nextTry) {
-			m.sendMarket(ctx)
+			_ = m.sendMarket(ctx)
 		}
 		return true
 	}
 	if !m.restingProtects() && s.Stop.IsPositive() && cmp(price, s.Stop) <= 0 {
-		m.exitAll(ctx, s.StopReason, -1)
+		_ = m.exitAll(ctx, s.StopReason, -1)
 		return true
 	}
 	if r := s.Resting; r != nil && r.OrderID != "" && m.last.IsPositive() && cmp(m.last, r.Stop) <= 0 && cmp(m.last, r.TriggerLimit) < 0 {
@@ -317,7 +317,7 @@ func (m *Manager) fire(ctx context.Context, price decimal.Decimal) bool {
 		// trigger made: the order will not fill, so sell at market.
 		m.d.Log.Warn("price gapped through the resting stop; selling at market", "strategy", m.d.Strategy,
 			"product", m.d.Product.ID, "stop", r.Stop, "limit", r.TriggerLimit, "last", m.last)
-		m.exitAll(ctx, r.Reason, -1)
+		_ = m.exitAll(ctx, r.Reason, -1)
 		return true
 	}
 	if lvl := m.watchedTakeProfit(); lvl >= 0 && cmp(price, m.lv.takeProfit[lvl]) >= 0 {
@@ -334,7 +334,7 @@ func (m *Manager) checkTime(ctx context.Context) bool {
 		return false
 	}
 	if m.now().Sub(m.s.Position.OpenedAt) >= ts.MaxHolding {
-		m.exitAll(ctx, ReasonTimeStop, -1)
+		_ = m.exitAll(ctx, ReasonTimeStop, -1)
 		return true
 	}
 	return false

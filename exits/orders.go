@@ -69,9 +69,7 @@ func (m *Manager) sync(ctx context.Context) {
 	s := &m.s
 	s.NeedSync = false
 	if !m.open() {
-		if s.Resting != nil {
-			m.cancelResting(ctx)
-		}
+		m.dropResting(ctx)
 		return
 	}
 	if s.Market != nil {
@@ -88,9 +86,7 @@ func (m *Manager) sync(ctx context.Context) {
 		return
 	}
 	if m.cfg.Placement != OnExchange && !s.StaleFallback {
-		if s.Resting != nil {
-			m.cancelResting(ctx)
-		}
+		m.dropResting(ctx) // the bot watches; nothing may rest
 		return
 	}
 	if s.AwaitAttached && s.Resting == nil {
@@ -115,11 +111,27 @@ func (m *Manager) sync(ctx context.Context) {
 	case s.Stop.GreaterThan(r.Stop):
 		// Break-even moves once, at a moment that matters (often right
 		// after a take-profit), so it is not held back by update.
-		if m.moveDue(r.Stop) || (s.StopReason == ReasonBreakEven && r.Reason != ReasonBreakEven) {
+		breakEven := s.StopReason == ReasonBreakEven && r.Reason != ReasonBreakEven
+		switch {
+		case breakEven || m.moveDue(r.Stop):
 			m.modify(ctx, size, s.Stop)
-		} else {
-			s.NeedSync = true
+		case m.now().Sub(s.LastMove) < m.cfg.Update.MinInterval:
+			s.NeedSync = true // due later: the next tick asks again
 		}
+		// Otherwise the step is too small; the next raise asks again.
+	}
+}
+
+// dropResting cancels the resting exit, if any; a failed cancel is tried
+// again on the next tick.
+func (m *Manager) dropResting(ctx context.Context) {
+	if m.s.Resting == nil {
+		return
+	}
+	if err := m.cancelResting(ctx); err != nil {
+		m.d.Log.Warn("cancel of the resting exit failed; trying again", "strategy", m.d.Strategy,
+			"product", m.d.Product.ID, "error", err)
+		m.s.NeedSync = true
 	}
 }
 
