@@ -14,6 +14,8 @@
 //   - raw Binance spot captures ("<local_ns> <combined-stream JSON>", as
 //     hftbacktest records them): trade and bookTicker become ticks, depth
 //     is skipped; ConvertBinanceCapture turns one into a recording.
+//   - cryptofeed raw recordings of the Coinbase Exchange feed
+//     ("<unix_s.frac>: <json>"): match and last_match become trades.
 //   - gocryptotrader trades CSV (unix_s,price,amount,side).
 //   - one-minute (or any interval) candles: nautilus_trader bar CSV,
 //     freqtrade JSON, gocryptotrader candle CSV

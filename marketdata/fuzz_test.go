@@ -236,3 +236,14 @@ func FuzzOpen(f *testing.F) {
 		readEverything(t, "fuzz.bin", data, DefaultProduct("BTC-USD"))
 	})
 }
+
+func FuzzCryptofeedLine(f *testing.F) {
+	for _, l := range sharedLines("data/market/cryptofeed--COINBASE.ws.28.0", 0, 12) {
+		f.Add(l)
+	}
+	f.Add(`1618677817.1299179: {"type":"match","trade_id":1568268,"maker_order_id":"cac01d6d-8009-4c33-8e0d-f7f853d7c1bc","side":"sell","size":"450","price":"0.791","product_id":"SKL-USD","sequence":201390075,"time":"2021-04-17T16:43:37.121358Z"}`)
+	f.Add(`1618677817.079762: {"type":"last_match","trade_id":881613,"side":"sell","size":"0.04","price":"14.7775","product_id":"BAND-GBP"}`)
+	f.Fuzz(func(t *testing.T, line string) {
+		readEverything(t, "fuzz.cf", []byte("wss://x <-> 1\n"+line+"\n"))
+	})
+}

@@ -21,10 +21,11 @@ type TickSource interface {
 type Format string
 
 // The formats Open detects. Tick formats: Recording, BinanceCapture,
-// GocryptotraderTrades. Candle formats: the others.
+// CryptofeedCoinbase, GocryptotraderTrades. Candle formats: the others.
 const (
 	Recording             Format = "tradebot-recording"
 	BinanceCapture        Format = "binance-capture"
+	CryptofeedCoinbase    Format = "cryptofeed-coinbase"
 	GocryptotraderTrades  Format = "gocryptotrader-trades-csv"
 	NautilusCSV           Format = "nautilus-bars-csv"
 	FreqtradeJSON         Format = "freqtrade-json"
@@ -164,6 +165,8 @@ func OpenReader(name string, r io.Reader, opts ...Option) (*Source, error) {
 		s.Ticks = &Reader{lines: lines, fields: make([][]byte, 0, 8)}
 	case BinanceCapture:
 		s.Ticks = &binanceReader{lines: lines}
+	case CryptofeedCoinbase:
+		s.Ticks = &cryptofeedReader{lines: lines}
 	case GocryptotraderTrades:
 		s.Ticks = &gctTradeReader{lines: lines, product: o.product}
 	case NautilusCSV:
@@ -192,7 +195,7 @@ func OpenReader(name string, r io.Reader, opts ...Option) (*Source, error) {
 // others need DefaultProduct, and refusing them at Open is clearer than
 // failing at the first candle.
 func namesProduct(f Format) bool {
-	return f == Recording || f == BinanceCapture || f == CoinbaseCandles
+	return f == Recording || f == BinanceCapture || f == CryptofeedCoinbase || f == CoinbaseCandles
 }
 
 // detectWindow is how much of a file detection looks at.
@@ -227,6 +230,9 @@ func detect(name string, br *bufio.Reader) (Format, error) {
 	if sp := bytes.IndexByte(first, ' '); sp > 0 && isDigits(first[:sp]) && bytes.HasPrefix(skipSpace(first[sp+1:]), []byte("{")) {
 		return BinanceCapture, nil
 	}
+	if isCryptofeedLine(first) {
+		return CryptofeedCoinbase, nil
+	}
 	if f := bytes.Split(first, []byte(",")); len(f) > 1 && isDigits(f[0]) {
 		switch {
 		case len(f) == 4:
@@ -236,6 +242,21 @@ func detect(name string, br *bufio.Reader) (Format, error) {
 		}
 	}
 	return "", &ParseError{File: name, Line: 1, Err: fmt.Errorf("%w: starts with %s", ErrUnknownFormat, quote(first))}
+}
+
+// isCryptofeedLine recognises the first line of a cryptofeed raw
+// recording: "<ws url> <-> <time>" (the connection), or a message line
+// "<unix seconds>: {".
+func isCryptofeedLine(b []byte) bool {
+	if bytes.HasPrefix(b, []byte("wss://")) || bytes.HasPrefix(b, []byte("ws://")) {
+		return bytes.Contains(b, []byte(" <-> ")) || bytes.Contains(b, []byte(" <- "))
+	}
+	colon := bytes.Index(b, []byte(": {"))
+	if colon <= 0 {
+		return false
+	}
+	whole, frac, _ := bytes.Cut(b[:colon], []byte("."))
+	return isDigits(whole) && (len(frac) == 0 || isDigits(frac))
 }
 
 func isDigits(b []byte) bool {
