@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -74,11 +75,16 @@ scrape_configs:
 	}{
 		{"Prometheus scrapes the daemon", `up{job="tradebot"}`, func(v float64) bool { return v == 1 }},
 		{"a position metric is exposed per configured instance", `count(tradebot_position_size{job="tradebot"})`, func(v float64) bool { return v >= 1 }},
+		{"a position was open at some scrape", `max(max_over_time(tradebot_position_size{job="tradebot"}[10m]))`, func(v float64) bool { return v > 0 }},
 		{"the example strategies placed orders", `sum(tradebot_orders_total{job="tradebot",status="submitted"})`, func(v float64) bool { return v >= 1 }},
 		{"tick-to-order latencies were observed", `sum(tradebot_tick_to_order_seconds_count{job="tradebot"})`, func(v float64) bool { return v >= 1 }},
 		{"the replayed feed delivered ticks", `sum(tradebot_feed_ticks_total{job="tradebot"})`, func(v float64) bool { return v > 100 }},
 		{"no position is ever unprotected", `max_over_time(tradebot_positions_unprotected{job="tradebot"}[5m])`, func(v float64) bool { return v == 0 }},
 	}
+	// What the live daemon exposes passes promtool's lint as well as the
+	// populated registry of the metrics package does.
+	promtool(t, dir, fetch(t, "http://"+daemonAddr+"/metrics"), "check", "metrics")
+
 	deadline := time.Now().Add(2 * time.Minute)
 	for _, c := range checks {
 		var last string
@@ -95,6 +101,22 @@ scrape_configs:
 			time.Sleep(500 * time.Millisecond)
 		}
 	}
+}
+
+// fetch returns the body of a GET of url.
+func fetch(t *testing.T, url string) []byte {
+	t.Helper()
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := client.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d %v", url, resp.StatusCode, err)
+	}
+	return body
 }
 
 // queryScalar runs an instant query and returns the value of its single
