@@ -51,10 +51,10 @@ var sampleRows = [][]string{
 }
 
 func TestEveryEarlierSchemaVersionMigratesWithoutLoss(t *testing.T) {
-	if len(sampleRows) != SchemaVersion {
-		t.Fatalf("sampleRows covers %d versions, the schema has %d: add the rows the new version stores", len(sampleRows), SchemaVersion)
+	if len(sampleRows) != schemaVersion {
+		t.Fatalf("sampleRows covers %d versions, the schema has %d: add the rows the new version stores", len(sampleRows), schemaVersion)
 	}
-	for from := 0; from < SchemaVersion; from++ {
+	for from := 0; from < schemaVersion; from++ {
 		t.Run("from version "+string(rune('0'+from)), func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "journal.db")
 			db, err := sql.Open("sqlite", dsn(path, "FULL", false))
@@ -80,8 +80,8 @@ func TestEveryEarlierSchemaVersionMigratesWithoutLoss(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer j.Close()
-			if v, err := j.version(); err != nil || v != SchemaVersion {
-				t.Fatalf("version after Open = %d, %v; want %d", v, err, SchemaVersion)
+			if v, err := j.version(); err != nil || v != schemaVersion {
+				t.Fatalf("version after Open = %d, %v; want %d", v, err, schemaVersion)
 			}
 			if _, err := os.Stat(path + ".v" + string(rune('0'+from)) + ".bak"); (err == nil) != (from > 0) {
 				t.Errorf("backup before migrating from version %d: stat err = %v", from, err)

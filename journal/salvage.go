@@ -70,8 +70,8 @@ func Salvage(damaged, target string) (SalvageReport, error) {
 	if err != nil {
 		return rep, fmt.Errorf("salvage %s: cannot read its schema, nothing can be salvaged: %w", damaged, err)
 	}
-	if version == 0 || version > SchemaVersion {
-		return rep, fmt.Errorf("salvage %s: schema version %d is not one this tradebot wrote (1 to %d)", damaged, version, SchemaVersion)
+	if version == 0 || version > schemaVersion {
+		return rep, fmt.Errorf("salvage %s: schema version %d is not one this tradebot wrote (1 to %d)", damaged, version, schemaVersion)
 	}
 	rep.Version = version
 

@@ -144,8 +144,8 @@ CREATE INDEX reconciliations_time ON reconciliations(time_ns);
 `,
 }
 
-// SchemaVersion is the schema version this package writes.
-var SchemaVersion = len(migrations)
+// schemaVersion is the schema version this package writes.
+var schemaVersion = len(migrations)
 
 func (j *Journal) version() (int, error) {
 	var v int
@@ -163,8 +163,8 @@ func (j *Journal) checkVersion() error {
 	if err != nil {
 		return err
 	}
-	if v > SchemaVersion {
-		return fmt.Errorf("journal %s: schema version %d is newer than this tradebot supports (%d): run the tradebot that wrote it, or a newer one", j.path, v, SchemaVersion)
+	if v > schemaVersion {
+		return fmt.Errorf("journal %s: schema version %d is newer than this tradebot supports (%d): run the tradebot that wrote it, or a newer one", j.path, v, schemaVersion)
 	}
 	if v < 0 {
 		return j.corrupt(fmt.Sprintf("schema version %d is negative", v))
@@ -196,14 +196,14 @@ func (j *Journal) migrate() error {
 	if err != nil {
 		return err
 	}
-	if v > 0 && v < SchemaVersion {
+	if v > 0 && v < schemaVersion {
 		backup := fmt.Sprintf("%s.v%d.bak", j.path, v)
 		os.Remove(backup)
 		if _, err := j.normal.Exec("VACUUM INTO ?", backup); err != nil {
 			return fmt.Errorf("journal %s: back up before migrating from version %d to %s: %w", j.path, v, backup, err)
 		}
 	}
-	return migrateDB(j.writer(), j.path, v, SchemaVersion)
+	return migrateDB(j.writer(), j.path, v, schemaVersion)
 }
 
 // migrateDB runs migrations from..to on db. Tests call it to build
