@@ -110,6 +110,12 @@ func BenchmarkParseBinanceCapture(b *testing.B) {
 	benchParse(b, benchInput(b, testenv.SharedFile(b, "data/market/hftbacktest--spot-btcusdt_20240809.gz")))
 }
 
+// BenchmarkParseCryptofeedCoinbase is dominated by skipping level2
+// messages, as a Coinbase feed recording would be.
+func BenchmarkParseCryptofeedCoinbase(b *testing.B) {
+	benchParse(b, benchInput(b, testenv.SharedFile(b, "data/market/cryptofeed--COINBASE.ws.28.0")))
+}
+
 func BenchmarkParseNautilusCSV(b *testing.B) {
 	benchParse(b, benchInput(b, testenv.SharedFile(b, "data/market/nautilus_trader--btc-perp-20211231-20220201_1m.csv")), DefaultProduct("BTC-USD"))
 }
