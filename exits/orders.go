@@ -230,7 +230,6 @@ func (m *Manager) modify(ctx context.Context, size, stop decimal.Decimal) {
 		return
 	}
 	next := *r
-	next.Reason, next.TriggerLimit = want.Reason, want.TriggerLimit
 	var e exchange.OrderEdit
 	if !size.Equal(r.remaining()) {
 		next.Size = r.Filled.Add(size)
@@ -238,6 +237,7 @@ func (m *Manager) modify(ctx context.Context, size, stop decimal.Decimal) {
 	}
 	if !stop.Equal(r.Stop) {
 		next.Stop, e.StopPrice = stop, stop
+		next.Reason, next.TriggerLimit = want.Reason, want.TriggerLimit
 	}
 	if !want.Limit.Equal(r.Limit) {
 		next.Limit, e.LimitPrice = want.Limit, want.Limit
