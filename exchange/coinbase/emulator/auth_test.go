@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
@@ -152,5 +153,39 @@ func TestClientSignedRequestsPassAndPublicEndpointsNeedNoJWT(t *testing.T) {
 	}
 	if n := v.e.Stats().JWTsSeen; n != 2 {
 		t.Errorf("%d JWTs seen, want 2 (portfolios, product)", n)
+	}
+}
+
+func TestEd25519KeysSignToo(t *testing.T) {
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := "organizations/ed/apiKeys/25519"
+	creds, err := coinbase.NewCredentials(name, string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})))
+	if err != nil || creds.Algorithm() != "EdDSA" {
+		t.Fatalf("credentials %v, %v", creds, err)
+	}
+	v := startEnv(t, config{opts: Options{Keys: []Key{{Name: name, PublicKey: pub, CanView: true, CanTrade: true}}}})
+	c, err := coinbase.NewClient(coinbase.Config{BaseURL: v.e.RESTURL(), Credentials: creds, HTTPClient: v.http})
+	if err != nil {
+		t.Fatal(err)
+	}
+	perms, err := c.KeyPermissions(context.Background())
+	if err != nil || !perms.CanTrade || perms.PortfolioUUID != DefaultPortfolioUUID {
+		t.Fatalf("EdDSA-signed request: %+v, %v", perms, err)
+	}
+	w := v.dial(v.e.UserURL())
+	tok, err := creds.WSToken(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.subscribe("user", tok)
+	if m := w.next(); m.Channel != "subscriptions" {
+		t.Fatalf("EdDSA-signed subscribe: %s", m.raw)
 	}
 }
