@@ -147,7 +147,8 @@ func equalCounts(a, b map[int]int) bool {
 }
 
 func TestNautilusBarKeepsItsValues(t *testing.T) {
-	body := "timestamp,open,high,low,close,volume\n2021-12-31 23:01:00.000000,46319.0,46385.0,46319.0,46377.0,2300413.7295\n"
+	// The byte order mark is what a spreadsheet adds when it saves a CSV.
+	body := "\xef\xbb\xbftimestamp,open,high,low,close,volume\n2021-12-31 23:01:00.000000,46319.0,46385.0,46319.0,46377.0,2300413.7295\n"
 	src, err := OpenReader("bars.csv", strings.NewReader(body), DefaultProduct("BTC-PERP"))
 	if err != nil {
 		t.Fatal(err)

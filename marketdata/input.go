@@ -31,14 +31,26 @@ func decompress(name string, r io.Reader) (*bufio.Reader, io.Closer, error) {
 		return nil, nil, fmt.Errorf("read %s: %w", name, err)
 	}
 	if !bytes.Equal(head, gzipMagic) {
-		return br, nil, nil
+		return skipBOM(br), nil, nil
 	}
 	zr, err := gzip.NewReader(br)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read %s: gzip: %w", name, err)
 	}
 	// Concatenated gzip members are one stream, as gunzip treats them.
-	return bufio.NewReaderSize(zr, bufferSize), zr, nil
+	return skipBOM(bufio.NewReaderSize(zr, bufferSize)), zr, nil
+}
+
+// utf8BOM is what spreadsheet programs put before a CSV they save.
+var utf8BOM = []byte{0xef, 0xbb, 0xbf}
+
+// skipBOM drops a leading UTF-8 byte order mark, which would otherwise
+// hide a CSV header from detection.
+func skipBOM(br *bufio.Reader) *bufio.Reader {
+	if head, _ := br.Peek(len(utf8BOM)); bytes.Equal(head, utf8BOM) {
+		br.Discard(len(utf8BOM))
+	}
+	return br
 }
 
 // readBufferSize sizes the first buffer to the input when its size is
