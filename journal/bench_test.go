@@ -2,6 +2,7 @@ package journal
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -142,5 +143,55 @@ func BenchmarkRecordIntentsOf10(b *testing.B) {
 		if err := j.RecordIntents(recs...); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkOpenLargeJournal opens a journal of 100,000 filled orders with
+// their history and fills (about a year of a busy daemon): the integrity
+// check reads every page, so this is the start-up cost of a big journal.
+func BenchmarkOpenLargeJournal(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "journal.db")
+	j, err := OpenWith(path, Options{RelaxedIntents: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	const orders, perBatch = 100_000, 1000
+	for start := 0; start < orders; start += perBatch {
+		recs := make([]OrderRecord, perBatch)
+		for k := range recs {
+			recs[k] = intent("big", fmt.Sprintf("big-%d", start+k))
+		}
+		if err := j.RecordIntents(recs...); err != nil {
+			b.Fatal(err)
+		}
+		err := j.Batch(func(bt *Batch) error {
+			for k, r := range recs {
+				id := r.Order.ClientOrderID
+				if err := bt.UpdateOrder(id, exchange.Order{ID: "v-" + id, Status: exchange.StatusFilled, FilledSize: d("0.00123456")}); err != nil {
+					return err
+				}
+				if _, err := bt.RecordFill("big", fill("t-"+id, t0.Add(time.Duration(start+k)*time.Second))); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := j.Close(); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		j, err := Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		j.Close()
+	}
+	if st, err := os.Stat(path); err == nil {
+		b.ReportMetric(float64(st.Size())/(1<<20), "MiB")
 	}
 }

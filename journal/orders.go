@@ -154,6 +154,9 @@ func (j *Journal) UpdateOrder(clientOrderID string, ord exchange.Order) error {
 // late message and is ignored. An order the journal does not know gives
 // ErrNotFound: adopt it with RecordIntent first.
 func (b *Batch) UpdateOrder(clientOrderID string, ord exchange.Order) error {
+	if ord.Status == "" {
+		return b.errorf("update order %s: empty status", clientOrderID)
+	}
 	var cur struct {
 		status, venueID, filled, fees, reason string
 		triggered                             bool
