@@ -287,3 +287,27 @@ func FuzzRestoreState(f *testing.F) {
 		}
 	})
 }
+
+// Before the daemon stops, a bot-watched stop is rested on the venue; it
+// survives a restart in State and the first fresh tick takes it back.
+func TestParkRestsTheBotStopForShutdown(t *testing.T) {
+	cfg := Config{Placement: InBot, StopLoss: pctStop("2")}
+	h := newHarness(t, cfg)
+	h.tick("100")
+	h.enter("1")
+	h.m.Park(h.ctx)
+	h.drain()
+	if o := h.resting(); o.Type != exchange.StopLimit || !o.StopPrice.Equal(d("98")) || !h.m.Protection().Resting {
+		t.Fatalf("after Park: venue %s stop %s, protection %+v; want a resting STOP_LIMIT at 98", o.Type, o.StopPrice, h.m.Protection())
+	}
+	st := h.m.State()
+	h.m = NewManager(cfg, h.m.d)
+	h.m.Restore(st)
+	if p := h.m.Protection(); !p.Resting {
+		t.Fatalf("restored protection %+v, want resting", p)
+	}
+	h.tick("99")
+	if p := h.m.Protection(); !p.Watched || len(h.openSells()) != 0 {
+		t.Fatalf("after a fresh tick: %+v with %d open sells, want watched and none", p, len(h.openSells()))
+	}
+}

@@ -390,6 +390,20 @@ func (m *Manager) OnIdle(ctx context.Context, now time.Time) {
 	m.sync(ctx)
 }
 
+// Park rests the stop on the venue before tradebot stops: with bot
+// placement nothing would watch it while the daemon is down, so it is
+// placed as a stop-limit, exactly as for a stale feed (reason fallback if
+// it fills). After the restart the first fresh tick cancels it and the
+// bot watches again. With exchange placement the stop already rests and
+// Park does nothing.
+func (m *Manager) Park(ctx context.Context) {
+	if !m.open() || m.cfg.Placement != InBot || m.s.StaleFallback {
+		return
+	}
+	m.s.StaleFallback = true
+	m.sync(ctx)
+}
+
 // endStaleFallback returns to watching once ticks flow again.
 func (m *Manager) endStaleFallback(ctx context.Context) {
 	m.s.StaleFallback = false
