@@ -60,15 +60,11 @@ func sanitizeSnippet(body []byte) string {
 	inTag, space := false, false
 	n := 0
 	for _, r := range string(body) {
-		if n >= snippetLimit {
-			b.WriteString("…")
-			break
-		}
 		switch {
 		case r == '<':
 			inTag = true
 			continue
-		case r == '>' && inTag:
+		case r == '>':
 			inTag = false
 			space = true
 			continue
@@ -80,7 +76,12 @@ func sanitizeSnippet(body []byte) string {
 		case !unicode.IsPrint(r) || r == unicode.ReplacementChar:
 			continue
 		}
-		if space && b.Len() > 0 {
+		sep := space && b.Len() > 0
+		if n+1+btoi(sep) > snippetLimit {
+			b.WriteString("…")
+			break
+		}
+		if sep {
 			b.WriteByte(' ')
 			n++
 		}
@@ -89,6 +90,13 @@ func sanitizeSnippet(body []byte) string {
 		n++
 	}
 	return b.String()
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // CancelError is a refused cancellation with Coinbase's failure reason,

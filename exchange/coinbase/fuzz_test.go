@@ -250,3 +250,56 @@ func FuzzMarketSessionHandle(f *testing.F) {
 		}
 	})
 }
+
+// FuzzSanitizeSnippet holds error excerpts of outside bodies to their
+// promise: short, one line, no markup or control characters.
+func FuzzSanitizeSnippet(f *testing.F) {
+	f.Add([]byte("<html><head><title>429 Too Many Requests</title></head><body>\n<h1>Too Many Requests</h1></body></html>"))
+	f.Add([]byte("Unauthorized"))
+	f.Add(sample(f, "rest_errors_observed.json"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s := sanitizeSnippet(b)
+		if n := len([]rune(s)); n > snippetLimit+1 {
+			t.Fatalf("%d runes", n)
+		}
+		for _, r := range s {
+			if r == '<' || r == '>' || r < 0x20 || r == 0x7f {
+				t.Fatalf("snippet %q holds %q", s, r)
+			}
+		}
+	})
+}
+
+func FuzzParseRetryAfter(f *testing.F) {
+	for _, s := range []string{"1", "0", "3600", "-5", "Wed, 21 Oct 2015 07:28:00 GMT", ""} {
+		f.Add(s)
+	}
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, s string) {
+		if d := parseRetryAfter(s, now); d < 0 || d > MaxRetryAfter {
+			t.Fatalf("parseRetryAfter(%q) = %s", s, d)
+		}
+	})
+}
+
+// FuzzParsePrivateKey reads arbitrary key material: no panic, and an
+// error never quotes the input, which may be a secret.
+func FuzzParsePrivateKey(f *testing.F) {
+	pemText, _ := newTestKey(f)
+	f.Add(pemText)
+	f.Add("MC4CAQAwBQYDK2VwBCIEIBqv0gMGQ8OnzQx4t4z8qfRjsS9w0p2y3qfQ0b7yL0tV")
+	f.Add("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
+	// Text the errors hold whatever the input: an input found in an
+	// error but not in this text came from the input.
+	fixedText := "coinbase credentials for key \"" + testKeyName + "\": private key is empty: neither PEM nor base64" +
+		" EC PRIVATE KEY block does not parse as SEC1 PRIVATE KEY block does not parse as PKCS8" +
+		" base64 of 0123456789 bytes is not an Ed25519 seed (32 or 64 bytes) 64-byte Ed25519 key whose public half does not match its seed" +
+		" ECDSA curve P-224 P-384 P-521, want P-256 PKCS8 key of type is neither ECDSA P-256 nor Ed25519 PEM block is not EC PRIVATE KEY or PRIVATE KEY"
+	f.Fuzz(func(t *testing.T, s string) {
+		_, err := NewCredentials(testKeyName, s)
+		in := strings.TrimSpace(strings.ReplaceAll(s, `\n`, "\n"))
+		if err != nil && in != "" && strings.Contains(err.Error(), in) && !strings.Contains(fixedText, in) {
+			t.Fatalf("error %q quotes the key %q", err, s)
+		}
+	})
+}
