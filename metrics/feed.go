@@ -6,6 +6,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/tradebot/tradebot/clock"
 	"github.com/tradebot/tradebot/exchange"
 )
 
@@ -13,10 +14,15 @@ import (
 // it from Metrics.Product and keep it on the feed's hot path; it is safe
 // for concurrent use.
 type Product struct {
+	clock clock.Clock
 	ticks prometheus.Counter
 	lag   prometheus.Observer
-	// last is the receive time of the latest tick in Unix nanoseconds, read
-	// at scrape time by tickAgeCollector.
+	// last is the metrics clock's time at the latest tick, in Unix
+	// nanoseconds, read at scrape time by tickAgeCollector. It is taken
+	// from the same clock as the scrape-time "now", never from the tick,
+	// so that the age is right even when a source stamps Received on
+	// another timeline (a paced replay stamps wall time while the daemon
+	// runs on the recording's).
 	last atomic.Int64
 }
 
@@ -34,6 +40,7 @@ func (m *Metrics) Product(product string) *Product {
 		return p
 	}
 	p := &Product{
+		clock: m.clock,
 		ticks: m.feedTicks.WithLabelValues(product),
 		lag:   m.feedLag.WithLabelValues(product),
 	}
@@ -48,8 +55,9 @@ func (m *Metrics) Product(product string) *Product {
 }
 
 // Tick records a tick the venue stamped at venueTime and tradebot received
-// at received: it counts the tick, observes the lag, and restarts the
-// product's last-tick age. A zero venueTime (a venue that sends none)
+// at received: it counts the tick, observes the lag (received minus
+// venueTime), and restarts the product's last-tick age on the metrics
+// clock. A zero venueTime (a venue that sends none)
 // skips the lag; a negative lag (clocks out of step) is observed as 0,
 // since a histogram's sum must not run backwards.
 func (p *Product) Tick(venueTime, received time.Time) {
@@ -61,7 +69,7 @@ func (p *Product) Tick(venueTime, received time.Time) {
 		}
 		p.lag.Observe(lag.Seconds())
 	}
-	p.last.Store(received.UnixNano())
+	p.last.Store(p.clock.Now().UnixNano())
 }
 
 // TickReceived records t for its product (see Product.Tick). A tick without

@@ -50,10 +50,10 @@ type Options struct {
 	Currencies []string
 	// Feeds name the market-data and user channels (e.g. ticker, user).
 	Feeds []string
-	// RiskRules name the guard's rules; each gets an approve and a reject
-	// series.
+	// RiskRules name the guard's rules; each gets a series per verdict.
 	RiskRules []string
-	// RiskVerdicts are the guard's verdicts; nil means approve and reject.
+	// RiskVerdicts are the guard's verdicts; nil means allow and reject,
+	// the risk package's.
 	RiskVerdicts []string
 }
 
@@ -246,7 +246,7 @@ func (m *Metrics) declare(opts Options) {
 	}
 	verdicts := opts.RiskVerdicts
 	if verdicts == nil {
-		verdicts = []string{"approve", "reject"}
+		verdicts = []string{"allow", "reject"}
 	}
 	for _, r := range opts.RiskRules {
 		for _, v := range verdicts {

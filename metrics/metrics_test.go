@@ -329,6 +329,13 @@ func TestLastTickAgeGrowsWhileTheFeedIsSilent(t *testing.T) {
 	if got := value(t, reg, "tradebot_feed_last_tick_age_seconds", btc); got != 30 {
 		t.Fatalf("age after 30 silent seconds = %v, want 30", got)
 	}
+	// A source that stamps Received on another timeline (a paced replay
+	// stamps wall time) does not confuse the age, which reads one clock.
+	m.TickReceived(exchange.Tick{ProductID: "BTC-USD", Time: start, Received: time.Now().Add(24 * time.Hour)})
+	clk.Set(start.Add(40 * time.Second))
+	if got := value(t, reg, "tradebot_feed_last_tick_age_seconds", btc); got != 3 {
+		t.Fatalf("age 3s after a tick stamped on another timeline = %v, want 3", got)
+	}
 	m.TickReceived(exchange.Tick{ProductID: "ETH-USD", Time: start, Received: start.Add(37 * time.Second)})
 	if got := value(t, reg, "tradebot_feed_last_tick_age_seconds", map[string]string{"product": "ETH-USD"}); got != 0 {
 		t.Fatalf("age of a product first seen in a tick = %v, want 0", got)

@@ -40,7 +40,7 @@ func Populate(reg prometheus.Registerer) (*metrics.Metrics, *clock.Sim, error) {
 	m.TickReceived(exchange.Tick{ProductID: "BTC-USD", Kind: exchange.TradeTick, Time: Start.Add(-20 * time.Millisecond), Received: Start, Price: d("50000")})
 	clk.Set(Start.Add(3 * time.Second))
 	m.TickToOrder(42 * time.Microsecond)
-	m.RiskDecision("max_position", "approve")
+	m.RiskDecision("max_position", "allow")
 	m.OrderSubmitted("sma_cross", "BTC-USD", exchange.Buy, exchange.Market)
 	m.OrderEnded("sma_cross", "BTC-USD", exchange.Buy, exchange.Market, "FILLED")
 	m.Fill("sma_cross", exchange.Fill{ProductID: "BTC-USD", Side: exchange.Buy, Price: d("50000"), Size: d("0.01"), Fee: d("3"), Liquidity: exchange.Taker})
