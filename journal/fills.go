@@ -17,7 +17,7 @@ type FillRecord struct {
 
 // RecordFill records a fill for an instance once; see Batch.RecordFill.
 func (j *Journal) RecordFill(instance string, f exchange.Fill) (isNew bool, err error) {
-	err = j.Batch(func(b *Batch) error {
+	err = j.single(j.normal, func(b *Batch) error {
 		isNew, err = b.RecordFill(instance, f)
 		return err
 	})

@@ -120,7 +120,11 @@ func (j *Journal) RecordIntents(recs ...OrderRecord) error {
 		}
 		rows[i] = row{o, string(doc)}
 	}
-	return j.batch(j.writer(), func(b *Batch) error {
+	run := j.batch
+	if len(rows) == 1 {
+		run = j.single
+	}
+	return run(j.writer(), func(b *Batch) error {
 		ins := b.stmt(j.stmts.insertOrder)
 		for _, r := range rows {
 			o, ord := r.rec, r.rec.Order

@@ -25,7 +25,7 @@ type PositionRow struct {
 
 // SavePosition stores an instance's position; see Batch.SavePosition.
 func (j *Journal) SavePosition(p PositionRow) error {
-	return j.Batch(func(b *Batch) error { return b.SavePosition(p) })
+	return j.single(j.normal, func(b *Batch) error { return b.SavePosition(p) })
 }
 
 // SavePosition stores an instance's position in a product, replacing the

@@ -36,7 +36,7 @@ type RoundTrip struct {
 // RecordRoundTrip records a closed round trip once; see
 // Batch.RecordRoundTrip.
 func (j *Journal) RecordRoundTrip(rt RoundTrip) (isNew bool, err error) {
-	err = j.Batch(func(b *Batch) error {
+	err = j.single(j.normal, func(b *Batch) error {
 		isNew, err = b.RecordRoundTrip(rt)
 		return err
 	})

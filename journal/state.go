@@ -10,7 +10,7 @@ import (
 // SaveInstanceState stores an instance's exit and strategy state; see
 // Batch.SaveInstanceState.
 func (j *Journal) SaveInstanceState(instance string, exitState, strategyState []byte) error {
-	return j.Batch(func(b *Batch) error { return b.SaveInstanceState(instance, exitState, strategyState) })
+	return j.single(j.normal, func(b *Batch) error { return b.SaveInstanceState(instance, exitState, strategyState) })
 }
 
 // SaveInstanceState stores a strategy instance's exit state (the opaque
@@ -47,7 +47,7 @@ func (j *Journal) InstanceState(instance string) (exitState, strategyState []byt
 
 // SaveRisk stores an account's risk counters; see Batch.SaveRisk.
 func (j *Journal) SaveRisk(account string, state []byte) error {
-	return j.Batch(func(b *Batch) error { return b.SaveRisk(account, state) })
+	return j.single(j.normal, func(b *Batch) error { return b.SaveRisk(account, state) })
 }
 
 // SaveRisk stores the risk guard's counters for an account (opaque JSON
@@ -93,7 +93,7 @@ type Reconciliation struct {
 // RecordReconciliation appends a reconciliation report to the log; a
 // zero Time is the journal clock's now.
 func (j *Journal) RecordReconciliation(r Reconciliation) error {
-	return j.Batch(func(b *Batch) error {
+	return j.single(j.normal, func(b *Batch) error {
 		t := r.Time.UnixNano()
 		if r.Time.IsZero() {
 			t = b.now
