@@ -30,6 +30,7 @@ type APIError struct {
 	RetryAfter time.Duration
 }
 
+// Error names the request, the status and what the body said.
 func (e *APIError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "coinbase %s %s: HTTP %d", e.Method, e.Path, e.Status)
@@ -107,6 +108,7 @@ type CancelError struct {
 	Reason  string
 }
 
+// Error names the order and the reason.
 func (e *CancelError) Error() string {
 	return fmt.Sprintf("coinbase cancel order %s: %s", e.OrderID, e.Reason)
 }
