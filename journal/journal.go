@@ -68,12 +68,12 @@ func (j *Journal) UseClock(c clock.Clock) { j.clock = c }
 func (j *Journal) now() time.Time { return j.clock.Now() }
 
 // Open opens the journal at path, creating the file (and its directory,
-// mode 0700) if absent, and migrates it to the current schema. It refuses a file that
-// fails SQLite's integrity check, that is not a SQLite database, or whose
-// schema is newer than this program knows; the error names the file, says
-// what is wrong and how to recover (docs/JOURNAL.md). Only one process may
-// have a journal open with Open at a time; OpenReadOnly is for readers such
-// as `tradebot positions` while the daemon runs.
+// mode 0700) if absent, and migrates it to the current schema. It refuses
+// a file that fails SQLite's integrity check, that is not a SQLite
+// database, or whose schema is newer than this program knows; the error
+// names the file, says what is wrong and how to recover (docs/JOURNAL.md).
+// Only one process may have a journal open with Open at a time
+// (ErrInUse); OpenReadOnly is for readers such as `tradebot positions`.
 func Open(path string) (*Journal, error) {
 	return OpenWith(path, Options{})
 }
@@ -86,8 +86,7 @@ type Options struct {
 	// order (see BenchmarkRecordIntent). Only for paper trading and
 	// backtests, whose venue is the in-process simulator that a power
 	// loss wipes anyway; never for live trading, where after a power loss
-	// an order could exist on the venue that the journal forgot, and its
-	// client order id could be handed out again.
+	// an order could exist on the venue that the journal forgot.
 	RelaxedIntents bool
 }
 
@@ -231,8 +230,8 @@ var ErrCorrupt = errors.New("journal is damaged")
 // recovery is appended to every damaged-file error so that the operator
 // reading a log line knows what to do without finding the docs first.
 const recovery = "recover: stop tradebot, move the file and its -wal and -shm files aside (keep them for inspection), " +
-	"and start again: a new journal is created and positions are rebuilt from the exchange's orders and fills " +
-	"(docs/JOURNAL.md, \"Recovering from a damaged journal\")"
+	"then salvage what is readable into a new journal (journal.Salvage) or start with an empty one, which does not know " +
+	"the positions the bot held: follow docs/JOURNAL.md, \"Recovering from a damaged journal\""
 
 func (j *Journal) corrupt(what string) error {
 	if hint := truncationHint(j.path); hint != "" {
