@@ -104,6 +104,12 @@ type harnessOpt func(*harness, *sim.Config)
 
 func noEdit() harnessOpt { return func(h *harness, _ *sim.Config) { h.orders.noEdit = true } }
 
+// startAt starts the clock at t, for data older than t0 (a simulated
+// clock never runs backwards).
+func startAt(t time.Time) harnessOpt {
+	return func(h *harness, _ *sim.Config) { h.clk = clock.NewSim(t) }
+}
+
 func withBalance(currency, amount string) harnessOpt {
 	return func(_ *harness, c *sim.Config) { c.Balances[currency] = d(amount) }
 }

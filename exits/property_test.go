@@ -68,59 +68,7 @@ func TestExitInvariantsOverRandomPaths(t *testing.T) {
 		fail := func(format string, args ...any) {
 			rt.Fatalf("%s\nconfig %+v\nstate %+v\nvenue open sells %+v\nsent %v", fmt.Sprintf(format, args...), cfg, h.m.State(), h.openSells(), h.orders.sent)
 		}
-		h.orders.check = func(req exchange.OrderRequest) {
-			if req.Side != exchange.Sell {
-				return
-			}
-			if _, err := h.x.OrderByClientID(h.ctx, req.ClientOrderID); err == nil {
-				return // a resend of an id the venue knows returns that order and sells nothing more
-			}
-			held := h.m.Position().Size
-			if req.BaseSize.GreaterThan(held) {
-				fail("sell %s of %s: the Manager holds only %s", req.Type, req.BaseSize, held)
-			}
-			venue := h.baseTotal()
-			for _, o := range h.openSells() {
-				venue = venue.Sub(o.Remaining())
-			}
-			if req.BaseSize.GreaterThan(venue) {
-				fail("sell %s of %s: the account holds only %s beside the other open sells", req.Type, req.BaseSize, venue)
-			}
-		}
-		lastStop := decimal.Zero
-		h.after = func() {
-			if len(h.queue) > 0 {
-				return // between the events of one venue change
-			}
-			p, pos := h.m.Protection(), h.m.Position()
-			if !pos.Size.IsPositive() {
-				lastStop = decimal.Zero
-				if p.Resting || p.Watched {
-					fail("flat but protection %+v", p)
-				}
-				return
-			}
-			if stop := h.m.State().Stop; stop.LessThan(lastStop) {
-				fail("stop moved down from %s to %s", lastStop, stop)
-			} else {
-				lastStop = stop
-			}
-			if p.Resting == p.Watched || !p.Stop.IsPositive() {
-				fail("open position of %s with protection %+v", pos.Size, p)
-			}
-			var untriggered []exchange.Order
-			for _, o := range h.openSells() {
-				if !o.Triggered {
-					untriggered = append(untriggered, o)
-				}
-			}
-			if p.Resting && (len(untriggered) != 1 || !untriggered[0].StopPrice.Equal(p.Stop)) {
-				fail("resting at %s but the venue holds %+v", p.Stop, untriggered)
-			}
-			if pending := h.m.State().Resting; p.Watched && len(untriggered) != 0 && (pending == nil || pending.OrderID != "") {
-				fail("watched but the venue holds %+v", untriggered)
-			}
-		}
+		watchInvariants(h, fail)
 		price := decimal.NewFromInt(100)
 		h.tick(price.String())
 		steps := rapid.IntRange(5, 60).Draw(rt, "steps")
@@ -173,4 +121,72 @@ func (h *harness) baseTotal() decimal.Decimal {
 		}
 	}
 	return decimal.Zero
+}
+
+// watchInvariants checks, before every order the Manager sends and after
+// every event and tick it has handled (once the venue's events of one
+// change are all delivered), that:
+//
+//   - no exit asks to sell more than the position holds, nor more than
+//     the venue's account holds beside the other open sells (a resend of
+//     an id the venue knows sells nothing more);
+//   - the stop never moves down while a position is open;
+//   - an open position has exactly one protective stop, resting (and then
+//     the venue holds exactly that one untriggered sell at that stop) or
+//     watched (and then the venue holds no untriggered sell, unless a
+//     placement's answer is still unknown).
+func watchInvariants(h *harness, fail func(format string, args ...any)) {
+	h.orders.check = func(req exchange.OrderRequest) {
+		if req.Side != exchange.Sell {
+			return
+		}
+		if _, err := h.x.OrderByClientID(h.ctx, req.ClientOrderID); err == nil {
+			return // a resend of an id the venue knows returns that order and sells nothing more
+		}
+		held := h.m.Position().Size
+		if req.BaseSize.GreaterThan(held) {
+			fail("sell %s of %s: the Manager holds only %s", req.Type, req.BaseSize, held)
+		}
+		venue := h.baseTotal()
+		for _, o := range h.openSells() {
+			venue = venue.Sub(o.Remaining())
+		}
+		if req.BaseSize.GreaterThan(venue) {
+			fail("sell %s of %s: the account holds only %s beside the other open sells", req.Type, req.BaseSize, venue)
+		}
+	}
+	lastStop := decimal.Zero
+	h.after = func() {
+		if len(h.queue) > 0 {
+			return // between the events of one venue change
+		}
+		p, pos := h.m.Protection(), h.m.Position()
+		if !pos.Size.IsPositive() {
+			lastStop = decimal.Zero
+			if p.Resting || p.Watched {
+				fail("flat but protection %+v", p)
+			}
+			return
+		}
+		if stop := h.m.State().Stop; stop.LessThan(lastStop) {
+			fail("stop moved down from %s to %s", lastStop, stop)
+		} else {
+			lastStop = stop
+		}
+		if p.Resting == p.Watched || !p.Stop.IsPositive() {
+			fail("open position of %s with protection %+v", pos.Size, p)
+		}
+		var untriggered []exchange.Order
+		for _, o := range h.openSells() {
+			if !o.Triggered {
+				untriggered = append(untriggered, o)
+			}
+		}
+		if p.Resting && (len(untriggered) != 1 || !untriggered[0].StopPrice.Equal(p.Stop)) {
+			fail("resting at %s but the venue holds %+v", p.Stop, untriggered)
+		}
+		if pending := h.m.State().Resting; p.Watched && len(untriggered) != 0 && (pending == nil || pending.OrderID != "") {
+			fail("watched but the venue holds %+v", untriggered)
+		}
+	}
 }
