@@ -93,6 +93,7 @@ type Metrics struct {
 	feedTicks         *prometheus.CounterVec
 	restDuration      *prometheus.HistogramVec
 	restErrors        *prometheus.CounterVec
+	restRetries       *prometheus.CounterVec
 	rateLimitWait     prometheus.Counter
 	tickToOrder       prometheus.Histogram
 	tickAge           *tickAgeCollector
@@ -193,6 +194,7 @@ func New(reg prometheus.Registerer, opts Options) (*Metrics, error) {
 		Help: "Duration of REST requests to the venue by endpoint and HTTP status code (or timeout, canceled, network).",
 	}, []string{"endpoint", "code"})
 	m.restErrors = counter("rest_errors_total", "REST requests that failed: HTTP status 4xx/5xx or no answer (timeout, canceled, network).", "endpoint", "code")
+	m.restRetries = counter("rest_retries_total", "REST requests retried by the client, by why: 429, 5xx or transport.", "endpoint", "reason")
 	m.rateLimitWait = prometheus.NewCounter(prometheus.CounterOpts{
 		Namespace: namespace, Name: "rest_rate_limit_wait_seconds_total",
 		Help: "Time REST requests spent waiting for the client-side rate limiter.",
@@ -212,7 +214,7 @@ func New(reg prometheus.Registerer, opts Options) (*Metrics, error) {
 		m.fills, m.rejections, m.exits, m.stopPrice, m.stopDistance, m.unprotected,
 		m.riskDecisions, m.tradingState, m.killSwitch, m.dailyLoss, m.dailyLossLimit,
 		m.feedLag, m.feedReconnects, m.feedGaps, m.feedConflated, m.feedMalformed, m.feedTicks,
-		m.restDuration, m.restErrors, m.rateLimitWait, m.tickToOrder, m.tickAge, m.buildInfo,
+		m.restDuration, m.restErrors, m.restRetries, m.rateLimitWait, m.tickToOrder, m.tickAge, m.buildInfo,
 	} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("metrics: register: %w", err)

@@ -115,6 +115,12 @@ func (m *Metrics) ObserveREST(endpoint string, status int, d time.Duration, err 
 	}
 }
 
+// RESTRetry counts a request to endpoint that the client retries, and
+// why (429, 5xx, transport).
+func (m *Metrics) RESTRetry(endpoint, reason string) {
+	m.restRetries.WithLabelValues(m.endpoints.admit(endpoint), m.reasons.admit(reason)).Inc()
+}
+
 // RESTCode returns the code label for a request's outcome: the HTTP status
 // as a number, or timeout, canceled or network when there was none.
 func RESTCode(status int, err error) string {

@@ -62,6 +62,7 @@ func Populate(reg prometheus.Registerer) (*metrics.Metrics, *clock.Sim, error) {
 	m.FeedMalformed("ticker")
 	m.ObserveREST("create_order", 200, 35*time.Millisecond, nil)
 	m.ObserveREST("create_order", 0, 10*time.Second, errors.New("connection reset"))
+	m.RESTRetry("create_order", "transport")
 	m.RateLimitWait(15 * time.Millisecond)
 	return m, clk, nil
 }
