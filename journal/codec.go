@@ -2,7 +2,6 @@ package journal
 
 import (
 	"bytes"
-	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -152,18 +151,4 @@ func strictUnmarshal(b []byte, v any) error {
 		return fmt.Errorf("trailing data after the JSON value")
 	}
 	return nil
-}
-
-// inTx runs fn in one transaction on db and commits it, or rolls back if
-// fn fails.
-func inTx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error {
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return tx.Commit()
 }

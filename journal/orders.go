@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shopspring/decimal"
 	"github.com/tradebot/tradebot/exchange"
 )
 
@@ -53,9 +54,9 @@ func isOpen(s exchange.OrderStatus) bool { return !s.Terminal() }
 type StatusChange struct {
 	Status             exchange.OrderStatus
 	VenueOrderID       string
-	FilledSize         string
-	AverageFilledPrice string
-	TotalFees          string
+	FilledSize         decimal.Decimal
+	AverageFilledPrice decimal.Decimal
+	TotalFees          decimal.Decimal
 	Triggered          bool
 	RejectReason       string
 	// VenueTime is the venue's UpdatedAt; RecordedAt is the journal's time.
@@ -314,12 +315,22 @@ func (j *Journal) OrderHistory(clientOrderID string) ([]StatusChange, error) {
 	defer rows.Close()
 	var out []StatusChange
 	for rows.Next() {
-		var c StatusChange
-		var venue sql.NullInt64
-		var recorded int64
-		if err := rows.Scan(&c.Status, &c.VenueOrderID, &c.FilledSize, &c.AverageFilledPrice, &c.TotalFees,
+		var (
+			c                 StatusChange
+			filled, avg, fees string
+			venue             sql.NullInt64
+			recorded          int64
+		)
+		if err := rows.Scan(&c.Status, &c.VenueOrderID, &filled, &avg, &fees,
 			&c.Triggered, &c.RejectReason, &venue, &recorded); err != nil {
 			return nil, fmt.Errorf("journal %s: history of order %s: %w", j.path, clientOrderID, err)
+		}
+		d := decoder{what: fmt.Sprintf("history of order %q", clientOrderID)}
+		c.FilledSize = d.dec("filled_size", filled)
+		c.AverageFilledPrice = d.dec("average_filled_price", avg)
+		c.TotalFees = d.dec("total_fees", fees)
+		if d.err != nil {
+			return nil, fmt.Errorf("journal %s: %w", j.path, d.err)
 		}
 		c.VenueTime = fromNanos(venue)
 		c.RecordedAt = time.Unix(0, recorded).UTC()

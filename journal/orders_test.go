@@ -103,7 +103,7 @@ func TestUpdateOrderAppendsHistoryOnlyWhenSomethingChanged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(h) != 2 || h[0].FilledSize != "0" || h[1].FilledSize != "0.001" || h[1].TotalFees != "0.05" {
+	if len(h) != 2 || !h[0].FilledSize.IsZero() || !h[1].FilledSize.Equal(d("0.001")) || !h[1].TotalFees.Equal(d("0.05")) {
 		t.Fatalf("history = %+v, want open then the partial fill", h)
 	}
 }

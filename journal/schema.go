@@ -224,3 +224,17 @@ func migrateDB(db *sql.DB, path string, from, to int) error {
 	}
 	return nil
 }
+
+// inTx runs fn in one transaction on db and commits it, or rolls back if
+// fn fails.
+func inTx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
