@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
@@ -127,10 +128,14 @@ func TestCredentialsNeverPrintThePrivateKey(t *testing.T) {
 	pemText, c := newTestKey(t)
 	block, _ := pem.Decode([]byte(pemText))
 	k, _ := x509.ParseECPrivateKey(block.Bytes)
+	scalar, err := k.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
 	secrets := []string{
 		pemText[40:80],
-		k.D.String(),
-		fmt.Sprintf("%x", k.D.Bytes()),
+		new(big.Int).SetBytes(scalar).String(), // how %v of the key's numbers would print
+		fmt.Sprintf("%x", scalar),
 		base64.StdEncoding.EncodeToString(block.Bytes)[10:40],
 	}
 	type holder struct {

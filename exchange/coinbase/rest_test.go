@@ -180,7 +180,7 @@ func TestErrorBodiesAreShortSanitizedAndFreeOfSecrets(t *testing.T) {
 		t.Fatalf("error is not a short sanitized snippet: %q", msg)
 	}
 	_, err = c.KeyPermissions(context.Background())
-	if !errors.As(err, &ae) || ae.Status != 401 || !strings.Contains(err.Error(), "Unauthorized") {
+	if !errors.As(err, &ae) || ae.Status != http.StatusUnauthorized || !strings.Contains(err.Error(), "Unauthorized") {
 		t.Fatalf("err = %v", err)
 	}
 	if strings.Contains(err.Error(), "Bearer") || strings.Contains(err.Error(), "ey") && strings.Contains(err.Error(), ".") && len(err.Error()) > 200 {
