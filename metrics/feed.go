@@ -44,7 +44,7 @@ func (m *Metrics) Product(product string) *Product {
 		ticks: m.feedTicks.WithLabelValues(product),
 		lag:   m.feedLag.WithLabelValues(product),
 	}
-	p.last.Store(m.clock.Now().UnixNano())
+	p.last.Store(unixNanos(m.clock.Now()))
 	next := make(map[string]*Product, len(old)+1)
 	for k, v := range old {
 		next[k] = v
@@ -69,7 +69,17 @@ func (p *Product) Tick(venueTime, received time.Time) {
 		}
 		p.lag.Observe(lag.Seconds())
 	}
-	p.last.Store(p.clock.Now().UnixNano())
+	p.last.Store(unixNanos(p.clock.Now()))
+}
+
+// unixNanos returns t in Unix nanoseconds, or 0 for the zero time (a
+// simulated clock before the first tick sets it), which UnixNano cannot
+// represent.
+func unixNanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
 }
 
 // TickReceived records t for its product (see Product.Tick). A tick without
@@ -125,9 +135,12 @@ func (c *tickAgeCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
 func (c *tickAgeCollector) Collect(ch chan<- prometheus.Metric) {
 	now := c.m.clock.Now()
 	for product, p := range *c.m.products.Load() {
-		age := now.Sub(time.Unix(0, p.last.Load())).Seconds()
-		if age < 0 {
-			age = 0
+		// A simulated clock that has not started yet, or a product first
+		// declared before it started, has no age to tell: 0, rather than
+		// the distance to year 1, which would page FeedStale.
+		age := 0.0
+		if last := p.last.Load(); last != 0 && !now.IsZero() {
+			age = max(now.Sub(time.Unix(0, last)).Seconds(), 0)
 		}
 		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, age, product)
 	}

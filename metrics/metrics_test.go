@@ -342,6 +342,29 @@ func TestLastTickAgeGrowsWhileTheFeedIsSilent(t *testing.T) {
 	}
 }
 
+func TestLastTickAgeIsZeroUntilASimulatedClockStarts(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	clk := &clock.Sim{} // a paper replay's clock before the first tick
+	m, err := metrics.New(reg, metrics.Options{Clock: clk, Instances: []metrics.InstanceID{{Strategy: "s", Product: "BTC-USD"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	btc := map[string]string{"product": "BTC-USD"}
+	if got := value(t, reg, "tradebot_feed_last_tick_age_seconds", btc); got != 0 {
+		t.Errorf("age on a clock at the zero time = %v, want 0", got)
+	}
+	start := time.Date(2024, 8, 8, 0, 0, 0, 0, time.UTC)
+	clk.Set(start)
+	if got := value(t, reg, "tradebot_feed_last_tick_age_seconds", btc); got != 0 {
+		t.Errorf("age once the clock starts, before the first tick = %v, want 0", got)
+	}
+	m.TickReceived(exchange.Tick{ProductID: "BTC-USD", Time: start, Received: start})
+	clk.Set(start.Add(90 * time.Second))
+	if got := value(t, reg, "tradebot_feed_last_tick_age_seconds", btc); got != 90 {
+		t.Errorf("age 90s after the first tick = %v, want 90", got)
+	}
+}
+
 func TestFeedLagObservesReceiveMinusVenueTimeAndClampsSkew(t *testing.T) {
 	m, reg, clk := newMetrics(t)
 	now := clk.Now()
