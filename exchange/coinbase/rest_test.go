@@ -168,7 +168,7 @@ func TestErrorBodiesAreShortSanitizedAndFreeOfSecrets(t *testing.T) {
 		w.Write([]byte(html))
 	})
 	f.handle("GET /key_permissions", func(w http.ResponseWriter, r *http.Request) {
-		http.Error(w, "Unauthorized", 401)
+		http.Error(w, "Unauthorized", http.StatusUnauthorized)
 	})
 	_, err := c.Product(context.Background(), "BTC-USD")
 	var ae *APIError
