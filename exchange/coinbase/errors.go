@@ -43,6 +43,10 @@ func (e *APIError) Error() string {
 	if e.Snippet != "" {
 		fmt.Fprintf(&b, ": body %q", e.Snippet)
 	}
+	if e.Status == 401 {
+		// The usual causes, none of which the body names.
+		b.WriteString(" (check the key name and private key, and the system clock: a JWT is valid for two minutes from its nbf)")
+	}
 	return b.String()
 }
 

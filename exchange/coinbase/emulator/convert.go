@@ -185,12 +185,18 @@ func (e *Emulator) userOrder(o exchange.Order) coinbase.UserOrder {
 }
 
 // restFill renders a fill as GET /orders/historical/fills returns it.
-func restFill(f exchange.Fill) coinbase.Fill {
+// The fill of an order sized in quote currency reports its size in quote
+// with size_in_quote true, as a real quote-sized market buy's fill does.
+func restFill(f exchange.Fill, inQuote bool) coinbase.Fill {
 	t := coinbase.Time{Time: f.Time.UTC()}
+	size := f.Size
+	if inQuote {
+		size = f.Value()
+	}
 	return coinbase.Fill{
 		EntryID: f.TradeID, TradeID: f.TradeID, OrderID: f.OrderID, TradeTime: t, TradeType: "FILL",
-		Price: coinbase.D(f.Price), Size: coinbase.D(f.Size), Commission: coinbase.D(f.Fee), ProductID: f.ProductID,
-		SequenceTimestamp: t, LiquidityIndicator: string(f.Liquidity), UserID: UserID, Side: string(f.Side),
+		Price: coinbase.D(f.Price), Size: coinbase.D(size), Commission: coinbase.D(f.Fee), ProductID: f.ProductID,
+		SequenceTimestamp: t, LiquidityIndicator: string(f.Liquidity), SizeInQuote: inQuote, UserID: UserID, Side: string(f.Side),
 		RetailPortfolioID: DefaultPortfolioUUID,
 	}
 }

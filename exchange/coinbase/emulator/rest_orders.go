@@ -383,9 +383,15 @@ func (e *Emulator) listFills(w http.ResponseWriter, r *http.Request, _ Key) {
 		}
 		sel = append(sel, f)
 	}
+	quoteSized := map[string]bool{}
+	for _, o := range e.sim.Orders() {
+		if o.QuoteSize.IsPositive() {
+			quoteSized[o.ID] = true
+		}
+	}
 	out := coinbase.ListFillsResponse{Fills: []coinbase.Fill{}}
 	for i := from; i < len(sel) && len(out.Fills) < limit; i++ {
-		out.Fills = append(out.Fills, restFill(sel[i]))
+		out.Fills = append(out.Fills, restFill(sel[i], quoteSized[sel[i].OrderID]))
 	}
 	if next := from + len(out.Fills); next < len(sel) {
 		out.Cursor = strconv.Itoa(next)
