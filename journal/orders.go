@@ -155,19 +155,21 @@ func (j *Journal) UpdateOrder(clientOrderID string, ord exchange.Order) error {
 // to the status history when something changed (status, venue id, filled
 // size, fees, trigger, reject reason); a repeated identical view writes
 // nothing. A view that would move a finished order (filled, cancelled,
-// expired, failed) back to an open status, or lower its filled size, is a
-// late message and is ignored. An order the journal does not know gives
-// ErrNotFound: adopt it with RecordIntent first.
+// expired, failed) back to an open status is a late message and is
+// ignored; a view with a smaller filled size than recorded keeps the
+// recorded fill numbers (what was filled stays filled) and applies the
+// rest. An order the journal does not know gives ErrNotFound: adopt it
+// with RecordIntent first.
 func (b *Batch) UpdateOrder(clientOrderID string, ord exchange.Order) error {
 	if ord.Status == "" {
 		return b.errorf("update order %s: empty status", clientOrderID)
 	}
 	var cur struct {
-		status, venueID, filled, fees, reason string
-		triggered                             bool
+		status, venueID, filled, value, avg, fees, reason string
+		triggered                                         bool
 	}
 	err := b.stmt(b.j.stmts.orderState).QueryRowContext(b.ctx, clientOrderID).
-		Scan(&cur.status, &cur.venueID, &cur.filled, &cur.fees, &cur.triggered, &cur.reason)
+		Scan(&cur.status, &cur.venueID, &cur.filled, &cur.value, &cur.avg, &cur.fees, &cur.triggered, &cur.reason)
 	if errors.Is(err, sql.ErrNoRows) {
 		err = ErrNotFound
 	}
@@ -179,8 +181,19 @@ func (b *Batch) UpdateOrder(clientOrderID string, ord exchange.Order) error {
 	if d.err != nil {
 		return b.errorf("update order %s: %w", clientOrderID, d.err)
 	}
-	if exchange.OrderStatus(cur.status).Terminal() && !ord.Status.Terminal() || ord.FilledSize.LessThan(curFilled) {
+	if exchange.OrderStatus(cur.status).Terminal() && !ord.Status.Terminal() {
 		return nil
+	}
+	if ord.FilledSize.LessThan(curFilled) {
+		// A late message, or one that carries only a status (a cancel
+		// acknowledgement): what was filled stays filled.
+		ord.FilledSize = curFilled
+		ord.FilledValue = d.dec("filled_value", cur.value)
+		ord.AverageFilledPrice = d.dec("average_filled_price", cur.avg)
+		ord.TotalFees = d.dec("total_fees", cur.fees)
+		if d.err != nil {
+			return b.errorf("update order %s: %w", clientOrderID, d.err)
+		}
 	}
 	venueID := ord.ID
 	if venueID == "" {

@@ -108,21 +108,30 @@ func TestUpdateOrderAppendsHistoryOnlyWhenSomethingChanged(t *testing.T) {
 	}
 }
 
-func TestUpdateOrderIgnoresLateMessages(t *testing.T) {
+func TestUpdateOrderNeverUndoesWhatHappened(t *testing.T) {
 	cases := []struct {
-		name  string
-		first exchange.Order
-		late  exchange.Order
+		name        string
+		first, late exchange.Order
+		wantStatus  exchange.OrderStatus
+		wantFilled  string
+		wantAvg     string
 	}{
-		{"open after filled",
-			exchange.Order{ID: "v", Status: exchange.StatusFilled, FilledSize: d("1")},
-			exchange.Order{ID: "v", Status: exchange.StatusOpen, FilledSize: d("0.5")}},
-		{"open after cancelled",
+		{"open after filled is ignored",
+			exchange.Order{ID: "v", Status: exchange.StatusFilled, FilledSize: d("1"), AverageFilledPrice: d("100")},
+			exchange.Order{ID: "v", Status: exchange.StatusOpen, FilledSize: d("0.5"), AverageFilledPrice: d("100")},
+			exchange.StatusFilled, "1", "100"},
+		{"open after cancelled is ignored",
 			exchange.Order{ID: "v", Status: exchange.StatusCancelled},
-			exchange.Order{ID: "v", Status: exchange.StatusOpen}},
-		{"smaller fill while open",
-			exchange.Order{ID: "v", Status: exchange.StatusOpen, FilledSize: d("0.7")},
-			exchange.Order{ID: "v", Status: exchange.StatusOpen, FilledSize: d("0.2")}},
+			exchange.Order{ID: "v", Status: exchange.StatusOpen},
+			exchange.StatusCancelled, "0", "0"},
+		{"a smaller fill while open keeps the larger",
+			exchange.Order{ID: "v", Status: exchange.StatusOpen, FilledSize: d("0.7"), AverageFilledPrice: d("101")},
+			exchange.Order{ID: "v", Status: exchange.StatusOpen, FilledSize: d("0.2"), AverageFilledPrice: d("100")},
+			exchange.StatusOpen, "0.7", "101"},
+		{"a cancel acknowledgement without fill numbers keeps the fill",
+			exchange.Order{ID: "v", Status: exchange.StatusOpen, FilledSize: d("0.7"), AverageFilledPrice: d("101")},
+			exchange.Order{ID: "v", Status: exchange.StatusCancelled},
+			exchange.StatusCancelled, "0.7", "101"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -139,8 +148,10 @@ func TestUpdateOrderIgnoresLateMessages(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if r.Order.Status != c.first.Status || !r.Order.FilledSize.Equal(c.first.FilledSize) {
-				t.Fatalf("state %s filled %s, want %s filled %s", r.Order.Status, r.Order.FilledSize, c.first.Status, c.first.FilledSize)
+			o := r.Order
+			if o.Status != c.wantStatus || !o.FilledSize.Equal(d(c.wantFilled)) || !o.AverageFilledPrice.Equal(d(c.wantAvg)) {
+				t.Fatalf("state %s filled %s at %s, want %s filled %s at %s",
+					o.Status, o.FilledSize, o.AverageFilledPrice, c.wantStatus, c.wantFilled, c.wantAvg)
 			}
 		})
 	}

@@ -35,8 +35,8 @@ func (j *Journal) prepare() error {
 			intent_ns, changed_ns) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`),
 		reserveSeq: p(j.writer(), `INSERT INTO client_order_seq (instance, reserved) VALUES (?1, ?2 + ?3)
 			ON CONFLICT (instance) DO UPDATE SET reserved = max(reserved, ?2) + ?3 RETURNING reserved`),
-		orderState: p(j.normal, `SELECT status, venue_order_id, filled_size, total_fees, triggered, reject_reason
-			FROM orders WHERE client_order_id = ?`),
+		orderState: p(j.normal, `SELECT status, venue_order_id, filled_size, filled_value, average_filled_price,
+			total_fees, triggered, reject_reason FROM orders WHERE client_order_id = ?`),
 		updateOrder: p(j.normal, `UPDATE orders SET venue_order_id = ?, status = ?, open = ?, filled_size = ?,
 			filled_value = ?, average_filled_price = ?, total_fees = ?, triggered = ?, reject_reason = ?,
 			attached_order_id = ?, originating_order_id = ?, venue_created_ns = ?, venue_updated_ns = ?,
