@@ -92,6 +92,15 @@ func TestClientPlacesAndFillsOrders(t *testing.T) {
 			if len(fills) != 1 || !fills[0].Price.Equal(d(tc.wantPrice)) || fills[0].Liquidity != tc.wantLiq || fills[0].OrderID != placed.ID {
 				t.Fatalf("fills %+v, want one %s fill at %s", fills, tc.wantLiq, tc.wantPrice)
 			}
+			// A quote-sized buy's fill comes in quote (size_in_quote); the
+			// client's conversion must give back the base size exactly.
+			if !fills[0].Size.Equal(got.FilledSize) || !got.FilledSize.IsPositive() {
+				t.Errorf("fill size %s, order filled size %s", fills[0].Size, got.FilledSize)
+			}
+			raw, err := v.client.ListFills(ctx, coinbase.FillFilter{OrderIDs: []string{placed.ID}})
+			if err != nil || len(raw) != 1 || raw[0].SizeInQuote != tc.req.QuoteSize.IsPositive() {
+				t.Errorf("REST fills %+v, %v; want size_in_quote %v", raw, err, tc.req.QuoteSize.IsPositive())
+			}
 			if !got.AverageFilledPrice.Equal(d(tc.wantPrice)) || !got.TotalFees.Equal(fills[0].Fee) {
 				t.Errorf("order average %s fees %s, fill %s fee %s", got.AverageFilledPrice, got.TotalFees, fills[0].Price, fills[0].Fee)
 			}
