@@ -311,3 +311,28 @@ func TestParkRestsTheBotStopForShutdown(t *testing.T) {
 		t.Fatalf("after a fresh tick: %+v with %d open sells, want watched and none", p, len(h.openSells()))
 	}
 }
+
+// A restart from a state saved between a cancel and its replacement (no
+// resting order) re-arms at once, before any tick.
+func TestRearmPlacesMissingProtectionAtOnce(t *testing.T) {
+	cfg := Config{StopLoss: pctStop("2")}
+	h := newHarness(t, cfg)
+	h.tick("100")
+	h.enter("1")
+	st := h.m.State()
+	if err := h.x.CancelOrder(h.ctx, st.Resting.OrderID); err != nil {
+		t.Fatal(err)
+	}
+	h.queue = nil // the daemon was down: it never saw the cancel
+	st.Resting = nil
+	h.m = NewManager(cfg, h.m.d)
+	h.m.Restore(st)
+	if n := len(h.openSells()); n != 0 {
+		t.Fatalf("%d open sells before Rearm", n)
+	}
+	h.m.Rearm(h.ctx)
+	h.drain()
+	if o := h.resting(); !o.StopPrice.Equal(d("98")) || !o.BaseSize.Equal(d("1")) || !h.m.Protection().Resting {
+		t.Fatalf("after Rearm: venue stop %s size %s, protection %+v; want 98 for 1, resting", o.StopPrice, o.BaseSize, h.m.Protection())
+	}
+}

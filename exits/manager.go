@@ -372,12 +372,18 @@ func (m *Manager) raiseStop() {
 // placement, once the newest tick is older than stale_after, the stop the
 // bot was watching is placed on the venue as a stop-limit, since a stale
 // feed cannot see it reached. The first fresh tick cancels it again. It
-// also fires the time stop.
+// also fires the time stop and retries what a refused or unanswered
+// request left undone.
 func (m *Manager) OnIdle(ctx context.Context, now time.Time) {
 	if !m.open() {
 		return
 	}
-	m.checkTime(ctx)
+	if m.checkTime(ctx) {
+		return
+	}
+	if m.s.NeedSync {
+		m.sync(ctx)
+	}
 	if m.cfg.Placement != InBot || m.s.StaleFallback || m.s.Market != nil || m.lastTick.IsZero() {
 		return
 	}
@@ -388,6 +394,17 @@ func (m *Manager) OnIdle(ctx context.Context, now time.Time) {
 		"product", m.d.Product.ID, "stop", m.s.Stop, "last_tick", m.lastTick)
 	m.s.StaleFallback = true
 	m.sync(ctx)
+}
+
+// Rearm makes the venue's protection match the state now: after Restore
+// (and after the venue's view of the listed orders has been fed through
+// OnOrderEvent) it resends orders whose outcome was unknown, under their
+// client order ids, and places what is missing, so that protection is
+// back before any new entry rather than at the next tick.
+func (m *Manager) Rearm(ctx context.Context) {
+	if m.open() {
+		m.sync(ctx)
+	}
 }
 
 // Park rests the stop on the venue before tradebot stops: with bot

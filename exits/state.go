@@ -113,11 +113,12 @@ func (m *Manager) State() State {
 }
 
 // Restore replaces the Manager's state with s, as saved by State before a
-// restart, and recomputes the exit levels from its position. The next
-// tick re-arms protection: it resends orders whose outcome was unknown
-// (same client order ids) and places what is missing. The engine should
-// feed the venue's current view of the listed orders through OnOrderEvent
-// first, so that fills missed while down are booked.
+// restart, and recomputes the exit levels from its position. Protection
+// is re-armed by Rearm, or at the latest by the next tick or heartbeat:
+// orders whose outcome was unknown are resent under the same client order
+// ids and what is missing is placed. The engine should feed the venue's
+// current view of the listed orders through OnOrderEvent before Rearm, so
+// that fills missed while down are booked first.
 func (m *Manager) Restore(s State) {
 	m.s = s
 	if s.Resting != nil {
