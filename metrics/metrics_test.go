@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -111,7 +112,7 @@ func TestDeclaredLabelValuesShowZerosBeforeAnythingHappens(t *testing.T) {
 			t.Errorf("%s%v = %v before any event, want 0", c.name, c.labels, got)
 		}
 	}
-	if got := value(t, reg, "tradebot_build_info", map[string]string{"goversion": runtimeVersion()}); got != 1 {
+	if got := value(t, reg, "tradebot_build_info", map[string]string{"goversion": runtime.Version()}); got != 1 {
 		t.Errorf("build_info = %v, want 1", got)
 	}
 }

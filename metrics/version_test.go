@@ -1,5 +1,0 @@
-package metrics_test
-
-import "runtime"
-
-func runtimeVersion() string { return runtime.Version() }
