@@ -181,11 +181,11 @@ func (e errReconnect) Error() string { return "reconnect: " + e.reason }
 // keep dials, subscribes and reads until ctx ends, reconnecting with
 // jittered exponential backoff.
 func (f *Feed) keep(ctx context.Context, name, url string, s session) {
-	attempt, sessions := 0, 0
+	attempt, connected := 0, false
 	for ctx.Err() == nil {
 		start := time.Now()
-		reason := f.connect(ctx, name, url, s, sessions > 0)
-		sessions++
+		reason, established := f.connect(ctx, name, url, s, connected)
+		connected = connected || established
 		if ctx.Err() != nil {
 			return
 		}
@@ -231,15 +231,16 @@ type conn struct {
 // "sequence_stuck".
 const maxStaleRun = 3
 
-// connect runs one connection and returns why it ended.
-func (f *Feed) connect(ctx context.Context, name, url string, s session, reconnect bool) string {
+// connect runs one connection and returns why it ended, and whether it
+// got as far as subscribing (a later connection is then a reconnection).
+func (f *Feed) connect(ctx context.Context, name, url string, s session, reconnect bool) (reason string, established bool) {
 	ws, resp, err := f.cfg.Dialer.DialContext(ctx, url, nil)
 	if resp != nil && resp.Body != nil {
 		resp.Body.Close()
 	}
 	if err != nil {
 		f.log.Warn("coinbase feed dial failed", "feed", name, "err", err)
-		return "dial"
+		return "dial", false
 	}
 	defer ws.Close()
 	// Closing the socket is how a blocked read learns that ctx ended.
@@ -248,14 +249,21 @@ func (f *Feed) connect(ctx context.Context, name, url string, s session, reconne
 	ws.SetReadLimit(maxMessage)
 	c := &conn{ws: ws, f: f, name: name, lastSeq: -1}
 	if err := c.subscribe("subscribe", subscription{channel: ChannelHeartbeats}); err != nil {
-		return "write"
+		return "write", false
 	}
 	for _, sub := range s.subscriptions() {
 		if err := c.subscribe("subscribe", sub); err != nil {
-			return "write"
+			return "write", false
 		}
 	}
 	s.connected(reconnect)
+	return c.read(ctx, s), true
+}
+
+// read handles messages until the connection fails, goes silent or a
+// message asks to reconnect, and returns why.
+func (c *conn) read(ctx context.Context, s session) string {
+	f, ws, name := c.f, c.ws, c.name
 	for {
 		if err := ws.SetReadDeadline(time.Now().Add(f.cfg.HeartbeatTimeout)); err != nil {
 			return "read"
