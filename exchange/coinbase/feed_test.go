@@ -388,3 +388,39 @@ func TestFeedReportsUSDCProductsUnderTheConfiguredID(t *testing.T) {
 		t.Fatalf("tick for %s, want BTC-USDC", col.snap().ticks[0].ProductID)
 	}
 }
+
+func TestOrderTrackerFillsEachQuantityOnce(t *testing.T) {
+	tr := newOrderTracker()
+	o := func(status, cum, value string) UserOrder {
+		return UserOrder{OrderID: "o", OrderSide: "BUY", Status: status, CumulativeQuantity: MustDec(cum), FilledValue: MustDec(value)}
+	}
+	steps := []struct {
+		name     string
+		order    UserOrder
+		snapshot bool
+		wantFill string
+	}{
+		{"snapshot of a partly filled order", o("OPEN", "1", "100"), true, ""},
+		{"more fills", o("OPEN", "3", "310"), false, "2 @ 105"},
+		{"an older state arriving late", o("OPEN", "2", "205"), false, ""},
+		{"the same state again", o("OPEN", "3", "310"), false, ""},
+		{"filled", o("FILLED", "4", "420"), false, "1 @ 110"},
+		{"a repeated final state", o("FILLED", "4", "420"), false, ""},
+	}
+	for _, s := range steps {
+		ev := tr.apply(s.order, s.snapshot, time.Time{})
+		got := ""
+		if ev.Fill != nil {
+			got = ev.Fill.Size.String() + " @ " + ev.Fill.Price.String()
+		}
+		if got != s.wantFill {
+			t.Fatalf("%s: fill %q, want %q", s.name, got, s.wantFill)
+		}
+	}
+	for i := range maxDoneOrders + 10 {
+		tr.apply(UserOrder{OrderID: fmt.Sprint("x", i), Status: "CANCELLED"}, false, time.Time{})
+	}
+	if len(tr.done) != maxDoneOrders || len(tr.orders) != 0 {
+		t.Fatalf("done %d, open %d: memory must stay bounded", len(tr.done), len(tr.orders))
+	}
+}

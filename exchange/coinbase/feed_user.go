@@ -29,7 +29,7 @@ type userSession struct {
 }
 
 func newUserSession(f *Feed) *userSession {
-	return &userSession{f: f, tracker: orderTracker{orders: map[string]trackedOrder{}}}
+	return &userSession{f: f, tracker: newOrderTracker()}
 }
 
 func (u *userSession) subscriptions() []subscription {
@@ -101,6 +101,35 @@ func (u *userSession) malformed(channel string, err error) {
 // change.
 type orderTracker struct {
 	orders map[string]trackedOrder
+	// done remembers the most recent terminal orders, so that a repeated
+	// final state (a duplicate FILLED update) is not taken for a new
+	// order and filled a second time. ring holds them in arrival order
+	// for eviction.
+	done map[string]struct{}
+	ring []string
+	next int
+}
+
+// maxDoneOrders bounds the memory of terminal orders.
+const maxDoneOrders = 4096
+
+func newOrderTracker() orderTracker {
+	return orderTracker{orders: map[string]trackedOrder{}, done: map[string]struct{}{}, ring: make([]string, 0, maxDoneOrders)}
+}
+
+func (t *orderTracker) finish(id string) {
+	delete(t.orders, id)
+	if _, ok := t.done[id]; ok {
+		return
+	}
+	if len(t.ring) < maxDoneOrders {
+		t.ring = append(t.ring, id)
+	} else {
+		delete(t.done, t.ring[t.next])
+		t.ring[t.next] = id
+		t.next = (t.next + 1) % maxDoneOrders
+	}
+	t.done[id] = struct{}{}
 }
 
 type trackedOrder struct {
@@ -114,13 +143,17 @@ const fillPricePrecision = 16
 // apply turns one order state into an event. An order first seen in a
 // snapshot yields no fill: its earlier fills predate this session and
 // are known to the engine from REST. An order first seen in an update
-// yields a fill for all its cumulative quantity.
+// yields a fill for all its cumulative quantity. An order that already
+// reached a final state yields no more fills.
 func (t *orderTracker) apply(o UserOrder, snapshot bool, at time.Time) exchange.OrderEvent {
 	ev := exchange.OrderEvent{Order: userOrderToOrder(o, at)}
 	prev, seen := t.orders[o.OrderID]
 	cur := trackedOrder{cum: o.CumulativeQuantity.Decimal, value: o.FilledValue.Decimal, fees: o.TotalFees.Decimal}
 	if cur.value.IsZero() && cur.cum.IsPositive() {
 		cur.value = cur.cum.Mul(o.AvgPrice.Decimal)
+	}
+	if _, finished := t.done[o.OrderID]; finished {
+		return ev
 	}
 	switch {
 	case !seen && snapshot:
@@ -140,7 +173,7 @@ func (t *orderTracker) apply(o UserOrder, snapshot bool, at time.Time) exchange.
 		cur = prev
 	}
 	if ev.Order.Status.Terminal() {
-		delete(t.orders, o.OrderID)
+		t.finish(o.OrderID)
 	} else {
 		t.orders[o.OrderID] = cur
 	}

@@ -127,7 +127,7 @@ func FuzzWSUser(f *testing.F) {
 		if json.Unmarshal(b, &m) != nil {
 			return
 		}
-		tr := orderTracker{orders: map[string]trackedOrder{}}
+		tr := newOrderTracker()
 		for range 2 {
 			for _, ev := range m.Events {
 				for _, o := range ev.Orders {
