@@ -149,3 +149,36 @@ func TestAdminFaultsAPI(t *testing.T) {
 		t.Errorf("stats: HTTP %d %s", status, body)
 	}
 }
+
+func TestAdminTickDrivesTheMarket(t *testing.T) {
+	v := startEnv(t, config{})
+	post := func(body string) (int, string) {
+		req, _ := http.NewRequest("POST", v.e.BaseURL()+TickPath, strings.NewReader(body))
+		return v.send(req)
+	}
+	if status, body := post(`{"product_id":"BTC-USD","kind":"quote","bid":"50000","bid_size":"1","ask":"50001","ask_size":"2"}`); status != 200 {
+		t.Fatalf("quote: HTTP %d %s", status, body)
+	}
+	if status, body := post(`{"product_id":"BTC-USD","kind":"trade","price":"50000.5","size":"0.1","side":"BUY"}`); status != 200 {
+		t.Fatalf("trade: HTTP %d %s", status, body)
+	}
+	if last := v.e.Sim().LastTrade("BTC-USD"); !last.Equal(d("50000.5")) {
+		t.Fatalf("last trade %s, want 50000.5", last)
+	}
+	if bid, ask := v.e.Sim().Quote("BTC-USD"); !bid.Equal(d("50000")) || !ask.Equal(d("50001")) {
+		t.Fatalf("quote %s/%s", bid, ask)
+	}
+	tests := []struct{ body, want string }{
+		{`{"product_id":"DOGE-USD","kind":"trade","price":"1","size":"1","side":"BUY"}`, "product_id"},
+		{`{"product_id":"BTC-USD","kind":"trade","price":"1","size":"1","side":"UP"}`, "side"},
+		{`{"product_id":"BTC-USD","kind":"trade","price":"-1","size":"1","side":"BUY"}`, "positive price"},
+		{`{"product_id":"BTC-USD","kind":"quote","bid":"2","ask":"1"}`, "bid < ask"},
+		{`{"product_id":"BTC-USD","kind":"jump"}`, "kind"},
+		{`{"product_id":"BTC-USD","kind":"trade","prize":"1"}`, "unknown field"},
+	}
+	for _, tc := range tests {
+		if status, body := post(tc.body); status != 400 || !strings.Contains(body, tc.want) {
+			t.Errorf("%s: HTTP %d %s, want 400 naming %s", tc.body, status, body, tc.want)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"bytes"
 	"encoding/json"
 	"net"
 	"net/http"
@@ -60,6 +61,7 @@ func (e *Emulator) routes() http.Handler {
 	mux.HandleFunc("GET "+UserPath, func(w http.ResponseWriter, r *http.Request) { e.ws.serve(w, r, true) })
 	mux.HandleFunc("POST "+FaultsPath, loopbackOnly(e.handleFaults))
 	mux.HandleFunc("GET "+StatsPath, loopbackOnly(e.handleStats))
+	mux.HandleFunc("POST "+TickPath, loopbackOnly(e.handleTick))
 	mux.HandleFunc(RESTPath+"/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "NOT_FOUND", "Not Found")
 	})
@@ -138,15 +140,19 @@ func badRequest(w http.ResponseWriter, msg string) {
 	writeError(w, http.StatusBadRequest, "INVALID_ARGUMENT", msg)
 }
 
+// writeJSON answers v as JSON, without escaping <, > and & (Go's
+// default), since Coinbase's messages do not.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	w.Write(b)
+	w.Write(b.Bytes())
 }
 
 // decodeBody reads a JSON request body of at most 1 MiB into v. Unknown
