@@ -74,7 +74,8 @@ type Options struct {
 	// Balances are the starting funds; nil gives DefaultBalances().
 	Balances map[string]decimal.Decimal
 	// Fees are charged on fills and reported by /transaction_summary;
-	// the zero value gives Coinbase's entry tier (maker 0.4 %, taker 0.6 %).
+	// the zero value gives Coinbase's entry tier (maker 0.4 %, taker 0.6 %),
+	// so fee-free trading is not available.
 	Fees        sim.Fees
 	SlippageBps decimal.Decimal
 	// Keys are the API keys accepted; without any, every private request
@@ -141,8 +142,8 @@ type Emulator struct {
 	stats  *stats
 	limits *limiter
 
-	// edits holds the accepted edits of each order (edit_history), and
-	// previews the preview ids handed out; both guarded by mu.
+	// mu guards edits (the accepted edits of each order, its
+	// edit_history), url and started.
 	mu      sync.Mutex
 	edits   map[string][]editRecord
 	url     string
@@ -282,8 +283,8 @@ func (e *Emulator) Start(ctx context.Context) error {
 	return nil
 }
 
-// Wait blocks until the emulator has stopped: its context ended and every
-// goroutine and connection it started is gone.
+// Wait blocks until a started emulator has stopped: Start's context ended
+// and every goroutine and connection it started is gone.
 func (e *Emulator) Wait() { <-e.done }
 
 // Done is closed once the emulator has stopped.
