@@ -247,6 +247,7 @@ func (d *hotDecoder) ticker(s *scanner, received time.Time, m *hotMessage) {
 func (d *hotDecoder) trade(s *scanner, received time.Time, m *hotMessage) {
 	t := exchange.Tick{Kind: exchange.TradeTick, Received: received}
 	first := true
+	sawSide := false
 	for !s.bad && s.next(&first, '}') {
 		switch string(s.key()) {
 		case "product_id":
@@ -256,6 +257,7 @@ func (d *hotDecoder) trade(s *scanner, received time.Time, m *hotMessage) {
 		case "size":
 			t.Size = decField(s)
 		case "side":
+			sawSide = true
 			switch string(s.str()) {
 			case "BUY":
 				t.TakerSide = takerSide("BUY")
@@ -274,6 +276,9 @@ func (d *hotDecoder) trade(s *scanner, received time.Time, m *hotMessage) {
 		default:
 			s.skip(2)
 		}
+	}
+	if !sawSide {
+		s.fail() // a trade without a side cannot say who took liquidity
 	}
 	m.ticks = append(m.ticks, t)
 }

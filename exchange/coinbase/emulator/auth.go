@@ -85,11 +85,24 @@ func uuidString(b [16]byte) string {
 var errNoKey = errors.New("no key by that name")
 
 // verify checks token for wantURI ("" for a WebSocket token) and returns
-// the key that signed it. Every token is recorded, valid or not.
+// the key that signed it; failures are counted.
 func (e *Emulator) verify(token, wantURI string) (Key, error) {
 	k, err := e.verifyToken(token, wantURI)
-	e.stats.jwt(token, err == nil)
+	if err != nil {
+		e.stats.authFailed()
+	}
 	return k, err
+}
+
+// bearer returns the request's bearer token, recorded as seen; "" when
+// there is none.
+func (e *Emulator) bearer(r *http.Request) string {
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || token == "" {
+		return ""
+	}
+	e.stats.jwt(token)
+	return token
 }
 
 func (e *Emulator) verifyToken(token, wantURI string) (Key, error) {
@@ -109,12 +122,11 @@ func (e *Emulator) verifyToken(token, wantURI string) (Key, error) {
 	return k, nil
 }
 
-// authenticate checks the request's Bearer JWT against the request's own
+// authenticate checks a request's bearer token against the request's own
 // method, host and path. Failures are logged without the token.
-func (e *Emulator) authenticate(r *http.Request) (Key, bool) {
-	h := r.Header.Get("Authorization")
-	token, ok := strings.CutPrefix(h, "Bearer ")
-	if !ok || token == "" {
+func (e *Emulator) authenticate(r *http.Request, token string) (Key, bool) {
+	if token == "" {
+		e.stats.authFailed()
 		e.log.Info("emulator: request without a bearer token", "method", r.Method, "path", r.URL.Path)
 		return Key{}, false
 	}

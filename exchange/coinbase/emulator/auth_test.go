@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/tradebot/tradebot/exchange"
 	"github.com/tradebot/tradebot/exchange/coinbase"
 )
 
@@ -187,5 +189,51 @@ func TestEd25519KeysSignToo(t *testing.T) {
 	w.subscribe("user", tok)
 	if m := w.next(); m.Channel != "subscriptions" {
 		t.Fatalf("EdDSA-signed subscribe: %s", m.raw)
+	}
+}
+
+// TestNoJWTReachesTheClientsLogsOrErrors runs the real client through
+// successes, rejects and every REST fault with debug logging on, then
+// looks for each JWT the emulator saw in the client's log and errors.
+func TestNoJWTReachesTheClientsLogsOrErrors(t *testing.T) {
+	ctx := context.Background()
+	var logs bytes.Buffer
+	v := startEnv(t, config{client: coinbase.Config{MaxAttempts: 2,
+		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}})
+	v.market("50000", "50001", "50000.5")
+	var errs []string
+	note := func(err error) {
+		if err != nil {
+			errs = append(errs, err.Error(), fmt.Sprintf("%+v %#v", err, err))
+		}
+	}
+	_, err := v.client.PlaceOrder(ctx, exchange.OrderRequest{ClientOrderID: "j1", ProductID: "BTC-USD", Type: exchange.Market, Side: exchange.Buy, BaseSize: d("0.01")})
+	note(err)
+	_, err = v.client.PlaceOrder(ctx, exchange.OrderRequest{ClientOrderID: "j2", ProductID: "BTC-USD", Type: exchange.Market, Side: exchange.Buy, BaseSize: d("100")})
+	note(err)
+	v.e.RateLimitBurst(5)
+	_, err = v.client.ListPortfolios(ctx)
+	note(err)
+	v.e.ServerErrorBurst(5, 502)
+	_, err = v.client.KeyPermissions(ctx)
+	note(err)
+	v.e.LoseNextCreateResponse()
+	_, err = v.client.PlaceOrder(ctx, exchange.OrderRequest{ClientOrderID: "j3", ProductID: "BTC-USD", Type: exchange.Limit, Side: exchange.Buy, BaseSize: d("0.01"), LimitPrice: d("40000")})
+	note(err)
+	_, err = v.client.Order(ctx, "missing")
+	note(err)
+	if len(errs) < 4 {
+		t.Fatalf("only %d errors: the faults did not bite", len(errs)/2)
+	}
+	seen := v.e.JWTs()
+	if len(seen) < 8 {
+		t.Fatalf("%d JWTs seen", len(seen))
+	}
+	all := logs.String() + strings.Join(errs, "\n")
+	for _, tok := range seen {
+		sig := tok[strings.LastIndex(tok, ".")+1:]
+		if strings.Contains(all, tok) || strings.Contains(all, sig) {
+			t.Fatalf("a JWT reached the client's log or errors")
+		}
 	}
 }

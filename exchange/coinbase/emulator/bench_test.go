@@ -82,7 +82,7 @@ func BenchmarkAuthenticate(b *testing.B) {
 	r := httptest.NewRequest("GET", "http://example.com"+RESTPath+"/accounts", nil)
 	r.Header.Set("Authorization", "Bearer "+tok)
 	for b.Loop() {
-		if _, ok := e.authenticate(r); !ok {
+		if _, ok := e.authenticate(r, e.bearer(r)); !ok {
 			b.Fatal("refused")
 		}
 	}

@@ -75,6 +75,7 @@ func (e *Emulator) wrap(rt route) http.Handler {
 	name := rt.method + " " + rt.path
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e.stats.request(name)
+		token := e.bearer(r)
 		if !e.faults.gate(w, r) {
 			return
 		}
@@ -86,7 +87,7 @@ func (e *Emulator) wrap(rt route) http.Handler {
 			}
 		} else {
 			var ok bool
-			if k, ok = e.authenticate(r); !ok {
+			if k, ok = e.authenticate(r, token); !ok {
 				unauthorized(w)
 				return
 			}

@@ -39,15 +39,20 @@ func (s *stats) create(clientOrderID string) {
 	s.mu.Unlock()
 }
 
-func (s *stats) jwt(token string, ok bool) {
+// jwt records a token as seen, whether or not it is valid or the request
+// it came with got as far as the verifier.
+func (s *stats) jwt(token string) {
 	s.mu.Lock()
 	s.jwtCount++
 	if len(s.jwts) < maxRecordedJWTs {
 		s.jwts = append(s.jwts, token)
 	}
-	if !ok {
-		s.authFailure++
-	}
+	s.mu.Unlock()
+}
+
+func (s *stats) authFailed() {
+	s.mu.Lock()
+	s.authFailure++
 	s.mu.Unlock()
 }
 

@@ -40,12 +40,14 @@ func (e *Emulator) handleSubscribe(c *wsConn, req coinbase.SubscribeRequest) {
 		return
 	}
 	if req.JWT != "" {
+		e.stats.jwt(req.JWT)
 		if _, err := e.verify(req.JWT, ""); err != nil {
 			e.log.Info("emulator: WebSocket JWT refused", "channel", name, "reason", err.Error())
 			c.send(errMsg("authentication failure"))
 			return
 		}
 	} else if name == coinbase.ChannelUser {
+		e.stats.authFailed()
 		c.send(errMsg("authentication failure"))
 		return
 	}
