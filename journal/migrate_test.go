@@ -1,7 +1,9 @@
 package journal
 
 import (
+	"crypto/sha256"
 	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -176,5 +178,30 @@ func TestAJournalFromANewerTradebotIsRefused(t *testing.T) {
 	_, err = Open(path)
 	if err == nil || !strings.Contains(err.Error(), "schema version 99 is newer") || !strings.Contains(err.Error(), path) {
 		t.Fatalf("err = %v, want a refusal naming the file and the version", err)
+	}
+}
+
+// releasedMigrations are the SHA-256 sums of the migration steps that
+// journals in the field were created with. Editing a released step would
+// give those journals a schema that the code no longer describes; a
+// change must be a new step instead (and a new line here).
+var releasedMigrations = []string{
+	"21834764c789ec736e6390800439fb3f21e62eb0c0606c8200800210ba37c928",
+	"2238544b9e8549bdda09a40e912a531ecc86050cec1251657542a0d3523be24a",
+	"0a0c6dedb9137f0fb5f490314333cfc142664ae79d9c7f6f97ab2200813d4f08",
+}
+
+func TestReleasedMigrationsAreNeverEdited(t *testing.T) {
+	if len(migrations) < len(releasedMigrations) {
+		t.Fatalf("%d migration steps, but %d were released: steps are never removed", len(migrations), len(releasedMigrations))
+	}
+	for i, want := range releasedMigrations {
+		if got := fmt.Sprintf("%x", sha256.Sum256([]byte(migrations[i]))); got != want {
+			t.Errorf("migration step %d (to version %d) was edited after its release: add a new step instead", i, i+1)
+		}
+	}
+	if len(migrations) > len(releasedMigrations) {
+		t.Logf("steps %d to %d are not in releasedMigrations yet: add their sums when they ship",
+			len(releasedMigrations)+1, len(migrations))
 	}
 }
