@@ -57,7 +57,7 @@ func TestEveryEarlierSchemaVersionMigratesWithoutLoss(t *testing.T) {
 		t.Fatalf("sampleRows covers %d versions, the schema has %d: add the rows the new version stores", len(sampleRows), schemaVersion)
 	}
 	for from := 0; from < schemaVersion; from++ {
-		t.Run("from version "+string(rune('0'+from)), func(t *testing.T) {
+		t.Run(fmt.Sprintf("from version %d", from), func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "journal.db")
 			db, err := sql.Open("sqlite", dsn(path, "FULL", false))
 			if err != nil {
@@ -85,7 +85,7 @@ func TestEveryEarlierSchemaVersionMigratesWithoutLoss(t *testing.T) {
 			if v, err := j.version(); err != nil || v != schemaVersion {
 				t.Fatalf("version after Open = %d, %v; want %d", v, err, schemaVersion)
 			}
-			if _, err := os.Stat(path + ".v" + string(rune('0'+from)) + ".bak"); (err == nil) != (from > 0) {
+			if _, err := os.Stat(fmt.Sprintf("%s.v%d.bak", path, from)); (err == nil) != (from > 0) {
 				t.Errorf("backup before migrating from version %d: stat err = %v", from, err)
 			}
 			if from >= 1 {
