@@ -57,6 +57,84 @@ var notEmulated = map[string]string{
 	"generic_error_schema_docs":                         "not a real answer",
 }
 
+// kinds maps every key path of a JSON document to the JSON kinds of its
+// values: string, number, bool, object, array (null is left out: Coinbase
+// sends null for many unset values of any kind).
+func kinds(t *testing.T, doc []byte) map[string]map[string]bool {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal(doc, &v); err != nil {
+		t.Fatalf("%s: %v", doc, err)
+	}
+	out := map[string]map[string]bool{}
+	add := func(p, k string) {
+		if out[p] == nil {
+			out[p] = map[string]bool{}
+		}
+		out[p][k] = true
+	}
+	var walk func(prefix string, v any)
+	walk = func(prefix string, v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if prefix != "" {
+				add(prefix, "object")
+			}
+			for k, c := range x {
+				p := k
+				if prefix != "" {
+					p = prefix + "." + k
+				}
+				walk(p, c)
+			}
+		case []any:
+			add(prefix, "array")
+			for _, c := range x {
+				walk(prefix+"[]", c)
+			}
+		case string:
+			add(prefix, "string")
+		case float64:
+			add(prefix, "number")
+		case bool:
+			add(prefix, "bool")
+		}
+	}
+	walk("", v)
+	return out
+}
+
+// knownKindDiffs are values the emulator writes with another JSON kind
+// than Coinbase: coinbase.FlexInt marshals as a number where Coinbase
+// writes a string. The client reads both; a FlexInt.MarshalJSON that
+// quotes would remove these.
+var knownKindDiffs = map[string]bool{
+	"order.number_of_fills":             true,
+	"events[].heartbeat_counter":        true,
+	"events[].candles[].start":          true,
+	"events[].orders[].number_of_fills": true,
+}
+
+// kindDiffs returns the key paths whose values have a kind in want that
+// got never uses.
+func kindDiffs(t *testing.T, want, got []byte) []string {
+	t.Helper()
+	w, g := kinds(t, want), kinds(t, got)
+	var out []string
+	for p, ks := range w {
+		if g[p] == nil || knownKindDiffs[p] {
+			continue
+		}
+		for k := range ks {
+			if !g[p][k] {
+				out = append(out, fmt.Sprintf("%s: %s in the sample, %v here", p, k, g[p]))
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 // missingKeys returns the key paths of want that got lacks and that are
 // not excused by notEmulated.
 func missingKeys(t *testing.T, want, got []byte) []string {
@@ -136,6 +214,9 @@ func TestRESTAnswersHaveTheKeysOfTheRealSamples(t *testing.T) {
 			if miss := missingKeys(t, want, []byte(got)); len(miss) > 0 {
 				t.Fatalf("the answer lacks keys of the real sample: %v\nanswer: %s", miss, got)
 			}
+			if diffs := kindDiffs(t, want, []byte(got)); len(diffs) > 0 {
+				t.Errorf("values of another JSON kind than the sample's: %v", diffs)
+			}
 		})
 	}
 	t.Run("rest_errors_observed.json", func(t *testing.T) {
@@ -214,6 +295,9 @@ func TestWebSocketMessagesHaveTheKeysOfTheRealSamples(t *testing.T) {
 			}
 			if miss := missingKeys(t, sharedSample(t, tc.sample), m.raw); len(miss) > 0 {
 				t.Fatalf("the message lacks keys of the real sample: %v\nmessage: %s", miss, m.raw)
+			}
+			if diffs := kindDiffs(t, sharedSample(t, tc.sample), m.raw); len(diffs) > 0 {
+				t.Errorf("values of another JSON kind than the sample's: %v", diffs)
 			}
 		})
 	}
