@@ -271,3 +271,29 @@ func TestDropSocketsEvery(t *testing.T) {
 	}
 	v.e.DropSocketsEvery(0)
 }
+
+func TestUnsubscribeStopsTheChannel(t *testing.T) {
+	v := startEnv(t, config{})
+	v.market("50000", "50001", "50000.5")
+	w := v.dial(v.e.MarketDataURL())
+	w.subscribe("ticker", "", "BTC-USD", "BTC-USDT")
+	w.until("subscriptions")
+	w.until("ticker") // BTC-USD's snapshot; BTC-USDT has no trade yet
+	if err := w.c.WriteJSON(coinbase.SubscribeRequest{Type: "unsubscribe", Channel: "ticker", ProductIDs: []string{"BTC-USD"}}); err != nil {
+		t.Fatal(err)
+	}
+	ack := events[coinbase.SubscriptionsEvent](t, w.next())[0]
+	if fmt.Sprint(ack.Subscriptions) != "map[ticker:[BTC-USDT]]" {
+		t.Fatalf("after unsubscribing BTC-USD: %v", ack.Subscriptions)
+	}
+	v.trade("50002")
+	if err := w.c.WriteJSON(coinbase.SubscribeRequest{Type: "unsubscribe", Channel: "ticker"}); err != nil {
+		t.Fatal(err)
+	}
+	// Had BTC-USD still been subscribed, its ticker would come before
+	// this ack: the trade was handled before the message was sent.
+	m := w.next()
+	if m.Channel != "subscriptions" || fmt.Sprint(events[coinbase.SubscriptionsEvent](t, m)[0].Subscriptions) != "map[]" {
+		t.Fatalf("got %s, want the ack of an empty subscription set", m.raw)
+	}
+}
