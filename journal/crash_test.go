@@ -2,6 +2,7 @@ package journal
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -237,4 +238,57 @@ wait:
 		t.Fatalf("child failed: %s", stderr.String())
 	}
 	return got
+}
+
+// TestACrashWhileCreatingTheJournalLeavesNoBrokenFile kills the child at
+// random moments from its start, some of them while it creates the
+// journal: the next Open must find no journal or a whole one, never a file
+// it refuses. The window in which SQLite has created an empty file is too
+// short to hit reliably; TestLeftoversOfAnInterruptedCreationAreIgnored
+// covers that state deterministically.
+func TestACrashWhileCreatingTheJournalLeavesNoBrokenFile(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for round := range 12 {
+		path := filepath.Join(t.TempDir(), "journal.db")
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), crashChildEnv+"="+path)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(rng.IntN(150_000)) * time.Microsecond)
+		if err := cmd.Process.Kill(); err != nil {
+			t.Fatal(err)
+		}
+		cmd.Wait()
+		j, err := Open(path)
+		if err != nil {
+			t.Fatalf("round %d: Open after a kill during creation: %v", round, err)
+		}
+		if err := j.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestLeftoversOfAnInterruptedCreationAreIgnored puts what a crash during
+// creation leaves (a half-written journal.db.new with its WAL) beside a
+// missing journal: Open creates a whole journal and removes them.
+func TestLeftoversOfAnInterruptedCreationAreIgnored(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.db")
+	for _, f := range []string{path + ".new", path + ".new-wal"} {
+		if err := os.WriteFile(f, []byte("SQLite format 3\x00 cut short"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	j, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	if v, err := j.version(); err != nil || v != schemaVersion {
+		t.Fatalf("version %d, %v; want %d", v, err, schemaVersion)
+	}
+	if _, err := os.Stat(path + ".new"); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the leftover is still there: %v", err)
+	}
 }

@@ -102,6 +102,13 @@ func OpenWith(path string, opt Options) (*Journal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("journal %s: %w", path, err)
 	}
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		err = create(path)
+		if err != nil {
+			lock.release()
+			return nil, err
+		}
+	}
 	j, err := open(path, false, opt)
 	if err != nil {
 		lock.release()
@@ -109,6 +116,53 @@ func OpenWith(path string, opt Options) (*Journal, error) {
 	}
 	j.lock = lock
 	return j, nil
+}
+
+// create makes a new journal at the current schema beside path and renames
+// it into place, so that a crash during creation never leaves an empty or
+// half-made file at path (which Open would rightly refuse as damaged): the
+// next start finds no journal, or a whole one. The caller holds the lock.
+func create(path string) error {
+	tmp := path + ".new"
+	for _, f := range []string{tmp, tmp + "-wal", tmp + "-shm"} {
+		if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("journal %s: remove a creation left over by a crash: %w", path, err)
+		}
+	}
+	db, err := sql.Open("sqlite", dsn(tmp, "FULL", false))
+	if err != nil {
+		return fmt.Errorf("journal %s: create: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	err = migrateDB(db, path, 0, schemaVersion)
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("journal %s: create: %w", path, err)
+	}
+	// Closing the last connection checkpoints the WAL into the file and
+	// deletes it; a WAL left behind would hold part of the new journal.
+	if _, err := os.Stat(tmp + "-wal"); err == nil {
+		return fmt.Errorf("journal %s: create: the new journal's WAL was not checkpointed", path)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("journal %s: create: %w", path, err)
+	}
+	return syncDir(filepath.Dir(path))
+}
+
+// syncDir makes a rename in dir durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
+		return fmt.Errorf("sync directory %s: %w", dir, err)
+	}
+	return nil
 }
 
 // OpenReadOnly opens an existing journal for reading only, without the
