@@ -585,3 +585,70 @@ func TestReadEndpointsDecodeTheRealSamples(t *testing.T) {
 		t.Fatalf("preview %+v %v", pv, err)
 	}
 }
+
+func TestOpenOrdersListsOnlyOpenOrdersOfTheProduct(t *testing.T) {
+	f, c, _ := newFakeCoinbase(t)
+	var got GetOrderResponse
+	json.Unmarshal(sample(t, "rest_get_order.json"), &got)
+	f.handle("GET /orders/historical/batch", func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		if q.Get("order_status") != "OPEN" || q.Get("product_ids") != "ALGO-USD" || q.Get("start_date") != "" {
+			t.Errorf("query %s", r.URL.RawQuery)
+		}
+		o := got.Order
+		o.Status = "OPEN"
+		json.NewEncoder(w).Encode(ListOrdersResponse{Orders: []Order{o}})
+	})
+	orders, err := c.OpenOrders(context.Background(), "ALGO-USD")
+	if err != nil || len(orders) != 1 || orders[0].Status != exchange.StatusOpen || !orders[0].LimitPrice.Equal(dec("0.15")) {
+		t.Fatalf("orders %+v err %v", orders, err)
+	}
+}
+
+func TestUnknownOrderAndProductMapToTheExchangeErrors(t *testing.T) {
+	f, c, _ := newFakeCoinbase(t)
+	f.handle("GET /orders/historical/nope", func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(404)
+		w.Write([]byte(`{"error":"NOT_FOUND","message":"order not found"}`))
+	})
+	f.handle("GET /products/NOPE-USD", func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(400)
+		w.Write([]byte(`{"error":"INVALID_ARGUMENT","error_details":"ProductID is invalid","message":"ProductID is invalid"}`))
+	})
+	if _, err := c.Order(context.Background(), "nope"); !errors.Is(err, exchange.ErrOrderNotFound) {
+		t.Fatalf("order: %v", err)
+	}
+	if _, err := c.Product(context.Background(), "NOPE-USD"); !errors.Is(err, exchange.ErrUnknownProduct) || !strings.Contains(err.Error(), "ProductID is invalid") {
+		t.Fatalf("product: %v", err)
+	}
+}
+
+func TestGranularityNamesCoinbaseIntervals(t *testing.T) {
+	want := map[time.Duration]string{time.Minute: "ONE_MINUTE", 5 * time.Minute: "FIVE_MINUTE", 15 * time.Minute: "FIFTEEN_MINUTE",
+		30 * time.Minute: "THIRTY_MINUTE", time.Hour: "ONE_HOUR", 2 * time.Hour: "TWO_HOUR", 4 * time.Hour: "FOUR_HOUR",
+		6 * time.Hour: "SIX_HOUR", 24 * time.Hour: "ONE_DAY"}
+	for d, name := range want {
+		if got, err := Granularity(d); got != name || err != nil {
+			t.Errorf("%s: %q %v", d, got, err)
+		}
+	}
+	if _, err := Granularity(3 * time.Minute); err == nil {
+		t.Error("3m accepted")
+	}
+}
+
+func TestOrderTypesReadCaseInsensitively(t *testing.T) {
+	for in, want := range map[string]exchange.OrderType{"Limit": exchange.Limit, "LIMIT": exchange.Limit, "Market": exchange.Market,
+		"Stop Limit": exchange.StopLimit, "STOP_LIMIT": exchange.StopLimit, "BRACKET": exchange.Bracket, "TWAP": ""} {
+		if got := normalizeOrderType(in); got != want {
+			t.Errorf("%q: %q, want %q", in, got, want)
+		}
+	}
+	for _, key := range []string{"market_market_ioc", "sor_limit_ioc", "limit_limit_gtc", "limit_limit_gtd", "limit_limit_fok",
+		"stop_limit_stop_limit_gtc", "stop_limit_stop_limit_gtd", "trigger_bracket_gtc", "trigger_bracket_gtd"} {
+		var c OrderConfiguration
+		if err := json.Unmarshal([]byte(`{"`+key+`":{}}`), &c); err != nil || c.Key() != key {
+			t.Errorf("%s: key %q err %v", key, c.Key(), err)
+		}
+	}
+}

@@ -128,16 +128,17 @@ func numberOfFills(o exchange.Order) int64 {
 
 // restOrder renders an order as GET /orders/historical returns it.
 func (e *Emulator) restOrder(o exchange.Order) coinbase.Order {
+	status, pending := e.status(o)
 	out := coinbase.Order{
 		OrderID: o.ID, ProductID: o.ProductID, UserID: UserID, OrderConfiguration: orderConfig(o.OrderRequest),
-		Side: string(o.Side), ClientOrderID: o.ClientOrderID, Status: string(o.Status), TimeInForce: string(o.TimeInForce),
+		Side: string(o.Side), ClientOrderID: o.ClientOrderID, Status: string(status), TimeInForce: string(o.TimeInForce),
 		CreatedTime: coinbase.Time{Time: o.CreatedAt.UTC()}, CompletionPercentage: coinbase.D(completion(o)),
 		FilledSize: coinbase.D(o.FilledSize), AverageFilledPrice: coinbase.D(o.AverageFilledPrice), Fee: coinbase.D(decimal.Zero),
 		NumberOfFills: coinbase.FlexInt(numberOfFills(o)), FilledValue: coinbase.D(o.FilledValue),
 		SizeInQuote: o.QuoteSize.IsPositive(), TotalFees: coinbase.D(o.TotalFees),
 		TotalValueAfterFees: coinbase.D(valueAfterFees(o)), TriggerStatus: triggerStatus(o), OrderType: string(o.Type),
 		RejectReason: "REJECT_REASON_UNSPECIFIED", Settled: o.Status.Terminal(), ProductType: "SPOT",
-		OrderPlacementSource: "RETAIL_ADVANCED", OutstandingHoldAmount: coinbase.D(e.hold(o)),
+		OrderPlacementSource: "RETAIL_ADVANCED", OutstandingHoldAmount: coinbase.D(e.hold(o)), PendingCancel: pending,
 		EditHistory: []coinbase.EditHistoryEntry{}, MarginType: "UNKNOWN_MARGIN_TYPE", RetailPortfolioID: DefaultPortfolioUUID,
 		OriginatingOrderID: o.OriginatingOrderID, AttachedOrderID: o.AttachedOrderID,
 		AttachedOrderConfiguration: attachedConfig(o.OrderRequest), LastUpdateTime: coinbase.Time{Time: o.UpdatedAt.UTC()},
@@ -163,6 +164,7 @@ func (e *Emulator) restOrder(o exchange.Order) coinbase.Order {
 // userOrder renders an order as the user channel sends it: the whole
 // current state with cumulative fields.
 func (e *Emulator) userOrder(o exchange.Order) coinbase.UserOrder {
+	status, _ := e.status(o)
 	out := coinbase.UserOrder{
 		AvgPrice: coinbase.D(o.AverageFilledPrice), ClientOrderID: o.ClientOrderID, CompletionPercentage: coinbase.D(completion(o)),
 		ContractExpiryType: "UNKNOWN_CONTRACT_EXPIRY_TYPE", CumulativeQuantity: coinbase.D(o.FilledSize),
@@ -170,7 +172,7 @@ func (e *Emulator) userOrder(o exchange.Order) coinbase.UserOrder {
 		LimitPrice: coinbase.D(o.LimitPrice), NumberOfFills: coinbase.FlexInt(numberOfFills(o)), OrderID: o.ID,
 		OrderSide: string(o.Side), OrderType: string(o.Type), OutstandingHoldAmount: coinbase.D(e.hold(o)),
 		PostOnly: coinbase.FlexBool(o.PostOnly), ProductID: o.ProductID, ProductType: "SPOT", RetailPortfolioID: DefaultPortfolioUUID,
-		RiskManagedBy: "UNKNOWN_RISK_MANAGEMENT_TYPE", Status: string(o.Status), StopPrice: coinbase.D(o.StopPrice),
+		RiskManagedBy: "UNKNOWN_RISK_MANAGEMENT_TYPE", Status: string(status), StopPrice: coinbase.D(o.StopPrice),
 		TimeInForce: string(o.TimeInForce), TotalFees: coinbase.D(o.TotalFees), TotalValueAfterFees: coinbase.D(valueAfterFees(o)),
 		TriggerStatus: triggerStatus(o), CreationTime: coinbase.Time{Time: o.CreatedAt.UTC()},
 		EndTime: coinbase.Time{Time: o.EndTime.UTC()}, StartTime: coinbase.Time{Time: time.Time{}},

@@ -141,6 +141,8 @@ type Emulator struct {
 	faults *faults
 	stats  *stats
 	limits *limiter
+	// cancels delays cancels when CancelDelay is set.
+	cancels *cancelQueue
 
 	// mu guards edits (the accepted edits of each order, its
 	// edit_history), url and started.
@@ -212,13 +214,14 @@ func New(opts Options) (*Emulator, error) {
 	}
 	e := &Emulator{
 		opts: opts, clk: opts.Clock, log: opts.Logger, sim: x, keys: keys, fees: opts.Fees,
-		start:  opts.Clock.Now(),
-		market: newMarketState(opts.Products, opts.Candles),
-		faults: &faults{},
-		stats:  newStats(),
-		limits: newLimiter(opts.RateLimits),
-		edits:  make(map[string][]editRecord),
-		done:   make(chan struct{}),
+		start:   opts.Clock.Now(),
+		market:  newMarketState(opts.Products, opts.Candles),
+		faults:  &faults{},
+		stats:   newStats(),
+		limits:  newLimiter(opts.RateLimits),
+		cancels: &cancelQueue{},
+		edits:   make(map[string][]editRecord),
+		done:    make(chan struct{}),
 	}
 	e.ws = newHub(e)
 	x.SetHandler(e.onOrderEvent)
@@ -263,6 +266,7 @@ func (e *Emulator) Start(ctx context.Context) error {
 			srv.Close()
 		}
 		e.ws.shutdown()
+		e.cancels.stop()
 	}()
 	go func() {
 		defer e.wg.Done()
@@ -278,6 +282,7 @@ func (e *Emulator) Start(ctx context.Context) error {
 	go func() {
 		e.wg.Wait()
 		e.ws.wait()
+		e.cancels.wait()
 		close(e.done)
 	}()
 	return nil

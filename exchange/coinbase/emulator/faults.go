@@ -206,6 +206,7 @@ type FaultRequest struct {
 	ServerErrorStatus int    `json:"server_error_status,omitempty"`
 	Delay             string `json:"delay,omitempty"`
 	LoseNextCreate    bool   `json:"lose_next_create,omitempty"`
+	CancelDelay       string `json:"cancel_delay,omitempty"`
 }
 
 // Apply carries out every fault the request names.
@@ -220,6 +221,12 @@ func (e *Emulator) Apply(fr FaultRequest) error {
 	if fr.Delay != "" {
 		if delay, err = time.ParseDuration(fr.Delay); err != nil {
 			return fmt.Errorf("delay %q: %w", fr.Delay, err)
+		}
+	}
+	var cancelDelay time.Duration
+	if fr.CancelDelay != "" {
+		if cancelDelay, err = time.ParseDuration(fr.CancelDelay); err != nil {
+			return fmt.Errorf("cancel_delay %q: %w", fr.CancelDelay, err)
 		}
 	}
 	if fr.RateLimitBurst < 0 || fr.ServerErrorBurst < 0 {
@@ -239,6 +246,9 @@ func (e *Emulator) Apply(fr FaultRequest) error {
 	}
 	if fr.LoseNextCreate {
 		e.LoseNextCreateResponse()
+	}
+	if fr.CancelDelay != "" {
+		e.CancelDelay(cancelDelay)
 	}
 	if fr.SequenceGap {
 		e.SequenceGap()

@@ -180,3 +180,62 @@ func TestAdminTickDrivesTheMarket(t *testing.T) {
 		}
 	}
 }
+
+func TestQueuedCancelShowsCancelQueuedAndMayStillFill(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name       string
+		meanwhile  func(v *env)
+		wantStatus exchange.OrderStatus
+	}{
+		{"the cancel takes effect after the delay", func(*env) {}, exchange.StatusCancelled},
+		{"a fill before the delay wins", func(v *env) { v.trade("48000") }, exchange.StatusFilled},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			v := startEnv(t, config{})
+			v.market("50000", "50001", "50000.5")
+			w := v.dial(v.e.UserURL())
+			tok, err := v.creds.WSToken(time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.subscribe("user", tok)
+			w.until("subscriptions")
+			w.until("user") // the empty snapshot
+			o, err := v.client.PlaceOrder(ctx, exchange.OrderRequest{ClientOrderID: fmt.Sprintf("q-%d", i), ProductID: "BTC-USD", Type: exchange.Limit,
+				Side: exchange.Buy, BaseSize: d("0.01"), LimitPrice: d("49000")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.until("user") // OPEN
+			v.e.CancelDelay(time.Hour)
+			if err := v.client.CancelOrder(ctx, o.ID); err != nil {
+				t.Fatal(err)
+			}
+			up := events[coinbase.UserEvent](t, w.until("user"))[0].Orders[0]
+			if up.Status != "CANCEL_QUEUED" {
+				t.Fatalf("after the cancel request: %s, want CANCEL_QUEUED", up.Status)
+			}
+			raw, err := v.client.GetOrder(ctx, o.ID)
+			if err != nil || raw.Status != "CANCEL_QUEUED" || !raw.PendingCancel {
+				t.Fatalf("REST order %s pending_cancel %v, %v", raw.Status, raw.PendingCancel, err)
+			}
+			if err := v.client.CancelOrder(ctx, o.ID); err != nil {
+				t.Errorf("a second cancel while queued: %v, want success (duplicate)", err)
+			}
+			tc.meanwhile(v)
+			v.e.CancelDelay(0)
+			v.e.cancels.mu.Lock()
+			timer := v.e.cancels.queued[o.ID]
+			v.e.cancels.mu.Unlock()
+			if timer != nil {
+				timer.Reset(0) // the hour is up
+			}
+			final := events[coinbase.UserEvent](t, w.until("user"))[0].Orders[0]
+			if final.Status != string(tc.wantStatus) {
+				t.Fatalf("final status %s, want %s", final.Status, tc.wantStatus)
+			}
+		})
+	}
+}

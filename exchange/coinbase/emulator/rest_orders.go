@@ -199,17 +199,8 @@ func (e *Emulator) cancelOrders(w http.ResponseWriter, r *http.Request, _ Key) {
 	out := coinbase.CancelOrdersResponse{Results: make([]coinbase.CancelResult, 0, len(req.OrderIDs))}
 	for _, id := range req.OrderIDs {
 		res := coinbase.CancelResult{Success: true, FailureReason: "UNKNOWN_CANCEL_FAILURE_REASON", OrderID: id}
-		if err := e.sim.CancelOrder(r.Context(), id); err != nil {
-			res.Success = false
-			var ce *sim.CancelError
-			switch {
-			case errors.As(err, &ce):
-				res.FailureReason = ce.Reason
-			case errors.Is(err, exchange.ErrOrderNotFound):
-				res.FailureReason = "UNKNOWN_CANCEL_ORDER"
-			default:
-				res.FailureReason = "COMMANDER_REJECTED_CANCEL_ORDER"
-			}
+		if reason := e.cancel(r.Context(), id); reason != "" {
+			res.Success, res.FailureReason = false, reason
 		}
 		out.Results = append(out.Results, res)
 	}
