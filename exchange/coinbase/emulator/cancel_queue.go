@@ -32,6 +32,17 @@ func (e *Emulator) CancelDelay(d time.Duration) {
 	e.cancels.mu.Unlock()
 }
 
+// FlushQueuedCancels makes every queued cancel take effect now, as if its
+// delay were up.
+func (e *Emulator) FlushQueuedCancels() {
+	q := e.cancels
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for _, t := range q.queued {
+		t.Reset(0)
+	}
+}
+
 // cancelQueued reports whether a cancel of orderID is pending.
 func (q *cancelQueue) cancelQueued(orderID string) bool {
 	q.mu.Lock()

@@ -3,6 +3,7 @@ package emulator
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -226,12 +227,7 @@ func TestQueuedCancelShowsCancelQueuedAndMayStillFill(t *testing.T) {
 			}
 			tc.meanwhile(v)
 			v.e.CancelDelay(0)
-			v.e.cancels.mu.Lock()
-			timer := v.e.cancels.queued[o.ID]
-			v.e.cancels.mu.Unlock()
-			if timer != nil {
-				timer.Reset(0) // the hour is up
-			}
+			v.e.FlushQueuedCancels()
 			final := events[coinbase.UserEvent](t, w.until("user"))[0].Orders[0]
 			if final.Status != string(tc.wantStatus) {
 				t.Fatalf("final status %s, want %s", final.Status, tc.wantStatus)

@@ -127,6 +127,7 @@ func FuzzFaultRequest(f *testing.F) {
 	f.Add(`{"rate_limit_burst":3,"delay":"1ms"}`)
 	f.Add(`{"server_error_burst":2,"server_error_status":503,"sequence_gap":true}`)
 	f.Add(`{"drop_every":"0s","lose_next_create":true}`)
+	f.Add(`{"cancel_delay":"500ms"}`)
 	e, _ := fuzzEmulator(f)
 	f.Fuzz(func(t *testing.T, body string) {
 		w := httptest.NewRecorder()
@@ -138,6 +139,7 @@ func FuzzFaultRequest(f *testing.F) {
 		e.RateLimitBurst(0)
 		e.ServerErrorBurst(0, 0)
 		e.DropSocketsEvery(0)
+		e.CancelDelay(0)
 		for e.faults.takeLoseCreate() {
 		}
 	})
