@@ -134,20 +134,29 @@ func create(path string) error {
 		return fmt.Errorf("journal %s: create: %w", path, err)
 	}
 	db.SetMaxOpenConns(1)
-	err = migrateDB(db, path, 0, schemaVersion)
-	if cerr := db.Close(); err == nil {
-		err = cerr
+	if err := migrateDB(db, path, 0, schemaVersion); err != nil {
+		db.Close()
+		return err
 	}
-	if err != nil {
+	if err := db.Close(); err != nil {
 		return fmt.Errorf("journal %s: create: %w", path, err)
 	}
+	if err := renameIntoPlace(tmp, path); err != nil {
+		return fmt.Errorf("journal %s: create: %w", path, err)
+	}
+	return nil
+}
+
+// renameIntoPlace moves a closed journal built at from to path and makes
+// the rename durable.
+func renameIntoPlace(from, path string) error {
 	// Closing the last connection checkpoints the WAL into the file and
-	// deletes it; a WAL left behind would hold part of the new journal.
-	if _, err := os.Stat(tmp + "-wal"); err == nil {
-		return fmt.Errorf("journal %s: create: the new journal's WAL was not checkpointed", path)
+	// deletes it; a WAL left behind would hold part of the journal.
+	if _, err := os.Stat(from + "-wal"); err == nil {
+		return fmt.Errorf("the WAL of %s was not checkpointed", from)
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("journal %s: create: %w", path, err)
+	if err := os.Rename(from, path); err != nil {
+		return err
 	}
 	return syncDir(filepath.Dir(path))
 }

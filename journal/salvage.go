@@ -75,7 +75,11 @@ func Salvage(damaged, target string) (SalvageReport, error) {
 	}
 	rep.Version = version
 
-	db, err := sql.Open("sqlite", dsn(target, "FULL", false))
+	// The new journal is built beside the copy and renamed into place when
+	// whole, so a failed salvage leaves no target behind to get in the way
+	// of the next attempt.
+	built := filepath.Join(tmp, "salvaged.db")
+	db, err := sql.Open("sqlite", dsn(built, "FULL", false))
 	if err != nil {
 		return rep, fmt.Errorf("salvage into %s: %w", target, err)
 	}
@@ -112,11 +116,17 @@ func Salvage(damaged, target string) (SalvageReport, error) {
 	if err := db.Close(); err != nil {
 		return rep, fmt.Errorf("salvage into %s: %w", target, err)
 	}
-	j, err := Open(target)
+	j, err := Open(built)
 	if err != nil {
+		return rep, fmt.Errorf("salvage into %s: the new journal does not open: %w", target, err)
+	}
+	if err := j.Close(); err != nil {
 		return rep, err
 	}
-	return rep, j.Close()
+	if err := renameIntoPlace(built, target); err != nil {
+		return rep, fmt.Errorf("salvage into %s: %w", target, err)
+	}
+	return rep, nil
 }
 
 // copyForSalvage copies a journal and its WAL, if any, and pads a copy
