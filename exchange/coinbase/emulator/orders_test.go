@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -398,5 +399,32 @@ func TestTransactionSummaryReportsFeesAndVolume(t *testing.T) {
 	}
 	if !s.TotalVolume.Equal(d("500.01")) || !s.TotalFees.Equal(d("3.00006")) {
 		t.Errorf("volume %s fees %s, want 500.01 and 3.00006", s.TotalVolume, s.TotalFees)
+	}
+}
+
+func TestConcurrentCreatesWithOneClientOrderIDMakeOneOrder(t *testing.T) {
+	v := startEnv(t, config{opts: Options{RateLimits: RateLimits{Disabled: true}}, client: coinbase.Config{PrivateRate: 1000}})
+	v.market("50000", "50001", "50000.5")
+	req := exchange.OrderRequest{ClientOrderID: "racy", ProductID: "BTC-USD", Type: exchange.Limit, Side: exchange.Buy, BaseSize: d("0.01"), LimitPrice: d("49000")}
+	ids := make([]string, 16)
+	var wg sync.WaitGroup
+	for i := range ids {
+		wg.Go(func() {
+			o, err := v.client.PlaceOrder(context.Background(), req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			ids[i] = o.ID
+		})
+	}
+	wg.Wait()
+	for _, id := range ids {
+		if id != ids[0] || id == "" {
+			t.Fatalf("answers name different orders: %v", ids)
+		}
+	}
+	if n := v.e.OrdersWithClientID("racy"); n != 1 || len(v.e.Sim().Orders()) != 1 {
+		t.Fatalf("%d orders with the id, %d in all; want 1", n, len(v.e.Sim().Orders()))
 	}
 }
