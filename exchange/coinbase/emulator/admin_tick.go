@@ -36,6 +36,9 @@ func (e *Emulator) tickFrom(tr TickRequest) (exchange.Tick, error) {
 		return exchange.Tick{}, fmt.Errorf("product_id %q is not listed", tr.ProductID)
 	}
 	t := exchange.Tick{ProductID: tr.ProductID}
+	if !saneDecimals(tr) {
+		return t, fmt.Errorf("a number is out of range (exponent beyond ±%d)", maxExponent)
+	}
 	switch tr.Kind {
 	case "trade":
 		if !tr.Price.IsPositive() || !tr.Size.IsPositive() {
@@ -56,11 +59,6 @@ func (e *Emulator) tickFrom(tr TickRequest) (exchange.Tick, error) {
 		t.Kind, t.Bid, t.BidSize, t.Ask, t.AskSize = exchange.QuoteTick, tr.Bid.Decimal, tr.BidSize.Decimal, tr.Ask.Decimal, tr.AskSize.Decimal
 	default:
 		return t, fmt.Errorf("kind %q is not trade or quote", tr.Kind)
-	}
-	for _, v := range []coinbase.Dec{tr.Price, tr.Size, tr.Bid, tr.BidSize, tr.Ask, tr.AskSize} {
-		if x := v.Exponent(); x > 64 || x < -64 {
-			return t, fmt.Errorf("value %s has an absurd scale", v)
-		}
 	}
 	return t, nil
 }

@@ -58,6 +58,10 @@ func (e *Emulator) createOrder(w http.ResponseWriter, r *http.Request, _ Key) {
 		badRequest(w, "client_order_id is required")
 		return
 	}
+	if !saneDecimals(req) {
+		badRequest(w, "order_configuration: a number is out of range")
+		return
+	}
 	e.stats.create(req.ClientOrderID)
 	cfg := req.OrderConfiguration
 	fail := func(rej *exchange.RejectError) {
@@ -107,6 +111,10 @@ func (e *Emulator) dropResponse(w http.ResponseWriter) {
 func (e *Emulator) previewOrder(w http.ResponseWriter, r *http.Request, _ Key) {
 	var req coinbase.CreateOrderRequest
 	if !decodeBody(w, r, &req) {
+		return
+	}
+	if !saneDecimals(req) {
+		badRequest(w, "order_configuration: a number is out of range")
 		return
 	}
 	out := coinbase.PreviewOrderResponse{Errs: []string{}, Warning: []string{}, PreviewID: newUUID()}
@@ -216,6 +224,10 @@ func (e *Emulator) editOrder(w http.ResponseWriter, r *http.Request, _ Key) {
 	}
 	if req.OrderID == "" {
 		badRequest(w, "order_id is required")
+		return
+	}
+	if !saneDecimals(req) {
+		badRequest(w, "price, size or stop_price is out of range")
 		return
 	}
 	o, err := e.sim.EditOrder(r.Context(), req.OrderID, exchange.OrderEdit{LimitPrice: req.Price.Decimal, BaseSize: req.Size.Decimal, StopPrice: req.StopPrice.Decimal})
