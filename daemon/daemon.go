@@ -8,6 +8,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/shopspring/decimal"
+	"github.com/tradebot/tradebot/notify"
 	"log/slog"
 	"net"
 	"net/http"
@@ -65,12 +67,12 @@ func Run(ctx context.Context, o Options) error {
 	reg := metrics.NewRegistry()
 	m, err := metrics.New(reg, metrics.Options{
 		Clock: clk, Version: o.Version, Instances: instanceIDs(cfg),
-		Currencies: currencies(cfg), Feeds: []string{"replay", "market_data", "user"}, RiskRules: risk.Rules,
+		Currencies: currencies(cfg), Feeds: []string{"replay", "market", "user"}, RiskRules: risk.Rules,
 	})
 	if err != nil {
 		return err
 	}
-	obs := metricsObserver{m}
+	obs := &metricsObserver{Metrics: m}
 
 	guard, err := risk.NewGuard(cfg.Risk, clk)
 	if err != nil {
@@ -124,8 +126,16 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
+	maker, taker := mode.fees()
+	var notifier *notify.Webhook
+	if cfg.Notify.WebhookURL != "" {
+		if notifier, err = newNotifier(cfg.Notify, log); err != nil {
+			return err
+		}
+		obs.notify = notifier
+	}
 	opts := engine.Options{Venue: mode.venue(), Guard: guard, Observer: obs, Clock: clk, Log: log,
-		Instances: specs, MakerFee: cfg.Paper.Fees.Maker, TakerFee: cfg.Paper.Fees.Taker}
+		Instances: specs, MakerFee: maker, TakerFee: taker}
 	if jrnl != nil {
 		opts.Journal = jrnl
 		opts.OnRoundTrip = jrnl.roundTrip(log)
@@ -164,8 +174,26 @@ func Run(ctx context.Context, o Options) error {
 		o.Ready(srv.Addr())
 	}
 
+	// The engine's goroutines outlive runCtx by the time it takes to park
+	// protection on the exchange at shutdown.
+	engCtx, stopEngine := context.WithCancel(context.Background())
+	defer stopEngine()
+	var engWG sync.WaitGroup
+	engWG.Add(1)
+	go func() {
+		defer engWG.Done()
+		_ = eng.Run(engCtx)
+	}()
+
 	var wg sync.WaitGroup
 	var feedErr error
+	if notifier != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			notifier.Run(runCtx)
+		}()
+	}
 	wg.Add(4)
 	go func() {
 		defer wg.Done()
@@ -175,7 +203,7 @@ func Run(ctx context.Context, o Options) error {
 	}()
 	go func() {
 		defer wg.Done()
-		_ = eng.Run(runCtx)
+		reportAccount(runCtx, mode.venue(), guard, m, cfg, log)
 	}()
 	go func() {
 		defer wg.Done()
@@ -192,7 +220,12 @@ func Run(ctx context.Context, o Options) error {
 
 	<-runCtx.Done()
 	eng.StopEntries()
-	log.Info("stopping: no new entries; resting protective orders stay on the exchange")
+	log.Info("stopping: no new entries; protective stops rest on the exchange and stay there")
+	parkCtx, cancelPark := context.WithTimeout(context.Background(), ShutdownGrace-time.Second)
+	eng.Park(parkCtx)
+	cancelPark()
+	stopEngine()
+	engWG.Wait()
 	wg.Wait()
 	log.Info("stopped")
 	if feedErr != nil && !errors.Is(feedErr, context.Canceled) {
@@ -212,6 +245,8 @@ type modeRunner interface {
 	// says to exit then.
 	runFeed(ctx context.Context, eng *engine.Engine, stop func()) error
 	ready() error
+	// fees returns the maker and taker rates the venue charges.
+	fees() (maker, taker decimal.Decimal)
 }
 
 func firstNonEmpty(a, b string) string {

@@ -1,8 +1,11 @@
 package daemon
 
 import (
+	"time"
+
 	"encoding/json"
 	"fmt"
+	"github.com/tradebot/tradebot/exits"
 	"log/slog"
 
 	"github.com/tradebot/tradebot/engine"
@@ -92,6 +95,15 @@ func (a *journalAdapter) SaveProgress(instance string, orders []exchange.Order, 
 	return a.Batch(func(b *journal.Batch) error {
 		for _, o := range orders {
 			if err := b.UpdateOrder(o.ClientOrderID, o); err != nil {
+				return err
+			}
+		}
+		var st exits.State
+		if err := json.Unmarshal(exitState, &st); err == nil {
+			p := st.Position
+			if err := b.SavePosition(journal.PositionRow{Instance: instance, ProductID: p.ProductID, Size: p.Size,
+				AvgEntryPrice: p.AvgEntry, RealizedPnL: p.RealizedPnL, Fees: p.Fees, OpenedAt: p.OpenedAt,
+				UpdatedAt: time.Now()}); err != nil {
 				return err
 			}
 		}

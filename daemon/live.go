@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"fmt"
+	"github.com/shopspring/decimal"
 	"log/slog"
 	"sync/atomic"
 	"time"
@@ -27,6 +28,8 @@ type live struct {
 	// resync asks the reconciler goroutine to reconcile orders and fills
 	// through REST; buffered 1 so that requests coalesce.
 	resync chan string
+	// maker and taker are the account's fee rates (fee tier).
+	maker, taker decimal.Decimal
 }
 
 func newLive(ctx context.Context, cfg *config.Config, log *slog.Logger, m *metrics.Metrics) (*live, error) {
@@ -49,8 +52,17 @@ func newLive(ctx context.Context, cfg *config.Config, log *slog.Logger, m *metri
 	log.Info("coinbase key checked", "key", creds.KeyName(), "can_trade", report.Permissions.CanTrade,
 		"can_transfer", report.Permissions.CanTransfer, "portfolio", report.Permissions.PortfolioUUID,
 		"clock_skew", report.ClockSkew.Round(time.Millisecond).String())
-	return &live{cfg: cfg, client: client, creds: creds, log: log, obs: obs, resync: make(chan string, 1)}, nil
+	l := &live{cfg: cfg, client: client, creds: creds, log: log, obs: obs, resync: make(chan string, 1),
+		maker: cfg.Paper.Fees.Maker, taker: cfg.Paper.Fees.Taker}
+	if ts, err := client.TransactionSummary(ctx, "SPOT"); err != nil {
+		log.Warn("fee tier unavailable; assuming Coinbase's entry tier", "error", err)
+	} else if ts.FeeTier.MakerFeeRate.IsPositive() || ts.FeeTier.TakerFeeRate.IsPositive() {
+		l.maker, l.taker = ts.FeeTier.MakerFeeRate.Decimal, ts.FeeTier.TakerFeeRate.Decimal
+	}
+	return l, nil
 }
+
+func (l *live) fees() (maker, taker decimal.Decimal) { return l.maker, l.taker }
 
 func (l *live) venue() exchange.Venue { return l.client }
 

@@ -5,20 +5,40 @@ import (
 	"time"
 
 	"github.com/tradebot/tradebot/engine"
+	"github.com/tradebot/tradebot/exchange"
 	"github.com/tradebot/tradebot/exchange/coinbase"
 	"github.com/tradebot/tradebot/metrics"
+	"github.com/tradebot/tradebot/notify"
 )
 
-// metricsObserver is the engine's Observer backed by Prometheus metrics.
+// metricsObserver is the engine's Observer: Prometheus metrics, and the
+// webhook for the events users want pushed, when one is configured.
 type metricsObserver struct {
 	*metrics.Metrics
+	notify *notify.Webhook // nil without a webhook
 }
 
-var _ engine.Observer = metricsObserver{}
+var _ engine.Observer = (*metricsObserver)(nil)
 
 // Position implements engine.Observer.
-func (o metricsObserver) Position(p engine.PositionReport) {
+func (o *metricsObserver) Position(p engine.PositionReport) {
 	o.SetPosition(metrics.Position(p))
+}
+
+// Fill implements engine.Observer.
+func (o *metricsObserver) Fill(strategy string, f exchange.Fill) {
+	o.Metrics.Fill(strategy, f)
+	if o.notify != nil {
+		o.notify.Notify(notify.FillEvent(strategy, f))
+	}
+}
+
+// Exit implements engine.Observer.
+func (o *metricsObserver) Exit(strategy, product, reason string) {
+	o.Metrics.Exit(strategy, product, reason)
+	if o.notify != nil {
+		o.notify.Notify(notify.ExitEvent(time.Now(), strategy, product, reason))
+	}
 }
 
 // coinbaseObserver reports the Coinbase client's and feed's measurements
@@ -38,7 +58,7 @@ func (o coinbaseObserver) ObserveRequest(endpoint string, status int, d time.Dur
 }
 
 func (o coinbaseObserver) RateLimitWait(_ string, d time.Duration) { o.m.RateLimitWait(d) }
-func (o coinbaseObserver) Retry(string, string)                    {}
+func (o coinbaseObserver) Retry(endpoint, reason string)           { o.m.RESTRetry(endpoint, reason) }
 func (o coinbaseObserver) MalformedMessage(feed, _ string)         { o.m.FeedMalformed(feed) }
 func (o coinbaseObserver) Reconnect(feed, _ string)                { o.m.FeedReconnected(feed) }
 func (o coinbaseObserver) SequenceGap(feed string, _ int64)        { o.m.FeedSequenceGap(feed) }

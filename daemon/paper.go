@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"fmt"
+	"github.com/shopspring/decimal"
 	"log/slog"
 	"sync/atomic"
 
@@ -86,4 +87,9 @@ func (p *paper) runFeed(ctx context.Context, eng *engine.Engine, stop func()) er
 	}
 	<-ctx.Done()
 	return nil
+}
+
+func (p *paper) fees() (maker, taker decimal.Decimal) {
+	f := p.x.Fees()
+	return f.Maker, f.Taker
 }

@@ -174,6 +174,31 @@ func (e *Engine) Flatten(ctx context.Context, reason string) {
 	}
 }
 
+// Park asks every instance to rest its protection on the venue before the
+// daemon stops (a bot-watched stop becomes a resting stop-limit, since
+// nothing watches it while the daemon is down), and waits until all have
+// done so or ctx ends. The instances' goroutines must still be running.
+func (e *Engine) Park(ctx context.Context) {
+	dones := make([]chan struct{}, 0, len(e.instances))
+	for _, in := range e.instances {
+		done := make(chan struct{})
+		dones = append(dones, done)
+		in.mailbox.putMessage(message{command: func() {
+			defer close(done)
+			in.exits.Park(ctx)
+			in.applied = in.applied[:0]
+			in.saveProgress()
+		}})
+	}
+	for _, done := range dones {
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
 func (e *Engine) roundTrip(rt position.RoundTrip) {
 	e.guard.OnRoundTrip(rt.Strategy, rt.ProductID, rt.PnL, rt.ExitReason)
 	e.rtMu.Lock()

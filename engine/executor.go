@@ -57,6 +57,9 @@ type Intent struct {
 	// TickReceived is when the tick that caused the order arrived, for the
 	// tick-to-order latency; zero when no tick caused it.
 	TickReceived time.Time
+	// EstimatedPrice is the last trade price, which the risk guard uses to
+	// size a market order's notional.
+	EstimatedPrice decimal.Decimal
 }
 
 // ErrRiskRejected wraps the guard's refusal of an intent.
@@ -220,7 +223,8 @@ func (e *Executor) Place(ctx context.Context, in Intent) (exchange.Order, error)
 	decision, reservation := e.guard.Check(risk.Intent{
 		Strategy: in.Instance, ProductID: req.ProductID, Product: inst.product,
 		Side: req.Side, Type: req.Type, BaseSize: req.BaseSize, QuoteSize: req.QuoteSize,
-		LimitPrice: req.LimitPrice, ReduceOnly: in.Purpose == Exit, ClientOrderID: req.ClientOrderID,
+		LimitPrice: req.LimitPrice, StopPrice: req.StopPrice, EstimatedPrice: in.EstimatedPrice,
+		ReduceOnly: in.Purpose == Exit, ClientOrderID: req.ClientOrderID,
 	})
 	e.obs.RiskDecision(decision.Rule, decision.Verdict)
 	if !decision.Allowed {

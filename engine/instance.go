@@ -197,9 +197,11 @@ func (in *Instance) enter(ctx context.Context, t exchange.Tick, reason string) {
 		req.Attached = &att
 	}
 	in.pendingEntry = id
+	in.exits.NoteEntry(id, reason)
 	in.log.Info("entry", "strategy", in.name, "product", in.product.ID, "client_order_id", id,
 		"quote_size", req.QuoteSize, "base_size", req.BaseSize, "price", t.Price, "reason", reason)
-	_, err = in.exec.Place(ctx, Intent{Instance: in.name, Purpose: Entry, Reason: reason, Request: req, TickReceived: t.Received})
+	_, err = in.exec.Place(ctx, Intent{Instance: in.name, Purpose: Entry, Reason: reason, Request: req,
+		TickReceived: t.Received, EstimatedPrice: in.lastMark})
 	if err != nil && !errors.Is(err, ErrInFlight) {
 		in.pendingEntry = ""
 		// A refused entry is not asked for again on every tick: the
@@ -249,7 +251,8 @@ func (in *Instance) report() {
 type exitOrders struct{ in *Instance }
 
 func (o exitOrders) Place(ctx context.Context, req exchange.OrderRequest) (exchange.Order, error) {
-	return o.in.exec.Place(ctx, Intent{Instance: o.in.name, Purpose: Exit, Reason: "protection", Request: req})
+	return o.in.exec.Place(ctx, Intent{Instance: o.in.name, Purpose: Exit, Reason: "protection", Request: req,
+		EstimatedPrice: o.in.lastMark})
 }
 
 func (o exitOrders) Cancel(ctx context.Context, orderID string) error {

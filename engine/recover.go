@@ -125,10 +125,19 @@ func (e *Engine) Recover(ctx context.Context, j RecoveryJournal, venue exchange.
 			"order_id", o.ID, "client_order_id", o.ClientOrderID, "product", o.ProductID, "side", o.Side, "type", o.Type)
 	}
 	for _, in := range e.instances {
-		if in.exits.Position().Size.IsPositive() {
+		pos := in.exits.Position()
+		// The guard refuses an exit larger than the position it knows,
+		// so it learns the recovered positions before protection is
+		// placed again.
+		e.guard.SetPosition(in.name, in.product.ID, pos.Size, pos.Size.Mul(pos.AvgEntry))
+		if pos.Size.IsPositive() {
 			rep.OpenPositions++
 		}
+		in.exits.Rearm(ctx)
+		in.applied = in.applied[:0]
+		in.saveProgress()
 	}
+	e.Drain(ctx)
 	return rep, nil
 }
 

@@ -247,19 +247,26 @@ func TestOnlyConfiguredKindsAreSent(t *testing.T) {
 func TestSlowAttemptsTimeOutAndAreRetried(t *testing.T) {
 	var mu sync.Mutex
 	calls := 0
+	// release ends a hanging handler before the server closes, so that a
+	// failing test cannot hang in srv.Close waiting for it.
+	release := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		calls++
 		n := calls
 		mu.Unlock()
 		if n == 1 {
-			_, _ = io.ReadAll(r.Body) // then the server notices the client leave
-			<-r.Context().Done()      // hang past the client's timeout
+			_, _ = io.ReadAll(r.Body)
+			select { // hang past the client's timeout
+			case <-r.Context().Done():
+			case <-release:
+			}
 			return
 		}
 		w.WriteHeader(http.StatusNoContent)
 	}))
 	defer srv.Close()
+	defer close(release)
 	w, err := notify.NewWebhook(notify.Config{URL: srv.URL, Timeout: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

@@ -229,3 +229,14 @@ func (g *Guard) roll(now time.Time) {
 		g.evalRun()
 	}
 }
+
+// LastPrice returns the product's last trade price the guard has seen, or
+// zero, for valuing balances in metrics.
+func (g *Guard) LastPrice(productID string) decimal.Decimal {
+	g.mu.Lock()
+	defer g.unlock()
+	if p := g.products[productID]; p != nil && p.hasLast {
+		return p.last
+	}
+	return decimal.Zero
+}

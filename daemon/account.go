@@ -1,0 +1,96 @@
+package daemon
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/tradebot/tradebot/config"
+	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/metrics"
+	"github.com/tradebot/tradebot/notify"
+	"github.com/tradebot/tradebot/risk"
+)
+
+// AccountInterval is how often balances, equity and the daily loss are
+// published as metrics.
+const AccountInterval = 2 * time.Second
+
+// reportAccount publishes balances, equity (quote balances plus base
+// balances at the last trade price) and the daily loss until ctx ends.
+func reportAccount(ctx context.Context, venue exchange.Venue, g *risk.Guard, m *metrics.Metrics, cfg *config.Config, log *slog.Logger) {
+	t := time.NewTicker(AccountInterval)
+	defer t.Stop()
+	var peak decimal.Decimal
+	warned := false
+	for {
+		bals, err := venue.Balances(ctx)
+		if err != nil && ctx.Err() == nil && !warned {
+			log.Warn("balances unavailable for metrics", "error", err)
+			warned = true
+		}
+		equity := decimal.Zero
+		for _, b := range bals {
+			m.SetBalance(b)
+			equity = equity.Add(valueOf(b, g, cfg))
+		}
+		if equity.GreaterThan(peak) {
+			peak = equity
+		}
+		if len(bals) > 0 {
+			m.SetEquity(equity, peak)
+		}
+		loss := g.DailyPnL().Neg()
+		if loss.IsNegative() {
+			loss = decimal.Zero
+		}
+		m.SetDailyLoss(loss, cfg.Risk.Loss.DailyLoss.Limit)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// valueOf values a balance in the quote currency of the configured
+// products: quote currencies at face value, base currencies at the last
+// trade price the guard has seen.
+func valueOf(b exchange.Balance, g *risk.Guard, cfg *config.Config) decimal.Decimal {
+	for _, s := range cfg.Strategies {
+		base, quote := splitProductID(s.Product)
+		switch b.Currency {
+		case quote:
+			return b.Total()
+		case base:
+			if p := g.LastPrice(s.Product); p.IsPositive() {
+				return b.Total().Mul(p)
+			}
+		}
+	}
+	return decimal.Zero
+}
+
+func splitProductID(id string) (base, quote string) {
+	for i := 0; i < len(id); i++ {
+		if id[i] == '-' {
+			return id[:i], id[i+1:]
+		}
+	}
+	return "", ""
+}
+
+// newNotifier builds the webhook notifier from the config.
+func newNotifier(cfg config.Notify, log *slog.Logger) (*notify.Webhook, error) {
+	nc := notify.Config{URL: cfg.WebhookURL.Reveal(), Logger: log}
+	for _, e := range cfg.Events {
+		k, err := notify.ParseKind(e)
+		if err != nil {
+			return nil, err
+		}
+		nc.Kinds = append(nc.Kinds, k)
+	}
+	return notify.NewWebhook(nc)
+}
