@@ -72,7 +72,7 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	obs := &metricsObserver{Metrics: m}
+	obs := &metricsObserver{Metrics: m, replay: replayClock != nil}
 
 	guard, err := risk.NewGuard(cfg.Risk, clk)
 	if err != nil {

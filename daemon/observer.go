@@ -16,6 +16,18 @@ import (
 type metricsObserver struct {
 	*metrics.Metrics
 	notify *notify.Webhook // nil without a webhook
+	// replay is set in paper replay, where a tick's Time is the
+	// recording's (years ago) and Received the wall clock's: the feed lag
+	// between the two means nothing there and is reported as zero.
+	replay bool
+}
+
+// TickReceived implements engine.Observer.
+func (o *metricsObserver) TickReceived(t exchange.Tick) {
+	if o.replay {
+		t.Received = t.Time
+	}
+	o.Metrics.TickReceived(t)
 }
 
 var _ engine.Observer = (*metricsObserver)(nil)

@@ -23,7 +23,9 @@ type Tick struct {
 	ProductID string
 	Kind      TickKind
 	// Time is the venue's time of the event; Received is when tradebot got
-	// it (equal to Time when replaying).
+	// it, on the wall clock (a paced replay stamps the delivery time; an
+	// as-fast-as-possible replay leaves it equal to Time, so that backtests
+	// are deterministic).
 	Time     time.Time
 	Received time.Time
 	Price    decimal.Decimal
