@@ -37,9 +37,9 @@ func (p Product) RoundQuoteSize(quote decimal.Decimal) decimal.Decimal {
 	return floorTo(quote, p.QuoteIncrement)
 }
 
-// RoundPriceDown rounds a price down to the price increment. Use it where
-// a lower price is the safe one: a buy limit, a long's stop-loss trigger
-// (which then triggers no earlier... see RoundStop).
+// RoundPriceDown rounds a price down to the price increment (the quote
+// increment for products that have no price increment). RoundLimit and
+// RoundStop pick the safe direction for an order's prices.
 func (p Product) RoundPriceDown(price decimal.Decimal) decimal.Decimal {
 	return floorTo(price, p.priceStep())
 }
