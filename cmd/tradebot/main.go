@@ -4,6 +4,12 @@
 //
 //	tradebot run [--config FILE]     run the daemon (default: the embedded example, paper trading)
 //	tradebot check --config FILE     validate a config without trading
+//	tradebot positions [--config FILE | --journal PATH] [--format table|csv|json]
+//	                                 print the open positions in the journal
+//	tradebot trades [--config FILE | --journal PATH] [--format ...]
+//	                                 print the closed round trips in the journal
+//	tradebot journal salvage DAMAGED NEW
+//	                                 copy the readable rows of a damaged journal
 //	tradebot strategies              list the built-in strategy types
 //	tradebot version                 print the version
 package main
@@ -47,6 +53,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = runDaemon(rest, stdout, stderr)
 	case "check":
 		err = check(rest, stdout, stderr)
+	case "positions":
+		err = positions(rest, stdout, stderr)
+	case "trades":
+		err = trades(rest, stdout, stderr)
+	case "journal":
+		err = journalCmd(rest, stdout, stderr)
 	case "strategies":
 		for _, n := range strategy.Names() {
 			t, _ := strategy.Lookup(n)
@@ -83,6 +95,9 @@ func usage(w io.Writer) {
 Commands:
   run         run the daemon (without --config: paper trading on the bundled recording)
   check       validate a config file and list every problem
+  positions   print the open positions in the journal
+  trades      print the closed round trips in the journal
+  journal     journal salvage DAMAGED NEW: copy what is readable from a damaged journal
   strategies  list the built-in strategy types
   version     print the version
 
