@@ -122,7 +122,7 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 
-	specs, err := instanceSpecs(cfg)
+	specs, err := cfg.InstanceSpecs()
 	if err != nil {
 		return err
 	}
@@ -276,16 +276,3 @@ func currencies(cfg *config.Config) []string {
 	return out
 }
 
-func instanceSpecs(cfg *config.Config) ([]engine.InstanceSpec, error) {
-	specs := make([]engine.InstanceSpec, 0, len(cfg.Strategies))
-	for i := range cfg.Strategies {
-		s := &cfg.Strategies[i]
-		st, err := s.StrategyParams().Build()
-		if err != nil {
-			return nil, fmt.Errorf("strategy %s: %w", s.Name, err)
-		}
-		specs = append(specs, engine.InstanceSpec{Name: s.Name, ProductID: s.Product, Strategy: st,
-			QuoteSize: s.Size.Quote, BaseSize: s.Size.Base, Exits: s.Exits})
-	}
-	return specs, nil
-}
