@@ -1,0 +1,107 @@
+package backtest
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"text/tabwriter"
+	"time"
+)
+
+// WriteReports writes summary.json, trades.csv and report.html of r into
+// dir, creating dir. The files depend only on r, so equal runs give
+// byte-identical files.
+func WriteReports(dir string, r *Result) (Summary, error) {
+	s := Summarize(r)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return s, err
+	}
+	js, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return s, fmt.Errorf("summary.json: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "summary.json"), append(js, '\n'), 0o644); err != nil {
+		return s, err
+	}
+	if err := writeFile(filepath.Join(dir, "trades.csv"), func(w io.Writer) error { return WriteTrades(w, r) }); err != nil {
+		return s, err
+	}
+	if err := writeFile(filepath.Join(dir, "report.html"), func(w io.Writer) error { return WriteHTML(w, r, s) }); err != nil {
+		return s, err
+	}
+	return s, nil
+}
+
+func writeFile(path string, fill func(io.Writer) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := fill(f); err != nil {
+		f.Close()
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return f.Close()
+}
+
+// TradesHeader is the header row of trades.csv.
+var TradesHeader = []string{"strategy", "product", "entry_time", "exit_time", "entry_price", "exit_price",
+	"size", "fees", "pnl", "entry_reason", "exit_reason", "holding_seconds"}
+
+// WriteTrades writes every round trip as a CSV row, in closing order,
+// with exact decimals and RFC 3339 UTC times.
+func WriteTrades(w io.Writer, r *Result) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(TradesHeader); err != nil {
+		return err
+	}
+	for _, rt := range r.RoundTrips {
+		row := []string{rt.Strategy, rt.ProductID, rt.EntryTime.UTC().Format(time.RFC3339Nano),
+			rt.ExitTime.UTC().Format(time.RFC3339Nano), rt.EntryPrice.String(), rt.ExitPrice.String(),
+			rt.Size.String(), rt.Fees.String(), rt.PnL.String(), rt.EntryReason, rt.ExitReason,
+			strconv.FormatFloat(rt.Holding.Seconds(), 'f', -1, 64)}
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// PrintSummary writes the summary as an aligned table, with every gap in
+// the data listed first.
+func PrintSummary(w io.Writer, s Summary) {
+	for _, f := range s.Files {
+		for _, g := range f.Gaps {
+			fmt.Fprintf(w, "gap in %s: %d candle(s) missing from %s to %s\n", f.Name, g.Missing,
+				g.From.Format(time.RFC3339), g.To.Format(time.RFC3339))
+		}
+		if f.Widened > 0 {
+			fmt.Fprintf(w, "%s: %d candle(s) had a high or low inside their open/close and were widened\n", f.Name, f.Widened)
+		}
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	row := func(k, format string, a ...any) { fmt.Fprintf(tw, "%s\t"+format+"\n", append([]any{k}, a...)...) }
+	row("period", "%s .. %s", s.Start.Format(time.RFC3339), s.End.Format(time.RFC3339))
+	row("ticks", "%d (candle path %s)", s.Ticks, s.CandlePath)
+	row("trades", "%d (%d won, %d lost)", s.Trades, s.Wins, s.Losses)
+	row("win rate", "%.2f %%", s.WinRate*100)
+	row("pnl", "%s (net of fees)", s.PnL.StringFixed(2))
+	row("fees", "%s", s.Fees.StringFixed(2))
+	row("equity", "%s -> %s", s.Capital.StringFixed(2), s.FinalEquity.StringFixed(2))
+	if len(s.OpenPositions) > 0 {
+		row("open at end", "%v (marked at the last price)", s.OpenPositions)
+	}
+	row("max drawdown", "%.2f (%.2f %%)", s.MaxDrawdown, s.MaxDrawdownPct*100)
+	row("sharpe", "%.3f (daily returns x sqrt(365), %d days)", s.Sharpe, s.ReturnPeriods)
+	row("sortino", "%.3f", s.Sortino)
+	row("exposure", "%.2f %% of the time", s.Exposure*100)
+	for _, k := range sortedReasons(s.ExitReasons) {
+		row("exits: "+k, "%d", s.ExitReasons[k])
+	}
+	tw.Flush()
+}

@@ -1,0 +1,216 @@
+package backtest
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/tradebot/tradebot/clock"
+	"github.com/tradebot/tradebot/config"
+	"github.com/tradebot/tradebot/engine"
+	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/exchange/sim"
+	"github.com/tradebot/tradebot/position"
+	"github.com/tradebot/tradebot/risk"
+)
+
+// SamplePeriod is the market-time step of the equity curve: equity is
+// sampled at the first tick of every minute (before it is processed), and
+// once more after the last tick. Drawdown is measured on these samples.
+const SamplePeriod = time.Minute
+
+// Point is one sample of the equity curve.
+type Point struct {
+	Time time.Time
+	// Equity is the starting capital plus realized and unrealized PnL, in
+	// the quote currency, marked at Price.
+	Equity float64
+	// Price is the last trade price of the first strategy's product.
+	Price float64
+}
+
+// Result is everything a run produced; the reports are made from it.
+type Result struct {
+	// Config names the strategies run, for the reports.
+	Strategies []string
+	Data       *Data
+	RoundTrips []position.RoundTrip
+	Equity     []Point
+	// Capital is the starting quote balance the equity starts from.
+	Capital decimal.Decimal
+	// Final is the equity after the last tick.
+	Final decimal.Decimal
+	// OpenPositions are the products still held when the data ended,
+	// valued at the last price in Final (not closed, not in RoundTrips).
+	OpenPositions []string
+	// Exposed is the market time during which some base was held.
+	Exposed time.Duration
+	Start   time.Time
+	End     time.Time
+	Ticks   int
+}
+
+// Progress receives the number of ticks done and the total during a run.
+type Progress func(done, total int)
+
+// progressEvery is how many ticks pass between Progress calls.
+const progressEvery = 1 << 16
+
+// holding tracks one product's cash flow and base from the fills, so that
+// equity is two multiplications per sample instead of a balance query.
+type holding struct {
+	quote string
+	cash  decimal.Decimal // quote received minus paid, fees included
+	base  decimal.Decimal
+	last  decimal.Decimal
+}
+
+// Run replays d through the strategies of cfg: one simulated exchange
+// with cfg.Paper's balances, fees and slippage, the risk guard of
+// cfg.Risk, and the engine, all on one goroutine and a clock.Sim moved to
+// each tick's time. progress may be nil.
+func Run(ctx context.Context, cfg *config.Config, d *Data, progress Progress) (*Result, error) {
+	if len(d.Ticks) == 0 {
+		return nil, fmt.Errorf("no ticks to run")
+	}
+	clk := clock.NewSim(d.Ticks[0].Time)
+	products := make([]exchange.Product, 0, len(cfg.PaperProducts()))
+	byID := map[string]exchange.Product{}
+	for _, p := range cfg.PaperProducts() {
+		ep := p.Exchange()
+		products = append(products, ep)
+		byID[ep.ID] = ep
+	}
+	x, err := sim.New(sim.Config{Products: products, Balances: cfg.Paper.Balances,
+		Fees: sim.Fees{Maker: cfg.Paper.Fees.Maker, Taker: cfg.Paper.Fees.Taker}, SlippageBps: cfg.Paper.SlippageBps}, clk)
+	if err != nil {
+		return nil, fmt.Errorf("simulated exchange: %w", err)
+	}
+	guard, err := risk.NewGuard(cfg.Risk, clk)
+	if err != nil {
+		return nil, fmt.Errorf("risk: %w", err)
+	}
+	specs, err := cfg.InstanceSpecs()
+	if err != nil {
+		return nil, err
+	}
+	fees := x.Fees()
+	eng, err := engine.New(ctx, engine.Options{Venue: x, Guard: guard, Clock: clk, Instances: specs,
+		MakerFee: fees.Maker, TakerFee: fees.Taker})
+	if err != nil {
+		return nil, err
+	}
+
+	res := &Result{Data: d, Start: d.Ticks[0].Time, End: d.Ticks[len(d.Ticks)-1].Time, Ticks: len(d.Ticks)}
+	holdings := map[string]*holding{}
+	var order []*holding // config order, so equity sums the same way every run
+	quotes := map[string]bool{}
+	for _, s := range cfg.Strategies {
+		res.Strategies = append(res.Strategies, s.Name)
+		if holdings[s.Product] != nil {
+			continue
+		}
+		p, ok := byID[s.Product]
+		if !ok {
+			return nil, fmt.Errorf("strategy %s: product %s is not in paper.products", s.Name, s.Product)
+		}
+		h := &holding{quote: p.QuoteCurrency}
+		holdings[s.Product] = h
+		order = append(order, h)
+		if !quotes[p.QuoteCurrency] {
+			quotes[p.QuoteCurrency] = true
+			res.Capital = res.Capital.Add(cfg.Paper.Balances[p.QuoteCurrency])
+		}
+	}
+	var chartProduct string
+	if len(cfg.Strategies) > 0 {
+		chartProduct = cfg.Strategies[0].Product
+	}
+	x.SetHandler(func(ev exchange.OrderEvent) {
+		if f := ev.Fill; f != nil {
+			if h := holdings[f.ProductID]; h != nil {
+				v := f.Value()
+				if f.Side == exchange.Buy {
+					h.cash = h.cash.Sub(v).Sub(f.Fee)
+					h.base = h.base.Add(f.Size)
+				} else {
+					h.cash = h.cash.Add(v).Sub(f.Fee)
+					h.base = h.base.Sub(f.Size)
+				}
+			}
+		}
+		eng.HandleEvent(ev)
+	})
+	equity := func() decimal.Decimal {
+		e := res.Capital
+		for _, h := range order {
+			e = e.Add(h.cash)
+			if !h.base.IsZero() {
+				e = e.Add(h.base.Mul(h.last))
+			}
+		}
+		return e
+	}
+	held := func() bool {
+		for _, h := range order {
+			if h.base.IsPositive() {
+				return true
+			}
+		}
+		return false
+	}
+	sample := func(t time.Time) {
+		var price float64
+		if h := holdings[chartProduct]; h != nil {
+			price = h.last.InexactFloat64()
+		}
+		res.Equity = append(res.Equity, Point{Time: t, Equity: equity().InexactFloat64(), Price: price})
+	}
+
+	var bucket time.Time
+	prev := d.Ticks[0].Time
+	for i, t := range d.Ticks {
+		if i%progressEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			if progress != nil {
+				progress(i, len(d.Ticks))
+			}
+		}
+		if b := t.Time.Truncate(SamplePeriod); b.After(bucket) {
+			if i > 0 {
+				sample(b)
+			}
+			bucket = b
+		}
+		if held() {
+			res.Exposed += t.Time.Sub(prev)
+		}
+		prev = t.Time
+		clk.Set(t.Time)
+		x.OnTick(t)
+		if t.Kind == exchange.TradeTick {
+			if h := holdings[t.ProductID]; h != nil {
+				h.last = t.Price
+			}
+		}
+		eng.OnTick(t)
+		eng.Drain(ctx)
+	}
+	sample(res.End)
+	if progress != nil {
+		progress(len(d.Ticks), len(d.Ticks))
+	}
+	res.RoundTrips = eng.RoundTrips()
+	res.Final = equity()
+	for _, s := range cfg.Strategies {
+		if h := holdings[s.Product]; h != nil && h.base.IsPositive() {
+			res.OpenPositions = append(res.OpenPositions, s.Product)
+			h.base = decimal.Zero // listed once per product
+		}
+	}
+	return res, nil
+}

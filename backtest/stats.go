@@ -1,0 +1,172 @@
+package backtest
+
+import (
+	"math"
+	"sort"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// AnnualPeriods is how many daily returns make a year in the Sharpe and
+// Sortino ratios: crypto trades every day of the year.
+const AnnualPeriods = 365
+
+// Summary is the headline of a run, as written to summary.json.
+type Summary struct {
+	Strategies []string   `json:"strategies"`
+	Start      time.Time  `json:"start"`
+	End        time.Time  `json:"end"`
+	Ticks      int        `json:"ticks"`
+	CandlePath string     `json:"candle_path"`
+	Files      []FileInfo `json:"files"`
+
+	Trades int `json:"trades"`
+	Wins   int `json:"wins"`
+	Losses int `json:"losses"`
+	// WinRate is wins over trades, 0 without trades.
+	WinRate float64 `json:"win_rate"`
+	// PnL is realized over closed round trips, net of fees.
+	PnL  decimal.Decimal `json:"pnl"`
+	Fees decimal.Decimal `json:"fees"`
+	// Capital and FinalEquity are in the quote currency; FinalEquity
+	// marks open positions at the last price.
+	Capital       decimal.Decimal `json:"capital"`
+	FinalEquity   decimal.Decimal `json:"final_equity"`
+	OpenPositions []string        `json:"open_positions"`
+	// MaxDrawdown is the largest fall of equity from a previous peak, in
+	// quote currency and as a fraction of that peak, over the one-minute
+	// equity samples.
+	MaxDrawdown    float64 `json:"max_drawdown"`
+	MaxDrawdownPct float64 `json:"max_drawdown_pct"`
+	// Sharpe and Sortino are of daily returns of equity (UTC days),
+	// annualized by sqrt(365), with a zero risk-free rate; zero when the
+	// data spans fewer than two whole days of returns.
+	Sharpe        float64 `json:"sharpe"`
+	Sortino       float64 `json:"sortino"`
+	ReturnPeriod  string  `json:"return_period"`
+	ReturnPeriods int     `json:"return_periods"`
+	// Exposure is the fraction of the data's time during which a position
+	// was held.
+	Exposure float64 `json:"exposure"`
+	// ExitReasons counts round trips by exit reason.
+	ExitReasons map[string]int `json:"exit_reasons"`
+}
+
+// Summarize computes the summary of a result.
+func Summarize(r *Result) Summary {
+	s := Summary{Strategies: r.Strategies, Start: r.Start.UTC(), End: r.End.UTC(), Ticks: r.Ticks,
+		CandlePath: r.Data.Path.String(), Files: r.Data.Files, Capital: r.Capital, FinalEquity: r.Final,
+		OpenPositions: r.OpenPositions, ExitReasons: map[string]int{}, ReturnPeriod: "1d"}
+	if s.OpenPositions == nil {
+		s.OpenPositions = []string{}
+	}
+	for _, rt := range r.RoundTrips {
+		s.Trades++
+		if rt.PnL.IsPositive() {
+			s.Wins++
+		} else {
+			s.Losses++
+		}
+		s.PnL = s.PnL.Add(rt.PnL)
+		s.Fees = s.Fees.Add(rt.Fees)
+		s.ExitReasons[rt.ExitReason]++
+	}
+	if s.Trades > 0 {
+		s.WinRate = float64(s.Wins) / float64(s.Trades)
+	}
+	s.MaxDrawdown, s.MaxDrawdownPct = maxDrawdown(r.Equity)
+	rets := dailyReturns(r.Equity)
+	s.ReturnPeriods = len(rets)
+	s.Sharpe, s.Sortino = sharpeSortino(rets, AnnualPeriods)
+	if span := r.End.Sub(r.Start); span > 0 {
+		s.Exposure = float64(r.Exposed) / float64(span)
+	}
+	return s
+}
+
+func maxDrawdown(eq []Point) (abs, pct float64) {
+	peak := math.Inf(-1)
+	for _, p := range eq {
+		if p.Equity > peak {
+			peak = p.Equity
+		}
+		if dd := peak - p.Equity; dd > abs {
+			abs = dd
+			if peak > 0 {
+				pct = dd / peak
+			}
+		}
+	}
+	return abs, pct
+}
+
+// dailyReturns are the returns between the last equity samples of
+// consecutive UTC days; the first day's return is from its first sample.
+func dailyReturns(eq []Point) []float64 {
+	if len(eq) == 0 {
+		return nil
+	}
+	var closes []float64
+	day := eq[0].Time.UTC().Truncate(24 * time.Hour)
+	start := eq[0].Equity
+	last := eq[0].Equity
+	for _, p := range eq {
+		if d := p.Time.UTC().Truncate(24 * time.Hour); d.After(day) {
+			closes = append(closes, last)
+			day = d
+		}
+		last = p.Equity
+	}
+	closes = append(closes, last)
+	rets := make([]float64, 0, len(closes))
+	prev := start
+	for _, c := range closes {
+		if prev != 0 {
+			rets = append(rets, c/prev-1)
+		}
+		prev = c
+	}
+	return rets
+}
+
+// sharpeSortino returns mean/stddev and mean/downside deviation of rets,
+// times sqrt(periodsPerYear). Fewer than two returns, or no variation,
+// give zero.
+func sharpeSortino(rets []float64, periodsPerYear float64) (sharpe, sortino float64) {
+	n := float64(len(rets))
+	if len(rets) < 2 {
+		return 0, 0
+	}
+	var sum float64
+	for _, r := range rets {
+		sum += r
+	}
+	mean := sum / n
+	var sq, down float64
+	for _, r := range rets {
+		sq += (r - mean) * (r - mean)
+		if r < 0 {
+			down += r * r
+		}
+	}
+	ann := math.Sqrt(periodsPerYear)
+	if sd := math.Sqrt(sq / (n - 1)); sd > 0 {
+		sharpe = mean / sd * ann
+	}
+	if dd := math.Sqrt(down / n); dd > 0 {
+		sortino = mean / dd * ann
+	}
+	return sharpe, sortino
+}
+
+// sortedReasons returns the exit reasons in name order, for stable
+// tables.
+func sortedReasons(m map[string]int) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
