@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"encoding/json"
+	"errors"
 	"fmt"
 	"github.com/tradebot/tradebot/exits"
 	"log/slog"
@@ -131,3 +132,21 @@ func (a *journalAdapter) OpenOrders() ([]engine.JournaledOrder, error) {
 	}
 	return out, nil
 }
+
+// OrderByVenueID implements engine.VenueIDJournal.
+func (a *journalAdapter) OrderByVenueID(orderID string) (engine.JournaledOrder, bool, error) {
+	r, err := a.Journal.OrderByVenueID(orderID)
+	if errors.Is(err, journal.ErrNotFound) {
+		return engine.JournaledOrder{}, false, nil
+	}
+	if err != nil {
+		return engine.JournaledOrder{}, false, err
+	}
+	p := engine.Entry
+	if r.Purpose == journal.Exit {
+		p = engine.Exit
+	}
+	return engine.JournaledOrder{Instance: r.Instance, Purpose: p, Order: r.Order}, true, nil
+}
+
+var _ engine.VenueIDJournal = (*journalAdapter)(nil)

@@ -408,7 +408,7 @@ func (e *Executor) HandleEvent(ev exchange.OrderEvent) {
 		if parentID, ok := e.byVenueID[o.OriginatingOrderID]; ok {
 			if parent := e.orders[parentID]; parent != nil {
 				if o.ClientOrderID == "" {
-					o.ClientOrderID = parentID + "-attached"
+					o.ClientOrderID = parentID + attachedSuffix
 				}
 				t = &trackedOrder{instance: parent.instance, purpose: Exit, req: o.OrderRequest, order: o}
 				e.orders[o.ClientOrderID] = t
@@ -464,6 +464,10 @@ func (e *Executor) HandleEvent(ev exchange.OrderEvent) {
 		inst.mailbox.putMessage(message{event: &ev, purpose: purpose})
 	}
 }
+
+// attachedSuffix names a venue-created attached bracket after its entry:
+// "<entry client order id>-attached".
+const attachedSuffix = "-attached"
 
 func statusLabel(s exchange.OrderStatus) string {
 	switch s {

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -91,7 +93,7 @@ func (e *Engine) Recover(ctx context.Context, j RecoveryJournal, venue exchange.
 			continue
 		}
 		e.exec.adopt(jo)
-		o, err := venue.OrderByClientID(ctx, jo.Order.ClientOrderID)
+		o, err := lookUp(ctx, venue, jo.Order)
 		switch {
 		case errors.Is(err, exchange.ErrOrderNotFound):
 			rep.Missing++
@@ -120,10 +122,15 @@ func (e *Engine) Recover(ctx context.Context, j RecoveryJournal, venue exchange.
 		if known[o.ClientOrderID] || known[o.ID] || e.exec.tracks(o) {
 			continue
 		}
+		if e.adoptOrphanBracket(j, o) {
+			rep.Adopted++
+			continue
+		}
 		rep.Unknown = append(rep.Unknown, o)
 		e.log.Warn("open order on the venue that the journal does not know (a manual order?); left alone",
 			"order_id", o.ID, "client_order_id", o.ClientOrderID, "product", o.ProductID, "side", o.Side, "type", o.Type)
 	}
+	e.Drain(ctx)
 	for _, in := range e.instances {
 		pos := in.exits.Position()
 		// The guard refuses an exit larger than the position it knows,
@@ -141,6 +148,80 @@ func (e *Engine) Recover(ctx context.Context, j RecoveryJournal, venue exchange.
 	return rep, nil
 }
 
+// VenueIDJournal is a RecoveryJournal that can also find an order by the
+// venue's order id; recovery uses it to give an attached bracket the
+// daemon never saw back to the instance whose entry made it.
+type VenueIDJournal interface {
+	OrderByVenueID(orderID string) (jo JournaledOrder, found bool, err error)
+}
+
+// adoptOrphanBracket takes over a bracket the venue created from one of
+// our entries while the daemon was down (or before it saw the bracket):
+// the entry is finished, so it is no longer in the journal's open orders,
+// and without this the bracket would be reported as a manual order while
+// the instance, waiting for its attached bracket, never learns its stop
+// rests, and never books its fill.
+func (e *Engine) adoptOrphanBracket(j RecoveryJournal, o exchange.Order) bool {
+	vj, ok := j.(VenueIDJournal)
+	if !ok || o.OriginatingOrderID == "" || o.Type != exchange.Bracket {
+		return false
+	}
+	parent, found, err := vj.OrderByVenueID(o.OriginatingOrderID)
+	if err != nil {
+		e.log.Error("recover: journal lookup of a bracket's entry failed", "order_id", o.ID,
+			"originating_order_id", o.OriginatingOrderID, "error", err)
+		return false
+	}
+	if !found || parent.Purpose != Entry || e.exec.instances[parent.Instance] == nil {
+		return false
+	}
+	if o.ClientOrderID == "" {
+		o.ClientOrderID = parent.Order.ClientOrderID + attachedSuffix
+	}
+	e.exec.adoptAttached(parent.Instance, o, e.clock.Now())
+	e.log.Info("recover: adopted the attached bracket of an entry that filled while the daemon was down",
+		"instance", parent.Instance, "order_id", o.ID, "entry_client_order_id", parent.Order.ClientOrderID)
+	e.exec.HandleEvent(exchange.OrderEvent{Order: o})
+	return true
+}
+
+// OrderGetter is a venue that can look an order up by the venue's own
+// order id (the Coinbase client's Order). Recovery needs it for orders the
+// venue created itself, which have no client order id on the venue.
+type OrderGetter interface {
+	Order(ctx context.Context, orderID string) (exchange.Order, error)
+}
+
+// lookUp asks the venue about a journaled order. Attached brackets are
+// created by the venue when their entry fills: the executor names them
+// "<entry id>-attached", a name the venue never saw, so asking by client
+// order id would report them missing, mark them failed and leave the real
+// bracket resting unknown while a second stop is placed beside it. They
+// are asked for by venue order id instead, and given back their journal
+// name so that the executor finds them.
+func lookUp(ctx context.Context, venue exchange.Trader, jo exchange.Order) (exchange.Order, error) {
+	byID, ok := venue.(OrderGetter)
+	if jo.ID == "" || !ok {
+		return venue.OrderByClientID(ctx, jo.ClientOrderID)
+	}
+	if !strings.HasSuffix(jo.ClientOrderID, attachedSuffix) {
+		o, err := venue.OrderByClientID(ctx, jo.ClientOrderID)
+		if !errors.Is(err, exchange.ErrOrderNotFound) {
+			return o, err
+		}
+		// Not found by client id but known by venue id: look again by
+		// the id the venue gave it.
+	}
+	o, err := byID.Order(ctx, jo.ID)
+	if err != nil {
+		return o, err
+	}
+	if o.ClientOrderID == "" || strings.HasSuffix(jo.ClientOrderID, attachedSuffix) {
+		o.ClientOrderID = jo.ClientOrderID
+	}
+	return o, nil
+}
+
 // adopt tracks a journaled order again, with the execution the journal
 // already applied, so that only what is new is booked.
 func (e *Executor) adopt(jo JournaledOrder) {
@@ -151,6 +232,23 @@ func (e *Executor) adopt(jo JournaledOrder) {
 		order: o, inFlight: o.ID == "", filled: o.FilledSize, filledValue: o.FilledValue, fees: o.TotalFees}
 	if o.ID != "" {
 		e.byVenueID[o.ID] = o.ClientOrderID
+	}
+}
+
+// adoptAttached tracks a venue-created bracket found at recovery as an
+// exit of instance, and journals it as HandleEvent does when it sees one
+// live.
+func (e *Executor) adoptAttached(instance string, o exchange.Order, now time.Time) {
+	e.mu.Lock()
+	e.orders[o.ClientOrderID] = &trackedOrder{instance: instance, purpose: Exit, req: o.OrderRequest, order: exchange.Order{
+		OrderRequest: o.OrderRequest, ID: o.ID, Status: exchange.StatusPending}}
+	e.byVenueID[o.ID] = o.ClientOrderID
+	e.mu.Unlock()
+	if e.journal != nil {
+		if err := e.journal.RecordIntent(OrderRecord{ClientOrderID: o.ClientOrderID, Instance: instance,
+			Purpose: Exit, Reason: "attached take-profit/stop-loss (recovered)", Request: o.OrderRequest, Time: now}); err != nil {
+			e.log.Error("journal attached order failed", "client_order_id", o.ClientOrderID, "error", err)
+		}
 	}
 }
 
