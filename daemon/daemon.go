@@ -80,7 +80,11 @@ func Run(ctx context.Context, o Options) error {
 	}
 	var jrnl *journalAdapter
 	if cfg.StateDir != "" {
-		jrnl, err = openJournal(filepath.Join(cfg.StateDir, "journal.db"))
+		open := openJournal
+		if cfg.Mode == config.ModePaper {
+			open = openPaperJournal // see asyncJournal for why paper may relax
+		}
+		jrnl, err = open(filepath.Join(cfg.StateDir, "journal.db"))
 		if err != nil {
 			return err
 		}
@@ -138,6 +142,18 @@ func Run(ctx context.Context, o Options) error {
 		Instances: specs, MakerFee: maker, TakerFee: taker}
 	if jrnl != nil {
 		opts.Journal = jrnl
+		if cfg.Mode == config.ModePaper {
+			// The venue is in this process: journal off the order path
+			// (asyncJournal says why that is safe). Deferred after
+			// jrnl.Close, so it runs first and writes everything queued.
+			aj := newAsyncJournal(jrnl, log)
+			defer func() {
+				if err := aj.Close(); err != nil {
+					log.Error("journal: paper writes failed", "error", err)
+				}
+			}()
+			opts.Journal = aj
+		}
 		opts.OnRoundTrip = jrnl.roundTrip(log)
 	}
 	eng, err := engine.New(runCtx, opts)

@@ -1,0 +1,301 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/tradebot/tradebot/engine"
+	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/journal"
+)
+
+// asyncJournal is the engine's journal in paper mode: it takes the
+// engine's writes off the tick-to-order path by queueing them for one
+// owned goroutine, which writes them in order and in batches.
+//
+// Why this is safe in paper mode, and only there. The journal writes an
+// order's intent ahead of the request so that, after a crash, the daemon
+// knows of every order that may exist on the venue. In paper mode the
+// venue is the simulated exchange inside this process: a crash loses the
+// venue and its orders together with the queue, so no order can exist
+// that the journal forgot, and write-ahead ordering buys nothing. What a
+// crash can cost is the last few milliseconds of paper history, which the
+// replay reproduces. Live mode keeps the synchronous write-ahead journal
+// (journalAdapter), whose durable intent costs a fraction of one Coinbase
+// round trip (docs/BENCHMARKS.md).
+//
+// Writes keep their order: an intent is written before the updates of its
+// order, and an instance's progress after the fills it applied. The queue
+// is bounded; when it is full the engine waits for the writer, so memory
+// stays bounded and nothing is dropped. A failed intent or commit is
+// sticky: every later RecordIntent returns it, so the engine stops placing
+// orders the journal cannot hold, as it would with the synchronous
+// journal.
+type asyncJournal struct {
+	j   *journalAdapter
+	log *slog.Logger
+	ops chan asyncOp
+	// done is closed when the writer has written everything and exited.
+	done chan struct{}
+
+	// mu guards closed: senders hold it shared, Close exclusively, so no
+	// write is sent on the closed queue.
+	mu     sync.RWMutex
+	closed bool
+
+	errMu sync.Mutex
+	err   error // the first failed intent or commit
+}
+
+var _ engine.Journal = (*asyncJournal)(nil)
+
+// asyncQueue bounds the writes waiting for the writer. At a few orders
+// per second per strategy it is never reached; in a replay at full speed
+// it makes the engine wait for the disk instead of growing without end.
+const asyncQueue = 4096
+
+// asyncMaxBatch bounds the writes committed in one transaction, so that
+// other writers (risk counters, round trips) wait for one commit at most
+// this long.
+const asyncMaxBatch = 256
+
+// asyncOp is one queued write; exactly one field is set.
+type asyncOp struct {
+	// intent is a write-ahead intent; consecutive intents commit in one
+	// RecordIntents call.
+	intent *journal.OrderRecord
+	// write runs inside the batch's transaction.
+	write func(b *journal.Batch) error
+	// own runs in its own transaction, for writes that the journal adapter
+	// already makes atomic (SaveProgress).
+	own func() error
+	// flushed is closed once every write queued before it is committed.
+	flushed chan struct{}
+}
+
+// errJournalClosed is returned for writes after Close.
+var errJournalClosed = errors.New("journal writer closed")
+
+// openPaperJournal opens the journal for paper mode, with intents
+// committed like every other write (journal.Options.RelaxedIntents): the
+// reason is the one that makes asyncJournal safe.
+func openPaperJournal(path string) (*journalAdapter, error) {
+	j, err := journal.OpenWith(path, journal.Options{RelaxedIntents: true})
+	if err != nil {
+		return nil, err
+	}
+	return &journalAdapter{j}, nil
+}
+
+// newAsyncJournal starts the writer goroutine over j; Close stops it.
+func newAsyncJournal(j *journalAdapter, log *slog.Logger) *asyncJournal {
+	return newAsyncJournalQueue(j, log, asyncQueue)
+}
+
+// newAsyncJournalQueue is newAsyncJournal with a queue of size writes.
+func newAsyncJournalQueue(j *journalAdapter, log *slog.Logger, size int) *asyncJournal {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	a := &asyncJournal{j: j, log: log, ops: make(chan asyncOp, size), done: make(chan struct{})}
+	go a.run()
+	return a
+}
+
+// send queues op, waiting while the queue is full.
+func (a *asyncJournal) send(op asyncOp) error {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	if a.closed {
+		return errJournalClosed
+	}
+	a.ops <- op
+	return nil
+}
+
+func (a *asyncJournal) failed() error {
+	a.errMu.Lock()
+	defer a.errMu.Unlock()
+	return a.err
+}
+
+func (a *asyncJournal) fail(err error) {
+	a.errMu.Lock()
+	defer a.errMu.Unlock()
+	if a.err == nil {
+		a.err = err
+	}
+}
+
+// NextClientOrderSeq implements engine.SeqSource by asking the journal
+// directly: ids must be unique across restarts, and the journal hands
+// them out from durable blocks, so only one call in journal.SeqBlock
+// touches the disk.
+func (a *asyncJournal) NextClientOrderSeq(instance string) (uint64, error) {
+	return a.j.NextClientOrderSeq(instance)
+}
+
+// RecordIntent implements engine.Journal. It queues the intent; an error
+// means the writer failed earlier or is closed.
+func (a *asyncJournal) RecordIntent(rec engine.OrderRecord) error {
+	if err := a.failed(); err != nil {
+		return fmt.Errorf("journal writer failed earlier: %w", err)
+	}
+	p := journal.Entry
+	if rec.Purpose == engine.Exit {
+		p = journal.Exit
+	}
+	r := journal.OrderRecord{Instance: rec.Instance, Strategy: rec.Instance, Purpose: p,
+		Order: orderOf(rec), IntentAt: rec.Time}
+	return a.send(asyncOp{intent: &r})
+}
+
+// UpdateOrder implements engine.Journal; errors are logged by the writer.
+func (a *asyncJournal) UpdateOrder(clientOrderID string, o exchange.Order) error {
+	return a.send(asyncOp{write: func(b *journal.Batch) error { return b.UpdateOrder(clientOrderID, o) }})
+}
+
+// RecordFill implements engine.Journal. Whether the fill is new is not
+// known until it is written, so it reports true; the engine does not use
+// the answer (it deduplicates fills itself).
+func (a *asyncJournal) RecordFill(instance string, f exchange.Fill) (bool, error) {
+	err := a.send(asyncOp{write: func(b *journal.Batch) error {
+		_, err := b.RecordFill(instance, f)
+		return err
+	}})
+	return err == nil, err
+}
+
+// SaveProgress implements engine.Journal. The arguments are copied: the
+// instance reuses its slices once the call returns.
+func (a *asyncJournal) SaveProgress(instance string, orders []exchange.Order, exitState, strategyState []byte) error {
+	orders = append([]exchange.Order(nil), orders...)
+	exitState = append([]byte(nil), exitState...)
+	if strategyState != nil {
+		strategyState = append([]byte(nil), strategyState...)
+	}
+	return a.send(asyncOp{own: func() error { return a.j.SaveProgress(instance, orders, exitState, strategyState) }})
+}
+
+// Flush waits until every write queued before it is committed, or ctx
+// ends. It returns the writer's sticky error, if any.
+func (a *asyncJournal) Flush(ctx context.Context) error {
+	ch := make(chan struct{})
+	if err := a.send(asyncOp{flushed: ch}); err != nil {
+		return err
+	}
+	select {
+	case <-ch:
+		return a.failed()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Close writes everything queued, stops the writer and returns its sticky
+// error. Later writes fail with errJournalClosed. It does not close the
+// underlying journal, which the daemon closes after it.
+func (a *asyncJournal) Close() error {
+	a.mu.Lock()
+	if !a.closed {
+		a.closed = true
+		close(a.ops)
+	}
+	a.mu.Unlock()
+	<-a.done
+	return a.failed()
+}
+
+// run is the writer: it takes what is queued, up to asyncMaxBatch, and
+// writes it, until the queue is closed and empty.
+func (a *asyncJournal) run() {
+	defer close(a.done)
+	batch := make([]asyncOp, 0, asyncMaxBatch)
+	for op := range a.ops {
+		batch = append(batch[:0], op)
+	more:
+		for len(batch) < asyncMaxBatch {
+			select {
+			case op, ok := <-a.ops:
+				if !ok {
+					break more
+				}
+				batch = append(batch, op)
+			default:
+				break more
+			}
+		}
+		a.write(batch)
+	}
+}
+
+// write commits ops in order, grouping runs of the same kind: intents in
+// one RecordIntents, batch writes in one transaction.
+func (a *asyncJournal) write(ops []asyncOp) {
+	for len(ops) > 0 {
+		n := 1
+		switch op := ops[0]; {
+		case op.flushed != nil:
+			close(op.flushed)
+		case op.own != nil:
+			if err := op.own(); err != nil {
+				a.log.Error("journal: saving progress failed", "error", err)
+			}
+		case op.intent != nil:
+			for n < len(ops) && ops[n].intent != nil {
+				n++
+			}
+			a.writeIntents(ops[:n])
+		default:
+			for n < len(ops) && ops[n].write != nil {
+				n++
+			}
+			a.writeBatch(ops[:n])
+		}
+		ops = ops[n:]
+	}
+}
+
+func (a *asyncJournal) writeIntents(ops []asyncOp) {
+	recs := make([]journal.OrderRecord, len(ops))
+	for i, op := range ops {
+		recs[i] = *op.intent
+	}
+	err := a.j.RecordIntents(recs...)
+	if err == nil || len(recs) == 1 {
+		if err != nil {
+			a.log.Error("journal intent failed", "client_order_id", recs[0].Order.ClientOrderID, "error", err)
+			a.fail(err)
+		}
+		return
+	}
+	// All or none failed, say for one duplicate id: write them one by one
+	// so that only the bad one is lost.
+	for _, r := range recs {
+		if err := a.j.Journal.RecordIntent(r); err != nil {
+			a.log.Error("journal intent failed", "client_order_id", r.Order.ClientOrderID, "error", err)
+			a.fail(err)
+		}
+	}
+}
+
+func (a *asyncJournal) writeBatch(ops []asyncOp) {
+	err := a.j.Batch(func(b *journal.Batch) error {
+		for _, op := range ops {
+			// One write's error does not spoil the transaction (see
+			// journal.Batch): log it and write the rest, as the engine
+			// does with the synchronous journal.
+			if err := op.write(b); err != nil {
+				a.log.Error("journal write failed", "error", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		a.log.Error("journal commit failed", "writes", len(ops), "error", err)
+		a.fail(err)
+	}
+}

@@ -1,0 +1,370 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/tradebot/tradebot/clock"
+	"github.com/tradebot/tradebot/config"
+	"github.com/tradebot/tradebot/engine"
+	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/exchange/sim"
+	"github.com/tradebot/tradebot/exits"
+	"github.com/tradebot/tradebot/journal"
+	"github.com/tradebot/tradebot/risk"
+	"github.com/tradebot/tradebot/strategy"
+)
+
+func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+
+func openTestJournal(t testing.TB) *journalAdapter {
+	t.Helper()
+	j, err := openJournal(filepath.Join(t.TempDir(), "journal.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { j.Close() })
+	return j
+}
+
+func marketBuy(id string) engine.OrderRecord {
+	return engine.OrderRecord{ClientOrderID: id, Instance: "bench", Purpose: engine.Entry,
+		Request: exchange.OrderRequest{ClientOrderID: id, ProductID: "BTC-USD", Side: exchange.Buy,
+			Type: exchange.Market, QuoteSize: dec("100")},
+		Time: time.Date(2024, 8, 9, 0, 0, 0, 0, time.UTC)}
+}
+
+func TestAsyncJournalWritesInOrderAndAllByClose(t *testing.T) {
+	j := openTestJournal(t)
+	const queue = 16
+	a := newAsyncJournalQueue(j, nil, queue)
+	const n = 5 * queue // more than the queue holds: the sender waits, nothing is dropped
+	for i := 0; i < n; i++ {
+		id := fmt.Sprintf("o-%d", i)
+		if err := a.RecordIntent(marketBuy(id)); err != nil {
+			t.Fatal(err)
+		}
+		// The update right after its intent finds the order only if the
+		// intent was written first.
+		if err := a.UpdateOrder(id, exchange.Order{OrderRequest: marketBuy(id).Request, ID: "v-" + id,
+			Status: exchange.StatusOpen}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fill := exchange.Fill{TradeID: "t-1", OrderID: "v-o-0", ClientOrderID: "o-0", ProductID: "BTC-USD",
+		Side: exchange.Buy, Price: dec("60000"), Size: dec("0.001"), Fee: dec("0.36")}
+	if _, err := a.RecordFill("bench", fill); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Close(); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	recs, err := j.Orders(journal.OrderFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != n {
+		t.Fatalf("%d orders journaled, want %d", len(recs), n)
+	}
+	for _, r := range recs {
+		if r.Order.Status != exchange.StatusOpen || r.Order.ID != "v-"+r.Order.ClientOrderID {
+			t.Fatalf("order %s: status %s, venue id %q: the update was lost or came before its intent",
+				r.Order.ClientOrderID, r.Order.Status, r.Order.ID)
+		}
+	}
+	fills, err := j.Fills(time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fills) != 1 || fills[0].TradeID != "t-1" {
+		t.Fatalf("fills = %+v, want trade t-1", fills)
+	}
+}
+
+// testWriter sends the writer's log to the test's.
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) { w.t.Log(string(p)); return len(p), nil }
+
+func TestAsyncJournalFlushWaitsForEarlierWrites(t *testing.T) {
+	j := openTestJournal(t)
+	a := newAsyncJournal(j, nil)
+	defer a.Close()
+	if err := a.RecordIntent(marketBuy("o-1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := j.Order("o-1"); err != nil {
+		t.Fatalf("after Flush: %v", err)
+	}
+}
+
+func TestAsyncJournalRefusesWritesAfterClose(t *testing.T) {
+	a := newAsyncJournal(openTestJournal(t), nil)
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Close(); err != nil {
+		t.Fatalf("second close: %v", err)
+	}
+	tests := []struct {
+		name  string
+		write func() error
+	}{
+		{"intent", func() error { return a.RecordIntent(marketBuy("late")) }},
+		{"update", func() error { return a.UpdateOrder("late", exchange.Order{Status: exchange.StatusOpen}) }},
+		{"fill", func() error { _, err := a.RecordFill("bench", exchange.Fill{}); return err }},
+		{"progress", func() error { return a.SaveProgress("bench", nil, []byte("{}"), nil) }},
+		{"flush", func() error { return a.Flush(context.Background()) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := tt.write(); !errors.Is(err, errJournalClosed) {
+				t.Errorf("err = %v, want errJournalClosed", err)
+			}
+		})
+	}
+}
+
+func TestAsyncJournalFailedIntentStopsLaterIntents(t *testing.T) {
+	j := openTestJournal(t)
+	a := newAsyncJournal(j, nil)
+	defer a.Close()
+	// A duplicate client order id fails in the writer, after RecordIntent
+	// has returned: the failure must reach the next intent, which the
+	// engine then refuses, as it would with the synchronous journal.
+	for _, id := range []string{"dup", "dup"} {
+		if err := a.RecordIntent(marketBuy(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := a.Flush(context.Background()); !errors.Is(err, journal.ErrDuplicateOrder) {
+		t.Fatalf("flush: err = %v, want ErrDuplicateOrder", err)
+	}
+	if err := a.RecordIntent(marketBuy("next")); !errors.Is(err, journal.ErrDuplicateOrder) {
+		t.Fatalf("next intent: err = %v, want the earlier ErrDuplicateOrder", err)
+	}
+	if _, err := j.Order("dup"); err != nil {
+		t.Fatalf("the first intent of the pair is lost: %v", err)
+	}
+}
+
+func TestAsyncJournalCopiesProgressArguments(t *testing.T) {
+	j := openTestJournal(t)
+	a := newAsyncJournal(j, slog.New(slog.NewTextHandler(testWriter{t}, nil)))
+	defer a.Close()
+	if err := a.RecordIntent(marketBuy("o-1")); err != nil {
+		t.Fatal(err)
+	}
+	o := exchange.Order{OrderRequest: marketBuy("o-1").Request, ID: "v-1", Status: exchange.StatusFilled,
+		FilledSize: dec("0.001"), FilledValue: dec("60"), AverageFilledPrice: dec("60000"), TotalFees: dec("0.36")}
+	orders := []exchange.Order{o}
+	state := []byte(`{"position":{"ProductID":"BTC-USD"}}`)
+	if err := a.SaveProgress("bench", orders, state, nil); err != nil {
+		t.Fatal(err)
+	}
+	// The instance reuses its buffers once SaveProgress returns.
+	orders[0].Status = exchange.StatusCancelled
+	copy(state[14:], "XXXXXXXXX")
+	if err := a.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	r, err := j.Order("o-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Order.Status != exchange.StatusFilled {
+		t.Errorf("status %s, want FILLED as it was when SaveProgress was called", r.Order.Status)
+	}
+}
+
+// flipFlop enters when flat and leaves when holding, on every trade tick,
+// so that each tick becomes one order.
+type flipFlop struct{}
+
+func (flipFlop) OnTick(t exchange.Tick, pos strategy.PositionView) strategy.Decision {
+	if t.Kind != exchange.TradeTick || pos.Pending {
+		return strategy.Decision{}
+	}
+	if pos.Open() {
+		return strategy.Decision{Signal: strategy.Exit, Reason: "flip"}
+	}
+	return strategy.Decision{Signal: strategy.Enter, Reason: "flop"}
+}
+
+// benchPaper is the paper daemon's order path without the feed: the
+// simulated exchange, the guard with no limit in reach, and the engine
+// with journal j (nil for none).
+func benchPaper(b *testing.B, j engine.Journal) func() {
+	t0 := time.Date(2024, 8, 9, 0, 0, 0, 0, time.UTC)
+	clk := clock.NewSim(t0)
+	btc := exchange.Product{ID: "BTC-USD", BaseCurrency: "BTC", QuoteCurrency: "USD", BaseIncrement: dec("0.00000001"),
+		QuoteIncrement: dec("0.01"), BaseMinSize: dec("0.00000001"), BaseMaxSize: dec("3400"),
+		QuoteMinSize: dec("1"), QuoteMaxSize: dec("50000000")}
+	x, err := sim.New(sim.Config{Products: []exchange.Product{btc},
+		Balances: map[string]decimal.Decimal{"USD": dec("100000")}, Fees: sim.DefaultFees()}, clk)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg := risk.DefaultConfig()
+	cfg.Account.OrdersPerSecond, cfg.Account.OrdersPerMinute, cfg.Account.MaxEntriesPerDay = 0, 0, 0
+	cfg.PerStrategy, cfg.PerProduct = risk.ScopeLimits{}, risk.ScopeLimits{}
+	cfg.Loss.DailyLoss.Limit, cfg.Loss.MaxDrawdown.Limit = dec("1000000000"), dec("1000000000")
+	cfg.Loss.MaxConsecutiveLosses.Limit, cfg.StopLossCooldown.StopLosses = 0, 0
+	g, err := risk.NewGuard(cfg, clk)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var ex exits.Config
+	ex.Placement = "bot"
+	ex.StopLoss = &exits.StopLoss{Percent: dec("5")}
+	eng, err := engine.New(context.Background(), engine.Options{Venue: x, Guard: g, Clock: clk, Journal: j,
+		Instances: []engine.InstanceSpec{{Name: "bench", ProductID: "BTC-USD", Strategy: flipFlop{}, QuoteSize: dec("100"), Exits: ex}},
+		MakerFee:  dec("0.004"), TakerFee: dec("0.006")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	x.SetHandler(eng.HandleEvent)
+	x.OnTick(exchange.Tick{ProductID: "BTC-USD", Kind: exchange.QuoteTick, Bid: dec("59999.99"), BidSize: dec("5"),
+		Ask: dec("60000.01"), AskSize: dec("5")})
+	now := t0
+	tick := exchange.Tick{ProductID: "BTC-USD", Kind: exchange.TradeTick, Price: dec("60000"), Size: dec("0.1")}
+	ctx := context.Background()
+	return func() {
+		now = now.Add(time.Millisecond)
+		clk.Set(now)
+		tick.Time, tick.Received = now, now
+		x.OnTick(tick)
+		eng.OnTick(tick)
+		eng.Drain(ctx)
+	}
+}
+
+// BenchmarkPaperTickToOrder measures one tick that becomes one order on
+// the paper daemon's path, by journal:
+//
+//   - none: no state_dir.
+//   - async: the paper journal (asyncJournal). Every 256 orders the timer
+//     stops while the writer catches up, so this is the cost on the
+//     tick-to-order path while the writer keeps up, which it does at any
+//     order rate a strategy may have (see async-sustained).
+//   - async-sustained: the same without the pauses; once the queue is full
+//     every order waits for the writer, so this is the writer's
+//     throughput: the highest order rate paper trading can journal.
+//   - sync: the live journal (journalAdapter): durable write-ahead intent
+//     and a commit per update, on the path.
+func BenchmarkPaperTickToOrder(b *testing.B) {
+	b.Run("journal=none", func(b *testing.B) {
+		step := benchPaper(b, nil)
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			step()
+		}
+	})
+	for _, sustained := range []bool{false, true} {
+		name := "journal=async"
+		if sustained {
+			name = "journal=async-sustained"
+		}
+		b.Run(name, func(b *testing.B) {
+			a := newAsyncJournal(openTestJournal(b), nil)
+			defer a.Close()
+			step := benchPaper(b, a)
+			ctx := context.Background()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				step()
+				if !sustained && i%256 == 255 {
+					b.StopTimer()
+					if err := a.Flush(ctx); err != nil {
+						b.Fatal(err)
+					}
+					b.StartTimer()
+				}
+			}
+			if err := a.Flush(ctx); err != nil {
+				b.Fatal(err)
+			}
+		})
+	}
+	b.Run("journal=sync", func(b *testing.B) {
+		step := benchPaper(b, openTestJournal(b))
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			step()
+		}
+	})
+}
+
+func TestPaperReplayJournalsEveryOrderBeforeRunReturns(t *testing.T) {
+	dir := t.TempDir()
+	cfg := exampleConfig(t, func(c *config.Config) {
+		c.Paper.Speed = 0
+		c.Paper.ExitAtEnd = true
+		c.StateDir = dir
+	})
+	var logBuf syncBuffer
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := Run(ctx, Options{Config: cfg, Log: NewLogger(&logBuf, "json", "info"), Version: "test"}); err != nil {
+		t.Fatalf("Run: %v\n%s", err, logBuf.String())
+	}
+	var entries, closed int
+	for _, r := range records(t, logBuf.String()) {
+		switch r["msg"] {
+		case "entry":
+			entries++
+		case "entry not placed": // refused before its intent
+			entries--
+		case "position closed":
+			closed++
+		}
+		if r["level"] == "ERROR" {
+			t.Errorf("error logged: %v", r)
+		}
+	}
+	j, err := journal.OpenReadOnly(filepath.Join(dir, "journal.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	orders, err := j.Orders(journal.OrderFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var entryOrders, filled int
+	for _, o := range orders {
+		if o.Purpose == journal.Entry {
+			entryOrders++
+		}
+		if o.Order.Status == exchange.StatusFilled {
+			filled++
+		}
+	}
+	if entries == 0 || entryOrders != entries {
+		t.Errorf("%d entry orders journaled for %d entries logged", entryOrders, entries)
+	}
+	if filled == 0 {
+		t.Errorf("no filled order among %d journaled: progress was not written", len(orders))
+	}
+	rts, err := j.RoundTrips(journal.RoundTripFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rts) != closed {
+		t.Errorf("%d round trips journaled, %d positions closed", len(rts), closed)
+	}
+	t.Logf("%d orders (%d entries, %d filled), %d round trips", len(orders), entryOrders, filled, len(rts))
+}
