@@ -1,0 +1,316 @@
+package daemon
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tradebot/tradebot"
+	"github.com/tradebot/tradebot/config"
+)
+
+// busyExample is the example config with a faster SMA cross that exits on
+// the cross down, so that the bundled recording asks for an entry every
+// few seconds of market time, and no stop-loss cooldown, which would
+// otherwise refuse entries before the kill switch is even consulted.
+func busyExample(t *testing.T, speed float64, tweak func(*config.Config)) *config.Config {
+	t.Helper()
+	yaml := strings.Replace(string(tradebot.ExampleConfig),
+		"params: {fast: 3, slow: 10, interval: 5s, exit_on_cross: false}",
+		"params: {fast: 2, slow: 4, interval: 1s, exit_on_cross: true}", 1)
+	if yaml == string(tradebot.ExampleConfig) {
+		t.Fatal("the example config's btc-sma params changed; update busyExample")
+	}
+	cfg, err := config.Load("config.example.yaml", []byte(yaml), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Web.ListenAddress = "127.0.0.1:0"
+	cfg.Paper.Speed = speed
+	cfg.Risk.StopLossCooldown.StopLosses = 0
+	cfg.Risk.Loss.MaxConsecutiveLosses.Limit = 0
+	if tweak != nil {
+		tweak(cfg)
+	}
+	return cfg
+}
+
+// daemonRun is one daemon.Run in-process, its log and its address.
+type daemonRun struct {
+	t      *testing.T
+	addr   string
+	log    *syncBuffer
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// startDaemon runs the daemon until the test ends (or stop), and waits
+// until it serves.
+func startDaemon(t *testing.T, cfg *config.Config) *daemonRun {
+	t.Helper()
+	ready := make(chan net.Addr, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &daemonRun{t: t, log: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
+	go func() {
+		r.done <- Run(ctx, Options{Config: cfg, Log: NewLogger(r.log, "json", "info"), Version: "test",
+			Ready: func(a net.Addr) { ready <- a }})
+	}()
+	select {
+	case a := <-ready:
+		r.addr = a.String()
+	case err := <-r.done:
+		cancel()
+		t.Fatalf("Run ended before serving: %v\n%s", err, r.log.String())
+	case <-time.After(30 * time.Second):
+		cancel()
+		t.Fatal("daemon did not start")
+	}
+	t.Cleanup(func() { r.stop() })
+	return r
+}
+
+// stop ends the daemon and waits for Run to return; a second call does
+// nothing.
+func (r *daemonRun) stop() {
+	r.t.Helper()
+	if r.done == nil {
+		return
+	}
+	r.cancel()
+	select {
+	case err := <-r.done:
+		if err != nil {
+			r.t.Errorf("Run: %v", err)
+		}
+	case <-time.After(ShutdownGrace + 2*time.Second):
+		r.t.Error("daemon did not stop in time")
+	}
+	r.done = nil
+}
+
+func (r *daemonRun) records() []map[string]any { return records(r.t, r.log.String()) }
+
+// request sends method to path and returns the status and body.
+func (r *daemonRun) request(method, path string) (int, string) {
+	r.t.Helper()
+	req, err := http.NewRequest(method, "http://"+r.addr+path, nil)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		r.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		r.t.Fatalf("%s %s: reading the body: %v", method, path, err)
+	}
+	return resp.StatusCode, string(b)
+}
+
+// state returns the trading state the kill-switch endpoint reports.
+func (r *daemonRun) state() (state, rule string) {
+	r.t.Helper()
+	code, body := r.request(http.MethodGet, "/killswitch")
+	if code != http.StatusOK {
+		r.t.Fatalf("GET /killswitch: %d %s", code, body)
+	}
+	var s struct{ State, Rule string }
+	if err := json.Unmarshal([]byte(body), &s); err != nil {
+		r.t.Fatalf("GET /killswitch: %v in %q", err, body)
+	}
+	return s.State, s.Rule
+}
+
+// metric returns the value of the series whose name and labels are
+// exactly series (as the text exposition writes them), or "" if absent.
+func (r *daemonRun) metric(series string) string {
+	r.t.Helper()
+	code, body := r.request(http.MethodGet, "/metrics")
+	if code != http.StatusOK {
+		r.t.Fatalf("GET /metrics: %d", code)
+	}
+	sc := bufio.NewScanner(strings.NewReader(body))
+	for sc.Scan() {
+		line := sc.Text()
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// waitFor polls cond every 20ms until it holds or timeout passes.
+func (r *daemonRun) waitFor(what string, timeout time.Duration, cond func() bool) {
+	r.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			r.t.Fatalf("timed out after %s waiting for %s; log:\n%s", timeout, what, r.log.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// count returns how many log records match.
+func count(recs []map[string]any, match func(map[string]any) bool) int {
+	n := 0
+	for _, r := range recs {
+		if match(r) {
+			n++
+		}
+	}
+	return n
+}
+
+func isMsg(msg string) func(map[string]any) bool {
+	return func(r map[string]any) bool { return r["msg"] == msg }
+}
+
+// after returns the records from index from on.
+func after(recs []map[string]any, from int) []map[string]any {
+	if from > len(recs) {
+		return nil
+	}
+	return recs[from:]
+}
+
+// entryFillsAmong returns the client order ids of entries logged in recs
+// that have an entry fill anywhere in all: an entry asked for after a
+// halt must never fill.
+func entryFillsAmong(recs, all []map[string]any) []string {
+	asked := map[string]bool{}
+	for _, r := range recs {
+		if r["msg"] == "entry" {
+			asked[r["client_order_id"].(string)] = true
+		}
+	}
+	var filled []string
+	for _, r := range all {
+		if r["msg"] == "fill" && r["purpose"] == "entry" && asked[r["client_order_id"].(string)] {
+			filled = append(filled, r["client_order_id"].(string))
+		}
+	}
+	return filled
+}
+
+func refusedByKillSwitch(r map[string]any) bool {
+	return r["msg"] == "risk guard refused order" && r["rule"] == "kill_switch" && r["purpose"] == "entry"
+}
+
+func entryFilled(r map[string]any) bool { return r["msg"] == "fill" && r["purpose"] == "entry" }
+
+// assertHaltedByKillSwitch checks the endpoint and the metrics.
+func (r *daemonRun) assertHaltedByKillSwitch() {
+	r.t.Helper()
+	if st, rule := r.state(); st != "HALTED" || rule != "kill_switch" {
+		r.t.Errorf("GET /killswitch: state %s rule %s, want HALTED by kill_switch", st, rule)
+	}
+	for series, want := range map[string]string{
+		`tradebot_trading_state{state="HALTED"}`: "1",
+		`tradebot_trading_state{state="ACTIVE"}`: "0",
+		`tradebot_kill_switch_engaged`:           "1",
+	} {
+		if got := r.metric(series); got != want {
+			r.t.Errorf("/metrics %s = %q, want %s", series, got, want)
+		}
+	}
+}
+
+// sendSignalUntilHalted sends SIGUSR1 to this process until the daemon
+// reports HALTED. The test holds its own registration for the signal so
+// that one arriving before the daemon has registered cannot end the test
+// binary (SIGUSR1's default action); it is unregistered when the test
+// ends, which restores the default.
+func sendSignalUntilHalted(t *testing.T, r *daemonRun) (signals int) {
+	t.Helper()
+	ch := make(chan os.Signal, 8)
+	signal.Notify(ch, syscall.SIGUSR1)
+	t.Cleanup(func() { signal.Stop(ch) })
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if err := syscall.Kill(os.Getpid(), syscall.SIGUSR1); err != nil {
+			t.Fatal(err)
+		}
+		signals++
+		for wait := time.Now().Add(time.Second); time.Now().Before(wait); time.Sleep(10 * time.Millisecond) {
+			if st, _ := r.state(); st == "HALTED" {
+				return signals
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d SIGUSR1 signals did not halt the daemon", signals)
+		}
+	}
+}
+
+func TestKillSwitchStopsNewEntriesWithinOneTick(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// pull pulls the kill switch and returns once it is pulled (the
+		// guard may take one poll to notice the file).
+		pull  func(t *testing.T, r *daemonRun, flagFile string)
+		limit time.Duration // from the pull to HALTED
+	}{
+		{name: "POST /killswitch", limit: 0, pull: func(t *testing.T, r *daemonRun, _ string) {
+			code, body := r.request(http.MethodPost, "/killswitch?reason=test")
+			if code != http.StatusOK || !strings.Contains(body, `"state":"HALTED"`) {
+				t.Fatalf("POST /killswitch: %d %s", code, body)
+			}
+		}},
+		{name: "kill_switch.file", limit: 2 * time.Second, pull: func(t *testing.T, r *daemonRun, flagFile string) {
+			if err := os.WriteFile(flagFile, nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{name: "SIGUSR1", limit: 2 * time.Second, pull: func(t *testing.T, r *daemonRun, _ string) {
+			if n := sendSignalUntilHalted(t, r); n > 1 {
+				// The daemon registers for the signal only after it
+				// serves (see the report on daemon.go).
+				t.Logf("the daemon missed %d signal(s) sent right after it started serving", n-1)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			flagFile := filepath.Join(t.TempDir(), "HALT")
+			cfg := busyExample(t, 20, func(c *config.Config) {
+				c.KillSwitch.File = flagFile
+				c.KillSwitch.Signal = "SIGUSR1"
+			})
+			r := startDaemon(t, cfg)
+			r.waitFor("the first entry to fill", 20*time.Second, func() bool {
+				return count(r.records(), entryFilled) > 0
+			})
+			if st, _ := r.state(); st != "ACTIVE" {
+				t.Fatalf("state before the pull = %s, want ACTIVE", st)
+			}
+			pulled := time.Now()
+			tc.pull(t, r, flagFile)
+			r.waitFor("HALTED", tc.limit+time.Second, func() bool { st, _ := r.state(); return st == "HALTED" })
+			if took := time.Since(pulled); tc.limit > 0 && took > tc.limit {
+				t.Errorf("halted %s after the pull, want within %s", took, tc.limit)
+			}
+			from := len(r.records())
+			r.waitFor("an entry refused by the kill switch", 20*time.Second, func() bool {
+				return count(after(r.records(), from), refusedByKillSwitch) > 0
+			})
+			r.assertHaltedByKillSwitch()
+			recs := r.records()
+			if ids := entryFillsAmong(after(recs, from), recs); len(ids) > 0 {
+				t.Fatalf("entries asked for after the halt filled: %v", ids)
+			}
+			t.Logf("halted; %d entries refused by kill_switch since", count(after(recs, from), refusedByKillSwitch))
+		})
+	}
+}
