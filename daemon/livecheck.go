@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/tradebot/tradebot/config"
@@ -104,6 +106,37 @@ func CheckKey(ctx context.Context, c *coinbase.Client, cfg *config.Config) (KeyR
 	r.ClockSkew = local.Sub(st.ISO.Time)
 	if r.ClockSkew > MaxClockSkew || r.ClockSkew < -MaxClockSkew {
 		r.Warnings = append(r.Warnings, fmt.Sprintf("the local clock is %s off Coinbase's; JWTs may be refused: sync the clock (chrony or systemd-timesyncd)", r.ClockSkew.Round(time.Millisecond)))
+	}
+	return r, nil
+}
+
+// CheckLive is `tradebot check` for a live config: it loads the key,
+// runs CheckKey against Coinbase (permissions, portfolio, products,
+// clock) without placing, changing or cancelling any order, and prints
+// what it found to w. The key itself is never printed; its name is.
+func CheckLive(ctx context.Context, cfg *config.Config, log *slog.Logger, w io.Writer) (KeyReport, error) {
+	creds, err := LoadCredentials(cfg.Coinbase, log)
+	if err != nil {
+		return KeyReport{}, err
+	}
+	client, err := coinbase.NewClient(coinbase.Config{BaseURL: cfg.Coinbase.RESTURL, Credentials: creds, Logger: log})
+	if err != nil {
+		return KeyReport{}, err
+	}
+	r, err := CheckKey(ctx, client, cfg)
+	if err != nil {
+		return r, fmt.Errorf("coinbase key %s: %w", creds.KeyName(), err)
+	}
+	fmt.Fprintf(w, "coinbase key OK: %s (view %v, trade %v, transfer %v), portfolio %s\n", creds.KeyName(),
+		r.Permissions.CanView, r.Permissions.CanTrade, r.Permissions.CanTransfer, r.Permissions.PortfolioUUID)
+	ids := make([]string, 0, len(r.Products))
+	for _, p := range r.Products {
+		ids = append(ids, fmt.Sprintf("%s (base increment %s, min %s)", p.ID, p.BaseIncrement, p.BaseMinSize))
+	}
+	fmt.Fprintf(w, "products OK: %s\n", strings.Join(ids, ", "))
+	fmt.Fprintf(w, "clock skew: %s\n", r.ClockSkew.Round(time.Millisecond))
+	for _, warn := range r.Warnings {
+		fmt.Fprintf(w, "warning: %s\n", warn)
 	}
 	return r, nil
 }
