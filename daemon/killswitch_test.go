@@ -15,8 +15,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/tradebot/tradebot"
 	"github.com/tradebot/tradebot/config"
+	"github.com/tradebot/tradebot/strategy"
 )
 
 // busyExample is the example config with a faster SMA cross that exits on
@@ -313,4 +316,70 @@ func TestKillSwitchStopsNewEntriesWithinOneTick(t *testing.T) {
 			t.Logf("halted; %d entries refused by kill_switch since", count(after(recs, from), refusedByKillSwitch))
 		})
 	}
+}
+
+// openPositions returns the position_size series that are not zero.
+func (r *daemonRun) openPositions() []string {
+	r.t.Helper()
+	_, body := r.request(http.MethodGet, "/metrics")
+	var open []string
+	for _, line := range strings.Split(body, "\n") {
+		if strings.HasPrefix(line, "tradebot_position_size{") && !strings.HasSuffix(line, " 0") {
+			open = append(open, line)
+		}
+	}
+	return open
+}
+
+func TestKillSwitchFlattenClosesEveryPosition(t *testing.T) {
+	// Both strategies hold what they buy: no take-profit, trailing or time
+	// stop, a stop-loss far away, and no exit on the SMA cross back (the
+	// breakout's exit signal needs a fresh low over exit_bars, rare within
+	// the moment between the metrics and the POST), so that the flatten
+	// is what closes the positions.
+	cfg := busyExample(t, 60, func(c *config.Config) {
+		for i := range c.Strategies {
+			e := &c.Strategies[i].Exits
+			e.StopLoss.Percent = e.StopLoss.Percent.Mul(decimal.NewFromInt(50))
+			e.TakeProfit, e.TrailingStop, e.TimeStop, e.BreakEven = nil, nil, nil, nil
+		}
+	})
+	sma, ok := cfg.Strategies[0].StrategyParams().(*strategy.SMACrossParams)
+	if !ok {
+		t.Fatalf("first example strategy is %T, want sma_cross", cfg.Strategies[0].StrategyParams())
+	}
+	sma.ExitOnCross = false
+	r := startDaemon(t, cfg)
+	r.waitFor("both strategies holding a position", 30*time.Second, func() bool { return len(r.openPositions()) == 2 })
+	from := len(r.records())
+	code, body := r.request(http.MethodPost, "/killswitch?flatten=true")
+	if code != http.StatusOK || !strings.Contains(body, `"flatten":"flatten requested"`) {
+		t.Fatalf("POST /killswitch?flatten=true: %d %s", code, body)
+	}
+	r.waitFor("every position closed", 10*time.Second, func() bool { return len(r.openPositions()) == 0 })
+	r.assertHaltedByKillSwitch()
+	recs := after(r.records(), from)
+	closed := 0
+	for _, rec := range recs {
+		if rec["msg"] == "position closed" {
+			closed++
+			if rec["exit_reason"] != "kill_switch" {
+				t.Errorf("position of %v closed by %v, want kill_switch", rec["strategy"], rec["exit_reason"])
+			}
+		}
+	}
+	if closed == 0 {
+		t.Fatalf("no position closed after the flatten; log:\n%s", r.log.String())
+	}
+	if ids := entryFillsAmong(recs, r.records()); len(ids) > 0 {
+		t.Fatalf("entries asked for after the flatten filled: %v", ids)
+	}
+	// Flat stays flat: the strategies keep asking to enter and are refused.
+	r.waitFor("an entry refused by the kill switch", 20*time.Second, func() bool {
+		return count(after(r.records(), from), refusedByKillSwitch) > 0
+	})
+	if open := r.openPositions(); len(open) > 0 {
+		t.Fatalf("positions open after the flatten: %v", open)
+	}
+	t.Logf("%d positions closed by the flatten", closed)
 }
