@@ -1,0 +1,206 @@
+package live
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/tradebot/tradebot/exchange"
+)
+
+const product = "BTC-USDT"
+
+// TestLiveRunTradesWithStopsOnTheExchange runs `tradebot run` in live
+// mode against the emulator replaying the bundled recording: entries and
+// exits happen, every open position has its protective stop resting on
+// the exchange, no position is ever unprotected, the metrics agree with
+// the exchange's account at a quiet moment, and no secret reaches the
+// output.
+func TestLiveRunTradesWithStopsOnTheExchange(t *testing.T) {
+	e := startEmulator(t, emuOptions{})
+	d := startDaemon(t, liveConfig(t, e, ""))
+	ctx := context.Background()
+
+	var bodies []string
+	protectedSeen := 0
+	deadline := time.Now().Add(40 * time.Second)
+	for time.Now().Before(deadline) {
+		s := d.scrape()
+		bodies = append(bodies, s.body)
+		assertProtected(t, s)
+		if size, _ := s.sum("tradebot_position_size", `strategy="brk"`); size > 0 {
+			if stop := restingStop(t, e, ctx); stop != nil {
+				protectedSeen++
+			} else if again := d.scrape(); positionOf(again) > 0 && restingStop(t, e, ctx) == nil && positionOf(d.scrape()) > 0 {
+				// Open on both sides of the look at the exchange, yet no stop.
+				if sim := baseBalance(t, e); sim.IsPositive() {
+					t.Errorf("position %v open (exchange holds %s BTC) with no stop resting on the exchange: %+v", size, sim, openOrders(t, e, ctx))
+				}
+			}
+		}
+		if protectedSeen >= 2 && closedRoundTrips(e) >= 2 {
+			break
+		}
+		time.Sleep(150 * time.Millisecond)
+	}
+	if n := closedRoundTrips(e); n < 2 {
+		t.Fatalf("only %d round trips closed on the exchange in 40s; want at least 2\n%s", n, tail(d.output()))
+	}
+	if protectedSeen == 0 {
+		t.Fatalf("never saw an open position with its stop resting on the exchange\n%s", tail(d.output()))
+	}
+	bodies = append(bodies, quietMatch(t, d, e))
+	assertOnePerClientID(t, e)
+	d.stop()
+	texts := map[string]string{"stderr": d.output()}
+	for i, b := range bodies {
+		texts["/metrics scrape "+itoa(i)] = b
+	}
+	assertNoSecrets(t, e, texts)
+}
+
+// restingStop returns the open stop of the instance on the exchange: a
+// bracket (take-profit and stop-loss) or a stop-limit sell.
+func restingStop(t *testing.T, e *emu, ctx context.Context) *exchange.Order {
+	for _, o := range openOrders(t, e, ctx) {
+		if o.Side == exchange.Sell && (o.Type == exchange.Bracket || o.Type == exchange.StopLimit) && o.StopPrice.IsPositive() {
+			return &o
+		}
+	}
+	return nil
+}
+
+func openOrders(t *testing.T, e *emu, ctx context.Context) []exchange.Order {
+	t.Helper()
+	oo, err := e.Sim().OpenOrders(ctx, product)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return oo
+}
+
+func positionOf(s scrape) float64 {
+	v, _ := s.sum("tradebot_position_size", `strategy="brk"`)
+	return v
+}
+
+// closedRoundTrips counts filled sells on the exchange.
+func closedRoundTrips(e *emu) int {
+	n := 0
+	for _, f := range e.Sim().Fills() {
+		if f.Side == exchange.Sell {
+			n++
+		}
+	}
+	return n
+}
+
+func baseBalance(t *testing.T, e *emu) decimal.Decimal {
+	t.Helper()
+	bals, err := e.Sim().Balances(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range bals {
+		if b.Currency == "BTC" {
+			return b.Total()
+		}
+	}
+	return decimal.Zero
+}
+
+// assertProtected fails when a scrape shows an unprotected position.
+func assertProtected(t *testing.T, s scrape) {
+	t.Helper()
+	v, ok := s.sum("tradebot_positions_unprotected")
+	if !ok {
+		t.Fatal("/metrics has no tradebot_positions_unprotected")
+	}
+	if v != 0 {
+		t.Errorf("tradebot_positions_unprotected = %v at a scrape; must stay 0", v)
+	}
+}
+
+// assertOnePerClientID fails when the exchange holds two orders with one
+// client_order_id: an order placed twice.
+func assertOnePerClientID(t *testing.T, e *emu) {
+	t.Helper()
+	st := e.Stats()
+	if len(st.OrdersPerClientID) == 0 {
+		t.Error("the exchange holds no order with a client_order_id")
+	}
+	for id, n := range st.OrdersPerClientID {
+		if n > 1 {
+			t.Errorf("client_order_id %s has %d orders on the exchange (%d create requests); want 1", id, n, st.CreateRequests[id])
+		}
+	}
+}
+
+// quietMatch waits for a moment when the exchange saw no fill for longer
+// than the daemon's account report period, then checks that the daemon's
+// position and balances in /metrics equal the exchange's account. It
+// returns the last /metrics body.
+func quietMatch(t *testing.T, d *daemon, e *emu) string {
+	t.Helper()
+	ctx := context.Background()
+	const quiet = 2*time.Second + 700*time.Millisecond // > daemon.AccountInterval
+	var last string
+	var mismatch []string
+	deadline := time.Now().Add(40 * time.Second)
+	for time.Now().Before(deadline) {
+		n := len(e.Sim().Fills())
+		time.Sleep(quiet)
+		s := d.scrape()
+		last = s.body
+		assertProtected(t, s)
+		bals, err := e.Sim().Balances(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(e.Sim().Fills()) != n {
+			continue // not quiet: try again
+		}
+		mismatch = mismatch[:0]
+		for _, b := range bals {
+			got, ok := s.sum("tradebot_balance", `currency="`+b.Currency+`"`)
+			if !ok {
+				if b.Total().IsZero() {
+					continue
+				}
+				mismatch = append(mismatch, "no tradebot_balance for "+b.Currency)
+				continue
+			}
+			if !closeTo(got, b.Total(), 1e-6) {
+				mismatch = append(mismatch, "tradebot_balance{"+b.Currency+"} = "+ftoa(got)+", exchange "+b.Total().String())
+			}
+			if b.Currency == "BTC" && !closeTo(positionOf(s), b.Total(), 1e-9) {
+				mismatch = append(mismatch, "tradebot_position_size = "+ftoa(positionOf(s))+", exchange BTC "+b.Total().String())
+			}
+		}
+		if len(mismatch) == 0 {
+			t.Logf("quiet moment after %d fills: metrics match the exchange (BTC %s)", n, baseBalance(t, e))
+			return last
+		}
+	}
+	t.Fatalf("no quiet moment where /metrics matched the exchange within 40s: %s", strings.Join(mismatch, "; "))
+	return last
+}
+
+func closeTo(f float64, d decimal.Decimal, tol float64) bool {
+	x := d.InexactFloat64()
+	return f-x <= tol && x-f <= tol
+}
+
+func ftoa(f float64) string { return decimal.NewFromFloat(f).String() }
+
+// tail returns the last lines of the daemon's output for a failure message.
+func tail(s string) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > 40 {
+		lines = lines[len(lines)-40:]
+	}
+	return strings.Join(lines, "\n")
+}
