@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/tradebot/tradebot"
 	"github.com/tradebot/tradebot/config"
@@ -53,6 +54,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = runDaemon(rest, stdout, stderr)
 	case "check":
 		err = check(rest, stdout, stderr)
+	case "backtest":
+		err = runBacktest(rest, stdout, stderr)
+	case "download":
+		err = runDownload(rest, stdout, stderr)
+	case "record":
+		err = runRecord(rest, stdout, stderr)
 	case "positions":
 		err = positions(rest, stdout, stderr)
 	case "trades":
@@ -95,6 +102,9 @@ func usage(w io.Writer) {
 Commands:
   run         run the daemon (without --config: paper trading on the bundled recording)
   check       validate a config file and list every problem
+  backtest    run the config's strategies over recorded data (--data FILE --out DIR [--sweep SPEC])
+  download    download Coinbase candles into a file backtest reads (resumable)
+  record      record the live Coinbase market feed into a recording
   positions   print the open positions in the journal
   trades      print the closed round trips in the journal
   journal     journal salvage DAMAGED NEW: copy what is readable from a damaged journal
@@ -165,5 +175,18 @@ func check(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "config OK: mode %s, %d strategy instance(s)\n", cfg.Mode, len(cfg.Strategies))
-	return nil
+	if cfg.Mode != config.ModeLive {
+		return nil
+	}
+	// Live mode: the key is checked against Coinbase as `run` would check
+	// it (permissions, portfolio, products, clock), but nothing is traded.
+	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer cancel()
+	ctx, cancelTimeout := context.WithTimeout(ctx, checkTimeout)
+	defer cancelTimeout()
+	_, err = daemon.CheckLive(ctx, cfg, daemon.NewLogger(stderr, cfg.Log.Format, cfg.Log.Level), stdout)
+	return err
 }
+
+// checkTimeout bounds `tradebot check` in live mode: a few REST calls.
+const checkTimeout = 30 * time.Second

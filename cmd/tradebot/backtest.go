@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/tradebot/tradebot"
+	"github.com/tradebot/tradebot/backtest"
+	"github.com/tradebot/tradebot/config"
+	"github.com/tradebot/tradebot/marketdata"
+)
+
+// multiFlag collects a flag given several times (--data a --data b) or
+// once with commas.
+type multiFlag []string
+
+func (m *multiFlag) String() string { return strings.Join(*m, ",") }
+
+func (m *multiFlag) Set(v string) error {
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			*m = append(*m, s)
+		}
+	}
+	return nil
+}
+
+// parseTime accepts RFC 3339 or a bare UTC date; empty is no bound.
+func parseTime(flagName, v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04", "2006-01-02"} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%w: --%s %q: want RFC 3339 (2024-01-02T15:04:05Z) or a date (2024-01-02)", errUsage, flagName, v)
+}
+
+func runBacktest(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("backtest", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", "", "config file whose strategies, risk and paper account are tested (default: the embedded example)")
+	var data multiFlag
+	fs.Var(&data, "data", "market data file (any format marketdata reads, or \"bundled\"); repeat or comma-separate for several")
+	fromFlag := fs.String("from", "", "first instant to test (RFC 3339 or YYYY-MM-DD, UTC)")
+	toFlag := fs.String("to", "", "end of the test, exclusive")
+	out := fs.String("out", "", "directory for summary.json, trades.csv, report.html (and sweep.csv)")
+	sweep := fs.String("sweep", "", `parameter grid, e.g. "btc-sma.params.fast=3,5,8;btc-sma.params.slow=10,20"`)
+	product := fs.String("product", "", "product of candle files that do not name one (e.g. BTC-USD)")
+	path := fs.String("candle-path", "low-first", "order of prices inside a candle: low-first (pessimistic for longs) or nearer-first")
+	workers := fs.Int("workers", 0, "parallel runs in a sweep (default: every core)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if len(data) == 0 || *out == "" {
+		return fmt.Errorf("%w: backtest needs --data and --out", errUsage)
+	}
+	from, err := parseTime("from", *fromFlag)
+	if err != nil {
+		return err
+	}
+	to, err := parseTime("to", *toFlag)
+	if err != nil {
+		return err
+	}
+	lo := backtest.LoadOptions{Product: *product, From: from, To: to}
+	switch *path {
+	case "low-first":
+		lo.Path = marketdata.PathLowFirst
+	case "nearer-first":
+		lo.Path = marketdata.PathNearerFirst
+	default:
+		return fmt.Errorf("%w: --candle-path %q: want low-first or nearer-first", errUsage, *path)
+	}
+	cfgName, raw, err := configBytes(*cfgPath)
+	if err != nil {
+		return err
+	}
+	cfg, err := config.Load(cfgName, raw, os.LookupEnv)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	d, err := backtest.Load(data, lo)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return err
+	}
+	if *sweep != "" {
+		axes, err := backtest.ParseSweep(*sweep)
+		if err != nil {
+			return fmt.Errorf("%w: --sweep: %v", errUsage, err)
+		}
+		rows, err := backtest.Sweep(ctx, cfgName, raw, os.LookupEnv, axes, d, *workers)
+		if err != nil {
+			return err
+		}
+		backtest.PrintSweep(stdout, axes, rows)
+		f, err := os.Create(filepath.Join(*out, "sweep.csv"))
+		if err != nil {
+			return err
+		}
+		if err := backtest.WriteSweepCSV(f, axes, rows); err != nil {
+			f.Close()
+			return err
+		}
+		return f.Close()
+	}
+	res, err := backtest.Run(ctx, cfg, d, backtest.ProgressBar(stderr, "backtest"))
+	if err != nil {
+		return err
+	}
+	s, err := backtest.WriteReports(*out, res)
+	if err != nil {
+		return err
+	}
+	backtest.PrintSummary(stdout, s)
+	fmt.Fprintf(stdout, "reports in %s\n", *out)
+	return nil
+}
+
+// configBytes returns the config file's name and bytes, or the embedded
+// example's; a sweep needs the bytes to rewrite parameters.
+func configBytes(path string) (string, []byte, error) {
+	if path == "" {
+		return "config.example.yaml (embedded)", tradebot.ExampleConfig, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", nil, err
+	}
+	return path, b, nil
+}
