@@ -1,0 +1,199 @@
+package crash
+
+import (
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// recovered is what the daemon logs once start-up recovery is done and
+// before it trades.
+const recovered = "recovered from the journal and the exchange"
+
+// killCount is how many SIGKILLs TestKilledDaemon sends.
+func killCount(t *testing.T) int {
+	if *kills > 0 {
+		return *kills
+	}
+	if s := os.Getenv("TRADEBOT_CRASH_KILLS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			t.Fatalf("TRADEBOT_CRASH_KILLS=%q: want a positive number", s)
+		}
+		return n
+	}
+	if testing.Short() {
+		return 10
+	}
+	return 50
+}
+
+// faultFor sets the emulator's faults for run i, so that kills land in
+// different places: with every REST request slowed (a kill then often
+// interrupts a create or a cancel in flight), with the next create's
+// answer lost (the order exists, the daemon never heard), or clean.
+func faultFor(w *world, i int, rng *rand.Rand) string {
+	switch i % 3 {
+	case 1:
+		d := time.Duration(50+rng.IntN(350)) * time.Millisecond
+		w.emu.Delay(d)
+		return "delay " + d.String()
+	case 2:
+		w.emu.Delay(0)
+		w.emu.LoseNextCreateResponse()
+		return "lose next create"
+	default:
+		w.emu.Delay(0)
+		return "none"
+	}
+}
+
+// killLoop starts the daemon n times on the same state_dir and kills each
+// run with SIGKILL after a random time (0.3 to 6 s: some runs die during
+// recovery, most while trading). A run that exits on its own fails the
+// test, with its log.
+func killLoop(t *testing.T, w *world, n int, rng *rand.Rand) {
+	t.Helper()
+	for i := range n {
+		fault := faultFor(w, i, rng)
+		d := w.start()
+		wait := time.Duration(300+rng.IntN(5700)) * time.Millisecond
+		select {
+		case <-d.done:
+			t.Fatalf("run %d (fault %s) exited on its own: %v\n%s", w.runs, fault, d.err, tail(d.logText(), 40))
+		case <-time.After(wait):
+		}
+		d.kill()
+	}
+	w.emu.Delay(0)
+}
+
+// finalRun starts the daemon once more, lets it recover and trade a
+// moment, and stops it cleanly with SIGTERM (which parks btc-usdt's stop
+// on the exchange), as an operator would before looking at the books.
+func finalRun(t *testing.T, w *world) {
+	t.Helper()
+	d := w.start()
+	if !d.waitLog(recovered, 60*time.Second) {
+		d.kill()
+		t.Fatalf("the final run did not recover within 60 s:\n%s", tail(d.logText(), 40))
+	}
+	time.Sleep(2 * time.Second)
+	d.stop(t)
+	// Let the emulator's user channel and matching settle: nothing runs
+	// any more that could change the books.
+	time.Sleep(200 * time.Millisecond)
+}
+
+func logCounts(t *testing.T, w *world, c counts) {
+	t.Helper()
+	t.Logf("runs %d; emulator orders %d (filled %d, creates retried %d), emulator fills %d, journal fills %d, round trips %d, open positions %d (protected %d)",
+		w.runs, c.orders, c.filledOrders, c.retriedCreates, c.emuFills, c.journalFills, c.roundTrips, c.openPositions, c.protected)
+}
+
+// TestKilledDaemonKeepsTheBooks kills the daemon with SIGKILL at random
+// moments (50 times in CI) while it trades fast against the emulator, and
+// checks after a final clean stop that the journal and the emulator agree
+// (compareBooks).
+func TestKilledDaemonKeepsTheBooks(t *testing.T) {
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewPCG(seed, 1))
+	w := newWorld(t)
+	killLoop(t, w, killCount(t), rng)
+	finalRun(t, w)
+	c := compareBooks(t, w)
+	logCounts(t, w, c)
+	if c.orders == 0 {
+		t.Fatal("the daemon placed no order in any run: the test proved nothing")
+	}
+}
+
+// TestEmulatorRestartsUnderTheDaemon cuts every connection to the
+// emulator and refuses new ones for a while (as a restart of the
+// exchange's servers would), sometimes while the daemon runs, sometimes
+// while it is down, between kills; the daemon must reconnect and recover.
+// The emulator keeps its books in memory, so its sim lives on and only
+// its network side goes away (see proxy).
+func TestEmulatorRestartsUnderTheDaemon(t *testing.T) {
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewPCG(seed, 2))
+	w := newWorld(t)
+	n := max(killCount(t)/5, 4)
+	for i := range n {
+		d := w.start()
+		time.Sleep(time.Duration(1000+rng.IntN(3000)) * time.Millisecond)
+		w.proxy.down()
+		time.Sleep(time.Duration(200+rng.IntN(1500)) * time.Millisecond)
+		w.proxy.up(t)
+		time.Sleep(time.Duration(500+rng.IntN(3000)) * time.Millisecond)
+		if d.exited() {
+			// The daemon may give up on an exchange that went away; a
+			// supervisor (systemd's Restart=on-failure) starts it again,
+			// as the next iteration does. It must not exit 0.
+			if d.err == nil {
+				t.Fatalf("run %d exited 0 after the emulator went away:\n%s", w.runs, tail(d.logText(), 30))
+			}
+			t.Logf("run %d exited after the emulator went away (a supervisor restarts it): %v", w.runs, d.err)
+			continue
+		}
+		if i%2 == 0 {
+			d.kill()
+		} else {
+			d.stop(t)
+		}
+	}
+	finalRun(t, w)
+	c := compareBooks(t, w)
+	logCounts(t, w, c)
+}
+
+// TestDaemonStartsWhileTheExchangeIsUnreachable starts the daemon while
+// nothing listens on the emulator's address, then brings the emulator
+// back: the daemon must not trade blindly (no order before recovery, and
+// no recovery without the exchange), and once the exchange answers it
+// must recover, either by retrying or, if it exits, by being started
+// again as systemd would.
+func TestDaemonStartsWhileTheExchangeIsUnreachable(t *testing.T) {
+	w := newWorld(t)
+	// First a run that trades and is killed, so that there is something
+	// to recover.
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 3))
+	killLoop(t, w, 3, rng)
+	before := len(w.emu.Sim().Orders())
+
+	w.proxy.down()
+	d := w.start()
+	time.Sleep(3 * time.Second)
+	if strings.Contains(d.logText(), recovered) {
+		t.Fatalf("the daemon reported recovery while the exchange was unreachable:\n%s", tail(d.logText(), 30))
+	}
+	if got := len(w.emu.Sim().Orders()); got != before {
+		t.Fatalf("%d orders appeared while the exchange was unreachable", got-before)
+	}
+	w.proxy.up(t)
+	restarts := 0
+	for !d.waitLog(recovered, 30*time.Second) {
+		if !d.exited() {
+			d.kill()
+			t.Fatalf("the daemon neither recovered nor exited within 30 s of the exchange coming back:\n%s", tail(d.logText(), 30))
+		}
+		if d.err == nil {
+			t.Fatalf("the daemon exited 0 without the exchange:\n%s", tail(d.logText(), 30))
+		}
+		if restarts++; restarts > 3 {
+			t.Fatalf("the daemon exited %d times with the exchange back:\n%s", restarts, tail(d.logText(), 30))
+		}
+		t.Logf("the daemon exited without the exchange (%v); started again, as systemd would", d.err)
+		d = w.start()
+	}
+	time.Sleep(time.Second)
+	d.stop(t)
+	time.Sleep(200 * time.Millisecond)
+	c := compareBooks(t, w)
+	logCounts(t, w, c)
+}

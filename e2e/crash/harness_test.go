@@ -1,0 +1,368 @@
+package crash
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/tradebot/tradebot/exchange/coinbase/emulator"
+	"github.com/tradebot/tradebot/marketdata"
+	"github.com/tradebot/tradebot/marketdata/bundled"
+)
+
+// startBalances are the emulator account's funds before the first run;
+// the PnL check compares against them.
+var startBalances = map[string]decimal.Decimal{
+	"USD": decimal.RequireFromString("10000"), "USDT": decimal.RequireFromString("10000"), "BTC": decimal.Zero,
+}
+
+// world is one emulated exchange and the daemon's state directory, which
+// outlive every daemon process of a test.
+type world struct {
+	t        *testing.T
+	emu      *emulator.Emulator
+	proxy    *proxy
+	dir      string
+	config   string
+	stateDir string
+	runs     int
+}
+
+// newWorld starts the emulator in the test process, replaying the bundled
+// recording fast (to both products) so that the strategies trade often,
+// behind a proxy the test can cut, and writes the daemon's config.
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	key, kf, err := emulator.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := func() (marketdata.TickSource, error) {
+		s, err := bundled.Open()
+		if err != nil {
+			return nil, err
+		}
+		return s.TickStream(), nil
+	}
+	balances := map[string]decimal.Decimal{}
+	for c, v := range startBalances {
+		balances[c] = v
+	}
+	emu, err := emulator.New(emulator.Options{
+		Keys: []emulator.Key{key}, Balances: balances,
+		// The daemon restarts dozens of times in a few minutes, each start
+		// a burst of requests; the rate limits are tested elsewhere.
+		RateLimits: emulator.RateLimits{Disabled: true},
+		Market: &emulator.Market{Open: open, Speed: 20, Loop: true,
+			Mirror: map[string][]string{bundled.Product: {"BTC-USD"}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := emu.Start(ctx); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		emu.Wait()
+	})
+	target := strings.TrimPrefix(emu.BaseURL(), "http://")
+	p := newProxy(t, target)
+	p.up(t)
+	t.Cleanup(p.down)
+
+	dir := t.TempDir()
+	w := &world{t: t, emu: emu, proxy: p, dir: dir, stateDir: filepath.Join(dir, "state")}
+	keyFile := filepath.Join(dir, "key.json")
+	if err := emulator.WriteKeyFile(keyFile, kf); err != nil {
+		t.Fatal(err)
+	}
+	w.config = filepath.Join(dir, "tradebot.yaml")
+	base := "http://" + p.addr
+	cfg := fmt.Sprintf(daemonConfig, w.stateDir, base+emulator.RESTPath, "ws://"+p.addr+emulator.MarketDataPath,
+		"ws://"+p.addr+emulator.UserPath, keyFile)
+	if err := os.WriteFile(w.config, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// daemonConfig trades fast on purpose: one-second bars, a 2/4 SMA cross,
+// stops and take-profits a fraction of a percent away, trailing stops
+// that move often. btc-usd rests its exits on the exchange; btc-usdt
+// watches them in the bot (and parks a stop-limit when it stops).
+const daemonConfig = `mode: live
+log: {format: json, level: info}
+state_dir: %s
+coinbase:
+  rest_url: %s
+  market_data_url: %s
+  user_url: %s
+  key_file: %s
+risk:
+  time_zone: UTC
+  stale_after: 30s
+  limits: {max_order_notional: 1000, min_order_notional: 1, price_collar_pct: 5}
+  account:
+    max_position_notional: 5000
+    max_exposure: 8000
+    max_open_orders: 20
+    max_entries_per_day: 100000
+    orders_per_second: 20
+    orders_per_minute: 1000
+  loss:
+    daily_loss: {limit: 5000, action: HALTED, resume_next_day: true}
+    max_drawdown: {limit: 5000, action: HALTED}
+strategies:
+  - name: btc-usd
+    type: sma_cross
+    product: BTC-USD
+    size: {quote: 200}
+    params: {fast: 2, slow: 4, interval: 1s, exit_on_cross: true}
+    exits:
+      placement: exchange
+      stop_loss: {percent: 0.05}
+      take_profit:
+        - {percent: 0.08, close: 1}
+      trailing_stop: {callback_percent: 0.03, activation_percent: 0.01}
+      stop_limit_offset_percent: 0.5
+      update: {min_interval: 1s, min_step_percent: 0.005}
+  - name: btc-usdt
+    type: sma_cross
+    product: BTC-USDT
+    size: {quote: 200}
+    params: {fast: 2, slow: 4, interval: 1s, exit_on_cross: true}
+    exits:
+      placement: bot
+      stop_loss: {percent: 0.05}
+      take_profit:
+        - {percent: 0.04, close: 0.5}
+        - {percent: 0.08, close: 1}
+      trailing_stop: {callback_percent: 0.03, activation_percent: 0.01}
+      stop_limit_offset_percent: 0.5
+      time_stop: {max_holding: 20s}
+`
+
+// daemon is one tradebot process.
+type daemon struct {
+	cmd  *exec.Cmd
+	log  *bytes.Buffer
+	mu   *sync.Mutex
+	done chan struct{}
+	err  error
+}
+
+// lockedWriter lets the test read the log while the process writes it.
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// start runs the daemon on the world's config and state_dir. Its log also
+// goes to dir/daemon-N.log, kept for a failed test.
+func (w *world) start() *daemon {
+	w.t.Helper()
+	w.runs++
+	f, err := os.Create(filepath.Join(w.dir, fmt.Sprintf("daemon-%03d.log", w.runs)))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	d := &daemon{log: &bytes.Buffer{}, mu: &sync.Mutex{}, done: make(chan struct{})}
+	d.cmd = exec.Command(binary, "run", "--config", w.config, "--web.listen-address", "127.0.0.1:0")
+	d.cmd.Stderr = lockedWriter{d.mu, io.MultiWriter(d.log, f)}
+	d.cmd.Stdout = d.cmd.Stderr
+	if err := d.cmd.Start(); err != nil {
+		f.Close()
+		w.t.Fatal(err)
+	}
+	go func() {
+		d.err = d.cmd.Wait()
+		f.Close()
+		close(d.done)
+	}()
+	return d
+}
+
+// logText returns what the daemon has logged so far.
+func (d *daemon) logText() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.log.String()
+}
+
+// exited reports whether the process has ended on its own.
+func (d *daemon) exited() bool {
+	select {
+	case <-d.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// kill sends SIGKILL: no deferred function, no flush, no goodbye.
+func (d *daemon) kill() {
+	d.cmd.Process.Signal(syscall.SIGKILL)
+	<-d.done
+}
+
+// stop sends SIGTERM and waits for a clean exit.
+func (d *daemon) stop(t *testing.T) {
+	t.Helper()
+	d.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-d.done:
+	case <-time.After(30 * time.Second):
+		d.kill()
+		t.Fatalf("the daemon did not stop within 30 s of SIGTERM:\n%s", tail(d.logText(), 40))
+	}
+	if d.err != nil {
+		t.Fatalf("the daemon's clean stop failed: %v\n%s", d.err, tail(d.logText(), 40))
+	}
+}
+
+// waitLog waits until the daemon logs a line containing s, or exits.
+func (d *daemon) waitLog(s string, within time.Duration) bool {
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		if strings.Contains(d.logText(), s) {
+			return true
+		}
+		if d.exited() {
+			return strings.Contains(d.logText(), s)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return false
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// proxy forwards TCP from a fixed loopback address to the emulator. down
+// closes the listener and every connection, which is what the daemon sees
+// when the emulator restarts or the network to it is cut; up listens on
+// the same address again. The emulator itself (its sim, orders and
+// balances) lives on: it keeps its books in memory only, so a process
+// restart would lose them, and restarting its server alone is the closest
+// a test can come to an exchange outage that the exchange survives.
+type proxy struct {
+	addr, target string
+	mu           sync.Mutex
+	ln           net.Listener
+	conns        map[net.Conn]struct{}
+	wg           sync.WaitGroup
+}
+
+func newProxy(t *testing.T, target string) *proxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return &proxy{addr: addr, target: target, conns: map[net.Conn]struct{}{}}
+}
+
+// up listens on the proxy's address again.
+func (p *proxy) up(t *testing.T) {
+	t.Helper()
+	var ln net.Listener
+	var err error
+	for i := 0; i < 100; i++ {
+		if ln, err = net.Listen("tcp", p.addr); err == nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("proxy: listen again on %s: %v", p.addr, err)
+	}
+	p.mu.Lock()
+	p.ln = ln
+	p.mu.Unlock()
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			p.serve(c)
+		}
+	}()
+}
+
+func (p *proxy) serve(c net.Conn) {
+	u, err := net.Dial("tcp", p.target)
+	if err != nil {
+		c.Close()
+		return
+	}
+	p.mu.Lock()
+	if p.ln == nil {
+		p.mu.Unlock()
+		c.Close()
+		u.Close()
+		return
+	}
+	p.conns[c], p.conns[u] = struct{}{}, struct{}{}
+	p.mu.Unlock()
+	p.wg.Add(2)
+	pipe := func(dst, src net.Conn) {
+		defer p.wg.Done()
+		io.Copy(dst, src)
+		dst.Close()
+		src.Close()
+		p.mu.Lock()
+		delete(p.conns, dst)
+		delete(p.conns, src)
+		p.mu.Unlock()
+	}
+	go pipe(u, c)
+	go pipe(c, u)
+}
+
+// down cuts everything: the listener and every open connection.
+func (p *proxy) down() {
+	p.mu.Lock()
+	if p.ln != nil {
+		p.ln.Close()
+		p.ln = nil
+	}
+	for c := range p.conns {
+		c.Close()
+	}
+	p.mu.Unlock()
+	p.wg.Wait()
+}
+
+var errExited = errors.New("the daemon exited")
