@@ -32,8 +32,12 @@ func (k *killSwitch) flatten(reason string) error {
 
 func (k *killSwitch) handler() http.Handler { return k.guard.KillSwitchHandler(k.flatten) }
 
-// watch runs the file and signal means until ctx ends.
+// watch runs the file and signal means until ctx ends. It first reports
+// the state the guard started in: a halt restored from the journal changes
+// no state, so the state-change listener never sets kill_switch_engaged
+// for it, and a restarted HALTED daemon would otherwise show 0 there.
 func (k *killSwitch) watch(ctx context.Context, cfg config.KillSwitch) {
+	k.report()
 	var waits []<-chan struct{}
 	if cfg.File != "" {
 		waits = append(waits, k.guard.WatchFlagFile(ctx, cfg.File, 0))
@@ -47,6 +51,13 @@ func (k *killSwitch) watch(ctx context.Context, cfg config.KillSwitch) {
 		<-w
 	}
 	<-ctx.Done()
+}
+
+// report sets the trading-state and kill-switch metrics from the guard.
+func (k *killSwitch) report() {
+	info := k.guard.StateInfo()
+	k.metrics.TradingState(info.State.String())
+	k.metrics.SetKillSwitch(info.State == risk.Halted && info.Rule == risk.RuleKillSwitch)
 }
 
 func parseSignal(name string) (os.Signal, error) {

@@ -383,3 +383,43 @@ func TestKillSwitchFlattenClosesEveryPosition(t *testing.T) {
 	}
 	t.Logf("%d positions closed by the flatten", closed)
 }
+
+func TestKillSwitchHaltPersistsAcrossARestart(t *testing.T) {
+	stateDir := t.TempDir()
+	cfg := func() *config.Config {
+		return busyExample(t, 20, func(c *config.Config) { c.StateDir = stateDir })
+	}
+
+	first := startDaemon(t, cfg())
+	first.waitFor("the first entry to fill", 20*time.Second, func() bool {
+		return count(first.records(), entryFilled) > 0
+	})
+	if code, body := first.request(http.MethodPost, "/killswitch?reason=before+restart"); code != http.StatusOK {
+		t.Fatalf("POST /killswitch: %d %s", code, body)
+	}
+	first.stop()
+
+	second := startDaemon(t, cfg())
+	// HALTED from the start: the endpoint says so as soon as it serves.
+	if st, rule := second.state(); st != "HALTED" || rule != "kill_switch" {
+		t.Fatalf("after the restart GET /killswitch says %s by %q, want HALTED by kill_switch", st, rule)
+	}
+	// kill_switch_engaged is set by the kill switch's goroutine, which
+	// starts just after the server (see the report on daemon.go).
+	second.waitFor("kill_switch_engaged 1", 2*time.Second, func() bool {
+		return second.metric("tradebot_kill_switch_engaged") == "1"
+	})
+	second.assertHaltedByKillSwitch()
+	if n := count(second.records(), isMsg("trading state restored from the journal")); n != 1 {
+		t.Errorf("%d records say the trading state was restored, want 1", n)
+	}
+	second.waitFor("an entry refused by the kill switch", 20*time.Second, func() bool {
+		return count(second.records(), refusedByKillSwitch) > 0
+	})
+	recs := second.records()
+	if n := count(recs, entryFilled); n > 0 {
+		t.Fatalf("%d entries filled after the restart of a halted daemon", n)
+	}
+	second.assertHaltedByKillSwitch()
+	t.Logf("restarted HALTED; %d entries refused by kill_switch", count(recs, refusedByKillSwitch))
+}
