@@ -423,3 +423,62 @@ func TestKillSwitchHaltPersistsAcrossARestart(t *testing.T) {
 	second.assertHaltedByKillSwitch()
 	t.Logf("restarted HALTED; %d entries refused by kill_switch", count(recs, refusedByKillSwitch))
 }
+
+func TestKillSwitchEndpointResumesAndTheFlagFileHaltsAgain(t *testing.T) {
+	flagFile := filepath.Join(t.TempDir(), "HALT")
+	r := startDaemon(t, busyExample(t, 20, func(c *config.Config) { c.KillSwitch.File = flagFile }))
+
+	for _, tc := range []struct {
+		method, path string
+		code         int
+		state        string
+	}{
+		{http.MethodGet, "/killswitch", http.StatusOK, `"state":"ACTIVE"`},
+		{http.MethodPut, "/killswitch", http.StatusMethodNotAllowed, ""},
+		{http.MethodDelete, "/killswitch", http.StatusMethodNotAllowed, ""},
+		{http.MethodPost, "/killswitch", http.StatusOK, `"state":"HALTED"`},
+		{http.MethodGet, "/killswitch", http.StatusOK, `"reason":"http kill switch"`},
+		{http.MethodPost, "/killswitch?resume=true", http.StatusOK, `"state":"ACTIVE"`},
+		{http.MethodGet, "/killswitch", http.StatusOK, `"rule":"manual"`},
+	} {
+		code, body := r.request(tc.method, tc.path)
+		if code != tc.code || !strings.Contains(body, tc.state) {
+			t.Fatalf("%s %s: %d %s, want %d with %s", tc.method, tc.path, code, body, tc.code, tc.state)
+		}
+	}
+	if got := r.metric(`tradebot_trading_state{state="ACTIVE"}`); got != "1" {
+		t.Errorf(`after the resume tradebot_trading_state{state="ACTIVE"} = %q, want 1`, got)
+	}
+	if got := r.metric("tradebot_kill_switch_engaged"); got != "0" {
+		t.Errorf("after the resume tradebot_kill_switch_engaged = %q, want 0", got)
+	}
+	from := len(r.records())
+	r.waitFor("an entry to fill after the resume", 20*time.Second, func() bool {
+		return count(after(r.records(), from), entryFilled) > 0
+	})
+
+	// The flag file halts; a resume while it exists is undone at the next
+	// poll; removing it does not resume by itself.
+	if err := os.WriteFile(flagFile, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r.waitFor("the flag file to halt", 3*time.Second, func() bool { st, _ := r.state(); return st == "HALTED" })
+	if code, body := r.request(http.MethodPost, "/killswitch?resume=true"); code != http.StatusOK || !strings.Contains(body, `"state":"ACTIVE"`) {
+		t.Fatalf("POST ?resume=true with the flag file: %d %s, want ACTIVE until the next poll", code, body)
+	}
+	r.waitFor("the flag file to halt again", 3*time.Second, func() bool { st, _ := r.state(); return st == "HALTED" })
+	if err := os.Remove(flagFile); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1500 * time.Millisecond) // more than one poll
+	if st, rule := r.state(); st != "HALTED" || rule != "kill_switch" {
+		t.Fatalf("after removing the flag file: %s by %s, want still HALTED by kill_switch", st, rule)
+	}
+	if code, body := r.request(http.MethodPost, "/killswitch?resume=true"); code != http.StatusOK || !strings.Contains(body, `"state":"ACTIVE"`) {
+		t.Fatalf("POST ?resume=true without the file: %d %s", code, body)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	if st, _ := r.state(); st != "ACTIVE" {
+		t.Fatalf("resumed without the flag file, then %s at the next poll", st)
+	}
+}
