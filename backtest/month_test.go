@@ -78,7 +78,7 @@ func TestMonthOfCandlesFirstTradesMatchAHandCheck(t *testing.T) {
 		return tm
 	}
 	want := []struct {
-		entryTime, exitTime         string
+		entryTime, exitTime          string
 		entry, exit, size, fees, pnl string
 		reason                       string
 	}{
