@@ -404,6 +404,9 @@ func TestKillSwitchHaltPersistsAcrossARestart(t *testing.T) {
 	if st, rule := second.state(); st != "HALTED" || rule != "kill_switch" {
 		t.Fatalf("after the restart GET /killswitch says %s by %q, want HALTED by kill_switch", st, rule)
 	}
+	if _, body := second.request(http.MethodGet, "/killswitch"); !strings.Contains(body, `"reason":"before restart"`) {
+		t.Errorf("after the restart GET /killswitch = %s, want the reason given before it", body)
+	}
 	// kill_switch_engaged is set by the kill switch's goroutine, which
 	// starts just after the server (see the report on daemon.go).
 	second.waitFor("kill_switch_engaged 1", 2*time.Second, func() bool {
