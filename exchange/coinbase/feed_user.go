@@ -167,6 +167,7 @@ func (t *orderTracker) apply(o UserOrder, snapshot bool, at time.Time) exchange.
 			TradeID: SyntheticTradeIDPrefix + o.OrderID + ":" + cur.cum.String(),
 			OrderID: o.OrderID, ClientOrderID: o.ClientOrderID, ProductID: o.ProductID,
 			Side: exchange.Side(o.OrderSide), Price: price, Size: size, Fee: cur.fees.Sub(prev.fees), Time: at,
+			Liquidity: userFillLiquidity(ev.Order, seen),
 		}
 	case cur.cum.LessThan(prev.cum):
 		// An older state arriving late: keep the newer one.
@@ -209,4 +210,21 @@ func userOrderToOrder(o UserOrder, at time.Time) exchange.Order {
 		out.BaseSize = o.CumulativeQuantity.Add(o.LeavesQuantity.Decimal)
 	}
 	return out
+}
+
+// userFillLiquidity infers whether a user-channel fill made or took
+// liquidity: the user channel carries no liquidity indicator (REST fills
+// do), and an empty one would reach logs and the fills_total metric's
+// label. Market, IOC and FOK orders and triggered stops take; a post-only
+// order makes; a limit order that fills in an update after it was first
+// seen resting made liquidity, while one that fills in the first update
+// seen crossed the book on arrival and took it.
+func userFillLiquidity(o exchange.Order, seenBefore bool) exchange.Liquidity {
+	switch {
+	case o.Type == exchange.Market, o.TimeInForce == exchange.ImmediateOrCancel, o.TimeInForce == exchange.FillOrKill, o.Triggered:
+		return exchange.Taker
+	case o.PostOnly, seenBefore:
+		return exchange.Maker
+	}
+	return exchange.Taker
 }
