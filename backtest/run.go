@@ -16,6 +16,40 @@ import (
 	"github.com/tradebot/tradebot/risk"
 )
 
+// assemble builds what a run trades on, exactly as paper mode does: the
+// simulated exchange with cfg.Paper's products, balances, fees and
+// slippage, the risk guard of cfg.Risk, and the engine with the
+// instances of cfg, all on clk. The caller routes the exchange's events.
+func assemble(ctx context.Context, cfg *config.Config, clk *clock.Sim) (*sim.Exchange, *engine.Engine, map[string]exchange.Product, error) {
+	products := make([]exchange.Product, 0, len(cfg.PaperProducts()))
+	byID := map[string]exchange.Product{}
+	for _, p := range cfg.PaperProducts() {
+		ep := p.Exchange()
+		products = append(products, ep)
+		byID[ep.ID] = ep
+	}
+	x, err := sim.New(sim.Config{Products: products, Balances: cfg.Paper.Balances,
+		Fees: sim.Fees{Maker: cfg.Paper.Fees.Maker, Taker: cfg.Paper.Fees.Taker}, SlippageBps: cfg.Paper.SlippageBps}, clk)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("simulated exchange: %w", err)
+	}
+	guard, err := risk.NewGuard(cfg.Risk, clk)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("risk: %w", err)
+	}
+	specs, err := cfg.InstanceSpecs()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	fees := x.Fees()
+	eng, err := engine.New(ctx, engine.Options{Venue: x, Guard: guard, Clock: clk, Instances: specs,
+		MakerFee: fees.Maker, TakerFee: fees.Taker})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return x, eng, byID, nil
+}
+
 // SamplePeriod is the market-time step of the equity curve: equity is
 // sampled at the first tick of every minute (before it is processed), and
 // once more after the last tick. Drawdown is measured on these samples.
@@ -76,29 +110,7 @@ func Run(ctx context.Context, cfg *config.Config, d *Data, progress Progress) (*
 		return nil, fmt.Errorf("no ticks to run")
 	}
 	clk := clock.NewSim(d.Ticks[0].Time)
-	products := make([]exchange.Product, 0, len(cfg.PaperProducts()))
-	byID := map[string]exchange.Product{}
-	for _, p := range cfg.PaperProducts() {
-		ep := p.Exchange()
-		products = append(products, ep)
-		byID[ep.ID] = ep
-	}
-	x, err := sim.New(sim.Config{Products: products, Balances: cfg.Paper.Balances,
-		Fees: sim.Fees{Maker: cfg.Paper.Fees.Maker, Taker: cfg.Paper.Fees.Taker}, SlippageBps: cfg.Paper.SlippageBps}, clk)
-	if err != nil {
-		return nil, fmt.Errorf("simulated exchange: %w", err)
-	}
-	guard, err := risk.NewGuard(cfg.Risk, clk)
-	if err != nil {
-		return nil, fmt.Errorf("risk: %w", err)
-	}
-	specs, err := cfg.InstanceSpecs()
-	if err != nil {
-		return nil, err
-	}
-	fees := x.Fees()
-	eng, err := engine.New(ctx, engine.Options{Venue: x, Guard: guard, Clock: clk, Instances: specs,
-		MakerFee: fees.Maker, TakerFee: fees.Taker})
+	x, eng, byID, err := assemble(ctx, cfg, clk)
 	if err != nil {
 		return nil, err
 	}
