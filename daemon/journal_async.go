@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/tradebot/tradebot/engine"
 	"github.com/tradebot/tradebot/exchange"
@@ -28,22 +29,29 @@ import (
 // round trip (docs/BENCHMARKS.md).
 //
 // Writes keep their order: an intent is written before the updates of its
-// order, and an instance's progress after the fills it applied. The queue
-// is bounded; when it is full the engine waits for the writer, so memory
-// stays bounded and nothing is dropped. A failed intent or commit is
+// order, and an instance's progress after the fills it applied. Queueing
+// a write is an append under a mutex and never wakes the writer: on a
+// virtual machine one futex wake costs more than the whole order path, so
+// the writer wakes on its own every asyncInterval, or early when the
+// queue is half full or someone flushes. The queue is bounded; when it is
+// full the engine waits for the writer, so memory stays bounded and
+// nothing is dropped. A failed intent or commit is
 // sticky: every later RecordIntent returns it, so the engine stops placing
 // orders the journal cannot hold, as it would with the synchronous
 // journal.
 type asyncJournal struct {
-	j   *journalAdapter
-	log *slog.Logger
-	ops chan asyncOp
+	j     *journalAdapter
+	log   *slog.Logger
+	limit int // the queue's bound
+	// wake asks the writer to write now (buffer of one: asks coalesce).
+	wake chan struct{}
 	// done is closed when the writer has written everything and exited.
 	done chan struct{}
 
-	// mu guards closed: senders hold it shared, Close exclusively, so no
-	// write is sent on the closed queue.
-	mu     sync.RWMutex
+	mu sync.Mutex
+	// space is signalled, under mu, when the writer takes the queue.
+	space  *sync.Cond
+	queue  []asyncOp
 	closed bool
 
 	errMu sync.Mutex
@@ -56,6 +64,10 @@ var _ engine.Journal = (*asyncJournal)(nil)
 // per second per strategy it is never reached; in a replay at full speed
 // it makes the engine wait for the disk instead of growing without end.
 const asyncQueue = 4096
+
+// asyncInterval is how often the writer looks at the queue unasked: the
+// most paper history a crash can lose, and the writer's idle wake-ups.
+const asyncInterval = 20 * time.Millisecond
 
 // asyncMaxBatch bounds the writes committed in one transaction, so that
 // other writers (risk counters, round trips) wait for one commit at most
@@ -92,28 +104,45 @@ func openPaperJournal(path string) (*journalAdapter, error) {
 
 // newAsyncJournal starts the writer goroutine over j; Close stops it.
 func newAsyncJournal(j *journalAdapter, log *slog.Logger) *asyncJournal {
-	return newAsyncJournalQueue(j, log, asyncQueue)
+	return newAsyncJournalWith(j, log, asyncQueue, asyncInterval)
 }
 
-// newAsyncJournalQueue is newAsyncJournal with a queue of size writes.
-func newAsyncJournalQueue(j *journalAdapter, log *slog.Logger, size int) *asyncJournal {
+// newAsyncJournalWith is newAsyncJournal with a queue of size writes and
+// the writer waking every interval, for tests and benchmarks.
+func newAsyncJournalWith(j *journalAdapter, log *slog.Logger, size int, interval time.Duration) *asyncJournal {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	a := &asyncJournal{j: j, log: log, ops: make(chan asyncOp, size), done: make(chan struct{})}
-	go a.run()
+	a := &asyncJournal{j: j, log: log, limit: size, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	a.space = sync.NewCond(&a.mu)
+	go a.run(interval)
 	return a
 }
 
 // send queues op, waiting while the queue is full.
 func (a *asyncJournal) send(op asyncOp) error {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for len(a.queue) >= a.limit && !a.closed {
+		a.poke()
+		a.space.Wait()
+	}
 	if a.closed {
 		return errJournalClosed
 	}
-	a.ops <- op
+	a.queue = append(a.queue, op)
+	if len(a.queue) == a.limit/2 || op.flushed != nil {
+		a.poke()
+	}
 	return nil
+}
+
+// poke wakes the writer without waiting.
+func (a *asyncJournal) poke() {
+	select {
+	case a.wake <- struct{}{}:
+	default:
+	}
 }
 
 func (a *asyncJournal) failed() error {
@@ -200,35 +229,42 @@ func (a *asyncJournal) Flush(ctx context.Context) error {
 // underlying journal, which the daemon closes after it.
 func (a *asyncJournal) Close() error {
 	a.mu.Lock()
-	if !a.closed {
-		a.closed = true
-		close(a.ops)
-	}
+	a.closed = true
+	a.space.Broadcast()
 	a.mu.Unlock()
+	a.poke()
 	<-a.done
 	return a.failed()
 }
 
-// run is the writer: it takes what is queued, up to asyncMaxBatch, and
-// writes it, until the queue is closed and empty.
-func (a *asyncJournal) run() {
+// run is the writer: every interval, or when poked, it takes the
+// whole queue and writes it, until the journal is closed and the queue
+// written.
+func (a *asyncJournal) run(interval time.Duration) {
 	defer close(a.done)
-	batch := make([]asyncOp, 0, asyncMaxBatch)
-	for op := range a.ops {
-		batch = append(batch[:0], op)
-	more:
-		for len(batch) < asyncMaxBatch {
-			select {
-			case op, ok := <-a.ops:
-				if !ok {
-					break more
-				}
-				batch = append(batch, op)
-			default:
-				break more
-			}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	var spare []asyncOp
+	for {
+		select {
+		case <-t.C:
+		case <-a.wake:
 		}
-		a.write(batch)
+		a.mu.Lock()
+		ops, closed := a.queue, a.closed
+		a.queue = spare
+		a.space.Broadcast()
+		a.mu.Unlock()
+		for rest := ops; len(rest) > 0; {
+			n := min(len(rest), asyncMaxBatch)
+			a.write(rest[:n])
+			rest = rest[n:]
+		}
+		if closed {
+			return // nothing is queued after closed is set
+		}
+		clear(ops) // let the written closures go
+		spare = ops[:0]
 	}
 }
 
