@@ -32,11 +32,22 @@ func (k *killSwitch) flatten(reason string) error {
 
 func (k *killSwitch) handler() http.Handler { return k.guard.KillSwitchHandler(k.flatten) }
 
-// watch runs the file and signal means until ctx ends. It first reports
-// the state the guard started in: a halt restored from the journal changes
-// no state, so the state-change listener never sets kill_switch_engaged
-// for it, and a restarted HALTED daemon would otherwise show 0 there.
+// watch runs the file and signal means until ctx ends (arm, then wait).
 func (k *killSwitch) watch(ctx context.Context, cfg config.KillSwitch) {
+	wait := k.arm(ctx, cfg)
+	wait()
+}
+
+// arm starts the file and signal means and returns once they are in
+// place, with a function that waits until ctx has ended and they have
+// stopped. The daemon should call it before it reports ready: until the
+// signal is registered, SIGUSR1's default action ends the process.
+//
+// It first reports the state the guard started in: a halt restored from
+// the journal changes no state, so the state-change listener never sets
+// kill_switch_engaged for it, and a restarted HALTED daemon would
+// otherwise show 0 there.
+func (k *killSwitch) arm(ctx context.Context, cfg config.KillSwitch) (wait func()) {
 	k.report()
 	var waits []<-chan struct{}
 	if cfg.File != "" {
@@ -45,12 +56,15 @@ func (k *killSwitch) watch(ctx context.Context, cfg config.KillSwitch) {
 	if sig, err := parseSignal(cfg.Signal); err != nil {
 		k.log.Error("kill switch signal", "error", err)
 	} else if sig != nil {
+		// Registered before HaltOnSignal returns.
 		waits = append(waits, k.guard.HaltOnSignal(ctx, sig))
 	}
-	for _, w := range waits {
-		<-w
+	return func() {
+		for _, w := range waits {
+			<-w
+		}
+		<-ctx.Done()
 	}
-	<-ctx.Done()
 }
 
 // report sets the trading-state and kill-switch metrics from the guard.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -15,10 +16,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/shopspring/decimal"
 
 	"github.com/tradebot/tradebot"
+	"github.com/tradebot/tradebot/clock"
 	"github.com/tradebot/tradebot/config"
+	"github.com/tradebot/tradebot/metrics"
+	"github.com/tradebot/tradebot/risk"
 	"github.com/tradebot/tradebot/strategy"
 )
 
@@ -484,4 +489,36 @@ func TestKillSwitchEndpointResumesAndTheFlagFileHaltsAgain(t *testing.T) {
 	if st, _ := r.state(); st != "ACTIVE" {
 		t.Fatalf("resumed without the flag file, then %s at the next poll", st)
 	}
+}
+
+// A signal sent as soon as arm returns halts: arm registers before it
+// returns, so the daemon that calls it before reporting ready never loses
+// a signal to SIGUSR1's default action (which would end the process).
+func TestKillSwitchArmRegistersTheSignalBeforeItReturns(t *testing.T) {
+	guard, err := risk.NewGuard(risk.DefaultConfig(), clock.Wall{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := metrics.New(prometheus.NewRegistry(), metrics.Options{RiskRules: risk.Rules})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := &killSwitch{guard: guard, log: slog.New(slog.DiscardHandler), metrics: m}
+	ctx, cancel := context.WithCancel(context.Background())
+	wait := k.arm(ctx, config.KillSwitch{Signal: "SIGUSR1"})
+	if err := syscall.Kill(os.Getpid(), syscall.SIGUSR1); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for guard.State() != risk.Halted {
+		if time.Now().After(deadline) {
+			t.Fatal("one SIGUSR1 sent right after arm did not halt")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if info := guard.StateInfo(); info.Rule != risk.RuleKillSwitch || info.Reason != "signal user defined signal 1" {
+		t.Errorf("state = %+v, want halted by kill_switch for the signal", info)
+	}
+	cancel()
+	wait()
 }
