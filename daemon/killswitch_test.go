@@ -284,8 +284,10 @@ func TestKillSwitchStopsNewEntriesWithinOneTick(t *testing.T) {
 		}},
 		{name: "SIGUSR1", limit: 2 * time.Second, pull: func(t *testing.T, r *daemonRun, _ string) {
 			if n := sendSignalUntilHalted(t, r); n > 1 {
-				// The daemon registers for the signal only after it
-				// serves (see the report on daemon.go).
+				// Run starts the kill-switch watcher after its server,
+				// so a signal right after Ready can come too early;
+				// Run calling killSwitch.arm before Ready would close
+				// that gap.
 				t.Logf("the daemon missed %d signal(s) sent right after it started serving", n-1)
 			}
 		}},
@@ -412,8 +414,9 @@ func TestKillSwitchHaltPersistsAcrossARestart(t *testing.T) {
 	if _, body := second.request(http.MethodGet, "/killswitch"); !strings.Contains(body, `"reason":"before restart"`) {
 		t.Errorf("after the restart GET /killswitch = %s, want the reason given before it", body)
 	}
-	// kill_switch_engaged is set by the kill switch's goroutine, which
-	// starts just after the server (see the report on daemon.go).
+	// kill_switch_engaged is set by the kill-switch watcher, which Run
+	// starts just after its server (before it, once Run calls
+	// killSwitch.arm ahead of Ready).
 	second.waitFor("kill_switch_engaged 1", 2*time.Second, func() bool {
 		return second.metric("tradebot_kill_switch_engaged") == "1"
 	})
