@@ -1,16 +1,17 @@
 package daemon
 
 import (
-	"time"
-
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/tradebot/tradebot/exits"
 	"log/slog"
+	"time"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/tradebot/tradebot/engine"
 	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/exits"
 	"github.com/tradebot/tradebot/journal"
 	"github.com/tradebot/tradebot/position"
 	"github.com/tradebot/tradebot/risk"
@@ -150,3 +151,29 @@ func (a *journalAdapter) OrderByVenueID(orderID string) (engine.JournaledOrder, 
 }
 
 var _ engine.VenueIDJournal = (*journalAdapter)(nil)
+
+// fillLookBehind widens the search for an order's fills before its
+// intent: fill times are the venue's clock, intents ours.
+const fillLookBehind = time.Hour
+
+// JournaledFillSize implements engine.FillsJournal: the size of the fills
+// the journal holds for the order.
+func (a *journalAdapter) JournaledFillSize(jo engine.JournaledOrder) (decimal.Decimal, error) {
+	rec, err := a.Journal.Order(jo.Order.ClientOrderID)
+	if err != nil {
+		return decimal.Zero, err
+	}
+	fills, err := a.Fills(rec.IntentAt.Add(-fillLookBehind))
+	if err != nil {
+		return decimal.Zero, err
+	}
+	sum := decimal.Zero
+	for _, f := range fills {
+		if f.ClientOrderID == jo.Order.ClientOrderID || (jo.Order.ID != "" && f.OrderID == jo.Order.ID) {
+			sum = sum.Add(f.Size)
+		}
+	}
+	return sum, nil
+}
+
+var _ engine.FillsJournal = (*journalAdapter)(nil)

@@ -109,6 +109,33 @@ type trackedOrder struct {
 	// filled, filledValue and fees are the order's cumulative execution
 	// already applied to positions and the guard.
 	filled, filledValue, fees decimal.Decimal
+	// journaled is, for an order adopted at recovery, the filled size the
+	// journal's fills table already holds for it. A crash between
+	// recording a fill and saving the position that applied it leaves
+	// fills in the table that no position holds; after the restart the
+	// position applies them again from the venue's cumulative state, and
+	// the table must not get them twice (journalPart).
+	journaled decimal.Decimal
+}
+
+// journalPart returns the part of fill, just applied by fillFrom, that the
+// journal does not hold yet: all of it, less what was journaled before a
+// restart, or nil when the journal has it all. The fee is shared pro rata.
+func (t *trackedOrder) journalPart(fill *exchange.Fill) *exchange.Fill {
+	f := *fill
+	if !t.journaled.IsPositive() {
+		return &f
+	}
+	before := t.filled.Sub(fill.Size)
+	switch {
+	case t.journaled.GreaterThanOrEqual(t.filled):
+		return nil
+	case t.journaled.GreaterThan(before):
+		f.Size = t.filled.Sub(t.journaled)
+		f.Fee = fill.Fee.Mul(f.Size).Div(fill.Size)
+	}
+	t.journaled = t.filled
+	return &f
 }
 
 // fillFrom returns the fill an event adds to what was already applied.
@@ -430,6 +457,10 @@ func (e *Executor) HandleEvent(ev exchange.OrderEvent) {
 		return
 	}
 	ev.Fill = fill
+	var journalFill *exchange.Fill
+	if fill != nil {
+		journalFill = t.journalPart(fill)
+	}
 	if o.ID != "" {
 		e.byVenueID[o.ID] = o.ClientOrderID
 	}
@@ -448,8 +479,8 @@ func (e *Executor) HandleEvent(ev exchange.OrderEvent) {
 
 	if fill != nil {
 		f := *fill
-		if e.journal != nil {
-			if _, err := e.journal.RecordFill(t.instance, f); err != nil {
+		if e.journal != nil && journalFill != nil {
+			if _, err := e.journal.RecordFill(t.instance, *journalFill); err != nil {
 				e.log.Error("journal fill failed", "client_order_id", o.ClientOrderID, "trade_id", f.TradeID, "error", err)
 			}
 		}

@@ -93,6 +93,13 @@ func (e *Engine) Recover(ctx context.Context, j RecoveryJournal, venue exchange.
 			continue
 		}
 		e.exec.adopt(jo)
+		if fj, ok := j.(FillsJournal); ok {
+			size, err := fj.JournaledFillSize(jo)
+			if err != nil {
+				return rep, fmt.Errorf("recover order %s: journaled fills: %w", jo.Order.ClientOrderID, err)
+			}
+			e.exec.setJournaled(jo.Order.ClientOrderID, size)
+		}
 		o, err := lookUp(ctx, venue, jo.Order)
 		switch {
 		case errors.Is(err, exchange.ErrOrderNotFound):
@@ -185,6 +192,14 @@ func (e *Engine) adoptOrphanBracket(j RecoveryJournal, o exchange.Order) bool {
 	return true
 }
 
+// FillsJournal is a RecoveryJournal that can say how much of a journaled
+// order its fills table already holds, so that fills recorded just
+// before a crash are not recorded again after it (see
+// trackedOrder.journaled).
+type FillsJournal interface {
+	JournaledFillSize(jo JournaledOrder) (decimal.Decimal, error)
+}
+
 // OrderGetter is a venue that can look an order up by the venue's own
 // order id (the Coinbase client's Order). Recovery needs it for orders the
 // venue created itself, which have no client order id on the venue.
@@ -249,6 +264,14 @@ func (e *Executor) adoptAttached(instance string, o exchange.Order, now time.Tim
 			Purpose: Exit, Reason: "attached take-profit/stop-loss (recovered)", Request: o.OrderRequest, Time: now}); err != nil {
 			e.log.Error("journal attached order failed", "client_order_id", o.ClientOrderID, "error", err)
 		}
+	}
+}
+
+func (e *Executor) setJournaled(clientOrderID string, size decimal.Decimal) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if t := e.orders[clientOrderID]; t != nil {
+		t.journaled = size
 	}
 }
 
