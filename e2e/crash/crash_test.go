@@ -1,6 +1,7 @@
 package crash
 
 import (
+	"context"
 	"math/rand/v2"
 	"os"
 	"strconv"
@@ -81,11 +82,34 @@ func finalRun(t *testing.T, w *world) {
 		d.kill()
 		t.Fatalf("the final run did not recover within 60 s:\n%s", tail(d.logText(), 40))
 	}
-	time.Sleep(2 * time.Second)
+	// Stop while a position is open when one comes within 30 s, so that
+	// the protection check has something to check.
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline) && !d.exited(); {
+		if holdsBTC(w) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(500 * time.Millisecond)
 	d.stop(t)
 	// Let the emulator's user channel and matching settle: nothing runs
 	// any more that could change the books.
 	time.Sleep(200 * time.Millisecond)
+}
+
+// holdsBTC reports whether the emulator account holds any BTC, that is
+// whether a position is open.
+func holdsBTC(w *world) bool {
+	bal, err := w.emu.Sim().Balances(context.Background())
+	if err != nil {
+		return false
+	}
+	for _, b := range bal {
+		if b.Currency == "BTC" && b.Total().IsPositive() {
+			return true
+		}
+	}
+	return false
 }
 
 func logCounts(t *testing.T, w *world, c counts) {
@@ -163,7 +187,9 @@ func TestDaemonStartsWhileTheExchangeIsUnreachable(t *testing.T) {
 	// First a run that trades and is killed, so that there is something
 	// to recover.
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 3))
-	killLoop(t, w, 3, rng)
+	for i := 0; i < 10 && len(w.emu.Sim().Orders()) == 0; i++ {
+		killLoop(t, w, 1, rng)
+	}
 	before := len(w.emu.Sim().Orders())
 
 	w.proxy.down()
