@@ -172,6 +172,9 @@ func Run(ctx context.Context, o Options) error {
 	}
 
 	ks := &killSwitch{guard: guard, engine: eng, log: log, metrics: m, ctx: runCtx}
+	// The file and signal watchers are in place before the daemon serves
+	// or trades, so that an early SIGUSR1 halts rather than kills it.
+	ksWait := ks.arm(runCtx, cfg.KillSwitch)
 	srvCfg := metrics.ServerConfig{
 		ListenAddress: firstNonEmpty(o.ListenAddress, cfg.Web.ListenAddress),
 		WebConfigFile: firstNonEmpty(o.WebConfigFile, cfg.Web.ConfigFile),
@@ -231,7 +234,7 @@ func Run(ctx context.Context, o Options) error {
 	}()
 	go func() {
 		defer wg.Done()
-		ks.watch(runCtx, cfg.KillSwitch)
+		ksWait()
 	}()
 
 	<-runCtx.Done()
@@ -291,4 +294,3 @@ func currencies(cfg *config.Config) []string {
 	}
 	return out
 }
-

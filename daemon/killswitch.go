@@ -32,12 +32,6 @@ func (k *killSwitch) flatten(reason string) error {
 
 func (k *killSwitch) handler() http.Handler { return k.guard.KillSwitchHandler(k.flatten) }
 
-// watch runs the file and signal means until ctx ends (arm, then wait).
-func (k *killSwitch) watch(ctx context.Context, cfg config.KillSwitch) {
-	wait := k.arm(ctx, cfg)
-	wait()
-}
-
 // arm starts the file and signal means and returns once they are in
 // place, with a function that waits until ctx has ended and they have
 // stopped. The daemon should call it before it reports ready: until the
