@@ -74,19 +74,44 @@ const asyncInterval = 20 * time.Millisecond
 // this long.
 const asyncMaxBatch = 256
 
-// asyncOp is one queued write; exactly one field is set.
+// asyncOp is one queued write, held by value in the queue's reused
+// buffers, so that queueing allocates nothing (a closure per write cost
+// more than the rest of queueing together).
 type asyncOp struct {
-	// intent is a write-ahead intent; consecutive intents commit in one
-	// RecordIntents call.
-	intent *journal.OrderRecord
-	// write runs inside the batch's transaction.
-	write func(b *journal.Batch) error
-	// own runs in its own transaction, for writes that the journal adapter
-	// already makes atomic (SaveProgress).
-	own func() error
+	kind          opKind
+	instance      string
+	clientOrderID string // an update's
+	// order is the request of an intent (with purpose and at) or the
+	// venue's view of an update.
+	order   exchange.Order
+	purpose engine.Purpose
+	at      time.Time
+	fill    exchange.Fill
+	// orders, exitState and strategyState are a progress's, copied.
+	orders                   []exchange.Order
+	exitState, strategyState []byte
 	// flushed is closed once every write queued before it is committed.
 	flushed chan struct{}
 }
+
+type opKind uint8
+
+const (
+	// opIntent is a write-ahead intent; consecutive intents commit in
+	// one RecordIntents call.
+	opIntent opKind = iota + 1
+	// opUpdate and opFill commit in one transaction with the writes of
+	// the same kinds around them.
+	opUpdate
+	opFill
+	// opProgress commits in its own transaction, which the journal
+	// adapter's SaveProgress makes atomic.
+	opProgress
+	opFlush
+)
+
+// batched reports whether the op is written inside a shared Batch.
+func (op *asyncOp) batched() bool { return op.kind == opUpdate || op.kind == opFill }
 
 // errJournalClosed is returned for writes after Close.
 var errJournalClosed = errors.New("journal writer closed")
@@ -120,7 +145,7 @@ func newAsyncJournalWith(j *journalAdapter, log *slog.Logger, size int, interval
 }
 
 // send queues op, waiting while the queue is full.
-func (a *asyncJournal) send(op asyncOp) error {
+func (a *asyncJournal) send(op *asyncOp) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for len(a.queue) >= a.limit && !a.closed {
@@ -130,8 +155,8 @@ func (a *asyncJournal) send(op asyncOp) error {
 	if a.closed {
 		return errJournalClosed
 	}
-	a.queue = append(a.queue, op)
-	if len(a.queue) == a.limit/2 || op.flushed != nil {
+	a.queue = append(a.queue, *op)
+	if len(a.queue) == a.limit/2 || op.kind == opFlush {
 		a.poke()
 	}
 	return nil
@@ -173,47 +198,52 @@ func (a *asyncJournal) RecordIntent(rec engine.OrderRecord) error {
 	if err := a.failed(); err != nil {
 		return fmt.Errorf("journal writer failed earlier: %w", err)
 	}
+	op := asyncOp{kind: opIntent, instance: rec.Instance, purpose: rec.Purpose, at: rec.Time}
+	op.order.OrderRequest = rec.Request
+	return a.send(&op)
+}
+
+// intentRecord is the journal's record of an intent op, as
+// journalAdapter.RecordIntent makes it.
+func intentRecord(op *asyncOp) journal.OrderRecord {
 	p := journal.Entry
-	if rec.Purpose == engine.Exit {
+	if op.purpose == engine.Exit {
 		p = journal.Exit
 	}
-	r := journal.OrderRecord{Instance: rec.Instance, Strategy: rec.Instance, Purpose: p,
-		Order: orderOf(rec), IntentAt: rec.Time}
-	return a.send(asyncOp{intent: &r})
+	o := op.order
+	o.Status = journal.StatusInFlight
+	return journal.OrderRecord{Instance: op.instance, Strategy: op.instance, Purpose: p, Order: o, IntentAt: op.at}
 }
 
 // UpdateOrder implements engine.Journal; errors are logged by the writer.
 func (a *asyncJournal) UpdateOrder(clientOrderID string, o exchange.Order) error {
-	return a.send(asyncOp{write: func(b *journal.Batch) error { return b.UpdateOrder(clientOrderID, o) }})
+	return a.send(&asyncOp{kind: opUpdate, clientOrderID: clientOrderID, order: o})
 }
 
 // RecordFill implements engine.Journal. Whether the fill is new is not
 // known until it is written, so it reports true; the engine does not use
 // the answer (it deduplicates fills itself).
 func (a *asyncJournal) RecordFill(instance string, f exchange.Fill) (bool, error) {
-	err := a.send(asyncOp{write: func(b *journal.Batch) error {
-		_, err := b.RecordFill(instance, f)
-		return err
-	}})
+	err := a.send(&asyncOp{kind: opFill, instance: instance, fill: f})
 	return err == nil, err
 }
 
 // SaveProgress implements engine.Journal. The arguments are copied: the
 // instance reuses its slices once the call returns.
 func (a *asyncJournal) SaveProgress(instance string, orders []exchange.Order, exitState, strategyState []byte) error {
-	orders = append([]exchange.Order(nil), orders...)
-	exitState = append([]byte(nil), exitState...)
+	op := asyncOp{kind: opProgress, instance: instance, orders: append([]exchange.Order(nil), orders...),
+		exitState: append([]byte(nil), exitState...)}
 	if strategyState != nil {
-		strategyState = append([]byte(nil), strategyState...)
+		op.strategyState = append([]byte(nil), strategyState...)
 	}
-	return a.send(asyncOp{own: func() error { return a.j.SaveProgress(instance, orders, exitState, strategyState) }})
+	return a.send(&op)
 }
 
 // Flush waits until every write queued before it is committed, or ctx
 // ends. It returns the writer's sticky error, if any.
 func (a *asyncJournal) Flush(ctx context.Context) error {
 	ch := make(chan struct{})
-	if err := a.send(asyncOp{flushed: ch}); err != nil {
+	if err := a.send(&asyncOp{kind: opFlush, flushed: ch}); err != nil {
 		return err
 	}
 	select {
@@ -273,20 +303,20 @@ func (a *asyncJournal) run(interval time.Duration) {
 func (a *asyncJournal) write(ops []asyncOp) {
 	for len(ops) > 0 {
 		n := 1
-		switch op := ops[0]; {
-		case op.flushed != nil:
+		switch op := &ops[0]; {
+		case op.kind == opFlush:
 			close(op.flushed)
-		case op.own != nil:
-			if err := op.own(); err != nil {
-				a.log.Error("journal: saving progress failed", "error", err)
+		case op.kind == opProgress:
+			if err := a.j.SaveProgress(op.instance, op.orders, op.exitState, op.strategyState); err != nil {
+				a.log.Error("journal: saving progress failed", "strategy", op.instance, "error", err)
 			}
-		case op.intent != nil:
-			for n < len(ops) && ops[n].intent != nil {
+		case op.kind == opIntent:
+			for n < len(ops) && ops[n].kind == opIntent {
 				n++
 			}
 			a.writeIntents(ops[:n])
 		default:
-			for n < len(ops) && ops[n].write != nil {
+			for n < len(ops) && ops[n].batched() {
 				n++
 			}
 			a.writeBatch(ops[:n])
@@ -297,8 +327,8 @@ func (a *asyncJournal) write(ops []asyncOp) {
 
 func (a *asyncJournal) writeIntents(ops []asyncOp) {
 	recs := make([]journal.OrderRecord, len(ops))
-	for i, op := range ops {
-		recs[i] = *op.intent
+	for i := range ops {
+		recs[i] = intentRecord(&ops[i])
 	}
 	err := a.j.RecordIntents(recs...)
 	if err == nil || len(recs) == 1 {
@@ -320,11 +350,18 @@ func (a *asyncJournal) writeIntents(ops []asyncOp) {
 
 func (a *asyncJournal) writeBatch(ops []asyncOp) {
 	err := a.j.Batch(func(b *journal.Batch) error {
-		for _, op := range ops {
+		for i := range ops {
 			// One write's error does not spoil the transaction (see
 			// journal.Batch): log it and write the rest, as the engine
 			// does with the synchronous journal.
-			if err := op.write(b); err != nil {
+			op := &ops[i]
+			var err error
+			if op.kind == opFill {
+				_, err = b.RecordFill(op.instance, op.fill)
+			} else {
+				err = b.UpdateOrder(op.clientOrderID, op.order)
+			}
+			if err != nil {
 				a.log.Error("journal write failed", "error", err)
 			}
 		}
