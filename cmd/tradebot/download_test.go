@@ -1,0 +1,83 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/exchange/coinbase/emulator"
+)
+
+// startEmulator runs a Coinbase emulator on loopback for the test.
+func startEmulator(t *testing.T, candles []exchange.Candle) *emulator.Emulator {
+	t.Helper()
+	emu, err := emulator.New(emulator.Options{Candles: candles, RateLimits: emulator.RateLimits{Disabled: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := emu.Start(ctx); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); emu.Wait() })
+	return emu
+}
+
+func TestDownloadThenBacktestTheCandles(t *testing.T) {
+	start := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
+	var candles []exchange.Candle
+	price := decimal.NewFromInt(60000)
+	for i := 0; i < 400; i++ {
+		step := decimal.NewFromInt(int64(i%7) - 3)
+		o, c := price, price.Add(step)
+		candles = append(candles, exchange.Candle{ProductID: "BTC-USD", Start: start.Add(time.Duration(i) * time.Minute),
+			Interval: time.Minute, Open: o, Close: c, High: decimal.Max(o, c).Add(decimal.NewFromInt(2)),
+			Low: decimal.Min(o, c).Sub(decimal.NewFromInt(2)), Volume: decimal.RequireFromString("1.5")})
+		price = c
+	}
+	emu := startEmulator(t, candles)
+	out := filepath.Join(t.TempDir(), "btc.jsonl")
+	args := []string{"download", "--product", "BTC-USD", "--granularity", "ONE_MINUTE", "--from", "2024-03-01T00:00:00Z",
+		"--to", "2024-03-01T06:40:00Z", "--out", out, "--rest-url", emu.RESTURL()}
+	for i, want := range []string{"400 candle(s)", "0 candle(s)"} {
+		var stdout, stderr bytes.Buffer
+		if code := run(args, &stdout, &stderr); code != 0 {
+			t.Fatalf("run %d: exit %d: %s", i+1, code, stderr.String())
+		}
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("run %d: %q lacks %q", i+1, stdout.String(), want)
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"backtest", "--data", out, "--out", t.TempDir()}, &stdout, &stderr); code != 0 {
+		t.Fatalf("backtest of the download: exit %d: %s", code, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "1600 (candle path low-first") {
+		t.Errorf("backtest of 400 candles:\n%s", stdout.String())
+	}
+}
+
+func TestRecordCommandStopsAfterDuration(t *testing.T) {
+	emu := startEmulator(t, nil)
+	out := filepath.Join(t.TempDir(), "feed.tbrec")
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"record", "--products", "BTC-USD", "--out", out, "--market-data-url", emu.MarketDataURL(),
+		"--duration", "300ms"}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "recorded to "+out) {
+		t.Errorf("stdout %q", stdout.String())
+	}
+	if _, err := os.Stat(out); err != nil {
+		t.Fatal(err)
+	}
+}
