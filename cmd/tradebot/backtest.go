@@ -62,6 +62,8 @@ func runBacktest(args []string, stdout, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	// --data a.csv b.csv: the files after the flags are data files too.
+	data = append(data, fs.Args()...)
 	if len(data) == 0 || *out == "" {
 		return fmt.Errorf("%w: backtest needs --data and --out", errUsage)
 	}
