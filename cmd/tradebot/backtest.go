@@ -59,11 +59,19 @@ func runBacktest(args []string, stdout, stderr io.Writer) error {
 	product := fs.String("product", "", "product of candle files that do not name one (e.g. BTC-USD)")
 	path := fs.String("candle-path", "low-first", "order of prices inside a candle: low-first (pessimistic for longs) or nearer-first")
 	workers := fs.Int("workers", 0, "parallel runs in a sweep (default: every core)")
-	if err := fs.Parse(args); err != nil {
-		return err
+	// --data a.csv b.csv --out r: words that are not flags are data
+	// files, wherever they stand.
+	for {
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		data = append(data, rest[0])
+		args = rest[1:]
 	}
-	// --data a.csv b.csv: the files after the flags are data files too.
-	data = append(data, fs.Args()...)
 	if len(data) == 0 || *out == "" {
 		return fmt.Errorf("%w: backtest needs --data and --out", errUsage)
 	}

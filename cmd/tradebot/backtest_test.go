@@ -63,8 +63,10 @@ func TestBacktestCommandRefusesBadFlags(t *testing.T) {
 		name string
 		args []string
 		want string
+		code int // exitUsage when zero
 	}{
 		{"no data", []string{"backtest", "--out", "x"}, "needs --data and --out"},
+		{"a second data file after --data is read", []string{"backtest", "--data", "bundled", "missing.csv", "--out", "x"}, "missing.csv", 1},
 		{"bad time", []string{"backtest", "--data", "bundled", "--out", "x", "--from", "yesterday"}, `--from "yesterday"`},
 		{"bad path", []string{"backtest", "--data", "bundled", "--out", "x", "--candle-path", "random"}, "--candle-path"},
 		{"bad sweep", []string{"backtest", "--data", "bundled", "--out", "x", "--sweep", "fast=1"}, "--sweep"},
@@ -80,8 +82,12 @@ func TestBacktestCommandRefusesBadFlags(t *testing.T) {
 					tc.args[i] = filepath.Join(t.TempDir(), "out")
 				}
 			}
-			if code := run(tc.args, &stdout, &stderr); code != exitUsage {
-				t.Errorf("exit %d, want %d; stderr %s", code, exitUsage, stderr.String())
+			want := tc.code
+			if want == 0 {
+				want = exitUsage
+			}
+			if code := run(tc.args, &stdout, &stderr); code != want {
+				t.Errorf("exit %d, want %d; stderr %s", code, want, stderr.String())
 			}
 			if !strings.Contains(stderr.String(), tc.want) {
 				t.Errorf("stderr %q lacks %q", stderr.String(), tc.want)
