@@ -65,13 +65,13 @@ func TestBacktestCommandRefusesBadFlags(t *testing.T) {
 		want string
 		code int // exitUsage when zero
 	}{
-		{"no data", []string{"backtest", "--out", "x"}, "needs --data and --out"},
+		{"no data", []string{"backtest", "--out", "x"}, "needs --data and --out", 0},
 		{"a second data file after --data is read", []string{"backtest", "--data", "bundled", "missing.csv", "--out", "x"}, "missing.csv", 1},
-		{"bad time", []string{"backtest", "--data", "bundled", "--out", "x", "--from", "yesterday"}, `--from "yesterday"`},
-		{"bad path", []string{"backtest", "--data", "bundled", "--out", "x", "--candle-path", "random"}, "--candle-path"},
-		{"bad sweep", []string{"backtest", "--data", "bundled", "--out", "x", "--sweep", "fast=1"}, "--sweep"},
-		{"download bad granularity", []string{"download", "--granularity", "TWO_MINUTE", "--from", "2024-01-01", "--out", "x"}, "TWO_MINUTE"},
-		{"record without out", []string{"record"}, "needs --out"},
+		{"bad time", []string{"backtest", "--data", "bundled", "--out", "x", "--from", "yesterday"}, `--from "yesterday"`, 0},
+		{"bad path", []string{"backtest", "--data", "bundled", "--out", "x", "--candle-path", "random"}, "--candle-path", 0},
+		{"bad sweep", []string{"backtest", "--data", "bundled", "--out", "x", "--sweep", "fast=1"}, "--sweep", 0},
+		{"download bad granularity", []string{"download", "--granularity", "TWO_MINUTE", "--from", "2024-01-01", "--out", "x"}, "TWO_MINUTE", 0},
+		{"record without out", []string{"record"}, "needs --out", 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
