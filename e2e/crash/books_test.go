@@ -219,8 +219,8 @@ func compareBooks(t *testing.T, w *world) counts {
 					o.BaseSize.Sub(o.FilledSize).GreaterThanOrEqual(prod.RoundSize(pos.Size))
 			})
 			if !covered {
-				t.Errorf("%s: open position %s %s has no resting stop on the emulator; open orders: %s",
-					inst, pos.Size, product, describe(open))
+				t.Errorf("%s: open position %s %s has no resting stop on the emulator; open orders: %s\nits last run's log:\n%s",
+					inst, pos.Size, product, describe(open), grepLog(w.last, inst, 40))
 			} else {
 				c.protected++
 			}
@@ -241,4 +241,18 @@ func describe(orders []exchange.Order) string {
 		return "none"
 	}
 	return b.String()
+}
+
+// grepLog returns the last n lines of d's log that mention s.
+func grepLog(d *daemon, s string, n int) string {
+	if d == nil {
+		return ""
+	}
+	var out []string
+	for _, l := range strings.Split(d.logText(), "\n") {
+		if strings.Contains(l, s) {
+			out = append(out, l)
+		}
+	}
+	return tail(strings.Join(out, "\n"), n)
 }

@@ -39,6 +39,8 @@ type world struct {
 	config   string
 	stateDir string
 	runs     int
+	// last is the latest daemon run, whose log a failed check shows.
+	last *daemon
 }
 
 // newWorld starts the emulator in the test process, replaying the bundled
@@ -181,14 +183,15 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 
 // start runs the daemon on the world's config and state_dir. Its log also
 // goes to dir/daemon-N.log, kept for a failed test.
-func (w *world) start() *daemon {
+func (w *world) start() (d *daemon) {
 	w.t.Helper()
 	w.runs++
+	defer func() { w.last = d }()
 	f, err := os.Create(filepath.Join(w.dir, fmt.Sprintf("daemon-%03d.log", w.runs)))
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	d := &daemon{log: &bytes.Buffer{}, mu: &sync.Mutex{}, done: make(chan struct{})}
+	d = &daemon{log: &bytes.Buffer{}, mu: &sync.Mutex{}, done: make(chan struct{})}
 	d.cmd = exec.Command(binary, "run", "--config", w.config, "--web.listen-address", "127.0.0.1:0")
 	d.cmd.Stderr = lockedWriter{d.mu, io.MultiWriter(d.log, f)}
 	d.cmd.Stdout = d.cmd.Stderr
