@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"runtime"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -277,7 +278,7 @@ func benchPaper(b *testing.B, j engine.Journal) func() {
 //
 // Pauses (StopTimer reads the memory statistics, which stops the world)
 // are made alike in none, discard, async-path and async, so that they
-// compare. Besides wall time each case reports cpu-ns/op, the process's
+// compare; each pause also runs the collector. Besides wall time each case reports cpu-ns/op, the process's
 // CPU time (all goroutines, the writer's and the collector's included)
 // while the timer runs: on a shared, loaded machine wall time measures the
 // neighbours as much as the code, CPU time much less so.
@@ -294,6 +295,9 @@ func BenchmarkPaperTickToOrder(b *testing.B) {
 				cpu += processCPU() - start
 				b.StopTimer()
 				pause()
+				// Collect the writer's garbage here, not in the next
+				// timed stretch, so that the paused cases measure the path.
+				runtime.GC()
 				b.StartTimer()
 				start = processCPU()
 			}
