@@ -59,6 +59,8 @@ type Data struct {
 	Ticks []exchange.Tick
 	Files []FileInfo
 	Path  marketdata.CandlePath
+	// Products are the product ids of the ticks, sorted.
+	Products []string
 }
 
 // Load reads every file with marketdata.Open (which detects the format),
@@ -78,6 +80,18 @@ func Load(paths []string, o LoadOptions) (*Data, error) {
 		d.Ticks = append(d.Ticks, ticks...)
 		d.Files = append(d.Files, info)
 	}
+	seen := map[string]bool{}
+	last := ""
+	for i := range d.Ticks {
+		if id := d.Ticks[i].ProductID; id != last {
+			last = id
+			if !seen[id] {
+				seen[id] = true
+				d.Products = append(d.Products, id)
+			}
+		}
+	}
+	sort.Strings(d.Products)
 	if len(paths) > 1 {
 		sort.SliceStable(d.Ticks, func(i, j int) bool { return d.Ticks[i].Time.Before(d.Ticks[j].Time) })
 	}

@@ -3,6 +3,7 @@ package backtest
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -119,6 +120,12 @@ func Run(ctx context.Context, cfg *config.Config, d *Data, progress Progress) (*
 		return nil, err
 	}
 
+	for _, s := range cfg.Strategies {
+		if !slices.Contains(d.Products, s.Product) {
+			return nil, fmt.Errorf("strategy %s trades %s, but the data holds only %v (a candle file without product ids takes --product)",
+				s.Name, s.Product, d.Products)
+		}
+	}
 	res := &Result{Data: d, Start: d.Ticks[0].Time, End: d.Ticks[len(d.Ticks)-1].Time, Ticks: len(d.Ticks)}
 	holdings := map[string]*holding{}
 	var order []*holding // config order, so equity sums the same way every run
@@ -231,10 +238,9 @@ func Run(ctx context.Context, cfg *config.Config, d *Data, progress Progress) (*
 	}
 	res.RoundTrips = eng.RoundTrips()
 	res.Final = equity()
-	for _, s := range cfg.Strategies {
-		if h := holdings[s.Product]; h != nil && h.base.IsPositive() {
-			res.OpenPositions = append(res.OpenPositions, s.Product)
-			h.base = decimal.Zero // listed once per product
+	for _, p := range cfg.Strategies {
+		if h := holdings[p.Product]; h != nil && h.base.IsPositive() && !slices.Contains(res.OpenPositions, p.Product) {
+			res.OpenPositions = append(res.OpenPositions, p.Product)
 		}
 	}
 	return res, nil

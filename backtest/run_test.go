@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/tradebot/tradebot"
@@ -58,5 +59,18 @@ func TestSameRunTwiceGivesByteIdenticalReports(t *testing.T) {
 		if !bytes.Equal(x, y) {
 			t.Errorf("%s differs between two equal runs", f.Name())
 		}
+	}
+}
+
+func TestRunRefusesDataWithoutTheStrategiesProduct(t *testing.T) {
+	d, err := Load([]string{Bundled}, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := exampleConfig(t)
+	cfg.Strategies[0].Product = "BTC-USD"
+	_, err = Run(context.Background(), cfg, d, nil)
+	if err == nil || !strings.Contains(err.Error(), "trades BTC-USD, but the data holds only [BTC-USDT]") {
+		t.Fatalf("err = %v", err)
 	}
 }
