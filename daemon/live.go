@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"github.com/shopspring/decimal"
 	"log/slog"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -135,12 +136,37 @@ func (l *live) reconcileLoop(ctx context.Context) {
 // increases of cumulative filled size.
 func (l *live) reconcile(ctx context.Context, reason string) {
 	l.eng.Executor().ResolveInFlight(ctx)
-	for _, id := range l.eng.Executor().Tracked() {
+	tracked := l.eng.Executor().Tracked()
+	// Logged, except the minutely safety net, so that a resync after a
+	// gap or a reconnect shows in the log.
+	level := slog.LevelInfo
+	if reason == "periodic" {
+		level = slog.LevelDebug
+	}
+	l.log.Log(ctx, level, "reconciling orders with Coinbase", "reason", reason, "orders", len(tracked))
+	for _, id := range tracked {
 		o, err := l.client.Order(ctx, id)
 		if err != nil {
 			l.log.Warn("reconcile: order state unavailable", "order_id", id, "reason", reason, "error", err)
 			continue
 		}
+		// A take-profit/stop-loss bracket Coinbase attached to an entry is
+		// known only through the entry: the user channel names neither its
+		// client order id nor its entry. It is handed over before the
+		// entry's own state, which may end the entry, so that the engine
+		// still knows the entry and adopts the bracket with its fills.
+		if o.AttachedOrderID != "" && !tracks(l.eng, o.AttachedOrderID) {
+			if a, err := l.client.Order(ctx, o.AttachedOrderID); err != nil {
+				l.log.Warn("reconcile: attached order state unavailable", "order_id", o.AttachedOrderID, "reason", reason, "error", err)
+			} else {
+				l.eng.HandleEvent(exchange.OrderEvent{Order: a})
+			}
+		}
 		l.eng.HandleEvent(exchange.OrderEvent{Order: o})
 	}
+}
+
+// tracks reports whether the engine tracks the venue order id.
+func tracks(eng *engine.Engine, orderID string) bool {
+	return slices.Contains(eng.Executor().Tracked(), orderID)
 }

@@ -89,11 +89,45 @@ func startEmulator(t *testing.T, o emuOptions) *emu {
 	return &emu{Emulator: e, key: k, kf: kf, keyFile: path}
 }
 
-// liveConfig is a live-mode config against the emulator. The breakout
-// instance trades often on the recording (bars of one second of wall time,
-// thirty of the recording) and rests its stop on the exchange; extra is
-// appended under coinbase:.
-func liveConfig(t *testing.T, e *emu, coinbaseExtra string) string {
+// The instances the tests run. Both trade often on the recording (bars of
+// one second of wall time, thirty of the recording) and rest their stop
+// on the exchange: brk places a bracket sell after its entry fills, att
+// attaches the bracket to its entry order, so that Coinbase creates it.
+const (
+	brkInstance = `  - name: brk
+    type: breakout
+    product: BTC-USDT
+    size: {base: 0.005}
+    params: {entry_bars: 2, exit_bars: 2, interval: 1s}
+    exits:
+      placement: exchange
+      stop_loss: {percent: 0.1}
+      take_profit:
+        - {percent: 0.15, close: 1}
+      stop_limit_offset_percent: 0.5
+`
+	attInstance = `  - name: att
+    type: breakout
+    product: BTC-USDT
+    size: {base: 0.003}
+    params: {entry_bars: 3, exit_bars: 3, interval: 1s}
+    exits:
+      placement: exchange
+      attach_to_entry: true
+      stop_loss: {percent: 0.08}
+      take_profit:
+        - {percent: 0.08, close: 1}
+`
+)
+
+// liveConfig is a live-mode config against the emulator running the
+// brk instance, or the given instances; coinbaseExtra is appended under
+// coinbase:.
+func liveConfig(t *testing.T, e *emu, coinbaseExtra string, instances ...string) string {
+	strategies := brkInstance
+	if len(instances) > 0 {
+		strategies = strings.Join(instances, "")
+	}
 	t.Helper()
 	dir := t.TempDir()
 	cfg := fmt.Sprintf(`mode: live
@@ -122,18 +156,7 @@ risk:
     max_consecutive_losses: {limit: 1000, action: REDUCING}
 kill_switch: {file: "", signal: none}
 strategies:
-  - name: brk
-    type: breakout
-    product: BTC-USDT
-    size: {base: 0.005}
-    params: {entry_bars: 2, exit_bars: 2, interval: 1s}
-    exits:
-      placement: exchange
-      stop_loss: {percent: 0.1}
-      take_profit:
-        - {percent: 0.15, close: 1}
-      stop_limit_offset_percent: 0.5
-`, filepath.Join(dir, "state"), e.RESTURL(), e.MarketDataURL(), e.UserURL(), e.keyFile, coinbaseExtra)
+%s`, filepath.Join(dir, "state"), e.RESTURL(), e.MarketDataURL(), e.UserURL(), e.keyFile, coinbaseExtra, strategies)
 	path := filepath.Join(dir, "tradebot.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -195,7 +218,13 @@ func startDaemon(t *testing.T, cfg string) *daemon {
 		d.err = d.cmd.Wait()
 		close(d.exited)
 	}()
-	t.Cleanup(func() { d.stop() })
+	t.Cleanup(func() {
+		d.stop()
+		// TRADEBOT_E2E_LOG keeps a failed run's full daemon log for reading.
+		if p := os.Getenv("TRADEBOT_E2E_LOG"); p != "" && t.Failed() {
+			_ = os.WriteFile(p, []byte(d.output()), 0o600)
+		}
+	})
 	deadline := time.After(30 * time.Second)
 	for d.metrics == "" {
 		select {

@@ -31,7 +31,7 @@ func TestLiveRunTradesWithStopsOnTheExchange(t *testing.T) {
 		s := d.scrape()
 		bodies = append(bodies, s.body)
 		assertProtected(t, s)
-		if size, _ := s.sum("tradebot_position_size", `strategy="brk"`); size > 0 {
+		if size := positionOf(s); size > 0 {
 			if stop := restingStop(t, e, ctx); stop != nil {
 				protectedSeen++
 			} else if again := d.scrape(); positionOf(again) > 0 && restingStop(t, e, ctx) == nil && positionOf(d.scrape()) > 0 {
@@ -82,8 +82,9 @@ func openOrders(t *testing.T, e *emu, ctx context.Context) []exchange.Order {
 	return oo
 }
 
+// positionOf returns the daemon's position in BTC, over every instance.
 func positionOf(s scrape) float64 {
-	v, _ := s.sum("tradebot_position_size", `strategy="brk"`)
+	v, _ := s.sum("tradebot_position_size")
 	return v
 }
 
@@ -185,7 +186,8 @@ func quietMatch(t *testing.T, d *daemon, e *emu) string {
 			return last
 		}
 	}
-	t.Fatalf("no quiet moment where /metrics matched the exchange within 40s: %s", strings.Join(mismatch, "; "))
+	t.Fatalf("no quiet moment where /metrics matched the exchange within 40s: %s\nwarnings and errors of the daemon:\n%s",
+		strings.Join(mismatch, "; "), warnings(d.output()))
 	return last
 }
 
@@ -203,4 +205,19 @@ func tail(s string) string {
 		lines = lines[len(lines)-40:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// warnings returns the daemon's WARN and ERROR log lines, and its fills,
+// for a failure message.
+func warnings(s string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, `"level":"WARN"`) || strings.Contains(l, `"level":"ERROR"`) || strings.Contains(l, `"msg":"fill"`) {
+			out = append(out, l)
+		}
+	}
+	if len(out) > 60 {
+		out = out[len(out)-60:]
+	}
+	return strings.Join(out, "\n")
 }
