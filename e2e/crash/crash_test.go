@@ -53,7 +53,7 @@ func faultFor(w *world, i int, rng *rand.Rand) string {
 }
 
 // killLoop starts the daemon n times on the same state_dir and kills each
-// run with SIGKILL after a random time (0.3 to 6 s: some runs die during
+// run with SIGKILL after a random time (0.3 to 8 s: some runs die during
 // recovery, most while trading). A run that exits on its own fails the
 // test, with its log.
 func killLoop(t *testing.T, w *world, n int, rng *rand.Rand) {
@@ -61,7 +61,7 @@ func killLoop(t *testing.T, w *world, n int, rng *rand.Rand) {
 	for i := range n {
 		fault := faultFor(w, i, rng)
 		d := w.start()
-		wait := time.Duration(300+rng.IntN(5700)) * time.Millisecond
+		wait := time.Duration(300+rng.IntN(7700)) * time.Millisecond
 		select {
 		case <-d.done:
 			t.Fatalf("run %d (fault %s) exited on its own: %v\n%s", w.runs, fault, d.err, tail(d.logText(), 40))

@@ -106,8 +106,11 @@ func newWorld(t *testing.T) *world {
 
 // daemonConfig trades fast on purpose: one-second bars, a 2/4 SMA cross,
 // stops and take-profits a fraction of a percent away, trailing stops
-// that move often. btc-usd rests its exits on the exchange; btc-usdt
-// watches them in the bot (and parks a stop-limit when it stops).
+// that move often. btc-usd rests its exits on the exchange; btc-usd-
+// attached sends its entries with an attached TP/SL bracket, which the
+// exchange creates when the entry fills (recovery must find it by its
+// exchange order id); btc-usdt watches its exits in the bot (and parks a
+// stop-limit when it stops).
 const daemonConfig = `mode: live
 log: {format: json, level: info}
 state_dir: %s
@@ -144,6 +147,18 @@ strategies:
       trailing_stop: {callback_percent: 0.03, activation_percent: 0.01}
       stop_limit_offset_percent: 0.5
       update: {min_interval: 1s, min_step_percent: 0.005}
+  - name: btc-usd-attached
+    type: sma_cross
+    product: BTC-USD
+    size: {quote: 150}
+    params: {fast: 2, slow: 3, interval: 1s, exit_on_cross: true}
+    exits:
+      placement: exchange
+      attach_to_entry: true
+      stop_loss: {percent: 0.05}
+      take_profit:
+        - {percent: 0.06, close: 1}
+      stop_limit_offset_percent: 0.5
   - name: btc-usdt
     type: sma_cross
     product: BTC-USDT
