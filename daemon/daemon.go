@@ -153,8 +153,10 @@ func Run(ctx context.Context, o Options) error {
 				}
 			}()
 			opts.Journal = aj
+			opts.OnRoundTrip = aj.roundTrip
+		} else {
+			opts.OnRoundTrip = jrnl.roundTrip(log)
 		}
-		opts.OnRoundTrip = jrnl.roundTrip(log)
 	}
 	eng, err := engine.New(runCtx, opts)
 	if err != nil {

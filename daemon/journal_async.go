@@ -11,6 +11,7 @@ import (
 	"github.com/tradebot/tradebot/engine"
 	"github.com/tradebot/tradebot/exchange"
 	"github.com/tradebot/tradebot/journal"
+	"github.com/tradebot/tradebot/position"
 )
 
 // asyncJournal is the engine's journal in paper mode: it takes the
@@ -40,9 +41,11 @@ import (
 // orders the journal cannot hold, as it would with the synchronous
 // journal.
 type asyncJournal struct {
-	j     *journalAdapter
-	log   *slog.Logger
-	limit int // the queue's bound
+	j   *journalAdapter
+	log *slog.Logger
+	// writeRoundTrip is the adapter's, called by the writer.
+	writeRoundTrip func(position.RoundTrip)
+	limit          int // the queue's bound
 	// wake asks the writer to write now (buffer of one: asks coalesce).
 	wake chan struct{}
 	// done is closed when the writer has written everything and exited.
@@ -90,6 +93,9 @@ type asyncOp struct {
 	// orders, exitState and strategyState are a progress's, copied.
 	orders                   []exchange.Order
 	exitState, strategyState []byte
+	// rt is a closed position's (a pointer: one in two orders has one,
+	// and every op in the queue pays for the op's size).
+	rt *position.RoundTrip
 	// flushed is closed once every write queued before it is committed.
 	flushed chan struct{}
 }
@@ -107,6 +113,8 @@ const (
 	// opProgress commits in its own transaction, which the journal
 	// adapter's SaveProgress makes atomic.
 	opProgress
+	// opRoundTrip commits in its own transaction, as the adapter writes it.
+	opRoundTrip
 	opFlush
 )
 
@@ -138,7 +146,8 @@ func newAsyncJournalWith(j *journalAdapter, log *slog.Logger, size int, interval
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	a := &asyncJournal{j: j, log: log, limit: size, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	a := &asyncJournal{j: j, log: log, writeRoundTrip: j.roundTrip(log), limit: size,
+		wake: make(chan struct{}, 1), done: make(chan struct{})}
 	a.space = sync.NewCond(&a.mu)
 	go a.run(interval)
 	return a
@@ -239,6 +248,14 @@ func (a *asyncJournal) SaveProgress(instance string, orders []exchange.Order, ex
 	return a.send(&op)
 }
 
+// roundTrip queues a closed position for the journal; it is the engine's
+// OnRoundTrip in paper mode. Errors are logged by the writer.
+func (a *asyncJournal) roundTrip(rt position.RoundTrip) {
+	if err := a.send(&asyncOp{kind: opRoundTrip, rt: &rt}); err != nil {
+		a.log.Error("journal round trip failed", "strategy", rt.Strategy, "error", err)
+	}
+}
+
 // Flush waits until every write queued before it is committed, or ctx
 // ends. It returns the writer's sticky error, if any.
 func (a *asyncJournal) Flush(ctx context.Context) error {
@@ -310,6 +327,8 @@ func (a *asyncJournal) write(ops []asyncOp) {
 			if err := a.j.SaveProgress(op.instance, op.orders, op.exitState, op.strategyState); err != nil {
 				a.log.Error("journal: saving progress failed", "strategy", op.instance, "error", err)
 			}
+		case op.kind == opRoundTrip:
+			a.writeRoundTrip(*op.rt)
 		case op.kind == opIntent:
 			for n < len(ops) && ops[n].kind == opIntent {
 				n++

@@ -21,6 +21,7 @@ import (
 	"github.com/tradebot/tradebot/exchange/sim"
 	"github.com/tradebot/tradebot/exits"
 	"github.com/tradebot/tradebot/journal"
+	"github.com/tradebot/tradebot/position"
 	"github.com/tradebot/tradebot/risk"
 	"github.com/tradebot/tradebot/strategy"
 )
@@ -95,6 +96,25 @@ func TestAsyncJournalWritesInOrderAndAllByClose(t *testing.T) {
 type testWriter struct{ t *testing.T }
 
 func (w testWriter) Write(p []byte) (int, error) { w.t.Log(string(p)); return len(p), nil }
+
+func TestAsyncJournalWritesRoundTripsByClose(t *testing.T) {
+	j := openTestJournal(t)
+	a := newAsyncJournal(j, nil)
+	entry := time.Date(2024, 8, 9, 0, 0, 0, 0, time.UTC)
+	a.roundTrip(position.RoundTrip{Strategy: "bench", ProductID: "BTC-USD", EntryTime: entry,
+		ExitTime: entry.Add(time.Minute), EntryPrice: dec("60000"), ExitPrice: dec("60600"), Size: dec("0.001"),
+		Fees: dec("0.72"), PnL: dec("-0.12"), ExitReason: "take_profit"})
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	rts, err := j.RoundTrips(journal.RoundTripFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rts) != 1 || rts[0].ExitReason != "take_profit" || !rts[0].RealizedPnL.Equal(dec("-0.12")) {
+		t.Fatalf("round trips = %+v, want the take-profit one", rts)
+	}
+}
 
 func TestAsyncJournalFlushWaitsForEarlierWrites(t *testing.T) {
 	j := openTestJournal(t)
@@ -207,7 +227,7 @@ func (flipFlop) OnTick(t exchange.Tick, pos strategy.PositionView) strategy.Deci
 // benchPaper is the paper daemon's order path without the feed: the
 // simulated exchange, the guard with no limit in reach, and the engine
 // with journal j (nil for none).
-func benchPaper(b *testing.B, j engine.Journal) func() {
+func benchPaper(b *testing.B, j engine.Journal, onRoundTrip func(position.RoundTrip)) func() {
 	t0 := time.Date(2024, 8, 9, 0, 0, 0, 0, time.UTC)
 	clk := clock.NewSim(t0)
 	btc := exchange.Product{ID: "BTC-USD", BaseCurrency: "BTC", QuoteCurrency: "USD", BaseIncrement: dec("0.00000001"),
@@ -232,7 +252,7 @@ func benchPaper(b *testing.B, j engine.Journal) func() {
 	var ex exits.Config
 	ex.Placement = "bot"
 	ex.StopLoss = &exits.StopLoss{Percent: dec("5")}
-	eng, err := engine.New(context.Background(), engine.Options{Venue: x, Guard: g, Clock: clk, Journal: j,
+	eng, err := engine.New(context.Background(), engine.Options{Venue: x, Guard: g, Clock: clk, Journal: j, OnRoundTrip: onRoundTrip,
 		Instances: []engine.InstanceSpec{{Name: "bench", ProductID: "BTC-USD", Strategy: flipFlop{}, QuoteSize: dec("100"), Exits: ex}},
 		MakerFee:  dec("0.004"), TakerFee: dec("0.006")})
 	if err != nil {
@@ -313,31 +333,32 @@ func BenchmarkPaperTickToOrder(b *testing.B) {
 		}
 	}
 	b.Run("journal=none", func(b *testing.B) {
-		run(b, benchPaper(b, nil), func() {})
+		run(b, benchPaper(b, nil, nil), func() {})
 	})
 	b.Run("journal=discard", func(b *testing.B) {
-		run(b, benchPaper(b, &discardJournal{}), func() {})
+		run(b, benchPaper(b, &discardJournal{}, func(position.RoundTrip) {}), func() {})
 	})
 	b.Run("journal=async-path", func(b *testing.B) {
 		a := newAsyncJournalWith(openPaperTestJournal(b), nil, asyncQueue, time.Hour)
 		defer a.Close()
-		run(b, benchPaper(b, a), flush(b, a))
+		run(b, benchPaper(b, a, a.roundTrip), flush(b, a))
 	})
 	b.Run("journal=async", func(b *testing.B) {
 		a := newAsyncJournal(openPaperTestJournal(b), nil)
 		defer a.Close()
-		run(b, benchPaper(b, a), flush(b, a))
+		run(b, benchPaper(b, a, a.roundTrip), flush(b, a))
 	})
 	b.Run("journal=async-sustained", func(b *testing.B) {
 		a := newAsyncJournal(openPaperTestJournal(b), nil)
 		defer a.Close()
-		run(b, benchPaper(b, a), nil)
+		run(b, benchPaper(b, a, a.roundTrip), nil)
 		if err := a.Close(); err != nil {
 			b.Fatal(err)
 		}
 	})
 	b.Run("journal=sync", func(b *testing.B) {
-		run(b, benchPaper(b, openTestJournal(b)), nil)
+		j := openTestJournal(b)
+		run(b, benchPaper(b, j, j.roundTrip(slog.New(slog.DiscardHandler))), nil)
 	})
 }
 
