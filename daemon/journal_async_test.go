@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -113,6 +114,56 @@ func TestAsyncJournalWritesRoundTripsByClose(t *testing.T) {
 	}
 	if len(rts) != 1 || rts[0].ExitReason != "take_profit" || !rts[0].RealizedPnL.Equal(dec("-0.12")) {
 		t.Fatalf("round trips = %+v, want the take-profit one", rts)
+	}
+}
+
+func TestAsyncJournalClientOrderNumbersStrictlyIncrease(t *testing.T) {
+	j := openTestJournal(t)
+	a := newAsyncJournal(j, nil)
+	defer a.Close()
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for _, instance := range []string{"a", "b"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var last uint64
+			// Several times the numbers the writer takes ahead, with
+			// flushes (which let it take more) in between.
+			for i := 0; i < 5*asyncSeqAhead; i++ {
+				n, err := a.NextClientOrderSeq(instance)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if n <= last {
+					t.Errorf("%s: number %d after %d", instance, n, last)
+					return
+				}
+				last = n
+				if i%7 == 0 {
+					if err := a.Flush(ctx); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	// Numbers taken ahead and never used are skipped, not handed out again.
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	a.seqMu.Lock()
+	ahead := a.seqs["a"]
+	a.seqMu.Unlock()
+	n, err := j.NextClientOrderSeq("a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ahead) > 0 && n <= ahead[len(ahead)-1] {
+		t.Errorf("the journal's next number %d is not above %d, taken ahead", n, ahead[len(ahead)-1])
 	}
 }
 
