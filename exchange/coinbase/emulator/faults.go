@@ -88,6 +88,16 @@ func (e *Emulator) SequenceGap() { e.ws.gap() }
 // DropSockets closes every open WebSocket connection now.
 func (e *Emulator) DropSockets() { e.ws.closeAll() }
 
+// SocketOutage closes every open WebSocket connection and refuses new
+// ones with 503 for d, so that whatever happens meanwhile (fills, order
+// updates) is missed by the client and must be recovered through REST.
+func (e *Emulator) SocketOutage(d time.Duration) {
+	e.ws.mu.Lock()
+	e.ws.refuseUntil = time.Now().Add(d)
+	e.ws.mu.Unlock()
+	e.ws.closeAll()
+}
+
 // DropSocketsEvery closes every open WebSocket connection every d, until
 // called with 0.
 func (e *Emulator) DropSocketsEvery(d time.Duration) {

@@ -25,7 +25,10 @@ type wsHub struct {
 	mu     sync.Mutex
 	conns  map[*wsConn]struct{}
 	closed bool
-	wg     sync.WaitGroup
+	// refuseUntil is the end of an outage (SocketOutage): until then new
+	// connections are answered 503.
+	refuseUntil time.Time
+	wg          sync.WaitGroup
 
 	userMu sync.Mutex
 }
@@ -86,6 +89,11 @@ func (h *wsHub) serve(w http.ResponseWriter, r *http.Request, user bool) {
 	if h.closed {
 		h.mu.Unlock()
 		http.Error(w, "emulator is stopping", http.StatusServiceUnavailable)
+		return
+	}
+	if time.Now().Before(h.refuseUntil) {
+		h.mu.Unlock()
+		http.Error(w, "503 Service Temporarily Unavailable", http.StatusServiceUnavailable)
 		return
 	}
 	h.wg.Add(1)

@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"testing"
 	"time"
+
+	"github.com/gorilla/websocket"
 
 	"github.com/tradebot/tradebot/exchange"
 	"github.com/tradebot/tradebot/exchange/coinbase"
@@ -295,5 +298,36 @@ func TestUnsubscribeStopsTheChannel(t *testing.T) {
 	m := w.next()
 	if m.Channel != "subscriptions" || fmt.Sprint(events[coinbase.SubscriptionsEvent](t, m)[0].Subscriptions) != "map[]" {
 		t.Fatalf("got %s, want the ack of an empty subscription set", m.raw)
+	}
+}
+
+func TestSocketOutageClosesAndRefusesConnectionsUntilItEnds(t *testing.T) {
+	v := startEnv(t, config{opts: Options{HeartbeatInterval: 10 * time.Millisecond}})
+	w := v.dial(v.e.MarketDataURL())
+	w.subscribe("heartbeats", "")
+	w.next()
+	v.e.SocketOutage(300 * time.Millisecond)
+	w.c.SetReadDeadline(time.Now().Add(2 * time.Second))
+	for {
+		if _, _, err := w.c.ReadMessage(); err != nil {
+			break
+		}
+	}
+	for _, url := range []string{v.e.MarketDataURL(), v.e.UserURL()} {
+		c, resp, err := websocket.DefaultDialer.Dial(url, nil)
+		if err == nil {
+			c.Close()
+			t.Fatalf("%s: connected during the outage", url)
+		}
+		if resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
+			t.Fatalf("%s: during the outage got %v, %v; want 503", url, resp, err)
+		}
+		resp.Body.Close()
+	}
+	time.Sleep(350 * time.Millisecond)
+	again := v.dial(v.e.MarketDataURL())
+	again.subscribe("heartbeats", "")
+	if m := again.next(); m.SequenceNum != 0 {
+		t.Fatalf("after the outage a new connection starts at %d, want 0", m.SequenceNum)
 	}
 }
