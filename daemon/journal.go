@@ -177,3 +177,43 @@ func (a *journalAdapter) JournaledFillSize(jo engine.JournaledOrder) (decimal.De
 }
 
 var _ engine.FillsJournal = (*journalAdapter)(nil)
+
+// lastEntryScan bounds how far back LastEntry looks: an entry is followed
+// by its exits, a few orders each, and by the moves of a trailing stop.
+const lastEntryScan = 500
+
+func journaledOrder(r journal.OrderRecord) engine.JournaledOrder {
+	p := engine.Entry
+	if r.Purpose == journal.Exit {
+		p = engine.Exit
+	}
+	return engine.JournaledOrder{Instance: r.Instance, Purpose: p, Order: r.Order}
+}
+
+// LastEntry implements engine.EntryJournal.
+func (a *journalAdapter) LastEntry(instance string) (engine.JournaledOrder, bool, error) {
+	recs, err := a.Orders(journal.OrderFilter{Instance: instance, Limit: lastEntryScan})
+	if err != nil {
+		return engine.JournaledOrder{}, false, err
+	}
+	for i := len(recs) - 1; i >= 0; i-- {
+		if recs[i].Purpose == journal.Entry {
+			return journaledOrder(recs[i]), true, nil
+		}
+	}
+	return engine.JournaledOrder{}, false, nil
+}
+
+// JournaledOrder implements engine.EntryJournal.
+func (a *journalAdapter) JournaledOrder(clientOrderID string) (engine.JournaledOrder, bool, error) {
+	r, err := a.Journal.Order(clientOrderID)
+	if errors.Is(err, journal.ErrNotFound) {
+		return engine.JournaledOrder{}, false, nil
+	}
+	if err != nil {
+		return engine.JournaledOrder{}, false, err
+	}
+	return journaledOrder(r), true, nil
+}
+
+var _ engine.EntryJournal = (*journalAdapter)(nil)

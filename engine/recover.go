@@ -137,6 +137,13 @@ func (e *Engine) Recover(ctx context.Context, j RecoveryJournal, venue exchange.
 		e.log.Warn("open order on the venue that the journal does not know (a manual order?); left alone",
 			"order_id", o.ID, "client_order_id", o.ClientOrderID, "product", o.ProductID, "side", o.Side, "type", o.Type)
 	}
+	for _, in := range e.instances {
+		if in.exits.Position().Size.IsPositive() {
+			if err := e.recoverAttached(ctx, j, venue, in.name); err != nil {
+				return rep, err
+			}
+		}
+	}
 	e.Drain(ctx)
 	for _, in := range e.instances {
 		pos := in.exits.Position()
@@ -198,6 +205,71 @@ func (e *Engine) adoptOrphanBracket(j RecoveryJournal, o exchange.Order) bool {
 // trackedOrder.journaled).
 type FillsJournal interface {
 	JournaledFillSize(jo JournaledOrder) (decimal.Decimal, error)
+}
+
+// EntryJournal is a RecoveryJournal that can name an instance's latest
+// entry order.
+type EntryJournal interface {
+	LastEntry(instance string) (jo JournaledOrder, found bool, err error)
+	// JournaledOrder returns the journaled order with that client order id.
+	JournaledOrder(clientOrderID string) (jo JournaledOrder, found bool, err error)
+}
+
+// recoverAttached finds the attached bracket of an instance's open
+// position when recovery has not met it yet: the venue created it when
+// the entry filled, and it may have filled or been cancelled as well, all
+// while the daemon was down, so it is neither in the journal's open
+// orders nor among the venue's open orders. Without this the position
+// would stay open in the books while the venue has sold it, and the
+// instance would try to place a second exit for base it no longer holds.
+// It asks the venue for the entry, follows its attached order id, and
+// applies the bracket's state as an event: what it filled is booked once,
+// from what the journal already holds of it.
+func (e *Engine) recoverAttached(ctx context.Context, j RecoveryJournal, venue exchange.Trader, instance string) error {
+	ej, ok := j.(EntryJournal)
+	getter, ok2 := venue.(OrderGetter)
+	if !ok || !ok2 {
+		return nil
+	}
+	entry, found, err := ej.LastEntry(instance)
+	if err != nil || !found || entry.Order.Attached == nil {
+		return err
+	}
+	id := entry.Order.ClientOrderID + attachedSuffix
+	if e.exec.tracksClientID(id) {
+		return nil
+	}
+	eo, err := venue.OrderByClientID(ctx, entry.Order.ClientOrderID)
+	if errors.Is(err, exchange.ErrOrderNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("recover the attached bracket of %s: %w", entry.Order.ClientOrderID, err)
+	}
+	if eo.AttachedOrderID == "" {
+		return nil
+	}
+	br, err := getter.Order(ctx, eo.AttachedOrderID)
+	if err != nil {
+		return fmt.Errorf("recover attached bracket %s of %s: %w", eo.AttachedOrderID, entry.Order.ClientOrderID, err)
+	}
+	br.ClientOrderID = id
+	prev, known, err := ej.JournaledOrder(id)
+	if err != nil {
+		return err
+	}
+	if known {
+		// Journaled before: only what it did since is new.
+		prev.Order.ID = br.ID
+		e.exec.adopt(prev)
+		e.exec.setJournaledFromOrder(id)
+	} else {
+		e.exec.adoptAttached(instance, br, e.clock.Now())
+	}
+	e.log.Info("recover: found the attached bracket of an open position on the venue",
+		"instance", instance, "order_id", br.ID, "status", br.Status, "filled", br.FilledSize)
+	e.exec.HandleEvent(exchange.OrderEvent{Order: br})
+	return nil
 }
 
 // OrderGetter is a venue that can look an order up by the venue's own
@@ -272,6 +344,23 @@ func (e *Executor) setJournaled(clientOrderID string, size decimal.Decimal) {
 	defer e.mu.Unlock()
 	if t := e.orders[clientOrderID]; t != nil {
 		t.journaled = size
+	}
+}
+
+func (e *Executor) tracksClientID(clientOrderID string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	_, ok := e.orders[clientOrderID]
+	return ok
+}
+
+// setJournaledFromOrder marks an adopted order's applied execution as
+// journaled too: the journal wrote its fills before the order row.
+func (e *Executor) setJournaledFromOrder(clientOrderID string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if t := e.orders[clientOrderID]; t != nil {
+		t.journaled = t.filled
 	}
 }
 

@@ -41,9 +41,9 @@ type counts struct {
 //     order and the check would see the mismatch;
 //  2. no fill lost: for every emulator order, the filled size the journal
 //     holds in its fills equals the emulator's filled size;
-//  3. PnL: for each product, with Q its quote currency and the instance's
-//     journaled position (its exit state, written with the positions row
-//     in one transaction):
+//  3. PnL: for each quote currency Q, summed over the instances trading
+//     in Q, each with its journaled position (its exit state, written with
+//     the positions row in one transaction):
 //     final Q - starting Q (emulator, available + held)
 //     = realized PnL, when flat (cumulative, after every fee), or, with a
 //     position open, the realized PnL before the open trip + the open
@@ -267,7 +267,7 @@ func grepLog(d *daemon, s string, n int) string {
 	}
 	var out []string
 	for _, l := range strings.Split(d.logText(), "\n") {
-		if strings.Contains(l, s) {
+		if strings.Contains(l, s) || strings.Contains(l, "does not track") || strings.Contains(l, "recover") {
 			out = append(out, l)
 		}
 	}

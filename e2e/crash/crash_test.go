@@ -214,7 +214,7 @@ func TestDaemonStartsWhileTheExchangeIsUnreachable(t *testing.T) {
 		if restarts++; restarts > 3 {
 			t.Fatalf("the daemon exited %d times with the exchange back:\n%s", restarts, tail(d.logText(), 30))
 		}
-		t.Logf("the daemon exited without the exchange (%v); started again, as systemd would", d.err)
+		t.Logf("the daemon exited without the exchange (%v); started again, as systemd would; its last words:\n%s", d.err, tail(d.logText(), 2))
 		d = w.start()
 	}
 	time.Sleep(time.Second)
