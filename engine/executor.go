@@ -91,6 +91,12 @@ type Executor struct {
 	orders map[string]*trackedOrder
 	// byVenueID maps venue order ids to client order ids; guarded by mu.
 	byVenueID map[string]string
+	// filledParents remembers, by venue order id, entries that ended
+	// filled with an attached TP/SL, until their bracket is seen: the venue
+	// may report the entry's end before the bracket it created (the user
+	// channel does), and the bracket must still find its instance;
+	// guarded by mu.
+	filledParents map[string]parentEntry
 	// instances routes events to their owners; set before the first order.
 	instances map[string]*Instance
 	// seq numbers orders when there is no journal.
@@ -200,6 +206,7 @@ func NewExecutor(o ExecutorOptions) *Executor {
 		venue: o.Venue, guard: o.Guard, journal: o.Journal, obs: o.Observer, clock: o.Clock, log: o.Log,
 		retries: o.Retries, backoff: o.Backoff,
 		orders: map[string]*trackedOrder{}, byVenueID: map[string]string{}, instances: map[string]*Instance{},
+		filledParents: map[string]parentEntry{},
 	}
 	if ed, ok := o.Venue.(exchange.Editor); ok {
 		e.editor = ed
@@ -386,6 +393,9 @@ func (e *Executor) finish(clientOrderID string, o exchange.Order) {
 	delete(e.orders, clientOrderID)
 	if o.ID != "" {
 		delete(e.byVenueID, o.ID)
+		if t != nil && t.req.Attached != nil && o.FilledSize.IsPositive() && len(e.filledParents) < maxFilledParents {
+			e.filledParents[o.ID] = parentEntry{clientOrderID: clientOrderID, instance: t.instance}
+		}
 	}
 	e.mu.Unlock()
 	if t != nil {
@@ -432,15 +442,22 @@ func (e *Executor) HandleEvent(ev exchange.OrderEvent) {
 	if t == nil && o.OriginatingOrderID != "" {
 		// An attached TP/SL bracket the venue created when an entry
 		// filled: it belongs to the entry's instance and is an exit.
-		if parentID, ok := e.byVenueID[o.OriginatingOrderID]; ok {
-			if parent := e.orders[parentID]; parent != nil {
-				if o.ClientOrderID == "" {
-					o.ClientOrderID = parentID + attachedSuffix
-				}
-				t = &trackedOrder{instance: parent.instance, purpose: Exit, req: o.OrderRequest, order: o}
-				e.orders[o.ClientOrderID] = t
-				attached = true
+		parentID, instance := "", ""
+		if id, ok := e.byVenueID[o.OriginatingOrderID]; ok {
+			if parent := e.orders[id]; parent != nil {
+				parentID, instance = id, parent.instance
 			}
+		} else if p, ok := e.filledParents[o.OriginatingOrderID]; ok {
+			parentID, instance = p.clientOrderID, p.instance
+		}
+		if parentID != "" {
+			delete(e.filledParents, o.OriginatingOrderID)
+			if o.ClientOrderID == "" {
+				o.ClientOrderID = parentID + attachedSuffix
+			}
+			t = &trackedOrder{instance: instance, purpose: Exit, req: o.OrderRequest, order: o}
+			e.orders[o.ClientOrderID] = t
+			attached = true
 		}
 	}
 	if t == nil {
@@ -495,6 +512,14 @@ func (e *Executor) HandleEvent(ev exchange.OrderEvent) {
 		inst.mailbox.putMessage(message{event: &ev, purpose: purpose})
 	}
 }
+
+// parentEntry is a filled entry whose attached bracket is still to be
+// seen.
+type parentEntry struct{ clientOrderID, instance string }
+
+// maxFilledParents bounds filledParents should brackets never show up
+// (a venue that refused them): a handful are pending at any time.
+const maxFilledParents = 1024
 
 // attachedSuffix names a venue-created attached bracket after its entry:
 // "<entry client order id>-attached".
