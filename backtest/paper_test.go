@@ -1,43 +1,16 @@
 package backtest
 
 import (
-	"bytes"
 	"context"
-	"runtime"
 	"sync"
 	"testing"
 
 	"github.com/tradebot/tradebot/clock"
-	"github.com/tradebot/tradebot/engine"
 	"github.com/tradebot/tradebot/exchange"
 	"github.com/tradebot/tradebot/marketdata"
 	"github.com/tradebot/tradebot/marketdata/bundled"
 	"github.com/tradebot/tradebot/position"
 )
-
-// quiescent reports whether every instance goroutine of eng is parked in
-// its select with nothing in its mailbox: then nothing more happens until
-// the feed delivers. The engine has no hook for this yet (see
-// docs/BACKTEST.md, "Paper and backtest agree"), so the test reads the
-// goroutines' states from the runtime.
-func quiescent(eng *engine.Engine, buf []byte) bool {
-	for _, in := range eng.Instances() {
-		if len(in.Mailbox().Wake()) > 0 {
-			return false
-		}
-	}
-	n := runtime.Stack(buf, true)
-	parked := 0
-	for _, g := range bytes.Split(buf[:n], []byte("\n\ngoroutine ")) {
-		if bytes.Contains(g, []byte("engine.(*Instance).run(")) {
-			if !bytes.Contains(g[:bytes.IndexByte(g, '\n')+1], []byte("[select")) {
-				return false
-			}
-			parked++
-		}
-	}
-	return parked == len(eng.Instances())
-}
 
 // paperTrades runs cfg the way paper mode does: the engine's goroutines
 // (Run), fed by a marketdata.Replayer at speed 0 over the bundled
@@ -67,11 +40,10 @@ func paperTrades(t *testing.T) []position.RoundTrip {
 		t.Fatal(err)
 	}
 	defer src.Close()
-	buf := make([]byte, 1<<20)
 	r := &marketdata.Replayer{Speed: 0}
 	err = r.Run(ctx, src.TickStream(), func(tk exchange.Tick) {
-		for !quiescent(eng, buf) {
-			runtime.Gosched()
+		if err := eng.WaitIdle(ctx); err != nil {
+			t.Fatal(err)
 		}
 		clk.Set(tk.Time)
 		x.OnTick(tk)
@@ -80,16 +52,13 @@ func paperTrades(t *testing.T) []position.RoundTrip {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for !quiescent(eng, buf) {
-		runtime.Gosched()
+	if err := eng.WaitIdle(ctx); err != nil {
+		t.Fatal(err)
 	}
 	return eng.RoundTrips()
 }
 
 func TestPaperReplayAndBacktestMakeTheSameTrades(t *testing.T) {
-	if testing.Short() {
-		t.Skip("reads every goroutine's stack once per tick")
-	}
 	d, err := Load([]string{Bundled}, LoadOptions{})
 	if err != nil {
 		t.Fatal(err)

@@ -72,7 +72,13 @@ type Paper struct {
 	Speed float64 `yaml:"speed"`
 	// ExitAtEnd stops the daemon when the recording ends; otherwise it
 	// keeps serving metrics until it is stopped.
-	ExitAtEnd   bool                       `yaml:"exit_at_end"`
+	ExitAtEnd bool `yaml:"exit_at_end"`
+	// Lockstep delivers each tick only once the strategies have handled
+	// the previous one and everything it caused: no tick is conflated, and
+	// a replay makes exactly the trades a backtest of the same recording
+	// makes. It gives up the protection against a slow strategy, so it is
+	// meant for replays, not for a live feed.
+	Lockstep    bool                       `yaml:"lockstep"`
 	Balances    map[string]decimal.Decimal `yaml:"balances"`
 	Fees        Fees                       `yaml:"fees"`
 	SlippageBps decimal.Decimal            `yaml:"slippage_bps"`

@@ -72,6 +72,9 @@ func (p *paper) runFeed(ctx context.Context, eng *engine.Engine, stop func()) er
 	p.started.Store(true)
 	r := &marketdata.Replayer{Speed: p.cfg.Paper.Speed}
 	err = r.Run(ctx, src.TickStream(), func(t exchange.Tick) {
+		if p.cfg.Paper.Lockstep && eng.WaitIdle(ctx) != nil {
+			return
+		}
 		p.clock.Set(t.Time)
 		p.x.OnTick(t)
 		eng.OnTick(t)

@@ -199,6 +199,38 @@ func (e *Engine) Park(ctx context.Context) {
 	}
 }
 
+// WaitIdle returns once every instance has handled everything delivered
+// to it so far, including the order events its own orders caused, or when
+// ctx ends. Paper replay in lockstep calls it before each tick, so that no
+// tick is conflated and no order races the next tick: the same trades as
+// a backtest. The instances' goroutines must be running (Run).
+func (e *Engine) WaitIdle(ctx context.Context) error {
+	for {
+		dones := make([]chan struct{}, 0, len(e.instances))
+		for _, in := range e.instances {
+			done := make(chan struct{})
+			dones = append(dones, done)
+			in.mailbox.putMessage(message{afterRound: func() { close(done) }})
+		}
+		for _, done := range dones {
+			select {
+			case <-done:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		idle := true
+		for _, in := range e.instances {
+			if in.mailbox.pending() {
+				idle = false
+			}
+		}
+		if idle {
+			return nil
+		}
+	}
+}
+
 func (e *Engine) roundTrip(rt position.RoundTrip) {
 	e.guard.OnRoundTrip(rt.Strategy, rt.ProductID, rt.PnL, rt.ExitReason)
 	e.rtMu.Lock()

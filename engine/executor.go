@@ -394,7 +394,8 @@ func (e *Executor) finish(clientOrderID string, o exchange.Order) {
 	if o.ID != "" {
 		delete(e.byVenueID, o.ID)
 		if t != nil && t.req.Attached != nil && o.FilledSize.IsPositive() && len(e.filledParents) < maxFilledParents {
-			e.filledParents[o.ID] = parentEntry{clientOrderID: clientOrderID, instance: t.instance}
+			e.filledParents[o.ID] = parentEntry{clientOrderID: clientOrderID, instance: t.instance,
+				productID: o.ProductID, filled: o.FilledSize}
 		}
 	}
 	e.mu.Unlock()
@@ -439,6 +440,12 @@ func (e *Executor) HandleEvent(ev exchange.OrderEvent) {
 		o.ClientOrderID = e.byVenueID[o.ID]
 	}
 	t := e.orders[o.ClientOrderID]
+	if t == nil && o.OriginatingOrderID == "" && o.ClientOrderID == "" && o.Side == exchange.Sell {
+		// The Coinbase user channel reports a venue-created bracket
+		// without its originating order: it is recognised by its product
+		// and size, which are its entry's filled size.
+		o.OriginatingOrderID = e.parentBySize(o)
+	}
 	if t == nil && o.OriginatingOrderID != "" {
 		// An attached TP/SL bracket the venue created when an entry
 		// filled: it belongs to the entry's instance and is an exit.
@@ -515,7 +522,33 @@ func (e *Executor) HandleEvent(ev exchange.OrderEvent) {
 
 // parentEntry is a filled entry whose attached bracket is still to be
 // seen.
-type parentEntry struct{ clientOrderID, instance string }
+type parentEntry struct {
+	clientOrderID, instance, productID string
+	filled                             decimal.Decimal
+}
+
+// parentBySize returns the venue id of the entry whose attached bracket o
+// is, matched by product and size (its filled size), among entries that
+// filled with an attached TP/SL: those still tracked and those ended
+// whose bracket is still to be seen; "" when none matches. Sizes carry
+// eight decimals, so two entries pending with the same size are not a
+// practical concern. Called with mu held.
+func (e *Executor) parentBySize(o exchange.Order) string {
+	if !o.BaseSize.IsPositive() {
+		return ""
+	}
+	for id, p := range e.filledParents {
+		if p.productID == o.ProductID && p.filled.Equal(o.BaseSize) {
+			return id
+		}
+	}
+	for _, t := range e.orders {
+		if t.req.Attached != nil && t.order.ID != "" && t.req.ProductID == o.ProductID && t.filled.Equal(o.BaseSize) {
+			return t.order.ID
+		}
+	}
+	return ""
+}
 
 // maxFilledParents bounds filledParents should brackets never show up
 // (a venue that refused them): a handful are pending at any time.

@@ -122,9 +122,12 @@ func (in *Instance) run(ctx context.Context) {
 func (in *Instance) process(ctx context.Context) bool {
 	in.msgBuf, in.tickBuf = in.mailbox.take(in.msgBuf[:0], in.tickBuf[:0])
 	in.applied = in.applied[:0]
+	var after []func()
 	for i := range in.msgBuf {
 		m := in.msgBuf[i]
 		switch {
+		case m.afterRound != nil:
+			after = append(after, m.afterRound)
 		case m.command != nil:
 			m.command()
 		case m.event != nil:
@@ -142,6 +145,9 @@ func (in *Instance) process(ctx context.Context) bool {
 	if n := in.mailbox.Conflated(); n != in.conflated {
 		in.obs.Conflated(in.name, n-in.conflated)
 		in.conflated = n
+	}
+	for _, f := range after {
+		f()
 	}
 	return len(in.msgBuf)+len(in.tickBuf) > 0
 }

@@ -32,6 +32,9 @@ type message struct {
 	event   *exchange.OrderEvent
 	purpose Purpose
 	command func()
+	// afterRound runs once the round of processing that took it is over,
+	// ticks included (WaitIdle).
+	afterRound func()
 }
 
 // NewMailbox returns an empty mailbox.
@@ -102,6 +105,13 @@ func sortTicks(ts []exchange.Tick) {
 			ts[j], ts[j-1] = ts[j-1], ts[j]
 		}
 	}
+}
+
+// pending reports whether anything waits in the mailbox.
+func (m *Mailbox) pending() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.messages)+len(m.ticks) > 0
 }
 
 // Conflated returns how many ticks were replaced before being taken.
