@@ -26,7 +26,7 @@ import (
 const monthFile = "data/market/nautilus_trader--btc-perp-20211231-20220201_1m.csv"
 
 // monthTicks reads the month and walks every candle open, low, high,
-// close (exits.PessimisticTicks), so the stop is hit before the target
+// close (marketdata.CandleTicksPath with PathLowFirst), so the stop is hit before the target
 // inside a candle, the same way for both placements.
 func monthTicks(t *testing.T) []exchange.Tick {
 	t.Helper()
@@ -48,7 +48,7 @@ func monthTicks(t *testing.T) []exchange.Tick {
 		if err != nil {
 			t.Fatalf("%s: %v", path, err)
 		}
-		ticks = exits.PessimisticTicks(c, ticks)
+		ticks = marketdata.CandleTicksPath(c, marketdata.PathLowFirst, ticks)
 	}
 	return ticks
 }

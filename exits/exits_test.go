@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/marketdata"
 )
 
 // Entry at 100 for 1 BTC, no fees, stop 2 % = 98; a resting stop-limit
@@ -92,7 +93,7 @@ func TestStopAndTargetInOneCandleStopComesFirst(t *testing.T) {
 			}
 			c := exchange.Candle{ProductID: testProduct.ID, Start: t0.Add(time.Minute), Interval: time.Minute,
 				Open: d("100"), High: d(tc.high), Low: d(tc.low), Close: d("101"), Volume: d("4")}
-			for _, tk := range PessimisticTicks(c, nil) {
+			for _, tk := range marketdata.CandleTicksPath(c, marketdata.PathLowFirst, nil) {
 				h.feed(tk)
 			}
 			rt := h.trip()

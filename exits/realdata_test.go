@@ -71,7 +71,7 @@ func TestRealMarketKeepsInvariantsAndBooksMatchTheVenue(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					for _, tk := range PessimisticTicks(c, buf[:0]) {
+					for _, tk := range marketdata.CandleTicksPath(c, marketdata.PathLowFirst, buf[:0]) {
 						step(tk)
 					}
 					continue
