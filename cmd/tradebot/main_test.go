@@ -16,7 +16,11 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 )
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // buildBinary compiles tradebot once per test binary run.
 var buildOnce = sync.OnceValues(func() (string, error) {
