@@ -40,16 +40,18 @@ func runTradebot(t *testing.T, args ...string) (code int, stdout, stderr string)
 	return code, out.String(), errb.String()
 }
 
-// TestStartupRefusesUnsafeKeys runs `tradebot run` and `tradebot check`
+// TestStartupChecksKeyAndProducts runs `tradebot run` and `tradebot check`
 // in live mode against emulators whose key has different permissions:
 // a key that can transfer is refused with an explanation unless the config
-// accepts it, a key that cannot trade is refused, and neither command
+// accepts it, a key that cannot trade is refused, a product Coinbase does
+// not list is refused, and neither command
 // places an order. check prints what it verified.
-func TestStartupRefusesUnsafeKeys(t *testing.T) {
+func TestStartupChecksKeyAndProducts(t *testing.T) {
 	cases := []struct {
 		name        string
 		emu         emuOptions
 		extra       string
+		instances   []string
 		wantOK      bool
 		wantInError []string
 		wantOut     []string
@@ -63,11 +65,14 @@ func TestStartupRefusesUnsafeKeys(t *testing.T) {
 			wantOut: []string{"coinbase key OK", "transfer true", "warning: the API key can transfer funds"}},
 		{name: "view-only key is refused", emu: emuOptions{noTrade: true},
 			wantInError: []string{"cannot trade", "view and trade permissions"}},
+		{name: "a product Coinbase does not list is refused",
+			instances:   []string{strings.ReplaceAll(brkInstance, "BTC-USDT", "BTC-EUR")},
+			wantInError: []string{"strategy brk: product BTC-EUR"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			e := startEmulator(t, tc.emu)
-			cfg := liveConfig(t, e, tc.extra)
+			cfg := liveConfig(t, e, tc.extra, tc.instances...)
 
 			code, out, errOut := runTradebot(t, "check", "--config", cfg)
 			if tc.wantOK != (code == 0) {
