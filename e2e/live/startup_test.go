@@ -44,8 +44,8 @@ func runTradebot(t *testing.T, args ...string) (code int, stdout, stderr string)
 // in live mode against emulators whose key has different permissions:
 // a key that can transfer is refused with an explanation unless the config
 // accepts it, a key that cannot trade is refused, a product Coinbase does
-// not list is refused, and neither command
-// places an order. check prints what it verified.
+// not list is refused, and neither command places an order. check prints
+// what it verified.
 func TestStartupChecksKeyAndProducts(t *testing.T) {
 	cases := []struct {
 		name        string
