@@ -21,7 +21,7 @@ import (
 // output.
 func TestFaultsNeitherDoubleOrdersNorLoseFills(t *testing.T) {
 	e := startEmulator(t, emuOptions{})
-	d := startDaemon(t, liveConfig(t, e, ""))
+	d := startDaemon(t, liveConfig(t, e, "", brkInstance, attInstance))
 	e.DropSocketsEvery(3 * time.Second)
 
 	faults := []struct {
@@ -68,7 +68,7 @@ func TestFaultsNeitherDoubleOrdersNorLoseFills(t *testing.T) {
 		t.Errorf("%d reconciliations logged after repeated gaps and reconnects; want one per resync", n)
 	}
 	bodies = append(bodies, quietMatch(t, d, e))
-	assertFillsReflected(t, d.scrape(), e, "brk")
+	assertFillsReflected(t, d.scrape(), e, "brk", "att")
 	assertOnePerClientID(t, e)
 	d.stop()
 	texts := map[string]string{"stderr": d.output()}
