@@ -23,11 +23,14 @@ import (
 // knows of every order that may exist on the venue. In paper mode the
 // venue is the simulated exchange inside this process: a crash loses the
 // venue and its orders together with the queue, so no order can exist
-// that the journal forgot, and write-ahead ordering buys nothing. What a
-// crash can cost is the last few milliseconds of paper history, which the
-// replay reproduces. Live mode keeps the synchronous write-ahead journal
-// (journalAdapter), whose durable intent costs a fraction of one Coinbase
-// round trip (docs/BENCHMARKS.md).
+// that the journal forgot, and write-ahead ordering buys nothing. Nor does
+// a paper start read orders or positions back (only live runs
+// Engine.Recover): the journal is paper's history, not its state. What a
+// crash can cost is the last asyncInterval of that history, which the
+// replay reproduces. The risk counters, which a paper start does restore,
+// are still saved synchronously (journalAdapter.saveRisk). Live mode keeps
+// the synchronous write-ahead journal (journalAdapter); docs/BENCHMARKS.md
+// compares its durable intent with a REST round trip.
 //
 // Writes keep their order: an intent is written before the updates of its
 // order, and an instance's progress after the fills it applied. Queueing
@@ -36,10 +39,9 @@ import (
 // the writer wakes on its own every asyncInterval, or early when the
 // queue is half full or someone flushes. The queue is bounded; when it is
 // full the engine waits for the writer, so memory stays bounded and
-// nothing is dropped. A failed intent or commit is
-// sticky: every later RecordIntent returns it, so the engine stops placing
-// orders the journal cannot hold, as it would with the synchronous
-// journal.
+// nothing is dropped. A failed intent or commit is sticky: every later
+// RecordIntent returns it, so the engine stops placing orders the journal
+// cannot hold, as it would with the synchronous journal.
 type asyncJournal struct {
 	j   *journalAdapter
 	log *slog.Logger
@@ -64,6 +66,9 @@ type asyncJournal struct {
 	// the journal ahead of need, in order.
 	seqMu sync.Mutex
 	seqs  map[string][]uint64
+	// seqFailing is set while taking numbers ahead fails, so that the
+	// failure is logged once, not every asyncInterval.
+	seqFailing bool
 }
 
 var _ engine.Journal = (*asyncJournal)(nil)
@@ -242,9 +247,13 @@ func (a *asyncJournal) takeSeqs() {
 			if err != nil {
 				// The order path asks the journal itself and meets the
 				// error there.
-				a.log.Error("journal: taking client order numbers ahead failed", "strategy", instance, "error", err)
+				if !a.seqFailing {
+					a.log.Error("journal: taking client order numbers ahead failed", "strategy", instance, "error", err)
+				}
+				a.seqFailing = true
 				break
 			}
+			a.seqFailing = false
 			q = append(q, n)
 		}
 		a.seqs[instance] = q
