@@ -46,6 +46,10 @@ type Instance struct {
 	// entryRetryAt is the market time before which no entry is asked for
 	// after one was refused.
 	entryRetryAt time.Time
+	// lastCloseErr and lastCloseErrAt keep a refused exit from flooding
+	// the log.
+	lastCloseErr   string
+	lastCloseErrAt time.Time
 	lastMark     decimal.Decimal
 	lastReport   time.Time
 	conflated    uint64
@@ -166,7 +170,12 @@ func (in *Instance) handleTick(ctx context.Context, t exchange.Tick) {
 		if pos.Size.IsPositive() {
 			in.log.Info("strategy exit signal", "strategy", in.name, "product", in.product.ID, "reason", d.Reason)
 			if err := in.exits.Close(ctx, "signal"); err != nil {
-				in.log.Error("exit on signal failed", "strategy", in.name, "error", err)
+				// A strategy asks again on every tick while the exit is
+				// refused; the error is logged once per retry window.
+				if msg := err.Error(); msg != in.lastCloseErr || t.Time.Sub(in.lastCloseErrAt) >= EntryRetryDelay {
+					in.log.Error("exit on signal failed", "strategy", in.name, "error", err)
+					in.lastCloseErr, in.lastCloseErrAt = msg, t.Time
+				}
 			}
 		}
 	}
