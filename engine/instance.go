@@ -50,9 +50,9 @@ type Instance struct {
 	// the log.
 	lastCloseErr   string
 	lastCloseErrAt time.Time
-	lastMark     decimal.Decimal
-	lastReport   time.Time
-	conflated    uint64
+	lastMark       decimal.Decimal
+	lastReport     time.Time
+	conflated      uint64
 
 	msgBuf  []message
 	tickBuf []exchange.Tick
