@@ -101,7 +101,7 @@ func usage(w io.Writer) {
 
 Commands:
   run         run the daemon (without --config: paper trading on the bundled recording)
-  check       validate a config file and list every problem
+  check       validate a config file and list every problem (live mode: also the key, portfolio and products)
   backtest    run the config's strategies over recorded data (--data FILE --out DIR [--sweep SPEC])
   download    download Coinbase candles into a file backtest reads (resumable)
   record      record the live Coinbase market feed into a recording
