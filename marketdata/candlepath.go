@@ -1,8 +1,6 @@
 package marketdata
 
 import (
-	"time"
-
 	"github.com/shopspring/decimal"
 	"github.com/tradebot/tradebot/exchange"
 )
@@ -37,31 +35,5 @@ func CandleTicksPath(c exchange.Candle, path CandlePath, dst []exchange.Tick) []
 	if path != PathLowFirst {
 		return CandleTicks(c, dst)
 	}
-	prices := [4]decimal.Decimal{c.Open, c.Low, c.High, c.Close}
-	step := (c.Interval - 1) / 3
-	if step < 1 {
-		step = 1
-	}
-	size := c.Volume.Mul(quarter)
-	side := exchange.Buy
-	if c.Close.LessThan(c.Open) {
-		side = exchange.Sell
-	}
-	for i, p := range prices {
-		if i > 0 {
-			switch p.Cmp(prices[i-1]) {
-			case 1:
-				side = exchange.Buy
-			case -1:
-				side = exchange.Sell
-			}
-		}
-		t := c.Start.Add(time.Duration(i) * step)
-		if i == 3 && c.Interval >= 4 {
-			t = c.Start.Add(c.Interval - 1)
-		}
-		dst = append(dst, exchange.Tick{ProductID: c.ProductID, Kind: exchange.TradeTick, Time: t, Received: t,
-			Price: p, Size: size, TakerSide: side})
-	}
-	return dst
+	return pathTicks(c, [4]decimal.Decimal{c.Open, c.Low, c.High, c.Close}, dst)
 }

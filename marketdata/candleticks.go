@@ -32,7 +32,13 @@ func CandleTicks(c exchange.Candle, dst []exchange.Tick) []exchange.Tick {
 	if c.Open.Sub(c.Low).LessThan(c.High.Sub(c.Open)) {
 		first, second = c.Low, c.High
 	}
-	prices := [4]decimal.Decimal{c.Open, first, second, c.Close}
+	return pathTicks(c, [4]decimal.Decimal{c.Open, first, second, c.Close}, dst)
+}
+
+// pathTicks appends the trade ticks of candle c at the four prices, in
+// order: evenly spread, a quarter of the volume each, the taker side
+// following the move.
+func pathTicks(c exchange.Candle, prices [4]decimal.Decimal, dst []exchange.Tick) []exchange.Tick {
 	step := (c.Interval - 1) / 3
 	if step < 1 {
 		step = 1
@@ -55,15 +61,8 @@ func CandleTicks(c exchange.Candle, dst []exchange.Tick) []exchange.Tick {
 		if i == 3 && c.Interval >= 4 {
 			t = c.Start.Add(c.Interval - 1)
 		}
-		dst = append(dst, exchange.Tick{
-			ProductID: c.ProductID,
-			Kind:      exchange.TradeTick,
-			Time:      t,
-			Received:  t,
-			Price:     p,
-			Size:      size,
-			TakerSide: side,
-		})
+		dst = append(dst, exchange.Tick{ProductID: c.ProductID, Kind: exchange.TradeTick, Time: t, Received: t,
+			Price: p, Size: size, TakerSide: side})
 	}
 	return dst
 }
