@@ -1,0 +1,100 @@
+package strategy
+
+import (
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/tradebot/tradebot/exchange"
+)
+
+var t0 = time.Date(2024, 8, 9, 0, 0, 0, 0, time.UTC)
+
+func tradeAt(sec int, price int64) exchange.Tick {
+	at := t0.Add(time.Duration(sec) * time.Second)
+	return exchange.Tick{ProductID: "BTC-USD", Kind: exchange.TradeTick, Time: at, Received: at,
+		Price: decimal.NewFromInt(price), Size: decimal.NewFromInt(1)}
+}
+
+func TestBarBuilderClosesABarOnTheFirstTradeOfTheNext(t *testing.T) {
+	b := NewBarBuilder(time.Minute)
+	for _, tk := range []exchange.Tick{tradeAt(0, 100), tradeAt(10, 105), tradeAt(20, 95), tradeAt(59, 101)} {
+		if _, done := b.Add(tk); done {
+			t.Fatal("a bar closed inside its minute")
+		}
+	}
+	bar, done := b.Add(tradeAt(60, 102))
+	if !done {
+		t.Fatal("the first trade of the next minute did not close the bar")
+	}
+	if bar.CloseF != 101 || bar.HighF != 105 || bar.LowF != 95 || !bar.Open.Equal(decimal.NewFromInt(100)) || bar.Trades != 4 {
+		t.Errorf("bar = %+v, want open 100 high 105 low 95 close 101 from 4 trades", bar)
+	}
+	if _, done := b.Add(exchange.Tick{Kind: exchange.QuoteTick, Time: t0.Add(2 * time.Minute)}); done {
+		t.Error("a quote closed a bar")
+	}
+}
+
+// TestSMACrossEntersOnTheCrossUpAndLeavesOnTheCrossDown feeds one trade per
+// one-second bar, so each bar closes at its trade's price and is seen when
+// the next trade arrives. With fast 1 and slow 3: bars 9,9,9 fill the
+// window (fast 9 = slow 9, not above); bar 8 is below (8 < 8.67); bar 11
+// is above (11 > 9.33): a cross up, seen at the trade of 12. Bars 12 and
+// 13 stay above; bar 12 is below its slow mean (12 < 12.33): a cross
+// down, seen at the next trade, 9.
+func TestSMACrossEntersOnTheCrossUpAndLeavesOnTheCrossDown(t *testing.T) {
+	p := &SMACrossParams{Fast: 1, Slow: 3, Interval: time.Second, ExitOnCross: true}
+	s, err := p.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	closes := []int64{9, 9, 9, 8, 11, 12, 13, 12, 9, 7, 7}
+	var pos PositionView
+	var signals []string
+	for i, c := range closes {
+		d := s.OnTick(tradeAt(i, c), pos)
+		switch d.Signal {
+		case Enter:
+			signals = append(signals, "enter@"+decimal.NewFromInt(c).String())
+			pos.Size = decimal.NewFromInt(1)
+		case Exit:
+			signals = append(signals, "exit@"+decimal.NewFromInt(c).String())
+			pos.Size = decimal.Zero
+		}
+	}
+	want := []string{"enter@12", "exit@9"}
+	if len(signals) != len(want) || signals[0] != want[0] || signals[1] != want[1] {
+		t.Errorf("signals = %v, want %v", signals, want)
+	}
+}
+
+func TestParamsValidationNamesTheField(t *testing.T) {
+	errs := (&SMACrossParams{Fast: 5, Slow: 5, Interval: time.Minute}).Validate()
+	if len(errs) != 1 || errs[0].Error()[:5] != "slow:" {
+		t.Errorf("errors = %v, want one about slow", errs)
+	}
+	errs = (&BreakoutParams{EntryBars: 0, ExitBars: -1, Interval: 0}).Validate()
+	if len(errs) != 3 {
+		t.Errorf("errors = %v, want three", errs)
+	}
+}
+
+func TestStateSurvivesARestart(t *testing.T) {
+	p := &SMACrossParams{Fast: 2, Slow: 3, Interval: time.Second, ExitOnCross: true}
+	a, _ := p.Build()
+	for i, c := range []int64{10, 11, 12, 13} {
+		a.OnTick(tradeAt(i, c), PositionView{})
+	}
+	st, err := a.(Stateful).MarshalState()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := p.Build()
+	if err := b.(Stateful).UnmarshalState(st); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := b.(*SMACross).slow.values(), a.(*SMACross).slow.values(); len(got) != len(want) || got[len(got)-1] != want[len(want)-1] {
+		t.Errorf("restored window %v, want %v", got, want)
+	}
+}
