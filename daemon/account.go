@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -60,7 +61,7 @@ func reportAccount(ctx context.Context, venue exchange.Venue, g *risk.Guard, m *
 // trade price the guard has seen.
 func valueOf(b exchange.Balance, g *risk.Guard, cfg *config.Config) decimal.Decimal {
 	for _, s := range cfg.Strategies {
-		base, quote := splitProductID(s.Product)
+		base, quote, _ := strings.Cut(s.Product, "-")
 		switch b.Currency {
 		case quote:
 			return b.Total()
@@ -71,15 +72,6 @@ func valueOf(b exchange.Balance, g *risk.Guard, cfg *config.Config) decimal.Deci
 		}
 	}
 	return decimal.Zero
-}
-
-func splitProductID(id string) (base, quote string) {
-	for i := 0; i < len(id); i++ {
-		if id[i] == '-' {
-			return id[:i], id[i+1:]
-		}
-	}
-	return "", ""
 }
 
 // newNotifier builds the webhook notifier from the config.

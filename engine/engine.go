@@ -179,24 +179,13 @@ func (e *Engine) Flatten(ctx context.Context, reason string) {
 // nothing watches it while the daemon is down), and waits until all have
 // done so or ctx ends. The instances' goroutines must still be running.
 func (e *Engine) Park(ctx context.Context) {
-	dones := make([]chan struct{}, 0, len(e.instances))
-	for _, in := range e.instances {
-		done := make(chan struct{})
-		dones = append(dones, done)
-		in.mailbox.putMessage(message{command: func() {
-			defer close(done)
+	_ = e.onEveryInstance(ctx, func(in *Instance) message {
+		return message{command: func() {
 			in.exits.Park(ctx)
 			in.applied = in.applied[:0]
 			in.saveProgress()
-		}})
-	}
-	for _, done := range dones {
-		select {
-		case <-done:
-		case <-ctx.Done():
-			return
-		}
-	}
+		}}
+	})
 }
 
 // WaitIdle returns once every instance has handled everything delivered
@@ -206,18 +195,9 @@ func (e *Engine) Park(ctx context.Context) {
 // a backtest. The instances' goroutines must be running (Run).
 func (e *Engine) WaitIdle(ctx context.Context) error {
 	for {
-		dones := make([]chan struct{}, 0, len(e.instances))
-		for _, in := range e.instances {
-			done := make(chan struct{})
-			dones = append(dones, done)
-			in.mailbox.putMessage(message{afterRound: func() { close(done) }})
-		}
-		for _, done := range dones {
-			select {
-			case <-done:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
+		// An empty afterRound marks the end of the round that takes it.
+		if err := e.onEveryInstance(ctx, func(*Instance) message { return message{afterRound: func() {}} }); err != nil {
+			return err
 		}
 		idle := true
 		for _, in := range e.instances {
@@ -229,6 +209,33 @@ func (e *Engine) WaitIdle(ctx context.Context) error {
 			return nil
 		}
 	}
+}
+
+// onEveryInstance puts the message msg(in) in every instance's mailbox and
+// waits until each has been run (a command) or its round has ended
+// (afterRound), or ctx ends.
+func (e *Engine) onEveryInstance(ctx context.Context, msg func(in *Instance) message) error {
+	dones := make([]chan struct{}, 0, len(e.instances))
+	for _, in := range e.instances {
+		done := make(chan struct{})
+		dones = append(dones, done)
+		m := msg(in)
+		if cmd := m.command; cmd != nil {
+			m.command = func() { defer close(done); cmd() }
+		} else {
+			after := m.afterRound
+			m.afterRound = func() { defer close(done); after() }
+		}
+		in.mailbox.putMessage(m)
+	}
+	for _, done := range dones {
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
 }
 
 func (e *Engine) roundTrip(rt position.RoundTrip) {

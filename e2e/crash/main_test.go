@@ -4,8 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -33,14 +31,11 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	binary = filepath.Join(dir, "tradebot")
 	// Built without the race detector: the test restarts the daemon
 	// dozens of times and a race-instrumented binary starts several times
 	// slower; the daemon's packages run their own tests with -race.
-	cmd := exec.Command("go", "build", "-o", binary, "./cmd/tradebot")
-	cmd.Dir = testenv.RepoRoot()
-	if out, err := cmd.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "e2e/crash: go build ./cmd/tradebot: %v\n%s", err, out)
+	if binary, err = testenv.BuildTradebot(dir, false); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e/crash:", err)
 		return 1
 	}
 	code := m.Run()

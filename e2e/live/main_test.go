@@ -3,8 +3,6 @@ package live
 import (
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -29,11 +27,8 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	binary = filepath.Join(dir, "tradebot")
-	cmd := exec.Command("go", "build", "-race", "-o", binary, "./cmd/tradebot")
-	cmd.Dir = testenv.RepoRoot()
-	if out, err := cmd.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "e2e/live: go build ./cmd/tradebot: %v\n%s", err, out)
+	if binary, err = testenv.BuildTradebot(dir, true); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e/live:", err)
 		return 1
 	}
 	code := m.Run()

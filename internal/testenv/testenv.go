@@ -6,6 +6,7 @@
 package testenv
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -66,4 +67,22 @@ func missing(t testing.TB, why string) {
 		t.Fatalf("%s, and %s is set, so this is a failure rather than a skip", why, RequireAllVariable)
 	}
 	t.Skip(why)
+}
+
+// BuildTradebot compiles ./cmd/tradebot into dir and returns the binary's
+// path, for tests that run the daemon as users do (a separate process
+// that can be signalled and killed). race builds it with the race
+// detector.
+func BuildTradebot(dir string, race bool) (string, error) {
+	bin := filepath.Join(dir, "tradebot")
+	args := []string{"build", "-o", bin}
+	if race {
+		args = append(args, "-race")
+	}
+	cmd := exec.Command("go", append(args, "./cmd/tradebot")...)
+	cmd.Dir = RepoRoot()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build ./cmd/tradebot: %v\n%s", err, out)
+	}
+	return bin, nil
 }
