@@ -14,40 +14,6 @@ import (
 	"github.com/tradebot/tradebot/risk"
 )
 
-// Journal is what the executor writes ahead of and after every order
-// (package journal implements it on SQLite). A nil Journal runs without
-// one, as backtests do.
-//
-// Consistency rule: an order's execution (filled size, value, fees) and
-// its terminal status are written only together with the exit state of
-// the instance that applied them (SaveProgress, one transaction). After a
-// crash the journal therefore never claims a fill that the restored
-// position lacks, nor the reverse; recovery books the difference between
-// the venue's view and the journal's, once.
-type Journal interface {
-	SeqSource
-	// RecordIntent stores an order before its request is sent.
-	RecordIntent(rec OrderRecord) error
-	// UpdateOrder stores the venue's id and a non-terminal status of an
-	// order without execution, or the failure of an order with none.
-	UpdateOrder(clientOrderID string, o exchange.Order) error
-	// RecordFill logs a fill as received (idempotent by trade id).
-	RecordFill(instance string, f exchange.Fill) (isNew bool, err error)
-	// SaveProgress stores, in one transaction, the orders an instance has
-	// applied events of, and its exit and strategy state after them.
-	SaveProgress(instance string, orders []exchange.Order, exitState, strategyState []byte) error
-}
-
-// OrderRecord is an order as the journal keeps it before it is sent.
-type OrderRecord struct {
-	ClientOrderID string
-	Instance      string
-	Purpose       Purpose
-	Reason        string
-	Request       exchange.OrderRequest
-	Time          time.Time
-}
-
 // Intent is an instance's wish to place an order.
 type Intent struct {
 	Instance string

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"time"
@@ -62,31 +61,6 @@ type Instance struct {
 	// savedStop is the stop last journaled, so that a moved stop is saved
 	// without saving on every tick.
 	savedStop decimal.Decimal
-}
-
-// saveProgress journals the applied orders with the exit and strategy
-// state after them, in one transaction (see Journal).
-func (in *Instance) saveProgress() {
-	j := in.exec.journal
-	if j == nil {
-		return
-	}
-	exitState, err := json.Marshal(in.exits.State())
-	if err != nil {
-		in.log.Error("exit state does not encode", "strategy", in.name, "error", err)
-		return
-	}
-	var stratState []byte
-	if st, ok := in.strat.(strategy.Stateful); ok {
-		if stratState, err = st.MarshalState(); err != nil {
-			in.log.Error("strategy state does not encode", "strategy", in.name, "error", err)
-		}
-	}
-	if err := j.SaveProgress(in.name, in.applied, exitState, stratState); err != nil {
-		in.log.Error("journal: saving progress failed", "strategy", in.name, "error", err)
-		return
-	}
-	in.savedStop = in.exits.Protection().Stop
 }
 
 // Name returns the instance's name.

@@ -1,0 +1,68 @@
+package engine
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/strategy"
+)
+
+// Journal is what the executor writes ahead of and after every order
+// (package journal implements it on SQLite). A nil Journal runs without
+// one, as backtests do.
+//
+// Consistency rule: an order's execution (filled size, value, fees) and
+// its terminal status are written only together with the exit state of
+// the instance that applied them (SaveProgress, one transaction). After a
+// crash the journal therefore never claims a fill that the restored
+// position lacks, nor the reverse; recovery books the difference between
+// the venue's view and the journal's, once.
+type Journal interface {
+	SeqSource
+	// RecordIntent stores an order before its request is sent.
+	RecordIntent(rec OrderRecord) error
+	// UpdateOrder stores the venue's id and a non-terminal status of an
+	// order without execution, or the failure of an order with none.
+	UpdateOrder(clientOrderID string, o exchange.Order) error
+	// RecordFill logs a fill as received (idempotent by trade id).
+	RecordFill(instance string, f exchange.Fill) (isNew bool, err error)
+	// SaveProgress stores, in one transaction, the orders an instance has
+	// applied events of, and its exit and strategy state after them.
+	SaveProgress(instance string, orders []exchange.Order, exitState, strategyState []byte) error
+}
+
+// OrderRecord is an order as the journal keeps it before it is sent.
+type OrderRecord struct {
+	ClientOrderID string
+	Instance      string
+	Purpose       Purpose
+	Reason        string
+	Request       exchange.OrderRequest
+	Time          time.Time
+}
+
+// saveProgress journals the applied orders with the exit and strategy
+// state after them, in one transaction (see Journal).
+func (in *Instance) saveProgress() {
+	j := in.exec.journal
+	if j == nil {
+		return
+	}
+	exitState, err := json.Marshal(in.exits.State())
+	if err != nil {
+		in.log.Error("exit state does not encode", "strategy", in.name, "error", err)
+		return
+	}
+	var stratState []byte
+	if st, ok := in.strat.(strategy.Stateful); ok {
+		if stratState, err = st.MarshalState(); err != nil {
+			in.log.Error("strategy state does not encode", "strategy", in.name, "error", err)
+		}
+	}
+	if err := j.SaveProgress(in.name, in.applied, exitState, stratState); err != nil {
+		in.log.Error("journal: saving progress failed", "strategy", in.name, "error", err)
+		return
+	}
+	in.savedStop = in.exits.Protection().Stop
+}
