@@ -40,20 +40,47 @@ func (j *Journal) NextClientOrderSeq(instance string) (uint64, error) {
 	defer j.seq.mu.Unlock()
 	r := j.seq.blocks[instance]
 	if r == nil || r.next > r.last {
-		j.writeMu.Lock()
-		var last int64
-		err := j.stmts.reserveSeq.QueryRow(instance, max(j.now().UnixMilli(), 0), SeqBlock).Scan(&last)
-		j.writeMu.Unlock()
+		first, err := j.reserveSeqs(instance, SeqBlock)
 		if err != nil {
-			return 0, fmt.Errorf("journal %s: reserve client order sequence for %s: %w", j.path, instance, err)
+			return 0, err
 		}
 		if j.seq.blocks == nil {
 			j.seq.blocks = make(map[string]*seqRange)
 		}
-		r = &seqRange{next: uint64(last) - SeqBlock + 1, last: uint64(last)}
+		r = &seqRange{next: first, last: first + SeqBlock - 1}
 		j.seq.blocks[instance] = r
 	}
 	n := r.next
 	r.next++
 	return n, nil
+}
+
+// ReserveClientOrderSeqs reserves n consecutive sequence numbers for the
+// instance's client order ids, first to first+n-1, durably (synchronous=
+// FULL) before it returns: a caller that hands them out itself, without a
+// call per number, never hands out a number twice, across crashes
+// included. The numbers are above every number reserved before, by this
+// method or by NextClientOrderSeq, and follow the same clock rule; what a
+// caller leaves unused is skipped, never reused.
+func (j *Journal) ReserveClientOrderSeqs(instance string, n int) (first uint64, err error) {
+	if instance == "" {
+		return 0, fmt.Errorf("journal %s: client order sequence: empty instance", j.path)
+	}
+	if n < 1 {
+		return 0, fmt.Errorf("journal %s: reserve %d client order numbers for %s: want at least one", j.path, n, instance)
+	}
+	return j.reserveSeqs(instance, n)
+}
+
+// reserveSeqs raises the instance's durable counter by n and returns the
+// first number of the range it reserved.
+func (j *Journal) reserveSeqs(instance string, n int) (uint64, error) {
+	j.writeMu.Lock()
+	var last int64
+	err := j.stmts.reserveSeq.QueryRow(instance, max(j.now().UnixMilli(), 0), n).Scan(&last)
+	j.writeMu.Unlock()
+	if err != nil {
+		return 0, fmt.Errorf("journal %s: reserve client order sequence for %s: %w", j.path, instance, err)
+	}
+	return uint64(last) - uint64(n) + 1, nil
 }
