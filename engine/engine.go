@@ -43,9 +43,12 @@ type Options struct {
 
 // Engine runs strategy instances against a venue.
 type Engine struct {
-	exec      *Executor
-	guard     *risk.Guard
-	obs       Observer
+	exec  *Executor
+	guard *risk.Guard
+	obs   Observer
+	// nopObs is set when obs is NopObserver: the per-tick reports are
+	// then not even built.
+	nopObs    bool
 	log       *slog.Logger
 	clock     clock.Clock
 	instances []*Instance
@@ -77,6 +80,7 @@ func New(ctx context.Context, o Options) (*Engine, error) {
 		guard: o.Guard, obs: o.Observer, log: o.Log, clock: o.Clock, byProduct: map[string][]*Instance{},
 		onRoundTrip: o.OnRoundTrip,
 	}
+	_, e.nopObs = o.Observer.(NopObserver)
 	for _, spec := range o.Instances {
 		p, err := o.Venue.Product(ctx, spec.ProductID)
 		if err != nil {
@@ -118,7 +122,9 @@ func (e *Engine) HandleEvent(ev exchange.OrderEvent) { e.exec.HandleEvent(ev) }
 // OnTick routes a tick to the instances on its product and to the guard.
 // It never blocks: mailboxes conflate (DESIGN.md invariant 5).
 func (e *Engine) OnTick(t exchange.Tick) {
-	e.obs.TickReceived(t)
+	if !e.nopObs {
+		e.obs.TickReceived(t)
+	}
 	e.guard.OnTick(t)
 	for _, in := range e.byProduct[t.ProductID] {
 		in.mailbox.PutTick(t)

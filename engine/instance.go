@@ -135,13 +135,13 @@ func (in *Instance) handleTick(ctx context.Context, t exchange.Tick) {
 		in.lastMark = t.Price
 	}
 	in.exits.OnTick(ctx, t)
-	pos := in.exits.Position()
-	d := in.strat.OnTick(t, strategy.PositionView{Size: pos.Size, AvgEntry: pos.AvgEntry, Pending: in.pendingEntry != ""})
+	size, avg := in.exits.Holding()
+	d := in.strat.OnTick(t, strategy.PositionView{Size: size, AvgEntry: avg, Pending: in.pendingEntry != ""})
 	switch d.Signal {
 	case strategy.Enter:
 		in.enter(ctx, t, d.Reason)
 	case strategy.Exit:
-		if pos.Size.IsPositive() {
+		if size.IsPositive() {
 			in.log.Info("strategy exit signal", "strategy", in.name, "product", in.product.ID, "reason", d.Reason)
 			if err := in.exits.Close(ctx, "signal"); err != nil {
 				// A strategy asks again on every tick while the exit is
@@ -158,7 +158,7 @@ func (in *Instance) handleTick(ctx context.Context, t exchange.Tick) {
 		in.lastReport = t.Time
 		// A trailing or break-even move of a bot-watched stop changes no
 		// order; journal it at most once a second of market time.
-		if !in.exits.Protection().Stop.Equal(in.savedStop) {
+		if in.exec.journal != nil && !in.exits.Protection().Stop.Equal(in.savedStop) {
 			in.applied = in.applied[:0]
 			in.saveProgress()
 		}
@@ -224,6 +224,9 @@ func (in *Instance) handleEvent(ctx context.Context, ev exchange.OrderEvent, pur
 
 // report publishes the position and its protection to the observer.
 func (in *Instance) report() {
+	if in.engine.nopObs {
+		return
+	}
 	pos := in.exits.Position()
 	prot := in.exits.Protection()
 	r := PositionReport{Strategy: in.name, Product: in.product.ID, Size: pos.Size, AvgEntry: pos.AvgEntry,

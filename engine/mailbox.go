@@ -22,6 +22,10 @@ type Mailbox struct {
 	ticks    []exchange.Tick // one slot per (product, kind), in arrival order of the slot
 	messages []message
 	wake     chan struct{}
+	// busy mirrors len(messages)+len(ticks) > 0; it is written only
+	// with mu held, so that an empty mailbox is seen without the lock
+	// (the backtest's Step and Drain look at every instance per tick).
+	busy atomic.Bool
 	// conflated counts ticks replaced before they were taken.
 	conflated atomic.Uint64
 }
@@ -56,6 +60,7 @@ func (m *Mailbox) PutTick(t exchange.Tick) {
 	if !replaced {
 		m.ticks = append(m.ticks, t)
 	}
+	m.busy.Store(true)
 	m.mu.Unlock()
 	if replaced {
 		m.conflated.Add(1)
@@ -66,6 +71,7 @@ func (m *Mailbox) PutTick(t exchange.Tick) {
 func (m *Mailbox) putMessage(msg message) {
 	m.mu.Lock()
 	m.messages = append(m.messages, msg)
+	m.busy.Store(true)
 	m.mu.Unlock()
 	m.signal()
 }
@@ -84,12 +90,16 @@ func (m *Mailbox) Wake() <-chan struct{} { return m.wake }
 // messages first, then ticks ordered by time so that a trade and a quote
 // of one product stay in the order they happened.
 func (m *Mailbox) take(msgs []message, ticks []exchange.Tick) ([]message, []exchange.Tick) {
+	if !m.busy.Load() {
+		return msgs, ticks
+	}
 	m.mu.Lock()
 	msgs = append(msgs, m.messages...)
 	ticks = append(ticks, m.ticks...)
 	clear(m.messages)
 	m.messages = m.messages[:0]
 	m.ticks = m.ticks[:0]
+	m.busy.Store(false)
 	m.mu.Unlock()
 	if len(ticks) == 2 && ticks[1].Time.Before(ticks[0].Time) {
 		ticks[0], ticks[1] = ticks[1], ticks[0]
@@ -108,11 +118,7 @@ func sortTicks(ts []exchange.Tick) {
 }
 
 // pending reports whether anything waits in the mailbox.
-func (m *Mailbox) pending() bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return len(m.messages)+len(m.ticks) > 0
-}
+func (m *Mailbox) pending() bool { return m.busy.Load() }
 
 // Conflated returns how many ticks were replaced before being taken.
 func (m *Mailbox) Conflated() uint64 { return m.conflated.Load() }

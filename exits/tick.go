@@ -144,3 +144,9 @@ func (m *Manager) raiseStop() {
 		m.s.Stop, m.s.StopReason = c, why
 	}
 }
+
+// Holding returns the position's size and average entry: what a strategy
+// sees on every tick, without copying the whole Position (Position).
+func (m *Manager) Holding() (size, avgEntry decimal.Decimal) {
+	return m.s.Position.Size, m.s.Position.AvgEntry
+}

@@ -1,0 +1,39 @@
+package engine
+
+import (
+	"context"
+
+	"github.com/tradebot/tradebot/exchange"
+)
+
+// Step delivers one tick to the guard and to the instances on its
+// product, and then everything the tick caused (order events of the
+// orders it led to), on the calling goroutine. It is OnTick followed by
+// Drain, with the same order of work and so the same trades, without the
+// mailbox on the way of a tick: an instance whose mailbox is empty gets
+// the tick straight into handleTick; one with messages waiting takes the
+// mailbox's path, messages first. Backtests call it for every tick; the
+// instances' goroutines (Run) must not be running.
+func (e *Engine) Step(ctx context.Context, t exchange.Tick) {
+	if !e.nopObs {
+		e.obs.TickReceived(t)
+	}
+	e.guard.OnTick(t)
+	// One round of Drain, in instance order, with this tick in the
+	// mailboxes of the instances on its product.
+	for _, in := range e.instances {
+		switch {
+		case in.product.ID != t.ProductID:
+			if in.mailbox.pending() {
+				in.process(ctx)
+			}
+		case in.mailbox.pending():
+			in.mailbox.PutTick(t)
+			in.process(ctx)
+		default:
+			in.applied = in.applied[:0]
+			in.handleTick(ctx, t)
+		}
+	}
+	e.Drain(ctx)
+}
