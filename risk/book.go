@@ -134,9 +134,14 @@ func (p *productBook) marketPrice(side exchange.Side) decimal.Decimal {
 func (g *Guard) OnTick(t exchange.Tick) {
 	g.mu.Lock()
 	defer g.unlock()
-	now := g.clk.Now()
-	g.roll(now)
-	p := g.product(t.ProductID)
+	g.roll(g.clk.Now())
+	// Ticks come in runs of one product: the last one's book is reused
+	// without a map lookup.
+	p := g.lastTicked
+	if p == nil || p.id != t.ProductID {
+		p = g.product(t.ProductID)
+		g.lastTicked = p
+	}
 	at := t.Received
 	if at.IsZero() {
 		at = t.Time

@@ -3,7 +3,6 @@ package risk
 import (
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -72,7 +71,7 @@ type Guard struct {
 	staleAfterStr              string
 	stopReasons                map[string]bool
 
-	mu sync.Mutex // protects everything below
+	mu lock // protects everything below
 	// Trading state and what set it.
 	state       State
 	stateRule   string
@@ -85,6 +84,7 @@ type Guard struct {
 	strategies map[string]*strategyBook
 	products   map[string]*productBook
 	nproducts  int
+	lastTicked *productBook // the product of the last tick
 
 	// Account PnL: markValue and cost are the signed sums over positions
 	// of size x mark and of cost basis, so unrealized PnL is their
