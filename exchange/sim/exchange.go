@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -58,8 +57,9 @@ type Exchange struct {
 
 	// mu guards everything below. Any goroutine may take it; the handler
 	// is called only with it released.
-	mu        sync.Mutex
+	mu        lock
 	books     map[string]*book
+	lastBook  *book    // the book of the last tick
 	productIX []string // product ids in configuration order
 	balances  map[string]*balance
 	orders    []*order // every order, in creation order

@@ -22,10 +22,15 @@ func (x *Exchange) OnTick(t exchange.Tick) {
 		return
 	}
 	x.mu.Lock()
-	b := x.books[t.ProductID]
-	if b == nil {
-		x.mu.Unlock()
-		return
+	// Ticks come in runs of one product: the last one's book is reused
+	// without a map lookup.
+	b := x.lastBook
+	if b == nil || b.product.ID != t.ProductID {
+		if b = x.books[t.ProductID]; b == nil {
+			x.mu.Unlock()
+			return
+		}
+		x.lastBook = b
 	}
 	trade := t.Kind == exchange.TradeTick && t.Price.IsPositive() && sane(t.Price)
 	if trade {
