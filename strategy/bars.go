@@ -26,7 +26,12 @@ type Bar struct {
 type BarBuilder struct {
 	interval time.Duration
 	cur      Bar
-	started  bool
+	// end is cur.Start + interval: a trade in [cur.Start, end) belongs to
+	// cur, which is known without rounding its time down.
+	end     time.Time
+	started bool
+	// done is the bar the last call to add completed.
+	done Bar
 }
 
 // NewBarBuilder returns a builder of bars of the given interval.
@@ -37,11 +42,20 @@ func NewBarBuilder(interval time.Duration) *BarBuilder {
 // Add folds a tick into the current bar. When the tick starts a new bar it
 // returns the completed previous bar and true. Quote ticks are ignored.
 func (b *BarBuilder) Add(t exchange.Tick) (Bar, bool) {
-	if t.Kind != exchange.TradeTick {
+	if !b.add(&t) {
 		return Bar{}, false
 	}
-	start := t.Time.Truncate(b.interval)
-	if b.started && start.Equal(b.cur.Start) {
+	return b.done, true
+}
+
+// add is Add for the strategies' hot path: it takes the tick by pointer
+// and leaves a completed bar in b.done rather than copying both, once per
+// tick, through the arguments and results.
+func (b *BarBuilder) add(t *exchange.Tick) bool {
+	if t.Kind != exchange.TradeTick {
+		return false
+	}
+	if b.started && t.Time.Before(b.end) && !t.Time.Before(b.cur.Start) {
 		if t.Price.Cmp(b.cur.High) > 0 {
 			b.cur.High = t.Price
 		}
@@ -50,22 +64,27 @@ func (b *BarBuilder) Add(t exchange.Tick) (Bar, bool) {
 		}
 		b.cur.Close = t.Price
 		b.cur.Trades++
-		return Bar{}, false
+		return false
 	}
-	done, had := b.cur, b.started
-	if had && start.Before(done.Start) {
+	start := t.Time.Truncate(b.interval)
+	if b.started && start.Before(b.cur.Start) {
 		// A late trade from an earlier bar: the bar is already out.
-		return Bar{}, false
+		return false
+	}
+	had := b.started
+	if had {
+		b.done = b.cur
 	}
 	b.cur = Bar{Start: start, Open: t.Price, High: t.Price, Low: t.Price, Close: t.Price, Trades: 1}
+	b.end = start.Add(b.interval)
 	b.started = true
 	if !had {
-		return Bar{}, false
+		return false
 	}
-	done.HighF = done.High.InexactFloat64()
-	done.LowF = done.Low.InexactFloat64()
-	done.CloseF = done.Close.InexactFloat64()
-	return done, true
+	b.done.HighF = b.done.High.InexactFloat64()
+	b.done.LowF = b.done.Low.InexactFloat64()
+	b.done.CloseF = b.done.Close.InexactFloat64()
+	return true
 }
 
 // window is a fixed-size ring of the latest float values with a running sum.

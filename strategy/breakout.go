@@ -65,7 +65,8 @@ type Breakout struct {
 
 // OnTick implements Strategy.
 func (s *Breakout) OnTick(t exchange.Tick, pos PositionView) Decision {
-	if bar, done := s.bars.Add(t); done {
+	if s.bars.add(&t) {
+		bar := &s.bars.done
 		s.highs.push(bar.HighF)
 		if s.lows != nil {
 			s.lows.push(bar.LowF)

@@ -61,12 +61,12 @@ type SMACross struct {
 
 // OnTick implements Strategy.
 func (s *SMACross) OnTick(t exchange.Tick, pos PositionView) Decision {
-	bar, done := s.bars.Add(t)
-	if !done {
+	if !s.bars.add(&t) {
 		return Decision{}
 	}
-	s.fast.push(bar.CloseF)
-	s.slow.push(bar.CloseF)
+	closed := s.bars.done.CloseF
+	s.fast.push(closed)
+	s.slow.push(closed)
 	if !s.slow.full() {
 		return Decision{}
 	}
