@@ -21,7 +21,10 @@ import (
 // simulated exchange with cfg.Paper's products, balances, fees and
 // slippage, the risk guard of cfg.Risk, and the engine with the
 // instances of cfg, all on clk. The caller routes the exchange's events.
-func assemble(ctx context.Context, cfg *config.Config, clk *clock.Sim) (*sim.Exchange, *engine.Engine, map[string]exchange.Product, error) {
+//
+// single declares that one goroutine runs everything (Run): the exchange
+// and the guard then skip their locks.
+func assemble(ctx context.Context, cfg *config.Config, clk *clock.Sim, single bool) (*sim.Exchange, *engine.Engine, map[string]exchange.Product, error) {
 	products := make([]exchange.Product, 0, len(cfg.PaperProducts()))
 	byID := map[string]exchange.Product{}
 	for _, p := range cfg.PaperProducts() {
@@ -37,6 +40,10 @@ func assemble(ctx context.Context, cfg *config.Config, clk *clock.Sim) (*sim.Exc
 	guard, err := risk.NewGuard(cfg.Risk, clk)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("risk: %w", err)
+	}
+	if single {
+		x.SingleGoroutine()
+		guard.SingleGoroutine()
 	}
 	specs, err := cfg.InstanceSpecs()
 	if err != nil {
@@ -115,7 +122,7 @@ func Run(ctx context.Context, cfg *config.Config, d *Data, progress Progress) (*
 		return nil, fmt.Errorf("no ticks to run")
 	}
 	clk := clock.NewSim(d.Ticks[0].Time)
-	x, eng, byID, err := assemble(ctx, cfg, clk)
+	x, eng, byID, err := assemble(ctx, cfg, clk, true)
 	if err != nil {
 		return nil, err
 	}
@@ -151,6 +158,8 @@ func Run(ctx context.Context, cfg *config.Config, d *Data, progress Progress) (*
 	if len(cfg.Strategies) > 0 {
 		chartProduct = cfg.Strategies[0].Product
 	}
+	// held is whether some base is held; it changes only on fills.
+	var held bool
 	x.SetHandler(func(ev exchange.OrderEvent) {
 		if f := ev.Fill; f != nil {
 			if h := holdings[f.ProductID]; h != nil {
@@ -163,6 +172,10 @@ func Run(ctx context.Context, cfg *config.Config, d *Data, progress Progress) (*
 					h.base = h.base.Sub(f.Size)
 				}
 				h.cashF, h.baseF = h.cash.InexactFloat64(), h.base.InexactFloat64()
+				held = false
+				for _, h := range order {
+					held = held || h.base.IsPositive()
+				}
 			}
 		}
 		eng.HandleEvent(ev)
@@ -176,14 +189,6 @@ func Run(ctx context.Context, cfg *config.Config, d *Data, progress Progress) (*
 			}
 		}
 		return e
-	}
-	held := func() bool {
-		for _, h := range order {
-			if h.base.IsPositive() {
-				return true
-			}
-		}
-		return false
 	}
 	capitalF := res.Capital.InexactFloat64()
 	sample := func(t time.Time) {
@@ -201,9 +206,16 @@ func Run(ctx context.Context, cfg *config.Config, d *Data, progress Progress) (*
 		res.Equity = append(res.Equity, Point{Time: t, Equity: e, Price: price})
 	}
 
-	var bucket time.Time
+	// bucket is the start of the sample period of the last tick, and
+	// next the start of the one after it: a tick before next needs no
+	// Truncate. The zero bucket makes the first tick start one.
+	var bucket, next time.Time
 	prev := d.Ticks[0].Time
-	for i, t := range d.Ticks {
+	// last caches the holding of the last trade's product.
+	var lastID string
+	var last *holding
+	for i := range d.Ticks {
+		t := &d.Ticks[i]
 		if i%progressEvery == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, err
@@ -212,25 +224,29 @@ func Run(ctx context.Context, cfg *config.Config, d *Data, progress Progress) (*
 				progress(i, len(d.Ticks))
 			}
 		}
-		if b := t.Time.Truncate(SamplePeriod); b.After(bucket) {
-			if i > 0 {
-				sample(b)
+		if !t.Time.Before(next) {
+			if b := t.Time.Truncate(SamplePeriod); b.After(bucket) {
+				if i > 0 {
+					sample(b)
+				}
+				bucket, next = b, b.Add(SamplePeriod)
 			}
-			bucket = b
 		}
-		if held() {
+		if held {
 			res.Exposed += t.Time.Sub(prev)
 		}
 		prev = t.Time
 		clk.Set(t.Time)
-		x.OnTick(t)
+		x.OnTick(*t)
 		if t.Kind == exchange.TradeTick {
-			if h := holdings[t.ProductID]; h != nil {
-				h.last = t.Price
+			if t.ProductID != lastID {
+				lastID, last = t.ProductID, holdings[t.ProductID]
+			}
+			if last != nil {
+				last.last = t.Price
 			}
 		}
-		eng.OnTick(t)
-		eng.Drain(ctx)
+		eng.Step(ctx, *t)
 	}
 	sample(res.End)
 	if progress != nil {
