@@ -88,6 +88,11 @@ func New(ctx context.Context, o Options) (*Engine, error) {
 		}
 		in := &Instance{name: spec.Name, product: p, spec: spec, strat: spec.Strategy, exec: e.exec,
 			obs: o.Observer, log: o.Log, mailbox: NewMailbox(), engine: e}
+		if spec.QuoteSize.IsPositive() {
+			in.entryQuote = p.RoundQuoteSize(spec.QuoteSize)
+		} else {
+			in.entryBase = p.RoundSize(spec.BaseSize)
+		}
 		name := spec.Name
 		in.exits = exits.NewManager(spec.Exits, exits.Deps{
 			Orders: exitOrders{in}, Product: p, Clock: o.Clock, Log: o.Log, Strategy: name,

@@ -50,8 +50,11 @@ type Instance struct {
 	lastCloseErr   string
 	lastCloseErrAt time.Time
 	lastMark       decimal.Decimal
-	lastReport     time.Time
-	conflated      uint64
+	// entryQuote or entryBase is what one entry buys, rounded to the
+	// product's increments once (New).
+	entryQuote, entryBase decimal.Decimal
+	lastReport            time.Time
+	conflated             uint64
 
 	msgBuf  []message
 	tickBuf []exchange.Tick
@@ -177,18 +180,18 @@ func (in *Instance) enter(ctx context.Context, t exchange.Tick, reason string) {
 	}
 	req := exchange.OrderRequest{ClientOrderID: id, ProductID: in.product.ID, Side: exchange.Buy,
 		Type: exchange.Market, TimeInForce: exchange.ImmediateOrCancel}
-	if in.spec.QuoteSize.IsPositive() {
-		req.QuoteSize = in.product.RoundQuoteSize(in.spec.QuoteSize)
-	} else {
-		req.BaseSize = in.product.RoundSize(in.spec.BaseSize)
-	}
+	req.QuoteSize, req.BaseSize = in.entryQuote, in.entryBase
 	if att, ok := in.exits.Attach(t.Price); ok {
 		req.Attached = &att
 	}
 	in.pendingEntry = id
 	in.exits.NoteEntry(id, reason)
-	in.log.Info("entry", "strategy", in.name, "product", in.product.ID, "client_order_id", id,
-		"quote_size", req.QuoteSize, "base_size", req.BaseSize, "price", t.Price, "reason", reason)
+	// Enabled first: a backtest discards the log, and boxing the
+	// attributes would cost more than the rest of a refused entry.
+	if in.log.Enabled(ctx, slog.LevelInfo) {
+		in.log.Info("entry", "strategy", in.name, "product", in.product.ID, "client_order_id", id,
+			"quote_size", req.QuoteSize, "base_size", req.BaseSize, "price", t.Price, "reason", reason)
+	}
 	_, err = in.exec.Place(ctx, Intent{Instance: in.name, Purpose: Entry, Reason: reason, Request: req,
 		TickReceived: t.Received, EstimatedPrice: in.lastMark})
 	if err != nil && !errors.Is(err, ErrInFlight) {
@@ -197,8 +200,10 @@ func (in *Instance) enter(ctx context.Context, t exchange.Tick, reason string) {
 		// condition that refused it (a cooldown, a limit) rarely clears
 		// within a second.
 		in.entryRetryAt = t.Time.Add(EntryRetryDelay)
-		in.log.Warn("entry not placed", "strategy", in.name, "client_order_id", id,
-			"retry_after", EntryRetryDelay.String(), "error", err)
+		if in.log.Enabled(ctx, slog.LevelWarn) {
+			in.log.Warn("entry not placed", "strategy", in.name, "client_order_id", id,
+				"retry_after", EntryRetryDelay.String(), "error", err)
+		}
 	}
 }
 

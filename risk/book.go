@@ -17,7 +17,7 @@ type productBook struct {
 	scope
 
 	last, bid, ask, mark       decimal.Decimal
-	lastU, midU                int64 // last and mid in units, for the collar
+	midU                       int64 // mid in units, for the collar
 	hasLast, hasQuote, hasMark bool
 	seen                       bool
 	// size is the account's signed position in the product, the sum of
@@ -104,7 +104,9 @@ func (p *productBook) reference(preferMid bool) (int64, bool) {
 		return p.midU, true
 	}
 	if p.hasLast {
-		return p.lastU, true
+		// Converted here rather than on every trade: orders are rare,
+		// trades are not.
+		return toUnits(p.last), true
 	}
 	if p.hasQuote {
 		return p.midU, true
@@ -152,7 +154,7 @@ func (g *Guard) OnTick(t exchange.Tick) {
 		if !t.Price.IsPositive() {
 			return
 		}
-		p.last, p.lastU, p.hasLast = t.Price, toUnits(t.Price), true
+		p.last, p.hasLast = t.Price, true
 		mark = t.Price
 	case exchange.QuoteTick:
 		if !t.Bid.IsPositive() || !t.Ask.IsPositive() {
@@ -173,6 +175,15 @@ func (g *Guard) OnTick(t exchange.Tick) {
 // its position times the change, each holder's exposure is revalued, and
 // the loss limits are checked against the new PnL.
 func (g *Guard) setMark(p *productBook, mark decimal.Decimal) {
+	if len(p.holders) == 0 && p.size.IsZero() {
+		// Nothing held: the mark moves no value and no limit. A mark
+		// equal in value keeps its old form, as below; with the same
+		// exponent that is the new form, so no comparison is needed.
+		if !p.hasMark || p.mark.Exponent() == mark.Exponent() || !p.mark.Equal(mark) {
+			p.mark, p.hasMark = mark, true
+		}
+		return
+	}
 	if p.hasMark && p.mark.Equal(mark) {
 		return
 	}
