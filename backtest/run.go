@@ -24,7 +24,7 @@ import (
 //
 // single declares that one goroutine runs everything (Run): the exchange
 // and the guard then skip their locks.
-func assemble(ctx context.Context, cfg *config.Config, clk *clock.Sim, single bool) (*sim.Exchange, *engine.Engine, map[string]exchange.Product, error) {
+func assemble(ctx context.Context, cfg *config.Config, clk clock.Clock, single bool) (*sim.Exchange, *engine.Engine, map[string]exchange.Product, error) {
 	products := make([]exchange.Product, 0, len(cfg.PaperProducts()))
 	byID := map[string]exchange.Product{}
 	for _, p := range cfg.PaperProducts() {
@@ -121,7 +121,7 @@ func Run(ctx context.Context, cfg *config.Config, d *Data, progress Progress) (*
 	if len(d.Ticks) == 0 {
 		return nil, fmt.Errorf("no ticks to run")
 	}
-	clk := clock.NewSim(d.Ticks[0].Time)
+	clk := newStepClock(d.Ticks[0].Time)
 	x, eng, byID, err := assemble(ctx, cfg, clk, true)
 	if err != nil {
 		return nil, err
@@ -134,6 +134,11 @@ func Run(ctx context.Context, cfg *config.Config, d *Data, progress Progress) (*
 		}
 	}
 	res := &Result{Data: d, Start: d.Ticks[0].Time, End: d.Ticks[len(d.Ticks)-1].Time, Ticks: len(d.Ticks)}
+	// One sample per period with a tick, and the last: the curve's
+	// length is known up front, so it grows without copying.
+	if n := res.End.Truncate(SamplePeriod).Sub(res.Start.Truncate(SamplePeriod)) / SamplePeriod; n >= 0 {
+		res.Equity = make([]Point, 0, min(int64(n)+2, int64(len(d.Ticks))+1))
+	}
 	holdings := map[string]*holding{}
 	var order []*holding // config order, so equity sums the same way every run
 	quotes := map[string]bool{}
@@ -191,17 +196,18 @@ func Run(ctx context.Context, cfg *config.Config, d *Data, progress Progress) (*
 		return e
 	}
 	capitalF := res.Capital.InexactFloat64()
+	chart := holdings[chartProduct]
 	sample := func(t time.Time) {
 		e := capitalF
 		for _, h := range order {
 			e += h.cashF
 			if h.baseF != 0 {
-				e += h.baseF * toFloat(h.last)
+				e += h.baseF * h.last.InexactFloat64()
 			}
 		}
 		var price float64
-		if h := holdings[chartProduct]; h != nil {
-			price = toFloat(h.last)
+		if chart != nil {
+			price = chart.last.InexactFloat64()
 		}
 		res.Equity = append(res.Equity, Point{Time: t, Equity: e, Price: price})
 	}
@@ -246,7 +252,7 @@ func Run(ctx context.Context, cfg *config.Config, d *Data, progress Progress) (*
 				last.last = t.Price
 			}
 		}
-		eng.Step(ctx, *t)
+		eng.Step(ctx, t)
 	}
 	sample(res.End)
 	if progress != nil {
@@ -260,20 +266,4 @@ func Run(ctx context.Context, cfg *config.Config, d *Data, progress Progress) (*
 		}
 	}
 	return res, nil
-}
-
-// pow10 are the exact float64 powers of ten toFloat divides by.
-var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-	1e16, 1e17, 1e18}
-
-// toFloat converts a price for the report curves without the big.Rat of
-// decimal's InexactFloat64, which was a sixth of a backtest's time: a
-// coefficient of up to 15 digits and up to 18 decimals convert exactly
-// as coefficient / 10^decimals, correctly rounded.
-func toFloat(d decimal.Decimal) float64 {
-	exp := d.Exponent()
-	if exp <= 0 && exp >= -18 && d.NumDigits() <= 15 {
-		return float64(d.CoefficientInt64()) / pow10[-exp]
-	}
-	return d.InexactFloat64()
 }

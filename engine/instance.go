@@ -53,8 +53,9 @@ type Instance struct {
 	// entryQuote or entryBase is what one entry buys, rounded to the
 	// product's increments once (New).
 	entryQuote, entryBase decimal.Decimal
-	lastReport            time.Time
-	conflated             uint64
+	// nextReport is a second of market time after the last report.
+	nextReport time.Time
+	conflated  uint64
 
 	msgBuf  []message
 	tickBuf []exchange.Tick
@@ -121,7 +122,7 @@ func (in *Instance) process(ctx context.Context) bool {
 		in.saveProgress()
 	}
 	for i := range in.tickBuf {
-		in.handleTick(ctx, in.tickBuf[i])
+		in.handleTick(ctx, &in.tickBuf[i])
 	}
 	if n := in.mailbox.Conflated(); n != in.conflated {
 		in.obs.Conflated(in.name, n-in.conflated)
@@ -133,13 +134,13 @@ func (in *Instance) process(ctx context.Context) bool {
 	return len(in.msgBuf)+len(in.tickBuf) > 0
 }
 
-func (in *Instance) handleTick(ctx context.Context, t exchange.Tick) {
+func (in *Instance) handleTick(ctx context.Context, t *exchange.Tick) {
 	if t.Kind == exchange.TradeTick {
 		in.lastMark = t.Price
 	}
-	in.exits.OnTick(ctx, t)
+	in.exits.OnTick(ctx, *t)
 	size, avg := in.exits.Holding()
-	d := in.strat.OnTick(t, strategy.PositionView{Size: size, AvgEntry: avg, Pending: in.pendingEntry != ""})
+	d := in.strat.OnTick(*t, strategy.PositionView{Size: size, AvgEntry: avg, Pending: in.pendingEntry != ""})
 	switch d.Signal {
 	case strategy.Enter:
 		in.enter(ctx, t, d.Reason)
@@ -156,9 +157,11 @@ func (in *Instance) handleTick(ctx context.Context, t exchange.Tick) {
 			}
 		}
 	}
-	if t.Time.Sub(in.lastReport) >= time.Second {
+	// !Before(nextReport) is Sub(lastReport) >= 1s without Sub's
+	// overflow checks, on every tick.
+	if !t.Time.Before(in.nextReport) {
 		in.report()
-		in.lastReport = t.Time
+		in.nextReport = t.Time.Add(time.Second)
 		// A trailing or break-even move of a bot-watched stop changes no
 		// order; journal it at most once a second of market time.
 		if in.exec.journal != nil && !in.exits.Protection().Stop.Equal(in.savedStop) {
@@ -169,7 +172,7 @@ func (in *Instance) handleTick(ctx context.Context, t exchange.Tick) {
 }
 
 // enter buys the configured size at market.
-func (in *Instance) enter(ctx context.Context, t exchange.Tick, reason string) {
+func (in *Instance) enter(ctx context.Context, t *exchange.Tick, reason string) {
 	if in.pendingEntry != "" || !in.engine.entriesAllowed() || t.Time.Before(in.entryRetryAt) {
 		return
 	}

@@ -1,0 +1,33 @@
+package backtest
+
+import "time"
+
+// stepClock is the clock of a run. It keeps clock.Sim's rules, so that a
+// run reads the same times as paper mode in lockstep: it only moves
+// forward, to the time of each tick, and reads as UTC, at nanosecond
+// resolution. Unlike clock.Sim it is not safe for concurrent use: one
+// goroutine (Run) sets and reads it, which spares an atomic
+// compare-and-swap per tick and a conversion per read (the guard, the
+// exits and the exchange read the clock several times a tick).
+type stepClock struct {
+	nanos int64 // Unix nanoseconds of now; zero before the first Set
+	now   time.Time
+}
+
+func newStepClock(t time.Time) *stepClock {
+	c := &stepClock{}
+	c.Set(t)
+	return c
+}
+
+// Now implements clock.Clock.
+func (c *stepClock) Now() time.Time { return c.now }
+
+// Set moves the clock to t, unless t is not after the current time.
+func (c *stepClock) Set(t time.Time) {
+	n := t.UnixNano()
+	if n <= c.nanos {
+		return
+	}
+	c.nanos, c.now = n, time.Unix(0, n).UTC()
+}
