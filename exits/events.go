@@ -48,6 +48,7 @@ func (m *Manager) onEntry(ctx context.Context, o exchange.Order, f *exchange.Fil
 	}
 	s := &m.s
 	if !m.open() {
+		m.retireResting(ctx)
 		m.resetTrip()
 	}
 	why := m.entryWhy[o.ClientOrderID]
@@ -67,6 +68,49 @@ func (m *Manager) onEntry(ctx context.Context, o exchange.Order, f *exchange.Fil
 		s.AwaitAttached = true
 	}
 	m.sync(ctx)
+}
+
+// retireResting takes a resting exit left over from an earlier round trip
+// (its outcome was unknown, or its cancel failed, when that trip ended)
+// out of the way of the one that begins: it is cancelled, never resent
+// or resized for the new position. Resent under its old client order id
+// it would be answered with the old order (Coinbase answers a repeated
+// id with the existing order), and the new position would have no stop
+// of its own. A cancel that cannot be sent now is sent once the order's
+// venue id is known (CancelUnsent).
+func (m *Manager) retireResting(ctx context.Context) {
+	s := &m.s
+	if s.Resting == nil {
+		return
+	}
+	old := *s.Resting
+	m.d.Log.Warn("a resting exit of the previous round trip is still known; cancelling it, the new position gets its own",
+		"strategy", m.d.Strategy, "product", m.d.Product.ID, "client_order_id", old.ClientOrderID, "order_id", old.OrderID, "size", old.Size)
+	if err := m.cancelResting(ctx); err != nil && s.Resting != nil {
+		m.d.Log.Warn("cancel of the previous round trip's exit failed; cancelling it once the venue answers",
+			"strategy", m.d.Strategy, "product", m.d.Product.ID, "client_order_id", old.ClientOrderID, "error", err)
+		r := *s.Resting
+		r.CancelUnsent = true
+		s.Cancelling = append(s.Cancelling, r)
+		s.Resting = nil
+	}
+}
+
+// sendUnsentCancels sends the cancels of retired exits whose venue id is
+// known by now; a failure is tried again on the next call.
+func (m *Manager) sendUnsentCancels(ctx context.Context) {
+	for i := range m.s.Cancelling {
+		c := &m.s.Cancelling[i]
+		if !c.CancelUnsent || c.OrderID == "" {
+			continue
+		}
+		if err := m.d.Orders.Cancel(ctx, c.OrderID); err != nil {
+			m.d.Log.Warn("cancel of a retired exit failed; trying again", "strategy", m.d.Strategy,
+				"product", m.d.Product.ID, "order_id", c.OrderID, "error", err)
+			continue
+		}
+		c.CancelUnsent = false
+	}
 }
 
 // resetTrip clears what belongs to one round trip.
@@ -109,11 +153,16 @@ func (m *Manager) which(ctx context.Context, o exchange.Order) (exitKind, int) {
 		return marketExit, 0
 	}
 	// An attached bracket has no client order id of its own: it is known
-	// by the entry it came from.
-	if o.Type == exchange.Bracket && o.OriginatingOrderID != "" && !o.Status.Terminal() {
+	// by the entry it came from. Its first event may already be its end
+	// (it filled before the instance saw it): adopted all the same, so
+	// that its fill is booked with its reason and the wait for it ends.
+	if o.Type == exchange.Bracket && o.OriginatingOrderID != "" {
 		if s.Resting == nil {
 			m.adopt(o)
 			return restingExit, 0
+		}
+		if o.Status.Terminal() {
+			return unknownExit, 0
 		}
 		// A second attached bracket (an entry sent with one while a
 		// position was open): two exits cannot both rest, so it goes.
@@ -213,6 +262,9 @@ func (m *Manager) onExit(ctx context.Context, o exchange.Order, f *exchange.Fill
 	if trip != nil {
 		m.trips = append(m.trips, *trip)
 		m.resetTrip()
+	}
+	if kind == cancellingExit && !o.Status.Terminal() && s.Cancelling[i].CancelUnsent {
+		m.sendUnsentCancels(ctx) // a retired exit's venue id is known now
 	}
 	if mk := s.Market; mk != nil && mk.Unsent && kind == cancellingExit {
 		_ = m.sendMarket(ctx) // the cancel freed the base this sell waited for

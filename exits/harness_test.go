@@ -32,10 +32,14 @@ type simOrders struct {
 	noEdit    bool
 	failFirst int      // Place calls that fail before reaching the venue
 	refuse    int      // Place calls refused as the venue would (ORDER_ENTRY_DISABLED)
+	notSent   int      // Place calls refused before they leave (ErrNotSent, as the engine's risk guard)
 	loseReply int      // Place calls that reach the venue but whose answer is lost
 	injected  int      // transport errors returned so far
 	sent      []string // client order ids of every Place call, in order
 	placed    []exchange.OrderRequest
+	// queue, when set, receives the state of a finished order asked for
+	// again, as the engine's executor delivers it.
+	queue *[]exchange.OrderEvent
 	// check, when set, sees every request before the venue does.
 	check func(req exchange.OrderRequest)
 }
@@ -49,6 +53,10 @@ func (o *simOrders) Place(ctx context.Context, req exchange.OrderRequest) (excha
 		o.injected++
 		return exchange.Order{}, errTransport
 	}
+	if o.notSent > 0 {
+		o.notSent--
+		return exchange.Order{}, fmt.Errorf("reduce_only: %w", ErrNotSent)
+	}
 	if o.refuse > 0 {
 		o.refuse--
 		return exchange.Order{}, &exchange.RejectError{Reason: exchange.ReasonOrderEntryDisabled, Message: "trading paused"}
@@ -57,6 +65,12 @@ func (o *simOrders) Place(ctx context.Context, req exchange.OrderRequest) (excha
 		o.check(req)
 	}
 	o.placed = append(o.placed, req)
+	if known, err := o.x.OrderByClientID(ctx, req.ClientOrderID); err == nil && known.Status.Terminal() && o.queue != nil {
+		// The engine's executor asks the venue about an id sent before
+		// and applies the answer as an event: a finished order's events
+		// reach the Manager even when the venue sent them long ago.
+		*o.queue = append(*o.queue, exchange.OrderEvent{Order: known})
+	}
 	out, err := o.x.PlaceOrder(ctx, req)
 	if err == nil && o.loseReply > 0 {
 		o.loseReply--
@@ -135,7 +149,7 @@ func newHarness(t tb, cfg Config, opts ...harnessOpt) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.x, h.orders.x = x, x
+	h.x, h.orders.x, h.orders.queue = x, x, &h.queue
 	x.SetHandler(func(ev exchange.OrderEvent) { h.queue = append(h.queue, ev) })
 	h.m = NewManager(cfg, Deps{Orders: h.orders, Product: testProduct, Clock: h.clk, Strategy: "s1",
 		Fees:             Fees{Maker: sc.Fees.Maker, Taker: sc.Fees.Taker},

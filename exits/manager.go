@@ -39,6 +39,15 @@ const (
 var Reasons = []string{ReasonStopLoss, ReasonTakeProfit, ReasonTrailingStop, ReasonBreakEven,
 	ReasonTimeStop, ReasonFallback, ReasonSignal, ReasonKillSwitch}
 
+// ErrNotSent is what Orders.Place wraps when it refused a request before
+// it left for the venue (the risk guard said no, or the intent could not
+// be journaled). Like a venue's refusal, it is a definite no: no order
+// exists under that client order id, and the next attempt takes a new
+// one. Treating it as an unknown outcome instead would keep the id and
+// send it again and again, possibly long after the position it was for
+// has changed.
+var ErrNotSent = errors.New("exits: the order was not sent")
+
 // ErrEditUnsupported is what Orders.Edit returns when the venue cannot
 // edit an order in place; the Manager then cancels and replaces.
 var ErrEditUnsupported = errors.New("exits: the venue cannot edit orders")
@@ -47,9 +56,13 @@ var ErrEditUnsupported = errors.New("exits: the venue cannot edit orders")
 // executor (journal, risk sanity checks, retries under the same client
 // order id); tests pass an adapter over exchange/sim.
 //
-// An error from Place that is not a *exchange.RejectError leaves the
-// outcome unknown: the Manager keeps the client order id and sends the
-// same id again, never a new one, until the venue answers.
+// An error from Place that is neither a *exchange.RejectError nor wraps
+// ErrNotSent leaves the outcome unknown: the Manager keeps the client
+// order id and sends the same id again, never a new one, until the venue
+// answers. Sending an id again must ask the venue about the order first
+// (Coinbase answers a repeated client_order_id with the existing order,
+// whatever the new request says): the engine's executor does, and
+// returns the order's current state, which may be filled or cancelled.
 type Orders interface {
 	Place(ctx context.Context, req exchange.OrderRequest) (exchange.Order, error)
 	Cancel(ctx context.Context, orderID string) error

@@ -30,7 +30,7 @@ func (m *Manager) place(ctx context.Context, req exchange.OrderRequest) (exchang
 	var err error
 	for range placeAttempts {
 		o, err = m.d.Orders.Place(ctx, req)
-		if err == nil || isReject(err) || ctx.Err() != nil {
+		if err == nil || refused(err) || ctx.Err() != nil {
 			return o, err
 		}
 	}
@@ -41,6 +41,10 @@ func isReject(err error) bool {
 	var rej *exchange.RejectError
 	return errors.As(err, &rej)
 }
+
+// refused reports a definite no: the venue refused the request, or it
+// never left (ErrNotSent). Either way no order exists under its id.
+func refused(err error) bool { return isReject(err) || errors.Is(err, ErrNotSent) }
 
 func rejectReason(err error) string {
 	var rej *exchange.RejectError
@@ -68,12 +72,17 @@ func (m *Manager) dust(size decimal.Decimal) bool {
 func (m *Manager) sync(ctx context.Context) {
 	s := &m.s
 	s.NeedSync = false
+	m.sendUnsentCancels(ctx)
 	if !m.open() {
 		m.dropResting(ctx)
 		return
 	}
 	if s.Market != nil {
 		return // a market sell is working; what is left is handled when it ends
+	}
+	if m.awaitingOver() {
+		s.NeedSync = true
+		return
 	}
 	if s.PendingClose != "" {
 		reason := s.PendingClose
@@ -194,12 +203,27 @@ func (m *Manager) sendResting(ctx context.Context) {
 	if err == nil {
 		r.OrderID = o.ID
 		s.LastMove = m.now()
+		if o.Status.Terminal() {
+			// Sent before (a resend after an unknown outcome), and already
+			// over: filled, cancelled or expired. It protects nothing; its
+			// events book what it did, and a new order, under a new id,
+			// takes its place.
+			// The new one waits for those events: a fill among them
+			// changes what is left to protect.
+			r.OverAt = m.now()
+			s.Cancelling = append(s.Cancelling, *r)
+			s.Resting = nil
+			s.NeedSync = true
+		}
 		return
 	}
 	log := m.d.Log.With("strategy", m.d.Strategy, "product", m.d.Product.ID, "client_order_id", r.ClientOrderID,
 		"type", r.Type, "stop", r.Stop, "size", r.Size, "error", err)
-	if !isReject(err) {
+	if !refused(err) {
 		log.Warn("resting exit outcome unknown; watching the stop and asking again under the same id")
+		// Not on every tick: the request was already tried placeAttempts
+		// times, and the engine asks the venue about it meanwhile.
+		m.nextTry = m.now().Add(m.cfg.Update.MinInterval)
 		s.NeedSync = true
 		return
 	}
@@ -281,6 +305,39 @@ func (m *Manager) replace(ctx context.Context, size decimal.Decimal) {
 	m.placeResting(ctx, size)
 }
 
+// overWait bounds how long new exit orders wait for the events of an
+// order found already ended on the venue (OverAt). The engine delivers
+// them right after it answers, so they come at once; if they never come
+// (the executor had applied them all before), waiting longer would only
+// leave the position with its stop watched instead of resting.
+const overWait = 10 * time.Second
+
+// awaitingOver reports whether an order found ended on the venue still
+// has its events to be booked, forgetting those waited for long enough.
+func (m *Manager) awaitingOver() bool {
+	s := &m.s
+	waiting := false
+	for i := 0; i < len(s.Cancelling); i++ {
+		c := s.Cancelling[i]
+		if c.OverAt.IsZero() {
+			continue
+		}
+		if m.now().Sub(c.OverAt) < overWait {
+			waiting = true
+			continue
+		}
+		m.d.Log.Warn("no events came for an exit found ended on the venue; going on without them", "strategy", m.d.Strategy,
+			"product", m.d.Product.ID, "client_order_id", c.ClientOrderID, "order_id", c.OrderID)
+		s.Cancelling = append(s.Cancelling[:i], s.Cancelling[i+1:]...)
+		i--
+	}
+	return waiting
+}
+
+// errExitOver says that an exit being cancelled had already ended on the
+// venue; its events are still to be booked.
+var errExitOver = errors.New("already over on the venue; waiting for its events")
+
 // cancelResting cancels the resting order without replacing it.
 func (m *Manager) cancelResting(ctx context.Context) error {
 	s := &m.s
@@ -289,13 +346,21 @@ func (m *Manager) cancelResting(ctx context.Context) error {
 		// Outcome unknown: resend the same id to learn the order's id.
 		o, err := m.place(ctx, m.request(r))
 		if err != nil {
-			if isReject(err) {
+			if refused(err) {
 				s.Resting = nil
 				return nil
 			}
 			return fmt.Errorf("resolve exit %s: %w", r.ClientOrderID, err)
 		}
 		r.OrderID = o.ID
+		if o.Status.Terminal() {
+			// Already over; its events book what it did, and whoever
+			// wanted it gone waits for them (a fill changes what is held).
+			r.OverAt = m.now()
+			s.Cancelling = append(s.Cancelling, *r)
+			s.Resting = nil
+			return fmt.Errorf("exit %s: %w", r.ClientOrderID, errExitOver)
+		}
 	}
 	if err := m.d.Orders.Cancel(ctx, r.OrderID); err != nil {
 		return fmt.Errorf("cancel exit %s: %w", r.OrderID, err)
@@ -315,6 +380,10 @@ func (m *Manager) exitAll(ctx context.Context, reason string, level int) error {
 			s.PendingClose = reason
 		}
 		return nil
+	}
+	if m.awaitingOver() {
+		s.PendingClose, s.NeedSync = reason, true
+		return fmt.Errorf("exit %s: an exit order that ended on the venue is still to be booked", reason)
 	}
 	if now := m.now(); now.Before(m.exitRetryAt) {
 		return fmt.Errorf("exit %s: the venue refused the last market exit; next attempt at %s", reason, m.exitRetryAt.Format(time.RFC3339))
@@ -350,7 +419,7 @@ func (m *Manager) sendMarket(ctx context.Context) error {
 	log := m.d.Log.With("strategy", m.d.Strategy, "product", m.d.Product.ID, "client_order_id", mk.ClientOrderID,
 		"reason", mk.Reason, "size", mk.Size, "error", err)
 	switch {
-	case !isReject(err):
+	case !refused(err):
 		log.Warn("market exit outcome unknown; sending again under the same id on the next tick")
 	case rejectReason(err) == exchange.ReasonInsufficientFund && len(s.Cancelling) > 0:
 		// The cancelled order still holds the base; a refused id made no

@@ -76,6 +76,16 @@ type RestingOrder struct {
 	// Reason is the exit reason if the stop leg fills.
 	Reason    string `json:"reason"`
 	Triggered bool   `json:"triggered"`
+	// CancelUnsent marks an order in Cancelling whose cancel has not
+	// reached the venue yet (its id was unknown, or the cancel failed):
+	// a resting exit of an earlier round trip, retired when a new one
+	// began. It is cancelled as soon as its venue id is known.
+	CancelUnsent bool `json:"cancel_unsent,omitempty"`
+	// OverAt is when an order in Cancelling was found already ended on
+	// the venue (asked about again under its id) while its events were
+	// not booked yet. New exit orders wait for those events, which may
+	// change what is held, for at most overWait.
+	OverAt time.Time `json:"over_at,omitzero"`
 }
 
 // remaining is the size still to sell.
