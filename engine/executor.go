@@ -11,6 +11,7 @@ import (
 
 	"github.com/tradebot/tradebot/clock"
 	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/exits"
 	"github.com/tradebot/tradebot/risk"
 )
 
@@ -28,8 +29,10 @@ type Intent struct {
 	EstimatedPrice decimal.Decimal
 }
 
-// ErrRiskRejected wraps the guard's refusal of an intent.
-var ErrRiskRejected = errors.New("refused by the risk guard")
+// ErrRiskRejected wraps the guard's refusal of an intent. It wraps
+// exits.ErrNotSent: the request never left, so the exits manager takes a
+// new client order id for its next attempt instead of resending this one.
+var ErrRiskRejected = fmt.Errorf("refused by the risk guard (%w)", exits.ErrNotSent)
 
 // ErrInFlight is returned when an order's outcome is still unknown after
 // every retry: it stays tracked and is resolved by asking the venue, never
@@ -214,11 +217,19 @@ func (e *Executor) NextClientOrderID(instance string) (string, error) {
 // A *exchange.RejectError or an error wrapping ErrRiskRejected is a
 // definite no; ErrInFlight means the order may exist and is being
 // resolved; the returned order then has status PENDING.
+//
+// An intent whose client order id the executor already tracks is a
+// resend after an unknown outcome: it is not checked or journaled again
+// (the first request passed both), and the venue is asked about the id
+// before anything is sent (resend).
 func (e *Executor) Place(ctx context.Context, in Intent) (exchange.Order, error) {
 	req := in.Request
 	inst := e.instances[in.Instance]
 	if inst == nil {
 		return exchange.Order{}, fmt.Errorf("place: unknown instance %q", in.Instance)
+	}
+	if e.tracksClientID(req.ClientOrderID) {
+		return e.resend(ctx, req.ClientOrderID)
 	}
 	decision, reservation := e.guard.Check(risk.Intent{
 		Strategy: in.Instance, ProductID: req.ProductID, Product: inst.product,
@@ -236,7 +247,7 @@ func (e *Executor) Place(ctx context.Context, in Intent) (exchange.Order, error)
 		if err := e.journal.RecordIntent(OrderRecord{ClientOrderID: req.ClientOrderID, Instance: in.Instance,
 			Purpose: in.Purpose, Reason: in.Reason, Request: req, Time: e.clock.Now()}); err != nil {
 			e.guard.Release(reservation)
-			return exchange.Order{}, fmt.Errorf("journal intent %s: %w", req.ClientOrderID, err)
+			return exchange.Order{}, fmt.Errorf("journal intent %s: %w (%w)", req.ClientOrderID, err, exits.ErrNotSent)
 		}
 	}
 	t := &trackedOrder{instance: in.Instance, purpose: in.Purpose, req: req, reservation: reservation,
@@ -268,6 +279,51 @@ func (e *Executor) Place(ctx context.Context, in Intent) (exchange.Order, error)
 		e.log.Error("order outcome unknown; it stays in flight until the venue answers", "strategy", in.Instance,
 			"client_order_id", req.ClientOrderID, "error", err)
 		return t.order, fmt.Errorf("%w: %s: %v", ErrInFlight, req.ClientOrderID, err)
+	}
+}
+
+// resend resolves an order whose outcome was unknown when it is asked
+// for again under the same client order id: the venue is asked about the
+// id first, and only an order it does not know is sent again (the same
+// request). Coinbase answers a repeated client_order_id with the existing
+// order, whatever the new request says, and its answer to a create does
+// not say whether that order has since filled or been cancelled: the
+// lookup does. What the venue reports is applied like any event, so the
+// owning instance sees it too.
+func (e *Executor) resend(ctx context.Context, clientOrderID string) (exchange.Order, error) {
+	e.mu.Lock()
+	t := e.orders[clientOrderID]
+	var req exchange.OrderRequest
+	if t != nil {
+		req = t.req
+	}
+	e.mu.Unlock()
+	if t == nil {
+		return exchange.Order{}, fmt.Errorf("%w: %s: no longer tracked", ErrInFlight, clientOrderID)
+	}
+	o, err := e.venue.OrderByClientID(ctx, clientOrderID)
+	if errors.Is(err, exchange.ErrOrderNotFound) {
+		o, err = e.send(ctx, req)
+	}
+	var rej *exchange.RejectError
+	switch {
+	case err == nil:
+		if o.ClientOrderID == "" {
+			o.ClientOrderID = clientOrderID
+		}
+		e.accepted(clientOrderID, o)
+		if o.Status != "" && o.Status != exchange.StatusPending {
+			e.HandleEvent(exchange.OrderEvent{Order: o})
+		}
+		return o, nil
+	case errors.As(err, &rej):
+		e.HandleEvent(exchange.OrderEvent{Order: exchange.Order{OrderRequest: req, Status: exchange.StatusFailed, RejectReason: rej.Reason}})
+		return exchange.Order{}, err
+	default:
+		e.mu.Lock()
+		t.inFlight = true
+		e.mu.Unlock()
+		return exchange.Order{OrderRequest: req, Status: exchange.StatusPending}, fmt.Errorf("%w: %s: %v", ErrInFlight, clientOrderID, err)
 	}
 }
 
@@ -438,6 +494,12 @@ func (e *Executor) HandleEvent(ev exchange.OrderEvent) {
 		e.log.Warn("order event for an order this run does not track", "client_order_id", o.ClientOrderID, "order_id", o.ID, "status", o.Status)
 		return
 	}
+	if t.purpose == Entry && t.req.Attached != nil && o.Attached == nil {
+		// The user channel does not repeat an entry's attached TP/SL; the
+		// instance's exits must know one is coming, or they place a
+		// second exit beside the venue's bracket.
+		o.Attached = t.req.Attached
+	}
 	ev.Order = o
 	fill, stale := t.fillFrom(ev)
 	if stale {
@@ -464,6 +526,12 @@ func (e *Executor) HandleEvent(ev exchange.OrderEvent) {
 		if err := e.journal.RecordIntent(OrderRecord{ClientOrderID: o.ClientOrderID, Instance: t.instance,
 			Purpose: Exit, Reason: "attached take-profit/stop-loss", Request: o.OrderRequest, Time: e.clock.Now()}); err != nil {
 			e.log.Error("journal attached order failed", "client_order_id", o.ClientOrderID, "error", err)
+		} else if o.ID != "" {
+			// Its name is the executor's: only its venue id finds it on
+			// the venue after a restart.
+			if err := e.journal.UpdateOrder(o.ClientOrderID, withoutExecution(o)); err != nil {
+				e.log.Error("journal attached order failed", "client_order_id", o.ClientOrderID, "error", err)
+			}
 		}
 	}
 

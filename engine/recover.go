@@ -120,6 +120,14 @@ func (e *Engine) Recover(ctx context.Context, j RecoveryJournal, venue exchange.
 		}
 	}
 	e.Drain(ctx)
+	for _, in := range e.instances {
+		n, err := e.resolveExitState(ctx, j, venue, in)
+		if err != nil {
+			return rep, err
+		}
+		rep.Resolved += n
+	}
+	e.Drain(ctx)
 
 	live, err := venue.OpenOrders(ctx, "")
 	if err != nil {
@@ -162,6 +170,94 @@ func (e *Engine) Recover(ctx context.Context, j RecoveryJournal, venue exchange.
 	return rep, nil
 }
 
+// resolveExitState asks the venue about every exit order that an
+// instance's restored exit state names and that recovery has not met
+// among the journal's open orders: the journal may hold it as finished
+// while the exit state, saved earlier, still counts on it (a failure is
+// journaled at once, the state with the next event), or it may hold no
+// row for it at all. Left alone, the exits manager would send it again
+// under its old client order id, which the venue answers with the old
+// order whatever the new request says, or which the journal refuses as a
+// duplicate. Each is applied as the venue reports it: an order found
+// books what it did and is tracked while it lives; one the venue does not
+// know is closed as failed, so that the manager places protection again
+// under a new id. It returns how many it asked about.
+func (e *Engine) resolveExitState(ctx context.Context, j RecoveryJournal, venue exchange.Trader, in *Instance) (int, error) {
+	st := in.exits.State()
+	var refs []exchange.Order
+	ref := func(clientOrderID, orderID string) {
+		if clientOrderID != "" || orderID != "" {
+			refs = append(refs, exchange.Order{ID: orderID, OrderRequest: exchange.OrderRequest{
+				ClientOrderID: clientOrderID, ProductID: in.product.ID, Side: exchange.Sell}})
+		}
+	}
+	if r := st.Resting; r != nil {
+		ref(r.ClientOrderID, r.OrderID)
+	}
+	for _, c := range st.Cancelling {
+		ref(c.ClientOrderID, c.OrderID)
+	}
+	if mk := st.Market; mk != nil {
+		ref(mk.ClientOrderID, mk.OrderID)
+	}
+	n := 0
+	for _, want := range refs {
+		if (want.ClientOrderID != "" && e.exec.tracksClientID(want.ClientOrderID)) || (want.ID != "" && e.exec.tracksVenueID(want.ID)) {
+			continue
+		}
+		jo := JournaledOrder{Instance: in.name, Purpose: Exit, Order: want}
+		if ej, ok := j.(EntryJournal); ok && want.ClientOrderID != "" {
+			prev, found, err := ej.JournaledOrder(want.ClientOrderID)
+			if err != nil {
+				return n, fmt.Errorf("recover exit %s of %s: %w", want.ClientOrderID, in.name, err)
+			}
+			if found {
+				jo = prev
+				if jo.Order.ID == "" {
+					jo.Order.ID = want.ID
+				}
+				// Its journaled execution is what the restored position
+				// has applied: SaveProgress writes both at once.
+				jo.Instance, jo.Purpose = in.name, Exit
+			}
+		}
+		if jo.Order.ClientOrderID == "" {
+			jo.Order.ClientOrderID = want.ID
+		}
+		o, err := lookUp(ctx, venue, jo.Order)
+		if err != nil && !errors.Is(err, exchange.ErrOrderNotFound) {
+			return n, fmt.Errorf("recover exit %s of %s: %w", jo.Order.ClientOrderID, in.name, err)
+		}
+		n++
+		jo.Order.Status = exchange.StatusPending
+		e.exec.adopt(jo)
+		if fj, ok := j.(FillsJournal); ok {
+			size, ferr := fj.JournaledFillSize(jo)
+			if ferr != nil {
+				return n, fmt.Errorf("recover exit %s of %s: journaled fills: %w", jo.Order.ClientOrderID, in.name, ferr)
+			}
+			e.exec.setJournaled(jo.Order.ClientOrderID, size)
+		}
+		if errors.Is(err, exchange.ErrOrderNotFound) {
+			failed := jo.Order
+			failed.Status, failed.RejectReason = exchange.StatusFailed, "NOT_FOUND_AFTER_RESTART"
+			failed.FilledSize, failed.FilledValue, failed.TotalFees = decimal.Zero, decimal.Zero, decimal.Zero
+			e.log.Warn("recover: an exit order of the restored state is unknown to the venue; placing protection again",
+				"instance", in.name, "client_order_id", jo.Order.ClientOrderID)
+			e.exec.HandleEvent(exchange.OrderEvent{Order: failed})
+			continue
+		}
+		if o.ClientOrderID == "" {
+			o.ClientOrderID = jo.Order.ClientOrderID
+		}
+		e.log.Info("recover: resolved an exit order of the restored state on the venue", "instance", in.name,
+			"client_order_id", o.ClientOrderID, "order_id", o.ID, "status", o.Status, "filled", o.FilledSize)
+		e.exec.accepted(o.ClientOrderID, o)
+		e.exec.HandleEvent(exchange.OrderEvent{Order: o})
+	}
+	return n, nil
+}
+
 // VenueIDJournal is a RecoveryJournal that can also find an order by the
 // venue's order id; recovery uses it to give an attached bracket the
 // daemon never saw back to the instance whose entry made it.
@@ -192,10 +288,41 @@ func (e *Engine) adoptOrphanBracket(j RecoveryJournal, o exchange.Order) bool {
 	if o.ClientOrderID == "" {
 		o.ClientOrderID = parent.Order.ClientOrderID + attachedSuffix
 	}
-	e.exec.adoptAttached(parent.Instance, o, e.clock.Now())
+	if !e.adoptJournaledAttached(j, parent.Instance, o) {
+		e.exec.adoptAttached(parent.Instance, o, e.clock.Now())
+	}
 	e.log.Info("recover: adopted the attached bracket of an entry that filled while the daemon was down",
 		"instance", parent.Instance, "order_id", o.ID, "entry_client_order_id", parent.Order.ClientOrderID)
 	e.exec.HandleEvent(exchange.OrderEvent{Order: o})
+	return true
+}
+
+// adoptJournaledAttached tracks bracket o again if the journal already
+// has a row for it (the executor named and journaled it in an earlier
+// run, before its venue id was saved): with the execution that row holds
+// as applied, and the fills the journal holds as journaled, so that
+// nothing it did is booked or journaled twice. It reports false when the
+// journal has no row for it.
+func (e *Engine) adoptJournaledAttached(j RecoveryJournal, instance string, o exchange.Order) bool {
+	ej, ok := j.(EntryJournal)
+	if !ok {
+		return false
+	}
+	prev, found, err := ej.JournaledOrder(o.ClientOrderID)
+	if err != nil || !found {
+		return false
+	}
+	prev.Instance, prev.Purpose, prev.Order.ID = instance, Exit, o.ID
+	e.exec.adopt(prev)
+	if fj, ok := j.(FillsJournal); ok {
+		if size, err := fj.JournaledFillSize(prev); err == nil {
+			e.exec.setJournaled(prev.Order.ClientOrderID, size)
+		} else {
+			e.exec.setJournaledFromOrder(prev.Order.ClientOrderID)
+		}
+	} else {
+		e.exec.setJournaledFromOrder(prev.Order.ClientOrderID)
+	}
 	return true
 }
 
@@ -288,6 +415,17 @@ type OrderGetter interface {
 // name so that the executor finds them.
 func lookUp(ctx context.Context, venue exchange.Trader, jo exchange.Order) (exchange.Order, error) {
 	byID, ok := venue.(OrderGetter)
+	if jo.ID == "" && ok && strings.HasSuffix(jo.ClientOrderID, attachedSuffix) {
+		// Journaled before its venue id was: found through its entry.
+		entry, err := venue.OrderByClientID(ctx, strings.TrimSuffix(jo.ClientOrderID, attachedSuffix))
+		if err != nil {
+			return entry, err
+		}
+		if entry.AttachedOrderID == "" {
+			return exchange.Order{}, fmt.Errorf("attached order %s: %w", jo.ClientOrderID, exchange.ErrOrderNotFound)
+		}
+		jo.ID = entry.AttachedOrderID
+	}
 	if jo.ID == "" || !ok {
 		return venue.OrderByClientID(ctx, jo.ClientOrderID)
 	}
@@ -371,6 +509,13 @@ func (e *Executor) filledOf(clientOrderID string) decimal.Decimal {
 		return t.filled
 	}
 	return decimal.Zero
+}
+
+func (e *Executor) tracksVenueID(orderID string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	_, ok := e.byVenueID[orderID]
+	return ok
 }
 
 func (e *Executor) tracks(o exchange.Order) bool {
