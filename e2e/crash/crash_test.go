@@ -90,10 +90,14 @@ func finalRun(t *testing.T, w *world) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	// Hold the market, so that no resting order fills after the daemon
+	// has stopped (a fill no journal could hold), and let what is in
+	// flight reach the daemon before it stops.
+	w.market.close()
 	time.Sleep(500 * time.Millisecond)
 	d.stop(t)
-	// Let the emulator's user channel and matching settle: nothing runs
-	// any more that could change the books.
+	// Let the emulator's user channel settle: nothing runs any more that
+	// could change the books.
 	time.Sleep(200 * time.Millisecond)
 }
 
@@ -220,6 +224,8 @@ func TestDaemonStartsWhileTheExchangeIsUnreachable(t *testing.T) {
 		d = w.start()
 	}
 	time.Sleep(time.Second)
+	w.market.close() // as in finalRun
+	time.Sleep(500 * time.Millisecond)
 	d.stop(t)
 	time.Sleep(200 * time.Millisecond)
 	c := compareBooks(t, w)

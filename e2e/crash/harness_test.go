@@ -18,6 +18,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/tradebot/tradebot/exchange"
 	"github.com/tradebot/tradebot/exchange/coinbase/emulator"
 	"github.com/tradebot/tradebot/marketdata"
 	"github.com/tradebot/tradebot/marketdata/bundled"
@@ -34,6 +35,7 @@ var startBalances = map[string]decimal.Decimal{
 type world struct {
 	t        *testing.T
 	emu      *emulator.Emulator
+	market   *gate
 	proxy    *proxy
 	dir      string
 	config   string
@@ -52,12 +54,13 @@ func newWorld(t *testing.T) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
+	market := newGate()
 	open := func() (marketdata.TickSource, error) {
 		s, err := bundled.Open()
 		if err != nil {
 			return nil, err
 		}
-		return s.TickStream(), nil
+		return gatedSource{s.TickStream(), market}, nil
 	}
 	balances := map[string]decimal.Decimal{}
 	for c, v := range startBalances {
@@ -80,6 +83,7 @@ func newWorld(t *testing.T) *world {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
+		market.open()
 		cancel()
 		emu.Wait()
 	})
@@ -89,7 +93,8 @@ func newWorld(t *testing.T) *world {
 	t.Cleanup(p.down)
 
 	dir := t.TempDir()
-	w := &world{t: t, emu: emu, proxy: p, dir: dir, stateDir: filepath.Join(dir, "state")}
+	keepOnFailure(t, dir)
+	w := &world{t: t, emu: emu, market: market, proxy: p, dir: dir, stateDir: filepath.Join(dir, "state")}
 	keyFile := filepath.Join(dir, "key.json")
 	if err := emulator.WriteKeyFile(keyFile, kf); err != nil {
 		t.Fatal(err)
@@ -376,6 +381,87 @@ func (p *proxy) down() {
 }
 
 var errExited = errors.New("the daemon exited")
+
+// gate holds the emulator's market replay while closed: no tick, so no
+// resting order of the daemon's triggers or fills. The final run closes
+// it before it stops the daemon, so that nothing fills between the
+// daemon's last look at its orders and the comparison of the books: a
+// fill after the daemon has stopped is one no journal could hold (the
+// next start would book it).
+type gate struct {
+	mu     sync.Mutex
+	closed bool
+	opened chan struct{}
+}
+
+func newGate() *gate { return &gate{opened: make(chan struct{})} }
+
+// close holds the market.
+func (g *gate) close() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.closed {
+		g.closed, g.opened = true, make(chan struct{})
+	}
+}
+
+// open lets the market run again.
+func (g *gate) open() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		g.closed = false
+		close(g.opened)
+	}
+}
+
+func (g *gate) wait() {
+	g.mu.Lock()
+	ch, closed := g.opened, g.closed
+	g.mu.Unlock()
+	if closed {
+		<-ch
+	}
+}
+
+// gatedSource is a tick source that waits at its gate before every tick.
+type gatedSource struct {
+	src  marketdata.TickSource
+	gate *gate
+}
+
+func (s gatedSource) Next() (exchange.Tick, error) {
+	s.gate.wait()
+	return s.src.Next()
+}
+
+func (s gatedSource) Close() error {
+	if c, ok := s.src.(interface{ Close() error }); ok {
+		return c.Close()
+	}
+	return nil
+}
+
+// keepOnFailure copies dir (the daemons' logs, the config and the
+// journal) into $TRADEBOT_CRASH_KEEP/<test> when the test fails, so that
+// a failure found in a long run by hand can be read afterwards.
+func keepOnFailure(t *testing.T, dir string) {
+	keep := os.Getenv("TRADEBOT_CRASH_KEEP")
+	if keep == "" {
+		return
+	}
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		dst := filepath.Join(keep, fmt.Sprintf("%s-%d", t.Name(), time.Now().Unix()))
+		if err := os.CopyFS(dst, os.DirFS(dir)); err != nil {
+			t.Logf("keeping the failed run's files: %v", err)
+			return
+		}
+		t.Logf("the failed run's logs and journal are in %s", dst)
+	})
+}
 
 // attachedInstance is the config of btc-usd-attached, added when
 // withAttached says so.
