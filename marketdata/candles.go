@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/shopspring/decimal"
 	"github.com/tradebot/tradebot/exchange"
 )
 
@@ -46,13 +45,14 @@ type candleStream struct {
 	product    string
 	onGap      func(Gap)
 
-	pending []pendingCandle // read ahead while inferring the interval
-	started bool
-	hasPrev bool
-	prev    time.Time
-	gaps    []Gap
-	widened int
-	err     error // the first error, returned ever after
+	pending    []pendingCandle // read ahead while inferring the interval
+	pendingBuf [inferWindow]pendingCandle
+	started    bool
+	hasPrev    bool
+	prev       time.Time
+	gaps       []Gap
+	widened    int
+	err        error // the first error, returned ever after
 }
 
 type pendingCandle struct {
@@ -105,6 +105,8 @@ func (s *candleStream) inferInterval() error {
 	}
 	var minStep time.Duration
 	var last time.Time
+	// In place, so that opening a small file does not grow a slice.
+	s.pending = s.pendingBuf[:0]
 	for len(s.pending) < inferWindow {
 		var p pendingCandle
 		p.c, p.err = s.parser.next()
@@ -186,12 +188,19 @@ func checkOHLC(c *exchange.Candle) (widened bool, err error) {
 	if c.Volume.IsNegative() {
 		return false, fmt.Errorf("negative volume %s", c.Volume)
 	}
-	hi := decimal.Max(c.Open, c.Close)
-	lo := decimal.Min(c.Open, c.Close)
-	if c.High.LessThan(hi) {
+	// As decimal.Max and Min, which keep the first of equal values, but
+	// through cmpDecimal: this runs on every candle of every file.
+	hi, lo := c.Open, c.Open
+	switch cmpDecimal(c.Close, c.Open) {
+	case 1:
+		hi = c.Close
+	case -1:
+		lo = c.Close
+	}
+	if cmpDecimal(c.High, hi) < 0 {
 		c.High, widened = hi, true
 	}
-	if c.Low.GreaterThan(lo) {
+	if cmpDecimal(c.Low, lo) > 0 {
 		c.Low, widened = lo, true
 	}
 	return widened, nil

@@ -25,13 +25,28 @@ var errEmptyNumber = errors.New("empty number")
 // string and scratch space. Exponents ("1e-05", which JSON encoders emit
 // for small floats) and mantissas beyond 18 digits take the slow path.
 func parseDecimal(b []byte) (decimal.Decimal, error) {
+	mant, exp, fast, err := scanDecimal(b)
+	if err != nil {
+		return decimal.Decimal{}, err
+	}
+	if !fast {
+		return slowDecimal(b)
+	}
+	return decimal.New(mant, exp), nil
+}
+
+// scanDecimal reads the text parseDecimal accepts without building a
+// Decimal. fast is false, with no error, when the text needs the slow
+// path (an exponent, or more than 18 significant digits); the slow path
+// then validates the whole text.
+func scanDecimal(b []byte) (mant int64, exp int32, fast bool, err error) {
 	if len(b) == 0 {
-		return decimal.Decimal{}, errEmptyNumber
+		return 0, 0, false, errEmptyNumber
 	}
 	if len(b) > maxNumberLength {
 		// "0.<a million zeros>1" would parse, and then make every
 		// comparison with it rescale to a million digits.
-		return decimal.Decimal{}, fmt.Errorf("number too long %s", quote(b))
+		return 0, 0, false, fmt.Errorf("number too long %s", quote(b))
 	}
 	i := 0
 	neg := false
@@ -39,41 +54,50 @@ func parseDecimal(b []byte) (decimal.Decimal, error) {
 		neg = b[0] == '-'
 		i++
 	}
-	var mant int64
-	digits, scale := 0, 0
-	seenDot, seenDigit := false, false
-	for ; i < len(b); i++ {
-		c := b[i]
-		switch {
-		case c >= '0' && c <= '9':
-			seenDigit = true
-			if seenDot {
-				scale++
-			}
-			if mant == 0 && c == '0' {
-				// Leading zeros add no significant digit.
-				continue
-			}
-			digits++
-			if digits > maxFastDigits {
-				return slowDecimal(b)
-			}
-			mant = mant*10 + int64(c-'0')
-		case c == '.' && !seenDot:
-			seenDot = true
-		case (c == 'e' || c == 'E') && seenDigit:
-			return slowDecimal(b)
-		default:
-			return decimal.Decimal{}, fmt.Errorf("invalid number %s", quote(b))
+	// Integer part, then fraction: two plain loops rather than one with
+	// a state switch, since this runs for every price of every file.
+	digits := 0 // significant digits so far: leading zeros add none
+	intStart := i
+	for ; i < len(b) && b[i]-'0' <= 9; i++ {
+		c := int64(b[i] - '0')
+		if mant == 0 && c == 0 {
+			continue
 		}
+		digits++
+		mant = mant*10 + c
+	}
+	seenDigit := i > intStart
+	scale := 0
+	if i < len(b) && b[i] == '.' {
+		i++
+		fracStart := i
+		for ; i < len(b) && b[i]-'0' <= 9; i++ {
+			c := int64(b[i] - '0')
+			if mant != 0 || c != 0 {
+				digits++
+				mant = mant*10 + c
+			}
+		}
+		scale = i - fracStart
+		seenDigit = seenDigit || scale > 0
+	}
+	if digits > maxFastDigits {
+		// The mantissa may have overflowed; the slow path rereads it.
+		return 0, 0, false, nil
+	}
+	if i < len(b) {
+		if (b[i] == 'e' || b[i] == 'E') && seenDigit {
+			return 0, 0, false, nil
+		}
+		return 0, 0, false, fmt.Errorf("invalid number %s", quote(b))
 	}
 	if !seenDigit {
-		return decimal.Decimal{}, fmt.Errorf("invalid number %s", quote(b))
+		return 0, 0, false, fmt.Errorf("invalid number %s", quote(b))
 	}
 	if neg {
 		mant = -mant
 	}
-	return decimal.New(mant, -int32(scale)), nil
+	return mant, -int32(scale), true, nil
 }
 
 // slowDecimal handles what the fast path does not: exponents and long
@@ -122,4 +146,49 @@ func parseInt(b []byte) (int64, error) {
 		n = n*10 + d
 	}
 	return n, nil
+}
+
+// pow10Int64 holds 10^0 to 10^18, every power of ten an int64 holds.
+var pow10Int64 = func() (p [19]int64) {
+	p[0] = 1
+	for i := 1; i < len(p); i++ {
+		p[i] = p[i-1] * 10
+	}
+	return p
+}()
+
+// cmpDecimal is a.Cmp(b) without allocating in the common case. Cmp
+// rescales one side into a new big.Int when the exponents differ, as
+// they do whenever a file trims trailing zeros (freqtrade's 0.00161
+// beside 0.00162008); checking every candle's high and low against its
+// open and close did that four times a candle. Here coefficients of up
+// to 18 digits are aligned in int64 arithmetic; anything else, or a
+// shift that could overflow, is left to Cmp.
+func cmpDecimal(a, b decimal.Decimal) int {
+	ea, eb := a.Exponent(), b.Exponent()
+	if ea == eb || a.NumDigits() > maxFastDigits || b.NumDigits() > maxFastDigits {
+		return a.Cmp(b)
+	}
+	ma, mb := a.CoefficientInt64(), b.CoefficientInt64()
+	// Multiply the side with the larger exponent down to the other's.
+	sign := 1
+	if ea < eb {
+		ma, mb, ea, eb, sign = mb, ma, eb, ea, -1
+	}
+	shift := int64(ea) - int64(eb)
+	if shift >= int64(len(pow10Int64)) {
+		return a.Cmp(b)
+	}
+	p := pow10Int64[shift]
+	if ma > (1<<63-1)/p || ma < -(1<<63-1)/p {
+		return a.Cmp(b)
+	}
+	ma *= p
+	switch {
+	case ma < mb:
+		return -sign
+	case ma > mb:
+		return sign
+	}
+	return 0
 }

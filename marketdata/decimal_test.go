@@ -79,6 +79,15 @@ func FuzzParseDecimal(f *testing.F) {
 		if !d.Equal(ref) {
 			t.Fatalf("parseDecimal(%q) = %s, NewFromString = %s", s, d, ref)
 		}
+		// Through a cache that holds the value already, and one that
+		// does not, the result is the same.
+		var c decimalCache
+		for i := 0; i < 2; i++ {
+			cd, err := c.parse([]byte(s))
+			if err != nil || !sameDecimal(cd, d) {
+				t.Fatalf("cache parse %d of %q = %s, %v; parseDecimal = %s", i, s, cd, err, d)
+			}
+		}
 		again, err := parseDecimal(appendDecimal(nil, d))
 		if err != nil || !again.Equal(d) {
 			t.Fatalf("%q written back as %q does not read back: %v", s, appendDecimal(nil, d), err)

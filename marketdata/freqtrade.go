@@ -15,18 +15,25 @@ import (
 //
 //	[open_time_ms, open, high, low, close, volume]
 //
-// rows, with numbers (not strings). The file is read whole (a year of
-// one-minute rows is about 40 MB) and scanned in place, counting lines
-// so that errors point at the right one even in a pretty-printed file.
+// rows, with numbers (not strings). It streams: the file is read in
+// chunks that each end with a ']', so that a row (which holds no ']'
+// but its last) always lies whole in one chunk and is scanned in place
+// in the reader's buffer, never copied. Whitespace is skipped anywhere,
+// counting lines so that errors point at the right one even in a
+// pretty-printed file.
 type freqtradeReader struct {
-	name string
-	src  *bufio.Reader
-	b    []byte // the unread rest of the file
-	ln   int    // line of b[0]
-	row  int
-	rowL int // line the current row started on
-	done bool
-	err  error
+	name    string
+	src     *bufio.Reader
+	b       []byte // the unread rest of the current chunk
+	eof     bool   // src is exhausted: b is the last of the file
+	long    []byte // assembles a chunk longer than src's buffer
+	ln      int    // line of b[0]
+	row     int
+	rowL    int // line the current row started on
+	started bool
+	done    bool
+	err     error
+	nums    decimalCache
 }
 
 func newFreqtradeReader(name string, src *bufio.Reader) *freqtradeReader {
@@ -45,23 +52,53 @@ func (r *freqtradeReader) fail(field string, err error) error {
 	return r.err
 }
 
-// skip passes whitespace, counting newlines.
-func (r *freqtradeReader) skip() {
-	for len(r.b) > 0 {
-		switch r.b[0] {
-		case '\n':
-			r.ln++
-		case ' ', '\t', '\r':
-		default:
-			return
+// more reads the next chunk into b: the file up to and including the
+// next ']', or its rest at the end.
+func (r *freqtradeReader) more() error {
+	b, err := r.src.ReadSlice(']')
+	if err == bufio.ErrBufferFull {
+		// Only whitespace, or a corrupt file, makes a chunk this long.
+		r.long = append(r.long[:0], b...)
+		for err == bufio.ErrBufferFull {
+			if len(r.long) > maxLineLength {
+				return r.fail("", fmt.Errorf("no ] in %d bytes", maxLineLength))
+			}
+			b, err = r.src.ReadSlice(']')
+			r.long = append(r.long, b...)
 		}
-		r.b = r.b[1:]
+		b = r.long
+	}
+	switch {
+	case err == io.EOF:
+		r.eof = true
+	case err != nil:
+		r.err = fmt.Errorf("read %s after line %d: %w", r.name, r.ln, err)
+		return r.err
+	}
+	r.b = b
+	return nil
+}
+
+// skip passes whitespace, counting newlines, reading on as needed; it
+// stops at the next other byte or at the end of the file.
+func (r *freqtradeReader) skip() error {
+	for {
+		i, ln := spaceAt(r.b, 0, r.ln)
+		r.b, r.ln = r.b[i:], ln
+		if len(r.b) > 0 || r.eof {
+			return nil
+		}
+		if err := r.more(); err != nil {
+			return err
+		}
 	}
 }
 
 // expect consumes the byte c after whitespace.
 func (r *freqtradeReader) expect(c byte, what string) error {
-	r.skip()
+	if err := r.skip(); err != nil {
+		return err
+	}
 	if len(r.b) == 0 || r.b[0] != c {
 		got := "end of file"
 		if len(r.b) > 0 {
@@ -73,11 +110,17 @@ func (r *freqtradeReader) expect(c byte, what string) error {
 	return nil
 }
 
-// number returns the next number token.
+// numberEnd marks the bytes that end a number token in a row.
+var numberEnd = [256]bool{',': true, ']': true, ' ': true, '\n': true, '\r': true, '\t': true}
+
+// number returns the next number token. It cannot run past the chunk:
+// a chunk ends with a ']', which ends a token, or with the file.
 func (r *freqtradeReader) number(field string) ([]byte, error) {
-	r.skip()
+	if err := r.skip(); err != nil {
+		return nil, err
+	}
 	i := 0
-	for i < len(r.b) && r.b[i] != ',' && r.b[i] != ']' && r.b[i] != ' ' && r.b[i] != '\n' && r.b[i] != '\r' && r.b[i] != '\t' {
+	for i < len(r.b) && !numberEnd[r.b[i]] {
 		i++
 	}
 	if i == 0 {
@@ -90,6 +133,63 @@ func (r *freqtradeReader) number(field string) ([]byte, error) {
 
 var freqtradeColumns = [6]string{"open_time_ms", "open", "high", "low", "close", "volume"}
 
+// spaceAt passes the JSON whitespace of b from i, counting newlines.
+func spaceAt(b []byte, i, ln int) (int, int) {
+	for ; i < len(b); i++ {
+		switch b[i] {
+		case '\n':
+			ln++
+		case ' ', '\t', '\r':
+		default:
+			return i, ln
+		}
+	}
+	return i, ln
+}
+
+// fastRow scans the next row, after the first, when it is well formed
+// and whole in the current chunk: the common case, done in local
+// variables because storing into the reader on every byte costs a
+// write barrier each time while the collector runs. At anything else it
+// returns ok false having changed nothing, and the careful path reads
+// the same bytes again, reading on or reporting the error.
+func (r *freqtradeReader) fastRow() (f [6][]byte, ok bool) {
+	b, ln := r.b, r.ln
+	i, ln := spaceAt(b, 0, ln)
+	if i == len(b) || b[i] != ',' {
+		return f, false
+	}
+	i, ln = spaceAt(b, i+1, ln)
+	rowL := ln
+	if i == len(b) || b[i] != '[' {
+		return f, false
+	}
+	i++
+	for k := range f {
+		i, ln = spaceAt(b, i, ln)
+		start := i
+		for i < len(b) && !numberEnd[b[i]] {
+			i++
+		}
+		if i == start {
+			return f, false
+		}
+		f[k] = b[start:i]
+		i, ln = spaceAt(b, i, ln)
+		want := byte(',')
+		if k == len(f)-1 {
+			want = ']'
+		}
+		if i == len(b) || b[i] != want {
+			return f, false
+		}
+		i++
+	}
+	r.b, r.ln, r.rowL = b[i:], ln, rowL
+	r.row++
+	return f, true
+}
+
 func (r *freqtradeReader) next() (exchange.Candle, error) {
 	var c exchange.Candle
 	if r.err != nil {
@@ -98,22 +198,31 @@ func (r *freqtradeReader) next() (exchange.Candle, error) {
 	if r.done {
 		return c, io.EOF
 	}
-	if r.row == 0 && r.b == nil {
-		all, err := io.ReadAll(r.src)
-		if err != nil {
-			r.err = fmt.Errorf("read %s: %w", r.name, err)
-			return c, r.err
+	if r.started {
+		if len(r.b) == 0 && !r.eof {
+			if err := r.more(); err != nil {
+				return c, err
+			}
 		}
-		r.b = all
+		if f, ok := r.fastRow(); ok {
+			return r.candle(&f)
+		}
+	}
+	if !r.started {
+		r.started = true
 		if err := r.expect('[', "[ opening the array of rows"); err != nil {
 			return c, err
 		}
-		r.skip()
+		if err := r.skip(); err != nil {
+			return c, err
+		}
 		if len(r.b) > 0 && r.b[0] == ']' {
 			return c, r.end()
 		}
 	} else {
-		r.skip()
+		if err := r.skip(); err != nil {
+			return c, err
+		}
 		if len(r.b) > 0 && r.b[0] == ']' {
 			return c, r.end()
 		}
@@ -122,7 +231,9 @@ func (r *freqtradeReader) next() (exchange.Candle, error) {
 		}
 	}
 	r.row++
-	r.skip()
+	if err := r.skip(); err != nil {
+		return c, err
+	}
 	r.rowL = r.ln
 	if err := r.expect('[', "[ opening a row"); err != nil {
 		return c, err
@@ -143,6 +254,12 @@ func (r *freqtradeReader) next() (exchange.Candle, error) {
 	if err := r.expect(']', "] closing a row of 6 numbers"); err != nil {
 		return c, err
 	}
+	return r.candle(&f)
+}
+
+// candle converts the numbers of the row just read.
+func (r *freqtradeReader) candle(f *[6][]byte) (exchange.Candle, error) {
+	var c exchange.Candle
 	ms, err := parseInt(f[0])
 	if err != nil {
 		return c, r.fail(freqtradeColumns[0], err)
@@ -152,7 +269,7 @@ func (r *freqtradeReader) next() (exchange.Candle, error) {
 	}
 	c.Start = time.UnixMilli(ms).UTC()
 	for i, dst := range [5]*decimal.Decimal{&c.Open, &c.High, &c.Low, &c.Close, &c.Volume} {
-		v, err := parseDecimal(f[i+1])
+		v, err := r.nums.parse(f[i+1])
 		if err != nil {
 			return c, r.fail(freqtradeColumns[i+1], err)
 		}
@@ -164,8 +281,10 @@ func (r *freqtradeReader) next() (exchange.Candle, error) {
 // end consumes the closing bracket and checks nothing follows it.
 func (r *freqtradeReader) end() error {
 	r.b = r.b[1:]
-	r.skip()
 	r.row = 0 // what follows belongs to no row
+	if err := r.skip(); err != nil {
+		return err
+	}
 	if len(r.b) != 0 {
 		return r.fail("", fmt.Errorf("text after the closing ]: %s", quote(r.b)))
 	}

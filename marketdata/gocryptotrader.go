@@ -18,8 +18,8 @@ import (
 // by the number of columns.
 
 type gctCandleReader struct {
-	lines  *lineReader
-	fields [][]byte
+	lines *lineReader
+	nums  decimalCache
 }
 
 func (r *gctCandleReader) line() int { return r.lines.line }
@@ -34,22 +34,21 @@ func (r *gctCandleReader) next() (exchange.Candle, error) {
 		if len(line) == 0 {
 			continue
 		}
-		r.fields = splitFields(r.fields, line, ',')
-		f := r.fields
-		if len(f) != 6 {
-			return c, r.lines.errorf("", "%d fields, want 6 (unix_s,volume,open,high,low,close)", len(f))
+		var f [6][]byte
+		if n := cutFields(f[:], line, ','); n != len(f) {
+			return c, r.lines.errorf("", "%d fields, want 6 (unix_s,volume,open,high,low,close)", n)
 		}
 		if c.Start, err = unixSeconds(f[0]); err != nil {
 			return c, r.lines.wrap("unix_s", err)
 		}
-		return c, parseOHLCV(r.lines, &c, f[2], f[3], f[4], f[5], f[1])
+		return c, parseOHLCV(r.lines, &r.nums, &c, f[2], f[3], f[4], f[5], f[1])
 	}
 }
 
 // gctTradeReader is the TickSource of a gocryptotrader trades file.
 type gctTradeReader struct {
 	lines   *lineReader
-	fields  [][]byte
+	nums    decimalCache
 	product string
 }
 
@@ -64,19 +63,18 @@ func (r *gctTradeReader) Next() (exchange.Tick, error) {
 		if len(line) == 0 {
 			continue
 		}
-		r.fields = splitFields(r.fields, line, ',')
-		f := r.fields
-		if len(f) != 4 {
-			return t, r.lines.errorf("", "%d fields, want 4 (unix_s,price,amount,side)", len(f))
+		var f [4][]byte
+		if n := cutFields(f[:], line, ','); n != len(f) {
+			return t, r.lines.errorf("", "%d fields, want 4 (unix_s,price,amount,side)", n)
 		}
 		if t.Time, err = unixSeconds(f[0]); err != nil {
 			return t, r.lines.wrap("unix_s", err)
 		}
 		t.Received = t.Time
-		if t.Price, err = parseDecimal(f[1]); err != nil {
+		if t.Price, err = r.nums.parse(f[1]); err != nil {
 			return t, r.lines.wrap("price", err)
 		}
-		if t.Size, err = parseDecimal(f[2]); err != nil {
+		if t.Size, err = r.nums.parse(f[2]); err != nil {
 			return t, r.lines.wrap("amount", err)
 		}
 		switch {

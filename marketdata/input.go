@@ -140,6 +140,28 @@ func splitFields(dst [][]byte, line []byte, sep byte) [][]byte {
 	}
 }
 
+// cutFields cuts line at sep into dst and returns how many fields the
+// line has, which may exceed len(dst): the extra ones are counted, not
+// stored. Readers pass a slice of a fixed array on their stack, so that
+// splitting a line writes no pointer into the heap.
+func cutFields(dst [][]byte, line []byte, sep byte) int {
+	n := 0
+	for {
+		i := bytes.IndexByte(line, sep)
+		if i < 0 {
+			if n < len(dst) {
+				dst[n] = line
+			}
+			return n + 1
+		}
+		if n < len(dst) {
+			dst[n] = line[:i]
+		}
+		n++
+		line = line[i+1:]
+	}
+}
+
 // maxInterned bounds the product names an interner remembers.
 const maxInterned = 4096
 

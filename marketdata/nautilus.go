@@ -15,7 +15,7 @@ import (
 // backtest would see each bar a minute before it had formed.
 type nautilusReader struct {
 	lines  *lineReader
-	fields [][]byte
+	nums   decimalCache
 	header bool
 }
 
@@ -37,15 +37,14 @@ func (r *nautilusReader) next() (exchange.Candle, error) {
 		if len(line) == 0 {
 			continue
 		}
-		r.fields = splitFields(r.fields, line, ',')
-		f := r.fields
-		if len(f) != 6 {
-			return c, r.lines.errorf("", "%d fields, want 6 (timestamp,open,high,low,close,volume)", len(f))
+		var f [6][]byte
+		if n := cutFields(f[:], line, ','); n != len(f) {
+			return c, r.lines.errorf("", "%d fields, want 6 (timestamp,open,high,low,close,volume)", n)
 		}
 		if c.Start, err = parseTimestamp(f[0]); err != nil {
 			return c, r.lines.wrap("timestamp", err)
 		}
-		if err := parseOHLCV(r.lines, &c, f[1], f[2], f[3], f[4], f[5]); err != nil {
+		if err := parseOHLCV(r.lines, &r.nums, &c, f[1], f[2], f[3], f[4], f[5]); err != nil {
 			return c, err
 		}
 		return c, nil
@@ -53,21 +52,21 @@ func (r *nautilusReader) next() (exchange.Candle, error) {
 }
 
 // parseOHLCV fills the prices and volume of c, naming the field at fault.
-func parseOHLCV(l *lineReader, c *exchange.Candle, open, high, low, close, volume []byte) error {
+func parseOHLCV(l *lineReader, nums *decimalCache, c *exchange.Candle, open, high, low, close, volume []byte) error {
 	var err error
-	if c.Open, err = parseDecimal(open); err != nil {
+	if c.Open, err = nums.parse(open); err != nil {
 		return l.wrap("open", err)
 	}
-	if c.High, err = parseDecimal(high); err != nil {
+	if c.High, err = nums.parse(high); err != nil {
 		return l.wrap("high", err)
 	}
-	if c.Low, err = parseDecimal(low); err != nil {
+	if c.Low, err = nums.parse(low); err != nil {
 		return l.wrap("low", err)
 	}
-	if c.Close, err = parseDecimal(close); err != nil {
+	if c.Close, err = nums.parse(close); err != nil {
 		return l.wrap("close", err)
 	}
-	if c.Volume, err = parseDecimal(volume); err != nil {
+	if c.Volume, err = nums.parse(volume); err != nil {
 		return l.wrap("volume", err)
 	}
 	return nil

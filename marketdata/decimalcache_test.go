@@ -1,0 +1,100 @@
+package marketdata
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/shopspring/decimal"
+	"pgregory.net/rapid"
+)
+
+// If this fails, shopspring/decimal changed its layout: decimalCache has
+// fallen back to decimal.New (correct, but parsing is twice as slow) and
+// decimalLayout must be brought in line with the new type.
+func TestDecimalLayoutMatches(t *testing.T) {
+	if !blocksAllowed {
+		t.Fatal("decimal.Decimal is no longer laid out as decimalLayout")
+	}
+}
+
+// sameDecimal reports whether a and b are the same value with the same
+// scale, so that both write back as the same text.
+func sameDecimal(a, b decimal.Decimal) bool {
+	return a.Equal(b) && a.Exponent() == b.Exponent() && string(appendDecimal(nil, a)) == string(appendDecimal(nil, b))
+}
+
+func TestDecimalCacheGivesWhatParseDecimalGives(t *testing.T) {
+	// Repeats (hits), equal values of other scales (which must not hit),
+	// zero, negatives, the slow path, and more distinct values than one
+	// block holds.
+	in := []string{"3701.23", "3797.14", "3642", "3797.14", "3797.140", "3701.23", "0", "0.000", "-0.5", "-0.5", "1e-05", "1234567890123456789.5", "000.100", ".1"}
+	for i := 0; i < 3*decimalBlockSize; i++ {
+		in = append(in, fmt.Sprintf("%d.%02d", 3000+i*7, i%100), fmt.Sprintf("-%d", i))
+	}
+	var c decimalCache
+	var got []decimal.Decimal
+	for _, s := range in {
+		d, err := c.parse([]byte(s))
+		if err != nil {
+			t.Fatalf("%q: %v", s, err)
+		}
+		want, err := parseDecimal([]byte(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !sameDecimal(d, want) {
+			t.Fatalf("%q: cache gave %s (exp %d), parseDecimal %s (exp %d)", s, d, d.Exponent(), want, want.Exponent())
+		}
+		got = append(got, d)
+	}
+	// Values handed out earlier are untouched by everything parsed since,
+	// and arithmetic on them is ordinary.
+	for i, s := range in {
+		want, _ := parseDecimal([]byte(s))
+		if !sameDecimal(got[i], want) {
+			t.Errorf("%q changed to %s after later parses", s, got[i])
+		}
+		if sum := got[i].Add(got[i]).Sub(want); !sum.Equal(want) {
+			t.Errorf("%q: d+d-d = %s", s, sum)
+		}
+	}
+}
+
+func TestDecimalCacheRejectsWhatParseDecimalRejects(t *testing.T) {
+	var c decimalCache
+	for _, in := range []string{"", "-", ".", "1.2.3", "1,5", "abc", "1 ", "e5", "1e", "NaN", "1e999"} {
+		if d, err := c.parse([]byte(in)); err == nil {
+			t.Errorf("parse(%q) = %s, want an error", in, d)
+		}
+	}
+}
+
+func TestCmpDecimalAgreesWithCmp(t *testing.T) {
+	tests := []struct{ a, b string }{
+		{"0.00161", "0.00162008"},
+		{"0.00162008", "0.00161"},
+		{"1.0", "1.00"},
+		{"3797.14", "3797.14"},
+		{"-1", "-0.5"},
+		{"0", "-0.000"},
+		{"922337203685477580.7", "1"},    // a shift that would overflow int64
+		{"1", "0.000000000000000000001"}, // a shift beyond 10^18
+		{"123456789012345678901234", "1.5"},
+	}
+	for _, tt := range tests {
+		a, _ := decimal.NewFromString(tt.a)
+		b, _ := decimal.NewFromString(tt.b)
+		if got, want := cmpDecimal(a, b), a.Cmp(b); got != want {
+			t.Errorf("cmpDecimal(%s, %s) = %d, Cmp = %d", tt.a, tt.b, got, want)
+		}
+	}
+	// Small mantissas take the int64 path, large ones the fallback.
+	mant := rapid.OneOf(rapid.Int64(), rapid.Int64Range(-1e6, 1e6))
+	rapid.Check(t, func(t *rapid.T) {
+		a := decimal.New(mant.Draw(t, "ma"), rapid.Int32Range(-30, 10).Draw(t, "ea"))
+		b := decimal.New(mant.Draw(t, "mb"), rapid.Int32Range(-30, 10).Draw(t, "eb"))
+		if got, want := cmpDecimal(a, b), a.Cmp(b); got != want {
+			t.Fatalf("cmpDecimal(%s, %s) = %d, Cmp = %d", a, b, got, want)
+		}
+	})
+}
