@@ -34,14 +34,16 @@ func (r *gctCandleReader) next() (exchange.Candle, error) {
 		if len(line) == 0 {
 			continue
 		}
-		var f [6][]byte
-		if n := cutFields(f[:], line, ','); n != len(f) {
-			return c, r.lines.errorf("", "%d fields, want 6 (unix_s,volume,open,high,low,close)", n)
+		fs := cutFields(line, ',')
+		if fs.n != 6 {
+			return c, r.lines.errorf("", "%d fields, want 6 (unix_s,volume,open,high,low,close)", fs.n)
 		}
+		f := &fs.f
 		if c.Start, err = unixSeconds(f[0]); err != nil {
 			return c, r.lines.wrap("unix_s", err)
 		}
-		return c, parseOHLCV(r.lines, &r.nums, &c, f[2], f[3], f[4], f[5], f[1])
+		c.Open, c.High, c.Low, c.Close, c.Volume, err = parseOHLCV(r.lines, &r.nums, f[2], f[3], f[4], f[5], f[1])
+		return c, err
 	}
 }
 
@@ -63,10 +65,11 @@ func (r *gctTradeReader) Next() (exchange.Tick, error) {
 		if len(line) == 0 {
 			continue
 		}
-		var f [4][]byte
-		if n := cutFields(f[:], line, ','); n != len(f) {
-			return t, r.lines.errorf("", "%d fields, want 4 (unix_s,price,amount,side)", n)
+		fs := cutFields(line, ',')
+		if fs.n != 4 {
+			return t, r.lines.errorf("", "%d fields, want 4 (unix_s,price,amount,side)", fs.n)
 		}
+		f := &fs.f
 		if t.Time, err = unixSeconds(f[0]); err != nil {
 			return t, r.lines.wrap("unix_s", err)
 		}

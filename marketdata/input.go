@@ -126,38 +126,33 @@ func (l *lineReader) wrap(field string, err error) error {
 	return &ParseError{File: l.name, Line: l.line, Field: field, Err: err}
 }
 
-// splitFields cuts line at sep into dst, reusing its storage, and
-// returns the fields; it never allocates once dst has grown.
-func splitFields(dst [][]byte, line []byte, sep byte) [][]byte {
-	dst = dst[:0]
-	for {
-		i := bytes.IndexByte(line, sep)
-		if i < 0 {
-			return append(dst, line)
-		}
-		dst = append(dst, line[:i])
-		line = line[i+1:]
-	}
+// maxFields is the most fields a line of any CSV-like format has (a
+// recording's quote line has 7).
+const maxFields = 8
+
+// lineFields is a line cut at a separator. Readers keep it on their
+// stack: storing field slices into a reader on the heap cost a write
+// barrier per field whenever the collector was marking.
+type lineFields struct {
+	f [maxFields][]byte
+	n int // fields in the line; beyond maxFields they are counted only
 }
 
-// cutFields cuts line at sep into dst and returns how many fields the
-// line has, which may exceed len(dst): the extra ones are counted, not
-// stored. Readers pass a slice of a fixed array on their stack, so that
-// splitting a line writes no pointer into the heap.
-func cutFields(dst [][]byte, line []byte, sep byte) int {
-	n := 0
+// cutFields cuts line at sep.
+func cutFields(line []byte, sep byte) (fs lineFields) {
 	for {
 		i := bytes.IndexByte(line, sep)
 		if i < 0 {
-			if n < len(dst) {
-				dst[n] = line
+			if fs.n < maxFields {
+				fs.f[fs.n] = line
 			}
-			return n + 1
+			fs.n++
+			return fs
 		}
-		if n < len(dst) {
-			dst[n] = line[:i]
+		if fs.n < maxFields {
+			fs.f[fs.n] = line[:i]
 		}
-		n++
+		fs.n++
 		line = line[i+1:]
 	}
 }

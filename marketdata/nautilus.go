@@ -1,6 +1,7 @@
 package marketdata
 
 import (
+	"github.com/shopspring/decimal"
 	"github.com/tradebot/tradebot/exchange"
 )
 
@@ -37,37 +38,37 @@ func (r *nautilusReader) next() (exchange.Candle, error) {
 		if len(line) == 0 {
 			continue
 		}
-		var f [6][]byte
-		if n := cutFields(f[:], line, ','); n != len(f) {
-			return c, r.lines.errorf("", "%d fields, want 6 (timestamp,open,high,low,close,volume)", n)
+		fs := cutFields(line, ',')
+		if fs.n != 6 {
+			return c, r.lines.errorf("", "%d fields, want 6 (timestamp,open,high,low,close,volume)", fs.n)
 		}
+		f := &fs.f
 		if c.Start, err = parseTimestamp(f[0]); err != nil {
 			return c, r.lines.wrap("timestamp", err)
 		}
-		if err := parseOHLCV(r.lines, &r.nums, &c, f[1], f[2], f[3], f[4], f[5]); err != nil {
-			return c, err
-		}
-		return c, nil
+		c.Open, c.High, c.Low, c.Close, c.Volume, err = parseOHLCV(r.lines, &r.nums, f[1], f[2], f[3], f[4], f[5])
+		return c, err
 	}
 }
 
-// parseOHLCV fills the prices and volume of c, naming the field at fault.
-func parseOHLCV(l *lineReader, nums *decimalCache, c *exchange.Candle, open, high, low, close, volume []byte) error {
-	var err error
-	if c.Open, err = nums.parse(open); err != nil {
-		return l.wrap("open", err)
+// parseOHLCV parses the prices and volume of a candle, naming the field
+// at fault. It returns them rather than filling a candle through a
+// pointer so that the caller's candle stays on its stack.
+func parseOHLCV(l *lineReader, nums *decimalCache, open, high, low, close, volume []byte) (o, h, lo, c, v decimal.Decimal, err error) {
+	if o, err = nums.parse(open); err != nil {
+		return o, h, lo, c, v, l.wrap("open", err)
 	}
-	if c.High, err = nums.parse(high); err != nil {
-		return l.wrap("high", err)
+	if h, err = nums.parse(high); err != nil {
+		return o, h, lo, c, v, l.wrap("high", err)
 	}
-	if c.Low, err = nums.parse(low); err != nil {
-		return l.wrap("low", err)
+	if lo, err = nums.parse(low); err != nil {
+		return o, h, lo, c, v, l.wrap("low", err)
 	}
-	if c.Close, err = nums.parse(close); err != nil {
-		return l.wrap("close", err)
+	if c, err = nums.parse(close); err != nil {
+		return o, h, lo, c, v, l.wrap("close", err)
 	}
-	if c.Volume, err = nums.parse(volume); err != nil {
-		return l.wrap("volume", err)
+	if v, err = nums.parse(volume); err != nil {
+		return o, h, lo, c, v, l.wrap("volume", err)
 	}
-	return nil
+	return o, h, lo, c, v, nil
 }

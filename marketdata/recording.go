@@ -28,7 +28,7 @@ type Reader struct {
 	lines    *lineReader
 	closer   io.Closer
 	products interner
-	fields   [][]byte
+	nums     decimalCache
 	header   bool
 }
 
@@ -40,7 +40,7 @@ func NewReader(r io.Reader, name string) (*Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Reader{lines: newLineReader(name, br), closer: closer, fields: make([][]byte, 0, 8)}, nil
+	return &Reader{lines: newLineReader(name, br), closer: closer}, nil
 }
 
 // Next returns the next tick, or io.EOF after the last one. Time and
@@ -81,20 +81,20 @@ func (r *Reader) Close() error {
 
 func (r *Reader) parse(line []byte) (exchange.Tick, error) {
 	var t exchange.Tick
-	r.fields = splitFields(r.fields, line, ' ')
-	f := r.fields
+	fs := cutFields(line, ' ')
+	f := &fs.f
 	if len(f[0]) != 1 {
 		return t, r.lines.errorf("kind", "unknown line kind %s", quote(f[0]))
 	}
 	switch f[0][0] {
 	case 'T':
-		if len(f) != 6 {
-			return t, r.lines.errorf("", "trade line has %d fields, want 6", len(f))
+		if fs.n != 6 {
+			return t, r.lines.errorf("", "trade line has %d fields, want 6", fs.n)
 		}
 		t.Kind = exchange.TradeTick
 	case 'Q':
-		if len(f) != 7 {
-			return t, r.lines.errorf("", "quote line has %d fields, want 7", len(f))
+		if fs.n != 7 {
+			return t, r.lines.errorf("", "quote line has %d fields, want 7", fs.n)
 		}
 		t.Kind = exchange.QuoteTick
 	default:
@@ -111,10 +111,10 @@ func (r *Reader) parse(line []byte) (exchange.Tick, error) {
 	}
 	t.ProductID = r.products.get(f[2])
 	if t.Kind == exchange.TradeTick {
-		if t.Price, err = parseDecimal(f[3]); err != nil {
+		if t.Price, err = r.nums.parse(f[3]); err != nil {
 			return t, r.lines.wrap("price", err)
 		}
-		if t.Size, err = parseDecimal(f[4]); err != nil {
+		if t.Size, err = r.nums.parse(f[4]); err != nil {
 			return t, r.lines.wrap("size", err)
 		}
 		switch string(f[5]) {
@@ -127,16 +127,16 @@ func (r *Reader) parse(line []byte) (exchange.Tick, error) {
 		}
 		return t, nil
 	}
-	if t.Bid, err = parseDecimal(f[3]); err != nil {
+	if t.Bid, err = r.nums.parse(f[3]); err != nil {
 		return t, r.lines.wrap("bid", err)
 	}
-	if t.BidSize, err = parseDecimal(f[4]); err != nil {
+	if t.BidSize, err = r.nums.parse(f[4]); err != nil {
 		return t, r.lines.wrap("bid_size", err)
 	}
-	if t.Ask, err = parseDecimal(f[5]); err != nil {
+	if t.Ask, err = r.nums.parse(f[5]); err != nil {
 		return t, r.lines.wrap("ask", err)
 	}
-	if t.AskSize, err = parseDecimal(f[6]); err != nil {
+	if t.AskSize, err = r.nums.parse(f[6]); err != nil {
 		return t, r.lines.wrap("ask_size", err)
 	}
 	return t, nil

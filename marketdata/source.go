@@ -162,7 +162,7 @@ func OpenReader(name string, r io.Reader, opts ...Option) (*Source, error) {
 	stream := &candleStream{name: name, interval: o.interval, product: o.product, onGap: o.onGap}
 	switch format {
 	case Recording:
-		s.Ticks = &Reader{lines: lines, fields: make([][]byte, 0, 8)}
+		s.Ticks = &Reader{lines: lines}
 	case BinanceCapture:
 		s.Ticks = &binanceReader{lines: lines}
 	case CryptofeedCoinbase:
