@@ -20,7 +20,7 @@ func (e *Engine) Step(ctx context.Context, t *exchange.Tick) {
 	if !e.nopObs {
 		e.obs.TickReceived(*t)
 	}
-	e.guard.OnTick(*t)
+	e.guard.OnTickPtr(t)
 	// One round of Drain, in instance order, with this tick in the
 	// mailboxes of the instances on its product.
 	for _, in := range e.instances {

@@ -64,8 +64,11 @@ type Breakout struct {
 }
 
 // OnTick implements Strategy.
-func (s *Breakout) OnTick(t exchange.Tick, pos PositionView) Decision {
-	if s.bars.add(&t) {
+func (s *Breakout) OnTick(t exchange.Tick, pos PositionView) Decision { return s.OnTickPtr(&t, pos) }
+
+// OnTickPtr implements PointerTicker.
+func (s *Breakout) OnTickPtr(t *exchange.Tick, pos PositionView) Decision {
+	if s.bars.add(t) {
 		bar := &s.bars.done
 		s.highs.push(bar.HighF)
 		if s.lows != nil {

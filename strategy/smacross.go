@@ -60,8 +60,11 @@ type SMACross struct {
 }
 
 // OnTick implements Strategy.
-func (s *SMACross) OnTick(t exchange.Tick, pos PositionView) Decision {
-	if !s.bars.add(&t) {
+func (s *SMACross) OnTick(t exchange.Tick, pos PositionView) Decision { return s.OnTickPtr(&t, pos) }
+
+// OnTickPtr implements PointerTicker.
+func (s *SMACross) OnTickPtr(t *exchange.Tick, pos PositionView) Decision {
+	if !s.bars.add(t) {
 		return Decision{}
 	}
 	closed := s.bars.done.CloseF
