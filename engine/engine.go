@@ -24,6 +24,7 @@ import (
 	"github.com/tradebot/tradebot/exits"
 	"github.com/tradebot/tradebot/position"
 	"github.com/tradebot/tradebot/risk"
+	"github.com/tradebot/tradebot/strategy"
 )
 
 // Options configures an Engine.
@@ -88,6 +89,8 @@ func New(ctx context.Context, o Options) (*Engine, error) {
 		}
 		in := &Instance{name: spec.Name, product: p, spec: spec, strat: spec.Strategy, exec: e.exec,
 			obs: o.Observer, log: o.Log, mailbox: NewMailbox(), engine: e}
+		in.stratPtr, _ = spec.Strategy.(strategy.PointerTicker)
+		in.quiet = e.nopObs && e.exec.journal == nil
 		if spec.QuoteSize.IsPositive() {
 			in.entryQuote = p.RoundQuoteSize(spec.QuoteSize)
 		} else {

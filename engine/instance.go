@@ -33,6 +33,11 @@ type Instance struct {
 	product exchange.Product
 	spec    InstanceSpec
 	strat   strategy.Strategy
+	// stratPtr is strat when it takes ticks by pointer, else nil.
+	stratPtr strategy.PointerTicker
+	// quiet is set when the engine has neither an observer nor a
+	// journal: the once-a-second report and save then do nothing.
+	quiet   bool
 	exits   *exits.Manager
 	exec    *Executor
 	obs     Observer
@@ -138,9 +143,15 @@ func (in *Instance) handleTick(ctx context.Context, t *exchange.Tick) {
 	if t.Kind == exchange.TradeTick {
 		in.lastMark = t.Price
 	}
-	in.exits.OnTick(ctx, *t)
+	in.exits.OnTickPtr(ctx, t)
 	size, avg := in.exits.Holding()
-	d := in.strat.OnTick(*t, strategy.PositionView{Size: size, AvgEntry: avg, Pending: in.pendingEntry != ""})
+	view := strategy.PositionView{Size: size, AvgEntry: avg, Pending: in.pendingEntry != ""}
+	var d strategy.Decision
+	if in.stratPtr != nil {
+		d = in.stratPtr.OnTickPtr(t, view)
+	} else {
+		d = in.strat.OnTick(*t, view)
+	}
 	switch d.Signal {
 	case strategy.Enter:
 		in.enter(ctx, t, d.Reason)
@@ -158,8 +169,9 @@ func (in *Instance) handleTick(ctx context.Context, t *exchange.Tick) {
 		}
 	}
 	// !Before(nextReport) is Sub(lastReport) >= 1s without Sub's
-	// overflow checks, on every tick.
-	if !t.Time.Before(in.nextReport) {
+	// overflow checks, on every tick. Without an observer or a journal
+	// there is nothing to report or save.
+	if !in.quiet && !t.Time.Before(in.nextReport) {
 		in.report()
 		in.nextReport = t.Time.Add(time.Second)
 		// A trailing or break-even move of a bot-watched stop changes no
