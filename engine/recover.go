@@ -77,6 +77,14 @@ func (e *Engine) Recover(ctx context.Context, j RecoveryJournal, venue exchange.
 		}
 	}
 
+	// The guard refuses an exit larger than the position it knows: it
+	// learns the restored positions before any event is applied (the
+	// events below may place exits), and the recovered ones at the end.
+	for _, in := range e.instances {
+		pos := in.exits.Position()
+		e.guard.SetPosition(in.name, in.product.ID, pos.Size, pos.Size.Mul(pos.AvgEntry))
+	}
+
 	open, err := j.OpenOrders()
 	if err != nil {
 		return rep, err

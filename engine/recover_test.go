@@ -1,10 +1,18 @@
 package engine
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
 	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/tradebot/tradebot/clock"
 	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/exchange/sim"
+	"github.com/tradebot/tradebot/exits"
 	"github.com/tradebot/tradebot/risk"
 )
 
@@ -105,5 +113,204 @@ func TestAttachedBracketFindsItsInstanceAsTheUserChannelReportsIt(t *testing.T) 
 				t.Fatalf("bracket given to %q", e.orders["inst-1"+attachedSuffix].instance)
 			}
 		})
+	}
+}
+
+// restartRig is an engine over the real simulated exchange with one
+// instance, "s", that never enters on its own: the tests put the state a
+// restart finds in place and run recovery.
+func restartRig(t *testing.T, ex exits.Config) *rig {
+	t.Helper()
+	r := newRig(t, risk.DefaultConfig(), InstanceSpec{Name: "s", ProductID: "BTC-USD", Strategy: &scripted{},
+		QuoteSize: d("1000"), Exits: ex})
+	r.trade("100")
+	return r
+}
+
+func exchangeStop(percent string) exits.Config {
+	c := stopLoss(percent)
+	c.Placement = exits.OnExchange
+	return c
+}
+
+// openSells returns the venue's open SELL orders.
+func (r *rig) openSells(t *testing.T) []exchange.Order {
+	t.Helper()
+	os, err := r.x.OpenOrders(context.Background(), "BTC-USD")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []exchange.Order
+	for _, o := range os {
+		if o.Side == exchange.Sell {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// stateJournal is a RecoveryJournal holding one instance's exit state and
+// no open orders: the journal after a crash that saved the exit state
+// and then, separately, the end of an order the state still counts on.
+type stateJournal struct{ exitState []byte }
+
+func (j stateJournal) OpenOrders() ([]JournaledOrder, error) { return nil, nil }
+func (j stateJournal) InstanceState(string) ([]byte, []byte, error) {
+	return j.exitState, nil, nil
+}
+
+// After a restart the exit state may name a resting exit that the journal
+// holds as finished, or not at all, and that is gone from the venue
+// (cancelled while the daemon was down). Recovery must ask the venue about
+// it: taken as resting (a resend under its id returns the cancelled
+// order), the position would have no stop on the venue.
+func TestRecoveryResolvesTheExitOrdersOfTheRestoredState(t *testing.T) {
+	r := restartRig(t, exchangeStop("2"))
+	ctx := context.Background()
+	// The position's base, and its stop, cancelled while the daemon was down.
+	buy, err := r.x.PlaceOrder(ctx, exchange.OrderRequest{ClientOrderID: "s-1", ProductID: "BTC-USD", Side: exchange.Buy,
+		Type: exchange.Market, BaseSize: d("1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := r.x.PlaceOrder(ctx, exchange.OrderRequest{ClientOrderID: "s-2", ProductID: "BTC-USD", Side: exchange.Sell,
+		Type: exchange.StopLimit, TimeInForce: exchange.GoodTilCancelled, BaseSize: d("1"), StopPrice: d("98"),
+		LimitPrice: d("97.51"), StopDirection: exchange.StopDown})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.x.CancelOrder(ctx, old.ID); err != nil {
+		t.Fatal(err)
+	}
+	r.eng.Drain(ctx) // the events of a run that is gone reach no one
+	var s exits.State
+	s.Position.Size, s.Position.AvgEntry = d("1"), buy.AverageFilledPrice
+	s.Stop, s.StopReason, s.EntrySize = d("98"), exits.ReasonStopLoss, d("1")
+	s.Resting = &exits.RestingOrder{ClientOrderID: "s-2", Type: exchange.StopLimit, Size: d("1"), Stop: d("98"),
+		Limit: d("97.51"), TriggerLimit: d("97.51"), Reason: exits.ReasonStopLoss}
+	state, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := r.eng.Recover(ctx, stateJournal{state}, r.x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.trade("100")
+	sells := r.openSells(t)
+	if len(sells) != 1 || sells[0].ClientOrderID == "s-2" || !sells[0].BaseSize.Equal(d("1")) {
+		t.Fatalf("open sells after recovery %+v (report %+v), want one new stop for 1", sells, rep)
+	}
+	if p := r.eng.instances[0].exits.Protection(); !p.Resting {
+		t.Fatalf("protection %+v, want the new stop resting", p)
+	}
+}
+
+// flakyVenue is the simulated exchange behind a link the test can cut:
+// while down, every request fails without reaching it.
+type flakyVenue struct {
+	*sim.Exchange
+	down bool
+}
+
+var errLinkDown = errors.New("connection refused")
+
+func (v *flakyVenue) PlaceOrder(ctx context.Context, req exchange.OrderRequest) (exchange.Order, error) {
+	if v.down {
+		return exchange.Order{}, errLinkDown
+	}
+	return v.Exchange.PlaceOrder(ctx, req)
+}
+
+func (v *flakyVenue) OrderByClientID(ctx context.Context, id string) (exchange.Order, error) {
+	if v.down {
+		return exchange.Order{}, errLinkDown
+	}
+	return v.Exchange.OrderByClientID(ctx, id)
+}
+
+// An exit sent again under its client order id after an unknown outcome
+// is the same order: it must not pass the risk guard again (the position
+// it was for may have changed, and a refusal would make the instance
+// send it again and again), nor be journaled twice, and the venue is
+// asked about it before it is sent. A refusal by the guard of a new
+// request, on the other hand, says the request never left
+// (exits.ErrNotSent), so that the instance takes a new id next time.
+func TestAResendOfATrackedOrderAsksTheVenueAndSkipsTheGuard(t *testing.T) {
+	clk := clock.NewSim(time.Date(2024, 8, 9, 0, 0, 0, 0, time.UTC))
+	x, err := sim.New(sim.Config{Products: []exchange.Product{btcUSD},
+		Balances: map[string]decimal.Decimal{"USD": d("100000"), "BTC": d("1")}}, clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x.OnTick(exchange.Tick{ProductID: "BTC-USD", Kind: exchange.TradeTick, Time: clk.Now(), Price: d("100"), Size: d("1")})
+	g, err := risk.NewGuard(risk.DefaultConfig(), clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := &flakyVenue{Exchange: x}
+	eng, err := New(context.Background(), Options{Venue: v, Guard: g, Clock: clk,
+		Instances: []InstanceSpec{{Name: "s", ProductID: "BTC-USD", Strategy: &scripted{}, QuoteSize: d("10"), Exits: exchangeStop("2")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := eng.Executor()
+	e.backoff = time.Millisecond
+	g.SetPosition("s", "BTC-USD", d("0.5"), d("50"))
+	stop := Intent{Instance: "s", Purpose: Exit, Request: exchange.OrderRequest{ClientOrderID: "s-7", ProductID: "BTC-USD",
+		Side: exchange.Sell, Type: exchange.StopLimit, TimeInForce: exchange.GoodTilCancelled, BaseSize: d("0.5"),
+		StopPrice: d("98"), LimitPrice: d("97.51"), StopDirection: exchange.StopDown}}
+
+	v.down = true
+	if _, err := e.Place(context.Background(), stop); !errors.Is(err, ErrInFlight) {
+		t.Fatalf("with the link down: %v, want ErrInFlight", err)
+	}
+	// Meanwhile the position shrank: the guard would refuse the request
+	// as new, but it is not new.
+	g.SetPosition("s", "BTC-USD", d("0.2"), d("20"))
+	v.down = false
+	o, err := e.Place(context.Background(), stop)
+	if err != nil {
+		t.Fatalf("resend: %v", err)
+	}
+	if got, err := x.OrderByClientID(context.Background(), "s-7"); err != nil || got.ID != o.ID {
+		t.Fatalf("the venue holds %+v (%v), the resend answered %+v", got, err, o)
+	}
+
+	stop.Request.ClientOrderID = "s-8"
+	_, err = e.Place(context.Background(), stop)
+	if !errors.Is(err, ErrRiskRejected) || !errors.Is(err, exits.ErrNotSent) {
+		t.Fatalf("a new exit larger than the position: %v, want a guard refusal that wraps exits.ErrNotSent", err)
+	}
+}
+
+// Coinbase's user channel reports an entry without its attached TP/SL
+// and the bracket the venue made from it without its originating order.
+// The instance must still wait for that bracket instead of placing an
+// exit of its own beside it (which the venue refuses, the bracket
+// holding the base, or accepts against another instance's base), and
+// adopt the bracket as its exit.
+func TestAnEntryWithAnAttachedBracketAsTheUserChannelReportsIt(t *testing.T) {
+	ex := exchangeStop("2")
+	ex.AttachToEntry = true
+	ex.TakeProfit = []exits.TakeProfit{{Percent: d("3"), Close: d("1")}}
+	r := newRig(t, risk.DefaultConfig(), InstanceSpec{Name: "s", ProductID: "BTC-USD", Strategy: enterOnce(),
+		QuoteSize: d("1000"), Exits: ex})
+	var sells int
+	r.x.SetHandler(func(ev exchange.OrderEvent) {
+		ev.Order.Attached, ev.Order.OriginatingOrderID = nil, ""
+		r.eng.HandleEvent(ev)
+	})
+	for _, p := range []string{"100", "100.5", "101"} {
+		r.trade(p)
+	}
+	for _, o := range r.x.Orders() {
+		if o.Side == exchange.Sell {
+			sells++
+		}
+	}
+	st := r.eng.instances[0].exits.State()
+	if sells != 1 || st.Resting == nil || st.Resting.Type != exchange.Bracket || st.AwaitAttached {
+		t.Fatalf("%d sell orders on the venue, resting %+v (awaiting %v); want the attached bracket alone, adopted", sells, st.Resting, st.AwaitAttached)
 	}
 }

@@ -279,6 +279,10 @@ func (m *Manager) OnIdle(ctx context.Context, now time.Time) {
 // back before any new entry rather than at the next tick.
 func (m *Manager) Rearm(ctx context.Context) {
 	if m.open() {
+		// At once: a refusal while recovery applied the venue's events
+		// (the risk guard did not know the position yet) does not hold
+		// protection back for update.min_interval.
+		m.nextTry = time.Time{}
 		m.sync(ctx)
 	}
 }
