@@ -92,24 +92,33 @@ func (a *journalAdapter) saveRisk(g *risk.Guard) error {
 	return a.SaveRisk(riskAccount, b)
 }
 
-// SaveProgress implements engine.Journal in one transaction.
-func (a *journalAdapter) SaveProgress(instance string, orders []exchange.Order, exitState, strategyState []byte) error {
+// SaveProgress implements engine.Journal in one transaction. It encodes
+// the exit state here, on the order path: live mode's cost (the paper
+// journal encodes it in its writer).
+func (a *journalAdapter) SaveProgress(instance string, orders []exchange.Order, exitState exits.State, strategyState []byte) error {
+	enc, err := json.Marshal(&exitState)
+	if err != nil {
+		return fmt.Errorf("journal %s: exit state of %s does not encode: %w", a.Path(), instance, err)
+	}
+	return a.saveProgress(instance, orders, &exitState, enc, strategyState)
+}
+
+// saveProgress writes an instance's applied orders, its position (from
+// st) and its state (st encoded as exitJSON) in one transaction.
+func (a *journalAdapter) saveProgress(instance string, orders []exchange.Order, st *exits.State, exitJSON, strategyState []byte) error {
 	return a.Batch(func(b *journal.Batch) error {
-		for _, o := range orders {
-			if err := b.UpdateOrder(o.ClientOrderID, o); err != nil {
+		for i := range orders {
+			if err := b.UpdateOrder(orders[i].ClientOrderID, orders[i]); err != nil {
 				return err
 			}
 		}
-		var st exits.State
-		if err := json.Unmarshal(exitState, &st); err == nil {
-			p := st.Position
-			if err := b.SavePosition(journal.PositionRow{Instance: instance, ProductID: p.ProductID, Size: p.Size,
-				AvgEntryPrice: p.AvgEntry, RealizedPnL: p.RealizedPnL, Fees: p.Fees, OpenedAt: p.OpenedAt,
-				UpdatedAt: time.Now()}); err != nil {
-				return err
-			}
+		p := &st.Position
+		if err := b.SavePosition(journal.PositionRow{Instance: instance, ProductID: p.ProductID, Size: p.Size,
+			AvgEntryPrice: p.AvgEntry, RealizedPnL: p.RealizedPnL, Fees: p.Fees, OpenedAt: p.OpenedAt,
+			UpdatedAt: time.Now()}); err != nil {
+			return err
 		}
-		return b.SaveInstanceState(instance, exitState, strategyState)
+		return b.SaveInstanceState(instance, exitJSON, strategyState)
 	})
 }
 

@@ -1,15 +1,19 @@
 package daemon
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tradebot/tradebot/engine"
 	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/exits"
 	"github.com/tradebot/tradebot/journal"
 	"github.com/tradebot/tradebot/position"
 )
@@ -33,43 +37,59 @@ import (
 // compares its durable intent with a REST round trip.
 //
 // Writes keep their order: an intent is written before the updates of its
-// order, and an instance's progress after the fills it applied. Queueing
-// a write is an append under a mutex and never wakes the writer: on a
-// virtual machine one futex wake costs more than the whole order path, so
-// the writer wakes on its own every asyncInterval, or early when the
-// queue is half full or someone flushes. The queue is bounded; when it is
-// full the engine waits for the writer, so memory stays bounded and
-// nothing is dropped. A failed intent or commit is sticky: every later
-// RecordIntent returns it, so the engine stops placing orders the journal
-// cannot hold, as it would with the synchronous journal.
+// order, and an instance's progress after the fills it applied. The queue
+// is a ring of write records allocated once: queueing a write fills the
+// next free record in place under a mutex (no copy of a whole record, no
+// allocation) and never wakes the writer: on a virtual machine one futex
+// wake costs more than the whole order path, so the writer wakes on its
+// own every asyncInterval, or early when the queue is half full or someone
+// flushes. The writer reads the records it took in place, outside the
+// mutex (no sender touches them until it gives them back), and encodes
+// each instance's exit state there, off the order path. The ring is
+// bounded; when it is full the engine waits for the writer, so memory
+// stays bounded and nothing is dropped. A failed intent or commit is
+// sticky: every later RecordIntent returns it, so the engine stops placing
+// orders the journal cannot hold, as it would with the synchronous
+// journal. Client order numbers come from blocks the writer reserves in
+// the journal ahead of need (aheadSeqs).
 type asyncJournal struct {
 	j   *journalAdapter
 	log *slog.Logger
 	// writeRoundTrip is the adapter's, called by the writer.
 	writeRoundTrip func(position.RoundTrip)
-	limit          int // the queue's bound
 	// wake asks the writer to write now (buffer of one: asks coalesce).
 	wake chan struct{}
 	// done is closed when the writer has written everything and exited.
 	done chan struct{}
+	seqs aheadSeqs
 
 	mu sync.Mutex
-	// space is signalled, under mu, when the writer takes the queue.
-	space  *sync.Cond
-	queue  []asyncOp
-	closed bool
+	// space is signalled, under mu, when the writer gives records back.
+	space *sync.Cond
+	// ring holds the queued writes: n of them from index head on,
+	// wrapping around. Senders fill the record after the last one, under
+	// mu; the writer reads records it has taken outside mu.
+	ring    []asyncOp
+	head, n int
+	closed  bool
 
-	errMu sync.Mutex
-	err   error // the first failed intent or commit
+	// err is the first failed intent or commit, read without a lock on
+	// every intent.
+	err atomic.Pointer[error]
 
-	// seqMu guards seqs, each instance's client order numbers taken from
-	// the journal ahead of need, in order.
-	seqMu sync.Mutex
-	seqs  map[string][]uint64
-	// seqFailing is set while taking numbers ahead fails, so that the
-	// failure is logged once, not every asyncInterval.
-	seqFailing bool
+	// The writer's own, reused between writes.
+	recs   []journal.OrderRecord
+	encBuf bytes.Buffer
+	enc    *json.Encoder
+	saved  map[string]*savedProgress
+	// flushes are the flushes written, answered when the writer is idle.
+	flushes []chan struct{}
 }
+
+// savedProgress is what the writer last wrote of an instance's progress,
+// so that a progress that changes nothing (a round of the instance with
+// no event, such as a lockstep replay's barrier) is not written again.
+type savedProgress struct{ exit, strategy []byte }
 
 var _ engine.Journal = (*asyncJournal)(nil)
 
@@ -87,27 +107,51 @@ const asyncInterval = 20 * time.Millisecond
 // this long.
 const asyncMaxBatch = 256
 
-// asyncOp is one queued write, held by value in the queue's reused
-// buffers, so that queueing allocates nothing (a closure per write cost
-// more than the rest of queueing together).
+// asyncOp is one queued write, a record of the ring. The order is held
+// inline (intents and updates are most writes); the parts fewer writes
+// have are behind pointers that the record allocates on first use and
+// keeps, so that a record costs about 500 bytes and queueing allocates
+// nothing once the ring has been around.
 type asyncOp struct {
-	kind          opKind
-	instance      string
-	clientOrderID string // an update's
+	kind    opKind
+	purpose engine.Purpose
+	// hasStrategy: strategyState is set (a nil strategy state is stored
+	// as NULL, an empty one is not).
+	hasStrategy bool
+	instance    string
+	// clientOrderID is an update's.
+	clientOrderID string
+	// at is an intent's time.
+	at time.Time
 	// order is the request of an intent (with purpose and at) or the
 	// venue's view of an update.
-	order   exchange.Order
-	purpose engine.Purpose
-	at      time.Time
-	fill    exchange.Fill
-	// orders, exitState and strategyState are a progress's, copied.
-	orders                   []exchange.Order
-	exitState, strategyState []byte
-	// rt is a closed position's (a pointer: one in two orders has one,
-	// and every op in the queue pays for the op's size).
-	rt *position.RoundTrip
+	order exchange.Order
+	fill  *exchange.Fill
+	// exit, orders and strategyState are a progress's, copied into the
+	// record's own buffers.
+	exit          *exits.State
+	orders        []exchange.Order
+	strategyState []byte
+	rt            *position.RoundTrip
 	// flushed is closed once every write queued before it is committed.
 	flushed chan struct{}
+}
+
+// reset empties a written record for reuse, keeping its buffers and
+// letting go of what they point to.
+func (op *asyncOp) reset() {
+	fill, exit, rt := op.fill, op.exit, op.rt
+	switch op.kind {
+	case opFill:
+		*fill = exchange.Fill{}
+	case opProgress:
+		*exit = exits.State{}
+	case opRoundTrip:
+		*rt = position.RoundTrip{}
+	}
+	orders, strat := op.orders, op.strategyState
+	clear(orders)
+	*op = asyncOp{fill: fill, exit: exit, rt: rt, orders: orders[:0], strategyState: strat[:0]}
 }
 
 type opKind uint8
@@ -145,6 +189,13 @@ func openPaperJournal(path string) (*journalAdapter, error) {
 	return &journalAdapter{j}, nil
 }
 
+// asyncSeqBlock is how many client order numbers one reservation in the
+// journal takes for an instance: the writer keeps one such block ahead of
+// the one in use, 256 orders, eight seconds at Coinbase's rate limit and
+// far more than a replay at full speed makes between the writer's
+// wake-ups. A restart skips what was left; ids are unique, not dense.
+const asyncSeqBlock = 256
+
 // newAsyncJournal starts the writer goroutine over j; Close stops it.
 func newAsyncJournal(j *journalAdapter, log *slog.Logger) *asyncJournal {
 	return newAsyncJournalWith(j, log, asyncQueue, asyncInterval)
@@ -156,29 +207,43 @@ func newAsyncJournalWith(j *journalAdapter, log *slog.Logger, size int, interval
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	a := &asyncJournal{j: j, log: log, writeRoundTrip: j.roundTrip(log), limit: size,
-		wake: make(chan struct{}, 1), done: make(chan struct{})}
+	a := &asyncJournal{j: j, log: log, writeRoundTrip: j.roundTrip(log), ring: make([]asyncOp, max(size, 1)),
+		wake: make(chan struct{}, 1), done: make(chan struct{}), saved: make(map[string]*savedProgress),
+		seqs: aheadSeqs{reserve: j.ReserveClientOrderSeqs, block: asyncSeqBlock, log: log}}
+	a.enc = json.NewEncoder(&a.encBuf)
 	a.space = sync.NewCond(&a.mu)
 	go a.run(interval)
 	return a
 }
 
-// send queues op, waiting while the queue is full.
-func (a *asyncJournal) send(op *asyncOp) error {
+// slot returns the free record after the last queued one, with mu held,
+// waiting while the ring is full. The caller fills it in place and calls
+// queued, which releases mu.
+func (a *asyncJournal) slot() (*asyncOp, error) {
 	a.mu.Lock()
-	defer a.mu.Unlock()
-	for len(a.queue) >= a.limit && !a.closed {
+	for a.n == len(a.ring) && !a.closed {
 		a.poke()
 		a.space.Wait()
 	}
 	if a.closed {
-		return errJournalClosed
+		a.mu.Unlock()
+		return nil, errJournalClosed
 	}
-	a.queue = append(a.queue, *op)
-	if len(a.queue) == a.limit/2 || op.kind == opFlush {
+	i := a.head + a.n
+	if i >= len(a.ring) {
+		i -= len(a.ring)
+	}
+	return &a.ring[i], nil
+}
+
+// queued adds the record slot returned, filled with a write of kind, to
+// the queue and releases mu.
+func (a *asyncJournal) queued(kind opKind) {
+	a.n++
+	if a.n == len(a.ring)/2 || a.n == len(a.ring) || kind == opFlush {
 		a.poke()
 	}
-	return nil
+	a.mu.Unlock()
 }
 
 // poke wakes the writer without waiting.
@@ -190,74 +255,30 @@ func (a *asyncJournal) poke() {
 }
 
 func (a *asyncJournal) failed() error {
-	a.errMu.Lock()
-	defer a.errMu.Unlock()
-	return a.err
-}
-
-func (a *asyncJournal) fail(err error) {
-	a.errMu.Lock()
-	defer a.errMu.Unlock()
-	if a.err == nil {
-		a.err = err
+	if p := a.err.Load(); p != nil {
+		return *p
 	}
+	return nil
 }
 
-// asyncSeqAhead is how many client order numbers the writer keeps taken
-// from the journal ahead of need, per instance: 64 orders, two seconds at
-// Coinbase's rate limit, between the writer's wake-ups 20 ms apart.
-const asyncSeqAhead = 64
+func (a *asyncJournal) fail(err error) { a.err.CompareAndSwap(nil, &err) }
 
-// NextClientOrderSeq implements engine.SeqSource with numbers the writer
-// took from the journal ahead of need. The journal hands numbers out of
-// durable blocks of journal.SeqBlock; taking the next block is a SQLite
-// write, which the writer does instead of the order path. All numbers
-// come from the journal under seqMu, in order, so they strictly increase
-// and are never reused across restarts (a restart skips the unused ones).
-// Before the writer has filled an instance's numbers, the journal is
-// asked directly.
+// NextClientOrderSeq implements engine.SeqSource with numbers from blocks
+// the writer reserved in the journal ahead of need (aheadSeqs says why
+// they are never reused); on the path it takes no lock and makes no
+// journal call, unless the writer has fallen a whole block behind.
 func (a *asyncJournal) NextClientOrderSeq(instance string) (uint64, error) {
-	a.seqMu.Lock()
-	defer a.seqMu.Unlock()
-	if a.seqs == nil {
-		a.seqs = make(map[string][]uint64)
-	}
-	q, known := a.seqs[instance]
-	if len(q) > 0 {
-		a.seqs[instance] = q[1:]
-		return q[0], nil
-	}
-	if !known {
-		a.seqs[instance] = nil // the writer fills it from now on
-	}
-	return a.j.NextClientOrderSeq(instance)
+	return a.seqs.next(instance)
 }
 
-// takeSeqs tops every known instance's numbers up to asyncSeqAhead.
-func (a *asyncJournal) takeSeqs() {
-	a.seqMu.Lock()
-	defer a.seqMu.Unlock()
-	for instance, q := range a.seqs {
-		if len(q) > asyncSeqAhead/2 {
-			continue
-		}
-		q = append(make([]uint64, 0, asyncSeqAhead), q...)
-		for len(q) < asyncSeqAhead {
-			n, err := a.j.NextClientOrderSeq(instance)
-			if err != nil {
-				// The order path asks the journal itself and meets the
-				// error there.
-				if !a.seqFailing {
-					a.log.Error("journal: taking client order numbers ahead failed", "strategy", instance, "error", err)
-				}
-				a.seqFailing = true
-				break
-			}
-			a.seqFailing = false
-			q = append(q, n)
-		}
-		a.seqs[instance] = q
+// expect reserves client order numbers for the instances before their
+// first orders (aheadSeqs.expect); the daemon calls it before trading.
+func (a *asyncJournal) expect(specs ...engine.InstanceSpec) {
+	names := make([]string, 0, len(specs))
+	for _, s := range specs {
+		names = append(names, s.Name)
 	}
+	a.seqs.expect(names...)
 }
 
 // RecordIntent implements engine.Journal. It queues the intent; an error
@@ -266,9 +287,14 @@ func (a *asyncJournal) RecordIntent(rec engine.OrderRecord) error {
 	if err := a.failed(); err != nil {
 		return fmt.Errorf("journal writer failed earlier: %w", err)
 	}
-	op := asyncOp{kind: opIntent, instance: rec.Instance, purpose: rec.Purpose, at: rec.Time}
+	op, err := a.slot()
+	if err != nil {
+		return err
+	}
+	op.kind, op.instance, op.purpose, op.at = opIntent, rec.Instance, rec.Purpose, rec.Time
 	op.order.OrderRequest = rec.Request
-	return a.send(&op)
+	a.queued(opIntent)
+	return nil
 }
 
 // intentRecord is the journal's record of an intent op, as
@@ -278,50 +304,84 @@ func intentRecord(op *asyncOp) journal.OrderRecord {
 	if op.purpose == engine.Exit {
 		p = journal.Exit
 	}
-	o := op.order
-	o.Status = journal.StatusInFlight
-	return journal.OrderRecord{Instance: op.instance, Strategy: op.instance, Purpose: p, Order: o, IntentAt: op.at}
+	rec := journal.OrderRecord{Instance: op.instance, Strategy: op.instance, Purpose: p, IntentAt: op.at}
+	rec.Order.OrderRequest = op.order.OrderRequest
+	rec.Order.Status = journal.StatusInFlight
+	return rec
 }
 
 // UpdateOrder implements engine.Journal; errors are logged by the writer.
 func (a *asyncJournal) UpdateOrder(clientOrderID string, o exchange.Order) error {
-	return a.send(&asyncOp{kind: opUpdate, clientOrderID: clientOrderID, order: o})
+	op, err := a.slot()
+	if err != nil {
+		return err
+	}
+	op.kind, op.clientOrderID, op.order = opUpdate, clientOrderID, o
+	a.queued(opUpdate)
+	return nil
 }
 
 // RecordFill implements engine.Journal. Whether the fill is new is not
 // known until it is written, so it reports true; the engine does not use
 // the answer (it deduplicates fills itself).
 func (a *asyncJournal) RecordFill(instance string, f exchange.Fill) (bool, error) {
-	err := a.send(&asyncOp{kind: opFill, instance: instance, fill: f})
-	return err == nil, err
+	op, err := a.slot()
+	if err != nil {
+		return false, err
+	}
+	if op.fill == nil {
+		op.fill = new(exchange.Fill)
+	}
+	op.kind, op.instance, *op.fill = opFill, instance, f
+	a.queued(opFill)
+	return true, nil
 }
 
-// SaveProgress implements engine.Journal. The arguments are copied: the
-// instance reuses its slices once the call returns.
-func (a *asyncJournal) SaveProgress(instance string, orders []exchange.Order, exitState, strategyState []byte) error {
-	op := asyncOp{kind: opProgress, instance: instance, orders: append([]exchange.Order(nil), orders...),
-		exitState: append([]byte(nil), exitState...)}
-	if strategyState != nil {
-		op.strategyState = append([]byte(nil), strategyState...)
+// SaveProgress implements engine.Journal. The orders and the strategy
+// state are copied into the record's buffers (the instance reuses its
+// slice once the call returns); the exit state, the instance's own copy,
+// is encoded by the writer.
+func (a *asyncJournal) SaveProgress(instance string, orders []exchange.Order, exitState exits.State, strategyState []byte) error {
+	op, err := a.slot()
+	if err != nil {
+		return err
 	}
-	return a.send(&op)
+	if op.exit == nil {
+		op.exit = new(exits.State)
+	}
+	op.kind, op.instance, *op.exit = opProgress, instance, exitState
+	op.orders = append(op.orders[:0], orders...)
+	op.strategyState = append(op.strategyState[:0], strategyState...)
+	op.hasStrategy = strategyState != nil
+	a.queued(opProgress)
+	return nil
 }
 
 // roundTrip queues a closed position for the journal; it is the engine's
 // OnRoundTrip in paper mode. Errors are logged by the writer.
 func (a *asyncJournal) roundTrip(rt position.RoundTrip) {
-	if err := a.send(&asyncOp{kind: opRoundTrip, rt: &rt}); err != nil {
+	op, err := a.slot()
+	if err != nil {
 		a.log.Error("journal round trip failed", "strategy", rt.Strategy, "error", err)
+		return
 	}
+	if op.rt == nil {
+		op.rt = new(position.RoundTrip)
+	}
+	op.kind, *op.rt = opRoundTrip, rt
+	a.queued(opRoundTrip)
 }
 
 // Flush waits until every write queued before it is committed, or ctx
 // ends. It returns the writer's sticky error, if any.
 func (a *asyncJournal) Flush(ctx context.Context) error {
 	ch := make(chan struct{})
-	if err := a.send(&asyncOp{kind: opFlush, flushed: ch}); err != nil {
+	op, err := a.slot()
+	if err != nil {
 		return err
 	}
+	op.kind, op.flushed = opFlush, ch
+	a.queued(opFlush)
 	select {
 	case <-ch:
 		return a.failed()
@@ -343,35 +403,58 @@ func (a *asyncJournal) Close() error {
 	return a.failed()
 }
 
-// run is the writer: every interval, or when poked, it takes the
-// whole queue and writes it, until the journal is closed and the queue
+// run is the writer: every interval, or when poked, it writes what is
+// queued, in order, giving the records back as it goes, then reserves
+// client order numbers ahead, until the journal is closed and the queue
 // written.
 func (a *asyncJournal) run(interval time.Duration) {
 	defer close(a.done)
 	t := time.NewTicker(interval)
 	defer t.Stop()
-	var spare []asyncOp
 	for {
 		select {
 		case <-t.C:
 		case <-a.wake:
 		}
 		a.mu.Lock()
-		ops, closed := a.queue, a.closed
-		a.queue = spare
-		a.space.Broadcast()
+		head, n, closed := a.head, a.n, a.closed
 		a.mu.Unlock()
-		for rest := ops; len(rest) > 0; {
-			n := min(len(rest), asyncMaxBatch)
-			a.write(rest[:n])
-			rest = rest[n:]
+		for n > 0 {
+			// A contiguous part of the ring, one transaction's worth at
+			// most, so that waiting senders get room early.
+			k := min(n, asyncMaxBatch, len(a.ring)-head)
+			ops := a.ring[head : head+k]
+			a.write(ops)
+			for i := range ops {
+				ops[i].reset()
+			}
+			if head += k; head == len(a.ring) {
+				head = 0
+			}
+			n -= k
+			a.mu.Lock()
+			a.head, a.n = head, a.n-k
+			if a.n == 0 {
+				// Start again at the front: the records used last are
+				// the ones in the processor's cache.
+				a.head = 0
+			}
+			a.space.Broadcast()
+			a.mu.Unlock()
 		}
+		if !closed {
+			a.seqs.reserveAhead()
+		}
+		// Flushes are answered once the writer is idle again, so that a
+		// flushed writer uses no CPU and no journal until its next write.
+		for _, ch := range a.flushes {
+			close(ch)
+		}
+		clear(a.flushes)
+		a.flushes = a.flushes[:0]
 		if closed {
 			return // nothing is queued after closed is set
 		}
-		clear(ops) // let the written orders go
-		spare = ops[:0]
-		a.takeSeqs()
 	}
 }
 
@@ -382,11 +465,9 @@ func (a *asyncJournal) write(ops []asyncOp) {
 		n := 1
 		switch op := &ops[0]; {
 		case op.kind == opFlush:
-			close(op.flushed)
+			a.flushes = append(a.flushes, op.flushed)
 		case op.kind == opProgress:
-			if err := a.j.SaveProgress(op.instance, op.orders, op.exitState, op.strategyState); err != nil {
-				a.log.Error("journal: saving progress failed", "strategy", op.instance, "error", err)
-			}
+			a.writeProgress(op)
 		case op.kind == opRoundTrip:
 			a.writeRoundTrip(*op.rt)
 		case op.kind == opIntent:
@@ -404,11 +485,48 @@ func (a *asyncJournal) write(ops []asyncOp) {
 	}
 }
 
-func (a *asyncJournal) writeIntents(ops []asyncOp) {
-	recs := make([]journal.OrderRecord, len(ops))
-	for i := range ops {
-		recs[i] = intentRecord(&ops[i])
+// writeProgress encodes the instance's exit state and writes its
+// progress in one transaction, unless it changes nothing that the journal
+// does not already hold.
+func (a *asyncJournal) writeProgress(op *asyncOp) {
+	a.encBuf.Reset()
+	if err := a.enc.Encode(op.exit); err != nil {
+		a.log.Error("journal: exit state does not encode", "strategy", op.instance, "error", err)
+		return
 	}
+	exitJSON := bytes.TrimSuffix(a.encBuf.Bytes(), []byte("\n")) // as json.Marshal makes it
+	var strat []byte
+	if op.hasStrategy {
+		strat = op.strategyState
+	}
+	last := a.saved[op.instance]
+	if len(op.orders) == 0 && last != nil && bytes.Equal(last.exit, exitJSON) && bytes.Equal(last.strategy, strat) &&
+		(last.strategy == nil) == (strat == nil) {
+		return
+	}
+	if err := a.j.saveProgress(op.instance, op.orders, op.exit, exitJSON, strat); err != nil {
+		a.log.Error("journal: saving progress failed", "strategy", op.instance, "error", err)
+		delete(a.saved, op.instance)
+		return
+	}
+	if last == nil {
+		last = &savedProgress{}
+		a.saved[op.instance] = last
+	}
+	last.exit = append(last.exit[:0], exitJSON...)
+	last.strategy = nil
+	if strat != nil {
+		last.strategy = append([]byte{}, strat...)
+	}
+}
+
+func (a *asyncJournal) writeIntents(ops []asyncOp) {
+	recs := a.recs[:0]
+	for i := range ops {
+		recs = append(recs, intentRecord(&ops[i]))
+	}
+	a.recs = recs
+	defer clear(recs) // let the written requests go
 	err := a.j.RecordIntents(recs...)
 	if err == nil || len(recs) == 1 {
 		if err != nil {
@@ -436,7 +554,7 @@ func (a *asyncJournal) writeBatch(ops []asyncOp) {
 			op := &ops[i]
 			var err error
 			if op.kind == opFill {
-				_, err = b.RecordFill(op.instance, op.fill)
+				_, err = b.RecordFill(op.instance, *op.fill)
 			} else {
 				err = b.UpdateOrder(op.clientOrderID, op.order)
 			}

@@ -109,23 +109,24 @@ func (j *benchJournal) RecordIntent(rec OrderRecord) error {
 		Order: exchange.Order{OrderRequest: rec.Request, Status: journal.StatusInFlight}, IntentAt: rec.Time})
 }
 
-func (j *benchJournal) SaveProgress(instance string, orders []exchange.Order, exitState, strategyState []byte) error {
+func (j *benchJournal) SaveProgress(instance string, orders []exchange.Order, exitState exits.State, strategyState []byte) error {
+	enc, err := json.Marshal(&exitState)
+	if err != nil {
+		return err
+	}
 	return j.Batch(func(b *journal.Batch) error {
 		for _, o := range orders {
 			if err := b.UpdateOrder(o.ClientOrderID, o); err != nil {
 				return err
 			}
 		}
-		var st exits.State
-		if err := json.Unmarshal(exitState, &st); err == nil {
-			p := st.Position
-			if err := b.SavePosition(journal.PositionRow{Instance: instance, ProductID: p.ProductID, Size: p.Size,
-				AvgEntryPrice: p.AvgEntry, RealizedPnL: p.RealizedPnL, Fees: p.Fees, OpenedAt: p.OpenedAt,
-				UpdatedAt: time.Now()}); err != nil {
-				return err
-			}
+		p := exitState.Position
+		if err := b.SavePosition(journal.PositionRow{Instance: instance, ProductID: p.ProductID, Size: p.Size,
+			AvgEntryPrice: p.AvgEntry, RealizedPnL: p.RealizedPnL, Fees: p.Fees, OpenedAt: p.OpenedAt,
+			UpdatedAt: time.Now()}); err != nil {
+			return err
 		}
-		return b.SaveInstanceState(instance, exitState, strategyState)
+		return b.SaveInstanceState(instance, enc, strategyState)
 	})
 }
 

@@ -1,10 +1,10 @@
 package engine
 
 import (
-	"encoding/json"
 	"time"
 
 	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/exits"
 	"github.com/tradebot/tradebot/strategy"
 )
 
@@ -29,7 +29,15 @@ type Journal interface {
 	RecordFill(instance string, f exchange.Fill) (isNew bool, err error)
 	// SaveProgress stores, in one transaction, the orders an instance has
 	// applied events of, and its exit and strategy state after them.
-	SaveProgress(instance string, orders []exchange.Order, exitState, strategyState []byte) error
+	//
+	// The exit state comes by value and unencoded, so that a journal
+	// writing off the order path encodes it there (as JSON, which
+	// RecoveryJournal.InstanceState returns and Recover decodes); it is
+	// the instance's own copy (exits.Manager.State) and the journal may
+	// keep it. strategyState is what the strategy's MarshalState returned,
+	// or nil. orders is the instance's buffer, reused once the call
+	// returns: a journal that keeps the orders copies them.
+	SaveProgress(instance string, orders []exchange.Order, exitState exits.State, strategyState []byte) error
 }
 
 // OrderRecord is an order as the journal keeps it before it is sent.
@@ -49,13 +57,13 @@ func (in *Instance) saveProgress() {
 	if j == nil {
 		return
 	}
-	exitState, err := json.Marshal(in.exits.State())
-	if err != nil {
-		in.log.Error("exit state does not encode", "strategy", in.name, "error", err)
-		return
-	}
+	// The exit state goes to the journal unencoded: encoding it as JSON
+	// is the journal's work, off the order path when the journal writes
+	// there (paper); the live journal encodes it inline.
+	exitState := in.exits.State()
 	var stratState []byte
 	if st, ok := in.strat.(strategy.Stateful); ok {
+		var err error
 		if stratState, err = st.MarshalState(); err != nil {
 			in.log.Error("strategy state does not encode", "strategy", in.name, "error", err)
 		}
