@@ -25,18 +25,42 @@ type Bar struct {
 // stretch with no trade yields no bar, as on an exchange's candle feed.
 type BarBuilder struct {
 	interval time.Duration
-	cur      Bar
+	// dayAligned is set when the interval divides a day: a bar's start is
+	// then the tick's Unix time less its remainder, since the zero time
+	// Truncate counts from is a whole number of days before the epoch.
+	dayAligned bool
+	cur        Bar
 	// end is cur.Start + interval: a trade in [cur.Start, end) belongs to
 	// cur, which is known without rounding its time down.
-	end     time.Time
-	started bool
+	end time.Time
+	// startN and endN are cur.Start and end in Unix nanoseconds, valid
+	// when inRange: a trade's time is then placed by two integer
+	// comparisons instead of two time.Time ones.
+	startN, endN int64
+	inRange      bool
+	started      bool
 	// done is the bar the last call to add completed.
 	done Bar
 }
 
 // NewBarBuilder returns a builder of bars of the given interval.
 func NewBarBuilder(interval time.Duration) *BarBuilder {
-	return &BarBuilder{interval: interval}
+	return &BarBuilder{interval: interval, dayAligned: interval > 0 && (24*time.Hour)%interval == 0}
+}
+
+// maxNanosSec bounds the Unix seconds whose nanoseconds, plus a day,
+// still fit an int64 (year 2242): times outside [0, maxNanosSec) take
+// time.Time's comparisons and Truncate.
+const maxNanosSec = 1 << 33
+
+// unixNanos returns t in Unix nanoseconds and whether t is in the range
+// where that is exact and ordered like t.
+func unixNanos(t time.Time) (int64, bool) {
+	sec := t.Unix()
+	if sec < 0 || sec >= maxNanosSec {
+		return 0, false
+	}
+	return sec*int64(time.Second) + int64(t.Nanosecond()), true
 }
 
 // Add folds a tick into the current bar. When the tick starts a new bar it
@@ -55,18 +79,38 @@ func (b *BarBuilder) add(t *exchange.Tick) bool {
 	if t.Kind != exchange.TradeTick {
 		return false
 	}
-	if b.started && t.Time.Before(b.end) && !t.Time.Before(b.cur.Start) {
-		if t.Price.Cmp(b.cur.High) > 0 {
-			b.cur.High = t.Price
+	n, nanos := unixNanos(t.Time)
+	if b.started {
+		var inBar bool
+		if nanos && b.inRange {
+			inBar = n < b.endN && n >= b.startN
+		} else {
+			inBar = t.Time.Before(b.end) && !t.Time.Before(b.cur.Start)
 		}
-		if t.Price.Cmp(b.cur.Low) < 0 {
-			b.cur.Low = t.Price
+		if inBar {
+			// A price above the high cannot be below the low, nor can
+			// one equal to it: the low is compared only below the high.
+			if c := t.Price.Cmp(b.cur.High); c > 0 {
+				b.cur.High = t.Price
+			} else if c < 0 && t.Price.Cmp(b.cur.Low) < 0 {
+				b.cur.Low = t.Price
+			}
+			b.cur.Close = t.Price
+			b.cur.Trades++
+			return false
 		}
-		b.cur.Close = t.Price
-		b.cur.Trades++
-		return false
 	}
-	start := t.Time.Truncate(b.interval)
+	var start time.Time
+	if nanos && b.dayAligned {
+		// Truncate, without its division of a 96-bit count of
+		// nanoseconds since the zero time: it drops the monotonic
+		// reading (Round(0)) and subtracts the remainder.
+		rem := n % int64(b.interval)
+		start, n = t.Time.Round(0).Add(-time.Duration(rem)), n-rem
+	} else {
+		start = t.Time.Truncate(b.interval)
+		n, nanos = unixNanos(start)
+	}
 	if b.started && start.Before(b.cur.Start) {
 		// A late trade from an earlier bar: the bar is already out.
 		return false
@@ -77,6 +121,7 @@ func (b *BarBuilder) add(t *exchange.Tick) bool {
 	}
 	b.cur = Bar{Start: start, Open: t.Price, High: t.Price, Low: t.Price, Close: t.Price, Trades: 1}
 	b.end = start.Add(b.interval)
+	b.startN, b.endN, b.inRange = n, n+int64(b.interval), nanos && b.interval > 0 && b.interval <= 24*time.Hour
 	b.started = true
 	if !had {
 		return false

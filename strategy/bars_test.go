@@ -1,6 +1,7 @@
 package strategy
 
 import (
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -79,5 +80,102 @@ func TestBarBuilderAssignsEachTradeToTheBarOfItsTime(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// referenceBars is the bar rule written plainly, with Truncate and
+// time.Time comparisons on every trade: what BarBuilder's integer fast
+// paths must reproduce exactly.
+type referenceBars struct {
+	interval time.Duration
+	cur      Bar
+	started  bool
+}
+
+func (r *referenceBars) add(t exchange.Tick) (Bar, bool) {
+	if t.Kind != exchange.TradeTick {
+		return Bar{}, false
+	}
+	start := t.Time.Truncate(r.interval)
+	if r.started && start.Equal(r.cur.Start) {
+		if t.Price.GreaterThan(r.cur.High) {
+			r.cur.High = t.Price
+		}
+		if t.Price.LessThan(r.cur.Low) {
+			r.cur.Low = t.Price
+		}
+		r.cur.Close = t.Price
+		r.cur.Trades++
+		return Bar{}, false
+	}
+	if r.started && start.Before(r.cur.Start) {
+		return Bar{}, false
+	}
+	done, had := r.cur, r.started
+	r.cur = Bar{Start: start, Open: t.Price, High: t.Price, Low: t.Price, Close: t.Price, Trades: 1}
+	r.started = true
+	if !had {
+		return Bar{}, false
+	}
+	done.HighF, done.LowF, done.CloseF = done.High.InexactFloat64(), done.Low.InexactFloat64(), done.Close.InexactFloat64()
+	return done, true
+}
+
+// TestBarBuilderMatchesTruncateEverywhere feeds the builder and the plain
+// rule the same random trades (late ones, gaps, equal prices in other
+// exponents, times before 1970 and after 2242, monotonic readings, a zone
+// other than UTC) for intervals that divide a day and some that do not,
+// and requires identical bars: the same Start value (zone and all), OHLC
+// and trade count.
+func TestBarBuilderMatchesTruncateEverywhere(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Skip(err)
+	}
+	rng := rand.New(rand.NewPCG(8, 8))
+	bases := []time.Time{
+		time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2022, 3, 13, 6, 59, 0, 0, time.UTC).In(ny),
+		time.Date(1969, 12, 31, 23, 58, 0, 0, time.UTC),
+		time.Date(2242, 3, 16, 12, 0, 0, 0, time.UTC),
+		time.Now(), // carries a monotonic reading
+	}
+	intervals := []time.Duration{time.Second, 7 * time.Second, time.Minute, 5 * time.Minute, 7 * time.Minute,
+		time.Hour, 24 * time.Hour, 25 * time.Hour}
+	for _, base := range bases {
+		for _, iv := range intervals {
+			b, ref := NewBarBuilder(iv), &referenceBars{interval: iv}
+			at := base
+			for i := 0; i < 3000; i++ {
+				step := time.Duration(rng.Int64N(int64(iv)/2 + 1))
+				if rng.IntN(10) == 0 {
+					step = -step // a late trade
+				}
+				if rng.IntN(50) == 0 {
+					step = 3 * iv // a gap
+				}
+				at = at.Add(step)
+				if rng.IntN(8) == 0 {
+					// The first or last nanosecond of a bar.
+					at = at.Truncate(iv).Add(iv - time.Duration(rng.IntN(2)))
+				}
+				price := decimal.New(rng.Int64N(50)+100, 0)
+				if rng.IntN(3) == 0 {
+					price = decimal.New(price.IntPart()*100, -2) // the same value in another exponent
+				}
+				tk := exchange.Tick{Kind: exchange.TradeTick, Time: at, Price: price}
+				if rng.IntN(20) == 0 {
+					tk.Kind = exchange.QuoteTick
+				}
+				got, gotDone := b.Add(tk)
+				want, wantDone := ref.add(tk)
+				if gotDone != wantDone || got.Start != want.Start || !got.Open.Equal(want.Open) ||
+					got.High.String() != want.High.String() || got.Low.String() != want.Low.String() ||
+					got.Close.String() != want.Close.String() || got.Trades != want.Trades ||
+					got.HighF != want.HighF || got.LowF != want.LowF || got.CloseF != want.CloseF {
+					t.Fatalf("base %s interval %s trade %d at %s: got %v %+v, want %v %+v", base, iv, i, at, gotDone, got, wantDone, want)
+				}
+			}
+		}
 	}
 }
