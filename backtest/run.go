@@ -243,7 +243,7 @@ func Run(ctx context.Context, cfg *config.Config, d *Data, progress Progress) (*
 		}
 		prev = t.Time
 		clk.Set(t.Time)
-		x.OnTick(*t)
+		x.OnTickPtr(t)
 		if t.Kind == exchange.TradeTick {
 			if t.ProductID != lastID {
 				lastID, last = t.ProductID, holdings[t.ProductID]

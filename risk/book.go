@@ -1,6 +1,8 @@
 package risk
 
 import (
+	"time"
+
 	"github.com/shopspring/decimal"
 
 	"github.com/tradebot/tradebot/exchange"
@@ -22,8 +24,11 @@ type productBook struct {
 	seen                       bool
 	// size is the account's signed position in the product, the sum of
 	// its cells' sizes: it marks the account's value on each tick.
-	size      decimal.Decimal
-	seenN     int64 // receipt time of the last tick
+	size decimal.Decimal
+	// seenAt is the receipt time of the last usable tick. It is kept as
+	// the tick has it and converted to nanoseconds only when an entry is
+	// checked (fresh): ticks are many, entries few.
+	seenAt    time.Time
 	resyncing bool
 
 	holders []*cell // cells with a non-zero position, for marking on ticks
@@ -173,7 +178,7 @@ func (g *Guard) OnTickPtr(t *exchange.Tick) {
 		return
 	}
 	// Only a usable tick proves the feed alive.
-	p.seen, p.seenN = true, unixNanos(at)
+	p.seen, p.seenAt = true, at
 	g.setMark(p, mark)
 }
 

@@ -130,8 +130,8 @@ func (g *Guard) fresh(p *productBook, nowN int64) (Decision, bool) {
 	case !p.seen:
 		return rejectf(RuleStaleData, ScopeProduct, limit, "no tick",
 			"no market data for %s yet", p.id), false
-	case nowN-p.seenN > g.staleAfter:
-		age := time.Duration(nowN - p.seenN)
+	case nowN-unixNanos(p.seenAt) > g.staleAfter:
+		age := time.Duration(nowN - unixNanos(p.seenAt))
 		return rejectf(RuleStaleData, ScopeProduct, limit, age.String(),
 			"last %s tick is %s old, above stale_after %s", p.id, age, limit), false
 	}
