@@ -39,6 +39,10 @@ func parseDecimal(b []byte) (decimal.Decimal, error) {
 // Decimal. fast is false, with no error, when the text needs the slow
 // path (an exponent, or more than 18 significant digits); the slow path
 // then validates the whole text.
+//
+// With 18 digits or fewer in all the mantissa cannot overflow, so the
+// loops need not count significant digits (leading zeros) as they go;
+// longer texts, rare, go to scanDecimalLong, which does.
 func scanDecimal(b []byte) (mant int64, exp int32, fast bool, err error) {
 	if len(b) == 0 {
 		return 0, 0, false, errEmptyNumber
@@ -54,8 +58,49 @@ func scanDecimal(b []byte) (mant int64, exp int32, fast bool, err error) {
 		neg = b[0] == '-'
 		i++
 	}
-	// Integer part, then fraction: two plain loops rather than one with
-	// a state switch, since this runs for every price of every file.
+	intStart := i
+	i, u := digitsAt(b, i, 0)
+	digits := i - intStart // all digits, leading zeros included
+	seenDigit := digits > 0
+	scale := 0
+	if i < len(b) && b[i] == '.' {
+		i++
+		fracStart := i
+		i, u = digitsAt(b, i, u)
+		scale = i - fracStart
+		digits += scale
+		seenDigit = seenDigit || scale > 0
+	}
+	if digits > maxFastDigits {
+		// u may have wrapped; the careful scan counts what matters.
+		return scanDecimalLong(b)
+	}
+	if i < len(b) {
+		if (b[i] == 'e' || b[i] == 'E') && seenDigit {
+			return 0, 0, false, nil
+		}
+		return 0, 0, false, fmt.Errorf("invalid number %s", quote(b))
+	}
+	if !seenDigit {
+		return 0, 0, false, fmt.Errorf("invalid number %s", quote(b))
+	}
+	mant = int64(u)
+	if neg {
+		mant = -mant
+	}
+	return mant, -int32(scale), true, nil
+}
+
+// scanDecimalLong is scanDecimal for texts of more than 18 digits, which
+// still take the fast path when leading zeros make up the excess
+// ("0.0000000000000000012"): it counts significant digits one by one.
+func scanDecimalLong(b []byte) (mant int64, exp int32, fast bool, err error) {
+	i := 0
+	neg := false
+	if b[0] == '-' || b[0] == '+' {
+		neg = b[0] == '-'
+		i++
+	}
 	digits := 0 // significant digits so far: leading zeros add none
 	intStart := i
 	for ; i < len(b) && b[i]-'0' <= 9; i++ {
@@ -98,6 +143,19 @@ func scanDecimal(b []byte) (mant int64, exp int32, fast bool, err error) {
 		mant = -mant
 	}
 	return mant, -int32(scale), true, nil
+}
+
+// digitsAt reads the run of ASCII digits in b from i into u (u*10^n plus
+// their value, wrapping past 19 digits) and returns where the run ends.
+func digitsAt(b []byte, i int, u uint64) (int, uint64) {
+	for ; i < len(b); i++ {
+		c := b[i] - '0'
+		if c > 9 {
+			break
+		}
+		u = u*10 + uint64(c)
+	}
+	return i, u
 }
 
 // slowDecimal handles what the fast path does not: exponents and long

@@ -1,6 +1,7 @@
 package marketdata
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -91,6 +92,31 @@ func FuzzParseDecimal(f *testing.F) {
 		again, err := parseDecimal(appendDecimal(nil, d))
 		if err != nil || !again.Equal(d) {
 			t.Fatalf("%q written back as %q does not read back: %v", s, appendDecimal(nil, d), err)
+		}
+	})
+}
+
+// FuzzScanDecimalMatchesTheDigitByDigitScan checks scanDecimal against
+// scanDecimalLong, which counts significant digits as it goes and was
+// the only scan before: the same mantissa, scale, path and error for
+// every text, and so the same Decimal and the same messages. The text
+// is also read as a field of a line, followed by more bytes.
+func FuzzScanDecimalMatchesTheDigitByDigitScan(f *testing.F) {
+	for _, s := range []string{"61837.63000000", "0.02000000", "0.00162008", "46319.0", "2300413.7295", "1e-05", "-3.5", "15993.5",
+		"123456789012345678", "1234567890123456789", "000000000000000000001.5", "0.0000000000000000012", "+.5", "-.", "12345678.87654321", "9.", "1x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if len(s) == 0 || len(s) > maxNumberLength {
+			return
+		}
+		wm, we, wf, werr := scanDecimalLong([]byte(s))
+		for _, pad := range []string{"", "9999999999", " 1234567", ".5e", "\xff\xfa\x00"} {
+			buf := []byte(s + pad)
+			m, e, fast, err := scanDecimal(buf[:len(s)])
+			if m != wm || e != we || fast != wf || fmt.Sprint(err) != fmt.Sprint(werr) {
+				t.Fatalf("scanDecimal(%q) padded %q = %d, %d, %v, %v; digit by digit %d, %d, %v, %v", s, pad, m, e, fast, err, wm, we, wf, werr)
+			}
 		}
 	})
 }
