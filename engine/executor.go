@@ -70,7 +70,60 @@ type Executor struct {
 	instances map[string]*Instance
 	// seq numbers orders when there is no journal.
 	seq memorySeq
+
+	logMu sync.Mutex
+	// logged is when each cause of a refusal was last logged, and how
+	// many repeats went unlogged since (logOncePer); guarded by logMu.
+	logged map[string]loggedCause
 }
+
+// refusalLogEvery is how often one cause of refusal (an instance's
+// orders of one purpose, refused by one guard rule or for one venue
+// reason) is logged while it repeats.
+const refusalLogEvery = time.Minute
+
+// loggedCause is when a cause was last logged and how many repeats were
+// not logged since.
+type loggedCause struct {
+	at      time.Time
+	repeats int
+}
+
+// logOncePer logs msg at level the first time cause is seen and then at
+// most once per refusalLogEvery, with the count of repeats left out;
+// the repeats go to debug. A refusal that repeats (an exit refused until
+// the position it is for changes) must not flood the log.
+func (e *Executor) logOncePer(level slog.Level, cause, msg string, args ...any) {
+	now := e.clock.Now()
+	e.logMu.Lock()
+	if e.logged == nil {
+		e.logged = map[string]loggedCause{}
+	}
+	last, seen := e.logged[cause]
+	quiet := seen && now.Sub(last.at) < refusalLogEvery
+	if quiet {
+		last.repeats++
+		e.logged[cause] = last
+	} else {
+		if len(e.logged) >= maxLoggedCauses {
+			clear(e.logged)
+		}
+		e.logged[cause] = loggedCause{at: now}
+	}
+	e.logMu.Unlock()
+	if quiet {
+		e.log.Debug(msg, append(args, "repeat", last.repeats)...)
+		return
+	}
+	if last.repeats > 0 {
+		args = append(args, "repeats_not_logged", last.repeats)
+	}
+	e.log.Log(context.Background(), level, msg, args...)
+}
+
+// maxLoggedCauses bounds logOncePer's memory: causes are a handful per
+// instance.
+const maxLoggedCauses = 1024
 
 // trackedOrder is the executor's record of one live order; guarded by
 // Executor.mu.
@@ -239,8 +292,9 @@ func (e *Executor) Place(ctx context.Context, in Intent) (exchange.Order, error)
 	})
 	e.obs.RiskDecision(decision.Rule, decision.Verdict)
 	if !decision.Allowed {
-		e.log.Warn("risk guard refused order", "strategy", in.Instance, "purpose", in.Purpose.String(),
-			"side", req.Side, "type", req.Type, "rule", decision.Rule, "limit", decision.Limit, "value", decision.Value, "reason", decision.Reason)
+		e.logOncePer(slog.LevelWarn, "guard|"+in.Instance+"|"+in.Purpose.String()+"|"+decision.Rule, "risk guard refused order",
+			"strategy", in.Instance, "purpose", in.Purpose.String(), "side", req.Side, "type", req.Type, "rule", decision.Rule,
+			"limit", decision.Limit, "value", decision.Value, "reason", decision.Reason)
 		return exchange.Order{}, fmt.Errorf("%w: %s (limit %s, value %s)", ErrRiskRejected, decision.Rule, decision.Limit, decision.Value)
 	}
 	if e.journal != nil {
@@ -267,7 +321,8 @@ func (e *Executor) Place(ctx context.Context, in Intent) (exchange.Order, error)
 		e.accepted(req.ClientOrderID, order)
 		return order, nil
 	case errors.As(err, &rej):
-		e.log.Warn("venue rejected order", "strategy", in.Instance, "client_order_id", req.ClientOrderID, "reason", rej.Reason, "message", rej.Message)
+		e.logOncePer(slog.LevelWarn, "venue|"+in.Instance+"|"+in.Purpose.String()+"|"+rej.Reason, "venue rejected order",
+			"strategy", in.Instance, "purpose", in.Purpose.String(), "client_order_id", req.ClientOrderID, "reason", rej.Reason, "message", rej.Message)
 		e.obs.OrderRejected(rej.Reason)
 		e.obs.OrderEnded(in.Instance, req.ProductID, req.Side, req.Type, "rejected")
 		e.finish(req.ClientOrderID, exchange.Order{OrderRequest: req, Status: exchange.StatusFailed, RejectReason: rej.Reason})

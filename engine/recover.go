@@ -58,6 +58,11 @@ type RecoveryReport struct {
 func (e *Engine) Recover(ctx context.Context, j RecoveryJournal, venue exchange.Trader) (RecoveryReport, error) {
 	var rep RecoveryReport
 	for _, in := range e.instances {
+		// Nothing new is placed while the venue's view of the journal's
+		// orders is applied: an exit the killed run placed but did not
+		// save must be found and adopted before Rearm places what is
+		// missing, not doubled by the entry fill applied before it.
+		in.exits.HoldOrders()
 		exitState, stratState, err := j.InstanceState(in.name)
 		if err != nil {
 			return rep, err

@@ -314,3 +314,84 @@ func TestAnEntryWithAnAttachedBracketAsTheUserChannelReportsIt(t *testing.T) {
 		t.Fatalf("%d sell orders on the venue, resting %+v (awaiting %v); want the attached bracket alone, adopted", sells, st.Resting, st.AwaitAttached)
 	}
 }
+
+// openJournal is a RecoveryJournal holding open orders and, optionally,
+// one instance's exit state.
+type openJournal struct {
+	orders    []JournaledOrder
+	exitState []byte
+}
+
+func (j openJournal) OpenOrders() ([]JournaledOrder, error) { return j.orders, nil }
+func (j openJournal) InstanceState(string) ([]byte, []byte, error) {
+	return j.exitState, nil, nil
+}
+
+// A run killed after it placed the stop for a fresh entry, but before it
+// journaled the exit state that names that stop, leaves the journal with
+// the entry and the stop open and an exit state that knows neither. The
+// crash test found the restarted daemon placing a second stop beside the
+// first: on spot the venue accepted it against another instance's base,
+// both filled, and that instance was left holding a position the account
+// no longer had. Recovery must end with exactly one resting exit, and the
+// stop found on the venue is the one to keep.
+func TestAStopPlacedButNotSavedBeforeTheKillIsAdoptedNotDoubled(t *testing.T) {
+	for _, exitFirst := range []bool{false, true} {
+		name := "entry journaled first"
+		if exitFirst {
+			name = "exit journaled first"
+		}
+		t.Run(name, func(t *testing.T) {
+			r := restartRig(t, exchangeStop("2"))
+			ctx := context.Background()
+			// Another instance's base, which a second stop could sell.
+			if _, err := r.x.PlaceOrder(ctx, exchange.OrderRequest{ClientOrderID: "other-1", ProductID: "BTC-USD",
+				Side: exchange.Buy, Type: exchange.Market, BaseSize: d("1")}); err != nil {
+				t.Fatal(err)
+			}
+			entryReq := exchange.OrderRequest{ClientOrderID: "s-1", ProductID: "BTC-USD", Side: exchange.Buy,
+				Type: exchange.Market, TimeInForce: exchange.ImmediateOrCancel, BaseSize: d("1")}
+			entry, err := r.x.PlaceOrder(ctx, entryReq)
+			if err != nil {
+				t.Fatal(err)
+			}
+			stopReq := exchange.OrderRequest{ClientOrderID: "s-2", ProductID: "BTC-USD", Side: exchange.Sell,
+				Type: exchange.StopLimit, TimeInForce: exchange.GoodTilCancelled, BaseSize: d("1"), StopPrice: d("98"),
+				LimitPrice: d("97.51"), StopDirection: exchange.StopDown}
+			stop, err := r.x.PlaceOrder(ctx, stopReq)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.eng.Drain(ctx) // the events of a run that is gone reach no one
+			// The killed run journaled both intents and their venue ids, and
+			// neither the entry's fill nor the stop in its exit state.
+			orders := []JournaledOrder{
+				{Instance: "s", Purpose: Entry, Order: exchange.Order{OrderRequest: entryReq, ID: entry.ID, Status: exchange.StatusOpen}},
+				{Instance: "s", Purpose: Exit, Order: exchange.Order{OrderRequest: stopReq, ID: stop.ID, Status: exchange.StatusOpen}},
+			}
+			if exitFirst {
+				orders[0], orders[1] = orders[1], orders[0]
+			}
+			rep, err := r.eng.Recover(ctx, openJournal{orders: orders}, r.x)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.trade("100")
+			sells := r.openSells(t)
+			if len(sells) != 1 || !sells[0].BaseSize.Equal(d("1")) {
+				t.Fatalf("open sells after recovery %+v (report %+v), want one stop for 1", sells, rep)
+			}
+			// In the journal's order (by intent time) the stop comes after
+			// the entry whose fill it protects, and is adopted. Met first,
+			// while flat, it is taken for an earlier trip's and cancelled;
+			// the position then gets a stop of its own.
+			if !exitFirst && sells[0].ClientOrderID != "s-2" {
+				t.Errorf("the resting stop is %s, want s-2, the one the killed run placed, kept", sells[0].ClientOrderID)
+			}
+			st := r.eng.instances[0].exits.State()
+			if st.Resting == nil || st.Resting.OrderID != sells[0].ID || !st.Position.Size.Equal(d("1")) {
+				t.Fatalf("exit state %+v, want position 1 protected by %s", st, sells[0].ID)
+			}
+		})
+	}
+}

@@ -2,6 +2,7 @@ package exits
 
 import (
 	"context"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -174,7 +175,54 @@ func (m *Manager) which(ctx context.Context, o exchange.Order) (exitKind, int) {
 		s.Cancelling = append(s.Cancelling, r)
 		return cancellingExit, len(s.Cancelling) - 1
 	}
+	if m.foundResting(o) {
+		return m.takeFound(ctx, o)
+	}
 	return unknownExit, 0
+}
+
+// foundResting reports whether o is a live resting exit of this instance
+// that the Manager's state does not name: one a killed run placed but did
+// not save (its journal row brings it back at recovery). It holds base
+// and will sell: it must become the protection or go.
+func (m *Manager) foundResting(o exchange.Order) bool {
+	return o.ID != "" && o.Side == exchange.Sell && !o.Status.Terminal() && o.Status != exchange.StatusPending &&
+		(o.Type == exchange.StopLimit || o.Type == exchange.Bracket) && o.BaseSize.GreaterThan(o.FilledSize)
+}
+
+// takeFound adopts a found resting exit as the position's protection when
+// the position has none (sync resizes and moves it as needed), and
+// cancels it otherwise: a second exit would sell base the position does
+// not hold (on spot, another instance's).
+func (m *Manager) takeFound(ctx context.Context, o exchange.Order) (exitKind, int) {
+	s, p := &m.s, m.d.Product
+	r := RestingOrder{ClientOrderID: o.ClientOrderID, OrderID: o.ID, Type: o.Type, Size: o.BaseSize, Filled: o.FilledSize,
+		Stop: o.StopPrice, Limit: o.LimitPrice, TriggerLimit: o.LimitPrice, Reason: s.StopReason, Triggered: o.Triggered}
+	if o.Type == exchange.Bracket {
+		r.TriggerLimit = p.RoundPriceUp(o.StopPrice.Mul(bracketTriggerFactor))
+	}
+	log := m.d.Log.With("strategy", m.d.Strategy, "product", p.ID, "client_order_id", o.ClientOrderID,
+		"order_id", o.ID, "type", o.Type, "size", o.BaseSize, "stop", o.StopPrice)
+	if m.open() && s.Resting == nil && s.Market == nil && !s.AwaitAttached && !o.Triggered {
+		if o.StopPrice.GreaterThan(s.Stop) {
+			s.Stop = o.StopPrice // a stop only rises; the order's was set by a later rule
+		}
+		if s.StopReason == "" {
+			s.StopReason = ReasonStopLoss
+		}
+		r.Reason = s.StopReason
+		s.Resting = &r
+		s.LastMove = m.now()
+		log.Warn("found a resting exit the exit state did not name (placed by a run that stopped before saving it); adopted as the position's protection")
+		return restingExit, 0
+	}
+	log.Warn("found a resting exit the exit state did not name, beside the position's own protection; cancelling it")
+	if err := m.d.Orders.Cancel(ctx, o.ID); err != nil {
+		log.Warn("cancel of the found exit failed; trying again", "error", err)
+		r.CancelUnsent = true
+	}
+	s.Cancelling = append(s.Cancelling, r)
+	return cancellingExit, len(s.Cancelling) - 1
 }
 
 // adopt makes an attached bracket the resting exit.
@@ -237,6 +285,9 @@ func (m *Manager) onExit(ctx context.Context, o exchange.Order, f *exchange.Fill
 			s.Resting = nil
 		case cancellingExit:
 			s.Cancelling = append(s.Cancelling[:i], s.Cancelling[i+1:]...)
+			// The base it held is free: an exit refused for want of it
+			// goes now rather than after update.min_interval.
+			m.nextTry = time.Time{}
 		case marketExit:
 			mk := s.Market
 			s.Market = nil
@@ -266,7 +317,7 @@ func (m *Manager) onExit(ctx context.Context, o exchange.Order, f *exchange.Fill
 	if kind == cancellingExit && !o.Status.Terminal() && s.Cancelling[i].CancelUnsent {
 		m.sendUnsentCancels(ctx) // a retired exit's venue id is known now
 	}
-	if mk := s.Market; mk != nil && mk.Unsent && kind == cancellingExit {
+	if mk := s.Market; mk != nil && mk.Unsent && kind == cancellingExit && !m.held {
 		_ = m.sendMarket(ctx) // the cancel freed the base this sell waited for
 		return
 	}

@@ -42,6 +42,9 @@ type simOrders struct {
 	queue *[]exchange.OrderEvent
 	// check, when set, sees every request before the venue does.
 	check func(req exchange.OrderRequest)
+	// refuseIf, when set, refuses a request with the error it returns
+	// (nil lets it through), as the engine's guard or the venue would.
+	refuseIf func(req exchange.OrderRequest) error
 }
 
 var errTransport = errors.New("connection reset by peer")
@@ -60,6 +63,11 @@ func (o *simOrders) Place(ctx context.Context, req exchange.OrderRequest) (excha
 	if o.refuse > 0 {
 		o.refuse--
 		return exchange.Order{}, &exchange.RejectError{Reason: exchange.ReasonOrderEntryDisabled, Message: "trading paused"}
+	}
+	if o.refuseIf != nil {
+		if err := o.refuseIf(req); err != nil {
+			return exchange.Order{}, err
+		}
 	}
 	if o.check != nil {
 		o.check(req)

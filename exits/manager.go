@@ -126,6 +126,12 @@ type Manager struct {
 	counts       [8]uint64 // by index in Reasons
 	nextTry      time.Time // earliest retry of a refused resting exit
 	exitRetryAt  time.Time // earliest retry of a refused market exit
+	// held: recovery is applying the venue's view of the orders (HoldOrders);
+	// nothing new is placed, moved or sold until Rearm.
+	held bool
+	// refusals are the causes of refused exit orders logged lately; a
+	// repeat of one is logged again only after refusalLogEvery.
+	refusals map[string]refusalLog
 }
 
 // NewManager returns a flat Manager for cfg (its zero fields take their
@@ -272,13 +278,27 @@ func (m *Manager) OnIdle(ctx context.Context, now time.Time) {
 	m.sync(ctx)
 }
 
+// HoldOrders keeps the Manager from placing, moving or selling anything
+// until Rearm, while recovery feeds it the venue's view of the orders the
+// journal lists. A run killed after it placed an exit but before it saved
+// the exit state that names it leaves that exit on the venue, known only
+// to the journal: fed in the journal's order, the entry's fill would come
+// first and, without the hold, place a second exit beside it (on spot,
+// against another instance's base when the account holds some). Held, the
+// Manager adopts the exit it finds instead (see which), and Rearm places
+// only what is still missing. Cancels still go out while held.
+func (m *Manager) HoldOrders() { m.held = true }
+
 // Rearm makes the venue's protection match the state now: after Restore
 // (and after the venue's view of the listed orders has been fed through
 // OnOrderEvent) it resends orders whose outcome was unknown, under their
 // client order ids, and places what is missing, so that protection is
-// back before any new entry rather than at the next tick.
+// back before any new entry rather than at the next tick. It ends
+// HoldOrders.
 func (m *Manager) Rearm(ctx context.Context) {
-	if m.open() {
+	held := m.held
+	m.held = false
+	if m.open() || held {
 		// At once: a refusal while recovery applied the venue's events
 		// (the risk guard did not know the position yet) does not hold
 		// protection back for update.min_interval.

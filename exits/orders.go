@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -73,6 +74,10 @@ func (m *Manager) sync(ctx context.Context) {
 	s := &m.s
 	s.NeedSync = false
 	m.sendUnsentCancels(ctx)
+	if m.held {
+		s.NeedSync = true // Rearm syncs once recovery has fed every order
+		return
+	}
 	if !m.open() {
 		m.dropResting(ctx)
 		return
@@ -201,6 +206,7 @@ func (m *Manager) sendResting(ctx context.Context) {
 	r := s.Resting
 	o, err := m.place(ctx, m.request(r))
 	if err == nil {
+		m.refusalCleared()
 		r.OrderID = o.ID
 		s.LastMove = m.now()
 		if o.Status.Terminal() {
@@ -219,26 +225,27 @@ func (m *Manager) sendResting(ctx context.Context) {
 	}
 	log := m.d.Log.With("strategy", m.d.Strategy, "product", m.d.Product.ID, "client_order_id", r.ClientOrderID,
 		"type", r.Type, "stop", r.Stop, "size", r.Size, "error", err)
+	// Whatever the answer, the next attempt waits update.min_interval (or
+	// for the cancel that frees the base): a refusal repeated on every
+	// tick would flood the venue, the journal and the log.
+	m.nextTry = m.now().Add(m.cfg.Update.MinInterval)
+	s.NeedSync = true
 	if !refused(err) {
-		log.Warn("resting exit outcome unknown; watching the stop and asking again under the same id")
-		// Not on every tick: the request was already tried placeAttempts
-		// times, and the engine asks the venue about it meanwhile.
-		m.nextTry = m.now().Add(m.cfg.Update.MinInterval)
-		s.NeedSync = true
+		m.logRefusal(log, slog.LevelWarn, "resting", err,
+			"resting exit outcome unknown; watching the stop and asking again under the same id")
 		return
 	}
 	s.Resting = nil
 	switch {
 	case stopPassed(err):
-		log.Warn("venue refused the stop: the price has passed it; selling at market")
+		m.logRefusal(log, slog.LevelWarn, "resting", err, "venue refused the stop: the price has passed it; selling at market")
 		_ = m.exitAll(ctx, ReasonFallback, -1)
 	case rejectReason(err) == exchange.ReasonInsufficientFund && len(s.Cancelling) > 0:
-		log.Info("base still held by the order being cancelled; placing when it is gone")
-		s.NeedSync = true
+		// Placed again as soon as a cancelled order's end is booked
+		// (onExit clears nextTry), else after update.min_interval.
+		m.logRefusal(log, slog.LevelInfo, "resting", err, "base still held by the order being cancelled; placing when it is gone")
 	default:
-		log.Error("venue refused the resting exit; watching the stop in the bot")
-		m.nextTry = m.now().Add(m.cfg.Update.MinInterval)
-		s.NeedSync = true
+		m.logRefusal(log, slog.LevelError, "resting", err, "venue refused the resting exit; watching the stop in the bot")
 	}
 }
 
@@ -413,6 +420,7 @@ func (m *Manager) sendMarket(ctx context.Context) error {
 		Type: exchange.Market, TimeInForce: exchange.ImmediateOrCancel, BaseSize: mk.Size}
 	o, err := m.place(ctx, req)
 	if err == nil {
+		m.refusalCleared()
 		mk.Unsent, mk.OrderID = false, o.ID
 		return nil
 	}
@@ -420,14 +428,18 @@ func (m *Manager) sendMarket(ctx context.Context) error {
 		"reason", mk.Reason, "size", mk.Size, "error", err)
 	switch {
 	case !refused(err):
-		log.Warn("market exit outcome unknown; sending again under the same id on the next tick")
+		// Not rate-limited: the stop or a take-profit was reached, and
+		// each attempt already took the executor's retries with backoff.
+		m.logRefusal(log, slog.LevelWarn, "market", err, "market exit outcome unknown; sending again under the same id on the next tick")
 	case rejectReason(err) == exchange.ReasonInsufficientFund && len(s.Cancelling) > 0:
 		// The cancelled order still holds the base; a refused id made no
-		// order, so the retry, when the cancel is confirmed, takes a new one.
-		log.Info("base still held by the order being cancelled; selling when it is gone")
+		// order, so the retry, when the cancel is confirmed (or after
+		// update.min_interval), takes a new one.
+		m.logRefusal(log, slog.LevelInfo, "market", err, "base still held by the order being cancelled; selling when it is gone")
 		mk.ClientOrderID = m.d.NewClientOrderID()
+		m.nextTry = m.now().Add(m.cfg.Update.MinInterval)
 	default:
-		log.Error("venue refused the market exit; watching the stop and trying again after update.min_interval")
+		m.logRefusal(log, slog.LevelError, "market", err, "venue refused the market exit; watching the stop and trying again after update.min_interval")
 		s.Market = nil
 		m.exitRetryAt = m.now().Add(m.cfg.Update.MinInterval)
 		s.NeedSync = true
@@ -435,11 +447,67 @@ func (m *Manager) sendMarket(ctx context.Context) error {
 	return fmt.Errorf("market exit %s (%s): %w", mk.ClientOrderID, mk.Reason, err)
 }
 
+// refusalLogEvery is how often a refusal of one cause is logged while it
+// repeats: the first is logged, the repeats are counted and reported
+// with the next line logged.
+const refusalLogEvery = time.Minute
+
+// refusalLog is when a refusal cause was last logged and how many
+// repeats have not been logged since.
+type refusalLog struct {
+	at      time.Time
+	repeats int
+}
+
+// logRefusal logs a refused (or unanswered) exit order once per cause:
+// the kind of order and the venue's reason, or the refusal before
+// sending, or an unknown outcome. Repeats of a cause within
+// refusalLogEvery go to debug and are counted. A placement that succeeds
+// forgets the causes (refusalCleared).
+func (m *Manager) logRefusal(log *slog.Logger, level slog.Level, kind string, err error, msg string) {
+	cause := kind + ":"
+	switch {
+	case isReject(err):
+		cause += rejectReason(err)
+	case errors.Is(err, ErrNotSent):
+		cause += "not_sent"
+	default:
+		cause += "unknown"
+	}
+	now := m.now()
+	if m.refusals == nil {
+		m.refusals = map[string]refusalLog{}
+	}
+	last, seen := m.refusals[cause]
+	if seen && now.Sub(last.at) < refusalLogEvery {
+		last.repeats++
+		m.refusals[cause] = last
+		log.Debug(msg, "repeat", last.repeats)
+		return
+	}
+	if last.repeats > 0 {
+		log = log.With("repeats_not_logged", last.repeats)
+	}
+	m.refusals[cause] = refusalLog{at: now}
+	log.Log(context.Background(), level, msg)
+}
+
+// refusalCleared forgets the refusals logged once an exit order is
+// accepted, so that the next refusal is logged whatever its cause.
+func (m *Manager) refusalCleared() {
+	if len(m.refusals) > 0 {
+		clear(m.refusals)
+	}
+}
+
 // takeProfit sells take-profit level lvl at market: close times the size
 // at entry, or everything at the last level, and everything when what
 // would be left is below the minimum order size.
 func (m *Manager) takeProfit(ctx context.Context, lvl int) {
 	s, p := &m.s, m.d.Product
+	if m.now().Before(m.exitRetryAt) {
+		return // the last market exit was refused; asked again on a later tick
+	}
 	held := p.RoundSize(s.Position.Size)
 	size := held
 	if lvl < len(m.lv.takeProfit)-1 {
