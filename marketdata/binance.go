@@ -224,6 +224,7 @@ type binanceReader struct {
 	lines    *lineReader
 	ev       binanceEvent
 	products binanceProducts
+	nums     decimalCache
 }
 
 // Next returns the next trade or quote, skipping depth and snapshots.
@@ -252,10 +253,10 @@ func (r *binanceReader) tick() (exchange.Tick, error) {
 		return t, r.lines.wrap("data.s", err)
 	}
 	if ev.kind == exchange.TradeTick {
-		if t.Price, err = parseDecimal(ev.price); err != nil {
+		if t.Price, err = r.nums.parse(ev.price); err != nil {
 			return t, r.lines.wrap("data.p", err)
 		}
-		if t.Size, err = parseDecimal(ev.size); err != nil {
+		if t.Size, err = r.nums.parse(ev.size); err != nil {
 			return t, r.lines.wrap("data.q", err)
 		}
 		t.TakerSide = exchange.Buy
@@ -264,16 +265,16 @@ func (r *binanceReader) tick() (exchange.Tick, error) {
 		}
 		return t, nil
 	}
-	if t.Bid, err = parseDecimal(ev.bid); err != nil {
+	if t.Bid, err = r.nums.parse(ev.bid); err != nil {
 		return t, r.lines.wrap("data.b", err)
 	}
-	if t.BidSize, err = parseDecimal(ev.bidSize); err != nil {
+	if t.BidSize, err = r.nums.parse(ev.bidSize); err != nil {
 		return t, r.lines.wrap("data.B", err)
 	}
-	if t.Ask, err = parseDecimal(ev.ask); err != nil {
+	if t.Ask, err = r.nums.parse(ev.ask); err != nil {
 		return t, r.lines.wrap("data.a", err)
 	}
-	if t.AskSize, err = parseDecimal(ev.askSize); err != nil {
+	if t.AskSize, err = r.nums.parse(ev.askSize); err != nil {
 		return t, r.lines.wrap("data.A", err)
 	}
 	return t, nil

@@ -84,8 +84,10 @@ type coinbaseCandleReader struct {
 	list  []exchange.Candle
 	idx   int
 	scan  objectScanner
-	// products interns product ids when streaming JSON lines.
+	// products and nums intern product ids and values when streaming
+	// JSON lines.
 	products interner
+	nums     decimalCache
 }
 
 func newCoinbaseCandleReader(name string, br *bufio.Reader, lines *lineReader) (*coinbaseCandleReader, error) {
@@ -172,12 +174,14 @@ func jsonErrorLine(b []byte, err error) int {
 }
 
 func (c *coinbaseCandle) candle(dst *exchange.Candle) error {
-	return fillCoinbaseCandle(dst, c.Start, c.Low, c.High, c.Open, c.Close, c.Volume, []byte(c.ProductID), []byte(c.Granularity), nil)
+	return fillCoinbaseCandle(dst, c.Start, c.Low, c.High, c.Open, c.Close, c.Volume, []byte(c.ProductID), []byte(c.Granularity), nil, nil)
 }
 
 // fillCoinbaseCandle parses the fields of one candle object; products
-// interns the product id when streaming.
-func fillCoinbaseCandle(dst *exchange.Candle, start, low, high, open, close, volume, product, granularity []byte, products *interner) error {
+// and nums, when streaming, intern the product id and parse the values
+// through the reader's cache (a few hundred candles of a REST answer
+// need neither).
+func fillCoinbaseCandle(dst *exchange.Candle, start, low, high, open, close, volume, product, granularity []byte, products *interner, nums *decimalCache) error {
 	fields := [...]struct {
 		name string
 		text []byte
@@ -192,7 +196,12 @@ func fillCoinbaseCandle(dst *exchange.Candle, start, low, high, open, close, vol
 		return fmt.Errorf("start: %w", err)
 	}
 	for i, p := range [...]*decimal.Decimal{&dst.Low, &dst.High, &dst.Open, &dst.Close, &dst.Volume} {
-		if *p, err = parseDecimal(fields[i+1].text); err != nil {
+		if nums != nil {
+			*p, err = nums.parse(fields[i+1].text)
+		} else {
+			*p, err = parseDecimal(fields[i+1].text)
+		}
+		if err != nil {
 			return fmt.Errorf("%s: %w", fields[i+1].name, err)
 		}
 	}
@@ -274,7 +283,7 @@ func (r *coinbaseCandleReader) next() (exchange.Candle, error) {
 		if len(skipSpace(r.scan.rest())) != 0 {
 			return c, r.lines.errorf("", "text after the object: %s", quote(r.scan.rest()))
 		}
-		if err := fillCoinbaseCandle(&c, start, low, high, open, close, volume, product, granularity, &r.products); err != nil {
+		if err := fillCoinbaseCandle(&c, start, low, high, open, close, volume, product, granularity, &r.products, &r.nums); err != nil {
 			return c, r.lines.wrap("", err)
 		}
 		return c, nil

@@ -26,6 +26,7 @@ type cryptofeedReader struct {
 	lines    *lineReader
 	products interner
 	scan     objectScanner
+	nums     decimalCache
 }
 
 // Next returns the next trade.
@@ -93,10 +94,10 @@ func (r *cryptofeedReader) parse(line []byte) (t exchange.Tick, ok bool, field s
 	}
 	t = exchange.Tick{ProductID: r.products.get(product), Kind: exchange.TradeTick, Time: time.Unix(0, ns).UTC()}
 	t.Received = t.Time
-	if t.Price, err = parseDecimal(price); err != nil {
+	if t.Price, err = r.nums.parse(price); err != nil {
 		return t, false, "price", err
 	}
-	if t.Size, err = parseDecimal(size); err != nil {
+	if t.Size, err = r.nums.parse(size); err != nil {
 		return t, false, "size", err
 	}
 	switch string(side) {
