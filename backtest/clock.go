@@ -23,11 +23,28 @@ func newStepClock(t time.Time) *stepClock {
 // Now implements clock.Clock.
 func (c *stepClock) Now() time.Time { return c.now }
 
+// maxUTCSec bounds the Unix seconds for which t.UTC() is the time of
+// t.UnixNano() (year 2242; UnixNano overflows in 2262).
+const maxUTCSec = 1 << 33
+
 // Set moves the clock to t, unless t is not after the current time.
 func (c *stepClock) Set(t time.Time) {
 	n := t.UnixNano()
 	if n <= c.nanos {
 		return
 	}
-	c.nanos, c.now = n, time.Unix(0, n).UTC()
+	c.nanos = n
+	if sec := t.Unix(); sec >= 0 && sec < maxUTCSec {
+		// The same value as time.Unix(0, n).UTC(), without dividing n
+		// back into seconds: UTC drops the zone and the monotonic
+		// reading and keeps the instant, which n holds exactly.
+		c.now = t.UTC()
+		return
+	}
+	c.now = time.Unix(0, n).UTC()
 }
+
+// UnixNano returns Now in Unix nanoseconds, zero before the first Set
+// of a time after 1970. The risk guard reads it on every tick to see
+// whether a trading day has ended, without building a time.Time.
+func (c *stepClock) UnixNano() int64 { return c.nanos }

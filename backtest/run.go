@@ -63,6 +63,20 @@ func assemble(ctx context.Context, cfg *config.Config, clk clock.Clock, single b
 // once more after the last tick. Drawdown is measured on these samples.
 const SamplePeriod = time.Minute
 
+// periodStart is t.Truncate(SamplePeriod), which Run needs once per
+// minute of data. Truncate divides a 96-bit count of nanoseconds since
+// year 1; SamplePeriod divides a day, and year 1 is a whole number of days
+// before 1970, so the remainder of t's Unix nanoseconds is the same, and
+// cheap where those are exact. Like Truncate it drops the monotonic
+// reading (Round(0)) and keeps the zone.
+func periodStart(t time.Time) time.Time {
+	if sec := t.Unix(); sec >= 0 && sec < maxUTCSec {
+		rem := (sec%int64(SamplePeriod/time.Second))*int64(time.Second) + int64(t.Nanosecond())
+		return t.Round(0).Add(-time.Duration(rem))
+	}
+	return t.Truncate(SamplePeriod)
+}
+
 // Point is one sample of the equity curve.
 type Point struct {
 	Time time.Time
@@ -231,7 +245,7 @@ func Run(ctx context.Context, cfg *config.Config, d *Data, progress Progress) (*
 			}
 		}
 		if !t.Time.Before(next) {
-			if b := t.Time.Truncate(SamplePeriod); b.After(bucket) {
+			if b := periodStart(t.Time); b.After(bucket) {
 				if i > 0 {
 					sample(b)
 				}
