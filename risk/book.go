@@ -147,7 +147,7 @@ func (g *Guard) OnTick(t exchange.Tick) { g.OnTickPtr(&t) }
 func (g *Guard) OnTickPtr(t *exchange.Tick) {
 	g.mu.Lock()
 	defer g.unlock()
-	g.roll(g.clk.Now())
+	g.rollOnTick()
 	// Ticks come in runs of one product: the last one's book is reused
 	// without a map lookup.
 	p := g.lastTicked

@@ -42,8 +42,7 @@ func (g *Guard) Check(in Intent) (Decision, *Reservation) {
 			"%s is not in allowed_products", in.ProductID), nil
 	}
 	if g.state != Active {
-		return rejectf(g.stateRule, "", Active.String(), g.state.String(),
-			"trading state is %s (%s); entries are refused, exits pass", g.state, g.stateReason), nil
+		return g.stateRefusal(), nil
 	}
 	p := g.product(in.ProductID)
 	if nowN < p.cooldownUntil {
@@ -90,6 +89,29 @@ func (g *Guard) Check(in Intent) (Decision, *Reservation) {
 		return d, nil
 	}
 	return allowEntry, g.reserve(s, p, c, notional, unitPrice, nowN)
+}
+
+// stateRefusal is the decision that refuses an entry outside ACTIVE.
+// A strategy keeps asking while the guard is REDUCING or HALTED, often
+// for the rest of a backtest: the decision is rendered once per state,
+// rule and reason, and kept while they stay the same.
+func (g *Guard) stateRefusal() Decision {
+	r := &g.refusal
+	if !r.valid || r.state != g.state || r.rule != g.stateRule || r.reason != g.stateReason {
+		*r = cachedRefusal{valid: true, state: g.state, rule: g.stateRule, reason: g.stateReason,
+			decision: rejectf(g.stateRule, "", Active.String(), g.state.String(),
+				"trading state is %s (%s); entries are refused, exits pass", g.state, g.stateReason)}
+	}
+	return r.decision
+}
+
+// cachedRefusal is stateRefusal's decision and the state it was made in.
+type cachedRefusal struct {
+	valid    bool
+	state    State
+	rule     string
+	reason   string
+	decision Decision
 }
 
 // checkExit passes a reduce-only intent that shrinks the strategy's known

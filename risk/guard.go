@@ -58,8 +58,11 @@ func (r *Reservation) Exit() bool { return r != nil && r.exit }
 // one mutex makes every check and its reservation a single step, so
 // concurrent strategies can never together pass a limit.
 type Guard struct {
-	cfg     Config
-	clk     clock.Clock
+	cfg Config
+	clk clock.Clock
+	// nanos is clk when it tells Unix nanoseconds (clock.Nanos), else nil:
+	// a tick then checks the end of the day with an integer comparison.
+	nanos   clock.Nanos
 	loc     *time.Location
 	allowed map[string]bool // nil: every product
 
@@ -79,6 +82,7 @@ type Guard struct {
 	stateSince  time.Time
 	listeners   []func(from, to State, rule, reason string)
 	pending     []stateChange // state changes to report once mu is released
+	refusal     cachedRefusal // the entry refusal of the current state
 
 	acct       scope
 	strategies map[string]*strategyBook
@@ -99,6 +103,9 @@ type Guard struct {
 	dayStart        time.Time
 	dayStartN       int64
 	nextDay         time.Time
+	// nextDayN is nextDay in Unix nanoseconds when that is exact, and
+	// math.MinInt64 otherwise (so that every tick asks roll).
+	nextDayN int64
 }
 
 type stateChange struct {
@@ -181,6 +188,7 @@ func NewGuard(cfg Config, clk clock.Clock) (*Guard, error) {
 	for _, r := range cfg.StopLossCooldown.ExitReasons {
 		g.stopReasons[r] = true
 	}
+	g.nanos, _ = clk.(clock.Nanos)
 	g.acct = newScope(g.acctLim)
 	now := clk.Now()
 	g.stateSince = now

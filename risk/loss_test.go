@@ -366,3 +366,38 @@ func TestNewDayResumesOnlyToTheStateOtherBreachedRulesAllow(t *testing.T) {
 		t.Fatalf("state %+v on the new day, want REDUCING by consecutive_losses", info)
 	}
 }
+
+// TestEntryRefusalNamesTheCurrentStateAndReason: the refusal of an entry
+// outside ACTIVE, which the guard keeps between checks, must follow every
+// change of state, rule or reason, including a return to ACTIVE and a
+// second halt for another reason.
+func TestEntryRefusalNamesTheCurrentStateAndReason(t *testing.T) {
+	f := newFixture(t, nil)
+	entry := buy("s1", "AAA-USD", "1", "100")
+	steps := []struct {
+		set    func()
+		rule   string
+		reason string
+	}{
+		{func() { f.g.Halt("operator one") }, RuleKillSwitch, "trading state is HALTED (operator one); entries are refused, exits pass"},
+		{func() {}, RuleKillSwitch, "trading state is HALTED (operator one); entries are refused, exits pass"},
+		{func() { f.g.Halt("operator two") }, RuleKillSwitch, "trading state is HALTED (operator two); entries are refused, exits pass"},
+		{func() { f.g.SetState(Reducing, "wind down") }, RuleManual, "trading state is REDUCING (wind down); entries are refused, exits pass"},
+		{func() { f.g.SetState(Active, "resume") }, RuleOK, ""},
+		{func() { f.g.Halt("operator one") }, RuleKillSwitch, "trading state is HALTED (operator one); entries are refused, exits pass"},
+	}
+	for i, s := range steps {
+		s.set()
+		dec, r := f.g.Check(entry)
+		if s.reason == "" {
+			if !dec.Allowed {
+				t.Fatalf("step %d: refused in ACTIVE: %+v", i, dec)
+			}
+			f.g.Release(r)
+			continue
+		}
+		if dec.Allowed || dec.Rule != s.rule || dec.Reason != s.reason {
+			t.Errorf("step %d: %+v, want rule %s reason %q", i, dec, s.rule, s.reason)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package risk
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -203,6 +204,25 @@ func (g *Guard) startDay(now time.Time) {
 	g.dayStart = time.Date(y, m, d, 0, 0, 0, 0, g.loc)
 	g.dayStartN = unixNanos(g.dayStart)
 	g.nextDay = time.Date(y, m, d+1, 0, 0, 0, 0, g.loc)
+	g.nextDayN = math.MinInt64
+	if sec := g.nextDay.Unix(); sec > 0 && sec < maxNanosSec {
+		g.nextDayN = g.nextDay.UnixNano()
+	}
+}
+
+// maxNanosSec bounds the Unix seconds whose UnixNano is exact (year 2242;
+// UnixNano overflows in 2262).
+const maxNanosSec = 1 << 33
+
+// rollOnTick is roll for the tick path. With a clock that tells Unix
+// nanoseconds, a time before nextDayN is before nextDay (both are exact
+// there, and a clock at the zero time reads 0, before any nextDayN), so
+// no time.Time is built for the ticks of a day.
+func (g *Guard) rollOnTick() {
+	if g.nanos != nil && g.nanos.UnixNano() < g.nextDayN {
+		return
+	}
+	g.roll(g.clk.Now())
 }
 
 // roll starts a new trading day when now has passed the day boundary:
