@@ -3,6 +3,7 @@ package strategy
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/tradebot/tradebot/exchange"
@@ -84,12 +85,29 @@ func (s *SMACross) OnTickPtr(t *exchange.Tick, pos PositionView) Decision {
 		return Decision{}
 	}
 	if rel > 0 && !pos.Open() {
-		return Decision{Signal: Enter, Reason: fmt.Sprintf("sma%d %.2f crossed above sma%d %.2f", s.p.Fast, f, s.p.Slow, sl)}
+		return Decision{Signal: Enter, Reason: s.crossReason(f, " crossed above sma", sl)}
 	}
 	if rel < 0 && pos.Open() && s.p.ExitOnCross {
-		return Decision{Signal: Exit, Reason: fmt.Sprintf("sma%d %.2f crossed below sma%d %.2f", s.p.Fast, f, s.p.Slow, sl)}
+		return Decision{Signal: Exit, Reason: s.crossReason(f, " crossed below sma", sl)}
 	}
 	return Decision{}
+}
+
+// crossReason is fmt.Sprintf("sma%d %.2f"+verb+"%d %.2f", Fast, fast,
+// Slow, slow) built in one allocation: %.2f is strconv's 'f' format with
+// two decimals. A strategy that the guard keeps refusing asks again on
+// every cross, each time with a new reason.
+func (s *SMACross) crossReason(fast float64, verb string, slow float64) string {
+	b := make([]byte, 0, 64)
+	b = append(b, "sma"...)
+	b = strconv.AppendInt(b, int64(s.p.Fast), 10)
+	b = append(b, ' ')
+	b = strconv.AppendFloat(b, fast, 'f', 2, 64)
+	b = append(b, verb...)
+	b = strconv.AppendInt(b, int64(s.p.Slow), 10)
+	b = append(b, ' ')
+	b = strconv.AppendFloat(b, slow, 'f', 2, 64)
+	return string(b)
 }
 
 type smaState struct {

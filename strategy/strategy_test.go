@@ -1,6 +1,8 @@
 package strategy
 
 import (
+	"fmt"
+	"math"
 	"testing"
 	"time"
 
@@ -96,5 +98,21 @@ func TestStateSurvivesARestart(t *testing.T) {
 	}
 	if got, want := b.(*SMACross).slow.values(), a.(*SMACross).slow.values(); len(got) != len(want) || got[len(got)-1] != want[len(want)-1] {
 		t.Errorf("restored window %v, want %v", got, want)
+	}
+}
+
+// TestSMACrossReasonReadsAsItsFormat: the reason a cross gives is the
+// text of "sma%d %.2f crossed above sma%d %.2f" (and below), to the byte,
+// for the values a float can take.
+func TestSMACrossReasonReadsAsItsFormat(t *testing.T) {
+	s := &SMACross{p: SMACrossParams{Fast: 5, Slow: 120}}
+	for _, v := range []float64{0, -0.0, 46427, 46417.845, 0.005, 0.015, -12.344999, 1e21, 123456789.125, math.Inf(1), math.Inf(-1), math.NaN(), math.SmallestNonzeroFloat64} {
+		for _, verb := range []string{"above", "below"} {
+			got := s.crossReason(v, " crossed "+verb+" sma", v/3)
+			want := fmt.Sprintf("sma%d %.2f crossed "+verb+" sma%d %.2f", 5, v, 120, v/3)
+			if got != want {
+				t.Errorf("crossReason(%v) = %q, want %q", v, got, want)
+			}
+		}
 	}
 }
