@@ -99,6 +99,7 @@ type Guard struct {
 	realizedTotal   decimal.Decimal
 	unrealizedStart decimal.Decimal // unrealized PnL at the day's start
 	pnlPeak         decimal.Decimal // highest realizedTotal + unrealized
+	lossAt          lossThresholds  // evalLoss's thresholds on markValue
 	consecutive     int
 	dayStart        time.Time
 	dayStartN       int64

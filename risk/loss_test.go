@@ -1,6 +1,7 @@
 package risk
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -398,6 +399,42 @@ func TestEntryRefusalNamesTheCurrentStateAndReason(t *testing.T) {
 		}
 		if dec.Allowed || dec.Rule != s.rule || dec.Reason != s.reason {
 			t.Errorf("step %d: %+v, want rule %s reason %q", i, dec, s.rule, s.reason)
+		}
+	}
+}
+
+// TestLossThresholdsDecideAsThePnL: evalLoss compares the mark value with
+// thresholds instead of computing the daily PnL, the cumulative PnL and
+// the drop from the peak on every tick. For random sums, mark values on
+// and around the thresholds, and limits positive, zero and negative, each
+// threshold must decide exactly as the PnL it stands for; and a sum
+// assigned anew must remake them.
+func TestLossThresholdsDecideAsThePnL(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	dec := func() decimal.Decimal { return decimal.New(rng.Int64N(20001)-10000, -int32(rng.IntN(4))) }
+	for i := 0; i < 20000; i++ {
+		cfg := looseConfig()
+		cfg.Loss.DailyLoss.Limit = dec()
+		cfg.Loss.MaxDrawdown.Limit = dec()
+		g := &Guard{cfg: cfg, cost: dec(), unrealizedStart: dec(), realizedToday: dec(), realizedTotal: dec(), pnlPeak: dec()}
+		th := g.thresholds()
+		for _, mv := range []decimal.Decimal{dec(), th.dayAt, th.peak, th.drawdown,
+			th.dayAt.Add(decimal.New(1, -4)), th.peak.Sub(decimal.New(1, -4)), th.drawdown.Add(decimal.New(1, -4))} {
+			g.markValue = mv
+			day := g.realizedToday.Add(g.unrealized()).Sub(g.unrealizedStart)
+			cum := g.realizedTotal.Add(g.unrealized())
+			wantDay := day.IsNegative() && day.Neg().GreaterThanOrEqual(cfg.Loss.DailyLoss.Limit)
+			wantPeak := cum.GreaterThan(g.pnlPeak)
+			wantDrop := g.pnlPeak.Sub(cum).GreaterThanOrEqual(cfg.Loss.MaxDrawdown.Limit)
+			if th.dailyLossReached(mv) != wantDay || mv.GreaterThan(th.peak) != wantPeak || !mv.GreaterThan(th.drawdown) != wantDrop {
+				t.Fatalf("sums %+v, limits %s %s, mark value %s: day %s (%v) cum %s (peak %v, drop %v); thresholds %+v",
+					g, cfg.Loss.DailyLoss.Limit, cfg.Loss.MaxDrawdown.Limit, mv, day, wantDay, cum, wantPeak, wantDrop, th)
+			}
+		}
+		before := *th
+		g.realizedToday = g.realizedToday.Add(decimal.New(0, 0)) // the same value, a new decimal
+		if g.thresholds(); th.realizedToday != g.realizedToday {
+			t.Fatalf("thresholds not remade for a new realizedToday (was %+v)", before)
 		}
 	}
 }

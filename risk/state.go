@@ -108,27 +108,83 @@ func (g *Guard) dailyPnL() decimal.Decimal {
 
 // evalLoss checks the daily loss and the drawdown after PnL moved. A loss
 // equal to its limit is a breach.
+//
+// It runs on every tick that moves the mark of a held product, where the
+// PnL it checks is the mark value plus sums that change only on fills, at
+// the day's start and with the peak. The limits are therefore compared
+// with the mark value alone, against thresholds made from those sums
+// (lossThresholds); the PnL itself is computed, as before, only when a
+// limit is reached or a peak is set. Decimal arithmetic is exact, so each
+// comparison decides as the one on the PnL would.
 func (g *Guard) evalLoss() {
-	un := g.unrealized()
-	day := g.realizedToday.Add(un).Sub(g.unrealizedStart)
+	th := g.thresholds()
 	dl := &g.cfg.Loss.DailyLoss
-	if g.escalates(dl.Action, RuleDailyLoss) && day.IsNegative() && day.Neg().GreaterThanOrEqual(dl.Limit) {
-		g.escalate(dl.Action, RuleDailyLoss,
-			fmt.Sprintf("daily loss %s reached loss.daily_loss.limit %s", day.Neg(), dl.Limit))
+	if g.escalates(dl.Action, RuleDailyLoss) && th.dailyLossReached(g.markValue) {
+		day := g.realizedToday.Add(g.unrealized()).Sub(g.unrealizedStart)
+		if day.IsNegative() && day.Neg().GreaterThanOrEqual(dl.Limit) {
+			g.escalate(dl.Action, RuleDailyLoss,
+				fmt.Sprintf("daily loss %s reached loss.daily_loss.limit %s", day.Neg(), dl.Limit))
+		}
 	}
-	cum := g.realizedTotal.Add(un)
-	if cum.GreaterThan(g.pnlPeak) {
-		g.pnlPeak = cum
+	if g.markValue.GreaterThan(th.peak) {
+		g.pnlPeak = g.realizedTotal.Add(g.unrealized())
 		return
 	}
 	dd := &g.cfg.Loss.MaxDrawdown
-	if !g.escalates(dd.Action, RuleMaxDrawdown) {
+	if !g.escalates(dd.Action, RuleMaxDrawdown) || g.markValue.GreaterThan(th.drawdown) {
 		return
 	}
+	cum := g.realizedTotal.Add(g.unrealized())
 	if drop := g.pnlPeak.Sub(cum); drop.GreaterThanOrEqual(dd.Limit) {
 		g.escalate(dd.Action, RuleMaxDrawdown,
 			fmt.Sprintf("drawdown %s from the PnL peak %s reached loss.max_drawdown.limit %s", drop, g.pnlPeak, dd.Limit))
 	}
+}
+
+// lossThresholds are the mark values at which evalLoss's rules change,
+// with the sums they were made from. A decimal is an immutable value whose
+// coefficient is a pointer: a sum that still has the same pointer and
+// exponent is the same value (and while it is kept here its pointer cannot
+// be reused), so the thresholds are remade only when one was assigned.
+type lossThresholds struct {
+	valid                                                        bool
+	cost, unrealizedStart, realizedToday, realizedTotal, pnlPeak decimal.Decimal
+
+	// With day = realizedToday + markValue - cost - unrealizedStart,
+	// the daily loss is reached when -day >= limit with day < 0: when
+	// markValue <= dayAt (a positive limit) or markValue < dayAt
+	// (dayStrict, a limit of zero or less).
+	dayAt     decimal.Decimal
+	dayStrict bool
+	// peak: cum = realizedTotal + markValue - cost is above pnlPeak when
+	// markValue > peak. drawdown: pnlPeak - cum >= max_drawdown.limit
+	// when markValue <= drawdown.
+	peak, drawdown decimal.Decimal
+}
+
+func (th *lossThresholds) dailyLossReached(markValue decimal.Decimal) bool {
+	c := markValue.Cmp(th.dayAt)
+	return c < 0 || c == 0 && !th.dayStrict
+}
+
+// thresholds returns the loss thresholds of the current sums.
+func (g *Guard) thresholds() *lossThresholds {
+	th := &g.lossAt
+	if th.valid && th.cost == g.cost && th.unrealizedStart == g.unrealizedStart &&
+		th.realizedToday == g.realizedToday && th.realizedTotal == g.realizedTotal && th.pnlPeak == g.pnlPeak {
+		return th
+	}
+	base := g.cost.Sub(g.realizedTotal) // markValue - base is cum
+	*th = lossThresholds{valid: true, cost: g.cost, unrealizedStart: g.unrealizedStart,
+		realizedToday: g.realizedToday, realizedTotal: g.realizedTotal, pnlPeak: g.pnlPeak,
+		peak: g.pnlPeak.Add(base), drawdown: g.pnlPeak.Sub(g.cfg.Loss.MaxDrawdown.Limit).Add(base)}
+	zeroDay := g.cost.Add(g.unrealizedStart).Sub(g.realizedToday) // markValue at which day is 0
+	if l := g.cfg.Loss.DailyLoss.Limit; l.IsPositive() {
+		th.dayAt = zeroDay.Sub(l)
+	} else {
+		th.dayAt, th.dayStrict = zeroDay, true
+	}
+	return th
 }
 
 // evalRun checks the run of consecutive losing round trips.
