@@ -1,9 +1,13 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -393,5 +397,52 @@ func TestAStopPlacedButNotSavedBeforeTheKillIsAdoptedNotDoubled(t *testing.T) {
 				t.Fatalf("exit state %+v, want position 1 protected by %s", st, sells[0].ID)
 			}
 		})
+	}
+}
+
+// A refusal that repeats (an exit the guard refuses until the position
+// it is for changes) is logged once per cause and then once a minute,
+// not once per attempt: the crash test's logs held the same refusal
+// hundreds of times a second. Another cause is logged at once.
+func TestARepeatedRefusalIsLoggedOncePerCause(t *testing.T) {
+	clk := clock.NewSim(time.Date(2024, 8, 9, 0, 0, 0, 0, time.UTC))
+	x, err := sim.New(sim.Config{Products: []exchange.Product{btcUSD},
+		Balances: map[string]decimal.Decimal{"USD": d("100000"), "BTC": d("1")}}, clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := risk.NewGuard(risk.DefaultConfig(), clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	eng, err := New(context.Background(), Options{Venue: x, Guard: g, Clock: clk,
+		Log:       slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		Instances: []InstanceSpec{{Name: "s", ProductID: "BTC-USD", Strategy: &scripted{}, QuoteSize: d("10"), Exits: exchangeStop("2")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := eng.Executor()
+	sell := func(id string) error {
+		_, err := e.Place(context.Background(), Intent{Instance: "s", Purpose: Exit, Request: exchange.OrderRequest{
+			ClientOrderID: id, ProductID: "BTC-USD", Side: exchange.Sell, Type: exchange.Market, BaseSize: d("0.5")}})
+		return err
+	}
+	count := func() int { return strings.Count(logs.String(), "risk guard refused order") }
+	for i := range 100 {
+		clk.Set(clk.Now().Add(10 * time.Millisecond))
+		if err := sell(fmt.Sprintf("s-%d", i)); !errors.Is(err, ErrRiskRejected) {
+			t.Fatalf("sell %d: %v, want a guard refusal (no position)", i, err)
+		}
+	}
+	if n := count(); n != 1 {
+		t.Fatalf("%d log lines for 100 identical refusals in a second, want 1:\n%s", n, logs.String())
+	}
+	clk.Set(clk.Now().Add(refusalLogEvery))
+	if err := sell("s-100"); !errors.Is(err, ErrRiskRejected) {
+		t.Fatal(err)
+	}
+	if n := count(); n != 2 || !strings.Contains(logs.String(), "repeats_not_logged=99") {
+		t.Fatalf("after a minute: %d lines, want 2, the second counting the 99 left out:\n%s", n, logs.String())
 	}
 }

@@ -444,14 +444,17 @@ func (s gatedSource) Close() error {
 
 // keepOnFailure copies dir (the daemons' logs, the config and the
 // journal) into $TRADEBOT_CRASH_KEEP/<test> when the test fails, so that
-// a failure found in a long run by hand can be read afterwards.
+// a failure found in a long run by hand can be read afterwards; with
+// TRADEBOT_CRASH_KEEP_ALL=1 also when it passes (to see which paths a
+// run took).
 func keepOnFailure(t *testing.T, dir string) {
 	keep := os.Getenv("TRADEBOT_CRASH_KEEP")
 	if keep == "" {
 		return
 	}
+	all := os.Getenv("TRADEBOT_CRASH_KEEP_ALL") == "1"
 	t.Cleanup(func() {
-		if !t.Failed() {
+		if !t.Failed() && !all {
 			return
 		}
 		dst := filepath.Join(keep, fmt.Sprintf("%s-%d", t.Name(), time.Now().Unix()))
@@ -459,7 +462,7 @@ func keepOnFailure(t *testing.T, dir string) {
 			t.Logf("keeping the failed run's files: %v", err)
 			return
 		}
-		t.Logf("the failed run's logs and journal are in %s", dst)
+		t.Logf("the run's logs and journal are in %s", dst)
 	})
 }
 
