@@ -3,6 +3,7 @@ package marketdata
 import (
 	"errors"
 	"fmt"
+	"unsafe"
 
 	"github.com/shopspring/decimal"
 )
@@ -219,29 +220,31 @@ var pow10Int64 = func() (p [19]int64) {
 // rescales one side into a new big.Int when the exponents differ, as
 // they do whenever a file trims trailing zeros (freqtrade's 0.00161
 // beside 0.00162008); checking every candle's high and low against its
-// open and close did that four times a candle. Here coefficients of up
-// to 18 digits are aligned in int64 arithmetic; anything else, or a
-// shift that could overflow, is left to Cmp.
+// open and close did that four times a candle. Here coefficients that
+// fit an int64 are compared, aligned if need be, in int64 arithmetic;
+// anything else, or a shift that could overflow, is left to Cmp.
 func cmpDecimal(a, b decimal.Decimal) int {
-	ea, eb := a.Exponent(), b.Exponent()
-	if ea == eb || a.NumDigits() > maxFastDigits || b.NumDigits() > maxFastDigits {
+	ma, okA := coefficientInt64(a)
+	mb, okB := coefficientInt64(b)
+	if !okA || !okB {
 		return a.Cmp(b)
 	}
-	ma, mb := a.CoefficientInt64(), b.CoefficientInt64()
+	ea, eb := a.Exponent(), b.Exponent()
 	// Multiply the side with the larger exponent down to the other's.
 	sign := 1
 	if ea < eb {
 		ma, mb, ea, eb, sign = mb, ma, eb, ea, -1
 	}
-	shift := int64(ea) - int64(eb)
-	if shift >= int64(len(pow10Int64)) {
-		return a.Cmp(b)
+	if shift := int64(ea) - int64(eb); shift > 0 {
+		if shift >= int64(len(pow10Int64)) {
+			return a.Cmp(b)
+		}
+		p := pow10Int64[shift]
+		if ma > (1<<63-1)/p || ma < -(1<<63-1)/p {
+			return a.Cmp(b)
+		}
+		ma *= p
 	}
-	p := pow10Int64[shift]
-	if ma > (1<<63-1)/p || ma < -(1<<63-1)/p {
-		return a.Cmp(b)
-	}
-	ma *= p
 	switch {
 	case ma < mb:
 		return -sign
@@ -249,4 +252,20 @@ func cmpDecimal(a, b decimal.Decimal) int {
 		return sign
 	}
 	return 0
+}
+
+// coefficientInt64 returns d's coefficient when it fits an int64. It
+// reads the big.Int through decimalLayout, since Decimal's own accessors
+// either copy it (Coefficient) or cost a digit count (NumDigits); ok is
+// false, leaving the work to Decimal's methods, when the layout is not
+// the expected one or d is the zero Decimal{} without a big.Int.
+func coefficientInt64(d decimal.Decimal) (int64, bool) {
+	if !blocksAllowed {
+		return 0, false
+	}
+	v := (*decimalLayout)(unsafe.Pointer(&d)).value
+	if v == nil || !v.IsInt64() {
+		return 0, false
+	}
+	return v.Int64(), true
 }

@@ -88,6 +88,15 @@ func TestCmpDecimalAgreesWithCmp(t *testing.T) {
 			t.Errorf("cmpDecimal(%s, %s) = %d, Cmp = %d", tt.a, tt.b, got, want)
 		}
 	}
+	// The zero Decimal{} has no big.Int; it takes the fallback.
+	for _, d := range []decimal.Decimal{decimal.New(-1, 0), decimal.Zero, decimal.New(0, -3), decimal.New(1, -20)} {
+		if got, want := cmpDecimal(decimal.Decimal{}, d), (decimal.Decimal{}).Cmp(d); got != want {
+			t.Errorf("cmpDecimal(Decimal{}, %s) = %d, Cmp = %d", d, got, want)
+		}
+		if got, want := cmpDecimal(d, decimal.Decimal{}), d.Cmp(decimal.Decimal{}); got != want {
+			t.Errorf("cmpDecimal(%s, Decimal{}) = %d, Cmp = %d", d, got, want)
+		}
+	}
 	// Small mantissas take the int64 path, large ones the fallback.
 	mant := rapid.OneOf(rapid.Int64(), rapid.Int64Range(-1e6, 1e6))
 	rapid.Check(t, func(t *rapid.T) {

@@ -48,11 +48,50 @@ func parseTimestamp(b []byte) (time.Time, error) {
 	default:
 		return time.Time{}, fmt.Errorf("timestamp %s: only UTC is supported", quote(b))
 	}
-	t := time.Date(year, time.Month(month), day, hour, minute, sec, nanos, time.UTC)
-	if t.Day() != day {
+	if day > daysIn(month, year) {
 		return time.Time{}, fmt.Errorf("timestamp %s: no such day", quote(b))
 	}
-	return t, nil
+	// time.Date would normalise and look up the zone; for a checked UTC
+	// date the Unix time is plain arithmetic, and the Time the same.
+	unix := daysSinceEpoch(year, month, day)*86400 + int64(hour*3600+minute*60+sec)
+	return time.Unix(unix, int64(nanos)).UTC(), nil
+}
+
+// daysIn returns the number of days of a month (1-12) in the proleptic
+// Gregorian calendar.
+func daysIn(month, year int) int {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}
+
+// daysSinceEpoch returns the days from 1970-01-01 to a valid date of
+// years 0 to 9999, counting March as the first month so that the leap
+// day ends the year (the civil-from-days method of Howard Hinnant's
+// date algorithms, here for non-negative years only).
+func daysSinceEpoch(year, month, day int) int64 {
+	if month <= 2 {
+		year--
+	}
+	era := year / 400
+	if year < 0 {
+		era = (year - 399) / 400
+	}
+	yearOfEra := year - era*400
+	shifted := month + 9 // March is 0, February 11
+	if month > 2 {
+		shifted = month - 3
+	}
+	dayOfYear := (153*shifted+2)/5 + day - 1
+	dayOfEra := yearOfEra*365 + yearOfEra/4 - yearOfEra/100 + dayOfYear
+	return int64(era)*146097 + int64(dayOfEra) - 719468
 }
 
 // unixByDigits reads an integer Unix time in the unit its length implies.
