@@ -203,7 +203,10 @@ func (m *Manager) takeFound(ctx context.Context, o exchange.Order) (exitKind, in
 	}
 	log := m.d.Log.With("strategy", m.d.Strategy, "product", p.ID, "client_order_id", o.ClientOrderID,
 		"order_id", o.ID, "type", o.Type, "size", o.BaseSize, "stop", o.StopPrice)
-	if m.open() && s.Resting == nil && s.Market == nil && !s.AwaitAttached && !o.Triggered {
+	// While an attached bracket is awaited only a bracket can be it; any
+	// other exit would hold the base that bracket needs.
+	if m.open() && s.Resting == nil && s.Market == nil && (!s.AwaitAttached || o.Type == exchange.Bracket) {
+		s.AwaitAttached = false
 		if o.StopPrice.GreaterThan(s.Stop) {
 			s.Stop = o.StopPrice // a stop only rises; the order's was set by a later rule
 		}

@@ -122,3 +122,67 @@ func TestARestoredExitThatIsOverOnTheVenueIsReplacedAtOnce(t *testing.T) {
 		t.Fatalf("protection %+v by %+v, want the new order resting", h.m.Protection(), r)
 	}
 }
+
+// placeStray puts a stop-limit SELL on the venue that the Manager did
+// not place, as a killed run leaves one it placed but did not save; its
+// events reach the Manager as its instance's exit.
+func (h *harness) placeStray(id, size, stop string) exchange.Order {
+	h.t.Helper()
+	o, err := h.x.PlaceOrder(h.ctx, exchange.OrderRequest{ClientOrderID: id, ProductID: testProduct.ID, Side: exchange.Sell,
+		Type: exchange.StopLimit, TimeInForce: exchange.GoodTilCancelled, BaseSize: d(size), StopPrice: d(stop),
+		LimitPrice: testProduct.RoundLimit(exchange.Sell, d(stop).Mul(d("0.995"))), StopDirection: exchange.StopDown})
+	if err != nil {
+		h.t.Fatalf("stray stop: %v", err)
+	}
+	h.drain()
+	return o
+}
+
+// While recovery applies the venue's view (HoldOrders), an entry's fill
+// places nothing, and a resting exit found on the venue that the state
+// does not name becomes the position's protection: Rearm then places
+// nothing more. Without the hold the fill placed a second stop, which
+// sold another instance's base in the crash test.
+func TestAnExitFoundWhileHeldIsAdoptedAndRearmPlacesNothingMore(t *testing.T) {
+	h := newHarness(t, Config{StopLoss: pctStop("2"), Update: Update{MinInterval: 1}}, withBalance("BTC", "5"))
+	h.tick("100")
+	h.m.HoldOrders()
+	h.enter("1")
+	if n := len(h.orders.sent); n != 0 {
+		t.Fatalf("held, the entry's fill sent %v", h.orders.sent)
+	}
+	stray := h.placeStray("killed-run-exit", "1", "97.5")
+	h.m.Rearm(h.ctx)
+	h.drain()
+	if o := h.resting(); o.ID != stray.ID {
+		t.Fatalf("resting %s, want the found stop %s kept", o.ClientOrderID, stray.ClientOrderID)
+	}
+	if p := h.m.Protection(); !p.Resting || !p.Stop.Equal(d("97.5")) {
+		t.Fatalf("protection %+v, want the found stop resting at 97.5", p)
+	}
+	if len(h.orders.sent) != 0 {
+		t.Fatalf("Rearm sent %v, want nothing: the found stop protects the position", h.orders.sent)
+	}
+	// The stop moves up to the state's level (98) with the next tick.
+	h.tick("100")
+	if o := h.resting(); !o.StopPrice.Equal(d("98")) || !o.BaseSize.Equal(d("1")) {
+		t.Fatalf("resting %s for %s at %s, want 1 at 98", o.ClientOrderID, o.BaseSize, o.StopPrice)
+	}
+}
+
+// A resting exit found beside the position's own protection is
+// cancelled: two exits would sell twice what the position holds.
+func TestAnExitFoundBesideTheProtectionIsCancelled(t *testing.T) {
+	h := newHarness(t, Config{StopLoss: pctStop("2")}, withBalance("BTC", "5"))
+	h.tick("100")
+	h.enter("1")
+	own := h.resting()
+	h.placeStray("killed-run-exit", "1", "97.5")
+	h.tick("100")
+	if o := h.resting(); o.ID != own.ID {
+		t.Fatalf("resting %s, want the position's own %s alone", o.ClientOrderID, own.ClientOrderID)
+	}
+	if st := h.m.State(); len(st.Cancelling) != 0 {
+		t.Fatalf("cancelling %+v after the cancel was confirmed", st.Cancelling)
+	}
+}
