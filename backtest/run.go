@@ -228,8 +228,11 @@ func Run(ctx context.Context, cfg *config.Config, d *Data, progress Progress) (*
 
 	// bucket is the start of the sample period of the last tick, and
 	// next the start of the one after it: a tick before next needs no
-	// Truncate. The zero bucket makes the first tick start one.
-	var bucket, next time.Time
+	// Truncate. The zero bucket makes the first tick start one. after is
+	// the start of the period after next: a tick in [next, after) in
+	// next's zone starts next, which is then its Truncate (candles start
+	// one period after the other).
+	var bucket, next, after time.Time
 	prev := d.Ticks[0].Time
 	// last caches the holding of the last trade's product.
 	var lastID string
@@ -245,11 +248,16 @@ func Run(ctx context.Context, cfg *config.Config, d *Data, progress Progress) (*
 			}
 		}
 		if !t.Time.Before(next) {
-			if b := periodStart(t.Time); b.After(bucket) {
+			b := next
+			if !t.Time.Before(after) || t.Time.Location() != next.Location() {
+				b = periodStart(t.Time)
+			}
+			if b.After(bucket) {
 				if i > 0 {
 					sample(b)
 				}
 				bucket, next = b, b.Add(SamplePeriod)
+				after = next.Add(SamplePeriod)
 			}
 		}
 		if held {
