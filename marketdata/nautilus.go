@@ -17,6 +17,7 @@ import (
 type nautilusReader struct {
 	lines  *lineReader
 	nums   decimalCache
+	days   dayCache
 	header bool
 }
 
@@ -43,7 +44,7 @@ func (r *nautilusReader) next() (exchange.Candle, error) {
 			return c, r.lines.errorf("", "%d fields, want 6 (timestamp,open,high,low,close,volume)", fs.n)
 		}
 		f := &fs.f
-		if c.Start, err = parseTimestamp(f[0]); err != nil {
+		if c.Start, err = r.days.parseTimestamp(f[0]); err != nil {
 			return c, r.lines.wrap("timestamp", err)
 		}
 		c.Open, c.High, c.Low, c.Close, c.Volume, err = parseOHLCV(r.lines, &r.nums, f[1], f[2], f[3], f[4], f[5])

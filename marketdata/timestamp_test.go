@@ -55,3 +55,22 @@ func TestParseTimestampKnowsTheCalendar(t *testing.T) {
 		}
 	}
 }
+
+// A reader's dayCache reuses the day of the previous line; what it
+// returns, and every error, must be what parseTimestamp alone gives,
+// whatever came before.
+func TestDayCacheGivesWhatParseTimestampGives(t *testing.T) {
+	texts := []string{"2021-12-31 23:01:00.000000", "2021-12-31 23:02:00.5", "2021-12-31 24:00:00", "2021-12-31 23:59:60",
+		"2022-01-01 00:00:00Z", "2022-01-01T00:01:00+00:00", "2022-01-01 00:01:00+01:00", "2022-01-01 00:01:00.", "2022-01-01 00:01:00.1234567890",
+		"2022-02-29 00:00:00", "2022-02-29 00:00:00", "2022-02-28 00:00:00", "2022-13-01 00:00:00", "2022-01-01 0a:00:00", "1640995200", "2022-01-01 00:02:00"}
+	rapid.Check(t, func(t *rapid.T) {
+		var c dayCache
+		for _, text := range rapid.SliceOf(rapid.SampledFrom(texts)).Draw(t, "lines") {
+			got, err := c.parseTimestamp([]byte(text))
+			want, werr := parseTimestamp([]byte(text))
+			if got != want || fmt.Sprint(err) != fmt.Sprint(werr) {
+				t.Fatalf("%s: cached %v, %v; alone %v, %v", text, got, err, want, werr)
+			}
+		}
+	})
+}
