@@ -39,6 +39,11 @@ type BarBuilder struct {
 	startN, endN int64
 	inRange      bool
 	started      bool
+	// closesOnly is set for a strategy that reads only its bars' closes
+	// (sma_cross): the high and low, two decimal comparisons per trade
+	// and two conversions per bar, are then not kept: a completed bar's
+	// High and Low are its open, HighF and LowF zero.
+	closesOnly bool
 	// done is the bar the last call to add completed.
 	done Bar
 }
@@ -46,6 +51,15 @@ type BarBuilder struct {
 // NewBarBuilder returns a builder of bars of the given interval.
 func NewBarBuilder(interval time.Duration) *BarBuilder {
 	return &BarBuilder{interval: interval, dayAligned: interval > 0 && (24*time.Hour)%interval == 0}
+}
+
+// newCloseBuilder returns a builder of bars of the given interval for a
+// strategy that reads only Start, Open, Close, CloseF and Trades of the
+// bars it completes.
+func newCloseBuilder(interval time.Duration) *BarBuilder {
+	b := NewBarBuilder(interval)
+	b.closesOnly = true
+	return b
 }
 
 // maxNanosSec bounds the Unix seconds whose nanoseconds, plus a day,
@@ -88,12 +102,15 @@ func (b *BarBuilder) add(t *exchange.Tick) bool {
 			inBar = t.Time.Before(b.end) && !t.Time.Before(b.cur.Start)
 		}
 		if inBar {
-			// A price above the high cannot be below the low, nor can
-			// one equal to it: the low is compared only below the high.
-			if c := t.Price.Cmp(b.cur.High); c > 0 {
-				b.cur.High = t.Price
-			} else if c < 0 && t.Price.Cmp(b.cur.Low) < 0 {
-				b.cur.Low = t.Price
+			if !b.closesOnly {
+				// A price above the high cannot be below the low, nor
+				// can one equal to it: the low is compared only below
+				// the high.
+				if c := t.Price.Cmp(b.cur.High); c > 0 {
+					b.cur.High = t.Price
+				} else if c < 0 && t.Price.Cmp(b.cur.Low) < 0 {
+					b.cur.Low = t.Price
+				}
 			}
 			b.cur.Close = t.Price
 			b.cur.Trades++
@@ -126,9 +143,12 @@ func (b *BarBuilder) add(t *exchange.Tick) bool {
 	if !had {
 		return false
 	}
+	b.done.CloseF = b.done.Close.InexactFloat64()
+	if b.closesOnly {
+		return true
+	}
 	b.done.HighF = b.done.High.InexactFloat64()
 	b.done.LowF = b.done.Low.InexactFloat64()
-	b.done.CloseF = b.done.Close.InexactFloat64()
 	return true
 }
 

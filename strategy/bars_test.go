@@ -144,7 +144,7 @@ func TestBarBuilderMatchesTruncateEverywhere(t *testing.T) {
 		time.Hour, 24 * time.Hour, 25 * time.Hour}
 	for _, base := range bases {
 		for _, iv := range intervals {
-			b, ref := NewBarBuilder(iv), &referenceBars{interval: iv}
+			b, ref, closes := NewBarBuilder(iv), &referenceBars{interval: iv}, newCloseBuilder(iv)
 			at := base
 			for i := 0; i < 3000; i++ {
 				step := time.Duration(rng.Int64N(int64(iv)/2 + 1))
@@ -174,6 +174,13 @@ func TestBarBuilderMatchesTruncateEverywhere(t *testing.T) {
 					got.Close.String() != want.Close.String() || got.Trades != want.Trades ||
 					got.HighF != want.HighF || got.LowF != want.LowF || got.CloseF != want.CloseF {
 					t.Fatalf("base %s interval %s trade %d at %s: got %v %+v, want %v %+v", base, iv, i, at, gotDone, got, wantDone, want)
+				}
+				// What sma_cross reads of a bar, from the builder that
+				// keeps closes only.
+				c, cDone := closes.Add(tk)
+				if cDone != wantDone || c.Start != want.Start || c.Open.String() != want.Open.String() ||
+					c.Close.String() != want.Close.String() || c.CloseF != want.CloseF || c.Trades != want.Trades {
+					t.Fatalf("closes only, base %s interval %s trade %d at %s: got %v %+v, want %v %+v", base, iv, i, at, cDone, c, wantDone, want)
 				}
 			}
 		}

@@ -47,12 +47,13 @@ func (p *SMACrossParams) Build() (Strategy, error) {
 	if errs := p.Validate(); len(errs) > 0 {
 		return nil, errs[0]
 	}
-	return &SMACross{p: *p, bars: NewBarBuilder(p.Interval), fast: newWindow(p.Fast), slow: newWindow(p.Slow)}, nil
+	return &SMACross{p: *p, bars: newCloseBuilder(p.Interval), fast: newWindow(p.Fast), slow: newWindow(p.Slow)}, nil
 }
 
 // SMACross is the moving-average crossover strategy.
 type SMACross struct {
-	p          SMACrossParams
+	p SMACrossParams
+	// bars keeps closes only: the averages are of closes.
 	bars       *BarBuilder
 	fast, slow *window
 	// above is the last known relation of fast to slow; 0 until both
