@@ -120,11 +120,22 @@ type holding struct {
 	quote string
 	cash  decimal.Decimal // quote received minus paid, fees included
 	base  decimal.Decimal
-	last  decimal.Decimal
+	// lastAt is the index in Data.Ticks of the product's last trade, -1
+	// before the first: an integer stored per trade where the price
+	// itself would be a pointer store, which the collector watches.
+	lastAt int
 	// cashF and baseF mirror cash and base for the equity curve, which
 	// is a report in float64: they change only on fills, while samples
 	// come every minute.
 	cashF, baseF float64
+}
+
+// lastPrice is the price of h's product's last trade, zero before one.
+func lastPrice(d *Data, h *holding) decimal.Decimal {
+	if h.lastAt < 0 {
+		return decimal.Decimal{}
+	}
+	return d.Ticks[h.lastAt].Price
 }
 
 // Run replays d through the strategies of cfg: one simulated exchange
@@ -165,7 +176,7 @@ func Run(ctx context.Context, cfg *config.Config, d *Data, progress Progress) (*
 		if !ok {
 			return nil, fmt.Errorf("strategy %s: product %s is not in paper.products", s.Name, s.Product)
 		}
-		h := &holding{quote: p.QuoteCurrency}
+		h := &holding{quote: p.QuoteCurrency, lastAt: -1}
 		holdings[s.Product] = h
 		order = append(order, h)
 		if !quotes[p.QuoteCurrency] {
@@ -204,7 +215,7 @@ func Run(ctx context.Context, cfg *config.Config, d *Data, progress Progress) (*
 		for _, h := range order {
 			e = e.Add(h.cash)
 			if !h.base.IsZero() {
-				e = e.Add(h.base.Mul(h.last))
+				e = e.Add(h.base.Mul(lastPrice(d, h)))
 			}
 		}
 		return e
@@ -216,12 +227,12 @@ func Run(ctx context.Context, cfg *config.Config, d *Data, progress Progress) (*
 		for _, h := range order {
 			e += h.cashF
 			if h.baseF != 0 {
-				e += h.baseF * h.last.InexactFloat64()
+				e += h.baseF * lastPrice(d, h).InexactFloat64()
 			}
 		}
 		var price float64
 		if chart != nil {
-			price = chart.last.InexactFloat64()
+			price = lastPrice(d, chart).InexactFloat64()
 		}
 		res.Equity = append(res.Equity, Point{Time: t, Equity: e, Price: price})
 	}
@@ -271,7 +282,7 @@ func Run(ctx context.Context, cfg *config.Config, d *Data, progress Progress) (*
 				lastID, last = t.ProductID, holdings[t.ProductID]
 			}
 			if last != nil {
-				last.last = t.Price
+				last.lastAt = i
 			}
 		}
 		eng.Step(ctx, t)
