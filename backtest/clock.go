@@ -7,11 +7,15 @@ import "time"
 // forward, to the time of each tick, and reads as UTC, at nanosecond
 // resolution. Unlike clock.Sim it is not safe for concurrent use: one
 // goroutine (Run) sets and reads it, which spares an atomic
-// compare-and-swap per tick and a conversion per read (the guard, the
-// exits and the exchange read the clock several times a tick).
+// compare-and-swap per tick, and it builds a time.Time only when read
+// after it moved.
 type stepClock struct {
 	nanos int64 // Unix nanoseconds of now; zero before the first Set
+	// now is Now's answer for nanos when fresh. Set only records nanos:
+	// the clock is set on every tick but read only when an order or an
+	// exit acts, and the guard reads UnixNano.
 	now   time.Time
+	fresh bool
 }
 
 func newStepClock(t time.Time) *stepClock {
@@ -20,28 +24,24 @@ func newStepClock(t time.Time) *stepClock {
 	return c
 }
 
-// Now implements clock.Clock.
-func (c *stepClock) Now() time.Time { return c.now }
-
-// maxUTCSec bounds the Unix seconds for which t.UTC() is the time of
-// t.UnixNano() (year 2242; UnixNano overflows in 2262).
-const maxUTCSec = 1 << 33
+// Now implements clock.Clock: the time last set, in UTC, or the zero time
+// before a time after 1970 was set.
+func (c *stepClock) Now() time.Time {
+	if !c.fresh {
+		c.fresh = true
+		c.now = time.Time{}
+		if c.nanos != 0 {
+			c.now = time.Unix(0, c.nanos).UTC()
+		}
+	}
+	return c.now
+}
 
 // Set moves the clock to t, unless t is not after the current time.
 func (c *stepClock) Set(t time.Time) {
-	n := t.UnixNano()
-	if n <= c.nanos {
-		return
+	if n := t.UnixNano(); n > c.nanos {
+		c.nanos, c.fresh = n, false
 	}
-	c.nanos = n
-	if sec := t.Unix(); sec >= 0 && sec < maxUTCSec {
-		// The same value as time.Unix(0, n).UTC(), without dividing n
-		// back into seconds: UTC drops the zone and the monotonic
-		// reading and keeps the instant, which n holds exactly.
-		c.now = t.UTC()
-		return
-	}
-	c.now = time.Unix(0, n).UTC()
 }
 
 // UnixNano returns Now in Unix nanoseconds, zero before the first Set

@@ -70,6 +70,10 @@ const SamplePeriod = time.Minute
 // cheap where those are exact. Like Truncate it drops the monotonic
 // reading (Round(0)) and keeps the zone.
 func periodStart(t time.Time) time.Time {
+	// maxUTCSec bounds the Unix seconds whose nanoseconds fit an int64
+	// (year 2242; UnixNano overflows in 2262).
+	const maxUTCSec = 1 << 33
+
 	if sec := t.Unix(); sec >= 0 && sec < maxUTCSec {
 		rem := (sec%int64(SamplePeriod/time.Second))*int64(time.Second) + int64(t.Nanosecond())
 		return t.Round(0).Add(-time.Duration(rem))
