@@ -118,13 +118,19 @@ func (b *BarBuilder) add(t *exchange.Tick) bool {
 		}
 	}
 	var start time.Time
-	if nanos && b.dayAligned {
+	switch {
+	case b.started && nanos && b.inRange && n >= b.endN && n-b.endN < int64(b.interval) && t.Time.Location() == b.end.Location():
+		// The bar after the current one, as trades usually open it: its
+		// start is the current end (Truncate's answer, to the zone),
+		// without a division.
+		start, n = b.end, b.endN
+	case nanos && b.dayAligned:
 		// Truncate, without its division of a 96-bit count of
 		// nanoseconds since the zero time: it drops the monotonic
 		// reading (Round(0)) and subtracts the remainder.
 		rem := n % int64(b.interval)
 		start, n = t.Time.Round(0).Add(-time.Duration(rem)), n-rem
-	} else {
+	default:
 		start = t.Time.Truncate(b.interval)
 		n, nanos = unixNanos(start)
 	}

@@ -164,6 +164,9 @@ func TestBarBuilderMatchesTruncateEverywhere(t *testing.T) {
 					price = decimal.New(price.IntPart()*100, -2) // the same value in another exponent
 				}
 				tk := exchange.Tick{Kind: exchange.TradeTick, Time: at, Price: price}
+				if rng.IntN(7) == 0 {
+					tk.Time = at.In(ny) // the same instant in another zone
+				}
 				if rng.IntN(20) == 0 {
 					tk.Kind = exchange.QuoteTick
 				}
