@@ -1,6 +1,8 @@
 package risk
 
 import (
+	"math"
+	"math/bits"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -199,7 +201,7 @@ func (g *Guard) setMark(p *productBook, mark decimal.Decimal) {
 		return
 	}
 	if p.hasMark && !p.size.IsZero() {
-		g.markValue = g.markValue.Add(p.size.Mul(mark.Sub(p.mark)))
+		g.markValue = g.markValue.Add(markMove(p.size, mark, p.mark))
 	}
 	p.mark, p.hasMark = mark, true
 	if len(p.holders) == 0 {
@@ -209,6 +211,49 @@ func (g *Guard) setMark(p *productBook, mark decimal.Decimal) {
 		g.revalue(c)
 	}
 	g.evalLoss()
+}
+
+// markMove is size.Mul(mark.Sub(prev)), the change in a position's value
+// when its mark moves, computed in int64 when the coefficients allow:
+// the same coefficient and exponent as the decimal expression (which
+// subtracts at the smaller exponent and multiplies coefficients, adding
+// exponents), in one allocation instead of three on every tick of a
+// held product.
+func markMove(size, mark, prev decimal.Decimal) decimal.Decimal {
+	if size.NumDigits() > 18 || mark.NumDigits() > 18 || prev.NumDigits() > 18 {
+		return size.Mul(mark.Sub(prev))
+	}
+	cm, cp := mark.CoefficientInt64(), prev.CoefficientInt64()
+	em, ep := mark.Exponent(), prev.Exponent()
+	if em > ep {
+		if !scaleInt64(&cm, int(em-ep)) {
+			return size.Mul(mark.Sub(prev))
+		}
+		em = ep
+	} else if !scaleInt64(&cp, int(ep-em)) {
+		return size.Mul(mark.Sub(prev))
+	}
+	diff := cm - cp
+	if (cm >= 0) != (cp >= 0) && (diff >= 0) != (cm >= 0) {
+		return size.Mul(mark.Sub(prev)) // the subtraction overflowed
+	}
+	cs := size.CoefficientInt64()
+	hi, lo := bits.Mul64(uint64(absInt64(cs)), uint64(absInt64(diff)))
+	if hi != 0 || lo > math.MaxInt64 {
+		return size.Mul(mark.Sub(prev))
+	}
+	prod := int64(lo)
+	if (cs < 0) != (diff < 0) {
+		prod = -prod
+	}
+	return decimal.New(prod, size.Exponent()+em)
+}
+
+func absInt64(v int64) int64 {
+	if v < 0 {
+		return -v
+	}
+	return v
 }
 
 // SetResyncing marks a product's feed as resyncing (after a sequence gap

@@ -1,6 +1,7 @@
 package risk
 
 import (
+	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -435,6 +436,62 @@ func TestLossThresholdsDecideAsThePnL(t *testing.T) {
 		g.realizedToday = g.realizedToday.Add(decimal.New(0, 0)) // the same value, a new decimal
 		if g.thresholds(); th.realizedToday != g.realizedToday {
 			t.Fatalf("thresholds not remade for a new realizedToday (was %+v)", before)
+		}
+	}
+}
+
+// TestCmpDecimalIsCmp: the comparison evalLoss uses must order every pair
+// as Decimal.Cmp does, across exponents, signs, and coefficients at and
+// beyond the int64 range where it falls back to Cmp.
+func TestCmpDecimalIsCmp(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	big := decimal.RequireFromString("92233720368547758070")
+	vals := []decimal.Decimal{decimal.Zero, decimal.New(1, -30), decimal.New(-1, 20), big, big.Neg(),
+		decimal.New(math.MaxInt64, 0), decimal.New(math.MinInt64+1, -3), decimal.New(9223372036854775, -18)}
+	for i := 0; i < 2000; i++ {
+		vals = append(vals, decimal.New(rng.Int64N(2_000_000)-1_000_000, -int32(rng.IntN(20))))
+		vals = append(vals, decimal.New(rng.Int64()>>uint(rng.IntN(63)), int32(rng.IntN(41)-20)))
+	}
+	for i, a := range vals {
+		for _, b := range []decimal.Decimal{vals[(i*7+1)%len(vals)], vals[(i*13+5)%len(vals)], a, a.Add(decimal.New(0, a.Exponent()-2))} {
+			if got, want := cmpDecimal(a, b), a.Cmp(b); got != want {
+				t.Fatalf("cmpDecimal(%s, %s) = %d, Cmp gives %d", a, b, got, want)
+			}
+		}
+	}
+}
+
+// TestMarkMoveIsTheDecimalExpression: the change in value the guard adds
+// to the mark value on each tick must be size x (mark - previous mark) to
+// the coefficient and exponent, whether it takes the int64 path or falls
+// back (large coefficients, overflowing products, mixed signs).
+func TestMarkMoveIsTheDecimalExpression(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	pick := func() decimal.Decimal {
+		switch rng.IntN(6) {
+		case 0:
+			return decimal.New(rng.Int64()>>uint(rng.IntN(63)), -int32(rng.IntN(12)))
+		case 1:
+			return decimal.New(-rng.Int64N(1e12), -int32(rng.IntN(12)))
+		case 2:
+			return decimal.RequireFromString("123456789012345678901234.5")
+		default:
+			return decimal.New(rng.Int64N(10_000_000), -int32(rng.IntN(9)))
+		}
+	}
+	edges := [][3]decimal.Decimal{
+		// The subtraction overflows an int64 after scaling.
+		{decimal.New(1, 0), decimal.New(92233720368547758, 2), decimal.New(-100, 0)},
+		{decimal.New(1, 0), decimal.New(-92233720368547758, 2), decimal.New(100, 0)},
+	}
+	for i := 0; i < 50000+len(edges); i++ {
+		size, mark, prev := pick(), pick(), pick()
+		if i < len(edges) {
+			size, mark, prev = edges[i][0], edges[i][1], edges[i][2]
+		}
+		got, want := markMove(size, mark, prev), size.Mul(mark.Sub(prev))
+		if got.Exponent() != want.Exponent() || got.Coefficient().Cmp(want.Coefficient()) != 0 {
+			t.Fatalf("markMove(%s, %s, %s) = %s (exp %d), want %s (exp %d)", size, mark, prev, got, got.Exponent(), want, want.Exponent())
 		}
 	}
 }

@@ -126,12 +126,12 @@ func (g *Guard) evalLoss() {
 				fmt.Sprintf("daily loss %s reached loss.daily_loss.limit %s", day.Neg(), dl.Limit))
 		}
 	}
-	if g.markValue.GreaterThan(th.peak) {
+	if cmpDecimal(g.markValue, th.peak) > 0 {
 		g.pnlPeak = g.realizedTotal.Add(g.unrealized())
 		return
 	}
 	dd := &g.cfg.Loss.MaxDrawdown
-	if !g.escalates(dd.Action, RuleMaxDrawdown) || g.markValue.GreaterThan(th.drawdown) {
+	if !g.escalates(dd.Action, RuleMaxDrawdown) || cmpDecimal(g.markValue, th.drawdown) > 0 {
 		return
 	}
 	cum := g.realizedTotal.Add(g.unrealized())
@@ -163,7 +163,7 @@ type lossThresholds struct {
 }
 
 func (th *lossThresholds) dailyLossReached(markValue decimal.Decimal) bool {
-	c := markValue.Cmp(th.dayAt)
+	c := cmpDecimal(markValue, th.dayAt)
 	return c < 0 || c == 0 && !th.dayStrict
 }
 
