@@ -186,6 +186,10 @@ func appendDecimal(dst []byte, d decimal.Decimal) []byte {
 }
 
 // parseInt parses a non-negative base-10 integer that fits an int64.
+// Up to 19 digits cannot overflow a uint64, so the digits are summed
+// without a check each and the range checked once at the end; an
+// invalid byte is still reported before an overflow, as a check on
+// each digit would have found them: only the 19th digit can overflow.
 func parseInt(b []byte) (int64, error) {
 	if len(b) == 0 {
 		return 0, errEmptyNumber
@@ -193,18 +197,18 @@ func parseInt(b []byte) (int64, error) {
 	if len(b) > 19 {
 		return 0, fmt.Errorf("integer too long %s", quote(b))
 	}
-	var n int64
+	var n uint64
 	for _, c := range b {
-		if c < '0' || c > '9' {
+		d := c - '0'
+		if d > 9 {
 			return 0, fmt.Errorf("invalid integer %s", quote(b))
 		}
-		d := int64(c - '0')
-		if n > (1<<63-1-d)/10 {
-			return 0, fmt.Errorf("integer out of range %s", quote(b))
-		}
-		n = n*10 + d
+		n = n*10 + uint64(d)
 	}
-	return n, nil
+	if n > 1<<63-1 {
+		return 0, fmt.Errorf("integer out of range %s", quote(b))
+	}
+	return int64(n), nil
 }
 
 // pow10Int64 holds 10^0 to 10^18, every power of ten an int64 holds.

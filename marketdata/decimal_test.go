@@ -120,3 +120,22 @@ func FuzzScanDecimalMatchesTheDigitByDigitScan(f *testing.F) {
 		}
 	})
 }
+
+// parseInt checks the range once, after the digits: an invalid byte must
+// still be reported as such, and a 19-digit overflow as out of range.
+func TestParseIntNamesTheFaultAsTheDigitByDigitCheckDid(t *testing.T) {
+	for _, tt := range []struct{ in, err string }{
+		{"9223372036854775807", ""},
+		{"9223372036854775808", "integer out of range"},
+		{"9999999999999999999", "integer out of range"},
+		{"922337203685477580x", "invalid integer"},
+		{"x999999999999999999", "invalid integer"},
+		{"99999999999999999999", "integer too long"},
+		{"0000000000000000001", ""},
+	} {
+		_, err := parseInt([]byte(tt.in))
+		if (err == nil) != (tt.err == "") || (err != nil && !strings.HasPrefix(err.Error(), tt.err)) {
+			t.Errorf("parseInt(%q) error %v, want %q", tt.in, err, tt.err)
+		}
+	}
+}

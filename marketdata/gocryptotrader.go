@@ -2,6 +2,7 @@ package marketdata
 
 import (
 	"bytes"
+	"time"
 
 	"github.com/tradebot/tradebot/exchange"
 )
@@ -52,6 +53,24 @@ type gctTradeReader struct {
 	lines   *lineReader
 	nums    decimalCache
 	product string
+	// A busy second has many trades: the time of the last distinct
+	// unix_s text is kept and reused while the text repeats.
+	lastText [20]byte
+	lastLen  int
+	lastTime time.Time
+}
+
+// unixSeconds is the package's unixSeconds through the last-time cache.
+func (r *gctTradeReader) unixSeconds(b []byte) (time.Time, error) {
+	if r.lastLen > 0 && string(b) == string(r.lastText[:r.lastLen]) {
+		return r.lastTime, nil
+	}
+	t, err := unixSeconds(b)
+	if err == nil && len(b) <= len(r.lastText) {
+		r.lastLen = copy(r.lastText[:], b)
+		r.lastTime = t
+	}
+	return t, err
 }
 
 // Next returns the next trade; a side of ANY leaves TakerSide empty.
@@ -70,7 +89,7 @@ func (r *gctTradeReader) Next() (exchange.Tick, error) {
 			return t, r.lines.errorf("", "%d fields, want 4 (unix_s,price,amount,side)", fs.n)
 		}
 		f := &fs.f
-		if t.Time, err = unixSeconds(f[0]); err != nil {
+		if t.Time, err = r.unixSeconds(f[0]); err != nil {
 			return t, r.lines.wrap("unix_s", err)
 		}
 		t.Received = t.Time
@@ -81,6 +100,13 @@ func (r *gctTradeReader) Next() (exchange.Tick, error) {
 			return t, r.lines.wrap("amount", err)
 		}
 		switch {
+		// The exact spellings first: EqualFold is slower, and the
+		// files are written in capitals.
+		case string(f[3]) == "BUY":
+			t.TakerSide = exchange.Buy
+		case string(f[3]) == "SELL":
+			t.TakerSide = exchange.Sell
+		case string(f[3]) == "ANY":
 		case bytes.EqualFold(f[3], []byte("BUY")):
 			t.TakerSide = exchange.Buy
 		case bytes.EqualFold(f[3], []byte("SELL")):
