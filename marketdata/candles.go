@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/shopspring/decimal"
 	"github.com/tradebot/tradebot/exchange"
 )
 
@@ -194,6 +195,14 @@ func checkOHLC(c *exchange.Candle) (widened bool, err error) {
 	if c.Volume.IsNegative() {
 		return false, fmt.Errorf("negative volume %s", c.Volume)
 	}
+	if widened, ok := checkOHLCInt64(c); ok {
+		return widened, nil
+	}
+	return checkOHLCCmp(c), nil
+}
+
+// checkOHLCCmp is checkOHLC's widening for any coefficients.
+func checkOHLCCmp(c *exchange.Candle) (widened bool) {
 	// As decimal.Max and Min, which keep the first of equal values, but
 	// through cmpDecimal: this runs on every candle of every file.
 	hi, lo := c.Open, c.Open
@@ -209,7 +218,54 @@ func checkOHLC(c *exchange.Candle) (widened bool, err error) {
 	if cmpDecimal(c.Low, lo) > 0 {
 		c.Low, widened = lo, true
 	}
-	return widened, nil
+	return widened
+}
+
+// checkOHLCInt64 is checkOHLC's widening done on the four prices'
+// coefficients aligned to one scale in int64 arithmetic, reading each
+// coefficient once rather than twice per comparison. ok is false,
+// having changed nothing, when a coefficient or an alignment does not
+// fit an int64; checkOHLC then compares with cmpDecimal.
+func checkOHLCInt64(c *exchange.Candle) (widened, ok bool) {
+	var m [4]int64
+	var e [4]int32
+	for i, d := range [4]*decimal.Decimal{&c.Open, &c.High, &c.Low, &c.Close} {
+		if m[i], ok = coefficientInt64(*d); !ok {
+			return false, false
+		}
+		e[i] = d.Exponent()
+	}
+	scale := min(e[0], e[1], e[2], e[3])
+	for i := range m {
+		shift := int64(e[i]) - int64(scale)
+		if shift == 0 {
+			continue
+		}
+		if shift >= int64(len(pow10Int64)) {
+			return false, false
+		}
+		p := pow10Int64[shift]
+		if m[i] > (1<<63-1)/p || m[i] < -(1<<63-1)/p {
+			return false, false
+		}
+		m[i] *= p
+	}
+	open, high, low, close := m[0], m[1], m[2], m[3]
+	// As decimal.Max and Min, which keep the first of equal values.
+	hi, lo := c.Open, c.Open
+	hiM, loM := open, open
+	if close > open {
+		hi, hiM = c.Close, close
+	} else if close < open {
+		lo, loM = c.Close, close
+	}
+	if high < hiM {
+		c.High, widened = hi, true
+	}
+	if low > loM {
+		c.Low, widened = lo, true
+	}
+	return widened, true
 }
 
 // Gaps returns the gaps met so far; after io.EOF, all of them.

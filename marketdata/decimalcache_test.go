@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/shopspring/decimal"
+	"github.com/tradebot/tradebot/exchange"
 	"pgregory.net/rapid"
 )
 
@@ -105,5 +106,48 @@ func TestCmpDecimalAgreesWithCmp(t *testing.T) {
 		if got, want := cmpDecimal(a, b), a.Cmp(b); got != want {
 			t.Fatalf("cmpDecimal(%s, %s) = %d, Cmp = %d", a, b, got, want)
 		}
+	})
+}
+
+// checkOHLCInt64 must widen exactly as checkOHLCCmp does, down to which
+// of two equal values of different scales it keeps, or decline.
+func TestCheckOHLCInt64AgreesWithCmp(t *testing.T) {
+	check := func(t interface{ Fatalf(string, ...any) }, c exchange.Candle) {
+		fast, slow := c, c
+		widened, ok := checkOHLCInt64(&fast)
+		if !ok {
+			if fast != c {
+				t.Fatalf("%v: declined but changed the candle", c)
+			}
+			return
+		}
+		want := checkOHLCCmp(&slow)
+		if widened != want || !sameDecimal(fast.High, slow.High) || !sameDecimal(fast.Low, slow.Low) {
+			t.Fatalf("%v: int64 widened %v to high %s low %s; Cmp widened %v to high %s low %s", c, widened, fast.High, fast.Low, want, slow.High, slow.Low)
+		}
+	}
+	// Every candle over a few small values at two scales, where equal
+	// values of different scales ("1.0" and "1") are common.
+	var small []decimal.Decimal
+	for m := int64(-3); m <= 3; m++ {
+		small = append(small, decimal.New(m, 0), decimal.New(m*10, -1))
+	}
+	for _, o := range small {
+		for _, h := range small {
+			for _, l := range small {
+				for _, c := range small {
+					check(t, exchange.Candle{Open: o, High: h, Low: l, Close: c})
+				}
+			}
+		}
+	}
+	// Wide values reach the fallbacks: coefficients or alignments that
+	// do not fit an int64.
+	price := rapid.Custom(func(t *rapid.T) decimal.Decimal {
+		m := rapid.OneOf(rapid.Int64Range(-1e6, 1e6), rapid.Int64()).Draw(t, "m")
+		return decimal.New(m, rapid.Int32Range(-22, 3).Draw(t, "e"))
+	})
+	rapid.Check(t, func(t *rapid.T) {
+		check(t, exchange.Candle{Open: price.Draw(t, "open"), High: price.Draw(t, "high"), Low: price.Draw(t, "low"), Close: price.Draw(t, "close")})
 	})
 }
