@@ -92,6 +92,43 @@ func scanDecimal(b []byte) (mant int64, exp int32, fast bool, err error) {
 	return mant, -int32(scale), true, nil
 }
 
+// numberAt scans the number that starts at b[i] and ends at the first
+// byte that cannot continue it, returning that end: a reader that
+// knows which byte must follow a field (its separator, or the end of
+// the line) parses the field in the same pass that finds its end,
+// instead of cutting the line first. When the byte at end is the one
+// expected, mant and exp are what scanDecimal returns for the field
+// b[i:end]. ok is false for a field scanDecimal would not take on its
+// fast path or would refuse: no digits, more than 18 digits, an
+// exponent; the reader then cuts and parses the line as before, which
+// reports any error.
+func numberAt(b []byte, i int) (mant int64, exp int32, end int, ok bool) {
+	neg := false
+	if i < len(b) && (b[i] == '-' || b[i] == '+') {
+		neg = b[i] == '-'
+		i++
+	}
+	intStart := i
+	i, u := digitsAt(b, i, 0)
+	digits := i - intStart
+	scale := 0
+	if i < len(b) && b[i] == '.' {
+		i++
+		fracStart := i
+		i, u = digitsAt(b, i, u)
+		scale = i - fracStart
+		digits += scale
+	}
+	if digits == 0 || digits > maxFastDigits || (i < len(b) && (b[i] == 'e' || b[i] == 'E')) {
+		return 0, 0, i, false
+	}
+	mant = int64(u)
+	if neg {
+		mant = -mant
+	}
+	return mant, -int32(scale), i, true
+}
+
 // scanDecimalLong is scanDecimal for texts of more than 18 digits, which
 // still take the fast path when leading zeros make up the excess
 // ("0.0000000000000000012"): it counts significant digits one by one.

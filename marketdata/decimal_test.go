@@ -139,3 +139,26 @@ func TestParseIntNamesTheFaultAsTheDigitByDigitCheckDid(t *testing.T) {
 		}
 	}
 }
+
+// FuzzNumberAtMatchesScanDecimal checks numberAt, which finds a field's
+// end as it parses, against scanDecimal on the field so delimited: when
+// numberAt takes a number, scanDecimal takes the same on its fast path.
+func FuzzNumberAtMatchesScanDecimal(f *testing.F) {
+	for _, s := range []string{"61837.63000000 3.78826000", "46319.0,46385.0", "3642", "-0.5]", "1e-05,", "5.,", ".5,", "-.,", "0000000000000000000001,", "123456789012345678,", "1234567890123456789,", "1.2.3", "+7 "} {
+		f.Add(s, 0)
+	}
+	f.Fuzz(func(t *testing.T, s string, start int) {
+		b := []byte(s)
+		if start < 0 || start > len(b) {
+			return
+		}
+		mant, exp, end, ok := numberAt(b, start)
+		if !ok {
+			return
+		}
+		wm, we, fast, err := scanDecimal(b[start:end])
+		if err != nil || !fast || wm != mant || we != exp {
+			t.Fatalf("numberAt(%q, %d) = %d, %d up to %d; scanDecimal(%q) = %d, %d, %v, %v", s, start, mant, exp, end, b[start:end], wm, we, fast, err)
+		}
+	})
+}

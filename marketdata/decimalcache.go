@@ -58,17 +58,23 @@ func (c *decimalCache) parse(b []byte) (decimal.Decimal, error) {
 		// Exponents and long mantissas are rare; not worth remembering.
 		return slowDecimal(b)
 	}
+	return c.value(mant, exp), nil
+}
+
+// value returns mant × 10^exp, a value scanned by scanDecimal or
+// numberAt, through the cache.
+func (c *decimalCache) value(mant int64, exp int32) decimal.Decimal {
 	// Fibonacci hashing: the top bits of the product mix every bit of
 	// the mantissa, and the scale goes into the bits a mantissa of
 	// market data leaves zero.
 	h := (uint64(mant) ^ uint64(uint32(exp))<<56) * 0x9e3779b97f4a7c15 >> (64 - 6)
 	slot := &c.slots[h%decimalCacheSlots]
 	if slot.set && slot.mant == mant && slot.exp == exp {
-		return slot.val, nil
+		return slot.val
 	}
 	d := c.newDecimal(mant, exp)
 	*slot = cachedDecimal{mant: mant, exp: exp, set: true, val: d}
-	return d, nil
+	return d
 }
 
 // decimalBlockSize is how many values share one allocation. A Decimal

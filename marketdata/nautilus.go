@@ -1,6 +1,8 @@
 package marketdata
 
 import (
+	"bytes"
+
 	"github.com/shopspring/decimal"
 	"github.com/tradebot/tradebot/exchange"
 )
@@ -39,17 +41,53 @@ func (r *nautilusReader) next() (exchange.Candle, error) {
 		if len(line) == 0 {
 			continue
 		}
-		fs := cutFields(line, ',')
-		if fs.n != 6 {
-			return c, r.lines.errorf("", "%d fields, want 6 (timestamp,open,high,low,close,volume)", fs.n)
+		if c, ok := r.quickLine(line); ok {
+			return c, nil
 		}
-		f := &fs.f
-		if c.Start, err = r.days.parseTimestamp(f[0]); err != nil {
-			return c, r.lines.wrap("timestamp", err)
-		}
-		c.Open, c.High, c.Low, c.Close, c.Volume, err = parseOHLCV(r.lines, &r.nums, f[1], f[2], f[3], f[4], f[5])
-		return c, err
+		return r.parseLine(line)
 	}
+}
+
+// quickLine reads a well-formed bar line in one pass, each number
+// parsed as its end is found (see numberAt). At anything else it
+// returns ok false, and parseLine reads the line, naming the fault.
+func (r *nautilusReader) quickLine(line []byte) (c exchange.Candle, ok bool) {
+	i := bytes.IndexByte(line, ',')
+	if i < 0 {
+		return c, false
+	}
+	var err error
+	if c.Start, err = r.days.parseTimestamp(line[:i]); err != nil {
+		return c, false
+	}
+	var m [5]int64 // open, high, low, close, volume
+	var e [5]int32
+	for k := range m {
+		if m[k], e[k], i, ok = numberAt(line, i+1); !ok || (k < 4 && (i == len(line) || line[i] != ',')) {
+			return c, false
+		}
+	}
+	if i != len(line) {
+		return c, false
+	}
+	c.Open, c.High, c.Low = r.nums.value(m[0], e[0]), r.nums.value(m[1], e[1]), r.nums.value(m[2], e[2])
+	c.Close, c.Volume = r.nums.value(m[3], e[3]), r.nums.value(m[4], e[4])
+	return c, true
+}
+
+// parseLine cuts a bar line into its fields and parses them, naming the
+// field at fault.
+func (r *nautilusReader) parseLine(line []byte) (c exchange.Candle, err error) {
+	fs := cutFields(line, ',')
+	if fs.n != 6 {
+		return c, r.lines.errorf("", "%d fields, want 6 (timestamp,open,high,low,close,volume)", fs.n)
+	}
+	f := &fs.f
+	if c.Start, err = r.days.parseTimestamp(f[0]); err != nil {
+		return c, r.lines.wrap("timestamp", err)
+	}
+	c.Open, c.High, c.Low, c.Close, c.Volume, err = parseOHLCV(r.lines, &r.nums, f[1], f[2], f[3], f[4], f[5])
+	return c, err
 }
 
 // parseOHLCV parses the prices and volume of a candle, naming the field
