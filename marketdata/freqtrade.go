@@ -2,7 +2,6 @@ package marketdata
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -265,12 +264,12 @@ func (r *freqtradeReader) next() (exchange.Candle, error) {
 
 // quickRow reads the next row, after the first, when it is what
 // freqtrade writes: on one line, whole in the current chunk, six numbers
-// with nothing but spaces around them. It cuts the row at its commas
-// eight bytes at a time and lets the number parsers check the fields:
-// a field that parses holds only number characters, so the careful
-// path would have read the same six tokens. At anything else (a newline
-// or tab in the row, a field that does not parse, a time out of range)
-// it returns ok false having changed nothing but the decimal cache, and
+// with nothing but spaces around them. Each number is parsed as its end
+// is found (see numberAt); it must end where the careful path's token
+// would, at a space, comma or bracket, and so the careful path would
+// have read the same six tokens. At anything else (a newline or tab in
+// the row, a number numberAt does not take, a time out of range) it
+// returns ok false having changed nothing but the decimal cache, and
 // fastRow, or the careful path, reads the row again and reports it.
 func (r *freqtradeReader) quickRow() (c exchange.Candle, ok bool) {
 	b := r.b
@@ -282,47 +281,43 @@ func (r *freqtradeReader) quickRow() (c exchange.Candle, ok bool) {
 	if i == len(b) || b[i] != '[' {
 		return c, false
 	}
-	i++
-	end := bytes.IndexByte(b[i:], ']')
-	if end < 0 {
+	start := skipSpaces(b, i+1)
+	i = start
+	for i < len(b) && b[i]-'0' <= 9 {
+		i++
+	}
+	ms, err := parseInt(b[start:i])
+	if i = skipSpaces(b, i); err != nil || ms > maxUnixSeconds*1000 || i == len(b) || b[i] != ',' {
 		return c, false
 	}
-	fs := cutFields(b[i:i+end], ',')
-	if fs.n != 6 {
-		return c, false
-	}
-	f := &fs.f
-	for k := range 6 {
-		f[k] = trimSpaces(f[k])
-	}
-	ms, err := parseInt(f[0])
-	if err != nil || ms > maxUnixSeconds*1000 {
-		return c, false
+	var m [5]int64 // open, high, low, close, volume
+	var e [5]int32
+	for k := range m {
+		if m[k], e[k], i, ok = numberAt(b, skipSpaces(b, i+1)); !ok {
+			return c, false
+		}
+		want := byte(',')
+		if k == len(m)-1 {
+			want = ']'
+		}
+		if i = skipSpaces(b, i); i == len(b) || b[i] != want {
+			return c, false
+		}
 	}
 	c.Start = time.UnixMilli(ms).UTC()
-	var e1, e2, e3, e4, e5 error
-	c.Open, e1 = r.nums.parse(f[1])
-	c.High, e2 = r.nums.parse(f[2])
-	c.Low, e3 = r.nums.parse(f[3])
-	c.Close, e4 = r.nums.parse(f[4])
-	c.Volume, e5 = r.nums.parse(f[5])
-	if e1 != nil || e2 != nil || e3 != nil || e4 != nil || e5 != nil {
-		return exchange.Candle{}, false
-	}
-	r.b, r.ln, r.rowL = b[i+end+1:], ln, ln
+	c.Open, c.High, c.Low = r.nums.value(m[0], e[0]), r.nums.value(m[1], e[1]), r.nums.value(m[2], e[2])
+	c.Close, c.Volume = r.nums.value(m[3], e[3]), r.nums.value(m[4], e[4])
+	r.b, r.ln, r.rowL = b[i+1:], ln, ln
 	r.row++
 	return c, true
 }
 
-// trimSpaces drops the spaces around a field.
-func trimSpaces(b []byte) []byte {
-	for len(b) > 0 && b[0] == ' ' {
-		b = b[1:]
+// skipSpaces passes the spaces of b from i.
+func skipSpaces(b []byte, i int) int {
+	for i < len(b) && b[i] == ' ' {
+		i++
 	}
-	for len(b) > 0 && b[len(b)-1] == ' ' {
-		b = b[:len(b)-1]
-	}
-	return b
+	return i
 }
 
 // candle converts the numbers of the row just read. The fields are
