@@ -244,11 +244,10 @@ func checkOHLCInt64(c *exchange.Candle) (widened, ok bool) {
 		if shift >= int64(len(pow10Int64)) {
 			return false, false
 		}
-		p := pow10Int64[shift]
-		if m[i] > (1<<63-1)/p || m[i] < -(1<<63-1)/p {
+		if limit := maxBeforePow10[shift]; m[i] > limit || m[i] < -limit {
 			return false, false
 		}
-		m[i] *= p
+		m[i] *= pow10Int64[shift]
 	}
 	open, high, low, close := m[0], m[1], m[2], m[3]
 	// As decimal.Max and Min, which keep the first of equal values.

@@ -257,6 +257,17 @@ var pow10Int64 = func() (p [19]int64) {
 	return p
 }()
 
+// maxBeforePow10 holds, for each shift in pow10Int64, the largest
+// coefficient that can be multiplied by 10^shift without overflow: a
+// table, since a division by a variable is among the slowest
+// instructions, and the check runs on every candle.
+var maxBeforePow10 = func() (m [len(pow10Int64)]int64) {
+	for i, p := range pow10Int64 {
+		m[i] = (1<<63 - 1) / p
+	}
+	return m
+}()
+
 // cmpDecimal is a.Cmp(b) without allocating in the common case. Cmp
 // rescales one side into a new big.Int when the exponents differ, as
 // they do whenever a file trims trailing zeros (freqtrade's 0.00161
@@ -280,11 +291,10 @@ func cmpDecimal(a, b decimal.Decimal) int {
 		if shift >= int64(len(pow10Int64)) {
 			return a.Cmp(b)
 		}
-		p := pow10Int64[shift]
-		if ma > (1<<63-1)/p || ma < -(1<<63-1)/p {
+		if limit := maxBeforePow10[shift]; ma > limit || ma < -limit {
 			return a.Cmp(b)
 		}
-		ma *= p
+		ma *= pow10Int64[shift]
 	}
 	switch {
 	case ma < mb:
