@@ -67,3 +67,38 @@ func FuzzQuickLinesMatchTheCutPath(f *testing.F) {
 		}
 	})
 }
+
+// FuzzRecordingQuickLineMatchesParse checks the recording reader's
+// one-pass line reader against parse, which cuts the line first.
+func FuzzRecordingQuickLineMatchesParse(f *testing.F) {
+	for _, s := range []string{
+		"Q 1723161254087891268 BTC-USDT 61837.63000000 3.78826000 61837.64000000 1.54698000",
+		"T 1723161254087896568 BTC-USDT 61837.63000000 0.02000000 S",
+		"T 1723161254087896568 BTC-USDT 61837.63000000 0.02000000 B x",
+		"T 1723161254087896568 BTC-USDT 61837.63000000 0.02000000 b",
+		"Q 1723161254087891268 BTC-USDT 61837.63000000 3.78826000 61837.64000000 1.54698000 ",
+		"Q 1723161254087891268 BTC-USDT 61837.63000000 3.78826000 61837.64000000",
+		"T 1 #X 1 1 S",
+		"T 1 A 1e3 1 S",
+		"T 99999999999999999999 A 1 1 S",
+		"Q 1 A -1 +2 .5 5.",
+	} {
+		f.Add(s)
+	}
+	lines := newLineReader("f", bufio.NewReader(strings.NewReader("")))
+	f.Fuzz(func(t *testing.T, line string) {
+		r := &Reader{lines: lines}
+		for range 2 {
+			tk, ok := r.quickLine([]byte(line))
+			if !ok {
+				return
+			}
+			want, err := r.parse([]byte(line))
+			got, wantText := fmt.Sprintf("%+v %d %d %d %d %d %d", tk, tk.Price.Exponent(), tk.Size.Exponent(), tk.Bid.Exponent(), tk.BidSize.Exponent(), tk.Ask.Exponent(), tk.AskSize.Exponent()),
+				fmt.Sprintf("%+v %d %d %d %d %d %d", want, want.Price.Exponent(), want.Size.Exponent(), want.Bid.Exponent(), want.BidSize.Exponent(), want.Ask.Exponent(), want.AskSize.Exponent())
+			if err != nil || got != wantText {
+				t.Fatalf("%q: quick %s; parse %s, %v", line, got, wantText, err)
+			}
+		}
+	})
+}

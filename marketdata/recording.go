@@ -67,6 +67,9 @@ func (r *Reader) Next() (exchange.Tick, error) {
 			// Comments, and a blank line an editor may leave at the end.
 			continue
 		}
+		if t, ok := r.quickLine(line); ok {
+			return t, nil
+		}
 		return r.parse(line)
 	}
 }
@@ -77,6 +80,77 @@ func (r *Reader) Close() error {
 		return r.closer.Close()
 	}
 	return nil
+}
+
+// quickLine reads a well-formed trade or quote line in one pass, each
+// number parsed as its end is found (see numberAt). At anything else it
+// returns ok false, and parse cuts the line into fields and reports the
+// fault.
+func (r *Reader) quickLine(line []byte) (t exchange.Tick, ok bool) {
+	if len(line) < 2 || line[1] != ' ' || (line[0] != 'T' && line[0] != 'Q') {
+		return t, false
+	}
+	end := 2
+	for end < len(line) && line[end]-'0' <= 9 {
+		end++
+	}
+	if end == len(line) || line[end] != ' ' {
+		return t, false
+	}
+	ns, err := parseInt(line[2:end])
+	if err != nil {
+		return t, false
+	}
+	product := line[end+1:]
+	sp := bytes.IndexByte(product, ' ')
+	if sp < 0 {
+		return t, false
+	}
+	product = product[:sp]
+	if !validProduct(product) {
+		return t, false
+	}
+	i := end + 1 + sp // the space after the product
+	n := 4            // a quote's numbers
+	if line[0] == 'T' {
+		n = 2
+	}
+	var m [4]int64
+	var e [4]int32
+	for k := range n {
+		if m[k], e[k], i, ok = numberAt(line, i+1); !ok {
+			return t, false
+		}
+		// A quote's last number ends the line; every other is
+		// followed by one space.
+		if k < n-1 || n == 2 {
+			if i == len(line) || line[i] != ' ' {
+				return t, false
+			}
+		} else if i != len(line) {
+			return t, false
+		}
+	}
+	if n == 2 {
+		switch string(line[i+1:]) {
+		case "B":
+			t.TakerSide = exchange.Buy
+		case "S":
+			t.TakerSide = exchange.Sell
+		default:
+			return t, false
+		}
+		t.Kind = exchange.TradeTick
+		t.Price, t.Size = r.nums.value(m[0], e[0]), r.nums.value(m[1], e[1])
+	} else {
+		t.Kind = exchange.QuoteTick
+		t.Bid, t.BidSize = r.nums.value(m[0], e[0]), r.nums.value(m[1], e[1])
+		t.Ask, t.AskSize = r.nums.value(m[2], e[2]), r.nums.value(m[3], e[3])
+	}
+	t.Time = time.Unix(0, ns).UTC()
+	t.Received = t.Time
+	t.ProductID = r.products.get(product)
+	return t, true
 }
 
 func (r *Reader) parse(line []byte) (exchange.Tick, error) {
