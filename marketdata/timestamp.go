@@ -33,9 +33,9 @@ func (c *dayCache) parseTimestamp(b []byte) (time.Time, error) {
 	if len(b) < 19 || b[4] != '-' || b[7] != '-' || (b[10] != ' ' && b[10] != 'T') || b[13] != ':' || b[16] != ':' {
 		return time.Time{}, fmt.Errorf("timestamp %s is not YYYY-MM-DD HH:MM:SS", quote(b))
 	}
-	hour, ok4 := digits(b[11:13])
-	minute, ok5 := digits(b[14:16])
-	sec, ok6 := digits(b[17:19])
+	hour, ok4 := twoDigits(b[11], b[12])
+	minute, ok5 := twoDigits(b[14], b[15])
+	sec, ok6 := twoDigits(b[17], b[18])
 	timeOK := ok4 && ok5 && ok6 && hour <= 23 && minute <= 59 && sec <= 59
 	sameDay := c.known && string(b[:10]) == string(c.date[:])
 	var year, month, day int
@@ -53,17 +53,17 @@ func (c *dayCache) parseTimestamp(b []byte) (time.Time, error) {
 	nanos := 0
 	if len(rest) > 0 && rest[0] == '.' {
 		i := 1
-		scale := 100000000
 		for ; i < len(rest) && rest[i] >= '0' && rest[i] <= '9'; i++ {
 			if i > 9 {
 				return time.Time{}, fmt.Errorf("timestamp %s has more than nine fractional digits", quote(b))
 			}
-			nanos += int(rest[i]-'0') * scale
-			scale /= 10
+			nanos = nanos*10 + int(rest[i]-'0')
 		}
 		if i == 1 {
 			return time.Time{}, fmt.Errorf("timestamp %s has an empty fraction", quote(b))
 		}
+		// i-1 digits read: scale them up to nanoseconds.
+		nanos *= int(pow10Int64[10-i])
 		rest = rest[i:]
 	}
 	switch string(rest) {
@@ -154,6 +154,12 @@ func unixSeconds(b []byte) (time.Time, error) {
 
 // maxUnixSeconds is 9999-12-31; later times are input errors.
 const maxUnixSeconds = 253402300799
+
+// twoDigits reads two ASCII digits.
+func twoDigits(hi, lo byte) (int, bool) {
+	h, l := hi-'0', lo-'0'
+	return int(h)*10 + int(l), h <= 9 && l <= 9
+}
 
 func digits(b []byte) (int, bool) {
 	n := 0

@@ -19,10 +19,18 @@ func TestParseTimestampAgreesWithTimeDate(t *testing.T) {
 		hour := rapid.IntRange(0, 23).Draw(t, "hour")
 		minute := rapid.IntRange(0, 59).Draw(t, "minute")
 		sec := rapid.IntRange(0, 59).Draw(t, "sec")
-		micros := rapid.IntRange(0, 999999).Draw(t, "micros")
-		text := fmt.Sprintf("%04d-%02d-%02d %02d:%02d:%02d.%06d", year, month, day, hour, minute, sec, micros)
+		// A fraction of 0 to 9 digits.
+		fracDigits := rapid.IntRange(0, 9).Draw(t, "fraction digits")
+		frac, scale := 0, 1
+		for range fracDigits {
+			frac, scale = frac*10+rapid.IntRange(0, 9).Draw(t, "digit"), scale*10
+		}
+		text := fmt.Sprintf("%04d-%02d-%02d %02d:%02d:%02d", year, month, day, hour, minute, sec)
+		if fracDigits > 0 {
+			text += fmt.Sprintf(".%0*d", fracDigits, frac)
+		}
 		got, err := parseTimestamp([]byte(text))
-		want := time.Date(year, time.Month(month), day, hour, minute, sec, micros*1000, time.UTC)
+		want := time.Date(year, time.Month(month), day, hour, minute, sec, frac*(1000000000/scale), time.UTC)
 		if want.Day() != day {
 			if err == nil {
 				t.Fatalf("%s parsed as %v, want no such day", text, got)
