@@ -312,6 +312,39 @@ func TestParkRestsTheBotStopForShutdown(t *testing.T) {
 	}
 }
 
+// Park is final. The crash test's final run stopped with btc-usdt's
+// position bare: a tick still in the engine's mailbox after Park took the
+// feed for fresh again and cancelled the parked stop. And an entry whose
+// fill arrives after Park (it was sent just before the stop) must get a
+// resting stop too: nothing will watch it.
+func TestParkIsFinal(t *testing.T) {
+	cfg := Config{Placement: InBot, StopLoss: pctStop("2"), TakeProfit: []TakeProfit{{Percent: d("1"), Close: d("1")}}}
+	t.Run("a tick after Park", func(t *testing.T) {
+		h := newHarness(t, cfg)
+		h.tick("100")
+		h.enter("1")
+		h.m.Park(h.ctx)
+		h.drain()
+		h.tick("101.5") // above the take-profit: watched, it would sell
+		if o := h.resting(); o.Type != exchange.StopLimit || !h.m.Protection().Resting || !h.m.Position().Size.Equal(d("1")) {
+			t.Fatalf("after a tick: venue %s, protection %+v, position %s; want the parked stop resting, the position kept",
+				o.Type, h.m.Protection(), h.m.Position().Size)
+		}
+		if err := h.m.Close(h.ctx, ReasonSignal); err == nil || len(h.openSells()) != 1 {
+			t.Fatalf("Close after Park: %v with %d open sells; want a refusal and the stop left resting", err, len(h.openSells()))
+		}
+	})
+	t.Run("an entry filled after Park", func(t *testing.T) {
+		h := newHarness(t, cfg)
+		h.tick("100")
+		h.m.Park(h.ctx)
+		h.enter("1")
+		if o := h.resting(); o.Type != exchange.StopLimit || !o.StopPrice.Equal(d("98")) || !h.m.Protection().Resting {
+			t.Fatalf("venue %s stop %s, protection %+v; want a resting STOP_LIMIT at 98", o.Type, o.StopPrice, h.m.Protection())
+		}
+	})
+}
+
 // A restart from a state saved between a cancel and its replacement (no
 // resting order) re-arms at once, before any tick.
 func TestRearmPlacesMissingProtectionAtOnce(t *testing.T) {

@@ -3,6 +3,7 @@ package exits
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -129,6 +130,11 @@ type Manager struct {
 	// held: recovery is applying the venue's view of the orders (HoldOrders);
 	// nothing new is placed, moved or sold until Rearm.
 	held bool
+	// parked: the daemon is stopping (Park). With bot placement the stop
+	// rests on the venue from now on, for a position opened later too,
+	// and ticks no longer move or fire anything: nothing would finish
+	// what they began.
+	parked bool
 	// refusals are the causes of refused exit orders logged lately; a
 	// repeat of one is logged again only after refusalLogEvery.
 	refusals map[string]refusalLog
@@ -260,6 +266,12 @@ func (m *Manager) OnIdle(ctx context.Context, now time.Time) {
 	if !m.open() {
 		return
 	}
+	if m.parked {
+		if m.s.NeedSync {
+			m.sync(ctx) // a parked stop the venue did not take yet
+		}
+		return
+	}
 	if m.checkTime(ctx) {
 		return
 	}
@@ -313,7 +325,14 @@ func (m *Manager) Rearm(ctx context.Context) {
 // it fills). After the restart the first fresh tick cancels it and the
 // bot watches again. With exchange placement the stop already rests and
 // Park does nothing.
+//
+// Park is final: ticks still in the engine's mailbox after it are
+// ignored (the crash test saw one arrive right after Park, take the feed
+// for fresh again and cancel the parked stop, so the daemon stopped with
+// the position unprotected), and an entry whose fill arrives after it
+// gets a resting stop at once.
 func (m *Manager) Park(ctx context.Context) {
+	m.parked = true
 	if !m.open() || m.cfg.Placement != InBot || m.s.StaleFallback {
 		return
 	}
@@ -321,8 +340,12 @@ func (m *Manager) Park(ctx context.Context) {
 	m.sync(ctx)
 }
 
-// endStaleFallback returns to watching once ticks flow again.
+// endStaleFallback returns to watching once ticks flow again; never after
+// Park.
 func (m *Manager) endStaleFallback(ctx context.Context) {
+	if m.parked {
+		return
+	}
 	m.s.StaleFallback = false
 	m.d.Log.Info("feed fresh again; watching the stop in the bot", "strategy", m.d.Strategy, "product", m.d.Product.ID)
 	m.sync(ctx)
@@ -335,6 +358,11 @@ func (m *Manager) endStaleFallback(ctx context.Context) {
 func (m *Manager) Close(ctx context.Context, reason string) error {
 	if !m.open() {
 		return nil
+	}
+	if m.parked {
+		// Stopping: cancelling the parked stop for a sale that the
+		// shutdown may cut short could leave the position bare.
+		return fmt.Errorf("exit %s: stopping; the stop rests on the venue", reason)
 	}
 	return m.exitAll(ctx, reason, -1)
 }

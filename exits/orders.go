@@ -78,6 +78,9 @@ func (m *Manager) sync(ctx context.Context) {
 		s.NeedSync = true // Rearm syncs once recovery has fed every order
 		return
 	}
+	if m.parked && m.cfg.Placement == InBot && m.open() {
+		s.StaleFallback = true // stopping: nothing will watch a position opened after Park
+	}
 	if !m.open() {
 		m.dropResting(ctx)
 		return

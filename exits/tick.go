@@ -19,7 +19,7 @@ func (m *Manager) OnTick(ctx context.Context, t exchange.Tick) { m.OnTickPtr(ctx
 // path taken hundreds of thousands of times a second in a backtest. It
 // only reads *t.
 func (m *Manager) OnTickPtr(ctx context.Context, t *exchange.Tick) {
-	if t.ProductID != m.d.Product.ID {
+	if t.ProductID != m.d.Product.ID || m.parked {
 		return
 	}
 	at := t.Received

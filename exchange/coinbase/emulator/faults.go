@@ -81,6 +81,14 @@ func (e *Emulator) LoseNextCreateResponse() {
 	e.faults.mu.Unlock()
 }
 
+// KeepCreateResponses cancels what LoseNextCreateResponse asked for and
+// no create has met yet: the next creates are answered again.
+func (e *Emulator) KeepCreateResponses() {
+	e.faults.mu.Lock()
+	e.faults.loseCreate = 0
+	e.faults.mu.Unlock()
+}
+
 // SequenceGap makes every open WebSocket connection skip one sequence
 // number on its next message.
 func (e *Emulator) SequenceGap() { e.ws.gap() }
