@@ -29,7 +29,11 @@ type BarBuilder struct {
 	// then the tick's Unix time less its remainder, since the zero time
 	// Truncate counts from is a whole number of days before the epoch.
 	dayAligned bool
-	cur        Bar
+	// cur is the bar being built and done the one the last call to add
+	// completed: the two slots of bars, swapped when a bar completes
+	// instead of copying one into the other.
+	bars      [2]Bar
+	cur, done *Bar
 	// end is cur.Start + interval: a trade in [cur.Start, end) belongs to
 	// cur, which is known without rounding its time down.
 	end time.Time
@@ -44,13 +48,13 @@ type BarBuilder struct {
 	// and two conversions per bar, are then not kept: a completed bar's
 	// High and Low are its open, HighF and LowF zero.
 	closesOnly bool
-	// done is the bar the last call to add completed.
-	done Bar
 }
 
 // NewBarBuilder returns a builder of bars of the given interval.
 func NewBarBuilder(interval time.Duration) *BarBuilder {
-	return &BarBuilder{interval: interval, dayAligned: interval > 0 && (24*time.Hour)%interval == 0}
+	b := &BarBuilder{interval: interval, dayAligned: interval > 0 && (24*time.Hour)%interval == 0}
+	b.cur, b.done = &b.bars[0], &b.bars[1]
+	return b
 }
 
 // newCloseBuilder returns a builder of bars of the given interval for a
@@ -83,7 +87,7 @@ func (b *BarBuilder) Add(t exchange.Tick) (Bar, bool) {
 	if !b.add(&t) {
 		return Bar{}, false
 	}
-	return b.done, true
+	return *b.done, true
 }
 
 // add is Add for the strategies' hot path: it takes the tick by pointer
@@ -140,9 +144,11 @@ func (b *BarBuilder) add(t *exchange.Tick) bool {
 	}
 	had := b.started
 	if had {
-		b.done = b.cur
+		b.cur, b.done = b.done, b.cur
+	} else if b.cur == nil {
+		b.cur, b.done = &b.bars[0], &b.bars[1] // a builder not made by NewBarBuilder
 	}
-	b.cur = Bar{Start: start, Open: t.Price, High: t.Price, Low: t.Price, Close: t.Price, Trades: 1}
+	*b.cur = Bar{Start: start, Open: t.Price, High: t.Price, Low: t.Price, Close: t.Price, Trades: 1}
 	b.end = start.Add(b.interval)
 	b.startN, b.endN, b.inRange = n, n+int64(b.interval), nanos && b.interval > 0 && b.interval <= 24*time.Hour
 	b.started = true

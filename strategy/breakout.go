@@ -69,7 +69,7 @@ func (s *Breakout) OnTick(t exchange.Tick, pos PositionView) Decision { return s
 // OnTickPtr implements PointerTicker.
 func (s *Breakout) OnTickPtr(t *exchange.Tick, pos PositionView) Decision {
 	if s.bars.add(t) {
-		bar := &s.bars.done
+		bar := s.bars.done
 		s.highs.push(bar.HighF)
 		if s.lows != nil {
 			s.lows.push(bar.LowF)
