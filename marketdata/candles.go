@@ -69,6 +69,20 @@ func (s *candleStream) Next() (exchange.Candle, error) {
 	if s.err != nil {
 		return exchange.Candle{}, s.err
 	}
+	if s.started && len(s.pending) == 0 {
+		// The common case, once the interval is known: straight from
+		// the parser, the candle copied once less than through next.
+		c, err := s.parser.next()
+		if err != nil {
+			s.err = err
+			return exchange.Candle{}, err
+		}
+		if err := s.accept(&c, s.parser.line()); err != nil {
+			s.err = err
+			return c, err
+		}
+		return c, nil
+	}
 	c, err := s.next()
 	if err != nil {
 		s.err = err
