@@ -150,7 +150,7 @@ func Run(ctx context.Context, cfg *config.Config, d *Data, progress Progress) (*
 	if len(d.Ticks) == 0 {
 		return nil, fmt.Errorf("no ticks to run")
 	}
-	clk := newStepClock(d.Ticks[0].Time)
+	clk := clock.NewStep(d.Ticks[0].Time)
 	x, eng, byID, err := assemble(ctx, cfg, clk, true)
 	if err != nil {
 		return nil, err

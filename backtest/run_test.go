@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tradebot/tradebot"
 	"github.com/tradebot/tradebot/config"
@@ -72,5 +73,25 @@ func TestRunRefusesDataWithoutTheStrategiesProduct(t *testing.T) {
 	_, err = Run(context.Background(), cfg, d, nil)
 	if err == nil || !strings.Contains(err.Error(), "trades BTC-USD, but the data holds only [BTC-USDT]") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestPeriodStartIsTruncate: the equity curve's periods must start where
+// Truncate(SamplePeriod) puts them, to the nanosecond, zone and all, on
+// either side of the range where periodStart takes its shortcut.
+func TestPeriodStartIsTruncate(t *testing.T) {
+	ny := time.FixedZone("EST", -5*3600)
+	for _, at := range []time.Time{
+		time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2022, 1, 1, 0, 0, 59, 999999999, time.UTC),
+		time.Date(2022, 1, 1, 23, 59, 0, 1, time.UTC).In(ny),
+		time.Date(1969, 12, 31, 23, 59, 30, 5, time.UTC),
+		time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2300, 6, 1, 12, 34, 56, 7, time.UTC),
+		time.Now(),
+	} {
+		if got, want := periodStart(at), at.Truncate(SamplePeriod); got != want {
+			t.Errorf("periodStart(%s) = %#v, Truncate gives %#v", at, got, want)
+		}
 	}
 }
