@@ -62,7 +62,10 @@ type Guard struct {
 	clk clock.Clock
 	// nanos is clk when it tells Unix nanoseconds (clock.Nanos), else nil:
 	// a tick then checks the end of the day with an integer comparison.
+	// step is clk when it is a backtest's clock.Step, read without an
+	// interface call.
 	nanos   clock.Nanos
+	step    *clock.Step
 	loc     *time.Location
 	allowed map[string]bool // nil: every product
 
@@ -190,6 +193,7 @@ func NewGuard(cfg Config, clk clock.Clock) (*Guard, error) {
 		g.stopReasons[r] = true
 	}
 	g.nanos, _ = clk.(clock.Nanos)
+	g.step, _ = clk.(*clock.Step)
 	g.acct = newScope(g.acctLim)
 	now := clk.Now()
 	g.stateSince = now

@@ -9,6 +9,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/tradebot/tradebot/clock"
 	"github.com/tradebot/tradebot/exchange"
 )
 
@@ -493,5 +494,65 @@ func TestMarkMoveIsTheDecimalExpression(t *testing.T) {
 		if got.Exponent() != want.Exponent() || got.Coefficient().Cmp(want.Coefficient()) != 0 {
 			t.Fatalf("markMove(%s, %s, %s) = %s (exp %d), want %s (exp %d)", size, mark, prev, got, got.Exponent(), want, want.Exponent())
 		}
+	}
+}
+
+// nowOnly is a clock that tells only Now, as the wall clock does: the
+// guard must then build the time on every tick.
+type nowOnly struct{ c *clock.Sim }
+
+func (n nowOnly) Now() time.Time { return n.c.Now() }
+
+// TestATickAfterMidnightStartsTheDayOnEveryClock: a daily-loss halt set to
+// resume lifts on the first tick of the next trading day, to the
+// nanosecond, whether the guard reads a clock.Step (a backtest), a
+// clock.Sim (paper) or a clock with Now alone (live) on each tick.
+func TestATickAfterMidnightStartsTheDayOnEveryClock(t *testing.T) {
+	for _, kind := range []string{"step", "sim", "now only"} {
+		t.Run(kind, func(t *testing.T) {
+			sim := clock.NewSim(t0)
+			var clk clock.Clock
+			set := sim.Set
+			switch kind {
+			case "step":
+				step := clock.NewStep(t0)
+				clk, set = step, step.Set
+			case "sim":
+				clk = sim
+			default:
+				clk = nowOnly{sim}
+			}
+			cfg := looseConfig()
+			cfg.TimeZone = "Europe/Berlin"
+			cfg.Loss.DailyLoss.Limit = d("50")
+			cfg.Loss.DailyLoss.ResumeNextDay = true
+			cfg.StaleAfter = 24 * time.Hour
+			g, err := NewGuard(cfg, clk)
+			if err != nil {
+				t.Fatal(err)
+			}
+			now := t0
+			tick := func(price string) {
+				g.OnTick(exchange.Tick{ProductID: "AAA-USD", Kind: exchange.TradeTick, Time: now, Received: now, Price: d(price)})
+			}
+			tick("100")
+			g.SetPosition("s1", "AAA-USD", d("1"), d("100"))
+			tick("40") // 60 down on the day: past the 50 limit
+			if g.State() != Halted {
+				t.Fatalf("state %s, want HALTED", g.State())
+			}
+			now = time.Date(2026, 3, 2, 23, 0, 0, 0, time.UTC).Add(-time.Nanosecond) // 23:59:59.999999999 in Berlin
+			set(now)
+			tick("40")
+			if g.State() != Halted {
+				t.Fatalf("state %s a nanosecond before Berlin midnight", g.State())
+			}
+			now = now.Add(time.Nanosecond)
+			set(now)
+			tick("40")
+			if g.State() != Active {
+				t.Fatalf("state %s at Berlin midnight, want ACTIVE", g.State())
+			}
+		})
 	}
 }

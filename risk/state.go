@@ -275,8 +275,15 @@ const maxNanosSec = 1 << 33
 // there, and a clock at the zero time reads 0, before any nextDayN), so
 // no time.Time is built for the ticks of a day.
 func (g *Guard) rollOnTick() {
-	if g.nanos != nil && g.nanos.UnixNano() < g.nextDayN {
-		return
+	switch {
+	case g.step != nil:
+		if g.step.UnixNano() < g.nextDayN {
+			return
+		}
+	case g.nanos != nil:
+		if g.nanos.UnixNano() < g.nextDayN {
+			return
+		}
 	}
 	g.roll(g.clk.Now())
 }
