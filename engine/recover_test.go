@@ -18,6 +18,7 @@ import (
 	"github.com/tradebot/tradebot/exchange/sim"
 	"github.com/tradebot/tradebot/exits"
 	"github.com/tradebot/tradebot/risk"
+	"github.com/tradebot/tradebot/strategy"
 )
 
 // TestJournalPartRecordsOnlyWhatTheJournalLacks covers a crash between
@@ -444,5 +445,49 @@ func TestARepeatedRefusalIsLoggedOncePerCause(t *testing.T) {
 	}
 	if n := count(); n != 2 || !strings.Contains(logs.String(), "repeats_not_logged=99") {
 		t.Fatalf("after a minute: %d lines, want 2, the second counting the 99 left out:\n%s", n, logs.String())
+	}
+}
+
+// An attached bracket's fill can reach the executor before its entry's
+// (the entry's events lost with a dropped socket and recovered later by
+// REST, while the bracket's arrive): the instance must still book both,
+// so that its position ends where the risk guard's, which books every
+// fill as it comes, does.
+func TestABracketFilledBeforeItsEntryIsBooked(t *testing.T) {
+	ex := exchangeStop("2")
+	ex.AttachToEntry = true
+	ex.TakeProfit = []exits.TakeProfit{{Percent: d("3"), Close: d("1")}}
+	entered := false
+	enterOnATrade := &scripted{decide: func(tk exchange.Tick, pos strategy.PositionView) strategy.Decision {
+		if entered || tk.Kind != exchange.TradeTick {
+			return strategy.Decision{}
+		}
+		entered = true // the bracket's prices come from the trade price
+		return strategy.Decision{Signal: strategy.Enter, Reason: "test"}
+	}}
+	r := newRig(t, risk.DefaultConfig(), InstanceSpec{Name: "s", ProductID: "BTC-USD", Strategy: enterOnATrade,
+		QuoteSize: d("1000"), Exits: ex})
+	var held []exchange.OrderEvent
+	r.x.SetHandler(func(ev exchange.OrderEvent) {
+		if ev.Order.Side == exchange.Buy {
+			held = append(held, ev) // the entry's events come late
+			return
+		}
+		r.eng.HandleEvent(ev)
+	})
+	r.trade("100")
+	r.trade("101")
+	r.trade("104") // the bracket's take-profit fills
+	if n := len(r.x.Fills()); n != 2 || len(held) == 0 {
+		t.Fatalf("%d fills on the venue, %d entry events held; want the entry and its bracket filled", n, len(held))
+	}
+	for _, ev := range held {
+		r.eng.HandleEvent(ev)
+	}
+	r.eng.Drain(context.Background())
+	pos := r.eng.instances[0].exits.Position()
+	guard, _ := r.guard.Position("s", "BTC-USD")
+	if !pos.Size.IsZero() || !guard.IsZero() {
+		t.Fatalf("position %s, guard %s; want both flat (bought and sold by the bracket)", pos.Size, guard)
 	}
 }

@@ -60,6 +60,10 @@ func (m *Manager) onEntry(ctx context.Context, o exchange.Order, f *exchange.Fil
 		delete(m.entryWhy, o.ClientOrderID)
 	}
 	s.Position.ApplyFill(*f, why)
+	if m.applySoldAhead(); !m.open() {
+		m.sync(ctx) // its exit had sold it already
+		return
+	}
 	if s.Position.Size.GreaterThan(s.EntrySize) {
 		s.EntrySize = s.Position.Size
 	}
@@ -276,7 +280,10 @@ func (m *Manager) onExit(ctx context.Context, o exchange.Order, f *exchange.Fill
 	}
 	var trip *position.RoundTrip
 	if f != nil && f.Side == exchange.Sell {
-		trip = s.Position.ApplyFill(*f, reason)
+		fill := m.keepSoldAhead(*f, reason)
+		if fill.Size.IsPositive() {
+			trip = s.Position.ApplyFill(fill, reason)
+		}
 		if kind != marketExit && reason == ReasonTakeProfit {
 			s.TakeProfitsDone = len(m.lv.takeProfit) // the bracket holds the last level
 		}
@@ -325,6 +332,53 @@ func (m *Manager) onExit(ctx context.Context, o exchange.Order, f *exchange.Fill
 		return
 	}
 	m.sync(ctx)
+}
+
+// keepSoldAhead returns the part of sell fill f that the position holds,
+// and keeps the rest in SoldAhead for the buy it sold, whose fill has not
+// been booked yet. Dropped, that rest would leave the position holding
+// base the venue has sold, while the risk guard, which books every fill
+// as it comes, holds none: the instance would then try to sell it again
+// and be refused, with no stop on the venue.
+func (m *Manager) keepSoldAhead(f exchange.Fill, reason string) exchange.Fill {
+	s := &m.s
+	ahead := f.Size.Sub(s.Position.Size)
+	if !ahead.IsPositive() {
+		return f
+	}
+	early := f
+	early.Size = ahead
+	early.Fee = f.Fee.Mul(ahead).Div(f.Size)
+	f.Size, f.Fee = s.Position.Size, f.Fee.Sub(early.Fee)
+	s.SoldAhead = append(s.SoldAhead, SoldAhead{Fill: early, Reason: reason})
+	m.d.Log.Warn("an exit sold more than the position holds; the rest waits for the buy it sold", "strategy", m.d.Strategy,
+		"product", m.d.Product.ID, "client_order_id", f.ClientOrderID, "held", s.Position.Size, "sold_ahead", ahead)
+	return f
+}
+
+// applySoldAhead books the sells kept in SoldAhead against the position
+// a buy has just grown, in order, as far as it holds.
+func (m *Manager) applySoldAhead() {
+	s := &m.s
+	for len(s.SoldAhead) > 0 && m.open() {
+		f, reason := s.SoldAhead[0].Fill, s.SoldAhead[0].Reason
+		if held := s.Position.Size; f.Size.GreaterThan(held) {
+			// Part of it: the rest, and its share of the fee, waits on.
+			fee := f.Fee.Mul(held).Div(f.Size)
+			rest := &s.SoldAhead[0].Fill
+			rest.Size, rest.Fee = rest.Size.Sub(held), rest.Fee.Sub(fee)
+			f.Size, f.Fee = held, fee
+		} else {
+			s.SoldAhead = s.SoldAhead[1:]
+		}
+		if trip := s.Position.ApplyFill(f, reason); trip != nil {
+			m.trips = append(m.trips, *trip)
+			m.resetTrip()
+		}
+	}
+	if len(s.SoldAhead) == 0 {
+		s.SoldAhead = nil
+	}
 }
 
 // tookProfit records take-profit level lvl as done: break-even may arm,

@@ -272,3 +272,41 @@ func TestStopFollowsPartiallyFilledEntry(t *testing.T) {
 		})
 	}
 }
+
+// A sell booked before the buy it sold (an attached bracket's fill
+// delivered before its entry's) waits for that buy instead of being
+// dropped: the position then ends where the venue's account (and the
+// risk guard) does, and the trip closes with the exit's reason.
+func TestASellBookedBeforeItsBuyWaitsForIt(t *testing.T) {
+	h := newHarness(t, Config{StopLoss: pctStop("2")})
+	h.tick("100")
+	fill := func(id string, side exchange.Side, size, price string) exchange.OrderEvent {
+		f := &exchange.Fill{TradeID: "t-" + id, OrderID: id, ClientOrderID: id, ProductID: testProduct.ID, Side: side,
+			Size: d(size), Price: d(price), Fee: d("0.1"), Time: h.clk.Now()}
+		return exchange.OrderEvent{Order: exchange.Order{ID: id, OrderRequest: exchange.OrderRequest{ClientOrderID: id,
+			ProductID: testProduct.ID, Side: side, Type: exchange.Market}, Status: exchange.StatusFilled, FilledSize: d(size)}, Fill: f}
+	}
+	h.m.OnOrderEvent(h.ctx, fill("x", exchange.Sell, "1", "103"), Exit)
+	if p := h.m.Position(); !p.Size.IsZero() || len(h.m.State().SoldAhead) != 1 {
+		t.Fatalf("after the early sell: position %s, sold ahead %+v", p.Size, h.m.State().SoldAhead)
+	}
+	h.m.OnOrderEvent(h.ctx, fill("e1", exchange.Buy, "0.6", "100"), Entry)
+	st := h.m.State()
+	if !st.Position.Size.IsZero() || len(st.SoldAhead) != 1 || !st.SoldAhead[0].Fill.Size.Equal(d("0.4")) ||
+		!st.SoldAhead[0].Fill.Fee.Equal(d("0.04")) {
+		t.Fatalf("after a buy of 0.6: position %s, sold ahead %+v; want flat and 0.4 (fee 0.04) waiting", st.Position.Size, st.SoldAhead)
+	}
+	trips := h.m.TakeRoundTrips()
+	if len(trips) != 1 || !trips[0].Size.Equal(d("0.6")) || !trips[0].ExitPrice.Equal(d("103")) {
+		t.Fatalf("trips %+v, want one of 0.6 sold at 103", trips)
+	}
+	h.m.OnOrderEvent(h.ctx, fill("e2", exchange.Buy, "1", "100"), Entry)
+	st = h.m.State()
+	if !st.Position.Size.Equal(d("0.6")) || len(st.SoldAhead) != 0 {
+		t.Fatalf("after a buy of 1: position %s, sold ahead %+v; want 0.6 held, nothing waiting", st.Position.Size, st.SoldAhead)
+	}
+	// Fees: 0.1 per fill, the early sell's split 0.06 + 0.04.
+	if got := st.Position.Fees; !got.Equal(d("0.3")) {
+		t.Fatalf("fees %s, want 0.3", got)
+	}
+}

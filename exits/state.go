@@ -57,6 +57,18 @@ type State struct {
 	// PendingClose is the reason of a full exit asked for while a partial
 	// one was working; it is sent when that one ends.
 	PendingClose string `json:"pending_close,omitempty"`
+	// SoldAhead are exit fills, or parts of them, that sold more than the
+	// position held when they were booked: the buy they sold was not
+	// booked yet (an attached bracket's fill delivered before its entry's,
+	// whose events were lost with a socket and come later by REST). Each
+	// is applied, in order, as soon as a buy gives the position the base.
+	SoldAhead []SoldAhead `json:"sold_ahead,omitempty"`
+}
+
+// SoldAhead is an exit fill waiting for the buy it sold.
+type SoldAhead struct {
+	Fill   exchange.Fill `json:"fill"`
+	Reason string        `json:"reason"`
 }
 
 // RestingOrder is a stop-limit or bracket SELL that protects the position.
@@ -119,6 +131,7 @@ func (m *Manager) State() State {
 		s.Market = &mk
 	}
 	s.Cancelling = append([]RestingOrder(nil), s.Cancelling...)
+	s.SoldAhead = append([]SoldAhead(nil), s.SoldAhead...)
 	return s
 }
 
@@ -140,6 +153,7 @@ func (m *Manager) Restore(s State) {
 		m.s.Market = &mk
 	}
 	m.s.Cancelling = append([]RestingOrder(nil), s.Cancelling...)
+	m.s.SoldAhead = append([]SoldAhead(nil), s.SoldAhead...)
 	m.s.Position.Strategy, m.s.Position.ProductID = m.d.Strategy, m.d.Product.ID
 	m.sanitize()
 	if m.open() {
