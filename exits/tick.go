@@ -6,6 +6,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/internal/fastdecimal"
 )
 
 // OnTick updates marks, the ATR, the trailing extreme and break-even, moves
@@ -57,17 +58,17 @@ func (m *Manager) OnTickPtr(ctx context.Context, t *exchange.Tick) {
 	s := &m.s
 	if ts := m.cfg.TrailingStop; ts != nil {
 		if !s.TrailActive {
-			if m.lv.trailArm.IsZero() || cmp(price, m.lv.trailArm) >= 0 {
+			if m.lv.trailArm.IsZero() || fastdecimal.Compare(price, m.lv.trailArm) >= 0 {
 				s.TrailActive, s.TrailHigh, changed = true, price, true
 			}
-		} else if cmp(price, s.TrailHigh) > 0 {
+		} else if fastdecimal.Compare(price, s.TrailHigh) > 0 {
 			s.TrailHigh, changed = price, true
 		}
 	}
-	if !s.BreakEvenArmed && m.lv.beArm.IsPositive() && cmp(price, m.lv.beArm) >= 0 {
+	if !s.BreakEvenArmed && m.lv.beArm.IsPositive() && fastdecimal.Compare(price, m.lv.beArm) >= 0 {
 		s.BreakEvenArmed, changed = true, true
 	}
-	if s.BreakEvenArmed && cmp(s.Stop, m.lv.beStop) < 0 && cmp(price, m.lv.beStop) > 0 {
+	if s.BreakEvenArmed && fastdecimal.Compare(s.Stop, m.lv.beStop) < 0 && fastdecimal.Compare(price, m.lv.beStop) > 0 {
 		changed = true // armed earlier, and now the price is above the level
 	}
 	if changed {
@@ -91,11 +92,11 @@ func (m *Manager) fire(ctx context.Context, price decimal.Decimal) bool {
 		}
 		return true
 	}
-	if !m.restingProtects() && s.Stop.IsPositive() && cmp(price, s.Stop) <= 0 {
+	if !m.restingProtects() && s.Stop.IsPositive() && fastdecimal.Compare(price, s.Stop) <= 0 {
 		_ = m.exitAll(ctx, s.StopReason, -1)
 		return true
 	}
-	if r := s.Resting; r != nil && r.OrderID != "" && m.last.IsPositive() && cmp(m.last, r.Stop) <= 0 && cmp(m.last, r.TriggerLimit) < 0 {
+	if r := s.Resting; r != nil && r.OrderID != "" && m.last.IsPositive() && fastdecimal.Compare(m.last, r.Stop) <= 0 && fastdecimal.Compare(m.last, r.TriggerLimit) < 0 {
 		// The market gapped through the stop and below the limit its
 		// trigger made: the order will not fill, so sell at market.
 		m.d.Log.Warn("price gapped through the resting stop; selling at market", "strategy", m.d.Strategy,
@@ -103,7 +104,7 @@ func (m *Manager) fire(ctx context.Context, price decimal.Decimal) bool {
 		_ = m.exitAll(ctx, r.Reason, -1)
 		return true
 	}
-	if lvl := m.watchedTakeProfit(); lvl >= 0 && cmp(price, m.lv.takeProfit[lvl]) >= 0 {
+	if lvl := m.watchedTakeProfit(); lvl >= 0 && fastdecimal.Compare(price, m.lv.takeProfit[lvl]) >= 0 {
 		m.takeProfit(ctx, lvl)
 		return true
 	}

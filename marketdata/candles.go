@@ -6,6 +6,7 @@ import (
 
 	"github.com/shopspring/decimal"
 	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/internal/fastdecimal"
 )
 
 // CandleSource yields candles in time order, then io.EOF. Every candle
@@ -218,18 +219,18 @@ func checkOHLC(c *exchange.Candle) (widened bool, err error) {
 // checkOHLCCmp is checkOHLC's widening for any coefficients.
 func checkOHLCCmp(c *exchange.Candle) (widened bool) {
 	// As decimal.Max and Min, which keep the first of equal values, but
-	// through cmpDecimal: this runs on every candle of every file.
+	// through fastdecimal.Compare: this runs on every candle of every file.
 	hi, lo := c.Open, c.Open
-	switch cmpDecimal(c.Close, c.Open) {
+	switch fastdecimal.Compare(c.Close, c.Open) {
 	case 1:
 		hi = c.Close
 	case -1:
 		lo = c.Close
 	}
-	if cmpDecimal(c.High, hi) < 0 {
+	if fastdecimal.Compare(c.High, hi) < 0 {
 		c.High, widened = hi, true
 	}
-	if cmpDecimal(c.Low, lo) > 0 {
+	if fastdecimal.Compare(c.Low, lo) > 0 {
 		c.Low, widened = lo, true
 	}
 	return widened
@@ -239,12 +240,12 @@ func checkOHLCCmp(c *exchange.Candle) (widened bool) {
 // coefficients aligned to one scale in int64 arithmetic, reading each
 // coefficient once rather than twice per comparison. ok is false,
 // having changed nothing, when a coefficient or an alignment does not
-// fit an int64; checkOHLC then compares with cmpDecimal.
+// fit an int64; checkOHLC then compares with fastdecimal.Compare.
 func checkOHLCInt64(c *exchange.Candle) (widened, ok bool) {
 	var m [4]int64
 	var e [4]int32
 	for i, d := range [4]*decimal.Decimal{&c.Open, &c.High, &c.Low, &c.Close} {
-		if m[i], ok = coefficientInt64(*d); !ok {
+		if m[i], ok = fastdecimal.CoefficientInt64(*d); !ok {
 			return false, false
 		}
 		e[i] = d.Exponent()
@@ -255,13 +256,9 @@ func checkOHLCInt64(c *exchange.Candle) (widened, ok bool) {
 		if shift == 0 {
 			continue
 		}
-		if shift >= int64(len(pow10Int64)) {
+		if m[i], ok = fastdecimal.ScaleInt64(m[i], shift); !ok {
 			return false, false
 		}
-		if limit := maxBeforePow10[shift]; m[i] > limit || m[i] < -limit {
-			return false, false
-		}
-		m[i] *= pow10Int64[shift]
 	}
 	open, high, low, close := m[0], m[1], m[2], m[3]
 	// As decimal.Max and Min, which keep the first of equal values.

@@ -3,7 +3,6 @@ package marketdata
 import (
 	"errors"
 	"fmt"
-	"unsafe"
 
 	"github.com/shopspring/decimal"
 )
@@ -246,77 +245,4 @@ func parseInt(b []byte) (int64, error) {
 		return 0, fmt.Errorf("integer out of range %s", quote(b))
 	}
 	return int64(n), nil
-}
-
-// pow10Int64 holds 10^0 to 10^18, every power of ten an int64 holds.
-var pow10Int64 = func() (p [19]int64) {
-	p[0] = 1
-	for i := 1; i < len(p); i++ {
-		p[i] = p[i-1] * 10
-	}
-	return p
-}()
-
-// maxBeforePow10 holds, for each shift in pow10Int64, the largest
-// coefficient that can be multiplied by 10^shift without overflow: a
-// table, since a division by a variable is among the slowest
-// instructions, and the check runs on every candle.
-var maxBeforePow10 = func() (m [len(pow10Int64)]int64) {
-	for i, p := range pow10Int64 {
-		m[i] = (1<<63 - 1) / p
-	}
-	return m
-}()
-
-// cmpDecimal is a.Cmp(b) without allocating in the common case. Cmp
-// rescales one side into a new big.Int when the exponents differ, as
-// they do whenever a file trims trailing zeros (freqtrade's 0.00161
-// beside 0.00162008); checking every candle's high and low against its
-// open and close did that four times a candle. Here coefficients that
-// fit an int64 are compared, aligned if need be, in int64 arithmetic;
-// anything else, or a shift that could overflow, is left to Cmp.
-func cmpDecimal(a, b decimal.Decimal) int {
-	ma, okA := coefficientInt64(a)
-	mb, okB := coefficientInt64(b)
-	if !okA || !okB {
-		return a.Cmp(b)
-	}
-	ea, eb := a.Exponent(), b.Exponent()
-	// Multiply the side with the larger exponent down to the other's.
-	sign := 1
-	if ea < eb {
-		ma, mb, ea, eb, sign = mb, ma, eb, ea, -1
-	}
-	if shift := int64(ea) - int64(eb); shift > 0 {
-		if shift >= int64(len(pow10Int64)) {
-			return a.Cmp(b)
-		}
-		if limit := maxBeforePow10[shift]; ma > limit || ma < -limit {
-			return a.Cmp(b)
-		}
-		ma *= pow10Int64[shift]
-	}
-	switch {
-	case ma < mb:
-		return -sign
-	case ma > mb:
-		return sign
-	}
-	return 0
-}
-
-// coefficientInt64 returns d's coefficient when it fits an int64. It
-// reads the big.Int through decimalLayout, since Decimal's own accessors
-// either copy it (Coefficient) or cost a digit count (NumDigits); ok is
-// false, leaving the work to Decimal's methods, when the layout is not
-// the expected one or d is the zero Decimal{} without a big.Int.
-func coefficientInt64(d decimal.Decimal) (int64, bool) {
-	if !blocksAllowed {
-		return 0, false
-	}
-	v := (*decimalLayout)(unsafe.Pointer(&d)).value
-	if v == nil || !v.IsInt64() {
-		return 0, false
-	}
-	return v.Int64(), true
 }

@@ -2,10 +2,9 @@ package marketdata
 
 import (
 	"math/big"
-	"reflect"
-	"unsafe"
 
 	"github.com/shopspring/decimal"
+	"github.com/tradebot/tradebot/internal/fastdecimal"
 )
 
 // decimalCacheSlots is how many values a decimalCache remembers, a
@@ -92,36 +91,6 @@ type decimalBlock struct {
 	words [decimalBlockSize]big.Word
 }
 
-// decimalLayout mirrors shopspring's Decimal (a *big.Int coefficient and
-// an int32 exponent), so that newDecimal can make a Decimal around a
-// big.Int it owns: the package's constructors all allocate a fresh
-// big.Int. decimalLayoutMatches checks the mirror against the real type
-// at start; if a new version of the module changes it, newDecimal falls
-// back to decimal.New, correct and slower, and TestDecimalLayoutMatches
-// fails so that someone looks.
-type decimalLayout struct {
-	value *big.Int
-	exp   int32
-}
-
-var blocksAllowed = decimalLayoutMatches()
-
-// decimalLayoutMatches reports whether decimal.Decimal is laid out as
-// decimalLayout: same size, same field names, types and offsets.
-func decimalLayoutMatches() bool {
-	real, mirror := reflect.TypeFor[decimal.Decimal](), reflect.TypeFor[decimalLayout]()
-	if real.Size() != mirror.Size() || real.Align() != mirror.Align() || real.NumField() != mirror.NumField() {
-		return false
-	}
-	for i := 0; i < real.NumField(); i++ {
-		r, m := real.Field(i), mirror.Field(i)
-		if r.Name != m.Name || r.Type != m.Type || r.Offset != m.Offset {
-			return false
-		}
-	}
-	return true
-}
-
 // newDecimal returns mant × 10^exp, as decimal.New does, with its big.Int
 // taken from the current block.
 func (c *decimalCache) newDecimal(mant int64, exp int32) decimal.Decimal {
@@ -129,7 +98,7 @@ func (c *decimalCache) newDecimal(mant int64, exp int32) decimal.Decimal {
 	if mant < 0 {
 		u = -u
 	}
-	if !blocksAllowed || uint64(big.Word(u)) != u {
+	if !fastdecimal.LayoutKnown() || uint64(big.Word(u)) != u {
 		// The second case: a 32-bit platform, where a mantissa may need
 		// two words. Rare enough for the general constructor.
 		return decimal.New(mant, exp)
@@ -150,6 +119,6 @@ func (c *decimalCache) newDecimal(mant int64, exp int32) decimal.Decimal {
 			z.Neg(z)
 		}
 	}
-	d := decimalLayout{value: z, exp: exp}
-	return *(*decimal.Decimal)(unsafe.Pointer(&d))
+	d, _ := fastdecimal.Wrap(z, exp) // LayoutKnown, checked above
+	return d
 }

@@ -9,15 +9,6 @@ import (
 	"pgregory.net/rapid"
 )
 
-// If this fails, shopspring/decimal changed its layout: decimalCache has
-// fallen back to decimal.New (correct, but parsing is twice as slow) and
-// decimalLayout must be brought in line with the new type.
-func TestDecimalLayoutMatches(t *testing.T) {
-	if !blocksAllowed {
-		t.Fatal("decimal.Decimal is no longer laid out as decimalLayout")
-	}
-}
-
 // sameDecimal reports whether a and b are the same value with the same
 // scale, so that both write back as the same text.
 func sameDecimal(a, b decimal.Decimal) bool {
@@ -68,45 +59,6 @@ func TestDecimalCacheRejectsWhatParseDecimalRejects(t *testing.T) {
 			t.Errorf("parse(%q) = %s, want an error", in, d)
 		}
 	}
-}
-
-func TestCmpDecimalAgreesWithCmp(t *testing.T) {
-	tests := []struct{ a, b string }{
-		{"0.00161", "0.00162008"},
-		{"0.00162008", "0.00161"},
-		{"1.0", "1.00"},
-		{"3797.14", "3797.14"},
-		{"-1", "-0.5"},
-		{"0", "-0.000"},
-		{"922337203685477580.7", "1"},    // a shift that would overflow int64
-		{"1", "0.000000000000000000001"}, // a shift beyond 10^18
-		{"123456789012345678901234", "1.5"},
-	}
-	for _, tt := range tests {
-		a, _ := decimal.NewFromString(tt.a)
-		b, _ := decimal.NewFromString(tt.b)
-		if got, want := cmpDecimal(a, b), a.Cmp(b); got != want {
-			t.Errorf("cmpDecimal(%s, %s) = %d, Cmp = %d", tt.a, tt.b, got, want)
-		}
-	}
-	// The zero Decimal{} has no big.Int; it takes the fallback.
-	for _, d := range []decimal.Decimal{decimal.New(-1, 0), decimal.Zero, decimal.New(0, -3), decimal.New(1, -20)} {
-		if got, want := cmpDecimal(decimal.Decimal{}, d), (decimal.Decimal{}).Cmp(d); got != want {
-			t.Errorf("cmpDecimal(Decimal{}, %s) = %d, Cmp = %d", d, got, want)
-		}
-		if got, want := cmpDecimal(d, decimal.Decimal{}), d.Cmp(decimal.Decimal{}); got != want {
-			t.Errorf("cmpDecimal(%s, Decimal{}) = %d, Cmp = %d", d, got, want)
-		}
-	}
-	// Small mantissas take the int64 path, large ones the fallback.
-	mant := rapid.OneOf(rapid.Int64(), rapid.Int64Range(-1e6, 1e6))
-	rapid.Check(t, func(t *rapid.T) {
-		a := decimal.New(mant.Draw(t, "ma"), rapid.Int32Range(-30, 10).Draw(t, "ea"))
-		b := decimal.New(mant.Draw(t, "mb"), rapid.Int32Range(-30, 10).Draw(t, "eb"))
-		if got, want := cmpDecimal(a, b), a.Cmp(b); got != want {
-			t.Fatalf("cmpDecimal(%s, %s) = %d, Cmp = %d", a, b, got, want)
-		}
-	})
 }
 
 // checkOHLCInt64 must widen exactly as checkOHLCCmp does, down to which

@@ -3,6 +3,8 @@ package marketdata
 import (
 	"fmt"
 	"time"
+
+	"github.com/tradebot/tradebot/internal/fastdecimal"
 )
 
 // parseTimestamp reads the timestamps of CSV bar files without
@@ -63,7 +65,7 @@ func (c *dayCache) parseTimestamp(b []byte) (time.Time, error) {
 			return time.Time{}, fmt.Errorf("timestamp %s has an empty fraction", quote(b))
 		}
 		// i-1 digits read: scale them up to nanoseconds.
-		nanos *= int(pow10Int64[10-i])
+		nanos *= int(fastdecimal.Pow10[10-i])
 		rest = rest[i:]
 	}
 	switch string(rest) {

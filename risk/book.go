@@ -8,6 +8,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/internal/fastdecimal"
 )
 
 // productBook is what the guard knows of one product: its market (for the
@@ -240,12 +241,16 @@ func markMove(size, mark, prev decimal.Decimal) decimal.Decimal {
 	cm, cp := mark.CoefficientInt64(), prev.CoefficientInt64()
 	em, ep := mark.Exponent(), prev.Exponent()
 	if em > ep {
-		if !scaleInt64(&cm, int(em-ep)) {
+		var ok bool
+		if cm, ok = fastdecimal.ScaleInt64(cm, int64(em)-int64(ep)); !ok {
 			return size.Mul(mark.Sub(prev))
 		}
 		em = ep
-	} else if !scaleInt64(&cp, int(ep-em)) {
-		return size.Mul(mark.Sub(prev))
+	} else if em < ep {
+		var ok bool
+		if cp, ok = fastdecimal.ScaleInt64(cp, int64(ep)-int64(em)); !ok {
+			return size.Mul(mark.Sub(prev))
+		}
 	}
 	diff := cm - cp
 	if (cm >= 0) != (cp >= 0) && (diff >= 0) != (cm >= 0) {

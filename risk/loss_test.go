@@ -11,6 +11,7 @@ import (
 
 	"github.com/tradebot/tradebot/clock"
 	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/internal/fastdecimal"
 )
 
 func TestDailyLossAtItsBoundaries(t *testing.T) {
@@ -455,8 +456,8 @@ func TestCmpDecimalIsCmp(t *testing.T) {
 	}
 	for i, a := range vals {
 		for _, b := range []decimal.Decimal{vals[(i*7+1)%len(vals)], vals[(i*13+5)%len(vals)], a, a.Add(decimal.New(0, a.Exponent()-2))} {
-			if got, want := cmpDecimal(a, b), a.Cmp(b); got != want {
-				t.Fatalf("cmpDecimal(%s, %s) = %d, Cmp gives %d", a, b, got, want)
+			if got, want := fastdecimal.Compare(a, b), a.Cmp(b); got != want {
+				t.Fatalf("fastdecimal.Compare(%s, %s) = %d, Cmp gives %d", a, b, got, want)
 			}
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+	"github.com/tradebot/tradebot/internal/fastdecimal"
 )
 
 // State returns the trading state.
@@ -126,12 +127,12 @@ func (g *Guard) evalLoss() {
 				fmt.Sprintf("daily loss %s reached loss.daily_loss.limit %s", day.Neg(), dl.Limit))
 		}
 	}
-	if cmpDecimal(g.markValue, th.peak) > 0 {
+	if fastdecimal.Compare(g.markValue, th.peak) > 0 {
 		g.pnlPeak = g.realizedTotal.Add(g.unrealized())
 		return
 	}
 	dd := &g.cfg.Loss.MaxDrawdown
-	if !g.escalates(dd.Action, RuleMaxDrawdown) || cmpDecimal(g.markValue, th.drawdown) > 0 {
+	if !g.escalates(dd.Action, RuleMaxDrawdown) || fastdecimal.Compare(g.markValue, th.drawdown) > 0 {
 		return
 	}
 	cum := g.realizedTotal.Add(g.unrealized())
@@ -163,7 +164,7 @@ type lossThresholds struct {
 }
 
 func (th *lossThresholds) dailyLossReached(markValue decimal.Decimal) bool {
-	c := cmpDecimal(markValue, th.dayAt)
+	c := fastdecimal.Compare(markValue, th.dayAt)
 	return c < 0 || c == 0 && !th.dayStrict
 }
 
