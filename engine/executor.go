@@ -34,6 +34,23 @@ type Intent struct {
 // new client order id for its next attempt instead of resending this one.
 var ErrRiskRejected = fmt.Errorf("refused by the risk guard (%w)", exits.ErrNotSent)
 
+// RiskRefusal is the error Place returns when the risk guard refuses an
+// intent: the rule, its limit and the value that broke it. It wraps
+// ErrRiskRejected (and so exits.ErrNotSent). A value rather than
+// fmt.Errorf, because a refused intent may repeat on every tick of a
+// backtest and the text is needed only when someone reads it.
+type RiskRefusal struct {
+	Rule, Limit, Value string
+}
+
+// Error implements error.
+func (r *RiskRefusal) Error() string {
+	return ErrRiskRejected.Error() + ": " + r.Rule + " (limit " + r.Limit + ", value " + r.Value + ")"
+}
+
+// Unwrap implements errors.Unwrap.
+func (r *RiskRefusal) Unwrap() error { return ErrRiskRejected }
+
 // ErrInFlight is returned when an order's outcome is still unknown after
 // every retry: it stays tracked and is resolved by asking the venue, never
 // by placing it again under a new id.
@@ -73,14 +90,26 @@ type Executor struct {
 
 	logMu sync.Mutex
 	// logged is when each cause of a refusal was last logged, and how
-	// many repeats went unlogged since (logOncePer); guarded by logMu.
-	logged map[string]loggedCause
+	// many repeats went unlogged since (refusalLog); guarded by logMu.
+	logged map[refusalCause]loggedCause
 }
 
 // refusalLogEvery is how often one cause of refusal (an instance's
 // orders of one purpose, refused by one guard rule or for one venue
 // reason) is logged while it repeats.
 const refusalLogEvery = time.Minute
+
+// refusalCause is one cause of refusal: who refused (the guard or the
+// venue), an instance's orders of one purpose, and the guard's rule or
+// the venue's reason. A struct, not a joined string, so that a repeat
+// (a backtest refuses thousands of entries while the guard is REDUCING)
+// costs a map lookup and no allocation.
+type refusalCause struct {
+	by       string // "guard" or "venue"
+	instance string
+	purpose  Purpose
+	rule     string
+}
 
 // loggedCause is when a cause was last logged and how many repeats were
 // not logged since.
@@ -89,36 +118,50 @@ type loggedCause struct {
 	repeats int
 }
 
-// logOncePer logs msg at level the first time cause is seen and then at
-// most once per refusalLogEvery, with the count of repeats left out;
-// the repeats go to debug. A refusal that repeats (an exit refused until
-// the position it is for changes) must not flood the log.
-func (e *Executor) logOncePer(level slog.Level, cause, msg string, args ...any) {
+// refusalLog decides whether a refusal of cause is logged now: the first
+// time it is seen and then at most once per refusalLogEvery. It returns
+// level for a refusal to log, with how many repeats went unlogged since
+// the last one, or slog.LevelDebug for a repeat, with its count. The
+// caller logs at that level, building the attributes only when the
+// logger takes it. A refusal that repeats (an exit refused until the
+// position it is for changes) must not flood the log.
+func (e *Executor) refusalLog(level slog.Level, cause refusalCause) (slog.Level, int) {
 	now := e.clock.Now()
 	e.logMu.Lock()
+	defer e.logMu.Unlock()
 	if e.logged == nil {
-		e.logged = map[string]loggedCause{}
+		e.logged = map[refusalCause]loggedCause{}
 	}
 	last, seen := e.logged[cause]
-	quiet := seen && now.Sub(last.at) < refusalLogEvery
-	if quiet {
+	if seen && now.Sub(last.at) < refusalLogEvery {
 		last.repeats++
 		e.logged[cause] = last
-	} else {
-		if len(e.logged) >= maxLoggedCauses {
-			clear(e.logged)
-		}
-		e.logged[cause] = loggedCause{at: now}
+		return slog.LevelDebug, last.repeats
 	}
-	e.logMu.Unlock()
-	if quiet {
-		e.log.Debug(msg, append(args, "repeat", last.repeats)...)
+	if len(e.logged) >= maxLoggedCauses {
+		clear(e.logged)
+	}
+	e.logged[cause] = loggedCause{at: now}
+	return level, last.repeats
+}
+
+// logRefusal logs msg for a refusal of cause at the level refusalLog
+// chooses; attrs builds the attributes, only when the logger takes the
+// record.
+func (e *Executor) logRefusal(level slog.Level, cause refusalCause, msg string, attrs func() []any) {
+	level, repeats := e.refusalLog(level, cause)
+	ctx := context.Background()
+	if !e.log.Enabled(ctx, level) {
 		return
 	}
-	if last.repeats > 0 {
-		args = append(args, "repeats_not_logged", last.repeats)
+	args := attrs()
+	switch {
+	case level == slog.LevelDebug:
+		args = append(args, "repeat", repeats)
+	case repeats > 0:
+		args = append(args, "repeats_not_logged", repeats)
 	}
-	e.log.Log(context.Background(), level, msg, args...)
+	e.log.Log(ctx, level, msg, args...)
 }
 
 // maxLoggedCauses bounds logOncePer's memory: causes are a handful per
@@ -292,10 +335,11 @@ func (e *Executor) Place(ctx context.Context, in Intent) (exchange.Order, error)
 	})
 	e.obs.RiskDecision(decision.Rule, decision.Verdict)
 	if !decision.Allowed {
-		e.logOncePer(slog.LevelWarn, "guard|"+in.Instance+"|"+in.Purpose.String()+"|"+decision.Rule, "risk guard refused order",
-			"strategy", in.Instance, "purpose", in.Purpose.String(), "side", req.Side, "type", req.Type, "rule", decision.Rule,
-			"limit", decision.Limit, "value", decision.Value, "reason", decision.Reason)
-		return exchange.Order{}, fmt.Errorf("%w: %s (limit %s, value %s)", ErrRiskRejected, decision.Rule, decision.Limit, decision.Value)
+		e.logRefusal(slog.LevelWarn, refusalCause{"guard", in.Instance, in.Purpose, decision.Rule}, "risk guard refused order", func() []any {
+			return []any{"strategy", in.Instance, "purpose", in.Purpose.String(), "side", req.Side, "type", req.Type,
+				"rule", decision.Rule, "limit", decision.Limit, "value", decision.Value, "reason", decision.Reason}
+		})
+		return exchange.Order{}, &RiskRefusal{Rule: decision.Rule, Limit: decision.Limit, Value: decision.Value}
 	}
 	if e.journal != nil {
 		if err := e.journal.RecordIntent(OrderRecord{ClientOrderID: req.ClientOrderID, Instance: in.Instance,
@@ -321,8 +365,10 @@ func (e *Executor) Place(ctx context.Context, in Intent) (exchange.Order, error)
 		e.accepted(req.ClientOrderID, order)
 		return order, nil
 	case errors.As(err, &rej):
-		e.logOncePer(slog.LevelWarn, "venue|"+in.Instance+"|"+in.Purpose.String()+"|"+rej.Reason, "venue rejected order",
-			"strategy", in.Instance, "purpose", in.Purpose.String(), "client_order_id", req.ClientOrderID, "reason", rej.Reason, "message", rej.Message)
+		e.logRefusal(slog.LevelWarn, refusalCause{"venue", in.Instance, in.Purpose, rej.Reason}, "venue rejected order", func() []any {
+			return []any{"strategy", in.Instance, "purpose", in.Purpose.String(), "client_order_id", req.ClientOrderID,
+				"reason", rej.Reason, "message", rej.Message}
+		})
 		e.obs.OrderRejected(rej.Reason)
 		e.obs.OrderEnded(in.Instance, req.ProductID, req.Side, req.Type, "rejected")
 		e.finish(req.ClientOrderID, exchange.Order{OrderRequest: req, Status: exchange.StatusFailed, RejectReason: rej.Reason})
