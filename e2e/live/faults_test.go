@@ -23,10 +23,12 @@ import (
 func TestFaultsNeitherDoubleOrdersNorLoseFills(t *testing.T) {
 	e := startEmulator(t, emuOptions{})
 	// The attached-bracket instance under faults is opt-in: with sockets
-	// dropped and responses lost, an attached bracket's fill sometimes
-	// misses its instance's position (a known defect, listed in
-	// docs/JOURNAL.md "Known failures" with the crash test's).
-	// TRADEBOT_LIVE_ATTACHED=1 turns it on, to work on it.
+	// dropped and responses lost, an attached bracket's fill used to miss
+	// its instance's position now and then; one cause is fixed (a
+	// bracket's fill delivered before its entry's), and the variant has
+	// not passed enough runs yet to be on by default (docs/JOURNAL.md,
+	// "Known failures and open questions"). TRADEBOT_LIVE_ATTACHED=1
+	// turns it on.
 	instances, names := []string{brkInstance}, []string{"brk"}
 	if os.Getenv("TRADEBOT_LIVE_ATTACHED") == "1" {
 		instances, names = append(instances, attInstance), append(names, "att")
