@@ -46,8 +46,12 @@ func TestFaultsNeitherDoubleOrdersNorLoseFills(t *testing.T) {
 	}
 	var bodies []string
 	next := time.Now()
-	end := time.Now().Add(25 * time.Second)
-	for i := 0; time.Now().Before(end); {
+	// Faults for 25 s at least, and on until two positions have closed
+	// under them (at most 90 s): on a loaded machine the reconnects'
+	// backoff leaves the strategy fewer breakouts to trade in 25 s, and
+	// a run with fewer round trips proves little.
+	end, deadline := time.Now().Add(25*time.Second), time.Now().Add(90*time.Second)
+	for i := 0; time.Now().Before(end) || (closedRoundTrips(e) < 2 && time.Now().Before(deadline)); {
 		if time.Now().After(next) {
 			f := faults[i%len(faults)]
 			f.inject()
