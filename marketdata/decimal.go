@@ -91,6 +91,20 @@ func scanDecimal(b []byte) (mant int64, exp int32, fast bool, err error) {
 	return mant, -int32(scale), true, nil
 }
 
+// fiveNumbersAt reads the last five fields of a candle line, from the
+// comma at i to the end of the line, each parsed as its end is found
+// (numberAt): the shared tail of the CSV candle formats' quick lines. ok
+// is false at anything unusual; the reader then cuts and parses the line,
+// naming the fault.
+func fiveNumbersAt(line []byte, i int) (m [5]int64, e [5]int32, ok bool) {
+	for k := range m {
+		if m[k], e[k], i, ok = numberAt(line, i+1); !ok || (k < 4 && (i == len(line) || line[i] != ',')) {
+			return m, e, false
+		}
+	}
+	return m, e, i == len(line)
+}
+
 // numberAt scans the number that starts at b[i] and ends at the first
 // byte that cannot continue it, returning that end: a reader that
 // knows which byte must follow a field (its separator, or the end of

@@ -64,14 +64,8 @@ func (r *gctCandleReader) quickLine(line []byte) (c exchange.Candle, ok bool) {
 	if c.Start, i, ok = unixSecondsAt(line, ','); !ok {
 		return c, false
 	}
-	var m [5]int64 // volume, open, high, low, close
-	var e [5]int32
-	for k := range m {
-		if m[k], e[k], i, ok = numberAt(line, i+1); !ok || (k < 4 && (i == len(line) || line[i] != ',')) {
-			return c, false
-		}
-	}
-	if i != len(line) {
+	m, e, ok := fiveNumbersAt(line, i) // volume, open, high, low, close
+	if !ok {
 		return c, false
 	}
 	c.Volume, c.Open, c.High = r.nums.value(m[0], e[0]), r.nums.value(m[1], e[1]), r.nums.value(m[2], e[2])

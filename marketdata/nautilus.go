@@ -60,14 +60,8 @@ func (r *nautilusReader) quickLine(line []byte) (c exchange.Candle, ok bool) {
 	if c.Start, err = r.days.parseTimestamp(line[:i]); err != nil {
 		return c, false
 	}
-	var m [5]int64 // open, high, low, close, volume
-	var e [5]int32
-	for k := range m {
-		if m[k], e[k], i, ok = numberAt(line, i+1); !ok || (k < 4 && (i == len(line) || line[i] != ',')) {
-			return c, false
-		}
-	}
-	if i != len(line) {
+	m, e, ok := fiveNumbersAt(line, i) // open, high, low, close, volume
+	if !ok {
 		return c, false
 	}
 	c.Open, c.High, c.Low = r.nums.value(m[0], e[0]), r.nums.value(m[1], e[1]), r.nums.value(m[2], e[2])
