@@ -4,14 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/shopspring/decimal"
 	"log/slog"
 	"sync"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/tradebot/tradebot/clock"
 	"github.com/tradebot/tradebot/exchange"
 	"github.com/tradebot/tradebot/exits"
+	"github.com/tradebot/tradebot/internal/repeats"
 	"github.com/tradebot/tradebot/risk"
 )
 
@@ -91,7 +93,7 @@ type Executor struct {
 	logMu sync.Mutex
 	// logged is when each cause of a refusal was last logged, and how
 	// many repeats went unlogged since (refusalLog); guarded by logMu.
-	logged map[refusalCause]loggedCause
+	logged *repeats.Limiter[refusalCause]
 }
 
 // refusalLogEvery is how often one cause of refusal (an instance's
@@ -111,13 +113,6 @@ type refusalCause struct {
 	rule     string
 }
 
-// loggedCause is when a cause was last logged and how many repeats were
-// not logged since.
-type loggedCause struct {
-	at      time.Time
-	repeats int
-}
-
 // refusalLog decides whether a refusal of cause is logged now: the first
 // time it is seen and then at most once per refusalLogEvery. It returns
 // level for a refusal to log, with how many repeats went unlogged since
@@ -128,21 +123,15 @@ type loggedCause struct {
 func (e *Executor) refusalLog(level slog.Level, cause refusalCause) (slog.Level, int) {
 	now := e.clock.Now()
 	e.logMu.Lock()
-	defer e.logMu.Unlock()
 	if e.logged == nil {
-		e.logged = map[refusalCause]loggedCause{}
+		e.logged = repeats.New[refusalCause](refusalLogEvery, maxLoggedCauses)
 	}
-	last, seen := e.logged[cause]
-	if seen && now.Sub(last.at) < refusalLogEvery {
-		last.repeats++
-		e.logged[cause] = last
-		return slog.LevelDebug, last.repeats
+	logNow, unlogged := e.logged.Note(cause, now)
+	e.logMu.Unlock()
+	if !logNow {
+		return slog.LevelDebug, unlogged
 	}
-	if len(e.logged) >= maxLoggedCauses {
-		clear(e.logged)
-	}
-	e.logged[cause] = loggedCause{at: now}
-	return level, last.repeats
+	return level, unlogged
 }
 
 // logRefusal logs msg for a refusal of cause at the level refusalLog
@@ -164,7 +153,7 @@ func (e *Executor) logRefusal(level slog.Level, cause refusalCause, msg string, 
 	e.log.Log(ctx, level, msg, args...)
 }
 
-// maxLoggedCauses bounds logOncePer's memory: causes are a handful per
+// maxLoggedCauses bounds the refusal causes remembered: a handful per
 // instance.
 const maxLoggedCauses = 1024
 

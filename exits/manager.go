@@ -11,6 +11,7 @@ import (
 
 	"github.com/tradebot/tradebot/clock"
 	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/internal/repeats"
 	"github.com/tradebot/tradebot/position"
 )
 
@@ -137,7 +138,7 @@ type Manager struct {
 	parked bool
 	// refusals are the causes of refused exit orders logged lately; a
 	// repeat of one is logged again only after refusalLogEvery.
-	refusals map[string]refusalLog
+	refusals *repeats.Limiter[string]
 }
 
 // NewManager returns a flat Manager for cfg (its zero fields take their

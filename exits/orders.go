@@ -10,6 +10,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/internal/repeats"
 )
 
 // placeAttempts is how often one request is sent, under one client order
@@ -455,12 +456,9 @@ func (m *Manager) sendMarket(ctx context.Context) error {
 // with the next line logged.
 const refusalLogEvery = time.Minute
 
-// refusalLog is when a refusal cause was last logged and how many
-// repeats have not been logged since.
-type refusalLog struct {
-	at      time.Time
-	repeats int
-}
+// maxRefusalCauses bounds the causes remembered: a handful per manager
+// (kinds of order times the venue's reasons).
+const maxRefusalCauses = 64
 
 // logRefusal logs a refused (or unanswered) exit order once per cause:
 // the kind of order and the venue's reason, or the refusal before
@@ -477,29 +475,25 @@ func (m *Manager) logRefusal(log *slog.Logger, level slog.Level, kind string, er
 	default:
 		cause += "unknown"
 	}
-	now := m.now()
 	if m.refusals == nil {
-		m.refusals = map[string]refusalLog{}
+		m.refusals = repeats.New[string](refusalLogEvery, maxRefusalCauses)
 	}
-	last, seen := m.refusals[cause]
-	if seen && now.Sub(last.at) < refusalLogEvery {
-		last.repeats++
-		m.refusals[cause] = last
-		log.Debug(msg, "repeat", last.repeats)
+	logNow, unlogged := m.refusals.Note(cause, m.now())
+	if !logNow {
+		log.Debug(msg, "repeat", unlogged)
 		return
 	}
-	if last.repeats > 0 {
-		log = log.With("repeats_not_logged", last.repeats)
+	if unlogged > 0 {
+		log = log.With("repeats_not_logged", unlogged)
 	}
-	m.refusals[cause] = refusalLog{at: now}
 	log.Log(context.Background(), level, msg)
 }
 
 // refusalCleared forgets the refusals logged once an exit order is
 // accepted, so that the next refusal is logged whatever its cause.
 func (m *Manager) refusalCleared() {
-	if len(m.refusals) > 0 {
-		clear(m.refusals)
+	if m.refusals != nil {
+		m.refusals.Reset()
 	}
 }
 
