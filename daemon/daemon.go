@@ -139,7 +139,7 @@ func Run(ctx context.Context, o Options) error {
 		obs.notify = notifier
 	}
 	opts := engine.Options{Venue: mode.venue(), Guard: guard, Observer: obs, Clock: clk, Log: log,
-		Instances: specs, MakerFee: maker, TakerFee: taker}
+		Instances: specs, MakerFee: maker, TakerFee: taker, ForgetRoundTrips: true}
 	if jrnl != nil {
 		opts.Journal = jrnl
 		if cfg.Mode == config.ModePaper {

@@ -40,6 +40,11 @@ type Options struct {
 	MakerFee, TakerFee decimal.Decimal
 	// OnRoundTrip receives every closed position (journal, reports).
 	OnRoundTrip func(position.RoundTrip)
+	// ForgetRoundTrips keeps RoundTrips empty: a daemon runs for months,
+	// hands each closed position to OnRoundTrip and never asks for the
+	// list, which would otherwise grow with every trade. Backtests and
+	// tests keep it.
+	ForgetRoundTrips bool
 }
 
 // Engine runs strategy instances against a venue.
@@ -56,8 +61,10 @@ type Engine struct {
 	// byProduct routes ticks; read-only after New.
 	byProduct   map[string][]*Instance
 	onRoundTrip func(position.RoundTrip)
-	rtMu        sync.Mutex
-	roundTrips  []position.RoundTrip
+	// keepRoundTrips is !Options.ForgetRoundTrips.
+	keepRoundTrips bool
+	rtMu           sync.Mutex
+	roundTrips     []position.RoundTrip
 
 	// stopping is set at shutdown: no new entries, exits still run.
 	stopping atomic.Bool
@@ -79,7 +86,7 @@ func New(ctx context.Context, o Options) (*Engine, error) {
 		exec: NewExecutor(ExecutorOptions{Venue: o.Venue, Guard: o.Guard, Journal: o.Journal,
 			Observer: o.Observer, Clock: o.Clock, Log: o.Log}),
 		guard: o.Guard, obs: o.Observer, log: o.Log, clock: o.Clock, byProduct: map[string][]*Instance{},
-		onRoundTrip: o.OnRoundTrip,
+		onRoundTrip: o.OnRoundTrip, keepRoundTrips: !o.ForgetRoundTrips,
 	}
 	_, e.nopObs = o.Observer.(NopObserver)
 	for _, spec := range o.Instances {
@@ -254,15 +261,18 @@ func (e *Engine) onEveryInstance(ctx context.Context, msg func(in *Instance) mes
 
 func (e *Engine) roundTrip(rt position.RoundTrip) {
 	e.guard.OnRoundTrip(rt.Strategy, rt.ProductID, rt.PnL, rt.ExitReason)
-	e.rtMu.Lock()
-	e.roundTrips = append(e.roundTrips, rt)
-	e.rtMu.Unlock()
+	if e.keepRoundTrips {
+		e.rtMu.Lock()
+		e.roundTrips = append(e.roundTrips, rt)
+		e.rtMu.Unlock()
+	}
 	if e.onRoundTrip != nil {
 		e.onRoundTrip(rt)
 	}
 }
 
-// RoundTrips returns every position closed so far.
+// RoundTrips returns every position closed so far, or none when the
+// engine was built with Options.ForgetRoundTrips.
 func (e *Engine) RoundTrips() []position.RoundTrip {
 	e.rtMu.Lock()
 	defer e.rtMu.Unlock()

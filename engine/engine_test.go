@@ -14,6 +14,7 @@ import (
 	"github.com/tradebot/tradebot/exchange"
 	"github.com/tradebot/tradebot/exchange/sim"
 	"github.com/tradebot/tradebot/exits"
+	"github.com/tradebot/tradebot/position"
 	"github.com/tradebot/tradebot/risk"
 	"github.com/tradebot/tradebot/strategy"
 )
@@ -184,5 +185,33 @@ func TestSlowStrategyConflatesWithoutBlockingAFastOne(t *testing.T) {
 	}
 	if got := r.eng.instances[1].mailbox.Conflated(); got != 0 {
 		t.Errorf("fast strategy conflated %d ticks, want 0", got)
+	}
+}
+
+// A daemon's engine (Options.ForgetRoundTrips) keeps no list of closed
+// positions, which would grow for as long as it runs, and still hands
+// each one to OnRoundTrip.
+func TestForgetRoundTripsKeepsNoListButReportsEachClose(t *testing.T) {
+	r := newRig(t, risk.DefaultConfig(), InstanceSpec{Name: "unused", ProductID: "BTC-USD", Strategy: &scripted{},
+		QuoteSize: d("100")})
+	var reported []position.RoundTrip
+	eng, err := New(context.Background(), Options{Venue: r.x, Guard: r.guard, Clock: r.clock,
+		Instances: []InstanceSpec{{Name: "s", ProductID: "BTC-USD", Strategy: enterOnce(), QuoteSize: d("100"),
+			Exits: stopLoss("1")}},
+		MakerFee: d("0.004"), TakerFee: d("0.006"), ForgetRoundTrips: true,
+		OnRoundTrip: func(rt position.RoundTrip) { reported = append(reported, rt) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.eng = eng
+	r.x.SetHandler(eng.HandleEvent)
+	r.trade("60000")
+	r.trade("59000")
+	r.trade("58990")
+	if len(reported) != 1 || reported[0].ExitReason != "stop_loss" {
+		t.Fatalf("OnRoundTrip got %+v, want one close by stop_loss", reported)
+	}
+	if rts := eng.RoundTrips(); len(rts) != 0 {
+		t.Errorf("RoundTrips() = %+v with ForgetRoundTrips, want none", rts)
 	}
 }
