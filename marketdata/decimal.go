@@ -75,20 +75,27 @@ func scanDecimal(b []byte) (mant int64, exp int32, fast bool, err error) {
 		// u may have wrapped; the careful scan counts what matters.
 		return scanDecimalLong(b)
 	}
-	if i < len(b) {
-		if (b[i] == 'e' || b[i] == 'E') && seenDigit {
-			return 0, 0, false, nil
-		}
-		return 0, 0, false, fmt.Errorf("invalid number %s", quote(b))
-	}
-	if !seenDigit {
-		return 0, 0, false, fmt.Errorf("invalid number %s", quote(b))
+	if slow, err := scanEnd(b, i, seenDigit); slow || err != nil {
+		return 0, 0, false, err
 	}
 	mant = int64(u)
 	if neg {
 		mant = -mant
 	}
 	return mant, -int32(scale), true, nil
+}
+
+// scanEnd judges where a scan of b stopped, at i: the end of a number
+// with digits is fine; an exponent after digits needs the slow path
+// (slow); anything else is not a number.
+func scanEnd(b []byte, i int, seenDigit bool) (slow bool, err error) {
+	switch {
+	case i < len(b) && (b[i] == 'e' || b[i] == 'E') && seenDigit:
+		return true, nil
+	case i < len(b) || !seenDigit:
+		return false, fmt.Errorf("invalid number %s", quote(b))
+	}
+	return false, nil
 }
 
 // fiveNumbersAt reads the last five fields of a candle line, from the
@@ -181,14 +188,8 @@ func scanDecimalLong(b []byte) (mant int64, exp int32, fast bool, err error) {
 		// The mantissa may have overflowed; the slow path rereads it.
 		return 0, 0, false, nil
 	}
-	if i < len(b) {
-		if (b[i] == 'e' || b[i] == 'E') && seenDigit {
-			return 0, 0, false, nil
-		}
-		return 0, 0, false, fmt.Errorf("invalid number %s", quote(b))
-	}
-	if !seenDigit {
-		return 0, 0, false, fmt.Errorf("invalid number %s", quote(b))
+	if slow, err := scanEnd(b, i, seenDigit); slow || err != nil {
+		return 0, 0, false, err
 	}
 	if neg {
 		mant = -mant
