@@ -143,7 +143,7 @@ func (in *Instance) handleTick(ctx context.Context, t *exchange.Tick) {
 	if t.Kind == exchange.TradeTick {
 		in.lastMark = t.Price
 	}
-	in.exits.OnTickPtr(ctx, t)
+	in.exits.OnTick(ctx, t)
 	size, avg := in.exits.Holding()
 	view := strategy.PositionView{Size: size, AvgEntry: avg, Pending: in.pendingEntry != ""}
 	var d strategy.Decision

@@ -61,7 +61,7 @@ func BenchmarkOnTick1000Positions(b *testing.B) {
 			b.ResetTimer()
 			for range b.N {
 				for _, m := range ms {
-					m.OnTick(ctx, tick)
+					m.OnTick(ctx, &tick)
 				}
 			}
 			b.StopTimer()

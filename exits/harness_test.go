@@ -197,7 +197,7 @@ func (h *harness) feed(t exchange.Tick) {
 	h.clk.Set(t.Time)
 	h.x.OnTick(t)
 	h.drain()
-	h.m.OnTick(h.ctx, t)
+	h.m.OnTick(h.ctx, &t)
 	if h.after != nil {
 		h.after()
 	}

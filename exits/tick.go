@@ -12,14 +12,10 @@ import (
 // OnTick updates marks, the ATR, the trailing extreme and break-even, moves
 // the resting stop when a rule raised it, and fires the exits the bot
 // watches. Ticks of other products are ignored. When nothing triggers and
-// no level moves it does not allocate.
-func (m *Manager) OnTick(ctx context.Context, t exchange.Tick) { m.OnTickPtr(ctx, &t) }
-
-// OnTickPtr is OnTick for a caller that holds the tick in memory already
-// (the engine): a Tick is some 180 bytes, copied per call by value on a
-// path taken hundreds of thousands of times a second in a backtest. It
-// only reads *t.
-func (m *Manager) OnTickPtr(ctx context.Context, t *exchange.Tick) {
+// no level moves it does not allocate. The tick comes by pointer (it is
+// some 180 bytes, on a path a backtest takes hundreds of thousands of
+// times a second); OnTick only reads *t.
+func (m *Manager) OnTick(ctx context.Context, t *exchange.Tick) {
 	if t.ProductID != m.d.Product.ID || m.parked {
 		return
 	}
