@@ -51,15 +51,19 @@ func orderOf(rec engine.OrderRecord) (o exchange.Order) {
 // roundTrip returns the callback that records closed positions.
 func (a *journalAdapter) roundTrip(log *slog.Logger) func(position.RoundTrip) {
 	return func(rt position.RoundTrip) {
-		_, err := a.RecordRoundTrip(journal.RoundTrip{
-			Key:      fmt.Sprintf("%s/%d", rt.Strategy, rt.EntryTime.UnixNano()),
-			Instance: rt.Strategy, ProductID: rt.ProductID, Side: "BUY", Size: rt.Size,
-			EntryPrice: rt.EntryPrice, ExitPrice: rt.ExitPrice, Fees: rt.Fees, RealizedPnL: rt.PnL,
-			ExitReason: rt.ExitReason, EntryTime: rt.EntryTime, ExitTime: rt.ExitTime,
-		})
-		if err != nil {
+		if _, err := a.RecordRoundTrip(roundTripRecord(rt)); err != nil {
 			log.Error("journal round trip failed", "strategy", rt.Strategy, "error", err)
 		}
+	}
+}
+
+// roundTripRecord is the journal's record of a closed position.
+func roundTripRecord(rt position.RoundTrip) journal.RoundTrip {
+	return journal.RoundTrip{
+		Key:      fmt.Sprintf("%s/%d", rt.Strategy, rt.EntryTime.UnixNano()),
+		Instance: rt.Strategy, ProductID: rt.ProductID, Side: "BUY", Size: rt.Size,
+		EntryPrice: rt.EntryPrice, ExitPrice: rt.ExitPrice, Fees: rt.Fees, RealizedPnL: rt.PnL,
+		ExitReason: rt.ExitReason, EntryTime: rt.EntryTime, ExitTime: rt.ExitTime,
 	}
 }
 
@@ -107,19 +111,24 @@ func (a *journalAdapter) SaveProgress(instance string, orders []exchange.Order, 
 // st) and its state (st encoded as exitJSON) in one transaction.
 func (a *journalAdapter) saveProgress(instance string, orders []exchange.Order, st *exits.State, exitJSON, strategyState []byte) error {
 	return a.Batch(func(b *journal.Batch) error {
-		for i := range orders {
-			if err := b.UpdateOrder(orders[i].ClientOrderID, orders[i]); err != nil {
-				return err
-			}
-		}
-		p := &st.Position
-		if err := b.SavePosition(journal.PositionRow{Instance: instance, ProductID: p.ProductID, Size: p.Size,
-			AvgEntryPrice: p.AvgEntry, RealizedPnL: p.RealizedPnL, Fees: p.Fees, OpenedAt: p.OpenedAt,
-			UpdatedAt: time.Now()}); err != nil {
+		return writeProgress(b, instance, orders, st, exitJSON, strategyState)
+	})
+}
+
+// writeProgress is saveProgress's writes, in b.
+func writeProgress(b *journal.Batch, instance string, orders []exchange.Order, st *exits.State, exitJSON, strategyState []byte) error {
+	for i := range orders {
+		if err := b.UpdateOrder(orders[i].ClientOrderID, orders[i]); err != nil {
 			return err
 		}
-		return b.SaveInstanceState(instance, exitJSON, strategyState)
-	})
+	}
+	p := &st.Position
+	if err := b.SavePosition(journal.PositionRow{Instance: instance, ProductID: p.ProductID, Size: p.Size,
+		AvgEntryPrice: p.AvgEntry, RealizedPnL: p.RealizedPnL, Fees: p.Fees, OpenedAt: p.OpenedAt,
+		UpdatedAt: time.Now()}); err != nil {
+		return err
+	}
+	return b.SaveInstanceState(instance, exitJSON, strategyState)
 }
 
 // OpenOrders implements engine.RecoveryJournal.

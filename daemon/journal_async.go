@@ -55,8 +55,6 @@ import (
 type asyncJournal struct {
 	j   *journalAdapter
 	log *slog.Logger
-	// writeRoundTrip is the adapter's, called by the writer.
-	writeRoundTrip func(position.RoundTrip)
 	// wake asks the writer to write now (buffer of one: asks coalesce).
 	wake chan struct{}
 	// done is closed when the writer has written everything and exited.
@@ -78,7 +76,6 @@ type asyncJournal struct {
 	err atomic.Pointer[error]
 
 	// The writer's own, reused between writes.
-	recs   []journal.OrderRecord
 	encBuf bytes.Buffer
 	enc    *json.Encoder
 	saved  map[string]*savedProgress
@@ -103,7 +100,7 @@ const asyncQueue = 4096
 const asyncInterval = 20 * time.Millisecond
 
 // asyncMaxBatch bounds the writes committed in one transaction, so that
-// other writers (risk counters, round trips) wait for one commit at most
+// other writers (the risk counters) wait for one commit at most
 // this long.
 const asyncMaxBatch = 256
 
@@ -154,26 +151,25 @@ func (op *asyncOp) reset() {
 	*op = asyncOp{fill: fill, exit: exit, rt: rt, orders: orders[:0], strategyState: strat[:0]}
 }
 
+// opKind says what a queued write is. The writer commits every kind in
+// one transaction per pass (write).
 type opKind uint8
 
 const (
-	// opIntent is a write-ahead intent; consecutive intents commit in
-	// one RecordIntents call.
+	// opIntent is a write-ahead intent.
 	opIntent opKind = iota + 1
-	// opUpdate and opFill commit in one transaction with the writes of
-	// the same kinds around them.
+	// opUpdate is the venue's view of an order.
 	opUpdate
+	// opFill is a fill.
 	opFill
-	// opProgress commits in its own transaction, which the journal
-	// adapter's SaveProgress makes atomic.
+	// opProgress is an instance's applied orders, position and state,
+	// all or nothing.
 	opProgress
-	// opRoundTrip commits in its own transaction, as the adapter writes it.
+	// opRoundTrip is a closed position.
 	opRoundTrip
+	// opFlush asks to be told once the writes before it are committed.
 	opFlush
 )
-
-// batched reports whether the op is written inside a shared Batch.
-func (op *asyncOp) batched() bool { return op.kind == opUpdate || op.kind == opFill }
 
 // errJournalClosed is returned for writes after Close.
 var errJournalClosed = errors.New("journal writer closed")
@@ -207,7 +203,7 @@ func newAsyncJournalWith(j *journalAdapter, log *slog.Logger, size int, interval
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	a := &asyncJournal{j: j, log: log, writeRoundTrip: j.roundTrip(log), ring: make([]asyncOp, max(size, 1)),
+	a := &asyncJournal{j: j, log: log, ring: make([]asyncOp, max(size, 1)),
 		wake: make(chan struct{}, 1), done: make(chan struct{}), saved: make(map[string]*savedProgress),
 		seqs: aheadSeqs{reserve: j.ReserveClientOrderSeqs, block: asyncSeqBlock, log: log}}
 	a.enc = json.NewEncoder(&a.encBuf)
@@ -458,37 +454,55 @@ func (a *asyncJournal) run(interval time.Duration) {
 	}
 }
 
-// write commits ops in order, grouping runs of the same kind: intents in
-// one RecordIntents, batch writes in one transaction.
+// write commits ops, in order, in one transaction: one commit for up to
+// asyncMaxBatch writes of every kind, instead of one per run of a kind
+// (a paper order's intent, acknowledgement, fill, progress and round trip
+// used to take four). One write's error does not spoil the others (see
+// journal.Batch): it is logged, as the engine does with the synchronous
+// journal, and an intent's error is sticky (fail). A progress stays all
+// or nothing on its own (Batch.Atomic).
 func (a *asyncJournal) write(ops []asyncOp) {
-	for len(ops) > 0 {
-		n := 1
-		switch op := &ops[0]; {
-		case op.kind == opFlush:
-			a.flushes = append(a.flushes, op.flushed)
-		case op.kind == opProgress:
-			a.writeProgress(op)
-		case op.kind == opRoundTrip:
-			a.writeRoundTrip(*op.rt)
-		case op.kind == opIntent:
-			for n < len(ops) && ops[n].kind == opIntent {
-				n++
+	err := a.j.Batch(func(b *journal.Batch) error {
+		for i := range ops {
+			op := &ops[i]
+			var err error
+			switch op.kind {
+			case opFlush:
+				a.flushes = append(a.flushes, op.flushed)
+			case opIntent:
+				if err := b.RecordIntent(intentRecord(op)); err != nil {
+					a.log.Error("journal intent failed", "client_order_id", op.order.ClientOrderID, "error", err)
+					a.fail(err)
+				}
+			case opUpdate:
+				err = b.UpdateOrder(op.clientOrderID, op.order)
+			case opFill:
+				_, err = b.RecordFill(op.instance, *op.fill)
+			case opProgress:
+				a.writeProgress(b, op)
+			case opRoundTrip:
+				if _, err := b.RecordRoundTrip(roundTripRecord(*op.rt)); err != nil {
+					a.log.Error("journal round trip failed", "strategy", op.rt.Strategy, "error", err)
+				}
 			}
-			a.writeIntents(ops[:n])
-		default:
-			for n < len(ops) && ops[n].batched() {
-				n++
+			if err != nil {
+				a.log.Error("journal write failed", "error", err)
 			}
-			a.writeBatch(ops[:n])
 		}
-		ops = ops[n:]
+		return nil
+	})
+	if err != nil {
+		a.log.Error("journal commit failed", "writes", len(ops), "error", err)
+		a.fail(err)
+		// What the writer thinks saved was not: write every progress again.
+		clear(a.saved)
 	}
 }
 
 // writeProgress encodes the instance's exit state and writes its
-// progress in one transaction, unless it changes nothing that the journal
+// progress, all or nothing, unless it changes nothing that the journal
 // does not already hold.
-func (a *asyncJournal) writeProgress(op *asyncOp) {
+func (a *asyncJournal) writeProgress(b *journal.Batch, op *asyncOp) {
 	a.encBuf.Reset()
 	if err := a.enc.Encode(op.exit); err != nil {
 		a.log.Error("journal: exit state does not encode", "strategy", op.instance, "error", err)
@@ -504,7 +518,9 @@ func (a *asyncJournal) writeProgress(op *asyncOp) {
 		(last.strategy == nil) == (strat == nil) {
 		return
 	}
-	if err := a.j.saveProgress(op.instance, op.orders, op.exit, exitJSON, strat); err != nil {
+	if err := b.Atomic(func(b *journal.Batch) error {
+		return writeProgress(b, op.instance, op.orders, op.exit, exitJSON, strat)
+	}); err != nil {
 		a.log.Error("journal: saving progress failed", "strategy", op.instance, "error", err)
 		delete(a.saved, op.instance)
 		return
@@ -517,55 +533,5 @@ func (a *asyncJournal) writeProgress(op *asyncOp) {
 	last.strategy = nil
 	if strat != nil {
 		last.strategy = append([]byte{}, strat...)
-	}
-}
-
-func (a *asyncJournal) writeIntents(ops []asyncOp) {
-	recs := a.recs[:0]
-	for i := range ops {
-		recs = append(recs, intentRecord(&ops[i]))
-	}
-	a.recs = recs
-	defer clear(recs) // let the written requests go
-	err := a.j.RecordIntents(recs...)
-	if err == nil || len(recs) == 1 {
-		if err != nil {
-			a.log.Error("journal intent failed", "client_order_id", recs[0].Order.ClientOrderID, "error", err)
-			a.fail(err)
-		}
-		return
-	}
-	// All or none failed, say for one duplicate id: write them one by one
-	// so that only the bad one is lost.
-	for _, r := range recs {
-		if err := a.j.Journal.RecordIntent(r); err != nil {
-			a.log.Error("journal intent failed", "client_order_id", r.Order.ClientOrderID, "error", err)
-			a.fail(err)
-		}
-	}
-}
-
-func (a *asyncJournal) writeBatch(ops []asyncOp) {
-	err := a.j.Batch(func(b *journal.Batch) error {
-		for i := range ops {
-			// One write's error does not spoil the transaction (see
-			// journal.Batch): log it and write the rest, as the engine
-			// does with the synchronous journal.
-			op := &ops[i]
-			var err error
-			if op.kind == opFill {
-				_, err = b.RecordFill(op.instance, *op.fill)
-			} else {
-				err = b.UpdateOrder(op.clientOrderID, op.order)
-			}
-			if err != nil {
-				a.log.Error("journal write failed", "error", err)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		a.log.Error("journal commit failed", "writes", len(ops), "error", err)
-		a.fail(err)
 	}
 }

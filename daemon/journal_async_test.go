@@ -49,7 +49,7 @@ func marketBuy(id string) engine.OrderRecord {
 }
 
 func TestAsyncJournalWritesInOrderAndAllByClose(t *testing.T) {
-	j := openTestJournal(t)
+	j := openPaperTestJournal(t)
 	const queue = 16
 	a := newAsyncJournalWith(j, nil, queue, asyncInterval)
 	const n = 5 * queue // more than the queue holds: the sender waits, nothing is dropped
@@ -101,7 +101,7 @@ type testWriter struct{ t *testing.T }
 func (w testWriter) Write(p []byte) (int, error) { w.t.Log(string(p)); return len(p), nil }
 
 func TestAsyncJournalWritesRoundTripsByClose(t *testing.T) {
-	j := openTestJournal(t)
+	j := openPaperTestJournal(t)
 	a := newAsyncJournal(j, nil)
 	entry := time.Date(2024, 8, 9, 0, 0, 0, 0, time.UTC)
 	a.roundTrip(position.RoundTrip{Strategy: "bench", ProductID: "BTC-USD", EntryTime: entry,
@@ -120,7 +120,7 @@ func TestAsyncJournalWritesRoundTripsByClose(t *testing.T) {
 }
 
 func TestAsyncJournalClientOrderNumbersStrictlyIncrease(t *testing.T) {
-	j := openTestJournal(t)
+	j := openPaperTestJournal(t)
 	a := newAsyncJournal(j, nil)
 	defer a.Close()
 	ctx := context.Background()
@@ -168,7 +168,7 @@ func TestAsyncJournalClientOrderNumbersStrictlyIncrease(t *testing.T) {
 }
 
 func TestAsyncJournalFlushWaitsForEarlierWrites(t *testing.T) {
-	j := openTestJournal(t)
+	j := openPaperTestJournal(t)
 	a := newAsyncJournal(j, nil)
 	defer a.Close()
 	if err := a.RecordIntent(marketBuy("o-1")); err != nil {
@@ -183,7 +183,7 @@ func TestAsyncJournalFlushWaitsForEarlierWrites(t *testing.T) {
 }
 
 func TestAsyncJournalRefusesWritesAfterClose(t *testing.T) {
-	a := newAsyncJournal(openTestJournal(t), nil)
+	a := newAsyncJournal(openPaperTestJournal(t), nil)
 	if err := a.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +210,7 @@ func TestAsyncJournalRefusesWritesAfterClose(t *testing.T) {
 }
 
 func TestAsyncJournalFailedIntentStopsLaterIntents(t *testing.T) {
-	j := openTestJournal(t)
+	j := openPaperTestJournal(t)
 	a := newAsyncJournal(j, nil)
 	defer a.Close()
 	// A duplicate client order id fails in the writer, after RecordIntent
@@ -233,7 +233,7 @@ func TestAsyncJournalFailedIntentStopsLaterIntents(t *testing.T) {
 }
 
 func TestAsyncJournalCopiesProgressArguments(t *testing.T) {
-	j := openTestJournal(t)
+	j := openPaperTestJournal(t)
 	a := newAsyncJournal(j, slog.New(slog.NewTextHandler(testWriter{t}, nil)))
 	defer a.Close()
 	if err := a.RecordIntent(marketBuy("o-1")); err != nil {
@@ -282,6 +282,60 @@ func TestAsyncJournalCopiesProgressArguments(t *testing.T) {
 	}
 	if len(positions) != 1 || !positions[0].Size.Equal(dec("0.001")) || !positions[0].AvgEntryPrice.Equal(dec("60000")) {
 		t.Errorf("positions = %+v, want the 0.001 BTC at 60000 of the exit state", positions)
+	}
+}
+
+func TestAsyncJournalProgressIsAllOrNothingInsideTheWritersCommit(t *testing.T) {
+	j := openPaperTestJournal(t)
+	a := newAsyncJournal(j, slog.New(slog.DiscardHandler))
+	defer a.Close()
+	if err := a.RecordIntent(marketBuy("o-1")); err != nil {
+		t.Fatal(err)
+	}
+	state := exits.State{Position: position.Position{Strategy: "bench", ProductID: "BTC-USD", Size: dec("0.001"),
+		AvgEntry: dec("60000")}}
+	// One pass of the writer, one transaction: a progress whose second
+	// order the journal does not have fails, and must leave none of its
+	// writes (not o-1 filled, no position, no state) while the writes
+	// around it stand.
+	filled := exchange.Order{OrderRequest: marketBuy("o-1").Request, ID: "v-1", Status: exchange.StatusFilled,
+		FilledSize: dec("0.001"), FilledValue: dec("60"), AverageFilledPrice: dec("60000")}
+	unknown := exchange.Order{OrderRequest: marketBuy("nope").Request, Status: exchange.StatusFilled}
+	if err := a.SaveProgress("bench", []exchange.Order{filled, unknown}, state, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.UpdateOrder("o-1", exchange.Order{OrderRequest: marketBuy("o-1").Request, ID: "v-1",
+		Status: exchange.StatusOpen}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := j.Order("o-1"); err != nil || r.Order.Status != exchange.StatusOpen {
+		t.Fatalf("o-1 after the pass: %s, %v; want OPEN: the failed progress kept its first write, "+
+			"or spoiled the writes after it", r.Order.Status, err)
+	}
+	positions, err := j.Positions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	exitJSON, _, err := j.InstanceState("bench")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(positions) != 0 || exitJSON != nil {
+		t.Fatalf("the failed progress left part of itself: positions %+v, exit state %s", positions, exitJSON)
+	}
+	// The same state again, without the bad order, is written: the writer
+	// did not remember the failed one as saved.
+	if err := a.SaveProgress("bench", nil, state, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if positions, err = j.Positions(); err != nil || len(positions) != 1 {
+		t.Fatalf("positions after the good progress: %+v, %v; want one", positions, err)
 	}
 }
 
@@ -381,7 +435,10 @@ func (l *latencyObserver) reset() {
 
 // median is the middle latency: the mean also carries the rare order that
 // waits for a collection or for the machine's other work.
-func (l *latencyObserver) median() float64 {
+func (l *latencyObserver) median() float64 { return l.quantile(0.5) }
+
+// quantile is the latency below which the fraction q of them lie.
+func (l *latencyObserver) quantile(q float64) float64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if len(l.all) == 0 {
@@ -389,7 +446,7 @@ func (l *latencyObserver) median() float64 {
 	}
 	s := slices.Clone(l.all)
 	slices.Sort(s)
-	return float64(s[len(s)/2])
+	return float64(s[min(int(q*float64(len(s))), len(s)-1)])
 }
 
 func (l *latencyObserver) mean() float64 {
@@ -507,6 +564,8 @@ func runPaperBench(b *testing.B, step func(), pause func()) {
 	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 	b.ReportMetric(benchLatency.mean(), "tick-to-order-ns")
 	b.ReportMetric(benchLatency.median(), "tick-to-order-p50-ns")
+	b.ReportMetric(benchLatency.quantile(0.9), "tick-to-order-p90-ns")
+	b.ReportMetric(benchLatency.quantile(0.99), "tick-to-order-p99-ns")
 }
 
 // settle waits, a second at most, until no more than n goroutines are
@@ -660,4 +719,42 @@ func BenchmarkAsyncJournalOrderWrites(b *testing.B) {
 			b.StartTimer()
 		}
 	}
+}
+
+// BenchmarkAsyncJournalPathCalls measures the paper journal's calls that
+// lie between a tick and its order: a client order number and the
+// intent. The writer writes every 64 orders (as in
+// BenchmarkPaperTickToOrder), and path-ns/order times only the calls, in
+// runs of 64 between the writer's passes: stopping the benchmark's timer
+// instead would stop the world to read the memory statistics, which costs
+// more than the calls.
+func BenchmarkAsyncJournalPathCalls(b *testing.B) {
+	a := newAsyncJournalWith(openPaperTestJournal(b), nil, asyncQueue, time.Hour)
+	defer a.Close()
+	a.expect(engine.InstanceSpec{Name: "bench"})
+	rec := marketBuy("")
+	ids := make([]string, b.N)
+	for i := range ids {
+		ids[i] = engine.ClientOrderID("bench", uint64(i))
+	}
+	var path time.Duration
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; {
+		start := time.Now()
+		for end := min(i+paperBenchEvery, b.N); i < end; i++ {
+			if _, err := a.NextClientOrderSeq("bench"); err != nil {
+				b.Fatal(err)
+			}
+			rec.ClientOrderID, rec.Request.ClientOrderID = ids[i], ids[i]
+			if err := a.RecordIntent(rec); err != nil {
+				b.Fatal(err)
+			}
+		}
+		path += time.Since(start)
+		if err := a.Flush(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(path.Nanoseconds())/float64(b.N), "path-ns/order")
 }

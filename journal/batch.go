@@ -84,3 +84,26 @@ func (b *Batch) exec(q string, args ...any) (sql.Result, error) {
 func (b *Batch) errorf(format string, args ...any) error {
 	return fmt.Errorf("journal %s: "+format, append([]any{b.j.path}, args...)...)
 }
+
+// Atomic runs fn as one unit inside the batch: if fn returns an error,
+// what fn wrote is undone (a SQLite savepoint) and the rest of the batch
+// stands. It lets a writer that commits many independent writes in one
+// transaction keep each group of related writes all or nothing.
+func (b *Batch) Atomic(fn func(b *Batch) error) error {
+	if _, err := b.exec("SAVEPOINT atomic"); err != nil {
+		return b.errorf("savepoint: %w", err)
+	}
+	if err := fn(b); err != nil {
+		if _, rbErr := b.exec("ROLLBACK TO atomic"); rbErr != nil {
+			return b.errorf("rollback to savepoint: %w (after %w)", rbErr, err)
+		}
+		if _, relErr := b.exec("RELEASE atomic"); relErr != nil {
+			return b.errorf("release savepoint: %w (after %w)", relErr, err)
+		}
+		return err
+	}
+	if _, err := b.exec("RELEASE atomic"); err != nil {
+		return b.errorf("release savepoint: %w", err)
+	}
+	return nil
+}

@@ -2,6 +2,8 @@ package journal
 
 import (
 	"errors"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/tradebot/tradebot/exchange"
@@ -72,5 +74,80 @@ func TestRecordIntentsIsAllOrNothing(t *testing.T) {
 	}
 	if ids := inFlightIDs(t, j); len(ids) != 3 {
 		t.Fatalf("in flight = %v", ids)
+	}
+}
+
+func TestABatchRecordsIntentsOnlyInARelaxedJournal(t *testing.T) {
+	durable := openTemp(t)
+	err := durable.Batch(func(b *Batch) error { return b.RecordIntent(intent("a", "a-1")) })
+	if err == nil || !strings.Contains(err.Error(), "RelaxedIntents") {
+		t.Fatalf("intent in a batch of a durable journal: err = %v, want a refusal naming RelaxedIntents", err)
+	}
+	if _, err := durable.Order("a-1"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("the refused intent was recorded: %v", err)
+	}
+
+	relaxed, err := OpenWith(filepath.Join(t.TempDir(), "journal.db"), Options{RelaxedIntents: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer relaxed.Close()
+	if err := relaxed.RecordIntent(intent("a", "a-2")); err != nil {
+		t.Fatal(err)
+	}
+	err = relaxed.Batch(func(b *Batch) error {
+		if err := b.RecordIntent(intent("a", "a-2")); !errors.Is(err, ErrDuplicateOrder) {
+			t.Errorf("duplicate intent in a batch: err = %v, want ErrDuplicateOrder", err)
+		}
+		if err := b.RecordIntent(OrderRecord{Instance: "a", Purpose: Entry}); err == nil {
+			t.Error("an intent without a client order id was accepted")
+		}
+		return b.RecordIntent(intent("a", "a-1"))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids := inFlightIDs(t, relaxed); len(ids) != 2 {
+		t.Fatalf("in flight = %v, want a-1 and a-2: a failed intent must not spoil the batch", ids)
+	}
+}
+
+func TestAtomicUndoesOnlyItsOwnWrites(t *testing.T) {
+	j := openTemp(t)
+	for _, id := range []string{"a-1", "a-2"} {
+		if err := j.RecordIntent(intent("a", id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stop := errors.New("a write of the group failed")
+	err := j.Batch(func(b *Batch) error {
+		if err := b.UpdateOrder("a-1", exchange.Order{ID: "v1", Status: exchange.StatusOpen}); err != nil {
+			return err
+		}
+		if err := b.Atomic(func(b *Batch) error {
+			if err := b.UpdateOrder("a-2", exchange.Order{ID: "v2", Status: exchange.StatusOpen}); err != nil {
+				return err
+			}
+			if err := b.SaveInstanceState("a", []byte("x"), nil); err != nil {
+				return err
+			}
+			return stop
+		}); !errors.Is(err, stop) {
+			t.Errorf("Atomic returned %v, want fn's error", err)
+		}
+		// The batch goes on after the undone group, and a later group
+		// commits.
+		return b.Atomic(func(b *Batch) error { return b.SaveInstanceState("b", []byte("y"), nil) })
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r1, _ := j.Order("a-1")
+	r2, _ := j.Order("a-2")
+	exitA, _, _ := j.InstanceState("a")
+	exitB, _, _ := j.InstanceState("b")
+	if r1.Order.Status != exchange.StatusOpen || r2.Order.Status != StatusInFlight || exitA != nil || string(exitB) != "y" {
+		t.Fatalf("after the batch: a-1 %s (want OPEN), a-2 %s (want %s, undone), state a %q (want none), state b %q (want y)",
+			r1.Order.Status, r2.Order.Status, StatusInFlight, exitA, exitB)
 	}
 }

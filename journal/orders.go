@@ -94,55 +94,92 @@ func (j *Journal) RecordIntent(o OrderRecord) error {
 // for all), for a tick that decides more than one order. Either all are
 // recorded or none; a duplicate client order id fails the whole call.
 func (j *Journal) RecordIntents(recs ...OrderRecord) error {
-	type row struct {
-		rec OrderRecord
-		doc string
-	}
-	rows := make([]row, len(recs))
+	rows := make([]intentRow, len(recs))
 	for i, o := range recs {
-		id := o.Order.ClientOrderID
-		switch {
-		case id == "":
-			return fmt.Errorf("journal %s: record intent: empty client order id", j.path)
-		case o.Purpose != Entry && o.Purpose != Exit:
-			return fmt.Errorf("journal %s: record intent %s: purpose %q is neither %q nor %q", j.path, id, o.Purpose, Entry, Exit)
-		case o.Instance == "":
-			return fmt.Errorf("journal %s: record intent %s: empty instance", j.path, id)
-		}
-		doc, err := encodeRequest(o.Order.OrderRequest)
+		r, err := j.intentRow(o)
 		if err != nil {
-			return fmt.Errorf("journal %s: record intent %s: %w", j.path, id, err)
+			return err
 		}
-		if o.Order.Status == "" {
-			o.Order.Status = StatusInFlight
-		}
-		if o.IntentAt.IsZero() {
-			o.IntentAt = j.now()
-		}
-		rows[i] = row{o, string(doc)}
+		rows[i] = r
 	}
 	run := j.batch
 	if len(rows) == 1 {
 		run = j.single
 	}
 	return run(j.writer(), func(b *Batch) error {
-		ins := b.stmt(j.stmts.insertOrder)
 		for _, r := range rows {
-			o, ord := r.rec, r.rec.Order
-			_, err := ins.ExecContext(b.ctx, ord.ClientOrderID, o.Instance, o.Strategy, string(o.Purpose),
-				ord.ProductID, string(ord.Side), r.doc, ord.ID, string(ord.Status), isOpen(ord.Status),
-				ord.FilledSize.String(), ord.FilledValue.String(), ord.AverageFilledPrice.String(), ord.TotalFees.String(),
-				ord.Triggered, ord.RejectReason, ord.AttachedOrderID, ord.OriginatingOrderID,
-				nanos(ord.CreatedAt), nanos(ord.UpdatedAt), o.IntentAt.UnixNano(), b.now)
-			if isDuplicateKey(err) {
-				err = ErrDuplicateOrder
-			}
-			if err != nil {
-				return b.errorf("record intent %s: %w", ord.ClientOrderID, err)
+			if err := b.insertIntent(r); err != nil {
+				return err
 			}
 		}
 		return nil
 	})
+}
+
+// RecordIntent records an intent as part of the batch, with the batch's
+// durability (synchronous=NORMAL): only for a journal opened with
+// Options.RelaxedIntents, whose intents need no more, and refused on any
+// other, where an intent must be durable before its request leaves
+// (Journal.RecordIntent). A duplicate client order id gives
+// ErrDuplicateOrder and leaves the rest of the batch alone.
+func (b *Batch) RecordIntent(o OrderRecord) error {
+	if b.j.full != nil {
+		return b.errorf("record intent %s in a batch: the journal keeps intents durable (not opened with RelaxedIntents)",
+			o.Order.ClientOrderID)
+	}
+	r, err := b.j.intentRow(o)
+	if err != nil {
+		return err
+	}
+	return b.insertIntent(r)
+}
+
+// intentRow is an intent checked and ready to insert: the record with its
+// defaults filled in and its request encoded.
+type intentRow struct {
+	rec OrderRecord
+	doc string
+}
+
+// intentRow checks o and encodes its request.
+func (j *Journal) intentRow(o OrderRecord) (intentRow, error) {
+	id := o.Order.ClientOrderID
+	switch {
+	case id == "":
+		return intentRow{}, fmt.Errorf("journal %s: record intent: empty client order id", j.path)
+	case o.Purpose != Entry && o.Purpose != Exit:
+		return intentRow{}, fmt.Errorf("journal %s: record intent %s: purpose %q is neither %q nor %q", j.path, id, o.Purpose, Entry, Exit)
+	case o.Instance == "":
+		return intentRow{}, fmt.Errorf("journal %s: record intent %s: empty instance", j.path, id)
+	}
+	doc, err := encodeRequest(o.Order.OrderRequest)
+	if err != nil {
+		return intentRow{}, fmt.Errorf("journal %s: record intent %s: %w", j.path, id, err)
+	}
+	if o.Order.Status == "" {
+		o.Order.Status = StatusInFlight
+	}
+	if o.IntentAt.IsZero() {
+		o.IntentAt = j.now()
+	}
+	return intentRow{o, string(doc)}, nil
+}
+
+// insertIntent inserts one checked intent.
+func (b *Batch) insertIntent(r intentRow) error {
+	o, ord := r.rec, r.rec.Order
+	_, err := b.stmt(b.j.stmts.insertOrder).ExecContext(b.ctx, ord.ClientOrderID, o.Instance, o.Strategy, string(o.Purpose),
+		ord.ProductID, string(ord.Side), r.doc, ord.ID, string(ord.Status), isOpen(ord.Status),
+		ord.FilledSize.String(), ord.FilledValue.String(), ord.AverageFilledPrice.String(), ord.TotalFees.String(),
+		ord.Triggered, ord.RejectReason, ord.AttachedOrderID, ord.OriginatingOrderID,
+		nanos(ord.CreatedAt), nanos(ord.UpdatedAt), o.IntentAt.UnixNano(), b.now)
+	if isDuplicateKey(err) {
+		err = ErrDuplicateOrder
+	}
+	if err != nil {
+		return b.errorf("record intent %s: %w", ord.ClientOrderID, err)
+	}
+	return nil
 }
 
 // UpdateOrder records the venue's latest view of an order; see
