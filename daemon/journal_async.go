@@ -462,13 +462,25 @@ func (a *asyncJournal) run(interval time.Duration) {
 // journal, and an intent's error is sticky (fail). A progress stays all
 // or nothing on its own (Batch.Atomic).
 func (a *asyncJournal) write(ops []asyncOp) {
+	writes := 0
+	for i := range ops {
+		// A flush is answered whatever becomes of the writes (a failed
+		// commit is the sticky error the flush returns), so it is not
+		// left waiting when the transaction cannot even begin.
+		if ops[i].kind == opFlush {
+			a.flushes = append(a.flushes, ops[i].flushed)
+		} else {
+			writes++
+		}
+	}
+	if writes == 0 {
+		return
+	}
 	err := a.j.Batch(func(b *journal.Batch) error {
 		for i := range ops {
 			op := &ops[i]
 			var err error
 			switch op.kind {
-			case opFlush:
-				a.flushes = append(a.flushes, op.flushed)
 			case opIntent:
 				if err := b.RecordIntent(intentRecord(op)); err != nil {
 					a.log.Error("journal intent failed", "client_order_id", op.order.ClientOrderID, "error", err)

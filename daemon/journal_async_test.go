@@ -232,6 +232,32 @@ func TestAsyncJournalFailedIntentStopsLaterIntents(t *testing.T) {
 	}
 }
 
+func TestAsyncJournalFlushIsAnsweredWhenTheCommitCannotBegin(t *testing.T) {
+	j, err := openPaperJournal(filepath.Join(t.TempDir(), "journal.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := newAsyncJournal(j, slog.New(slog.DiscardHandler))
+	defer a.Close()
+	if err := a.RecordIntent(marketBuy("o-1")); err != nil {
+		t.Fatal(err)
+	}
+	// The database goes away under the writer: its transaction cannot
+	// begin. The flush must still be answered, with that failure.
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err = a.Flush(ctx)
+	if err == nil || errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("flush after the writer's commit could not begin: err = %v, want the writer's failure", err)
+	}
+	if err := a.RecordIntent(marketBuy("o-2")); err == nil {
+		t.Fatal("an intent was queued after the writer failed")
+	}
+}
+
 func TestAsyncJournalCopiesProgressArguments(t *testing.T) {
 	j := openPaperTestJournal(t)
 	a := newAsyncJournal(j, slog.New(slog.NewTextHandler(testWriter{t}, nil)))
