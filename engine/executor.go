@@ -85,6 +85,10 @@ type Executor struct {
 	// channel does), and the bracket must still find its instance;
 	// guarded by mu.
 	filledParents map[string]parentEntry
+	// ended remembers the orders finished last, so that a state of one
+	// arriving after its end is not adopted as a new bracket; guarded by
+	// mu.
+	ended endedOrders
 	// instances routes events to their owners; set before the first order.
 	instances map[string]*Instance
 	// seq numbers orders when there is no journal.
@@ -503,9 +507,12 @@ func (e *Executor) finish(clientOrderID string, o exchange.Order) {
 	e.mu.Lock()
 	t := e.orders[clientOrderID]
 	delete(e.orders, clientOrderID)
+	e.ended.add(clientOrderID)
 	if o.ID != "" {
 		delete(e.byVenueID, o.ID)
-		if t != nil && t.req.Attached != nil && o.FilledSize.IsPositive() && len(e.filledParents) < maxFilledParents {
+		e.ended.add(o.ID)
+		if t != nil && t.req.Attached != nil && o.FilledSize.IsPositive() && !e.bracketSeen(clientOrderID, o) &&
+			len(e.filledParents) < maxFilledParents {
 			e.filledParents[o.ID] = parentEntry{clientOrderID: clientOrderID, instance: t.instance,
 				productID: o.ProductID, filled: o.FilledSize}
 		}
@@ -552,6 +559,20 @@ func (e *Executor) HandleEvent(ev exchange.OrderEvent) {
 		o.ClientOrderID = e.byVenueID[o.ID]
 	}
 	t := e.orders[o.ClientOrderID]
+	if t == nil && (e.ended.has(o.ID) || e.ended.has(o.ClientOrderID)) {
+		// A state of an order already ended (a reconciliation's answer
+		// applied after the user channel's final update, or a repeated
+		// final update): what it did is booked. Taken for a new bracket,
+		// it would be booked and journaled again.
+		e.mu.Unlock()
+		e.log.Debug("order event for an order already ended; ignored", "client_order_id", o.ClientOrderID,
+			"order_id", o.ID, "status", o.Status)
+		return
+	}
+	if t != nil && o.OriginatingOrderID != "" {
+		// Its entry, should it end after this, waits for no bracket.
+		delete(e.filledParents, o.OriginatingOrderID)
+	}
 	if t == nil && o.OriginatingOrderID == "" && o.ClientOrderID == "" && o.Side == exchange.Sell {
 		// The Coinbase user channel reports a venue-created bracket
 		// without its originating order: it is recognised by its product
@@ -672,6 +693,23 @@ func (e *Executor) parentBySize(o exchange.Order) string {
 		}
 	}
 	return ""
+}
+
+// bracketSeen reports whether the attached bracket of entry o (client
+// order id clientOrderID) is tracked or has ended already: the
+// reconciliation hands a bracket over before its entry's state, so an
+// entry can end after its bracket was adopted, and must then not be
+// remembered as waiting for one. Called with mu held.
+func (e *Executor) bracketSeen(clientOrderID string, o exchange.Order) bool {
+	name := clientOrderID + attachedSuffix
+	if _, ok := e.orders[name]; ok || e.ended.has(name) {
+		return true
+	}
+	if o.AttachedOrderID == "" {
+		return false
+	}
+	_, ok := e.byVenueID[o.AttachedOrderID]
+	return ok || e.ended.has(o.AttachedOrderID)
 }
 
 // maxFilledParents bounds filledParents should brackets never show up
