@@ -17,7 +17,8 @@ type Batch struct {
 	ctx context.Context
 	// tx is the batch's transaction; nil in single, where db runs each
 	// statement in its own implicit transaction.
-	tx  *sql.Tx
+	tx *sql.Tx
+	// db is the connection the batch writes on (normal or full).
 	db  *sql.DB
 	now int64 // the journal clock's time when the batch began, Unix ns
 }
@@ -43,7 +44,7 @@ func (j *Journal) batch(db *sql.DB, fn func(b *Batch) error) error {
 	if err != nil {
 		return fmt.Errorf("journal %s: begin: %w", j.path, j.classify(err))
 	}
-	if err := fn(&Batch{j: j, ctx: ctx, tx: tx, now: now}); err != nil {
+	if err := fn(&Batch{j: j, ctx: ctx, tx: tx, db: db, now: now}); err != nil {
 		tx.Rollback()
 		return err
 	}
@@ -74,7 +75,16 @@ func (b *Batch) stmt(s *sql.Stmt) *sql.Stmt {
 	return b.tx.StmtContext(b.ctx, s)
 }
 
+// exec runs q, one of batchWrites, through its statement prepared at
+// Open: the driver would otherwise parse the SQL on every call, which was
+// a fifth of the paper journal's writer (a savepoint and its release for
+// every progress, the instance's state, round trips). Other SQL runs
+// unprepared, and is counted.
 func (b *Batch) exec(q string, args ...any) (sql.Result, error) {
+	if s := b.j.batchStmts[q]; s != nil && b.db == b.j.normal {
+		return b.stmt(s).ExecContext(b.ctx, args...)
+	}
+	b.j.unpreparedExecs.Add(1)
 	if b.tx == nil {
 		return b.db.ExecContext(b.ctx, q, args...)
 	}
@@ -85,24 +95,31 @@ func (b *Batch) errorf(format string, args ...any) error {
 	return fmt.Errorf("journal %s: "+format, append([]any{b.j.path}, args...)...)
 }
 
+// The savepoint Atomic makes; batchWrites prepares these.
+const (
+	sqlSavepoint           = "SAVEPOINT atomic"
+	sqlRollbackToSavepoint = "ROLLBACK TO atomic"
+	sqlReleaseSavepoint    = "RELEASE atomic"
+)
+
 // Atomic runs fn as one unit inside the batch: if fn returns an error,
 // what fn wrote is undone (a SQLite savepoint) and the rest of the batch
 // stands. It lets a writer that commits many independent writes in one
 // transaction keep each group of related writes all or nothing.
 func (b *Batch) Atomic(fn func(b *Batch) error) error {
-	if _, err := b.exec("SAVEPOINT atomic"); err != nil {
+	if _, err := b.exec(sqlSavepoint); err != nil {
 		return b.errorf("savepoint: %w", err)
 	}
 	if err := fn(b); err != nil {
-		if _, rbErr := b.exec("ROLLBACK TO atomic"); rbErr != nil {
+		if _, rbErr := b.exec(sqlRollbackToSavepoint); rbErr != nil {
 			return b.errorf("rollback to savepoint: %w (after %w)", rbErr, err)
 		}
-		if _, relErr := b.exec("RELEASE atomic"); relErr != nil {
+		if _, relErr := b.exec(sqlReleaseSavepoint); relErr != nil {
 			return b.errorf("release savepoint: %w (after %w)", relErr, err)
 		}
 		return err
 	}
-	if _, err := b.exec("RELEASE atomic"); err != nil {
+	if _, err := b.exec(sqlReleaseSavepoint); err != nil {
 		return b.errorf("release savepoint: %w", err)
 	}
 	return nil

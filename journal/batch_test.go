@@ -2,10 +2,12 @@ package journal
 
 import (
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/shopspring/decimal"
 	"github.com/tradebot/tradebot/exchange"
 )
 
@@ -149,5 +151,41 @@ func TestAtomicUndoesOnlyItsOwnWrites(t *testing.T) {
 	if r1.Order.Status != exchange.StatusOpen || r2.Order.Status != StatusInFlight || exitA != nil || string(exitB) != "y" {
 		t.Fatalf("after the batch: a-1 %s (want OPEN), a-2 %s (want %s, undone), state a %q (want none), state b %q (want y)",
 			r1.Order.Status, r2.Order.Status, StatusInFlight, exitA, exitB)
+	}
+}
+
+// TestEveryBatchWriteRunsPrepared checks that the SQL Batch.exec runs is
+// prepared at Open (batchWrites): a write left out would be parsed again
+// on every call, and the paper journal's writer makes these for every
+// order.
+func TestEveryBatchWriteRunsPrepared(t *testing.T) {
+	j := openTemp(t)
+	stop := errors.New("undo")
+	err := j.Batch(func(b *Batch) error {
+		if err := b.Atomic(func(b *Batch) error { return b.SaveInstanceState("a", []byte("x"), nil) }); err != nil {
+			return err
+		}
+		if err := b.Atomic(func(*Batch) error { return stop }); !errors.Is(err, stop) {
+			return fmt.Errorf("Atomic returned %v, want fn's error", err)
+		}
+		if err := b.SavePosition(PositionRow{Instance: "a", ProductID: "BTC-USD", Size: decimal.RequireFromString("0.1")}); err != nil {
+			return err
+		}
+		if err := b.SavePosition(PositionRow{Instance: "a", ProductID: "BTC-USD"}); err != nil {
+			return err
+		}
+		if _, err := b.RecordRoundTrip(RoundTrip{Key: "k", Instance: "a", ProductID: "BTC-USD", Side: exchange.Buy}); err != nil {
+			return err
+		}
+		return b.SaveRisk("default", []byte("{}"))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j.RecordReconciliation(Reconciliation{Summary: "ok"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := j.unpreparedExecs.Load(); n != 0 {
+		t.Fatalf("%d Batch.exec calls ran SQL that batchWrites does not prepare", n)
 	}
 }

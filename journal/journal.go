@@ -27,6 +27,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tradebot/tradebot/clock"
@@ -54,7 +55,13 @@ type Journal struct {
 	writeMu sync.Mutex
 	lock    *fileLock
 	stmts   statements
-	seq     seqCache
+	// batchStmts are batchWrites prepared on normal, by SQL text; nil in
+	// a read-only journal.
+	batchStmts map[string]*sql.Stmt
+	// unpreparedExecs counts Batch.exec calls whose SQL was not among
+	// batchWrites (tests keep it at zero).
+	unpreparedExecs atomic.Int64
+	seq             seqCache
 	// clock stamps the journal's own times (intent, change, record); set
 	// by UseClock before the journal is shared.
 	clock clock.Clock
@@ -226,12 +233,16 @@ func open(path string, readOnly bool, opt Options) (*Journal, error) {
 	}
 	if err == nil {
 		err = j.prepare()
+		if err == nil && !readOnly {
+			err = j.prepareBatchWrites()
+		}
 		if err != nil {
 			err = fmt.Errorf("journal %s: prepare statements: %w", path, err)
 		}
 	}
 	if err != nil {
 		j.stmts.close()
+		j.closeBatchWrites()
 		j.closeDBs()
 		return nil, err
 	}
@@ -265,6 +276,7 @@ func (j *Journal) Path() string { return j.path }
 // by SQLite when the last connection closes.
 func (j *Journal) Close() error {
 	j.stmts.close()
+	j.closeBatchWrites()
 	err := j.closeDBs()
 	if j.lock != nil {
 		j.lock.release()

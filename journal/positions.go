@@ -41,12 +41,9 @@ func (b *Batch) SavePosition(p PositionRow) error {
 	}
 	var err error
 	if p.Size.IsZero() {
-		_, err = b.exec("DELETE FROM positions WHERE instance = ? AND product_id = ?", p.Instance, p.ProductID)
+		_, err = b.exec(sqlDeletePosition, p.Instance, p.ProductID)
 	} else {
-		_, err = b.exec(`INSERT INTO positions (instance, product_id, size, avg_entry_price, realized_pnl,
-			fees, opened_ns, updated_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (instance, product_id) DO UPDATE SET
-			size = excluded.size, avg_entry_price = excluded.avg_entry_price, realized_pnl = excluded.realized_pnl,
-			fees = excluded.fees, opened_ns = excluded.opened_ns, updated_ns = excluded.updated_ns`,
+		_, err = b.exec(sqlUpsertPosition,
 			p.Instance, p.ProductID, p.Size.String(), p.AvgEntryPrice.String(), p.RealizedPnL.String(),
 			p.Fees.String(), nanos(p.OpenedAt), updated)
 	}
@@ -92,3 +89,12 @@ func (j *Journal) Positions() ([]PositionRow, error) {
 	}
 	return out, nil
 }
+
+// sqlDeletePosition removes a closed position (Batch.SavePosition).
+const sqlDeletePosition = "DELETE FROM positions WHERE instance = ? AND product_id = ?"
+
+// sqlUpsertPosition saves an open position (Batch.SavePosition).
+const sqlUpsertPosition = `INSERT INTO positions (instance, product_id, size, avg_entry_price, realized_pnl,
+			fees, opened_ns, updated_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (instance, product_id) DO UPDATE SET
+			size = excluded.size, avg_entry_price = excluded.avg_entry_price, realized_pnl = excluded.realized_pnl,
+			fees = excluded.fees, opened_ns = excluded.opened_ns, updated_ns = excluded.updated_ns`

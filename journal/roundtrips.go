@@ -49,9 +49,7 @@ func (b *Batch) RecordRoundTrip(rt RoundTrip) (isNew bool, err error) {
 	if rt.Key == "" {
 		return false, b.errorf("record round trip of %s %s: empty key", rt.Instance, rt.ProductID)
 	}
-	res, err := b.exec(`INSERT INTO round_trips (key, instance, product_id, side, size, entry_price,
-		exit_price, fees, realized_pnl, exit_reason, entry_ns, exit_ns) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
-		ON CONFLICT (key) DO NOTHING`,
+	res, err := b.exec(sqlInsertRoundTrip,
 		rt.Key, rt.Instance, rt.ProductID, string(rt.Side), rt.Size.String(), rt.EntryPrice.String(),
 		rt.ExitPrice.String(), rt.Fees.String(), rt.RealizedPnL.String(), rt.ExitReason,
 		nanos(rt.EntryTime), nanos(rt.ExitTime))
@@ -140,3 +138,8 @@ func (j *Journal) RoundTrips(f RoundTripFilter) ([]RoundTrip, error) {
 	}
 	return out, nil
 }
+
+// sqlInsertRoundTrip records a round trip once (Batch.RecordRoundTrip).
+const sqlInsertRoundTrip = `INSERT INTO round_trips (key, instance, product_id, side, size, entry_price,
+		exit_price, fees, realized_pnl, exit_reason, entry_ns, exit_ns) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
+		ON CONFLICT (key) DO NOTHING`

@@ -21,9 +21,7 @@ func (b *Batch) SaveInstanceState(instance string, exitState, strategyState []by
 	if instance == "" {
 		return b.errorf("save instance state: empty instance")
 	}
-	_, err := b.exec(`INSERT INTO instance_state (instance, exit_state, strategy_state, updated_ns)
-		VALUES (?, ?, ?, ?) ON CONFLICT (instance) DO UPDATE SET exit_state = excluded.exit_state,
-		strategy_state = excluded.strategy_state, updated_ns = excluded.updated_ns`,
+	_, err := b.exec(sqlSaveInstanceState,
 		instance, exitState, strategyState, b.now)
 	if err != nil {
 		return b.errorf("save state of instance %s: %w", instance, err)
@@ -56,8 +54,7 @@ func (b *Batch) SaveRisk(account string, state []byte) error {
 	if state == nil {
 		state = []byte{}
 	}
-	_, err := b.exec(`INSERT INTO risk_state (account, state, updated_ns) VALUES (?, ?, ?)
-		ON CONFLICT (account) DO UPDATE SET state = excluded.state, updated_ns = excluded.updated_ns`,
+	_, err := b.exec(sqlSaveRisk,
 		account, state, b.now)
 	if err != nil {
 		return b.errorf("save risk state of account %q: %w", account, err)
@@ -98,7 +95,7 @@ func (j *Journal) RecordReconciliation(r Reconciliation) error {
 		if r.Time.IsZero() {
 			t = b.now
 		}
-		if _, err := b.exec("INSERT INTO reconciliations (time_ns, summary, problems, report) VALUES (?, ?, ?, ?)",
+		if _, err := b.exec(sqlInsertReconciliation,
 			t, r.Summary, r.Problems, r.Report); err != nil {
 			return b.errorf("record reconciliation: %w", err)
 		}
@@ -136,3 +133,15 @@ func (j *Journal) Reconciliations(limit int) ([]Reconciliation, error) {
 	}
 	return out, nil
 }
+
+// sqlSaveInstanceState replaces an instance's state (Batch.SaveInstanceState).
+const sqlSaveInstanceState = `INSERT INTO instance_state (instance, exit_state, strategy_state, updated_ns)
+		VALUES (?, ?, ?, ?) ON CONFLICT (instance) DO UPDATE SET exit_state = excluded.exit_state,
+		strategy_state = excluded.strategy_state, updated_ns = excluded.updated_ns`
+
+// sqlSaveRisk replaces an account's risk counters (Batch.SaveRisk).
+const sqlSaveRisk = `INSERT INTO risk_state (account, state, updated_ns) VALUES (?, ?, ?)
+		ON CONFLICT (account) DO UPDATE SET state = excluded.state, updated_ns = excluded.updated_ns`
+
+// sqlInsertReconciliation appends a reconciliation report.
+const sqlInsertReconciliation = "INSERT INTO reconciliations (time_ns, summary, problems, report) VALUES (?, ?, ?, ?)"

@@ -51,6 +51,37 @@ func (j *Journal) prepare() error {
 	return err
 }
 
+// batchWrites are the SQL that Batch.exec runs, prepared once at Open.
+var batchWrites = []string{
+	sqlSavepoint, sqlRollbackToSavepoint, sqlReleaseSavepoint,
+	sqlDeletePosition, sqlUpsertPosition, sqlInsertRoundTrip,
+	sqlSaveInstanceState, sqlSaveRisk, sqlInsertReconciliation,
+}
+
+// prepareBatchWrites prepares, on normal, the statements that Batch.exec
+// runs (batchWrites). It cannot prepare them on first use: a batch holds
+// the connection's only connection in its transaction, so a Prepare on
+// the database would wait for it forever.
+func (j *Journal) prepareBatchWrites() error {
+	j.batchStmts = make(map[string]*sql.Stmt, len(batchWrites))
+	for _, q := range batchWrites {
+		s, err := j.normal.Prepare(q)
+		if err != nil {
+			return err
+		}
+		j.batchStmts[q] = s
+	}
+	return nil
+}
+
+// closeBatchWrites closes what prepareBatchWrites prepared.
+func (j *Journal) closeBatchWrites() {
+	for _, s := range j.batchStmts {
+		s.Close()
+	}
+	j.batchStmts = nil
+}
+
 func (s *statements) close() {
 	for _, st := range []*sql.Stmt{s.insertOrder, s.reserveSeq, s.orderState, s.updateOrder, s.insertEvent, s.insertFill} {
 		if st != nil {
