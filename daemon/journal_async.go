@@ -97,7 +97,12 @@ const asyncQueue = 4096
 
 // asyncInterval is how often the writer looks at the queue unasked: the
 // most paper history a crash can lose, and the writer's idle wake-ups.
-const asyncInterval = 20 * time.Millisecond
+// Each pass runs a transaction's worth of SQLite, which pushes the order
+// path out of the processor's caches: with a tick a millisecond apart the
+// median tick-to-order latency was 3.2-4.3 µs at 250 ms against 3.9-5.9
+// µs at 20 ms (docs/BENCHMARKS.md), for a quarter second of replayable
+// history at risk.
+const asyncInterval = 250 * time.Millisecond
 
 // asyncMaxBatch bounds the writes committed in one transaction, so that
 // other writers (the risk counters) wait for one commit at most
