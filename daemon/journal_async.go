@@ -192,10 +192,14 @@ func openPaperJournal(path string) (*journalAdapter, error) {
 
 // asyncSeqBlock is how many client order numbers one reservation in the
 // journal takes for an instance: the writer keeps one such block ahead of
-// the one in use, 256 orders, eight seconds at Coinbase's rate limit and
-// far more than a replay at full speed makes between the writer's
-// wake-ups. A restart skips what was left; ids are unique, not dense.
-const asyncSeqBlock = 256
+// the one in use. It is more orders than the ring can hold (an order
+// makes about six writes), so the writer, which reserves ahead on every
+// pass, passes before a block runs out even in a replay at full speed,
+// and the path never waits for a reservation of its own (with 256 it did
+// once every 256 orders: the mean tick-to-order latency of
+// async-sustained fell from 55 to 21 µs). A restart skips what was left;
+// ids are unique, not dense.
+const asyncSeqBlock = 1024
 
 // newAsyncJournal starts the writer goroutine over j; Close stops it.
 func newAsyncJournal(j *journalAdapter, log *slog.Logger) *asyncJournal {
