@@ -68,6 +68,8 @@ type Executor struct {
 	editor  exchange.Editor // nil when the venue cannot edit orders
 	guard   *risk.Guard
 	journal Journal
+	// keeper is journal when it takes intents by reference.
+	keeper  IntentKeeper
 	obs     Observer
 	clock   clock.Clock
 	log     *slog.Logger
@@ -164,9 +166,13 @@ const maxLoggedCauses = 1024
 // trackedOrder is the executor's record of one live order; guarded by
 // Executor.mu.
 type trackedOrder struct {
-	instance    string
-	purpose     Purpose
-	req         exchange.OrderRequest
+	instance string
+	purpose  Purpose
+	// intent is the order as the executor journaled it before sending;
+	// its Request is the order's request and never changes, so that a
+	// journal that keeps intents by reference (IntentKeeper) may hold a
+	// pointer to it.
+	intent      OrderRecord
 	reservation *risk.Reservation
 	order       exchange.Order
 	inFlight    bool
@@ -266,6 +272,7 @@ func NewExecutor(o ExecutorOptions) *Executor {
 		orders: map[string]*trackedOrder{}, byVenueID: map[string]string{}, instances: map[string]*Instance{},
 		filledParents: map[string]parentEntry{},
 	}
+	e.keeper, _ = o.Journal.(IntentKeeper)
 	if ed, ok := o.Venue.(exchange.Editor); ok {
 		e.editor = ed
 	}
@@ -334,15 +341,23 @@ func (e *Executor) Place(ctx context.Context, in Intent) (exchange.Order, error)
 		})
 		return exchange.Order{}, &RiskRefusal{Rule: decision.Rule, Limit: decision.Limit, Value: decision.Value}
 	}
+	t := &trackedOrder{instance: in.Instance, purpose: in.Purpose, reservation: reservation,
+		intent: OrderRecord{ClientOrderID: req.ClientOrderID, Instance: in.Instance, Purpose: in.Purpose,
+			Reason: in.Reason, Request: req},
+		order: exchange.Order{OrderRequest: req, Status: exchange.StatusPending}}
 	if e.journal != nil {
-		if err := e.journal.RecordIntent(OrderRecord{ClientOrderID: req.ClientOrderID, Instance: in.Instance,
-			Purpose: in.Purpose, Reason: in.Reason, Request: req, Time: e.clock.Now()}); err != nil {
+		t.intent.Time = e.clock.Now()
+		var err error
+		if e.keeper != nil {
+			err = e.keeper.KeepIntent(&t.intent)
+		} else {
+			err = e.journal.RecordIntent(t.intent)
+		}
+		if err != nil {
 			e.guard.Release(reservation)
 			return exchange.Order{}, fmt.Errorf("journal intent %s: %w (%w)", req.ClientOrderID, err, exits.ErrNotSent)
 		}
 	}
-	t := &trackedOrder{instance: in.Instance, purpose: in.Purpose, req: req, reservation: reservation,
-		order: exchange.Order{OrderRequest: req, Status: exchange.StatusPending}}
 	e.mu.Lock()
 	e.orders[req.ClientOrderID] = t
 	e.mu.Unlock()
@@ -389,7 +404,7 @@ func (e *Executor) resend(ctx context.Context, clientOrderID string) (exchange.O
 	t := e.orders[clientOrderID]
 	var req exchange.OrderRequest
 	if t != nil {
-		req = t.req
+		req = t.intent.Request
 	}
 	e.mu.Unlock()
 	if t == nil {
@@ -511,7 +526,7 @@ func (e *Executor) finish(clientOrderID string, o exchange.Order) {
 	if o.ID != "" {
 		delete(e.byVenueID, o.ID)
 		e.ended.add(o.ID)
-		if t != nil && t.req.Attached != nil && o.FilledSize.IsPositive() && !e.bracketSeen(clientOrderID, o) &&
+		if t != nil && t.intent.Request.Attached != nil && o.FilledSize.IsPositive() && !e.bracketSeen(clientOrderID, o) &&
 			len(e.filledParents) < maxFilledParents {
 			e.filledParents[o.ID] = parentEntry{clientOrderID: clientOrderID, instance: t.instance,
 				productID: o.ProductID, filled: o.FilledSize}
@@ -595,7 +610,7 @@ func (e *Executor) HandleEvent(ev exchange.OrderEvent) {
 			if o.ClientOrderID == "" {
 				o.ClientOrderID = parentID + attachedSuffix
 			}
-			t = &trackedOrder{instance: instance, purpose: Exit, req: o.OrderRequest, order: o}
+			t = &trackedOrder{instance: instance, purpose: Exit, intent: OrderRecord{Request: o.OrderRequest}, order: o}
 			e.orders[o.ClientOrderID] = t
 			attached = true
 		}
@@ -605,11 +620,11 @@ func (e *Executor) HandleEvent(ev exchange.OrderEvent) {
 		e.log.Warn("order event for an order this run does not track", "client_order_id", o.ClientOrderID, "order_id", o.ID, "status", o.Status)
 		return
 	}
-	if t.purpose == Entry && t.req.Attached != nil && o.Attached == nil {
+	if t.purpose == Entry && t.intent.Request.Attached != nil && o.Attached == nil {
 		// The user channel does not repeat an entry's attached TP/SL; the
 		// instance's exits must know one is coming, or they place a
 		// second exit beside the venue's bracket.
-		o.Attached = t.req.Attached
+		o.Attached = t.intent.Request.Attached
 	}
 	ev.Order = o
 	fill, stale := t.fillFrom(ev)
@@ -688,7 +703,7 @@ func (e *Executor) parentBySize(o exchange.Order) string {
 		}
 	}
 	for _, t := range e.orders {
-		if t.req.Attached != nil && t.order.ID != "" && t.req.ProductID == o.ProductID && t.filled.Equal(o.BaseSize) {
+		if t.intent.Request.Attached != nil && t.order.ID != "" && t.intent.Request.ProductID == o.ProductID && t.filled.Equal(o.BaseSize) {
 			return t.order.ID
 		}
 	}
@@ -760,10 +775,10 @@ func (e *Executor) ResolveInFlight(ctx context.Context) {
 			if t == nil {
 				continue
 			}
-			o, err = e.send(ctx, t.req)
+			o, err = e.send(ctx, t.intent.Request)
 			var rej *exchange.RejectError
 			if errors.As(err, &rej) {
-				e.HandleEvent(exchange.OrderEvent{Order: exchange.Order{OrderRequest: t.req, Status: exchange.StatusFailed, RejectReason: rej.Reason}})
+				e.HandleEvent(exchange.OrderEvent{Order: exchange.Order{OrderRequest: t.intent.Request, Status: exchange.StatusFailed, RejectReason: rej.Reason}})
 				continue
 			}
 		}

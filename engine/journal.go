@@ -40,6 +40,17 @@ type Journal interface {
 	SaveProgress(instance string, orders []exchange.Order, exitState exits.State, strategyState []byte) error
 }
 
+// IntentKeeper is a Journal that takes a new order's intent by
+// reference: the record belongs to the executor's tracked order, is not
+// changed after the call, and stays valid for as long as the journal
+// holds the pointer. A journal that queues intents (paper's) keeps the
+// pointer instead of copying the request onto the order path. The
+// executor calls KeepIntent instead of RecordIntent for the orders it
+// places; orders it adopts still go through RecordIntent.
+type IntentKeeper interface {
+	KeepIntent(rec *OrderRecord) error
+}
+
 // OrderRecord is an order as the journal keeps it before it is sent.
 type OrderRecord struct {
 	ClientOrderID string

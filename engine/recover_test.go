@@ -99,7 +99,7 @@ func TestAttachedBracketFindsItsInstanceAsTheUserChannelReportsIt(t *testing.T) 
 				t.Fatal(err)
 			}
 			e := NewExecutor(ExecutorOptions{Guard: g})
-			e.orders["inst-1"] = &trackedOrder{instance: "inst", purpose: Entry, req: entryReq,
+			e.orders["inst-1"] = &trackedOrder{instance: "inst", purpose: Entry, intent: OrderRecord{Request: entryReq},
 				order: exchange.Order{ID: "v-entry", OrderRequest: entryReq, Status: exchange.StatusOpen}}
 			e.byVenueID["v-entry"] = "inst-1"
 			if tc.entryFirst {
