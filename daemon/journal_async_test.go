@@ -789,7 +789,8 @@ func BenchmarkAsyncJournalOrderWrites(b *testing.B) {
 
 // BenchmarkAsyncJournalPathCalls measures the paper journal's calls that
 // lie between a tick and its order: a client order number and the
-// intent. The writer writes every 64 orders (as in
+// intent, taken by reference as the executor hands it (KeepIntent). The
+// writer writes every 64 orders (as in
 // BenchmarkPaperTickToOrder), and path-ns/order times only the calls, in
 // runs of 64 between the writer's passes: stopping the benchmark's timer
 // instead would stop the world to read the memory statistics, which costs
@@ -798,10 +799,11 @@ func BenchmarkAsyncJournalPathCalls(b *testing.B) {
 	a := newAsyncJournalWith(openPaperTestJournal(b), nil, asyncQueue, time.Hour)
 	defer a.Close()
 	a.expect(engine.InstanceSpec{Name: "bench"})
-	rec := marketBuy("")
-	ids := make([]string, b.N)
-	for i := range ids {
-		ids[i] = engine.ClientOrderID("bench", uint64(i))
+	// Each order's record, as the executor's tracked order holds it.
+	recs := make([]engine.OrderRecord, b.N)
+	for i := range recs {
+		id := engine.ClientOrderID("bench", uint64(i))
+		recs[i] = marketBuy(id)
 	}
 	var path time.Duration
 	b.ReportAllocs()
@@ -812,8 +814,7 @@ func BenchmarkAsyncJournalPathCalls(b *testing.B) {
 			if _, err := a.NextClientOrderSeq("bench"); err != nil {
 				b.Fatal(err)
 			}
-			rec.ClientOrderID, rec.Request.ClientOrderID = ids[i], ids[i]
-			if err := a.RecordIntent(rec); err != nil {
+			if err := a.KeepIntent(&recs[i]); err != nil {
 				b.Fatal(err)
 			}
 		}
