@@ -166,12 +166,11 @@ const maxLoggedCauses = 1024
 // trackedOrder is the executor's record of one live order; guarded by
 // Executor.mu.
 type trackedOrder struct {
-	instance string
-	purpose  Purpose
-	// intent is the order as the executor journaled it before sending;
-	// its Request is the order's request and never changes, so that a
+	// intent is the order's owner (Instance), Purpose and Request, set
+	// when the order is tracked and never changed: for an order the
+	// executor places, the record it journals before sending, which a
 	// journal that keeps intents by reference (IntentKeeper) may hold a
-	// pointer to it.
+	// pointer to.
 	intent      OrderRecord
 	reservation *risk.Reservation
 	order       exchange.Order
@@ -341,7 +340,7 @@ func (e *Executor) Place(ctx context.Context, in Intent) (exchange.Order, error)
 		})
 		return exchange.Order{}, &RiskRefusal{Rule: decision.Rule, Limit: decision.Limit, Value: decision.Value}
 	}
-	t := &trackedOrder{instance: in.Instance, purpose: in.Purpose, reservation: reservation,
+	t := &trackedOrder{reservation: reservation,
 		intent: OrderRecord{ClientOrderID: req.ClientOrderID, Instance: in.Instance, Purpose: in.Purpose,
 			Reason: in.Reason, Request: req},
 		order: exchange.Order{OrderRequest: req, Status: exchange.StatusPending}}
@@ -528,7 +527,7 @@ func (e *Executor) finish(clientOrderID string, o exchange.Order) {
 		e.ended.add(o.ID)
 		if t != nil && t.intent.Request.Attached != nil && o.FilledSize.IsPositive() && !e.bracketSeen(clientOrderID, o) &&
 			len(e.filledParents) < maxFilledParents {
-			e.filledParents[o.ID] = parentEntry{clientOrderID: clientOrderID, instance: t.instance,
+			e.filledParents[o.ID] = parentEntry{clientOrderID: clientOrderID, instance: t.intent.Instance,
 				productID: o.ProductID, filled: o.FilledSize}
 		}
 	}
@@ -600,7 +599,7 @@ func (e *Executor) HandleEvent(ev exchange.OrderEvent) {
 		parentID, instance := "", ""
 		if id, ok := e.byVenueID[o.OriginatingOrderID]; ok {
 			if parent := e.orders[id]; parent != nil {
-				parentID, instance = id, parent.instance
+				parentID, instance = id, parent.intent.Instance
 			}
 		} else if p, ok := e.filledParents[o.OriginatingOrderID]; ok {
 			parentID, instance = p.clientOrderID, p.instance
@@ -610,7 +609,8 @@ func (e *Executor) HandleEvent(ev exchange.OrderEvent) {
 			if o.ClientOrderID == "" {
 				o.ClientOrderID = parentID + attachedSuffix
 			}
-			t = &trackedOrder{instance: instance, purpose: Exit, intent: OrderRecord{Request: o.OrderRequest}, order: o}
+			t = &trackedOrder{intent: OrderRecord{ClientOrderID: o.ClientOrderID, Instance: instance, Purpose: Exit,
+				Request: o.OrderRequest}, order: o}
 			e.orders[o.ClientOrderID] = t
 			attached = true
 		}
@@ -620,7 +620,7 @@ func (e *Executor) HandleEvent(ev exchange.OrderEvent) {
 		e.log.Warn("order event for an order this run does not track", "client_order_id", o.ClientOrderID, "order_id", o.ID, "status", o.Status)
 		return
 	}
-	if t.purpose == Entry && t.intent.Request.Attached != nil && o.Attached == nil {
+	if t.intent.Purpose == Entry && t.intent.Request.Attached != nil && o.Attached == nil {
 		// The user channel does not repeat an entry's attached TP/SL; the
 		// instance's exits must know one is coming, or they place a
 		// second exit beside the venue's bracket.
@@ -644,12 +644,12 @@ func (e *Executor) HandleEvent(ev exchange.OrderEvent) {
 	}
 	t.order = o
 	t.inFlight = false
-	inst := e.instances[t.instance]
-	purpose, reservation := t.purpose, t.reservation
+	inst := e.instances[t.intent.Instance]
+	purpose, reservation := t.intent.Purpose, t.reservation
 	e.mu.Unlock()
 
 	if attached && e.journal != nil {
-		if err := e.journal.RecordIntent(OrderRecord{ClientOrderID: o.ClientOrderID, Instance: t.instance,
+		if err := e.journal.RecordIntent(OrderRecord{ClientOrderID: o.ClientOrderID, Instance: t.intent.Instance,
 			Purpose: Exit, Reason: "attached take-profit/stop-loss", Request: o.OrderRequest, Time: e.clock.Now()}); err != nil {
 			e.log.Error("journal attached order failed", "client_order_id", o.ClientOrderID, "error", err)
 		} else if o.ID != "" {
@@ -664,15 +664,15 @@ func (e *Executor) HandleEvent(ev exchange.OrderEvent) {
 	if fill != nil {
 		f := *fill
 		if e.journal != nil && journalFill != nil {
-			if _, err := e.journal.RecordFill(t.instance, *journalFill); err != nil {
+			if _, err := e.journal.RecordFill(t.intent.Instance, *journalFill); err != nil {
 				e.log.Error("journal fill failed", "client_order_id", o.ClientOrderID, "trade_id", f.TradeID, "error", err)
 			}
 		}
-		e.guard.OnFill(t.instance, f.ProductID, f.Side, f.Size, f.Price, f.Fee, reservation)
-		e.obs.Fill(t.instance, f)
+		e.guard.OnFill(t.intent.Instance, f.ProductID, f.Side, f.Size, f.Price, f.Fee, reservation)
+		e.obs.Fill(t.intent.Instance, f)
 	}
 	if o.Status.Terminal() {
-		e.obs.OrderEnded(t.instance, o.ProductID, o.Side, o.Type, statusLabel(o.Status))
+		e.obs.OrderEnded(t.intent.Instance, o.ProductID, o.Side, o.Type, statusLabel(o.Status))
 		e.finish(o.ClientOrderID, o)
 	}
 	if inst != nil {

@@ -466,7 +466,8 @@ func (e *Executor) adopt(jo JournaledOrder) {
 	o := jo.Order
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.orders[o.ClientOrderID] = &trackedOrder{instance: jo.Instance, purpose: jo.Purpose, intent: OrderRecord{Request: o.OrderRequest},
+	e.orders[o.ClientOrderID] = &trackedOrder{intent: OrderRecord{ClientOrderID: o.ClientOrderID, Instance: jo.Instance,
+		Purpose: jo.Purpose, Request: o.OrderRequest},
 		order: o, inFlight: o.ID == "", filled: o.FilledSize, filledValue: o.FilledValue, fees: o.TotalFees}
 	if o.ID != "" {
 		e.byVenueID[o.ID] = o.ClientOrderID
@@ -478,7 +479,8 @@ func (e *Executor) adopt(jo JournaledOrder) {
 // live.
 func (e *Executor) adoptAttached(instance string, o exchange.Order, now time.Time) {
 	e.mu.Lock()
-	e.orders[o.ClientOrderID] = &trackedOrder{instance: instance, purpose: Exit, intent: OrderRecord{Request: o.OrderRequest}, order: exchange.Order{
+	e.orders[o.ClientOrderID] = &trackedOrder{intent: OrderRecord{ClientOrderID: o.ClientOrderID, Instance: instance, Purpose: Exit,
+		Request: o.OrderRequest}, order: exchange.Order{
 		OrderRequest: o.OrderRequest, ID: o.ID, Status: exchange.StatusPending}}
 	e.byVenueID[o.ID] = o.ClientOrderID
 	e.mu.Unlock()

@@ -99,7 +99,7 @@ func TestAttachedBracketFindsItsInstanceAsTheUserChannelReportsIt(t *testing.T) 
 				t.Fatal(err)
 			}
 			e := NewExecutor(ExecutorOptions{Guard: g})
-			e.orders["inst-1"] = &trackedOrder{instance: "inst", purpose: Entry, intent: OrderRecord{Request: entryReq},
+			e.orders["inst-1"] = &trackedOrder{intent: OrderRecord{ClientOrderID: "inst-1", Instance: "inst", Purpose: Entry, Request: entryReq},
 				order: exchange.Order{ID: "v-entry", OrderRequest: entryReq, Status: exchange.StatusOpen}}
 			e.byVenueID["v-entry"] = "inst-1"
 			if tc.entryFirst {
@@ -114,8 +114,8 @@ func TestAttachedBracketFindsItsInstanceAsTheUserChannelReportsIt(t *testing.T) 
 			if got := e.tracksClientID("inst-1" + attachedSuffix); got != tc.tracked {
 				t.Fatalf("bracket tracked as inst-1-attached = %v, want %v", got, tc.tracked)
 			}
-			if tc.tracked && e.orders["inst-1"+attachedSuffix].instance != "inst" {
-				t.Fatalf("bracket given to %q", e.orders["inst-1"+attachedSuffix].instance)
+			if tc.tracked && e.orders["inst-1"+attachedSuffix].intent.Instance != "inst" {
+				t.Fatalf("bracket given to %q", e.orders["inst-1"+attachedSuffix].intent.Instance)
 			}
 		})
 	}
