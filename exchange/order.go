@@ -133,8 +133,11 @@ type Order struct {
 	FilledValue        decimal.Decimal
 	AverageFilledPrice decimal.Decimal
 	TotalFees          decimal.Decimal
-	CreatedAt          time.Time
-	UpdatedAt          time.Time
+	// NumberOfFills counts the executions so far (Coinbase
+	// number_of_fills): more than one for an order filled in parts.
+	NumberOfFills int
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 	// Triggered is true once a stop-limit's or bracket's stop has fired.
 	Triggered bool
 	// RejectReason holds the venue's failure reason for a FAILED order.

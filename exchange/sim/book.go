@@ -29,7 +29,16 @@ type order struct {
 	stopDirection     exchange.StopDirection
 	// expires is set while the order is counted in its book's expiring.
 	expires bool
+	// want is the base size to fill in all: BaseSize, or what a quote
+	// size buys. taking marks an order that took liquidity and rests with
+	// the rest of its size: it goes on taking, as taker, when the market
+	// shows more (Config.PartialFills only).
+	want   decimal.Decimal
+	taking bool
 }
+
+// unfilled returns the base size still to fill.
+func (o *order) unfilled() decimal.Decimal { return o.want.Sub(o.FilledSize) }
 
 // snapshot returns the order as callers see it.
 func (o *order) snapshot() exchange.Order { return o.Order }
@@ -50,6 +59,12 @@ type book struct {
 
 	last, bid, ask          decimal.Decimal
 	hasLast, hasBid, hasAsk bool
+
+	// With Config.PartialFills, the size the market showed at the last
+	// trade and at the best bid and ask, less what orders have taken of
+	// it since; a limit says whether the size is known at all (a feed of
+	// candles or trades without sizes fills whole).
+	depth depth
 
 	bids, asks, stopsDown, stopsUp []*order
 

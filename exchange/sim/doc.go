@@ -15,9 +15,11 @@
 //
 // # Liquidity
 //
-// The simulated account is small next to the market: every fill is a
-// full fill of the order's remaining size, and the simulated orders never
-// move the market they are matched against. There are no partial fills.
+// The simulated account is small next to the market, and the simulated
+// orders never move the market they are matched against. By default every
+// fill is a full fill of the order's remaining size: there are no partial
+// fills, whatever size the market showed (see Partial fills below for
+// the other rule).
 //
 //   - Taking liquidity (a market order, or a limit order that is marketable
 //     when it is placed or when its stop triggers) fills at once at the
@@ -33,6 +35,39 @@
 //     limit is assumed to have gone to orders ahead in the queue), or an
 //     opposite best quote at or through the price (an ask at or below a buy
 //     limit means every bid at that price, ours included, was taken).
+//
+// # Partial fills
+//
+// With Config.PartialFills an order fills only as much as the market
+// showed at its price, in as many parts as that takes, as on Coinbase:
+//
+//   - A resting limit that a quote reaches fills up to the size quoted at
+//     the best ask (for a buy) or bid (for a sell); one that a trade goes
+//     through fills up to the trade's size. Orders at better prices, and
+//     earlier ones at one price, are served first; what one takes the
+//     next cannot. The rest of the order rests on.
+//   - An order that takes liquidity (market, marketable limit, triggered
+//     stop, marketable take-profit) takes up to the size at the best
+//     opposite quote (or of the last trade while no quote is known), and
+//     that size is then used up until a tick shows more. A market order
+//     is immediate-or-cancel: what the quote did not cover is cancelled
+//     (CANCELLED with its partial fill, or without a fill when nothing was
+//     left). So are the rest of an immediate-or-cancel limit; a
+//     fill-or-kill limit fills whole or not at all. The rest of any other
+//     order works on at its limit and takes, as taker at the price then
+//     offered, what later quotes show.
+//   - A size of zero means the size is not known (candles and trade-only
+//     recordings): the order then fills whole, as without the option.
+//   - The hold shrinks with each fill to what the rest needs; the order's
+//     FilledSize, FilledValue, TotalFees and NumberOfFills add up its
+//     fills, and AverageFilledPrice is their volume-weighted price. A
+//     partly filled take-profit leaves the bracket's stop armed for the
+//     rest. An entry with an attached bracket gets it at its first fill,
+//     for the size bought, and each later fill grows it. An edit cannot
+//     take a size to or below what has filled.
+//
+// Off (the default), results are byte for byte those of the whole-fill
+// rule, and the backtest path does no extra work.
 //
 // # Stops and brackets
 //
@@ -73,8 +108,8 @@
 // repeated id returns the existing order. A refused order is not stored
 // and its client order id stays free. Limit orders may be good-til-
 // cancelled, good-til-date, immediate-or-cancel or fill-or-kill; the last
-// two either take liquidity at once or end CANCELLED (with full fills
-// there is no partial remainder to distinguish them). A good-til-date
+// two either take liquidity at once or end CANCELLED (with whole fills
+// there is no partial remainder to distinguish them; see Partial fills). A good-til-date
 // order ends EXPIRED at the first tick of its product at or after its end
 // time, since the simulated exchange only acts when it is fed. Only open
 // good-til-cancelled limits, and stop-limits and brackets whose stop has

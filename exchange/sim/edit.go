@@ -159,7 +159,7 @@ func (x *Exchange) edit(orderID string, edit exchange.OrderEdit) (exchange.Order
 	if !edit.StopPrice.IsZero() {
 		req.StopPrice = edit.StopPrice
 	}
-	if req.BaseSize.LessThan(o.FilledSize) {
+	if req.BaseSize.LessThan(o.FilledSize) || (o.FilledSize.IsPositive() && req.BaseSize.Equal(o.FilledSize)) {
 		return fail(EditBelowFilledSize, "size %s is below the filled %s", req.BaseSize, o.FilledSize)
 	}
 	if req.BaseSize.Equal(o.BaseSize) && req.LimitPrice.Equal(o.LimitPrice) && req.StopPrice.Equal(o.StopPrice) {
@@ -193,7 +193,7 @@ func (x *Exchange) edit(orderID string, edit exchange.OrderEdit) (exchange.Order
 	if o.Type == exchange.Limit && (o.PostOnly || b.product.PostOnly) && b.marketable(o.Side, req.LimitPrice) {
 		return fail(EditPostOnlyWouldCross, "post-only %s limit %s would take liquidity", o.Side, req.LimitPrice)
 	}
-	cur, amount := x.holdFor(b.product, o.Side, req.LimitPrice, req.BaseSize)
+	cur, amount := x.holdFor(b.product, o.Side, req.LimitPrice, req.BaseSize.Sub(o.FilledSize))
 	if avail := x.bal(cur).available.Add(o.hold); avail.LessThan(amount) {
 		return fail(EditInsufficientFund, "needs %s %s, available %s", amount, cur, avail)
 	}
@@ -201,6 +201,7 @@ func (x *Exchange) edit(orderID string, edit exchange.OrderEdit) (exchange.Order
 	x.releaseHold(o)
 	x.putHold(o, cur, amount)
 	o.OrderRequest = req
+	o.want, o.taking = req.BaseSize, false
 	o.UpdatedAt = x.clk.Now()
 	x.emit(o, nil)
 	if o.Type == exchange.Limit {

@@ -41,6 +41,12 @@ type Config struct {
 	// SlippageBps moves every taker fill this many basis points (1/100 %)
 	// against the order, to stand for the depth a real order eats.
 	SlippageBps decimal.Decimal
+	// PartialFills makes an order fill only the size the market shows at
+	// its price (the trade's size, the best bid's or ask's), in parts over
+	// as many ticks as it takes, instead of whole at once; see the package
+	// documentation. Off, results stay byte for byte those of earlier
+	// versions.
+	PartialFills bool
 }
 
 // Exchange is a simulated spot exchange. It implements exchange.Venue and
@@ -50,6 +56,7 @@ type Exchange struct {
 	fees     Fees
 	maxRate  decimal.Decimal // the higher of the two fee rates: buy holds cover either
 	slippage decimal.Decimal // SlippageBps as a fraction
+	partial  bool            // Config.PartialFills
 
 	// Factors derived once from the rates, so that the order path does
 	// not rebuild them: 1 + taker, 1 + maxRate, 1 + slippage, 1 - slippage.
@@ -110,6 +117,7 @@ func New(cfg Config, clk clock.Clock) (*Exchange, error) {
 		fees:     cfg.Fees,
 		maxRate:  decimal.Max(cfg.Fees.Maker, cfg.Fees.Taker),
 		slippage: cfg.SlippageBps.Shift(-4),
+		partial:  cfg.PartialFills,
 		books:    make(map[string]*book, len(cfg.Products)),
 		balances: make(map[string]*balance),
 		byID:     make(map[string]*order),

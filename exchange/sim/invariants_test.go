@@ -31,9 +31,11 @@ func checkInvariants(t reporter, x *Exchange, start map[string]decimal.Decimal) 
 		products[p.ID] = p
 	}
 	fillsOf := map[string]int{}
+	filled := map[string]decimal.Decimal{}
 	for _, f := range x.Fills() {
 		p := products[f.ProductID]
 		fillsOf[f.OrderID]++
+		filled[f.OrderID] = filled[f.OrderID].Add(f.Size)
 		if f.Side == exchange.Buy {
 			total[p.QuoteCurrency] = total[p.QuoteCurrency].Sub(f.Value()).Sub(f.Fee)
 			total[p.BaseCurrency] = total[p.BaseCurrency].Add(f.Size)
@@ -52,10 +54,15 @@ func checkInvariants(t reporter, x *Exchange, start map[string]decimal.Decimal) 
 			}
 			seen[o.ClientOrderID] = true
 		}
+		if !filled[o.ID].Equal(o.FilledSize) {
+			t.Errorf("order %s shows filled %s, its fills add up to %s", o.ID, o.FilledSize, filled[o.ID])
+		}
 		switch n := fillsOf[o.ID]; {
-		case n > 1:
-			t.Errorf("order %s has %d fills", o.ID, n)
-		case n == 1 && o.Status != exchange.StatusFilled:
+		case n != o.NumberOfFills:
+			t.Errorf("order %s has %d fills but number of fills %d", o.ID, n, o.NumberOfFills)
+		case n > 1 && !x.partial:
+			t.Errorf("order %s has %d fills without partial fills", o.ID, n)
+		case n > 0 && o.Status != exchange.StatusFilled && !x.partial:
 			t.Errorf("order %s has a fill but is %s", o.ID, o.Status)
 		case n == 0 && o.Status == exchange.StatusFilled:
 			t.Errorf("order %s is FILLED without a fill", o.ID)
@@ -64,10 +71,11 @@ func checkInvariants(t reporter, x *Exchange, start map[string]decimal.Decimal) 
 			continue
 		}
 		p := products[o.ProductID]
+		rest := o.BaseSize.Sub(o.FilledSize)
 		if o.Side == exchange.Buy {
-			hold[p.QuoteCurrency] = hold[p.QuoteCurrency].Add(o.LimitPrice.Mul(o.BaseSize).Mul(decimal.NewFromInt(1).Add(maxRate)))
+			hold[p.QuoteCurrency] = hold[p.QuoteCurrency].Add(o.LimitPrice.Mul(rest).Mul(decimal.NewFromInt(1).Add(maxRate)))
 		} else {
-			hold[p.BaseCurrency] = hold[p.BaseCurrency].Add(o.BaseSize)
+			hold[p.BaseCurrency] = hold[p.BaseCurrency].Add(rest)
 		}
 	}
 	bals, _ := x.Balances(ctx)

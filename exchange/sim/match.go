@@ -49,7 +49,12 @@ func (x *Exchange) OnTickPtr(t *exchange.Tick) {
 	if t.Ask.IsPositive() && sane(t.Ask) {
 		b.ask, b.hasAsk, quote = t.Ask, true, true
 	}
-	if (trade || quote) && !b.empty() {
+	if x.partial {
+		b.depth.note(t, trade)
+		if (trade || quote) && !b.empty() {
+			x.matchPartial(b, trade, quote)
+		}
+	} else if (trade || quote) && !b.empty() {
 		x.match(b, trade, quote)
 	}
 	x.unlock()
@@ -152,21 +157,34 @@ func (x *Exchange) slip(p exchange.Product, side exchange.Side, ref decimal.Deci
 // price after slippage, never beyond limit.
 func (x *Exchange) take(b *book, o *order, limit decimal.Decimal) {
 	ref, _ := b.takePrice(o.Side)
-	price := x.slip(b.product, o.Side, ref)
-	if o.Side == exchange.Buy {
-		price = decimal.Min(price, limit)
-	} else {
-		price = decimal.Max(price, limit)
+	price := x.capped(b.product, o.Side, ref, limit)
+	if !x.partial {
+		x.fill(b, o, price, o.BaseSize, exchange.Taker)
+		return
 	}
-	x.fill(b, o, price, o.BaseSize, exchange.Taker)
+	if size := b.takeSize(o.Side, o.unfilled()); size.IsPositive() {
+		x.fill(b, o, price, size, exchange.Taker)
+	}
 }
 
 // activate works o as a limit at limit: it takes liquidity if it can,
 // else rests (or, immediate-or-cancel and fill-or-kill, is cancelled).
 func (x *Exchange) activate(b *book, o *order, limit decimal.Decimal) {
 	if b.marketable(o.Side, limit) {
+		if !x.partial {
+			x.take(b, o, limit)
+			return
+		}
+		if o.TimeInForce == exchange.FillOrKill && !b.canTake(o.Side, o.unfilled()) {
+			x.end(b, o, exchange.StatusCancelled)
+			return
+		}
+		// What the market shows fills now; the rest works on.
 		x.take(b, o, limit)
-		return
+		if o.Status != exchange.StatusOpen {
+			return
+		}
+		o.taking = true
 	}
 	if o.TimeInForce == exchange.ImmediateOrCancel || o.TimeInForce == exchange.FillOrKill {
 		x.end(b, o, exchange.StatusCancelled)
@@ -191,8 +209,13 @@ func (x *Exchange) trigger(b *book, o *order) {
 	x.activate(b, o, b.norm(limit))
 }
 
-// fill executes all of o's size at price and reports it.
+// fill executes all of o's size at price and reports it; with
+// Config.PartialFills, size may be part of it (fillPart).
 func (x *Exchange) fill(b *book, o *order, price, size decimal.Decimal, liq exchange.Liquidity) {
+	if x.partial {
+		x.fillPart(b, o, price, size, liq)
+		return
+	}
 	b.retire(o)
 	x.releaseHold(o)
 	rate := x.fees.Taker
@@ -205,6 +228,7 @@ func (x *Exchange) fill(b *book, o *order, price, size decimal.Decimal, liq exch
 	now := x.clk.Now()
 	o.Status = exchange.StatusFilled
 	o.FilledSize, o.FilledValue, o.AverageFilledPrice, o.TotalFees = size, value, price, fee
+	o.NumberOfFills = 1
 	o.UpdatedAt = now
 	f := exchange.Fill{
 		TradeID:       x.newTradeID(),
@@ -225,13 +249,18 @@ func (x *Exchange) fill(b *book, o *order, price, size decimal.Decimal, liq exch
 	}
 	x.emit(o, &f)
 	if bracket != nil {
-		x.emit(bracket, nil)
-		x.arm(b, bracket)
-		// The market may already be below the stop by the time a resting
-		// entry fills; Coinbase would trigger the bracket at once.
-		if bracket.inStops && b.hasLast && b.norm(b.last).Cmp(bracket.stop) <= 0 {
-			x.trigger(b, bracket)
-		}
+		x.startBracket(b, bracket)
+	}
+}
+
+// startBracket reports and arms a bracket just attached to a filled entry.
+func (x *Exchange) startBracket(b *book, bracket *order) {
+	x.emit(bracket, nil)
+	x.arm(b, bracket)
+	// The market may already be below the stop by the time a resting
+	// entry fills; Coinbase would trigger the bracket at once.
+	if bracket.inStops && b.hasLast && b.norm(b.last).Cmp(bracket.stop) <= 0 {
+		x.trigger(b, bracket)
 	}
 }
 
@@ -256,7 +285,7 @@ func (x *Exchange) attach(entry *order, size decimal.Decimal) *order {
 		CreatedAt:          now,
 		UpdatedAt:          now,
 		OriginatingOrderID: entry.ID,
-	}}
+	}, want: size}
 	entry.AttachedOrderID = o.ID
 	x.orders = append(x.orders, o)
 	x.byID[o.ID] = o

@@ -188,7 +188,7 @@ func (x *Exchange) newOrder(req exchange.OrderRequest) *order {
 		Status:       exchange.StatusOpen,
 		CreatedAt:    now,
 		UpdatedAt:    now,
-	}}
+	}, want: req.BaseSize}
 	x.orders = append(x.orders, o)
 	x.byID[o.ID] = o
 	if req.ClientOrderID != "" {
@@ -222,6 +222,9 @@ func (x *Exchange) placeMarket(b *book, req exchange.OrderRequest) (*order, erro
 		}
 	} else if err := x.need(p.BaseCurrency, size); err != nil {
 		return nil, err
+	}
+	if x.partial {
+		return x.placeMarketPartial(b, req, price, size), nil
 	}
 	o := x.newOrder(req)
 	x.fill(b, o, price, size, exchange.Taker)
@@ -264,7 +267,10 @@ func (x *Exchange) arm(b *book, o *order) {
 		tp := b.norm(o.LimitPrice)
 		if b.marketable(exchange.Sell, tp) {
 			x.take(b, o, tp)
-			return
+			if o.Status != exchange.StatusOpen {
+				return
+			}
+			o.taking = true // partly filled: the take-profit works on
 		}
 		b.addLimit(o, tp)
 		b.addStop(o, o.StopPrice, exchange.StopDown)

@@ -14,13 +14,15 @@ import (
 
 // TestRandomSessionsKeepFundsConsistent drives the exchange with random
 // orders, cancels, edits and ticks and checks after every step that funds
-// add up and holds match the open orders.
+// add up and holds match the open orders, with whole fills and with
+// partial fills (ticks then carry random sizes, or none).
 func TestRandomSessionsKeepFundsConsistent(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
 		start := map[string]decimal.Decimal{"USD": d("5000"), "BTC": d("20")}
 		clk := clock.NewSim(t0)
+		partial := rapid.Bool().Draw(rt, "partial")
 		x, err := New(Config{Products: []exchange.Product{btcUSD}, Balances: start, Fees: DefaultFees(),
-			SlippageBps: decimal.NewFromInt(int64(rapid.IntRange(0, 50).Draw(rt, "slippage")))}, clk)
+			SlippageBps: decimal.NewFromInt(int64(rapid.IntRange(0, 50).Draw(rt, "slippage"))), PartialFills: partial}, clk)
 		if err != nil {
 			rt.Fatal(err)
 		}
@@ -30,6 +32,10 @@ func TestRandomSessionsKeepFundsConsistent(t *testing.T) {
 		})
 		size := rapid.Custom(func(rt *rapid.T) decimal.Decimal {
 			return decimal.New(int64(rapid.IntRange(1, 3000).Draw(rt, "milli")), -3)
+		})
+		// shown is the size a tick shows: often none, then whole fills.
+		shown := rapid.Custom(func(rt *rapid.T) decimal.Decimal {
+			return decimal.New(int64(rapid.IntRange(0, 1500).Draw(rt, "shownMilli")), -3)
 		})
 		n := 0
 		pick := func(rt *rapid.T) (exchange.Order, bool) {
@@ -42,12 +48,12 @@ func TestRandomSessionsKeepFundsConsistent(t *testing.T) {
 		rt.Repeat(map[string]func(*rapid.T){
 			"trade": func(rt *rapid.T) {
 				clk.Set(clk.Now().Add(1e9))
-				x.OnTick(exchange.Tick{ProductID: btcUSD.ID, Kind: exchange.TradeTick, Price: price.Draw(rt, "trade")})
+				x.OnTick(exchange.Tick{ProductID: btcUSD.ID, Kind: exchange.TradeTick, Price: price.Draw(rt, "trade"), Size: shown.Draw(rt, "tradeSize")})
 			},
 			"quote": func(rt *rapid.T) {
 				bid := price.Draw(rt, "bid")
-				x.OnTick(exchange.Tick{ProductID: btcUSD.ID, Kind: exchange.QuoteTick, Bid: bid,
-					Ask: bid.Add(decimal.New(int64(rapid.IntRange(1, 100).Draw(rt, "spread")), -2))})
+				x.OnTick(exchange.Tick{ProductID: btcUSD.ID, Kind: exchange.QuoteTick, Bid: bid, BidSize: shown.Draw(rt, "bidSize"),
+					Ask: bid.Add(decimal.New(int64(rapid.IntRange(1, 100).Draw(rt, "spread")), -2)), AskSize: shown.Draw(rt, "askSize")})
 			},
 			"place": func(rt *rapid.T) {
 				n++
