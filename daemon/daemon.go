@@ -8,8 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/shopspring/decimal"
-	"github.com/tradebot/tradebot/notify"
 	"log/slog"
 	"net"
 	"net/http"
@@ -18,12 +16,14 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/shopspring/decimal"
 
 	"github.com/tradebot/tradebot/clock"
 	"github.com/tradebot/tradebot/config"
 	"github.com/tradebot/tradebot/engine"
 	"github.com/tradebot/tradebot/exchange"
 	"github.com/tradebot/tradebot/metrics"
+	"github.com/tradebot/tradebot/notify"
 	"github.com/tradebot/tradebot/risk"
 )
 
@@ -47,52 +47,155 @@ const ShutdownGrace = 4 * time.Second
 
 // Run runs the daemon until ctx ends (SIGINT or SIGTERM), or until the
 // recording ends when the config says to exit then. It returns nil on a
-// clean stop.
+// clean stop. The steps below are the start-up sequence in order; each
+// one that holds a resource registers how to release it, and Run releases
+// them in reverse order however it returns.
 func Run(ctx context.Context, o Options) error {
-	cfg := o.Config
-	log := o.Log
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+	d := newDaemon(o)
+	defer d.release()
+	if err := d.createMetrics(); err != nil {
+		return err
+	}
+	if err := d.createRiskGuard(); err != nil {
+		return err
+	}
+	if err := d.openJournal(); err != nil {
+		return err
+	}
+	d.followTradingState()
+	d.cancelOnStop(ctx)
+	if err := d.connectVenue(); err != nil {
+		return err
+	}
+	if err := d.createEngine(); err != nil {
+		return err
+	}
+	if err := d.recoverFromJournal(); err != nil {
+		return err
+	}
+	d.armKillSwitch()
+	if err := d.listen(); err != nil {
+		return err
+	}
+	d.startEngine()
+	d.startServices()
+	<-d.runCtx.Done()
+	d.shutDown()
+	if d.feedErr != nil && !errors.Is(d.feedErr, context.Canceled) {
+		return d.feedErr
+	}
+	return nil
+}
+
+// daemon holds what the start-up steps build, for the steps after them.
+// Only Run's goroutine touches it, except feedErr (see startServices).
+type daemon struct {
+	o   Options
+	cfg *config.Config
+	log *slog.Logger
+	// clk is the clock of trading decisions; replayClock is the same
+	// clock when a paper replay moves it, nil otherwise.
+	clk         clock.Clock
+	replayClock *clock.Sim
+
+	reg      *prometheus.Registry
+	m        *metrics.Metrics
+	obs      *metricsObserver
+	guard    *risk.Guard
+	jrnl     *journalAdapter
+	mode     modeRunner
+	notifier *notify.Webhook
+	eng      *engine.Engine
+	ks       *killSwitch
+	ksWait   func()
+	srv      *metrics.Server
+
+	// runCtx ends when the daemon is asked to stop; stop asks it.
+	runCtx context.Context
+	stop   context.CancelFunc
+	// stopEngine ends the engine's goroutine, which outlives runCtx by the
+	// time it takes to park protection on the exchange at shutdown.
+	stopEngine context.CancelFunc
+	engWG      sync.WaitGroup
+	wg         sync.WaitGroup
+	// feedErr is written by the feed goroutine and read after wg.Wait.
+	feedErr error
+
+	releases []func()
+}
+
+func newDaemon(o Options) *daemon {
+	d := &daemon{o: o, cfg: o.Config, log: o.Log}
+	if d.log == nil {
+		d.log = slog.New(slog.DiscardHandler)
 	}
 	// Paper replay runs on the recording's time, so that staleness, time
 	// stops and daily boundaries mean the same as in a backtest; the feed
 	// moves the clock. Everything else runs on the wall clock.
-	var clk clock.Clock = clock.Wall{}
-	var replayClock *clock.Sim
-	if cfg.Mode == config.ModePaper && cfg.Paper.Feed == "replay" {
-		replayClock = &clock.Sim{}
-		clk = replayClock
+	d.clk = clock.Wall{}
+	if d.cfg.Mode == config.ModePaper && d.cfg.Paper.Feed == "replay" {
+		d.replayClock = &clock.Sim{}
+		d.clk = d.replayClock
 	}
+	return d
+}
 
-	reg := metrics.NewRegistry()
-	m, err := metrics.New(reg, metrics.Options{
-		Clock: clk, Version: o.Version, Instances: instanceIDs(cfg),
-		Currencies: currencies(cfg), Feeds: []string{"replay", "market", "user"}, RiskRules: risk.Rules,
+// onRelease registers f to run when Run returns, before everything
+// registered earlier.
+func (d *daemon) onRelease(f func()) { d.releases = append(d.releases, f) }
+
+func (d *daemon) release() {
+	for i := len(d.releases) - 1; i >= 0; i-- {
+		d.releases[i]()
+	}
+}
+
+func (d *daemon) createMetrics() error {
+	d.reg = metrics.NewRegistry()
+	m, err := metrics.New(d.reg, metrics.Options{
+		Clock: d.clk, Version: d.o.Version, Instances: instanceIDs(d.cfg),
+		Currencies: currencies(d.cfg), Feeds: []string{"replay", "market", "user"}, RiskRules: risk.Rules,
 	})
 	if err != nil {
 		return err
 	}
-	obs := &metricsObserver{Metrics: m, replay: replayClock != nil}
+	d.m = m
+	d.obs = &metricsObserver{Metrics: m, replay: d.replayClock != nil}
+	return nil
+}
 
-	guard, err := risk.NewGuard(cfg.Risk, clk)
+func (d *daemon) createRiskGuard() error {
+	guard, err := risk.NewGuard(d.cfg.Risk, d.clk)
 	if err != nil {
 		return fmt.Errorf("risk: %w", err)
 	}
-	var jrnl *journalAdapter
-	if cfg.StateDir != "" {
-		open := openJournal
-		if cfg.Mode == config.ModePaper {
-			open = openPaperJournal // see asyncJournal for why paper may relax
-		}
-		jrnl, err = open(filepath.Join(cfg.StateDir, "journal.db"))
-		if err != nil {
-			return err
-		}
-		defer jrnl.Close()
-		if err := jrnl.restoreRisk(guard); err != nil {
-			return err
-		}
+	d.guard = guard
+	return nil
+}
+
+// openJournal opens the journal in state_dir, when one is set, and
+// restores the trading state saved there.
+func (d *daemon) openJournal() error {
+	if d.cfg.StateDir == "" {
+		return nil
 	}
+	open := openJournal
+	if d.cfg.Mode == config.ModePaper {
+		open = openPaperJournal // see asyncJournal for why paper may relax
+	}
+	jrnl, err := open(filepath.Join(d.cfg.StateDir, "journal.db"))
+	if err != nil {
+		return err
+	}
+	d.jrnl = jrnl
+	d.onRelease(func() { _ = jrnl.Close() })
+	return jrnl.restoreRisk(d.guard)
+}
+
+// followTradingState logs, exports and journals every change of the
+// trading state, and exports the state restored at start.
+func (d *daemon) followTradingState() {
+	log, m, jrnl, guard := d.log, d.m, d.jrnl, d.guard
 	guard.OnStateChange(func(from, to risk.State, rule, reason string) {
 		log.Warn("trading state changed", "from", from.String(), "to", to.String(), "rule", rule, "reason", reason)
 		m.TradingState(to.String())
@@ -109,150 +212,188 @@ func Run(ctx context.Context, o Options) error {
 	if guard.State() != risk.Active {
 		log.Warn("trading state restored from the journal", "state", guard.State().String())
 	}
+}
 
-	runCtx, stop := context.WithCancel(ctx)
-	defer stop()
+// cancelOnStop derives the context that ends when ctx ends or the daemon
+// stops itself (the recording ended, the feed failed).
+func (d *daemon) cancelOnStop(ctx context.Context) {
+	d.runCtx, d.stop = context.WithCancel(ctx)
+	d.onRelease(d.stop)
+}
 
-	var mode modeRunner
-	switch cfg.Mode {
+// connectVenue builds the mode's venue and feed: the simulated exchange
+// in paper mode, Coinbase in live mode.
+func (d *daemon) connectVenue() error {
+	var err error
+	switch d.cfg.Mode {
 	case config.ModePaper:
-		mode, err = newPaper(cfg, replayClock, log)
+		d.mode, err = newPaper(d.cfg, d.replayClock, d.log)
 	case config.ModeLive:
-		mode, err = newLive(runCtx, cfg, log, m)
+		d.mode, err = newLive(d.runCtx, d.cfg, d.log, d.m)
 	default:
-		err = fmt.Errorf("mode %q is not available in this build", cfg.Mode)
+		err = fmt.Errorf("mode %q is not available in this build", d.cfg.Mode)
 	}
-	if err != nil {
-		return err
-	}
+	return err
+}
 
-	specs, err := cfg.InstanceSpecs()
+// createEngine builds the engine over the venue, with the notifier and
+// the journal, and routes the venue's order events to it.
+func (d *daemon) createEngine() error {
+	specs, err := d.cfg.InstanceSpecs()
 	if err != nil {
 		return err
 	}
-	maker, taker := mode.fees()
-	var notifier *notify.Webhook
-	if cfg.Notify.WebhookURL != "" {
-		if notifier, err = newNotifier(cfg.Notify, log); err != nil {
+	if d.cfg.Notify.WebhookURL != "" {
+		if d.notifier, err = newNotifier(d.cfg.Notify, d.log); err != nil {
 			return err
 		}
-		obs.notify = notifier
+		d.obs.notify = d.notifier
 	}
-	opts := engine.Options{Venue: mode.venue(), Guard: guard, Observer: obs, Clock: clk, Log: log,
+	maker, taker := d.mode.fees()
+	opts := engine.Options{Venue: d.mode.venue(), Guard: d.guard, Observer: d.obs, Clock: d.clk, Log: d.log,
 		Instances: specs, MakerFee: maker, TakerFee: taker, ForgetRoundTrips: true}
-	if jrnl != nil {
-		opts.Journal = jrnl
-		if cfg.Mode == config.ModePaper {
-			// The venue is in this process: journal off the order path
-			// (asyncJournal says why that is safe). Deferred after
-			// jrnl.Close, so it runs first and writes everything queued.
-			aj := newAsyncJournal(jrnl, log)
-			defer func() {
-				if err := aj.Close(); err != nil {
-					log.Error("journal: paper writes failed", "error", err)
-				}
-			}()
-			opts.Journal = aj
-			opts.OnRoundTrip = aj.roundTrip
-		} else {
-			opts.OnRoundTrip = jrnl.roundTrip(log)
-		}
-	}
-	eng, err := engine.New(runCtx, opts)
+	d.attachJournal(&opts)
+	eng, err := engine.New(d.runCtx, opts)
 	if err != nil {
 		return err
 	}
-	mode.connect(eng)
-	if jrnl != nil && cfg.Mode == config.ModeLive {
-		rep, err := eng.Recover(runCtx, jrnl, mode.venue())
-		if err != nil {
-			return fmt.Errorf("start-up recovery from the journal and Coinbase: %w", err)
-		}
-		log.Info("recovered from the journal and the exchange", "instances_restored", rep.Restored,
-			"orders_resolved", rep.Resolved, "orders_missing", rep.Missing, "fills_adopted", rep.Adopted,
-			"unknown_open_orders", len(rep.Unknown), "open_positions", rep.OpenPositions)
-	}
+	d.eng = eng
+	d.mode.connect(eng)
+	return nil
+}
 
-	ks := &killSwitch{guard: guard, engine: eng, log: log, metrics: m, ctx: runCtx}
-	// The file and signal watchers are in place before the daemon serves
-	// or trades, so that an early SIGUSR1 halts rather than kills it.
-	ksWait := ks.arm(runCtx, cfg.KillSwitch)
-	srvCfg := metrics.ServerConfig{
-		ListenAddress: firstNonEmpty(o.ListenAddress, cfg.Web.ListenAddress),
-		WebConfigFile: firstNonEmpty(o.WebConfigFile, cfg.Web.ConfigFile),
-		Gatherer:      prometheus.Gatherers{reg},
-		Ready:         mode.ready,
-		Handlers:      map[string]http.Handler{"/killswitch": ks.handler()},
-		Logger:        log,
+// attachJournal gives the engine the journal, if there is one.
+func (d *daemon) attachJournal(opts *engine.Options) {
+	if d.jrnl == nil {
+		return
 	}
-	srv, err := metrics.Listen(srvCfg)
+	opts.Journal = d.jrnl
+	if d.cfg.Mode != config.ModePaper {
+		opts.OnRoundTrip = d.jrnl.roundTrip(d.log)
+		return
+	}
+	// The venue is in this process: journal off the order path
+	// (asyncJournal says why that is safe). Released after the journal
+	// is registered, so it runs first and writes everything queued.
+	aj := newAsyncJournal(d.jrnl, d.log)
+	d.onRelease(func() {
+		if err := aj.Close(); err != nil {
+			d.log.Error("journal: paper writes failed", "error", err)
+		}
+	})
+	opts.Journal = aj
+	opts.OnRoundTrip = aj.roundTrip
+}
+
+// recoverFromJournal reconciles, in live mode, what the journal says
+// with what Coinbase says, before anything trades.
+func (d *daemon) recoverFromJournal() error {
+	if d.jrnl == nil || d.cfg.Mode != config.ModeLive {
+		return nil
+	}
+	rep, err := d.eng.Recover(d.runCtx, d.jrnl, d.mode.venue())
+	if err != nil {
+		return fmt.Errorf("start-up recovery from the journal and Coinbase: %w", err)
+	}
+	d.log.Info("recovered from the journal and the exchange", "instances_restored", rep.Restored,
+		"orders_resolved", rep.Resolved, "orders_missing", rep.Missing, "fills_adopted", rep.Adopted,
+		"unknown_open_orders", len(rep.Unknown), "open_positions", rep.OpenPositions)
+	return nil
+}
+
+// armKillSwitch puts the file and signal watchers in place before the
+// daemon serves or trades, so that an early SIGUSR1 halts rather than
+// kills it.
+func (d *daemon) armKillSwitch() {
+	d.ks = &killSwitch{guard: d.guard, engine: d.eng, log: d.log, metrics: d.m, ctx: d.runCtx}
+	d.ksWait = d.ks.arm(d.runCtx, d.cfg.KillSwitch)
+}
+
+// listen binds the HTTP server for metrics, readiness and the kill
+// switch; it serves once startServices runs.
+func (d *daemon) listen() error {
+	srv, err := metrics.Listen(metrics.ServerConfig{
+		ListenAddress: firstNonEmpty(d.o.ListenAddress, d.cfg.Web.ListenAddress),
+		WebConfigFile: firstNonEmpty(d.o.WebConfigFile, d.cfg.Web.ConfigFile),
+		Gatherer:      prometheus.Gatherers{d.reg},
+		Ready:         d.mode.ready,
+		Handlers:      map[string]http.Handler{"/killswitch": d.ks.handler()},
+		Logger:        d.log,
+	})
 	if err != nil {
 		return err
 	}
-	log.Info("tradebot started", "mode", cfg.Mode, "strategies", len(cfg.Strategies),
-		"metrics", "http://"+srv.Addr().String()+"/metrics", "version", o.Version)
-	if o.Ready != nil {
-		o.Ready(srv.Addr())
+	d.srv = srv
+	d.log.Info("tradebot started", "mode", d.cfg.Mode, "strategies", len(d.cfg.Strategies),
+		"metrics", "http://"+srv.Addr().String()+"/metrics", "version", d.o.Version)
+	if d.o.Ready != nil {
+		d.o.Ready(srv.Addr())
 	}
+	return nil
+}
 
-	// The engine's goroutines outlive runCtx by the time it takes to park
-	// protection on the exchange at shutdown.
-	engCtx, stopEngine := context.WithCancel(context.Background())
-	defer stopEngine()
-	var engWG sync.WaitGroup
-	engWG.Add(1)
+// startEngine runs the engine on a context of its own, which shutDown
+// ends after parking protection.
+func (d *daemon) startEngine() {
+	var engCtx context.Context
+	engCtx, d.stopEngine = context.WithCancel(context.Background())
+	d.onRelease(d.stopEngine)
+	d.engWG.Add(1)
 	go func() {
-		defer engWG.Done()
-		_ = eng.Run(engCtx)
+		defer d.engWG.Done()
+		_ = d.eng.Run(engCtx)
 	}()
+}
 
-	var wg sync.WaitGroup
-	var feedErr error
-	if notifier != nil {
-		wg.Add(1)
+// startServices runs, until runCtx ends, the notifier, the HTTP server,
+// the account reports, the market-data feed and the kill-switch watchers.
+// The feed stops the daemon when it fails.
+func (d *daemon) startServices() {
+	ctx, log := d.runCtx, d.log
+	if d.notifier != nil {
+		d.wg.Add(1)
 		go func() {
-			defer wg.Done()
-			notifier.Run(runCtx)
+			defer d.wg.Done()
+			d.notifier.Run(ctx)
 		}()
 	}
-	wg.Add(4)
+	d.wg.Add(4)
 	go func() {
-		defer wg.Done()
-		if err := srv.Serve(runCtx); err != nil {
+		defer d.wg.Done()
+		if err := d.srv.Serve(ctx); err != nil {
 			log.Error("http server", "error", err)
 		}
 	}()
 	go func() {
-		defer wg.Done()
-		reportAccount(runCtx, mode.venue(), guard, m, cfg, log)
+		defer d.wg.Done()
+		reportAccount(ctx, d.mode.venue(), d.guard, d.m, d.cfg, log)
 	}()
 	go func() {
-		defer wg.Done()
-		feedErr = mode.runFeed(runCtx, eng, stop)
-		if feedErr != nil && !errors.Is(feedErr, context.Canceled) {
-			log.Error("market data feed stopped", "error", feedErr)
-			stop()
+		defer d.wg.Done()
+		d.feedErr = d.mode.runFeed(ctx, d.eng, d.stop)
+		if d.feedErr != nil && !errors.Is(d.feedErr, context.Canceled) {
+			log.Error("market data feed stopped", "error", d.feedErr)
+			d.stop()
 		}
 	}()
 	go func() {
-		defer wg.Done()
-		ksWait()
+		defer d.wg.Done()
+		d.ksWait()
 	}()
+}
 
-	<-runCtx.Done()
-	eng.StopEntries()
-	log.Info("stopping: no new entries; protective stops rest on the exchange and stay there")
+// shutDown stops new entries, parks protection on the exchange within the
+// grace period, then waits for the engine and every service to end.
+func (d *daemon) shutDown() {
+	d.eng.StopEntries()
+	d.log.Info("stopping: no new entries; protective stops rest on the exchange and stay there")
 	parkCtx, cancelPark := context.WithTimeout(context.Background(), ShutdownGrace-time.Second)
-	eng.Park(parkCtx)
+	d.eng.Park(parkCtx)
 	cancelPark()
-	stopEngine()
-	engWG.Wait()
-	wg.Wait()
-	log.Info("stopped")
-	if feedErr != nil && !errors.Is(feedErr, context.Canceled) {
-		return feedErr
-	}
-	return nil
+	d.stopEngine()
+	d.engWG.Wait()
+	d.wg.Wait()
+	d.log.Info("stopped")
 }
 
 // modeRunner is what differs between paper and live: the venue, the feed
