@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
+	"os"
+	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/tradebot/tradebot/exchange"
@@ -28,6 +30,10 @@ type LoadOptions struct {
 	// marketdata.PathNearerFirst; backtests pass PathLowFirst, the
 	// pessimistic path for a long-only bot (see docs/BACKTEST.md).
 	Path marketdata.CandlePath
+	// Reorder sorts each file's ticks by time instead of refusing a file
+	// that goes back in time. Such a file is held in memory whole, and
+	// its candle gaps are not reported.
+	Reorder bool
 }
 
 // FileInfo describes one loaded data file for the reports.
@@ -43,6 +49,9 @@ type FileInfo struct {
 	// Widened counts candles whose high or low did not cover their open
 	// and close and were widened; their extremes are guesses.
 	Widened int `json:"widened_candles,omitempty"`
+	// Reordered is set when the file's ticks were sorted by time
+	// (LoadOptions.Reorder).
+	Reordered bool `json:"reordered,omitempty"`
 }
 
 // Gap is a run of missing candles in a file.
@@ -52,115 +61,322 @@ type Gap struct {
 	Missing int       `json:"missing_candles"`
 }
 
-// Data is market data loaded into memory, in time order, ready to be run
-// any number of times (a sweep shares one Data between its runs; runs
-// only read it).
+// Data is the market data of a run: files to read as the run goes
+// (Stream), or ticks held in memory (Load) for a sweep, whose runs share
+// one Data and only read it. Ticks come in time order either way.
 type Data struct {
-	Ticks []exchange.Tick
+	// Files describe the data files. Those of a streamed Data are known
+	// only once a run has read them: see Result.Data.
 	Files []FileInfo
 	Path  marketdata.CandlePath
-	// Products are the product ids of the ticks, sorted.
+	// Products are the product ids of the ticks, sorted; nil for a
+	// streamed Data before a run.
 	Products []string
+
+	paths []string
+	opts  LoadOptions
+	// chunks hold the ticks of a loaded Data, in time order, in pieces
+	// of chunkTicks: growing one slice would copy it at every doubling
+	// and hold both copies at once.
+	chunks [][]exchange.Tick
+	ticks  int
+}
+
+// chunkTicks is the size of a loaded Data's pieces (3 MB).
+const chunkTicks = 1 << 14
+
+// Stream checks that every file opens and is a format marketdata reads,
+// and returns a Data that each Run reads from the files as it goes, in
+// memory bounded by a few batches of ticks whatever the files' length.
+func Stream(paths []string, o LoadOptions) (*Data, error) {
+	if len(paths) == 0 {
+		return nil, errors.New("no data file given")
+	}
+	for _, p := range paths {
+		src, err := openData(p, o, nil)
+		if err != nil {
+			return nil, err
+		}
+		src.Close()
+	}
+	return &Data{Path: o.Path, paths: paths, opts: o}, nil
 }
 
 // Load reads every file with marketdata.Open (which detects the format),
 // turns candles into ticks along o.Path, keeps the ticks inside
-// [o.From, o.To) and merges the files by time. Ticks of equal time keep
-// the order of the files on the command line.
+// [o.From, o.To) and merges the files by time, into memory. Ticks of
+// equal time keep the order of the files on the command line.
 func Load(paths []string, o LoadOptions) (*Data, error) {
-	if len(paths) == 0 {
-		return nil, errors.New("no data file given")
+	s, err := Stream(paths, o)
+	if err != nil {
+		return nil, err
+	}
+	f, err := s.feed()
+	if err != nil {
+		return nil, err
 	}
 	d := &Data{Path: o.Path}
-	for _, p := range paths {
-		ticks, info, err := loadFile(p, o)
+	var chunk []exchange.Tick
+	for {
+		batch, err := f.next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
 		if err != nil {
+			f.close()
 			return nil, err
 		}
-		d.Ticks = append(d.Ticks, ticks...)
-		d.Files = append(d.Files, info)
-	}
-	seen := map[string]bool{}
-	last := ""
-	for i := range d.Ticks {
-		if id := d.Ticks[i].ProductID; id != last {
-			last = id
-			if !seen[id] {
-				seen[id] = true
-				d.Products = append(d.Products, id)
+		for len(batch) > 0 {
+			if len(chunk) == cap(chunk) {
+				chunk = make([]exchange.Tick, 0, chunkTicks)
+				d.chunks = append(d.chunks, chunk)
 			}
+			n := min(len(batch), cap(chunk)-len(chunk))
+			chunk = append(chunk, batch[:n]...)
+			d.chunks[len(d.chunks)-1] = chunk
+			batch = batch[n:]
+			d.ticks += n
 		}
 	}
-	sort.Strings(d.Products)
-	if len(paths) > 1 {
-		sort.SliceStable(d.Ticks, func(i, j int) bool { return d.Ticks[i].Time.Before(d.Ticks[j].Time) })
-	}
-	if len(d.Ticks) == 0 {
-		return nil, fmt.Errorf("no ticks in %v between %v and %v", paths, o.From, o.To)
+	d.Files, d.Products = f.close()
+	if d.ticks == 0 {
+		return nil, noTicks(paths, o)
 	}
 	return d, nil
 }
 
-func loadFile(path string, o LoadOptions) ([]exchange.Tick, FileInfo, error) {
+func noTicks(paths []string, o LoadOptions) error {
+	switch {
+	case o.From.IsZero() && o.To.IsZero():
+		return fmt.Errorf("no ticks in %v", paths)
+	case o.To.IsZero():
+		return fmt.Errorf("no ticks in %v from %s", paths, o.From.Format(time.RFC3339))
+	case o.From.IsZero():
+		return fmt.Errorf("no ticks in %v before %s", paths, o.To.Format(time.RFC3339))
+	}
+	return fmt.Errorf("no ticks in %v from %s to %s", paths, o.From.Format(time.RFC3339), o.To.Format(time.RFC3339))
+}
+
+// Len returns the number of ticks of a loaded Data, 0 for a streamed one.
+func (d *Data) Len() int { return d.ticks }
+
+// feeder yields a run's ticks in batches, in time order.
+type feeder interface {
+	// next returns the next batch, valid until the following call, or
+	// io.EOF after the last.
+	next() ([]exchange.Tick, error)
+	// progress returns how far the run is, as done out of total in some
+	// unit; total is 0 when unknown.
+	progress() (done, total int64)
+	// close stops reading and returns the files read and the products
+	// seen, sorted.
+	close() ([]FileInfo, []string)
+}
+
+// feed starts a run's reading: the chunks of a loaded Data, or a reader
+// of the files running ahead of the run on its own goroutine.
+func (d *Data) feed() (feeder, error) {
+	if d.paths == nil {
+		return &memoryFeed{d: d}, nil
+	}
+	return startStream(d.paths, d.opts)
+}
+
+// memoryFeed is the feed of a loaded Data.
+type memoryFeed struct {
+	d    *Data
+	at   int
+	done int
+}
+
+func (m *memoryFeed) next() ([]exchange.Tick, error) {
+	if m.at == len(m.d.chunks) {
+		return nil, io.EOF
+	}
+	c := m.d.chunks[m.at]
+	m.at++
+	m.done += len(c)
+	return c, nil
+}
+
+func (m *memoryFeed) progress() (int64, int64) { return int64(m.done), int64(m.d.ticks) }
+
+func (m *memoryFeed) close() ([]FileInfo, []string) { return m.d.Files, m.d.Products }
+
+// countingReader counts the bytes read from a file, for the progress
+// of a streamed run.
+type countingReader struct {
+	r io.Reader
+	n *atomic.Int64 // read by the run's goroutine
+}
+
+func (c countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// openedFile is a data file opened for reading.
+type openedFile struct {
+	*marketdata.Source
+	file *os.File // nil for the bundled recording
+}
+
+// Close closes the source, then the file under it.
+func (o openedFile) Close() error {
+	err := o.Source.Close()
+	if o.file != nil {
+		if ferr := o.file.Close(); err == nil {
+			err = ferr
+		}
+	}
+	return err
+}
+
+// openData opens one data file, or the bundled recording. read, when
+// not nil, counts the bytes read from the file.
+func openData(path string, o LoadOptions, read *atomic.Int64) (openedFile, error) {
 	var opts []marketdata.Option
 	if o.Product != "" {
 		opts = append(opts, marketdata.DefaultProduct(o.Product))
 	}
-	var src *marketdata.Source
-	var err error
+	if o.Reorder {
+		opts = append(opts, marketdata.Unordered())
+	}
 	if path == Bundled {
-		src, err = bundled.Open()
-	} else {
-		src, err = marketdata.Open(path, opts...)
+		name, open := bundled.Recording()
+		rc, err := open()
+		if err != nil {
+			return openedFile{}, err
+		}
+		src, err := marketdata.OpenReader(name, rc, opts...)
+		return openedFile{Source: src}, err
 	}
+	f, err := os.Open(path)
 	if err != nil {
-		return nil, FileInfo{}, err
+		return openedFile{}, err
 	}
-	defer src.Close()
-	info := FileInfo{Name: path, Format: string(src.Format), Gaps: []Gap{}}
-	var ticks []exchange.Tick
-	keep := func(t exchange.Tick) bool {
-		return (o.From.IsZero() || !t.Time.Before(o.From)) && (o.To.IsZero() || t.Time.Before(o.To))
+	var r io.Reader = f
+	if read != nil {
+		r = countingReader{r: f, n: read}
 	}
-	if src.Candles != nil {
-		var buf []exchange.Tick
-		for {
-			c, err := src.Candles.Next()
-			if errors.Is(err, io.EOF) {
-				break
+	src, err := marketdata.OpenReader(path, r, opts...)
+	if err != nil {
+		f.Close()
+		return openedFile{}, err
+	}
+	return openedFile{Source: src, file: f}, nil
+}
+
+// fileTicks is the tick stream of one data file: its ticks, or its
+// candles' ticks along the candle path, inside [From, To), with the
+// file's description kept up to date.
+type fileTicks struct {
+	src  openedFile
+	opts LoadOptions
+	info FileInfo
+	buf  []exchange.Tick
+	at   int
+}
+
+func (f *fileTicks) keep(t *exchange.Tick) bool {
+	return (f.opts.From.IsZero() || !t.Time.Before(f.opts.From)) && (f.opts.To.IsZero() || t.Time.Before(f.opts.To))
+}
+
+// Next returns the file's next tick inside the period, or io.EOF.
+func (f *fileTicks) Next() (exchange.Tick, error) {
+	for {
+		if f.at < len(f.buf) {
+			t := &f.buf[f.at]
+			f.at++
+			if f.keep(t) {
+				f.info.Ticks++
+				return *t, nil
 			}
+			continue
+		}
+		if f.src.Candles == nil {
+			t, err := f.src.Ticks.Next()
 			if err != nil {
-				return nil, info, fmt.Errorf("%s: %w", path, err)
+				return t, f.wrap(err)
 			}
-			info.Candles++
-			buf = marketdata.CandleTicksPath(c, o.Path, buf[:0])
-			for _, t := range buf {
-				if keep(t) {
-					ticks = append(ticks, t)
-				}
+			if f.keep(&t) {
+				f.info.Ticks++
+				return t, nil
 			}
+			continue
 		}
-		info.Interval = src.Interval().String()
-		info.Widened = src.Widened()
-		for _, g := range src.Gaps() {
-			if (o.To.IsZero() || g.From.Before(o.To)) && (o.From.IsZero() || g.To.After(o.From)) {
-				info.Gaps = append(info.Gaps, Gap{From: g.From.UTC(), To: g.To.UTC(), Missing: g.Missing})
-			}
+		c, err := f.src.Candles.Next()
+		if err != nil {
+			return exchange.Tick{}, f.wrap(err)
 		}
-	} else {
-		for {
-			t, err := src.Ticks.Next()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				return nil, info, fmt.Errorf("%s: %w", path, err)
-			}
-			if keep(t) {
-				ticks = append(ticks, t)
-			}
+		f.info.Candles++
+		f.buf, f.at = marketdata.CandleTicksPath(c, f.opts.Path, f.buf[:0]), 0
+	}
+}
+
+// wrap completes the file's description at its end, and names the file
+// in an error that does not already.
+func (f *fileTicks) wrap(err error) error {
+	if errors.Is(err, io.EOF) {
+		f.finish()
+		return err
+	}
+	var pe *marketdata.ParseError
+	if errors.As(err, &pe) {
+		if errors.Is(err, marketdata.ErrOutOfOrder) {
+			return fmt.Errorf("%w (--reorder sorts a file's ticks by time)", err)
+		}
+		return err
+	}
+	return fmt.Errorf("%s: %w", f.info.Name, err)
+}
+
+// finish records the candle file's interval, widened candles and the
+// gaps inside the period.
+func (f *fileTicks) finish() {
+	if f.src.Candles == nil {
+		return
+	}
+	f.info.Interval = f.src.Interval().String()
+	f.info.Widened = f.src.Widened()
+	f.info.Gaps = f.info.Gaps[:0]
+	for _, g := range f.src.Gaps() {
+		if (f.opts.To.IsZero() || g.From.Before(f.opts.To)) && (f.opts.From.IsZero() || g.To.After(f.opts.From)) {
+			f.info.Gaps = append(f.info.Gaps, Gap{From: g.From.UTC(), To: g.To.UTC(), Missing: g.Missing})
 		}
 	}
-	info.Ticks = len(ticks)
-	return ticks, info, nil
+}
+
+// sortedTicks serves a file read whole and sorted by time (Reorder).
+type sortedTicks struct {
+	ticks []exchange.Tick
+	at    int
+}
+
+func (s *sortedTicks) Next() (exchange.Tick, error) {
+	if s.at == len(s.ticks) {
+		return exchange.Tick{}, io.EOF
+	}
+	s.at++
+	return s.ticks[s.at-1], nil
+}
+
+// readSorted reads all of f and sorts its ticks by time, equal times in
+// file order.
+func readSorted(f *fileTicks) (*sortedTicks, error) {
+	var all []exchange.Tick
+	for {
+		t, err := f.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, t)
+	}
+	slices.SortStableFunc(all, func(a, b exchange.Tick) int { return a.Time.Compare(b.Time) })
+	f.info.Reordered = true
+	return &sortedTicks{ticks: all}, nil
 }

@@ -2,7 +2,9 @@ package backtest
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"time"
 
@@ -124,49 +126,82 @@ type holding struct {
 	quote string
 	cash  decimal.Decimal // quote received minus paid, fees included
 	base  decimal.Decimal
-	// lastAt is the index in Data.Ticks of the product's last trade, -1
-	// before the first: an integer stored per trade where the price
-	// itself would be a pointer store, which the collector watches.
-	lastAt int
+	// last is the price of the product's last trade, zero before one.
+	last decimal.Decimal
 	// cashF and baseF mirror cash and base for the equity curve, which
 	// is a report in float64: they change only on fills, while samples
 	// come every minute.
 	cashF, baseF float64
 }
 
-// lastPrice is the price of h's product's last trade, zero before one.
-func lastPrice(d *Data, h *holding) decimal.Decimal {
-	if h.lastAt < 0 {
-		return decimal.Decimal{}
-	}
-	return d.Ticks[h.lastAt].Price
-}
-
 // Run replays d through the strategies of cfg: one simulated exchange
 // with cfg.Paper's balances, fees and slippage, the risk guard of
 // cfg.Risk, and the engine, all on one goroutine and a clock.Sim moved to
-// each tick's time. progress may be nil.
+// each tick's time. A streamed d is read as the run goes, parsed on
+// another goroutine. progress may be nil.
 func Run(ctx context.Context, cfg *config.Config, d *Data, progress Progress) (*Result, error) {
-	if len(d.Ticks) == 0 {
-		return nil, fmt.Errorf("no ticks to run")
+	if d.Products != nil {
+		if err := checkProducts(cfg, d.Products); err != nil {
+			return nil, err
+		}
 	}
-	clk := clock.NewStep(d.Ticks[0].Time)
+	f, err := d.feed()
+	if err != nil {
+		return nil, err
+	}
+	res, err := run(ctx, cfg, d, f, progress)
+	files, products := f.close()
+	if err != nil {
+		return nil, err
+	}
+	if res == nil {
+		return nil, noTicks(d.paths, d.opts)
+	}
+	if err := checkProducts(cfg, products); err != nil {
+		return nil, err
+	}
+	if d.paths != nil {
+		res.Data = &Data{Files: files, Path: d.Path, Products: products}
+	}
+	return res, nil
+}
+
+// checkProducts refuses a config whose strategies trade a product the
+// data does not hold.
+func checkProducts(cfg *config.Config, products []string) error {
+	for _, s := range cfg.Strategies {
+		if !slices.Contains(products, s.Product) {
+			return fmt.Errorf("strategy %s trades %s, but the data holds only %v (a candle file without product ids takes --product)",
+				s.Name, s.Product, products)
+		}
+	}
+	return nil
+}
+
+// run is Run's loop over the batches of f; a nil Result without error
+// means the data had no tick.
+func run(ctx context.Context, cfg *config.Config, d *Data, f feeder, progress Progress) (*Result, error) {
+	batch, err := f.next()
+	if errors.Is(err, io.EOF) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	clk := clock.NewStep(batch[0].Time)
 	x, eng, byID, err := assemble(ctx, cfg, clk, true)
 	if err != nil {
 		return nil, err
 	}
-
-	for _, s := range cfg.Strategies {
-		if !slices.Contains(d.Products, s.Product) {
-			return nil, fmt.Errorf("strategy %s trades %s, but the data holds only %v (a candle file without product ids takes --product)",
-				s.Name, s.Product, d.Products)
+	res := &Result{Data: d, Start: batch[0].Time}
+	if n := d.Len(); n > 0 {
+		// One sample per period with a tick, and the last: the curve's
+		// length is known up front, so it grows without copying.
+		last := d.chunks[len(d.chunks)-1]
+		end := last[len(last)-1].Time
+		if p := end.Truncate(SamplePeriod).Sub(res.Start.Truncate(SamplePeriod)) / SamplePeriod; p >= 0 {
+			res.Equity = make([]Point, 0, min(int64(p)+2, int64(n)+1))
 		}
-	}
-	res := &Result{Data: d, Start: d.Ticks[0].Time, End: d.Ticks[len(d.Ticks)-1].Time, Ticks: len(d.Ticks)}
-	// One sample per period with a tick, and the last: the curve's
-	// length is known up front, so it grows without copying.
-	if n := res.End.Truncate(SamplePeriod).Sub(res.Start.Truncate(SamplePeriod)) / SamplePeriod; n >= 0 {
-		res.Equity = make([]Point, 0, min(int64(n)+2, int64(len(d.Ticks))+1))
 	}
 	holdings := map[string]*holding{}
 	var order []*holding // config order, so equity sums the same way every run
@@ -180,7 +215,7 @@ func Run(ctx context.Context, cfg *config.Config, d *Data, progress Progress) (*
 		if !ok {
 			return nil, fmt.Errorf("strategy %s: product %s is not in paper.products", s.Name, s.Product)
 		}
-		h := &holding{quote: p.QuoteCurrency, lastAt: -1}
+		h := &holding{quote: p.QuoteCurrency}
 		holdings[s.Product] = h
 		order = append(order, h)
 		if !quotes[p.QuoteCurrency] {
@@ -219,7 +254,7 @@ func Run(ctx context.Context, cfg *config.Config, d *Data, progress Progress) (*
 		for _, h := range order {
 			e = e.Add(h.cash)
 			if !h.base.IsZero() {
-				e = e.Add(h.base.Mul(lastPrice(d, h)))
+				e = e.Add(h.base.Mul(h.last))
 			}
 		}
 		return e
@@ -231,12 +266,12 @@ func Run(ctx context.Context, cfg *config.Config, d *Data, progress Progress) (*
 		for _, h := range order {
 			e += h.cashF
 			if h.baseF != 0 {
-				e += h.baseF * lastPrice(d, h).InexactFloat64()
+				e += h.baseF * h.last.InexactFloat64()
 			}
 		}
 		var price float64
 		if chart != nil {
-			price = lastPrice(d, chart).InexactFloat64()
+			price = chart.last.InexactFloat64()
 		}
 		res.Equity = append(res.Equity, Point{Time: t, Equity: e, Price: price})
 	}
@@ -248,52 +283,70 @@ func Run(ctx context.Context, cfg *config.Config, d *Data, progress Progress) (*
 	// next's zone starts next, which is then its Truncate (candles start
 	// one period after the other).
 	var bucket, next, after time.Time
-	prev := d.Ticks[0].Time
+	prev := res.Start
 	// last caches the holding of the last trade's product.
 	var lastID string
 	var last *holding
-	for i := range d.Ticks {
-		t := &d.Ticks[i]
-		if i%progressEvery == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-			if progress != nil {
-				progress(i, len(d.Ticks))
-			}
-		}
-		if !t.Time.Before(next) {
-			b := next
-			if !t.Time.Before(after) || t.Time.Location() != next.Location() {
-				b = periodStart(t.Time)
-			}
-			if b.After(bucket) {
-				if i > 0 {
-					sample(b)
+	ticks, untilProgress := 0, 0
+	for {
+		for i := range batch {
+			t := &batch[i]
+			if untilProgress == 0 {
+				untilProgress = progressEvery
+				if err := ctx.Err(); err != nil {
+					return nil, err
 				}
-				bucket, next = b, b.Add(SamplePeriod)
-				after = next.Add(SamplePeriod)
+				if progress != nil {
+					if done, total := f.progress(); total > 0 {
+						progress(int(done), int(total))
+					}
+				}
 			}
-		}
-		if held {
-			res.Exposed += t.Time.Sub(prev)
-		}
-		prev = t.Time
-		clk.Set(t.Time)
-		x.OnTickPtr(t)
-		if t.Kind == exchange.TradeTick {
-			if t.ProductID != lastID {
-				lastID, last = t.ProductID, holdings[t.ProductID]
+			untilProgress--
+			if !t.Time.Before(next) {
+				b := next
+				if !t.Time.Before(after) || t.Time.Location() != next.Location() {
+					b = periodStart(t.Time)
+				}
+				if b.After(bucket) {
+					if ticks > 0 {
+						sample(b)
+					}
+					bucket, next = b, b.Add(SamplePeriod)
+					after = next.Add(SamplePeriod)
+				}
 			}
-			if last != nil {
-				last.lastAt = i
+			if held {
+				res.Exposed += t.Time.Sub(prev)
 			}
+			prev = t.Time
+			clk.Set(t.Time)
+			x.OnTickPtr(t)
+			if t.Kind == exchange.TradeTick {
+				if t.ProductID != lastID {
+					lastID, last = t.ProductID, holdings[t.ProductID]
+				}
+				if last != nil {
+					last.last = t.Price
+				}
+			}
+			eng.Step(ctx, t)
+			ticks++
 		}
-		eng.Step(ctx, t)
+		batch, err = f.next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
+	res.End, res.Ticks = prev, ticks
 	sample(res.End)
 	if progress != nil {
-		progress(len(d.Ticks), len(d.Ticks))
+		if _, total := f.progress(); total > 0 {
+			progress(int(total), int(total))
+		}
 	}
 	res.RoundTrips = eng.RoundTrips()
 	res.Final = equity()

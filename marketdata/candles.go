@@ -46,6 +46,7 @@ type candleStream struct {
 	closeTimes bool // the format stamps a candle with its end, not start
 	product    string
 	onGap      func(Gap)
+	unordered  bool // no order check and no gaps (Unordered)
 
 	pending    []pendingCandle // read ahead while inferring the interval
 	pendingBuf [inferWindow]pendingCandle
@@ -176,11 +177,11 @@ func (s *candleStream) accept(c *exchange.Candle, line int) error {
 	if widened {
 		s.widened++
 	}
-	if s.hasPrev {
+	if s.hasPrev && !s.unordered {
 		step := c.Start.Sub(s.prev)
 		switch {
 		case step < c.Interval:
-			return &ParseError{File: s.name, Line: line, Field: "time", Err: fmt.Errorf("candle at %s starts %v after the previous one at %s, less than the interval %v (out of order or overlapping)", c.Start.Format(time.RFC3339), step, s.prev.Format(time.RFC3339), c.Interval)}
+			return &ParseError{File: s.name, Line: line, Field: "time", Err: fmt.Errorf("%w: candle at %s starts %v after the previous one at %s, less than the interval %v (out of order or overlapping)", ErrOutOfOrder, c.Start.Format(time.RFC3339), step, s.prev.Format(time.RFC3339), c.Interval)}
 		case step > c.Interval:
 			// Written so as not to overflow when Sub saturates on absurd
 			// dates: whole intervals, plus one for a misaligned remainder.

@@ -98,9 +98,10 @@ func (s *Source) Close() error {
 type Option func(*options)
 
 type options struct {
-	product  string
-	interval time.Duration
-	onGap    func(Gap)
+	product   string
+	interval  time.Duration
+	onGap     func(Gap)
+	unordered bool
 }
 
 // DefaultProduct sets the product id of a file that names none (every
@@ -159,7 +160,7 @@ func OpenReader(name string, r io.Reader, opts ...Option) (*Source, error) {
 	}
 	lines := newLineReader(name, br)
 	var parser candleParser
-	stream := &candleStream{name: name, interval: o.interval, product: o.product, onGap: o.onGap}
+	stream := &candleStream{name: name, interval: o.interval, product: o.product, onGap: o.onGap, unordered: o.unordered}
 	switch format {
 	case Recording:
 		s.Ticks = &Reader{lines: lines}
@@ -182,6 +183,9 @@ func OpenReader(name string, r io.Reader, opts ...Option) (*Source, error) {
 			s.Close()
 			return nil, err
 		}
+	}
+	if s.Ticks != nil && !o.unordered {
+		s.Ticks = &orderedTicks{src: s.Ticks, lines: lines}
 	}
 	if parser != nil {
 		stream.parser = parser

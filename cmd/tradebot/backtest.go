@@ -59,6 +59,7 @@ func runBacktest(args []string, stdout, stderr io.Writer) error {
 	product := fs.String("product", "", "product of candle files that do not name one (e.g. BTC-USD)")
 	path := fs.String("candle-path", "low-first", "order of prices inside a candle: low-first (pessimistic for longs) or nearer-first")
 	workers := fs.Int("workers", 0, "parallel runs in a sweep (default: every core)")
+	reorder := fs.Bool("reorder", false, "sort each data file's ticks by time instead of refusing a file that goes back in time (holds the file in memory)")
 	// --data a.csv b.csv --out r: words that are not flags are data
 	// files, wherever they stand.
 	for {
@@ -83,7 +84,7 @@ func runBacktest(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	lo := backtest.LoadOptions{Product: *product, From: from, To: to}
+	lo := backtest.LoadOptions{Product: *product, From: from, To: to, Reorder: *reorder}
 	switch *path {
 	case "low-first":
 		lo.Path = marketdata.PathLowFirst
@@ -103,14 +104,15 @@ func runBacktest(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	d, err := backtest.Load(data, lo)
-	if err != nil {
-		return err
-	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
 	}
 	if *sweep != "" {
+		// Parsed once, shared read-only by every run of the sweep.
+		d, err := backtest.Load(data, lo)
+		if err != nil {
+			return err
+		}
 		axes, err := backtest.ParseSweep(*sweep)
 		if err != nil {
 			return fmt.Errorf("%w: --sweep: %v", errUsage, err)
@@ -129,6 +131,11 @@ func runBacktest(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		return f.Close()
+	}
+	// One run reads the files as it goes, in bounded memory.
+	d, err := backtest.Stream(data, lo)
+	if err != nil {
+		return err
 	}
 	res, err := backtest.Run(ctx, cfg, d, backtest.ProgressBar(stderr, "backtest"))
 	if err != nil {

@@ -1,0 +1,175 @@
+package backtest
+
+import (
+	"errors"
+	"io"
+	"os"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/marketdata"
+)
+
+// Batches of ticks between the reading goroutine and the run: a few
+// hundred kilobytes each, so that the hand-over costs little per tick
+// and the memory in flight is bounded (streamBatches of them, 1.5 MB).
+const (
+	streamBatchTicks = 2048
+	streamBatches    = 4
+)
+
+// streamFeed reads the files of a run on its own goroutine, merged by
+// time, into batches the run takes in turn: parsing runs ahead on
+// another core while the run trades.
+type streamFeed struct {
+	full chan streamBatch
+	free chan []exchange.Tick
+	stop chan struct{}
+	wg   sync.WaitGroup
+
+	read, size atomic.Int64 // bytes read of the files, and their total
+	held       []exchange.Tick
+	err        error
+
+	// Written by the goroutine, read once it ended.
+	files    []*fileTicks
+	products []string
+}
+
+type streamBatch struct {
+	ticks []exchange.Tick
+	err   error
+}
+
+// startStream opens every file and starts reading them.
+func startStream(paths []string, o LoadOptions) (*streamFeed, error) {
+	s := &streamFeed{full: make(chan streamBatch, streamBatches), free: make(chan []exchange.Tick, streamBatches),
+		stop: make(chan struct{})}
+	var size int64
+	for _, p := range paths {
+		src, err := openData(p, o, &s.read)
+		if err != nil {
+			for _, f := range s.files {
+				f.src.Close()
+			}
+			return nil, err
+		}
+		if p != Bundled {
+			if st, err := os.Stat(p); err == nil {
+				size += st.Size()
+			}
+		}
+		s.files = append(s.files, &fileTicks{src: src, opts: o,
+			info: FileInfo{Name: p, Format: string(src.Format), Gaps: []Gap{}}})
+	}
+	s.size.Store(size)
+	for range streamBatches {
+		s.free <- make([]exchange.Tick, 0, streamBatchTicks)
+	}
+	s.wg.Add(1)
+	go s.run()
+	return s, nil
+}
+
+// run is the reading goroutine.
+func (s *streamFeed) run() {
+	defer s.wg.Done()
+	err := s.fill()
+	if err == nil {
+		err = io.EOF
+	}
+	select {
+	case s.full <- streamBatch{err: err}:
+	case <-s.stop:
+	}
+}
+
+// fill reads every tick into batches until the end, an error or stop.
+func (s *streamFeed) fill() error {
+	sources := make([]marketdata.TickSource, len(s.files))
+	for i, f := range s.files {
+		sources[i] = f
+		if f.opts.Reorder {
+			sorted, err := readSorted(f)
+			if err != nil {
+				return err
+			}
+			sources[i] = sorted
+		}
+	}
+	src := sources[0]
+	if len(sources) > 1 {
+		src = marketdata.Merge(sources...)
+	}
+	var lastID string
+	for {
+		var buf []exchange.Tick
+		select {
+		case buf = <-s.free:
+		case <-s.stop:
+			return nil
+		}
+		buf = buf[:streamBatchTicks]
+		n := 0
+		var err error
+		for n < len(buf) {
+			if buf[n], err = src.Next(); err != nil {
+				break
+			}
+			if id := buf[n].ProductID; id != lastID {
+				lastID = id
+				if !slices.Contains(s.products, id) {
+					s.products = append(s.products, id)
+				}
+			}
+			n++
+		}
+		if n > 0 {
+			select {
+			case s.full <- streamBatch{ticks: buf[:n]}:
+			case <-s.stop:
+				return nil
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func (s *streamFeed) next() ([]exchange.Tick, error) {
+	if s.err != nil {
+		return nil, s.err
+	}
+	if s.held != nil {
+		s.free <- s.held[:0]
+		s.held = nil
+	}
+	b := <-s.full
+	if b.err != nil {
+		s.err = b.err
+		return nil, b.err
+	}
+	s.held = b.ticks
+	return b.ticks, nil
+}
+
+func (s *streamFeed) progress() (int64, int64) { return s.read.Load(), s.size.Load() }
+
+func (s *streamFeed) close() ([]FileInfo, []string) {
+	close(s.stop)
+	s.wg.Wait()
+	infos := make([]FileInfo, len(s.files))
+	for i, f := range s.files {
+		f.src.Close()
+		infos[i] = f.info
+	}
+	products := slices.Clone(s.products)
+	slices.Sort(products)
+	return infos, products
+}
