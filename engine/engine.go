@@ -45,6 +45,10 @@ type Options struct {
 	// list, which would otherwise grow with every trade. Backtests and
 	// tests keep it.
 	ForgetRoundTrips bool
+	// OnJournal, when set, is called with the error when the journal
+	// stops taking writes, and with nil when it takes them again (the
+	// daemon's health and metrics).
+	OnJournal func(err error)
 }
 
 // Engine runs strategy instances against a venue.
@@ -84,7 +88,7 @@ func New(ctx context.Context, o Options) (*Engine, error) {
 	}
 	e := &Engine{
 		exec: NewExecutor(ExecutorOptions{Venue: o.Venue, Guard: o.Guard, Journal: o.Journal,
-			Observer: o.Observer, Clock: o.Clock, Log: o.Log}),
+			Observer: o.Observer, Clock: o.Clock, Log: o.Log, OnJournal: o.OnJournal}),
 		guard: o.Guard, obs: o.Observer, log: o.Log, clock: o.Clock, byProduct: map[string][]*Instance{},
 		onRoundTrip: o.OnRoundTrip, keepRoundTrips: !o.ForgetRoundTrips,
 	}

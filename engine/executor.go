@@ -75,6 +75,10 @@ type Executor struct {
 	log     *slog.Logger
 	retries int
 	backoff time.Duration
+	// onJournal is told when the journal stops or starts taking writes.
+	onJournal func(err error)
+	// jh is the journal's health and the exits sent unjournaled.
+	jh journalHealth
 
 	mu sync.Mutex
 	// orders holds every order not yet ended, by client order id; guarded by mu.
@@ -261,13 +265,16 @@ type ExecutorOptions struct {
 	// Backoff is the first wait between tries, doubled each time;
 	// default 200ms.
 	Backoff time.Duration
+	// OnJournal, when set, is called with the error when the journal
+	// stops taking writes, and with nil when it takes them again.
+	OnJournal func(err error)
 }
 
 // NewExecutor returns an executor over a venue.
 func NewExecutor(o ExecutorOptions) *Executor {
 	e := &Executor{
 		venue: o.Venue, guard: o.Guard, journal: o.Journal, obs: o.Observer, clock: o.Clock, log: o.Log,
-		retries: o.Retries, backoff: o.Backoff,
+		retries: o.Retries, backoff: o.Backoff, onJournal: o.OnJournal,
 		orders: map[string]*trackedOrder{}, byVenueID: map[string]string{}, instances: map[string]*Instance{},
 		filledParents: map[string]parentEntry{},
 	}
@@ -303,7 +310,13 @@ func (e *Executor) NextClientOrderID(instance string) (string, error) {
 	}
 	n, err := src.NextClientOrderSeq(instance)
 	if err != nil {
-		return "", fmt.Errorf("client order id for %s: %w", instance, err)
+		if e.journal == nil {
+			return "", fmt.Errorf("client order id for %s: %w", instance, err)
+		}
+		// The journal cannot reserve numbers: entries are halted, and an
+		// exit must still get an id (journalHealth).
+		e.journalFailed("client order numbers", err)
+		n = e.fallbackSeq()
 	}
 	return ClientOrderID(instance, n), nil
 }
@@ -345,16 +358,15 @@ func (e *Executor) Place(ctx context.Context, in Intent) (exchange.Order, error)
 			Reason: in.Reason, Request: req},
 		order: exchange.Order{OrderRequest: req, Status: exchange.StatusPending}}
 	if e.journal != nil {
-		t.intent.Time = e.clock.Now()
-		var err error
-		if e.keeper != nil {
-			err = e.keeper.KeepIntent(&t.intent)
-		} else {
-			err = e.journal.RecordIntent(t.intent)
-		}
-		if err != nil {
-			e.guard.Release(reservation)
-			return exchange.Order{}, fmt.Errorf("journal intent %s: %w (%w)", req.ClientOrderID, err, exits.ErrNotSent)
+		if err := e.journalIntent(t); err != nil {
+			if in.Purpose != Exit {
+				e.guard.Release(reservation)
+				return exchange.Order{}, fmt.Errorf("journal intent %s: %w (%w)", req.ClientOrderID, err, exits.ErrNotSent)
+			}
+			// A protective order never waits for the disk (journalHealth).
+			e.log.Error("exit sent without its journal intent; journaled when the journal can write",
+				"strategy", in.Instance, "client_order_id", req.ClientOrderID, "error", err)
+			e.deferIntent(t)
 		}
 	}
 	e.mu.Lock()
@@ -388,6 +400,22 @@ func (e *Executor) Place(ctx context.Context, in Intent) (exchange.Order, error)
 			"client_order_id", req.ClientOrderID, "error", err)
 		return t.order, fmt.Errorf("%w: %s: %v", ErrInFlight, req.ClientOrderID, err)
 	}
+}
+
+// journalIntent writes a new order's intent ahead of its request, after
+// any exit intents still waiting for the journal.
+func (e *Executor) journalIntent(t *trackedOrder) error {
+	t.intent.Time = e.clock.Now()
+	if !e.RetryJournal() {
+		return e.JournalErr()
+	}
+	var err error
+	if e.keeper != nil {
+		err = e.keeper.KeepIntent(&t.intent)
+	} else {
+		err = e.journal.RecordIntent(t.intent)
+	}
+	return e.noteJournal("order intent", err)
 }
 
 // resend resolves an order whose outcome was unknown when it is asked
@@ -496,9 +524,10 @@ func (e *Executor) accepted(clientOrderID string, o exchange.Order) {
 			t.order = o
 		}
 	}
+	deferred := t != nil && e.intentDeferred(t)
 	e.mu.Unlock()
-	if e.journal != nil {
-		if err := e.journal.UpdateOrder(clientOrderID, withoutExecution(o)); err != nil {
+	if e.journal != nil && !deferred {
+		if err := e.noteJournal("order update", e.journal.UpdateOrder(clientOrderID, withoutExecution(o))); err != nil {
 			e.log.Error("journal order update failed", "client_order_id", clientOrderID, "error", err)
 		}
 	}
@@ -520,6 +549,10 @@ func withoutExecution(o exchange.Order) exchange.Order {
 func (e *Executor) finish(clientOrderID string, o exchange.Order) {
 	e.mu.Lock()
 	t := e.orders[clientOrderID]
+	if t != nil {
+		// The state a deferred intent is journaled with (RetryJournal).
+		t.order = o
+	}
 	delete(e.orders, clientOrderID)
 	e.ended.add(clientOrderID)
 	if o.ID != "" {
@@ -535,8 +568,8 @@ func (e *Executor) finish(clientOrderID string, o exchange.Order) {
 	if t != nil {
 		e.guard.Release(t.reservation)
 	}
-	if e.journal != nil && o.Status == exchange.StatusFailed && !o.FilledSize.IsPositive() {
-		if err := e.journal.UpdateOrder(clientOrderID, o); err != nil {
+	if e.journal != nil && o.Status == exchange.StatusFailed && !o.FilledSize.IsPositive() && (t == nil || !e.intentDeferred(t)) {
+		if err := e.noteJournal("order update", e.journal.UpdateOrder(clientOrderID, o)); err != nil {
 			e.log.Error("journal order update failed", "client_order_id", clientOrderID, "error", err)
 		}
 	}
@@ -564,112 +597,27 @@ func (e *Executor) Edit(ctx context.Context, orderID string, ed exchange.OrderEd
 // instance that owns the order. A fill seen twice (user channel and REST)
 // is applied once.
 func (e *Executor) HandleEvent(ev exchange.OrderEvent) {
-	o := ev.Order
-	attached := false
 	e.mu.Lock()
-	if o.ClientOrderID == "" && o.ID != "" {
-		// Orders the venue creates itself (an attached bracket) have no
-		// client order id; the executor names them when it first sees them.
-		o.ClientOrderID = e.byVenueID[o.ID]
-	}
-	t := e.orders[o.ClientOrderID]
-	if t == nil && (e.ended.has(o.ID) || e.ended.has(o.ClientOrderID)) {
-		// A state of an order already ended (a reconciliation's answer
-		// applied after the user channel's final update, or a repeated
-		// final update): what it did is booked. Taken for a new bracket,
-		// it would be booked and journaled again.
-		e.mu.Unlock()
-		e.log.Debug("order event for an order already ended; ignored", "client_order_id", o.ClientOrderID,
-			"order_id", o.ID, "status", o.Status)
-		return
-	}
-	if t != nil && o.OriginatingOrderID != "" {
-		// Its entry, should it end after this, waits for no bracket.
-		delete(e.filledParents, o.OriginatingOrderID)
-	}
-	if t == nil && o.OriginatingOrderID == "" && o.ClientOrderID == "" && o.Side == exchange.Sell {
-		// The Coinbase user channel reports a venue-created bracket
-		// without its originating order: it is recognised by its product
-		// and size, which are its entry's filled size.
-		o.OriginatingOrderID = e.parentBySize(o)
-	}
-	if t == nil && o.OriginatingOrderID != "" {
-		// An attached TP/SL bracket the venue created when an entry
-		// filled: it belongs to the entry's instance and is an exit.
-		parentID, instance := "", ""
-		if id, ok := e.byVenueID[o.OriginatingOrderID]; ok {
-			if parent := e.orders[id]; parent != nil {
-				parentID, instance = id, parent.intent.Instance
-			}
-		} else if p, ok := e.filledParents[o.OriginatingOrderID]; ok {
-			parentID, instance = p.clientOrderID, p.instance
-		}
-		if parentID != "" {
-			delete(e.filledParents, o.OriginatingOrderID)
-			if o.ClientOrderID == "" {
-				o.ClientOrderID = parentID + attachedSuffix
-			}
-			t = &trackedOrder{intent: OrderRecord{ClientOrderID: o.ClientOrderID, Instance: instance, Purpose: Exit,
-				Request: o.OrderRequest}, order: o}
-			e.orders[o.ClientOrderID] = t
-			attached = true
-		}
-	}
+	t, attached := e.owner(&ev.Order)
 	if t == nil {
 		e.mu.Unlock()
-		e.log.Warn("order event for an order this run does not track", "client_order_id", o.ClientOrderID, "order_id", o.ID, "status", o.Status)
 		return
 	}
-	if t.intent.Purpose == Entry && t.intent.Request.Attached != nil && o.Attached == nil {
-		// The user channel does not repeat an entry's attached TP/SL; the
-		// instance's exits must know one is coming, or they place a
-		// second exit beside the venue's bracket.
-		o.Attached = t.intent.Request.Attached
-	}
-	ev.Order = o
-	fill, stale := t.fillFrom(ev)
-	if stale {
-		// An older state than one already applied (events from the user
-		// channel and REST reconciliation can cross): nothing to do.
+	journalFill, ok := e.apply(t, &ev)
+	if !ok {
 		e.mu.Unlock()
 		return
 	}
-	ev.Fill = fill
-	var journalFill *exchange.Fill
-	if fill != nil {
-		journalFill = t.journalPart(fill)
-	}
-	if o.ID != "" {
-		e.byVenueID[o.ID] = o.ClientOrderID
-	}
-	t.order = o
-	t.inFlight = false
+	o := ev.Order
 	inst := e.instances[t.intent.Instance]
 	purpose, reservation := t.intent.Purpose, t.reservation
 	e.mu.Unlock()
 
-	if attached && e.journal != nil {
-		if err := e.journal.RecordIntent(OrderRecord{ClientOrderID: o.ClientOrderID, Instance: t.intent.Instance,
-			Purpose: Exit, Reason: "attached take-profit/stop-loss", Request: o.OrderRequest, Time: e.clock.Now()}); err != nil {
-			e.log.Error("journal attached order failed", "client_order_id", o.ClientOrderID, "error", err)
-		} else if o.ID != "" {
-			// Its name is the executor's: only its venue id finds it on
-			// the venue after a restart.
-			if err := e.journal.UpdateOrder(o.ClientOrderID, withoutExecution(o)); err != nil {
-				e.log.Error("journal attached order failed", "client_order_id", o.ClientOrderID, "error", err)
-			}
-		}
+	if attached {
+		e.journalAttached(t, o)
 	}
-
-	if fill != nil {
-		f := *fill
-		if e.journal != nil && journalFill != nil {
-			if _, err := e.journal.RecordFill(t.intent.Instance, *journalFill); err != nil {
-				e.log.Error("journal fill failed", "client_order_id", o.ClientOrderID, "trade_id", f.TradeID, "error", err)
-			}
-		}
-		e.guard.OnFill(t.intent.Instance, f.ProductID, f.Side, f.Size, f.Price, f.Fee, reservation)
-		e.obs.Fill(t.intent.Instance, f)
+	if ev.Fill != nil {
+		e.bookFill(t.intent.Instance, *ev.Fill, journalFill, reservation)
 	}
 	if o.Status.Terminal() {
 		e.obs.OrderEnded(t.intent.Instance, o.ProductID, o.Side, o.Type, statusLabel(o.Status))
@@ -678,6 +626,138 @@ func (e *Executor) HandleEvent(ev exchange.OrderEvent) {
 	if inst != nil {
 		inst.mailbox.putMessage(message{event: &ev, purpose: purpose})
 	}
+}
+
+// owner finds the tracked order an event is about, naming it when the
+// venue did not (an attached bracket), and adopts a bracket the venue
+// created for a tracked entry (attached is then true). It returns nil for
+// an order already ended or not tracked, which the event then leaves
+// alone. Called with mu held.
+func (e *Executor) owner(o *exchange.Order) (t *trackedOrder, attached bool) {
+	if o.ClientOrderID == "" && o.ID != "" {
+		// Orders the venue creates itself (an attached bracket) have no
+		// client order id; the executor names them when it first sees them.
+		o.ClientOrderID = e.byVenueID[o.ID]
+	}
+	t = e.orders[o.ClientOrderID]
+	if t == nil && (e.ended.has(o.ID) || e.ended.has(o.ClientOrderID)) {
+		// A state of an order already ended (a reconciliation's answer
+		// applied after the user channel's final update, or a repeated
+		// final update): what it did is booked. Taken for a new bracket,
+		// it would be booked and journaled again.
+		e.log.Debug("order event for an order already ended; ignored", "client_order_id", o.ClientOrderID,
+			"order_id", o.ID, "status", o.Status)
+		return nil, false
+	}
+	if t != nil && o.OriginatingOrderID != "" {
+		// Its entry, should it end after this, waits for no bracket.
+		delete(e.filledParents, o.OriginatingOrderID)
+	}
+	if t == nil {
+		t = e.adoptBracket(o)
+		attached = t != nil
+	}
+	if t == nil {
+		e.log.Warn("order event for an order this run does not track", "client_order_id", o.ClientOrderID, "order_id", o.ID, "status", o.Status)
+	}
+	return t, attached
+}
+
+// adoptBracket tracks o as the attached TP/SL bracket the venue created
+// when one of the executor's entries filled, and returns it; nil when o
+// is no such bracket. Called with mu held.
+func (e *Executor) adoptBracket(o *exchange.Order) *trackedOrder {
+	if o.OriginatingOrderID == "" && o.ClientOrderID == "" && o.Side == exchange.Sell {
+		// The Coinbase user channel reports a venue-created bracket
+		// without its originating order: it is recognised by its product
+		// and size, which are its entry's filled size.
+		o.OriginatingOrderID = e.parentBySize(*o)
+	}
+	if o.OriginatingOrderID == "" {
+		return nil
+	}
+	// It belongs to the entry's instance and is an exit.
+	parentID, instance := "", ""
+	if id, ok := e.byVenueID[o.OriginatingOrderID]; ok {
+		if parent := e.orders[id]; parent != nil {
+			parentID, instance = id, parent.intent.Instance
+		}
+	} else if p, ok := e.filledParents[o.OriginatingOrderID]; ok {
+		parentID, instance = p.clientOrderID, p.instance
+	}
+	if parentID == "" {
+		return nil
+	}
+	delete(e.filledParents, o.OriginatingOrderID)
+	if o.ClientOrderID == "" {
+		o.ClientOrderID = parentID + attachedSuffix
+	}
+	t := &trackedOrder{intent: OrderRecord{ClientOrderID: o.ClientOrderID, Instance: instance, Purpose: Exit,
+		Request: o.OrderRequest}, order: *o}
+	e.orders[o.ClientOrderID] = t
+	// It rests on the venue like an order this run placed, and its end
+	// is counted (orders_open), so its start is too.
+	e.obs.OrderSubmitted(instance, o.ProductID, o.Side, o.Type)
+	return t
+}
+
+// apply takes an event's state into the tracked order: the fill it adds
+// (ev.Fill, nil when none) and the part of it the journal lacks. ok is
+// false for a state older than one applied already (events from the user
+// channel and REST reconciliation can cross), which changes nothing.
+// Called with mu held.
+func (e *Executor) apply(t *trackedOrder, ev *exchange.OrderEvent) (journalFill *exchange.Fill, ok bool) {
+	o := &ev.Order
+	if t.intent.Purpose == Entry && t.intent.Request.Attached != nil && o.Attached == nil {
+		// The user channel does not repeat an entry's attached TP/SL; the
+		// instance's exits must know one is coming, or they place a
+		// second exit beside the venue's bracket.
+		o.Attached = t.intent.Request.Attached
+	}
+	fill, stale := t.fillFrom(*ev)
+	if stale {
+		return nil, false
+	}
+	ev.Fill = fill
+	if fill != nil {
+		journalFill = t.journalPart(fill)
+	}
+	if o.ID != "" {
+		e.byVenueID[o.ID] = o.ClientOrderID
+	}
+	t.order = *o
+	t.inFlight = false
+	return journalFill, true
+}
+
+// journalAttached journals a bracket just adopted: its intent, and its
+// venue id, by which alone it is found on the venue after a restart (its
+// name is the executor's).
+func (e *Executor) journalAttached(t *trackedOrder, o exchange.Order) {
+	if e.journal == nil {
+		return
+	}
+	err := e.noteJournal("attached order", e.journal.RecordIntent(OrderRecord{ClientOrderID: o.ClientOrderID,
+		Instance: t.intent.Instance, Purpose: Exit, Reason: "attached take-profit/stop-loss", Request: o.OrderRequest,
+		Time: e.clock.Now()}))
+	if err == nil && o.ID != "" {
+		err = e.noteJournal("attached order", e.journal.UpdateOrder(o.ClientOrderID, withoutExecution(o)))
+	}
+	if err != nil {
+		e.log.Error("journal attached order failed", "client_order_id", o.ClientOrderID, "error", err)
+	}
+}
+
+// bookFill journals a fill (the part the journal lacks) and applies it
+// to the risk guard and the metrics.
+func (e *Executor) bookFill(instance string, f exchange.Fill, journalFill *exchange.Fill, reservation *risk.Reservation) {
+	if e.journal != nil && journalFill != nil {
+		if _, err := e.journal.RecordFill(instance, *journalFill); e.noteJournal("fill", err) != nil {
+			e.log.Error("journal fill failed", "client_order_id", f.ClientOrderID, "trade_id", f.TradeID, "error", err)
+		}
+	}
+	e.guard.OnFill(instance, f.ProductID, f.Side, f.Size, f.Price, f.Fee, reservation)
+	e.obs.Fill(instance, f)
 }
 
 // parentEntry is a filled entry whose attached bracket is still to be

@@ -79,7 +79,10 @@ func (in *Instance) saveProgress() {
 			in.log.Error("strategy state does not encode", "strategy", in.name, "error", err)
 		}
 	}
-	if err := j.SaveProgress(in.name, in.applied, exitState, stratState); err != nil {
+	// The orders it names must be journaled first: exits sent while the
+	// journal could not write (RetryJournal).
+	in.exec.RetryJournal()
+	if err := in.exec.noteJournal("progress", j.SaveProgress(in.name, in.applied, exitState, stratState)); err != nil {
 		in.log.Error("journal: saving progress failed", "strategy", in.name, "error", err)
 		return
 	}

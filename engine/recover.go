@@ -472,6 +472,8 @@ func (e *Executor) adopt(jo JournaledOrder) {
 	if o.ID != "" {
 		e.byVenueID[o.ID] = o.ClientOrderID
 	}
+	// Its end will be counted (orders_open); so is its start, in this run.
+	e.obs.OrderSubmitted(jo.Instance, o.ProductID, o.Side, o.Type)
 }
 
 // adoptAttached tracks a venue-created bracket found at recovery as an
@@ -484,6 +486,7 @@ func (e *Executor) adoptAttached(instance string, o exchange.Order, now time.Tim
 		OrderRequest: o.OrderRequest, ID: o.ID, Status: exchange.StatusPending}}
 	e.byVenueID[o.ID] = o.ClientOrderID
 	e.mu.Unlock()
+	e.obs.OrderSubmitted(instance, o.ProductID, o.Side, o.Type)
 	if e.journal != nil {
 		if err := e.journal.RecordIntent(OrderRecord{ClientOrderID: o.ClientOrderID, Instance: instance,
 			Purpose: Exit, Reason: "attached take-profit/stop-loss (recovered)", Request: o.OrderRequest, Time: now}); err != nil {

@@ -283,6 +283,17 @@ func (g *Guard) SetResyncing(productID string, resyncing bool) {
 	g.product(productID).resyncing = resyncing
 }
 
+// SetOrderUpdatesUnseen says that the venue's order updates cannot be
+// seen (reason: the user channel is down, or reconnected and its missed
+// messages are being fetched over REST), or, with "", that they can again.
+// Entries on every product wait meanwhile: an entry whose fill nobody sees
+// is a position nobody protects. Exits still pass.
+func (g *Guard) SetOrderUpdatesUnseen(reason string) {
+	g.mu.Lock()
+	defer g.unlock()
+	g.unseen = reason
+}
+
 // revalue sets a position's value in units at its product's mark and
 // carries the change into every scope's exposure.
 func (g *Guard) revalue(c *cell) {

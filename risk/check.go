@@ -146,6 +146,9 @@ func (g *Guard) checkExit(in *Intent) (Decision, *Reservation) {
 func (g *Guard) fresh(p *productBook, nowN int64) (Decision, bool) {
 	limit := g.staleAfterStr
 	switch {
+	case g.unseen != "":
+		return rejectf(RuleStaleData, ScopeAccount, limit, "order updates unseen",
+			"order updates cannot be seen (%s); entries wait until they can", g.unseen), false
 	case p.resyncing:
 		return rejectf(RuleStaleData, ScopeProduct, limit, "resyncing",
 			"%s feed is resyncing; entries wait until it has caught up", p.id), false

@@ -31,6 +31,14 @@ const (
 	RuleMaxDrawdown         = "max_drawdown"
 	RuleConsecutiveLosses   = "consecutive_losses"
 	RuleStopLossCooldown    = "stop_loss_cooldown"
+	// RuleJournal, RuleAuth and RuleReconciliation halt entries when the
+	// daemon cannot trust its own records: the journal cannot write, the
+	// exchange refused the API key, or the exchange disagrees with the
+	// journal (an order it does not know, a balance below the positions).
+	// They stay until an operator resumes trading (HaltFor).
+	RuleJournal        = "journal"
+	RuleAuth           = "auth"
+	RuleReconciliation = "reconciliation"
 )
 
 // Rules lists every rule name a Decision or a state change can carry, for
@@ -41,7 +49,8 @@ var Rules = []string{
 	RuleMaxOrderNotional, RulePriceCollar, RuleMaxPositionNotional,
 	RuleMaxExposure, RuleMaxOpenOrders, RuleMaxEntriesPerDay,
 	RuleRatePerSecond, RuleRatePerMinute, RuleDailyLoss, RuleMaxDrawdown,
-	RuleConsecutiveLosses, RuleStopLossCooldown,
+	RuleConsecutiveLosses, RuleStopLossCooldown, RuleJournal, RuleAuth,
+	RuleReconciliation,
 }
 
 // Verdicts of a Decision.

@@ -92,6 +92,10 @@ type Guard struct {
 	products   map[string]*productBook
 	nproducts  int
 	lastTicked *productBook // the product of the last tick
+	// unseen says why the venue's order updates cannot be seen now (the
+	// user channel is down or resyncing), or is empty; entries wait while
+	// it is set (SetOrderUpdatesUnseen).
+	unseen string
 
 	// Account PnL: markValue and cost are the signed sums over positions
 	// of size x mark and of cost basis, so unrealized PnL is their

@@ -52,6 +52,23 @@ func (g *Guard) Halt(reason string) {
 	g.set(Halted, RuleKillSwitch, reason)
 }
 
+// HaltFor moves the trading state to HALTED because rule (RuleJournal,
+// RuleAuth, RuleReconciliation) found the daemon cannot trust what it
+// sees or records; reason says what and what to check. Entries are refused
+// from the moment it returns; exits still pass. The halt takes over one
+// set by the daily loss, so that the next day's reset does not resume
+// trading; a halt already set by another cause (the kill switch, the
+// operator, an earlier HaltFor) is kept, with its reason. Only an
+// operator lifts it (SetState).
+func (g *Guard) HaltFor(rule, reason string) {
+	g.mu.Lock()
+	defer g.unlock()
+	if g.state == Halted && g.stateRule != RuleDailyLoss {
+		return
+	}
+	g.set(Halted, rule, reason)
+}
+
 // SetState sets the trading state by an operator's decision. Going back to
 // ACTIVE acknowledges the loss rules: the run of consecutive losses starts
 // again from zero and the drawdown is measured from the current PnL. The
