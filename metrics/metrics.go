@@ -98,6 +98,7 @@ type Metrics struct {
 	tickToOrder       prometheus.Histogram
 	tickAge           *tickAgeCollector
 	buildInfo         *prometheus.GaugeVec
+	health            health
 	reasons, rules    *tokenSet
 	verdicts          *tokenSet
 	endpoints, codes  *tokenSet
@@ -221,6 +222,10 @@ func New(reg prometheus.Registerer, opts Options) (*Metrics, error) {
 		}
 	}
 
+	var err error
+	if m.health, err = newHealth(reg, opts.Feeds); err != nil {
+		return nil, fmt.Errorf("metrics: register: %w", err)
+	}
 	m.buildInfo.WithLabelValues(orDefault(opts.Version, "unknown"), runtime.Version(), revision(opts.Revision)).Set(1)
 	m.declare(opts)
 	return m, nil
