@@ -227,11 +227,11 @@ func (d *daemon) connectVenue() error {
 	var err error
 	switch d.cfg.Mode {
 	case config.ModePaper:
-		d.mode, err = newPaper(d.cfg, d.replayClock, d.log)
+		d.mode, err = newPaper(d.cfg, d.clk, d.replayClock, d.log, coinbaseObserver{d.m})
 	case config.ModeLive:
 		d.mode, err = newLive(d.runCtx, d.cfg, d.log, d.m)
 	default:
-		err = fmt.Errorf("mode %q is not available in this build", d.cfg.Mode)
+		err = fmt.Errorf("mode %q: must be paper or live", d.cfg.Mode)
 	}
 	return err
 }

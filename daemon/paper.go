@@ -11,22 +11,31 @@ import (
 	"github.com/tradebot/tradebot/config"
 	"github.com/tradebot/tradebot/engine"
 	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/exchange/coinbase"
 	"github.com/tradebot/tradebot/exchange/sim"
 	"github.com/tradebot/tradebot/marketdata"
 	"github.com/tradebot/tradebot/marketdata/bundled"
 )
 
-// paper trades on the simulated exchange, fed by a recording.
+// paper trades on the simulated exchange, fed by a recording
+// (paper.feed: replay) or by Coinbase's public WebSocket feed
+// (paper.feed: coinbase, see paper_coinbase.go).
 type paper struct {
-	cfg      *config.Config
-	clock    *clock.Sim // moved to each tick's time before it is delivered
-	x        *sim.Exchange
-	log      *slog.Logger
+	cfg *config.Config
+	// replayClock is moved to each tick's time before it is delivered;
+	// nil on the Coinbase feed, which runs on the wall clock.
+	replayClock *clock.Sim
+	x           *sim.Exchange
+	log         *slog.Logger
+	// obs counts the Coinbase feed's reconnects and malformed messages.
+	obs      coinbase.Observer
 	started  atomic.Bool
 	finished atomic.Bool
 }
 
-func newPaper(cfg *config.Config, clk *clock.Sim, log *slog.Logger) (*paper, error) {
+// newPaper builds the simulated exchange on clk: the replay clock for a
+// recording, the wall clock for the Coinbase feed.
+func newPaper(cfg *config.Config, clk clock.Clock, replayClock *clock.Sim, log *slog.Logger, obs coinbase.Observer) (*paper, error) {
 	var products []exchange.Product
 	for _, p := range cfg.PaperProducts() {
 		products = append(products, p.Exchange())
@@ -36,10 +45,7 @@ func newPaper(cfg *config.Config, clk *clock.Sim, log *slog.Logger) (*paper, err
 	if err != nil {
 		return nil, fmt.Errorf("simulated exchange: %w", err)
 	}
-	if cfg.Paper.Feed != "replay" {
-		return nil, fmt.Errorf("paper.feed %q is not available in this build", cfg.Paper.Feed)
-	}
-	return &paper{cfg: cfg, clock: clk, x: x, log: log}, nil
+	return &paper{cfg: cfg, replayClock: replayClock, x: x, log: log, obs: obs}, nil
 }
 
 func (p *paper) venue() exchange.Venue { return p.x }
@@ -47,10 +53,13 @@ func (p *paper) venue() exchange.Venue { return p.x }
 func (p *paper) connect(eng *engine.Engine) { p.x.SetHandler(eng.HandleEvent) }
 
 func (p *paper) ready() error {
-	if !p.started.Load() {
-		return fmt.Errorf("replay not started")
+	if p.started.Load() {
+		return nil
 	}
-	return nil
+	if p.cfg.Paper.Feed == "coinbase" {
+		return fmt.Errorf("no market data from Coinbase yet")
+	}
+	return fmt.Errorf("replay not started")
 }
 
 func (p *paper) openRecording() (*marketdata.Source, error) {
@@ -60,9 +69,17 @@ func (p *paper) openRecording() (*marketdata.Source, error) {
 	return marketdata.Open(p.cfg.Paper.Recording)
 }
 
-// runFeed replays the recording: each tick goes to the simulated exchange
-// first, so resting orders match on it, then to the strategies.
+// runFeed delivers the configured feed: each tick goes to the simulated
+// exchange first, so resting orders match on it, then to the strategies.
 func (p *paper) runFeed(ctx context.Context, eng *engine.Engine, stop func()) error {
+	if p.cfg.Paper.Feed == "coinbase" {
+		return p.runCoinbase(ctx, eng)
+	}
+	return p.runReplay(ctx, eng, stop)
+}
+
+// runReplay replays the recording on its own clock.
+func (p *paper) runReplay(ctx context.Context, eng *engine.Engine, stop func()) error {
 	src, err := p.openRecording()
 	if err != nil {
 		return err
@@ -75,7 +92,7 @@ func (p *paper) runFeed(ctx context.Context, eng *engine.Engine, stop func()) er
 		if p.cfg.Paper.Lockstep && eng.WaitIdle(ctx) != nil {
 			return
 		}
-		p.clock.Set(t.Time)
+		p.replayClock.Set(t.Time)
 		p.x.OnTick(t)
 		eng.OnTick(t)
 	})
