@@ -104,16 +104,16 @@ func benchParse(b *testing.B, data []byte, opts ...Option) {
 }
 
 func BenchmarkParseRecording(b *testing.B) {
-	benchParse(b, benchInput(b, bundledPaths()[0]))
+	benchParse(b, benchInput(b, bundledPath()))
 }
 
 // BenchmarkParseRecordingGzip includes gunzip; bytes are the text's.
 func BenchmarkParseRecordingGzip(b *testing.B) {
-	gz, err := os.ReadFile(bundledPaths()[0])
+	gz, err := os.ReadFile(bundledPath())
 	if err != nil {
 		b.Fatal(err)
 	}
-	text := benchInput(b, bundledPaths()[0])
+	text := benchInput(b, bundledPath())
 	b.SetBytes(int64(len(text)))
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -137,11 +137,11 @@ func BenchmarkParseRecordingGzip(b *testing.B) {
 // recording, as ParseRecordingGzip uses it (through decompress, to
 // io.Discard): the bound on that benchmark. Bytes are the text's.
 func BenchmarkGunzipRecording(b *testing.B) {
-	gz, err := os.ReadFile(bundledPaths()[0])
+	gz, err := os.ReadFile(bundledPath())
 	if err != nil {
 		b.Fatal(err)
 	}
-	text := benchInput(b, bundledPaths()[0])
+	text := benchInput(b, bundledPath())
 	b.SetBytes(int64(len(text)))
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -230,7 +230,7 @@ func BenchmarkReplayAsFastAsPossible(b *testing.B) {
 // BenchmarkReplayRecording is the backtest feed end to end: read the
 // bundled recording (gzip) and replay it as fast as possible.
 func BenchmarkReplayRecording(b *testing.B) {
-	gz, err := os.ReadFile(bundledPaths()[0])
+	gz, err := os.ReadFile(bundledPath())
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -14,10 +14,9 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the bundled recording from ../shared")
 
-// bundledName is the converted Binance capture, kept twice: under the
-// repository's testdata/ with its attribution, and beside the bundled
-// package, because go:embed cannot reach a parent folder. Git stores
-// the identical blob once.
+// bundledName is the converted Binance capture. Its one copy lives
+// beside the bundled package, because go:embed cannot reach a parent
+// folder; testdata/SOURCES.md gives its attribution.
 const bundledName = "binance-btcusdt-20240808.tbrec.gz"
 
 var bundledCaptures = []string{
@@ -25,12 +24,8 @@ var bundledCaptures = []string{
 	"data/market/hftbacktest--spot-btcusdt_20240809.gz",
 }
 
-func bundledPaths() []string {
-	root := testenv.RepoRoot()
-	return []string{
-		filepath.Join(root, "testdata", bundledName),
-		filepath.Join(root, "marketdata", "bundled", bundledName),
-	}
+func bundledPath() string {
+	return filepath.Join(testenv.RepoRoot(), "marketdata", "bundled", bundledName)
 }
 
 // convertBundled runs the converter over both capture files into one
@@ -79,24 +74,20 @@ func gunzip(t *testing.T, b []byte) []byte {
 // The committed recording must be exactly what the converter makes from
 // the source capture. The decompressed text is compared, so that a
 // change in compress/flate's output between Go releases does not fail
-// the test; run with -update to rewrite both copies.
+// the test; run with -update to rewrite it.
 func TestBundledRecordingIsTheConvertedCapture(t *testing.T) {
+	p := bundledPath()
 	if *update {
-		gz := convertBundled(t, true)
-		for _, p := range bundledPaths() {
-			if err := os.WriteFile(p, gz, 0o644); err != nil {
-				t.Fatal(err)
-			}
+		if err := os.WriteFile(p, convertBundled(t, true), 0o644); err != nil {
+			t.Fatal(err)
 		}
 	}
 	want := convertBundled(t, false)
-	for _, p := range bundledPaths() {
-		committed, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatalf("%v (run go test ./marketdata -run TestBundled -update)", err)
-		}
-		if !bytes.Equal(gunzip(t, committed), want) {
-			t.Errorf("%s differs from the converted capture; run go test ./marketdata -run TestBundled -update", p)
-		}
+	committed, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatalf("%v (run go test ./marketdata -run TestBundled -update)", err)
+	}
+	if !bytes.Equal(gunzip(t, committed), want) {
+		t.Errorf("%s differs from the converted capture; run go test ./marketdata -run TestBundled -update", p)
 	}
 }

@@ -93,7 +93,7 @@ func checkParseError(t *testing.T, name string, err error) {
 }
 
 func FuzzRecordingLine(f *testing.F) {
-	for _, l := range fileLines(bundledPaths()[0], 1, 20) {
+	for _, l := range fileLines(bundledPath(), 1, 20) {
 		f.Add(l)
 	}
 	f.Add("T 1723161254087896568 BTC-USDT 61837.63000000 0.02000000 S")

@@ -60,7 +60,7 @@ func TestMergeOfTheCaptureFilesMatchesTheBundledRecording(t *testing.T) {
 		defer src.Close()
 		sources = append(sources, src.Ticks)
 	}
-	bundled, err := Open(bundledPaths()[0])
+	bundled, err := Open(bundledPath())
 	if err != nil {
 		t.Fatal(err)
 	}

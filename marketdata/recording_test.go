@@ -170,7 +170,7 @@ func TestRecordingWriterFailsAfterClose(t *testing.T) {
 // The committed copy of the converted capture reads back with the counts
 // SOURCES.md gives, in non-decreasing time order.
 func TestBundledRecordingReadsBackWithSourceCounts(t *testing.T) {
-	src, err := Open(bundledPaths()[0])
+	src, err := Open(bundledPath())
 	if err != nil {
 		t.Fatal(err)
 	}

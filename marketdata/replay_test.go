@@ -197,7 +197,7 @@ func TestReplayerReplaysTheBundledRecordingOnTheWallClock(t *testing.T) {
 	if testing.Short() {
 		t.Skip("replays 11 minutes of data at 2000x (about 0.3s)")
 	}
-	src, err := Open(bundledPaths()[0])
+	src, err := Open(bundledPath())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,7 @@ import (
 )
 
 func TestSummarizeTheBundledRecording(t *testing.T) {
-	src, err := Open(bundledPaths()[0])
+	src, err := Open(bundledPath())
 	if err != nil {
 		t.Fatal(err)
 	}
