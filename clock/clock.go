@@ -1,6 +1,6 @@
 // Package clock provides the time source that strategy, exit and risk code
 // read, so that a backtest runs on the data's time and is deterministic
-// (DESIGN.md invariant 8), while live and paper modes run on the wall.
+// (docs/INVARIANTS.md invariant 8), while live and paper modes run on the wall.
 package clock
 
 import (

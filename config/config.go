@@ -174,7 +174,7 @@ type Size struct {
 func (s *Strategy) StrategyParams() strategy.Params { return s.parsed }
 
 // Secret is a string that never prints: fmt, YAML and JSON see
-// "[redacted]" (DESIGN.md invariant 7). Use Reveal where the value is
+// "[redacted]" (docs/INVARIANTS.md invariant 7). Use Reveal where the value is
 // needed.
 type Secret string
 

@@ -1,4 +1,4 @@
-// Package engine wires the flow of DESIGN.md: ticks from a feed are
+// Package engine wires the flow of docs/ARCHITECTURE.md: ticks from a feed are
 // routed to the mailboxes of the strategy instances on their product;
 // each instance's goroutine runs its strategy and its exits; every order
 // goes through the Executor (risk guard, journal, venue) and every order
@@ -139,7 +139,7 @@ func (e *Engine) Instances() []*Instance { return e.instances }
 func (e *Engine) HandleEvent(ev exchange.OrderEvent) { e.exec.HandleEvent(ev) }
 
 // OnTick routes a tick to the instances on its product and to the guard.
-// It never blocks: mailboxes conflate (DESIGN.md invariant 5).
+// It never blocks: mailboxes conflate (docs/INVARIANTS.md invariant 5).
 func (e *Engine) OnTick(t exchange.Tick) {
 	if !e.nopObs {
 		e.obs.TickReceived(t)
@@ -152,7 +152,7 @@ func (e *Engine) OnTick(t exchange.Tick) {
 
 // Run starts one goroutine per instance and returns when ctx ends and
 // every goroutine has returned. Resting protective orders stay on the
-// venue (DESIGN.md invariant 6).
+// venue (docs/INVARIANTS.md invariant 6).
 func (e *Engine) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	for _, in := range e.instances {

@@ -9,7 +9,7 @@ import (
 
 // Purpose says why an order exists: to open or grow a position, or to
 // protect or close one. The risk guard lets exits through exposure limits
-// (DESIGN.md invariant 3).
+// (docs/INVARIANTS.md invariant 3).
 type Purpose uint8
 
 // Purposes.
@@ -51,7 +51,7 @@ func (m *memorySeq) NextClientOrderSeq(instance string) (uint64, error) {
 
 // ClientOrderID formats the id of an instance's n-th order. It is
 // deterministic and assigned before the first attempt, and every retry of
-// that order reuses it (DESIGN.md invariant 2); the instance name in it
+// that order reuses it (docs/INVARIANTS.md invariant 2); the instance name in it
 // routes the venue's events back to the instance after a restart.
 func ClientOrderID(instance string, seq uint64) string {
 	return fmt.Sprintf("%s-%08d", instance, seq)

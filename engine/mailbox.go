@@ -11,7 +11,7 @@ import (
 //
 //   - ticks, of which it keeps only the latest per product and kind: a
 //     strategy slower than the feed skips ticks rather than stall the feed
-//     or another strategy (DESIGN.md invariant 5); each replaced tick is
+//     or another strategy (docs/INVARIANTS.md invariant 5); each replaced tick is
 //     counted as conflated;
 //   - messages (order events, commands), which are never dropped and are
 //     delivered in order, before any tick that is waiting.

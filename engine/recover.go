@@ -48,7 +48,7 @@ type RecoveryReport struct {
 }
 
 // Recover brings every instance back to where it was before a restart,
-// before any new entry (DESIGN.md invariant 4): it restores exit and
+// before any new entry (docs/INVARIANTS.md invariant 4): it restores exit and
 // strategy state from the journal, asks the venue about every order the
 // journal says is open or in flight and applies the answers (fills that
 // happened while the daemon was down, including exits that filled on the

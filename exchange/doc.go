@@ -2,7 +2,7 @@
 // cross the boundary between tradebot and a venue: products with their
 // increments, order requests, orders, fills, balances, ticks and candles.
 //
-// Every price, size and amount is a decimal.Decimal (DESIGN.md invariant
+// Every price, size and amount is a decimal.Decimal (docs/INVARIANTS.md invariant
 // 1). Strategy, exit and risk code depend on this package and on no venue;
 // the venues (exchange/sim, exchange/coinbase) implement its interfaces.
 package exchange

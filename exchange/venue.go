@@ -15,7 +15,7 @@ import (
 //
 // An error that is not a *RejectError leaves the outcome unknown: the
 // order may or may not exist. Callers resolve it with OrderByClientID,
-// never by placing a new order with a new id (DESIGN.md invariant 2).
+// never by placing a new order with a new id (docs/INVARIANTS.md invariant 2).
 type Trader interface {
 	PlaceOrder(ctx context.Context, req OrderRequest) (Order, error)
 	CancelOrder(ctx context.Context, orderID string) error

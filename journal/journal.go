@@ -9,7 +9,7 @@
 // reports (UpdateOrder) and each fill (RecordFill, idempotent by trade id).
 // After a crash, InFlight lists the orders whose outcome is unknown or
 // still open, so the engine resolves them with the venue by client order
-// id instead of placing them again (DESIGN.md invariant 2).
+// id instead of placing them again (docs/INVARIANTS.md invariant 2).
 //
 // docs/JOURNAL.md describes what is stored, the durability choices and how
 // to recover from a damaged file.
@@ -69,7 +69,7 @@ type Journal struct {
 
 // UseClock makes the journal stamp its records with c instead of the wall
 // clock, so that a backtest's journal is as deterministic as its trades
-// (DESIGN.md invariant 8). Call it right after Open, before other calls.
+// (docs/INVARIANTS.md invariant 8). Call it right after Open, before other calls.
 func (j *Journal) UseClock(c clock.Clock) { j.clock = c }
 
 func (j *Journal) now() time.Time { return j.clock.Now() }

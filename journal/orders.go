@@ -18,7 +18,7 @@ const StatusInFlight exchange.OrderStatus = "IN_FLIGHT"
 
 // Purpose says why an order exists: to open or add to a position, or to
 // reduce or close one (exits pass the risk guard's exposure limits,
-// DESIGN.md invariant 3, so the difference must survive a restart).
+// docs/INVARIANTS.md invariant 3, so the difference must survive a restart).
 type Purpose string
 
 // Order purposes.

@@ -104,7 +104,7 @@ func TradingStateEvent(at time.Time, from, to, rule string) Event {
 }
 
 // ErrorEvent describes an error worth a human's attention. The caller must
-// make sure message carries no secret (DESIGN.md invariant 7).
+// make sure message carries no secret (docs/INVARIANTS.md invariant 7).
 func ErrorEvent(at time.Time, message string) Event {
 	return Event{Kind: KindError, Time: at, Text: message}
 }

@@ -9,7 +9,7 @@
 // imports no Prometheus. It knows the exchange types and the clock, and no
 // venue.
 //
-// Exits are never blocked by it (DESIGN.md invariant 3): an intent marked
+// Exits are never blocked by it (docs/INVARIANTS.md invariant 3): an intent marked
 // ReduceOnly that shrinks a known position passes every exposure, rate,
 // loss, stale-data and state limit and the price collar; only the product
 // sanity checks apply to it. docs/RISK.md describes every rule for users.

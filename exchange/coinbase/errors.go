@@ -12,7 +12,7 @@ import (
 // was sent, and then the connection failed, the deadline passed or the
 // server answered 5xx. The order may exist. Callers resolve it with
 // OrderByClientID and the same client order id, never by placing a new
-// order (DESIGN.md invariant 2).
+// order (docs/INVARIANTS.md invariant 2).
 var ErrOutcomeUnknown = errors.New("coinbase: order outcome unknown")
 
 // APIError is an HTTP answer other than 200, or a 200 whose body did not

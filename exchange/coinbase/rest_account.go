@@ -38,7 +38,7 @@ func (c *Client) ListAccounts(ctx context.Context) ([]Account, error) {
 }
 
 // KeyPermissions returns GET /key_permissions. tradebot refuses keys that
-// can transfer (DESIGN.md: view + trade, never transfer).
+// can transfer (README: view + trade, never transfer).
 func (c *Client) KeyPermissions(ctx context.Context) (KeyPermissions, error) {
 	var out KeyPermissions
 	return out, c.call(ctx, epKeyPermissions, "GET", "/key_permissions", nil, nil, &out)
@@ -46,7 +46,7 @@ func (c *Client) KeyPermissions(ctx context.Context) (KeyPermissions, error) {
 
 // Check refuses a key tradebot should not run with: it must be able to
 // view and trade, and must not be able to transfer funds, so that a
-// leaked key cannot move money out (DESIGN.md).
+// leaked key cannot move money out (see the README).
 func (k KeyPermissions) Check() error {
 	switch {
 	case k.CanTransfer:
