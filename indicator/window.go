@@ -22,6 +22,12 @@ func newMin(n int) extreme {
 
 func (e *extreme) push(x float64) {
 	v := x * e.sign
+	// The window after this push starts at position seen-n+1: drop what
+	// leaves it first, so that the queue never holds more than n values.
+	if e.size > 0 && e.at[e.head] <= e.seen-e.n {
+		e.head = (e.head + 1) % e.n
+		e.size--
+	}
 	for e.size > 0 {
 		back := (e.head + e.size - 1) % e.n
 		if e.val[back] > v {
@@ -33,10 +39,6 @@ func (e *extreme) push(x float64) {
 	e.at[tail], e.val[tail] = e.seen, v
 	e.size++
 	e.seen++
-	if e.at[e.head] <= e.seen-1-e.n {
-		e.head = (e.head + 1) % e.n
-		e.size--
-	}
 }
 
 // value is the extreme of the window (of what was seen while it fills).
