@@ -306,6 +306,9 @@ func (d *daemon) recoverFromJournal() error {
 // kills it.
 func (d *daemon) armKillSwitch() {
 	d.ks = &killSwitch{guard: d.guard, engine: d.eng, log: d.log, metrics: d.m, ctx: d.runCtx}
+	if jrnl := d.jrnl; jrnl != nil {
+		d.ks.persist = func() error { return jrnl.saveRisk(d.guard) }
+	}
 	d.ksWait = d.ks.arm(d.runCtx, d.cfg.KillSwitch)
 }
 

@@ -22,6 +22,8 @@ type killSwitch struct {
 	log     *slog.Logger
 	metrics *metrics.Metrics
 	ctx     context.Context
+	// persist saves the trading state to the journal; nil without one.
+	persist func() error
 }
 
 func (k *killSwitch) flatten(reason string) error {
@@ -30,7 +32,9 @@ func (k *killSwitch) flatten(reason string) error {
 	return nil
 }
 
-func (k *killSwitch) handler() http.Handler { return k.guard.KillSwitchHandler(k.flatten) }
+func (k *killSwitch) handler() http.Handler {
+	return k.guard.KillSwitchHandler(risk.KillSwitchControl{Flatten: k.flatten, Persist: k.persist})
+}
 
 // arm starts the file and signal means and returns once they are in
 // place, with a function that waits until ctx has ended and they have

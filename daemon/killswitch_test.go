@@ -108,13 +108,15 @@ func (r *daemonRun) stop() {
 
 func (r *daemonRun) records() []map[string]any { return records(r.t, r.log.String()) }
 
-// request sends method to path and returns the status and body.
+// request sends method to path, as the operator's curl does (with the
+// control header), and returns the status and body.
 func (r *daemonRun) request(method, path string) (int, string) {
 	r.t.Helper()
 	req, err := http.NewRequest(method, "http://"+r.addr+path, nil)
 	if err != nil {
 		r.t.Fatal(err)
 	}
+	req.Header.Set(risk.ControlHeader, "1")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		r.t.Fatalf("%s %s: %v", method, path, err)
@@ -359,7 +361,7 @@ func TestKillSwitchFlattenClosesEveryPosition(t *testing.T) {
 	r := startDaemon(t, cfg)
 	r.waitFor("both strategies holding a position", 30*time.Second, func() bool { return len(r.openPositions()) == 2 })
 	from := len(r.records())
-	code, body := r.request(http.MethodPost, "/killswitch?flatten=true")
+	code, body := r.request(http.MethodPost, "/killswitch?flatten=true&confirm="+risk.FlattenConfirmation)
 	if code != http.StatusOK || !strings.Contains(body, `"flatten":"flatten requested"`) {
 		t.Fatalf("POST /killswitch?flatten=true: %d %s", code, body)
 	}

@@ -67,7 +67,7 @@ func FuzzConfigYAML(f *testing.F) {
 // HALTED, the answer is JSON, and the reason kept is short and printable.
 func FuzzKillSwitchRequest(f *testing.F) {
 	for _, s := range [][2]string{
-		{"POST", "reason=maintenance"}, {"POST", "flatten=true"}, {"POST", "resume=true&reason=ok"},
+		{"POST", "reason=maintenance"}, {"POST", "flatten=true"}, {"POST", "flatten=true&confirm=" + FlattenConfirmation}, {"POST", "resume=true&reason=ok"},
 		{"GET", ""}, {"PUT", "x=1"}, {"POST", "reason=%00%0a" + strings.Repeat("x", 300)},
 	} {
 		f.Add(s[0], s[1])
@@ -78,14 +78,18 @@ func FuzzKillSwitchRequest(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		h := g.KillSwitchHandler(func(string) error { return nil })
+		h := g.KillSwitchHandler(KillSwitchControl{Flatten: func(string) error { return nil }})
 		req, err := http.NewRequest(method, "http://127.0.0.1/killswitch?"+query, nil)
 		if err != nil {
 			return
 		}
+		req.Header.Set(ControlHeader, "1")
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		info := g.StateInfo()
+		if (method == http.MethodGet || method == http.MethodHead) && info.State != Active {
+			t.Fatalf("%s ?%s changed the state to %s", method, query, info.State)
+		}
 		if info.State != Active && info.State != Halted {
 			t.Fatalf("state %s after %s ?%s", info.State, method, query)
 		}

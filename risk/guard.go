@@ -82,7 +82,10 @@ type Guard struct {
 	state       State
 	stateRule   string
 	stateReason string
-	stateSince  time.Time
+	stateSince  time.Time // on the guard's clock (replay time in a replay)
+	// stateWall is when the state changed on the wall clock, which is what
+	// an operator reading /killswitch means by "since".
+	stateWall time.Time
 	listeners   []func(from, to State, rule, reason string)
 	pending     []stateChange // state changes to report once mu is released
 	refusal     cachedRefusal // the entry refusal of the current state
@@ -200,7 +203,7 @@ func NewGuard(cfg Config, clk clock.Clock) (*Guard, error) {
 	g.step, _ = clk.(*clock.Step)
 	g.acct = newScope(g.acctLim)
 	now := clk.Now()
-	g.stateSince = now
+	g.stateSince, g.stateWall = now, time.Now().UTC()
 	g.startDay(now)
 	return g, nil
 }

@@ -5,9 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"io/fs"
+	"net"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -22,69 +26,166 @@ type FlattenFunc func(reason string) error
 // maxReasonLen bounds an operator's reason, which ends up in logs.
 const maxReasonLen = 200
 
+// ControlHeader is the request header every state-changing kill-switch
+// request must carry (any non-empty value; curl -H 'X-Tradebot-Control: 1').
+// A web page cannot add a custom header to a cross-origin request without
+// a CORS preflight, which the daemon never grants, so a page the operator
+// visits cannot halt, resume or flatten through the operator's browser.
+const ControlHeader = "X-Tradebot-Control"
+
+// FlattenConfirmation is the value of the confirm parameter that a
+// flatten must carry: selling every position is never a side effect of a
+// mistyped or replayed URL.
+const FlattenConfirmation = "flatten-all-positions"
+
+// KillSwitchControl is what the HTTP kill switch calls besides the guard.
+type KillSwitchControl struct {
+	// Flatten closes every position (POST ?flatten=true); nil means this
+	// daemon cannot flatten, and such a request halts and answers 501.
+	Flatten FlattenFunc
+	// Persist stores the trading state after an HTTP change (the journal);
+	// nil means nothing is stored. When it fails the change stands in
+	// memory and the answer is 500, so the operator knows that a restart
+	// would forget it.
+	Persist func() error
+}
+
 // KillSwitchHandler serves the kill switch over HTTP:
 //
 //   - GET (or HEAD) answers the trading state as JSON:
 //     {"state":"HALTED","rule":"kill_switch","reason":"...","since":"..."}.
-//   - POST halts the guard (reason from the "reason" form value, default
-//     "http kill switch") and answers the new state. With flatten=true it
-//     then calls flatten; if flatten is nil the halt stands and the answer
-//     is 501, if it fails the answer is 500 with its error.
+//     It never changes anything.
+//   - POST halts the guard (reason from the "reason" query parameter,
+//     default "http kill switch") and answers the new state. With
+//     flatten=true (and confirm=flatten-all-positions, else 400 and
+//     nothing changes) it then calls Flatten; if Flatten is nil the halt
+//     stands and the answer is 501, if it fails 500 with its error.
 //   - POST with resume=true instead sets the state to ACTIVE (an operator's
 //     decision, as SetState); the flag file, if present, halts it again.
 //
-// Authentication and TLS are the web server's (exporter-toolkit web
-// config); the handler trusts whoever reaches it.
-func (g *Guard) KillSwitchHandler(flatten FlattenFunc) http.Handler {
+// A POST is refused with 403, changing nothing, unless it carries
+// ControlHeader, comes from no other origin (Origin, when sent, names the
+// host the request was sent to; Sec-Fetch-Site, when sent, is same-origin
+// or none) and names the daemon by an IP address or localhost in its Host
+// header (a DNS-rebinding page names its own domain). Parameters are read
+// from the URL only, never from a form body.
+//
+// Authentication and TLS are the web server's; the handler trusts whoever
+// passes them.
+func (g *Guard) KillSwitchHandler(c KillSwitchControl) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {
 		case http.MethodGet, http.MethodHead:
-			writeState(w, http.StatusOK, g.StateInfo(), "")
+			writeState(w, http.StatusOK, g.StateInfo(), "", "")
 		case http.MethodPost:
-			reason := cleanReason(r.FormValue("reason"))
-			if r.FormValue("resume") == "true" {
-				if reason == "" {
-					reason = "resumed over http"
-				}
-				g.SetState(Active, reason)
-				writeState(w, http.StatusOK, g.StateInfo(), "")
+			if why := crossSite(r); why != "" {
+				http.Error(w, "kill switch refused: "+why, http.StatusForbidden)
 				return
 			}
-			if reason == "" {
-				reason = "http kill switch"
-			}
-			g.Halt(reason)
-			if r.FormValue("flatten") != "true" {
-				writeState(w, http.StatusOK, g.StateInfo(), "")
-				return
-			}
-			switch {
-			case flatten == nil:
-				writeState(w, http.StatusNotImplemented, g.StateInfo(), "halted, but flatten is not available in this daemon")
-			default:
-				if err := flatten(reason); err != nil {
-					writeState(w, http.StatusInternalServerError, g.StateInfo(), "halted, but flatten failed: "+err.Error())
-					return
-				}
-				writeState(w, http.StatusOK, g.StateInfo(), "flatten requested")
-			}
+			g.control(w, r.URL.Query(), c)
 		default:
 			w.Header().Set("Allow", "GET, HEAD, POST")
-			http.Error(w, "method not allowed: GET shows the trading state, POST halts", http.StatusMethodNotAllowed)
+			http.Error(w, "method not allowed: GET shows the trading state, POST with the header "+ControlHeader+" halts", http.StatusMethodNotAllowed)
 		}
 	})
+}
+
+// control applies one accepted POST.
+func (g *Guard) control(w http.ResponseWriter, q url.Values, c KillSwitchControl) {
+	reason := cleanReason(q.Get("reason"))
+	flatten := q.Get("flatten") == "true"
+	if flatten && q.Get("confirm") != FlattenConfirmation {
+		http.Error(w, "flatten sells every position at market: add confirm="+FlattenConfirmation+" to the URL; nothing was changed", http.StatusBadRequest)
+		return
+	}
+	if q.Get("resume") == "true" {
+		if reason == "" {
+			reason = "resumed over http"
+		}
+		g.SetState(Active, reason)
+	} else {
+		if reason == "" {
+			reason = "http kill switch"
+		}
+		g.Halt(reason)
+	}
+	code, flattenText := http.StatusOK, ""
+	switch {
+	case !flatten || q.Get("resume") == "true":
+	case c.Flatten == nil:
+		code, flattenText = http.StatusNotImplemented, "halted, but flatten is not available in this daemon"
+	default:
+		if err := c.Flatten(reason); err != nil {
+			code, flattenText = http.StatusInternalServerError, "halted, but flatten failed: "+err.Error()
+		} else {
+			flattenText = "flatten requested"
+		}
+	}
+	errText := ""
+	if c.Persist != nil {
+		if err := c.Persist(); err != nil {
+			code = http.StatusInternalServerError
+			errText = "the state changed in memory but could not be saved, so a restart would forget it: " + err.Error()
+		}
+	}
+	writeState(w, code, g.StateInfo(), flattenText, errText)
+}
+
+// crossSite says why a state-changing request may come from a web page
+// rather than the operator, or "" when it cannot.
+func crossSite(r *http.Request) string {
+	if r.Header.Get(ControlHeader) == "" {
+		return "a POST needs the header " + ControlHeader + ": 1 (curl -H '" + ControlHeader + ": 1'), which a web page on another site cannot send"
+	}
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
+		return "the browser says this request comes from another site (Sec-Fetch-Site: " + cut(site) + ")"
+	}
+	if origin := r.Header.Get("Origin"); origin != "" {
+		u, err := url.Parse(origin)
+		if err != nil || u.Host == "" || !strings.EqualFold(u.Host, r.Host) {
+			return "the request comes from the web origin " + cut(origin) + ", not from this daemon's address"
+		}
+	}
+	if !localName(r.Host) {
+		return "the Host header " + cut(r.Host) + " is not an IP address or localhost; address the daemon by its IP address (a web page can point a domain of its own at this daemon)"
+	}
+	return ""
+}
+
+// localName reports whether host (with or without port) is an IP literal
+// or localhost, names that a web page's own domain cannot stand for.
+func localName(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if _, err := netip.ParseAddr(host); err == nil {
+		return true
+	}
+	host = strings.ToLower(host)
+	return host == "localhost" || strings.HasSuffix(host, ".localhost")
+}
+
+// cut shortens a value echoed back to the client.
+func cut(s string) string {
+	const max = 80
+	if len(s) > max {
+		s = s[:max] + "..."
+	}
+	return strconv.Quote(s)
 }
 
 type stateAnswer struct {
 	StateInfo
 	Flatten string `json:"flatten,omitempty"`
+	Error   string `json:"error,omitempty"`
 }
 
-func writeState(w http.ResponseWriter, code int, s StateInfo, flatten string) {
+func writeState(w http.ResponseWriter, code int, s StateInfo, flatten, errText string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(stateAnswer{StateInfo: s, Flatten: flatten})
+	_ = json.NewEncoder(w).Encode(stateAnswer{StateInfo: s, Flatten: flatten, Error: errText})
 }
 
 // cleanReason keeps an operator's reason printable and short, since it is

@@ -34,7 +34,12 @@ func getState(t *testing.T, srv *httptest.Server) stateAnswer {
 
 func post(t *testing.T, srv *httptest.Server, query string) (int, stateAnswer) {
 	t.Helper()
-	resp, err := srv.Client().Post(srv.URL+"?"+query, "text/plain", nil)
+	req, err := http.NewRequest(http.MethodPost, srv.URL+"?"+query, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set(ControlHeader, "1")
+	resp, err := srv.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,10 +55,10 @@ func TestKillSwitchOverHTTPHaltsAndShowsTheState(t *testing.T) {
 	f := newFixture(t, nil)
 	f.hold("s1", "AAA-USD", "1", "100")
 	var flattened []string
-	srv := httptest.NewServer(f.g.KillSwitchHandler(func(reason string) error {
+	srv := httptest.NewServer(f.g.KillSwitchHandler(KillSwitchControl{Flatten: func(reason string) error {
 		flattened = append(flattened, reason)
 		return nil
-	}))
+	}}))
 	defer srv.Close()
 
 	if a := getState(t, srv); a.State != Active {
@@ -72,7 +77,7 @@ func TestKillSwitchOverHTTPHaltsAndShowsTheState(t *testing.T) {
 		t.Errorf("GET after the halt: %+v", a)
 	}
 
-	code, a = post(t, srv, "flatten=true")
+	code, a = post(t, srv, "flatten=true&confirm="+FlattenConfirmation)
 	if code != http.StatusOK || a.Flatten != "flatten requested" || len(flattened) != 1 || flattened[0] != "http kill switch" {
 		t.Errorf("POST flatten=true: %d %+v, flatten calls %q", code, a, flattened)
 	}
@@ -96,9 +101,9 @@ func TestKillSwitchFlattenFailureAndAbsence(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, nil)
-			srv := httptest.NewServer(f.g.KillSwitchHandler(tc.flatten))
+			srv := httptest.NewServer(f.g.KillSwitchHandler(KillSwitchControl{Flatten: tc.flatten}))
 			defer srv.Close()
-			code, a := post(t, srv, "flatten=true")
+			code, a := post(t, srv, "flatten=true&confirm="+FlattenConfirmation)
 			if code != tc.code || a.State != Halted || a.Flatten == "" {
 				t.Errorf("POST flatten=true: %d %+v, want %d and HALTED", code, a, tc.code)
 			}
@@ -109,7 +114,7 @@ func TestKillSwitchFlattenFailureAndAbsence(t *testing.T) {
 
 func TestKillSwitchRefusesOtherMethods(t *testing.T) {
 	f := newFixture(t, nil)
-	srv := httptest.NewServer(f.g.KillSwitchHandler(nil))
+	srv := httptest.NewServer(f.g.KillSwitchHandler(KillSwitchControl{}))
 	defer srv.Close()
 	req, _ := http.NewRequest(http.MethodDelete, srv.URL, nil)
 	resp, err := srv.Client().Do(req)

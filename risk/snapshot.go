@@ -22,6 +22,7 @@ type Counters struct {
 	StateRule         string                 `json:"state_rule"`
 	StateReason       string                 `json:"state_reason"`
 	StateSince        time.Time              `json:"state_since"`
+	StateSinceWall    time.Time              `json:"state_since_wall,omitzero"`
 	DayStart          time.Time              `json:"day_start"`
 	RealizedToday     decimal.Decimal        `json:"realized_today"`
 	RealizedTotal     decimal.Decimal        `json:"realized_total"`
@@ -52,7 +53,7 @@ func (g *Guard) Snapshot() Counters {
 	g.roll(g.clk.Now())
 	c := Counters{
 		Version: CountersVersion, State: g.state, StateRule: g.stateRule, StateReason: g.stateReason,
-		StateSince: g.stateSince, DayStart: g.dayStart,
+		StateSince: g.stateSince, StateSinceWall: g.stateWall, DayStart: g.dayStart,
 		RealizedToday: g.realizedToday, RealizedTotal: g.realizedTotal,
 		UnrealizedAtStart: g.unrealizedStart, PnLPeak: g.pnlPeak,
 		ConsecutiveLosses: g.consecutive, AccountEntries: g.acct.entries,
@@ -118,6 +119,10 @@ func (g *Guard) Restore(c Counters) {
 		g.set(c.State, rule, c.StateReason)
 		if !c.StateSince.IsZero() {
 			g.stateSince = c.StateSince
+			g.stateWall = c.StateSince // a journal from before StateSinceWall ran on the wall clock in live mode
+		}
+		if !c.StateSinceWall.IsZero() {
+			g.stateWall = c.StateSinceWall
 		}
 	}
 	g.realizedToday, g.realizedTotal = c.RealizedToday, c.RealizedTotal

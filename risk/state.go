@@ -21,14 +21,16 @@ type StateInfo struct {
 	State  State     `json:"state"`
 	Rule   string    `json:"rule"`
 	Reason string    `json:"reason"`
-	Since  time.Time `json:"since"`
+	// Since is when the state changed, on the wall clock even when the
+	// guard runs on a replay's clock.
+	Since time.Time `json:"since"`
 }
 
 // StateInfo returns the trading state, the rule that set it, why and when.
 func (g *Guard) StateInfo() StateInfo {
 	g.mu.Lock()
 	defer g.unlock()
-	return StateInfo{State: g.state, Rule: g.stateRule, Reason: g.stateReason, Since: g.stateSince}
+	return StateInfo{State: g.state, Rule: g.stateRule, Reason: g.stateReason, Since: g.stateWall}
 }
 
 // OnStateChange registers fn to be called after every change of the
@@ -93,7 +95,7 @@ func (g *Guard) set(s State, rule, reason string) {
 	from := g.state
 	g.state, g.stateRule, g.stateReason = s, rule, reason
 	if from != s {
-		g.stateSince = g.clk.Now()
+		g.stateSince, g.stateWall = g.clk.Now(), time.Now().UTC()
 		g.pending = append(g.pending, stateChange{from: from, to: s, rule: rule, reason: reason})
 	}
 }
