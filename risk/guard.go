@@ -86,9 +86,9 @@ type Guard struct {
 	// stateWall is when the state changed on the wall clock, which is what
 	// an operator reading /killswitch means by "since".
 	stateWall time.Time
-	listeners   []func(from, to State, rule, reason string)
-	pending     []stateChange // state changes to report once mu is released
-	refusal     cachedRefusal // the entry refusal of the current state
+	listeners []func(from, to State, rule, reason string)
+	pending   []stateChange // state changes to report once mu is released
+	refusal   cachedRefusal // the entry refusal of the current state
 
 	acct       scope
 	strategies map[string]*strategyBook

@@ -18,9 +18,9 @@ func (g *Guard) State() State {
 
 // StateInfo is the trading state with what set it and when.
 type StateInfo struct {
-	State  State     `json:"state"`
-	Rule   string    `json:"rule"`
-	Reason string    `json:"reason"`
+	State  State  `json:"state"`
+	Rule   string `json:"rule"`
+	Reason string `json:"reason"`
 	// Since is when the state changed, on the wall clock even when the
 	// guard runs on a replay's clock.
 	Since time.Time `json:"since"`
