@@ -38,6 +38,12 @@ const (
 	Limit     OrderType = "LIMIT"
 	StopLimit OrderType = "STOP_LIMIT"
 	Bracket   OrderType = "BRACKET"
+	// Unsupported is an order the venue reports in a configuration
+	// tradebot cannot express (Coinbase's market_market_fok,
+	// twap_limit_gtd, scaled_limit_gtc, ...). Its sizes and prices are
+	// unknown, not zero; Order.VenueConfig names it. tradebot never places,
+	// adopts, resizes or books such an order: it reports it.
+	Unsupported OrderType = "UNSUPPORTED"
 )
 
 // TimeInForce says how long an order works, with Coinbase's enum values.
@@ -146,6 +152,9 @@ type Order struct {
 	AttachedOrderID string
 	// OriginatingOrderID names the entry an attached bracket came from.
 	OriginatingOrderID string
+	// VenueConfig is the venue's own name for the order's configuration
+	// when Type is Unsupported ("twap_limit_gtd"), for reports and logs.
+	VenueConfig string
 }
 
 // Remaining returns the base size not yet filled (zero for quote-sized

@@ -54,12 +54,29 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	noTrade := fs.Bool("no-trade", false, "refuse order changes with 403, as for a view-only key")
 	balances := fs.String("balances", "USD=10000,USDT=10000,BTC=0", "starting balances: CUR=AMOUNT,...")
 	noRateLimit := fs.Bool("no-rate-limit", false, "do not enforce Coinbase's 30/s private and 10/s public request rates")
+	partial := fs.Bool("partial-fills", false, "fill orders only as much as the market shows at their price, in parts, as Coinbase does")
+	maxFill := fs.String("max-fill-size", "", "with --partial-fills: the most base each tick shows at a price (e.g. 0.002), so that larger orders fill in parts")
+	pending := fs.Duration("pending", 0, "report a new order PENDING over REST for this long while it has not filled (e.g. 500ms)")
 	verbose := fs.Bool("v", false, "log every refused JWT and dropped client (never the token)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *keyFile == "" {
 		return errors.New("--key-file is required: the daemon needs the key the emulator accepts")
+	}
+	capSize := decimal.Zero
+	if *maxFill != "" {
+		v, err := decimal.NewFromString(*maxFill)
+		if err != nil || !v.IsPositive() {
+			return fmt.Errorf("--max-fill-size %.40q: want a positive amount of the base currency, such as 0.002", *maxFill)
+		}
+		if !*partial {
+			return errors.New("--max-fill-size needs --partial-fills")
+		}
+		capSize = v
+	}
+	if *pending < 0 {
+		return fmt.Errorf("--pending %s: must not be negative", *pending)
 	}
 	bal, err := parseBalances(*balances)
 	if err != nil {
@@ -80,8 +97,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	opts := emulator.Options{
 		Addr: *listen, Balances: bal, Keys: []emulator.Key{key},
-		RateLimits: emulator.RateLimits{Disabled: *noRateLimit},
-		Logger:     slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
+		RateLimits:   emulator.RateLimits{Disabled: *noRateLimit},
+		PartialFills: *partial, MaxFillSize: capSize, PendingFor: *pending,
+		Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
 	}
 	if opts.Market, err = market(*recording, *speed, *loop, mirrors); err != nil {
 		return err

@@ -2,6 +2,7 @@ package coinbase
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -160,7 +161,8 @@ func ToOrder(o Order) exchange.Order {
 		ID: o.OrderID, Status: exchange.OrderStatus(o.Status),
 		FilledSize: o.FilledSize.Decimal, FilledValue: o.FilledValue.Decimal,
 		AverageFilledPrice: o.AverageFilledPrice.Decimal, TotalFees: o.TotalFees.Decimal,
-		CreatedAt: o.CreatedTime.Time, UpdatedAt: o.LastUpdateTime.Time,
+		NumberOfFills: int(o.NumberOfFills),
+		CreatedAt:     o.CreatedTime.Time, UpdatedAt: o.LastUpdateTime.Time,
 		Triggered:       o.TriggerStatus == "STOP_TRIGGERED",
 		AttachedOrderID: o.AttachedOrderID, OriginatingOrderID: o.OriginatingOrderID,
 	}
@@ -171,6 +173,14 @@ func ToOrder(o Order) exchange.Order {
 	}
 	if tif := exchange.TimeInForce(o.TimeInForce); tif != "" && !strings.HasPrefix(o.TimeInForce, "UNKNOWN") {
 		out.TimeInForce = tif
+	}
+	if c := o.OrderConfiguration; c.Unsupported != "" && c.Key() == c.Unsupported {
+		// Only a configuration tradebot does not know: its sizes are not
+		// zero but unknown, whatever order_type says ("MARKET" for a
+		// market_market_fok).
+		out.OrderRequest = exchange.OrderRequest{ClientOrderID: o.ClientOrderID, ProductID: o.ProductID,
+			Side: exchange.Side(o.Side), Type: exchange.Unsupported, TimeInForce: out.TimeInForce}
+		out.VenueConfig = c.Unsupported
 	}
 	if a := o.AttachedOrderConfiguration; a != nil && a.TriggerBracketGTC != nil {
 		out.Attached = &exchange.AttachedBracket{LimitPrice: a.TriggerBracketGTC.LimitPrice.Decimal, StopTriggerPrice: a.TriggerBracketGTC.StopTriggerPrice.Decimal}
@@ -220,4 +230,15 @@ func ToFill(f Fill) exchange.Fill {
 		Price: f.Price.Decimal, Size: size, Fee: f.Commission.Decimal,
 		Liquidity: exchange.Liquidity(f.LiquidityIndicator), Time: f.TradeTime.Time,
 	}
+}
+
+// printable returns s cut to maxConfigName bytes and quoted as Go would,
+// without the quotes: a name from the venue that reaches a log stays one
+// short printable token.
+func printable(s string) string {
+	if len(s) > maxConfigName {
+		s = s[:maxConfigName]
+	}
+	q := strconv.Quote(s)
+	return q[1 : len(q)-1]
 }

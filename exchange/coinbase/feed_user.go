@@ -190,7 +190,8 @@ func userOrderToOrder(o UserOrder, at time.Time) exchange.Order {
 		ID: o.OrderID, Status: exchange.OrderStatus(strings.ToUpper(o.Status)),
 		FilledSize: o.CumulativeQuantity.Decimal, FilledValue: o.FilledValue.Decimal,
 		AverageFilledPrice: o.AvgPrice.Decimal, TotalFees: o.TotalFees.Decimal,
-		CreatedAt: o.CreationTime.Time, UpdatedAt: at,
+		NumberOfFills: int(o.NumberOfFills),
+		CreatedAt:     o.CreationTime.Time, UpdatedAt: at,
 		Triggered: o.TriggerStatus == "STOP_TRIGGERED",
 	}
 	if r := o.RejectReason; r != "" && r != "REJECT_REASON_UNSPECIFIED" {
@@ -198,6 +199,11 @@ func userOrderToOrder(o UserOrder, at time.Time) exchange.Order {
 	}
 	out.ClientOrderID, out.ProductID, out.Side = o.ClientOrderID, o.ProductID, exchange.Side(strings.ToUpper(o.OrderSide))
 	out.Type = normalizeOrderType(o.OrderType)
+	if out.Type == "" && o.OrderType != "" && !strings.HasPrefix(strings.ToUpper(o.OrderType), "UNKNOWN") {
+		// TWAP, SCALED and other types tradebot cannot express: kept as
+		// such, never an order of no type.
+		out.Type, out.VenueConfig = exchange.Unsupported, printable(o.OrderType)
+	}
 	if tif := o.TimeInForce; tif != "" && !strings.HasPrefix(tif, "UNKNOWN") {
 		out.TimeInForce = exchange.TimeInForce(tif)
 	}

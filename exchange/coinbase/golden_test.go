@@ -207,11 +207,11 @@ func TestEverySampleDecodesWithTheFieldsTradebotUses(t *testing.T) {
 			eq(t, "end time unset", o.EndTime.IsZero(), true)
 		},
 		"ws_heartbeats.json": func(t *testing.T, b []byte) {
-			eq(t, "counter (a string)", decodeStrict[Message[HeartbeatEvent]](t, b).Events[0].HeartbeatCounter, FlexInt(3049))
+			eq(t, "counter (a string)", decodeStrict[Message[HeartbeatEvent]](t, b).Events[0].HeartbeatCounter, StrInt(3049))
 		},
 		"ws_candles.json": func(t *testing.T, b []byte) {
 			c := decodeStrict[Message[CandlesEvent]](t, b).Events[0].Candles[0]
-			eq(t, "start", c.Start, FlexInt(1688998200))
+			eq(t, "start", c.Start, StrInt(1688998200))
 			eq(t, "close", c.Close.Decimal, dec("1866.81"))
 		},
 		"ws_status.json": func(t *testing.T, b []byte) {

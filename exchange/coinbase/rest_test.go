@@ -471,7 +471,7 @@ func TestPublicCandlesSplitRangesIntoRequestsOfAtMost350(t *testing.T) {
 		}
 		var out CandlesResponse
 		for s := end - end%60; s >= start; s -= 60 { // newest first, as Coinbase answers
-			out.Candles = append(out.Candles, RESTCandle{Start: FlexInt(s), Open: MustDec("1"), High: MustDec("2"), Low: MustDec("0.5"), Close: MustDec("1.5"), Volume: MustDec("10")})
+			out.Candles = append(out.Candles, RESTCandle{Start: StrInt(s), Open: MustDec("1"), High: MustDec("2"), Low: MustDec("0.5"), Close: MustDec("1.5"), Volume: MustDec("10")})
 		}
 		json.NewEncoder(w).Encode(out)
 	})

@@ -6,6 +6,9 @@ package coinbase
 
 // OrderConfiguration is the order_configuration union: exactly one field
 // is set. Sizes and prices that do not apply are left zero and omitted.
+// A configuration tradebot does not know (market_market_fok,
+// twap_limit_gtd, scaled_limit_gtc, ...) is kept by name in Unsupported,
+// so that such an order is never read as one with no size.
 type OrderConfiguration struct {
 	MarketMarketIOC       *MarketIOC         `json:"market_market_ioc,omitempty"`
 	SORLimitIOC           *LimitIOC          `json:"sor_limit_ioc,omitempty"`
@@ -16,9 +19,14 @@ type OrderConfiguration struct {
 	StopLimitStopLimitGTD *StopLimitGTD      `json:"stop_limit_stop_limit_gtd,omitempty"`
 	TriggerBracketGTC     *TriggerBracketGTC `json:"trigger_bracket_gtc,omitempty"`
 	TriggerBracketGTD     *TriggerBracketGTD `json:"trigger_bracket_gtd,omitempty"`
+	// Unsupported holds the names of the configurations present that
+	// tradebot does not know, comma-separated in the order sent; it is
+	// never sent.
+	Unsupported string `json:"-"`
 }
 
-// Key returns the name of the configuration that is set, or "" if none is.
+// Key returns the name of the configuration that is set, or "" if none is;
+// an unsupported configuration gives its own name.
 func (c OrderConfiguration) Key() string {
 	switch {
 	case c.MarketMarketIOC != nil:
@@ -40,7 +48,7 @@ func (c OrderConfiguration) Key() string {
 	case c.TriggerBracketGTD != nil:
 		return "trigger_bracket_gtd"
 	}
-	return ""
+	return c.Unsupported
 }
 
 // MarketIOC is market_market_ioc: QuoteSize or BaseSize, never both.
@@ -202,6 +210,21 @@ type EditOrderResponse struct {
 	Errors  []EditError `json:"errors"`
 }
 
+// EditPreviewResponse is the answer of POST /orders/edit_preview: the
+// refusals the edit would meet (none when Errors is empty) and what the
+// edited order would come to at the current quote.
+type EditPreviewResponse struct {
+	Errors             []EditError `json:"errors"`
+	Slippage           Dec         `json:"slippage"`
+	OrderTotal         Dec         `json:"order_total"`
+	CommissionTotal    Dec         `json:"commission_total"`
+	QuoteSize          Dec         `json:"quote_size"`
+	BaseSize           Dec         `json:"base_size"`
+	BestBid            Dec         `json:"best_bid"`
+	BestAsk            Dec         `json:"best_ask"`
+	AverageFilledPrice Dec         `json:"average_filled_price"`
+}
+
 // EditHistoryEntry is one accepted edit of an order.
 type EditHistoryEntry struct {
 	Price                  Dec  `json:"price"`
@@ -224,7 +247,7 @@ type Order struct {
 	FilledSize                 Dec                 `json:"filled_size"`
 	AverageFilledPrice         Dec                 `json:"average_filled_price"`
 	Fee                        Dec                 `json:"fee"`
-	NumberOfFills              FlexInt             `json:"number_of_fills"`
+	NumberOfFills              StrInt              `json:"number_of_fills"`
 	FilledValue                Dec                 `json:"filled_value"`
 	PendingCancel              bool                `json:"pending_cancel"`
 	SizeInQuote                bool                `json:"size_in_quote"`
@@ -261,7 +284,7 @@ type GetOrderResponse struct {
 // ListOrdersResponse is one page of GET /orders/historical/batch.
 type ListOrdersResponse struct {
 	Orders   []Order `json:"orders"`
-	Sequence FlexInt `json:"sequence"`
+	Sequence StrInt  `json:"sequence"`
 	HasNext  bool    `json:"has_next"`
 	Cursor   string  `json:"cursor"`
 }

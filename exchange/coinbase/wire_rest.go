@@ -135,12 +135,12 @@ type MarketTradesResponse struct {
 // RESTCandle is one bar of GET /market/products/{id}/candles; Start is in
 // unix seconds, written as a string.
 type RESTCandle struct {
-	Start  FlexInt `json:"start"`
-	Low    Dec     `json:"low"`
-	High   Dec     `json:"high"`
-	Open   Dec     `json:"open"`
-	Close  Dec     `json:"close"`
-	Volume Dec     `json:"volume"`
+	Start  StrInt `json:"start"`
+	Low    Dec    `json:"low"`
+	High   Dec    `json:"high"`
+	Open   Dec    `json:"open"`
+	Close  Dec    `json:"close"`
+	Volume Dec    `json:"volume"`
 }
 
 // CandlesResponse is GET /products/{id}/candles.

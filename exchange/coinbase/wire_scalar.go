@@ -160,6 +160,21 @@ func (n *FlexInt) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// StrInt is an integer that Coinbase writes as a JSON string
+// ("number_of_fills":"2", "heartbeat_counter":"3049", a candle's
+// "start":"1688998200"). It reads a quoted or bare integer, as FlexInt
+// does, and writes a string, the shape Coinbase sends and clients such as
+// Coinbase's own SDK expect.
+type StrInt int64
+
+// UnmarshalJSON reads a bare or quoted integer; "" and null read as zero.
+func (n *StrInt) UnmarshalJSON(b []byte) error { return (*FlexInt)(n).UnmarshalJSON(b) }
+
+// MarshalJSON writes the integer as a JSON string.
+func (n StrInt) MarshalJSON() ([]byte, error) {
+	return strconv.AppendQuote(nil, strconv.FormatInt(int64(n), 10)), nil
+}
+
 // FlexBool is a boolean that the user channel writes as a string
 // ("post_only":"false"); a bare JSON boolean is accepted too.
 type FlexBool bool

@@ -56,8 +56,8 @@ type ErrorMessage struct {
 
 // HeartbeatEvent is an event of the heartbeats channel, sent every second.
 type HeartbeatEvent struct {
-	CurrentTime      string  `json:"current_time"`
-	HeartbeatCounter FlexInt `json:"heartbeat_counter"`
+	CurrentTime      string `json:"current_time"`
+	HeartbeatCounter StrInt `json:"heartbeat_counter"`
 }
 
 // SubscriptionsEvent lists every channel and its products after each
@@ -126,13 +126,13 @@ type L2Event struct {
 // WSCandle is a five-minute candle of the candles channel; Start is unix
 // seconds as a string.
 type WSCandle struct {
-	Start     FlexInt `json:"start"`
-	High      Dec     `json:"high"`
-	Low       Dec     `json:"low"`
-	Open      Dec     `json:"open"`
-	Close     Dec     `json:"close"`
-	Volume    Dec     `json:"volume"`
-	ProductID string  `json:"product_id"`
+	Start     StrInt `json:"start"`
+	High      Dec    `json:"high"`
+	Low       Dec    `json:"low"`
+	Open      Dec    `json:"open"`
+	Close     Dec    `json:"close"`
+	Volume    Dec    `json:"volume"`
+	ProductID string `json:"product_id"`
 }
 
 // CandlesEvent is an event of the candles channel.
@@ -174,7 +174,7 @@ type UserOrder struct {
 	FilledValue           Dec      `json:"filled_value"`
 	LeavesQuantity        Dec      `json:"leaves_quantity"`
 	LimitPrice            Dec      `json:"limit_price"`
-	NumberOfFills         FlexInt  `json:"number_of_fills"`
+	NumberOfFills         StrInt   `json:"number_of_fills"`
 	OrderID               string   `json:"order_id"`
 	OrderSide             string   `json:"order_side"`
 	OrderType             string   `json:"order_type"`

@@ -122,10 +122,18 @@ func cancelReason(err error) string {
 }
 
 // status is the order's status as Coinbase shows it: an open order with
-// a queued cancel is CANCEL_QUEUED.
+// a queued cancel is CANCEL_QUEUED, a new one PENDING for
+// Options.PendingFor while nothing has filled. A status the caller set
+// already (PENDING in a first user-channel update) is kept.
 func (e *Emulator) status(o exchange.Order) (exchange.OrderStatus, bool) {
-	if o.Status == exchange.StatusOpen && e.cancels.cancelQueued(o.ID) {
+	if o.Status != exchange.StatusOpen {
+		return o.Status, false
+	}
+	if e.cancels.cancelQueued(o.ID) {
 		return exchange.StatusCancelQueued, true
+	}
+	if d := e.opts.PendingFor; d > 0 && o.FilledSize.IsZero() && e.clk.Now().Sub(o.CreatedAt) < d {
+		return exchange.StatusPending, false
 	}
 	return o.Status, false
 }

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -15,7 +16,8 @@ const UserID = "5c1b4e2f-8a3d-5e6f-9b0a-1c2d3e4f5a6b"
 
 var hundred = decimal.New(100, 0)
 
-// configCount returns how many configurations of the union are set.
+// configCount returns how many configurations of the union are set,
+// counting unknown ones.
 func configCount(c coinbase.OrderConfiguration) int {
 	n := 0
 	for _, set := range []bool{c.MarketMarketIOC != nil, c.SORLimitIOC != nil, c.LimitLimitGTC != nil, c.LimitLimitGTD != nil,
@@ -25,12 +27,19 @@ func configCount(c coinbase.OrderConfiguration) int {
 			n++
 		}
 	}
+	if c.Unsupported != "" {
+		n += 1 + strings.Count(c.Unsupported, ",")
+	}
 	return n
 }
 
 // toRequest turns a create (or preview) body into the sim's request, or
 // a reject with Coinbase's reason for a body the sim cannot express.
 func toRequest(req coinbase.CreateOrderRequest) (exchange.OrderRequest, *exchange.RejectError) {
+	if u := req.OrderConfiguration.Unsupported; u != "" {
+		return exchange.OrderRequest{}, &exchange.RejectError{Reason: "UNSUPPORTED_ORDER_CONFIGURATION",
+			Message: "order_configuration " + u + " is not supported by the emulator"}
+	}
 	if n := configCount(req.OrderConfiguration); n != 1 {
 		return exchange.OrderRequest{}, &exchange.RejectError{Reason: exchange.ReasonUnsupportedConfig,
 			Message: "order_configuration must hold exactly one supported configuration"}
@@ -119,13 +128,6 @@ func (e *Emulator) hold(o exchange.Order) decimal.Decimal {
 	return o.LimitPrice.Mul(rem).Mul(decimal.NewFromInt(1).Add(rate))
 }
 
-func numberOfFills(o exchange.Order) int64 {
-	if o.FilledSize.IsPositive() {
-		return 1 // the sim fills an order whole, once
-	}
-	return 0
-}
-
 // restOrder renders an order as GET /orders/historical returns it.
 func (e *Emulator) restOrder(o exchange.Order) coinbase.Order {
 	status, pending := e.status(o)
@@ -134,7 +136,7 @@ func (e *Emulator) restOrder(o exchange.Order) coinbase.Order {
 		Side: string(o.Side), ClientOrderID: o.ClientOrderID, Status: string(status), TimeInForce: string(o.TimeInForce),
 		CreatedTime: coinbase.Time{Time: o.CreatedAt.UTC()}, CompletionPercentage: coinbase.D(completion(o)),
 		FilledSize: coinbase.D(o.FilledSize), AverageFilledPrice: coinbase.D(o.AverageFilledPrice), Fee: coinbase.D(decimal.Zero),
-		NumberOfFills: coinbase.FlexInt(numberOfFills(o)), FilledValue: coinbase.D(o.FilledValue),
+		NumberOfFills: coinbase.StrInt(o.NumberOfFills), FilledValue: coinbase.D(o.FilledValue),
 		SizeInQuote: o.QuoteSize.IsPositive(), TotalFees: coinbase.D(o.TotalFees),
 		TotalValueAfterFees: coinbase.D(valueAfterFees(o)), TriggerStatus: triggerStatus(o), OrderType: string(o.Type),
 		RejectReason: "REJECT_REASON_UNSPECIFIED", Settled: o.Status.Terminal(), ProductType: "SPOT",
@@ -169,7 +171,7 @@ func (e *Emulator) userOrder(o exchange.Order) coinbase.UserOrder {
 		AvgPrice: coinbase.D(o.AverageFilledPrice), ClientOrderID: o.ClientOrderID, CompletionPercentage: coinbase.D(completion(o)),
 		ContractExpiryType: "UNKNOWN_CONTRACT_EXPIRY_TYPE", CumulativeQuantity: coinbase.D(o.FilledSize),
 		FilledValue: coinbase.D(o.FilledValue), LeavesQuantity: coinbase.D(decimal.Max(o.Remaining(), decimal.Zero)),
-		LimitPrice: coinbase.D(o.LimitPrice), NumberOfFills: coinbase.FlexInt(numberOfFills(o)), OrderID: o.ID,
+		LimitPrice: coinbase.D(o.LimitPrice), NumberOfFills: coinbase.StrInt(o.NumberOfFills), OrderID: o.ID,
 		OrderSide: string(o.Side), OrderType: string(o.Type), OutstandingHoldAmount: coinbase.D(e.hold(o)),
 		PostOnly: coinbase.FlexBool(o.PostOnly), ProductID: o.ProductID, ProductType: "SPOT", RetailPortfolioID: DefaultPortfolioUUID,
 		RiskManagedBy: "UNKNOWN_RISK_MANAGEMENT_TYPE", Status: string(status), StopPrice: coinbase.D(o.StopPrice),

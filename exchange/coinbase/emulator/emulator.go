@@ -78,6 +78,20 @@ type Options struct {
 	// so fee-free trading is not available.
 	Fees        sim.Fees
 	SlippageBps decimal.Decimal
+	// PartialFills makes orders fill only the size the market shows at
+	// their price, in parts, as on Coinbase (sim.Config.PartialFills):
+	// number_of_fills counts them, a market order's rest is cancelled.
+	// MaxFillSize, when positive, caps the size every tick shows to the
+	// sim (a trade's, the best bid's and ask's), so that orders larger
+	// than it fill in parts even on a deep recording; it needs
+	// PartialFills.
+	PartialFills bool
+	MaxFillSize  decimal.Decimal
+	// PendingFor makes REST report a new order PENDING for this long
+	// after its creation while it has not filled, as Coinbase does while
+	// it routes one. The user channel reports every new order PENDING in
+	// its first update whatever this is.
+	PendingFor time.Duration
 	// Keys are the API keys accepted; without any, every private request
 	// is refused with 401.
 	Keys []Key
@@ -145,9 +159,10 @@ type Emulator struct {
 	cancels *cancelQueue
 
 	// mu guards edits (the accepted edits of each order, its
-	// edit_history), url and started.
+	// edit_history), seen, url and started.
 	mu      sync.Mutex
 	edits   map[string][]editRecord
+	seen    map[string]struct{} // orders the user channel has reported
 	url     string
 	started bool
 
@@ -195,10 +210,14 @@ func New(opts Options) (*Emulator, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if opts.MaxFillSize.IsNegative() || (opts.MaxFillSize.IsPositive() && !opts.PartialFills) {
+		return nil, errors.New("emulator: options.MaxFillSize needs PartialFills and must not be negative")
+	}
 	if opts.Market != nil && opts.Market.Open == nil {
 		return nil, errors.New("emulator: options.Market.Open is nil")
 	}
-	x, err := sim.New(sim.Config{Products: opts.Products, Balances: opts.Balances, Fees: opts.Fees, SlippageBps: opts.SlippageBps}, opts.Clock)
+	x, err := sim.New(sim.Config{Products: opts.Products, Balances: opts.Balances, Fees: opts.Fees, SlippageBps: opts.SlippageBps,
+		PartialFills: opts.PartialFills}, opts.Clock)
 	if err != nil {
 		return nil, fmt.Errorf("emulator: %w", err)
 	}
@@ -221,6 +240,7 @@ func New(opts Options) (*Emulator, error) {
 		limits:  newLimiter(opts.RateLimits),
 		cancels: &cancelQueue{},
 		edits:   make(map[string][]editRecord),
+		seen:    make(map[string]struct{}),
 		done:    make(chan struct{}),
 	}
 	e.ws = newHub(e)
@@ -337,7 +357,19 @@ func (e *Emulator) Tick(t exchange.Tick) {
 // subscriber sees the trade before the fills it causes, then the sim.
 func (e *Emulator) feed(t exchange.Tick) {
 	e.market.apply(t, e.ws)
+	if c := e.opts.MaxFillSize; c.IsPositive() {
+		t.Size, t.BidSize, t.AskSize = capped(t.Size, c), capped(t.BidSize, c), capped(t.AskSize, c)
+	}
 	e.sim.OnTick(t)
+}
+
+// capped is a size shown to the sim under Options.MaxFillSize: the size,
+// at most c; an unknown (zero) size counts as c.
+func capped(size, c decimal.Decimal) decimal.Decimal {
+	if !size.IsPositive() || size.GreaterThan(c) {
+		return c
+	}
+	return size
 }
 
 // replay runs the configured market source until ctx ends or, without
@@ -370,6 +402,19 @@ func (e *Emulator) replay(ctx context.Context, m *Market) {
 
 // onOrderEvent receives every order change of the sim and forwards it to
 // the user channel.
+// A new order's first update says PENDING, as Coinbase's does, and is
+// followed at once by its state (OPEN, or FILLED for an order that filled
+// on arrival).
 func (e *Emulator) onOrderEvent(ev exchange.OrderEvent) {
-	e.ws.orderUpdate(ev.Order)
+	o := ev.Order
+	e.mu.Lock()
+	_, seen := e.seen[o.ID]
+	e.seen[o.ID] = struct{}{}
+	e.mu.Unlock()
+	if !seen && ev.Fill == nil && o.Status == exchange.StatusOpen && o.FilledSize.IsZero() {
+		pending := o
+		pending.Status = exchange.StatusPending
+		e.ws.orderUpdate(pending)
+	}
+	e.ws.orderUpdate(o)
 }

@@ -209,6 +209,7 @@ func TestQueuedCancelShowsCancelQueuedAndMayStillFill(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			w.until("user") // PENDING
 			w.until("user") // OPEN
 			v.e.CancelDelay(time.Hour)
 			if err := v.client.CancelOrder(ctx, o.ID); err != nil {

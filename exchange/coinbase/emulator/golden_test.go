@@ -105,15 +105,10 @@ func kinds(t *testing.T, doc []byte) map[string]map[string]bool {
 }
 
 // knownKindDiffs are values the emulator writes with another JSON kind
-// than Coinbase: coinbase.FlexInt marshals as a number where Coinbase
-// writes a string. The client reads both; a FlexInt.MarshalJSON that
-// quotes would remove these.
-var knownKindDiffs = map[string]bool{
-	"order.number_of_fills":             true,
-	"events[].heartbeat_counter":        true,
-	"events[].candles[].start":          true,
-	"events[].orders[].number_of_fills": true,
-}
+// than Coinbase. There are none: every integer Coinbase writes as a
+// string (number_of_fills, heartbeat_counter, a candle's start) is a
+// coinbase.StrInt, which marshals as a string.
+var knownKindDiffs = map[string]bool{}
 
 // kindDiffs returns the key paths whose values have a kind in want that
 // got never uses.

@@ -208,7 +208,7 @@ func (e *Emulator) candles(w http.ResponseWriter, r *http.Request, _ Key) {
 	out := coinbase.CandlesResponse{Candles: []coinbase.RESTCandle{}}
 	for i := len(cs) - 1; i >= 0 && len(out.Candles) < limit; i-- {
 		c := cs[i]
-		out.Candles = append(out.Candles, coinbase.RESTCandle{Start: coinbase.FlexInt(c.Start.Unix()), Low: coinbase.D(c.Low),
+		out.Candles = append(out.Candles, coinbase.RESTCandle{Start: coinbase.StrInt(c.Start.Unix()), Low: coinbase.D(c.Low),
 			High: coinbase.D(c.High), Open: coinbase.D(c.Open), Close: coinbase.D(c.Close), Volume: coinbase.D(c.Volume)})
 	}
 	writeJSON(w, http.StatusOK, out)

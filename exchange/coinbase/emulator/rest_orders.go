@@ -257,25 +257,52 @@ func editFailure(err error) coinbase.EditError {
 }
 
 // editPreview serves POST /orders/edit_preview: whether the order could
-// be edited now; it changes nothing.
+// be edited now, and what the edited order would come to at the current
+// quote (Coinbase's documented fields); it changes nothing.
 func (e *Emulator) editPreview(w http.ResponseWriter, r *http.Request, _ Key) {
 	var req coinbase.EditOrderRequest
 	if !decodeBody(w, r, &req) {
 		return
 	}
-	errs := []coinbase.EditError{}
+	if !saneDecimals(req) {
+		badRequest(w, "price, size or stop_price is out of range")
+		return
+	}
+	out := coinbase.EditPreviewResponse{Errors: []coinbase.EditError{}}
+	fail := func(reason string) {
+		out.Errors = append(out.Errors, coinbase.EditError{EditFailureReason: reason, PreviewFailureReason: noPreviewFail})
+	}
 	o, err := e.sim.Order(req.OrderID)
 	switch {
 	case err != nil:
-		errs = append(errs, coinbase.EditError{EditFailureReason: sim.EditOrderNotFound, PreviewFailureReason: noPreviewFail})
+		fail(sim.EditOrderNotFound)
 	case o.Status != exchange.StatusOpen:
-		errs = append(errs, coinbase.EditError{EditFailureReason: sim.EditOnlyOpenOrders, PreviewFailureReason: noPreviewFail})
-	case o.Type == exchange.Limit && o.TimeInForce != exchange.GoodTilCancelled, o.Type == exchange.Market:
-		errs = append(errs, coinbase.EditError{EditFailureReason: sim.EditOnlyLimitOrders, PreviewFailureReason: noPreviewFail})
+		fail(sim.EditOnlyOpenOrders)
+	case o.Type == exchange.Limit && o.TimeInForce != exchange.GoodTilCancelled, o.Type == exchange.Market,
+		(o.Type == exchange.StopLimit || o.Type == exchange.Bracket) && o.Triggered:
+		fail(sim.EditOnlyLimitOrders)
 	}
-	writeJSON(w, http.StatusOK, struct {
-		Errors []coinbase.EditError `json:"errors"`
-	}{errs})
+	size, price := o.BaseSize, o.LimitPrice
+	if req.Size.IsPositive() {
+		size = req.Size.Decimal
+	}
+	if req.Price.IsPositive() {
+		price = req.Price.Decimal
+	}
+	if err == nil && (size.LessThan(o.FilledSize) || (o.FilledSize.IsPositive() && size.Equal(o.FilledSize))) {
+		fail(sim.EditBelowFilledSize)
+	}
+	bid, ask := e.sim.Quote(o.ProductID)
+	quote := size.Mul(price)
+	commission := quote.Mul(e.fees.Taker)
+	total := quote.Add(commission)
+	if o.Side == exchange.Sell {
+		total = quote.Sub(commission)
+	}
+	out.Slippage, out.QuoteSize, out.BaseSize = coinbase.D(decimal.Zero), coinbase.D(quote), coinbase.D(size)
+	out.CommissionTotal, out.OrderTotal = coinbase.D(commission), coinbase.D(total)
+	out.BestBid, out.BestAsk, out.AverageFilledPrice = coinbase.D(bid), coinbase.D(ask), coinbase.D(o.AverageFilledPrice)
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (e *Emulator) getOrder(w http.ResponseWriter, r *http.Request, _ Key) {

@@ -223,7 +223,7 @@ func (c *wsConn) writeLoop() {
 				continue
 			}
 			now := e.clk.Now().UTC()
-			if !channel(coinbase.ChannelHeartbeats, []coinbase.HeartbeatEvent{{CurrentTime: now.String(), HeartbeatCounter: coinbase.FlexInt(beats)}}) {
+			if !channel(coinbase.ChannelHeartbeats, []coinbase.HeartbeatEvent{{CurrentTime: now.String(), HeartbeatCounter: coinbase.StrInt(beats)}}) {
 				c.close()
 				return
 			}

@@ -286,7 +286,7 @@ func (e *Emulator) wsCandles(pm *productMarket, now time.Time) []coinbase.WSCand
 	cs := pm.candlesBetween(5*time.Minute, start, start)
 	out := make([]coinbase.WSCandle, 0, len(cs))
 	for _, c := range cs {
-		out = append(out, coinbase.WSCandle{Start: coinbase.FlexInt(c.Start.Unix()), High: coinbase.D(c.High), Low: coinbase.D(c.Low),
+		out = append(out, coinbase.WSCandle{Start: coinbase.StrInt(c.Start.Unix()), High: coinbase.D(c.High), Low: coinbase.D(c.Low),
 			Open: coinbase.D(c.Open), Close: coinbase.D(c.Close), Volume: coinbase.D(c.Volume), ProductID: pm.product.ID})
 	}
 	return out

@@ -104,7 +104,7 @@ func TestHeartbeatsKeepTheSocketAndCount(t *testing.T) {
 	w := v.dial(v.e.MarketDataURL())
 	w.subscribe("heartbeats", "")
 	w.until("subscriptions")
-	var last coinbase.FlexInt = -1
+	var last coinbase.StrInt = -1
 	for range 12 { // 240ms, beyond the idle timeout
 		m := w.until("heartbeats")
 		hb := events[coinbase.HeartbeatEvent](t, m)[0]
@@ -209,6 +209,10 @@ func TestUserChannelSnapshotInBatchesThenWholeOrderUpdates(t *testing.T) {
 		t.Fatal(err)
 	}
 	up := events[coinbase.UserEvent](t, w.until("user"))[0].Orders[0]
+	if up.OrderID != o.ID || up.Status != "PENDING" {
+		t.Fatalf("first update of a new order %+v, want PENDING as Coinbase sends", up)
+	}
+	up = events[coinbase.UserEvent](t, w.until("user"))[0].Orders[0]
 	if up.OrderID != o.ID || up.Status != "OPEN" || !up.LeavesQuantity.Equal(d("0.01")) || !up.CumulativeQuantity.IsZero() {
 		t.Fatalf("open update %+v", up)
 	}
