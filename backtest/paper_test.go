@@ -46,7 +46,7 @@ func paperTrades(t *testing.T) []position.RoundTrip {
 			t.Fatal(err)
 		}
 		clk.Set(tk.Time)
-		x.OnTick(tk)
+		x.OnTick(&tk)
 		eng.OnTick(tk)
 	})
 	if err != nil {

@@ -321,7 +321,7 @@ func run(ctx context.Context, cfg *config.Config, d *Data, f feeder, progress Pr
 			}
 			prev = t.Time
 			clk.Set(t.Time)
-			x.OnTickPtr(t)
+			x.OnTick(t)
 			if t.Kind == exchange.TradeTick {
 				if t.ProductID != lastID {
 					lastID, last = t.ProductID, holdings[t.ProductID]

@@ -369,7 +369,7 @@ func TestAsyncJournalProgressIsAllOrNothingInsideTheWritersCommit(t *testing.T) 
 // so that each tick becomes one order.
 type flipFlop struct{}
 
-func (flipFlop) OnTick(t exchange.Tick, pos strategy.PositionView) strategy.Decision {
+func (flipFlop) OnTick(t *exchange.Tick, pos strategy.PositionView) strategy.Decision {
 	if t.Kind != exchange.TradeTick || pos.Pending {
 		return strategy.Decision{}
 	}
@@ -415,7 +415,7 @@ func benchPaper(b *testing.B, j engine.Journal, onRoundTrip func(position.RoundT
 		b.Fatal(err)
 	}
 	x.SetHandler(eng.HandleEvent)
-	x.OnTick(exchange.Tick{ProductID: "BTC-USD", Kind: exchange.QuoteTick, Bid: dec("59999.99"), BidSize: dec("5"),
+	x.OnTick(&exchange.Tick{ProductID: "BTC-USD", Kind: exchange.QuoteTick, Bid: dec("59999.99"), BidSize: dec("5"),
 		Ask: dec("60000.01"), AskSize: dec("5")})
 	now := t0
 	tick := exchange.Tick{ProductID: "BTC-USD", Kind: exchange.TradeTick, Price: dec("60000"), Size: dec("0.1")}
@@ -426,7 +426,7 @@ func benchPaper(b *testing.B, j engine.Journal, onRoundTrip func(position.RoundT
 		// Received is the wall clock's, so that the engine's tick-to-order
 		// latency (tick received to order handed to the venue) is real.
 		tick.Time, tick.Received = now, time.Now()
-		x.OnTick(tick)
+		x.OnTick(&tick)
 		eng.OnTick(tick)
 		eng.Drain(ctx)
 	}

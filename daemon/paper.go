@@ -93,7 +93,7 @@ func (p *paper) runReplay(ctx context.Context, eng *engine.Engine, stop func()) 
 			return
 		}
 		p.replayClock.Set(t.Time)
-		p.x.OnTick(t)
+		p.x.OnTick(&t)
 		eng.OnTick(t)
 	})
 	if err != nil {

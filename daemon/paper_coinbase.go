@@ -23,7 +23,7 @@ func (p *paper) runCoinbase(ctx context.Context, eng *engine.Engine) error {
 		Channels: []string{coinbase.ChannelTicker, coinbase.ChannelMarketTrades},
 		OnTick: func(t exchange.Tick) {
 			p.started.Store(true)
-			p.x.OnTick(t)
+			p.x.OnTick(&t)
 			eng.OnTick(t)
 		},
 		Observer: p.obs, Logger: p.log,

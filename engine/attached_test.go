@@ -51,7 +51,7 @@ func TestALateStateOfAnEndedBracketIsNotBookedAgain(t *testing.T) {
 			ex.AttachToEntry = true
 			ex.TakeProfit = []exits.TakeProfit{{Percent: d("3"), Close: d("1")}}
 			entered := false
-			enterOnATrade := &scripted{decide: func(tk exchange.Tick, pos strategy.PositionView) strategy.Decision {
+			enterOnATrade := &scripted{decide: func(tk *exchange.Tick, pos strategy.PositionView) strategy.Decision {
 				if entered || tk.Kind != exchange.TradeTick {
 					return strategy.Decision{}
 				}

@@ -23,7 +23,7 @@ import (
 // each tick becomes exactly one order.
 type flipFlop struct{}
 
-func (flipFlop) OnTick(t exchange.Tick, pos strategy.PositionView) strategy.Decision {
+func (flipFlop) OnTick(t *exchange.Tick, pos strategy.PositionView) strategy.Decision {
 	if t.Kind != exchange.TradeTick || pos.Pending {
 		return strategy.Decision{}
 	}
@@ -151,7 +151,7 @@ func benchTickToOrder(b *testing.B, r *rig) {
 	ctx := context.Background()
 	quote := exchange.Tick{ProductID: "BTC-USD", Kind: exchange.QuoteTick, Bid: d("59999.99"), BidSize: d("5"),
 		Ask: d("60000.01"), AskSize: d("5")}
-	r.x.OnTick(quote)
+	r.x.OnTick(&quote)
 	tick := exchange.Tick{ProductID: "BTC-USD", Kind: exchange.TradeTick, Price: d("60000"), Size: d("0.1")}
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -160,7 +160,7 @@ func benchTickToOrder(b *testing.B, r *rig) {
 		r.now = r.now.Add(benchTickEvery)
 		r.clock.Set(r.now)
 		tick.Time, tick.Received = r.now, r.now
-		r.x.OnTick(tick)
+		r.x.OnTick(&tick)
 		r.eng.OnTick(tick)
 		r.eng.Drain(ctx)
 	}

@@ -24,7 +24,6 @@ import (
 	"github.com/tradebot/tradebot/exits"
 	"github.com/tradebot/tradebot/position"
 	"github.com/tradebot/tradebot/risk"
-	"github.com/tradebot/tradebot/strategy"
 )
 
 // Options configures an Engine.
@@ -53,6 +52,7 @@ type Options struct {
 
 // Engine runs strategy instances against a venue.
 type Engine struct {
+	venue exchange.Venue
 	exec  *Executor
 	guard *risk.Guard
 	obs   Observer
@@ -89,7 +89,7 @@ func New(ctx context.Context, o Options) (*Engine, error) {
 	e := &Engine{
 		exec: NewExecutor(ExecutorOptions{Venue: o.Venue, Guard: o.Guard, Journal: o.Journal,
 			Observer: o.Observer, Clock: o.Clock, Log: o.Log, OnJournal: o.OnJournal}),
-		guard: o.Guard, obs: o.Observer, log: o.Log, clock: o.Clock, byProduct: map[string][]*Instance{},
+		venue: o.Venue, guard: o.Guard, obs: o.Observer, log: o.Log, clock: o.Clock, byProduct: map[string][]*Instance{},
 		onRoundTrip: o.OnRoundTrip, keepRoundTrips: !o.ForgetRoundTrips,
 	}
 	_, e.nopObs = o.Observer.(NopObserver)
@@ -98,9 +98,11 @@ func New(ctx context.Context, o Options) (*Engine, error) {
 		if err != nil {
 			return nil, fmt.Errorf("instance %s: product %s: %w", spec.Name, spec.ProductID, err)
 		}
-		in := &Instance{name: spec.Name, product: p, spec: spec, strat: spec.Strategy, exec: e.exec,
+		in := &Instance{name: spec.Name, product: p, spec: spec, exec: e.exec,
 			obs: o.Observer, log: o.Log, mailbox: NewMailbox(), engine: e}
-		in.stratPtr, _ = spec.Strategy.(strategy.PointerTicker)
+		if err := in.setupStrategy(spec.Strategy); err != nil {
+			return nil, fmt.Errorf("instance %s: %w", spec.Name, err)
+		}
 		in.quiet = e.nopObs && e.exec.journal == nil
 		if spec.QuoteSize.IsPositive() {
 			in.entryQuote = p.RoundQuoteSize(spec.QuoteSize)
@@ -123,7 +125,9 @@ func New(ctx context.Context, o Options) (*Engine, error) {
 		})
 		e.exec.register(in)
 		e.instances = append(e.instances, in)
-		e.byProduct[p.ID] = append(e.byProduct[p.ID], in)
+		for _, id := range in.needs.Products() {
+			e.byProduct[id] = append(e.byProduct[id], in)
+		}
 	}
 	return e, nil
 }
@@ -144,7 +148,7 @@ func (e *Engine) OnTick(t exchange.Tick) {
 	if !e.nopObs {
 		e.obs.TickReceived(t)
 	}
-	e.guard.OnTick(t)
+	e.guard.OnTick(&t)
 	for _, in := range e.byProduct[t.ProductID] {
 		in.mailbox.PutTick(t)
 	}

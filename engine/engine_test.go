@@ -29,12 +29,12 @@ var btcUSD = exchange.Product{ID: "BTC-USD", BaseCurrency: "BTC", QuoteCurrency:
 
 // scripted is a strategy whose decisions a test writes as a function.
 type scripted struct {
-	decide func(t exchange.Tick, pos strategy.PositionView) strategy.Decision
+	decide func(t *exchange.Tick, pos strategy.PositionView) strategy.Decision
 	seen   atomic.Int64
 	delay  time.Duration
 }
 
-func (s *scripted) OnTick(t exchange.Tick, pos strategy.PositionView) strategy.Decision {
+func (s *scripted) OnTick(t *exchange.Tick, pos strategy.PositionView) strategy.Decision {
 	s.seen.Add(1)
 	if s.delay > 0 {
 		time.Sleep(s.delay)
@@ -48,7 +48,7 @@ func (s *scripted) OnTick(t exchange.Tick, pos strategy.PositionView) strategy.D
 // enterOnce enters on the first tick it sees while flat, and never again.
 func enterOnce() *scripted {
 	var done bool
-	return &scripted{decide: func(t exchange.Tick, pos strategy.PositionView) strategy.Decision {
+	return &scripted{decide: func(t *exchange.Tick, pos strategy.PositionView) strategy.Decision {
 		if done || pos.Open() || pos.Pending {
 			return strategy.Decision{}
 		}
@@ -99,7 +99,7 @@ func (r *rig) trade(price string) {
 	tr := exchange.Tick{ProductID: "BTC-USD", Kind: exchange.TradeTick, Time: r.now, Received: r.now,
 		Price: p, Size: d("0.1"), TakerSide: exchange.Buy}
 	for _, tk := range []exchange.Tick{q, tr} {
-		r.x.OnTick(tk)
+		r.x.OnTick(&tk)
 		r.eng.OnTick(tk)
 		r.eng.Drain(context.Background())
 	}

@@ -17,7 +17,8 @@ import (
 type InstanceSpec struct {
 	Name      string
 	ProductID string
-	Strategy  strategy.Strategy
+	// Strategy is a value of the strategy API or a strategy.Signaler.
+	Strategy strategy.Strategy
 	// QuoteSize or BaseSize is what one entry buys; exactly one is set.
 	QuoteSize decimal.Decimal
 	BaseSize  decimal.Decimal
@@ -32,9 +33,28 @@ type Instance struct {
 	name    string
 	product exchange.Product
 	spec    InstanceSpec
-	strat   strategy.Strategy
-	// stratPtr is strat when it takes ticks by pointer, else nil.
-	stratPtr strategy.PointerTicker
+	// strat is the strategy (a Signaler comes wrapped in
+	// strategy.Signals) and hooks its callbacks.
+	strat strategy.Strategy
+	hooks hooks
+	needs *strategy.Needs
+	sctx  *stratContext
+	// barSubs are the bar subscriptions; barsShort counts those short of
+	// their lookback.
+	barSubs   []*barSub
+	barsShort int
+	// tradesOf and quotesOf are the products whose trades and quotes
+	// the strategy takes.
+	tradesOf, quotesOf []string
+	timers             []timerSub
+	// working are the strategy's orders that have not ended, by client
+	// order id; refusals wait for the end of the callback that caused
+	// them.
+	working  map[string]*workingOrder
+	refusals []strategy.OrderEvent
+	// warming is set while history is fed (WarmUp); warm once it is over
+	// and every bar subscription has its lookback.
+	warming, warm bool
 	// quiet is set when the engine has neither an observer nor a
 	// journal: the once-a-second report and save then do nothing.
 	quiet   bool
@@ -45,11 +65,6 @@ type Instance struct {
 	mailbox *Mailbox
 	engine  *Engine
 
-	// pendingEntry is the client order id of the working entry, if any.
-	pendingEntry string
-	// entryRetryAt is the market time before which no entry is asked for
-	// after one was refused.
-	entryRetryAt time.Time
 	// lastCloseErr and lastCloseErrAt keep a refused exit from flooding
 	// the log.
 	lastCloseErr   string
@@ -78,9 +93,10 @@ func (in *Instance) Name() string { return in.name }
 // Mailbox returns the instance's mailbox.
 func (in *Instance) Mailbox() *Mailbox { return in.mailbox }
 
-// EntryRetryDelay is how long, in market time, an instance waits after a
-// refused entry before it asks for another.
-const EntryRetryDelay = 10 * time.Second
+// EntryRetryDelay is how long, in market time, a Signaler waits after a
+// refused entry before it asks for another, and a refused exit is logged
+// again.
+const EntryRetryDelay = strategy.EntryRetryDelay
 
 // IdleInterval is how often an instance's goroutine checks its
 // protection while no tick arrives, so that a silent feed is noticed
@@ -98,7 +114,9 @@ func (in *Instance) run(ctx context.Context) {
 		case <-in.mailbox.Wake():
 			in.process(ctx)
 		case <-idle.C:
-			in.exits.OnIdle(ctx, in.engine.clock.Now())
+			now := in.engine.clock.Now()
+			in.exits.OnIdle(ctx, now)
+			in.onIdle(ctx, now)
 		}
 	}
 }
@@ -140,34 +158,13 @@ func (in *Instance) process(ctx context.Context) bool {
 }
 
 func (in *Instance) handleTick(ctx context.Context, t *exchange.Tick) {
-	if t.Kind == exchange.TradeTick {
-		in.lastMark = t.Price
-	}
-	in.exits.OnTick(ctx, t)
-	size, avg := in.exits.Holding()
-	view := strategy.PositionView{Size: size, AvgEntry: avg, Pending: in.pendingEntry != ""}
-	var d strategy.Decision
-	if in.stratPtr != nil {
-		d = in.stratPtr.OnTickPtr(t, view)
-	} else {
-		d = in.strat.OnTick(*t, view)
-	}
-	switch d.Signal {
-	case strategy.Enter:
-		in.enter(ctx, t, d.Reason)
-	case strategy.Exit:
-		if size.IsPositive() {
-			in.log.Info("strategy exit signal", "strategy", in.name, "product", in.product.ID, "reason", d.Reason)
-			if err := in.exits.Close(ctx, "signal"); err != nil {
-				// A strategy asks again on every tick while the exit is
-				// refused; the error is logged once per retry window.
-				if msg := err.Error(); msg != in.lastCloseErr || t.Time.Sub(in.lastCloseErrAt) >= EntryRetryDelay {
-					in.log.Error("exit on signal failed", "strategy", in.name, "error", err)
-					in.lastCloseErr, in.lastCloseErrAt = msg, t.Time
-				}
-			}
+	if t.ProductID == in.product.ID {
+		if t.Kind == exchange.TradeTick {
+			in.lastMark = t.Price
 		}
+		in.exits.OnTick(ctx, t)
 	}
+	in.dispatchTick(ctx, t)
 	// !Before(nextReport) is Sub(lastReport) >= 1s without Sub's
 	// overflow checks, on every tick. Without an observer or a journal
 	// there is nothing to report or save.
@@ -183,45 +180,6 @@ func (in *Instance) handleTick(ctx context.Context, t *exchange.Tick) {
 	}
 }
 
-// enter buys the configured size at market.
-func (in *Instance) enter(ctx context.Context, t *exchange.Tick, reason string) {
-	if in.pendingEntry != "" || !in.engine.entriesAllowed() || t.Time.Before(in.entryRetryAt) {
-		return
-	}
-	id, err := in.exec.NextClientOrderID(in.name)
-	if err != nil {
-		in.log.Error("no client order id; entry skipped", "strategy", in.name, "error", err)
-		return
-	}
-	req := exchange.OrderRequest{ClientOrderID: id, ProductID: in.product.ID, Side: exchange.Buy,
-		Type: exchange.Market, TimeInForce: exchange.ImmediateOrCancel}
-	req.QuoteSize, req.BaseSize = in.entryQuote, in.entryBase
-	if att, ok := in.exits.Attach(t.Price); ok {
-		req.Attached = &att
-	}
-	in.pendingEntry = id
-	in.exits.NoteEntry(id, reason)
-	// Enabled first: a backtest discards the log, and boxing the
-	// attributes would cost more than the rest of a refused entry.
-	if in.log.Enabled(ctx, slog.LevelInfo) {
-		in.log.Info("entry", "strategy", in.name, "product", in.product.ID, "client_order_id", id,
-			"quote_size", req.QuoteSize, "base_size", req.BaseSize, "price", t.Price, "reason", reason)
-	}
-	_, err = in.exec.Place(ctx, Intent{Instance: in.name, Purpose: Entry, Reason: reason, Request: req,
-		TickReceived: t.Received, EstimatedPrice: in.lastMark})
-	if err != nil && !errors.Is(err, ErrInFlight) {
-		in.pendingEntry = ""
-		// A refused entry is not asked for again on every tick: the
-		// condition that refused it (a cooldown, a limit) rarely clears
-		// within a second.
-		in.entryRetryAt = t.Time.Add(EntryRetryDelay)
-		if in.log.Enabled(ctx, slog.LevelWarn) {
-			in.log.Warn("entry not placed", "strategy", in.name, "client_order_id", id,
-				"retry_after", EntryRetryDelay.String(), "error", err)
-		}
-	}
-}
-
 func (in *Instance) handleEvent(ctx context.Context, ev exchange.OrderEvent, purpose Purpose) {
 	in.exits.OnOrderEvent(ctx, ev, exits.Purpose(purpose))
 	o := ev.Order
@@ -229,8 +187,8 @@ func (in *Instance) handleEvent(ctx context.Context, ev exchange.OrderEvent, pur
 		in.log.Info("fill", "strategy", in.name, "purpose", purpose.String(), "side", f.Side, "price", f.Price,
 			"size", f.Size, "fee", f.Fee, "liquidity", f.Liquidity, "client_order_id", o.ClientOrderID)
 	}
-	if purpose == Entry && o.ClientOrderID == in.pendingEntry && o.Status.Terminal() {
-		in.pendingEntry = ""
+	if purpose == Entry {
+		in.strategyOrderEvent(ctx, ev)
 	}
 	for _, rt := range in.exits.TakeRoundTrips() {
 		in.obs.Exit(in.name, in.product.ID, rt.ExitReason)

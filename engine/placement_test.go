@@ -113,7 +113,7 @@ func runPlacement(t *testing.T, ticks []exchange.Tick, cfg exits.Config) []posit
 	x.SetHandler(eng.HandleEvent)
 	for _, tk := range ticks {
 		clk.Set(tk.Time)
-		x.OnTick(tk)
+		x.OnTick(&tk)
 		eng.OnTick(tk)
 		eng.Drain(ctx)
 	}

@@ -248,7 +248,7 @@ func TestAResendOfATrackedOrderAsksTheVenueAndSkipsTheGuard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	x.OnTick(exchange.Tick{ProductID: "BTC-USD", Kind: exchange.TradeTick, Time: clk.Now(), Price: d("100"), Size: d("1")})
+	x.OnTick(&exchange.Tick{ProductID: "BTC-USD", Kind: exchange.TradeTick, Time: clk.Now(), Price: d("100"), Size: d("1")})
 	g, err := risk.NewGuard(risk.DefaultConfig(), clk)
 	if err != nil {
 		t.Fatal(err)
@@ -458,7 +458,7 @@ func TestABracketFilledBeforeItsEntryIsBooked(t *testing.T) {
 	ex.AttachToEntry = true
 	ex.TakeProfit = []exits.TakeProfit{{Percent: d("3"), Close: d("1")}}
 	entered := false
-	enterOnATrade := &scripted{decide: func(tk exchange.Tick, pos strategy.PositionView) strategy.Decision {
+	enterOnATrade := &scripted{decide: func(tk *exchange.Tick, pos strategy.PositionView) strategy.Decision {
 		if entered || tk.Kind != exchange.TradeTick {
 			return strategy.Decision{}
 		}

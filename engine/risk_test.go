@@ -19,7 +19,7 @@ import (
 // price while flat, so that a refused entry is asked for again.
 func enterBelow(price string) *scripted {
 	limit := d(price)
-	return &scripted{decide: func(t exchange.Tick, pos strategy.PositionView) strategy.Decision {
+	return &scripted{decide: func(t *exchange.Tick, pos strategy.PositionView) strategy.Decision {
 		if pos.Open() || pos.Pending || t.Kind != exchange.TradeTick || t.Price.GreaterThan(limit) {
 			return strategy.Decision{}
 		}
@@ -119,7 +119,7 @@ type barrier struct {
 
 func (b barrier) strategy() *scripted {
 	var done bool
-	return &scripted{decide: func(t exchange.Tick, pos strategy.PositionView) strategy.Decision {
+	return &scripted{decide: func(t *exchange.Tick, pos strategy.PositionView) strategy.Decision {
 		if done || pos.Open() || pos.Pending {
 			return strategy.Decision{}
 		}
@@ -183,7 +183,7 @@ func TestFiftyConcurrentEntriesNeverPushExposurePastItsLimit(t *testing.T) {
 			{ProductID: "BTC-USD", Kind: exchange.TradeTick, Time: r.now, Received: r.now,
 				Price: p, Size: d("0.1"), TakerSide: exchange.Buy},
 		} {
-			r.x.OnTick(tk)
+			r.x.OnTick(&tk)
 			r.eng.OnTick(tk)
 		}
 	}

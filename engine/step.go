@@ -20,12 +20,12 @@ func (e *Engine) Step(ctx context.Context, t *exchange.Tick) {
 	if !e.nopObs {
 		e.obs.TickReceived(*t)
 	}
-	e.guard.OnTickPtr(t)
+	e.guard.OnTick(t)
 	// One round of Drain, in instance order, with this tick in the
 	// mailboxes of the instances on its product.
 	for _, in := range e.instances {
 		switch {
-		case in.product.ID != t.ProductID:
+		case in.product.ID != t.ProductID && !in.reads(t.ProductID):
 			if in.mailbox.pending() {
 				in.process(ctx)
 			}

@@ -23,7 +23,7 @@ type observer struct {
 	seen        []string
 }
 
-func (o *observer) OnTick(t exchange.Tick, pos strategy.PositionView) strategy.Decision {
+func (o *observer) OnTick(t *exchange.Tick, pos strategy.PositionView) strategy.Decision {
 	o.seen = append(o.seen, fmt.Sprintf("%s %d %s size=%s pending=%v", t.Time.Format(time.RFC3339Nano), t.Kind,
 		t.Price, pos.Size, pos.Pending))
 	if t.Kind != exchange.TradeTick {
@@ -88,7 +88,7 @@ func driveEngine(t *testing.T, step bool) stepRun {
 			r.eng.Flatten(ctx, exits.ReasonKillSwitch)
 		}
 		for k := range ticks {
-			r.x.OnTick(ticks[k])
+			r.x.OnTick(&ticks[k])
 			for _, in := range r.eng.instances {
 				if in.mailbox.pending() {
 					run.pendingAtStep++

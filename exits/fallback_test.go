@@ -23,7 +23,7 @@ func TestRefusedStopFallsBackToMarket(t *testing.T) {
 			Side: exchange.Buy, Type: exchange.Market, BaseSize: d("1")}); err != nil {
 			t.Fatal(err)
 		}
-		h.x.OnTick(exchange.Tick{ProductID: testProduct.ID, Kind: exchange.TradeTick, Time: h.clk.Now(), Price: d("97")})
+		h.x.OnTick(&exchange.Tick{ProductID: testProduct.ID, Kind: exchange.TradeTick, Time: h.clk.Now(), Price: d("97")})
 		h.drain()
 		rt := h.trip()
 		if rt.Reason != ReasonFallback || !rt.ExitPrice.Equal(d("97")) || !rt.PnL.Equal(d("-3")) {
@@ -58,7 +58,7 @@ func TestStaleFeedRestsTheWatchedStop(t *testing.T) {
 	h.clk.Set(h.clk.Now().Add(time.Minute))
 	h.m.OnIdle(h.ctx, h.clk.Now())
 	h.drain()
-	h.x.OnTick(exchange.Tick{ProductID: testProduct.ID, Kind: exchange.TradeTick, Time: h.clk.Now(), Price: d("97.9")})
+	h.x.OnTick(&exchange.Tick{ProductID: testProduct.ID, Kind: exchange.TradeTick, Time: h.clk.Now(), Price: d("97.9")})
 	h.drain()
 	rt := h.trip()
 	if rt.Reason != ReasonFallback || !rt.ExitPrice.Equal(d("97.9")) {

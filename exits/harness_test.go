@@ -195,7 +195,7 @@ func (h *harness) tickAt(at time.Time, price string) {
 
 func (h *harness) feed(t exchange.Tick) {
 	h.clk.Set(t.Time)
-	h.x.OnTick(t)
+	h.x.OnTick(&t)
 	h.drain()
 	h.m.OnTick(h.ctx, &t)
 	if h.after != nil {

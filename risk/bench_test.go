@@ -38,7 +38,7 @@ func BenchmarkCheckRelease(b *testing.B) {
 		ids[p] = fmt.Sprintf("P%02d-USD", p)
 		prods[p] = btcUSD()
 		prods[p].ID = ids[p]
-		g.OnTick(exchange.Tick{ProductID: ids[p], Kind: exchange.TradeTick, Time: t0, Price: d("50000")})
+		g.OnTick(&exchange.Tick{ProductID: ids[p], Kind: exchange.TradeTick, Time: t0, Price: d("50000")})
 	}
 	intents := make([]Intent, strategies)
 	for s := range strategies {
@@ -89,7 +89,7 @@ func BenchmarkCheckReleaseParallel(b *testing.B) {
 		b.Fatal(err)
 	}
 	product := btcUSD()
-	g.OnTick(exchange.Tick{ProductID: product.ID, Kind: exchange.TradeTick, Time: t0, Price: d("50000")})
+	g.OnTick(&exchange.Tick{ProductID: product.ID, Kind: exchange.TradeTick, Time: t0, Price: d("50000")})
 	var seq atomic.Int64
 	var refused atomic.Int64
 	b.ReportAllocs()
@@ -123,6 +123,6 @@ func BenchmarkOnTickWithPositions(b *testing.B) {
 	prices := []decimal.Decimal{d("50000.01"), d("50000.02")}
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
-		g.OnTick(exchange.Tick{ProductID: "BTC-USD", Kind: exchange.TradeTick, Time: t0, Price: prices[i%2]})
+		g.OnTick(&exchange.Tick{ProductID: "BTC-USD", Kind: exchange.TradeTick, Time: t0, Price: prices[i%2]})
 	}
 }

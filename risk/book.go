@@ -140,14 +140,9 @@ func (p *productBook) marketPrice(side exchange.Side) decimal.Decimal {
 
 // OnTick records a product's last trade or best bid and ask: the collar's
 // reference, the stale-data clock and the mark of open positions, whose
-// change in value is checked against the loss limits at once.
-func (g *Guard) OnTick(t exchange.Tick) { g.OnTickPtr(&t) }
-
-// OnTickPtr is OnTick for a caller that holds the tick in memory already
-// (the engine's Step): a Tick is some 180 bytes, copied per call by value
-// on a path taken hundreds of thousands of times a second in a backtest.
-// It only reads *t.
-func (g *Guard) OnTickPtr(t *exchange.Tick) {
+// change in value is checked against the loss limits at once. It only
+// reads *t (a Tick is some 180 bytes; the pointer spares a copy per tick).
+func (g *Guard) OnTick(t *exchange.Tick) {
 	if g.mu.off {
 		// One goroutine (SingleGoroutine): there is no lock to release
 		// should onTick panic, and the deferred call, a closure called
@@ -162,7 +157,7 @@ func (g *Guard) OnTickPtr(t *exchange.Tick) {
 	g.onTick(t)
 }
 
-// onTick is OnTickPtr's work; the caller holds mu.
+// onTick is OnTick's work; the caller holds mu.
 func (g *Guard) onTick(t *exchange.Tick) {
 	g.rollOnTick()
 	// Ticks come in runs of one product: the last one's book is reused

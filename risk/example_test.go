@@ -25,7 +25,7 @@ func Example() {
 	})
 	btc := exchange.Product{ID: "BTC-USD", BaseIncrement: d("0.00000001"), QuoteIncrement: d("0.01"),
 		PriceIncrement: d("0.01"), BaseMinSize: d("0.000016"), QuoteMinSize: d("1")}
-	g.OnTick(exchange.Tick{ProductID: "BTC-USD", Kind: exchange.TradeTick, Time: clk.Now(), Price: d("60000")})
+	g.OnTick(&exchange.Tick{ProductID: "BTC-USD", Kind: exchange.TradeTick, Time: clk.Now(), Price: d("60000")})
 
 	entry := risk.Intent{Strategy: "btc-sma", ProductID: "BTC-USD", Product: btc, Side: exchange.Buy,
 		Type: exchange.Limit, BaseSize: d("0.01"), LimitPrice: d("60000")}

@@ -92,13 +92,13 @@ func (f *fixture) advance(dt time.Duration) { f.clk.Set(f.clk.Now().Add(dt)) }
 
 func (f *fixture) trade(product, price string) {
 	now := f.clk.Now()
-	f.g.OnTick(exchange.Tick{ProductID: product, Kind: exchange.TradeTick, Time: now, Received: now,
+	f.g.OnTick(&exchange.Tick{ProductID: product, Kind: exchange.TradeTick, Time: now, Received: now,
 		Price: d(price), Size: d("1"), TakerSide: exchange.Buy})
 }
 
 func (f *fixture) quote(product, bid, ask string) {
 	now := f.clk.Now()
-	f.g.OnTick(exchange.Tick{ProductID: product, Kind: exchange.QuoteTick, Time: now, Received: now,
+	f.g.OnTick(&exchange.Tick{ProductID: product, Kind: exchange.QuoteTick, Time: now, Received: now,
 		Bid: d(bid), Ask: d(ask), BidSize: d("1"), AskSize: d("1")})
 }
 

@@ -534,7 +534,7 @@ func TestATickAfterMidnightStartsTheDayOnEveryClock(t *testing.T) {
 			}
 			now := t0
 			tick := func(price string) {
-				g.OnTick(exchange.Tick{ProductID: "AAA-USD", Kind: exchange.TradeTick, Time: now, Received: now, Price: d(price)})
+				g.OnTick(&exchange.Tick{ProductID: "AAA-USD", Kind: exchange.TradeTick, Time: now, Received: now, Price: d(price)})
 			}
 			tick("100")
 			g.SetPosition("s1", "AAA-USD", d("1"), d("100"))

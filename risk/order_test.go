@@ -269,11 +269,11 @@ func TestStaleDataRefusesEntriesWhileResyncingOrWithoutTicksButNotExits(t *testi
 func TestTicksWithoutAPriceDoNotCountAsFreshData(t *testing.T) {
 	f := newFixture(t, nil)
 	now := f.clk.Now()
-	f.g.OnTick(exchange.Tick{ProductID: "NEW-USD", Kind: exchange.TradeTick, Time: now, Price: d("0")})
-	f.g.OnTick(exchange.Tick{ProductID: "NEW-USD", Kind: exchange.QuoteTick, Time: now, Bid: d("0"), Ask: d("5")})
+	f.g.OnTick(&exchange.Tick{ProductID: "NEW-USD", Kind: exchange.TradeTick, Time: now, Price: d("0")})
+	f.g.OnTick(&exchange.Tick{ProductID: "NEW-USD", Kind: exchange.QuoteTick, Time: now, Bid: d("0"), Ask: d("5")})
 	in := Intent{Strategy: "s1", ProductID: "NEW-USD", Product: testProduct("NEW-USD"), Side: exchange.Buy,
 		Type: exchange.Market, BaseSize: d("1")}
 	f.refuse(in, RuleStaleData, ScopeProduct)
-	f.g.OnTick(exchange.Tick{ProductID: "NEW-USD", Kind: exchange.QuoteTick, Time: now, Bid: d("4"), Ask: d("5")})
+	f.g.OnTick(&exchange.Tick{ProductID: "NEW-USD", Kind: exchange.QuoteTick, Time: now, Bid: d("4"), Ask: d("5")})
 	f.allow(in)
 }

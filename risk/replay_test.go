@@ -77,7 +77,7 @@ func TestReplayOfRealTradesKeepsPnLAndExposureExact(t *testing.T) {
 		at := unixField(t, rel, line, row[0])
 		price := decField(t, rel, line, "price", row[1])
 		clk.Set(at)
-		g.OnTick(exchange.Tick{ProductID: product.ID, Kind: exchange.TradeTick, Time: at, Received: at,
+		g.OnTick(&exchange.Tick{ProductID: product.ID, Kind: exchange.TradeTick, Time: at, Received: at,
 			Price: price, Size: decField(t, rel, line, "amount", row[2])})
 		last = price
 		name := names[i%len(names)]
@@ -163,7 +163,7 @@ func TestReplayOfRealDailyCandlesHaltsOnTheCrashDays(t *testing.T) {
 	})
 	product := btcUSD()
 	open0 := decField(t, rel, 1, "open", rows[0][2])
-	g.OnTick(exchange.Tick{ProductID: product.ID, Kind: exchange.TradeTick, Time: first, Price: open0})
+	g.OnTick(&exchange.Tick{ProductID: product.ID, Kind: exchange.TradeTick, Time: first, Price: open0})
 	dec, r := g.Check(Intent{Strategy: "hodl", ProductID: product.ID, Product: product, Side: exchange.Buy,
 		Type: exchange.Limit, BaseSize: size, LimitPrice: open0})
 	if !dec.Allowed {
@@ -187,7 +187,7 @@ func TestReplayOfRealDailyCandlesHaltsOnTheCrashDays(t *testing.T) {
 		for _, step := range path {
 			price := decField(t, rel, line, step.field, row[step.col])
 			clk.Set(day.Add(step.after))
-			g.OnTick(exchange.Tick{ProductID: product.ID, Kind: exchange.TradeTick, Time: clk.Now(), Price: price})
+			g.OnTick(&exchange.Tick{ProductID: product.ID, Kind: exchange.TradeTick, Time: clk.Now(), Price: price})
 			worst = decimal.Min(worst, price.Sub(prevClose).Mul(size))
 		}
 		if worst.Neg().GreaterThanOrEqual(limit) {

@@ -122,7 +122,7 @@ func TestRestoredPositionShowsNoLossUntilItsFirstTick(t *testing.T) {
 	if g.State() != Active || !g.DailyPnL().IsZero() {
 		t.Fatalf("after restore: %s, daily PnL %s", g.State(), g.DailyPnL())
 	}
-	g.OnTick(exchange.Tick{ProductID: "AAA-USD", Kind: exchange.TradeTick, Time: clk.Now(), Price: d("994")})
+	g.OnTick(&exchange.Tick{ProductID: "AAA-USD", Kind: exchange.TradeTick, Time: clk.Now(), Price: d("994")})
 	if g.State() != Halted {
 		t.Errorf("state %s after the first tick shows a loss of 6, want HALTED", g.State())
 	}

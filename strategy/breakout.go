@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/tradebot/tradebot/bars"
 	"github.com/tradebot/tradebot/exchange"
 )
 
@@ -45,17 +46,17 @@ func (p *BreakoutParams) Build() (Strategy, error) {
 	if errs := p.Validate(); len(errs) > 0 {
 		return nil, errs[0]
 	}
-	b := &Breakout{p: *p, bars: NewBarBuilder(p.Interval), highs: newWindow(p.EntryBars)}
+	b := &Breakout{p: *p, bars: bars.New("", p.Interval, bars.Options{}), highs: newWindow(p.EntryBars)}
 	if p.ExitBars > 0 {
 		b.lows = newWindow(p.ExitBars)
 	}
-	return b, nil
+	return NewSignals(b), nil
 }
 
 // Breakout enters on a new high of the channel and leaves on a new low.
 type Breakout struct {
 	p     BreakoutParams
-	bars  *BarBuilder
+	bars  *bars.Aggregator
 	highs *window
 	lows  *window
 	// upper and lower are the channel of completed bars, valid once full.
@@ -63,13 +64,13 @@ type Breakout struct {
 	ready        bool
 }
 
-// OnTick implements Strategy.
-func (s *Breakout) OnTick(t exchange.Tick, pos PositionView) Decision { return s.OnTickPtr(&t, pos) }
+// WarmUp implements WarmUpper: the channel's bars.
+func (s *Breakout) WarmUp(n *Needs) { n.Bars("", s.p.Interval, max(s.p.EntryBars, s.p.ExitBars)) }
 
-// OnTickPtr implements PointerTicker.
-func (s *Breakout) OnTickPtr(t *exchange.Tick, pos PositionView) Decision {
-	if s.bars.add(t) {
-		bar := s.bars.done
+// OnTick implements Signaler.
+func (s *Breakout) OnTick(t *Tick, pos PositionView) Decision {
+	if s.bars.Add(t) {
+		bar := s.bars.Last()
 		s.highs.push(bar.HighF)
 		if s.lows != nil {
 			s.lows.push(bar.LowF)

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/bars"
 )
 
 func init() {
@@ -47,29 +47,31 @@ func (p *SMACrossParams) Build() (Strategy, error) {
 	if errs := p.Validate(); len(errs) > 0 {
 		return nil, errs[0]
 	}
-	return &SMACross{p: *p, bars: newCloseBuilder(p.Interval), fast: newWindow(p.Fast), slow: newWindow(p.Slow)}, nil
+	return NewSignals(&SMACross{p: *p, bars: bars.New("", p.Interval, bars.Options{ClosesOnly: true}),
+		fast: newWindow(p.Fast), slow: newWindow(p.Slow)}), nil
 }
 
 // SMACross is the moving-average crossover strategy.
 type SMACross struct {
 	p SMACrossParams
 	// bars keeps closes only: the averages are of closes.
-	bars       *BarBuilder
+	bars       *bars.Aggregator
 	fast, slow *window
 	// above is the last known relation of fast to slow; 0 until both
 	// averages are full, so that the first full bar is not taken as a cross.
 	above int
 }
 
-// OnTick implements Strategy.
-func (s *SMACross) OnTick(t exchange.Tick, pos PositionView) Decision { return s.OnTickPtr(&t, pos) }
+// WarmUp implements WarmUpper: the slow average's bars, and one more so
+// that the first bar after the warm-up can be a cross.
+func (s *SMACross) WarmUp(n *Needs) { n.Bars("", s.p.Interval, s.p.Slow+1) }
 
-// OnTickPtr implements PointerTicker.
-func (s *SMACross) OnTickPtr(t *exchange.Tick, pos PositionView) Decision {
-	if !s.bars.add(t) {
+// OnTick implements Signaler.
+func (s *SMACross) OnTick(t *Tick, pos PositionView) Decision {
+	if !s.bars.Add(t) {
 		return Decision{}
 	}
-	closed := s.bars.done.CloseF
+	closed := s.bars.Last().CloseF
 	s.fast.push(closed)
 	s.slow.push(closed)
 	if !s.slow.full() {

@@ -19,25 +19,6 @@ func tradeAt(sec int, price int64) exchange.Tick {
 		Price: decimal.NewFromInt(price), Size: decimal.NewFromInt(1)}
 }
 
-func TestBarBuilderClosesABarOnTheFirstTradeOfTheNext(t *testing.T) {
-	b := NewBarBuilder(time.Minute)
-	for _, tk := range []exchange.Tick{tradeAt(0, 100), tradeAt(10, 105), tradeAt(20, 95), tradeAt(59, 101)} {
-		if _, done := b.Add(tk); done {
-			t.Fatal("a bar closed inside its minute")
-		}
-	}
-	bar, done := b.Add(tradeAt(60, 102))
-	if !done {
-		t.Fatal("the first trade of the next minute did not close the bar")
-	}
-	if bar.CloseF != 101 || bar.HighF != 105 || bar.LowF != 95 || !bar.Open.Equal(decimal.NewFromInt(100)) || bar.Trades != 4 {
-		t.Errorf("bar = %+v, want open 100 high 105 low 95 close 101 from 4 trades", bar)
-	}
-	if _, done := b.Add(exchange.Tick{Kind: exchange.QuoteTick, Time: t0.Add(2 * time.Minute)}); done {
-		t.Error("a quote closed a bar")
-	}
-}
-
 // TestSMACrossEntersOnTheCrossUpAndLeavesOnTheCrossDown feeds one trade per
 // one-second bar, so each bar closes at its trade's price and is seen when
 // the next trade arrives. With fast 1 and slow 3: bars 9,9,9 fill the
@@ -47,15 +28,17 @@ func TestBarBuilderClosesABarOnTheFirstTradeOfTheNext(t *testing.T) {
 // down, seen at the next trade, 9.
 func TestSMACrossEntersOnTheCrossUpAndLeavesOnTheCrossDown(t *testing.T) {
 	p := &SMACrossParams{Fast: 1, Slow: 3, Interval: time.Second, ExitOnCross: true}
-	s, err := p.Build()
+	st, err := p.Build()
 	if err != nil {
 		t.Fatal(err)
 	}
+	s := st.(*Signals).S
 	closes := []int64{9, 9, 9, 8, 11, 12, 13, 12, 9, 7, 7}
 	var pos PositionView
 	var signals []string
 	for i, c := range closes {
-		d := s.OnTick(tradeAt(i, c), pos)
+		tk := tradeAt(i, c)
+		d := s.OnTick(&tk, pos)
 		switch d.Signal {
 		case Enter:
 			signals = append(signals, "enter@"+decimal.NewFromInt(c).String())
@@ -86,7 +69,8 @@ func TestStateSurvivesARestart(t *testing.T) {
 	p := &SMACrossParams{Fast: 2, Slow: 3, Interval: time.Second, ExitOnCross: true}
 	a, _ := p.Build()
 	for i, c := range []int64{10, 11, 12, 13} {
-		a.OnTick(tradeAt(i, c), PositionView{})
+		tk := tradeAt(i, c)
+		a.(*Signals).S.OnTick(&tk, PositionView{})
 	}
 	st, err := a.(Stateful).MarshalState()
 	if err != nil {
@@ -96,7 +80,7 @@ func TestStateSurvivesARestart(t *testing.T) {
 	if err := b.(Stateful).UnmarshalState(st); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := b.(*SMACross).slow.values(), a.(*SMACross).slow.values(); len(got) != len(want) || got[len(got)-1] != want[len(want)-1] {
+	if got, want := b.(*Signals).S.(*SMACross).slow.values(), a.(*Signals).S.(*SMACross).slow.values(); len(got) != len(want) || got[len(got)-1] != want[len(want)-1] {
 		t.Errorf("restored window %v, want %v", got, want)
 	}
 }

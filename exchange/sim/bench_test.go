@@ -45,14 +45,14 @@ func BenchmarkOnTickNoRestingOrders(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
-		x.OnTick(ticks[i%len(ticks)])
+		x.OnTick(&ticks[i%len(ticks)])
 	}
 }
 
 func BenchmarkOnTick1000RestingOrders(b *testing.B) {
 	x := benchExchange(b)
 	x.SetHandler(func(exchange.OrderEvent) {})
-	x.OnTick(exchange.Tick{ProductID: btcUSD.ID, Kind: exchange.TradeTick, Price: d("100")})
+	x.OnTick(&exchange.Tick{ProductID: btcUSD.ID, Kind: exchange.TradeTick, Price: d("100")})
 	ctx := context.Background()
 	for i := range 1000 {
 		req := exchange.OrderRequest{ClientOrderID: fmt.Sprintf("r%d", i), ProductID: btcUSD.ID, BaseSize: d("0.01")}
@@ -76,7 +76,7 @@ func BenchmarkOnTick1000RestingOrders(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
-		x.OnTick(ticks[i%len(ticks)])
+		x.OnTick(&ticks[i%len(ticks)])
 	}
 	b.StopTimer()
 	if n := len(x.Fills()); n != 0 {
@@ -87,7 +87,7 @@ func BenchmarkOnTick1000RestingOrders(b *testing.B) {
 func BenchmarkPlaceOrderMarket(b *testing.B) {
 	x := benchExchange(b)
 	x.SetHandler(func(exchange.OrderEvent) {})
-	x.OnTick(exchange.Tick{ProductID: btcUSD.ID, Kind: exchange.QuoteTick, Bid: d("99.99"), Ask: d("100.01")})
+	x.OnTick(&exchange.Tick{ProductID: btcUSD.ID, Kind: exchange.QuoteTick, Bid: d("99.99"), Ask: d("100.01")})
 	ids := make([]string, 1<<16)
 	for i := range ids {
 		ids[i] = fmt.Sprintf("m%d", i)
@@ -99,7 +99,7 @@ func BenchmarkPlaceOrderMarket(b *testing.B) {
 		if i == len(ids) {
 			b.StopTimer()
 			x = benchExchange(b)
-			x.OnTick(exchange.Tick{ProductID: btcUSD.ID, Kind: exchange.QuoteTick, Bid: d("99.99"), Ask: d("100.01")})
+			x.OnTick(&exchange.Tick{ProductID: btcUSD.ID, Kind: exchange.QuoteTick, Bid: d("99.99"), Ask: d("100.01")})
 			i = 0
 			b.StartTimer()
 		}
@@ -128,7 +128,7 @@ func BenchmarkReplayRealTrades(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		x.OnTick(ticks[0])
+		x.OnTick(&ticks[0])
 		for i := range 20 {
 			side, limit := exchange.Buy, decimal.New(int64(1598600+i*50), -2)
 			if limit.GreaterThan(ticks[0].Price) {
@@ -142,7 +142,7 @@ func BenchmarkReplayRealTrades(b *testing.B) {
 		b.StartTimer()
 		for _, tk := range ticks[1:] {
 			clk.Set(tk.Time)
-			x.OnTick(tk)
+			x.OnTick(&tk)
 		}
 	}
 	b.ReportMetric(float64(len(ticks)-1)*float64(b.N)/b.Elapsed().Seconds(), "trades/s")
@@ -163,7 +163,7 @@ func BenchmarkLimitRoundTrip(b *testing.B) {
 	sell := exchange.OrderRequest{ProductID: btcUSD.ID, Side: exchange.Sell, Type: exchange.Limit, BaseSize: d("0.01"), LimitPrice: d("101.00")}
 	down := exchange.Tick{ProductID: btcUSD.ID, Kind: exchange.TradeTick, Price: d("98.99")}
 	up := exchange.Tick{ProductID: btcUSD.ID, Kind: exchange.TradeTick, Price: d("101.01")}
-	x.OnTick(exchange.Tick{ProductID: btcUSD.ID, Kind: exchange.TradeTick, Price: d("100.00")})
+	x.OnTick(&exchange.Tick{ProductID: btcUSD.ID, Kind: exchange.TradeTick, Price: d("100.00")})
 	b.ReportAllocs()
 	b.ResetTimer()
 	n := 0
@@ -180,10 +180,10 @@ func BenchmarkLimitRoundTrip(b *testing.B) {
 		if _, err := x.PlaceOrder(ctx, buy); err != nil {
 			b.Fatal(err)
 		}
-		x.OnTick(down)
+		x.OnTick(&down)
 		if _, err := x.PlaceOrder(ctx, sell); err != nil {
 			b.Fatal(err)
 		}
-		x.OnTick(up)
+		x.OnTick(&up)
 	}
 }

@@ -58,7 +58,7 @@ func TestConcurrentPlaceAndTick(t *testing.T) {
 		events.Add(1)
 		inHandler.Add(-1)
 	})
-	x.OnTick(exchange.Tick{ProductID: btcUSD.ID, Kind: exchange.TradeTick, Price: d("100")})
+	x.OnTick(&exchange.Tick{ProductID: btcUSD.ID, Kind: exchange.TradeTick, Price: d("100")})
 	ctx := context.Background()
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
@@ -75,9 +75,9 @@ func TestConcurrentPlaceAndTick(t *testing.T) {
 			}
 			p := decimal.New(9000+r.Int64N(2000), -2)
 			if i%2 == 0 {
-				x.OnTick(exchange.Tick{ProductID: btcUSD.ID, Kind: exchange.TradeTick, Price: p})
+				x.OnTick(&exchange.Tick{ProductID: btcUSD.ID, Kind: exchange.TradeTick, Price: p})
 			} else {
-				x.OnTick(exchange.Tick{ProductID: btcUSD.ID, Kind: exchange.QuoteTick, Bid: p, Ask: p.Add(d("0.05"))})
+				x.OnTick(&exchange.Tick{ProductID: btcUSD.ID, Kind: exchange.QuoteTick, Bid: p, Ask: p.Add(d("0.05"))})
 			}
 		}
 	}()

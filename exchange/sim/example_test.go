@@ -36,7 +36,7 @@ func Example() {
 	})
 	trade := func(p string) {
 		clk.Set(clk.Now().Add(time.Second))
-		x.OnTick(exchange.Tick{ProductID: "BTC-USD", Kind: exchange.TradeTick, Price: dec(p)})
+		x.OnTick(&exchange.Tick{ProductID: "BTC-USD", Kind: exchange.TradeTick, Price: dec(p)})
 	}
 	trade("50000.00")
 	_, err = x.PlaceOrder(context.Background(), exchange.OrderRequest{

@@ -156,7 +156,7 @@ func TestUnsetFeesChargeTheEntryTier(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			x.OnTick(exchange.Tick{ProductID: btcUSD.ID, Kind: exchange.TradeTick, Price: d("100")})
+			x.OnTick(&exchange.Tick{ProductID: btcUSD.ID, Kind: exchange.TradeTick, Price: d("100")})
 			o, err := x.PlaceOrder(t.Context(), exchange.OrderRequest{ClientOrderID: "a", ProductID: btcUSD.ID,
 				Side: exchange.Buy, Type: exchange.Market, BaseSize: d("1")})
 			if err != nil {

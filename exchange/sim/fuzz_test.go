@@ -86,7 +86,7 @@ func FuzzPlaceOrder(f *testing.F) {
 			}
 			return v
 		}
-		x.OnTick(exchange.Tick{ProductID: algoUSD.ID, Kind: exchange.QuoteTick, Bid: num(bid), Ask: num(bid).Add(d("0.0002"))})
+		x.OnTick(&exchange.Tick{ProductID: algoUSD.ID, Kind: exchange.QuoteTick, Bid: num(bid), Ask: num(bid).Add(d("0.0002"))})
 		req := exchange.OrderRequest{
 			ClientOrderID: "fuzz", ProductID: algoUSD.ID, Side: exchange.Side(side), Type: exchange.OrderType(typ),
 			TimeInForce: exchange.TimeInForce(tif), BaseSize: num(base), QuoteSize: num(quote),
@@ -105,7 +105,7 @@ func FuzzPlaceOrder(f *testing.F) {
 				t.Fatalf("EditOrder error %v is not an *EditError", err)
 			}
 		}
-		x.OnTick(exchange.Tick{ProductID: algoUSD.ID, Kind: exchange.TradeTick, Price: num(trade)})
+		x.OnTick(&exchange.Tick{ProductID: algoUSD.ID, Kind: exchange.TradeTick, Price: num(trade)})
 		checkInvariants(t, x, start)
 	})
 }

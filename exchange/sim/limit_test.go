@@ -211,7 +211,7 @@ func TestTickerTradeCarryingAQuoteUpdatesBoth(t *testing.T) {
 	h.trade("100")
 	o := h.mustPlace(exchange.OrderRequest{Side: exchange.Buy, Type: exchange.Limit, BaseSize: d("1"), LimitPrice: d("99.00")})
 	// The trade at 99.50 is above the limit, but the ask at 99.00 reaches it.
-	h.x.OnTick(exchange.Tick{ProductID: btcUSD.ID, Kind: exchange.TradeTick, Price: d("99.50"), Bid: d("98.90"), Ask: d("99.00")})
+	h.x.OnTick(&exchange.Tick{ProductID: btcUSD.ID, Kind: exchange.TradeTick, Price: d("99.50"), Bid: d("98.90"), Ask: d("99.00")})
 	h.wantFill(o.ID, "99.00", "1", "0.396", exchange.Maker)
 	bid, ask := h.x.Quote(btcUSD.ID)
 	if !bid.Equal(d("98.90")) || !ask.Equal(d("99.00")) || !h.x.LastTrade(btcUSD.ID).Equal(d("99.50")) {
@@ -227,21 +227,21 @@ func TestTicksOnlyMoveTheirOwnProduct(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	x.OnTick(exchange.Tick{ProductID: "ETH-USD", Kind: exchange.TradeTick, Price: d("100")})
+	x.OnTick(&exchange.Tick{ProductID: "ETH-USD", Kind: exchange.TradeTick, Price: d("100")})
 	o, err := x.PlaceOrder(t.Context(), exchange.OrderRequest{ClientOrderID: "e", ProductID: "ETH-USD",
 		Side: exchange.Buy, Type: exchange.Limit, BaseSize: d("1"), LimitPrice: d("99")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	x.OnTick(exchange.Tick{ProductID: "BTC-USD", Kind: exchange.TradeTick, Price: d("50")})
-	x.OnTick(exchange.Tick{ProductID: "BTC-USD", Kind: exchange.QuoteTick, Bid: d("49"), Ask: d("50")})
+	x.OnTick(&exchange.Tick{ProductID: "BTC-USD", Kind: exchange.TradeTick, Price: d("50")})
+	x.OnTick(&exchange.Tick{ProductID: "BTC-USD", Kind: exchange.QuoteTick, Bid: d("49"), Ask: d("50")})
 	if got, _ := x.Order(o.ID); got.Status != exchange.StatusOpen {
 		t.Fatalf("a BTC tick moved an ETH order to %s", got.Status)
 	}
 	if !x.LastTrade("ETH-USD").Equal(d("100")) {
 		t.Fatalf("ETH last trade = %s", x.LastTrade("ETH-USD"))
 	}
-	x.OnTick(exchange.Tick{ProductID: "ETH-USD", Kind: exchange.TradeTick, Price: d("98")})
+	x.OnTick(&exchange.Tick{ProductID: "ETH-USD", Kind: exchange.TradeTick, Price: d("98")})
 	if got, _ := x.Order(o.ID); got.Status != exchange.StatusFilled {
 		t.Fatalf("ETH trade through the limit left the order %s", got.Status)
 	}

@@ -37,7 +37,7 @@ func singleGoroutineScenario(t *testing.T, single bool) []string {
 		BaseSize: d("0.5"), LimitPrice: d("99.00")})
 	h.mustPlace(exchange.OrderRequest{ClientOrderID: "stop", Side: exchange.Sell, Type: exchange.StopLimit,
 		BaseSize: d("0.2"), StopPrice: d("97.00"), LimitPrice: d("96.00"), StopDirection: exchange.StopDown})
-	h.x.OnTick(exchange.Tick{ProductID: "ETH-USD", Kind: exchange.TradeTick, Price: d("1"), Size: d("1")})
+	h.x.OnTick(&exchange.Tick{ProductID: "ETH-USD", Kind: exchange.TradeTick, Price: d("1"), Size: d("1")})
 	h.run([]step{{trade: "99.50"}, {trade: "98.99"}, {bid: "97.50", ask: "97.60"}, {trade: "96.90"}, {trade: "96.50"}})
 	return seen
 }

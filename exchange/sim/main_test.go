@@ -70,11 +70,11 @@ func newHarness(t testing.TB, slippageBps ...string) *harness {
 }
 
 func (h *harness) trade(price string) {
-	h.x.OnTick(exchange.Tick{ProductID: btcUSD.ID, Kind: exchange.TradeTick, Price: d(price), Size: d("1")})
+	h.x.OnTick(&exchange.Tick{ProductID: btcUSD.ID, Kind: exchange.TradeTick, Price: d(price), Size: d("1")})
 }
 
 func (h *harness) quote(bid, ask string) {
-	h.x.OnTick(exchange.Tick{ProductID: btcUSD.ID, Kind: exchange.QuoteTick, Bid: d(bid), Ask: d(ask)})
+	h.x.OnTick(&exchange.Tick{ProductID: btcUSD.ID, Kind: exchange.QuoteTick, Bid: d(bid), Ask: d(ask)})
 }
 
 // place fills in the product and a fresh client order id.

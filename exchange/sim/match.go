@@ -16,14 +16,9 @@ var bracketStopFactor = decimal.New(95, -2)
 // also carries a bid or ask (as Coinbase's ticker channel does) updates
 // the quote too. Ticks for products not listed, and non-positive prices or
 // prices at an absurd scale (exponent beyond ±64), are ignored. With
-// nothing resting on the product it does not allocate.
-func (x *Exchange) OnTick(t exchange.Tick) { x.OnTickPtr(&t) }
-
-// OnTickPtr is OnTick for a caller that holds the tick in memory already
-// (a backtest's loop over its ticks): a Tick is some 180 bytes, copied per
-// call by value on a path taken hundreds of thousands of times a second.
-// It only reads *t.
-func (x *Exchange) OnTickPtr(t *exchange.Tick) {
+// nothing resting on the product it does not allocate. It only reads *t
+// (a Tick is some 180 bytes; the pointer spares a copy per tick).
+func (x *Exchange) OnTick(t *exchange.Tick) {
 	if t.Kind != exchange.TradeTick && t.Kind != exchange.QuoteTick {
 		return
 	}

@@ -32,12 +32,12 @@ func newPartialHarness(t testing.TB) *harness {
 
 // quoteSized sends a best bid and ask with the sizes shown at them.
 func (h *harness) quoteSized(bid, bidSize, ask, askSize string) {
-	h.x.OnTick(exchange.Tick{ProductID: btcUSD.ID, Kind: exchange.QuoteTick, Bid: d(bid), BidSize: d(bidSize), Ask: d(ask), AskSize: d(askSize)})
+	h.x.OnTick(&exchange.Tick{ProductID: btcUSD.ID, Kind: exchange.QuoteTick, Bid: d(bid), BidSize: d(bidSize), Ask: d(ask), AskSize: d(askSize)})
 }
 
 // tradeSized sends a trade of size at price.
 func (h *harness) tradeSized(price, size string) {
-	h.x.OnTick(exchange.Tick{ProductID: btcUSD.ID, Kind: exchange.TradeTick, Price: d(price), Size: d(size)})
+	h.x.OnTick(&exchange.Tick{ProductID: btcUSD.ID, Kind: exchange.TradeTick, Price: d(price), Size: d(size)})
 }
 
 // fillsOf returns order id's fills, oldest first.

@@ -48,11 +48,11 @@ func TestRandomSessionsKeepFundsConsistent(t *testing.T) {
 		rt.Repeat(map[string]func(*rapid.T){
 			"trade": func(rt *rapid.T) {
 				clk.Set(clk.Now().Add(1e9))
-				x.OnTick(exchange.Tick{ProductID: btcUSD.ID, Kind: exchange.TradeTick, Price: price.Draw(rt, "trade"), Size: shown.Draw(rt, "tradeSize")})
+				x.OnTick(&exchange.Tick{ProductID: btcUSD.ID, Kind: exchange.TradeTick, Price: price.Draw(rt, "trade"), Size: shown.Draw(rt, "tradeSize")})
 			},
 			"quote": func(rt *rapid.T) {
 				bid := price.Draw(rt, "bid")
-				x.OnTick(exchange.Tick{ProductID: btcUSD.ID, Kind: exchange.QuoteTick, Bid: bid, BidSize: shown.Draw(rt, "bidSize"),
+				x.OnTick(&exchange.Tick{ProductID: btcUSD.ID, Kind: exchange.QuoteTick, Bid: bid, BidSize: shown.Draw(rt, "bidSize"),
 					Ask: bid.Add(decimal.New(int64(rapid.IntRange(1, 100).Draw(rt, "spread")), -2)), AskSize: shown.Draw(rt, "askSize")})
 			},
 			"place": func(rt *rapid.T) {

@@ -77,7 +77,7 @@ func TestReplayOfRealTradesMatchesAnOracle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	x.OnTick(ticks[0])
+	x.OnTick(&ticks[0])
 	ctx := context.Background()
 	type resting struct {
 		id    string
@@ -107,7 +107,7 @@ func TestReplayOfRealTradesMatchesAnOracle(t *testing.T) {
 	}
 	for _, tk := range ticks[1:] {
 		clk.Set(tk.Time)
-		x.OnTick(tk)
+		x.OnTick(&tk)
 	}
 
 	rest := ticks[1:]

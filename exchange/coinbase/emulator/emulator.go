@@ -360,7 +360,7 @@ func (e *Emulator) feed(t exchange.Tick) {
 	if c := e.opts.MaxFillSize; c.IsPositive() {
 		t.Size, t.BidSize, t.AskSize = capped(t.Size, c), capped(t.BidSize, c), capped(t.AskSize, c)
 	}
-	e.sim.OnTick(t)
+	e.sim.OnTick(&t)
 }
 
 // capped is a size shown to the sim under Options.MaxFillSize: the size,

@@ -1,4 +1,4 @@
-package strategy
+package bars
 
 import (
 	"math/rand/v2"
@@ -10,12 +10,12 @@ import (
 	"github.com/tradebot/tradebot/exchange"
 )
 
-// TestBarBuilderAssignsEachTradeToTheBarOfItsTime checks the builder's
+// TestAggregatorAssignsEachTradeToTheBarOfItsTime checks the builder's
 // bar boundaries against Truncate, which it avoids on the hot path: a
 // trade belongs to the bar that starts at its time truncated to the
 // interval, the last nanosecond of a bar included; a later bar, even
 // after a gap, closes the current one; a late trade is dropped.
-func TestBarBuilderAssignsEachTradeToTheBarOfItsTime(t *testing.T) {
+func TestAggregatorAssignsEachTradeToTheBarOfItsTime(t *testing.T) {
 	at := func(d time.Duration) time.Time { return t0.Add(d) }
 	trade := func(when time.Time, price int64) exchange.Tick {
 		return exchange.Tick{ProductID: "BTC-USD", Kind: exchange.TradeTick, Time: when, Price: decimal.NewFromInt(price)}
@@ -59,10 +59,10 @@ func TestBarBuilderAssignsEachTradeToTheBarOfItsTime(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b := NewBarBuilder(time.Minute)
+			b := New("BTC-USD", time.Minute, Options{})
 			var closed []Bar
 			for _, tk := range tt.ticks {
-				if bar, done := b.Add(tk); done {
+				if bar, done := add(b, tk); done {
 					if want := tk.Time.Truncate(time.Minute); bar.Start.Equal(want) {
 						t.Errorf("bar %s closed by a trade of its own bar", bar.Start)
 					}
@@ -81,6 +81,16 @@ func TestBarBuilderAssignsEachTradeToTheBarOfItsTime(t *testing.T) {
 			}
 		})
 	}
+}
+
+var t0 = time.Date(2024, 1, 2, 3, 0, 0, 0, time.UTC)
+
+// add is Add returning a copy of the bar it closed.
+func add(a *Aggregator, t exchange.Tick) (Bar, bool) {
+	if !a.Add(&t) {
+		return Bar{}, false
+	}
+	return *a.Last(), true
 }
 
 // referenceBars is the bar rule written plainly, with Truncate and
@@ -121,13 +131,13 @@ func (r *referenceBars) add(t exchange.Tick) (Bar, bool) {
 	return done, true
 }
 
-// TestBarBuilderMatchesTruncateEverywhere feeds the builder and the plain
+// TestAggregatorMatchesTruncateEverywhere feeds the builder and the plain
 // rule the same random trades (late ones, gaps, equal prices in other
 // exponents, times before 1970 and after 2242, monotonic readings, a zone
 // other than UTC) for intervals that divide a day and some that do not,
 // and requires identical bars: the same Start value (zone and all), OHLC
 // and trade count.
-func TestBarBuilderMatchesTruncateEverywhere(t *testing.T) {
+func TestAggregatorMatchesTruncateEverywhere(t *testing.T) {
 	ny, err := time.LoadLocation("America/New_York")
 	if err != nil {
 		t.Skip(err)
@@ -144,7 +154,7 @@ func TestBarBuilderMatchesTruncateEverywhere(t *testing.T) {
 		time.Hour, 24 * time.Hour, 25 * time.Hour}
 	for _, base := range bases {
 		for _, iv := range intervals {
-			b, ref, closes := NewBarBuilder(iv), &referenceBars{interval: iv}, newCloseBuilder(iv)
+			b, ref, closes := New("", iv, Options{}), &referenceBars{interval: iv}, New("", iv, Options{ClosesOnly: true})
 			at := base
 			for i := 0; i < 3000; i++ {
 				step := time.Duration(rng.Int64N(int64(iv)/2 + 1))
@@ -170,7 +180,7 @@ func TestBarBuilderMatchesTruncateEverywhere(t *testing.T) {
 				if rng.IntN(20) == 0 {
 					tk.Kind = exchange.QuoteTick
 				}
-				got, gotDone := b.Add(tk)
+				got, gotDone := add(b, tk)
 				want, wantDone := ref.add(tk)
 				if gotDone != wantDone || got.Start != want.Start || !got.Open.Equal(want.Open) ||
 					got.High.String() != want.High.String() || got.Low.String() != want.Low.String() ||
@@ -180,7 +190,7 @@ func TestBarBuilderMatchesTruncateEverywhere(t *testing.T) {
 				}
 				// What sma_cross reads of a bar, from the builder that
 				// keeps closes only.
-				c, cDone := closes.Add(tk)
+				c, cDone := add(closes, tk)
 				if cDone != wantDone || c.Start != want.Start || c.Open.String() != want.Open.String() ||
 					c.Close.String() != want.Close.String() || c.CloseF != want.CloseF || c.Trades != want.Trades {
 					t.Fatalf("closes only, base %s interval %s trade %d at %s: got %v %+v, want %v %+v", base, iv, i, at, cDone, c, wantDone, want)

@@ -1,0 +1,467 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/tradebot/tradebot/bars"
+	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/strategy"
+)
+
+// hooks are the strategy's optional parts, found once by type assertion.
+type hooks struct {
+	bar    strategy.BarHandler
+	trade  strategy.TradeHandler
+	quote  strategy.QuoteHandler
+	order  strategy.OrderHandler
+	timer  strategy.TimerHandler
+	signal bool // a Signaler behind the Signals adapter
+}
+
+// barSub is one bar subscription of an instance and its aggregator.
+type barSub struct {
+	need strategy.BarNeed
+	agg  *bars.Aggregator
+	seen int // closed bars delivered, history included
+}
+
+// timerSub is one timer of an instance.
+type timerSub struct {
+	period time.Duration
+	next   time.Time
+}
+
+// workingOrder is one of the strategy's own orders that has not ended.
+type workingOrder struct {
+	order  exchange.Order
+	reason string
+}
+
+// setupStrategy finds the strategy's parts and subscriptions. The
+// strategy of an instance is given as a Signaler or as a value of the
+// strategy API; a Signaler is wrapped in strategy.Signals.
+func (in *Instance) setupStrategy(s strategy.Strategy) error {
+	if sig, ok := s.(strategy.Signaler); ok {
+		if _, api := s.(strategy.TradeHandler); !api {
+			s = strategy.NewSignals(sig)
+		}
+	}
+	in.strat = s
+	h := &in.hooks
+	h.bar, _ = s.(strategy.BarHandler)
+	h.trade, _ = s.(strategy.TradeHandler)
+	h.quote, _ = s.(strategy.QuoteHandler)
+	h.order, _ = s.(strategy.OrderHandler)
+	h.timer, _ = s.(strategy.TimerHandler)
+	_, h.signal = s.(*strategy.Signals)
+	if h.bar == nil && h.trade == nil && h.quote == nil && h.order == nil && h.timer == nil {
+		return fmt.Errorf("strategy %T has no callback (OnBar, OnTrade, OnQuote, OnOrder, OnTimer or OnTick)", s)
+	}
+	n := strategy.NewNeeds(in.product.ID)
+	if st, ok := s.(strategy.Setup); ok {
+		st.Needs(n)
+	} else {
+		n.Trades("")
+		n.Quotes("")
+	}
+	if err := n.Err(); err != nil {
+		return err
+	}
+	in.needs = n
+	if h.bar != nil {
+		for _, b := range n.BarNeeds() {
+			in.barSubs = append(in.barSubs, &barSub{need: b, agg: bars.New(b.Product, b.Interval, bars.Options{})})
+			if b.Lookback > 0 {
+				in.barsShort++
+			}
+		}
+	}
+	in.tradesOf, in.quotesOf = n.TradeProducts(), n.QuoteProducts()
+	if h.timer != nil {
+		for _, p := range n.Timers() {
+			in.timers = append(in.timers, timerSub{period: p})
+		}
+	}
+	in.working = map[string]*workingOrder{}
+	in.sctx = &stratContext{in: in}
+	in.warm = in.barsShort == 0
+	return nil
+}
+
+// reads reports whether the strategy takes ticks of product.
+func (in *Instance) reads(product string) bool {
+	return product == in.product.ID || slices.Contains(in.needs.Products(), product)
+}
+
+// Needs returns what the instance's strategy declared.
+func (in *Instance) Needs() *strategy.Needs { return in.needs }
+
+// Warm reports whether the instance may trade: its warm-up is over and
+// every bar subscription has its lookback.
+func (in *Instance) Warm() bool { return in.warm }
+
+// noteWarm sets warm once the conditions hold, and logs it once.
+func (in *Instance) noteWarm(now time.Time) {
+	if in.warm || in.warming || in.barsShort > 0 {
+		return
+	}
+	in.warm = true
+	in.log.Info("strategy warm", "strategy", in.name, "product", in.product.ID, "at", now.UTC().Format(time.RFC3339))
+}
+
+// dispatchTick runs the strategy's part of one tick: bars the clock or the
+// trade closes, then the trade or quote callback, then timers due.
+func (in *Instance) dispatchTick(ctx context.Context, t *exchange.Tick) {
+	sc := in.sctx
+	sc.ctx, sc.tick = ctx, t
+	in.advance(t.Time)
+	if t.Kind == exchange.TradeTick {
+		for _, b := range in.barSubs {
+			if b.need.Product == t.ProductID && b.agg.Add(t) {
+				in.deliverBar(b)
+			}
+		}
+		if in.hooks.trade != nil && slices.Contains(in.tradesOf, t.ProductID) {
+			in.hooks.trade.OnTrade(sc, t)
+		}
+	} else if in.hooks.quote != nil && slices.Contains(in.quotesOf, t.ProductID) {
+		in.hooks.quote.OnQuote(sc, t)
+	}
+	in.fireTimers(t.Time)
+	sc.tick = nil
+	in.flushRefusals()
+}
+
+// advance closes the bars whose end the clock has reached.
+func (in *Instance) advance(now time.Time) {
+	for _, b := range in.barSubs {
+		if b.agg.Advance(now) {
+			in.deliverBar(b)
+		}
+	}
+}
+
+func (in *Instance) deliverBar(b *barSub) {
+	b.seen++
+	if b.seen == b.need.Lookback {
+		in.barsShort--
+		in.noteWarm(b.agg.Last().End())
+	}
+	in.hooks.bar.OnBar(in.sctx, b.agg.Last())
+}
+
+func (in *Instance) fireTimers(now time.Time) {
+	for i := range in.timers {
+		tm := &in.timers[i]
+		if tm.next.IsZero() {
+			tm.next = now.Add(tm.period)
+			continue
+		}
+		if !now.Before(tm.next) {
+			for !now.Before(tm.next) {
+				tm.next = tm.next.Add(tm.period)
+			}
+			in.hooks.timer.OnTimer(in.sctx, now)
+		}
+	}
+}
+
+// onIdle runs the clock-driven parts of the strategy while no tick comes.
+func (in *Instance) onIdle(ctx context.Context, now time.Time) {
+	if len(in.barSubs) == 0 && len(in.timers) == 0 {
+		return
+	}
+	in.sctx.ctx = ctx
+	in.advance(now)
+	in.fireTimers(now)
+	in.flushRefusals()
+}
+
+// strategyOrderEvent tells the strategy about an event of one of its own
+// orders.
+func (in *Instance) strategyOrderEvent(ctx context.Context, ev exchange.OrderEvent) {
+	o := ev.Order
+	w := in.working[o.ClientOrderID]
+	if w == nil {
+		return
+	}
+	w.order = o
+	terminal := o.Status.Terminal()
+	if terminal {
+		delete(in.working, o.ClientOrderID)
+	}
+	if in.hooks.order == nil {
+		return
+	}
+	in.sctx.ctx = ctx
+	e := strategy.OrderEvent{ClientOrderID: o.ClientOrderID, Order: o, Fill: ev.Fill}
+	switch {
+	case ev.Fill != nil && o.Status == exchange.StatusFilled:
+		e.Kind = strategy.Filled
+	case ev.Fill != nil:
+		e.Kind = strategy.PartiallyFilled
+		in.hooks.order.OnOrder(in.sctx, e)
+		if !terminal {
+			return
+		}
+		e.Fill = nil
+		e.Kind = strategy.Cancelled
+	case terminal && o.Status != exchange.StatusFilled:
+		e.Kind = strategy.Cancelled
+		if o.Status == exchange.StatusFailed {
+			e.Kind, e.Reason = strategy.Refused, "the venue failed the order"
+		}
+	default:
+		return
+	}
+	in.hooks.order.OnOrder(in.sctx, e)
+	in.flushRefusals()
+}
+
+// flushRefusals tells the strategy of the orders refused during its last
+// callback, after it returned (a callback is never re-entered).
+func (in *Instance) flushRefusals() {
+	for len(in.refusals) > 0 {
+		r := in.refusals[0]
+		in.refusals = in.refusals[1:]
+		if in.hooks.order != nil {
+			in.hooks.order.OnOrder(in.sctx, r)
+		}
+	}
+	in.refusals = in.refusals[:0]
+}
+
+// stratContext is the strategy.Context of an instance, valid during a
+// callback on the instance's goroutine.
+type stratContext struct {
+	in   *Instance
+	ctx  context.Context
+	tick *exchange.Tick // the tick being handled, nil in other callbacks
+}
+
+func (c *stratContext) Now() time.Time            { return c.in.engine.clock.Now() }
+func (c *stratContext) Log() *slog.Logger         { return c.in.log }
+func (c *stratContext) Product() exchange.Product { return c.in.product }
+func (c *stratContext) Warm() bool                { return c.in.warm }
+
+func (c *stratContext) Position() strategy.PositionView {
+	size, avg := c.in.exits.Holding()
+	return strategy.PositionView{Size: size, AvgEntry: avg, Pending: len(c.in.working) > 0}
+}
+
+func (c *stratContext) Balance(currency string) (decimal.Decimal, error) {
+	bals, err := c.in.engine.venue.Balances(c.ctx)
+	if err != nil {
+		return decimal.Decimal{}, err
+	}
+	for _, b := range bals {
+		if b.Currency == currency {
+			return b.Available, nil
+		}
+	}
+	return decimal.Decimal{}, nil
+}
+
+func (c *stratContext) OpenOrders() []exchange.Order {
+	out := make([]exchange.Order, 0, len(c.in.working))
+	for _, w := range c.in.working {
+		out = append(out, w.order)
+	}
+	slices.SortFunc(out, func(a, b exchange.Order) int { return compareIDs(a.ClientOrderID, b.ClientOrderID) })
+	return out
+}
+
+// compareIDs orders client order ids by length, then text: the sequence
+// number at their end then sorts numerically.
+func compareIDs(a, b string) int {
+	if len(a) != len(b) {
+		return len(a) - len(b)
+	}
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// errStopping refuses entries while the daemon stops.
+var errStopping = errors.New("entries stopped: the daemon is stopping")
+
+func (c *stratContext) Buy(o strategy.Order) (string, error) {
+	return c.in.buy(c.ctx, c.tick, o)
+}
+
+func (c *stratContext) Close(reason string) error {
+	in := c.in
+	if size, _ := in.exits.Holding(); !size.IsPositive() {
+		return nil
+	}
+	now := in.engine.clock.Now()
+	if c.tick != nil {
+		now = c.tick.Time
+	}
+	err := in.exits.Close(c.ctx, reason)
+	if err != nil {
+		// A strategy asks again on every tick while the exit is refused;
+		// the error is logged once per retry window.
+		if msg := err.Error(); msg != in.lastCloseErr || now.Sub(in.lastCloseErrAt) >= EntryRetryDelay {
+			in.log.Error("exit on signal failed", "strategy", in.name, "error", err)
+			in.lastCloseErr, in.lastCloseErrAt = msg, now
+		}
+	}
+	return err
+}
+
+func (c *stratContext) Cancel(clientOrderID string) error {
+	w := c.in.working[clientOrderID]
+	if w == nil {
+		return fmt.Errorf("cancel %s: not a working order of strategy %s", clientOrderID, c.in.name)
+	}
+	if w.order.ID == "" {
+		return fmt.Errorf("cancel %s: the venue has not acknowledged the order yet", clientOrderID)
+	}
+	return c.in.exec.Cancel(c.ctx, w.order.ID)
+}
+
+// buy places a strategy's buy: an entry, protected by the exits once
+// filled. t is the tick that caused it, nil when none did.
+func (in *Instance) buy(ctx context.Context, t *exchange.Tick, o strategy.Order) (string, error) {
+	if !in.warm {
+		return "", strategy.ErrNotWarm
+	}
+	if !in.engine.entriesAllowed() {
+		return "", errStopping
+	}
+	ref := in.lastMark
+	var received time.Time
+	if t != nil {
+		received = t.Received
+		if t.Kind == exchange.TradeTick {
+			ref = t.Price
+		}
+	}
+	req := exchange.OrderRequest{ProductID: in.product.ID, Side: exchange.Buy}
+	switch o.Type {
+	case strategy.Market:
+		req.Type, req.TimeInForce = exchange.Market, exchange.ImmediateOrCancel
+	case strategy.Limit:
+		if !o.Price.IsPositive() {
+			return "", fmt.Errorf("limit buy: price must be positive, got %s", o.Price)
+		}
+		req.Type, req.TimeInForce = exchange.Limit, exchange.GoodTilCancelled
+		req.LimitPrice, req.PostOnly = in.product.RoundPriceDown(o.Price), o.PostOnly
+		ref = req.LimitPrice
+	default:
+		return "", fmt.Errorf("buy: unknown order type %d", o.Type)
+	}
+	if err := in.sizeOrder(ctx, &req, o.Size, ref); err != nil {
+		return "", err
+	}
+	id, err := in.exec.NextClientOrderID(in.name)
+	if err != nil {
+		in.log.Error("no client order id; entry skipped", "strategy", in.name, "error", err)
+		return "", err
+	}
+	req.ClientOrderID = id
+	if req.Type == exchange.Market && t != nil {
+		if att, ok := in.exits.Attach(t.Price); ok {
+			req.Attached = &att
+		}
+	}
+	in.working[id] = &workingOrder{order: exchange.Order{OrderRequest: req, Status: exchange.StatusPending}, reason: o.Reason}
+	in.exits.NoteEntry(id, o.Reason)
+	// Enabled first: a backtest discards the log, and boxing the
+	// attributes would cost more than the rest of a refused entry.
+	if in.log.Enabled(ctx, slog.LevelInfo) {
+		in.log.Info("entry", "strategy", in.name, "product", in.product.ID, "client_order_id", id, "type", req.Type,
+			"quote_size", req.QuoteSize, "base_size", req.BaseSize, "limit_price", req.LimitPrice, "reason", o.Reason)
+	}
+	placed, err := in.exec.Place(ctx, Intent{Instance: in.name, Purpose: Entry, Reason: o.Reason, Request: req,
+		TickReceived: received, EstimatedPrice: in.lastMark})
+	if err != nil && !errors.Is(err, ErrInFlight) {
+		delete(in.working, id)
+		if in.log.Enabled(ctx, slog.LevelWarn) {
+			in.log.Warn("entry not placed", "strategy", in.name, "client_order_id", id, "error", err)
+		}
+		in.refusals = append(in.refusals, strategy.OrderEvent{Kind: strategy.Refused, ClientOrderID: id, Reason: err.Error()})
+		return id, err
+	}
+	if w := in.working[id]; w != nil && placed.ID != "" && w.order.ID == "" {
+		w.order = placed
+	}
+	return id, nil
+}
+
+// sizeOrder sets the request's size from the strategy's Size (the
+// instance's configured size when zero), rounded to the product's
+// increments. A limit order is sized in base: a quote size becomes base
+// at its price.
+func (in *Instance) sizeOrder(ctx context.Context, req *exchange.OrderRequest, s strategy.Size, price decimal.Decimal) error {
+	quote, base := in.entryQuote, in.entryBase
+	n := 0
+	for _, v := range []decimal.Decimal{s.Base, s.Quote, s.Equity} {
+		if !v.IsZero() {
+			n++
+			if v.IsNegative() {
+				return fmt.Errorf("order size must be positive, got %s", v)
+			}
+		}
+	}
+	switch {
+	case n > 1:
+		return errors.New("order size: give one of base, quote or equity")
+	case !s.Base.IsZero():
+		quote, base = decimal.Decimal{}, in.product.RoundSize(s.Base)
+	case !s.Quote.IsZero():
+		quote, base = in.product.RoundQuoteSize(s.Quote), decimal.Decimal{}
+	case !s.Equity.IsZero():
+		if s.Equity.GreaterThan(decimal.NewFromInt(1)) {
+			return fmt.Errorf("order size: equity is a fraction of at most 1, got %s", s.Equity)
+		}
+		eq, err := in.equity(ctx)
+		if err != nil {
+			return fmt.Errorf("order size: equity: %w", err)
+		}
+		quote, base = in.product.RoundQuoteSize(eq.Mul(s.Equity)), decimal.Decimal{}
+	}
+	if req.Type == exchange.Limit && base.IsZero() {
+		if !price.IsPositive() {
+			return errors.New("order size: no price to turn the quote size into base")
+		}
+		quote, base = decimal.Decimal{}, in.product.RoundSize(quote.Div(price))
+	}
+	if !quote.IsPositive() && !base.IsPositive() {
+		return errors.New("order size rounds to zero at the product's increments")
+	}
+	req.QuoteSize, req.BaseSize = quote, base
+	return nil
+}
+
+// equity is the account's value in the product's quote currency: the
+// quote balance, available and held, plus the base balance at the last
+// trade price.
+func (in *Instance) equity(ctx context.Context) (decimal.Decimal, error) {
+	bals, err := in.engine.venue.Balances(ctx)
+	if err != nil {
+		return decimal.Decimal{}, err
+	}
+	var eq decimal.Decimal
+	for _, b := range bals {
+		switch b.Currency {
+		case in.product.QuoteCurrency:
+			eq = eq.Add(b.Total())
+		case in.product.BaseCurrency:
+			eq = eq.Add(b.Total().Mul(in.lastMark))
+		}
+	}
+	return eq, nil
+}

@@ -1,0 +1,137 @@
+package strategy
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/tradebot/tradebot/bars"
+	"github.com/tradebot/tradebot/exchange"
+)
+
+// Bar is one closed OHLCV bar of a bar subscription (package bars).
+type Bar = bars.Bar
+
+// Tick is a trade or a best bid/ask change.
+type Tick = exchange.Tick
+
+// Needs is what a strategy declares in Setup.Needs: its subscriptions.
+// An empty product means the instance's product.
+type Needs struct {
+	product string
+	bars    []BarNeed
+	trades  []string
+	quotes  []string
+	timers  []time.Duration
+	errs    []error
+}
+
+// BarNeed is one bar subscription.
+type BarNeed struct {
+	Product  string
+	Interval time.Duration
+	// Lookback is how many closed bars the strategy needs before its
+	// first decision: the warm-up fetches that many from history.
+	Lookback int
+}
+
+// NewNeeds returns the Needs of a strategy on product (the engine's
+// side; a strategy only receives one).
+func NewNeeds(product string) *Needs { return &Needs{product: product} }
+
+func (n *Needs) orDefault(product string) string {
+	if product == "" {
+		return n.product
+	}
+	return product
+}
+
+// Bars subscribes to bars of interval of product, with the number of
+// closed bars the strategy needs before it decides (0 for none).
+func (n *Needs) Bars(product string, interval time.Duration, lookback int) {
+	if interval < time.Second {
+		n.errs = append(n.errs, fmt.Errorf("bars of %s: interval must be at least 1s, got %s", n.orDefault(product), interval))
+		return
+	}
+	if lookback < 0 {
+		lookback = 0
+	}
+	p := n.orDefault(product)
+	for i := range n.bars {
+		if n.bars[i].Product == p && n.bars[i].Interval == interval {
+			n.bars[i].Lookback = max(n.bars[i].Lookback, lookback)
+			return
+		}
+	}
+	n.bars = append(n.bars, BarNeed{Product: p, Interval: interval, Lookback: lookback})
+}
+
+// Trades subscribes to the trades of product.
+func (n *Needs) Trades(product string) { n.trades = appendNew(n.trades, n.orDefault(product)) }
+
+// Quotes subscribes to best bid/ask changes of product.
+func (n *Needs) Quotes(product string) { n.quotes = appendNew(n.quotes, n.orDefault(product)) }
+
+// Every asks for OnTimer every period of market time, the first one
+// period after start.
+func (n *Needs) Every(period time.Duration) {
+	if period < time.Second {
+		n.errs = append(n.errs, fmt.Errorf("timer: period must be at least 1s, got %s", period))
+		return
+	}
+	n.timers = append(n.timers, period)
+}
+
+func appendNew(s []string, v string) []string {
+	for _, x := range s {
+		if x == v {
+			return s
+		}
+	}
+	return append(s, v)
+}
+
+// BarNeeds returns the bar subscriptions in declaration order.
+func (n *Needs) BarNeeds() []BarNeed { return n.bars }
+
+// TradeProducts returns the products whose trades were asked for.
+func (n *Needs) TradeProducts() []string { return n.trades }
+
+// QuoteProducts returns the products whose quotes were asked for.
+func (n *Needs) QuoteProducts() []string { return n.quotes }
+
+// Timers returns the timer periods.
+func (n *Needs) Timers() []time.Duration { return n.timers }
+
+// Err returns the first mistake in the declarations, if any.
+func (n *Needs) Err() error {
+	if len(n.errs) > 0 {
+		return n.errs[0]
+	}
+	return nil
+}
+
+// Products returns every product the strategy reads, the instance's
+// first.
+func (n *Needs) Products() []string {
+	out := []string{n.product}
+	for _, b := range n.bars {
+		out = appendNew(out, b.Product)
+	}
+	for _, p := range n.trades {
+		out = appendNew(out, p)
+	}
+	for _, p := range n.quotes {
+		out = appendNew(out, p)
+	}
+	return out
+}
+
+// Lookback returns, for the instance, the longest warm-up any bar
+// subscription needs, in time.
+func (n *Needs) Lookback() time.Duration {
+	var d time.Duration
+	for _, b := range n.bars {
+		d = max(d, b.Interval*time.Duration(b.Lookback))
+	}
+	return d
+}
