@@ -1,10 +1,9 @@
 package exits
 
 import (
-	"time"
-
 	"github.com/shopspring/decimal"
 
+	"github.com/tradebot/tradebot/bars"
 	"github.com/tradebot/tradebot/exchange"
 )
 
@@ -115,54 +114,33 @@ func (m *Manager) candidate() (decimal.Decimal, string) {
 	return best, why
 }
 
-// atrTracker builds bars of one interval from trade ticks and keeps their
-// average true range with Wilder's smoothing. Only the strategy
-// instance's goroutine touches it.
+// atrTracker keeps the average true range, with Wilder's smoothing, of
+// the bars of one interval that its aggregator builds from trade ticks.
+// Only the strategy instance's goroutine touches it.
 type atrTracker struct {
-	interval time.Duration
-	period   int
-	start    time.Time // of the bar being built; zero before the first tick
-	high     decimal.Decimal
-	low      decimal.Decimal
-	close    decimal.Decimal
-	prev     decimal.Decimal // close of the previous bar; zero before one closed
-	value    decimal.Decimal
-	n        int // bars averaged so far, up to period
+	bars   *bars.Aggregator // nil when no ATR stop is configured
+	period int
+	prev   decimal.Decimal // close of the previous bar; zero before one closed
+	value  decimal.Decimal
+	n      int // bars averaged so far, up to period
 }
 
 // onTrade adds a trade and reports whether it closed a bar (and so moved
-// the ATR). A tick that skips whole intervals closes only the bar it was
-// building: empty intervals have no range to add.
-func (a *atrTracker) onTrade(at time.Time, price decimal.Decimal) bool {
-	if a.interval <= 0 {
+// the ATR). Empty intervals make no bar: they have no range to add.
+func (a *atrTracker) onTrade(t *exchange.Tick) bool {
+	if a.bars == nil || !a.bars.Add(t) {
 		return false
 	}
-	closed := false
-	if !a.start.IsZero() && !at.Before(a.start.Add(a.interval)) {
-		a.closeBar()
-		closed = true
-		a.start = time.Time{}
-	}
-	if a.start.IsZero() {
-		a.start = at.Truncate(a.interval)
-		a.high, a.low, a.close = price, price, price
-		return closed
-	}
-	if price.GreaterThan(a.high) {
-		a.high = price
-	} else if price.LessThan(a.low) {
-		a.low = price
-	}
-	a.close = price
-	return closed
+	a.closeBar(a.bars.Last())
+	return true
 }
 
-func (a *atrTracker) closeBar() {
-	tr := a.high.Sub(a.low)
+func (a *atrTracker) closeBar(b *bars.Bar) {
+	tr := b.High.Sub(b.Low)
 	if a.prev.IsPositive() {
-		tr = decimal.Max(tr, a.high.Sub(a.prev).Abs(), a.low.Sub(a.prev).Abs())
+		tr = decimal.Max(tr, b.High.Sub(a.prev).Abs(), b.Low.Sub(a.prev).Abs())
 	}
-	a.prev = a.close
+	a.prev = b.Close
 	if a.n < a.period {
 		a.value = a.value.Mul(decimal.NewFromInt(int64(a.n))).Add(tr).Div(decimal.NewFromInt(int64(a.n + 1)))
 		a.n++

@@ -9,6 +9,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/tradebot/tradebot/bars"
 	"github.com/tradebot/tradebot/clock"
 	"github.com/tradebot/tradebot/exchange"
 	"github.com/tradebot/tradebot/internal/repeats"
@@ -158,7 +159,7 @@ func NewManager(cfg Config, d Deps) *Manager {
 	m := &Manager{cfg: cfg, d: d, canEdit: true, seenTrades: map[string]struct{}{}, entryWhy: map[string]string{}}
 	m.s.Position = position.Position{Strategy: d.Strategy, ProductID: d.Product.ID}
 	if sl := cfg.StopLoss; sl != nil && sl.ATR != nil {
-		m.atr = atrTracker{interval: sl.ATR.Interval, period: sl.ATR.Period}
+		m.atr = atrTracker{bars: bars.New(d.Product.ID, sl.ATR.Interval, bars.Options{}), period: sl.ATR.Period}
 	}
 	return m
 }

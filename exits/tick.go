@@ -29,7 +29,7 @@ func (m *Manager) OnTick(ctx context.Context, t *exchange.Tick) {
 	changed := false
 	if t.Kind == exchange.TradeTick && t.Price.IsPositive() {
 		m.last = t.Price
-		if m.atr.interval > 0 && m.atr.onTrade(t.Time, t.Price) && m.open() && m.cfg.StopLoss.ATR != nil {
+		if m.atr.onTrade(t) && m.open() && m.cfg.StopLoss.ATR != nil {
 			m.lv.initialStop = m.initialStop(m.s.Position.AvgEntry)
 			changed = true
 		}
