@@ -145,10 +145,17 @@ type KillSwitch struct {
 
 // Notify configures webhook notifications.
 type Notify struct {
-	// WebhookURL receives a JSON POST per event. It often carries a token,
-	// so it is treated as a secret.
-	WebhookURL Secret   `yaml:"webhook_url"`
-	Events     []string `yaml:"events"`
+	// WebhookURL receives a POST per event. It often carries a token (a
+	// Telegram bot's is in its path), so it is treated as a secret.
+	WebhookURL Secret `yaml:"webhook_url"`
+	// Format is the body's shape: json (the event, every field), telegram
+	// (Bot API sendMessage), slack ({"text"}) or discord ({"content"}).
+	Format string `yaml:"format"`
+	// ChatID is the Telegram chat the bot writes to; format telegram only.
+	ChatID string `yaml:"chat_id"`
+	// Events are the kinds to send: fill, exit, trading_state,
+	// kill_switch, error. Empty sends all.
+	Events []string `yaml:"events"`
 }
 
 // Strategy is one strategy instance.
@@ -312,6 +319,7 @@ func (c *Config) Validate() []error {
 	if c.Mode == ModeLive && c.Coinbase.KeyFile == "" && (c.Coinbase.KeyName == "" || c.Coinbase.PrivateKey == "") {
 		add("coinbase.key_file", "live mode needs a key: key_file, or key_name and private_key")
 	}
+	errs = append(errs, c.Notify.validate()...)
 	switch c.KillSwitch.Signal {
 	case "", "none", "SIGUSR1", "SIGUSR2":
 	default:

@@ -11,7 +11,6 @@ import (
 	"github.com/tradebot/tradebot/config"
 	"github.com/tradebot/tradebot/exchange"
 	"github.com/tradebot/tradebot/metrics"
-	"github.com/tradebot/tradebot/notify"
 	"github.com/tradebot/tradebot/risk"
 )
 
@@ -72,17 +71,4 @@ func valueOf(b exchange.Balance, g *risk.Guard, cfg *config.Config) decimal.Deci
 		}
 	}
 	return decimal.Zero
-}
-
-// newNotifier builds the webhook notifier from the config.
-func newNotifier(cfg config.Notify, log *slog.Logger) (*notify.Webhook, error) {
-	nc := notify.Config{URL: cfg.WebhookURL.Reveal(), Logger: log}
-	for _, e := range cfg.Events {
-		k, err := notify.ParseKind(e)
-		if err != nil {
-			return nil, err
-		}
-		nc.Kinds = append(nc.Kinds, k)
-	}
-	return notify.NewWebhook(nc)
 }

@@ -56,6 +56,9 @@ func Run(ctx context.Context, o Options) error {
 	if err := d.createMetrics(); err != nil {
 		return err
 	}
+	if err := d.createNotifier(); err != nil {
+		return err
+	}
 	if err := d.createRiskGuard(); err != nil {
 		return err
 	}
@@ -98,17 +101,24 @@ type daemon struct {
 	clk         clock.Clock
 	replayClock *clock.Sim
 
-	reg      *prometheus.Registry
-	m        *metrics.Metrics
-	obs      *metricsObserver
-	guard    *risk.Guard
-	jrnl     *journalAdapter
-	mode     modeRunner
-	notifier *notify.Webhook
-	eng      *engine.Engine
-	ks       *killSwitch
-	ksWait   func()
-	srv      *metrics.Server
+	reg   *prometheus.Registry
+	m     *metrics.Metrics
+	obs   *metricsObserver
+	guard *risk.Guard
+	jrnl  *journalAdapter
+	mode  modeRunner
+	// notifier is nil without notify.webhook_url; it runs until
+	// stopNotifier, after the engine, so that shutdown's events go out.
+	notifier     *notify.Webhook
+	stopNotifier context.CancelFunc
+	// killSwitchOn is whether the kill switch holds the halt, as the
+	// trading-state listener last saw it, guarded by stateMu.
+	stateMu      sync.Mutex
+	killSwitchOn bool
+	eng          *engine.Engine
+	ks           *killSwitch
+	ksWait       func()
+	srv          *metrics.Server
 
 	// runCtx ends when the daemon is asked to stop; stop asks it.
 	runCtx context.Context
@@ -196,10 +206,13 @@ func (d *daemon) openJournal() error {
 // trading state, and exports the state restored at start.
 func (d *daemon) followTradingState() {
 	log, m, jrnl, guard := d.log, d.m, d.jrnl, d.guard
+	info := guard.StateInfo()
+	d.killSwitchOn = info.State == risk.Halted && info.Rule == risk.RuleKillSwitch
 	guard.OnStateChange(func(from, to risk.State, rule, reason string) {
 		log.Warn("trading state changed", "from", from.String(), "to", to.String(), "rule", rule, "reason", reason)
 		m.TradingState(to.String())
 		m.SetKillSwitch(to == risk.Halted && rule == risk.RuleKillSwitch)
+		d.notifyStateChange(from, to, rule, reason)
 		if jrnl != nil {
 			// A halt must survive a restart: saved at once, not on the
 			// periodic save.
@@ -242,12 +255,6 @@ func (d *daemon) createEngine() error {
 	specs, err := d.cfg.InstanceSpecs()
 	if err != nil {
 		return err
-	}
-	if d.cfg.Notify.WebhookURL != "" {
-		if d.notifier, err = newNotifier(d.cfg.Notify, d.log); err != nil {
-			return err
-		}
-		d.obs.notify = d.notifier
 	}
 	maker, taker := d.mode.fees()
 	opts := engine.Options{Venue: d.mode.venue(), Guard: d.guard, Observer: d.obs, Clock: d.clk, Log: d.log,
@@ -353,13 +360,7 @@ func (d *daemon) startEngine() {
 // The feed stops the daemon when it fails.
 func (d *daemon) startServices() {
 	ctx, log := d.runCtx, d.log
-	if d.notifier != nil {
-		d.wg.Add(1)
-		go func() {
-			defer d.wg.Done()
-			d.notifier.Run(ctx)
-		}()
-	}
+	d.startNotifier()
 	d.wg.Add(4)
 	go func() {
 		defer d.wg.Done()
@@ -395,6 +396,7 @@ func (d *daemon) shutDown() {
 	cancelPark()
 	d.stopEngine()
 	d.engWG.Wait()
+	d.stopNotifier()
 	d.wg.Wait()
 	d.log.Info("stopped")
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/tradebot/tradebot/exchange/coinbase"
 	"github.com/tradebot/tradebot/metrics"
 	"github.com/tradebot/tradebot/notify"
+	"github.com/tradebot/tradebot/position"
 )
 
 // metricsObserver is the engine's Observer: Prometheus metrics, and the
@@ -46,10 +47,10 @@ func (o *metricsObserver) Fill(strategy string, f exchange.Fill) {
 }
 
 // Exit implements engine.Observer.
-func (o *metricsObserver) Exit(strategy, product, reason string) {
-	o.Metrics.Exit(strategy, product, reason)
+func (o *metricsObserver) Exit(rt position.RoundTrip) {
+	o.Metrics.Exit(rt.Strategy, rt.ProductID, rt.ExitReason)
 	if o.notify != nil {
-		o.notify.Notify(notify.ExitEvent(time.Now(), strategy, product, reason))
+		o.notify.Notify(notify.ExitEvent(rt))
 	}
 }
 

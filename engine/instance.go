@@ -191,7 +191,7 @@ func (in *Instance) handleEvent(ctx context.Context, ev exchange.OrderEvent, pur
 		in.strategyOrderEvent(ctx, ev)
 	}
 	for _, rt := range in.exits.TakeRoundTrips() {
-		in.obs.Exit(in.name, in.product.ID, rt.ExitReason)
+		in.obs.Exit(rt)
 		in.log.Info("position closed", "strategy", in.name, "product", in.product.ID, "exit_reason", rt.ExitReason,
 			"entry_price", rt.EntryPrice, "exit_price", rt.ExitPrice, "size", rt.Size, "pnl", rt.PnL, "fees", rt.Fees,
 			"holding", rt.Holding.String())

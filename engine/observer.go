@@ -6,6 +6,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/position"
 )
 
 // Observer receives what the engine does, for metrics and notifications.
@@ -20,7 +21,9 @@ type Observer interface {
 	OrderEnded(strategy, product string, side exchange.Side, typ exchange.OrderType, status string)
 	OrderRejected(reason string)
 	Fill(strategy string, f exchange.Fill)
-	Exit(strategy, product, reason string)
+	// Exit reports a closed round trip: its exit rule, prices, size and
+	// PnL.
+	Exit(rt position.RoundTrip)
 	Position(p PositionReport)
 	TradingState(state string)
 	Conflated(strategy string, n uint64)
@@ -52,7 +55,7 @@ func (NopObserver) OrderSubmitted(string, string, exchange.Side, exchange.OrderT
 func (NopObserver) OrderEnded(string, string, exchange.Side, exchange.OrderType, string) {}
 func (NopObserver) OrderRejected(string)                                                 {}
 func (NopObserver) Fill(string, exchange.Fill)                                           {}
-func (NopObserver) Exit(string, string, string)                                          {}
+func (NopObserver) Exit(position.RoundTrip)                                              {}
 func (NopObserver) Position(PositionReport)                                              {}
 func (NopObserver) TradingState(string)                                                  {}
 func (NopObserver) Conflated(string, uint64)                                             {}

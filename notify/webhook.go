@@ -3,7 +3,6 @@ package notify
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -27,9 +26,15 @@ const (
 
 // Config configures a Webhook.
 type Config struct {
-	// URL receives one JSON POST per event. It usually holds a token, so
-	// it never appears in logs or errors.
+	// URL receives one JSON POST per event. It usually holds a token (a
+	// Telegram bot's is in its path), so it never appears in logs or
+	// errors.
 	URL string
+	// Format is the body's shape; empty is FormatJSON.
+	Format Format
+	// ChatID is the Telegram chat the bot writes to (FormatTelegram only,
+	// and required there): a number or "@channelusername".
+	ChatID string
 	// Kinds are the event kinds to send; empty sends all.
 	Kinds []Kind
 	// QueueSize bounds the events waiting for delivery; when it is full,
@@ -47,12 +52,18 @@ type Config struct {
 	Client *http.Client
 	// Logger receives delivery failures (never the URL); nil discards.
 	Logger *slog.Logger
+	// Now stamps each event's Time; nil is the wall clock. Every event
+	// takes its time from here, whatever clock its source runs on.
+	Now func() time.Time
 }
 
 // Webhook delivers events to a URL. Notify may be called from any
 // goroutine and never blocks; Run, on one goroutine, delivers.
 type Webhook struct {
 	url     string
+	format  Format
+	chatID  string
+	now     func() time.Time
 	kinds   map[Kind]bool // nil: all
 	queue   chan Event
 	timeout time.Duration
@@ -73,8 +84,18 @@ func NewWebhook(cfg Config) (*Webhook, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, errors.New("notify: webhook URL must be an absolute http or https URL")
 	}
+	format, err := ParseFormat(string(cfg.Format))
+	if err != nil {
+		return nil, err
+	}
+	if format == FormatTelegram && cfg.ChatID == "" {
+		return nil, errors.New("notify: the telegram format needs a chat id")
+	}
 	w := &Webhook{
 		url:     cfg.URL,
+		format:  format,
+		chatID:  cfg.ChatID,
+		now:     cfg.Now,
 		queue:   make(chan Event, positive(cfg.QueueSize, DefaultQueueSize)),
 		timeout: positiveDuration(cfg.Timeout, DefaultTimeout),
 		elapsed: positiveDuration(cfg.MaxElapsed, DefaultMaxElapsed),
@@ -102,16 +123,21 @@ func NewWebhook(cfg Config) (*Webhook, error) {
 	if w.log == nil {
 		w.log = slog.New(slog.DiscardHandler)
 	}
+	if w.now == nil {
+		w.now = time.Now
+	}
 	return w, nil
 }
 
-// Notify queues e for delivery and returns at once. It returns false when
-// e was not queued: its kind is not configured, or the queue is full (the
-// event is then counted in Dropped).
+// Notify stamps e's Time with the wall clock in UTC, queues it for
+// delivery and returns at once. It returns false when e was not queued:
+// its kind is not configured, or the queue is full (the event is then
+// counted in Dropped).
 func (w *Webhook) Notify(e Event) bool {
 	if w.kinds != nil && !w.kinds[e.Kind] {
 		return false
 	}
+	e.Time = w.now().UTC()
 	select {
 	case w.queue <- e:
 		return true
@@ -192,7 +218,7 @@ func (w *Webhook) deliver(ctx context.Context, e Event) {
 // post makes one attempt. Errors never include the URL; a refusal that
 // retrying cannot fix (4xx other than 429) is permanent.
 func (w *Webhook) post(ctx context.Context, e Event) error {
-	body, err := json.Marshal(e)
+	body, err := encode(w.format, w.chatID, e)
 	if err != nil {
 		return backoff.Permanent(fmt.Errorf("encode %s event: %w", e.Kind, err))
 	}

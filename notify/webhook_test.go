@@ -17,9 +17,22 @@ import (
 
 	"github.com/tradebot/tradebot/exchange"
 	"github.com/tradebot/tradebot/notify"
+	"github.com/tradebot/tradebot/position"
 )
 
-var at = time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC)
+var (
+	at = time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC)
+	// wall is the daemon's wall clock when the events happen; in a paper
+	// replay the fills' own times are the recording's, years earlier.
+	wall = time.Date(2026, 12, 6, 20, 30, 1, 5e8, time.FixedZone("CET", 3600))
+	fill = exchange.Fill{ProductID: "BTC-USD", Side: exchange.Buy, Price: decimal.RequireFromString("50123.45"),
+		Size: decimal.RequireFromString("0.00012345"), Fee: decimal.RequireFromString("0.0371"), Liquidity: exchange.Taker,
+		ClientOrderID: "tb-sma-1", Time: at}
+	roundTrip = position.RoundTrip{Strategy: "sma", ProductID: "BTC-USD", EntryTime: at, ExitTime: at.Add(10 * time.Minute),
+		EntryPrice: decimal.RequireFromString("50123.45"), ExitPrice: decimal.RequireFromString("49900.1"),
+		Size: decimal.RequireFromString("0.00012345"), Fees: decimal.RequireFromString("0.07"),
+		PnL: decimal.RequireFromString("-0.0975877"), EntryReason: "breakout", ExitReason: "stop_loss"}
+)
 
 // receiver is a webhook endpoint that records what it gets and answers
 // with the statuses it is given, one per request (the last one repeats).
@@ -87,20 +100,17 @@ func TestEventsArriveAsJSONWithExactDecimals(t *testing.T) {
 	rcv := &receiver{}
 	srv := httptest.NewServer(rcv)
 	defer srv.Close()
-	w, err := notify.NewWebhook(notify.Config{URL: srv.URL + "/hook/T0KEN"})
+	w, err := notify.NewWebhook(notify.Config{URL: srv.URL + "/hook/T0KEN", Now: func() time.Time { return wall }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	start(t, w)
-	fill := exchange.Fill{ProductID: "BTC-USD", Side: exchange.Buy, Price: decimal.RequireFromString("50123.45"),
-		Size: decimal.RequireFromString("0.00012345"), Fee: decimal.RequireFromString("0.0371"), Liquidity: exchange.Taker,
-		ClientOrderID: "tb-sma-1", Time: at}
 	events := []notify.Event{
 		notify.FillEvent("sma", fill),
-		notify.ExitEvent(at, "sma", "BTC-USD", "stop_loss"),
-		notify.KillSwitchEvent(at, true, "http"),
-		notify.TradingStateEvent(at, "ACTIVE", "HALTED", "daily_loss"),
-		notify.ErrorEvent(at, "journal write failed"),
+		notify.ExitEvent(roundTrip),
+		notify.KillSwitchEvent(true, "http"),
+		notify.TradingStateEvent("ACTIVE", "HALTED", "daily_loss", "daily loss 251 reached the limit 250"),
+		notify.ErrorEvent("journal write failed"),
 	}
 	for _, e := range events {
 		if !w.Notify(e) {
@@ -108,12 +118,18 @@ func TestEventsArriveAsJSONWithExactDecimals(t *testing.T) {
 		}
 	}
 	eventually(t, "five deliveries", func() bool { return len(rcv.received()) == 5 })
+	// Every event has the same time base, the wall clock in UTC, whatever
+	// its source's clock; a fill's and an exit's venue time is apart.
+	const now = "2026-12-06T19:30:01.5Z"
 	want := []map[string]string{
-		{"kind": "fill", "price": "50123.45", "size": "0.00012345", "fee": "0.0371", "side": "BUY", "liquidity": "TAKER", "client_order_id": "tb-sma-1", "time": "2026-05-06T07:08:09Z"},
-		{"kind": "exit", "reason": "stop_loss", "strategy": "sma", "product": "BTC-USD"},
-		{"kind": "kill_switch", "state": "engaged", "reason": "http"},
-		{"kind": "trading_state", "state": "HALTED", "reason": "daily_loss"},
-		{"kind": "error", "text": "journal write failed"},
+		{"kind": "fill", "price": "50123.45", "size": "0.00012345", "fee": "0.0371", "side": "BUY", "liquidity": "TAKER",
+			"client_order_id": "tb-sma-1", "time": now, "market_time": "2026-05-06T07:08:09Z"},
+		{"kind": "exit", "reason": "stop_loss", "strategy": "sma", "product": "BTC-USD", "price": "49900.1",
+			"entry_price": "50123.45", "size": "0.00012345", "fee": "0.07", "pnl": "-0.0975877", "time": now,
+			"market_time": "2026-05-06T07:18:09Z"},
+		{"kind": "kill_switch", "state": "engaged", "reason": "http", "time": now},
+		{"kind": "trading_state", "state": "HALTED", "reason": "daily_loss", "time": now},
+		{"kind": "error", "text": "journal write failed", "time": now},
 	}
 	for i, body := range rcv.received() {
 		var got map[string]any
@@ -156,7 +172,7 @@ func TestDeliveryRetriesServerErrorsButNotRefusals(t *testing.T) {
 				t.Fatal(err)
 			}
 			start(t, w)
-			w.Notify(notify.ErrorEvent(at, "x"))
+			w.Notify(notify.ErrorEvent("x"))
 			eventually(t, "the event settles", func() bool { return w.Delivered()+w.Failed() == 1 })
 			if n := len(rcv.received()); n != tt.wantAttempts {
 				t.Errorf("%d attempts, want %d", n, tt.wantAttempts)
@@ -180,7 +196,7 @@ func TestNotifyNeverBlocksWhenTheWebhookHangs(t *testing.T) {
 	stop := start(t, w)
 	queued := 0
 	for i := 0; i < 100; i++ {
-		if w.Notify(notify.ErrorEvent(at, "e")) {
+		if w.Notify(notify.ErrorEvent("e")) {
 			queued++
 		}
 	}
@@ -206,7 +222,7 @@ func TestTheWebhookURLNeverReachesLogs(t *testing.T) {
 		t.Fatal(err)
 	}
 	stop := start(t, w)
-	w.Notify(notify.ErrorEvent(at, "x"))
+	w.Notify(notify.ErrorEvent("x"))
 	eventually(t, "the event fails", func() bool { return w.Failed() == 1 })
 	stop() // the logger's buffer is the Run goroutine's until it returns
 	if !strings.Contains(logs.String(), "webhook delivery failed") {
@@ -229,10 +245,10 @@ func TestOnlyConfiguredKindsAreSent(t *testing.T) {
 		t.Fatal(err)
 	}
 	stop := start(t, w)
-	if w.Notify(notify.ExitEvent(at, "s", "BTC-USD", "take_profit")) {
+	if w.Notify(notify.ExitEvent(roundTrip)) {
 		t.Error("an exit was queued although only kill_switch is configured")
 	}
-	if !w.Notify(notify.KillSwitchEvent(at, true, "signal")) {
+	if !w.Notify(notify.KillSwitchEvent(true, "signal")) {
 		t.Error("the kill switch event was not queued")
 	}
 	stop() // the queued event is still delivered while draining
@@ -272,7 +288,7 @@ func TestSlowAttemptsTimeOutAndAreRetried(t *testing.T) {
 		t.Fatal(err)
 	}
 	start(t, w)
-	w.Notify(notify.ErrorEvent(at, "x"))
+	w.Notify(notify.ErrorEvent("x"))
 	eventually(t, "delivery after a timeout", func() bool { return w.Delivered() == 1 })
 	mu.Lock()
 	defer mu.Unlock()

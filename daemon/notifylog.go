@@ -1,0 +1,97 @@
+package daemon
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+
+	"github.com/tradebot/tradebot/notify"
+)
+
+// errorNotifier is the daemon's log handler when a webhook is configured:
+// every record at ERROR level (a protective order the venue refused, a
+// journal that cannot write, a feed that stopped) is also sent as an
+// error notification, its message and attributes in one line. The log
+// lines are already free of secrets (docs/INVARIANTS.md invariant 7), so the
+// notification is too. The notifier logs its own failures at WARN with
+// the handler it was given, so a failing webhook cannot feed itself.
+type errorNotifier struct {
+	next   slog.Handler
+	notify func(notify.Event) bool
+	// attrs are those of With, already formatted as " key=value".
+	attrs  string
+	prefix string // group prefix of later keys, "group."
+}
+
+// maxErrorText bounds an error notification's text; the log has the rest.
+const maxErrorText = 1000
+
+func (h *errorNotifier) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= slog.LevelError || h.next.Enabled(ctx, l)
+}
+
+func (h *errorNotifier) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level >= slog.LevelError {
+		var b strings.Builder
+		b.WriteString(r.Message)
+		b.WriteString(h.attrs)
+		r.Attrs(func(a slog.Attr) bool {
+			writeAttr(&b, h.prefix, a)
+			return b.Len() < maxErrorText
+		})
+		text := b.String()
+		if len(text) > maxErrorText {
+			text = strings.ToValidUTF8(text[:maxErrorText], "") + "…"
+		}
+		h.notify(notify.ErrorEvent(text))
+	}
+	if h.next.Enabled(ctx, r.Level) {
+		return h.next.Handle(ctx, r)
+	}
+	return nil
+}
+
+func (h *errorNotifier) WithAttrs(attrs []slog.Attr) slog.Handler {
+	c := *h
+	var b strings.Builder
+	b.WriteString(h.attrs)
+	for _, a := range attrs {
+		writeAttr(&b, h.prefix, a)
+	}
+	c.attrs = b.String()
+	c.next = h.next.WithAttrs(attrs)
+	return &c
+}
+
+func (h *errorNotifier) WithGroup(name string) slog.Handler {
+	if name == "" {
+		return h
+	}
+	c := *h
+	c.prefix = h.prefix + name + "."
+	c.next = h.next.WithGroup(name)
+	return &c
+}
+
+// writeAttr appends " key=value", groups flattened to "group.key".
+func writeAttr(b *strings.Builder, prefix string, a slog.Attr) {
+	a.Value = a.Value.Resolve()
+	if a.Equal(slog.Attr{}) {
+		return
+	}
+	if a.Value.Kind() == slog.KindGroup {
+		p := prefix
+		if a.Key != "" {
+			p += a.Key + "."
+		}
+		for _, g := range a.Value.Group() {
+			writeAttr(b, p, g)
+		}
+		return
+	}
+	b.WriteByte(' ')
+	b.WriteString(prefix)
+	b.WriteString(a.Key)
+	b.WriteByte('=')
+	b.WriteString(a.Value.String())
+}
