@@ -5,12 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/cenkalti/backoff/v4"
 	"github.com/gorilla/websocket"
 
 	"github.com/tradebot/tradebot/clock"
@@ -60,12 +61,19 @@ type FeedConfig struct {
 	// "connect" (the first subscription), "reconnect" or "sequence_gap".
 	// The engine should reconcile orders and fills through REST.
 	OnResync func(reason string)
+	// OnConnection is told when a connection ("market" or "user") starts
+	// to deliver (up: subscribed and its first message received) and when
+	// it ends (down). While the user connection is down, fills cannot be
+	// seen.
+	OnConnection func(feed string, up bool)
 
 	// HeartbeatTimeout is how long a connection may stay silent before it
 	// is dropped and redialled (default 15s; heartbeats come every second).
 	HeartbeatTimeout time.Duration
-	// ReconnectMin and ReconnectMax bound the jittered backoff between
-	// connection attempts (defaults 500ms and 30s).
+	// ReconnectMin and ReconnectMax bound the jittered exponential
+	// backoff between connection attempts (defaults 500ms and 30s). The
+	// backoff starts again from ReconnectMin once a connection has
+	// subscribed and received a message, however short it lived.
 	ReconnectMin, ReconnectMax time.Duration
 	// Dialer defaults to a dialer with a 10s handshake timeout.
 	Dialer   *websocket.Dialer
@@ -178,27 +186,41 @@ type errReconnect struct{ reason string }
 
 func (e errReconnect) Error() string { return "reconnect: " + e.reason }
 
+// errorReason is the reconnect reason for a server's error message:
+// "auth_failure" when it refused the subscription's JWT (a revoked or
+// unknown key, a skewed clock), "server_error" otherwise.
+func errorReason(message string) string {
+	if strings.Contains(strings.ToLower(message), "authentication") {
+		return "auth_failure"
+	}
+	return "server_error"
+}
+
 // keep dials, subscribes and reads until ctx ends, reconnecting with
-// jittered exponential backoff.
+// jittered exponential backoff (each wait drawn within ±50 % of a delay
+// that doubles up to ReconnectMax). A connection that subscribed and
+// received data resets the backoff: drops every 20 s must not grow the
+// wait to the cap (issue 15, finding 3), while a server that accepts and
+// then says nothing, or refuses to dial, still backs off.
 func (f *Feed) keep(ctx context.Context, name, url string, s session) {
-	attempt, connected := 0, false
+	b := backoff.NewExponentialBackOff()
+	b.InitialInterval, b.MaxInterval, b.Multiplier, b.RandomizationFactor = f.cfg.ReconnectMin, f.cfg.ReconnectMax, 2, 0.5
+	b.MaxElapsedTime = 0
+	b.Reset()
+	connected := false
 	for ctx.Err() == nil {
-		start := time.Now()
-		reason, established := f.connect(ctx, name, url, s, connected)
+		reason, established, delivered := f.connect(ctx, name, url, s, connected)
 		connected = connected || established
+		if delivered {
+			b.Reset()
+			f.connection(name, false)
+		}
 		if ctx.Err() != nil {
 			return
 		}
 		f.obs.Reconnect(name, reason)
-		if time.Since(start) > f.cfg.ReconnectMax {
-			attempt = 0 // it ran well for a while: start backing off afresh
-		}
-		d := f.cfg.ReconnectMin << min(attempt, 16)
-		if d > f.cfg.ReconnectMax || d <= 0 {
-			d = f.cfg.ReconnectMax
-		}
-		d = d/2 + rand.N(d/2+1)
-		attempt++
+		d := min(b.NextBackOff(), f.cfg.ReconnectMax)
+		f.obs.ReconnectDelay(name, d)
 		f.log.Warn("coinbase feed reconnecting", "feed", name, "reason", reason, "delay", d)
 		t := time.NewTimer(d)
 		select {
@@ -207,6 +229,13 @@ func (f *Feed) keep(ctx context.Context, name, url string, s session) {
 			return
 		case <-t.C:
 		}
+	}
+}
+
+// connection tells OnConnection that feed's connection is up or down.
+func (f *Feed) connection(name string, up bool) {
+	if f.cfg.OnConnection != nil {
+		f.cfg.OnConnection(name, up)
 	}
 }
 
@@ -220,6 +249,8 @@ type conn struct {
 	// staleRun counts consecutive messages whose sequence number did not
 	// advance; see sequence.
 	staleRun int
+	// delivered is set by the first message read after subscribing.
+	delivered bool
 }
 
 // maxStaleRun is how many messages in a row may fail to advance the
@@ -231,16 +262,18 @@ type conn struct {
 // "sequence_stuck".
 const maxStaleRun = 3
 
-// connect runs one connection and returns why it ended, and whether it
-// got as far as subscribing (a later connection is then a reconnection).
-func (f *Feed) connect(ctx context.Context, name, url string, s session, reconnect bool) (reason string, established bool) {
+// connect runs one connection and returns why it ended, whether it got
+// as far as subscribing (a later connection is then a reconnection), and
+// whether it delivered: subscribed and received a message (it was then
+// reported up to OnConnection, and the caller reports it down).
+func (f *Feed) connect(ctx context.Context, name, url string, s session, reconnect bool) (reason string, established, delivered bool) {
 	ws, resp, err := f.cfg.Dialer.DialContext(ctx, url, nil)
 	if resp != nil && resp.Body != nil {
 		resp.Body.Close()
 	}
 	if err != nil {
 		f.log.Warn("coinbase feed dial failed", "feed", name, "err", err)
-		return "dial", false
+		return "dial", false, false
 	}
 	defer ws.Close()
 	// Closing the socket is how a blocked read learns that ctx ended.
@@ -249,15 +282,16 @@ func (f *Feed) connect(ctx context.Context, name, url string, s session, reconne
 	ws.SetReadLimit(maxMessage)
 	c := &conn{ws: ws, f: f, name: name, lastSeq: -1}
 	if err := c.subscribe("subscribe", subscription{channel: ChannelHeartbeats}); err != nil {
-		return "write", false
+		return "write", false, false
 	}
 	for _, sub := range s.subscriptions() {
 		if err := c.subscribe("subscribe", sub); err != nil {
-			return "write", false
+			return "write", false, false
 		}
 	}
 	s.connected(reconnect)
-	return c.read(ctx, s), true
+	reason = c.read(ctx, s)
+	return reason, true, c.delivered
 }
 
 // read handles messages until the connection fails, goes silent or a
@@ -279,6 +313,11 @@ func (c *conn) read(ctx context.Context, s session) string {
 				f.log.Warn("coinbase feed read failed", "feed", name, "err", err)
 			}
 			return "read"
+		}
+		if !c.delivered {
+			c.delivered = true
+			f.obs.ReconnectDelay(name, 0)
+			f.connection(name, true)
 		}
 		err = s.handle(msg, c)
 		if c.staleRun >= maxStaleRun {

@@ -213,7 +213,7 @@ func (m *marketSession) handleOther(raw []byte, c *conn) error {
 	}
 	if h.Type == "error" {
 		m.f.log.Error("coinbase feed error message", "feed", c.name, "message", sanitizeSnippet([]byte(h.Message)))
-		return errReconnect{"server_error"}
+		return errReconnect{errorReason(h.Message)}
 	}
 	if h.Channel == "" {
 		return nil

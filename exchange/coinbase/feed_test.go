@@ -318,7 +318,9 @@ func TestFeedUserChannelDerivesFillsAndAsksForResync(t *testing.T) {
 	}
 }
 
-func TestFeedReconnectsOnAServerErrorMessage(t *testing.T) {
+// A refused subscription JWT is reported as auth_failure, which the
+// daemon takes for a refused key (it halts entries).
+func TestFeedReconnectsOnAServerErrorMessageAndNamesAnAuthFailure(t *testing.T) {
 	_, creds := newTestKey(t)
 	srv := newWSServer(t, nil)
 	obs := &recordingObserver{}
@@ -326,7 +328,7 @@ func TestFeedReconnectsOnAServerErrorMessage(t *testing.T) {
 	c := srv.accept(t)
 	c.sendRaw(t, sample(t, "ws_error_auth.json"))
 	srv.accept(t)
-	if r := obs.snapshot().reconnects; len(r) == 0 || r[0] != "user:server_error" {
+	if r := obs.snapshot().reconnects; len(r) == 0 || r[0] != "user:auth_failure" {
 		t.Fatalf("reconnects %v", r)
 	}
 }

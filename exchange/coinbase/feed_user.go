@@ -58,7 +58,7 @@ func (u *userSession) handle(raw []byte, c *conn) error {
 	}
 	if h.Type == "error" {
 		u.f.log.Error("coinbase feed error message", "feed", c.name, "message", sanitizeSnippet([]byte(h.Message)))
-		return errReconnect{"server_error"}
+		return errReconnect{errorReason(h.Message)}
 	}
 	if h.Channel == "" {
 		return nil

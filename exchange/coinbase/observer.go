@@ -19,10 +19,14 @@ type Observer interface {
 	// because it did not decode.
 	MalformedMessage(feed, channel string)
 	// Reconnect reports a WebSocket reconnection and why: "dial",
-	// "read", "watchdog", "sequence_gap", "server_error".
+	// "read", "watchdog", "sequence_gap", "server_error", "auth_failure"
+	// (the server refused the key).
 	Reconnect(feed, reason string)
 	// SequenceGap reports missed sequence numbers on a connection.
 	SequenceGap(feed string, missed int64)
+	// ReconnectDelay reports the wait before feed's next connection
+	// attempt, and 0 once a connection delivers.
+	ReconnectDelay(feed string, d time.Duration)
 }
 
 // NopObserver ignores everything; embed it to implement only some methods.
@@ -45,3 +49,6 @@ func (NopObserver) Reconnect(string, string) {}
 
 // SequenceGap does nothing.
 func (NopObserver) SequenceGap(string, int64) {}
+
+// ReconnectDelay does nothing.
+func (NopObserver) ReconnectDelay(string, time.Duration) {}

@@ -111,6 +111,15 @@ type recordingObserver struct {
 	malformed  []string
 	reconnects []string
 	gaps       int64
+	// delays are the waits before reconnecting, and the 0 each connection
+	// that delivered reported.
+	delays []time.Duration
+}
+
+func (o *recordingObserver) ReconnectDelay(_ string, d time.Duration) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.delays = append(o.delays, d)
 }
 
 func (o *recordingObserver) ObserveRequest(ep string, status int, _ time.Duration) {
@@ -156,5 +165,6 @@ func (o *recordingObserver) snapshot() recordingObserver {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return recordingObserver{waits: o.waits, retries: append([]string(nil), o.retries...),
-		malformed: append([]string(nil), o.malformed...), reconnects: append([]string(nil), o.reconnects...), gaps: o.gaps}
+		malformed: append([]string(nil), o.malformed...), reconnects: append([]string(nil), o.reconnects...), gaps: o.gaps,
+		delays: append([]time.Duration(nil), o.delays...)}
 }
