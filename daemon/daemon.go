@@ -242,7 +242,7 @@ func (d *daemon) connectVenue() error {
 	case config.ModePaper:
 		d.mode, err = newPaper(d.cfg, d.clk, d.replayClock, d.log, coinbaseObserver{d.m})
 	case config.ModeLive:
-		d.mode, err = newLive(d.runCtx, d.cfg, d.log, d.m)
+		d.mode, err = newLive(d.runCtx, d.cfg, d.log, d.m, d.guard)
 	default:
 		err = fmt.Errorf("mode %q: must be paper or live", d.cfg.Mode)
 	}
@@ -258,7 +258,7 @@ func (d *daemon) createEngine() error {
 	}
 	maker, taker := d.mode.fees()
 	opts := engine.Options{Venue: d.mode.venue(), Guard: d.guard, Observer: d.obs, Clock: d.clk, Log: d.log,
-		Instances: specs, MakerFee: maker, TakerFee: taker, ForgetRoundTrips: true}
+		Instances: specs, MakerFee: maker, TakerFee: taker, ForgetRoundTrips: true, OnJournal: d.journalHealth}
 	d.attachJournal(&opts)
 	eng, err := engine.New(d.runCtx, opts)
 	if err != nil {
@@ -326,7 +326,7 @@ func (d *daemon) listen() error {
 		ListenAddress: firstNonEmpty(d.o.ListenAddress, d.cfg.Web.ListenAddress),
 		WebConfigFile: firstNonEmpty(d.o.WebConfigFile, d.cfg.Web.ConfigFile),
 		Gatherer:      prometheus.Gatherers{d.reg},
-		Ready:         d.mode.ready,
+		Ready:         d.ready,
 		Handlers:      map[string]http.Handler{"/killswitch": d.ks.handler()},
 		Logger:        d.log,
 	})
@@ -361,7 +361,11 @@ func (d *daemon) startEngine() {
 func (d *daemon) startServices() {
 	ctx, log := d.runCtx, d.log
 	d.startNotifier()
-	d.wg.Add(4)
+	d.wg.Add(5)
+	go func() {
+		defer d.wg.Done()
+		d.watchJournal(ctx)
+	}()
 	go func() {
 		defer d.wg.Done()
 		if err := d.srv.Serve(ctx); err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/tradebot/tradebot/exchange"
 	"github.com/tradebot/tradebot/exchange/coinbase"
 	"github.com/tradebot/tradebot/metrics"
+	"github.com/tradebot/tradebot/risk"
 )
 
 // live trades on Coinbase: REST for orders and the account, WebSocket for
@@ -25,7 +26,11 @@ type live struct {
 	log    *slog.Logger
 	obs    coinbase.Observer
 	eng    *engine.Engine
+	guard  *risk.Guard
 	ready_ atomic.Bool
+	// feeds is what the WebSocket connections and the key say about what
+	// the daemon can see (feedHealth).
+	feeds feedHealth
 	// resync asks the reconciler goroutine to reconcile orders and fills
 	// through REST; buffered 1 so that requests coalesce.
 	resync chan string
@@ -33,12 +38,16 @@ type live struct {
 	maker, taker decimal.Decimal
 }
 
-func newLive(ctx context.Context, cfg *config.Config, log *slog.Logger, m *metrics.Metrics) (*live, error) {
+func newLive(ctx context.Context, cfg *config.Config, log *slog.Logger, m *metrics.Metrics, guard *risk.Guard) (*live, error) {
 	creds, err := LoadCredentials(cfg.Coinbase, log)
 	if err != nil {
 		return nil, err
 	}
-	obs := coinbaseObserver{m}
+	l := &live{cfg: cfg, creds: creds, log: log, guard: guard, resync: make(chan string, 1),
+		maker: cfg.Paper.Fees.Maker, taker: cfg.Paper.Fees.Taker}
+	l.feeds.init(cfg, guard)
+	obs := authWatch{coinbaseObserver{m}, l}
+	l.obs = obs
 	client, err := coinbase.NewClient(coinbase.Config{BaseURL: cfg.Coinbase.RESTURL, Credentials: creds, Observer: obs, Logger: log})
 	if err != nil {
 		return nil, err
@@ -53,8 +62,7 @@ func newLive(ctx context.Context, cfg *config.Config, log *slog.Logger, m *metri
 	log.Info("coinbase key checked", "key", creds.KeyName(), "can_trade", report.Permissions.CanTrade,
 		"can_transfer", report.Permissions.CanTransfer, "portfolio", report.Permissions.PortfolioUUID,
 		"clock_skew", report.ClockSkew.Round(time.Millisecond).String())
-	l := &live{cfg: cfg, client: client, creds: creds, log: log, obs: obs, resync: make(chan string, 1),
-		maker: cfg.Paper.Fees.Maker, taker: cfg.Paper.Fees.Taker}
+	l.client = client
 	if ts, err := client.TransactionSummary(ctx, "SPOT"); err != nil {
 		log.Warn("fee tier unavailable; assuming Coinbase's entry tier", "error", err)
 	} else if ts.FeeTier.MakerFeeRate.IsPositive() || ts.FeeTier.TakerFeeRate.IsPositive() {
@@ -70,13 +78,18 @@ func (l *live) venue() exchange.Venue { return l.client }
 func (l *live) connect(eng *engine.Engine) { l.eng = eng }
 
 func (l *live) ready() error {
+	var problems []error
 	if !l.ready_.Load() {
-		return fmt.Errorf("not reconciled with Coinbase yet")
+		problems = append(problems, fmt.Errorf("not reconciled with Coinbase yet"))
 	}
-	return nil
+	problems = append(problems, l.feeds.problems(time.Now())...)
+	return joinProblems(problems)
 }
 
+// requestResync asks the reconciler for a pass through REST: the user
+// channel may have lost messages, so entries wait until it is done.
 func (l *live) requestResync(reason string) {
+	l.feeds.resyncRequested(reason)
 	select {
 	case l.resync <- reason:
 	default:
@@ -96,12 +109,13 @@ func (l *live) runFeed(ctx context.Context, eng *engine.Engine, stop func()) err
 	feed, err := coinbase.NewFeed(coinbase.FeedConfig{
 		MarketURL: l.cfg.Coinbase.MarketDataURL, UserURL: l.cfg.Coinbase.UserURL, Credentials: l.creds,
 		Products: ids, Channels: []string{coinbase.ChannelTicker, coinbase.ChannelMarketTrades},
-		User: true, OnTick: eng.OnTick, OnOrder: eng.HandleEvent, OnResync: l.requestResync,
-		Observer: l.obs, Logger: l.log,
+		User: true, OnTick: l.feeds.tick(eng.OnTick), OnOrder: eng.HandleEvent, OnResync: l.requestResync,
+		OnConnection: l.feeds.connection, Observer: l.obs, Logger: l.log,
 	})
 	if err != nil {
 		return err
 	}
+	l.feeds.armAuth()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -113,28 +127,50 @@ func (l *live) runFeed(ctx context.Context, eng *engine.Engine, stop func()) err
 }
 
 // reconcileLoop resolves orders in flight and reconciles after every
-// resync request from the feed, and every minute as a safety net.
+// resync request from the feed, and every minute as a safety net. A
+// resync that could not ask about every order is tried again every few
+// seconds: entries wait until one completes (feedHealth).
 func (l *live) reconcileLoop(ctx context.Context) {
-	l.reconcile(ctx, "start")
+	l.pass(ctx, "start")
 	l.ready_.Store(true)
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
+	retry := time.NewTicker(retryEvery)
+	defer retry.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case reason := <-l.resync:
-			l.reconcile(ctx, reason)
+			l.pass(ctx, reason)
 		case <-t.C:
-			l.reconcile(ctx, "periodic")
+			l.pass(ctx, "periodic")
+		case <-retry.C:
+			if l.feeds.resyncPending() {
+				l.pass(ctx, "retry")
+			}
 		}
+	}
+}
+
+// retryEvery is how often an incomplete resync is tried again.
+const retryEvery = 5 * time.Second
+
+// pass runs one reconciliation and tells feedHealth when it caught up
+// with every resync asked for before it began.
+func (l *live) pass(ctx context.Context, reason string) {
+	gen := l.feeds.resyncStarted()
+	if l.reconcile(ctx, reason) {
+		l.feeds.resyncDone(gen)
 	}
 }
 
 // reconcile asks Coinbase for the state of every order the executor
 // tracks and applies it; fills missed on the user channel arrive as
-// increases of cumulative filled size.
-func (l *live) reconcile(ctx context.Context, reason string) {
+// increases of cumulative filled size. It reports whether every order's
+// state came back.
+func (l *live) reconcile(ctx context.Context, reason string) bool {
+	complete := true
 	l.eng.Executor().ResolveInFlight(ctx)
 	tracked := l.eng.Executor().Tracked()
 	// Logged, except the minutely safety net, so that a resync after a
@@ -148,6 +184,7 @@ func (l *live) reconcile(ctx context.Context, reason string) {
 		o, err := l.client.Order(ctx, id)
 		if err != nil {
 			l.log.Warn("reconcile: order state unavailable", "order_id", id, "reason", reason, "error", err)
+			complete = false
 			continue
 		}
 		// A take-profit/stop-loss bracket Coinbase attached to an entry is
@@ -164,6 +201,7 @@ func (l *live) reconcile(ctx context.Context, reason string) {
 		}
 		l.eng.HandleEvent(exchange.OrderEvent{Order: o})
 	}
+	return complete && ctx.Err() == nil
 }
 
 // tracks reports whether the engine tracks the venue order id.

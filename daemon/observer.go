@@ -75,5 +75,8 @@ func (o coinbaseObserver) Retry(endpoint, reason string)           { o.m.RESTRet
 func (o coinbaseObserver) MalformedMessage(feed, _ string)         { o.m.FeedMalformed(feed) }
 func (o coinbaseObserver) Reconnect(feed, _ string)                { o.m.FeedReconnected(feed) }
 func (o coinbaseObserver) SequenceGap(feed string, _ int64)        { o.m.FeedSequenceGap(feed) }
+func (o coinbaseObserver) ReconnectDelay(feed string, d time.Duration) {
+	o.m.SetReconnectDelay(feed, d)
+}
 
 var errNoResponse = errors.New("no response")

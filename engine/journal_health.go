@@ -171,3 +171,16 @@ func (e *Executor) intentDeferred(t *trackedOrder) bool {
 	}
 	return false
 }
+
+// ProbeJournal, while the journal is failing, tries write (a small write
+// of the caller's, such as saving the trading state) and, when it
+// succeeds, the intents still waiting (RetryJournal). Without it a halted
+// daemon that places nothing would never learn that the disk freed.
+func (e *Executor) ProbeJournal(write func() error) {
+	if e.JournalErr() == nil {
+		return
+	}
+	if e.noteJournal("probe", write()) == nil {
+		e.RetryJournal()
+	}
+}
