@@ -36,7 +36,7 @@ func healthRig(t *testing.T) (*live, *risk.Guard) {
 	l := &live{cfg: cfg, guard: g}
 	l.feeds.init(cfg, g)
 	now := time.Now()
-	l.feeds.tick(g.OnTick)(exchange.Tick{ProductID: "BTC-USD", Kind: exchange.TradeTick, Price: decimal.NewFromInt(100),
+	l.feeds.tick(func(t exchange.Tick) { g.OnTick(&t) })(exchange.Tick{ProductID: "BTC-USD", Kind: exchange.TradeTick, Price: decimal.NewFromInt(100),
 		Size: decimal.NewFromInt(1), Time: now, Received: now})
 	return l, g
 }
