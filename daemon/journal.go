@@ -34,11 +34,7 @@ func openJournal(path string) (*journalAdapter, error) {
 
 // RecordIntent implements engine.Journal.
 func (a *journalAdapter) RecordIntent(rec engine.OrderRecord) error {
-	p := journal.Entry
-	if rec.Purpose == engine.Exit {
-		p = journal.Exit
-	}
-	return a.Journal.RecordIntent(journal.OrderRecord{Instance: rec.Instance, Strategy: rec.Instance, Purpose: p,
+	return a.Journal.RecordIntent(journal.OrderRecord{Instance: rec.Instance, Strategy: rec.Instance, Purpose: rec.Purpose,
 		Order: orderOf(rec), IntentAt: rec.Time})
 }
 
@@ -139,15 +135,11 @@ func (a *journalAdapter) OpenOrders() ([]engine.JournaledOrder, error) {
 	}
 	out := make([]engine.JournaledOrder, 0, len(recs))
 	for _, r := range recs {
-		p := engine.Entry
-		if r.Purpose == journal.Exit {
-			p = engine.Exit
-		}
 		o := r.Order
 		if o.Status == journal.StatusInFlight {
 			o.Status = exchange.StatusPending
 		}
-		out = append(out, engine.JournaledOrder{Instance: r.Instance, Purpose: p, Order: o})
+		out = append(out, engine.JournaledOrder{Instance: r.Instance, Purpose: r.Purpose, Order: o})
 	}
 	return out, nil
 }
@@ -161,11 +153,7 @@ func (a *journalAdapter) OrderByVenueID(orderID string) (engine.JournaledOrder, 
 	if err != nil {
 		return engine.JournaledOrder{}, false, err
 	}
-	p := engine.Entry
-	if r.Purpose == journal.Exit {
-		p = engine.Exit
-	}
-	return engine.JournaledOrder{Instance: r.Instance, Purpose: p, Order: r.Order}, true, nil
+	return engine.JournaledOrder{Instance: r.Instance, Purpose: r.Purpose, Order: r.Order}, true, nil
 }
 
 var _ engine.VenueIDJournal = (*journalAdapter)(nil)
@@ -201,11 +189,7 @@ var _ engine.FillsJournal = (*journalAdapter)(nil)
 const lastEntryScan = 500
 
 func journaledOrder(r journal.OrderRecord) engine.JournaledOrder {
-	p := engine.Entry
-	if r.Purpose == journal.Exit {
-		p = engine.Exit
-	}
-	return engine.JournaledOrder{Instance: r.Instance, Purpose: p, Order: r.Order}
+	return engine.JournaledOrder{Instance: r.Instance, Purpose: r.Purpose, Order: r.Order}
 }
 
 // LastEntry implements engine.EntryJournal.
@@ -215,7 +199,7 @@ func (a *journalAdapter) LastEntry(instance string) (engine.JournaledOrder, bool
 		return engine.JournaledOrder{}, false, err
 	}
 	for i := len(recs) - 1; i >= 0; i-- {
-		if recs[i].Purpose == journal.Entry {
+		if recs[i].Purpose == exchange.Entry {
 			return journaledOrder(recs[i]), true, nil
 		}
 	}

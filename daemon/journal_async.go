@@ -119,7 +119,7 @@ const asyncMaxBatch = 256
 // nothing once the ring has been around.
 type asyncOp struct {
 	kind    opKind
-	purpose engine.Purpose
+	purpose exchange.Purpose
 	// hasStrategy: strategyState is set (a nil strategy state is stored
 	// as NULL, an empty one is not).
 	hasStrategy bool
@@ -333,11 +333,7 @@ func intentRecord(op *asyncOp) journal.OrderRecord {
 	if k := op.kept; k != nil {
 		instance, purpose, at, req = k.Instance, k.Purpose, k.Time, &k.Request
 	}
-	p := journal.Entry
-	if purpose == engine.Exit {
-		p = journal.Exit
-	}
-	rec := journal.OrderRecord{Instance: instance, Strategy: instance, Purpose: p, IntentAt: at}
+	rec := journal.OrderRecord{Instance: instance, Strategy: instance, Purpose: purpose, IntentAt: at}
 	rec.Order.OrderRequest = *req
 	rec.Order.Status = journal.StatusInFlight
 	return rec

@@ -42,7 +42,7 @@ func openTestJournal(t testing.TB) *journalAdapter {
 }
 
 func marketBuy(id string) engine.OrderRecord {
-	return engine.OrderRecord{ClientOrderID: id, Instance: "bench", Purpose: engine.Entry,
+	return engine.OrderRecord{ClientOrderID: id, Instance: "bench", Purpose: exchange.Entry,
 		Request: exchange.OrderRequest{ClientOrderID: id, ProductID: "BTC-USD", Side: exchange.Buy,
 			Type: exchange.Market, QuoteSize: dec("100")},
 		Time: time.Date(2024, 8, 9, 0, 0, 0, 0, time.UTC)}
@@ -710,7 +710,7 @@ func TestPaperReplayJournalsEveryOrderBeforeRunReturns(t *testing.T) {
 	}
 	var entryOrders, filled int
 	for _, o := range orders {
-		if o.Purpose == journal.Entry {
+		if o.Purpose == exchange.Entry {
 			entryOrders++
 		}
 		if o.Order.Status == exchange.StatusFilled {

@@ -101,11 +101,7 @@ func BenchmarkTickToOrderJournaled(b *testing.B) {
 type benchJournal struct{ *journal.Journal }
 
 func (j *benchJournal) RecordIntent(rec OrderRecord) error {
-	p := journal.Entry
-	if rec.Purpose == Exit {
-		p = journal.Exit
-	}
-	return j.Journal.RecordIntent(journal.OrderRecord{Instance: rec.Instance, Strategy: rec.Instance, Purpose: p,
+	return j.Journal.RecordIntent(journal.OrderRecord{Instance: rec.Instance, Strategy: rec.Instance, Purpose: rec.Purpose,
 		Order: exchange.Order{OrderRequest: rec.Request, Status: journal.StatusInFlight}, IntentAt: rec.Time})
 }
 

@@ -20,7 +20,7 @@ import (
 // Intent is an instance's wish to place an order.
 type Intent struct {
 	Instance string
-	Purpose  Purpose
+	Purpose  exchange.Purpose
 	Reason   string
 	Request  exchange.OrderRequest
 	// TickReceived is when the tick that caused the order arrived, for the
@@ -119,7 +119,7 @@ const refusalLogEvery = time.Minute
 type refusalCause struct {
 	by       string // "guard" or "venue"
 	instance string
-	purpose  Purpose
+	purpose  exchange.Purpose
 	rule     string
 }
 
@@ -343,7 +343,7 @@ func (e *Executor) Place(ctx context.Context, in Intent) (exchange.Order, error)
 		Strategy: in.Instance, ProductID: req.ProductID, Product: inst.product,
 		Side: req.Side, Type: req.Type, BaseSize: req.BaseSize, QuoteSize: req.QuoteSize,
 		LimitPrice: req.LimitPrice, StopPrice: req.StopPrice, EstimatedPrice: in.EstimatedPrice,
-		ReduceOnly: in.Purpose == Exit, ClientOrderID: req.ClientOrderID,
+		ReduceOnly: in.Purpose == exchange.Exit, ClientOrderID: req.ClientOrderID,
 	})
 	e.obs.RiskDecision(decision.Rule, decision.Verdict)
 	if !decision.Allowed {
@@ -359,7 +359,7 @@ func (e *Executor) Place(ctx context.Context, in Intent) (exchange.Order, error)
 		order: exchange.Order{OrderRequest: req, Status: exchange.StatusPending}}
 	if e.journal != nil {
 		if err := e.journalIntent(t); err != nil {
-			if in.Purpose != Exit {
+			if in.Purpose != exchange.Exit {
 				e.guard.Release(reservation)
 				return exchange.Order{}, fmt.Errorf("journal intent %s: %w (%w)", req.ClientOrderID, err, exits.ErrNotSent)
 			}
@@ -692,7 +692,7 @@ func (e *Executor) adoptBracket(o *exchange.Order) *trackedOrder {
 	if o.ClientOrderID == "" {
 		o.ClientOrderID = parentID + attachedSuffix
 	}
-	t := &trackedOrder{intent: OrderRecord{ClientOrderID: o.ClientOrderID, Instance: instance, Purpose: Exit,
+	t := &trackedOrder{intent: OrderRecord{ClientOrderID: o.ClientOrderID, Instance: instance, Purpose: exchange.Exit,
 		Request: o.OrderRequest}, order: *o}
 	e.orders[o.ClientOrderID] = t
 	// It rests on the venue like an order this run placed, and its end
@@ -708,7 +708,7 @@ func (e *Executor) adoptBracket(o *exchange.Order) *trackedOrder {
 // Called with mu held.
 func (e *Executor) apply(t *trackedOrder, ev *exchange.OrderEvent) (journalFill *exchange.Fill, ok bool) {
 	o := &ev.Order
-	if t.intent.Purpose == Entry && t.intent.Request.Attached != nil && o.Attached == nil {
+	if t.intent.Purpose == exchange.Entry && t.intent.Request.Attached != nil && o.Attached == nil {
 		// The user channel does not repeat an entry's attached TP/SL; the
 		// instance's exits must know one is coming, or they place a
 		// second exit beside the venue's bracket.
@@ -738,7 +738,7 @@ func (e *Executor) journalAttached(t *trackedOrder, o exchange.Order) {
 		return
 	}
 	err := e.noteJournal("attached order", e.journal.RecordIntent(OrderRecord{ClientOrderID: o.ClientOrderID,
-		Instance: t.intent.Instance, Purpose: Exit, Reason: "attached take-profit/stop-loss", Request: o.OrderRequest,
+		Instance: t.intent.Instance, Purpose: exchange.Exit, Reason: "attached take-profit/stop-loss", Request: o.OrderRequest,
 		Time: e.clock.Now()}))
 	if err == nil && o.ID != "" {
 		err = e.noteJournal("attached order", e.journal.UpdateOrder(o.ClientOrderID, withoutExecution(o)))

@@ -7,25 +7,6 @@ import (
 	"sync"
 )
 
-// Purpose says why an order exists: to open or grow a position, or to
-// protect or close one. The risk guard lets exits through exposure limits
-// (docs/INVARIANTS.md invariant 3).
-type Purpose uint8
-
-// Purposes.
-const (
-	Entry Purpose = iota + 1
-	Exit
-)
-
-// String returns "entry" or "exit".
-func (p Purpose) String() string {
-	if p == Exit {
-		return "exit"
-	}
-	return "entry"
-}
-
 // SeqSource hands out an instance's order sequence numbers. The journal
 // implements it durably, so an id is never reused across a crash.
 type SeqSource interface {

@@ -180,14 +180,14 @@ func (in *Instance) handleTick(ctx context.Context, t *exchange.Tick) {
 	}
 }
 
-func (in *Instance) handleEvent(ctx context.Context, ev exchange.OrderEvent, purpose Purpose) {
-	in.exits.OnOrderEvent(ctx, ev, exits.Purpose(purpose))
+func (in *Instance) handleEvent(ctx context.Context, ev exchange.OrderEvent, purpose exchange.Purpose) {
+	in.exits.OnOrderEvent(ctx, ev, purpose)
 	o := ev.Order
 	if f := ev.Fill; f != nil {
 		in.log.Info("fill", "strategy", in.name, "purpose", purpose.String(), "side", f.Side, "price", f.Price,
 			"size", f.Size, "fee", f.Fee, "liquidity", f.Liquidity, "client_order_id", o.ClientOrderID)
 	}
-	if purpose == Entry {
+	if purpose == exchange.Entry {
 		in.strategyOrderEvent(ctx, ev)
 	}
 	for _, rt := range in.exits.TakeRoundTrips() {
@@ -221,7 +221,7 @@ func (in *Instance) report() {
 type exitOrders struct{ in *Instance }
 
 func (o exitOrders) Place(ctx context.Context, req exchange.OrderRequest) (exchange.Order, error) {
-	return o.in.exec.Place(ctx, Intent{Instance: o.in.name, Purpose: Exit, Reason: "protection", Request: req,
+	return o.in.exec.Place(ctx, Intent{Instance: o.in.name, Purpose: exchange.Exit, Reason: "protection", Request: req,
 		EstimatedPrice: o.in.lastMark})
 }
 

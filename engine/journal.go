@@ -55,7 +55,7 @@ type IntentKeeper interface {
 type OrderRecord struct {
 	ClientOrderID string
 	Instance      string
-	Purpose       Purpose
+	Purpose       exchange.Purpose
 	Reason        string
 	Request       exchange.OrderRequest
 	Time          time.Time

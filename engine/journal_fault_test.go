@@ -132,7 +132,7 @@ func TestAFullDiskNeverBlocksAStopButHaltsEntries(t *testing.T) {
 	}
 	exitsJournaled := 0
 	for _, o := range orders {
-		if o.Purpose == journal.Exit {
+		if o.Purpose == exchange.Exit {
 			exitsJournaled++
 		}
 	}

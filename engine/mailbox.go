@@ -34,7 +34,7 @@ type Mailbox struct {
 // instance's goroutine.
 type message struct {
 	event   *exchange.OrderEvent
-	purpose Purpose
+	purpose exchange.Purpose
 	command func()
 	// afterRound runs once the round of processing that took it is over,
 	// ticks included (WaitIdle).

@@ -42,7 +42,7 @@ func TestMailboxNeverDropsMessagesAndDeliversThemFirst(t *testing.T) {
 	t0 := time.Unix(1700000000, 0)
 	m.PutTick(trade("BTC-USD", 100, t0))
 	for i := 0; i < 1000; i++ {
-		m.putMessage(message{purpose: Entry, event: &exchange.OrderEvent{Order: exchange.Order{ID: "o"}}})
+		m.putMessage(message{purpose: exchange.Entry, event: &exchange.OrderEvent{Order: exchange.Order{ID: "o"}}})
 	}
 	msgs, ticks := m.take(nil, nil)
 	if len(msgs) != 1000 || len(ticks) != 1 {

@@ -19,7 +19,7 @@ import (
 // flight (the venue never answered) or open.
 type JournaledOrder struct {
 	Instance string
-	Purpose  Purpose
+	Purpose  exchange.Purpose
 	Order    exchange.Order
 }
 
@@ -218,7 +218,7 @@ func (e *Engine) resolveExitState(ctx context.Context, j RecoveryJournal, venue 
 		if (want.ClientOrderID != "" && e.exec.tracksClientID(want.ClientOrderID)) || (want.ID != "" && e.exec.tracksVenueID(want.ID)) {
 			continue
 		}
-		jo := JournaledOrder{Instance: in.name, Purpose: Exit, Order: want}
+		jo := JournaledOrder{Instance: in.name, Purpose: exchange.Exit, Order: want}
 		if ej, ok := j.(EntryJournal); ok && want.ClientOrderID != "" {
 			prev, found, err := ej.JournaledOrder(want.ClientOrderID)
 			if err != nil {
@@ -231,7 +231,7 @@ func (e *Engine) resolveExitState(ctx context.Context, j RecoveryJournal, venue 
 				}
 				// Its journaled execution is what the restored position
 				// has applied: SaveProgress writes both at once.
-				jo.Instance, jo.Purpose = in.name, Exit
+				jo.Instance, jo.Purpose = in.name, exchange.Exit
 			}
 		}
 		if jo.Order.ClientOrderID == "" {
@@ -295,7 +295,7 @@ func (e *Engine) adoptOrphanBracket(j RecoveryJournal, o exchange.Order) bool {
 			"originating_order_id", o.OriginatingOrderID, "error", err)
 		return false
 	}
-	if !found || parent.Purpose != Entry || e.exec.instances[parent.Instance] == nil {
+	if !found || parent.Purpose != exchange.Entry || e.exec.instances[parent.Instance] == nil {
 		return false
 	}
 	if o.ClientOrderID == "" {
@@ -325,7 +325,7 @@ func (e *Engine) adoptJournaledAttached(j RecoveryJournal, instance string, o ex
 	if err != nil || !found {
 		return false
 	}
-	prev.Instance, prev.Purpose, prev.Order.ID = instance, Exit, o.ID
+	prev.Instance, prev.Purpose, prev.Order.ID = instance, exchange.Exit, o.ID
 	e.exec.adopt(prev)
 	if fj, ok := j.(FillsJournal); ok {
 		if size, err := fj.JournaledFillSize(prev); err == nil {
@@ -481,7 +481,7 @@ func (e *Executor) adopt(jo JournaledOrder) {
 // live.
 func (e *Executor) adoptAttached(instance string, o exchange.Order, now time.Time) {
 	e.mu.Lock()
-	e.orders[o.ClientOrderID] = &trackedOrder{intent: OrderRecord{ClientOrderID: o.ClientOrderID, Instance: instance, Purpose: Exit,
+	e.orders[o.ClientOrderID] = &trackedOrder{intent: OrderRecord{ClientOrderID: o.ClientOrderID, Instance: instance, Purpose: exchange.Exit,
 		Request: o.OrderRequest}, order: exchange.Order{
 		OrderRequest: o.OrderRequest, ID: o.ID, Status: exchange.StatusPending}}
 	e.byVenueID[o.ID] = o.ClientOrderID
@@ -489,7 +489,7 @@ func (e *Executor) adoptAttached(instance string, o exchange.Order, now time.Tim
 	e.obs.OrderSubmitted(instance, o.ProductID, o.Side, o.Type)
 	if e.journal != nil {
 		if err := e.journal.RecordIntent(OrderRecord{ClientOrderID: o.ClientOrderID, Instance: instance,
-			Purpose: Exit, Reason: "attached take-profit/stop-loss (recovered)", Request: o.OrderRequest, Time: now}); err != nil {
+			Purpose: exchange.Exit, Reason: "attached take-profit/stop-loss (recovered)", Request: o.OrderRequest, Time: now}); err != nil {
 			e.log.Error("journal attached order failed", "client_order_id", o.ClientOrderID, "error", err)
 		}
 	}

@@ -99,7 +99,7 @@ func TestAttachedBracketFindsItsInstanceAsTheUserChannelReportsIt(t *testing.T) 
 				t.Fatal(err)
 			}
 			e := NewExecutor(ExecutorOptions{Guard: g})
-			e.orders["inst-1"] = &trackedOrder{intent: OrderRecord{ClientOrderID: "inst-1", Instance: "inst", Purpose: Entry, Request: entryReq},
+			e.orders["inst-1"] = &trackedOrder{intent: OrderRecord{ClientOrderID: "inst-1", Instance: "inst", Purpose: exchange.Entry, Request: entryReq},
 				order: exchange.Order{ID: "v-entry", OrderRequest: entryReq, Status: exchange.StatusOpen}}
 			e.byVenueID["v-entry"] = "inst-1"
 			if tc.entryFirst {
@@ -262,7 +262,7 @@ func TestAResendOfATrackedOrderAsksTheVenueAndSkipsTheGuard(t *testing.T) {
 	e := eng.Executor()
 	e.backoff = time.Millisecond
 	g.SetPosition("s", "BTC-USD", d("0.5"), d("50"))
-	stop := Intent{Instance: "s", Purpose: Exit, Request: exchange.OrderRequest{ClientOrderID: "s-7", ProductID: "BTC-USD",
+	stop := Intent{Instance: "s", Purpose: exchange.Exit, Request: exchange.OrderRequest{ClientOrderID: "s-7", ProductID: "BTC-USD",
 		Side: exchange.Sell, Type: exchange.StopLimit, TimeInForce: exchange.GoodTilCancelled, BaseSize: d("0.5"),
 		StopPrice: d("98"), LimitPrice: d("97.51"), StopDirection: exchange.StopDown}}
 
@@ -371,8 +371,8 @@ func TestAStopPlacedButNotSavedBeforeTheKillIsAdoptedNotDoubled(t *testing.T) {
 			// The killed run journaled both intents and their venue ids, and
 			// neither the entry's fill nor the stop in its exit state.
 			orders := []JournaledOrder{
-				{Instance: "s", Purpose: Entry, Order: exchange.Order{OrderRequest: entryReq, ID: entry.ID, Status: exchange.StatusOpen}},
-				{Instance: "s", Purpose: Exit, Order: exchange.Order{OrderRequest: stopReq, ID: stop.ID, Status: exchange.StatusOpen}},
+				{Instance: "s", Purpose: exchange.Entry, Order: exchange.Order{OrderRequest: entryReq, ID: entry.ID, Status: exchange.StatusOpen}},
+				{Instance: "s", Purpose: exchange.Exit, Order: exchange.Order{OrderRequest: stopReq, ID: stop.ID, Status: exchange.StatusOpen}},
 			}
 			if exitFirst {
 				orders[0], orders[1] = orders[1], orders[0]
@@ -425,7 +425,7 @@ func TestARepeatedRefusalIsLoggedOncePerCause(t *testing.T) {
 	}
 	e := eng.Executor()
 	sell := func(id string) error {
-		_, err := e.Place(context.Background(), Intent{Instance: "s", Purpose: Exit, Request: exchange.OrderRequest{
+		_, err := e.Place(context.Background(), Intent{Instance: "s", Purpose: exchange.Exit, Request: exchange.OrderRequest{
 			ClientOrderID: id, ProductID: "BTC-USD", Side: exchange.Sell, Type: exchange.Market, BaseSize: d("0.5")}})
 		return err
 	}

@@ -385,7 +385,7 @@ func (in *Instance) buy(ctx context.Context, t *exchange.Tick, o strategy.Order)
 		in.log.Info("entry", "strategy", in.name, "product", in.product.ID, "client_order_id", id, "type", req.Type,
 			"quote_size", req.QuoteSize, "base_size", req.BaseSize, "limit_price", req.LimitPrice, "reason", o.Reason)
 	}
-	placed, err := in.exec.Place(ctx, Intent{Instance: in.name, Purpose: Entry, Reason: o.Reason, Request: req,
+	placed, err := in.exec.Place(ctx, Intent{Instance: in.name, Purpose: exchange.Entry, Reason: o.Reason, Request: req,
 		TickReceived: received, EstimatedPrice: in.lastMark})
 	if err != nil && !errors.Is(err, ErrInFlight) {
 		delete(in.working, id)

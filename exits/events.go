@@ -20,7 +20,7 @@ const maxSeenTrades = 4096
 // state changes (accepted, triggered, cancelled) keep the Manager's view
 // of its resting exit in step with the venue's. A fill whose TradeID was
 // seen before is not booked again.
-func (m *Manager) OnOrderEvent(ctx context.Context, ev exchange.OrderEvent, purpose Purpose) {
+func (m *Manager) OnOrderEvent(ctx context.Context, ev exchange.OrderEvent, purpose exchange.Purpose) {
 	o := ev.Order
 	if o.ProductID != "" && o.ProductID != m.d.Product.ID {
 		return
@@ -36,7 +36,7 @@ func (m *Manager) OnOrderEvent(ctx context.Context, ev exchange.OrderEvent, purp
 			m.seenTrades[f.TradeID] = struct{}{}
 		}
 	}
-	if purpose == Entry {
+	if purpose == exchange.Entry {
 		m.onEntry(ctx, o, f)
 		return
 	}

@@ -286,11 +286,11 @@ func TestASellBookedBeforeItsBuyWaitsForIt(t *testing.T) {
 		return exchange.OrderEvent{Order: exchange.Order{ID: id, OrderRequest: exchange.OrderRequest{ClientOrderID: id,
 			ProductID: testProduct.ID, Side: side, Type: exchange.Market}, Status: exchange.StatusFilled, FilledSize: d(size)}, Fill: f}
 	}
-	h.m.OnOrderEvent(h.ctx, fill("x", exchange.Sell, "1", "103"), Exit)
+	h.m.OnOrderEvent(h.ctx, fill("x", exchange.Sell, "1", "103"), exchange.Exit)
 	if p := h.m.Position(); !p.Size.IsZero() || len(h.m.State().SoldAhead) != 1 {
 		t.Fatalf("after the early sell: position %s, sold ahead %+v", p.Size, h.m.State().SoldAhead)
 	}
-	h.m.OnOrderEvent(h.ctx, fill("e1", exchange.Buy, "0.6", "100"), Entry)
+	h.m.OnOrderEvent(h.ctx, fill("e1", exchange.Buy, "0.6", "100"), exchange.Entry)
 	st := h.m.State()
 	if !st.Position.Size.IsZero() || len(st.SoldAhead) != 1 || !st.SoldAhead[0].Fill.Size.Equal(d("0.4")) ||
 		!st.SoldAhead[0].Fill.Fee.Equal(d("0.04")) {
@@ -300,7 +300,7 @@ func TestASellBookedBeforeItsBuyWaitsForIt(t *testing.T) {
 	if len(trips) != 1 || !trips[0].Size.Equal(d("0.6")) || !trips[0].ExitPrice.Equal(d("103")) {
 		t.Fatalf("trips %+v, want one of 0.6 sold at 103", trips)
 	}
-	h.m.OnOrderEvent(h.ctx, fill("e2", exchange.Buy, "1", "100"), Entry)
+	h.m.OnOrderEvent(h.ctx, fill("e2", exchange.Buy, "1", "100"), exchange.Entry)
 	st = h.m.State()
 	if !st.Position.Size.Equal(d("0.6")) || len(st.SoldAhead) != 0 {
 		t.Fatalf("after a buy of 1: position %s, sold ahead %+v; want 0.6 held, nothing waiting", st.Position.Size, st.SoldAhead)

@@ -170,9 +170,9 @@ func (h *harness) drain() {
 	for len(h.queue) > 0 {
 		ev := h.queue[0]
 		h.queue = h.queue[1:]
-		p := Exit
+		p := exchange.Exit
 		if h.entries[ev.Order.ClientOrderID] {
-			p = Entry
+			p = exchange.Entry
 		}
 		h.m.OnOrderEvent(h.ctx, ev, p)
 		if h.after != nil {

@@ -16,16 +16,6 @@ import (
 	"github.com/tradebot/tradebot/position"
 )
 
-// Purpose says why an order of the instance exists; the engine decides it
-// from the client order id it issued. The values match the engine's.
-type Purpose uint8
-
-// Purposes.
-const (
-	Entry Purpose = iota + 1
-	Exit
-)
-
 // Exit reasons, the closed set of the exits metric's reason label.
 const (
 	ReasonStopLoss     = "stop_loss"

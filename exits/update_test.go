@@ -50,7 +50,7 @@ func TestPartiallyFilledStopSellsOnlyTheRest(t *testing.T) {
 	o := h.resting()
 	o.Triggered, o.FilledSize = true, d("0.4")
 	h.m.OnOrderEvent(h.ctx, exchange.OrderEvent{Order: o, Fill: &exchange.Fill{TradeID: "p1", OrderID: o.ID,
-		ProductID: testProduct.ID, Side: exchange.Sell, Price: d("97.9"), Size: d("0.4"), Time: h.clk.Now()}}, Exit)
+		ProductID: testProduct.ID, Side: exchange.Sell, Price: d("97.9"), Size: d("0.4"), Time: h.clk.Now()}}, exchange.Exit)
 	h.drain()
 	if got := h.m.Position().Size; !got.Equal(d("0.6")) {
 		t.Fatalf("after 0.4 of the stop filled: %s held, want 0.6", got)

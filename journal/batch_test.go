@@ -101,7 +101,7 @@ func TestABatchRecordsIntentsOnlyInARelaxedJournal(t *testing.T) {
 		if err := b.RecordIntent(intent("a", "a-2")); !errors.Is(err, ErrDuplicateOrder) {
 			t.Errorf("duplicate intent in a batch: err = %v, want ErrDuplicateOrder", err)
 		}
-		if err := b.RecordIntent(OrderRecord{Instance: "a", Purpose: Entry}); err == nil {
+		if err := b.RecordIntent(OrderRecord{Instance: "a", Purpose: exchange.Entry}); err == nil {
 			t.Error("an intent without a client order id was accepted")
 		}
 		return b.RecordIntent(intent("a", "a-1"))

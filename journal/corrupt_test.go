@@ -133,12 +133,21 @@ func TestAMalformedValueIsAnErrorNotAZero(t *testing.T) {
 	if err := j.RecordIntent(intent("a", "a-1")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := j.normal.Exec("UPDATE orders SET filled_size = '0.0x1' WHERE client_order_id = 'a-1'"); err != nil {
-		t.Fatal(err)
-	}
-	_, err := j.InFlight()
-	if err == nil || !strings.Contains(err.Error(), `order "a-1" column filled_size`) {
-		t.Fatalf("err = %v, want one naming the order and the column", err)
+	for _, c := range []struct{ column, bad, good string }{
+		{"filled_size", "0.0x1", "0"},
+		{"purpose", "hedge", "entry"},
+	} {
+		set := func(v string) {
+			if _, err := j.normal.Exec("UPDATE orders SET "+c.column+" = ? WHERE client_order_id = 'a-1'", v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		set(c.bad)
+		_, err := j.InFlight()
+		if want := `order "a-1" column ` + c.column; err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("err = %v, want one naming the order and the column (%s)", err, want)
+		}
+		set(c.good)
 	}
 }
 

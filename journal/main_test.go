@@ -59,7 +59,7 @@ func intent(instance, id string) OrderRecord {
 	return OrderRecord{
 		Instance: instance,
 		Strategy: "sma_cross",
-		Purpose:  Entry,
+		Purpose:  exchange.Entry,
 		Order:    exchange.Order{OrderRequest: limitBuy(id)},
 	}
 }

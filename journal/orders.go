@@ -16,23 +16,12 @@ import (
 // told yet. It is not a venue status: the venue's answer replaces it.
 const StatusInFlight exchange.OrderStatus = "IN_FLIGHT"
 
-// Purpose says why an order exists: to open or add to a position, or to
-// reduce or close one (exits pass the risk guard's exposure limits,
-// docs/INVARIANTS.md invariant 3, so the difference must survive a restart).
-type Purpose string
-
-// Order purposes.
-const (
-	Entry Purpose = "entry"
-	Exit  Purpose = "exit"
-)
-
 // OrderRecord is one order as the journal knows it: who placed it and
 // why, the request, and the latest state the venue reported.
 type OrderRecord struct {
 	Instance string
 	Strategy string
-	Purpose  Purpose
+	Purpose  exchange.Purpose
 	// Order holds the request (Order.OrderRequest, with its ClientOrderID)
 	// and the venue's latest view; Status is StatusInFlight until the
 	// venue answers.
@@ -147,8 +136,8 @@ func (j *Journal) intentRow(o OrderRecord) (intentRow, error) {
 	switch {
 	case id == "":
 		return intentRow{}, fmt.Errorf("journal %s: record intent: empty client order id", j.path)
-	case o.Purpose != Entry && o.Purpose != Exit:
-		return intentRow{}, fmt.Errorf("journal %s: record intent %s: purpose %q is neither %q nor %q", j.path, id, o.Purpose, Entry, Exit)
+	case o.Purpose != exchange.Entry && o.Purpose != exchange.Exit:
+		return intentRow{}, fmt.Errorf("journal %s: record intent %s: purpose %q is neither %q nor %q", j.path, id, o.Purpose, exchange.Entry, exchange.Exit)
 	case o.Instance == "":
 		return intentRow{}, fmt.Errorf("journal %s: record intent %s: empty instance", j.path, id)
 	}
@@ -168,7 +157,7 @@ func (j *Journal) intentRow(o OrderRecord) (intentRow, error) {
 // insertIntent inserts one checked intent.
 func (b *Batch) insertIntent(r intentRow) error {
 	o, ord := r.rec, r.rec.Order
-	_, err := b.stmt(b.j.stmts.insertOrder).ExecContext(b.ctx, ord.ClientOrderID, o.Instance, o.Strategy, string(o.Purpose),
+	_, err := b.stmt(b.j.stmts.insertOrder).ExecContext(b.ctx, ord.ClientOrderID, o.Instance, o.Strategy, o.Purpose.String(),
 		ord.ProductID, string(ord.Side), r.doc, ord.ID, string(ord.Status), isOpen(ord.Status),
 		ord.FilledSize.String(), ord.FilledValue.String(), ord.AverageFilledPrice.String(), ord.TotalFees.String(),
 		ord.Triggered, ord.RejectReason, ord.AttachedOrderID, ord.OriginatingOrderID,
@@ -415,8 +404,10 @@ func scanOrder(s scanner) (OrderRecord, error) {
 	if req.ClientOrderID != id {
 		return OrderRecord{}, fmt.Errorf("order %q column request: holds client order id %q", id, req.ClientOrderID)
 	}
+	if r.Purpose, err = exchange.ParsePurpose(purpose); err != nil {
+		return OrderRecord{}, fmt.Errorf("order %q column purpose: %w", id, err)
+	}
 	d := decoder{what: fmt.Sprintf("order %q", id)}
-	r.Purpose = Purpose(purpose)
 	r.Order.OrderRequest = req
 	r.Order.Status = exchange.OrderStatus(status)
 	r.Order.FilledSize = d.dec("filled_size", filled)

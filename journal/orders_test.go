@@ -25,7 +25,7 @@ func TestIntentIsInFlightUntilTheVenueAnswersTerminally(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Order.Status != StatusInFlight || r.Purpose != Entry || r.Strategy != "sma_cross" || !r.IntentAt.Equal(t0) {
+	if r.Order.Status != StatusInFlight || r.Purpose != exchange.Entry || r.Strategy != "sma_cross" || !r.IntentAt.Equal(t0) {
 		t.Fatalf("intent read back as %+v", r)
 	}
 	sameRequest(t, r.Order.OrderRequest, rec.Order.OrderRequest)
@@ -74,7 +74,8 @@ func TestRecordIntentRejectsIncompleteRecords(t *testing.T) {
 	cases := map[string]func(*OrderRecord){
 		"no client order id": func(r *OrderRecord) { r.Order.ClientOrderID = "" },
 		"no instance":        func(r *OrderRecord) { r.Instance = "" },
-		"unknown purpose":    func(r *OrderRecord) { r.Purpose = "hedge" },
+		"no purpose":         func(r *OrderRecord) { r.Purpose = 0 },
+		"unknown purpose":    func(r *OrderRecord) { r.Purpose = exchange.Purpose(9) },
 	}
 	for name, spoil := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -170,7 +171,7 @@ func TestUpdateOfAnUnknownOrderIsNotFound(t *testing.T) {
 
 func TestAdoptedOrderKeepsTheVenueState(t *testing.T) {
 	j := openTemp(t)
-	rec := OrderRecord{Instance: "a", Strategy: "sma_cross", Purpose: Exit, Order: exchange.Order{
+	rec := OrderRecord{Instance: "a", Strategy: "sma_cross", Purpose: exchange.Exit, Order: exchange.Order{
 		OrderRequest: exchange.OrderRequest{ClientOrderID: "bracket-of-a-1", ProductID: "BTC-USD", Side: exchange.Sell,
 			Type: exchange.Bracket, BaseSize: d("0.5"), LimitPrice: d("70000"), StopPrice: d("60000")},
 		ID: "v-bracket", Status: exchange.StatusOpen, OriginatingOrderID: "v-entry", CreatedAt: t0,
@@ -183,7 +184,7 @@ func TestAdoptedOrderKeepsTheVenueState(t *testing.T) {
 		t.Fatal(err)
 	}
 	if r.Order.Status != exchange.StatusOpen || r.Order.OriginatingOrderID != "v-entry" || !r.Order.CreatedAt.Equal(t0) ||
-		r.Purpose != Exit || !r.IntentAt.Equal(t0.Add(time.Second)) {
+		r.Purpose != exchange.Exit || !r.IntentAt.Equal(t0.Add(time.Second)) {
 		t.Fatalf("adopted order read back as %+v", r)
 	}
 }

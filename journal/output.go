@@ -172,7 +172,7 @@ func OrdersTable(rows []OrderRecord) Table {
 		"base_size", "limit_price", "stop_price", "status", "filled_size", "avg_price", "venue_order_id"}}
 	for _, r := range rows {
 		o := r.Order
-		t.Rows = append(t.Rows, []string{timeCell(r.IntentAt), r.Instance, string(r.Purpose), o.ClientOrderID,
+		t.Rows = append(t.Rows, []string{timeCell(r.IntentAt), r.Instance, r.Purpose.String(), o.ClientOrderID,
 			o.ProductID, string(o.Side), string(o.Type), decString(o.BaseSize), decString(o.LimitPrice),
 			decString(o.StopPrice), string(o.Status), o.FilledSize.String(), o.AverageFilledPrice.String(), o.ID})
 	}
