@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"sort"
 	"sync/atomic"
 	"time"
 
@@ -379,4 +380,46 @@ func readSorted(f *fileTicks) (*sortedTicks, error) {
 	slices.SortStableFunc(all, func(a, b exchange.Tick) int { return a.Time.Compare(b.Time) })
 	f.info.Reordered = true
 	return &sortedTicks{ticks: all}, nil
+}
+
+// Window returns the ticks of a loaded Data with from <= Time < to, as a
+// Data that shares d's memory: walk-forward windows cost no copy.
+func (d *Data) Window(from, to time.Time) *Data {
+	w := &Data{Files: d.Files, Path: d.Path, Products: d.Products}
+	c0, k0 := d.search(from)
+	c1, k1 := d.search(to)
+	for c := c0; c <= c1 && c < len(d.chunks); c++ {
+		lo, hi := 0, len(d.chunks[c])
+		if c == c0 {
+			lo = k0
+		}
+		if c == c1 {
+			hi = k1
+		}
+		if hi > lo {
+			w.chunks = append(w.chunks, d.chunks[c][lo:hi])
+			w.ticks += hi - lo
+		}
+	}
+	return w
+}
+
+// search returns the position (chunk, index in it) of the first tick at
+// or after t.
+func (d *Data) search(t time.Time) (chunk, at int) {
+	c := sort.Search(len(d.chunks), func(i int) bool { ch := d.chunks[i]; return !ch[len(ch)-1].Time.Before(t) })
+	if c == len(d.chunks) {
+		return c, 0
+	}
+	ch := d.chunks[c]
+	return c, sort.Search(len(ch), func(i int) bool { return !ch[i].Time.Before(t) })
+}
+
+// Span returns the time of the first and the last tick of a loaded Data.
+func (d *Data) Span() (first, last time.Time) {
+	if d.ticks == 0 {
+		return
+	}
+	lc := d.chunks[len(d.chunks)-1]
+	return d.chunks[0][0].Time, lc[len(lc)-1].Time
 }

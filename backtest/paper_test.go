@@ -22,7 +22,7 @@ func paperTrades(t *testing.T) []position.RoundTrip {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	clk := &clock.Sim{}
-	x, eng, _, err := assemble(ctx, cfg, clk, false)
+	x, eng, _, err := assemble(ctx, cfg, clk, false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 )
 
 // IsTerminal reports whether w is a character device (a terminal), the
@@ -19,13 +20,14 @@ func IsTerminal(w io.Writer) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-// ProgressBar returns a Progress that redraws a bar on w, or nil when w is
-// not a terminal (Run then reports nothing). The bar ends with a newline
-// when the run is done.
+// ProgressBar returns a Progress that redraws a bar and the time left on
+// w, or nil when w is not a terminal (Run then reports nothing). The bar
+// ends with a newline when the run is done.
 func ProgressBar(w io.Writer, label string) Progress {
 	if !IsTerminal(w) {
 		return nil
 	}
+	start := time.Now()
 	last := -1
 	return func(done, total int) {
 		pct := 0
@@ -36,11 +38,25 @@ func ProgressBar(w io.Writer, label string) Progress {
 			return
 		}
 		last = pct
-		fmt.Fprintf(w, "\r%s %s", label, RenderBar(done, total, 40))
+		fmt.Fprintf(w, "\r%s %s %s", label, RenderBar(done, total, 40), RenderETA(done, total, time.Since(start)))
 		if done >= total {
 			fmt.Fprintln(w)
 		}
 	}
+}
+
+// RenderETA estimates the time left from the time elapsed for done out
+// of total, at the same pace: "ETA 1m20s", or padding before the first
+// step and "done in 2.1s" at the end.
+func RenderETA(done, total int, elapsed time.Duration) string {
+	switch {
+	case total > 0 && done >= total:
+		return fmt.Sprintf("done in %-9s", elapsed.Round(100*time.Millisecond))
+	case done <= 0 || total <= 0:
+		return fmt.Sprintf("%-17s", "")
+	}
+	left := time.Duration(float64(elapsed) * float64(total-done) / float64(done))
+	return fmt.Sprintf("ETA %-13s", left.Round(time.Second))
 }
 
 // RenderBar draws done out of total as a bar of width cells and a

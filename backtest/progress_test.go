@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 )
 
 func TestRenderBar(t *testing.T) {
@@ -42,6 +44,24 @@ func TestNoProgressBarWhenNotATerminal(t *testing.T) {
 		}
 		if p := ProgressBar(w, "backtest"); p != nil {
 			t.Errorf("a progress bar for %T", w)
+		}
+	}
+}
+
+func TestRenderETA(t *testing.T) {
+	tests := []struct {
+		name        string
+		done, total int
+		elapsed     time.Duration
+		want        string
+	}{
+		{"a quarter in 10 s leaves 30 s", 1, 4, 10 * time.Second, "ETA 30s"},
+		{"nothing done yet", 0, 4, time.Second, ""},
+		{"done", 4, 4, 2100 * time.Millisecond, "done in 2.1s"},
+	}
+	for _, tc := range tests {
+		if got := strings.TrimSpace(RenderETA(tc.done, tc.total, tc.elapsed)); got != tc.want {
+			t.Errorf("%s: RenderETA = %q, want %q", tc.name, got, tc.want)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"slices"
 	"time"
 
@@ -26,7 +27,9 @@ import (
 //
 // single declares that one goroutine runs everything (Run): the exchange
 // and the guard then skip their locks.
-func assemble(ctx context.Context, cfg *config.Config, clk clock.Clock, single bool) (*sim.Exchange, *engine.Engine, map[string]exchange.Product, error) {
+//
+// log, when not nil, is the engine's logger.
+func assemble(ctx context.Context, cfg *config.Config, clk clock.Clock, single bool, log *slog.Logger) (*sim.Exchange, *engine.Engine, map[string]exchange.Product, error) {
 	products := make([]exchange.Product, 0, len(cfg.PaperProducts()))
 	byID := map[string]exchange.Product{}
 	for _, p := range cfg.PaperProducts() {
@@ -53,7 +56,7 @@ func assemble(ctx context.Context, cfg *config.Config, clk clock.Clock, single b
 	}
 	fees := x.Fees()
 	eng, err := engine.New(ctx, engine.Options{Venue: x, Guard: guard, Clock: clk, Instances: specs,
-		MakerFee: fees.Maker, TakerFee: fees.Taker})
+		MakerFee: fees.Maker, TakerFee: fees.Taker, Log: log})
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -112,6 +115,9 @@ type Result struct {
 	Start   time.Time
 	End     time.Time
 	Ticks   int
+	// NotPlaced counts, by strategy and cause, the entries decided but
+	// not placed (a size above the free balance, the risk guard...).
+	NotPlaced []NotPlaced
 }
 
 // Progress receives the number of ticks done and the total during a run.
@@ -189,7 +195,8 @@ func run(ctx context.Context, cfg *config.Config, d *Data, f feeder, progress Pr
 		return nil, err
 	}
 	clk := clock.NewStep(batch[0].Time)
-	x, eng, byID, err := assemble(ctx, cfg, clk, true)
+	notPlaced := &notPlacedLog{clk: clk}
+	x, eng, byID, err := assemble(ctx, cfg, clk, true, slog.New(notPlaced))
 	if err != nil {
 		return nil, err
 	}
@@ -349,6 +356,7 @@ func run(ctx context.Context, cfg *config.Config, d *Data, f feeder, progress Pr
 		}
 	}
 	res.RoundTrips = eng.RoundTrips()
+	res.NotPlaced = notPlaced.counts
 	res.Final = equity()
 	for _, p := range cfg.Strategies {
 		if h := holdings[p.Product]; h != nil && h.base.IsPositive() && !slices.Contains(res.OpenPositions, p.Product) {

@@ -2,15 +2,16 @@ package backtest
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
-	"io"
+	"math"
+	"math/rand/v2"
 	"runtime"
-	"sort"
-	"strconv"
+	"slices"
 	"strings"
 	"sync"
-	"text/tabwriter"
+	"sync/atomic"
+
+	"github.com/shopspring/decimal"
 
 	"gopkg.in/yaml.v3"
 
@@ -48,6 +49,14 @@ func ParseSweep(spec string) ([]Axis, error) {
 			if v = strings.TrimSpace(v); v == "" {
 				return nil, fmt.Errorf("sweep part %d %q: empty value", i+1, part)
 			}
+			if strings.Contains(v, "..") {
+				r, err := expandRange(v)
+				if err != nil {
+					return nil, fmt.Errorf("sweep part %d %q: %v", i+1, clip(part), err)
+				}
+				a.Values = append(a.Values, r...)
+				continue
+			}
 			a.Values = append(a.Values, v)
 		}
 		axes = append(axes, a)
@@ -58,95 +67,272 @@ func ParseSweep(spec string) ([]Axis, error) {
 	return axes, nil
 }
 
+// maxRangeValues bounds the values one range expands to, so that a
+// typing slip (0..1e9) is refused rather than filling the memory.
+const maxRangeValues = 10000
+
+// expandRange expands "lo..hi" (whole numbers, step 1) or "lo..hi:step"
+// into its values, lo and hi included.
+func expandRange(v string) ([]string, error) {
+	bounds, stepText, hasStep := strings.Cut(v, ":")
+	loText, hiText, _ := strings.Cut(bounds, "..")
+	lo, err1 := decimal.NewFromString(strings.TrimSpace(loText))
+	hi, err2 := decimal.NewFromString(strings.TrimSpace(hiText))
+	step := decimal.NewFromInt(1)
+	var err3 error
+	if hasStep {
+		step, err3 = decimal.NewFromString(strings.TrimSpace(stepText))
+	}
+	switch {
+	case err1 != nil || err2 != nil || err3 != nil:
+		return nil, fmt.Errorf("range %s: want lo..hi or lo..hi:step with numbers", clip(v))
+	case !step.IsPositive():
+		return nil, fmt.Errorf("range %s: the step must be positive", clip(v))
+	case hi.LessThan(lo):
+		return nil, fmt.Errorf("range %s: the end is below the start", clip(v))
+	case !hasStep && (!lo.IsInteger() || !hi.IsInteger()):
+		return nil, fmt.Errorf("range %s: bounds that are not whole numbers need a step (lo..hi:step)", clip(v))
+	}
+	if n := hi.Sub(lo).Div(step); n.GreaterThanOrEqual(decimal.NewFromInt(maxRangeValues)) {
+		return nil, fmt.Errorf("range %s has more than %d values", clip(v), maxRangeValues)
+	}
+	var out []string
+	for x := lo; x.LessThanOrEqual(hi); x = x.Add(step) {
+		out = append(out, x.String())
+	}
+	return out, nil
+}
+
+// clip cuts user text echoed in an error to 80 characters.
+func clip(s string) string {
+	if len(s) > 80 {
+		return s[:77] + "..."
+	}
+	return s
+}
+
 // Combination is one point of the grid: a value per axis, in axis order.
 type Combination []string
 
-// grid returns every combination, the last axis varying fastest.
-func grid(axes []Axis) []Combination {
-	out := []Combination{{}}
+// gridSize returns how many combinations axes make, or false when more
+// than fit an int.
+func gridSize(axes []Axis) (int, bool) {
+	n := 1
 	for _, a := range axes {
-		var next []Combination
-		for _, c := range out {
-			for _, v := range a.Values {
-				next = append(next, append(append(Combination{}, c...), v))
-			}
+		if len(a.Values) == 0 {
+			return 0, true
 		}
-		out = next
+		if n > math.MaxInt/len(a.Values) {
+			return 0, false
+		}
+		n *= len(a.Values)
 	}
-	return out
+	return n, true
+}
+
+// combination returns the grid's combination number i (from 0), the
+// last axis varying fastest.
+func combination(axes []Axis, i int) Combination {
+	c := make(Combination, len(axes))
+	for k := len(axes) - 1; k >= 0; k-- {
+		n := len(axes[k].Values)
+		c[k] = axes[k].Values[i%n]
+		i /= n
+	}
+	return c
 }
 
 // SweepRow is the outcome of one combination.
 type SweepRow struct {
-	Values  Combination
-	Summary Summary
-	Err     error
+	// Combination is the combination's number in the grid, from 1: the
+	// same in every shard and in a random search, so rows of equal rank
+	// keep one order wherever they were run.
+	Combination int
+	Values      Combination
+	Summary     Summary
+	// NotPlaced counts the entries the strategies decided but that were
+	// not placed (funds short, refused by the risk guard, too small).
+	NotPlaced int
+	Err       error
+	// Config is the combination's config; nil in rows read from a file.
+	Config *config.Config
 }
 
-// Sweep runs every combination of axes over d, each with the config of
-// raw (the YAML file named name) with the combination's values written
-// in, one single-threaded engine per combination and up to workers at
-// once (0: every core). Rows come back ranked by PnL, then Sharpe, then
-// in grid order, so equal inputs give equal tables.
-func Sweep(ctx context.Context, name string, raw []byte, lookupEnv func(string) (string, bool), axes []Axis, d *Data, workers int) ([]SweepRow, error) {
+// SweepOptions say how a sweep runs.
+type SweepOptions struct {
+	// Workers is how many combinations run at once; 0 means one per core.
+	Workers int
+	// RankBy is the metric rows are ranked by (Metrics); "" is "pnl".
+	RankBy string
+	// Random, when positive, runs that many combinations drawn at random
+	// from the grid (without repeats) instead of all of it; Seed makes
+	// the draw repeatable.
+	Random int
+	Seed   uint64
+	// Shard runs only one slice of the combinations (zero: all).
+	Shard Shard
+	// Progress, when set, is called with the combinations done and the
+	// total after each one.
+	Progress func(done, total int)
+}
+
+// SweepResult is a ranked sweep.
+type SweepResult struct {
+	Axes []Axis
+	// Rows are ranked best first; failed combinations come last, in
+	// combination order.
+	Rows []SweepRow
+	// Total is how many combinations the whole sweep has (every shard),
+	// Grid how many the grid has.
+	Total, Grid int
+	RankBy      string
+	Shard       Shard
+}
+
+// Best returns the best row without an error, or false if all failed.
+func (r *SweepResult) Best() (SweepRow, bool) {
+	for _, row := range r.Rows {
+		if row.Err == nil {
+			return row, true
+		}
+	}
+	return SweepRow{}, false
+}
+
+// maxCombinations bounds a sweep's grid: beyond it, the grid is surely a
+// mistake, and a random search is the way to sample it.
+const maxCombinations = 1_000_000
+
+// selectCombinations returns the numbers (from 0) of the combinations a
+// sweep runs: the whole grid, or o.Random of them drawn with o.Seed, in
+// grid order; then the slice of o.Shard.
+func selectCombinations(axes []Axis, o SweepOptions) (picked []int, total, size int, err error) {
+	size, ok := gridSize(axes)
+	if !ok || (o.Random <= 0 && size > maxCombinations) {
+		return nil, 0, 0, fmt.Errorf("the sweep has more than %d combinations; draw some with --random N", maxCombinations)
+	}
+	if o.Random > 0 && o.Random < size {
+		if o.Random > maxCombinations {
+			return nil, 0, 0, fmt.Errorf("--random %d: at most %d combinations", o.Random, maxCombinations)
+		}
+		rng := rand.New(rand.NewPCG(o.Seed, 0x7472616465626f74))
+		seen := make(map[int]bool, o.Random)
+		for len(picked) < o.Random {
+			if i := rng.IntN(size); !seen[i] {
+				seen[i] = true
+				picked = append(picked, i)
+			}
+		}
+		slices.Sort(picked)
+	} else {
+		picked = make([]int, size)
+		for i := range picked {
+			picked[i] = i
+		}
+	}
+	total = len(picked)
+	return o.Shard.slice(picked), total, size, nil
+}
+
+// Sweep runs combinations of axes over d, each with the config of raw
+// (the YAML file named name) with the combination's values written in,
+// one single-threaded engine per combination and up to o.Workers at
+// once; d is read by all of them and changed by none. A combination
+// whose config is invalid, or whose run fails, becomes a row with its
+// error and the sweep goes on. Rows come back ranked by o.RankBy.
+func Sweep(ctx context.Context, name string, raw []byte, lookupEnv func(string) (string, bool), axes []Axis, d *Data, o SweepOptions) (*SweepResult, error) {
+	rank, err := metricNamed(o.RankBy)
+	if err != nil {
+		return nil, err
+	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(raw, &doc); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	combos := grid(axes)
-	cfgs := make([]*config.Config, len(combos))
-	for i, c := range combos {
-		data, err := withValues(&doc, axes, c)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		if cfgs[i], err = config.Load(fmt.Sprintf("%s with %s", name, describe(axes, c)), data, lookupEnv); err != nil {
-			return nil, err
-		}
+	// A path that cannot be set fails every combination alike: refuse
+	// the sweep rather than fill a table with one error.
+	if _, err := withValues(&doc, axes, combination(axes, 0)); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
+	picked, total, size, err := selectCombinations(axes, o)
+	if err != nil {
+		return nil, err
+	}
+	res := &SweepResult{Axes: axes, Total: total, Grid: size, RankBy: rank.Name, Shard: o.Shard}
+	res.Rows = runCombinations(ctx, picked, o, func(i int) SweepRow {
+		c := combination(axes, i)
+		row := SweepRow{Combination: i + 1, Values: c}
+		data, err := withValues(&doc, axes, c)
+		if err == nil {
+			row.Config, err = config.Load(fmt.Sprintf("%s with %s", name, describe(axes, c)), data, lookupEnv)
+		}
+		if err != nil {
+			row.Err = err
+			return row
+		}
+		r, err := runGuarded(ctx, row.Config, d)
+		if err != nil {
+			row.Err = err
+			return row
+		}
+		row.Summary = Summarize(r)
+		row.NotPlaced = r.NotPlacedTotal()
+		return row
+	})
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	rankRows(res.Rows, rank)
+	return res, nil
+}
+
+// runCombinations calls one for each of picked on o.Workers goroutines,
+// reporting progress, and returns the rows in picked's order.
+func runCombinations(ctx context.Context, picked []int, o SweepOptions, one func(int) SweepRow) []SweepRow {
+	workers := o.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	rows := make([]SweepRow, len(combos))
+	rows := make([]SweepRow, len(picked))
 	next := make(chan int)
+	var done atomic.Int64
+	var mu sync.Mutex // orders the progress calls
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range next {
-				rows[i].Values = combos[i]
-				res, err := Run(ctx, cfgs[i], d, nil)
-				if err != nil {
-					rows[i].Err = err
-					continue
+			for k := range next {
+				rows[k] = one(picked[k])
+				n := done.Add(1)
+				if o.Progress != nil {
+					mu.Lock()
+					o.Progress(int(n), len(picked))
+					mu.Unlock()
 				}
-				rows[i].Summary = Summarize(res)
 			}
 		}()
 	}
-	for i := range combos {
+	for k := range picked {
 		select {
-		case next <- i:
+		case next <- k:
 		case <-ctx.Done():
 		}
 	}
 	close(next)
 	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	sort.SliceStable(rows, func(i, j int) bool {
-		a, b := rows[i], rows[j]
-		if (a.Err == nil) != (b.Err == nil) {
-			return a.Err == nil
+	return rows
+}
+
+// runGuarded is Run with a panic turned into the combination's error,
+// so that one combination that trips a bug does not end the sweep.
+func runGuarded(ctx context.Context, cfg *config.Config, d *Data) (r *Result, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			r, err = nil, fmt.Errorf("the run failed: %v", p)
 		}
-		if c := a.Summary.PnL.Cmp(b.Summary.PnL); c != 0 {
-			return c > 0
-		}
-		return a.Summary.Sharpe > b.Summary.Sharpe
-	})
-	return rows, nil
+	}()
+	return Run(ctx, cfg, d, nil)
 }
 
 func describe(axes []Axis, c Combination) string {
@@ -229,59 +415,4 @@ func lookup(m *yaml.Node, key string) *yaml.Node {
 		}
 	}
 	return nil
-}
-
-// WriteSweepCSV writes the ranked rows: rank, one column per axis, then
-// the headline numbers, and the error of a combination that failed.
-func WriteSweepCSV(w io.Writer, axes []Axis, rows []SweepRow) error {
-	cw := csv.NewWriter(w)
-	head := []string{"rank"}
-	for _, a := range axes {
-		head = append(head, a.Key())
-	}
-	head = append(head, "trades", "win_rate", "pnl", "fees", "max_drawdown", "sharpe", "sortino", "exposure", "error")
-	if err := cw.Write(head); err != nil {
-		return err
-	}
-	for i, r := range rows {
-		rec := append([]string{strconv.Itoa(i + 1)}, r.Values...)
-		s := r.Summary
-		errText := ""
-		if r.Err != nil {
-			errText = r.Err.Error()
-		}
-		rec = append(rec, strconv.Itoa(s.Trades), ff(s.WinRate), s.PnL.String(), s.Fees.String(), ff(s.MaxDrawdown),
-			ff(s.Sharpe), ff(s.Sortino), ff(s.Exposure), errText)
-		if err := cw.Write(rec); err != nil {
-			return err
-		}
-	}
-	cw.Flush()
-	return cw.Error()
-}
-
-func ff(f float64) string { return strconv.FormatFloat(f, 'f', 6, 64) }
-
-// PrintSweep writes the ranked rows as a table.
-func PrintSweep(w io.Writer, axes []Axis, rows []SweepRow) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprint(tw, "rank\t")
-	for _, a := range axes {
-		fmt.Fprint(tw, a.Key(), "\t")
-	}
-	fmt.Fprintln(tw, "trades\twin %\tpnl\tfees\tmax dd\tsharpe\t")
-	for i, r := range rows {
-		fmt.Fprintf(tw, "%d\t", i+1)
-		for _, v := range r.Values {
-			fmt.Fprint(tw, v, "\t")
-		}
-		if r.Err != nil {
-			fmt.Fprintf(tw, "error: %v\t\n", r.Err)
-			continue
-		}
-		s := r.Summary
-		fmt.Fprintf(tw, "%d\t%.1f\t%s\t%s\t%.2f\t%.3f\t\n", s.Trades, s.WinRate*100, s.PnL.StringFixed(2),
-			s.Fees.StringFixed(2), s.MaxDrawdown, s.Sharpe)
-	}
-	tw.Flush()
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -58,7 +57,8 @@ func runBacktest(args []string, stdout, stderr io.Writer) error {
 	sweep := fs.String("sweep", "", `parameter grid, e.g. "btc-sma.params.fast=3,5,8;btc-sma.params.slow=10,20"`)
 	product := fs.String("product", "", "product of candle files that do not name one (e.g. BTC-USD)")
 	path := fs.String("candle-path", "low-first", "order of prices inside a candle: low-first (pessimistic for longs) or nearer-first")
-	workers := fs.Int("workers", 0, "parallel runs in a sweep (default: every core)")
+	var so sweepFlags
+	so.register(fs)
 	reorder := fs.Bool("reorder", false, "sort each data file's ticks by time instead of refusing a file that goes back in time (holds the file in memory)")
 	// --data a.csv b.csv --out r: words that are not flags are data
 	// files, wherever they stand.
@@ -108,29 +108,10 @@ func runBacktest(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *sweep != "" {
-		// Parsed once, shared read-only by every run of the sweep.
-		d, err := backtest.Load(data, lo)
-		if err != nil {
-			return err
-		}
-		axes, err := backtest.ParseSweep(*sweep)
-		if err != nil {
-			return fmt.Errorf("%w: --sweep: %v", errUsage, err)
-		}
-		rows, err := backtest.Sweep(ctx, cfgName, raw, os.LookupEnv, axes, d, *workers)
-		if err != nil {
-			return err
-		}
-		backtest.PrintSweep(stdout, axes, rows)
-		f, err := os.Create(filepath.Join(*out, "sweep.csv"))
-		if err != nil {
-			return err
-		}
-		if err := backtest.WriteSweepCSV(f, axes, rows); err != nil {
-			f.Close()
-			return err
-		}
-		return f.Close()
+		return runSweep(ctx, stdout, stderr, cfgName, raw, *sweep, so, data, lo, *out)
+	}
+	if so.set(fs) {
+		return fmt.Errorf("%w: --rank-by, --random, --seed, --shard and --walk-forward go with --sweep", errUsage)
 	}
 	// One run reads the files as it goes, in bounded memory.
 	d, err := backtest.Stream(data, lo)
@@ -144,6 +125,11 @@ func runBacktest(args []string, stdout, stderr io.Writer) error {
 	s, err := backtest.WriteReports(*out, res)
 	if err != nil {
 		return err
+	}
+	// Once per strategy and cause, with the count: a run that stopped
+	// trading for lack of funds must say so.
+	for _, n := range res.NotPlaced {
+		fmt.Fprintln(stdout, "warning:", n)
 	}
 	backtest.PrintSummary(stdout, s)
 	fmt.Fprintf(stdout, "reports in %s\n", *out)

@@ -2,8 +2,11 @@ package main
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -56,6 +59,78 @@ func TestBacktestCommandSweep(t *testing.T) {
 	if lines := strings.Count(string(b), "\n"); lines != 3 {
 		t.Errorf("sweep.csv has %d lines, want a header and 2 rows:\n%s", lines, b)
 	}
+	for _, f := range []string{"summary.json", "trades.csv", "report.html"} {
+		if _, err := os.Stat(filepath.Join(out, "best", f)); err != nil {
+			t.Errorf("the best combination's report: %v", err)
+		}
+	}
+}
+
+// TestShardedSweepAsProcessesMergesIntoTheWholeSweep runs a sweep whole,
+// then as three shards in three tradebot processes at once, as the
+// Kubernetes Indexed Job of deploy/k8s does, and merges the slices with
+// 'tradebot sweep merge': the merged sweep.csv and sweep.json are the
+// whole sweep's, byte for byte.
+func TestShardedSweepAsProcessesMergesIntoTheWholeSweep(t *testing.T) {
+	bin := binary(t)
+	dir := t.TempDir()
+	sweep := []string{"backtest", "--data", "bundled", "--workers", "1", "--rank-by", "sharpe",
+		"--sweep", "btc-sma.params.fast=2..4;btc-sma.params.slow=8,x,12"}
+	whole := filepath.Join(dir, "whole")
+	if out, err := exec.Command(bin, append(sweep, "--out", whole)...).CombinedOutput(); err != nil {
+		t.Fatalf("whole sweep: %v\n%s", err, out)
+	}
+	const n = 3
+	cmds := make([]*exec.Cmd, n)
+	outs := make([]bytes.Buffer, n)
+	// As in deploy/k8s: the same arguments in every pod, the slice from
+	// the pod's JOB_COMPLETION_INDEX.
+	shards := filepath.Join(dir, "shards")
+	for k := 1; k <= n; k++ {
+		slice := filepath.Join(shards, fmt.Sprintf("shard-%d", k-1))
+		cmds[k-1] = exec.Command(bin, append(sweep, "--out", slice, "--shard", fmt.Sprintf("job/%d", n))...)
+		cmds[k-1].Env = append(os.Environ(), fmt.Sprintf("JOB_COMPLETION_INDEX=%d", k-1))
+		cmds[k-1].Stdout, cmds[k-1].Stderr = &outs[k-1], &outs[k-1]
+		if err := cmds[k-1].Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for k, c := range cmds {
+		if err := c.Wait(); err != nil {
+			t.Fatalf("shard %d/%d: %v\n%s", k+1, n, err, outs[k].String())
+		}
+	}
+	merged := filepath.Join(dir, "merged")
+	if out, err := exec.Command(bin, "sweep", "merge", "--out", merged, shards).CombinedOutput(); err != nil {
+		t.Fatalf("merge: %v\n%s", err, out)
+	}
+	for _, f := range []string{"sweep.csv", "sweep.json"} {
+		a, err := os.ReadFile(filepath.Join(whole, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(filepath.Join(merged, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(a, b) {
+			t.Errorf("merged %s differs from the whole sweep's:\nwhole:\n%s\nmerged:\n%s", f, a, b)
+		}
+	}
+	b, _ := os.ReadFile(filepath.Join(whole, "sweep.csv"))
+	recs, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+	if err != nil || len(recs) == 0 {
+		t.Fatalf("whole sweep.csv: %v", err)
+	}
+	failed := 0
+	for _, r := range recs[1:] {
+		if r[len(r)-1] != "" {
+			failed++
+		}
+	}
+	if err != nil || len(recs) != 10 || failed != 3 {
+		t.Errorf("whole sweep.csv, want a header and 9 rows, 3 of them errors (%v):\n%s", err, b)
+	}
 }
 
 func TestBacktestCommandRefusesBadFlags(t *testing.T) {
@@ -70,6 +145,11 @@ func TestBacktestCommandRefusesBadFlags(t *testing.T) {
 		{"bad time", []string{"backtest", "--data", "bundled", "--out", "x", "--from", "yesterday"}, `--from "yesterday"`, 0},
 		{"bad path", []string{"backtest", "--data", "bundled", "--out", "x", "--candle-path", "random"}, "--candle-path", 0},
 		{"bad sweep", []string{"backtest", "--data", "bundled", "--out", "x", "--sweep", "fast=1"}, "--sweep", 0},
+		{"bad shard", []string{"backtest", "--data", "bundled", "--out", "x", "--sweep", "btc-sma.params.fast=2", "--shard", "3/2"}, "--shard", 0},
+		{"shard without sweep", []string{"backtest", "--data", "bundled", "--out", "x", "--shard", "1/2"}, "go with --sweep", 0},
+		{"bad walk-forward", []string{"backtest", "--data", "bundled", "--out", "x", "--sweep", "btc-sma.params.fast=2", "--walk-forward", "7d"}, "--walk-forward", 0},
+		{"merge without slices", []string{"sweep", "merge", "--out", "x"}, "sweep merge needs", 0},
+		{"job shard outside a job", []string{"backtest", "--data", "bundled", "--out", "x", "--sweep", "btc-sma.params.fast=2", "--shard", "job/4"}, "JOB_COMPLETION_INDEX", 0},
 		{"download bad granularity", []string{"download", "--granularity", "TWO_MINUTE", "--from", "2024-01-01", "--out", "x"}, "TWO_MINUTE", 0},
 		{"record without out", []string{"record"}, "needs --out", 0},
 	}

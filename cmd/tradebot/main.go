@@ -56,6 +56,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = check(rest, stdout, stderr)
 	case "backtest":
 		err = runBacktest(rest, stdout, stderr)
+	case "sweep":
+		err = runSweepCommand(rest, stdout, stderr)
 	case "download":
 		err = runDownload(rest, stdout, stderr)
 	case "record":
@@ -103,6 +105,7 @@ Commands:
   run         run the daemon (without --config: paper trading on the bundled recording)
   check       validate a config file and list every problem (live mode: also the key, portfolio and products)
   backtest    run the config's strategies over recorded data (--data FILE --out DIR [--sweep SPEC])
+  sweep       sweep merge --out DIR SLICE...: combine the slices of a sweep run with --shard K/N
   download    download Coinbase candles into a file backtest reads (resumable)
   record      record the live Coinbase market feed into a recording
   positions   print the open positions in the journal

@@ -1,0 +1,114 @@
+package backtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/tradebot/tradebot/clock"
+	"github.com/tradebot/tradebot/engine"
+	"github.com/tradebot/tradebot/exchange"
+)
+
+// NotPlaced counts the entries one strategy decided that were not placed,
+// for one cause: a configured size above the free balance, a refusal of
+// the risk guard, a size below the product's minimum. Without it a run,
+// and a sweep's row, would just stop trading with nothing to say why.
+type NotPlaced struct {
+	Strategy string `json:"strategy"`
+	// Cause is "venue refused: " and Coinbase's reason (such as
+	// INSUFFICIENT_FUND), "risk guard: " and the rule, or the error.
+	Cause string `json:"cause"`
+	Count int    `json:"count"`
+	// First is the market time of the first one; Example its error.
+	First   time.Time `json:"first"`
+	Example string    `json:"example"`
+}
+
+// entryNotPlaced is the message the engine logs, at warning level, for
+// an entry the risk guard or the venue refused.
+const entryNotPlaced = "entry not placed"
+
+// notPlacedLog is the engine's logger in a backtest: it keeps nothing
+// but the entries not placed, counted by strategy and cause with the
+// market time of the first.
+type notPlacedLog struct {
+	clk clock.Clock
+
+	mu     sync.Mutex
+	counts []NotPlaced
+}
+
+func (l *notPlacedLog) Enabled(_ context.Context, level slog.Level) bool {
+	return level >= slog.LevelWarn
+}
+
+func (l *notPlacedLog) Handle(_ context.Context, r slog.Record) error {
+	if r.Message != entryNotPlaced {
+		return nil
+	}
+	var strat string
+	var cause error
+	r.Attrs(func(a slog.Attr) bool {
+		switch a.Key {
+		case "strategy":
+			strat = a.Value.String()
+		case "error":
+			cause, _ = a.Value.Any().(error)
+		}
+		return true
+	})
+	why := causeOf(cause)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for i := range l.counts {
+		if c := &l.counts[i]; c.Strategy == strat && c.Cause == why {
+			c.Count++
+			return nil
+		}
+	}
+	example := ""
+	if cause != nil {
+		example = cause.Error()
+	}
+	l.counts = append(l.counts, NotPlaced{Strategy: strat, Cause: why, Count: 1, First: l.clk.Now().UTC(), Example: example})
+	return nil
+}
+
+func (l *notPlacedLog) WithAttrs([]slog.Attr) slog.Handler { return l }
+func (l *notPlacedLog) WithGroup(string) slog.Handler      { return l }
+
+// causeOf names the cause of a refused entry without its amounts, so
+// that entries refused for one reason count together.
+func causeOf(err error) string {
+	var rej *exchange.RejectError
+	var risk *engine.RiskRefusal
+	switch {
+	case err == nil:
+		return "unknown"
+	case errors.As(err, &rej):
+		return "venue refused: " + rej.Reason
+	case errors.As(err, &risk):
+		return "risk guard: " + risk.Rule
+	}
+	return clip(err.Error())
+}
+
+// NotPlacedTotal returns how many entries were not placed, all causes.
+func (r *Result) NotPlacedTotal() int {
+	n := 0
+	for _, c := range r.NotPlaced {
+		n += c.Count
+	}
+	return n
+}
+
+// String describes the count in a line, as the backtest command prints
+// it once per cause.
+func (n NotPlaced) String() string {
+	return fmt.Sprintf("%s: %d entries not placed (%s), the first at %s: %s", n.Strategy, n.Count, n.Cause,
+		n.First.Format(time.RFC3339), clip(n.Example))
+}
