@@ -98,12 +98,6 @@ func (s *Server) Addr() net.Addr { return s.listener.Addr() }
 // Serve serves until ctx ends, then shuts down, giving requests in flight
 // a few seconds, and returns nil; or returns the error that stopped it.
 func (s *Server) Serve(ctx context.Context) error {
-	file := s.cfg.WebConfigFile
-	flags := &web.FlagConfig{
-		WebListenAddresses: &[]string{s.cfg.ListenAddress},
-		WebSystemdSocket:   new(bool),
-		WebConfigFile:      &file,
-	}
 	served := make(chan struct{})
 	shutdown := make(chan struct{})
 	go func() {
@@ -120,14 +114,22 @@ func (s *Server) Serve(ctx context.Context) error {
 			s.server.Close()
 		}
 	}()
-	err := web.Serve(s.listener, s.server, flags, s.log)
+	var err error
+	if s.cfg.WebConfigFile == "" {
+		s.log.Info("serving HTTP without TLS or authentication", "address", s.listener.Addr().String())
+		err = s.server.Serve(s.listener)
+	} else {
+		err = s.serveWebConfig(s.cfg.WebConfigFile)
+	}
 	close(served)
-	// Serve returns as soon as Shutdown starts; wait for Shutdown to end so
-	// that no connection outlives this call.
-	<-shutdown
 	if errors.Is(err, http.ErrServerClosed) {
+		// Serve returns as soon as Shutdown starts; wait for Shutdown to
+		// end so that no connection outlives this call.
+		<-shutdown
 		return nil
 	}
+	s.listener.Close()
+	<-shutdown
 	return fmt.Errorf("serve on %s: %w", s.Addr(), err)
 }
 

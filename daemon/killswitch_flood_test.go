@@ -1,0 +1,98 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/tradebot/tradebot/config"
+	"github.com/tradebot/tradebot/risk"
+)
+
+// floodWrongPasswords keeps n requests with wrong passwords in flight
+// against the daemon's /killswitch until the test ends.
+func floodWrongPasswords(t *testing.T, addr string, n int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	tr := &http.Transport{MaxIdleConnsPerHost: n, MaxConnsPerHost: n}
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := 0; ctx.Err() == nil; k++ {
+				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+addr+"/killswitch?resume=true", nil)
+				req.Header.Set(risk.ControlHeader, "1")
+				req.SetBasicAuth("operator", fmt.Sprintf("guess-%d-%d", i, k))
+				if resp, err := tr.RoundTrip(req); err == nil {
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+			}
+		}()
+	}
+	t.Cleanup(func() {
+		cancel()
+		wg.Wait()
+		tr.CloseIdleConnections()
+	})
+}
+
+// TestKillSwitchFileAndSignalHaltDuringAPasswordFlood: the means that do
+// not go through the web server halt while it is flooded.
+func TestKillSwitchFileAndSignalHaltDuringAPasswordFlood(t *testing.T) {
+	if testing.Short() {
+		t.Skip("floods loopback")
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte("operator-pass"), bcrypt.DefaultCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, reason string
+		pull         func(t *testing.T, flagFile string)
+	}{
+		{"kill_switch.file", "kill file", func(t *testing.T, flagFile string) {
+			if err := os.WriteFile(flagFile, nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"SIGUSR1", "signal", func(t *testing.T, _ string) {
+			if err := syscall.Kill(os.Getpid(), syscall.SIGUSR1); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			webCfg := filepath.Join(dir, "web.yml")
+			if err := os.WriteFile(webCfg, []byte("basic_auth_users:\n  operator: "+string(hash)+"\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			flagFile := filepath.Join(dir, "HALT")
+			r := startDaemon(t, busyExample(t, 1, func(c *config.Config) {
+				c.KillSwitch.File = flagFile
+				c.Web.ConfigFile = webCfg
+			}))
+			floodWrongPasswords(t, r.addr, 2000)
+			time.Sleep(time.Second) // the flood is in full swing
+			tc.pull(t, flagFile)
+			r.waitFor("HALTED by "+tc.name+" during the flood", 10*time.Second, func() bool {
+				return count(r.records(), func(rec map[string]any) bool {
+					reason, _ := rec["reason"].(string)
+					return rec["msg"] == "trading state changed" && rec["to"] == "HALTED" && strings.Contains(reason, tc.reason)
+				}) > 0
+			})
+		})
+	}
+}
