@@ -36,6 +36,28 @@ func WriteReports(dir string, r *Result) (Summary, error) {
 	return s, nil
 }
 
+// gapLine sums up a file's gaps in one line: the count, the candles
+// missing and the largest gap (every gap is in summary.json).
+func gapLine(f FileInfo) string {
+	if len(f.Gaps) == 0 {
+		return ""
+	}
+	largest, missing := f.Gaps[0], 0
+	for _, g := range f.Gaps {
+		missing += g.Missing
+		if g.Missing > largest.Missing {
+			largest = g
+		}
+	}
+	span := fmt.Sprintf("%d candle(s) missing from %s to %s", largest.Missing,
+		largest.From.Format(time.RFC3339), largest.To.Format(time.RFC3339))
+	if len(f.Gaps) == 1 {
+		return fmt.Sprintf("gap in %s: %s", f.Name, span)
+	}
+	return fmt.Sprintf("%d gaps in %s, %d candle(s) missing in all; the largest: %s (each gap is in summary.json)",
+		len(f.Gaps), f.Name, missing, span)
+}
+
 func writeFile(path string, fill func(io.Writer) error) error {
 	f, err := os.Create(path)
 	if err != nil {
@@ -76,9 +98,8 @@ func WriteTrades(w io.Writer, r *Result) error {
 // the data listed first.
 func PrintSummary(w io.Writer, s Summary) {
 	for _, f := range s.Files {
-		for _, g := range f.Gaps {
-			fmt.Fprintf(w, "gap in %s: %d candle(s) missing from %s to %s\n", f.Name, g.Missing,
-				g.From.Format(time.RFC3339), g.To.Format(time.RFC3339))
+		if line := gapLine(f); line != "" {
+			fmt.Fprintln(w, line)
 		}
 		if f.Widened > 0 {
 			fmt.Fprintf(w, "%s: %d candle(s) had a high or low inside their open/close and were widened\n", f.Name, f.Widened)

@@ -218,3 +218,31 @@ func TestACandleFileOutOfOrderIsRefusedWithItsLine(t *testing.T) {
 		t.Errorf("file %+v, want 3 candles reordered", f)
 	}
 }
+
+func TestManyGapsPrintAsOneLineWithTheLargest(t *testing.T) {
+	path := testenv.SharedFile(t, "data/market/freqtrade--UNITTEST_BTC-1m.json")
+	d, err := Stream([]string{path}, LoadOptions{Product: "BTC-USD", Path: marketdata.PathLowFirst})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(context.Background(), smaExits(t), d, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := Summarize(res)
+	if len(s.Files[0].Gaps) != 538 {
+		t.Fatalf("%d gaps, want the file's 538", len(s.Files[0].Gaps))
+	}
+	var out bytes.Buffer
+	PrintSummary(&out, s)
+	lines := strings.Split(out.String(), "\n")
+	gapLines := 0
+	for _, l := range lines {
+		if strings.Contains(l, "gap") {
+			gapLines++
+		}
+	}
+	if gapLines != 1 || !strings.HasPrefix(lines[0], "538 gaps in "+path) || !strings.Contains(lines[0], "the largest: ") {
+		t.Errorf("%d lines about gaps, first line %q", gapLines, lines[0])
+	}
+}
