@@ -27,6 +27,12 @@ type LoadOptions struct {
 	// From and To keep only ticks with From <= Time < To; zero means no
 	// bound.
 	From, To time.Time
+	// WarmUp, with a From, also reads the ticks of [From-WarmUp, From)
+	// as the strategies' warm-up: they build the strategies' bars and
+	// indicators, nothing trades, and the results start at From
+	// (WarmUpPeriod gives what a config needs). They count in the files'
+	// ticks.
+	WarmUp time.Duration
 	// Path is the order of prices inside a candle. The zero value is
 	// marketdata.PathNearerFirst; backtests pass PathLowFirst, the
 	// pessimistic path for a long-only bot (see docs/BACKTEST.md).
@@ -76,6 +82,8 @@ type Data struct {
 
 	paths []string
 	opts  LoadOptions
+	// warmUntil is From when the data starts with a warm-up.
+	warmUntil time.Time
 	// chunks hold the ticks of a loaded Data, in time order, in pieces
 	// of chunkTicks: growing one slice would copy it at every doubling
 	// and hold both copies at once.
@@ -100,7 +108,7 @@ func Stream(paths []string, o LoadOptions) (*Data, error) {
 		}
 		src.Close()
 	}
-	return &Data{Path: o.Path, paths: paths, opts: o}, nil
+	return &Data{Path: o.Path, paths: paths, opts: o, warmUntil: o.warmUntil()}, nil
 }
 
 // Load reads every file with marketdata.Open (which detects the format),
@@ -116,7 +124,7 @@ func Load(paths []string, o LoadOptions) (*Data, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Data{Path: o.Path}
+	d := &Data{Path: o.Path, warmUntil: o.warmUntil()}
 	var chunk []exchange.Tick
 	for {
 		batch, err := f.next()
@@ -280,8 +288,24 @@ type fileTicks struct {
 	at   int
 }
 
+// warmUntil is From when the options ask for a warm-up before it.
+func (o LoadOptions) warmUntil() time.Time {
+	if o.WarmUp <= 0 {
+		return time.Time{}
+	}
+	return o.From
+}
+
+// first is the first instant read: From, less the warm-up.
+func (o LoadOptions) first() time.Time {
+	if o.From.IsZero() {
+		return o.From
+	}
+	return o.From.Add(-max(o.WarmUp, 0))
+}
+
 func (f *fileTicks) keep(t *exchange.Tick) bool {
-	return (f.opts.From.IsZero() || !t.Time.Before(f.opts.From)) && (f.opts.To.IsZero() || t.Time.Before(f.opts.To))
+	return (f.opts.From.IsZero() || !t.Time.Before(f.opts.first())) && (f.opts.To.IsZero() || t.Time.Before(f.opts.To))
 }
 
 // Next returns the file's next tick inside the period, or io.EOF.

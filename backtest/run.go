@@ -18,6 +18,7 @@ import (
 	"github.com/tradebot/tradebot/exchange/sim"
 	"github.com/tradebot/tradebot/position"
 	"github.com/tradebot/tradebot/risk"
+	"github.com/tradebot/tradebot/strategy"
 )
 
 // assemble builds what a run trades on, exactly as paper mode does: the
@@ -294,10 +295,27 @@ func run(ctx context.Context, cfg *config.Config, d *Data, f feeder, progress Pr
 	// last caches the holding of the last trade's product.
 	var lastID string
 	var last *holding
+	// warming is set while the ticks before d's From feed the
+	// strategies' warm-up (LoadOptions.WarmUp): they build bars, nothing
+	// trades, and the run's results start after them.
+	warming := !d.warmUntil.IsZero()
+	if warming {
+		eng.BeginWarmUp(ctx)
+	}
 	ticks, untilProgress := 0, 0
 	for {
 		for i := range batch {
 			t := &batch[i]
+			if warming {
+				if t.Time.Before(d.warmUntil) {
+					clk.Set(t.Time)
+					eng.WarmTick(ctx, t)
+					continue
+				}
+				warming = false
+				eng.EndWarmUp(d.warmUntil)
+				res.Start, prev = t.Time, t.Time
+			}
 			if untilProgress == 0 {
 				untilProgress = progressEvery
 				if err := ctx.Err(); err != nil {
@@ -364,4 +382,19 @@ func run(ctx context.Context, cfg *config.Config, d *Data, f feeder, progress Pr
 		}
 	}
 	return res, nil
+}
+
+// WarmUpPeriod is how much data before --from the strategies of cfg need
+// to be warm at --from (LoadOptions.WarmUp): the longest lookback of
+// bars any of them declares.
+func WarmUpPeriod(cfg *config.Config) (time.Duration, error) {
+	specs, err := cfg.InstanceSpecs()
+	if err != nil {
+		return 0, err
+	}
+	var d time.Duration
+	for _, s := range specs {
+		d = max(d, strategy.NeedsOf(strategy.Adapt(s.Strategy), s.ProductID).Lookback())
+	}
+	return d, nil
 }

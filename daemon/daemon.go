@@ -76,6 +76,7 @@ func Run(ctx context.Context, o Options) error {
 	if err := d.recoverFromJournal(); err != nil {
 		return err
 	}
+	d.warmUp()
 	d.armKillSwitch()
 	if err := d.listen(); err != nil {
 		return err
@@ -308,6 +309,17 @@ func (d *daemon) recoverFromJournal() error {
 	return nil
 }
 
+// warmUp feeds the strategies the history their bars need, from
+// Coinbase's candles endpoint, before the engine runs; a mode without a
+// history (a paper replay) lets them warm up on the data it replays.
+func (d *daemon) warmUp() {
+	if h := d.mode.history(); h != nil {
+		d.eng.WarmUp(d.runCtx, h, d.clk.Now())
+	} else {
+		d.eng.EndWarmUp(d.clk.Now())
+	}
+}
+
 // armKillSwitch puts the file and signal watchers in place before the
 // daemon serves or trades, so that an early SIGUSR1 halts rather than
 // kills it.
@@ -418,6 +430,9 @@ type modeRunner interface {
 	ready() error
 	// fees returns the maker and taker rates the venue charges.
 	fees() (maker, taker decimal.Decimal)
+	// history returns the source of the strategies' warm-up, nil when
+	// the mode has none.
+	history() engine.History
 }
 
 func firstNonEmpty(a, b string) string {

@@ -75,6 +75,8 @@ func (l *live) fees() (maker, taker decimal.Decimal) { return l.maker, l.taker }
 
 func (l *live) venue() exchange.Venue { return l.client }
 
+func (l *live) history() engine.History { return l.client.Candles }
+
 func (l *live) connect(eng *engine.Engine) { l.eng = eng }
 
 func (l *live) ready() error {
@@ -98,14 +100,7 @@ func (l *live) requestResync(reason string) {
 
 // runFeed runs the Coinbase feed and the reconciler until ctx ends.
 func (l *live) runFeed(ctx context.Context, eng *engine.Engine, stop func()) error {
-	products := map[string]bool{}
-	var ids []string
-	for _, s := range l.cfg.Strategies {
-		if !products[s.Product] {
-			products[s.Product] = true
-			ids = append(ids, s.Product)
-		}
-	}
+	ids := eng.Products()
 	feed, err := coinbase.NewFeed(coinbase.FeedConfig{
 		MarketURL: l.cfg.Coinbase.MarketDataURL, UserURL: l.cfg.Coinbase.UserURL, Credentials: l.creds,
 		Products: ids, Channels: []string{coinbase.ChannelTicker, coinbase.ChannelMarketTrades},

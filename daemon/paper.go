@@ -50,6 +50,20 @@ func newPaper(cfg *config.Config, clk clock.Clock, replayClock *clock.Sim, log *
 
 func (p *paper) venue() exchange.Venue { return p.x }
 
+// history is Coinbase's public candles endpoint when paper trades on
+// Coinbase's feed; a replay has none.
+func (p *paper) history() engine.History {
+	if p.cfg.Paper.Feed != "coinbase" {
+		return nil
+	}
+	c, err := coinbase.NewClient(coinbase.Config{BaseURL: p.cfg.Coinbase.RESTURL, Observer: p.obs, Logger: p.log})
+	if err != nil {
+		p.log.Error("no client for the warm-up's history; strategies warm up on live bars", "error", err)
+		return nil
+	}
+	return c.Candles
+}
+
 func (p *paper) connect(eng *engine.Engine) { p.x.SetHandler(eng.HandleEvent) }
 
 func (p *paper) ready() error {

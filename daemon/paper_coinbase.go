@@ -2,9 +2,7 @@ package daemon
 
 import (
 	"context"
-	"slices"
 
-	"github.com/tradebot/tradebot/config"
 	"github.com/tradebot/tradebot/engine"
 	"github.com/tradebot/tradebot/exchange"
 	"github.com/tradebot/tradebot/exchange/coinbase"
@@ -17,7 +15,7 @@ import (
 // exactly as in live mode; no key is needed, since no order leaves the
 // process.
 func (p *paper) runCoinbase(ctx context.Context, eng *engine.Engine) error {
-	products := strategyProducts(p.cfg.Strategies)
+	products := eng.Products()
 	feed, err := coinbase.NewFeed(coinbase.FeedConfig{
 		MarketURL: p.cfg.Coinbase.MarketDataURL, Products: products,
 		Channels: []string{coinbase.ChannelTicker, coinbase.ChannelMarketTrades},
@@ -33,16 +31,4 @@ func (p *paper) runCoinbase(ctx context.Context, eng *engine.Engine) error {
 	}
 	p.log.Info("paper trading on Coinbase's public feed", "products", products)
 	return feed.Run(ctx)
-}
-
-// strategyProducts lists the products the instances trade, each once, in
-// the config's order.
-func strategyProducts(instances []config.Strategy) []string {
-	var ids []string
-	for _, s := range instances {
-		if !slices.Contains(ids, s.Product) {
-			ids = append(ids, s.Product)
-		}
-	}
-	return ids
 }

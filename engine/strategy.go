@@ -48,11 +48,7 @@ type workingOrder struct {
 // strategy of an instance is given as a Signaler or as a value of the
 // strategy API; a Signaler is wrapped in strategy.Signals.
 func (in *Instance) setupStrategy(s strategy.Strategy) error {
-	if sig, ok := s.(strategy.Signaler); ok {
-		if _, api := s.(strategy.TradeHandler); !api {
-			s = strategy.NewSignals(sig)
-		}
-	}
+	s = strategy.Adapt(s)
 	in.strat = s
 	h := &in.hooks
 	h.bar, _ = s.(strategy.BarHandler)
@@ -64,13 +60,7 @@ func (in *Instance) setupStrategy(s strategy.Strategy) error {
 	if h.bar == nil && h.trade == nil && h.quote == nil && h.order == nil && h.timer == nil {
 		return fmt.Errorf("strategy %T has no callback (OnBar, OnTrade, OnQuote, OnOrder, OnTimer or OnTick)", s)
 	}
-	n := strategy.NewNeeds(in.product.ID)
-	if st, ok := s.(strategy.Setup); ok {
-		st.Needs(n)
-	} else {
-		n.Trades("")
-		n.Quotes("")
-	}
+	n := strategy.NeedsOf(s, in.product.ID)
 	if err := n.Err(); err != nil {
 		return err
 	}
@@ -134,7 +124,9 @@ func (in *Instance) dispatchTick(ctx context.Context, t *exchange.Tick) {
 	} else if in.hooks.quote != nil && slices.Contains(in.quotesOf, t.ProductID) {
 		in.hooks.quote.OnQuote(sc, t)
 	}
-	in.fireTimers(t.Time)
+	if !in.warming {
+		in.fireTimers(t.Time)
+	}
 	sc.tick = nil
 	in.flushRefusals()
 }

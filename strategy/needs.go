@@ -126,12 +126,40 @@ func (n *Needs) Products() []string {
 	return out
 }
 
-// Lookback returns, for the instance, the longest warm-up any bar
-// subscription needs, in time.
+// Lookback returns the longest warm-up any bar subscription needs, in
+// time: its lookback of bars and one more, since the first bar built from
+// ticks that start inside it is partial.
 func (n *Needs) Lookback() time.Duration {
 	var d time.Duration
 	for _, b := range n.bars {
-		d = max(d, b.Interval*time.Duration(b.Lookback))
+		if b.Lookback > 0 {
+			d = max(d, b.Interval*time.Duration(b.Lookback+1))
+		}
 	}
 	return d
+}
+
+// Adapt returns s ready for the engine: a Signaler that implements no
+// callback of its own comes wrapped in Signals.
+func Adapt(s Strategy) Strategy {
+	if sig, ok := s.(Signaler); ok {
+		if _, api := s.(TradeHandler); !api {
+			return NewSignals(sig)
+		}
+	}
+	return s
+}
+
+// NeedsOf returns what an adapted strategy declares when it trades
+// product: its Setup's declarations, or the trades and quotes of product
+// without one.
+func NeedsOf(s Strategy, product string) *Needs {
+	n := NewNeeds(product)
+	if st, ok := s.(Setup); ok {
+		st.Needs(n)
+	} else {
+		n.Trades("")
+		n.Quotes("")
+	}
+	return n
 }

@@ -101,6 +101,11 @@ func runBacktest(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// The data before --from warms the strategies up: their bars and
+	// indicators are ready at --from, as after a live start's history.
+	if lo.WarmUp, err = backtest.WarmUpPeriod(cfg); err != nil {
+		return err
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 

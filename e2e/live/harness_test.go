@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tradebot/tradebot/exchange"
 	"github.com/tradebot/tradebot/exchange/coinbase/emulator"
 	"github.com/tradebot/tradebot/marketdata"
 	"github.com/tradebot/tradebot/marketdata/bundled"
@@ -40,6 +41,8 @@ type emuOptions struct {
 	canTransfer bool
 	noTrade     bool
 	rateLimits  emulator.RateLimits
+	// candles seed the candles endpoint (the warm-up's history).
+	candles []exchange.Candle
 }
 
 // startEmulator starts an emulator on loopback replaying the bundled
@@ -58,6 +61,7 @@ func startEmulator(t *testing.T, o emuOptions) *emu {
 	e, err := emulator.New(emulator.Options{
 		Keys:       []emulator.Key{k},
 		RateLimits: o.rateLimits,
+		Candles:    o.candles,
 		Market: &emulator.Market{Speed: o.speed, Loop: true, Open: func() (marketdata.TickSource, error) {
 			s, err := bundled.Open()
 			if err != nil {
