@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -55,10 +56,20 @@ func reportAccount(ctx context.Context, venue exchange.Venue, g *risk.Guard, m *
 	}
 }
 
-// valueOf values a balance in the quote currency of the configured
-// products: quote currencies at face value, base currencies at the last
-// trade price the guard has seen.
+// dollars are the currencies counted at face value besides the products'
+// quote currencies: the US dollar and the dollar stablecoins Coinbase
+// trades against it one for one.
+var dollars = []string{"USD", "USDC", "USDT"}
+
+// valueOf values a balance for tradebot_equity, every balance at mark:
+// the configured products' quote currencies and the dollars at face
+// value, a base currency at the last trade price the guard has seen for
+// a configured product of it. A currency with no such price (no product
+// of it configured, or no trade seen yet) counts 0.
 func valueOf(b exchange.Balance, g *risk.Guard, cfg *config.Config) decimal.Decimal {
+	if slices.Contains(dollars, b.Currency) {
+		return b.Total()
+	}
 	for _, s := range cfg.Strategies {
 		base, quote, _ := strings.Cut(s.Product, "-")
 		switch b.Currency {

@@ -164,7 +164,8 @@ func (d *daemon) release() {
 func (d *daemon) createMetrics() error {
 	d.reg = metrics.NewRegistry()
 	m, err := metrics.New(d.reg, metrics.Options{
-		Clock: d.clk, Version: d.o.Version, Instances: instanceIDs(d.cfg),
+		Clock: d.clk, Version: d.o.Version, Instances: instanceIDs(d.cfg), Exits: exitRules(d.cfg),
+		RESTEndpoints: restEndpoints, RejectReasons: exchange.RejectReasons,
 		Currencies: currencies(d.cfg), Feeds: []string{"replay", "market", "user"}, RiskRules: risk.Rules,
 	})
 	if err != nil {
@@ -449,6 +450,35 @@ func instanceIDs(cfg *config.Config) []metrics.InstanceID {
 	}
 	return ids
 }
+
+// exitRules lists, per instance, the exit rules its config has: their
+// exit counters exist from the start.
+func exitRules(cfg *config.Config) map[metrics.InstanceID][]string {
+	out := map[metrics.InstanceID][]string{}
+	for _, s := range cfg.Strategies {
+		rules := []string{metrics.ExitStopLoss}
+		e := s.Exits
+		for _, r := range []struct {
+			on   bool
+			name string
+		}{
+			{len(e.TakeProfit) > 0, metrics.ExitTakeProfit}, {e.TrailingStop != nil, metrics.ExitTrailingStop},
+			{e.BreakEven != nil, metrics.ExitBreakEven}, {e.TimeStop != nil, metrics.ExitTimeStop},
+		} {
+			if r.on {
+				rules = append(rules, r.name)
+			}
+		}
+		out[metrics.InstanceID{Strategy: s.Name, Product: s.Product}] = rules
+	}
+	return out
+}
+
+// restEndpoints are the Coinbase endpoints a running daemon calls for its
+// orders and account (start-up checks aside): their request, error and
+// retry series exist from the start, in every mode, so that the API
+// health panels and RestErrorsRising see zeros rather than no data.
+var restEndpoints = []string{"create_order", "cancel_orders", "edit_order", "get_order", "list_orders", "list_fills", "accounts"}
 
 func currencies(cfg *config.Config) []string {
 	seen := map[string]bool{}

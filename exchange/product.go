@@ -100,6 +100,17 @@ const (
 	ReasonInvalidRequest        = "INVALID_REQUEST"
 )
 
+// RejectReasons lists the failure reasons above, for the metrics that
+// count refusals by reason from the start.
+var RejectReasons = []string{
+	ReasonInvalidSizePrecision, ReasonInvalidPricePrecision, ReasonInvalidQuotePrecision,
+	ReasonBaseSizeTooSmall, ReasonBaseSizeTooLarge, ReasonQuoteSizeTooSmall, ReasonQuoteSizeTooLarge,
+	ReasonInsufficientFund, ReasonInvalidProductID, ReasonUnsupportedConfig, ReasonInvalidSide,
+	ReasonInvalidLimitPrice, ReasonPostOnlyWouldCross, ReasonNoLiquidity, ReasonOrderEntryDisabled,
+	ReasonStopAboveLastTrade, ReasonStopBelowLastTrade, ReasonInvalidBracketPrices, ReasonBracketSide,
+	ReasonInvalidRequest,
+}
+
 // RejectError is a venue's refusal of an order with its failure reason.
 // It is a definite answer: the order does not exist.
 type RejectError struct {

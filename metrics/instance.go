@@ -36,9 +36,14 @@ type Instance struct {
 	unrealized, realized               prometheus.Gauge
 	stopPrice, stopDistance, ordersOpn prometheus.Gauge
 	fees                               prometheus.Counter
-	exits                              [8]prometheus.Counter    // by exitReasons
-	fills                              [2][2]prometheus.Counter // side, liquidity
-	orders                             [2][4][6]prometheus.Counter
+	// The counters below are created at their first increment, except
+	// those declare creates at start (Options.Exits says which): most of
+	// the 48 order, 4 fill and 8 exit combinations never happen for a
+	// given instance, and 100 instances would otherwise expose thousands
+	// of series that stay 0 for ever.
+	exits  [8]lazyCounter    // by exitReasons
+	fills  [2][2]lazyCounter // side, liquidity
+	orders [2][4][6]lazyCounter
 	// unprotected mirrors this instance's share of positions_unprotected,
 	// so that a repeated report changes the total only on a transition.
 	unprotected atomic.Bool
@@ -80,21 +85,60 @@ func newInstance(m *Metrics, strategy, product string) *Instance {
 		ordersOpn:    m.ordersOpen.WithLabelValues(strategy, product),
 		fees:         m.feesPaid.WithLabelValues(strategy, product),
 	}
-	for i, r := range exitReasons {
-		in.exits[i] = m.exits.WithLabelValues(strategy, product, r)
-	}
-	for s, side := range sides {
-		for l, liq := range liquidities {
-			in.fills[s][l] = m.fills.WithLabelValues(strategy, product, side, liq)
-		}
-		for t, typ := range orderTypes {
-			for st, status := range statuses {
-				in.orders[s][t][st] = m.orders.WithLabelValues(strategy, product, side, typ, status)
-			}
-		}
-	}
 	m.feedConflated.WithLabelValues(strategy)
 	return in
+}
+
+// declareSeries creates at zero the counters every instance uses from its
+// first trade: its entry (a market buy, submitted and filled as taker)
+// and its exits by each rule in reasons (stop_loss when reasons is
+// empty: every instance has a stop). The rest appear at their first
+// event.
+func (in *Instance) declareSeries(reasons []string) {
+	in.orderCounter(0, 0, 0)
+	in.fillCounter(0, 1)
+	if len(reasons) == 0 {
+		reasons = []string{ExitStopLoss}
+	}
+	for _, r := range reasons {
+		if i := exitIndex(r); i >= 0 {
+			in.exitCounter(i)
+		}
+	}
+}
+
+func (in *Instance) orderCounter(s, t, st int) prometheus.Counter {
+	return in.orders[s][t][st].get(func() prometheus.Counter {
+		return in.m.orders.WithLabelValues(in.strategy, in.product, sides[s], orderTypes[t], statuses[st])
+	})
+}
+
+func (in *Instance) fillCounter(s, l int) prometheus.Counter {
+	return in.fills[s][l].get(func() prometheus.Counter {
+		return in.m.fills.WithLabelValues(in.strategy, in.product, sides[s], liquidities[l])
+	})
+}
+
+func (in *Instance) exitCounter(i int) prometheus.Counter {
+	return in.exits[i].get(func() prometheus.Counter {
+		return in.m.exits.WithLabelValues(in.strategy, in.product, exitReasons[i])
+	})
+}
+
+// lazyCounter is a series resolved at its first use and kept, so that
+// later increments cost no label lookup. Safe for concurrent use: two
+// first uses at once resolve the same series.
+type lazyCounter struct {
+	p atomic.Pointer[prometheus.Counter]
+}
+
+func (l *lazyCounter) get(create func() prometheus.Counter) prometheus.Counter {
+	if c := l.p.Load(); c != nil {
+		return *c
+	}
+	c := create()
+	l.p.Store(&c)
+	return c
 }
 
 // SetPosition records the position's size, value, entry, PnL and stop. The
@@ -157,7 +201,7 @@ func (in *Instance) OrderRefused(side exchange.Side, typ exchange.OrderType, sta
 func (in *Instance) order(side exchange.Side, typ exchange.OrderType, status string) {
 	s, t, st := sideIndex(side), typeIndex(typ), statusIndex(status)
 	if s >= 0 && t >= 0 && st >= 0 {
-		in.orders[s][t][st].Inc()
+		in.orderCounter(s, t, st).Inc()
 		return
 	}
 	in.m.orders.WithLabelValues(in.strategy, in.product, label(sides, s), label(orderTypes, t), label(statuses, st)).Inc()
@@ -168,7 +212,7 @@ func (in *Instance) order(side exchange.Side, typ exchange.OrderType, status str
 func (in *Instance) RecordFill(side exchange.Side, liquidity exchange.Liquidity, fee decimal.Decimal) {
 	s, l := sideIndex(side), liquidityIndex(liquidity)
 	if s >= 0 && l >= 0 {
-		in.fills[s][l].Inc()
+		in.fillCounter(s, l).Inc()
 	} else {
 		in.m.fills.WithLabelValues(in.strategy, in.product, label(sides, s), label(liquidities, l)).Inc()
 	}
@@ -182,7 +226,7 @@ func (in *Instance) RecordFill(side exchange.Side, liquidity exchange.Liquidity,
 // any other reason is counted as Other.
 func (in *Instance) Exit(reason string) {
 	if i := exitIndex(reason); i >= 0 {
-		in.exits[i].Inc()
+		in.exitCounter(i).Inc()
 		return
 	}
 	in.m.exits.WithLabelValues(in.strategy, in.product, Other).Inc()

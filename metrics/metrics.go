@@ -44,8 +44,20 @@ type Options struct {
 	// taken from the binary's VCS stamp when there is one.
 	Version  string
 	Revision string
-	// Instances are the configured (strategy, product) pairs.
+	// Instances are the configured (strategy, product) pairs. Each gets
+	// its position series, and the counters of its entry and of its exits
+	// by the rules in Exits, at zero.
 	Instances []InstanceID
+	// Exits are the exit rules each instance's config has (stop_loss,
+	// take_profit, trailing_stop, break_even, time_stop); an instance
+	// missing here gets stop_loss.
+	Exits map[InstanceID][]string
+	// RESTEndpoints are the venue's REST endpoints the daemon may call;
+	// their request, error and retry series exist from the start.
+	RESTEndpoints []string
+	// RejectReasons are the venue's order failure reasons; their
+	// tradebot_order_rejections_total series exist from the start.
+	RejectReasons []string
 	// Currencies are the account's currencies (balances).
 	Currencies []string
 	// Feeds name the market-data and user channels (e.g. ticker, user).
@@ -237,8 +249,25 @@ func (m *Metrics) declare(opts Options) {
 		m.tradingState.WithLabelValues(s)
 	}
 	for _, id := range opts.Instances {
-		m.Instance(id.Strategy, id.Product)
+		m.Instance(id.Strategy, id.Product).declareSeries(opts.Exits[id])
 		m.Product(id.Product)
+	}
+	for _, r := range opts.RejectReasons {
+		m.rejections.WithLabelValues(m.reasons.admit(r))
+	}
+	// A REST call's series by the outcomes worth an alert: its duration
+	// when it succeeds, its errors on a rate limit, a server error and no
+	// answer, its retries by each reason the client retries for. Other
+	// codes appear at their first occurrence.
+	for _, e := range opts.RESTEndpoints {
+		e = m.endpoints.admit(e)
+		m.restDuration.WithLabelValues(e, "200")
+		for _, code := range []string{"429", "500", "timeout", "network"} {
+			m.restErrors.WithLabelValues(e, m.codes.admit(code))
+		}
+		for _, reason := range []string{"429", "5xx", "transport"} {
+			m.restRetries.WithLabelValues(e, m.reasons.admit(reason))
+		}
 	}
 	for _, c := range opts.Currencies {
 		c = m.currencies.admit(c)

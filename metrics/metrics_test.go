@@ -35,11 +35,14 @@ func newMetrics(t *testing.T) (*metrics.Metrics, *prometheus.Registry, *clock.Si
 	reg := prometheus.NewRegistry()
 	clk := clock.NewSim(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
 	m, err := metrics.New(reg, metrics.Options{
-		Clock:      clk,
-		Instances:  []metrics.InstanceID{{Strategy: "s1", Product: "BTC-USD"}},
-		Currencies: []string{"USD"},
-		Feeds:      []string{"ticker"},
-		RiskRules:  []string{"max_position"},
+		Clock:         clk,
+		Instances:     []metrics.InstanceID{{Strategy: "s1", Product: "BTC-USD"}},
+		Exits:         map[metrics.InstanceID][]string{{Strategy: "s1", Product: "BTC-USD"}: {"stop_loss", "take_profit"}},
+		Currencies:    []string{"USD"},
+		Feeds:         []string{"ticker"},
+		RiskRules:     []string{"max_position"},
+		RESTEndpoints: []string{"create_order"},
+		RejectReasons: []string{"INSUFFICIENT_FUND"},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -91,9 +94,14 @@ func TestDeclaredLabelValuesShowZerosBeforeAnythingHappens(t *testing.T) {
 		labels map[string]string
 	}{
 		{"tradebot_position_size", map[string]string{"strategy": "s1", "product": "BTC-USD"}},
-		{"tradebot_orders_total", map[string]string{"strategy": "s1", "side": "sell", "type": "stop_limit", "status": "rejected"}},
-		{"tradebot_fills_total", map[string]string{"strategy": "s1", "side": "buy", "liquidity": "maker"}},
-		{"tradebot_exits_total", map[string]string{"reason": "kill_switch"}},
+		{"tradebot_orders_total", map[string]string{"strategy": "s1", "side": "buy", "type": "market", "status": "submitted"}},
+		{"tradebot_fills_total", map[string]string{"strategy": "s1", "side": "buy", "liquidity": "taker"}},
+		{"tradebot_exits_total", map[string]string{"reason": "stop_loss"}},
+		{"tradebot_exits_total", map[string]string{"reason": "take_profit"}},
+		{"tradebot_order_rejections_total", map[string]string{"reason": "INSUFFICIENT_FUND"}},
+		{"tradebot_rest_request_duration_seconds", map[string]string{"endpoint": "create_order", "code": "200"}},
+		{"tradebot_rest_errors_total", map[string]string{"endpoint": "create_order", "code": "429"}},
+		{"tradebot_rest_retries_total", map[string]string{"endpoint": "create_order", "reason": "5xx"}},
 		{"tradebot_orders_open", map[string]string{"product": "BTC-USD"}},
 		{"tradebot_feed_ticks_total", map[string]string{"product": "BTC-USD"}},
 		{"tradebot_feed_lag_seconds", map[string]string{"product": "BTC-USD"}},
@@ -114,6 +122,39 @@ func TestDeclaredLabelValuesShowZerosBeforeAnythingHappens(t *testing.T) {
 	}
 	if got := value(t, reg, "tradebot_build_info", map[string]string{"goversion": runtime.Version()}); got != 1 {
 		t.Errorf("build_info = %v, want 1", got)
+	}
+}
+
+// Only what an instance's config can do first exists at start: its entry
+// and its configured exit rules. The 48 order, 4 fill and 8 exit
+// combinations of every instance would otherwise be thousands of series
+// that stay 0.
+func TestUndeclaredCombinationsAppearOnlyAtTheirFirstEvent(t *testing.T) {
+	m, reg, _ := newMetrics(t)
+	count := func(name string) int {
+		fams, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range fams {
+			if f.GetName() == name {
+				return len(f.GetMetric())
+			}
+		}
+		return 0
+	}
+	for name, want := range map[string]int{"tradebot_orders_total": 1, "tradebot_fills_total": 1, "tradebot_exits_total": 2} {
+		if got := count(name); got != want {
+			t.Errorf("%s has %d series at start, want %d", name, got, want)
+		}
+	}
+	m.OrderSubmitted("s1", "BTC-USD", exchange.Sell, exchange.StopLimit)
+	m.Exit("s1", "BTC-USD", "trailing_stop")
+	if got := value(t, reg, "tradebot_orders_total", map[string]string{"side": "sell", "type": "stop_limit", "status": "submitted"}); got != 1 {
+		t.Errorf("a sell stop-limit submitted: %v, want 1", got)
+	}
+	if got := value(t, reg, "tradebot_exits_total", map[string]string{"reason": "trailing_stop"}); got != 1 {
+		t.Errorf("an exit by trailing stop: %v, want 1", got)
 	}
 }
 
@@ -218,7 +259,6 @@ func TestOrderLifecycleCountsSubmittedAndTerminalStatesAndOpenOrders(t *testing.
 		{"buy", "limit", "cancelled", 1},
 		{"sell", "bracket", "submitted", 1},
 		{"sell", "market", "rejected", 1},
-		{"sell", "bracket", "filled", 0},
 	} {
 		l := map[string]string{"strategy": "s1", "product": "BTC-USD", "side": c.side, "type": c.typ, "status": c.status}
 		if got := value(t, reg, "tradebot_orders_total", l); got != c.want {
@@ -419,8 +459,15 @@ func TestRESTSuccessIsTimedButNotCountedAsError(t *testing.T) {
 	m.ObserveREST("create_order", 503, time.Second, nil)
 	m.ObserveREST("create_order", 0, 10*time.Second, context.DeadlineExceeded)
 	m.RateLimitWait(250 * time.Millisecond)
-	if n := len(series(t, reg, "tradebot_rest_errors_total")); n != 2 {
-		t.Errorf("%d error series, want 2 (503 and timeout)", n)
+	// Declared at start: 429, 500, timeout and network; the 503 is new.
+	if n := len(series(t, reg, "tradebot_rest_errors_total")); n != 5 {
+		t.Errorf("%d error series, want the 4 declared and the 503", n)
+	}
+	if got := value(t, reg, "tradebot_rest_errors_total", map[string]string{"code": "503"}); got != 1 {
+		t.Errorf("503 errors = %v, want 1", got)
+	}
+	if got := value(t, reg, "tradebot_rest_errors_total", map[string]string{"code": "timeout"}); got != 1 {
+		t.Errorf("timeout errors = %v, want 1", got)
 	}
 	if got := value(t, reg, "tradebot_rest_request_duration_seconds", map[string]string{"code": "200"}); got != 1 {
 		t.Errorf("200 count = %v, want 1", got)
