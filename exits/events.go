@@ -301,7 +301,10 @@ func (m *Manager) onExit(ctx context.Context, o exchange.Order, f *exchange.Fill
 		case marketExit:
 			mk := s.Market
 			s.Market = nil
-			if filled && mk.Level >= 0 && m.open() {
+			if (filled || o.FilledSize.IsPositive()) && mk.Level >= 0 && m.open() {
+				// A take-profit level sells once: what its market order
+				// did not fill stays in the position, under the stop and
+				// the later levels, rather than being sold again.
 				m.tookProfit(mk.Level)
 			}
 			if m.open() && !m.dust(m.d.Product.RoundSize(s.Position.Size)) && s.PendingClose == "" {
@@ -309,10 +312,10 @@ func (m *Manager) onExit(ctx context.Context, o exchange.Order, f *exchange.Fill
 				case mk.Full:
 					// A full exit that left something (an entry filled while
 					// it worked, or the IOC found too little) goes on.
-					s.PendingClose = mk.Reason
+					s.PendingClose, m.closeNextTick = mk.Reason, true
 				case m.mark.IsPositive() && s.Stop.IsPositive() && m.mark.LessThanOrEqual(s.Stop):
 					// The stop was reached while a partial exit worked.
-					s.PendingClose = s.StopReason
+					s.PendingClose, m.closeNextTick = s.StopReason, true
 				}
 			}
 		}

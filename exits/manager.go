@@ -119,6 +119,11 @@ type Manager struct {
 	counts       [8]uint64 // by index in Reasons
 	nextTry      time.Time // earliest retry of a refused resting exit
 	exitRetryAt  time.Time // earliest retry of a refused market exit
+	// closeNextTick: a market exit ended with part of its size unsold
+	// (the immediate-or-cancel found too little); the rest goes on the
+	// next tick, when the market has shown liquidity again, rather than
+	// in a loop of orders that find none.
+	closeNextTick bool
 	// held: recovery is applying the venue's view of the orders (HoldOrders);
 	// nothing new is placed, moved or sold until Rearm.
 	held bool
@@ -170,12 +175,24 @@ func (m *Manager) restingProtects() bool {
 	return r != nil && r.OrderID != "" && !r.Triggered
 }
 
+// restingWorks reports whether a resting exit whose stop has triggered is
+// selling in parts (a venue with partial fills): it has filled some, and
+// its limit is at or below the last trade, so what the market shows next
+// fills more of it. It protects the rest as it is; a market sell would
+// only race it for the same liquidity. (With whole fills a triggered
+// order that is still open has filled nothing; the gap rule handles it.)
+func (m *Manager) restingWorks() bool {
+	r := m.s.Resting
+	return r != nil && r.OrderID != "" && r.Triggered && r.Filled.IsPositive() && m.last.IsPositive() &&
+		m.last.Cmp(r.TriggerLimit) >= 0
+}
+
 // Protection reports what guards the position now.
 func (m *Manager) Protection() Protection {
 	if !m.open() {
 		return Protection{}
 	}
-	if m.restingProtects() {
+	if m.restingProtects() || m.restingWorks() {
 		return Protection{Stop: m.s.Resting.Stop, Resting: true}
 	}
 	return Protection{Stop: m.s.Stop, Watched: true}

@@ -94,6 +94,10 @@ func (m *Manager) sync(ctx context.Context) {
 		return
 	}
 	if s.PendingClose != "" {
+		if m.closeNextTick {
+			s.NeedSync = true // the next tick sends it
+			return
+		}
 		reason := s.PendingClose
 		s.PendingClose = ""
 		_ = m.exitAll(ctx, reason, -1)

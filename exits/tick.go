@@ -19,6 +19,7 @@ func (m *Manager) OnTick(ctx context.Context, t *exchange.Tick) {
 	if t.ProductID != m.d.Product.ID || m.parked {
 		return
 	}
+	m.closeNextTick = false
 	at := t.Received
 	if at.IsZero() {
 		at = t.Time
@@ -88,7 +89,7 @@ func (m *Manager) fire(ctx context.Context, price decimal.Decimal) bool {
 		}
 		return true
 	}
-	if !m.restingProtects() && s.Stop.IsPositive() && fastdecimal.Compare(price, s.Stop) <= 0 {
+	if !m.restingProtects() && !m.restingWorks() && s.Stop.IsPositive() && fastdecimal.Compare(price, s.Stop) <= 0 {
 		_ = m.exitAll(ctx, s.StopReason, -1)
 		return true
 	}

@@ -71,6 +71,11 @@ func newWorld(t *testing.T) *world {
 		// The daemon restarts dozens of times in a few minutes, each start
 		// a burst of requests; the rate limits are tested elsewhere.
 		RateLimits: emulator.RateLimits{Disabled: true},
+		// Orders fill in parts, as on Coinbase: at most 0.002 BTC per
+		// tick and price, so that the 150-200 USD entries and their exits
+		// (some 0.003 BTC) fill in two or more parts, and market orders
+		// leave a cancelled rest.
+		PartialFills: true, MaxFillSize: decimal.RequireFromString("0.002"),
 		Market: &emulator.Market{Open: open, Speed: 20, Loop: true,
 			Mirror: map[string][]string{bundled.Product: {"BTC-USD"}}},
 	})

@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/tradebot/tradebot/exchange"
 	"github.com/tradebot/tradebot/exchange/coinbase/emulator"
 	"github.com/tradebot/tradebot/marketdata"
@@ -62,6 +64,11 @@ func startEmulator(t *testing.T, o emuOptions) *emu {
 		Keys:       []emulator.Key{k},
 		RateLimits: o.rateLimits,
 		Candles:    o.candles,
+		// Orders fill in parts, as on Coinbase: at most 0.002 BTC per
+		// tick and price, so that the 0.003-0.005 BTC entries and exits
+		// fill in two or more parts and market orders leave a cancelled
+		// rest.
+		PartialFills: true, MaxFillSize: decimal.RequireFromString("0.002"),
 		Market: &emulator.Market{Speed: o.speed, Loop: true, Open: func() (marketdata.TickSource, error) {
 			s, err := bundled.Open()
 			if err != nil {
