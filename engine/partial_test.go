@@ -55,7 +55,7 @@ func TestPartialFillsKeepExactlyWhatIsHeldProtected(t *testing.T) {
 		tr := exchange.Tick{ProductID: "BTC-USD", Kind: exchange.TradeTick, Time: now, Received: now,
 			Price: p, Size: d(shown), TakerSide: exchange.Buy}
 		for _, tk := range []exchange.Tick{q, tr} {
-			x.OnTick(tk)
+			x.OnTick(&tk)
 			eng.OnTick(tk)
 			eng.Drain(context.Background())
 		}
