@@ -34,3 +34,45 @@ func BenchmarkMonthOfCandles(b *testing.B) {
 	}
 	b.ReportMetric(float64(candles)*float64(b.N)/b.Elapsed().Seconds(), "candles/s")
 }
+
+// BenchmarkMonthStreamed is what the backtest command does for the month
+// of candles, in the process: open and stream the file (parsed on a
+// second goroutine), run, and write the reports (ReportsNone skips them).
+// It reports candles per second of the whole, against the loop's alone
+// in BenchmarkMonthOfCandles.
+func BenchmarkMonthStreamed(b *testing.B) {
+	path := testenv.SharedFile(b, monthFile)
+	cfg, err := config.LoadFile("testdata/sma-exits.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, reports := range []bool{false, true} {
+		name := "reports=none"
+		if reports {
+			name = "reports=all"
+		}
+		b.Run(name, func(b *testing.B) {
+			dir := b.TempDir()
+			ctx := context.Background()
+			candles := 0
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				d, err := Stream([]string{path}, LoadOptions{Product: "BTC-USD", Path: marketdata.PathLowFirst})
+				if err != nil {
+					b.Fatal(err)
+				}
+				res, err := Run(ctx, cfg, d, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				candles = res.Data.Files[0].Candles
+				if reports {
+					if _, err := WriteReports(dir, res); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			b.ReportMetric(float64(candles)*float64(b.N)/b.Elapsed().Seconds(), "candles/s")
+		})
+	}
+}

@@ -340,6 +340,45 @@ func (f *fileTicks) Next() (exchange.Tick, error) {
 	}
 }
 
+// appendTo appends the file's next ticks inside the period to buf while
+// it has room for a candle's, straight from the candle into buf: the
+// single-file path of a stream, one copy of each tick fewer than Next.
+func (f *fileTicks) appendTo(buf []exchange.Tick) ([]exchange.Tick, error) {
+	bounded := !f.opts.From.IsZero() || !f.opts.To.IsZero()
+	for cap(buf)-len(buf) >= 4 {
+		if f.src.Candles == nil {
+			t, err := f.src.Ticks.Next()
+			if err != nil {
+				return buf, f.wrap(err)
+			}
+			if f.keep(&t) {
+				f.info.Ticks++
+				buf = append(buf, t)
+			}
+			continue
+		}
+		c, err := f.src.Candles.Next()
+		if err != nil {
+			return buf, f.wrap(err)
+		}
+		f.info.Candles++
+		n := len(buf)
+		buf = marketdata.CandleTicksPath(c, f.opts.Path, buf)
+		if bounded {
+			k := n
+			for i := n; i < len(buf); i++ {
+				if f.keep(&buf[i]) {
+					buf[k] = buf[i]
+					k++
+				}
+			}
+			buf = buf[:k]
+		}
+		f.info.Ticks += len(buf) - n
+	}
+	return buf, nil
+}
+
 // wrap completes the file's description at its end, and names the file
 // in an error that does not already.
 func (f *fileTicks) wrap(err error) error {

@@ -121,6 +121,44 @@ type Result struct {
 	NotPlaced []NotPlaced
 }
 
+// curve collects the equity samples of a run whose length is not known
+// up front (a streamed one) in pieces, copied once into one slice at the
+// end: appending to one slice would copy it at every growth, five times
+// its final size in all.
+type curve struct {
+	full [][]Point
+	cur  []Point
+}
+
+// curvePiece is the size of a piece of the curve (a week of minutes).
+const curvePiece = 1 << 13
+
+func (c *curve) add(p Point) {
+	if len(c.cur) == cap(c.cur) {
+		if c.cur != nil {
+			c.full = append(c.full, c.cur)
+		}
+		c.cur = make([]Point, 0, curvePiece)
+	}
+	c.cur = append(c.cur, p)
+}
+
+// points returns the whole curve.
+func (c *curve) points() []Point {
+	if len(c.full) == 0 {
+		return c.cur
+	}
+	n := len(c.cur)
+	for _, f := range c.full {
+		n += len(f)
+	}
+	out := make([]Point, 0, n)
+	for _, f := range c.full {
+		out = append(out, f...)
+	}
+	return append(out, c.cur...)
+}
+
 // Progress receives the number of ticks done and the total during a run.
 type Progress func(done, total int)
 
@@ -202,13 +240,13 @@ func run(ctx context.Context, cfg *config.Config, d *Data, f feeder, progress Pr
 		return nil, err
 	}
 	res := &Result{Data: d, Start: batch[0].Time}
+	var eq curve
 	if n := d.Len(); n > 0 {
 		// One sample per period with a tick, and the last: the curve's
 		// length is known up front, so it grows without copying.
-		last := d.chunks[len(d.chunks)-1]
-		end := last[len(last)-1].Time
+		_, end := d.Span()
 		if p := end.Truncate(SamplePeriod).Sub(res.Start.Truncate(SamplePeriod)) / SamplePeriod; p >= 0 {
-			res.Equity = make([]Point, 0, min(int64(p)+2, int64(n)+1))
+			eq.cur = make([]Point, 0, min(int64(p)+2, int64(n)+1))
 		}
 	}
 	holdings := map[string]*holding{}
@@ -281,7 +319,7 @@ func run(ctx context.Context, cfg *config.Config, d *Data, f feeder, progress Pr
 		if chart != nil {
 			price = chart.last.InexactFloat64()
 		}
-		res.Equity = append(res.Equity, Point{Time: t, Equity: e, Price: price})
+		eq.add(Point{Time: t, Equity: e, Price: price})
 	}
 
 	// bucket is the start of the sample period of the last tick, and
@@ -368,6 +406,7 @@ func run(ctx context.Context, cfg *config.Config, d *Data, f feeder, progress Pr
 	}
 	res.End, res.Ticks = prev, ticks
 	sample(res.End)
+	res.Equity = eq.points()
 	if progress != nil {
 		if _, total := f.progress(); total > 0 {
 			progress(int(total), int(total))

@@ -103,6 +103,9 @@ func (s *streamFeed) fill() error {
 	if len(sources) > 1 {
 		src = marketdata.Merge(sources...)
 	}
+	// One file read in order is appended to the batch straight from its
+	// candles.
+	direct, _ := src.(*fileTicks)
 	var lastID string
 	for {
 		var buf []exchange.Tick
@@ -111,22 +114,29 @@ func (s *streamFeed) fill() error {
 		case <-s.stop:
 			return nil
 		}
-		buf = buf[:streamBatchTicks]
-		n := 0
 		var err error
-		for n < len(buf) {
-			if buf[n], err = src.Next(); err != nil {
-				break
+		if direct != nil {
+			buf, err = direct.appendTo(buf[:0])
+		} else {
+			buf = buf[:streamBatchTicks]
+			n := 0
+			for n < len(buf) {
+				if buf[n], err = src.Next(); err != nil {
+					break
+				}
+				n++
 			}
-			if id := buf[n].ProductID; id != lastID {
+			buf = buf[:n]
+		}
+		for i := range buf {
+			if id := buf[i].ProductID; id != lastID {
 				lastID = id
 				if !slices.Contains(s.products, id) {
 					s.products = append(s.products, id)
 				}
 			}
-			n++
 		}
-		if n > 0 {
+		if n := len(buf); n > 0 {
 			select {
 			case s.full <- streamBatch{ticks: buf[:n]}:
 			case <-s.stop:
