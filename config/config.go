@@ -131,6 +131,9 @@ type Coinbase struct {
 	// Coinbase key guide says a trading bot's key should only view and
 	// trade; leave this false.
 	AllowTransferPermission bool `yaml:"allow_transfer_permission"`
+	// AllowInsecureKeyFile accepts a key file that its group or other
+	// users can read; without it live mode refuses such a file.
+	AllowInsecureKeyFile bool `yaml:"allow_insecure_key_file"`
 }
 
 // KillSwitch configures the means that halt trading besides the HTTP

@@ -59,7 +59,7 @@ func newLive(ctx context.Context, cfg *config.Config, log *slog.Logger, m *metri
 	for _, w := range report.Warnings {
 		log.Warn(w)
 	}
-	log.Info("coinbase key checked", "key", creds.KeyName(), "can_trade", report.Permissions.CanTrade,
+	log.Info("coinbase key checked", "key", coinbase.DisplayKeyName(creds.KeyName()), "can_trade", report.Permissions.CanTrade,
 		"can_transfer", report.Permissions.CanTransfer, "portfolio", report.Permissions.PortfolioUUID,
 		"clock_skew", report.ClockSkew.Round(time.Millisecond).String())
 	l.client = client

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -23,28 +25,75 @@ const MaxClockSkew = 5 * time.Second
 // config has not explicitly accepted that.
 var ErrTransferPermission = errors.New("the API key has transfer permission")
 
-// LoadCredentials reads the key from the config: the CDP key file, or the
-// key name and private key (usually from ${ENV}), or the environment
-// variables COINBASE_API_KEY_NAME and COINBASE_API_PRIVATE_KEY. It warns
-// when the key file is readable by other users.
+// SystemdCredentialName is the file LoadCredentials looks for in
+// $CREDENTIALS_DIRECTORY, where systemd's LoadCredential= puts it.
+const SystemdCredentialName = "coinbase-key.json"
+
+// LoadCredentials reads the key for live trading, from the first of:
+//
+//   - coinbase.key_file, the CDP key file (a path; ${CREDENTIALS_DIRECTORY}
+//     or a Docker or Kubernetes secret mount work here);
+//   - coinbase.key_name and coinbase.private_key (usually ${ENV});
+//   - the environment variables COINBASE_API_KEY_NAME and
+//     COINBASE_API_PRIVATE_KEY;
+//   - the key file named by COINBASE_API_KEY_FILE;
+//   - $CREDENTIALS_DIRECTORY/coinbase-key.json (systemd LoadCredential=).
+//
+// A key file that its group or other users can read is refused, unless
+// coinbase.allow_insecure_key_file is set (then a warning is logged).
+// Errors and logs never contain the private key, wherever it was put.
 func LoadCredentials(cfg config.Coinbase, log *slog.Logger) (*coinbase.Credentials, error) {
 	switch {
 	case cfg.KeyFile != "":
-		if w, err := coinbase.KeyFileWarning(cfg.KeyFile); err != nil {
-			return nil, err
-		} else if w != "" {
-			log.Warn(w)
+		return loadKeyFile(cfg.KeyFile, "coinbase.key_file", cfg.AllowInsecureKeyFile, log)
+	case cfg.KeyName != "" || cfg.PrivateKey != "":
+		if cfg.KeyName == "" || cfg.PrivateKey == "" {
+			return nil, errors.New("coinbase.key_name and coinbase.private_key go together: set both, or use coinbase.key_file")
 		}
-		return coinbase.LoadKeyFile(cfg.KeyFile)
-	case cfg.KeyName != "" && cfg.PrivateKey != "":
-		return coinbase.NewCredentials(cfg.KeyName, cfg.PrivateKey.Reveal())
+		c, err := coinbase.NewCredentials(cfg.KeyName, cfg.PrivateKey.Reveal())
+		if err != nil {
+			return nil, fmt.Errorf("coinbase.key_name and coinbase.private_key: %w", err)
+		}
+		return c, nil
+	}
+	if os.Getenv(coinbase.EnvKeyName) == "" && os.Getenv(coinbase.EnvPrivateKey) == "" {
+		if path := os.Getenv(coinbase.EnvKeyFile); path != "" {
+			return loadKeyFile(path, coinbase.EnvKeyFile, cfg.AllowInsecureKeyFile, log)
+		}
+		if dir := os.Getenv("CREDENTIALS_DIRECTORY"); dir != "" {
+			path := filepath.Join(dir, SystemdCredentialName)
+			if _, err := os.Stat(path); err == nil {
+				return loadKeyFile(path, "systemd credential "+SystemdCredentialName, cfg.AllowInsecureKeyFile, log)
+			}
+		}
 	}
 	c, ok, err := coinbase.CredentialsFromEnv()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("environment variables %s and %s: %w", coinbase.EnvKeyName, coinbase.EnvPrivateKey, err)
 	}
 	if !ok {
-		return nil, errors.New("no Coinbase key: set coinbase.key_file, or coinbase.key_name and coinbase.private_key")
+		return nil, fmt.Errorf("no Coinbase key: set coinbase.key_file to the CDP key file, or coinbase.key_name and coinbase.private_key, or the environment variables %s and %s, or %s to the key file's path, or hand the key file to systemd with LoadCredential=%s:PATH (README, \"API keys\")",
+			coinbase.EnvKeyName, coinbase.EnvPrivateKey, coinbase.EnvKeyFile, SystemdCredentialName)
+	}
+	return c, nil
+}
+
+// loadKeyFile reads a key file found through source (a config key or an
+// environment variable, for messages), refusing one that others can read.
+func loadKeyFile(path, source string, allowInsecure bool, log *slog.Logger) (*coinbase.Credentials, error) {
+	w, err := coinbase.KeyFileWarning(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", source, err)
+	}
+	if w != "" {
+		if !allowInsecure {
+			return nil, fmt.Errorf("%s: %s. Refusing to trade with a key other users can read; set coinbase.allow_insecure_key_file: true to accept the risk", source, w)
+		}
+		log.Warn(w + " (accepted by coinbase.allow_insecure_key_file)")
+	}
+	c, err := coinbase.LoadKeyFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", source, err)
 	}
 	return c, nil
 }
@@ -125,9 +174,9 @@ func CheckLive(ctx context.Context, cfg *config.Config, log *slog.Logger, w io.W
 	}
 	r, err := CheckKey(ctx, client, cfg)
 	if err != nil {
-		return r, fmt.Errorf("coinbase key %s: %w", creds.KeyName(), err)
+		return r, fmt.Errorf("coinbase key %s: %w", coinbase.DisplayKeyName(creds.KeyName()), err)
 	}
-	fmt.Fprintf(w, "coinbase key OK: %s (view %v, trade %v, transfer %v), portfolio %s\n", creds.KeyName(),
+	fmt.Fprintf(w, "coinbase key OK: %s (view %v, trade %v, transfer %v), portfolio %s\n", coinbase.DisplayKeyName(creds.KeyName()),
 		r.Permissions.CanView, r.Permissions.CanTrade, r.Permissions.CanTransfer, r.Permissions.PortfolioUUID)
 	ids := make([]string, 0, len(r.Products))
 	for _, p := range r.Products {

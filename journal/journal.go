@@ -116,6 +116,10 @@ func OpenWith(path string, opt Options) (*Journal, error) {
 			return nil, err
 		}
 	}
+	if err := keepPrivate(path); err != nil {
+		lock.release()
+		return nil, err
+	}
 	j, err := open(path, false, opt)
 	if err != nil {
 		lock.release()
@@ -123,6 +127,28 @@ func OpenWith(path string, opt Options) (*Journal, error) {
 	}
 	j.lock = lock
 	return j, nil
+}
+
+// keepPrivate makes the journal and its companion files readable by their
+// owner only (0600): they hold the account's orders, fills and positions.
+// A journal made by an older version with the umask's 0644 is tightened.
+// SQLite creates the -wal and -shm files with the database file's mode.
+func keepPrivate(path string) error {
+	for _, f := range []string{path, path + "-wal", path + "-shm", path + ".lock"} {
+		st, err := os.Stat(f)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("journal %s: %w", path, err)
+		}
+		if st.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(f, 0o600); err != nil {
+				return fmt.Errorf("journal %s: make it readable by its owner only: %w", path, err)
+			}
+		}
+	}
+	return nil
 }
 
 // create makes a new journal at the current schema beside path and renames
@@ -135,6 +161,15 @@ func create(path string) error {
 		if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("journal %s: remove a creation left over by a crash: %w", path, err)
 		}
+	}
+	// An empty file is a new database to SQLite; made here, it has the
+	// mode 0600 whatever the umask, and the WAL and SHM files follow it.
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("journal %s: create: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("journal %s: create: %w", path, err)
 	}
 	db, err := sql.Open("sqlite", dsn(tmp, "FULL", false))
 	if err != nil {

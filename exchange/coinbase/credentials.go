@@ -14,7 +14,10 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"regexp"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Environment variables that CredentialsFromEnv reads.
@@ -45,15 +48,87 @@ type privateKey struct {
 // bytes). Literal \n sequences, as in a key pasted from the JSON key file
 // into an environment variable, are read as newlines. Errors never quote
 // the key.
+//
+// A key name that holds a private key (the two swapped) is refused
+// without being echoed; a legacy API key (key, secret and passphrase) is
+// refused with ErrLegacyKey.
 func NewCredentials(keyName, privateKeyText string) (*Credentials, error) {
-	if strings.TrimSpace(keyName) == "" {
+	keyName = strings.TrimSpace(keyName)
+	if keyName == "" {
 		return nil, errors.New("coinbase credentials: key name is empty")
+	}
+	if looksLikePrivateKey(keyName) {
+		if looksLikeKeyName(privateKeyText) {
+			return nil, errors.New("coinbase credentials: the key name and the private key are swapped: the name holds a private key and the private key holds a key name (organizations/.../apiKeys/...)")
+		}
+		return nil, errors.New("coinbase credentials: the key name holds a private key; the name is the organizations/.../apiKeys/... line of the key file")
 	}
 	signer, alg, err := parsePrivateKey(privateKeyText)
 	if err != nil {
-		return nil, fmt.Errorf("coinbase credentials for key %q: %w", keyName, err)
+		switch {
+		case looksLikeKeyName(privateKeyText):
+			return nil, fmt.Errorf("coinbase credentials for key %s: the private key holds a key name (organizations/.../apiKeys/...), not a key; are the name and the private key swapped?", DisplayKeyName(keyName))
+		case legacyKeyName(keyName):
+			return nil, fmt.Errorf("coinbase credentials for key %s: %w", DisplayKeyName(keyName), ErrLegacyKey)
+		}
+		return nil, fmt.Errorf("coinbase credentials for key %s: %w", DisplayKeyName(keyName), err)
 	}
 	return &Credentials{name: keyName, key: &privateKey{signer: signer, alg: alg}}, nil
+}
+
+// ErrLegacyKey says that the key is a legacy Coinbase API key (an API key,
+// a secret and a passphrase), which Advanced Trade's JWT authentication
+// does not accept.
+var ErrLegacyKey = errors.New("this looks like a legacy API key (API key + secret + passphrase): Advanced Trade needs a CDP API key. Create one at https://portal.cdp.coinbase.com/access/api (signature algorithm ECDSA or Ed25519, permissions view and trade) and use the downloaded key file")
+
+var (
+	cdpKeyName = regexp.MustCompile(`^organizations/[0-9A-Za-z-]{1,64}/apiKeys/[0-9A-Za-z-]{1,64}$`)
+	uuidName   = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	// A legacy API key is 16 or 32 letters and digits.
+	legacyName = regexp.MustCompile(`^[0-9A-Za-z]{16}$|^[0-9A-Za-z]{32}$`)
+)
+
+// DisplayKeyName is a key name as messages show it: in full when it has
+// the shape of a CDP key name (organizations/{org}/apiKeys/{id}, or the
+// UUID of newer key files), which cannot hold a private key; otherwise
+// cut to its first 8 characters, since it may be a secret in the wrong
+// place.
+func DisplayKeyName(name string) string {
+	name = strings.TrimSpace(name)
+	if cdpKeyName.MatchString(name) || uuidName.MatchString(name) {
+		return name
+	}
+	const keep = 8
+	if n := utf8.RuneCountInString(name); n > keep {
+		return strconv.Quote(string([]rune(name)[:keep])) + fmt.Sprintf("... (%d characters)", n)
+	}
+	return strconv.Quote(name)
+}
+
+// looksLikeKeyName reports whether s has the shape of a CDP key name.
+func looksLikeKeyName(s string) bool {
+	s = strings.TrimSpace(s)
+	return cdpKeyName.MatchString(s) || uuidName.MatchString(s)
+}
+
+func legacyKeyName(s string) bool { return legacyName.MatchString(strings.TrimSpace(s)) }
+
+// looksLikePrivateKey reports whether s is, or contains, a private key: a
+// PEM armour, several lines, or text that parses as a key.
+func looksLikePrivateKey(s string) bool {
+	if strings.Contains(s, "PRIVATE KEY") || strings.Contains(s, "-----") || strings.ContainsAny(s, "\r\n") || strings.Contains(s, `\n`) {
+		return true
+	}
+	if _, _, err := parsePrivateKey(s); err == nil {
+		return true
+	}
+	// Base64 of more than a key name's worth of bytes.
+	if len(s) >= 40 && !looksLikeKeyName(s) {
+		if _, err := base64.StdEncoding.DecodeString(s); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 func parsePrivateKey(text string) (crypto.Signer, string, error) {
@@ -114,6 +189,11 @@ type keyFile struct {
 	Name       string `json:"name"`
 	ID         string `json:"id"`
 	PrivateKey string `json:"privateKey"`
+	// A legacy API key's parts, as people write them down: never used,
+	// only recognised to say what to do instead.
+	Secret     string `json:"secret"`
+	APISecret  string `json:"apiSecret"`
+	Passphrase string `json:"passphrase"`
 }
 
 // LoadKeyFile reads a CDP key file ({"name": ..., "privateKey": ...}).
@@ -132,6 +212,9 @@ func LoadKeyFile(path string) (*Credentials, error) {
 	if err := json.Unmarshal(b, &kf); err != nil {
 		// The decoder's message can quote input; the file holds a secret.
 		return nil, fmt.Errorf("coinbase key file %s: not a JSON object with name and privateKey", path)
+	}
+	if kf.PrivateKey == "" && (kf.Secret != "" || kf.APISecret != "" || kf.Passphrase != "") {
+		return nil, fmt.Errorf("coinbase key file %s: %w", path, ErrLegacyKey)
 	}
 	name := kf.Name
 	if name == "" {
