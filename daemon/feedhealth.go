@@ -195,9 +195,10 @@ func (h *feedHealth) problems(now time.Time) []error {
 	return out
 }
 
-// authWatch is the Coinbase observer of live trading: the metrics, and a
+// authWatch is the Coinbase observer of live trading: the metrics, a
 // refused key (HTTP 401, or a WebSocket subscription refused for
-// authentication) noted in feedHealth.
+// authentication) noted in feedHealth, and whether Coinbase answers at all
+// (a bot-watched stop cannot act through a venue that does not).
 type authWatch struct {
 	coinbaseObserver
 	l *live
@@ -205,6 +206,9 @@ type authWatch struct {
 
 func (a authWatch) ObserveRequest(endpoint string, status int, d time.Duration) {
 	a.coinbaseObserver.ObserveRequest(endpoint, status, d)
+	if eng := a.l.reach.Load(); eng != nil {
+		eng.SetVenueReachable(status > 0)
+	}
 	switch {
 	case status == 401:
 		a.l.feeds.rejected("REST (" + endpoint + ")")

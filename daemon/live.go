@@ -27,6 +27,9 @@ type live struct {
 	obs    coinbase.Observer
 	eng    *engine.Engine
 	guard  *risk.Guard
+	// reach is the engine once connected, told by every REST call
+	// whether Coinbase answers (authWatch).
+	reach  atomic.Pointer[engine.Engine]
 	ready_ atomic.Bool
 	// feeds is what the WebSocket connections and the key say about what
 	// the daemon can see (feedHealth).
@@ -77,7 +80,10 @@ func (l *live) venue() exchange.Venue { return l.client }
 
 func (l *live) history() engine.History { return l.client.Candles }
 
-func (l *live) connect(eng *engine.Engine) { l.eng = eng }
+func (l *live) connect(eng *engine.Engine) {
+	l.eng = eng
+	l.reach.Store(eng)
+}
 
 func (l *live) ready() error {
 	var problems []error

@@ -72,6 +72,8 @@ type Engine struct {
 
 	// stopping is set at shutdown: no new entries, exits still run.
 	stopping atomic.Bool
+	// venueDown is set while the venue does not answer (SetVenueReachable).
+	venueDown atomic.Bool
 }
 
 // New builds the engine: the executor over the venue, and an instance
@@ -99,7 +101,7 @@ func New(ctx context.Context, o Options) (*Engine, error) {
 			return nil, fmt.Errorf("instance %s: product %s: %w", spec.Name, spec.ProductID, err)
 		}
 		in := &Instance{name: spec.Name, product: p, spec: spec, exec: e.exec,
-			obs: o.Observer, log: o.Log, mailbox: NewMailbox(), engine: e}
+			obs: o.Observer, log: o.Log, mailbox: NewMailbox(), engine: e, watchLimit: spec.Exits.Defaults().StaleAfter}
 		if err := in.setupStrategy(spec.Strategy); err != nil {
 			return nil, fmt.Errorf("instance %s: %w", spec.Name, err)
 		}
@@ -171,6 +173,12 @@ func (e *Engine) Run(ctx context.Context) error {
 	wg.Wait()
 	return nil
 }
+
+// SetVenueReachable tells the engine whether the venue answers requests
+// (the live daemon follows every REST call): a bot-watched stop cannot
+// sell through a venue that does not answer, and is then not counted as
+// protection (PositionReport.Protected).
+func (e *Engine) SetVenueReachable(ok bool) { e.venueDown.Store(!ok) }
 
 // StopEntries refuses new entries from now on; exits keep working. The
 // daemon calls it first on SIGTERM.

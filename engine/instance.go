@@ -70,6 +70,12 @@ type Instance struct {
 	lastCloseErr   string
 	lastCloseErrAt time.Time
 	lastMark       decimal.Decimal
+	// lastTickAt is when the last tick arrived (engine clock), kept only
+	// with an observer: a bot-watched stop acts only while ticks arrive.
+	lastTickAt time.Time
+	// watchLimit is how old the feed may get before a bot-watched stop
+	// counts as unable to act (the exits' stale_after).
+	watchLimit time.Duration
 	// entryQuote or entryBase is what one entry buys, rounded to the
 	// product's increments once (New).
 	entryQuote, entryBase decimal.Decimal
@@ -117,6 +123,9 @@ func (in *Instance) run(ctx context.Context) {
 			now := in.engine.clock.Now()
 			in.exits.OnIdle(ctx, now)
 			in.onIdle(ctx, now)
+			// A watched stop that can no longer act must show in
+			// positions_unprotected with no tick to report it.
+			in.report()
 		}
 	}
 }
@@ -161,6 +170,9 @@ func (in *Instance) handleTick(ctx context.Context, t *exchange.Tick) {
 	if t.ProductID == in.product.ID {
 		if t.Kind == exchange.TradeTick {
 			in.lastMark = t.Price
+		}
+		if !in.engine.nopObs {
+			in.lastTickAt = in.engine.clock.Now()
 		}
 		in.exits.OnTick(ctx, t)
 	}
@@ -209,11 +221,20 @@ func (in *Instance) report() {
 	prot := in.exits.Protection()
 	r := PositionReport{Strategy: in.name, Product: in.product.ID, Size: pos.Size, AvgEntry: pos.AvgEntry,
 		Mark: in.lastMark, Realized: pos.RealizedPnL, Fees: pos.Fees, Stop: prot.Stop,
-		Protected: !pos.Size.IsPositive() || prot.Resting || prot.Watched}
+		Protected: !pos.Size.IsPositive() || prot.Resting || (prot.Watched && in.canWatch())}
 	if pos.Size.IsPositive() && in.lastMark.IsPositive() {
 		r.Unrealized = pos.Unrealized(in.lastMark)
 	}
 	in.obs.Position(r)
+}
+
+// canWatch reports whether a bot-watched stop can act now: ticks arrive
+// (within the exits' stale_after) and the venue answers, so that a stop
+// reached would be sold. Issue 15, finding 5: a watched stop counted as
+// protection with a dead feed or an unreachable exchange.
+func (in *Instance) canWatch() bool {
+	return !in.lastTickAt.IsZero() && in.engine.clock.Now().Sub(in.lastTickAt) < in.watchLimit &&
+		!in.engine.venueDown.Load()
 }
 
 // exitOrders is how an instance's exits manager sends orders: through the
