@@ -33,13 +33,17 @@ type Config struct {
 	Web  Web    `yaml:"web"`
 	// StateDir holds the journal. Empty runs without one, which only paper
 	// mode allows: a live daemon must remember its orders across restarts.
-	StateDir   string      `yaml:"state_dir"`
-	Paper      Paper       `yaml:"paper"`
-	Coinbase   Coinbase    `yaml:"coinbase"`
-	Risk       risk.Config `yaml:"risk"`
-	KillSwitch KillSwitch  `yaml:"kill_switch"`
-	Notify     Notify      `yaml:"notify"`
-	Strategies []Strategy  `yaml:"strategies"`
+	StateDir string `yaml:"state_dir"`
+	// ShutdownTimeout bounds how long a stop (SIGTERM) spends resolving
+	// orders whose outcome is unknown and protecting what they filled
+	// before the process exits.
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	Paper           Paper         `yaml:"paper"`
+	Coinbase        Coinbase      `yaml:"coinbase"`
+	Risk            risk.Config   `yaml:"risk"`
+	KillSwitch      KillSwitch    `yaml:"kill_switch"`
+	Notify          Notify        `yaml:"notify"`
+	Strategies      []Strategy    `yaml:"strategies"`
 }
 
 // Log configures logging.
@@ -227,8 +231,9 @@ func Default() *Config {
 			MarketDataURL: "wss://advanced-trade-ws.coinbase.com",
 			UserURL:       "wss://advanced-trade-ws-user.coinbase.com",
 		},
-		Risk:       risk.DefaultConfig(),
-		KillSwitch: KillSwitch{Signal: "SIGUSR1"},
+		Risk:            risk.DefaultConfig(),
+		KillSwitch:      KillSwitch{Signal: "SIGUSR1"},
+		ShutdownTimeout: 10 * time.Second,
 	}
 }
 
@@ -267,6 +272,9 @@ func (c *Config) Validate() []error {
 	case "debug", "info", "warn", "error":
 	default:
 		add("log.level", "must be debug, info, warn or error, got %q", c.Log.Level)
+	}
+	if c.ShutdownTimeout < time.Second || c.ShutdownTimeout > 5*time.Minute {
+		add("shutdown_timeout", "must be between 1s and 5m, got %s", c.ShutdownTimeout)
 	}
 	if c.Mode == ModeLive && c.StateDir == "" {
 		add("state_dir", "live mode needs a state directory for its journal")

@@ -403,14 +403,14 @@ func (d *daemon) startServices() {
 	}()
 }
 
-// shutDown stops new entries, parks protection on the exchange within the
-// grace period, then waits for the engine and every service to end.
+// shutDown stops new entries, resolves what the instances cannot see and
+// parks protection on the exchange within shutdown_timeout, then waits
+// for the engine and every service to end.
 func (d *daemon) shutDown() {
 	d.eng.StopEntries()
-	d.log.Info("stopping: no new entries; protective stops rest on the exchange and stay there")
-	parkCtx, cancelPark := context.WithTimeout(context.Background(), ShutdownGrace-time.Second)
-	d.eng.Park(parkCtx)
-	cancelPark()
+	d.log.Info("stopping: no new entries; resolving working orders, then protective stops rest on the exchange",
+		"shutdown_timeout", d.cfg.ShutdownTimeout.String())
+	d.protectBeforeExit()
 	d.stopEngine()
 	d.engWG.Wait()
 	d.stopNotifier()

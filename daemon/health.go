@@ -70,3 +70,27 @@ func (d *daemon) watchJournal(ctx context.Context) {
 		}
 	}
 }
+
+// protectBeforeExit, at shutdown, resolves the orders whose outcome is
+// unknown and the entries still working (which may have filled while the
+// user channel was down), lets their instances protect what filled, rests
+// every stop on the exchange, all within shutdown_timeout, and then logs
+// at ERROR, and counts, whatever is left unresolved or unprotected, with
+// what to check. Issue 15, finding 2: a SIGTERM after entries filled
+// unseen exited holding BTC with no stop anywhere.
+func (d *daemon) protectBeforeExit() {
+	ctx, cancel := context.WithTimeout(context.Background(), d.cfg.ShutdownTimeout)
+	defer cancel()
+	d.eng.Settle(ctx)
+	d.eng.Park(ctx)
+	// The check gets a moment of its own should settling use it all.
+	checkCtx, cancelCheck := context.WithTimeout(context.Background(), time.Second)
+	defer cancelCheck()
+	left := d.eng.Unresolved(checkCtx)
+	for _, err := range left {
+		d.log.Error("shutdown: left unresolved", "what", err.Error())
+	}
+	if len(left) > 0 {
+		d.m.UnresolvedAtShutdown(len(left))
+	}
+}

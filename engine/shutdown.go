@@ -1,0 +1,104 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/tradebot/tradebot/exchange"
+)
+
+// Settle, at shutdown and after StopEntries, learns what the instances
+// cannot see: it resolves every order whose outcome is unknown
+// (ResolveInFlight) and asks the venue for the state of every entry still
+// working, which an entry sent while the user channel was down may have
+// filled unseen, and applies the answers, so that the owning instances
+// arm protection for what filled before Park rests it. It cancels the
+// entries the venue still has open: one that filled after the process
+// exits would be a position nobody protects until the next start. Call
+// it while the instances' goroutines still run, with the deadline of the
+// shutdown; Unresolved then says what is left.
+func (e *Engine) Settle(ctx context.Context) {
+	e.exec.ResolveInFlight(ctx)
+	for _, id := range e.exec.workingEntries() {
+		if ctx.Err() != nil {
+			return
+		}
+		o, err := e.exec.venue.OrderByClientID(ctx, id)
+		if err != nil {
+			e.log.Warn("shutdown: entry state unavailable", "client_order_id", id, "error", err)
+			continue
+		}
+		if o.ClientOrderID == "" {
+			o.ClientOrderID = id
+		}
+		e.exec.HandleEvent(exchange.OrderEvent{Order: o})
+		if o.Status.Terminal() || o.ID == "" {
+			continue
+		}
+		if err := e.exec.venue.CancelOrder(ctx, o.ID); err != nil {
+			e.log.Warn("shutdown: working entry not cancelled", "client_order_id", id, "error", err)
+			continue
+		}
+		if o, err = e.exec.venue.OrderByClientID(ctx, id); err == nil {
+			if o.ClientOrderID == "" {
+				o.ClientOrderID = id
+			}
+			e.exec.HandleEvent(exchange.OrderEvent{Order: o})
+		}
+	}
+}
+
+// workingEntries returns the client order ids of the entries tracked and
+// not ended whose outcome is known (the venue acknowledged them).
+func (e *Executor) workingEntries() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var ids []string
+	for id, t := range e.orders {
+		if t.intent.Purpose == Entry && !t.inFlight {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// Unresolved lists, after Settle and Park, what shutdown leaves to chance,
+// each with what the operator should check: orders whose outcome is still
+// unknown, entries still working, and open positions whose stop does not
+// rest on the venue. The instances' goroutines must still run; ctx bounds
+// the wait for them.
+func (e *Engine) Unresolved(ctx context.Context) []error {
+	var out []error
+	e.exec.mu.Lock()
+	for id, t := range e.exec.orders {
+		switch {
+		case t.inFlight:
+			out = append(out, fmt.Errorf("order %s (%s, %s): outcome unknown; look it up by client order id in Coinbase's "+
+				"order history, and protect what it filled by hand if the next start does not", id, t.intent.Instance, t.intent.Purpose))
+		case t.intent.Purpose == Entry:
+			out = append(out, fmt.Errorf("entry %s (%s): still working on the venue; cancel it in Coinbase or it may fill "+
+				"unprotected until the next start", id, t.intent.Instance))
+		}
+	}
+	e.exec.mu.Unlock()
+	var mu sync.Mutex
+	err := e.onEveryInstance(ctx, func(in *Instance) message {
+		return message{command: func() {
+			pos, prot := in.exits.Position(), in.exits.Protection()
+			if pos.Size.IsPositive() && !prot.Resting {
+				mu.Lock()
+				out = append(out, fmt.Errorf("%s holds %s %s with no stop resting on the venue; place one in Coinbase "+
+					"or start tradebot again", in.name, pos.Size, in.product.ID))
+				mu.Unlock()
+			}
+		}}
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	if err != nil {
+		out = append(out, errors.New("the instances did not answer in time: check every open position's stop in Coinbase"))
+	}
+	return append([]error(nil), out...)
+}
