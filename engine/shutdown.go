@@ -57,7 +57,7 @@ func (e *Executor) workingEntries() []string {
 	defer e.mu.Unlock()
 	var ids []string
 	for id, t := range e.orders {
-		if t.intent.Purpose == Entry && !t.inFlight {
+		if t.intent.Purpose == exchange.Entry && !t.inFlight {
 			ids = append(ids, id)
 		}
 	}
@@ -77,7 +77,7 @@ func (e *Engine) Unresolved(ctx context.Context) []error {
 		case t.inFlight:
 			out = append(out, fmt.Errorf("order %s (%s, %s): outcome unknown; look it up by client order id in Coinbase's "+
 				"order history, and protect what it filled by hand if the next start does not", id, t.intent.Instance, t.intent.Purpose))
-		case t.intent.Purpose == Entry:
+		case t.intent.Purpose == exchange.Entry:
 			out = append(out, fmt.Errorf("entry %s (%s): still working on the venue; cancel it in Coinbase or it may fill "+
 				"unprotected until the next start", id, t.intent.Instance))
 		}
