@@ -75,6 +75,10 @@ type Executor struct {
 	log     *slog.Logger
 	retries int
 	backoff time.Duration
+	// unsupported reports venue orders in configurations tradebot cannot
+	// express, which it never acts on (unsupported.go).
+	unsupported unsupportedOrders
+
 	// onJournal is told when the journal stops or starts taking writes.
 	onJournal func(err error)
 	// jh is the journal's health and the exits sent unjournaled.
@@ -597,6 +601,10 @@ func (e *Executor) Edit(ctx context.Context, orderID string, ed exchange.OrderEd
 // instance that owns the order. A fill seen twice (user channel and REST)
 // is applied once.
 func (e *Executor) HandleEvent(ev exchange.OrderEvent) {
+	if ev.Order.Type == exchange.Unsupported {
+		e.unsupported.report(e.log, ev.Order)
+		return
+	}
 	e.mu.Lock()
 	t, attached := e.owner(&ev.Order)
 	if t == nil {

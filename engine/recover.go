@@ -155,6 +155,10 @@ func (e *Engine) Recover(ctx context.Context, j RecoveryJournal, venue exchange.
 			continue
 		}
 		rep.Unknown = append(rep.Unknown, o)
+		if o.Type == exchange.Unsupported {
+			e.exec.unsupported.report(e.log, o)
+			continue
+		}
 		e.log.Warn("open order on the venue that the journal does not know (a manual order?); left alone",
 			"order_id", o.ID, "client_order_id", o.ClientOrderID, "product", o.ProductID, "side", o.Side, "type", o.Type)
 	}
