@@ -63,10 +63,16 @@ func records(t *testing.T, log string) []map[string]any {
 	return out
 }
 
+// The shipped demo (the example config, the embedded default of `tradebot
+// run`) shows entries, stops and targets on the bundled recording and
+// stays ACTIVE to its end: a demo that moved to REDUCING would trip the
+// TradingStateNotActive alert for good. Lockstep makes the trades those
+// of a backtest, the same on every run.
 func TestPaperReplayTradesTheBundledRecordingToTheEnd(t *testing.T) {
 	cfg := exampleConfig(t, func(c *config.Config) {
 		c.Paper.Speed = 0
 		c.Paper.ExitAtEnd = true
+		c.Paper.Lockstep = true
 	})
 	var logBuf syncBuffer
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -84,13 +90,15 @@ func TestPaperReplayTradesTheBundledRecordingToTheEnd(t *testing.T) {
 		case "position closed":
 			closed++
 			reasons[r["exit_reason"].(string)]++
+		case "trading state changed":
+			t.Errorf("the demo left ACTIVE: %v", r)
 		}
 	}
 	if entries == 0 || closed == 0 {
 		t.Fatalf("%d entries, %d closed positions; log:\n%s", entries, closed, logBuf.String())
 	}
-	if reasons["stop_loss"]+reasons["take_profit"] == 0 {
-		t.Errorf("no exit by stop-loss or take-profit: %v", reasons)
+	if reasons["stop_loss"] == 0 || reasons["take_profit"] == 0 {
+		t.Errorf("the demo shows no stop-loss or no take-profit: exits by reason %v", reasons)
 	}
 	t.Logf("%d entries, exits by reason %v", entries, reasons)
 }
