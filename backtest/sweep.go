@@ -42,7 +42,7 @@ func ParseSweep(spec string) ([]Axis, error) {
 		key, vals, ok := strings.Cut(part, "=")
 		keys := strings.Split(strings.TrimSpace(key), ".")
 		if !ok || len(keys) < 2 || vals == "" {
-			return nil, fmt.Errorf("sweep part %d %q: want strategy.path.key=v1,v2,...", i+1, part)
+			return nil, fmt.Errorf("sweep part %d %q: want strategy.path.key=value,value or =lo..hi:step", i+1, clip(part))
 		}
 		a := Axis{Strategy: keys[0], Path: keys[1:]}
 		for _, v := range strings.Split(vals, ",") {

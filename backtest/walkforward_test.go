@@ -118,7 +118,7 @@ func TestEntriesNotPlacedForLackOfFundsAreCountedOncePerCause(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.NotPlaced) != 1 || res.RoundTrips != nil && len(res.RoundTrips) > 0 {
+	if len(res.NotPlaced) != 1 || len(res.RoundTrips) > 0 {
 		t.Fatalf("not placed %+v, %d round trips; want one cause and no trade", res.NotPlaced, len(res.RoundTrips))
 	}
 	n := res.NotPlaced[0]

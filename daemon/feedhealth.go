@@ -190,7 +190,7 @@ func (h *feedHealth) problems(now time.Time) []error {
 		out = append(out, fmt.Errorf("%s: fills cannot be seen, entries wait", why))
 	}
 	if h.keyRejected != "" {
-		out = append(out, fmt.Errorf("Coinbase refused the API key on %s", h.keyRejected))
+		out = append(out, fmt.Errorf("the exchange refused the API key on %s", h.keyRejected))
 	}
 	return out
 }

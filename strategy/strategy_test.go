@@ -90,7 +90,7 @@ func TestStateSurvivesARestart(t *testing.T) {
 // for the values a float can take.
 func TestSMACrossReasonReadsAsItsFormat(t *testing.T) {
 	s := &SMACross{p: SMACrossParams{Fast: 5, Slow: 120}}
-	for _, v := range []float64{0, -0.0, 46427, 46417.845, 0.005, 0.015, -12.344999, 1e21, 123456789.125, math.Inf(1), math.Inf(-1), math.NaN(), math.SmallestNonzeroFloat64} {
+	for _, v := range []float64{0, math.Copysign(0, -1), 46427, 46417.845, 0.005, 0.015, -12.344999, 1e21, 123456789.125, math.Inf(1), math.Inf(-1), math.NaN(), math.SmallestNonzeroFloat64} {
 		for _, verb := range []string{"above", "below"} {
 			got := s.crossReason(v, " crossed "+verb+" sma", v/3)
 			want := fmt.Sprintf("sma%d %.2f crossed "+verb+" sma%d %.2f", 5, v, 120, v/3)

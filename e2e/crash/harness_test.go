@@ -3,7 +3,6 @@ package crash
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -388,8 +387,6 @@ func (p *proxy) down() {
 	p.mu.Unlock()
 	p.wg.Wait()
 }
-
-var errExited = errors.New("the daemon exited")
 
 // gate holds the emulator's market replay while closed: no tick, so no
 // resting order of the daemon's triggers or fills. The final run closes
