@@ -2,6 +2,8 @@ package backtest
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"testing"
 
 	"github.com/tradebot/tradebot/config"
@@ -73,6 +75,43 @@ func BenchmarkMonthStreamed(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(candles)*float64(b.N)/b.Elapsed().Seconds(), "candles/s")
+		})
+	}
+}
+
+// BenchmarkSweepWorkers runs the same 4-combination sweep over the month
+// of candles, parsed once and shared, on one worker and on two: on an
+// idle two-core machine the second should take about half the time.
+// cpu-ms/op is the process's CPU time per sweep (user + system).
+func BenchmarkSweepWorkers(b *testing.B) {
+	path := testenv.SharedFile(b, monthFile)
+	raw, err := os.ReadFile("testdata/sma-exits.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	d, err := Load([]string{path}, LoadOptions{Product: "BTC-USD", Path: marketdata.PathLowFirst})
+	if err != nil {
+		b.Fatal(err)
+	}
+	axes, err := ParseSweep("btc-sma.params.fast=4,6;btc-sma.params.slow=20,30")
+	if err != nil {
+		b.Fatal(err)
+	}
+	env := func(string) (string, bool) { return "", false }
+	for _, workers := range []int{1, 2} {
+		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+			start := testenv.ProcessCPU()
+			for i := 0; i < b.N; i++ {
+				res, err := Sweep(context.Background(), "sma-exits.yaml", raw, env, axes, d, SweepOptions{Workers: workers})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, ok := res.Best(); !ok {
+					b.Fatal("every combination failed")
+				}
+			}
+			b.ReportMetric(float64((testenv.ProcessCPU()-start).Milliseconds())/float64(b.N), "cpu-ms/op")
+			b.ReportMetric(4*float64(b.N)/b.Elapsed().Seconds(), "combinations/s")
 		})
 	}
 }

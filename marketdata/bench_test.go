@@ -48,10 +48,10 @@ type cpuClock struct {
 	start time.Duration
 }
 
-func startCPUClock() cpuClock { return cpuClock{start: processCPUTime()} }
+func startCPUClock() cpuClock { return cpuClock{start: testenv.ProcessCPU()} }
 
 func (c cpuClock) report(b *testing.B, bytesPerOp int) {
-	used := processCPUTime() - c.start
+	used := testenv.ProcessCPU() - c.start
 	if used <= 0 || c.start == 0 {
 		return
 	}

@@ -113,6 +113,8 @@ func runBacktest(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *sweep != "" {
+		// --report none leaves a sweep with its table only: no best/.
+		so.noReports = fs.Lookup("report") != nil && fs.Lookup("report").Value.String() == "none"
 		return runSweep(ctx, stdout, stderr, cfgName, raw, *sweep, so, data, lo, *out)
 	}
 	if so.set(fs) {

@@ -21,6 +21,8 @@ type sweepFlags struct {
 	seed        uint64
 	shard       string
 	walkForward string
+	// noReports skips the best combination's reports.
+	noReports bool
 }
 
 func (s *sweepFlags) register(fs *flag.FlagSet) {
@@ -93,6 +95,9 @@ func runSweep(ctx context.Context, stdout, stderr io.Writer, cfgName string, raw
 	}
 	if o.Shard.N > 1 {
 		fmt.Fprintf(stdout, "slice %s in %s; combine the slices with: tradebot sweep merge --out DIR DIR1 DIR2 ...\n", o.Shard, out)
+		return nil
+	}
+	if f.noReports {
 		return nil
 	}
 	best, ok := res.Best()
