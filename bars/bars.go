@@ -38,7 +38,10 @@ type Bar struct {
 	High     decimal.Decimal
 	Low      decimal.Decimal
 	Close    decimal.Decimal
-	Volume   decimal.Decimal
+	// Volume is the base traded. A bar built from trades sums it in
+	// float64 (VolumeF; a decimal sum per trade would cost more than the
+	// rest of the bar): it feeds indicators, never an order.
+	Volume decimal.Decimal
 	// Trades is the number of trades in the bar; a bar from a candle
 	// (warm-up history) has none to count and says 0.
 	Trades             int
@@ -166,7 +169,7 @@ func (a *Aggregator) close() {
 	d.OpenF = d.Open.InexactFloat64()
 	d.HighF = d.High.InexactFloat64()
 	d.LowF = d.Low.InexactFloat64()
-	d.VolumeF = d.Volume.InexactFloat64()
+	d.Volume = decimal.NewFromFloat(d.VolumeF)
 }
 
 // Add folds a trade tick into the bars; other ticks are ignored. It
@@ -195,7 +198,7 @@ func (a *Aggregator) Add(t *exchange.Tick) bool {
 				} else if c < 0 && t.Price.Cmp(a.cur.Low) < 0 {
 					a.cur.Low = t.Price
 				}
-				a.cur.Volume = a.cur.Volume.Add(t.Size)
+				a.cur.VolumeF += t.Size.InexactFloat64()
 			}
 			a.cur.Close = t.Price
 			a.cur.Trades++
@@ -230,7 +233,7 @@ func (a *Aggregator) Add(t *exchange.Tick) bool {
 	*a.cur = Bar{Product: a.product, Interval: a.interval, Start: start, Open: t.Price, High: t.Price, Low: t.Price,
 		Close: t.Price, Trades: 1}
 	if !a.opts.ClosesOnly {
-		a.cur.Volume = t.Size
+		a.cur.VolumeF = t.Size.InexactFloat64()
 	}
 	a.end = start.Add(a.interval)
 	a.startN, a.endN, a.inRange = n, n+int64(a.interval), nanos && a.interval > 0 && a.interval <= 24*time.Hour

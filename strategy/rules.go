@@ -1,0 +1,138 @@
+package strategy
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+func init() {
+	Register(Type{
+		Name:    "rules",
+		Summary: "enter and leave on expressions over bars and indicators written in the config (no Go), e.g. entry: rsi < 30 && close > trend",
+		NewParams: func() Params {
+			return &RulesParams{Interval: 15 * time.Minute}
+		},
+	})
+}
+
+// RulesParams configures a rule strategy: its bars, its indicators and
+// its entry and exit expressions (docs/STRATEGIES.md).
+type RulesParams struct {
+	// Interval is the length of the bars the rules read; they are
+	// evaluated when one closes.
+	Interval time.Duration `yaml:"interval"`
+	// Indicators name indicators for the expressions: `rsi: rsi(14)`, or
+	// `trend4h: {of: ema(50), interval: 4h, product: ETH-USD}` for
+	// another interval or product.
+	Indicators map[string]IndicatorDecl `yaml:"indicators"`
+	// Entry buys the instance's size when true while flat.
+	Entry Expr `yaml:"entry"`
+	// Exit closes the position when true; empty leaves exits to the
+	// instance's exits block.
+	Exit Expr `yaml:"exit"`
+}
+
+// Expr is an expression of a rule with where the config wrote it, so
+// that its mistakes are reported at their line and column.
+type Expr struct {
+	Src          string
+	Line, Column int
+	// folded is set for a folded or literal block scalar, whose columns
+	// cannot be mapped back to the file.
+	folded bool
+}
+
+// UnmarshalYAML implements yaml.Unmarshaler.
+func (e *Expr) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return errors.New("must be an expression, such as rsi < 30 && close > trend")
+	}
+	*e = Expr{Src: n.Value, Line: n.Line, Column: n.Column,
+		folded: n.Style&(yaml.LiteralStyle|yaml.FoldedStyle|yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0}
+	if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0 {
+		e.Column++ // the quote
+		e.folded = strings.Contains(n.Value, "\n")
+	}
+	return nil
+}
+
+// IndicatorDecl is one named indicator of a rule strategy.
+type IndicatorDecl struct {
+	// Of is the indicator as a call: rsi(14), macd(12, 26, 9), obv.
+	Of string `yaml:"of"`
+	// Interval and Product default to the strategy's.
+	Interval time.Duration `yaml:"interval"`
+	Product  string        `yaml:"product"`
+}
+
+// UnmarshalYAML takes a call alone or the mapping form.
+func (d *IndicatorDecl) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		d.Of = n.Value
+		return nil
+	}
+	type plain IndicatorDecl
+	var p plain
+	if err := n.Decode(&p); err != nil {
+		return err
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		switch k := n.Content[i].Value; k {
+		case "of", "interval", "product":
+		default:
+			return fmt.Errorf("line %d: unknown key %q (known: of, interval, product)", n.Content[i].Line, cut(k))
+		}
+	}
+	*d = IndicatorDecl(p)
+	return nil
+}
+
+// cut shortens an echoed value to 80 characters.
+func cut(s string) string {
+	if len(s) > 80 {
+		return s[:77] + "..."
+	}
+	return s
+}
+
+// Validate implements Params: it compiles the rules, so that a typo is
+// reported by `tradebot check` at its line and column.
+func (p *RulesParams) Validate() []error {
+	var errs []error
+	if p.Interval < time.Second {
+		errs = append(errs, fmt.Errorf("interval: must be at least 1s, got %s", p.Interval))
+	}
+	if strings.TrimSpace(p.Entry.Src) == "" {
+		errs = append(errs, errors.New("entry: an expression is needed, such as rsi < 30 && close > trend"))
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	if _, err := compileRules(p, ""); err != nil {
+		errs = append(errs, err)
+	}
+	return errs
+}
+
+// Build implements Params.
+func (p *RulesParams) Build() (Strategy, error) {
+	if errs := p.Validate(); len(errs) > 0 {
+		return nil, errs[0]
+	}
+	return compileRules(p, "")
+}
+
+// sortedNames returns the indicator names in order.
+func (p *RulesParams) sortedNames() []string {
+	names := make([]string, 0, len(p.Indicators))
+	for n := range p.Indicators {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}

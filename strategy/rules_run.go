@@ -1,0 +1,113 @@
+package strategy
+
+import (
+	"github.com/tradebot/tradebot/indicator"
+)
+
+// Needs implements Setup: the rule's bars and those of indicators on
+// another interval or product, each with its indicators' lookback (the
+// rule's own bars also with the previous values its expressions read).
+func (r *Rules) Needs(n *Needs) {
+	for i, s := range r.subs {
+		lb := 0
+		for _, ri := range s.inds {
+			lb = max(lb, ri.ind.Lookback())
+		}
+		if i == 0 {
+			depth := 0
+			for _, x := range r.refs {
+				depth = max(depth, x.k)
+			}
+			lb += depth
+		}
+		n.Bars(s.product, s.interval, lb+1)
+	}
+}
+
+// OnBar implements BarHandler: a bar updates the indicators of its
+// subscription; a bar of the rule's own interval then runs the rules.
+func (r *Rules) OnBar(ctx Context, b *Bar) {
+	own := ctx.Product().ID
+	main := -1
+	var sub *ruleBars
+	for i, s := range r.subs {
+		p := s.product
+		if p == "" {
+			p = own
+		}
+		if s.interval == b.Interval && p == b.Product {
+			sub = s
+			if i == 0 {
+				main = 0
+			}
+			break
+		}
+	}
+	if sub == nil {
+		return
+	}
+	c := indicator.Candle{Open: b.OpenF, High: b.HighF, Low: b.LowF, Close: b.CloseF, Volume: b.VolumeF}
+	for _, ri := range sub.inds {
+		ri.ind.Update(c)
+		ri.main.set(ri.ind.Value())
+		for i, s := range ri.outs {
+			s.set(ri.multi.Output(i))
+		}
+	}
+	if main != 0 {
+		return
+	}
+	for i, v := range [5]float64{c.Open, c.High, c.Low, c.Close, c.Volume} {
+		r.bar[i].set(v)
+	}
+	if !r.ready() || !ctx.Warm() {
+		return
+	}
+	pos := ctx.Position()
+	if pos.Pending {
+		return
+	}
+	if !pos.Open() {
+		if r.run(r.entry) {
+			_, _ = ctx.Buy(Order{Type: Market, Reason: r.reason})
+		}
+		return
+	}
+	if r.exit != nil && r.run(r.exit) {
+		_ = ctx.Close("rule")
+	}
+}
+
+// ready reports whether every indicator and previous value has a value.
+func (r *Rules) ready() bool {
+	for _, ri := range r.inds {
+		if !ri.ind.Ready() {
+			return false
+		}
+	}
+	for _, x := range r.refs {
+		if !x.s.ready() {
+			return false
+		}
+	}
+	return true
+}
+
+// run evaluates a program on the current values. The expressions are
+// type-checked to be true or false, and read only numbers: they cannot
+// fail, and a failure would be a bug, taken as false.
+func (r *Rules) run(p *program) bool {
+	for _, v := range p.vars {
+		if v.k == 0 {
+			r.env[v.key] = v.s.cur
+		} else {
+			r.env[v.key] = v.s.prev(v.k)
+		}
+	}
+	out, err := r.machine.Run(p.p, r.env)
+	if err != nil {
+		return false
+	}
+	v, _ := out.(bool)
+	return v
+}
