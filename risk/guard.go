@@ -198,6 +198,14 @@ func NewGuard(cfg Config, clk clock.Clock) (*Guard, error) {
 	}
 	for _, r := range cfg.StopLossCooldown.ExitReasons {
 		g.stopReasons[r] = true
+		if r == "stop_loss" {
+			// A fallback exit is a stop-loss sold at market: the venue
+			// refused the stop because the price had passed it, or a
+			// stop rested for a silent feed filled. Issue 15, finding 4:
+			// with a fixed stop above the market every entry ended this
+			// way and the cooldown never paused the product.
+			g.stopReasons["fallback"] = true
+		}
 	}
 	g.nanos, _ = clk.(clock.Nanos)
 	g.step, _ = clk.(*clock.Step)

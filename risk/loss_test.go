@@ -294,6 +294,21 @@ func TestStopLossCooldownCountsOnlyItsReasonsWithinTheWindowAndEnds(t *testing.T
 	f.allow(buy("s1", "AAA-USD", "1", "100"))
 }
 
+// A fallback exit (the stop refused because the price passed it, sold at
+// market) counts as a stop-loss toward the cooldown wherever stop_loss
+// does.
+func TestStopLossCooldownCountsFallbackExitsAsStopLosses(t *testing.T) {
+	f := newFixture(t, func(c *Config) {
+		c.StopLossCooldown = Cooldown{StopLosses: 2, Window: time.Hour, Pause: 30 * time.Minute,
+			ExitReasons: []string{"stop_loss"}}
+		c.StaleAfter = 24 * time.Hour
+	})
+	f.g.OnRoundTrip("s1", "AAA-USD", d("-1"), "fallback")
+	f.allow(buy("s1", "AAA-USD", "1", "100"))
+	f.g.OnRoundTrip("s1", "AAA-USD", d("-1"), "fallback")
+	f.refuse(buy("s1", "AAA-USD", "1", "100"), RuleStopLossCooldown, ScopeProduct)
+}
+
 func TestReduceOnlyExitMayNotExceedTheKnownPosition(t *testing.T) {
 	f := newFixture(t, nil)
 	f.hold("s1", "AAA-USD", "2", "100")
