@@ -146,6 +146,7 @@ func CheckKey(ctx context.Context, c *coinbase.Client, cfg *config.Config) (KeyR
 		}
 		r.Products = append(r.Products, p)
 	}
+	r.Warnings = append(r.Warnings, fixedStopWarnings(ctx, c, cfg)...)
 	before := time.Now()
 	st, err := c.ServerTime(ctx)
 	if err != nil {
@@ -188,4 +189,27 @@ func CheckLive(ctx context.Context, cfg *config.Config, log *slog.Logger, w io.W
 		fmt.Fprintf(w, "warning: %s\n", warn)
 	}
 	return r, nil
+}
+
+// fixedStopWarnings warns of every fixed stop (exits.stop_loss.price) at
+// or above its product's best bid: each entry would be refused until the
+// price rises above it (issue 15, finding 4). A price that cannot be
+// fetched gives no warning; the engine checks before each entry anyway.
+func fixedStopWarnings(ctx context.Context, c *coinbase.Client, cfg *config.Config) []string {
+	var out []string
+	for _, s := range cfg.Strategies {
+		sl := s.Exits.StopLoss
+		if sl == nil || !sl.Price.IsPositive() {
+			continue
+		}
+		books, err := c.BestBidAsk(ctx, s.Product)
+		if err != nil || len(books) == 0 || len(books[0].Bids) == 0 {
+			continue
+		}
+		if bid := books[0].Bids[0].Price.Decimal; !sl.Price.LessThan(bid) {
+			out = append(out, fmt.Sprintf("strategy %s: exits.stop_loss.price %s is at or above the %s bid %s; "+
+				"every entry is refused until the price is above the stop", s.Name, sl.Price, s.Product, bid))
+		}
+	}
+	return out
 }

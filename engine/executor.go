@@ -121,7 +121,7 @@ const refusalLogEvery = time.Minute
 // (a backtest refuses thousands of entries while the guard is REDUCING)
 // costs a map lookup and no allocation.
 type refusalCause struct {
-	by       string // "guard" or "venue"
+	by       string // "guard", "venue" or "stop" (a fixed stop above the market)
 	instance string
 	purpose  exchange.Purpose
 	rule     string

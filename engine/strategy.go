@@ -358,6 +358,13 @@ func (in *Instance) buy(ctx context.Context, t *exchange.Tick, o strategy.Order)
 	if err := in.sizeOrder(ctx, &req, o.Size, ref); err != nil {
 		return "", err
 	}
+	stopRef := ref
+	if t != nil && t.Kind == exchange.QuoteTick && t.Bid.IsPositive() && (!stopRef.IsPositive() || t.Bid.LessThan(stopRef)) {
+		stopRef = t.Bid // a sell stop must be below the bid
+	}
+	if err := in.checkFixedStop(stopRef); err != nil {
+		return "", err
+	}
 	id, err := in.exec.NextClientOrderID(in.name)
 	if err != nil {
 		in.log.Error("no client order id; entry skipped", "strategy", in.name, "error", err)
@@ -391,6 +398,34 @@ func (in *Instance) buy(ctx context.Context, t *exchange.Tick, o strategy.Order)
 		w.order = placed
 	}
 	return id, nil
+}
+
+// checkFixedStop refuses an entry at price ref whose fixed stop
+// (exits.stop_loss.price) is at or above it: the venue would refuse the
+// stop, or the bot would sell at once, and every entry would be an
+// instant loss (issue 15, finding 4). The refusal is logged once per
+// cause and period, as the guard's are.
+func (in *Instance) checkFixedStop(ref decimal.Decimal) error {
+	sl := in.spec.Exits.StopLoss
+	if sl == nil || !sl.Price.IsPositive() || !ref.IsPositive() || sl.Price.LessThan(ref) {
+		return nil
+	}
+	err := &FixedStopRefusal{Stop: sl.Price, Market: ref}
+	in.exec.logRefusal(slog.LevelWarn, refusalCause{"stop", in.name, exchange.Entry, "fixed_stop_above_market"},
+		"entry refused: its fixed stop is not below the market", func() []any {
+			return []any{"strategy", in.name, "product", in.product.ID, "stop_loss_price", sl.Price, "market", ref}
+		})
+	return err
+}
+
+// FixedStopRefusal is the error of an entry refused because its fixed
+// stop (exits.stop_loss.price) is at or above the entry's price.
+type FixedStopRefusal struct{ Stop, Market decimal.Decimal }
+
+// Error implements error.
+func (r *FixedStopRefusal) Error() string {
+	return "entry refused: exits.stop_loss.price " + r.Stop.String() + " is at or above the market " + r.Market.String() +
+		"; the stop would be refused and the position sold at once (set a price below the market, or use percent)"
 }
 
 // sizeOrder sets the request's size from the strategy's Size (the

@@ -1,0 +1,68 @@
+package daemon
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/tradebot/tradebot/config"
+	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/exchange/coinbase"
+	"github.com/tradebot/tradebot/exchange/coinbase/emulator"
+	"github.com/tradebot/tradebot/exits"
+)
+
+// The key check (tradebot check in live mode, and the start) warns of a
+// fixed stop at or above the market, where every entry would be refused;
+// a stop below the market gives no warning.
+func TestTheKeyCheckWarnsOfAFixedStopAboveTheMarket(t *testing.T) {
+	k, kf, err := emulator.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := emulator.New(emulator.Options{Keys: []emulator.Key{k}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer func() {
+		cancel()
+		<-e.Done()
+	}()
+	if err := e.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	e.Tick(exchange.Tick{ProductID: "BTC-USD", Kind: exchange.QuoteTick, Time: now, Received: now,
+		Bid: decimal.NewFromInt(100), BidSize: decimal.NewFromInt(1), Ask: decimal.RequireFromString("100.02"), AskSize: decimal.NewFromInt(1)})
+	creds, err := coinbase.NewCredentials(kf.Name, kf.PrivateKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := coinbase.NewClient(coinbase.Config{BaseURL: e.RESTURL(), Credentials: creds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		stop string
+		warn bool
+	}{{"105", true}, {"100", true}, {"95", false}} {
+		cfg := config.Default()
+		cfg.Mode = config.ModeLive
+		var s config.Strategy
+		s.Name, s.Product = "s", "BTC-USD"
+		s.Exits.StopLoss = &exits.StopLoss{Price: decimal.RequireFromString(tc.stop)}
+		cfg.Strategies = []config.Strategy{s}
+		r, err := CheckKey(ctx, client, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		warned := strings.Contains(strings.Join(r.Warnings, "\n"), "exits.stop_loss.price "+tc.stop)
+		if warned != tc.warn {
+			t.Errorf("stop %s with the bid at 100: warnings %q, want a warning %v", tc.stop, r.Warnings, tc.warn)
+		}
+	}
+}
