@@ -7,14 +7,22 @@ RUN go mod download
 COPY . .
 ARG VERSION=dev
 RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/tradebot ./cmd/tradebot
+# The state directory, owned by distroless's nonroot user (65532), so that
+# a volume mounted there starts writable for the daemon.
+RUN install -d -m 0700 -o 65532 -g 65532 /out/state
 
 # Run: distroless static, non-root. The config and the key file are
-# mounted; the journal lives in /var/lib/tradebot (a volume).
+# mounted; the journal lives in /var/lib/tradebot (a volume; set
+# state_dir: /var/lib/tradebot in the config).
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/tradebot /usr/local/bin/tradebot
 COPY config.example.yaml /etc/tradebot/config.yaml
-USER nonroot:nonroot
+COPY --from=build --chown=65532:65532 /out/state /var/lib/tradebot
+USER 65532:65532
 VOLUME ["/var/lib/tradebot"]
 EXPOSE 9464
+# The image has no shell or curl: tradebot asks its own /readyz.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
+  CMD ["/usr/local/bin/tradebot", "health", "--url", "http://127.0.0.1:9464/readyz"]
 ENTRYPOINT ["/usr/local/bin/tradebot"]
 CMD ["run", "--config", "/etc/tradebot/config.yaml", "--web.listen-address", "0.0.0.0:9464"]

@@ -42,7 +42,7 @@ func parseTime(flagName, v string) (time.Time, error) {
 			return t.UTC(), nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("%w: --%s %q: want RFC 3339 (2024-01-02T15:04:05Z) or a date (2024-01-02)", errUsage, flagName, v)
+	return time.Time{}, usageErrorf("--%s %q: want RFC 3339 (2024-01-02T15:04:05Z) or a date (2024-01-02)", flagName, v)
 }
 
 func runBacktest(args []string, stdout, stderr io.Writer) error {
@@ -74,7 +74,7 @@ func runBacktest(args []string, stdout, stderr io.Writer) error {
 		args = rest[1:]
 	}
 	if len(data) == 0 || *out == "" {
-		return fmt.Errorf("%w: backtest needs --data and --out", errUsage)
+		return usageErrorf("backtest needs --data and --out")
 	}
 	from, err := parseTime("from", *fromFlag)
 	if err != nil {
@@ -91,7 +91,7 @@ func runBacktest(args []string, stdout, stderr io.Writer) error {
 	case "nearer-first":
 		lo.Path = marketdata.PathNearerFirst
 	default:
-		return fmt.Errorf("%w: --candle-path %q: want low-first or nearer-first", errUsage, *path)
+		return usageErrorf("--candle-path %q: want low-first or nearer-first", *path)
 	}
 	cfgName, raw, err := configBytes(*cfgPath)
 	if err != nil {
@@ -118,7 +118,7 @@ func runBacktest(args []string, stdout, stderr io.Writer) error {
 		return runSweep(ctx, stdout, stderr, cfgName, raw, *sweep, so, data, lo, *out)
 	}
 	if so.set(fs) {
-		return fmt.Errorf("%w: --rank-by, --random, --seed, --shard and --walk-forward go with --sweep", errUsage)
+		return usageErrorf("--rank-by, --random, --seed, --shard and --walk-forward go with --sweep")
 	}
 	// One run reads the files as it goes, in bounded memory.
 	d, err := backtest.Stream(data, lo)

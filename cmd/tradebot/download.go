@@ -38,10 +38,10 @@ func runDownload(args []string, stdout, stderr io.Writer) error {
 	}
 	interval, ok := granularities[*gran]
 	if !ok {
-		return fmt.Errorf("%w: --granularity %q is not a Coinbase granularity", errUsage, *gran)
+		return usageErrorf("--granularity %q is not a Coinbase granularity", *gran)
 	}
 	if *out == "" || *fromFlag == "" {
-		return fmt.Errorf("%w: download needs --from and --out", errUsage)
+		return usageErrorf("download needs --from and --out")
 	}
 	from, err := parseTime("from", *fromFlag)
 	if err != nil {

@@ -30,12 +30,12 @@ func (f *journalFlags) register(fs *flag.FlagSet) {
 func (f *journalFlags) open() (*journal.Journal, journal.Format, error) {
 	format, err := journal.ParseFormat(f.format)
 	if err != nil {
-		return nil, "", fmt.Errorf("--format: %w: %w", err, errUsage)
+		return nil, "", usageErrorf("--format: %v", err)
 	}
 	path := f.path
 	switch {
 	case path != "" && f.config != "":
-		return nil, "", fmt.Errorf("give --config or --journal, not both: %w", errUsage)
+		return nil, "", usageErrorf("give --config or --journal, not both")
 	case path == "":
 		// Without either flag the embedded example is the config, as for
 		// `run`; it has no state_dir, which the error below says.
@@ -48,7 +48,7 @@ func (f *journalFlags) open() (*journal.Journal, journal.Format, error) {
 			if name == "" {
 				name = "the embedded example config"
 			}
-			return nil, "", fmt.Errorf("%s has no state_dir, so there is no journal; give --journal FILE: %w", name, errUsage)
+			return nil, "", usageErrorf("%s has no state_dir, so there is no journal; give --journal FILE", name)
 		}
 		path = filepath.Join(cfg.StateDir, journalFile)
 	}
@@ -69,7 +69,7 @@ func positions(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("positions: unexpected argument %q: %w", fs.Arg(0), errUsage)
+		return usageErrorf("positions: unexpected argument %q", fs.Arg(0))
 	}
 	j, format, err := f.open()
 	if err != nil {
@@ -97,7 +97,7 @@ func trades(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("trades: unexpected argument %q: %w", fs.Arg(0), errUsage)
+		return usageErrorf("trades: unexpected argument %q", fs.Arg(0))
 	}
 	j, format, err := f.open()
 	if err != nil {
@@ -127,7 +127,7 @@ func trades(args []string, stdout, stderr io.Writer) error {
 func journalCmd(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "salvage" {
 		fmt.Fprintln(stderr, "usage: tradebot journal salvage DAMAGED NEW")
-		return fmt.Errorf("journal: want the subcommand salvage: %w", errUsage)
+		return usageErrorf("journal: want the subcommand salvage")
 	}
 	fs := flag.NewFlagSet("journal salvage", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -141,7 +141,7 @@ func journalCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	if fs.NArg() != 2 {
 		fs.Usage()
-		return fmt.Errorf("journal salvage: want DAMAGED and NEW, got %d argument(s): %w", fs.NArg(), errUsage)
+		return usageErrorf("journal salvage: want DAMAGED and NEW, got %d argument(s)", fs.NArg())
 	}
 	damaged, target := fs.Arg(0), fs.Arg(1)
 	rep, err := journal.Salvage(damaged, target)

@@ -11,6 +11,7 @@
 //	tradebot journal salvage DAMAGED NEW
 //	                                 copy the readable rows of a damaged journal
 //	tradebot strategies              list the built-in strategy types
+//	tradebot health [--url URL]      exit 0 if a running daemon is ready (container HEALTHCHECK)
 //	tradebot version                 print the version
 package main
 
@@ -73,6 +74,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 			t, _ := strategy.Lookup(n)
 			fmt.Fprintf(stdout, "%-12s %s\n", n, t.Summary)
 		}
+	case "health":
+		err = health(rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "tradebot", version)
 	case "help", "-h", "--help":
@@ -88,7 +91,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintln(stderr, "tradebot:", err)
 		var cfgErr *config.Error
-		if errors.As(err, &cfgErr) || errors.Is(err, errUsage) {
+		if errors.As(err, &cfgErr) || isUsage(err) || errors.Is(err, errUsage) {
 			return exitUsage
 		}
 		return 1
@@ -96,6 +99,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// errUsage marks a usage error made with fmt.Errorf's %w; usageErrorf
+// is the way that reads better.
 var errUsage = errors.New("usage")
 
 func usage(w io.Writer) {
@@ -112,6 +117,7 @@ Commands:
   trades      print the closed round trips in the journal
   journal     journal salvage DAMAGED NEW: copy what is readable from a damaged journal
   strategies  list the built-in strategy types
+  health      exit 0 if a running daemon is ready (--url, default `+defaultHealthURL+`), for container health checks
   version     print the version
 
 Run 'tradebot COMMAND -h' for a command's flags.

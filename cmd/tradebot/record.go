@@ -25,7 +25,7 @@ func runRecord(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *out == "" {
-		return fmt.Errorf("%w: record needs --out", errUsage)
+		return usageErrorf("record needs --out")
 	}
 	var ids []string
 	for _, p := range strings.Split(*products, ",") {
@@ -35,7 +35,7 @@ func runRecord(args []string, stdout, stderr io.Writer) error {
 	}
 	rec, err := backtest.NewRecorder(backtest.RecordOptions{MarketURL: *url, Products: ids, Out: *out, Duration: *dur})
 	if err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return usageErrorf("%v", err)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()

@@ -53,15 +53,15 @@ func runSweep(ctx context.Context, stdout, stderr io.Writer, cfgName string, raw
 	data []string, lo backtest.LoadOptions, out string) error {
 	axes, err := backtest.ParseSweep(spec)
 	if err != nil {
-		return fmt.Errorf("%w: --sweep: %v", errUsage, err)
+		return usageErrorf("--sweep: %v", err)
 	}
 	o := backtest.SweepOptions{Workers: f.workers, RankBy: f.rankBy, Random: f.random, Seed: f.seed}
 	if f.random < 0 {
-		return fmt.Errorf("%w: --random %d: want a positive number of combinations", errUsage, f.random)
+		return usageErrorf("--random %d: want a positive number of combinations", f.random)
 	}
 	if f.shard != "" {
 		if o.Shard, err = parseShardFlag(f.shard, os.LookupEnv); err != nil {
-			return fmt.Errorf("%w: --shard %v", errUsage, err)
+			return usageErrorf("--shard %v", err)
 		}
 	}
 	d, err := backtest.Load(data, lo)
@@ -74,7 +74,7 @@ func runSweep(ctx context.Context, stdout, stderr io.Writer, cfgName string, raw
 	if f.walkForward != "" {
 		wf, err := backtest.ParseWalkForward(f.walkForward)
 		if err != nil {
-			return fmt.Errorf("%w: --walk-forward %v", errUsage, err)
+			return usageErrorf("--walk-forward %v", err)
 		}
 		windows, err := backtest.WalkForward(ctx, cfgName, raw, os.LookupEnv, axes, d, o, wf)
 		if err != nil {
@@ -176,7 +176,7 @@ func sliceDirs(dir string) ([]string, error) {
 // sharded sweep into the table and files of the whole sweep.
 func runSweepCommand(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "merge" {
-		return fmt.Errorf("%w: tradebot sweep merge --out DIR SLICE_DIR...", errUsage)
+		return usageErrorf("usage: tradebot sweep merge --out DIR SLICE_DIR (one or more)")
 	}
 	fs := flag.NewFlagSet("sweep merge", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -194,7 +194,7 @@ func runSweepCommand(args []string, stdout, stderr io.Writer) error {
 		args = fs.Args()[1:]
 	}
 	if *out == "" || len(dirs) == 0 {
-		return fmt.Errorf("%w: sweep merge needs --out and the directories of every slice", errUsage)
+		return usageErrorf("sweep merge needs --out and the directories of every slice")
 	}
 	if len(dirs) == 1 {
 		// One directory holding the slices (as the Kubernetes Job

@@ -1,0 +1,254 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/tradebot/tradebot/internal/testenv"
+	"github.com/tradebot/tradebot/metrics"
+)
+
+// dockerInstr is one Dockerfile instruction, continuation lines joined.
+type dockerInstr struct {
+	cmd  string // upper case: FROM, RUN, COPY ...
+	args string
+	line int
+}
+
+// dockerStages reads the repository's Dockerfile into its build stages.
+// There is no Docker engine here, so these tests read what the image
+// would be built from.
+func dockerStages(t *testing.T) [][]dockerInstr {
+	t.Helper()
+	f, err := os.Open(filepath.Join(testenv.RepoRoot(), "Dockerfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var stages [][]dockerInstr
+	var cur strings.Builder
+	start, n := 0, 0
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		n++
+		line := strings.TrimSpace(sc.Text())
+		if cur.Len() == 0 && (line == "" || strings.HasPrefix(line, "#")) {
+			continue
+		}
+		if cur.Len() == 0 {
+			start = n
+		}
+		if body, ok := strings.CutSuffix(line, `\`); ok {
+			cur.WriteString(body + " ")
+			continue
+		}
+		cur.WriteString(line)
+		cmd, args, _ := strings.Cut(cur.String(), " ")
+		cur.Reset()
+		in := dockerInstr{cmd: strings.ToUpper(cmd), args: strings.TrimSpace(args), line: start}
+		if in.cmd == "FROM" {
+			stages = append(stages, nil)
+		}
+		if len(stages) == 0 {
+			t.Fatalf("Dockerfile line %d: %s before FROM", start, in.cmd)
+		}
+		stages[len(stages)-1] = append(stages[len(stages)-1], in)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(stages) < 2 {
+		t.Fatalf("Dockerfile has %d stages, want a build stage and the image", len(stages))
+	}
+	return stages
+}
+
+func instrs(stage []dockerInstr, cmd string) []dockerInstr {
+	var out []dockerInstr
+	for _, in := range stage {
+		if in.cmd == cmd {
+			out = append(out, in)
+		}
+	}
+	return out
+}
+
+// execForm decodes a JSON-array (exec form) argument list.
+func execForm(t *testing.T, in dockerInstr, args string) []string {
+	t.Helper()
+	var argv []string
+	if err := json.Unmarshal([]byte(args), &argv); err != nil {
+		t.Fatalf("Dockerfile line %d: %s %s is not in exec form: %v (the image has no shell)", in.line, in.cmd, args, err)
+	}
+	return argv
+}
+
+// The image runs as distroless's nonroot user, and the state volume is
+// created owned by that user: a journal in state_dir /var/lib/tradebot
+// must be writable without a chown on the host.
+func TestDockerImageRunsAsNonrootOverAStateVolumeItOwns(t *testing.T) {
+	stages := dockerStages(t)
+	final := stages[len(stages)-1]
+	users := instrs(final, "USER")
+	if len(users) != 1 || users[0].args != "65532:65532" {
+		t.Fatalf("USER %v, want 65532:65532 (distroless nonroot)", users)
+	}
+	volumes := instrs(final, "VOLUME")
+	if len(volumes) != 1 || !slices.Contains(execForm(t, volumes[0], volumes[0].args), "/var/lib/tradebot") {
+		t.Fatalf("VOLUME %v, want /var/lib/tradebot", volumes)
+	}
+	var source string
+	for _, in := range instrs(final, "COPY") {
+		f := strings.Fields(in.args)
+		if f[len(f)-1] == "/var/lib/tradebot" {
+			if !slices.Contains(f, "--chown=65532:65532") || !slices.Contains(f, "--from=build") {
+				t.Fatalf("Dockerfile line %d: COPY %s, want --from=build --chown=65532:65532", in.line, in.args)
+			}
+			source = f[len(f)-2]
+		}
+	}
+	if source == "" {
+		t.Fatal("nothing is copied to /var/lib/tradebot: the volume would be created root-owned")
+	}
+	created := false
+	for _, in := range instrs(stages[0], "RUN") {
+		f := strings.Fields(in.args)
+		if len(f) > 0 && f[0] == "install" && slices.Contains(f, "-d") && f[len(f)-1] == source &&
+			strings.Contains(in.args, "-o 65532 -g 65532") && strings.Contains(in.args, "-m 0700") {
+			created = true
+		}
+	}
+	if !created {
+		t.Fatalf("the build stage does not create %s owned by 65532 with mode 0700", source)
+	}
+	if i, j := slices.IndexFunc(final, func(in dockerInstr) bool { return in.cmd == "COPY" && strings.HasSuffix(in.args, "/var/lib/tradebot") }),
+		slices.IndexFunc(final, func(in dockerInstr) bool { return in.cmd == "VOLUME" }); i > j {
+		t.Error("the state directory is copied after VOLUME declares it; Docker discards changes to a volume path after VOLUME")
+	}
+}
+
+// The HEALTHCHECK runs `tradebot health` (no shell, no curl in the image)
+// against the port the image serves on, and that command answers 0 for a
+// ready daemon and 1 for one that is not, or is not there: tried here
+// against the daemon's own HTTP server on loopback.
+func TestDockerHealthcheckAsksTheDaemonsReadiness(t *testing.T) {
+	final := dockerStages(t)[1]
+	checks := instrs(final, "HEALTHCHECK")
+	if len(checks) != 1 {
+		t.Fatalf("%d HEALTHCHECK instructions, want 1", len(checks))
+	}
+	_, cmdArgs, ok := strings.Cut(checks[0].args, "CMD ")
+	if !ok {
+		t.Fatalf("HEALTHCHECK %s has no CMD", checks[0].args)
+	}
+	argv := execForm(t, checks[0], cmdArgs)
+	if len(argv) < 2 || argv[0] != "/usr/local/bin/tradebot" || argv[1] != "health" {
+		t.Fatalf("HEALTHCHECK runs %q, want /usr/local/bin/tradebot health ...", argv)
+	}
+	i := slices.Index(argv, "--url")
+	if i < 0 || i+1 >= len(argv) {
+		t.Fatalf("HEALTHCHECK %q gives no --url", argv)
+	}
+	u, err := url.Parse(argv[i+1])
+	if err != nil || u.Path != "/readyz" || u.Hostname() != "127.0.0.1" {
+		t.Fatalf("HEALTHCHECK URL %q, want http://127.0.0.1:PORT/readyz", argv[i+1])
+	}
+	cmds := instrs(final, "CMD")
+	if len(cmds) != 1 || !strings.Contains(cmds[0].args, ":"+u.Port()+`"`) {
+		t.Errorf("the image's CMD %v does not serve on the port the HEALTHCHECK asks, %s", cmds, u.Port())
+	}
+	if exposed := instrs(final, "EXPOSE"); len(exposed) != 1 || exposed[0].args != u.Port() {
+		t.Errorf("EXPOSE %v, want %s", exposed, u.Port())
+	}
+
+	var notReady atomic.Value
+	notReady.Store("")
+	srv, err := metrics.Listen(metrics.ServerConfig{ListenAddress: "127.0.0.1:0", Ready: func() error {
+		if why := notReady.Load().(string); why != "" {
+			return errors.New(why)
+		}
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		_ = srv.Serve(ctx)
+	}()
+	// The Dockerfile's own arguments, pointed at this server.
+	args := slices.Clone(argv[1:])
+	args[i] = (&url.URL{Scheme: "http", Host: srv.Addr().String(), Path: u.Path}).String()
+
+	var stdout, stderr bytes.Buffer
+	if code := run(args, &stdout, &stderr); code != 0 || strings.TrimSpace(stdout.String()) != "ready" {
+		t.Errorf("ready daemon: exit %d, stdout %q, stderr %q; want 0 and ready", code, stdout.String(), stderr.String())
+	}
+	notReady.Store("trading state is HALTED")
+	stdout.Reset()
+	stderr.Reset()
+	if code := run(args, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "HTTP 503: not ready: trading state is HALTED") {
+		t.Errorf("halted daemon: exit %d, stderr %q; want 1 and the reason", code, stderr.String())
+	}
+	cancel()
+	wg.Wait()
+	stderr.Reset()
+	if code := run(args, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "no answer from") {
+		t.Errorf("stopped daemon: exit %d, stderr %q; want 1 and no answer", code, stderr.String())
+	}
+}
+
+func TestHealthRefusesBadFlagsAsUsage(t *testing.T) {
+	long := "http://" + strings.Repeat("x", 500)
+	for _, args := range [][]string{
+		{"health", "--url", "127.0.0.1:9464/readyz"},
+		{"health", "--url", "ftp://host/readyz"},
+		{"health", "--timeout", "0s"},
+		{"health", "extra"},
+		{"health", "--url", long + "\x00"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := run(args, &stdout, &stderr); code != exitUsage {
+			t.Errorf("%q: exit %d, want %d (stderr %q)", args, code, exitUsage, stderr.String())
+		}
+		if strings.Contains(stderr.String(), strings.Repeat("x", 100)) {
+			t.Errorf("%q: the long value is echoed whole", args)
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"health", "--help"}, &stdout, &stderr); code != 0 {
+		t.Errorf("health --help: exit %d, want 0", code)
+	}
+}
+
+// The build context leaves out history, scratch space and binaries:
+// `COPY . .` would otherwise ship .git and any compiled test binary.
+func TestDockerignoreLeavesOutGitTmpAndBinaries(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), ".dockerignore"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := map[string]bool{}
+	for _, l := range strings.Split(string(b), "\n") {
+		lines[strings.TrimSpace(l)] = true
+	}
+	for _, want := range []string{".git", "tmp", "**/*.test", "/tradebot"} {
+		if !lines[want] {
+			t.Errorf(".dockerignore lacks %q", want)
+		}
+	}
+}
