@@ -108,35 +108,38 @@ func (in *Instance) declareSeries(reasons []string) {
 }
 
 func (in *Instance) orderCounter(s, t, st int) prometheus.Counter {
-	return in.orders[s][t][st].get(func() prometheus.Counter {
-		return in.m.orders.WithLabelValues(in.strategy, in.product, sides[s], orderTypes[t], statuses[st])
-	})
+	l := &in.orders[s][t][st]
+	if c := l.p.Load(); c != nil {
+		return *c
+	}
+	return l.set(in.m.orders.WithLabelValues(in.strategy, in.product, sides[s], orderTypes[t], statuses[st]))
 }
 
 func (in *Instance) fillCounter(s, l int) prometheus.Counter {
-	return in.fills[s][l].get(func() prometheus.Counter {
-		return in.m.fills.WithLabelValues(in.strategy, in.product, sides[s], liquidities[l])
-	})
+	lc := &in.fills[s][l]
+	if c := lc.p.Load(); c != nil {
+		return *c
+	}
+	return lc.set(in.m.fills.WithLabelValues(in.strategy, in.product, sides[s], liquidities[l]))
 }
 
 func (in *Instance) exitCounter(i int) prometheus.Counter {
-	return in.exits[i].get(func() prometheus.Counter {
-		return in.m.exits.WithLabelValues(in.strategy, in.product, exitReasons[i])
-	})
+	l := &in.exits[i]
+	if c := l.p.Load(); c != nil {
+		return *c
+	}
+	return l.set(in.m.exits.WithLabelValues(in.strategy, in.product, exitReasons[i]))
 }
 
 // lazyCounter is a series resolved at its first use and kept, so that
-// later increments cost no label lookup. Safe for concurrent use: two
-// first uses at once resolve the same series.
+// later increments cost one atomic load instead of a label lookup. Safe
+// for concurrent use: two first uses at once resolve the same series.
 type lazyCounter struct {
 	p atomic.Pointer[prometheus.Counter]
 }
 
-func (l *lazyCounter) get(create func() prometheus.Counter) prometheus.Counter {
-	if c := l.p.Load(); c != nil {
-		return *c
-	}
-	c := create()
+// set keeps c, the series its first use resolved, and returns it.
+func (l *lazyCounter) set(c prometheus.Counter) prometheus.Counter {
 	l.p.Store(&c)
 	return c
 }
