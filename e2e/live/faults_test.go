@@ -107,11 +107,12 @@ func assertFillsReflected(t *testing.T, s scrape, e *emu, instances ...string) {
 	t.Helper()
 	type book struct {
 		n                         int
+		orders                    map[string]bool // orders with a fill
 		fees, qty, cost, realized decimal.Decimal
 	}
 	books := map[string]*book{}
 	for _, in := range instances {
-		books[in] = &book{}
+		books[in] = &book{orders: map[string]bool{}}
 	}
 	for _, f := range e.Sim().Fills() {
 		b := books[instanceOf(e, f)]
@@ -120,6 +121,7 @@ func assertFillsReflected(t *testing.T, s scrape, e *emu, instances ...string) {
 			continue
 		}
 		b.n++
+		b.orders[f.OrderID] = true
 		b.fees = b.fees.Add(f.Fee)
 		// Average-cost accounting, each fee charged to PnL when paid.
 		switch f.Side {
@@ -134,9 +136,15 @@ func assertFillsReflected(t *testing.T, s scrape, e *emu, instances ...string) {
 	}
 	for _, in := range instances {
 		b, sel := books[in], `strategy="`+in+`"`
+		// Orders fill in parts, and the user channel sends order state,
+		// not fills: when updates are lost (the sequence gaps and dropped
+		// sockets above), one fill derived from the change of an order's
+		// filled size stands for every part filled meanwhile. So the count
+		// lies between the orders that filled and the exchange's fills;
+		// the money below (fees, size, PnL) must match to the last digit.
 		gotFills, _ := s.sum("tradebot_fills_total", sel)
-		if int(gotFills) != b.n {
-			t.Errorf("%s: tradebot_fills_total = %v, the exchange has %d fills of the instance's orders", in, gotFills, b.n)
+		if int(gotFills) > b.n || int(gotFills) < len(b.orders) {
+			t.Errorf("%s: tradebot_fills_total = %v, the exchange has %d fills of %d of the instance's orders", in, gotFills, b.n, len(b.orders))
 		}
 		gotFees, _ := s.sum("tradebot_fees_paid_total", sel)
 		if math.Abs(gotFees-b.fees.InexactFloat64()) > 1e-6 {
