@@ -106,31 +106,82 @@ type KeyReport struct {
 	Warnings    []string
 }
 
-// CheckKey runs the live start-up checks (also `tradebot check` in live
-// mode): the key can trade; it cannot transfer, unless
-// coinbase.allow_transfer_permission says so (Coinbase's key guide: a
-// trading bot's key needs view and trade only); every configured product
-// exists and accepts orders (increments and sizes come from Coinbase, not
-// from the config); and the clock is close to Coinbase's.
+// CheckKey runs the live start-up checks (the daemon at start; `tradebot
+// check` in live mode prints each step, see CheckLive), without placing,
+// changing or cancelling any order, and stops at the first failure with
+// an error that says what to do:
+//
+//  1. Coinbase's clock (GET /time, public): a local clock more than
+//     MaxClockSkew off is a warning, more than a JWT's life a failure;
+//  2. authentication and permissions (GET /key_permissions): a 401 gives
+//     coinbase.UnauthorizedChecklist; the key must view and trade, and
+//     must not transfer unless coinbase.allow_transfer_permission says so
+//     (Coinbase's key guide: a trading bot needs view and trade only);
+//  3. the portfolio the key is bound to;
+//  4. every configured product exists and accepts orders in it.
 func CheckKey(ctx context.Context, c *coinbase.Client, cfg *config.Config) (KeyReport, error) {
+	return checkKey(ctx, c, cfg, func(string, string) {})
+}
+
+// maxJWTSkew is the clock error beyond which every JWT is refused: they
+// live two minutes from their start.
+const maxJWTSkew = 2 * time.Minute
+
+// checkKey is CheckKey reporting each step that passed to ok.
+func checkKey(ctx context.Context, c *coinbase.Client, cfg *config.Config, ok func(step, result string)) (KeyReport, error) {
 	var r KeyReport
-	perms, err := c.KeyPermissions(ctx)
+	before := time.Now()
+	st, err := c.ServerTime(ctx)
 	if err != nil {
-		return r, fmt.Errorf("key permissions: %w", err)
+		return r, fmt.Errorf("clock: cannot read Coinbase's time at %s: %w. Check the network and coinbase.rest_url", cfg.Coinbase.RESTURL, err)
 	}
+	local := before.Add(time.Since(before) / 2)
+	r.ClockSkew = local.Sub(st.ISO.Time)
+	skew := r.ClockSkew.Round(time.Millisecond)
+	switch {
+	case r.ClockSkew > maxJWTSkew || r.ClockSkew < -maxJWTSkew:
+		return r, fmt.Errorf("clock: the local clock is %s off Coinbase's, beyond a JWT's two minutes: every request would be refused. Sync the clock (chrony or systemd-timesyncd)", skew)
+	case r.ClockSkew > MaxClockSkew || r.ClockSkew < -MaxClockSkew:
+		r.Warnings = append(r.Warnings, fmt.Sprintf("the local clock is %s off Coinbase's; JWTs may be refused: sync the clock (chrony or systemd-timesyncd)", skew))
+		ok("clock", fmt.Sprintf("%s off Coinbase's (warning: more than %s)", skew, MaxClockSkew))
+	default:
+		ok("clock", fmt.Sprintf("%s off Coinbase's", skew))
+	}
+
+	perms, err := c.KeyPermissions(ctx)
+	var ae *coinbase.APIError
+	switch {
+	case errors.As(err, &ae) && ae.Status == 401:
+		return r, fmt.Errorf("authentication: %s", coinbase.UnauthorizedChecklist())
+	case errors.As(err, &ae) && ae.Status == 403:
+		return r, errors.New("permissions: Coinbase refused to show the key's permissions (HTTP 403): the key lacks the view permission. Create a key with view and trade permission")
+	case err != nil:
+		return r, fmt.Errorf("authentication: %w", err)
+	}
+	ok("authentication", "Coinbase accepts the key")
 	r.Permissions = perms
-	if !perms.CanTrade {
-		return r, errors.New("the API key cannot trade: create a key with the view and trade permissions for this portfolio")
-	}
-	if perms.CanTransfer {
-		if !cfg.Coinbase.AllowTransferPermission {
-			return r, fmt.Errorf("%w: refusing to start. Coinbase's key guide asks for least privilege: a trading bot needs view and trade only, and a key that can transfer lets whoever steals it empty the account. Create a key without transfer permission (one key per application, with an IP allow-list), or set coinbase.allow_transfer_permission: true to accept the risk", ErrTransferPermission)
-		}
+	switch {
+	case !perms.CanTrade:
+		return r, errors.New("permissions: the key cannot trade: create a key with the view and trade permissions for this portfolio (one key per application, with an IP allow-list)")
+	case !perms.CanView:
+		return r, errors.New("permissions: the key lacks the view permission, so balances, orders and fills cannot be read: create a key with view and trade permission")
+	case perms.CanTransfer && !cfg.Coinbase.AllowTransferPermission:
+		return r, fmt.Errorf("permissions: %w: refusing to start. Coinbase's key guide asks for least privilege: a trading bot needs view and trade only, and a key that can transfer lets whoever steals it empty the account. Create a key without transfer permission (one key per application, with an IP allow-list), or set coinbase.allow_transfer_permission: true to accept the risk", ErrTransferPermission)
+	case perms.CanTransfer:
 		r.Warnings = append(r.Warnings, "the API key can transfer funds (accepted by coinbase.allow_transfer_permission)")
+		ok("permissions", "view, trade and transfer (transfer accepted by coinbase.allow_transfer_permission)")
+	default:
+		ok("permissions", "view and trade, no transfer")
 	}
-	if !perms.CanView {
-		r.Warnings = append(r.Warnings, "the API key lacks view permission; balances and fills cannot be read")
+	if perms.PortfolioUUID == "" {
+		return r, errors.New("portfolio: Coinbase names no portfolio for the key; create the key inside the portfolio it should trade")
 	}
+	portfolio := perms.PortfolioUUID
+	if perms.PortfolioType != "" {
+		portfolio += " (" + perms.PortfolioType + ")"
+	}
+	ok("portfolio", portfolio+": the key trades in this portfolio only; create the key in another portfolio to trade there")
+
 	seen := map[string]bool{}
 	for _, s := range cfg.Strategies {
 		if seen[s.Product] {
@@ -139,52 +190,56 @@ func CheckKey(ctx context.Context, c *coinbase.Client, cfg *config.Config) (KeyR
 		seen[s.Product] = true
 		p, err := c.Product(ctx, s.Product)
 		if err != nil {
-			return r, fmt.Errorf("strategy %s: product %s: %w", s.Name, s.Product, err)
+			return r, fmt.Errorf("products: strategy %s: product %s: %w", s.Name, s.Product, err)
 		}
 		if p.TradingDisabled || p.CancelOnly {
-			return r, fmt.Errorf("strategy %s: product %s does not accept orders now (trading disabled or cancel only)", s.Name, s.Product)
+			return r, fmt.Errorf("products: strategy %s: product %s does not accept orders now (trading disabled or cancel only)", s.Name, s.Product)
 		}
 		r.Products = append(r.Products, p)
 	}
 	r.Warnings = append(r.Warnings, fixedStopWarnings(ctx, c, cfg)...)
-	before := time.Now()
-	st, err := c.ServerTime(ctx)
-	if err != nil {
-		return r, fmt.Errorf("server time: %w", err)
-	}
-	local := before.Add(time.Since(before) / 2)
-	r.ClockSkew = local.Sub(st.ISO.Time)
-	if r.ClockSkew > MaxClockSkew || r.ClockSkew < -MaxClockSkew {
-		r.Warnings = append(r.Warnings, fmt.Sprintf("the local clock is %s off Coinbase's; JWTs may be refused: sync the clock (chrony or systemd-timesyncd)", r.ClockSkew.Round(time.Millisecond)))
-	}
-	return r, nil
-}
-
-// CheckLive is `tradebot check` for a live config: it loads the key,
-// runs CheckKey against Coinbase (permissions, portfolio, products,
-// clock) without placing, changing or cancelling any order, and prints
-// what it found to w. The key itself is never printed; its name is.
-func CheckLive(ctx context.Context, cfg *config.Config, log *slog.Logger, w io.Writer) (KeyReport, error) {
-	creds, err := LoadCredentials(cfg.Coinbase, log)
-	if err != nil {
-		return KeyReport{}, err
-	}
-	client, err := coinbase.NewClient(coinbase.Config{BaseURL: cfg.Coinbase.RESTURL, Credentials: creds, Logger: log})
-	if err != nil {
-		return KeyReport{}, err
-	}
-	r, err := CheckKey(ctx, client, cfg)
-	if err != nil {
-		return r, fmt.Errorf("coinbase key %s: %w", coinbase.DisplayKeyName(creds.KeyName()), err)
-	}
-	fmt.Fprintf(w, "coinbase key OK: %s (view %v, trade %v, transfer %v), portfolio %s\n", coinbase.DisplayKeyName(creds.KeyName()),
-		r.Permissions.CanView, r.Permissions.CanTrade, r.Permissions.CanTransfer, r.Permissions.PortfolioUUID)
 	ids := make([]string, 0, len(r.Products))
 	for _, p := range r.Products {
 		ids = append(ids, fmt.Sprintf("%s (base increment %s, min %s)", p.ID, p.BaseIncrement, p.BaseMinSize))
 	}
-	fmt.Fprintf(w, "products OK: %s\n", strings.Join(ids, ", "))
-	fmt.Fprintf(w, "clock skew: %s\n", r.ClockSkew.Round(time.Millisecond))
+	ok("products", strings.Join(ids, ", "))
+	return r, nil
+}
+
+// keyKind names the key's type as the CDP portal does.
+func keyKind(c *coinbase.Credentials) string {
+	if c.Algorithm() == "EdDSA" {
+		return "CDP key, Ed25519"
+	}
+	return "CDP key, ECDSA"
+}
+
+// CheckLive is `tradebot check` for a live config: the key doctor. It
+// loads the key and runs CheckKey step by step against Coinbase (clock,
+// authentication, permissions, portfolio, products) without placing,
+// changing or cancelling any order, printing to w a line per step that
+// passed and, for the first that failed, what is wrong and what to do.
+// The private key is never printed, and its name only in the CDP shape.
+func CheckLive(ctx context.Context, cfg *config.Config, log *slog.Logger, w io.Writer) (KeyReport, error) {
+	step := func(name, result string) { fmt.Fprintf(w, "ok    %-15s %s\n", name, result) }
+	fail := func(err error) error {
+		name, what, _ := strings.Cut(err.Error(), ": ")
+		fmt.Fprintf(w, "FAIL  %-15s %s\n", name, what)
+		return err
+	}
+	creds, err := LoadCredentials(cfg.Coinbase, log)
+	if err != nil {
+		return KeyReport{}, fail(fmt.Errorf("key: %w", err))
+	}
+	step("key", fmt.Sprintf("%s (%s)", coinbase.DisplayKeyName(creds.KeyName()), keyKind(creds)))
+	client, err := coinbase.NewClient(coinbase.Config{BaseURL: cfg.Coinbase.RESTURL, Credentials: creds, Logger: log})
+	if err != nil {
+		return KeyReport{}, fail(fmt.Errorf("key: %w", err))
+	}
+	r, err := checkKey(ctx, client, cfg, step)
+	if err != nil {
+		return r, fail(err)
+	}
 	for _, warn := range r.Warnings {
 		fmt.Fprintf(w, "warning: %s\n", warn)
 	}

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"os/signal"
 	"strings"
@@ -52,6 +53,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	keyFile := fs.String("key-file", "", "CDP key file to use, or to create (mode 0600) with a fresh ECDSA key when it does not exist")
 	canTransfer := fs.Bool("can-transfer", false, "report the key as able to transfer funds (to test the daemon's refusal)")
 	noTrade := fs.Bool("no-trade", false, "refuse order changes with 403, as for a view-only key")
+	allowedIPs := fs.String("key-allowed-ips", "", "the key's IP allow-list, addresses or CIDR ranges separated by commas (e.g. 10.0.0.0/8,192.0.2.7); other clients get 401. Empty: any address")
+	activeIn := fs.Duration("key-active-in", 0, "refuse the key with 401 for this long after start, as Coinbase does a new key for up to 48h (e.g. 48h)")
+	revoked := fs.Bool("key-revoked", false, "refuse the key with 401, as Coinbase does a revoked or deleted key")
 	balances := fs.String("balances", "USD=10000,USDT=10000,BTC=0", "starting balances: CUR=AMOUNT,...")
 	noRateLimit := fs.Bool("no-rate-limit", false, "do not enforce Coinbase's 30/s private and 10/s public request rates")
 	partial := fs.Bool("partial-fills", false, "fill orders only as much as the market shows at their price, in parts, as Coinbase does")
@@ -91,6 +95,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	key.CanTransfer, key.CanTrade = *canTransfer, !*noTrade
+	if key.AllowedIPs, err = parseAllowedIPs(*allowedIPs); err != nil {
+		return err
+	}
+	if *activeIn < 0 {
+		return fmt.Errorf("--key-active-in %s: must not be negative", *activeIn)
+	}
+	if *activeIn > 0 {
+		key.ActiveFrom = time.Now().Add(*activeIn)
+	}
+	key.Revoked = *revoked
 	level := slog.LevelWarn
 	if *verbose {
 		level = slog.LevelInfo
@@ -198,6 +212,27 @@ func parseMirror(s string) (map[string][]string, error) {
 			return nil, fmt.Errorf("--mirror: %q is not FROM=TO", part)
 		}
 		out[from] = append(out[from], strings.Split(to, "+")...)
+	}
+	return out, nil
+}
+
+// parseAllowedIPs reads --key-allowed-ips: addresses or CIDR ranges.
+func parseAllowedIPs(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for part := range strings.SplitSeq(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(part); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(part)
+		if err != nil {
+			return nil, fmt.Errorf("--key-allowed-ips: %.40q is neither an IP address nor a CIDR range such as 10.0.0.0/8", part)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
 	}
 	return out, nil
 }

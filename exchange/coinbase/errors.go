@@ -45,7 +45,7 @@ func (e *APIError) Error() string {
 	}
 	if e.Status == 401 {
 		// The usual causes, none of which the body names.
-		b.WriteString(" (check the key name and private key, and the system clock: a JWT is valid for two minutes from its nbf)")
+		b.WriteString(". " + UnauthorizedChecklist())
 	}
 	return b.String()
 }

@@ -11,8 +11,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
@@ -131,9 +133,40 @@ func (e *Emulator) authenticate(r *http.Request, token string) (Key, bool) {
 		return Key{}, false
 	}
 	k, err := e.verify(token, coinbase.RequestURI(r.Method, r.Host, r.URL.Path))
+	if err == nil {
+		if err = e.keyRefusal(k, r.RemoteAddr); err != nil {
+			e.stats.authFailed()
+		}
+	}
 	if err != nil {
 		e.log.Info("emulator: JWT refused", "method", r.Method, "path", r.URL.Path, "reason", err.Error())
 		return Key{}, false
 	}
 	return k, true
+}
+
+// keyRefusal says why Coinbase would refuse a key whose JWT is valid: it
+// was revoked, it is not active yet, or the request comes from an address
+// outside its allow-list. Coinbase answers all of them with a bare 401;
+// only the emulator's log tells them apart.
+func (e *Emulator) keyRefusal(k Key, remote string) error {
+	switch {
+	case k.Revoked:
+		return errors.New("the key is revoked")
+	case !k.ActiveFrom.IsZero() && e.clk.Now().Before(k.ActiveFrom):
+		return fmt.Errorf("the key is not active until %s", k.ActiveFrom.UTC().Format(time.RFC3339))
+	case len(k.AllowedIPs) > 0:
+		ap, err := netip.ParseAddrPort(remote)
+		if err != nil {
+			return fmt.Errorf("the client address %q is not on the key's IP allow-list", remote)
+		}
+		ip := ap.Addr().Unmap()
+		for _, p := range k.AllowedIPs {
+			if p.Contains(ip) {
+				return nil
+			}
+		}
+		return fmt.Errorf("the client address %s is not on the key's IP allow-list", ip)
+	}
+	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -41,6 +42,17 @@ type Key struct {
 	CanTrade      bool
 	CanTransfer   bool
 	PortfolioUUID string
+	// AllowedIPs is the key's IP allow-list: a request from any other
+	// address is refused with 401, as Coinbase does. Empty allows every
+	// address.
+	AllowedIPs []netip.Prefix
+	// ActiveFrom is when the key starts working: Coinbase can take up to
+	// 48 hours to activate a new key, and refuses it with 401 until then.
+	// Zero means active.
+	ActiveFrom time.Time
+	// Revoked refuses the key with 401, as Coinbase does a revoked or
+	// deleted key.
+	Revoked bool
 }
 
 // Market is where the emulated market comes from when it is not driven

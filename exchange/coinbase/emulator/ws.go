@@ -61,6 +61,8 @@ type wsConn struct {
 	hub  *wsHub
 	c    *websocket.Conn
 	user bool // connected to the user endpoint
+	// remote is the client's address, for the key's IP allow-list.
+	remote string
 
 	out       chan outMsg
 	quit      chan struct{}
@@ -104,7 +106,7 @@ func (h *wsHub) serve(w http.ResponseWriter, r *http.Request, user bool) {
 		return // the upgrader has answered
 	}
 	c.SetReadLimit(1 << 20)
-	conn := &wsConn{hub: h, c: c, user: user, out: make(chan outMsg, outboxSize), quit: make(chan struct{}),
+	conn := &wsConn{hub: h, c: c, user: user, remote: r.RemoteAddr, out: make(chan outMsg, outboxSize), quit: make(chan struct{}),
 		subs: make(map[string]map[string]bool)}
 	conn.lastSend.Store(time.Now().UnixNano())
 	h.mu.Lock()

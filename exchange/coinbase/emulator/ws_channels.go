@@ -41,7 +41,13 @@ func (e *Emulator) handleSubscribe(c *wsConn, req coinbase.SubscribeRequest) {
 	}
 	if req.JWT != "" {
 		e.stats.jwt(req.JWT)
-		if _, err := e.verify(req.JWT, ""); err != nil {
+		k, err := e.verify(req.JWT, "")
+		if err == nil {
+			if err = e.keyRefusal(k, c.remote); err != nil {
+				e.stats.authFailed()
+			}
+		}
+		if err != nil {
 			e.log.Info("emulator: WebSocket JWT refused", "channel", name, "reason", err.Error())
 			c.send(errMsg("authentication failure"))
 			return
