@@ -307,6 +307,11 @@ func (d *daemon) recoverFromJournal() error {
 	d.log.Info("recovered from the journal and the exchange", "instances_restored", rep.Restored,
 		"orders_resolved", rep.Resolved, "orders_missing", rep.Missing, "fills_adopted", rep.Adopted,
 		"unknown_open_orders", len(rep.Unknown), "open_positions", rep.OpenPositions)
+	if l, ok := d.mode.(*live); ok {
+		for _, ph := range rep.Phantoms {
+			l.ph.order(ph, "start-up recovery")
+		}
+	}
 	return nil
 }
 

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"github.com/shopspring/decimal"
 	"log/slog"
@@ -34,6 +35,9 @@ type live struct {
 	// feeds is what the WebSocket connections and the key say about what
 	// the daemon can see (feedHealth).
 	feeds feedHealth
+	// ph is what reconciliation found the journal holds and Coinbase
+	// does not.
+	ph phantoms
 	// resync asks the reconciler goroutine to reconcile orders and fills
 	// through REST; buffered 1 so that requests coalesce.
 	resync chan string
@@ -49,6 +53,7 @@ func newLive(ctx context.Context, cfg *config.Config, log *slog.Logger, m *metri
 	l := &live{cfg: cfg, creds: creds, log: log, guard: guard, resync: make(chan string, 1),
 		maker: cfg.Paper.Fees.Maker, taker: cfg.Paper.Fees.Taker}
 	l.feeds.init(cfg, guard)
+	l.ph = phantoms{guard: guard, m: m, log: log}
 	obs := authWatch{coinbaseObserver{m}, l}
 	l.obs = obs
 	client, err := coinbase.NewClient(coinbase.Config{BaseURL: cfg.Coinbase.RESTURL, Credentials: creds, Observer: obs, Logger: log})
@@ -172,6 +177,7 @@ func (l *live) pass(ctx context.Context, reason string) {
 // state came back.
 func (l *live) reconcile(ctx context.Context, reason string) bool {
 	complete := true
+	l.ph.resumed()
 	l.eng.Executor().ResolveInFlight(ctx)
 	tracked := l.eng.Executor().Tracked()
 	// Logged, except the minutely safety net, so that a resync after a
@@ -183,6 +189,15 @@ func (l *live) reconcile(ctx context.Context, reason string) bool {
 	l.log.Log(ctx, level, "reconciling orders with Coinbase", "reason", reason, "orders", len(tracked))
 	for _, id := range tracked {
 		o, err := l.client.Order(ctx, id)
+		if errors.Is(err, exchange.ErrOrderNotFound) {
+			// The exchange does not know an order it acknowledged: its
+			// instance protects again without it, and an operator must
+			// resolve what it was for.
+			if cid, ok := l.eng.Executor().EndMissing(id, "NOT_FOUND_ON_RECONCILE"); ok {
+				l.ph.order(cid+" ("+id+")", "reconciliation, "+reason)
+			}
+			continue
+		}
 		if err != nil {
 			l.log.Warn("reconcile: order state unavailable", "order_id", id, "reason", reason, "error", err)
 			complete = false
@@ -201,6 +216,11 @@ func (l *live) reconcile(ctx context.Context, reason string) bool {
 			}
 		}
 		l.eng.HandleEvent(exchange.OrderEvent{Order: o})
+	}
+	if reason == "periodic" {
+		if _, err := l.ph.balances(ctx, l.client, l.cfg); err != nil {
+			l.log.Warn("reconcile: balances unavailable", "error", err)
+		}
 	}
 	return complete && ctx.Err() == nil
 }

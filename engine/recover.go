@@ -45,6 +45,11 @@ type RecoveryReport struct {
 	Unknown []exchange.Order
 	// OpenPositions counts instances holding a position after recovery.
 	OpenPositions int
+	// Phantoms lists, as "client order id (venue id)", the journaled
+	// orders the venue had acknowledged and now does not know: the
+	// journal holds what the exchange does not, which an operator must
+	// resolve (docs/JOURNAL.md, Phantoms). They are among Missing.
+	Phantoms []string
 }
 
 // Recover brings every instance back to where it was before a restart,
@@ -117,6 +122,9 @@ func (e *Engine) Recover(ctx context.Context, j RecoveryJournal, venue exchange.
 		switch {
 		case errors.Is(err, exchange.ErrOrderNotFound):
 			rep.Missing++
+			if jo.Order.ID != "" {
+				rep.Phantoms = append(rep.Phantoms, jo.Order.ClientOrderID+" ("+jo.Order.ID+")")
+			}
 			failed := jo.Order
 			failed.Status, failed.RejectReason = exchange.StatusFailed, "NOT_FOUND_AFTER_RESTART"
 			e.exec.HandleEvent(exchange.OrderEvent{Order: failed})

@@ -102,3 +102,26 @@ func (e *Engine) Unresolved(ctx context.Context) []error {
 	}
 	return append([]error(nil), out...)
 }
+
+// EndMissing ends the tracked order whose venue id the venue no longer
+// knows (it answers 404), as failed with reason and with the execution
+// already applied, so that its instance arms protection again instead of
+// counting on it. It returns the order's client order id, or false when
+// the order is not tracked.
+func (e *Executor) EndMissing(orderID, reason string) (string, bool) {
+	e.mu.Lock()
+	id := e.byVenueID[orderID]
+	t := e.orders[id]
+	var o exchange.Order
+	if t != nil {
+		o = t.order
+	}
+	e.mu.Unlock()
+	if t == nil {
+		return "", false
+	}
+	o.ID, o.ClientOrderID = orderID, id
+	o.Status, o.RejectReason = exchange.StatusFailed, reason
+	e.HandleEvent(exchange.OrderEvent{Order: o})
+	return id, true
+}
