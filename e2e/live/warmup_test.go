@@ -56,12 +56,16 @@ func TestAnInstanceOnMinuteBarsIsWarmWithinSecondsOfStart(t *testing.T) {
 	t.Fatalf("the instance was not warm within 20 s of start\n%s", d.output())
 }
 
-// warmInstance trades on one-minute bars and needs 50 of them.
+// warmInstance is a rule strategy on one-minute bars whose SMA(49) and
+// one more bar need 50 of them; it is warm only once it has seen them.
 const warmInstance = `  - name: warm
-    type: sma_cross
+    type: rules
     product: BTC-USDT
     size: {quote: 100}
-    params: {fast: 10, slow: 49, interval: 1m}
+    params:
+      interval: 1m
+      indicators: {avg: sma(49)}
+      entry: close > avg * 2
     exits:
       placement: bot
       stop_loss: {percent: 1}
