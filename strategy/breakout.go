@@ -21,9 +21,9 @@ func init() {
 
 // BreakoutParams configures the breakout (Donchian channel) strategy.
 type BreakoutParams struct {
-	EntryBars int           `yaml:"entry_bars"` // bars whose highest high a trade must beat to enter
-	ExitBars  int           `yaml:"exit_bars"`  // bars whose lowest low a trade must break to leave; 0 leaves exits to the exits block
-	Interval  time.Duration `yaml:"interval"`
+	EntryBars int           `yaml:"entry_bars" doc:"bars whose highest high a trade must beat to enter"`
+	ExitBars  int           `yaml:"exit_bars" doc:"bars whose lowest low a trade must break to leave; 0 leaves exits to the exits block"`
+	Interval  time.Duration `yaml:"interval" doc:"bar length"`
 }
 
 // Validate implements Params.

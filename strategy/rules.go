@@ -25,16 +25,16 @@ func init() {
 type RulesParams struct {
 	// Interval is the length of the bars the rules read; they are
 	// evaluated when one closes.
-	Interval time.Duration `yaml:"interval"`
+	Interval time.Duration `yaml:"interval" doc:"bar length; the rules run when a bar closes"`
 	// Indicators name indicators for the expressions: `rsi: rsi(14)`, or
 	// `trend4h: {of: ema(50), interval: 4h, product: ETH-USD}` for
 	// another interval or product.
-	Indicators map[string]IndicatorDecl `yaml:"indicators"`
+	Indicators map[string]IndicatorDecl `yaml:"indicators" doc:"name: call, e.g. rsi: rsi(14); or name: {of: ema(50), interval: 4h, product: ETH-USD}"`
 	// Entry buys the instance's size when true while flat.
-	Entry Expr `yaml:"entry"`
+	Entry Expr `yaml:"entry" doc:"buys the instance size when true while flat, e.g. rsi < 30 && close > trend"`
 	// Exit closes the position when true; empty leaves exits to the
 	// instance's exits block.
-	Exit Expr `yaml:"exit"`
+	Exit Expr `yaml:"exit" doc:"sells the position when true, e.g. crossed_below(close, trend)"`
 }
 
 // Expr is an expression of a rule with where the config wrote it, so
@@ -66,7 +66,7 @@ type IndicatorDecl struct {
 	// Of is the indicator as a call: rsi(14), macd(12, 26, 9), obv.
 	Of string `yaml:"of"`
 	// Interval and Product default to the strategy's.
-	Interval time.Duration `yaml:"interval"`
+	Interval time.Duration `yaml:"interval" doc:"bar length; the rules run when a bar closes"`
 	Product  string        `yaml:"product"`
 }
 

@@ -21,10 +21,10 @@ func init() {
 
 // SMACrossParams configures the sma_cross strategy.
 type SMACrossParams struct {
-	Fast        int           `yaml:"fast"`          // bars in the fast average
-	Slow        int           `yaml:"slow"`          // bars in the slow average
-	Interval    time.Duration `yaml:"interval"`      // bar length, e.g. 1m
-	ExitOnCross bool          `yaml:"exit_on_cross"` // sell when fast crosses back below slow
+	Fast        int           `yaml:"fast" doc:"bars in the fast average"`
+	Slow        int           `yaml:"slow" doc:"bars in the slow average"`
+	Interval    time.Duration `yaml:"interval" doc:"bar length, e.g. 1m"`
+	ExitOnCross bool          `yaml:"exit_on_cross" doc:"sell when fast crosses back below slow"`
 }
 
 // Validate implements Params.

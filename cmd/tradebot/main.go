@@ -10,7 +10,7 @@
 //	                                 print the closed round trips in the journal
 //	tradebot journal salvage DAMAGED NEW
 //	                                 copy the readable rows of a damaged journal
-//	tradebot strategies              list the built-in strategy types
+//	tradebot strategies              list the strategy types, their parameters and defaults, and the indicators
 //	tradebot health [--url URL]      exit 0 if a running daemon is ready (container HEALTHCHECK)
 //	tradebot version                 print the version
 package main
@@ -70,10 +70,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "journal":
 		err = journalCmd(rest, stdout, stderr)
 	case "strategies":
-		for _, n := range strategy.Names() {
-			t, _ := strategy.Lookup(n)
-			fmt.Fprintf(stdout, "%-12s %s\n", n, t.Summary)
-		}
+		strategy.WriteCatalog(stdout)
 	case "health":
 		err = health(rest, stdout, stderr)
 	case "version":
@@ -116,7 +113,7 @@ Commands:
   positions   print the open positions in the journal
   trades      print the closed round trips in the journal
   journal     journal salvage DAMAGED NEW: copy what is readable from a damaged journal
-  strategies  list the built-in strategy types
+  strategies  list the strategy types, their parameters and defaults, and the indicators
   health      exit 0 if a running daemon is ready (--url, default `+defaultHealthURL+`), for container health checks
   version     print the version
 
