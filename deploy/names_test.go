@@ -252,8 +252,10 @@ func family(name string, exposed map[string]bool) string {
 	return name
 }
 
-func TestDashboardAndAlertsUseOnlyMetricsTheDaemonExposes(t *testing.T) {
-	_, exposed := scrape(t)
+// usedMetricNames returns every tradebot metric name the dashboard and
+// the alert rules read, with where each is read.
+func usedMetricNames(t *testing.T) map[string][]string {
+	t.Helper()
 	used := map[string][]string{}
 	for _, e := range dashboardExprs(t) {
 		for _, n := range metricName.FindAllString(e.expr, -1) {
@@ -265,6 +267,12 @@ func TestDashboardAndAlertsUseOnlyMetricsTheDaemonExposes(t *testing.T) {
 			used[n] = append(used[n], "alert "+r.Alert)
 		}
 	}
+	return used
+}
+
+func TestDashboardAndAlertsUseOnlyMetricsTheDaemonExposes(t *testing.T) {
+	_, exposed := scrape(t)
+	used := usedMetricNames(t)
 	if len(used) < 20 {
 		t.Fatalf("only %d metric names found in the dashboard and alerts", len(used))
 	}

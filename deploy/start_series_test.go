@@ -3,9 +3,7 @@ package deploy_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
 	"sort"
 	"strings"
 	"testing"
@@ -71,7 +69,7 @@ func scrapeAtStart(t *testing.T, cfg *config.Config) []byte {
 		t.Fatal("daemon did not start")
 	}
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		body := get(t, "http://"+addr.String()+"/metrics")
+		body := fetch(t, "http://"+addr.String()+"/metrics")
 		if v, ok := sample(t, body, "tradebot_equity"); ok && v != 0 {
 			return body
 		}
@@ -79,20 +77,6 @@ func scrapeAtStart(t *testing.T, cfg *config.Config) []byte {
 			t.Fatalf("tradebot_equity never set:\n%s", body)
 		}
 	}
-}
-
-func get(t *testing.T, url string) []byte {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %d %v", url, resp.StatusCode, err)
-	}
-	return b
 }
 
 // families parses an exposition into its families by name.
@@ -135,17 +119,7 @@ func TestEveryDashboardAndAlertMetricHasASeriesAtStart(t *testing.T) {
 	for name, n := range fams {
 		exposed[name] = n > 0
 	}
-	used := map[string][]string{}
-	for _, e := range dashboardExprs(t) {
-		for _, n := range metricName.FindAllString(e.expr, -1) {
-			used[n] = append(used[n], e.where)
-		}
-	}
-	for _, r := range loadAlertRules(t) {
-		for _, n := range metricName.FindAllString(r.Expr, -1) {
-			used[n] = append(used[n], "alert "+r.Alert)
-		}
-	}
+	used := usedMetricNames(t)
 	var absent []string
 	for n, where := range used {
 		if !exposed[family(n, exposed)] {
