@@ -12,11 +12,40 @@ import (
 	"time"
 )
 
+// Reports says which report files a run writes (--report).
+type Reports string
+
+// The report levels.
+const (
+	// ReportsNone writes no file: the summary is only printed.
+	ReportsNone Reports = "none"
+	// ReportsSummary writes summary.json and trades.csv.
+	ReportsSummary Reports = "summary"
+	// ReportsFull writes summary.json, trades.csv and report.html.
+	ReportsFull Reports = "full"
+)
+
+// ParseReports reads a --report value.
+func ParseReports(s string) (Reports, error) {
+	switch r := Reports(s); r {
+	case ReportsNone, ReportsSummary, ReportsFull:
+		return r, nil
+	}
+	return "", fmt.Errorf("--report %q: want none, summary or full", cut(s, 80))
+}
+
 // WriteReports writes summary.json, trades.csv and report.html of r into
 // dir, creating dir. The files depend only on r, so equal runs give
 // byte-identical files.
-func WriteReports(dir string, r *Result) (Summary, error) {
+func WriteReports(dir string, r *Result) (Summary, error) { return ReportsFull.Write(dir, r) }
+
+// Write writes the report files of level l of r into dir, creating dir
+// unless l is ReportsNone, and returns the summary.
+func (l Reports) Write(dir string, r *Result) (Summary, error) {
 	s := Summarize(r)
+	if l == ReportsNone {
+		return s, nil
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return s, err
 	}
@@ -29,6 +58,9 @@ func WriteReports(dir string, r *Result) (Summary, error) {
 	}
 	if err := writeFile(filepath.Join(dir, "trades.csv"), func(w io.Writer) error { return WriteTrades(w, r) }); err != nil {
 		return s, err
+	}
+	if l == ReportsSummary {
+		return s, nil
 	}
 	if err := writeFile(filepath.Join(dir, "report.html"), func(w io.Writer) error { return WriteHTML(w, r, s) }); err != nil {
 		return s, err
@@ -118,11 +150,41 @@ func PrintSummary(w io.Writer, s Summary) {
 		row("open at end", "%v (marked at the last price)", s.OpenPositions)
 	}
 	row("max drawdown", "%.2f (%.2f %%)", s.MaxDrawdown, s.MaxDrawdownPct*100)
-	row("sharpe", "%.3f (daily returns x sqrt(365), %d days)", s.Sharpe, s.ReturnPeriods)
-	row("sortino", "%.3f", s.Sortino)
+	if s.RatiosShown {
+		row("sharpe", "%.3f (daily returns x sqrt(365), %d days)", s.Sharpe, s.ReturnPeriods)
+		row("sortino", "%.3f", s.Sortino)
+	}
 	row("exposure", "%.2f %% of the time", s.Exposure*100)
+	for _, m := range s.Markets {
+		row("market "+m.Product, "%s -> %s (%+.2f %%), buy and hold %+.2f", fmtPrice(m.First), fmtPrice(m.Last),
+			m.Change*100, m.BuyAndHold)
+	}
 	for _, k := range sortedReasons(s.ExitReasons) {
 		row("exits: "+k, "%d", s.ExitReasons[k])
 	}
 	tw.Flush()
+	if len(s.ByStrategy) > 1 || len(s.ByProduct) > 1 {
+		printBreakdowns(w, "strategy", s.ByStrategy)
+		printBreakdowns(w, "product", s.ByProduct)
+	}
+	for _, m := range s.Warnings {
+		fmt.Fprintf(w, "warning: %s\n", m)
+	}
 }
+
+// printBreakdowns writes one table row per strategy or product.
+func printBreakdowns(w io.Writer, what string, bs []Breakdown) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "%s\ttrades\twin rate\tpnl\tfees\tavg holding\tmax drawdown\texposure\t\n", what)
+	for _, b := range bs {
+		fmt.Fprintf(tw, "%s\t%d\t%.1f %%\t%s\t%s\t%s\t%.2f\t%.1f %%\t\n", b.Name, b.Trades, b.WinRate*100,
+			b.PnL.StringFixed(2), b.Fees.StringFixed(2), fmtHolding(b.AvgHolding), b.MaxDrawdown, b.Exposure*100)
+	}
+	tw.Flush()
+}
+
+// fmtHolding formats a holding time to the second.
+func fmtHolding(d time.Duration) string { return d.Round(time.Second).String() }
+
+// fmtPrice formats a price with up to 8 significant decimals.
+func fmtPrice(p float64) string { return strconv.FormatFloat(p, 'f', -1, 64) }

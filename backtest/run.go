@@ -119,6 +119,15 @@ type Result struct {
 	// NotPlaced counts, by strategy and cause, the entries decided but
 	// not placed (a size above the free balance, the risk guard...).
 	NotPlaced []NotPlaced
+	// Config names the config file, for the report's title; the caller
+	// sets it.
+	Config string
+	// Bars are the price bars of each strategy's product, for the chart.
+	Bars []PriceBars
+	// RiskChanges are the risk guard's state changes, in time order.
+	RiskChanges []RiskChange
+
+	rec *recorder // builds Bars and RiskChanges during the run
 }
 
 // curve collects the equity samples of a run whose length is not known
@@ -208,6 +217,7 @@ func Run(ctx context.Context, cfg *config.Config, d *Data, progress Progress) (*
 	if d.paths != nil {
 		res.Data = &Data{Files: files, Path: d.Path, Products: products}
 	}
+	res.Bars, res.RiskChanges = res.rec.finish(res.Data.Files, res.End)
 	return res, nil
 }
 
@@ -241,6 +251,8 @@ func run(ctx context.Context, cfg *config.Config, d *Data, f feeder, progress Pr
 	}
 	res := &Result{Data: d, Start: batch[0].Time}
 	var eq curve
+	res.rec = newRecorder(strategyProducts(cfg), clk.Now)
+	eng.Guard().OnStateChange(res.rec.riskChanged)
 	if n := d.Len(); n > 0 {
 		// One sample per period with a tick, and the last: the curve's
 		// length is known up front, so it grows without copying.
@@ -385,6 +397,7 @@ func run(ctx context.Context, cfg *config.Config, d *Data, f feeder, progress Pr
 			prev = t.Time
 			clk.Set(t.Time)
 			x.OnTick(t)
+			res.rec.tick(t)
 			if t.Kind == exchange.TradeTick {
 				if t.ProductID != lastID {
 					lastID, last = t.ProductID, holdings[t.ProductID]

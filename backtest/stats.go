@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/tradebot/tradebot/position"
 )
 
 // AnnualPeriods is how many daily returns make a year in the Sharpe and
@@ -51,6 +53,21 @@ type Summary struct {
 	Exposure float64 `json:"exposure"`
 	// ExitReasons counts round trips by exit reason.
 	ExitReasons map[string]int `json:"exit_reasons"`
+	// RatiosShown is false when the data spans fewer than MinRatioDays
+	// daily returns: the report then shows no Sharpe or Sortino.
+	RatiosShown bool `json:"ratios_shown"`
+
+	// ByStrategy and ByProduct break the round trips down, in config
+	// order.
+	ByStrategy []Breakdown `json:"by_strategy"`
+	ByProduct  []Breakdown `json:"by_product"`
+	// Markets say how each traded product's price moved over the data.
+	Markets []Market `json:"markets"`
+	// RiskChanges are the risk guard's state changes.
+	RiskChanges []RiskChange `json:"risk_changes"`
+	// Warnings are what a reader must not miss (ratios not shown, the
+	// risk guard leaving ACTIVE, positions open at the end).
+	Warnings []string `json:"warnings"`
 }
 
 // Summarize computes the summary of a result.
@@ -79,9 +96,23 @@ func Summarize(r *Result) Summary {
 	rets := dailyReturns(r.Equity)
 	s.ReturnPeriods = len(rets)
 	s.Sharpe, s.Sortino = sharpeSortino(rets, AnnualPeriods)
-	if span := r.End.Sub(r.Start); span > 0 {
+	span := r.End.Sub(r.Start)
+	if span > 0 {
 		s.Exposure = float64(r.Exposed) / float64(span)
 	}
+	s.RatiosShown = s.ReturnPeriods >= MinRatioDays
+	products := make([]string, 0, len(r.Bars))
+	for _, b := range r.Bars {
+		products = append(products, b.Product)
+	}
+	s.ByStrategy = breakdowns(r.RoundTrips, func(rt *position.RoundTrip) string { return rt.Strategy }, r.Strategies, span)
+	s.ByProduct = breakdowns(r.RoundTrips, func(rt *position.RoundTrip) string { return rt.ProductID }, products, span)
+	s.Markets = markets(r.Bars, r.Capital.InexactFloat64())
+	s.RiskChanges = r.RiskChanges
+	if s.RiskChanges == nil {
+		s.RiskChanges = []RiskChange{}
+	}
+	s.Warnings = warnings(r, &s)
 	return s
 }
 

@@ -138,6 +138,9 @@ func New(ctx context.Context, o Options) (*Engine, error) {
 // its HandleEvent.
 func (e *Engine) Executor() *Executor { return e.exec }
 
+// Guard returns the risk guard the engine's orders go through.
+func (e *Engine) Guard() *risk.Guard { return e.guard }
+
 // Instances returns the instances in config order.
 func (e *Engine) Instances() []*Instance { return e.instances }
 

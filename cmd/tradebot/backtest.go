@@ -59,6 +59,7 @@ func runBacktest(args []string, stdout, stderr io.Writer) error {
 	path := fs.String("candle-path", "low-first", "order of prices inside a candle: low-first (pessimistic for longs) or nearer-first")
 	var so sweepFlags
 	so.register(fs)
+	report := fs.String("report", "full", "report files written to --out: full (summary.json, trades.csv, report.html), summary (no report.html) or none")
 	reorder := fs.Bool("reorder", false, "sort each data file's ticks by time instead of refusing a file that goes back in time (holds the file in memory)")
 	// --data a.csv b.csv --out r: words that are not flags are data
 	// files, wherever they stand.
@@ -73,8 +74,12 @@ func runBacktest(args []string, stdout, stderr io.Writer) error {
 		data = append(data, rest[0])
 		args = rest[1:]
 	}
-	if len(data) == 0 || *out == "" {
-		return usageErrorf("backtest needs --data and --out")
+	reports, err := backtest.ParseReports(*report)
+	if err != nil {
+		return usageErrorf("%v", err)
+	}
+	if len(data) == 0 || (*out == "" && (reports != backtest.ReportsNone || *sweep != "")) {
+		return usageErrorf("backtest needs --data and --out (--out may be left out with --report none)")
 	}
 	from, err := parseTime("from", *fromFlag)
 	if err != nil {
@@ -109,12 +114,12 @@ func runBacktest(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	if err := os.MkdirAll(*out, 0o755); err != nil {
-		return err
-	}
 	if *sweep != "" {
 		// --report none leaves a sweep with its table only: no best/.
-		so.noReports = fs.Lookup("report") != nil && fs.Lookup("report").Value.String() == "none"
+		so.noReports = reports == backtest.ReportsNone
+		if err := os.MkdirAll(*out, 0o755); err != nil {
+			return err
+		}
 		return runSweep(ctx, stdout, stderr, cfgName, raw, *sweep, so, data, lo, *out)
 	}
 	if so.set(fs) {
@@ -129,7 +134,8 @@ func runBacktest(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	s, err := backtest.WriteReports(*out, res)
+	res.Config = cfgName
+	s, err := reports.Write(*out, res)
 	if err != nil {
 		return err
 	}
@@ -139,7 +145,9 @@ func runBacktest(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, "warning:", n)
 	}
 	backtest.PrintSummary(stdout, s)
-	fmt.Fprintf(stdout, "reports in %s\n", *out)
+	if reports != backtest.ReportsNone {
+		fmt.Fprintf(stdout, "reports in %s\n", *out)
+	}
 	return nil
 }
 

@@ -19,7 +19,8 @@ func TestBacktestCommandWritesReportsAndNoBarOffATerminal(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
-	for _, want := range []string{"trades", "win rate", "max drawdown", "sharpe", "sortino", "exposure", "exits: "} {
+	// 11 minutes of data: the ratios are withheld with a warning.
+	for _, want := range []string{"trades", "win rate", "max drawdown", "exposure", "exits: ", "warning: Sharpe and Sortino not shown"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("the table lacks %q:\n%s", want, stdout.String())
 		}
@@ -173,5 +174,19 @@ func TestBacktestCommandRefusesBadFlags(t *testing.T) {
 				t.Errorf("stderr %q lacks %q", stderr.String(), tc.want)
 			}
 		})
+	}
+}
+
+func TestBacktestReportNoneWritesNothing(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"backtest", "--data", "bundled", "--report", "none"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "win rate") || strings.Contains(stdout.String(), "reports in") {
+		t.Errorf("--report none printed:\n%s", stdout.String())
+	}
+	if code := run([]string{"backtest", "--data", "bundled", "--report", "pretty", "--out", t.TempDir()}, &stdout, &stderr); code == 0 ||
+		!strings.Contains(stderr.String(), `--report "pretty": want none, summary or full`) {
+		t.Errorf("--report pretty: exit %d, stderr %q", code, stderr.String())
 	}
 }

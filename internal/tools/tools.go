@@ -4,7 +4,6 @@ package tools
 
 import (
 	_ "github.com/cenkalti/backoff/v4"
-	_ "github.com/go-echarts/go-echarts/v2/charts"
 	_ "github.com/golang-jwt/jwt/v5"
 	_ "github.com/gorilla/websocket"
 	_ "github.com/prometheus/client_golang/prometheus"

@@ -1,0 +1,199 @@
+package backtest
+
+import (
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/tradebot/tradebot/config"
+	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/internal/fastdecimal"
+	"github.com/tradebot/tradebot/risk"
+)
+
+// Bar is one OHLC bar of a product's trades, for the report's price chart.
+type Bar struct {
+	Time                   time.Time
+	Open, High, Low, Close float64
+}
+
+// PriceBars are the bars of one traded product at the finest resolution
+// the recorder could keep: the candle interval for candle data, one
+// second for trades, coarser when the data had more than maxBars of those.
+type PriceBars struct {
+	Product string
+	Step    time.Duration
+	Bars    []Bar
+}
+
+// RiskChange is one change of the risk guard's trading state.
+type RiskChange struct {
+	Time     time.Time `json:"time"`
+	From     string    `json:"from"`
+	To       string    `json:"to"`
+	Rule     string    `json:"rule"`
+	Reason   string    `json:"reason"`
+	Duration string    `json:"duration"` // until the next change or the end of the data
+}
+
+// barSteps are the resolutions a recorder may use, finest first.
+var barSteps = []time.Duration{time.Second, 5 * time.Second, 15 * time.Second, time.Minute,
+	5 * time.Minute, 15 * time.Minute, time.Hour, 4 * time.Hour, 24 * time.Hour}
+
+// maxBars bounds the bars kept per product (about 2 MB): past it the
+// recorder merges its bars into the next coarser step, so a run's memory
+// does not grow with the length of the data.
+const maxBars = 1 << 16
+
+// barRecorder builds the bars of one product from its trade ticks.
+type barRecorder struct {
+	step   int // index into barSteps
+	stepNs int64
+	bars   []Bar
+	end    int64 // Unix ns at which the last bar closes
+}
+
+func newBarRecorder() *barRecorder {
+	return &barRecorder{stepNs: int64(barSteps[0]), bars: make([]Bar, 0, 1024)}
+}
+
+func (r *barRecorder) trade(t time.Time, price float64) {
+	ns := t.UnixNano()
+	if n := len(r.bars); n > 0 && ns < r.end {
+		b := &r.bars[n-1]
+		b.High = max(b.High, price)
+		b.Low = min(b.Low, price)
+		b.Close = price
+		return
+	}
+	if len(r.bars) == maxBars && r.step < len(barSteps)-1 {
+		r.coarsen(r.step + 1)
+	}
+	start := ns - ns%r.stepNs
+	r.bars = append(r.bars, Bar{Time: time.Unix(0, start).UTC(), Open: price, High: price, Low: price, Close: price})
+	r.end = start + r.stepNs
+}
+
+// coarsen merges the bars into barSteps[to], in place.
+func (r *barRecorder) coarsen(to int) {
+	r.step, r.stepNs = to, int64(barSteps[to])
+	r.bars = mergeBars(r.bars, barSteps[to])
+	if n := len(r.bars); n > 0 {
+		r.end = r.bars[n-1].Time.UnixNano() + r.stepNs
+	}
+}
+
+// mergeBars merges time-ordered bars into bars of step, reusing bs.
+func mergeBars(bs []Bar, step time.Duration) []Bar {
+	out := bs[:0]
+	for _, b := range bs {
+		start := b.Time.Truncate(step)
+		if n := len(out); n > 0 && out[n-1].Time.Equal(start) {
+			o := &out[n-1]
+			o.High = max(o.High, b.High)
+			o.Low = min(o.Low, b.Low)
+			o.Close = b.Close
+			continue
+		}
+		b.Time = start
+		out = append(out, b)
+	}
+	return out
+}
+
+// recorder collects during a run what the report draws besides the
+// equity curve: the bars of each strategy's product and the risk guard's
+// state changes. Run's goroutine owns it.
+type recorder struct {
+	products map[string]*barRecorder
+	order    []string
+	lastID   string
+	last     *barRecorder
+	risk     []RiskChange
+	clock    func() time.Time
+}
+
+func newRecorder(products []string, now func() time.Time) *recorder {
+	r := &recorder{products: map[string]*barRecorder{}, clock: now}
+	for _, p := range products {
+		if r.products[p] == nil {
+			r.products[p] = newBarRecorder()
+			r.order = append(r.order, p)
+		}
+	}
+	return r
+}
+
+// tick records a trade of a traded product.
+func (r *recorder) tick(t *exchange.Tick) {
+	if t.Kind != exchange.TradeTick {
+		return
+	}
+	if t.ProductID != r.lastID {
+		r.lastID, r.last = t.ProductID, r.products[t.ProductID]
+	}
+	if r.last != nil {
+		r.last.trade(t.Time, priceFloat(t.Price))
+	}
+}
+
+// riskChanged is the guard's OnStateChange listener; the guard runs on
+// the backtest's clock, so the time is market time.
+func (r *recorder) riskChanged(from, to risk.State, rule, reason string) {
+	r.risk = append(r.risk, RiskChange{Time: r.clock().UTC(), From: from.String(), To: to.String(), Rule: rule, Reason: reason})
+}
+
+// finish returns the bars, merged up to each file's candle interval, and
+// the risk changes with their durations up to end.
+func (r *recorder) finish(files []FileInfo, end time.Time) ([]PriceBars, []RiskChange) {
+	var interval time.Duration
+	for _, f := range files {
+		if d, err := time.ParseDuration(f.Interval); err == nil && d > interval {
+			interval = d
+		}
+	}
+	out := make([]PriceBars, 0, len(r.order))
+	for _, p := range r.order {
+		br := r.products[p]
+		step := barSteps[br.step]
+		if interval > step {
+			br.bars, step = mergeBars(br.bars, interval), interval
+		}
+		out = append(out, PriceBars{Product: p, Step: step, Bars: br.bars})
+	}
+	for i := range r.risk {
+		until := end
+		if i+1 < len(r.risk) {
+			until = r.risk[i+1].Time
+		}
+		r.risk[i].Duration = fmtSpan(until.Sub(r.risk[i].Time))
+	}
+	return out, r.risk
+}
+
+// pow10 are the powers of ten a float conversion divides by.
+var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18}
+
+// priceFloat is d.InexactFloat64 without its big-number path for the
+// prices of a data file (a coefficient and a small exponent): it runs on
+// every trade of a run.
+func priceFloat(d decimal.Decimal) float64 {
+	if c, ok := fastdecimal.CoefficientInt64(d); ok {
+		switch e := d.Exponent(); {
+		case e <= 0 && e >= -18:
+			return float64(c) / pow10[-e]
+		case e > 0 && e <= 18:
+			return float64(c) * pow10[e]
+		}
+	}
+	return d.InexactFloat64()
+}
+
+// strategyProducts are the products of cfg's strategies, in config order.
+func strategyProducts(cfg *config.Config) []string {
+	out := make([]string, 0, len(cfg.Strategies))
+	for _, s := range cfg.Strategies {
+		out = append(out, s.Product)
+	}
+	return out
+}
