@@ -139,9 +139,16 @@ func markets(bars []PriceBars, capital float64) []Market {
 	return out
 }
 
-// warnings are what a reader of the summary must not miss.
+// warnings are what a reader of the summary must not miss: entries not
+// placed, ratios withheld, the risk guard leaving ACTIVE, positions left
+// open.
 func warnings(r *Result, s *Summary) []string {
 	var w []string
+	// Entries refused for lack of funds (or by the guard) make a run
+	// trade less than its rules say: first.
+	for _, n := range r.NotPlaced {
+		w = append(w, n.String())
+	}
 	if s.ReturnPeriods < MinRatioDays {
 		w = append(w, fmt.Sprintf("Sharpe and Sortino not shown: the data gives %d daily return(s), fewer than %d",
 			s.ReturnPeriods, MinRatioDays))

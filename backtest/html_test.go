@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tradebot/tradebot/config"
 	"github.com/tradebot/tradebot/internal/testenv"
 	"github.com/tradebot/tradebot/marketdata"
 )
@@ -212,5 +213,40 @@ func TestReportLevels(t *testing.T) {
 	}
 	if _, err := ParseReports("fancy"); err == nil || !strings.Contains(err.Error(), "want none, summary or full") {
 		t.Errorf("ParseReports(fancy) = %v", err)
+	}
+}
+
+// TestEntriesNotPlacedAreWarnedInTheReport: entries the venue refused for
+// lack of funds show among the warnings of the summary and report.html.
+func TestEntriesNotPlacedAreWarnedInTheReport(t *testing.T) {
+	raw, err := os.ReadFile("testdata/sma-exits.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load("poor.yaml", []byte(strings.Replace(string(raw), "{USD: 100000}", "{USD: 500}", 1)), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := Stream([]string{testenv.SharedFile(t, monthFile)}, LoadOptions{Product: "BTC-USD", Path: marketdata.PathLowFirst,
+		To: time.Date(2022, 1, 1, 6, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(context.Background(), cfg, d, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	s, err := WriteReports(dir, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "entries not placed (venue refused: INSUFFICIENT_FUND)"
+	if len(s.Warnings) == 0 || !strings.Contains(s.Warnings[0], want) {
+		t.Fatalf("warnings %q, want the entries not placed first", s.Warnings)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "report.html"))
+	if !strings.Contains(string(b), want) {
+		t.Errorf("report.html does not warn of the entries not placed")
 	}
 }

@@ -65,8 +65,9 @@ type Summary struct {
 	Markets []Market `json:"markets"`
 	// RiskChanges are the risk guard's state changes.
 	RiskChanges []RiskChange `json:"risk_changes"`
-	// Warnings are what a reader must not miss (ratios not shown, the
-	// risk guard leaving ACTIVE, positions open at the end).
+	// Warnings are what a reader must not miss (entries not placed, for
+	// lack of funds or by the risk guard; ratios not shown; the risk guard
+	// leaving ACTIVE; positions open at the end).
 	Warnings []string `json:"warnings"`
 }
 

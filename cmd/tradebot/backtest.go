@@ -139,11 +139,9 @@ func runBacktest(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	// Once per strategy and cause, with the count: a run that stopped
-	// trading for lack of funds must say so.
-	for _, n := range res.NotPlaced {
-		fmt.Fprintln(stdout, "warning:", n)
-	}
+	// The summary's warnings say, once per strategy and cause with the
+	// count, which entries were not placed: a run that stopped trading
+	// for lack of funds must say so.
 	backtest.PrintSummary(stdout, s)
 	if reports != backtest.ReportsNone {
 		fmt.Fprintf(stdout, "reports in %s\n", *out)
