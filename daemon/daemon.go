@@ -308,6 +308,7 @@ func (d *daemon) recoverFromJournal() error {
 		"orders_resolved", rep.Resolved, "orders_missing", rep.Missing, "fills_adopted", rep.Adopted,
 		"unknown_open_orders", len(rep.Unknown), "open_positions", rep.OpenPositions)
 	if l, ok := d.mode.(*live); ok {
+		l.jrnl = d.jrnl
 		for _, ph := range rep.Phantoms {
 			l.ph.order(ph, "start-up recovery")
 		}

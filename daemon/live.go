@@ -38,6 +38,10 @@ type live struct {
 	// ph is what reconciliation found the journal holds and Coinbase
 	// does not.
 	ph phantoms
+	// jrnl is the journal, whose derived fills the reconciliation
+	// replaces by Coinbase's (replaceDerivedFills); set before the feed
+	// runs, nil without one.
+	jrnl *journalAdapter
 	// resync asks the reconciler goroutine to reconcile orders and fills
 	// through REST; buffered 1 so that requests coalesce.
 	resync chan string
@@ -221,6 +225,7 @@ func (l *live) reconcile(ctx context.Context, reason string) bool {
 		if _, err := l.ph.balances(ctx, l.client, l.cfg); err != nil {
 			l.log.Warn("reconcile: balances unavailable", "error", err)
 		}
+		l.replaceDerivedFills(ctx)
 	}
 	return complete && ctx.Err() == nil
 }
@@ -228,4 +233,42 @@ func (l *live) reconcile(ctx context.Context, reason string) bool {
 // tracks reports whether the engine tracks the venue order id.
 func tracks(eng *engine.Engine, orderID string) bool {
 	return slices.Contains(eng.Executor().Tracked(), orderID)
+}
+
+// replaceDerivedFills gives the journal Coinbase's own fills (trade ids,
+// liquidity, prices, fees) in place of those derived from the user
+// channel's cumulative order states, once Coinbase lists them all. The
+// positions are not touched: the derived fills had the same sizes, and
+// the executor's cumulative accounting applied each once.
+func (l *live) replaceDerivedFills(ctx context.Context) {
+	if l.jrnl == nil {
+		return
+	}
+	orders, oldest, err := l.jrnl.SyntheticFillOrders()
+	if err != nil || len(orders) == 0 {
+		return
+	}
+	// A minute's margin: a derived fill's time is the update's, a little
+	// after the real fill's.
+	fills, err := l.client.FillsSince(ctx, oldest.Add(-time.Minute))
+	if err != nil {
+		l.log.Warn("reconcile: fills unavailable", "error", err)
+		return
+	}
+	byOrder := map[string][]exchange.Fill{}
+	for _, f := range fills {
+		byOrder[f.OrderID] = append(byOrder[f.OrderID], f)
+	}
+	for _, id := range orders {
+		if len(byOrder[id]) == 0 {
+			continue
+		}
+		ok, err := l.jrnl.ReplaceSyntheticFills(id, byOrder[id])
+		switch {
+		case err != nil:
+			l.log.Warn("reconcile: replacing derived fills failed", "order_id", id, "error", err)
+		case ok:
+			l.log.Debug("reconcile: derived fills replaced by Coinbase's", "order_id", id, "fills", len(byOrder[id]))
+		}
+	}
 }

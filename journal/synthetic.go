@@ -1,0 +1,118 @@
+package journal
+
+import (
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/tradebot/tradebot/exchange"
+)
+
+// syntheticPrefixes start the trade ids of fills that tradebot derived
+// from an order's cumulative state rather than received as fills: from
+// the Coinbase user channel ("cbws:") and from an order state that showed
+// more filled than applied ("cum:"). Such a fill may merge several real
+// ones and is labelled taker whatever the real liquidity was.
+var syntheticPrefixes = []string{"cbws:", "cum:"}
+
+// IsSyntheticTradeID reports whether a fill's trade id is one tradebot
+// derived (see syntheticPrefixes).
+func IsSyntheticTradeID(id string) bool {
+	for _, p := range syntheticPrefixes {
+		if strings.HasPrefix(id, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// SyntheticFillOrders returns the venue ids of the orders that have
+// derived fills in the journal, and the venue time of the oldest of them
+// (zero when there is none), for ReplaceSyntheticFills.
+func (j *Journal) SyntheticFillOrders() (orderIDs []string, oldest time.Time, err error) {
+	rows, err := j.normal.Query(`SELECT order_id, MIN(time_ns) FROM fills
+		WHERE trade_id LIKE 'cbws:%' OR trade_id LIKE 'cum:%' GROUP BY order_id ORDER BY order_id`)
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("journal %s: derived fills: %w", j.path, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var at sql.NullInt64
+		if err := rows.Scan(&id, &at); err != nil {
+			return nil, time.Time{}, fmt.Errorf("journal %s: derived fills: %w", j.path, err)
+		}
+		orderIDs = append(orderIDs, id)
+		if t := fromNanos(at); !t.IsZero() && (oldest.IsZero() || t.Before(oldest)) {
+			oldest = t
+		}
+	}
+	return orderIDs, oldest, rows.Err()
+}
+
+// ReplaceSyntheticFills replaces an order's derived fills by the venue's
+// own (real, all of the order's fills the venue listed): with Coinbase's
+// trade ids, liquidity, prices and fees. It does so only when the real
+// fills the journal lacks add up to exactly the derived ones, so that the
+// journal's size for the order never changes; otherwise (some real fills
+// not listed yet) it changes nothing and reports false.
+func (j *Journal) ReplaceSyntheticFills(orderID string, real []exchange.Fill) (replaced bool, err error) {
+	err = j.Batch(func(b *Batch) error {
+		rows, err := b.tx.QueryContext(b.ctx, `SELECT trade_id, instance, size FROM fills WHERE order_id = ?`, orderID)
+		if err != nil {
+			return b.errorf("replace derived fills of %s: %w", orderID, err)
+		}
+		have := map[string]bool{}
+		var synthetic []string
+		instance := ""
+		derived := decimal.Zero
+		d := decoder{what: "fills of order " + orderID}
+		for rows.Next() {
+			var id, inst, size string
+			if err := rows.Scan(&id, &inst, &size); err != nil {
+				rows.Close()
+				return b.errorf("replace derived fills of %s: %w", orderID, err)
+			}
+			have[id] = true
+			if IsSyntheticTradeID(id) {
+				synthetic = append(synthetic, id)
+				derived = derived.Add(d.dec("size", size))
+				instance = inst
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return b.errorf("replace derived fills of %s: %w", orderID, err)
+		}
+		if d.err != nil {
+			return b.errorf("replace derived fills of %s: %w", orderID, d.err)
+		}
+		var missing []exchange.Fill
+		sum := decimal.Zero
+		for _, f := range real {
+			if f.OrderID == orderID && !have[f.TradeID] && !IsSyntheticTradeID(f.TradeID) {
+				missing = append(missing, f)
+				sum = sum.Add(f.Size)
+			}
+		}
+		if len(synthetic) == 0 || !sum.Equal(derived) {
+			return nil
+		}
+		for _, id := range synthetic {
+			if _, err := b.tx.ExecContext(b.ctx, `DELETE FROM fills WHERE order_id = ? AND trade_id = ?`, orderID, id); err != nil {
+				return b.errorf("replace derived fills of %s: %w", orderID, err)
+			}
+		}
+		for _, f := range missing {
+			if _, err := b.RecordFill(instance, f); err != nil {
+				return err
+			}
+		}
+		replaced = true
+		return nil
+	})
+	return replaced, err
+}

@@ -1,0 +1,62 @@
+package journal
+
+import (
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/tradebot/tradebot/exchange"
+)
+
+// Fills derived from the user channel's cumulative state are replaced by
+// Coinbase's own once the REST fills list all of them: real trade ids,
+// liquidity, prices and fees, and the same total size. Issue 15, finding
+// 7: no real trade id reached the journal and every fill read TAKER.
+func TestDerivedFillsAreReplacedByTheVenuesOnceTheyAddUp(t *testing.T) {
+	j := openTemp(t)
+	at := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	dec := decimal.RequireFromString
+	derived := exchange.Fill{TradeID: "cbws:o1:0.3", OrderID: "o1", ClientOrderID: "s-1", ProductID: "BTC-USD",
+		Side: exchange.Sell, Price: dec("100.5"), Size: dec("0.3"), Fee: dec("0.12"), Liquidity: exchange.Taker, Time: at}
+	if _, err := j.RecordFill("s", derived); err != nil {
+		t.Fatal(err)
+	}
+	ids, oldest, err := j.SyntheticFillOrders()
+	if err != nil || len(ids) != 1 || ids[0] != "o1" || !oldest.Equal(at) {
+		t.Fatalf("SyntheticFillOrders = %v, %s, %v; want o1 at %s", ids, oldest, err, at)
+	}
+	real := []exchange.Fill{
+		{TradeID: "t-1", OrderID: "o1", ClientOrderID: "s-1", ProductID: "BTC-USD", Side: exchange.Sell,
+			Price: dec("100"), Size: dec("0.1"), Fee: dec("0.04"), Liquidity: exchange.Maker, Time: at},
+		{TradeID: "t-2", OrderID: "o1", ClientOrderID: "s-1", ProductID: "BTC-USD", Side: exchange.Sell,
+			Price: dec("100.75"), Size: dec("0.2"), Fee: dec("0.08"), Liquidity: exchange.Maker, Time: at.Add(time.Second)},
+		{TradeID: "t-9", OrderID: "other", ProductID: "BTC-USD", Side: exchange.Buy, Price: dec("1"), Size: dec("1"), Time: at},
+	}
+	if ok, err := j.ReplaceSyntheticFills("o1", real[:1]); err != nil || ok {
+		t.Fatalf("with one of two real fills listed: replaced %v, %v; want nothing changed", ok, err)
+	}
+	if ok, err := j.ReplaceSyntheticFills("o1", real); err != nil || !ok {
+		t.Fatalf("with every real fill listed: replaced %v, %v; want replaced", ok, err)
+	}
+	fills, err := j.Fills(time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fills) != 2 {
+		t.Fatalf("fills %+v, want t-1 and t-2 only", fills)
+	}
+	total := decimal.Zero
+	for i, f := range fills {
+		if f.TradeID != real[i].TradeID || f.Liquidity != exchange.Maker || f.Instance != "s" || !f.Fee.Equal(real[i].Fee) {
+			t.Errorf("fill %d = %+v, want %+v for instance s", i, f, real[i])
+		}
+		total = total.Add(f.Size)
+	}
+	if !total.Equal(derived.Size) {
+		t.Errorf("journaled size %s after the replacement, want %s", total, derived.Size)
+	}
+	if ids, _, _ := j.SyntheticFillOrders(); len(ids) != 0 {
+		t.Errorf("orders with derived fills after the replacement: %v", ids)
+	}
+}
