@@ -105,18 +105,8 @@ func TestA401MidRunHaltsEntriesAndSaysWhatToCheck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := emulator.New(emulator.Options{Keys: []emulator.Key{known}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer func() {
-		cancel()
-		<-e.Done()
-	}()
-	if err := e.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
+	e := startEmulator(t, emulator.Options{Keys: []emulator.Key{known}})
+	ctx := context.Background()
 	creds, err := coinbase.NewCredentials(revoked.Name, revoked.PrivateKey)
 	if err != nil {
 		t.Fatal(err)

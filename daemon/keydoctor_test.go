@@ -39,6 +39,24 @@ type doctorCase struct {
 	want []string
 }
 
+// startEmulator starts an emulator on loopback until the test ends.
+func startEmulator(t *testing.T, opts emulator.Options) *emulator.Emulator {
+	t.Helper()
+	e, err := emulator.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(func() {
+		cancel()
+		<-e.Done()
+	})
+	if err := e.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
 func runDoctor(t *testing.T, tc doctorCase) string {
 	t.Helper()
 	k, kf, err := emulator.GenerateKey()
@@ -52,18 +70,8 @@ func runDoctor(t *testing.T, tc doctorCase) string {
 	if tc.opts != nil {
 		tc.opts(&opts)
 	}
-	e, err := emulator.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer func() {
-		cancel()
-		<-e.Done()
-	}()
-	if err := e.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
+	e := startEmulator(t, opts)
+	ctx := context.Background()
 	var body []byte
 	if tc.keyFile != nil {
 		body = tc.keyFile(t, k, kf)

@@ -23,18 +23,8 @@ func TestTheKeyCheckWarnsOfAFixedStopAboveTheMarket(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := emulator.New(emulator.Options{Keys: []emulator.Key{k}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer func() {
-		cancel()
-		<-e.Done()
-	}()
-	if err := e.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
+	e := startEmulator(t, emulator.Options{Keys: []emulator.Key{k}})
+	ctx := context.Background()
 	now := time.Now()
 	e.Tick(exchange.Tick{ProductID: "BTC-USD", Kind: exchange.QuoteTick, Time: now, Received: now,
 		Bid: decimal.NewFromInt(100), BidSize: decimal.NewFromInt(1), Ask: decimal.RequireFromString("100.02"), AskSize: decimal.NewFromInt(1)})
