@@ -340,7 +340,7 @@ var ErrCorrupt = errors.New("journal is damaged")
 // recovery is appended to every damaged-file error so that the operator
 // reading a log line knows what to do without finding the docs first.
 const recovery = "recover: stop tradebot, move the file and its -wal and -shm files aside (keep them for inspection), " +
-	"then salvage what is readable into a new journal (journal.Salvage) or start with an empty one, which does not know " +
+	"then salvage what is readable into a new journal (tradebot journal salvage DAMAGED NEW) or start with an empty one, which does not know " +
 	"the positions the bot held: follow docs/JOURNAL.md, \"Recovering from a damaged journal\""
 
 func (j *Journal) corrupt(what string) error {

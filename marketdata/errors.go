@@ -31,7 +31,7 @@ var ErrUnknownFormat = errors.New("unrecognised market data format")
 
 // errNoProduct is the cause when a format carries no product id and the
 // caller gave no default: an empty ProductID would route ticks nowhere.
-var errNoProduct = errors.New("the file names no product; pass marketdata.DefaultProduct")
+var errNoProduct = errors.New("the file names no product; give one with --product (e.g. --product BTC-USD)")
 
 // quote returns b as a %q-quoted string cut to a length that keeps error
 // messages readable when a whole line is malformed.

@@ -42,7 +42,16 @@ func parseTime(flagName, v string) (time.Time, error) {
 			return t.UTC(), nil
 		}
 	}
-	return time.Time{}, usageErrorf("--%s %q: want RFC 3339 (2024-01-02T15:04:05Z) or a date (2024-01-02)", flagName, v)
+	return time.Time{}, usageErrorf("--%s %q: want RFC 3339 (2024-01-02T15:04:05Z), 2024-01-02T15:04 or a date (2024-01-02), in UTC", flagName, clip(v))
+}
+
+// checkRange refuses a --from that is not before --to; either may be
+// unset (zero).
+func checkRange(from, to time.Time) error {
+	if !from.IsZero() && !to.IsZero() && !from.Before(to) {
+		return usageErrorf("--from %s is not before --to %s", from.Format(time.RFC3339), to.Format(time.RFC3339))
+	}
+	return nil
 }
 
 func runBacktest(args []string, stdout, stderr io.Writer) error {
@@ -64,7 +73,7 @@ func runBacktest(args []string, stdout, stderr io.Writer) error {
 	// --data a.csv b.csv --out r: words that are not flags are data
 	// files, wherever they stand.
 	for {
-		if err := fs.Parse(args); err != nil {
+		if err := parseFlags(fs, args); err != nil {
 			return err
 		}
 		rest := fs.Args()
@@ -87,6 +96,9 @@ func runBacktest(args []string, stdout, stderr io.Writer) error {
 	}
 	to, err := parseTime("to", *toFlag)
 	if err != nil {
+		return err
+	}
+	if err := checkRange(from, to); err != nil {
 		return err
 	}
 	lo := backtest.LoadOptions{Product: *product, From: from, To: to, Reorder: *reorder}

@@ -33,7 +33,7 @@ func runDownload(args []string, stdout, stderr io.Writer) error {
 	toFlag := fs.String("to", "", "end, exclusive (default: now)")
 	out := fs.String("out", "", "candle file (JSON lines); an existing one is resumed after its last candle")
 	restURL := fs.String("rest-url", coinbase.DefaultBaseURL, "Advanced Trade REST root")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	interval, ok := granularities[*gran]
@@ -53,6 +53,9 @@ func runDownload(args []string, stdout, stderr io.Writer) error {
 	}
 	if to.IsZero() {
 		to = time.Now().UTC().Truncate(interval)
+	}
+	if err := checkRange(from, to); err != nil {
+		return err
 	}
 	cl, err := coinbase.NewClient(coinbase.Config{BaseURL: *restURL})
 	if err != nil {

@@ -31,11 +31,11 @@ func health(args []string, stdout, stderr io.Writer) error {
 	}
 	rawURL := fs.String("url", defaultHealthURL, "the daemon's /readyz (or /healthz) URL")
 	timeout := fs.Duration("timeout", 5*time.Second, "how long to wait for the answer")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return usageErrorf("health takes no arguments, got %q", clip(strings.Join(fs.Args(), " ")))
+	if err := noArgs(fs); err != nil {
+		return err
 	}
 	u, err := url.Parse(*rawURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -65,7 +65,7 @@ func positions(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	var f journalFlags
 	f.register(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -93,7 +93,7 @@ func trades(args []string, stdout, stderr io.Writer) error {
 	instance := fs.String("instance", "", "only this strategy instance")
 	product := fs.String("product", "", "only this product")
 	limit := fs.Int("limit", 0, "only the newest N round trips (0: all)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -125,9 +125,21 @@ func trades(args []string, stdout, stderr io.Writer) error {
 
 // journalCmd runs `tradebot journal SUBCOMMAND`: today only salvage.
 func journalCmd(args []string, stdout, stderr io.Writer) error {
+	const usage = "usage: tradebot journal salvage DAMAGED NEW\n\n" +
+		"salvage copies what is readable from a damaged journal into a new file (docs/JOURNAL.md)."
+	if len(args) > 0 {
+		switch args[0] {
+		case "-h", "-help", "--help", "help":
+			fmt.Fprintln(stdout, usage)
+			return nil
+		}
+	}
 	if len(args) == 0 || args[0] != "salvage" {
-		fmt.Fprintln(stderr, "usage: tradebot journal salvage DAMAGED NEW")
-		return usageErrorf("journal: want the subcommand salvage")
+		fmt.Fprintln(stderr, usage)
+		if len(args) == 0 {
+			return usageErrorf("journal needs a subcommand: tradebot journal salvage DAMAGED NEW")
+		}
+		return usageErrorf("journal %q: the journal subcommand is salvage (tradebot journal salvage DAMAGED NEW)", clip(args[0]))
 	}
 	fs := flag.NewFlagSet("journal salvage", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -136,7 +148,7 @@ func journalCmd(args []string, stdout, stderr io.Writer) error {
 			"Copies every readable row of the damaged journal into a new journal file NEW\n"+
 			"(which must not exist). The damaged file is only read. See docs/JOURNAL.md.")
 	}
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
 	if fs.NArg() != 2 {

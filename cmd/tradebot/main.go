@@ -73,7 +73,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		strategy.WriteCatalog(stdout)
 	case "health":
 		err = health(rest, stdout, stderr)
-	case "version":
+	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "tradebot", version)
 	case "help", "-h", "--help":
 		usage(stdout)
@@ -137,8 +137,16 @@ func runDaemon(args []string, stdout, stderr io.Writer) error {
 	logFormat := fs.String("log.format", "", "log format: auto, text or json (overrides the config)")
 	var web metrics.ServerConfig
 	web.RegisterFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
+	switch *logFormat {
+	case "", "auto", "text", "json":
+	default:
+		return usageErrorf("--log.format %q: want auto, text or json", clip(*logFormat))
 	}
 	listenSet, webSet := false, false
 	fs.Visit(func(f *flag.Flag) {
@@ -173,7 +181,10 @@ func check(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfgPath := fs.String("config", "", "config file to check (default: the embedded example)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
 		return err
 	}
 	cfg, err := loadConfig(*cfgPath)

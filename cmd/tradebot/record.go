@@ -21,7 +21,7 @@ func runRecord(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("out", "", "recording file (.tbrec, or .tbrec.gz for gzip)")
 	url := fs.String("market-data-url", coinbase.DefaultMarketURL, "Advanced Trade market-data WebSocket")
 	dur := fs.Duration("duration", 0, "stop after this long (default: until SIGINT or SIGTERM)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *out == "" {

@@ -175,8 +175,21 @@ func sliceDirs(dir string) ([]string, error) {
 // runSweepCommand is 'tradebot sweep merge': it combines the slices of a
 // sharded sweep into the table and files of the whole sweep.
 func runSweepCommand(args []string, stdout, stderr io.Writer) error {
+	const usage = "usage: tradebot sweep merge --out DIR SLICE_DIR...\n\n" +
+		"merge combines the slices of a sweep run with --shard K/N into one sweep.csv and sweep.json."
+	if len(args) > 0 {
+		switch args[0] {
+		case "-h", "-help", "--help", "help":
+			fmt.Fprintln(stdout, usage)
+			return nil
+		}
+	}
 	if len(args) == 0 || args[0] != "merge" {
-		return usageErrorf("usage: tradebot sweep merge --out DIR SLICE_DIR (one or more)")
+		fmt.Fprintln(stderr, usage)
+		if len(args) == 0 {
+			return usageErrorf("sweep needs a subcommand: tradebot sweep merge --out DIR SLICE_DIR...")
+		}
+		return usageErrorf("sweep %q: the sweep subcommand is merge (tradebot sweep merge --out DIR SLICE_DIR...)", clip(args[0]))
 	}
 	fs := flag.NewFlagSet("sweep merge", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -184,7 +197,7 @@ func runSweepCommand(args []string, stdout, stderr io.Writer) error {
 	args = args[1:]
 	var dirs []string
 	for {
-		if err := fs.Parse(args); err != nil {
+		if err := parseFlags(fs, args); err != nil {
 			return err
 		}
 		if fs.NArg() == 0 {

@@ -2,7 +2,9 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
+	"strings"
 )
 
 // usageError is a mistake on the command line (a missing or bad flag, a
@@ -35,4 +37,22 @@ func clip(s string) string {
 		return s
 	}
 	return string(r[:maxEcho-1]) + "…"
+}
+
+// parseFlags parses a subcommand's flags; a flag it does not know or
+// cannot read is a usage error (exit 2), --help is flag.ErrHelp (exit 0).
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	err := fs.Parse(args)
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return &usageError{msg: err.Error()}
+}
+
+// noArgs refuses arguments after a command that takes none.
+func noArgs(fs *flag.FlagSet) error {
+	if fs.NArg() > 0 {
+		return usageErrorf("%s takes no arguments, got %q", fs.Name(), clip(strings.Join(fs.Args(), " ")))
+	}
+	return nil
 }

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/tradebot/tradebot/internal/testenv"
+)
+
+// goSpeak matches what a user should never have to read in an error: a
+// qualified Go name (marketdata.DefaultProduct, journal.Salvage), an
+// exported CamelCase identifier (TradingStateNotActive), a bare "usage"
+// where the message should say what is wrong, and the zero time.
+var goSpeak = []*regexp.Regexp{
+	regexp.MustCompile(`\b[a-z][a-z0-9]*\.[A-Z][A-Za-z0-9]*\b`),
+	regexp.MustCompile(`\b[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)+\b`),
+	regexp.MustCompile(`: usage\b|^usage$|\busage:?$`),
+	regexp.MustCompile(`0001-01-01`),
+}
+
+// notGo are words the patterns above take for Go but are the user's.
+var notGo = regexp.MustCompile(`\b(PnL|WebSocket)\b`)
+
+// badCommandLines are, for every subcommand, command lines a user gets
+// wrong: unknown flags, bad values, missing and stray arguments.
+func badCommandLines(dir string) [][]string {
+	missing := filepath.Join(dir, "missing.yaml")
+	damaged := filepath.Join(dir, "damaged.db")
+	if err := os.WriteFile(damaged, bytes.Repeat([]byte("not a journal "), 400), 0o600); err != nil {
+		panic(err)
+	}
+	return [][]string{
+		{},
+		{"frobnicate"},
+		{"run", "--nope"},
+		{"run", "--log.format", "xml"},
+		{"run", "--config", missing},
+		{"run", "stray"},
+		{"check", "--nope"},
+		{"check", "--config", missing},
+		{"check", "stray"},
+		{"backtest", "--nope"},
+		{"backtest"},
+		{"backtest", "--data", "bundled", "--out", dir, "--from", "2024-13-45"},
+		{"backtest", "--data", "bundled", "--out", dir, "--from", "2024-08-09", "--to", "2024-08-08"},
+		{"backtest", "--data", "bundled", "--out", dir, "--from", strings.Repeat("9", 300)},
+		{"backtest", "--data", "bundled", "--out", dir, "--candle-path", "sideways"},
+		{"backtest", "--data", "bundled", "--out", dir, "--rank-by", "luck", "--sweep", "x.params.a=1,2"},
+		{"backtest", "--data", filepath.Join(dir, "none.csv"), "--out", dir},
+		{"sweep"},
+		{"sweep", "merge"},
+		{"sweep", "frobnicate"},
+		{"download", "--nope"},
+		{"download"},
+		{"download", "--from", "2024-08-09", "--to", "2024-08-08", "--out", filepath.Join(dir, "c.jsonl")},
+		{"download", "--from", "yesterday", "--out", filepath.Join(dir, "c.jsonl")},
+		{"download", "--granularity", "FORTNIGHT", "--from", "2024-08-08", "--out", filepath.Join(dir, "c.jsonl")},
+		{"record", "--nope"},
+		{"record"},
+		{"positions", "--nope"},
+		{"positions", "--format", "xml", "--journal", filepath.Join(dir, "j.db")},
+		{"positions", "stray"},
+		{"positions", "--config", missing, "--journal", filepath.Join(dir, "j.db")},
+		{"positions", "--journal", filepath.Join(dir, "none.db")},
+		{"trades", "--nope"},
+		{"trades", "stray"},
+		{"backtest", "--data", filepath.Join(testenv.RepoRoot(), "testdata", "gocryptotrader--binance_BTCUSDT_24h_2019_01_01_2020_01_01.csv"), "--out", dir},
+		{"positions", "--journal", damaged},
+		{"journal"},
+		{"journal", "frobnicate"},
+		{"journal", "salvage"},
+		{"journal", "salvage", "--nope"},
+		{"journal", "salvage", filepath.Join(dir, "none.db"), filepath.Join(dir, "new.db")},
+		{"health", "--nope"},
+		{"health", "--url", "not a url"},
+	}
+}
+
+// TestErrorsSpeakTheUsersWords runs every subcommand with bad command
+// lines and scans what it prints for Go identifiers: an error names the
+// flag, the file or the command to type, never the function behind it.
+func TestErrorsSpeakTheUsersWords(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	for _, args := range badCommandLines(dir) {
+		var stdout, stderr bytes.Buffer
+		code := run(args, &stdout, &stderr)
+		if code == 0 {
+			t.Errorf("tradebot %q: exit 0, want a failure", args)
+		}
+		msg := strings.ReplaceAll(stderr.String(), dir, "DIR")
+		if strings.Contains(msg, strings.Repeat("9", maxEcho+1)) {
+			t.Errorf("tradebot %q echoes a value longer than %d characters whole", args, maxEcho)
+		}
+		if testing.Verbose() {
+			t.Logf("tradebot %q -> %d\n%s", args, code, msg)
+		}
+		for _, line := range strings.Split(msg, "\n") {
+			if strings.HasPrefix(strings.TrimSpace(line), "-") {
+				continue // a flag's own help line
+			}
+			line = notGo.ReplaceAllString(line, "")
+			for _, re := range goSpeak {
+				if m := re.FindString(line); m != "" {
+					t.Errorf("tradebot %q prints %q in %q", args, m, line)
+				}
+			}
+		}
+	}
+}
+
+// Every command's --help (and -h) prints its flags and exits 0, as does
+// `tradebot --help`.
+func TestEveryHelpExitsZero(t *testing.T) {
+	for _, args := range [][]string{
+		{"--help"}, {"-h"}, {"help"},
+		{"run", "--help"}, {"check", "--help"}, {"backtest", "--help"}, {"sweep", "--help"},
+		{"sweep", "merge", "--help"}, {"download", "--help"}, {"record", "--help"},
+		{"positions", "--help"}, {"trades", "--help"}, {"journal", "--help"}, {"journal", "-h"},
+		{"journal", "salvage", "--help"}, {"health", "--help"}, {"version", "--help"}, {"strategies", "--help"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := run(args, &stdout, &stderr); code != 0 {
+			t.Errorf("tradebot %q: exit %d, want 0; stderr %q", args, code, stderr.String())
+		}
+		if stdout.Len()+stderr.Len() == 0 {
+			t.Errorf("tradebot %q printed nothing", args)
+		}
+	}
+}
+
+func TestVersionFlagAndCommandPrintTheVersion(t *testing.T) {
+	for _, args := range [][]string{{"--version"}, {"version"}, {"-version"}} {
+		var stdout, stderr bytes.Buffer
+		if code := run(args, &stdout, &stderr); code != 0 || stdout.String() != "tradebot "+version+"\n" {
+			t.Errorf("tradebot %q: exit %d, stdout %q; want 0 and %q", args, code, stdout.String(), "tradebot "+version)
+		}
+	}
+}
