@@ -61,6 +61,14 @@ func Program(t testing.TB, name, debianPackage string) string {
 	return p
 }
 
+// Unavailable skips the test because the machine cannot give it what it
+// needs (why, in words that say what to do), or fails it under
+// TRADEBOT_REQUIRE_ALL.
+func Unavailable(t testing.TB, why string) {
+	t.Helper()
+	missing(t, why)
+}
+
 func missing(t testing.TB, why string) {
 	t.Helper()
 	if os.Getenv(RequireAllVariable) != "" {
