@@ -208,9 +208,9 @@ func TestOpenRejectsWhatItCannotRead(t *testing.T) {
 	}{
 		{"unknown format", "hello world\n", nil, 1, "unrecognised"},
 		{"cryptofeed-like", "https://api.pro.coinbase.com/products -> 1618677\n", nil, 1, "unrecognised"},
-		{"no product for gocryptotrader trades", "1605499846,15993.5,0.026472,ANY\n", nil, 1, "DefaultProduct"},
-		{"no product for nautilus bars", "timestamp,open,high,low,close,volume\n2021-12-31 23:01:00,1,2,1,2,3\n", nil, 1, "DefaultProduct"},
-		{"no product for freqtrade", "[[1509836520000, 1, 1, 1, 1, 1]]", nil, 1, "DefaultProduct"},
+		{"no product for gocryptotrader trades", "1605499846,15993.5,0.026472,ANY\n", nil, 1, "--product"},
+		{"no product for nautilus bars", "timestamp,open,high,low,close,volume\n2021-12-31 23:01:00,1,2,1,2,3\n", nil, 1, "--product"},
+		{"no product for freqtrade", "[[1509836520000, 1, 1, 1, 1, 1]]", nil, 1, "--product"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
