@@ -1,14 +1,18 @@
 package backtest
 
 import (
+	"math"
 	"time"
 
 	"github.com/shopspring/decimal"
 
 	"github.com/tradebot/tradebot/config"
+	"github.com/tradebot/tradebot/engine"
 	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/indicator"
 	"github.com/tradebot/tradebot/internal/fastdecimal"
 	"github.com/tradebot/tradebot/risk"
+	"github.com/tradebot/tradebot/strategy"
 )
 
 // Bar is one OHLC bar of a product's trades, for the report's price chart.
@@ -24,6 +28,17 @@ type PriceBars struct {
 	Product string
 	Step    time.Duration
 	Bars    []Bar
+	// Plots are the indicators the product's strategies draw
+	// (indicator.Plotter), one value per bar: the value at the bar's
+	// end, NaN while the indicator was not ready.
+	Plots []PlotSeries
+}
+
+// PlotSeries is one indicator line of a price chart.
+type PlotSeries struct {
+	Name    string
+	Overlay bool
+	Values  []float64
 }
 
 // RiskChange is one change of the risk guard's trading state.
@@ -45,12 +60,36 @@ var barSteps = []time.Duration{time.Second, 5 * time.Second, 15 * time.Second, t
 // does not grow with the length of the data.
 const maxBars = 1 << 16
 
-// barRecorder builds the bars of one product from its trade ticks.
+// barRecorder builds the bars of one product from its trade ticks, and
+// samples the indicators drawn on them at the end of each bar.
 type barRecorder struct {
 	step   int // index into barSteps
 	stepNs int64
 	bars   []Bar
 	end    int64 // Unix ns at which the last bar closes
+	plots  []plotTrack
+}
+
+// plotTrack is an indicator a strategy draws and its value per bar.
+type plotTrack struct {
+	name string
+	plot indicator.Plot
+	vals []float64
+}
+
+// sample sets the plots' values of the last bar: called when the first
+// trade of the next bar arrives, before the strategies see it, and at the
+// end of the data.
+func (r *barRecorder) sample() {
+	n := len(r.bars)
+	if n == 0 {
+		return
+	}
+	for i := range r.plots {
+		if v, ok := r.plots[i].plot.Value(); ok {
+			r.plots[i].vals[n-1] = v
+		}
+	}
 }
 
 func newBarRecorder() *barRecorder {
@@ -66,20 +105,49 @@ func (r *barRecorder) trade(t time.Time, price float64) {
 		b.Close = price
 		return
 	}
+	if r.plots != nil {
+		r.sample()
+	}
 	if len(r.bars) == maxBars && r.step < len(barSteps)-1 {
 		r.coarsen(r.step + 1)
 	}
 	start := ns - ns%r.stepNs
 	r.bars = append(r.bars, Bar{Time: time.Unix(0, start).UTC(), Open: price, High: price, Low: price, Close: price})
+	for i := range r.plots {
+		r.plots[i].vals = append(r.plots[i].vals, math.NaN())
+	}
 	r.end = start + r.stepNs
 }
 
 // coarsen merges the bars into barSteps[to], in place.
 func (r *barRecorder) coarsen(to int) {
 	r.step, r.stepNs = to, int64(barSteps[to])
+	r.mergePlots(barSteps[to])
 	r.bars = mergeBars(r.bars, barSteps[to])
 	if n := len(r.bars); n > 0 {
 		r.end = r.bars[n-1].Time.UnixNano() + r.stepNs
+	}
+}
+
+// mergePlots merges the plots' values as mergeBars will merge the bars
+// into step: a merged bar keeps the value at the end of its last bar.
+func (r *barRecorder) mergePlots(step time.Duration) {
+	if len(r.plots) == 0 {
+		return
+	}
+	j := -1
+	var last time.Time
+	for i, b := range r.bars {
+		if start := b.Time.Truncate(step); j < 0 || !start.Equal(last) {
+			j++
+			last = start
+		}
+		for k := range r.plots {
+			r.plots[k].vals[j] = r.plots[k].vals[i]
+		}
+	}
+	for k := range r.plots {
+		r.plots[k].vals = r.plots[k].vals[:j+1]
 	}
 }
 
@@ -124,6 +192,26 @@ func newRecorder(products []string, now func() time.Time) *recorder {
 	return r
 }
 
+// plot adds the indicators a strategy of product draws, named
+// "strategy: name" when the run has several strategies.
+func (r *recorder) plot(product, strategyName string, several bool, plots []indicator.Plot) {
+	br := r.products[product]
+	if br == nil {
+		return
+	}
+	for _, p := range plots {
+		name := p.Name
+		if several {
+			name = strategyName + ": " + name
+		}
+		vals := make([]float64, len(br.bars), cap(br.bars))
+		for i := range vals {
+			vals[i] = math.NaN()
+		}
+		br.plots = append(br.plots, plotTrack{name: name, plot: p, vals: vals})
+	}
+}
+
 // tick records a trade of a traded product.
 func (r *recorder) tick(t *exchange.Tick) {
 	if t.Kind != exchange.TradeTick {
@@ -155,11 +243,17 @@ func (r *recorder) finish(files []FileInfo, end time.Time) ([]PriceBars, []RiskC
 	out := make([]PriceBars, 0, len(r.order))
 	for _, p := range r.order {
 		br := r.products[p]
+		br.sample()
 		step := barSteps[br.step]
 		if interval > step {
+			br.mergePlots(interval)
 			br.bars, step = mergeBars(br.bars, interval), interval
 		}
-		out = append(out, PriceBars{Product: p, Step: step, Bars: br.bars})
+		pb := PriceBars{Product: p, Step: step, Bars: br.bars}
+		for _, t := range br.plots {
+			pb.Plots = append(pb.Plots, PlotSeries{Name: t.name, Overlay: t.plot.Overlay, Values: t.vals})
+		}
+		out = append(out, pb)
 	}
 	for i := range r.risk {
 		until := end
@@ -196,4 +290,22 @@ func strategyProducts(cfg *config.Config) []string {
 		out = append(out, s.Product)
 	}
 	return out
+}
+
+// plotStrategies adds the indicators of every instance whose strategy is
+// an indicator.Plotter to the recorder.
+func (r *recorder) plotStrategies(cfg *config.Config, instances []*engine.Instance) {
+	products := map[string]string{}
+	for _, s := range cfg.Strategies {
+		products[s.Name] = s.Product
+	}
+	for _, in := range instances {
+		s := in.Strategy()
+		if sg, ok := s.(*strategy.Signals); ok {
+			s = sg.S
+		}
+		if p, ok := s.(indicator.Plotter); ok {
+			r.plot(products[in.Name()], in.Name(), len(instances) > 1, p.Plots())
+		}
+	}
 }

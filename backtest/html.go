@@ -214,6 +214,7 @@ var pageTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 <div class="controls">{{if gt (len .Products) 1}}<select id="product">{{range $i, $p := .Products}}<option value="{{$i}}">{{$p}}</option>{{end}}</select>{{end}}
 <button id="whole" type="button">whole period</button><span class="note" id="resolution"></span></div>
 <div class="chart" id="price"></div>
+<div class="chart small" id="indicators" hidden></div>
 <h2>Equity against buy and hold</h2>
 <div class="chart small" id="equity"></div>
 <h2>Drawdown</h2>
@@ -241,10 +242,17 @@ type (
 		Start int64        `json:"start"`
 		Step  int64        `json:"step"`
 		Bars  [][5]float64 `json:"bars"`
+		// Plots hold each plot's value per bar, null where not ready.
+		Plots [][]*float64 `json:"plots"`
+	}
+	jsPlot struct {
+		Name    string `json:"name"`
+		Overlay bool   `json:"overlay"`
 	}
 	jsProduct struct {
 		Product      string    `json:"product"`
 		Step         int64     `json:"step"`
+		Plots        []jsPlot  `json:"plots"`
 		Overview     *jsBlock  `json:"overview,omitempty"`
 		Segments     []jsBlock `json:"segments"`
 		OverviewNote string    `json:"overview_note"`
@@ -309,10 +317,23 @@ func productChart(pb PriceBars, rts []position.RoundTrip, trades []jsTrade, budg
 	if step < time.Second {
 		step = time.Second
 	}
-	p := jsProduct{Product: pb.Product, Step: int64(step / time.Second), Segments: []jsBlock{}}
+	p := jsProduct{Product: pb.Product, Step: int64(step / time.Second), Segments: []jsBlock{}, Plots: []jsPlot{}}
+	vals := make([][]float64, len(pb.Plots))
+	for i, pl := range pb.Plots {
+		p.Plots = append(p.Plots, jsPlot{Name: pl.Name, Overlay: pl.Overlay})
+		vals[i] = pl.Values
+	}
+	// window returns the plots' values of bars lo to hi.
+	window := func(lo, hi int) [][]float64 {
+		out := make([][]float64, len(vals))
+		for i, v := range vals {
+			out[i] = v[lo:hi]
+		}
+		return out
+	}
 	if len(pb.Bars) <= *budget {
 		*budget -= len(pb.Bars)
-		p.Segments = append(p.Segments, block(pb.Bars, step))
+		p.Segments = append(p.Segments, block(pb.Bars, vals, step))
 		p.OverviewNote, p.DetailNote = native, native
 		for i := range trades {
 			if rts[i].ProductID == pb.Product {
@@ -330,7 +351,7 @@ func productChart(pb PriceBars, rts []position.RoundTrip, trades []jsTrade, budg
 	for spanBars(pb.Bars, over) > overviewBars {
 		over *= 2
 	}
-	ob := block(mergeBars(append([]Bar(nil), pb.Bars...), over), over)
+	ob := block(mergeCopy(pb.Bars, vals, over))
 	p.Overview = &ob
 	p.OverviewNote = fmt.Sprintf("whole period in %s candles; click a trade for the data's own %s candles around it", fmtStep(over), fmtStep(step))
 	p.DetailNote = native
@@ -356,7 +377,7 @@ func productChart(pb PriceBars, rts []position.RoundTrip, trades []jsTrade, budg
 			start := searchBars(pb.Bars, time.Unix(last.Start, 0))
 			if hi > start+have && hi-(start+have) <= *budget {
 				*budget -= hi - (start + have)
-				*last = block(pb.Bars[start:hi], step)
+				*last = block(pb.Bars[start:hi], window(start, hi), step)
 				segEnd = to
 			}
 			if rt.EntryTime.Before(segEnd) {
@@ -369,7 +390,7 @@ func productChart(pb PriceBars, rts []position.RoundTrip, trades []jsTrade, budg
 			continue
 		}
 		*budget -= hi - lo
-		p.Segments = append(p.Segments, block(pb.Bars[lo:hi], step))
+		p.Segments = append(p.Segments, block(pb.Bars[lo:hi], window(lo, hi), step))
 		segEnd = to
 		trades[i].Segment = len(p.Segments) - 1
 	}
@@ -377,6 +398,42 @@ func productChart(pb PriceBars, rts []position.RoundTrip, trades []jsTrade, budg
 		p.OverviewNote += fmt.Sprintf(" (%d trade(s) beyond the report's size budget are shown on the overview only)", short)
 	}
 	return p
+}
+
+// mergeCopy merges bars and their plot values into bars of step, into
+// new slices: a merged bar keeps the value at the end of its last bar.
+func mergeCopy(bs []Bar, vals [][]float64, step time.Duration) ([]Bar, [][]float64, time.Duration) {
+	out := make([]Bar, 0, len(bs)/2+1)
+	ov := make([][]float64, len(vals))
+	for i, b := range bs {
+		start := b.Time.Truncate(step)
+		if n := len(out); n > 0 && out[n-1].Time.Equal(start) {
+			o := &out[n-1]
+			o.High = max(o.High, b.High)
+			o.Low = min(o.Low, b.Low)
+			o.Close = b.Close
+			for k := range vals {
+				ov[k][n-1] = vals[k][i]
+			}
+			continue
+		}
+		b.Time = start
+		out = append(out, b)
+		for k := range vals {
+			ov[k] = append(ov[k], vals[k][i])
+		}
+	}
+	return out, ov, step
+}
+
+// roundSig keeps 8 significant digits of an indicator value for the
+// chart: more would only lengthen the file.
+func roundSig(x float64) float64 {
+	if x == 0 || math.IsInf(x, 0) {
+		return x
+	}
+	f, _ := strconv.ParseFloat(strconv.FormatFloat(x, 'g', 8, 64), 64)
+	return f
 }
 
 // spanBars is how many bars of step the time of bs covers.
@@ -400,8 +457,17 @@ func searchBars(bs []Bar, t time.Time) int {
 
 // block encodes bars for report.js: each bar's distance in steps from the
 // one before (the first from Start), then open, high, low and close.
-func block(bs []Bar, step time.Duration) jsBlock {
-	b := jsBlock{Step: int64(step / time.Second), Bars: make([][5]float64, len(bs))}
+func block(bs []Bar, vals [][]float64, step time.Duration) jsBlock {
+	b := jsBlock{Step: int64(step / time.Second), Bars: make([][5]float64, len(bs)), Plots: make([][]*float64, len(vals))}
+	for i, v := range vals {
+		b.Plots[i] = make([]*float64, len(v))
+		for j, x := range v {
+			if !math.IsNaN(x) {
+				x := roundSig(x)
+				b.Plots[i][j] = &x
+			}
+		}
+	}
 	if len(bs) == 0 {
 		return b
 	}

@@ -3,6 +3,7 @@ package backtest
 import (
 	"bytes"
 	"context"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -248,5 +249,56 @@ func TestEntriesNotPlacedAreWarnedInTheReport(t *testing.T) {
 	b, _ := os.ReadFile(filepath.Join(dir, "report.html"))
 	if !strings.Contains(string(b), want) {
 		t.Errorf("report.html does not warn of the entries not placed")
+	}
+}
+
+// TestReportDrawsTheIndicatorsARuleDeclares: the rule strategy of
+// examples/strategies/rules.yaml (rsi(14) and ema(200) on 15-minute bars)
+// over the month: its EMA is drawn over the price, its RSI in a pane
+// below, and the page stays under 500 KB.
+func TestReportDrawsTheIndicatorsARuleDeclares(t *testing.T) {
+	path := testenv.SharedFile(t, monthFile)
+	cfg, err := config.LoadFile(filepath.Join("..", "examples", "strategies", "rules.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := Stream([]string{path}, LoadOptions{Product: "BTC-USDT", Path: marketdata.PathLowFirst})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(context.Background(), cfg, d, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Bars) != 1 || len(res.Bars[0].Plots) != 2 {
+		t.Fatalf("plots %+v, want rsi and trend", res.Bars)
+	}
+	for _, p := range res.Bars[0].Plots {
+		last := p.Values[len(p.Values)-1]
+		if overlay := p.Name == "trend"; p.Overlay != overlay || math.IsNaN(last) || last <= 0 {
+			t.Errorf("plot %s: overlay %v, last value %v", p.Name, p.Overlay, last)
+		}
+	}
+	dir := t.TempDir()
+	if _, err := WriteReports(dir, res); err != nil {
+		t.Fatal(err)
+	}
+	page := filepath.Join(dir, "report.html")
+	b, _ := os.ReadFile(page)
+	if len(b) >= 500<<10 {
+		t.Errorf("report.html is %d bytes, want under 500 KB", len(b))
+	}
+	dom, log := renderInChromium(t, page)
+	if p := chartProblems(dom, log); len(p) > 0 {
+		t.Fatalf("report.html does not render:\n%s", strings.Join(p, "\n"))
+	}
+	i := strings.Index(dom, `id="indicators"`)
+	if i < 0 {
+		t.Fatal("no indicators pane")
+	}
+	tag := dom[strings.LastIndex(dom[:i], "<"):]
+	tag = tag[:strings.Index(tag, ">")]
+	if strings.Contains(tag, "hidden") || !strings.Contains(dom[i:], "<canvas") {
+		t.Errorf("the RSI pane is not drawn")
 	}
 }

@@ -253,6 +253,7 @@ func run(ctx context.Context, cfg *config.Config, d *Data, f feeder, progress Pr
 	var eq curve
 	res.rec = newRecorder(strategyProducts(cfg), clk.Now)
 	eng.Guard().OnStateChange(res.rec.riskChanged)
+	res.rec.plotStrategies(cfg, eng.Instances())
 	if n := d.Len(); n > 0 {
 		// One sample per period with a tick, and the last: the curve's
 		// length is known up front, so it grows without copying.

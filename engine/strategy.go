@@ -492,3 +492,7 @@ func (in *Instance) equity(ctx context.Context) (decimal.Decimal, error) {
 	}
 	return eq, nil
 }
+
+// Strategy returns the instance's strategy as configured (a Signaler
+// wrapped in strategy.Signals is returned wrapped).
+func (in *Instance) Strategy() strategy.Strategy { return in.strat }

@@ -54,6 +54,7 @@
     current = { p: p, view: view, cs: cs };
     price.applyOptions({ timeScale: { secondsVisible: block.step < 60 } });
     candles.setData(cs);
+    drawPlots(p, block, cs);
     var ms = [], end = cs.length ? cs[cs.length - 1].time + block.step : 0;
     D.trades.forEach(function (tr) {
       if (tr.product !== pr.product) return;
@@ -69,6 +70,45 @@
     candles.setMarkers(ms);
     note.textContent = (view === "all" ? pr.overview_note : pr.detail_note) || "";
     if (productSelect) productSelect.value = String(p);
+  }
+
+  // ---- indicators the strategies declared (indicator.Plotter) ----
+  var palette = ["#ff9800", "#9c27b0", "#2196f3", "#795548", "#e91e63", "#009688", "#607d8b", "#3f51b5"];
+  var pane = null, plotSeries = {};
+
+  function plotsOf(p) {
+    var key = String(p);
+    if (plotSeries[key]) return plotSeries[key];
+    var list = D.products[p].plots.map(function (pl, i) {
+      var opts = { color: palette[i % palette.length], lineWidth: 1, priceLineVisible: false,
+        lastValueVisible: false, crosshairMarkerVisible: false, title: pl.name };
+      if (pl.overlay) return price.addLineSeries(opts);
+      if (!pane) {
+        var el = document.getElementById("indicators");
+        el.hidden = false;
+        pane = chart("indicators", {});
+        price.timeScale().subscribeVisibleLogicalRangeChange(function (r) {
+          if (r) pane.timeScale().setVisibleLogicalRange(r);
+        });
+      }
+      return pane.addLineSeries(opts);
+    });
+    plotSeries[key] = list;
+    return list;
+  }
+
+  function drawPlots(p, block, cs) {
+    Object.keys(plotSeries).forEach(function (k) {
+      if (k !== String(p)) plotSeries[k].forEach(function (s) { s.setData([]); });
+    });
+    var list = plotsOf(p);
+    list.forEach(function (s, i) {
+      var vals = block.plots[i] || [];
+      s.setData(cs.map(function (c, j) {
+        return vals[j] === null || vals[j] === undefined ? { time: c.time } : { time: c.time, value: vals[j] };
+      }));
+    });
+    if (pane) pane.timeScale().fitContent();
   }
 
   function selectTrade(n) {
