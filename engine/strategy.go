@@ -79,7 +79,7 @@ func (in *Instance) setupStrategy(s strategy.Strategy) error {
 			in.timers = append(in.timers, timerSub{period: p})
 		}
 	}
-	in.working = map[string]*workingOrder{}
+	in.working = map[string]workingOrder{}
 	in.sctx = &stratContext{in: in}
 	in.warm = in.barsShort == 0
 	return nil
@@ -180,14 +180,16 @@ func (in *Instance) onIdle(ctx context.Context, now time.Time) {
 // orders.
 func (in *Instance) strategyOrderEvent(ctx context.Context, ev exchange.OrderEvent) {
 	o := ev.Order
-	w := in.working[o.ClientOrderID]
-	if w == nil {
+	w, ok := in.working[o.ClientOrderID]
+	if !ok {
 		return
 	}
 	w.order = o
 	terminal := o.Status.Terminal()
 	if terminal {
 		delete(in.working, o.ClientOrderID)
+	} else {
+		in.working[o.ClientOrderID] = w
 	}
 	if in.hooks.order == nil {
 		return
@@ -314,8 +316,8 @@ func (c *stratContext) Close(reason string) error {
 }
 
 func (c *stratContext) Cancel(clientOrderID string) error {
-	w := c.in.working[clientOrderID]
-	if w == nil {
+	w, ok := c.in.working[clientOrderID]
+	if !ok {
 		return fmt.Errorf("cancel %s: not a working order of strategy %s", clientOrderID, c.in.name)
 	}
 	if w.order.ID == "" {
@@ -376,7 +378,7 @@ func (in *Instance) buy(ctx context.Context, t *exchange.Tick, o strategy.Order)
 			req.Attached = &att
 		}
 	}
-	in.working[id] = &workingOrder{order: exchange.Order{OrderRequest: req, Status: exchange.StatusPending}, reason: o.Reason}
+	in.working[id] = workingOrder{order: exchange.Order{OrderRequest: req, Status: exchange.StatusPending}, reason: o.Reason}
 	in.exits.NoteEntry(id, o.Reason)
 	// Enabled first: a backtest discards the log, and boxing the
 	// attributes would cost more than the rest of a refused entry.
@@ -391,11 +393,16 @@ func (in *Instance) buy(ctx context.Context, t *exchange.Tick, o strategy.Order)
 		if in.log.Enabled(ctx, slog.LevelWarn) {
 			in.log.Warn("entry not placed", "strategy", in.name, "client_order_id", id, "error", err)
 		}
-		in.refusals = append(in.refusals, strategy.OrderEvent{Kind: strategy.Refused, ClientOrderID: id, Reason: err.Error()})
+		// The reason's text is made only for a strategy that listens: a
+		// Signaler refused on every cross would pay for it each time.
+		if in.hooks.order != nil {
+			in.refusals = append(in.refusals, strategy.OrderEvent{Kind: strategy.Refused, ClientOrderID: id, Reason: err.Error()})
+		}
 		return id, err
 	}
-	if w := in.working[id]; w != nil && placed.ID != "" && w.order.ID == "" {
+	if w, ok := in.working[id]; ok && placed.ID != "" && w.order.ID == "" {
 		w.order = placed
+		in.working[id] = w
 	}
 	return id, nil
 }
