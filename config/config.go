@@ -148,6 +148,10 @@ type KillSwitch struct {
 	// Signal is the signal that halts trading (SIGUSR1 by default; "none"
 	// disables it).
 	Signal string `yaml:"signal"`
+	// Socket is a Unix socket (mode 0600) that serves /killswitch without
+	// the web server's password checks, for an operator on the machine
+	// while the web server is flooded; empty serves none.
+	Socket string `yaml:"socket"`
 }
 
 // Notify configures webhook notifications.

@@ -2,11 +2,14 @@ package daemon
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"syscall"
+	"time"
 
 	"github.com/tradebot/tradebot/config"
 	"github.com/tradebot/tradebot/engine"
@@ -51,6 +54,13 @@ func (k *killSwitch) arm(ctx context.Context, cfg config.KillSwitch) (wait func(
 	if cfg.File != "" {
 		waits = append(waits, k.guard.WatchFlagFile(ctx, cfg.File, 0))
 	}
+	if cfg.Socket != "" {
+		if done, err := k.serveSocket(ctx, cfg.Socket); err != nil {
+			k.log.Error("kill switch socket", "error", err)
+		} else {
+			waits = append(waits, done)
+		}
+	}
 	if sig, err := parseSignal(cfg.Signal); err != nil {
 		k.log.Error("kill switch signal", "error", err)
 	} else if sig != nil {
@@ -82,4 +92,49 @@ func parseSignal(name string) (os.Signal, error) {
 		return syscall.SIGUSR2, nil
 	}
 	return nil, fmt.Errorf("kill_switch.signal %q: use SIGUSR1, SIGUSR2 or none", name)
+}
+
+// serveSocket serves /killswitch on a Unix socket at path, readable and
+// writable by the daemon's user only (0600): the file mode is the
+// authentication, so no password is checked and a flood of the web
+// server's passwords does not reach it. A socket left by a daemon that
+// crashed is replaced. The socket is removed when ctx ends; the returned
+// channel is closed then.
+func (k *killSwitch) serveSocket(ctx context.Context, path string) (<-chan struct{}, error) {
+	if st, err := os.Lstat(path); err == nil {
+		if st.Mode()&os.ModeSocket == 0 {
+			return nil, fmt.Errorf("kill_switch.socket %s exists and is not a socket", path)
+		}
+		os.Remove(path)
+	}
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		return nil, fmt.Errorf("kill_switch.socket: %w", err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		l.Close()
+		return nil, fmt.Errorf("kill_switch.socket %s: %w", path, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/killswitch", k.handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		served := make(chan struct{})
+		go func() {
+			defer close(served)
+			if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				k.log.Error("kill switch socket", "error", err)
+			}
+		}()
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		if err := srv.Shutdown(sctx); err != nil {
+			srv.Close()
+		}
+		<-served
+	}()
+	return done, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -60,16 +61,37 @@ func TestKillSwitchFileAndSignalHaltDuringAPasswordFlood(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name, reason string
-		pull         func(t *testing.T, flagFile string)
+		pull         func(t *testing.T, flagFile, socket string)
 	}{
-		{"kill_switch.file", "kill file", func(t *testing.T, flagFile string) {
+		{"kill_switch.file", "kill file", func(t *testing.T, flagFile, _ string) {
 			if err := os.WriteFile(flagFile, nil, 0o600); err != nil {
 				t.Fatal(err)
 			}
 		}},
-		{"SIGUSR1", "signal", func(t *testing.T, _ string) {
+		{"SIGUSR1", "signal", func(t *testing.T, _, _ string) {
 			if err := syscall.Kill(os.Getpid(), syscall.SIGUSR1); err != nil {
 				t.Fatal(err)
+			}
+		}},
+		{"kill_switch.socket", "over the socket", func(t *testing.T, _, socket string) {
+			if st, err := os.Stat(socket); err != nil || st.Mode().Perm() != 0o600 {
+				t.Fatalf("socket mode %v (%v), want 0600", st.Mode().Perm(), err)
+			}
+			client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+				DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+					return (&net.Dialer{}).DialContext(ctx, "unix", socket)
+				}}}
+			req, _ := http.NewRequest(http.MethodPost, "http://localhost/killswitch?reason=over+the+socket", nil)
+			req.Header.Set(risk.ControlHeader, "1")
+			start := time.Now()
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			t.Logf("halt over the socket answered %s in %s during the flood", resp.Status, time.Since(start))
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("POST over the socket: %s", resp.Status)
 			}
 		}},
 	} {
@@ -80,13 +102,20 @@ func TestKillSwitchFileAndSignalHaltDuringAPasswordFlood(t *testing.T) {
 				t.Fatal(err)
 			}
 			flagFile := filepath.Join(dir, "HALT")
+			sockDir, err := os.MkdirTemp("", "ks") // a socket path is at most 108 bytes
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { os.RemoveAll(sockDir) })
+			socket := filepath.Join(sockDir, "control.sock")
 			r := startDaemon(t, busyExample(t, 1, func(c *config.Config) {
 				c.KillSwitch.File = flagFile
+				c.KillSwitch.Socket = socket
 				c.Web.ConfigFile = webCfg
 			}))
 			floodWrongPasswords(t, r.addr, 2000)
 			time.Sleep(time.Second) // the flood is in full swing
-			tc.pull(t, flagFile)
+			tc.pull(t, flagFile, socket)
 			r.waitFor("HALTED by "+tc.name+" during the flood", 10*time.Second, func() bool {
 				return count(r.records(), func(rec map[string]any) bool {
 					reason, _ := rec["reason"].(string)

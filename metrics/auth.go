@@ -217,3 +217,12 @@ func (g *authGate) check(r *http.Request, user, pass, hash string, known bool) v
 	g.mu.Unlock()
 	return verdictOK
 }
+
+// drain waits for the bcrypt check in progress, if any: once the server
+// is closed, a check cannot be interrupted but must not outlive it.
+// Requests still waiting for their turn have lost their connection and
+// give up before their check.
+func (g *authGate) drain() {
+	g.bcryptSlot <- struct{}{}
+	<-g.bcryptSlot
+}

@@ -61,6 +61,8 @@ type Server struct {
 	listener net.Listener
 	server   *http.Server
 	log      *slog.Logger
+	// gate checks basic auth when the web config has users; nil otherwise.
+	gate *authGate
 }
 
 // Listen checks the web configuration file and binds the listen address, so
@@ -122,14 +124,19 @@ func (s *Server) Serve(ctx context.Context) error {
 		err = s.serveWebConfig(s.cfg.WebConfigFile)
 	}
 	close(served)
+	if !errors.Is(err, http.ErrServerClosed) {
+		s.listener.Close()
+	}
+	// Serve returns as soon as Shutdown starts; wait for Shutdown to end
+	// so that no connection outlives this call, and for a password check
+	// that Close left running.
+	<-shutdown
+	if s.gate != nil {
+		s.gate.drain()
+	}
 	if errors.Is(err, http.ErrServerClosed) {
-		// Serve returns as soon as Shutdown starts; wait for Shutdown to
-		// end so that no connection outlives this call.
-		<-shutdown
 		return nil
 	}
-	s.listener.Close()
-	<-shutdown
 	return fmt.Errorf("serve on %s: %w", s.Addr(), err)
 }
 

@@ -44,7 +44,8 @@ func (s *Server) serveWebConfig(path string) error {
 	if err != nil {
 		return fmt.Errorf("web config file %s: %w", path, err)
 	}
-	s.server.Handler = newAuthGate(path, s.server.Handler, c, s.log)
+	s.gate = newAuthGate(path, s.server.Handler, c, s.log)
+	s.server.Handler = s.gate
 	if !c.TLSConfig.IsEnabled() {
 		s.log.Info("serving HTTP without TLS", "address", s.listener.Addr().String())
 		return s.server.Serve(s.listener)
