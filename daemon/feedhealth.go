@@ -9,6 +9,7 @@ import (
 
 	"github.com/tradebot/tradebot/config"
 	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/exchange/coinbase"
 	"github.com/tradebot/tradebot/risk"
 )
 
@@ -160,11 +161,10 @@ func (h *feedHealth) accepted() {
 }
 
 // keyRejectedAdvice says what to check when Coinbase answers 401 or
-// refuses a WebSocket subscription's JWT in the middle of a run.
+// refuses a WebSocket subscription's JWT in the middle of a run: where,
+// and the key doctor's checklist (coinbase.UnauthorizedChecklist).
 func keyRejectedAdvice(where string) string {
-	return "Coinbase refused the API key on " + where + "; check that the key named in the key file still " +
-		"exists and is not revoked, that the host's IP is on the key's allow-list, that a new key has passed its " +
-		"48-hour activation, and that the system clock is right (a JWT is valid for two minutes)"
+	return "Coinbase refused the API key on " + where + ". " + coinbase.UnauthorizedChecklist()
 }
 
 // problems lists what /readyz must report: a stale market feed, a user

@@ -135,7 +135,7 @@ func TestA401MidRunHaltsEntriesAndSaysWhatToCheck(t *testing.T) {
 	if info.State != risk.Halted || info.Rule != risk.RuleAuth {
 		t.Fatalf("state %s by %q after a 401, want HALTED by %q", info.State, info.Rule, risk.RuleAuth)
 	}
-	for _, want := range []string{"revoked", "allow-list", "48-hour", "clock"} {
+	for _, want := range []string{"revoked", "allow-list", "48 hours", "clock"} {
 		if !strings.Contains(info.Reason, want) {
 			t.Errorf("halt reason %q does not mention %q", info.Reason, want)
 		}
