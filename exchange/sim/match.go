@@ -1,6 +1,8 @@
 package sim
 
 import (
+	"time"
+
 	"github.com/shopspring/decimal"
 
 	"github.com/tradebot/tradebot/exchange"
@@ -225,6 +227,20 @@ func (x *Exchange) fill(b *book, o *order, price, size decimal.Decimal, liq exch
 	o.FilledSize, o.FilledValue, o.AverageFilledPrice, o.TotalFees = size, value, price, fee
 	o.NumberOfFills = 1
 	o.UpdatedAt = now
+	f := x.recordFill(o, price, size, fee, liq, now)
+	var bracket *order
+	if o.Attached != nil && o.Side == exchange.Buy {
+		bracket = x.attach(o, size)
+	}
+	x.emit(o, &f)
+	if bracket != nil {
+		x.startBracket(b, bracket)
+	}
+}
+
+// recordFill keeps a new fill of size of o at price and returns it.
+// Callers hold mu.
+func (x *Exchange) recordFill(o *order, price, size, fee decimal.Decimal, liq exchange.Liquidity, now time.Time) exchange.Fill {
 	f := exchange.Fill{
 		TradeID:       x.newTradeID(),
 		OrderID:       o.ID,
@@ -238,14 +254,7 @@ func (x *Exchange) fill(b *book, o *order, price, size decimal.Decimal, liq exch
 		Time:          now,
 	}
 	x.fills = append(x.fills, f)
-	var bracket *order
-	if o.Attached != nil && o.Side == exchange.Buy {
-		bracket = x.attach(o, size)
-	}
-	x.emit(o, &f)
-	if bracket != nil {
-		x.startBracket(b, bracket)
-	}
+	return f
 }
 
 // startBracket reports and arms a bracket just attached to a filled entry.

@@ -176,19 +176,7 @@ func (x *Exchange) fillPart(b *book, o *order, price, size decimal.Decimal, liq 
 		o.Status = exchange.StatusFilled
 	}
 	o.UpdatedAt = now
-	f := exchange.Fill{
-		TradeID:       x.newTradeID(),
-		OrderID:       o.ID,
-		ClientOrderID: o.ClientOrderID,
-		ProductID:     o.ProductID,
-		Side:          o.Side,
-		Price:         price,
-		Size:          size,
-		Fee:           fee,
-		Liquidity:     liq,
-		Time:          now,
-	}
-	x.fills = append(x.fills, f)
+	f := x.recordFill(o, price, size, fee, liq, now)
 	var bracket *order
 	if o.Attached != nil && o.Side == exchange.Buy {
 		if o.AttachedOrderID == "" {
