@@ -130,24 +130,38 @@ func (r *barRecorder) coarsen(to int) {
 }
 
 // mergePlots merges the plots' values as mergeBars will merge the bars
-// into step: a merged bar keeps the value at the end of its last bar.
+// into step.
 func (r *barRecorder) mergePlots(step time.Duration) {
-	if len(r.plots) == 0 {
+	vals := make([][]float64, len(r.plots))
+	for k := range r.plots {
+		vals[k] = r.plots[k].vals
+	}
+	mergeValues(r.bars, step, vals)
+	for k := range r.plots {
+		r.plots[k].vals = vals[k]
+	}
+}
+
+// mergeValues merges values kept per bar of bs as mergeBars merges bs
+// into step, in place (vals[k] is shortened): a merged bar keeps the
+// value at the end of its last bar.
+func mergeValues(bs []Bar, step time.Duration, vals [][]float64) {
+	if len(vals) == 0 {
 		return
 	}
 	j := -1
 	var last time.Time
-	for i, b := range r.bars {
+	for i, b := range bs {
 		if start := b.Time.Truncate(step); j < 0 || !start.Equal(last) {
 			j++
 			last = start
 		}
-		for k := range r.plots {
-			r.plots[k].vals[j] = r.plots[k].vals[i]
+		for k := range vals {
+			vals[k][j] = vals[k][i]
 		}
 	}
-	for k := range r.plots {
-		r.plots[k].vals = r.plots[k].vals[:j+1]
+	for k := range vals {
+		vals[k] = vals[k][:j+1]
 	}
 }
 

@@ -401,29 +401,14 @@ func productChart(pb PriceBars, rts []position.RoundTrip, trades []jsTrade, budg
 }
 
 // mergeCopy merges bars and their plot values into bars of step, into
-// new slices: a merged bar keeps the value at the end of its last bar.
+// new slices.
 func mergeCopy(bs []Bar, vals [][]float64, step time.Duration) ([]Bar, [][]float64, time.Duration) {
-	out := make([]Bar, 0, len(bs)/2+1)
 	ov := make([][]float64, len(vals))
-	for i, b := range bs {
-		start := b.Time.Truncate(step)
-		if n := len(out); n > 0 && out[n-1].Time.Equal(start) {
-			o := &out[n-1]
-			o.High = max(o.High, b.High)
-			o.Low = min(o.Low, b.Low)
-			o.Close = b.Close
-			for k := range vals {
-				ov[k][n-1] = vals[k][i]
-			}
-			continue
-		}
-		b.Time = start
-		out = append(out, b)
-		for k := range vals {
-			ov[k] = append(ov[k], vals[k][i])
-		}
+	for k, v := range vals {
+		ov[k] = append([]float64(nil), v...)
 	}
-	return out, ov, step
+	mergeValues(bs, step, ov)
+	return mergeBars(append([]Bar(nil), bs...), step), ov, step
 }
 
 // roundSig keeps 8 significant digits of an indicator value for the

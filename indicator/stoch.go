@@ -9,17 +9,45 @@ func position(x, lo, hi float64) float64 {
 	return 100 * (x - lo) / (hi - lo)
 }
 
+// kd smooths a raw stochastic into the k and d lines both stochastics
+// show: k = SMA of the raw value, d = SMA of k.
+type kd struct {
+	k, d SMA
+}
+
+func newKD(k, d int) kd { return kd{k: *NewSMA(k), d: *NewSMA(d)} }
+
+func (s *kd) update(raw float64) {
+	s.k.update(raw)
+	if s.k.Ready() {
+		s.d.update(s.k.Value())
+	}
+}
+
+func (s *kd) ready() bool { return s.d.Ready() }
+
+// output is k (0) or d (1); 0 before ready.
+func (s *kd) output(i int) float64 {
+	switch {
+	case !s.ready():
+		return 0
+	case i == 0:
+		return s.k.Value()
+	}
+	return s.d.Value()
+}
+
 // Stochastic is Lane's slow stochastic oscillator, as TA-Lib's STOCH with
 // simple averages: fast %K = where the close lies in the range of the last
 // FastK bars (0 to 100); k = SMA(SlowK) of fast %K; d = SMA(SlowD) of k.
 type Stochastic struct {
 	hi, lo extreme
-	k, d   SMA
+	kd
 }
 
 // NewStochastic returns a stochastic with the given windows.
 func NewStochastic(fastK, slowK, slowD int) *Stochastic {
-	return &Stochastic{hi: newMax(fastK), lo: newMin(fastK), k: *NewSMA(slowK), d: *NewSMA(slowD)}
+	return &Stochastic{hi: newMax(fastK), lo: newMin(fastK), kd: newKD(slowK, slowD)}
 }
 
 var stochOutputs = []string{"k", "d"}
@@ -31,14 +59,11 @@ func (s *Stochastic) Update(c Candle) {
 	if !s.hi.full() {
 		return
 	}
-	s.k.update(position(c.Close, s.lo.value(), s.hi.value()))
-	if s.k.Ready() {
-		s.d.update(s.k.Value())
-	}
+	s.kd.update(position(c.Close, s.lo.value(), s.hi.value()))
 }
 
 // Ready reports whether FastK+SlowK+SlowD-2 bars were seen.
-func (s *Stochastic) Ready() bool { return s.d.Ready() }
+func (s *Stochastic) Ready() bool { return s.kd.ready() }
 
 // Lookback is FastK+SlowK+SlowD-2.
 func (s *Stochastic) Lookback() int { return s.hi.n + s.k.period + s.d.period - 2 }
@@ -50,15 +75,7 @@ func (s *Stochastic) Value() float64 { return s.Output(0) }
 func (s *Stochastic) Outputs() []string { return stochOutputs }
 
 // Output returns k (0) or d (1), from 0 to 100; 0 before Ready.
-func (s *Stochastic) Output(i int) float64 {
-	if !s.Ready() {
-		return 0
-	}
-	if i == 0 {
-		return s.k.Value()
-	}
-	return s.d.Value()
-}
+func (s *Stochastic) Output(i int) float64 { return s.kd.output(i) }
 
 // StochRSI is the stochastic of the RSI as charting platforms show it:
 // k = SMA(K) of where RSI(RSI) lies in its range over Stoch bars, d =
@@ -66,13 +83,12 @@ func (s *Stochastic) Output(i int) float64 {
 type StochRSI struct {
 	rsi    RSI
 	hi, lo extreme
-	k, d   SMA
+	kd
 }
 
 // NewStochRSI returns a stochastic RSI with the given windows.
 func NewStochRSI(rsiPeriod, stochPeriod, k, d int) *StochRSI {
-	return &StochRSI{rsi: *NewRSI(rsiPeriod), hi: newMax(stochPeriod), lo: newMin(stochPeriod),
-		k: *NewSMA(k), d: *NewSMA(d)}
+	return &StochRSI{rsi: *NewRSI(rsiPeriod), hi: newMax(stochPeriod), lo: newMin(stochPeriod), kd: newKD(k, d)}
 }
 
 // Update reads one closed bar's close.
@@ -87,14 +103,11 @@ func (s *StochRSI) Update(c Candle) {
 	if !s.hi.full() {
 		return
 	}
-	s.k.update(position(r, s.lo.value(), s.hi.value()))
-	if s.k.Ready() {
-		s.d.update(s.k.Value())
-	}
+	s.kd.update(position(r, s.lo.value(), s.hi.value()))
 }
 
 // Ready reports whether RSI+Stoch+K+D-2 bars were seen.
-func (s *StochRSI) Ready() bool { return s.d.Ready() }
+func (s *StochRSI) Ready() bool { return s.kd.ready() }
 
 // Lookback is RSI+Stoch+K+D-2.
 func (s *StochRSI) Lookback() int { return s.rsi.Lookback() + s.hi.n + s.k.period + s.d.period - 3 }
@@ -106,15 +119,7 @@ func (s *StochRSI) Value() float64 { return s.Output(0) }
 func (s *StochRSI) Outputs() []string { return stochOutputs }
 
 // Output returns k (0) or d (1), from 0 to 100; 0 before Ready.
-func (s *StochRSI) Output(i int) float64 {
-	if !s.Ready() {
-		return 0
-	}
-	if i == 0 {
-		return s.k.Value()
-	}
-	return s.d.Value()
-}
+func (s *StochRSI) Output(i int) float64 { return s.kd.output(i) }
 
 // WilliamsR is Williams' %R: where the close lies below the highest high
 // of the last Period bars, from -100 (at the lowest low) to 0 (at the
