@@ -260,6 +260,11 @@ var instanceName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
 func (c *Config) Validate() []error {
 	var errs []error
 	add := func(field, format string, args ...any) {
+		for i, a := range args {
+			if s, ok := a.(string); ok {
+				args[i] = cut(s) // values echoed back
+			}
+		}
 		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...)))
 	}
 	switch c.Mode {

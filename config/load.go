@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -69,9 +70,12 @@ func LoadFile(path string) (*Config, error) {
 // variables and invalid values are all collected into one *Error.
 func Load(name string, data []byte, lookupEnv func(string) (string, bool)) (*Config, error) {
 	l := &loader{lines: map[string]int{}}
+	if p, ok := notUTF8(data); !ok {
+		return nil, &Error{File: name, Problems: []Problem{p}}
+	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, &Error{File: name, Problems: []Problem{{Msg: strings.TrimPrefix(err.Error(), "yaml: ")}}}
+		return nil, &Error{File: name, Problems: []Problem{syntaxProblem(err)}}
 	}
 	cfg := Default()
 	if len(doc.Content) == 0 {
@@ -88,12 +92,18 @@ func Load(name string, data []byte, lookupEnv func(string) (string, bool)) (*Con
 	for i := range cfg.Strategies {
 		l.decodeStrategyParams(&cfg.Strategies[i], fmt.Sprintf("strategies[%d]", i))
 	}
-	// Unknown keys do not stop validation: the user sees every problem at
-	// once. A value of the wrong type does, as its zero would mislead.
-	if decoded {
-		for _, err := range cfg.Validate() {
-			l.addPathError(err)
+	// Neither unknown keys nor values of the wrong type stop validation:
+	// the user sees every problem at once. What validation says about a
+	// field that did not decode is left out, as it would judge the default
+	// that stayed in its place.
+	badLines := map[int]bool{}
+	if !decoded {
+		for _, p := range l.problems {
+			badLines[p.Line] = true
 		}
+	}
+	for _, err := range append(cfg.Validate(), cfg.checkSurroundings()...) {
+		l.addPathError(err, badLines)
 	}
 	if len(l.problems) > 0 {
 		sort.SliceStable(l.problems, func(i, j int) bool { return l.problems[i].Line < l.problems[j].Line })
@@ -108,7 +118,51 @@ type loader struct {
 }
 
 func (l *loader) add(line int, field, format string, args ...any) {
-	l.problems = append(l.problems, Problem{Line: line, Field: field, Msg: fmt.Sprintf(format, args...)})
+	l.problems = append(l.problems, Problem{Line: line, Field: field, Msg: clipMessage(fmt.Sprintf(format, args...))})
+}
+
+// maxMessage bounds a problem's text: a value echoed whole in a message
+// made elsewhere (a decode error) must not flood the terminal.
+const maxMessage = 400
+
+func clipMessage(s string) string {
+	if r := []rune(s); len(r) > maxMessage {
+		return string(r[:maxMessage-1]) + "…"
+	}
+	return s
+}
+
+// notUTF8 finds the first byte that is not UTF-8 and says where it is.
+func notUTF8(data []byte) (Problem, bool) {
+	if utf8.Valid(data) {
+		return Problem{}, true
+	}
+	line, col := 1, 1
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && size <= 1 {
+			return Problem{Line: line, Msg: fmt.Sprintf("column %d: byte 0x%02x is not UTF-8; save the file as UTF-8", col, data[i])}, false
+		}
+		if r == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+		i += size
+	}
+	return Problem{}, true
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// syntaxProblem turns a YAML syntax error into a Problem at its line.
+func syntaxProblem(err error) Problem {
+	msg := err.Error()
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return Problem{Line: n, Msg: clipMessage("YAML syntax: " + m[2])}
+	}
+	return Problem{Msg: clipMessage("YAML syntax: " + strings.TrimPrefix(msg, "yaml: "))}
 }
 
 var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}`)
@@ -256,10 +310,10 @@ func (l *loader) addDecodeError(err error) {
 		for _, e := range te.Errors {
 			if m := lineRef.FindStringSubmatch(e); m != nil {
 				n, _ := strconv.Atoi(m[1])
-				l.add(n, "", "%s", m[2])
+				l.add(n, "", "%s", plainTypes(m[2]))
 				continue
 			}
-			l.add(0, "", "%s", e)
+			l.add(0, "", "%s", plainTypes(e))
 		}
 		return
 	}
@@ -269,13 +323,48 @@ func (l *loader) addDecodeError(err error) {
 // addPathError turns a validation error whose text starts with a yaml
 // path ("risk.max_order_notional: must be positive") into a Problem at the
 // line of the deepest part of that path present in the file.
-func (l *loader) addPathError(err error) {
+func (l *loader) addPathError(err error, skipLines map[int]bool) {
 	field, msg, ok := strings.Cut(err.Error(), ": ")
 	if !ok || strings.ContainsAny(field, " \t") {
 		l.add(0, "", "%s", err.Error())
 		return
 	}
-	l.add(l.lineOf(field), field, "%s", msg)
+	line := l.lineOf(field)
+	if line > 0 && skipLines[line] {
+		return
+	}
+	l.add(line, field, "%s", msg)
+}
+
+var unmarshalError = regexp.MustCompile("cannot unmarshal !!(\\w+) `(.*)` into (\\S+)")
+
+// goTypeWords says in words what a Go type in a decode error expects.
+var goTypeWords = map[string]string{
+	"decimal.Decimal": "a decimal number",
+	"time.Duration":   "a duration such as 30s, 5m or 1h",
+	"int":             "a whole number", "int64": "a whole number", "uint64": "a whole number", "int32": "a whole number",
+	"float64": "a number",
+	"bool":    "true or false",
+	"string":  "text",
+}
+
+// plainTypes rewrites yaml.v3's "cannot unmarshal !!str `x` into
+// time.Duration" in the user's words.
+func plainTypes(msg string) string {
+	return unmarshalError.ReplaceAllStringFunc(msg, func(m string) string {
+		p := unmarshalError.FindStringSubmatch(m)
+		want, ok := goTypeWords[p[3]]
+		switch {
+		case ok:
+		case strings.HasPrefix(p[3], "[]"):
+			want = "a list"
+		case strings.HasPrefix(p[3], "map["):
+			want = "a mapping of names to values"
+		default:
+			want = "a mapping of fields"
+		}
+		return fmt.Sprintf("%q is not %s", cut(p[2]), want)
+	})
 }
 
 // lineOf returns the line of path, or of its nearest ancestor in the file.
@@ -310,7 +399,7 @@ func (l *loader) decodeStrategyParams(s *Strategy, path string) {
 		}
 	}
 	for _, e := range p.Validate() {
-		l.addPathError(fmt.Errorf("%s.params.%w", path, e))
+		l.addPathError(fmt.Errorf("%s.params.%w", path, e), nil)
 	}
 	s.parsed = p
 }

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/tradebot/tradebot/internal/testenv"
+)
+
+// TestCheckFindsWhatRunWouldRefuse writes the example config with one
+// mistake at a time into a real file and runs `tradebot check` on it:
+// each mistake is reported with its line and field, and exits 2.
+func TestCheckFindsWhatRunWouldRefuse(t *testing.T) {
+	example, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "config.example.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	aFile := filepath.Join(dir, "state-is-a-file")
+	brokenWeb := filepath.Join(dir, "web.yml")
+	for path, body := range map[string]string{aFile: "x", brokenWeb: "no_such_setting: 1\n"} {
+		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name     string
+		old, new string // a line of the example and what replaces it
+		want     string // in the output, after "line N: " of the new line
+	}{
+		{"listen address", `  listen_address: 127.0.0.1:9464`, `  listen_address: not an address`, `web.listen_address: "not an address" is not host:port`},
+		{"listen port", `  listen_address: 127.0.0.1:9464`, `  listen_address: 127.0.0.1:http2`, `web.listen_address: "127.0.0.1:http2": the port must be a number`},
+		{"state_dir is a file", `state_dir: ""`, `state_dir: ` + aFile, `state_dir: ` + aFile + ` is a file, not a directory`},
+		{"size above max_order_notional", `    size: {quote: 500}`, `    size: {quote: 5000}`, `strategies[0].size.quote: 5000 is above risk.limits.max_order_notional 1000`},
+		{"quote 1e400", `    size: {quote: 500}`, `    size: {quote: 1e400}`, `strategies[0].size.quote: 1000000000000000000000000000000`},
+		{"kill-switch file in a missing directory", `  file: ""`, `  file: ` + filepath.Join(dir, "missing", "halt"), `kill_switch.file: its directory ` + filepath.Join(dir, "missing") + ` does not exist`},
+		{"broken web config", `  config_file: ""`, `  config_file: ` + brokenWeb, `web.config_file: ` + brokenWeb + `: `},
+		{"a duration that is not one", `shutdown_timeout: 10s`, `shutdown_timeout: ten seconds`, `"ten sec..." is not a duration such as 30s, 5m or 1h`},
+		{"YAML syntax", `  level: info`, `  level: [info`, `YAML syntax: `},
+		{"not UTF-8", `  level: info`, "  level: inf\xff", `column 13: byte 0xff is not UTF-8`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			text := replaceLine(t, string(example), tt.old, tt.new)
+			line := lineOf(text, tt.new)
+			out := checkOutput(t, text)
+			want := fmt.Sprintf("line %d: %s", line, tt.want)
+			if tt.name == "YAML syntax" {
+				// The parser names the line where it noticed, which may
+				// be a later one.
+				want = tt.want
+				if !regexp.MustCompile(`line \d+: YAML syntax: `).MatchString(out) {
+					t.Errorf("no line in %q", out)
+				}
+			}
+			if !strings.Contains(out, want) {
+				t.Errorf("check output lacks %q:\n%s", want, out)
+			}
+		})
+	}
+}
+
+// A value of many megabytes is echoed cut to 80 characters, never whole.
+func TestCheckEchoesAHugeValueCut(t *testing.T) {
+	huge := strings.Repeat("x", 5<<20)
+	out := checkOutput(t, "mode: "+huge+"\nstrategies: []\n")
+	if !strings.Contains(out, "line 1: mode: must be paper or live") || len(out) > 2000 {
+		t.Errorf("output of %d bytes, want the mode problem cut short:\n%.500s", len(out), out)
+	}
+	if strings.Contains(out, strings.Repeat("x", 81)) {
+		t.Error("the value is echoed longer than 80 characters")
+	}
+}
+
+// A config broken in several ways lists every problem in one pass: an
+// unknown key, a value of the wrong type and values out of range alike.
+func TestCheckListsTypeErrorsAndRangeErrorsTogether(t *testing.T) {
+	example, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "config.example.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(example)
+	text = replaceLine(t, text, `shutdown_timeout: 10s`, `shutdown_timeout: soon`)
+	text = replaceLine(t, text, `  level: info`, `  level: loud`)
+	text = replaceLine(t, text, `  listen_address: 127.0.0.1:9464`, `  listen_address: nowhere`)
+	text = replaceLine(t, text, `    size: {quote: 500}`, `    size: {quote: 500, coins: 3}`)
+	out := checkOutput(t, text)
+	for _, want := range []string{
+		fmt.Sprintf("line %d: \"soon\" is not a duration", lineOf(text, "shutdown_timeout: soon")),
+		fmt.Sprintf("line %d: log.level: must be debug, info, warn or error", lineOf(text, "  level: loud")),
+		fmt.Sprintf("line %d: web.listen_address:", lineOf(text, "  listen_address: nowhere")),
+		fmt.Sprintf("line %d: strategies[0].size.coins: unknown field", lineOf(text, "    size: {quote: 500, coins: 3}")),
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "shutdown_timeout: must be between") {
+		t.Errorf("the field that did not decode is also judged by its default:\n%s", out)
+	}
+}
+
+func replaceLine(t *testing.T, text, old, new string) string {
+	t.Helper()
+	re := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(old) + `(\s+#.*)?$`)
+	if !re.MatchString(text) {
+		t.Fatalf("the example has no line %q", old)
+	}
+	done := false
+	return re.ReplaceAllStringFunc(text, func(m string) string {
+		if done {
+			return m
+		}
+		done = true
+		return new
+	})
+}
+
+func lineOf(text, line string) int {
+	for i, l := range strings.Split(text, "\n") {
+		if l == line {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+func checkOutput(t *testing.T, text string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"check", "--config", path}, &stdout, &stderr); code != exitUsage {
+		t.Fatalf("exit %d, want %d; stdout %q, stderr:\n%.2000s", code, exitUsage, stdout.String(), stderr.String())
+	}
+	return stderr.String()
+}

@@ -1,0 +1,80 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/prometheus/exporter-toolkit/web"
+	"github.com/shopspring/decimal"
+)
+
+// maxSize bounds an entry's size: a larger number is a typing slip, and
+// it would overflow the risk guard's fixed-point arithmetic.
+var maxSize = decimal.New(1, 15)
+
+// checkSurroundings finds what the daemon would refuse or trip on at start
+// that the values alone do not show: addresses that do not parse, paths
+// that are of the wrong kind or in missing directories, a web config
+// file the exporter-toolkit refuses, and entry sizes no order could have.
+// Each error starts with the yaml path of its field.
+func (c *Config) checkSurroundings() []error {
+	var errs []error
+	add := func(field, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...)))
+	}
+	if err := checkListenAddress(c.Web.ListenAddress); err != nil {
+		add("web.listen_address", "%v", err)
+	}
+	if c.Web.ConfigFile != "" {
+		if err := web.Validate(c.Web.ConfigFile); err != nil {
+			add("web.config_file", "%s: %s", cut(c.Web.ConfigFile), cut(err.Error()))
+		}
+	}
+	if c.StateDir != "" {
+		if fi, err := os.Stat(c.StateDir); err == nil && !fi.IsDir() {
+			add("state_dir", "%s is a file, not a directory", cut(c.StateDir))
+		} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			add("state_dir", "%v", err)
+		}
+	}
+	if f := c.KillSwitch.File; f != "" {
+		dir := filepath.Dir(f)
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			add("kill_switch.file", "its directory %s does not exist, so the file could never be created there", cut(dir))
+		}
+	}
+	maxOrder := c.Risk.Limits.MaxOrderNotional
+	for i, s := range c.Strategies {
+		path := fmt.Sprintf("strategies[%d].size", i)
+		if s.Size.Quote.GreaterThan(maxSize) {
+			add(path+".quote", "%s is above the largest size tradebot takes, 1e15", cut(s.Size.Quote.String()))
+		} else if maxOrder.IsPositive() && s.Size.Quote.GreaterThan(maxOrder) {
+			add(path+".quote", "%s is above risk.limits.max_order_notional %s, so the risk guard would refuse every entry", s.Size.Quote, maxOrder)
+		}
+		if s.Size.Base.GreaterThan(maxSize) {
+			add(path+".base", "%s is above the largest size tradebot takes, 1e15", cut(s.Size.Base.String()))
+		}
+	}
+	return errs
+}
+
+// checkListenAddress refuses what net.Listen would: anything but
+// host:port with a port number (the host may be empty: every interface).
+func checkListenAddress(addr string) error {
+	if addr == "" {
+		return nil // the default
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%q is not host:port (e.g. 127.0.0.1:9464)", cut(addr))
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("%q: the port must be a number from 0 to 65535", cut(addr))
+	}
+	return nil
+}
