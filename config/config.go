@@ -295,6 +295,11 @@ func (c *Config) Validate() []error {
 				add("paper.recording", "must be \"bundled\" or a recording file")
 			}
 		case "coinbase":
+			if c.Paper.Lockstep {
+				// Waiting for the strategies before each tick would stall
+				// the WebSocket reader and lose Coinbase's messages.
+				add("paper.lockstep", "is for replays only; it cannot hold back Coinbase's live feed (set it false, or paper.feed: replay)")
+			}
 		default:
 			add("paper.feed", "must be replay or coinbase, got %q", c.Paper.Feed)
 		}
