@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -94,7 +96,18 @@ func WalkForward(ctx context.Context, name string, raw []byte, lookupEnv func(st
 			continue
 		}
 		w.Best = best
-		out, err := runGuarded(ctx, best.Config, d.Window(w.OutFrom, w.OutTo))
+		// The out-of-sample run continues from the in-sample data as a
+		// live start would: the data before it warms the strategies up.
+		warm, err := WarmUpPeriod(best.Config)
+		if err != nil {
+			w.Err = err
+			continue
+		}
+		oos := d.Window(w.OutFrom.Add(-warm), w.OutTo)
+		if warm > 0 {
+			oos.warmUntil = w.OutFrom
+		}
+		out, err := runGuarded(ctx, best.Config, oos)
 		if err != nil {
 			w.Err = err
 			continue
@@ -102,6 +115,19 @@ func WalkForward(ctx context.Context, name string, raw []byte, lookupEnv func(st
 		w.Out = Summarize(out)
 	}
 	return windows, ctx.Err()
+}
+
+// WalkForwardCSV is the file a walk-forward test writes.
+const WalkForwardCSV = "walkforward.csv"
+
+// WriteWalkForward writes walkforward.csv into dir.
+func WriteWalkForward(dir string, axes []Axis, rankBy string, windows []WalkWindow) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	return writeFile(filepath.Join(dir, WalkForwardCSV), func(w io.Writer) error {
+		return WriteWalkForwardCSV(w, axes, rankBy, windows)
+	})
 }
 
 // WriteWalkForwardCSV writes one row per window: its times, the chosen

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tradebot/tradebot/internal/testenv"
 )
 
 func TestBacktestCommandWritesReportsAndNoBarOffATerminal(t *testing.T) {
@@ -188,5 +190,29 @@ func TestBacktestReportNoneWritesNothing(t *testing.T) {
 	if code := run([]string{"backtest", "--data", "bundled", "--report", "pretty", "--out", t.TempDir()}, &stdout, &stderr); code == 0 ||
 		!strings.Contains(stderr.String(), `--report "pretty": want none, summary or full`) {
 		t.Errorf("--report pretty: exit %d, stderr %q", code, stderr.String())
+	}
+}
+
+func TestBacktestCommandWalksForwardWithARandomDraw(t *testing.T) {
+	month := testenv.SharedFile(t, "data/market/nautilus_trader--btc-perp-20211231-20220201_1m.csv")
+	out := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"backtest", "--config", "../../backtest/testdata/sma-exits.yaml", "--data", month, "--product", "BTC-USD",
+		"--out", out, "--sweep", "btc-sma.params.fast=3..8;btc-sma.params.slow=20,40", "--random", "3", "--seed", "5",
+		"--walk-forward", "14d/7d", "--rank-by", "sortino"}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	b, err := os.ReadFile(filepath.Join(out, "walkforward.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+	// Windows start on day 0, 7 and 14: out of sample from day 14, 21, 28.
+	if err != nil || len(recs) != 4 || recs[0][len(recs[0])-7] != "in_sortino" {
+		t.Fatalf("walkforward.csv (%v):\n%s", err, b)
+	}
+	if !strings.Contains(stdout.String(), "out of sample") {
+		t.Errorf("stdout:\n%s", stdout.String())
 	}
 }

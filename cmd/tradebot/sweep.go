@@ -81,9 +81,7 @@ func runSweep(ctx context.Context, stdout, stderr io.Writer, cfgName string, raw
 			return err
 		}
 		backtest.PrintWalkForward(stdout, axes, o.RankBy, windows)
-		return writeTo(filepath.Join(out, "walkforward.csv"), func(w io.Writer) error {
-			return backtest.WriteWalkForwardCSV(w, axes, o.RankBy, windows)
-		})
+		return backtest.WriteWalkForward(out, axes, o.RankBy, windows)
 	}
 	res, err := backtest.Sweep(ctx, cfgName, raw, os.LookupEnv, axes, d, o)
 	if err != nil {
@@ -136,18 +134,6 @@ func parseShardFlag(v string, lookupEnv func(string) (string, bool)) (backtest.S
 		v = strconv.Itoa(i+1) + "/" + n
 	}
 	return backtest.ParseShard(v)
-}
-
-func writeTo(path string, fill func(io.Writer) error) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := fill(f); err != nil {
-		f.Close()
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return f.Close()
 }
 
 // sliceDirs returns dir itself if it holds a sweep, else those of its
