@@ -15,6 +15,28 @@ import (
 	"github.com/tradebot/tradebot/strategy"
 )
 
+// attachedBracket is an exchange-placed 2 % stop with a 3 % take-profit,
+// attached to the entry order (Coinbase creates the bracket).
+func attachedBracket() exits.Config {
+	ex := exchangeStop("2")
+	ex.AttachToEntry = true
+	ex.TakeProfit = []exits.TakeProfit{{Percent: d("3"), Close: d("1")}}
+	return ex
+}
+
+// enterOnFirstTrade enters once, on the first trade tick: an attached
+// bracket's prices come from the trade price.
+func enterOnFirstTrade() *scripted {
+	entered := false
+	return &scripted{decide: func(tk *exchange.Tick, pos strategy.PositionView) strategy.Decision {
+		if entered || tk.Kind != exchange.TradeTick {
+			return strategy.Decision{}
+		}
+		entered = true
+		return strategy.Decision{Signal: strategy.Enter, Reason: "test"}
+	}}
+}
+
 // An attached bracket's state can reach the executor again after the
 // bracket ended: the daemon's reconciliation hands a bracket over before
 // its entry's state (so the entry still finds it), and the user channel
@@ -47,17 +69,8 @@ func TestALateStateOfAnEndedBracketIsNotBookedAgain(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer j.Close()
-			ex := exchangeStop("2")
-			ex.AttachToEntry = true
-			ex.TakeProfit = []exits.TakeProfit{{Percent: d("3"), Close: d("1")}}
-			entered := false
-			enterOnATrade := &scripted{decide: func(tk *exchange.Tick, pos strategy.PositionView) strategy.Decision {
-				if entered || tk.Kind != exchange.TradeTick {
-					return strategy.Decision{}
-				}
-				entered = true
-				return strategy.Decision{Signal: strategy.Enter, Reason: "test"}
-			}}
+			ex := attachedBracket()
+			enterOnATrade := enterOnFirstTrade()
 			r := newRig(t, risk.DefaultConfig())
 			r.eng, err = New(context.Background(), Options{Venue: r.x, Guard: r.guard, Clock: r.clock, Journal: &benchJournal{j},
 				Instances: []InstanceSpec{{Name: "s", ProductID: "BTC-USD", Strategy: enterOnATrade, QuoteSize: d("1000"), Exits: ex}},

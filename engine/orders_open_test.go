@@ -6,9 +6,7 @@ import (
 	"testing"
 
 	"github.com/tradebot/tradebot/exchange"
-	"github.com/tradebot/tradebot/exits"
 	"github.com/tradebot/tradebot/risk"
-	"github.com/tradebot/tradebot/strategy"
 )
 
 // openOrders counts orders submitted and ended as tradebot_orders_open
@@ -36,22 +34,12 @@ func (o *openOrders) OrderEnded(string, string, exchange.Side, exchange.OrderTyp
 // counted open when adopted, so its end does not take orders_open below
 // zero (issue 15, finding 7: it read -3 with attached brackets).
 func TestOrdersOpenCountsAdoptedBracketsAndNeverGoesNegative(t *testing.T) {
-	ex := exchangeStop("2")
-	ex.AttachToEntry = true
-	ex.TakeProfit = []exits.TakeProfit{{Percent: d("3"), Close: d("1")}}
-	entered := false
-	enterOnATrade := &scripted{decide: func(tk *exchange.Tick, pos strategy.PositionView) strategy.Decision {
-		if entered || tk.Kind != exchange.TradeTick {
-			return strategy.Decision{}
-		}
-		entered = true
-		return strategy.Decision{Signal: strategy.Enter, Reason: "test"}
-	}}
 	obs := &openOrders{}
 	r := newRig(t, risk.DefaultConfig())
 	var err error
 	r.eng, err = New(context.Background(), Options{Venue: r.x, Guard: r.guard, Clock: r.clock, Observer: obs,
-		Instances: []InstanceSpec{{Name: "s", ProductID: "BTC-USD", Strategy: enterOnATrade, QuoteSize: d("1000"), Exits: ex}}})
+		Instances: []InstanceSpec{{Name: "s", ProductID: "BTC-USD", Strategy: enterOnFirstTrade(), QuoteSize: d("1000"),
+			Exits: attachedBracket()}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,6 @@ import (
 	"github.com/tradebot/tradebot/exchange/sim"
 	"github.com/tradebot/tradebot/exits"
 	"github.com/tradebot/tradebot/risk"
-	"github.com/tradebot/tradebot/strategy"
 )
 
 // TestJournalPartRecordsOnlyWhatTheJournalLacks covers a crash between
@@ -454,19 +453,8 @@ func TestARepeatedRefusalIsLoggedOncePerCause(t *testing.T) {
 // so that its position ends where the risk guard's, which books every
 // fill as it comes, does.
 func TestABracketFilledBeforeItsEntryIsBooked(t *testing.T) {
-	ex := exchangeStop("2")
-	ex.AttachToEntry = true
-	ex.TakeProfit = []exits.TakeProfit{{Percent: d("3"), Close: d("1")}}
-	entered := false
-	enterOnATrade := &scripted{decide: func(tk *exchange.Tick, pos strategy.PositionView) strategy.Decision {
-		if entered || tk.Kind != exchange.TradeTick {
-			return strategy.Decision{}
-		}
-		entered = true // the bracket's prices come from the trade price
-		return strategy.Decision{Signal: strategy.Enter, Reason: "test"}
-	}}
-	r := newRig(t, risk.DefaultConfig(), InstanceSpec{Name: "s", ProductID: "BTC-USD", Strategy: enterOnATrade,
-		QuoteSize: d("1000"), Exits: ex})
+	r := newRig(t, risk.DefaultConfig(), InstanceSpec{Name: "s", ProductID: "BTC-USD", Strategy: enterOnFirstTrade(),
+		QuoteSize: d("1000"), Exits: attachedBracket()})
 	var held []exchange.OrderEvent
 	r.x.SetHandler(func(ev exchange.OrderEvent) {
 		if ev.Order.Side == exchange.Buy {

@@ -27,16 +27,7 @@ func TestShutdownProtectsAnEntryThatFilledUnseen(t *testing.T) {
 		t.Fatalf("the instance holds %s before shutdown; its fill should be unseen", size)
 	}
 
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() { _ = r.eng.Run(ctx) })
-	defer func() {
-		cancel()
-		wg.Wait()
-	}()
-	r.eng.StopEntries()
-	stopCtx, cancelStop := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancelStop()
+	stopCtx := r.stopping(t)
 	r.eng.Settle(stopCtx)
 	r.eng.Park(stopCtx)
 	if left := r.eng.Unresolved(stopCtx); len(left) != 0 {
@@ -61,18 +52,25 @@ func TestShutdownListsAPositionItCouldNotProtect(t *testing.T) {
 	if size, _ := r.eng.instances[0].exits.Holding(); !size.IsPositive() {
 		t.Fatal("no position")
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() { _ = r.eng.Run(ctx) })
-	defer func() {
-		cancel()
-		wg.Wait()
-	}()
-	r.eng.StopEntries()
-	stopCtx, cancelStop := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancelStop()
+	stopCtx := r.stopping(t)
 	left := r.eng.Unresolved(stopCtx) // not parked: the stop is only watched
 	if len(left) != 1 {
 		t.Fatalf("unresolved %v, want the watched position", left)
 	}
+}
+
+// stopping runs the engine's instances until the test ends, stops its
+// entries as SIGTERM does, and returns the shutdown's context.
+func (r *rig) stopping(t *testing.T) context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = r.eng.Run(ctx) })
+	t.Cleanup(func() {
+		cancel()
+		wg.Wait()
+	})
+	r.eng.StopEntries()
+	stopCtx, cancelStop := context.WithTimeout(context.Background(), 5*time.Second)
+	t.Cleanup(cancelStop)
+	return stopCtx
 }
