@@ -90,7 +90,7 @@ func haltUnderFlood(tb testing.TB, sustained bool) time.Duration {
 		}
 	}
 
-	operator := &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{
+	operator := &http.Client{Timeout: 2 * time.Minute, Transport: &http.Transport{
 		DialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.2")}}).DialContext}}
 	req, _ := http.NewRequest(http.MethodPost, url+"?reason=flood", nil)
 	req.Header.Set(risk.ControlHeader, "1")
