@@ -144,3 +144,19 @@ func TestA401MidRunHaltsEntriesAndSaysWhatToCheck(t *testing.T) {
 		t.Errorf("/readyz problems %v, want the refused key", p)
 	}
 }
+
+// /readyz names a product whose market feed is older than stale_after
+// (issue 15, finding 5: it stayed ready with a 53 s old feed).
+func TestReadinessNamesAStaleMarketFeed(t *testing.T) {
+	l, _ := healthRig(t)
+	h := &l.feeds
+	h.connection("user", true)
+	h.resyncDone(h.resyncStarted())
+	if p := joinProblems(h.problems(time.Now())); p != nil {
+		t.Fatalf("/readyz problems %v with a fresh feed, want none", p)
+	}
+	p := joinProblems(h.problems(time.Now().Add(53 * time.Second)))
+	if p == nil || !strings.Contains(p.Error(), "the BTC-USD market feed is stale: last tick 53s ago, above stale_after 30s") {
+		t.Errorf("/readyz problems %v 53 s after the last tick, want the stale BTC-USD feed named", p)
+	}
+}
