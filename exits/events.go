@@ -308,14 +308,20 @@ func (m *Manager) onExit(ctx context.Context, o exchange.Order, f *exchange.Fill
 				m.tookProfit(mk.Level)
 			}
 			if m.open() && !m.dust(m.d.Product.RoundSize(s.Position.Size)) && s.PendingClose == "" {
+				// Only an order the venue cut short (its immediate-or-cancel
+				// found less than it asked) waits for the market to show
+				// more; one that sold all it asked, with the rest come from
+				// an entry filled meanwhile, is followed at once: the
+				// liquidity is there, and the stop may already be crossed.
+				cutShort := o.FilledSize.LessThan(mk.Size)
 				switch {
 				case mk.Full:
 					// A full exit that left something (an entry filled while
 					// it worked, or the IOC found too little) goes on.
-					s.PendingClose, m.closeNextTick = mk.Reason, true
+					s.PendingClose, m.closeNextTick = mk.Reason, cutShort
 				case m.mark.IsPositive() && s.Stop.IsPositive() && m.mark.LessThanOrEqual(s.Stop):
 					// The stop was reached while a partial exit worked.
-					s.PendingClose, m.closeNextTick = s.StopReason, true
+					s.PendingClose, m.closeNextTick = s.StopReason, cutShort
 				}
 			}
 		}

@@ -121,8 +121,9 @@ type Manager struct {
 	exitRetryAt  time.Time // earliest retry of a refused market exit
 	// closeNextTick: a market exit ended with part of its size unsold
 	// (the immediate-or-cancel found too little); the rest goes on the
-	// next tick, when the market has shown liquidity again, rather than
-	// in a loop of orders that find none.
+	// next tick, when the market has shown liquidity again, or on the
+	// next idle pass (a second later) if no tick comes, rather than in a
+	// loop of orders that find none.
 	closeNextTick bool
 	// held: recovery is applying the venue's view of the orders (HoldOrders);
 	// nothing new is placed, moved or sold until Rearm.
@@ -281,6 +282,7 @@ func (m *Manager) OnIdle(ctx context.Context, now time.Time) {
 		}
 		return
 	}
+	m.closeNextTick = false // a silent feed must not hold back the rest of a cut-short exit
 	if m.checkTime(ctx) {
 		return
 	}

@@ -171,3 +171,59 @@ func TestPartiallyFilledMarketTakeProfitEndsItsLevel(t *testing.T) {
 	}
 	h.covered("after the level ended")
 }
+
+// A full exit whose market order sold all it asked, while an entry filled
+// meanwhile, sells the rest at once: nothing shows the market short of
+// liquidity, and the price is at or below the stop. (It once waited for
+// the next tick, leaving the new entry unprotected below its stop.)
+func TestFullExitSellsAnEntryFilledMeanwhileAtOnce(t *testing.T) {
+	h := newHarness(t, Config{Placement: InBot, StopLoss: pctStop("1")})
+	h.tick("100")
+	h.enter("0.1")
+	h.orders.failFirst = placeAttempts
+	h.tick("98.9") // through the stop at 99: every try of the market sell is lost on the way
+	if mk := h.m.State().Market; mk == nil || !mk.Unsent || !mk.Size.Equal(d("0.1")) {
+		t.Fatalf("market exit %+v, want 0.1 unsent; sent %v state %+v", mk, h.orders.sent, h.m.State())
+	}
+	h.enter("0.5") // fills while the exit waits to go again
+	h.tick("98.8") // the exit goes again for its 0.1, then the rest at once
+	if size := h.m.Position().Size; size.IsPositive() {
+		t.Fatalf("a trade at 98.8 reached the stop 99 but %s is still held", size)
+	}
+	if got := h.m.ExitCounts()[ReasonStopLoss]; got != 2 {
+		t.Errorf("stop_loss exits counted %d, want 2 (the first exit and the rest)", got)
+	}
+}
+
+// A market exit the venue cut short (its immediate-or-cancel found less
+// than it asked) sends the rest on the next trade, or on the next idle
+// pass when no trade comes, rather than at once into a market that has
+// shown nothing more.
+func TestCutShortExitSendsTheRestOnTheNextIdlePass(t *testing.T) {
+	h := newHarness(t, Config{Placement: InBot, StopLoss: pctStop("5")}, partialFills())
+	h.tick("100")
+	h.enter("1")
+	h.quote("94", "0.3", "94.5", "5")
+	h.tradeSized("94", "5") // through the stop at 95: 0.3 shown at the bid
+	if !h.m.Position().Size.Equal(d("0.7")) {
+		t.Fatalf("position %s, want 0.7 after the bid's 0.3", h.m.Position().Size)
+	}
+	if sent := len(h.orders.sent); sent != 1 {
+		t.Fatalf("%d sells sent, want 1: the rest waits for the market to show more", sent)
+	}
+	// No tick for a second: the idle pass sends the rest (here the bid's
+	// 0.3 is used up, so it finds nothing and waits again).
+	h.clk.Set(h.clk.Now().Add(time.Second))
+	h.m.OnIdle(h.ctx, h.clk.Now())
+	h.drain()
+	if sent := len(h.orders.sent); sent != 2 {
+		t.Fatalf("%d sells sent after an idle pass, want 2: a silent feed must not hold the rest back", sent)
+	}
+	h.quote("93.9", "5", "94", "5") // a quote: the stop watches trades
+	h.clk.Set(h.clk.Now().Add(time.Second))
+	h.m.OnIdle(h.ctx, h.clk.Now())
+	h.drain()
+	if size := h.m.Position().Size; size.IsPositive() {
+		t.Fatalf("%s still held after an idle pass with 5 bid", size)
+	}
+}

@@ -56,7 +56,10 @@ func genConfig(t *rapid.T) Config {
 //   - an open position has exactly one protective stop, resting (and then
 //     the venue holds exactly that one untriggered sell at that stop) or
 //     watched (and then the venue holds no untriggered sell);
-//   - a trade at or below that stop leaves the position flat.
+//   - a trade at or below that stop leaves the position flat, even when
+//     an entry filled while an exit worked: the venue here fills whole,
+//     so no exit is cut short (one that is waits for the next tick or
+//     idle pass; partial_test.go covers it).
 func TestExitInvariantsOverRandomPaths(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
 		cfg := genConfig(rt)
