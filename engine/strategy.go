@@ -12,6 +12,7 @@ import (
 
 	"github.com/tradebot/tradebot/bars"
 	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/exits"
 	"github.com/tradebot/tradebot/strategy"
 )
 
@@ -308,7 +309,14 @@ func (c *stratContext) Close(reason string) error {
 		// A strategy asks again on every tick while the exit is refused;
 		// the error is logged once per retry window.
 		if msg := err.Error(); msg != in.lastCloseErr || now.Sub(in.lastCloseErrAt) >= EntryRetryDelay {
-			in.log.Error("exit on signal failed", "strategy", in.name, "error", err)
+			if errors.Is(err, exits.ErrStopping) || errors.Is(err, exits.ErrExitOver) {
+				// Not a failure: the daemon is stopping with the stop
+				// resting on the venue, or an exit order filled as the
+				// signal came, and its events decide what is left.
+				in.log.Info("exit on signal deferred", "strategy", in.name, "reason", err)
+			} else {
+				in.log.Error("exit on signal failed", "strategy", in.name, "error", err)
+			}
 			in.lastCloseErr, in.lastCloseErrAt = msg, now
 		}
 	}

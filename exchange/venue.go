@@ -60,5 +60,10 @@ type Venue interface {
 // ErrOrderNotFound is returned when a venue knows no order by that id.
 var ErrOrderNotFound = errors.New("order not found")
 
+// ErrOrderDone matches a refused cancel of an order that has already
+// ended on the venue (filled, or cancelled before): a race with its last
+// events, which are still to come, rather than a failure.
+var ErrOrderDone = errors.New("order already ended")
+
 // ErrUnknownProduct is returned for a product the venue does not list.
 var ErrUnknownProduct = errors.New("unknown product")

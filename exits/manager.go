@@ -45,6 +45,17 @@ var ErrNotSent = errors.New("exits: the order was not sent")
 // edit an order in place; the Manager then cancels and replaces.
 var ErrEditUnsupported = errors.New("exits: the venue cannot edit orders")
 
+// ErrStopping is Close's answer once the daemon is stopping (Park): the
+// stop rests on the venue and the position is left to it. A strategy
+// signalling an exit during shutdown is normal, not a failure.
+var ErrStopping = errors.New("stopping; the stop rests on the venue")
+
+// ErrExitOver is Close's answer when an exit order had already ended on
+// the venue (it filled while the exit was asked for): its events are on
+// their way, and whatever they leave held is sold after them. A race, not
+// a failure.
+var ErrExitOver = errors.New("already over on the venue; waiting for its events")
+
 // Orders is how the Manager sends exit orders. The engine passes its
 // executor (journal, risk sanity checks, retries under the same client
 // order id); tests pass an adapter over exchange/sim.
@@ -373,7 +384,7 @@ func (m *Manager) Close(ctx context.Context, reason string) error {
 	if m.parked {
 		// Stopping: cancelling the parked stop for a sale that the
 		// shutdown may cut short could leave the position bare.
-		return fmt.Errorf("exit %s: stopping; the stop rests on the venue", reason)
+		return fmt.Errorf("exit %s: %w", reason, ErrStopping)
 	}
 	return m.exitAll(ctx, reason, -1)
 }

@@ -349,10 +349,6 @@ func (m *Manager) awaitingOver() bool {
 	return waiting
 }
 
-// errExitOver says that an exit being cancelled had already ended on the
-// venue; its events are still to be booked.
-var errExitOver = errors.New("already over on the venue; waiting for its events")
-
 // cancelResting cancels the resting order without replacing it.
 func (m *Manager) cancelResting(ctx context.Context) error {
 	s := &m.s
@@ -374,10 +370,18 @@ func (m *Manager) cancelResting(ctx context.Context) error {
 			r.OverAt = m.now()
 			s.Cancelling = append(s.Cancelling, *r)
 			s.Resting = nil
-			return fmt.Errorf("exit %s: %w", r.ClientOrderID, errExitOver)
+			return fmt.Errorf("exit %s: %w", r.ClientOrderID, ErrExitOver)
 		}
 	}
 	if err := m.d.Orders.Cancel(ctx, r.OrderID); err != nil {
+		if errors.Is(err, exchange.ErrOrderDone) {
+			// It filled (or was cancelled) before the cancel reached it:
+			// its events, on their way, book what it did.
+			r.OverAt = m.now()
+			s.Cancelling = append(s.Cancelling, *r)
+			s.Resting = nil
+			return fmt.Errorf("exit %s: %w", r.ClientOrderID, ErrExitOver)
+		}
 		return fmt.Errorf("cancel exit %s: %w", r.OrderID, err)
 	}
 	s.Cancelling = append(s.Cancelling, *r)
@@ -398,7 +402,7 @@ func (m *Manager) exitAll(ctx context.Context, reason string, level int) error {
 	}
 	if m.awaitingOver() {
 		s.PendingClose, s.NeedSync = reason, true
-		return fmt.Errorf("exit %s: an exit order that ended on the venue is still to be booked", reason)
+		return fmt.Errorf("exit %s: an earlier exit order %w", reason, ErrExitOver)
 	}
 	if now := m.now(); now.Before(m.exitRetryAt) {
 		return fmt.Errorf("exit %s: the venue refused the last market exit; next attempt at %s", reason, m.exitRetryAt.Format(time.RFC3339))

@@ -2,6 +2,7 @@ package exits
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -85,5 +86,35 @@ func TestARefusedExitIsNotRetriedOnEveryTick(t *testing.T) {
 				t.Fatalf("%d log lines about refusals for %d attempts, want each cause once:\n%s", refusals, sent, logs.String())
 			}
 		})
+	}
+}
+
+// A Close that reaches the resting stop just after it filled on the venue,
+// its events not yet handled, is a race rather than a failure: Close says
+// ErrExitOver, sells nothing more, and the events then leave the
+// position flat.
+func TestCloseRacingAFilledStopWaitsForItsEvents(t *testing.T) {
+	h := newHarness(t, Config{Placement: OnExchange, StopLoss: pctStop("5")})
+	h.tick("100")
+	h.enter("1")
+	h.resting()
+	at := h.clk.Now().Add(time.Second)
+	h.clk.Set(at)
+	h.x.OnTick(&exchange.Tick{ProductID: testProduct.ID, Kind: exchange.TradeTick, Time: at, Received: at, Price: d("94.9"), Size: d("5")})
+	if len(h.openSells()) != 0 || len(h.queue) == 0 {
+		t.Fatal("the stop did not fill on the venue")
+	}
+	sent := len(h.orders.sent)
+	err := h.m.Close(h.ctx, ReasonSignal) // its fill still queued
+	if !errors.Is(err, ErrExitOver) {
+		t.Fatalf("Close = %v, want ErrExitOver", err)
+	}
+	h.drain()
+	if size := h.m.Position().Size; size.IsPositive() || len(h.orders.sent) != sent {
+		t.Fatalf("position %s, %d sells sent after the race; want flat and none", size, len(h.orders.sent)-sent)
+	}
+	h.tick("94")
+	if len(h.orders.sent) != sent || len(h.openSells()) != 0 {
+		t.Fatalf("a sell followed the filled stop: sent %v", h.orders.sent[sent:])
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/tradebot/tradebot/exchange"
 )
 
 // ErrOutcomeUnknown marks an order request whose result is not known: it
@@ -115,4 +117,10 @@ type CancelError struct {
 // Error names the order and the reason.
 func (e *CancelError) Error() string {
 	return fmt.Sprintf("coinbase cancel order %s: %s", e.OrderID, e.Reason)
+}
+
+// Is makes a cancel refused because the order already ended (filled, or
+// cancelled before) match exchange.ErrOrderDone.
+func (e *CancelError) Is(target error) bool {
+	return target == exchange.ErrOrderDone && (e.Reason == "ORDER_IS_FULLY_FILLED" || e.Reason == "DUPLICATE_CANCEL_REQUEST")
 }

@@ -273,7 +273,10 @@ func TestCancelOrderMapsCoinbaseAnswers(t *testing.T) {
 		{"UNKNOWN_CANCEL_ORDER", false, func(err error) bool { return errors.Is(err, exchange.ErrOrderNotFound) }},
 		{"ORDER_IS_FULLY_FILLED", false, func(err error) bool {
 			var ce *CancelError
-			return errors.As(err, &ce) && ce.Reason == "ORDER_IS_FULLY_FILLED"
+			return errors.As(err, &ce) && ce.Reason == "ORDER_IS_FULLY_FILLED" && errors.Is(err, exchange.ErrOrderDone)
+		}},
+		{"NOT_ALLOWED_TO_CANCEL", false, func(err error) bool {
+			return err != nil && !errors.Is(err, exchange.ErrOrderDone) // it may still be open
 		}},
 	}
 	for _, tt := range tests {

@@ -67,6 +67,12 @@ func (e *CancelError) Error() string {
 	return fmt.Sprintf("cancel order %q: %s (status %s)", e.OrderID, e.Reason, e.Status)
 }
 
+// Is makes a cancel refused because the order already ended match
+// exchange.ErrOrderDone.
+func (e *CancelError) Is(target error) bool {
+	return target == exchange.ErrOrderDone && (e.Reason == CancelOrderIsFullyFilled || e.Reason == CancelDuplicateRequest)
+}
+
 // CancelOrder cancels an open order and releases what it holds. An unknown
 // id gives an error wrapping exchange.ErrOrderNotFound; an order that is
 // already filled, cancelled or expired gives a *CancelError.
