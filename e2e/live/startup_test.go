@@ -57,12 +57,12 @@ func TestStartupChecksKeyAndProducts(t *testing.T) {
 		wantOut     []string
 	}{
 		{name: "view and trade key is accepted", wantOK: true,
-			wantOut: []string{"config OK: mode live", "coinbase key OK", "trade true", "transfer false", "products OK: BTC-USDT"}},
+			wantOut: []string{"config OK: mode live", "ok    authentication", "ok    permissions     view and trade, no transfer", "ok    products        BTC-USDT"}},
 		{name: "transfer key is refused", emu: emuOptions{canTransfer: true},
 			wantInError: []string{"transfer permission", "least privilege", "allow_transfer_permission: true"}},
 		{name: "transfer key is accepted when the config allows it", emu: emuOptions{canTransfer: true},
 			extra: "  allow_transfer_permission: true", wantOK: true,
-			wantOut: []string{"coinbase key OK", "transfer true", "warning: the API key can transfer funds"}},
+			wantOut: []string{"ok    permissions     view, trade and transfer", "warning: the API key can transfer funds"}},
 		{name: "view-only key is refused", emu: emuOptions{noTrade: true},
 			wantInError: []string{"cannot trade", "view and trade permissions"}},
 		{name: "a product Coinbase does not list is refused",
