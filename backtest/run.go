@@ -39,7 +39,8 @@ func assemble(ctx context.Context, cfg *config.Config, clk clock.Clock, single b
 		byID[ep.ID] = ep
 	}
 	x, err := sim.New(sim.Config{Products: products, Balances: cfg.Paper.Balances,
-		Fees: sim.Fees{Maker: cfg.Paper.Fees.Maker, Taker: cfg.Paper.Fees.Taker}, SlippageBps: cfg.Paper.SlippageBps}, clk)
+		Fees: sim.Fees{Maker: cfg.Paper.Fees.Maker, Taker: cfg.Paper.Fees.Taker}, SlippageBps: cfg.Paper.SlippageBps,
+		PartialFills: cfg.Paper.PartialFills}, clk)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("simulated exchange: %w", err)
 	}

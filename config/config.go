@@ -82,11 +82,16 @@ type Paper struct {
 	// a replay makes exactly the trades a backtest of the same recording
 	// makes. It gives up the protection against a slow strategy, so it is
 	// meant for replays, not for a live feed.
-	Lockstep    bool                       `yaml:"lockstep"`
-	Balances    map[string]decimal.Decimal `yaml:"balances"`
-	Fees        Fees                       `yaml:"fees"`
-	SlippageBps decimal.Decimal            `yaml:"slippage_bps"`
-	Products    []Product                  `yaml:"products"`
+	Lockstep bool `yaml:"lockstep"`
+	// PartialFills makes the simulated exchange fill an order only as
+	// much as the market showed at its price (the size of a trade, or at
+	// the best bid or ask), in as many parts as it takes, as a thin
+	// market would; otherwise an order the price reaches fills whole.
+	PartialFills bool                       `yaml:"partial_fills"`
+	Balances     map[string]decimal.Decimal `yaml:"balances"`
+	Fees         Fees                       `yaml:"fees"`
+	SlippageBps  decimal.Decimal            `yaml:"slippage_bps"`
+	Products     []Product                  `yaml:"products"`
 }
 
 // Fees are maker and taker rates (0.004 is 0.40 %).

@@ -41,7 +41,8 @@ func newPaper(cfg *config.Config, clk clock.Clock, replayClock *clock.Sim, log *
 		products = append(products, p.Exchange())
 	}
 	x, err := sim.New(sim.Config{Products: products, Balances: cfg.Paper.Balances,
-		Fees: sim.Fees{Maker: cfg.Paper.Fees.Maker, Taker: cfg.Paper.Fees.Taker}, SlippageBps: cfg.Paper.SlippageBps}, clk)
+		Fees: sim.Fees{Maker: cfg.Paper.Fees.Maker, Taker: cfg.Paper.Fees.Taker}, SlippageBps: cfg.Paper.SlippageBps,
+		PartialFills: cfg.Paper.PartialFills}, clk)
 	if err != nil {
 		return nil, fmt.Errorf("simulated exchange: %w", err)
 	}
