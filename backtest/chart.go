@@ -28,6 +28,12 @@ type PriceBars struct {
 	Product string
 	Step    time.Duration
 	Bars    []Bar
+	// Detail, when the data outgrew Bars' resolution, are bars at the
+	// data's own resolution (DetailStep) around the product's fills, in
+	// time order with gaps between the stretches; nil when Bars are at
+	// that resolution.
+	Detail     []Bar
+	DetailStep time.Duration
 	// Plots are the indicators the product's strategies draw
 	// (indicator.Plotter), one value per bar: the value at the bar's
 	// end, NaN while the indicator was not ready.
@@ -39,6 +45,8 @@ type PlotSeries struct {
 	Name    string
 	Overlay bool
 	Values  []float64
+	// Detail holds the values at the end of each bar of PriceBars.Detail.
+	Detail []float64
 }
 
 // RiskChange is one change of the risk guard's trading state.
@@ -61,13 +69,17 @@ var barSteps = []time.Duration{time.Second, 5 * time.Second, 15 * time.Second, t
 const maxBars = 1 << 16
 
 // barRecorder builds the bars of one product from its trade ticks, and
-// samples the indicators drawn on them at the end of each bar.
+// samples the indicators drawn on them at the end of each bar. Its bars
+// cover the whole period and coarsen as the data grows; beside them it
+// keeps fine bars (one second, merged to the data's interval at the end)
+// around the product's fills, for the report's view of each trade.
 type barRecorder struct {
 	step   int // index into barSteps
 	stepNs int64
 	bars   []Bar
 	end    int64 // Unix ns at which the last bar closes
 	plots  []plotTrack
+	fine   fineBars
 }
 
 // plotTrack is an indicator a strategy draws and its value per bar.
@@ -75,6 +87,40 @@ type plotTrack struct {
 	name string
 	plot indicator.Plot
 	vals []float64
+}
+
+// Bounds of the fine bars kept around fills, counted in one-second bars.
+// A candle makes four ticks at distinct seconds and trade data at most
+// one bar a second, so 4 fine bars cover at least one bar of the data's
+// own resolution, and the pads below cover the report's (tradePad,
+// tradeSpan) whatever the interval.
+const (
+	// finePad is how many fine bars before a fill and after the last
+	// fill of a flat position are kept.
+	finePad = 4 * tradePad
+	// fineSpan bounds one stretch of fine bars while a position is held.
+	fineSpan = 4 * tradeSpan
+	// maxFine bounds the fine bars kept per product (about 1.3 MB);
+	// fills past it show on the overview only.
+	maxFine = 1 << 15
+)
+
+// fineBars is the one-second bar being built, a ring of the last finePad
+// closed ones (the stretch before the next fill), and the bars kept
+// around fills, with the plots' values at the end of each.
+type fineBars struct {
+	cur     Bar
+	curEnd  int64 // Unix ns at which cur closes; 0 before the first trade
+	ring    []Bar // last closed bars, oldest at ringAt when full
+	ringV   [][]float64
+	ringAt  int
+	kept    []Bar
+	keptV   [][]float64
+	on      bool // closed bars are being kept
+	held    bool // the product's position is open
+	left    int  // bars still kept after the last fill of a flat position
+	stretch int  // bars kept since on was set
+	scratch []float64
 }
 
 // sample sets the plots' values of the last bar: called when the first
@@ -93,11 +139,14 @@ func (r *barRecorder) sample() {
 }
 
 func newBarRecorder() *barRecorder {
-	return &barRecorder{stepNs: int64(barSteps[0]), bars: make([]Bar, 0, 1024)}
+	// All maxBars at once: growing to them would copy the bars (and the
+	// plots') several times over in a month of data.
+	return &barRecorder{stepNs: int64(barSteps[0]), bars: make([]Bar, 0, maxBars)}
 }
 
 func (r *barRecorder) trade(t time.Time, price float64) {
 	ns := t.UnixNano()
+	r.fineTrade(ns, price)
 	if n := len(r.bars); n > 0 && ns < r.end {
 		b := &r.bars[n-1]
 		b.High = max(b.High, price)
@@ -108,7 +157,10 @@ func (r *barRecorder) trade(t time.Time, price float64) {
 	if r.plots != nil {
 		r.sample()
 	}
-	if len(r.bars) == maxBars && r.step < len(barSteps)-1 {
+	// Merging into the next step may not shorten the bars (one-minute
+	// candles make no two one-second bars in one 5s bar), so coarsen until
+	// it does: a bar appended past maxBars would never be merged.
+	for len(r.bars) >= maxBars && r.step < len(barSteps)-1 {
 		r.coarsen(r.step + 1)
 	}
 	start := ns - ns%r.stepNs
@@ -117,6 +169,115 @@ func (r *barRecorder) trade(t time.Time, price float64) {
 		r.plots[i].vals = append(r.plots[i].vals, math.NaN())
 	}
 	r.end = start + r.stepNs
+}
+
+// fineTrade adds a trade at Unix ns to the fine bars.
+func (r *barRecorder) fineTrade(ns int64, price float64) {
+	f := &r.fine
+	if ns < f.curEnd {
+		f.cur.High = max(f.cur.High, price)
+		f.cur.Low = min(f.cur.Low, price)
+		f.cur.Close = price
+		return
+	}
+	if f.curEnd != 0 {
+		r.closeFine()
+	}
+	step := int64(barSteps[0])
+	start := ns - ns%step
+	f.cur = Bar{Time: time.Unix(0, start).UTC(), Open: price, High: price, Low: price, Close: price}
+	f.curEnd = start + step
+}
+
+// closeFine closes the fine bar being built: it samples the plots, goes
+// into the ring, and is kept while fills ask for it.
+func (r *barRecorder) closeFine() {
+	f := &r.fine
+	if f.ringV == nil {
+		f.ringV = make([][]float64, len(r.plots))
+		f.keptV = make([][]float64, len(r.plots))
+	}
+	var v []float64
+	if len(r.plots) > 0 {
+		if f.scratch == nil {
+			f.scratch = make([]float64, len(r.plots))
+		}
+		v = f.scratch
+		for i := range r.plots {
+			v[i] = math.NaN()
+			if x, ok := r.plots[i].plot.Value(); ok {
+				v[i] = x
+			}
+		}
+	}
+	if len(f.ring) < finePad {
+		f.ring = append(f.ring, f.cur)
+		for i := range f.ringV {
+			f.ringV[i] = append(f.ringV[i], v[i])
+		}
+	} else {
+		f.ring[f.ringAt] = f.cur
+		for i := range f.ringV {
+			f.ringV[i][f.ringAt] = v[i]
+		}
+		f.ringAt = (f.ringAt + 1) % finePad
+	}
+	if !f.on {
+		return
+	}
+	r.keepFine(f.cur, v)
+	f.stretch++
+	if !f.held {
+		f.left--
+	}
+	if f.left <= 0 || f.stretch >= fineSpan {
+		f.on = false
+	}
+}
+
+// keepFine adds a closed fine bar to those kept, up to maxFine.
+func (r *barRecorder) keepFine(b Bar, v []float64) {
+	f := &r.fine
+	if len(f.kept) >= maxFine || (len(f.kept) > 0 && !b.Time.After(f.kept[len(f.kept)-1].Time)) {
+		return
+	}
+	f.kept = append(f.kept, b)
+	for i := range f.keptV {
+		f.keptV[i] = append(f.keptV[i], v[i])
+	}
+}
+
+// fill marks a fill of the product: the fine bars of the ring (the
+// stretch before it) are kept, and those after it while the position is
+// held (held) and finePad more once it is flat.
+func (r *barRecorder) fill(held bool) {
+	f := &r.fine
+	f.held, f.left = held, finePad
+	if f.on {
+		return
+	}
+	f.on, f.stretch = true, 0
+	if f.ringV == nil {
+		f.ringV = make([][]float64, len(r.plots))
+		f.keptV = make([][]float64, len(r.plots))
+	}
+	for k := range f.ring {
+		i := k
+		if len(f.ring) == finePad {
+			i = (f.ringAt + k) % finePad
+		}
+		var v []float64
+		if len(f.ringV) > 0 {
+			if f.scratch == nil {
+				f.scratch = make([]float64, len(f.ringV))
+			}
+			v = f.scratch
+			for j := range f.ringV {
+				v[j] = f.ringV[j][i]
+			}
+		}
+		r.keepFine(f.ring[i], v)
+	}
 }
 
 // coarsen merges the bars into barSteps[to], in place.
@@ -239,6 +400,14 @@ func (r *recorder) tick(t *exchange.Tick) {
 	}
 }
 
+// fill tells the product's bars of a fill, and whether the product's
+// position is open after it.
+func (r *recorder) fill(product string, held bool) {
+	if br := r.products[product]; br != nil {
+		br.fill(held)
+	}
+}
+
 // riskChanged is the guard's OnStateChange listener; the guard runs on
 // the backtest's clock, so the time is market time.
 func (r *recorder) riskChanged(from, to risk.State, rule, reason string) {
@@ -264,8 +433,30 @@ func (r *recorder) finish(files []FileInfo, end time.Time) ([]PriceBars, []RiskC
 			br.bars, step = mergeBars(br.bars, interval), interval
 		}
 		pb := PriceBars{Product: p, Step: step, Bars: br.bars}
-		for _, t := range br.plots {
-			pb.Plots = append(pb.Plots, PlotSeries{Name: t.name, Overlay: t.plot.Overlay, Values: t.vals})
+		fineStep := max(interval, barSteps[0])
+		var detail [][]float64
+		if step > fineStep {
+			f := &br.fine
+			if f.curEnd != 0 {
+				f.on = f.on || f.held
+				br.closeFine()
+			}
+			detail = f.keptV
+			if fineStep > barSteps[0] {
+				mergeValues(f.kept, fineStep, detail)
+				f.kept = mergeBars(f.kept, fineStep)
+			}
+			pb.Detail, pb.DetailStep = f.kept, fineStep
+			if pb.Detail == nil {
+				pb.Detail = []Bar{}
+			}
+		}
+		for k, t := range br.plots {
+			ps := PlotSeries{Name: t.name, Overlay: t.plot.Overlay, Values: t.vals}
+			if k < len(detail) {
+				ps.Detail = detail[k]
+			}
+			pb.Plots = append(pb.Plots, ps)
 		}
 		out = append(out, pb)
 	}

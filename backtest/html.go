@@ -323,15 +323,27 @@ func productChart(pb PriceBars, rts []position.RoundTrip, trades []jsTrade, budg
 		p.Plots = append(p.Plots, jsPlot{Name: pl.Name, Overlay: pl.Overlay})
 		vals[i] = pl.Values
 	}
-	// window returns the plots' values of bars lo to hi.
+	// fine are the bars at the data's own resolution the trades' windows
+	// are cut from: Bars, or the recorder's Detail when Bars are coarser.
+	fine, fineVals, over := pb.Bars, vals, step
+	if pb.Detail != nil {
+		fine, fineVals = pb.Detail, make([][]float64, len(pb.Plots))
+		for i, pl := range pb.Plots {
+			fineVals[i] = pl.Detail
+		}
+		step = max(pb.DetailStep, time.Second)
+		native = fmt.Sprintf("%s candles, the data's own resolution", fmtStep(pb.DetailStep))
+		p.Step = int64(step / time.Second)
+	}
+	// window returns the plots' values of bars lo to hi of fine.
 	window := func(lo, hi int) [][]float64 {
-		out := make([][]float64, len(vals))
-		for i, v := range vals {
+		out := make([][]float64, len(fineVals))
+		for i, v := range fineVals {
 			out[i] = v[lo:hi]
 		}
 		return out
 	}
-	if len(pb.Bars) <= *budget {
+	if pb.Detail == nil && len(pb.Bars) <= *budget {
 		*budget -= len(pb.Bars)
 		p.Segments = append(p.Segments, block(pb.Bars, vals, step))
 		p.OverviewNote, p.DetailNote = native, native
@@ -342,7 +354,6 @@ func productChart(pb PriceBars, rts []position.RoundTrip, trades []jsTrade, budg
 		}
 		return p
 	}
-	over := step
 	for _, s := range barSteps {
 		if s > over && spanBars(pb.Bars, over) > overviewBars {
 			over = s
@@ -368,16 +379,16 @@ func productChart(pb PriceBars, rts []position.RoundTrip, trades []jsTrade, budg
 		if to.Sub(from) > tradeSpan*step {
 			to = from.Add(tradeSpan * step)
 		}
-		lo := searchBars(pb.Bars, from)
-		hi := searchBars(pb.Bars, to)
+		lo := searchBars(fine, from)
+		hi := searchBars(fine, to)
 		if n := len(p.Segments); n > 0 && !from.After(segEnd) {
 			// Extend the last segment.
 			last := &p.Segments[n-1]
 			have := len(last.Bars)
-			start := searchBars(pb.Bars, time.Unix(last.Start, 0))
+			start := searchBars(fine, time.Unix(last.Start, 0))
 			if hi > start+have && hi-(start+have) <= *budget {
 				*budget -= hi - (start + have)
-				*last = block(pb.Bars[start:hi], window(start, hi), step)
+				*last = block(fine[start:hi], window(start, hi), step)
 				segEnd = to
 			}
 			if rt.EntryTime.Before(segEnd) {
@@ -390,7 +401,7 @@ func productChart(pb PriceBars, rts []position.RoundTrip, trades []jsTrade, budg
 			continue
 		}
 		*budget -= hi - lo
-		p.Segments = append(p.Segments, block(pb.Bars[lo:hi], window(lo, hi), step))
+		p.Segments = append(p.Segments, block(fine[lo:hi], window(lo, hi), step))
 		segEnd = to
 		trades[i].Segment = len(p.Segments) - 1
 	}
@@ -492,14 +503,12 @@ func equityChart(pts []Point, n int) jsEquity {
 	step := max(1, (len(pts)+n-1)/n)
 	e.Start = pts[0].Time.Unix()
 	prev := e.Start
-	peak := pts[0].Equity
 	e.Points = append(e.Points, [4]float64{0, round2(pts[0].Equity), pts[0].Price, 0})
 	for i := 1; i < len(pts); i += step {
 		worst := 0.0
 		end := min(i+step, len(pts))
 		for _, p := range pts[i:end] {
-			peak = max(peak, p.Equity)
-			worst = min(worst, p.Equity-peak)
+			worst = min(worst, p.Drawdown)
 		}
 		last := pts[end-1]
 		t := last.Time.Unix()

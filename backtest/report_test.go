@@ -58,8 +58,11 @@ func TestSharpeSortino(t *testing.T) {
 }
 
 func TestMaxDrawdown(t *testing.T) {
-	pts := []Point{{Equity: 100}, {Equity: 110}, {Equity: 99}, {Equity: 120}, {Equity: 108}}
-	abs, pct := maxDrawdown(pts)
+	var c curve
+	for _, e := range []float64{100, 110, 99, 120, 108} {
+		c.add(Point{Equity: e})
+	}
+	abs, pct := c.maxDrawdown()
 	if abs != 12 || pct != 0.1 {
 		t.Errorf("drawdown %v (%v), want 12 (0.1) from the 120 peak", abs, pct)
 	}

@@ -96,6 +96,9 @@ type Point struct {
 	Equity float64
 	// Price is the last trade price of the first strategy's product.
 	Price float64
+	// Drawdown is the deepest fall of equity below its previous peak
+	// (zero or negative) among the samples the point stands for.
+	Drawdown float64
 }
 
 // Result is everything a run produced; the reports are made from it.
@@ -104,7 +107,17 @@ type Result struct {
 	Strategies []string
 	Data       *Data
 	RoundTrips []position.RoundTrip
-	Equity     []Point
+	// Equity is the equity curve for the chart: its first sample, then
+	// at most a few thousand points, each the last of a span of samples
+	// (SamplePeriod apart) with the deepest drawdown in the span. The
+	// drawdown and daily returns of the summary are of every sample.
+	Equity []Point
+	// MaxDrawdown and MaxDrawdownPct are the largest fall of equity from
+	// a previous peak, in the quote currency and as a fraction of it.
+	MaxDrawdown, MaxDrawdownPct float64
+	// DailyReturns are the returns between the last equity samples of
+	// consecutive UTC days; the first day's from its first sample.
+	DailyReturns []float64
 	// Capital is the starting quote balance the equity starts from.
 	Capital decimal.Decimal
 	// Final is the equity after the last tick.
@@ -129,44 +142,6 @@ type Result struct {
 	RiskChanges []RiskChange
 
 	rec *recorder // builds Bars and RiskChanges during the run
-}
-
-// curve collects the equity samples of a run whose length is not known
-// up front (a streamed one) in pieces, copied once into one slice at the
-// end: appending to one slice would copy it at every growth, five times
-// its final size in all.
-type curve struct {
-	full [][]Point
-	cur  []Point
-}
-
-// curvePiece is the size of a piece of the curve (a week of minutes).
-const curvePiece = 1 << 13
-
-func (c *curve) add(p Point) {
-	if len(c.cur) == cap(c.cur) {
-		if c.cur != nil {
-			c.full = append(c.full, c.cur)
-		}
-		c.cur = make([]Point, 0, curvePiece)
-	}
-	c.cur = append(c.cur, p)
-}
-
-// points returns the whole curve.
-func (c *curve) points() []Point {
-	if len(c.full) == 0 {
-		return c.cur
-	}
-	n := len(c.cur)
-	for _, f := range c.full {
-		n += len(f)
-	}
-	out := make([]Point, 0, n)
-	for _, f := range c.full {
-		out = append(out, f...)
-	}
-	return append(out, c.cur...)
 }
 
 // Progress receives the number of ticks done and the total during a run.
@@ -255,14 +230,6 @@ func run(ctx context.Context, cfg *config.Config, d *Data, f feeder, progress Pr
 	res.rec = newRecorder(strategyProducts(cfg), clk.Now)
 	eng.Guard().OnStateChange(res.rec.riskChanged)
 	res.rec.plotStrategies(cfg, eng.Instances())
-	if n := d.Len(); n > 0 {
-		// One sample per period with a tick, and the last: the curve's
-		// length is known up front, so it grows without copying.
-		_, end := d.Span()
-		if p := end.Truncate(SamplePeriod).Sub(res.Start.Truncate(SamplePeriod)) / SamplePeriod; p >= 0 {
-			eq.cur = make([]Point, 0, min(int64(p)+2, int64(n)+1))
-		}
-	}
 	holdings := map[string]*holding{}
 	var order []*holding // config order, so equity sums the same way every run
 	quotes := map[string]bool{}
@@ -301,6 +268,7 @@ func run(ctx context.Context, cfg *config.Config, d *Data, f feeder, progress Pr
 					h.base = h.base.Sub(f.Size)
 				}
 				h.cashF, h.baseF = h.cash.InexactFloat64(), h.base.InexactFloat64()
+				res.rec.fill(f.ProductID, h.base.IsPositive())
 				held = false
 				for _, h := range order {
 					held = held || h.base.IsPositive()
@@ -422,6 +390,8 @@ func run(ctx context.Context, cfg *config.Config, d *Data, f feeder, progress Pr
 	res.End, res.Ticks = prev, ticks
 	sample(res.End)
 	res.Equity = eq.points()
+	res.MaxDrawdown, res.MaxDrawdownPct = eq.maxDrawdown()
+	res.DailyReturns = eq.dailyReturns()
 	if progress != nil {
 		if _, total := f.progress(); total > 0 {
 			progress(int(total), int(total))

@@ -93,8 +93,8 @@ func Summarize(r *Result) Summary {
 	if s.Trades > 0 {
 		s.WinRate = float64(s.Wins) / float64(s.Trades)
 	}
-	s.MaxDrawdown, s.MaxDrawdownPct = maxDrawdown(r.Equity)
-	rets := dailyReturns(r.Equity)
+	s.MaxDrawdown, s.MaxDrawdownPct = r.MaxDrawdown, r.MaxDrawdownPct
+	rets := r.DailyReturns
 	s.ReturnPeriods = len(rets)
 	s.Sharpe, s.Sortino = sharpeSortino(rets, AnnualPeriods)
 	span := r.End.Sub(r.Start)
@@ -115,51 +115,6 @@ func Summarize(r *Result) Summary {
 	}
 	s.Warnings = warnings(r, &s)
 	return s
-}
-
-func maxDrawdown(eq []Point) (abs, pct float64) {
-	peak := math.Inf(-1)
-	for _, p := range eq {
-		if p.Equity > peak {
-			peak = p.Equity
-		}
-		if dd := peak - p.Equity; dd > abs {
-			abs = dd
-			if peak > 0 {
-				pct = dd / peak
-			}
-		}
-	}
-	return abs, pct
-}
-
-// dailyReturns are the returns between the last equity samples of
-// consecutive UTC days; the first day's return is from its first sample.
-func dailyReturns(eq []Point) []float64 {
-	if len(eq) == 0 {
-		return nil
-	}
-	var closes []float64
-	day := eq[0].Time.UTC().Truncate(24 * time.Hour)
-	start := eq[0].Equity
-	last := eq[0].Equity
-	for _, p := range eq {
-		if d := p.Time.UTC().Truncate(24 * time.Hour); d.After(day) {
-			closes = append(closes, last)
-			day = d
-		}
-		last = p.Equity
-	}
-	closes = append(closes, last)
-	rets := make([]float64, 0, len(closes))
-	prev := start
-	for _, c := range closes {
-		if prev != 0 {
-			rets = append(rets, c/prev-1)
-		}
-		prev = c
-	}
-	return rets
 }
 
 // sharpeSortino returns mean/stddev and mean/downside deviation of rets,

@@ -1,0 +1,114 @@
+package backtest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/tradebot/tradebot/indicator"
+	"github.com/tradebot/tradebot/position"
+)
+
+// feedMinutes feeds the recorder of product p the four ticks of n
+// one-minute candles (as the candle path times them), with a fill every
+// fillEvery minutes that opens a position closed 30 minutes later.
+func feedMinutes(r *recorder, sma *indicator.SMA, n, fillEvery int) {
+	start := time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC)
+	br := r.products["BTC-USD"]
+	for m := range n {
+		t := start.Add(time.Duration(m) * time.Minute)
+		price := 40000 + float64(m%500)
+		for k, off := range []time.Duration{0, 15 * time.Second, 30 * time.Second, 59 * time.Second} {
+			br.trade(t.Add(off), price+float64(k))
+		}
+		sma.Update(indicator.Candle{Close: price})
+		if fillEvery > 0 && m%fillEvery == 0 {
+			r.fill("BTC-USD", true)
+		}
+		if fillEvery > 0 && m%fillEvery == 30 {
+			r.fill("BTC-USD", false)
+		}
+	}
+}
+
+// recorderSlots counts the slots the recorder holds for bars and plot
+// values: what grows with the data if anything does.
+func recorderSlots(r *recorder) int {
+	n := 0
+	for _, br := range r.products {
+		n += cap(br.bars) + cap(br.fine.kept) + cap(br.fine.ring)
+		for _, p := range br.plots {
+			n += cap(p.vals)
+		}
+		for _, v := range br.fine.keptV {
+			n += cap(v)
+		}
+		for _, v := range br.fine.ringV {
+			n += cap(v)
+		}
+	}
+	return n
+}
+
+// TestRecorderBounded checks that the report's bar recorder holds a
+// bounded number of slots whatever the length of the data: a month and
+// ten years of one-minute candles (four ticks each) with a plot and fills
+// all along, and that the long run still has one-minute bars around its
+// fills and an overview of the whole period.
+func TestRecorderBounded(t *testing.T) {
+	const month, decade = 31 * 24 * 60, 10 * 365 * 24 * 60
+	bound := 2*maxBars*2 + 2*maxFine*2 + 4*finePad
+	files := []FileInfo{{Interval: "1m0s"}}
+	var slots [2]int
+	for i, n := range []int{month, decade} {
+		r := newRecorder([]string{"BTC-USD"}, time.Now)
+		sma := indicator.NewSMA(20)
+		r.plot("BTC-USD", "sma", false, []indicator.Plot{{Name: "sma", Source: sma, Overlay: true}})
+		feedMinutes(r, sma, n, 1000)
+		slots[i] = recorderSlots(r)
+		if slots[i] > bound {
+			t.Errorf("%d minutes: the recorder holds %d slots, more than the bound %d", n, slots[i], bound)
+		}
+		bars, _ := r.finish(files, time.Now())
+		pb := bars[0]
+		if len(pb.Bars) > maxBars || len(pb.Plots[0].Values) != len(pb.Bars) {
+			t.Errorf("%d minutes: %d bars, %d plot values", n, len(pb.Bars), len(pb.Plots[0].Values))
+		}
+		if n == month {
+			if pb.Step != time.Minute || len(pb.Bars) != month || pb.Detail != nil {
+				t.Errorf("month: step %v, %d bars, detail %d: want every minute in Bars", pb.Step, len(pb.Bars), len(pb.Detail))
+			}
+			continue
+		}
+		if pb.Step <= time.Minute || pb.DetailStep != time.Minute || len(pb.Detail) == 0 || len(pb.Detail) > maxFine {
+			t.Fatalf("decade: step %v, detail step %v, %d detail bars", pb.Step, pb.DetailStep, len(pb.Detail))
+		}
+		if got := pb.Bars[len(pb.Bars)-1].Time; got.Before(time.Date(2031, 12, 1, 0, 0, 0, 0, time.UTC)) {
+			t.Errorf("decade: the overview ends at %v", got)
+		}
+		// The first fill is at minute 0, the position closes at minute 30:
+		// the detail holds every minute from 0 to 30 and the pad after it.
+		for m := range 30 + tradePad {
+			want := time.Date(2022, 1, 1, 0, m, 0, 0, time.UTC)
+			if b := pb.Detail[m]; !b.Time.Equal(want) || b.Open != 40000+float64(m) || b.Close != 40003+float64(m) {
+				t.Fatalf("decade: detail bar %d is %+v, want the candle of %v", m, b, want)
+			}
+		}
+		if len(pb.Plots[0].Detail) != len(pb.Detail) {
+			t.Errorf("decade: %d detail plot values for %d bars", len(pb.Plots[0].Detail), len(pb.Detail))
+		}
+		// The report draws that trade from the one-minute bars, the whole
+		// period from the coarse ones.
+		entry := time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC)
+		rts := []position.RoundTrip{{ProductID: "BTC-USD", EntryTime: entry, ExitTime: entry.Add(30 * time.Minute)}}
+		trades := []jsTrade{{N: 1, Product: "BTC-USD", Segment: -1}}
+		budget := detailBars
+		p := productChart(pb, rts, trades, &budget)
+		if p.Overview == nil || p.Step != 60 || len(p.Segments) != 1 || trades[0].Segment != 0 {
+			t.Fatalf("decade: chart step %d, overview %v, %d segments, trade in segment %d", p.Step, p.Overview != nil, len(p.Segments), trades[0].Segment)
+		}
+		if seg := p.Segments[0]; seg.Step != 60 || len(seg.Bars) != 30+tradePad || seg.Start != entry.Unix() {
+			t.Errorf("decade: the trade's segment has %d bars of %d s from %d, want %d from %d", len(seg.Bars), seg.Step, seg.Start, 30+tradePad, entry.Unix())
+		}
+	}
+	t.Logf("slots after a month %d, after ten years %d", slots[0], slots[1])
+}
