@@ -193,21 +193,12 @@ func (r *barRecorder) fineTrade(ns int64, price float64) {
 // into the ring, and is kept while fills ask for it.
 func (r *barRecorder) closeFine() {
 	f := &r.fine
-	if f.ringV == nil {
-		f.ringV = make([][]float64, len(r.plots))
-		f.keptV = make([][]float64, len(r.plots))
-	}
-	var v []float64
-	if len(r.plots) > 0 {
-		if f.scratch == nil {
-			f.scratch = make([]float64, len(r.plots))
-		}
-		v = f.scratch
-		for i := range r.plots {
-			v[i] = math.NaN()
-			if x, ok := r.plots[i].plot.Value(); ok {
-				v[i] = x
-			}
+	f.init(len(r.plots))
+	v := f.scratch
+	for i := range r.plots {
+		v[i] = math.NaN()
+		if x, ok := r.plots[i].plot.Value(); ok {
+			v[i] = x
 		}
 	}
 	if len(f.ring) < finePad {
@@ -257,26 +248,27 @@ func (r *barRecorder) fill(held bool) {
 		return
 	}
 	f.on, f.stretch = true, 0
-	if f.ringV == nil {
-		f.ringV = make([][]float64, len(r.plots))
-		f.keptV = make([][]float64, len(r.plots))
-	}
+	f.init(len(r.plots))
+	v := f.scratch
 	for k := range f.ring {
 		i := k
 		if len(f.ring) == finePad {
 			i = (f.ringAt + k) % finePad
 		}
-		var v []float64
-		if len(f.ringV) > 0 {
-			if f.scratch == nil {
-				f.scratch = make([]float64, len(f.ringV))
-			}
-			v = f.scratch
-			for j := range f.ringV {
-				v[j] = f.ringV[j][i]
-			}
+		for j := range f.ringV {
+			v[j] = f.ringV[j][i]
 		}
 		r.keepFine(f.ring[i], v)
+	}
+}
+
+// init makes the plots' value slices of the fine bars, for plots plots
+// (all added before the first trade).
+func (f *fineBars) init(plots int) {
+	if f.ringV == nil {
+		f.ringV = make([][]float64, plots)
+		f.keptV = make([][]float64, plots)
+		f.scratch = make([]float64, plots)
 	}
 }
 
