@@ -58,7 +58,8 @@ func NewRecorder(o RecordOptions) (*Recorder, error) {
 // Ticks returns the ticks written so far.
 func (r *Recorder) Ticks() int64 { return r.ticks.Load() }
 
-// Dropped returns the ticks lost because the writer fell behind.
+// Dropped returns the ticks lost because the writer fell behind, or because
+// they arrived later than the reorder window allows.
 func (r *Recorder) Dropped() int64 { return r.dropped.Load() }
 
 // Run records until ctx ends or Duration passes, then flushes and closes
@@ -105,14 +106,25 @@ func (r *Recorder) Run(ctx context.Context) error {
 		feedErr = feed.Run(ctx)
 	}()
 	var writeErr error
+	var order reorderBuffer
+	write := func(t exchange.Tick) {
+		if writeErr == nil {
+			if writeErr = w.WriteTick(t); writeErr == nil {
+				r.ticks.Add(1)
+			}
+		}
+	}
 	for t := range ch {
 		if writeErr != nil {
 			continue // drain so the feed can finish
 		}
-		if writeErr = w.WriteTick(t); writeErr == nil {
-			r.ticks.Add(1)
+		if !order.add(t) {
+			r.dropped.Add(1)
+			continue
 		}
+		order.flushBefore(t.Time.Add(-recordReorderWindow), write)
 	}
+	order.flushBefore(time.Time{}, write)
 	wg.Wait()
 	if err := w.Close(); err != nil && writeErr == nil {
 		writeErr = err
@@ -124,4 +136,47 @@ func (r *Recorder) Run(ctx context.Context) error {
 		return feedErr
 	}
 	return f.Close()
+}
+
+// recordReorderWindow is how long a tick waits before it is written. The
+// ticker and market_trades channels stamp their messages with Coinbase's
+// times and arrive interleaved, a few milliseconds out of order; a
+// recording must be in time order (backtest and replay refuse one that is
+// not), so the recorder sorts what arrives within this window.
+const recordReorderWindow = 2 * time.Second
+
+// reorderBuffer holds ticks sorted by time until they are older than the
+// window. Owned by the recorder's writing goroutine.
+type reorderBuffer struct {
+	ticks   []exchange.Tick
+	written time.Time // time of the last tick written
+}
+
+// add inserts t in time order, or reports false for a tick older than one
+// already written (later than the window allows), which cannot be placed.
+func (b *reorderBuffer) add(t exchange.Tick) bool {
+	if t.Time.Before(b.written) {
+		return false
+	}
+	i := len(b.ticks)
+	for i > 0 && b.ticks[i-1].Time.After(t.Time) {
+		i-- // nearly always in order: the loop ends at once
+	}
+	b.ticks = append(b.ticks, exchange.Tick{})
+	copy(b.ticks[i+1:], b.ticks[i:])
+	b.ticks[i] = t
+	return true
+}
+
+// flushBefore writes, in order, every tick before cut; a zero cut writes all.
+func (b *reorderBuffer) flushBefore(cut time.Time, write func(exchange.Tick)) {
+	n := 0
+	for n < len(b.ticks) && (cut.IsZero() || b.ticks[n].Time.Before(cut)) {
+		write(b.ticks[n])
+		b.written = b.ticks[n].Time
+		n++
+	}
+	if n > 0 {
+		b.ticks = append(b.ticks[:0], b.ticks[n:]...)
+	}
 }

@@ -77,3 +77,31 @@ func TestRecordWritesTheLiveFeedAsARecording(t *testing.T) {
 		})
 	}
 }
+
+// The ticker and market_trades channels arrive a few milliseconds out of
+// order; the recorder writes them sorted, so the recording replays.
+func TestRecorderWritesInterleavedChannelsInTimeOrder(t *testing.T) {
+	at := time.Date(2024, 8, 8, 0, 0, 0, 0, time.UTC)
+	var b reorderBuffer
+	var got []time.Duration
+	write := func(tk exchange.Tick) { got = append(got, tk.Time.Sub(at)) }
+	for _, ms := range []int{0, 5, 3, 4, 10, 9, 3000, 2990} {
+		tk := exchange.Tick{Time: at.Add(time.Duration(ms) * time.Millisecond)}
+		if !b.add(tk) {
+			t.Fatalf("tick at +%dms refused", ms)
+		}
+		b.flushBefore(tk.Time.Add(-recordReorderWindow), write)
+	}
+	if b.add(exchange.Tick{Time: at.Add(time.Millisecond)}) {
+		t.Error("a tick older than one already written was accepted")
+	}
+	b.flushBefore(time.Time{}, write)
+	for i := 1; i < len(got); i++ {
+		if got[i] < got[i-1] {
+			t.Fatalf("written out of order: %v", got)
+		}
+	}
+	if len(got) != 8 {
+		t.Fatalf("wrote %d ticks, want 8: %v", len(got), got)
+	}
+}
