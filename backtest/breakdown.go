@@ -7,6 +7,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/tradebot/tradebot/internal/echo"
 	"github.com/tradebot/tradebot/position"
 )
 
@@ -156,19 +157,11 @@ func warnings(r *Result, s *Summary) []string {
 	for _, c := range r.RiskChanges {
 		if c.To != "ACTIVE" {
 			w = append(w, fmt.Sprintf("risk guard went %s at %s for %s (%s: %s)", c.To,
-				c.Time.Format(time.RFC3339), c.Duration, c.Rule, cut(c.Reason, 160)))
+				c.Time.Format(time.RFC3339), c.Duration, c.Rule, echo.CutTo(c.Reason, 160)))
 		}
 	}
 	if len(s.OpenPositions) > 0 {
 		w = append(w, fmt.Sprintf("positions still open at the end, marked at the last price: %v", s.OpenPositions))
 	}
 	return w
-}
-
-// cut shortens s to n bytes for a one-line message.
-func cut(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n-3] + "..."
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/tradebot/tradebot/clock"
 	"github.com/tradebot/tradebot/engine"
 	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/internal/echo"
 )
 
 // NotPlaced counts the entries one strategy decided that were not placed,
@@ -94,7 +95,7 @@ func causeOf(err error) string {
 	case errors.As(err, &risk):
 		return "risk guard: " + risk.Rule
 	}
-	return clip(err.Error())
+	return echo.Cut(err.Error())
 }
 
 // NotPlacedTotal returns how many entries were not placed, all causes.
@@ -110,5 +111,5 @@ func (r *Result) NotPlacedTotal() int {
 // it once per cause.
 func (n NotPlaced) String() string {
 	return fmt.Sprintf("%s: %d entries not placed (%s), the first at %s: %s", n.Strategy, n.Count, n.Cause,
-		n.First.Format(time.RFC3339), clip(n.Example))
+		n.First.Format(time.RFC3339), echo.Cut(n.Example))
 }

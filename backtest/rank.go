@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/tradebot/tradebot/internal/echo"
 )
 
 // Metric is a figure of a run that a sweep can rank by.
@@ -42,7 +44,7 @@ func metricNamed(name string) (Metric, error) {
 	for i, m := range Metrics {
 		names[i] = m.Name
 	}
-	return Metric{}, fmt.Errorf("--rank-by %q: want one of %s", clip(name), strings.Join(names, ", "))
+	return Metric{}, fmt.Errorf("--rank-by %q: want one of %s", echo.Cut(name), strings.Join(names, ", "))
 }
 
 // Value returns the metric of s.

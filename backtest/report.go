@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"text/tabwriter"
 	"time"
+
+	"github.com/tradebot/tradebot/internal/echo"
 )
 
 // Reports says which report files a run writes (--report).
@@ -31,7 +33,7 @@ func ParseReports(s string) (Reports, error) {
 	case ReportsNone, ReportsSummary, ReportsFull:
 		return r, nil
 	}
-	return "", fmt.Errorf("--report %q: want none, summary or full", cut(s, 80))
+	return "", fmt.Errorf("--report %q: want none, summary or full", echo.CutTo(s, 80))
 }
 
 // WriteReports writes summary.json, trades.csv and report.html of r into

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/tradebot/tradebot/internal/echo"
 )
 
 // Shard is one slice of a sweep's combinations, K of N (from 1): the
@@ -18,7 +20,7 @@ func ParseShard(s string) (Shard, error) {
 	ki, err1 := strconv.Atoi(strings.TrimSpace(k))
 	ni, err2 := strconv.Atoi(strings.TrimSpace(n))
 	if !ok || err1 != nil || err2 != nil || ni < 1 || ki < 1 || ki > ni {
-		return Shard{}, fmt.Errorf("%q: want K/N with 1 <= K <= N, such as 2/8", clip(s))
+		return Shard{}, fmt.Errorf("%q: want K/N with 1 <= K <= N, such as 2/8", echo.Cut(s))
 	}
 	return Shard{K: ki, N: ni}, nil
 }

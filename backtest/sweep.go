@@ -16,6 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/tradebot/tradebot/config"
+	"github.com/tradebot/tradebot/internal/echo"
 )
 
 // Axis is one swept setting: a strategy instance's YAML path and the
@@ -42,7 +43,7 @@ func ParseSweep(spec string) ([]Axis, error) {
 		key, vals, ok := strings.Cut(part, "=")
 		keys := strings.Split(strings.TrimSpace(key), ".")
 		if !ok || len(keys) < 2 || vals == "" {
-			return nil, fmt.Errorf("sweep part %d %q: want strategy.path.key=value,value or =lo..hi:step", i+1, clip(part))
+			return nil, fmt.Errorf("sweep part %d %q: want strategy.path.key=value,value or =lo..hi:step", i+1, echo.Cut(part))
 		}
 		a := Axis{Strategy: keys[0], Path: keys[1:]}
 		for _, v := range strings.Split(vals, ",") {
@@ -52,7 +53,7 @@ func ParseSweep(spec string) ([]Axis, error) {
 			if strings.Contains(v, "..") {
 				r, err := expandRange(v)
 				if err != nil {
-					return nil, fmt.Errorf("sweep part %d %q: %v", i+1, clip(part), err)
+					return nil, fmt.Errorf("sweep part %d %q: %v", i+1, echo.Cut(part), err)
 				}
 				a.Values = append(a.Values, r...)
 				continue
@@ -85,30 +86,22 @@ func expandRange(v string) ([]string, error) {
 	}
 	switch {
 	case err1 != nil || err2 != nil || err3 != nil:
-		return nil, fmt.Errorf("range %s: want lo..hi or lo..hi:step with numbers", clip(v))
+		return nil, fmt.Errorf("range %s: want lo..hi or lo..hi:step with numbers", echo.Cut(v))
 	case !step.IsPositive():
-		return nil, fmt.Errorf("range %s: the step must be positive", clip(v))
+		return nil, fmt.Errorf("range %s: the step must be positive", echo.Cut(v))
 	case hi.LessThan(lo):
-		return nil, fmt.Errorf("range %s: the end is below the start", clip(v))
+		return nil, fmt.Errorf("range %s: the end is below the start", echo.Cut(v))
 	case !hasStep && (!lo.IsInteger() || !hi.IsInteger()):
-		return nil, fmt.Errorf("range %s: bounds that are not whole numbers need a step (lo..hi:step)", clip(v))
+		return nil, fmt.Errorf("range %s: bounds that are not whole numbers need a step (lo..hi:step)", echo.Cut(v))
 	}
 	if n := hi.Sub(lo).Div(step); n.GreaterThanOrEqual(decimal.NewFromInt(maxRangeValues)) {
-		return nil, fmt.Errorf("range %s has more than %d values", clip(v), maxRangeValues)
+		return nil, fmt.Errorf("range %s has more than %d values", echo.Cut(v), maxRangeValues)
 	}
 	var out []string
 	for x := lo; x.LessThanOrEqual(hi); x = x.Add(step) {
 		out = append(out, x.String())
 	}
 	return out, nil
-}
-
-// clip cuts user text echoed in an error to 80 characters.
-func clip(s string) string {
-	if len(s) > 80 {
-		return s[:77] + "..."
-	}
-	return s
 }
 
 // Combination is one point of the grid: a value per axis, in axis order.

@@ -14,6 +14,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/shopspring/decimal"
+	"github.com/tradebot/tradebot/internal/echo"
 )
 
 // The files a sweep writes into its directory.
@@ -164,7 +165,7 @@ func readSweep(dir string) (sweepMeta, []SweepRow, []Axis, error) {
 	for _, a := range m.Axes {
 		keys := strings.Split(a.Key, ".")
 		if len(keys) < 2 {
-			return m, nil, nil, fmt.Errorf("%s: axis %q", filepath.Join(dir, SweepJSON), clip(a.Key))
+			return m, nil, nil, fmt.Errorf("%s: axis %q", filepath.Join(dir, SweepJSON), echo.Cut(a.Key))
 		}
 		axes = append(axes, Axis{Strategy: keys[0], Path: keys[1:], Values: a.Values})
 	}
@@ -203,21 +204,21 @@ func parseSweepRow(rec []string, axes int) (SweepRow, error) {
 	num := func(col int, name string) float64 {
 		f, err := strconv.ParseFloat(rec[col], 64)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s %q is not a number", name, clip(rec[col])))
+			errs = append(errs, fmt.Errorf("%s %q is not a number", name, echo.Cut(rec[col])))
 		}
 		return f
 	}
 	dec := func(col int, name string) decimal.Decimal {
 		d, err := decimal.NewFromString(rec[col])
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s %q is not a number", name, clip(rec[col])))
+			errs = append(errs, fmt.Errorf("%s %q is not a number", name, echo.Cut(rec[col])))
 		}
 		return d
 	}
 	integer := func(col int, name string) int {
 		n, err := strconv.Atoi(rec[col])
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s %q is not a whole number", name, clip(rec[col])))
+			errs = append(errs, fmt.Errorf("%s %q is not a whole number", name, echo.Cut(rec[col])))
 		}
 		return n
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+	"github.com/tradebot/tradebot/internal/echo"
 )
 
 // WalkForwardOptions are the windows of a walk-forward test: the sweep
@@ -31,7 +32,7 @@ func ParseWalkForward(s string) (WalkForwardOptions, error) {
 	is, err1 := parseDays(in)
 	oos, err2 := parseDays(out)
 	if !ok || err1 != nil || err2 != nil || is <= 0 || oos <= 0 {
-		return WalkForwardOptions{}, fmt.Errorf("%q: want IN/OUT, the in-sample and out-of-sample lengths, such as 21d/7d or 48h/12h", clip(s))
+		return WalkForwardOptions{}, fmt.Errorf("%q: want IN/OUT, the in-sample and out-of-sample lengths, such as 21d/7d or 48h/12h", echo.Cut(s))
 	}
 	return WalkForwardOptions{InSample: is, OutOfSample: oos}, nil
 }

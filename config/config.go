@@ -15,6 +15,7 @@ import (
 
 	"github.com/tradebot/tradebot/exchange"
 	"github.com/tradebot/tradebot/exits"
+	"github.com/tradebot/tradebot/internal/echo"
 	"github.com/tradebot/tradebot/risk"
 	"github.com/tradebot/tradebot/strategy"
 )
@@ -267,7 +268,7 @@ func (c *Config) Validate() []error {
 	add := func(field, format string, args ...any) {
 		for i, a := range args {
 			if s, ok := a.(string); ok {
-				args[i] = cut(s) // values echoed back
+				args[i] = echo.Cut(s) // values echoed back
 			}
 		}
 		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...)))

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/tradebot/tradebot/internal/echo"
 	"gopkg.in/yaml.v3"
 )
 
@@ -363,7 +364,7 @@ func plainTypes(msg string) string {
 		default:
 			want = "a mapping of fields"
 		}
-		return fmt.Sprintf("%q is not %s", cut(p[2]), want)
+		return fmt.Sprintf("%q is not %s", echo.Cut(p[2]), want)
 	})
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 
+	"github.com/tradebot/tradebot/internal/echo"
 	"github.com/tradebot/tradebot/notify"
 )
 
@@ -19,24 +20,15 @@ func (n Notify) validate() []error {
 	}
 	format, err := notify.ParseFormat(n.Format)
 	if err != nil {
-		errs = append(errs, fmt.Errorf("notify.format: must be one of json, telegram, slack or discord, got %q", cut(n.Format)))
+		errs = append(errs, fmt.Errorf("notify.format: must be one of json, telegram, slack or discord, got %q", echo.Cut(n.Format)))
 	}
 	if format == notify.FormatTelegram && n.ChatID == "" {
 		errs = append(errs, fmt.Errorf("notify.chat_id: the telegram format needs the chat's id (a number, or @channelname)"))
 	}
 	for i, e := range n.Events {
 		if _, err := notify.ParseKind(e); err != nil {
-			errs = append(errs, fmt.Errorf("notify.events[%d]: must be one of fill, exit, trading_state, kill_switch or error, got %q", i, cut(e)))
+			errs = append(errs, fmt.Errorf("notify.events[%d]: must be one of fill, exit, trading_state, kill_switch or error, got %q", i, echo.Cut(e)))
 		}
 	}
 	return errs
-}
-
-// cut shortens a value echoed in a message to 80 characters.
-func cut(s string) string {
-	r := []rune(s)
-	if len(r) <= 80 {
-		return s
-	}
-	return string(r[:77]) + "..."
 }

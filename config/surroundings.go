@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/exporter-toolkit/web"
 	"github.com/shopspring/decimal"
+	"github.com/tradebot/tradebot/internal/echo"
 )
 
 // maxSize bounds an entry's size: a larger number is a typing slip, and
@@ -32,12 +33,12 @@ func (c *Config) checkSurroundings() []error {
 	}
 	if c.Web.ConfigFile != "" {
 		if err := web.Validate(c.Web.ConfigFile); err != nil {
-			add("web.config_file", "%s: %s", cut(c.Web.ConfigFile), cut(err.Error()))
+			add("web.config_file", "%s: %s", echo.Cut(c.Web.ConfigFile), echo.Cut(err.Error()))
 		}
 	}
 	if c.StateDir != "" {
 		if fi, err := os.Stat(c.StateDir); err == nil && !fi.IsDir() {
-			add("state_dir", "%s is a file, not a directory", cut(c.StateDir))
+			add("state_dir", "%s is a file, not a directory", echo.Cut(c.StateDir))
 		} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			add("state_dir", "%v", err)
 		}
@@ -45,19 +46,19 @@ func (c *Config) checkSurroundings() []error {
 	if f := c.KillSwitch.File; f != "" {
 		dir := filepath.Dir(f)
 		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-			add("kill_switch.file", "its directory %s does not exist, so the file could never be created there", cut(dir))
+			add("kill_switch.file", "its directory %s does not exist, so the file could never be created there", echo.Cut(dir))
 		}
 	}
 	maxOrder := c.Risk.Limits.MaxOrderNotional
 	for i, s := range c.Strategies {
 		path := fmt.Sprintf("strategies[%d].size", i)
 		if s.Size.Quote.GreaterThan(maxSize) {
-			add(path+".quote", "%s is above the largest size tradebot takes, 1e15", cut(s.Size.Quote.String()))
+			add(path+".quote", "%s is above the largest size tradebot takes, 1e15", echo.Cut(s.Size.Quote.String()))
 		} else if maxOrder.IsPositive() && s.Size.Quote.GreaterThan(maxOrder) {
 			add(path+".quote", "%s is above risk.limits.max_order_notional %s, so the risk guard would refuse every entry", s.Size.Quote, maxOrder)
 		}
 		if s.Size.Base.GreaterThan(maxSize) {
-			add(path+".base", "%s is above the largest size tradebot takes, 1e15", cut(s.Size.Base.String()))
+			add(path+".base", "%s is above the largest size tradebot takes, 1e15", echo.Cut(s.Size.Base.String()))
 		}
 	}
 	return errs
@@ -71,10 +72,10 @@ func checkListenAddress(addr string) error {
 	}
 	_, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return fmt.Errorf("%q is not host:port (e.g. 127.0.0.1:9464)", cut(addr))
+		return fmt.Errorf("%q is not host:port (e.g. 127.0.0.1:9464)", echo.Cut(addr))
 	}
 	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
-		return fmt.Errorf("%q: the port must be a number from 0 to 65535", cut(addr))
+		return fmt.Errorf("%q: the port must be a number from 0 to 65535", echo.Cut(addr))
 	}
 	return nil
 }

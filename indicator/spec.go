@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/tradebot/tradebot/internal/echo"
 )
 
 // Spec describes one indicator for the rules language, `tradebot
@@ -83,7 +85,7 @@ func New(name string, argv ...float64) (Indicator, error) {
 			names = append(names, n)
 		}
 		sort.Strings(names)
-		return nil, fmt.Errorf("unknown indicator %q (known: %s)", cut(name), strings.Join(names, ", "))
+		return nil, fmt.Errorf("unknown indicator %q (known: %s)", echo.Cut(name), strings.Join(names, ", "))
 	}
 	ps := e.spec.Params
 	if len(argv) > len(ps) {
@@ -130,11 +132,3 @@ func paramList(ps []Param) string {
 }
 
 func num(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
-
-// cut shortens an echoed user value to 80 characters.
-func cut(s string) string {
-	if len(s) > 80 {
-		return s[:77] + "..."
-	}
-	return s
-}

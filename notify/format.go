@@ -7,7 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/tradebot/tradebot/internal/echo"
 )
 
 // Format is the shape of the request body a webhook expects.
@@ -83,17 +84,17 @@ func encode(f Format, chatID string, e Event) ([]byte, error) {
 	case FormatTelegram:
 		// Cut before escaping, so that no entity or tag is cut in two;
 		// Telegram counts the text after parsing its markup.
-		text := "<b>" + html.EscapeString(string(e.Kind)) + "</b> " + html.EscapeString(cut(e.Text, telegramMaxText-64)) +
+		text := "<b>" + html.EscapeString(string(e.Kind)) + "</b> " + html.EscapeString(echo.CutTo(e.Text, telegramMaxText-64)) +
 			"\n<i>" + e.Time.Format(time.RFC3339) + "</i>"
 		return json.Marshal(telegramMessage{ChatID: telegramChatID(chatID), ParseMode: "HTML",
 			Text: text, DisableWebPagePreview: true})
 	case FormatSlack:
 		// Slack's markup: &, < and > are control characters, escaped as
 		// entities; *bold*.
-		text := "*" + slackEscape(string(e.Kind)) + "* " + slackEscape(cut(e.Text, slackMaxText-64)) + " (" + e.Time.Format(time.RFC3339) + ")"
+		text := "*" + slackEscape(string(e.Kind)) + "* " + slackEscape(echo.CutTo(e.Text, slackMaxText-64)) + " (" + e.Time.Format(time.RFC3339) + ")"
 		return json.Marshal(slackMessage{Text: text})
 	case FormatDiscord:
-		text := "**" + string(e.Kind) + "** " + cut(e.Text, discordMaxText-64) + " (" + e.Time.Format(time.RFC3339) + ")"
+		text := "**" + string(e.Kind) + "** " + echo.CutTo(e.Text, discordMaxText-64) + " (" + e.Time.Format(time.RFC3339) + ")"
 		return json.Marshal(discordMessage{Content: text, AllowedMentions: allowedMentions{Parse: []string{}}})
 	default:
 		return json.Marshal(e)
@@ -112,12 +113,3 @@ func telegramChatID(id string) any {
 var slackEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
 func slackEscape(s string) string { return slackEscaper.Replace(s) }
-
-// cut shortens s to at most n characters, ending it with an ellipsis.
-func cut(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
-}

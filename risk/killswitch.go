@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/tradebot/tradebot/internal/echo"
 )
 
 // FlattenFunc asks the engine to close every position at market; the
@@ -166,14 +168,8 @@ func localName(host string) bool {
 	return host == "localhost" || strings.HasSuffix(host, ".localhost")
 }
 
-// cut shortens a value echoed back to the client.
-func cut(s string) string {
-	const max = 80
-	if len(s) > max {
-		s = s[:max] + "..."
-	}
-	return strconv.Quote(s)
-}
+// cut shortens a value echoed back to the client and quotes it.
+func cut(s string) string { return strconv.Quote(echo.Cut(s)) }
 
 type stateAnswer struct {
 	StateInfo

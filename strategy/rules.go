@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tradebot/tradebot/internal/echo"
 	"gopkg.in/yaml.v3"
 )
 
@@ -85,19 +86,11 @@ func (d *IndicatorDecl) UnmarshalYAML(n *yaml.Node) error {
 		switch k := n.Content[i].Value; k {
 		case "of", "interval", "product":
 		default:
-			return fmt.Errorf("line %d: unknown key %q (known: of, interval, product)", n.Content[i].Line, cut(k))
+			return fmt.Errorf("line %d: unknown key %q (known: of, interval, product)", n.Content[i].Line, echo.Cut(k))
 		}
 	}
 	*d = IndicatorDecl(p)
 	return nil
-}
-
-// cut shortens an echoed value to 80 characters.
-func cut(s string) string {
-	if len(s) > 80 {
-		return s[:77] + "..."
-	}
-	return s
 }
 
 // Validate implements Params: it compiles the rules, so that a typo is

@@ -16,6 +16,7 @@ import (
 	"github.com/expr-lang/expr/vm"
 
 	"github.com/tradebot/tradebot/indicator"
+	"github.com/tradebot/tradebot/internal/echo"
 )
 
 // maxPrevious bounds the previous values a rule may read (rsi[500]).
@@ -130,14 +131,14 @@ func compileRules(p *RulesParams, product string) (*Rules, error) {
 		}
 		m := callRE.FindStringSubmatch(d.Of)
 		if m == nil {
-			return nil, fmt.Errorf("%s: %q is not an indicator call such as rsi(14) or macd(12, 26, 9)", path, cut(d.Of))
+			return nil, fmt.Errorf("%s: %q is not an indicator call such as rsi(14) or macd(12, 26, 9)", path, echo.Cut(d.Of))
 		}
 		var args []float64
 		if strings.TrimSpace(m[2]) != "" {
 			for _, a := range strings.Split(m[2], ",") {
 				v, err := strconv.ParseFloat(strings.TrimSpace(a), 64)
 				if err != nil {
-					return nil, fmt.Errorf("%s: argument %q of %s is not a number", path, cut(strings.TrimSpace(a)), m[1])
+					return nil, fmt.Errorf("%s: argument %q of %s is not a number", path, echo.Cut(strings.TrimSpace(a)), m[1])
 				}
 				args = append(args, v)
 			}
@@ -183,7 +184,7 @@ func compileRules(p *RulesParams, product string) (*Rules, error) {
 		}
 	}
 	r.env = make(map[string]any, len(r.series)+len(r.refs))
-	r.reason = "rule: " + cut(strings.Join(strings.Fields(p.Entry.Src), " "))
+	r.reason = "rule: " + echo.Cut(strings.Join(strings.Fields(p.Entry.Src), " "))
 	return r, nil
 }
 
