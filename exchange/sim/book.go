@@ -2,6 +2,7 @@ package sim
 
 import (
 	"slices"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -35,13 +36,28 @@ type order struct {
 	// shows more (Config.PartialFills only).
 	want   decimal.Decimal
 	taking bool
+
+	// due is when a QUEUED order goes on the book (Config.QueueFor).
+	// editing is an accepted edit not applied yet (the order shows
+	// EDIT_QUEUED), due at editDue.
+	due     time.Time
+	editing *exchange.OrderEdit
+	editDue time.Time
 }
 
 // unfilled returns the base size still to fill.
 func (o *order) unfilled() decimal.Decimal { return o.want.Sub(o.FilledSize) }
 
-// snapshot returns the order as callers see it.
-func (o *order) snapshot() exchange.Order { return o.Order }
+// snapshot returns the order as callers see it: an open order with an
+// edit not applied yet is EDIT_QUEUED.
+func (o *order) snapshot() exchange.Order {
+	if o.editing != nil && o.Status == exchange.StatusOpen {
+		out := o.Order
+		out.Status = exchange.StatusEditQueued
+		return out
+	}
+	return o.Order
+}
 
 // book is one product's market state and resting orders. Every list keeps
 // its next order to act at the END, so that taking it is a slice shrink:
@@ -74,6 +90,12 @@ type book struct {
 	expiring   int
 	nextExpiry int64
 	rank       uint64 // counts insertions into the lists; a lower rank wins a tie
+
+	// queued are the QUEUED orders, off the book, in the order they came;
+	// editing the open orders with a queued edit; auction is set while
+	// the product is in auction mode (every new order is queued).
+	queued, editing []*order
+	auction         bool
 }
 
 func newBook(p exchange.Product) *book {

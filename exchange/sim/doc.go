@@ -69,6 +69,29 @@
 // Off (the default), results are byte for byte those of the whole-fill
 // rule, and the backtest path does no extra work.
 //
+// # Queued orders and edits
+//
+// Coinbase accepts some orders before it can place them: they show QUEUED
+// (a product in auction mode, or an exchange queue) and reach the book
+// later; an edit can likewise show EDIT_QUEUED before it applies. With
+// Config.QueueFor every new order is QUEUED for that long, and while a
+// product is in auction mode (SetAuctionMode) until the auction ends. A
+// queued order is checked and holds its funds (a market buy what it
+// would cost at the price when it came) but is off the book: nothing
+// fills or triggers it. It can be cancelled. At the first tick of its
+// product once its time is up (or when the auction ends) it goes on the
+// book as if placed then: a market order takes the price then offered
+// (and fails, FAILED with INSUFFICIENT_FUND or no liquidity, when it no
+// longer can), a limit takes liquidity or rests (a post-only one that
+// would take is cancelled), a stop the market has passed meanwhile
+// triggers at once, and a good-til-date order past its end expires. With
+// Config.EditQueueFor an accepted edit waits that long: the order shows
+// EDIT_QUEUED, works on (and may fill) on its old terms and holds, and
+// refuses another edit with ORDER_IS_ALREADY_BEING_REPLACED; when the
+// edit is due it is checked again against the order as it is then and
+// applied, or dropped (the order is OPEN again on its old terms). Both
+// are off by default and in backtests.
+//
 // # Stops and brackets
 //
 // Stops trigger on the last trade price only, as on Coinbase: STOP_DOWN

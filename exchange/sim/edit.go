@@ -95,6 +95,11 @@ func (x *Exchange) cancel(orderID string) error {
 	case exchange.StatusOpen:
 		x.end(x.books[o.ProductID], o, exchange.StatusCancelled)
 		return nil
+	case exchange.StatusQueued:
+		b := x.books[o.ProductID]
+		b.dequeue(o)
+		x.end(b, o, exchange.StatusCancelled)
+		return nil
 	case exchange.StatusFilled:
 		return &CancelError{OrderID: orderID, Status: o.Status, Reason: CancelOrderIsFullyFilled}
 	case exchange.StatusCancelled:
@@ -110,7 +115,10 @@ func (x *Exchange) cancel(orderID string) error {
 // stop has not triggered. A zero field of edit keeps the current value.
 // The hold follows the new price and size; an edited limit that has become
 // marketable takes liquidity at once. The order loses its queue priority.
-// A refusal is a *EditError with Coinbase's reason.
+// A refusal is a *EditError with Coinbase's reason. With
+// Config.EditQueueFor the edit is checked and accepted but applied only
+// later: the returned order is EDIT_QUEUED, still on its old terms, and a
+// second edit meanwhile is refused (ORDER_IS_ALREADY_BEING_REPLACED).
 func (x *Exchange) EditOrder(ctx context.Context, orderID string, edit exchange.OrderEdit) (exchange.Order, error) {
 	if err := ctx.Err(); err != nil {
 		return exchange.Order{}, fmt.Errorf("edit order %q: %w", orderID, err)
@@ -122,17 +130,61 @@ func (x *Exchange) EditOrder(ctx context.Context, orderID string, edit exchange.
 }
 
 func (x *Exchange) edit(orderID string, edit exchange.OrderEdit) (exchange.Order, error) {
-	fail := func(reason, format string, args ...any) (exchange.Order, error) {
-		return exchange.Order{}, &EditError{OrderID: orderID, Reason: reason, Message: fmt.Sprintf(format, args...)}
-	}
 	for _, v := range []decimal.Decimal{edit.BaseSize, edit.LimitPrice, edit.StopPrice} {
 		if !sane(v) {
-			return fail(EditInvalidPrice, "a value has exponent %d, beyond ±%d", v.Exponent(), maxScale)
+			return exchange.Order{}, &EditError{OrderID: orderID, Reason: EditInvalidPrice,
+				Message: fmt.Sprintf("a value has exponent %d, beyond ±%d", v.Exponent(), maxScale)}
 		}
 	}
 	o := x.byID[orderID]
 	if o == nil {
-		return fail(EditOrderNotFound, "no such order")
+		return exchange.Order{}, &EditError{OrderID: orderID, Reason: EditOrderNotFound, Message: "no such order"}
+	}
+	if o.editing != nil && o.Status == exchange.StatusOpen {
+		return exchange.Order{}, &EditError{OrderID: orderID, Reason: EditAlreadyQueued, Message: "an earlier edit is still queued"}
+	}
+	b := x.books[o.ProductID]
+	if x.editQueueFor > 0 {
+		if _, _, _, err := x.checkEdit(b, o, edit); err != nil {
+			return exchange.Order{}, err
+		}
+		x.queueEdit(b, o, edit)
+		return o.snapshot(), nil
+	}
+	if err := x.applyEdit(b, o, edit); err != nil {
+		return exchange.Order{}, err
+	}
+	return o.snapshot(), nil
+}
+
+// applyEdit checks edit against o as it is now and, if it passes,
+// applies it: o leaves the book, its hold follows the new terms, and it
+// is placed again with them.
+func (x *Exchange) applyEdit(b *book, o *order, edit exchange.OrderEdit) error {
+	req, cur, amount, err := x.checkEdit(b, o, edit)
+	if err != nil {
+		return err
+	}
+	b.unlink(o)
+	x.releaseHold(o)
+	x.putHold(o, cur, amount)
+	o.OrderRequest = req
+	o.want, o.taking = req.BaseSize, false
+	o.UpdatedAt = x.clk.Now()
+	x.emit(o, nil)
+	if o.Type == exchange.Limit {
+		x.activate(b, o, b.norm(req.LimitPrice))
+	} else {
+		x.arm(b, o)
+	}
+	return nil
+}
+
+// checkEdit applies Coinbase's edit rules to edit of o: it returns the
+// order's new request and the hold it needs, or a *EditError.
+func (x *Exchange) checkEdit(b *book, o *order, edit exchange.OrderEdit) (req exchange.OrderRequest, cur string, amount decimal.Decimal, err error) {
+	fail := func(reason, format string, args ...any) (exchange.OrderRequest, string, decimal.Decimal, error) {
+		return req, "", amount, &EditError{OrderID: o.ID, Reason: reason, Message: fmt.Sprintf(format, args...)}
 	}
 	if o.Status != exchange.StatusOpen {
 		return fail(EditOnlyOpenOrders, "order is %s", o.Status)
@@ -155,7 +207,7 @@ func (x *Exchange) edit(orderID string, edit exchange.OrderEdit) (exchange.Order
 	if edit.LimitPrice.IsNegative() || edit.StopPrice.IsNegative() {
 		return fail(EditInvalidPrice, "price %s / stop %s is negative", edit.LimitPrice, edit.StopPrice)
 	}
-	req := o.OrderRequest
+	req = o.OrderRequest
 	if !edit.BaseSize.IsZero() {
 		req.BaseSize = edit.BaseSize
 	}
@@ -171,7 +223,6 @@ func (x *Exchange) edit(orderID string, edit exchange.OrderEdit) (exchange.Order
 	if req.BaseSize.Equal(o.BaseSize) && req.LimitPrice.Equal(o.LimitPrice) && req.StopPrice.Equal(o.StopPrice) {
 		return fail(EditEqualToOriginal, "nothing changes")
 	}
-	b := x.books[o.ProductID]
 	if err := b.product.Validate(req); err != nil {
 		var rej *exchange.RejectError
 		reason := EditInvalidPrice
@@ -199,21 +250,9 @@ func (x *Exchange) edit(orderID string, edit exchange.OrderEdit) (exchange.Order
 	if o.Type == exchange.Limit && (o.PostOnly || b.product.PostOnly) && b.marketable(o.Side, req.LimitPrice) {
 		return fail(EditPostOnlyWouldCross, "post-only %s limit %s would take liquidity", o.Side, req.LimitPrice)
 	}
-	cur, amount := x.holdFor(b.product, o.Side, req.LimitPrice, req.BaseSize.Sub(o.FilledSize))
+	cur, amount = x.holdFor(b.product, o.Side, req.LimitPrice, req.BaseSize.Sub(o.FilledSize))
 	if avail := x.bal(cur).available.Add(o.hold); avail.LessThan(amount) {
 		return fail(EditInsufficientFund, "needs %s %s, available %s", amount, cur, avail)
 	}
-	b.unlink(o)
-	x.releaseHold(o)
-	x.putHold(o, cur, amount)
-	o.OrderRequest = req
-	o.want, o.taking = req.BaseSize, false
-	o.UpdatedAt = x.clk.Now()
-	x.emit(o, nil)
-	if o.Type == exchange.Limit {
-		x.activate(b, o, b.norm(req.LimitPrice))
-	} else {
-		x.arm(b, o)
-	}
-	return o.snapshot(), nil
+	return req, cur, amount, nil
 }

@@ -47,6 +47,14 @@ type Config struct {
 	// documentation. Off, results stay byte for byte those of earlier
 	// versions.
 	PartialFills bool
+	// QueueFor makes every new order wait QUEUED, off the book and
+	// holding its funds, for this long before it goes on the book (at the
+	// first tick of its product from then on), as Coinbase queues orders
+	// it has accepted but not yet placed. EditQueueFor makes every
+	// accepted edit wait likewise (the order shows EDIT_QUEUED and works
+	// on as it was). Zero, the default and what backtests use, queues
+	// nothing.
+	QueueFor, EditQueueFor time.Duration
 }
 
 // Exchange is a simulated spot exchange. It implements exchange.Venue and
@@ -57,6 +65,8 @@ type Exchange struct {
 	maxRate  decimal.Decimal // the higher of the two fee rates: buy holds cover either
 	slippage decimal.Decimal // SlippageBps as a fraction
 	partial  bool            // Config.PartialFills
+
+	queueFor, editQueueFor time.Duration // Config.QueueFor and EditQueueFor
 
 	// Factors derived once from the rates, so that the order path does
 	// not rebuild them: 1 + taker, 1 + maxRate, 1 + slippage, 1 - slippage.
@@ -109,20 +119,25 @@ func New(cfg Config, clk clock.Clock) (*Exchange, error) {
 	if cfg.SlippageBps.IsNegative() || cfg.SlippageBps.GreaterThanOrEqual(decimal.NewFromInt(10000)) {
 		return nil, fmt.Errorf("sim: slippage_bps %s must be at least 0 and below 10000", cfg.SlippageBps)
 	}
+	if err := queueTimes(cfg); err != nil {
+		return nil, err
+	}
 	if cfg.Fees.Maker.IsZero() && cfg.Fees.Taker.IsZero() && !cfg.ZeroFees {
 		cfg.Fees = DefaultFees()
 	}
 	x := &Exchange{
-		clk:      clk,
-		fees:     cfg.Fees,
-		maxRate:  decimal.Max(cfg.Fees.Maker, cfg.Fees.Taker),
-		slippage: cfg.SlippageBps.Shift(-4),
-		partial:  cfg.PartialFills,
-		books:    make(map[string]*book, len(cfg.Products)),
-		balances: make(map[string]*balance),
-		byID:     make(map[string]*order),
-		byClient: make(map[string]*order),
-		placed:   make(map[string]int),
+		clk:          clk,
+		fees:         cfg.Fees,
+		maxRate:      decimal.Max(cfg.Fees.Maker, cfg.Fees.Taker),
+		slippage:     cfg.SlippageBps.Shift(-4),
+		partial:      cfg.PartialFills,
+		queueFor:     cfg.QueueFor,
+		editQueueFor: cfg.EditQueueFor,
+		books:        make(map[string]*book, len(cfg.Products)),
+		balances:     make(map[string]*balance),
+		byID:         make(map[string]*order),
+		byClient:     make(map[string]*order),
+		placed:       make(map[string]int),
 	}
 	one := decimal.NewFromInt(1)
 	x.takerCost, x.holdCost = one.Add(x.fees.Taker), one.Add(x.maxRate)
@@ -306,8 +321,9 @@ func (x *Exchange) OrderByClientID(_ context.Context, clientOrderID string) (exc
 	return o.snapshot(), nil
 }
 
-// OpenOrders returns the open orders of productID, or of every product
-// when productID is "", in creation order.
+// OpenOrders returns the orders of productID (or of every product when
+// productID is "") that can still fill: open ones (EDIT_QUEUED among
+// them) and QUEUED ones, in creation order.
 func (x *Exchange) OpenOrders(_ context.Context, productID string) ([]exchange.Order, error) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -316,7 +332,7 @@ func (x *Exchange) OpenOrders(_ context.Context, productID string) ([]exchange.O
 	}
 	var out []exchange.Order
 	for _, o := range x.orders {
-		if o.Status == exchange.StatusOpen && (productID == "" || o.ProductID == productID) {
+		if (o.Status == exchange.StatusOpen || o.Status == exchange.StatusQueued) && (productID == "" || o.ProductID == productID) {
 			out = append(out, o.snapshot())
 		}
 	}

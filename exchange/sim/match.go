@@ -48,6 +48,11 @@ func (x *Exchange) OnTick(t *exchange.Tick) {
 	}
 	if x.partial {
 		b.depth.note(t, trade)
+	}
+	if b.queueDue() {
+		x.releaseDue(b) // after the sizes are noted: a released order may take them
+	}
+	if x.partial {
 		if (trade || quote) && !b.empty() {
 			x.matchPartial(b, trade, quote)
 		}

@@ -226,18 +226,16 @@ func (x *Exchange) growBracket(id string, size decimal.Decimal) {
 	x.emit(br, nil)
 }
 
-// placeMarketPartial fills a market order from the liquidity at the best
-// price and cancels what that did not cover: market orders are
+// execMarketPartial fills the market order o from the liquidity at the
+// best price and cancels what that did not cover: market orders are
 // immediate-or-cancel. With no liquidity left at all the order ends
 // CANCELLED without a fill.
-func (x *Exchange) placeMarketPartial(b *book, req exchange.OrderRequest, price, size decimal.Decimal) *order {
-	o := x.newOrder(req)
+func (x *Exchange) execMarketPartial(b *book, o *order, price, size decimal.Decimal) {
 	o.want = size
-	if got := b.takeSize(req.Side, size); got.IsPositive() {
+	if got := b.takeSize(o.Side, size); got.IsPositive() {
 		x.fill(b, o, price, got, exchange.Taker)
 	}
 	if o.Status == exchange.StatusOpen {
 		x.end(b, o, exchange.StatusCancelled)
 	}
-	return o
 }

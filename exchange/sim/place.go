@@ -50,6 +50,9 @@ func (x *Exchange) place(req exchange.OrderRequest) (*order, error) {
 	if err := x.check(b, &req); err != nil {
 		return nil, err
 	}
+	if x.queuing(b) {
+		return x.placeQueued(b, req)
+	}
 	switch req.Type {
 	case exchange.Market:
 		return x.placeMarket(b, req)
@@ -181,11 +184,16 @@ func (b *book) checkStop(dir exchange.StopDirection, stop decimal.Decimal) error
 // newOrder stores a new OPEN order for req. Callers hold mu and have
 // checked everything that can reject it.
 func (x *Exchange) newOrder(req exchange.OrderRequest) *order {
+	return x.newOrderAs(req, exchange.StatusOpen)
+}
+
+// newOrderAs is newOrder for an order that starts in status (QUEUED).
+func (x *Exchange) newOrderAs(req exchange.OrderRequest, status exchange.OrderStatus) *order {
 	now := x.clk.Now()
 	o := &order{Order: exchange.Order{
 		OrderRequest: req,
 		ID:           x.newOrderID(),
-		Status:       exchange.StatusOpen,
+		Status:       status,
 		CreatedAt:    now,
 		UpdatedAt:    now,
 	}, want: req.BaseSize}
@@ -200,35 +208,58 @@ func (x *Exchange) newOrder(req exchange.OrderRequest) *order {
 }
 
 func (x *Exchange) placeMarket(b *book, req exchange.OrderRequest) (*order, error) {
+	price, size, err := x.marketTerms(b, req)
+	if err != nil {
+		return nil, err
+	}
+	if err := x.marketFunds(b.product, req.Side, price, size); err != nil {
+		return nil, err
+	}
+	o := x.newOrder(req)
+	x.execMarket(b, o, price, size)
+	return o, nil
+}
+
+// marketTerms returns the price a market order takes now (after
+// slippage) and the base size it fills: its base size, or what its quote
+// size buys there.
+func (x *Exchange) marketTerms(b *book, req exchange.OrderRequest) (price, size decimal.Decimal, err error) {
 	p := b.product
 	ref, ok := b.takePrice(req.Side)
 	if !ok {
-		return nil, rejectf(exchange.ReasonNoLiquidity, "no trade or quote seen yet for %s", p.ID)
+		return price, size, rejectf(exchange.ReasonNoLiquidity, "no trade or quote seen yet for %s", p.ID)
 	}
-	price := x.slip(p, req.Side, ref)
-	size := req.BaseSize
+	price = x.slip(p, req.Side, ref)
+	size = req.BaseSize
 	if size.IsZero() {
 		size = p.RoundSize(req.QuoteSize.Div(price))
 		if size.Mul(price).GreaterThan(req.QuoteSize) { // Div rounds half up in its last digit
 			size = size.Sub(p.BaseIncrement)
 		}
 		if !size.IsPositive() || (p.BaseMinSize.IsPositive() && size.LessThan(p.BaseMinSize)) {
-			return nil, rejectf(exchange.ReasonQuoteSizeTooSmall, "quote size %s buys %s %s at %s, below the minimum %s", req.QuoteSize, size, p.BaseCurrency, price, p.BaseMinSize)
+			return price, size, rejectf(exchange.ReasonQuoteSizeTooSmall, "quote size %s buys %s %s at %s, below the minimum %s", req.QuoteSize, size, p.BaseCurrency, price, p.BaseMinSize)
 		}
 	}
-	if req.Side == exchange.Buy {
-		if err := x.need(p.QuoteCurrency, price.Mul(size).Mul(x.takerCost)); err != nil {
-			return nil, err
-		}
-	} else if err := x.need(p.BaseCurrency, size); err != nil {
-		return nil, err
+	return price, size, nil
+}
+
+// marketFunds rejects a market order of size at price that the available
+// funds do not cover.
+func (x *Exchange) marketFunds(p exchange.Product, side exchange.Side, price, size decimal.Decimal) error {
+	if side == exchange.Buy {
+		return x.need(p.QuoteCurrency, price.Mul(size).Mul(x.takerCost))
 	}
+	return x.need(p.BaseCurrency, size)
+}
+
+// execMarket fills the market order o for size at price: whole, or with
+// Config.PartialFills what the best quote shows, the rest cancelled.
+func (x *Exchange) execMarket(b *book, o *order, price, size decimal.Decimal) {
 	if x.partial {
-		return x.placeMarketPartial(b, req, price, size), nil
+		x.execMarketPartial(b, o, price, size)
+		return
 	}
-	o := x.newOrder(req)
 	x.fill(b, o, price, size, exchange.Taker)
-	return o, nil
 }
 
 func (x *Exchange) placeLimit(b *book, req exchange.OrderRequest) (*order, error) {
