@@ -391,8 +391,7 @@ func (in *Instance) buy(ctx context.Context, t *exchange.Tick, o strategy.Order)
 	// Enabled first: a backtest discards the log, and boxing the
 	// attributes would cost more than the rest of a refused entry.
 	if in.log.Enabled(ctx, slog.LevelInfo) {
-		in.log.Info("entry", "strategy", in.name, "product", in.product.ID, "client_order_id", id, "type", req.Type,
-			"quote_size", req.QuoteSize, "base_size", req.BaseSize, "limit_price", req.LimitPrice, "reason", o.Reason)
+		in.log.Info("entry", entryLogAttrs(in.name, in.product.ID, req, o.Reason)...)
 	}
 	placed, err := in.exec.Place(ctx, Intent{Instance: in.name, Purpose: exchange.Entry, Reason: o.Reason, Request: req,
 		TickReceived: received, EstimatedPrice: in.lastMark})
@@ -511,3 +510,20 @@ func (in *Instance) equity(ctx context.Context) (decimal.Decimal, error) {
 // Strategy returns the instance's strategy as configured (a Signaler
 // wrapped in strategy.Signals is returned wrapped).
 func (in *Instance) Strategy() strategy.Strategy { return in.strat }
+
+// entryLogAttrs are an entry's log attributes: only the sizes and price
+// the order has, so that a quote-sized market order does not read as a
+// zero base size at a zero price.
+func entryLogAttrs(instance, product string, req exchange.OrderRequest, reason string) []any {
+	attrs := []any{"strategy", instance, "product", product, "client_order_id", req.ClientOrderID, "type", req.Type}
+	if !req.QuoteSize.IsZero() {
+		attrs = append(attrs, "quote_size", req.QuoteSize)
+	}
+	if !req.BaseSize.IsZero() {
+		attrs = append(attrs, "base_size", req.BaseSize)
+	}
+	if !req.LimitPrice.IsZero() {
+		attrs = append(attrs, "limit_price", req.LimitPrice)
+	}
+	return append(attrs, "reason", reason)
+}
