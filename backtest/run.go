@@ -170,6 +170,14 @@ type holding struct {
 // each tick's time. A streamed d is read as the run goes, parsed on
 // another goroutine. progress may be nil.
 func Run(ctx context.Context, cfg *config.Config, d *Data, progress Progress) (*Result, error) {
+	return runWith(ctx, cfg, d, progress, true)
+}
+
+// runWith is Run; charts false leaves out what only the reports show
+// (Result.Bars, the price bars at the data's resolution, which cost a
+// quarter of a run), for the runs of a sweep, which keep their Summary's
+// headline figures.
+func runWith(ctx context.Context, cfg *config.Config, d *Data, progress Progress, charts bool) (*Result, error) {
 	if d.Products != nil {
 		if err := checkProducts(cfg, d.Products); err != nil {
 			return nil, err
@@ -179,7 +187,7 @@ func Run(ctx context.Context, cfg *config.Config, d *Data, progress Progress) (*
 	if err != nil {
 		return nil, err
 	}
-	res, err := run(ctx, cfg, d, f, progress)
+	res, err := run(ctx, cfg, d, f, progress, charts)
 	files, products := f.close()
 	if err != nil {
 		return nil, err
@@ -211,7 +219,7 @@ func checkProducts(cfg *config.Config, products []string) error {
 
 // run is Run's loop over the batches of f; a nil Result without error
 // means the data had no tick.
-func run(ctx context.Context, cfg *config.Config, d *Data, f feeder, progress Progress) (*Result, error) {
+func run(ctx context.Context, cfg *config.Config, d *Data, f feeder, progress Progress, charts bool) (*Result, error) {
 	batch, err := f.next()
 	if errors.Is(err, io.EOF) {
 		return nil, nil
@@ -227,7 +235,11 @@ func run(ctx context.Context, cfg *config.Config, d *Data, f feeder, progress Pr
 	}
 	res := &Result{Data: d, Start: batch[0].Time}
 	var eq curve
-	res.rec = newRecorder(strategyProducts(cfg), clk.Now)
+	var charted []string
+	if charts {
+		charted = strategyProducts(cfg)
+	}
+	res.rec = newRecorder(charted, clk.Now)
 	eng.Guard().OnStateChange(res.rec.riskChanged)
 	res.rec.plotStrategies(cfg, eng.Instances())
 	holdings := map[string]*holding{}
@@ -367,7 +379,9 @@ func run(ctx context.Context, cfg *config.Config, d *Data, f feeder, progress Pr
 			prev = t.Time
 			clk.Set(t.Time)
 			x.OnTick(t)
-			res.rec.tick(t)
+			if charts {
+				res.rec.tick(t)
+			}
 			if t.Kind == exchange.TradeTick {
 				if t.ProductID != lastID {
 					lastID, last = t.ProductID, holdings[t.ProductID]

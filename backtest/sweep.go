@@ -317,15 +317,17 @@ func runCombinations(ctx context.Context, picked []int, o SweepOptions, one func
 	return rows
 }
 
-// runGuarded is Run with a panic turned into the combination's error,
-// so that one combination that trips a bug does not end the sweep.
+// runGuarded is Run without the charts (a sweep's rows need only the
+// headline figures; the best combination is run again for its reports),
+// with a panic turned into the combination's error, so that one
+// combination that trips a bug does not end the sweep.
 func runGuarded(ctx context.Context, cfg *config.Config, d *Data) (r *Result, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			r, err = nil, fmt.Errorf("the run failed: %v", p)
 		}
 	}()
-	return Run(ctx, cfg, d, nil)
+	return runWith(ctx, cfg, d, nil, false)
 }
 
 func describe(axes []Axis, c Combination) string {
