@@ -6,7 +6,7 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 ARG VERSION=dev
-RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/tradebot ./cmd/tradebot
+RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X github.com/tradebot/tradebot/cli.Version=${VERSION}" -o /out/tradebot ./cmd/tradebot
 # The state directory, owned by distroless's nonroot user (65532), so that
 # a volume mounted there starts writable for the daemon.
 RUN install -d -m 0700 -o 65532 -g 65532 /out/state

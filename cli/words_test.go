@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -136,8 +136,8 @@ func TestEveryHelpExitsZero(t *testing.T) {
 func TestVersionFlagAndCommandPrintTheVersion(t *testing.T) {
 	for _, args := range [][]string{{"--version"}, {"version"}, {"-version"}} {
 		var stdout, stderr bytes.Buffer
-		if code := run(args, &stdout, &stderr); code != 0 || stdout.String() != "tradebot "+version+"\n" {
-			t.Errorf("tradebot %q: exit %d, stdout %q; want 0 and %q", args, code, stdout.String(), "tradebot "+version)
+		if code := run(args, &stdout, &stderr); code != 0 || stdout.String() != "tradebot "+Version+"\n" {
+			t.Errorf("tradebot %q: exit %d, stdout %q; want 0 and %q", args, code, stdout.String(), "tradebot "+Version)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -57,7 +57,7 @@ func TestDownloadThenBacktestTheCandles(t *testing.T) {
 		}
 	}
 	var stdout, stderr bytes.Buffer
-	if code := run([]string{"backtest", "--config", "../../backtest/testdata/sma-exits.yaml", "--data", out, "--out", t.TempDir()}, &stdout, &stderr); code != 0 {
+	if code := run([]string{"backtest", "--config", "../backtest/testdata/sma-exits.yaml", "--data", out, "--out", t.TempDir()}, &stdout, &stderr); code != 0 {
 		t.Fatalf("backtest of the download: exit %d: %s", code, stderr.String())
 	}
 	if !strings.Contains(stdout.String(), "1600 (candle path low-first") {

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -62,7 +62,7 @@ func writeConfig(t *testing.T, stateDir string) string {
 
 func exampleConfig(t *testing.T) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "config.example.yaml"))
+	b, err := os.ReadFile(filepath.Join("..", "config.example.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}

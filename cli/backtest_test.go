@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -197,7 +197,7 @@ func TestBacktestCommandWalksForwardWithARandomDraw(t *testing.T) {
 	month := testenv.SharedFile(t, "data/market/nautilus_trader--btc-perp-20211231-20220201_1m.csv")
 	out := t.TempDir()
 	var stdout, stderr bytes.Buffer
-	code := run([]string{"backtest", "--config", "../../backtest/testdata/sma-exits.yaml", "--data", month, "--product", "BTC-USD",
+	code := run([]string{"backtest", "--config", "../backtest/testdata/sma-exits.yaml", "--data", month, "--product", "BTC-USD",
 		"--out", out, "--sweep", "btc-sma.params.fast=3..8;btc-sma.params.slow=20,40", "--random", "3", "--seed", "5",
 		"--walk-forward", "14d/7d", "--rank-by", "sortino"}, &stdout, &stderr)
 	if code != 0 {

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -23,6 +23,11 @@ import (
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// run runs `tradebot ARGS...` in this process.
+func run(args []string, stdout, stderr io.Writer) int {
+	return Run(append([]string{"tradebot"}, args...), stdout, stderr)
+}
 
 // buildBinary compiles tradebot once per test binary run.
 var buildOnce = sync.OnceValues(func() (string, error) {
@@ -186,7 +191,7 @@ strategies:
 
 func TestCheckAcceptsTheExample(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	if code := run([]string{"check", "--config", "../../config.example.yaml"}, &stdout, &stderr); code != 0 {
+	if code := run([]string{"check", "--config", "../config.example.yaml"}, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit code %d:\n%s", code, stderr.String())
 	}
 }
