@@ -38,16 +38,21 @@ type Bar struct {
 	High     decimal.Decimal
 	Low      decimal.Decimal
 	Close    decimal.Decimal
-	// Volume is the base traded. A bar built from trades sums it in
-	// float64 (VolumeF; a decimal sum per trade would cost more than the
-	// rest of the bar): it feeds indicators, never an order.
-	Volume decimal.Decimal
 	// Trades is the number of trades in the bar; a bar from a candle
 	// (warm-up history) has none to count and says 0.
 	Trades             int
 	OpenF, HighF, LowF float64
-	CloseF, VolumeF    float64
+	CloseF             float64
+	// VolumeF is the base traded. A bar built from trades sums it in
+	// float64 (a decimal sum per trade would cost more than the rest of
+	// the bar): it feeds indicators, never an order.
+	VolumeF float64
 }
+
+// Volume returns VolumeF as a decimal. It is made on demand, not kept
+// in the bar: a decimal made from a float64 allocates, and most bars are
+// read only by indicators.
+func (b *Bar) Volume() decimal.Decimal { return decimal.NewFromFloat(b.VolumeF) }
 
 // End returns the instant the bar closes.
 func (b *Bar) End() time.Time { return b.Start.Add(b.Interval) }
@@ -55,14 +60,10 @@ func (b *Bar) End() time.Time { return b.Start.Add(b.Interval) }
 // FromCandle returns the bar of a candle.
 func FromCandle(c exchange.Candle) Bar {
 	b := Bar{Product: c.ProductID, Start: c.Start, Interval: c.Interval, Open: c.Open, High: c.High, Low: c.Low,
-		Close: c.Close, Volume: c.Volume}
-	b.floats()
-	return b
-}
-
-func (b *Bar) floats() {
+		Close: c.Close}
 	b.OpenF, b.HighF, b.LowF = b.Open.InexactFloat64(), b.High.InexactFloat64(), b.Low.InexactFloat64()
-	b.CloseF, b.VolumeF = b.Close.InexactFloat64(), b.Volume.InexactFloat64()
+	b.CloseF, b.VolumeF = b.Close.InexactFloat64(), c.Volume.InexactFloat64()
+	return b
 }
 
 // Options tune an Aggregator.
@@ -169,7 +170,6 @@ func (a *Aggregator) close() {
 	d.OpenF = d.Open.InexactFloat64()
 	d.HighF = d.High.InexactFloat64()
 	d.LowF = d.Low.InexactFloat64()
-	d.Volume = decimal.NewFromFloat(d.VolumeF)
 }
 
 // Add folds a trade tick into the bars; other ticks are ignored. It

@@ -26,7 +26,7 @@ func TestABarClosesOnTheFirstTradeOfTheNextWithItsVolume(t *testing.T) {
 		t.Fatal("the first trade of the next minute did not close the bar")
 	}
 	b := a.Last()
-	if b.CloseF != 101 || b.HighF != 105 || b.LowF != 95 || b.OpenF != 100 || b.VolumeF != 10 || !b.Volume.Equal(decimal.NewFromInt(10)) ||
+	if b.CloseF != 101 || b.HighF != 105 || b.LowF != 95 || b.OpenF != 100 || b.VolumeF != 10 || !b.Volume().Equal(decimal.NewFromInt(10)) ||
 		b.Trades != 4 || b.Product != "BTC-USD" || b.Interval != time.Minute || !b.End().Equal(t0.Add(time.Minute)) {
 		t.Errorf("bar = %+v, want open 100 high 105 low 95 close 101 volume 10 from 4 trades", b)
 	}
@@ -95,5 +95,31 @@ func TestCandlesWarmTheAggregatorBeforeTrades(t *testing.T) {
 	a.Add(trade(125, 13, 1))
 	if a.AddCandle(c(3, 12)) {
 		t.Fatal("a candle was taken once trades had opened a bar")
+	}
+}
+
+// TestBarsCostNoAllocation: building bars from trades, closing them by a
+// trade or by the clock, allocates nothing (a rule strategy reads a bar
+// per interval; one allocation per bar was a fifth of its time).
+func TestBarsCostNoAllocation(t *testing.T) {
+	a := New("BTC-USD", time.Minute, Options{})
+	ticks := []*exchange.Tick{trade(0, 100, 1), trade(10, 105, 2), trade(20, 95, 3), trade(59, 101, 4)}
+	bar := 0
+	allocs := testing.AllocsPerRun(200, func() {
+		shift := time.Duration(bar) * time.Minute
+		for _, tk := range ticks {
+			tk.Time = tk.Time.Add(time.Minute)
+			a.Add(tk)
+		}
+		if !a.Advance(t0.Add(shift + 2*time.Minute)) {
+			t.Fatal("the bar did not close by the clock")
+		}
+		bar++
+	})
+	if allocs != 0 {
+		t.Errorf("%.1f allocations per bar, want none", allocs)
+	}
+	if b := a.Last(); b.VolumeF != 10 || b.HighF != 105 || b.LowF != 95 {
+		t.Errorf("last bar %+v, want volume 10, high 105, low 95", b)
 	}
 }
