@@ -93,6 +93,9 @@ type envVar struct {
 type program struct {
 	p    *vm.Program
 	vars []envVar
+	// fast is the expression lowered to closures (rules_eval.go), nil
+	// when it uses what does not lower.
+	fast boolFunc
 }
 
 // Rules is a compiled rule strategy.
@@ -240,6 +243,9 @@ func (r *Rules) compile(field string, e Expr) (*program, error) {
 	}
 	// The names the program reads, the only ones set before a run.
 	out := &program{p: prog}
+	if f, ok := r.lowerBool(prog.Node()); ok {
+		out.fast = f
+	}
 	seen := map[string]bool{}
 	root := prog.Node()
 	ast.Walk(&root, visitor(func(n *ast.Node) {

@@ -28,24 +28,25 @@ func (r *Rules) Needs(n *Needs) {
 // subscription; a bar of the rule's own interval then runs the rules.
 func (r *Rules) OnBar(ctx Context, b *Bar) {
 	own := ctx.Product().ID
-	main := -1
-	var sub *ruleBars
 	for i, s := range r.subs {
 		p := s.product
 		if p == "" {
 			p = own
 		}
 		if s.interval == b.Interval && p == b.Product {
-			sub = s
-			if i == 0 {
-				main = 0
+			if !r.update(s, i == 0, b) || !ctx.Warm() {
+				return
 			}
-			break
+			r.act(ctx)
+			return
 		}
 	}
-	if sub == nil {
-		return
-	}
+}
+
+// update feeds a bar of sub to its indicators and, for the rule's own
+// bars (main), to the bar's series. It reports whether the rules are
+// then to run: a bar of the rule's own, with every value they read.
+func (r *Rules) update(sub *ruleBars, main bool, b *Bar) bool {
 	c := indicator.Candle{Open: b.OpenF, High: b.HighF, Low: b.LowF, Close: b.CloseF, Volume: b.VolumeF}
 	for _, ri := range sub.inds {
 		ri.ind.Update(c)
@@ -54,15 +55,18 @@ func (r *Rules) OnBar(ctx Context, b *Bar) {
 			s.set(ri.multi.Output(i))
 		}
 	}
-	if main != 0 {
-		return
+	if !main {
+		return false
 	}
 	for i, v := range [5]float64{c.Open, c.High, c.Low, c.Close, c.Volume} {
 		r.bar[i].set(v)
 	}
-	if !r.ready() || !ctx.Warm() {
-		return
-	}
+	return r.ready()
+}
+
+// act runs the entry rule while flat and the exit rule while in a
+// position, never both: the other's answer could not be acted on.
+func (r *Rules) act(ctx Context) {
 	pos := ctx.Position()
 	if pos.Pending {
 		return
@@ -93,10 +97,19 @@ func (r *Rules) ready() bool {
 	return true
 }
 
-// run evaluates a program on the current values. The expressions are
-// type-checked to be true or false, and read only numbers: they cannot
-// fail, and a failure would be a bug, taken as false.
+// run evaluates a program on the current values.
 func (r *Rules) run(p *program) bool {
+	if p.fast != nil {
+		return p.fast()
+	}
+	return r.runVM(p)
+}
+
+// runVM evaluates a program on the current values with expr's VM. The
+// expressions are type-checked to be true or false, and read only
+// numbers: they cannot fail, and a failure would be a bug, taken as
+// false.
+func (r *Rules) runVM(p *program) bool {
 	for _, v := range p.vars {
 		if v.k == 0 {
 			r.env[v.key] = v.s.cur
