@@ -61,6 +61,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	partial := fs.Bool("partial-fills", false, "fill orders only as much as the market shows at their price, in parts, as Coinbase does")
 	maxFill := fs.String("max-fill-size", "", "with --partial-fills: the most base each tick shows at a price (e.g. 0.002), so that larger orders fill in parts")
 	pending := fs.Duration("pending", 0, "report a new order PENDING over REST for this long while it has not filled (e.g. 500ms)")
+	queueFor := fs.Duration("queue-for", 0, "keep every new order QUEUED (accepted, off the book, funds held) for this long before it goes on the book (e.g. 2s)")
+	editQueueFor := fs.Duration("edit-queue-for", 0, "keep every accepted edit EDIT_QUEUED for this long before it applies; the order works on its old terms meanwhile (e.g. 2s)")
 	verbose := fs.Bool("v", false, "log every refused JWT and dropped client (never the token)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -81,6 +83,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if *pending < 0 {
 		return fmt.Errorf("--pending %s: must not be negative", *pending)
+	}
+	if *queueFor < 0 || *editQueueFor < 0 {
+		return fmt.Errorf("--queue-for %s, --edit-queue-for %s: must not be negative", *queueFor, *editQueueFor)
 	}
 	bal, err := parseBalances(*balances)
 	if err != nil {
@@ -113,6 +118,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		Addr: *listen, Balances: bal, Keys: []emulator.Key{key},
 		RateLimits:   emulator.RateLimits{Disabled: *noRateLimit},
 		PartialFills: *partial, MaxFillSize: capSize, PendingFor: *pending,
+		QueueFor: *queueFor, EditQueueFor: *editQueueFor,
 		Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
 	}
 	if opts.Market, err = market(*recording, *speed, *loop, mirrors); err != nil {

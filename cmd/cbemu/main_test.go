@@ -142,6 +142,7 @@ func TestCbemuRefusesBadFlags(t *testing.T) {
 		{"bad mirror", []string{"--key-file", filepath.Join(dir, "k2"), "--mirror", "BTC-USDT"}, "--mirror"},
 		{"fill cap without partial fills", []string{"--key-file", filepath.Join(dir, "k4"), "--max-fill-size", "0.002"}, "--max-fill-size needs --partial-fills"},
 		{"bad fill cap", []string{"--key-file", filepath.Join(dir, "k5"), "--partial-fills", "--max-fill-size", "-1"}, "--max-fill-size"},
+		{"negative queue time", []string{"--key-file", filepath.Join(dir, "k6"), "--queue-for", "-1s"}, "--queue-for"},
 		{"missing recording", []string{"--key-file", filepath.Join(dir, "k3"), "--recording", filepath.Join(dir, "nope.tbrec")}, "--recording"},
 	}
 	for _, tc := range tests {

@@ -2,6 +2,7 @@ package coinbase
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sync"
 	"testing"
@@ -424,5 +425,34 @@ func TestOrderTrackerFillsEachQuantityOnce(t *testing.T) {
 	}
 	if len(tr.done) != maxDoneOrders || len(tr.orders) != 0 {
 		t.Fatalf("done %d, open %d: memory must stay bounded", len(tr.done), len(tr.orders))
+	}
+}
+
+// TestUserChannelKeepsQueuedStates decodes updates through QUEUED and
+// EDIT_QUEUED: they are orders that live on (not ended, no fill), and the
+// fill after them is derived from the cumulative quantity as usual.
+func TestUserChannelKeepsQueuedStates(t *testing.T) {
+	var m Message[UserEvent]
+	if err := json.Unmarshal([]byte(queuedUserSeed), &m); err != nil {
+		t.Fatal(err)
+	}
+	tr := newOrderTracker()
+	var got []exchange.OrderEvent
+	for _, ev := range m.Events {
+		for _, o := range ev.Orders {
+			got = append(got, tr.apply(o, false, m.Timestamp.Time))
+		}
+	}
+	want := []exchange.OrderStatus{exchange.StatusQueued, exchange.StatusEditQueued, exchange.StatusOpen}
+	for i, e := range got {
+		if e.Order.Status != want[i] || e.Order.Status.Terminal() {
+			t.Fatalf("update %d: status %s, want %s", i, e.Order.Status, want[i])
+		}
+		if (e.Fill != nil) != (i == 2) {
+			t.Fatalf("update %d: fill %+v", i, e.Fill)
+		}
+	}
+	if f := got[2].Fill; !f.Size.Equal(dec("0.004")) || !f.Price.Equal(dec("50000")) {
+		t.Fatalf("fill after the queued states = %+v", f)
 	}
 }

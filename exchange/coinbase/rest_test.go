@@ -590,22 +590,33 @@ func TestReadEndpointsDecodeTheRealSamples(t *testing.T) {
 	}
 }
 
-func TestOpenOrdersListsOnlyOpenOrdersOfTheProduct(t *testing.T) {
+func TestOpenOrdersListsOpenAndQueuedOrdersOfTheProduct(t *testing.T) {
 	f, c, _ := newFakeCoinbase(t)
 	var got GetOrderResponse
 	json.Unmarshal(sample(t, "rest_get_order.json"), &got)
+	var asked []string
 	f.handle("GET /orders/historical/batch", func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
-		if q.Get("order_status") != "OPEN" || q.Get("product_ids") != "ALGO-USD" || q.Get("start_date") != "" {
+		status := q.Get("order_status")
+		asked = append(asked, status)
+		if len(q["order_status"]) != 1 || q.Get("product_ids") != "ALGO-USD" || q.Get("start_date") != "" {
 			t.Errorf("query %s", r.URL.RawQuery)
 		}
 		o := got.Order
-		o.Status = "OPEN"
+		o.Status = status
+		if status == "QUEUED" {
+			o.OrderID = "queued-1"
+		}
 		json.NewEncoder(w).Encode(ListOrdersResponse{Orders: []Order{o}})
 	})
 	orders, err := c.OpenOrders(context.Background(), "ALGO-USD")
-	if err != nil || len(orders) != 1 || orders[0].Status != exchange.StatusOpen || !orders[0].LimitPrice.Equal(dec("0.15")) {
+	if err != nil || len(orders) != 2 || orders[0].Status != exchange.StatusOpen || !orders[0].LimitPrice.Equal(dec("0.15")) ||
+		orders[1].Status != exchange.StatusQueued || orders[1].ID != "queued-1" {
 		t.Fatalf("orders %+v err %v", orders, err)
+	}
+	// OPEN cannot be combined with another status in one listing.
+	if strings.Join(asked, ",") != "OPEN,QUEUED" {
+		t.Fatalf("listings asked for %v, want OPEN then QUEUED", asked)
 	}
 }
 

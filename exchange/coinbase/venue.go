@@ -95,20 +95,30 @@ func (c *Client) OrderByClientID(ctx context.Context, clientOrderID string) (exc
 	return ToOrder(*found), nil
 }
 
-// OpenOrders returns the open orders of a product, or of all products
-// when productID is "".
+// OpenOrders returns the orders of a product (or of all products when
+// productID is "") that can still trade: OPEN ones (with an edit or
+// cancel pending among them) and QUEUED ones.
 func (c *Client) OpenOrders(ctx context.Context, productID string) ([]exchange.Order, error) {
-	f := OrderFilter{Statuses: []string{"OPEN"}}
-	if productID != "" {
-		f.ProductIDs = []string{productID}
-	}
-	raw, err := c.ListOrders(ctx, f)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]exchange.Order, 0, len(raw))
-	for _, o := range raw {
-		out = append(out, ToOrder(o))
+	var out []exchange.Order
+	seen := map[string]bool{}
+	// OPEN cannot be combined with another status in one listing, and an
+	// order accepted but not yet on the book is QUEUED, not OPEN: it
+	// holds funds and will trade, so it is asked for too.
+	for _, status := range []string{"OPEN", "QUEUED"} {
+		f := OrderFilter{Statuses: []string{status}}
+		if productID != "" {
+			f.ProductIDs = []string{productID}
+		}
+		raw, err := c.ListOrders(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range raw {
+			if !seen[o.OrderID] {
+				seen[o.OrderID] = true
+				out = append(out, ToOrder(o))
+			}
+		}
 	}
 	return out, nil
 }

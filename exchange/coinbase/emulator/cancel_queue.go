@@ -69,8 +69,10 @@ func (e *Emulator) cancel(ctx context.Context, orderID string) string {
 	if err != nil {
 		return cancelReason(err)
 	}
-	if o.Status != exchange.StatusOpen {
-		return cancelReason(e.sim.CancelOrder(ctx, orderID)) // the sim's reason for a finished order
+	if o.Status != exchange.StatusOpen && o.Status != exchange.StatusEditQueued {
+		// The sim's reason for a finished order; a QUEUED one, off the
+		// book, is cancelled at once.
+		return cancelReason(e.sim.CancelOrder(ctx, orderID))
 	}
 	q.mu.Lock()
 	if q.queued == nil {
@@ -121,16 +123,20 @@ func cancelReason(err error) string {
 	return "COMMANDER_REJECTED_CANCEL_ORDER"
 }
 
-// status is the order's status as Coinbase shows it: an open order with
-// a queued cancel is CANCEL_QUEUED, a new one PENDING for
+// status is the order's status as Coinbase shows it: an open (or
+// EDIT_QUEUED) order with a queued cancel is CANCEL_QUEUED, a new one
+// PENDING for
 // Options.PendingFor while nothing has filled. A status the caller set
 // already (PENDING in a first user-channel update) is kept.
 func (e *Emulator) status(o exchange.Order) (exchange.OrderStatus, bool) {
-	if o.Status != exchange.StatusOpen {
+	if o.Status != exchange.StatusOpen && o.Status != exchange.StatusEditQueued {
 		return o.Status, false
 	}
 	if e.cancels.cancelQueued(o.ID) {
 		return exchange.StatusCancelQueued, true
+	}
+	if o.Status == exchange.StatusEditQueued {
+		return o.Status, false
 	}
 	if d := e.opts.PendingFor; d > 0 && o.FilledSize.IsZero() && e.clk.Now().Sub(o.CreatedAt) < d {
 		return exchange.StatusPending, false

@@ -117,7 +117,13 @@ func valueAfterFees(o exchange.Order) decimal.Decimal {
 // hold is what an open order reserves, as the sim computes it: the base
 // size of a sell, limit * size plus the higher fee of a buy.
 func (e *Emulator) hold(o exchange.Order) decimal.Decimal {
-	if o.Status != exchange.StatusOpen {
+	if o.Status == exchange.StatusQueued {
+		// What a queued market order holds depends on the price when it
+		// came; the sim keeps it.
+		_, amount, _ := e.sim.OrderHold(o.ID)
+		return amount
+	}
+	if o.Status != exchange.StatusOpen && o.Status != exchange.StatusEditQueued {
 		return decimal.Zero
 	}
 	rem := o.Remaining()

@@ -104,6 +104,12 @@ type Options struct {
 	// it routes one. The user channel reports every new order PENDING in
 	// its first update whatever this is.
 	PendingFor time.Duration
+	// QueueFor makes every new order QUEUED (accepted, off the book,
+	// holding its funds) for this long before it goes on the book, and
+	// EditQueueFor every accepted edit EDIT_QUEUED for this long before it
+	// applies (sim.Config.QueueFor, EditQueueFor), as Coinbase shows them
+	// under load. AuctionMode queues a product's orders until it ends.
+	QueueFor, EditQueueFor time.Duration
 	// Keys are the API keys accepted; without any, every private request
 	// is refused with 401.
 	Keys []Key
@@ -229,7 +235,7 @@ func New(opts Options) (*Emulator, error) {
 		return nil, errors.New("emulator: options.Market.Open is nil")
 	}
 	x, err := sim.New(sim.Config{Products: opts.Products, Balances: opts.Balances, Fees: opts.Fees, SlippageBps: opts.SlippageBps,
-		PartialFills: opts.PartialFills}, opts.Clock)
+		PartialFills: opts.PartialFills, QueueFor: opts.QueueFor, EditQueueFor: opts.EditQueueFor}, opts.Clock)
 	if err != nil {
 		return nil, fmt.Errorf("emulator: %w", err)
 	}
@@ -258,6 +264,14 @@ func New(opts Options) (*Emulator, error) {
 	e.ws = newHub(e)
 	x.SetHandler(e.onOrderEvent)
 	return e, nil
+}
+
+// AuctionMode puts productID in auction mode or takes it out, as Coinbase
+// does a product that reopens after a halt: meanwhile every new order is
+// QUEUED, and when it ends they go on the book in the order they came.
+// GET /products shows auction_mode.
+func (e *Emulator) AuctionMode(productID string, on bool) error {
+	return e.sim.SetAuctionMode(productID, on)
 }
 
 // Sim returns the simulated exchange under the emulator, for tests that
@@ -415,15 +429,15 @@ func (e *Emulator) replay(ctx context.Context, m *Market) {
 // onOrderEvent receives every order change of the sim and forwards it to
 // the user channel.
 // A new order's first update says PENDING, as Coinbase's does, and is
-// followed at once by its state (OPEN, or FILLED for an order that filled
-// on arrival).
+// followed at once by its state (OPEN, QUEUED, or FILLED for an order
+// that filled on arrival).
 func (e *Emulator) onOrderEvent(ev exchange.OrderEvent) {
 	o := ev.Order
 	e.mu.Lock()
 	_, seen := e.seen[o.ID]
 	e.seen[o.ID] = struct{}{}
 	e.mu.Unlock()
-	if !seen && ev.Fill == nil && o.Status == exchange.StatusOpen && o.FilledSize.IsZero() {
+	if !seen && ev.Fill == nil && (o.Status == exchange.StatusOpen || o.Status == exchange.StatusQueued) && o.FilledSize.IsZero() {
 		pending := o
 		pending.Status = exchange.StatusPending
 		e.ws.orderUpdate(pending)

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/tradebot/tradebot/internal/echo"
 )
 
 // faults holds the failures asked for and not yet spent. Any goroutine
@@ -225,6 +227,9 @@ type FaultRequest struct {
 	Delay             string `json:"delay,omitempty"`
 	LoseNextCreate    bool   `json:"lose_next_create,omitempty"`
 	CancelDelay       string `json:"cancel_delay,omitempty"`
+	// AuctionMode puts each product named in auction mode (true) or
+	// takes it out (false): AuctionMode.
+	AuctionMode map[string]bool `json:"auction_mode,omitempty"`
 }
 
 // Apply carries out every fault the request names.
@@ -247,6 +252,11 @@ func (e *Emulator) Apply(fr FaultRequest) error {
 			return fmt.Errorf("cancel_delay %q: %w", fr.CancelDelay, err)
 		}
 	}
+	for id := range fr.AuctionMode {
+		if _, err := e.sim.Product(context.Background(), id); err != nil {
+			return fmt.Errorf("auction_mode: product %q is not listed", echo.Cut(id))
+		}
+	}
 	if fr.RateLimitBurst < 0 || fr.ServerErrorBurst < 0 {
 		return fmt.Errorf("rate_limit_burst %d, server_error_burst %d: must not be negative", fr.RateLimitBurst, fr.ServerErrorBurst)
 	}
@@ -267,6 +277,9 @@ func (e *Emulator) Apply(fr FaultRequest) error {
 	}
 	if fr.CancelDelay != "" {
 		e.CancelDelay(cancelDelay)
+	}
+	for id, on := range fr.AuctionMode {
+		_ = e.AuctionMode(id, on) // listed: checked above
 	}
 	if fr.SequenceGap {
 		e.SequenceGap()

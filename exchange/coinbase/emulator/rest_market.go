@@ -40,7 +40,7 @@ func (e *Emulator) productJSON(pm *productMarket) coinbase.Product {
 		BaseMinSize: coinbase.D(p.BaseMinSize), BaseMaxSize: coinbase.D(p.BaseMaxSize),
 		BaseName: p.BaseCurrency, QuoteName: p.QuoteCurrency, Status: "online",
 		CancelOnly: p.CancelOnly, LimitOnly: p.LimitOnly, PostOnly: p.PostOnly, TradingDisabled: p.TradingDisabled,
-		ProductType: "SPOT", QuoteCurrencyID: p.QuoteCurrency, BaseCurrencyID: p.BaseCurrency,
+		AuctionMode: e.sim.AuctionMode(p.ID), ProductType: "SPOT", QuoteCurrencyID: p.QuoteCurrency, BaseCurrencyID: p.BaseCurrency,
 		MidMarketPrice: coinbase.D(mid), AliasTo: []string{},
 		BaseDisplaySymbol: p.BaseCurrency, QuoteDisplaySymbol: p.QuoteCurrency,
 		DisplayName: p.BaseCurrency + "-" + p.QuoteCurrency, ProductVenue: "CBE",

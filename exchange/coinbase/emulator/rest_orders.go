@@ -235,8 +235,13 @@ func (e *Emulator) editOrder(w http.ResponseWriter, r *http.Request, _ Key) {
 		writeJSON(w, http.StatusOK, coinbase.EditOrderResponse{Success: false, Errors: []coinbase.EditError{editFailure(err)}})
 		return
 	}
+	price, size := o.LimitPrice, o.BaseSize
+	if o.Status == exchange.StatusEditQueued {
+		// Accepted, not applied yet: the history keeps what was asked.
+		price, size = req.Price.Decimal, req.Size.Decimal
+	}
 	e.mu.Lock()
-	e.edits[o.ID] = append(e.edits[o.ID], editRecord{price: o.LimitPrice, size: o.BaseSize, at: e.clk.Now()})
+	e.edits[o.ID] = append(e.edits[o.ID], editRecord{price: price, size: size, at: e.clk.Now()})
 	e.mu.Unlock()
 	writeJSON(w, http.StatusOK, coinbase.EditOrderResponse{Success: true, Errors: []coinbase.EditError{{EditFailureReason: noEditFailure, PreviewFailureReason: noPreviewFail}}})
 }
@@ -276,6 +281,8 @@ func (e *Emulator) editPreview(w http.ResponseWriter, r *http.Request, _ Key) {
 	switch {
 	case err != nil:
 		fail(sim.EditOrderNotFound)
+	case o.Status == exchange.StatusEditQueued:
+		fail(sim.EditAlreadyQueued)
 	case o.Status != exchange.StatusOpen:
 		fail(sim.EditOnlyOpenOrders)
 	case o.Type == exchange.Limit && o.TimeInForce != exchange.GoodTilCancelled, o.Type == exchange.Market,
@@ -335,7 +342,9 @@ func queryTime(r *http.Request, name string) (time.Time, bool) {
 
 // listOrders serves GET /orders/historical/batch: newest first, filtered,
 // paged by an offset cursor. OPEN cannot be combined with other statuses,
-// and dates do not apply to a listing of OPEN orders (API.md 2.9).
+// and dates do not apply to a listing of OPEN orders (API.md 2.9). OPEN
+// lists the orders on the book, whatever edit or cancel is pending on
+// them; QUEUED ones, not on the book yet, are listed under QUEUED.
 func (e *Emulator) listOrders(w http.ResponseWriter, r *http.Request, _ Key) {
 	q := r.URL.Query()
 	statuses := q["order_status"]
@@ -356,7 +365,7 @@ func (e *Emulator) listOrders(w http.ResponseWriter, r *http.Request, _ Key) {
 		switch {
 		case len(q["order_ids"]) > 0 && !slices.Contains(q["order_ids"], o.ID),
 			len(q["product_ids"]) > 0 && !slices.Contains(q["product_ids"], o.ProductID),
-			len(statuses) > 0 && !slices.Contains(statuses, string(o.Status)),
+			len(statuses) > 0 && !e.statusIn(o, statuses),
 			len(q["order_types"]) > 0 && !slices.Contains(q["order_types"], string(o.Type)),
 			len(q["time_in_forces"]) > 0 && !slices.Contains(q["time_in_forces"], string(o.TimeInForce)),
 			q.Get("order_side") != "" && q.Get("order_side") != string(o.Side):
@@ -384,6 +393,19 @@ func (e *Emulator) listOrders(w http.ResponseWriter, r *http.Request, _ Key) {
 		out.HasNext, out.Cursor = true, strconv.Itoa(next)
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// statusIn reports whether o is listed under one of statuses: OPEN takes
+// the orders on the book (OPEN, EDIT_QUEUED, CANCEL_QUEUED, PENDING),
+// any other status the orders that show it.
+func (e *Emulator) statusIn(o exchange.Order, statuses []string) bool {
+	shown, _ := e.status(o)
+	for _, s := range statuses {
+		if s == string(shown) || (s == "OPEN" && (o.Status == exchange.StatusOpen || o.Status == exchange.StatusEditQueued)) {
+			return true
+		}
+	}
+	return false
 }
 
 // listFills serves GET /orders/historical/fills: newest first, filtered,
