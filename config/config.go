@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -158,6 +159,10 @@ type KillSwitch struct {
 	// the web server's password checks, for an operator on the machine
 	// while the web server is flooded; empty serves none.
 	Socket string `yaml:"socket"`
+	// HostNames are host names (no port) besides IP addresses and
+	// localhost that a POST to /killswitch may address the daemon by: the
+	// name a reverse proxy in front passes in the Host header.
+	HostNames []string `yaml:"host_names"`
 }
 
 // Notify configures webhook notifications.
@@ -356,6 +361,11 @@ func (c *Config) Validate() []error {
 	default:
 		add("kill_switch.signal", "must be SIGUSR1, SIGUSR2 or none, got %q", c.KillSwitch.Signal)
 	}
+	for i, n := range c.KillSwitch.HostNames {
+		if !validHostName(n) {
+			add(fmt.Sprintf("kill_switch.host_names[%d]", i), "%q is not a host name such as bot.example.com (no scheme, port or path)", echo.Cut(n))
+		}
+	}
 	for _, e := range c.Risk.Validate() {
 		errs = append(errs, fmt.Errorf("risk.%w", e))
 	}
@@ -423,3 +433,22 @@ func splitProductID(id string) (base, quote string) {
 }
 
 func lookupStrategy(name string) (strategy.Type, error) { return strategy.Lookup(name) }
+
+// validHostName reports whether n is a DNS host name: dot-separated labels
+// of letters, digits and hyphens, none starting or ending with a hyphen.
+func validHostName(n string) bool {
+	if n == "" || len(n) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(strings.TrimSuffix(n, "."), ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, c := range label {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}

@@ -331,7 +331,7 @@ func (d *daemon) warmUp() {
 // daemon serves or trades, so that an early SIGUSR1 halts rather than
 // kills it.
 func (d *daemon) armKillSwitch() {
-	d.ks = &killSwitch{guard: d.guard, engine: d.eng, log: d.log, metrics: d.m, ctx: d.runCtx}
+	d.ks = &killSwitch{guard: d.guard, engine: d.eng, log: d.log, metrics: d.m, ctx: d.runCtx, hostNames: d.cfg.KillSwitch.HostNames}
 	if jrnl := d.jrnl; jrnl != nil {
 		d.ks.persist = func() error { return jrnl.saveRisk(d.guard) }
 	}

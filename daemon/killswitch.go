@@ -27,6 +27,8 @@ type killSwitch struct {
 	ctx     context.Context
 	// persist saves the trading state to the journal; nil without one.
 	persist func() error
+	// hostNames are kill_switch.host_names.
+	hostNames []string
 }
 
 func (k *killSwitch) flatten(reason string) error {
@@ -36,7 +38,7 @@ func (k *killSwitch) flatten(reason string) error {
 }
 
 func (k *killSwitch) handler() http.Handler {
-	return k.guard.KillSwitchHandler(risk.KillSwitchControl{Flatten: k.flatten, Persist: k.persist})
+	return k.guard.KillSwitchHandler(risk.KillSwitchControl{Flatten: k.flatten, Persist: k.persist, HostNames: k.hostNames})
 }
 
 // arm starts the file and signal means and returns once they are in

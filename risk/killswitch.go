@@ -50,6 +50,11 @@ type KillSwitchControl struct {
 	// memory and the answer is 500, so the operator knows that a restart
 	// would forget it.
 	Persist func() error
+	// HostNames are names besides IP addresses and localhost that a POST
+	// may call the daemon by in its Host header: the name a reverse proxy
+	// in front of it passes on. A DNS-rebinding page can only name a
+	// domain of its own, so a name of the operator's is as safe as an IP.
+	HostNames []string
 }
 
 // KillSwitchHandler serves the kill switch over HTTP:
@@ -68,8 +73,9 @@ type KillSwitchControl struct {
 // A POST is refused with 403, changing nothing, unless it carries
 // ControlHeader, comes from no other origin (Origin, when sent, names the
 // host the request was sent to; Sec-Fetch-Site, when sent, is same-origin
-// or none) and names the daemon by an IP address or localhost in its Host
-// header (a DNS-rebinding page names its own domain). Parameters are read
+// or none) and names the daemon by an IP address, localhost or one of
+// HostNames in its Host header (a DNS-rebinding page names its own
+// domain). Parameters are read
 // from the URL only, never from a form body.
 //
 // Authentication and TLS are the web server's; the handler trusts whoever
@@ -80,7 +86,7 @@ func (g *Guard) KillSwitchHandler(c KillSwitchControl) http.Handler {
 		case http.MethodGet, http.MethodHead:
 			writeState(w, http.StatusOK, g.StateInfo(), "", "")
 		case http.MethodPost:
-			if why := crossSite(r); why != "" {
+			if why := crossSite(r, c.HostNames); why != "" {
 				http.Error(w, "kill switch refused: "+why, http.StatusForbidden)
 				return
 			}
@@ -135,7 +141,7 @@ func (g *Guard) control(w http.ResponseWriter, q url.Values, c KillSwitchControl
 
 // crossSite says why a state-changing request may come from a web page
 // rather than the operator, or "" when it cannot.
-func crossSite(r *http.Request) string {
+func crossSite(r *http.Request, hostNames []string) string {
 	if r.Header.Get(ControlHeader) == "" {
 		return "a POST needs the header " + ControlHeader + ": 1 (curl -H '" + ControlHeader + ": 1'), which a web page on another site cannot send"
 	}
@@ -148,10 +154,24 @@ func crossSite(r *http.Request) string {
 			return "the request comes from the web origin " + cut(origin) + ", not from this daemon's address"
 		}
 	}
-	if !localName(r.Host) {
-		return "the Host header " + cut(r.Host) + " is not an IP address or localhost; address the daemon by its IP address (a web page can point a domain of its own at this daemon)"
+	if !localName(r.Host) && !namedHost(r.Host, hostNames) {
+		return "the Host header " + cut(r.Host) + " is not an IP address, localhost or a name in kill_switch.host_names; address the daemon by its IP address (a web page can point a domain of its own at this daemon)"
 	}
 	return ""
+}
+
+// namedHost reports whether host (with or without port) is one of names,
+// compared without case.
+func namedHost(host string, names []string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	for _, n := range names {
+		if strings.EqualFold(host, n) {
+			return true
+		}
+	}
+	return false
 }
 
 // localName reports whether host (with or without port) is an IP literal

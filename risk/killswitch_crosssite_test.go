@@ -159,3 +159,26 @@ func TestKillSwitchSinceIsWallClockTime(t *testing.T) {
 		t.Errorf("restored since %s, want %s", got, a.Since)
 	}
 }
+
+// Behind a reverse proxy the Host header is the proxy's name for the
+// daemon: listed in kill_switch.host_names it is accepted, and an
+// attacker's domain still is not.
+func TestKillSwitchAcceptsTheHostNamesItIsGiven(t *testing.T) {
+	f := newFixture(t, nil)
+	srv := httptest.NewServer(f.g.KillSwitchHandler(KillSwitchControl{HostNames: []string{"bot.example.com"}}))
+	defer srv.Close()
+	for _, host := range []string{"bot.example.com", "BOT.example.com:443"} {
+		f.g.SetState(Active, "test")
+		h := map[string]string{ControlHeader: "1", "Host": host, "Origin": "https://" + host}
+		if code, body := send(t, srv, http.MethodPost, "reason=ok", h, ""); code != http.StatusOK || f.g.State() != Halted {
+			t.Errorf("Host %s: %d %q, state %s; want 200 and HALTED", host, code, body, f.g.State())
+		}
+	}
+	for _, host := range []string{"evil.example", "bot.example.com.evil.example", "example.com"} {
+		f.g.SetState(Active, "test")
+		h := map[string]string{ControlHeader: "1", "Host": host}
+		if code, body := send(t, srv, http.MethodPost, "reason=no", h, ""); code != http.StatusForbidden || f.g.State() != Active {
+			t.Errorf("Host %s: %d %q, state %s; want 403 and ACTIVE", host, code, body, f.g.State())
+		}
+	}
+}
