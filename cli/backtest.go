@@ -54,7 +54,7 @@ func checkRange(from, to time.Time) error {
 	return nil
 }
 
-func runBacktest(args []string, stdout, stderr io.Writer) error {
+func runBacktest(prog string, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("backtest", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfgPath := fs.String("config", "", "config file whose strategies, risk and paper account are tested (default: the embedded example)")
@@ -66,7 +66,7 @@ func runBacktest(args []string, stdout, stderr io.Writer) error {
 	sweep := fs.String("sweep", "", `parameter grid, e.g. "btc-sma.params.fast=3,5,8;btc-sma.params.slow=10,20"`)
 	product := fs.String("product", "", "product of candle files that do not name one (e.g. BTC-USD)")
 	path := fs.String("candle-path", "low-first", "order of prices inside a candle: low-first (pessimistic for longs) or nearer-first")
-	var so sweepFlags
+	so := sweepFlags{prog: prog}
 	so.register(fs)
 	report := fs.String("report", "full", "report files written to --out: full (summary.json, trades.csv, report.html), summary (no report.html) or none")
 	reorder := fs.Bool("reorder", false, "sort each data file's ticks by time instead of refusing a file that goes back in time (holds the file in memory)")

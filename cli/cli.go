@@ -94,9 +94,9 @@ func dispatch(prog string, args []string, stdout, stderr io.Writer) int {
 	case "check":
 		err = check(rest, stdout, stderr)
 	case "backtest":
-		err = runBacktest(rest, stdout, stderr)
+		err = runBacktest(prog, rest, stdout, stderr)
 	case "sweep":
-		err = runSweepCommand(rest, stdout, stderr)
+		err = runSweepCommand(prog, rest, stdout, stderr)
 	case "download":
 		err = runDownload(rest, stdout, stderr)
 	case "record":
@@ -106,11 +106,11 @@ func dispatch(prog string, args []string, stdout, stderr io.Writer) int {
 	case "trades":
 		err = trades(rest, stdout, stderr)
 	case "journal":
-		err = journalCmd(rest, stdout, stderr)
+		err = journalCmd(prog, rest, stdout, stderr)
 	case "strategies":
 		strategy.WriteCatalog(stdout)
 	case "health":
-		err = health(rest, stdout, stderr)
+		err = health(prog, rest, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, prog, Version)
 	case "help", "-h", "--help":

@@ -21,11 +21,11 @@ const defaultHealthURL = "http://127.0.0.1:9464/readyz"
 // checks: the distroless image has no shell or curl to do it. It returns
 // nil (exit 0) on a 2xx answer and an error (exit 1) otherwise, naming
 // what the daemon said.
-func health(args []string, stdout, stderr io.Writer) error {
+func health(prog string, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("health", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: tradebot health [--url URL] [--timeout DURATION]")
+		fmt.Fprintln(stderr, "usage: "+prog+" health [--url URL] [--timeout DURATION]")
 		fmt.Fprintln(stderr, "Exits 0 when the daemon answers the URL with 2xx, 1 otherwise (a container HEALTHCHECK).")
 		fs.PrintDefaults()
 	}

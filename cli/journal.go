@@ -124,8 +124,8 @@ func trades(args []string, stdout, stderr io.Writer) error {
 }
 
 // journalCmd runs `tradebot journal SUBCOMMAND`: today only salvage.
-func journalCmd(args []string, stdout, stderr io.Writer) error {
-	const usage = "usage: tradebot journal salvage DAMAGED NEW\n\n" +
+func journalCmd(prog string, args []string, stdout, stderr io.Writer) error {
+	usage := "usage: " + prog + " journal salvage DAMAGED NEW\n\n" +
 		"salvage copies what is readable from a damaged journal into a new file (docs/JOURNAL.md)."
 	if len(args) > 0 {
 		switch args[0] {
@@ -137,14 +137,14 @@ func journalCmd(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "salvage" {
 		fmt.Fprintln(stderr, usage)
 		if len(args) == 0 {
-			return usageErrorf("journal needs a subcommand: tradebot journal salvage DAMAGED NEW")
+			return usageErrorf("journal needs a subcommand: %s journal salvage DAMAGED NEW", prog)
 		}
-		return usageErrorf("journal %q: the journal subcommand is salvage (tradebot journal salvage DAMAGED NEW)", clip(args[0]))
+		return usageErrorf("journal %q: the journal subcommand is salvage (%s journal salvage DAMAGED NEW)", clip(args[0]), prog)
 	}
 	fs := flag.NewFlagSet("journal salvage", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: tradebot journal salvage DAMAGED NEW\n\n"+
+		fmt.Fprintln(stderr, "usage: "+prog+" journal salvage DAMAGED NEW\n\n"+
 			"Copies every readable row of the damaged journal into a new journal file NEW\n"+
 			"(which must not exist). The damaged file is only read. See docs/JOURNAL.md.")
 	}

@@ -23,6 +23,8 @@ type sweepFlags struct {
 	walkForward string
 	// noReports skips the best combination's reports.
 	noReports bool
+	// prog is the program's name, in the commands the messages suggest.
+	prog string
 }
 
 func (s *sweepFlags) register(fs *flag.FlagSet) {
@@ -30,7 +32,7 @@ func (s *sweepFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.rankBy, "rank-by", "pnl", "metric the sweep ranks by: pnl, final_equity, sharpe, sortino, win_rate, trades, max_drawdown, max_drawdown_pct, fees")
 	fs.IntVar(&s.random, "random", 0, "run this many combinations drawn at random from the --sweep grid instead of all")
 	fs.Uint64Var(&s.seed, "seed", 1, "seed of the --random draw (the same seed draws the same combinations)")
-	fs.StringVar(&s.shard, "shard", "", "run only slice K of N of the sweep (K/N, e.g. 2/8); combine the slices with 'tradebot sweep merge'")
+	fs.StringVar(&s.shard, "shard", "", "run only slice K of N of the sweep (K/N, e.g. 2/8); combine the slices with '"+s.prog+" sweep merge'")
 	fs.StringVar(&s.walkForward, "walk-forward", "", "walk-forward test: IN/OUT in-sample and out-of-sample window lengths (e.g. 21d/7d)")
 }
 
@@ -92,7 +94,7 @@ func runSweep(ctx context.Context, stdout, stderr io.Writer, cfgName string, raw
 		return err
 	}
 	if o.Shard.N > 1 {
-		fmt.Fprintf(stdout, "slice %s in %s; combine the slices with: tradebot sweep merge --out DIR DIR1 DIR2 ...\n", o.Shard, out)
+		fmt.Fprintf(stdout, "slice %s in %s; combine the slices with: %s sweep merge --out DIR DIR1 DIR2 ...\n", o.Shard, out, f.prog)
 		return nil
 	}
 	if f.noReports {
@@ -160,8 +162,8 @@ func sliceDirs(dir string) ([]string, error) {
 
 // runSweepCommand is 'tradebot sweep merge': it combines the slices of a
 // sharded sweep into the table and files of the whole sweep.
-func runSweepCommand(args []string, stdout, stderr io.Writer) error {
-	const usage = "usage: tradebot sweep merge --out DIR SLICE_DIR...\n\n" +
+func runSweepCommand(prog string, args []string, stdout, stderr io.Writer) error {
+	usage := "usage: " + prog + " sweep merge --out DIR SLICE_DIR...\n\n" +
 		"merge combines the slices of a sweep run with --shard K/N into one sweep.csv and sweep.json."
 	if len(args) > 0 {
 		switch args[0] {
@@ -173,9 +175,9 @@ func runSweepCommand(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "merge" {
 		fmt.Fprintln(stderr, usage)
 		if len(args) == 0 {
-			return usageErrorf("sweep needs a subcommand: tradebot sweep merge --out DIR SLICE_DIR...")
+			return usageErrorf("sweep needs a subcommand: %s sweep merge --out DIR SLICE_DIR...", prog)
 		}
-		return usageErrorf("sweep %q: the sweep subcommand is merge (tradebot sweep merge --out DIR SLICE_DIR...)", clip(args[0]))
+		return usageErrorf("sweep %q: the sweep subcommand is merge (%s sweep merge --out DIR SLICE_DIR...)", clip(args[0]), prog)
 	}
 	fs := flag.NewFlagSet("sweep merge", flag.ContinueOnError)
 	fs.SetOutput(stderr)

@@ -141,3 +141,35 @@ func TestVersionFlagAndCommandPrintTheVersion(t *testing.T) {
 		}
 	}
 }
+
+// TestMessagesNameTheProgramAsRun runs the command line as a program of
+// its own (a user's module calling Main) would be run: the usage, the
+// errors and the commands they suggest name that program, not tradebot.
+func TestMessagesNameTheProgramAsRun(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"/opt/bin/mybot", "frobnicate"}, exitUsage, "mybot: unknown command \"frobnicate\""},
+		{[]string{"/opt/bin/mybot", "frobnicate"}, exitUsage, "Run 'mybot COMMAND -h'"},
+		{[]string{"mybot"}, exitUsage, "mybot: an automated trading daemon"},
+		{[]string{"mybot", "journal"}, exitUsage, "mybot: journal needs a subcommand: mybot journal salvage DAMAGED NEW"},
+		{[]string{"mybot", "sweep", "frobnicate"}, exitUsage, "(mybot sweep merge --out DIR SLICE_DIR...)"},
+		{[]string{"mybot", "health", "--url", "nope"}, exitUsage, "mybot: --url \"nope\""},
+		{[]string{"mybot", "backtest", "--help"}, 0, "combine the slices with 'mybot sweep merge'"},
+		{[]string{"mybot.exe", "version"}, 0, "mybot " + Version},
+		{[]string{"", "version"}, 0, "tradebot " + Version},
+		{nil, exitUsage, "tradebot: an automated trading daemon"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := Run(tc.args, &stdout, &stderr)
+		out := stdout.String() + stderr.String()
+		if code != tc.code || !strings.Contains(out, tc.want) {
+			t.Errorf("%q: exit %d, output %q; want exit %d and %q", tc.args, code, out, tc.code, tc.want)
+		}
+		if strings.Contains(out, "tradebot") && tc.args != nil && tc.args[0] != "" {
+			t.Errorf("%q names tradebot: %q", tc.args, out)
+		}
+	}
+}

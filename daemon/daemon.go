@@ -1,7 +1,7 @@
 // Package daemon assembles the long-running tradebot process from its
 // configuration: the venue (simulated or Coinbase), the market-data feed,
 // the engine, the risk guard and its kill switch, the journal, and the
-// HTTP server for metrics. cmd/tradebot parses flags and calls Run.
+// HTTP server for metrics. Package cli parses flags and calls Run.
 package daemon
 
 import (
