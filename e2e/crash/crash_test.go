@@ -95,7 +95,7 @@ func finalRun(t *testing.T, w *world) {
 	// Hold the market, so that no resting order fills after the daemon
 	// has stopped (a fill no journal could hold), and let what is in
 	// flight reach the daemon before it stops.
-	w.market.close()
+	w.market.Close()
 	time.Sleep(500 * time.Millisecond)
 	d.stop(t)
 	// Let the emulator's user channel settle: nothing runs any more that
@@ -226,7 +226,7 @@ func TestDaemonStartsWhileTheExchangeIsUnreachable(t *testing.T) {
 		d = w.start()
 	}
 	time.Sleep(time.Second)
-	w.market.close() // as in finalRun
+	w.market.Close() // as in finalRun
 	time.Sleep(500 * time.Millisecond)
 	d.stop(t)
 	time.Sleep(200 * time.Millisecond)

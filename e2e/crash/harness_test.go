@@ -17,8 +17,8 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/tradebot/tradebot/exchange"
 	"github.com/tradebot/tradebot/exchange/coinbase/emulator"
+	"github.com/tradebot/tradebot/internal/tickgate"
 	"github.com/tradebot/tradebot/marketdata"
 	"github.com/tradebot/tradebot/marketdata/bundled"
 )
@@ -32,9 +32,15 @@ var startBalances = map[string]decimal.Decimal{
 // world is one emulated exchange and the daemon's state directory, which
 // outlive every daemon process of a test.
 type world struct {
-	t        *testing.T
-	emu      *emulator.Emulator
-	market   *gate
+	t   *testing.T
+	emu *emulator.Emulator
+	// market holds the emulator's replay while closed: no tick, so no
+	// resting order of the daemon's triggers or fills. The final run
+	// closes it before it stops the daemon, so that nothing fills between
+	// the daemon's last look at its orders and the comparison of the
+	// books: a fill after the daemon has stopped is one no journal could
+	// hold (the next start would book it).
+	market   *tickgate.Gate
 	proxy    *proxy
 	dir      string
 	config   string
@@ -53,13 +59,13 @@ func newWorld(t *testing.T) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	market := newGate()
+	market := &tickgate.Gate{}
 	open := func() (marketdata.TickSource, error) {
 		s, err := bundled.Open()
 		if err != nil {
 			return nil, err
 		}
-		return gatedSource{s.TickStream(), market}, nil
+		return market.Source(s.TickStream()), nil
 	}
 	balances := map[string]decimal.Decimal{}
 	for c, v := range startBalances {
@@ -87,7 +93,7 @@ func newWorld(t *testing.T) *world {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		market.open()
+		market.Open()
 		cancel()
 		emu.Wait()
 	})
@@ -386,66 +392,6 @@ func (p *proxy) down() {
 	}
 	p.mu.Unlock()
 	p.wg.Wait()
-}
-
-// gate holds the emulator's market replay while closed: no tick, so no
-// resting order of the daemon's triggers or fills. The final run closes
-// it before it stops the daemon, so that nothing fills between the
-// daemon's last look at its orders and the comparison of the books: a
-// fill after the daemon has stopped is one no journal could hold (the
-// next start would book it).
-type gate struct {
-	mu     sync.Mutex
-	closed bool
-	opened chan struct{}
-}
-
-func newGate() *gate { return &gate{opened: make(chan struct{})} }
-
-// close holds the market.
-func (g *gate) close() {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if !g.closed {
-		g.closed, g.opened = true, make(chan struct{})
-	}
-}
-
-// open lets the market run again.
-func (g *gate) open() {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.closed {
-		g.closed = false
-		close(g.opened)
-	}
-}
-
-func (g *gate) wait() {
-	g.mu.Lock()
-	ch, closed := g.opened, g.closed
-	g.mu.Unlock()
-	if closed {
-		<-ch
-	}
-}
-
-// gatedSource is a tick source that waits at its gate before every tick.
-type gatedSource struct {
-	src  marketdata.TickSource
-	gate *gate
-}
-
-func (s gatedSource) Next() (exchange.Tick, error) {
-	s.gate.wait()
-	return s.src.Next()
-}
-
-func (s gatedSource) Close() error {
-	if c, ok := s.src.(interface{ Close() error }); ok {
-		return c.Close()
-	}
-	return nil
 }
 
 // keepOnFailure copies dir (the daemons' logs, the config and the
