@@ -58,6 +58,13 @@ func newLive(ctx context.Context, cfg *config.Config, log *slog.Logger, m *metri
 		maker: cfg.Paper.Fees.Maker, taker: cfg.Paper.Fees.Taker}
 	l.feeds.init(cfg, guard)
 	l.ph = phantoms{guard: guard, m: m, log: log}
+	// An operator's resume says the phantom orders were resolved: they
+	// leave reconcile_phantoms at once, not at the next reconciliation.
+	guard.OnStateChange(func(_, to risk.State, _, _ string) {
+		if to == risk.Active {
+			l.ph.resumed()
+		}
+	})
 	obs := authWatch{coinbaseObserver{m}, l}
 	l.obs = obs
 	client, err := coinbase.NewClient(coinbase.Config{BaseURL: cfg.Coinbase.RESTURL, Credentials: creds, Observer: obs, Logger: log})
@@ -143,7 +150,7 @@ func (l *live) runFeed(ctx context.Context, eng *engine.Engine, stop func()) err
 func (l *live) reconcileLoop(ctx context.Context) {
 	l.pass(ctx, "start")
 	l.ready_.Store(true)
-	t := time.NewTicker(time.Minute)
+	t := time.NewTicker(reconcileEvery)
 	defer t.Stop()
 	retry := time.NewTicker(retryEvery)
 	defer retry.Stop()
@@ -162,6 +169,11 @@ func (l *live) reconcileLoop(ctx context.Context) {
 		}
 	}
 }
+
+// reconcileEvery is the period of the safety-net reconciliation, the
+// one that also compares balances with positions; a variable so that
+// the daemon's tests can see two balance checks in a few seconds.
+var reconcileEvery = time.Minute
 
 // retryEvery is how often an incomplete resync is tried again.
 const retryEvery = 5 * time.Second
@@ -225,8 +237,10 @@ func (l *live) reconcile(ctx context.Context, reason string) bool {
 		if _, err := l.ph.balances(ctx, l.client, l.cfg); err != nil {
 			l.log.Warn("reconcile: balances unavailable", "error", err)
 		}
-		l.replaceDerivedFills(ctx)
 	}
+	// Every pass, not only the minutely one: after a reconnect or a gap
+	// the fills derived meanwhile merge the most real ones.
+	l.replaceDerivedFills(ctx)
 	return complete && ctx.Err() == nil
 }
 

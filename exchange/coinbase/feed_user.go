@@ -14,7 +14,7 @@ import (
 // user channel. The user channel sends whole order state, not fills, so
 // such a fill is the change of cumulative quantity between two updates:
 // it may merge several real fills, and its fee and price are derived. The
-// live daemon's minutely reconciliation replaces it in the journal by the
+// live daemon's reconciliations replace it in the journal by the
 // REST fills (FillsSince: real trade ids, liquidity and fees) once they
 // add up to it.
 const SyntheticTradeIDPrefix = "cbws:"
