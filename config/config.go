@@ -389,11 +389,38 @@ func (c *Config) Validate() []error {
 		if s.Size.Quote.IsPositive() == s.Size.Base.IsPositive() {
 			add(path+".size", "give exactly one of quote and base, positive")
 		}
-		for _, e := range s.Exits.Validate() {
+		ex := s.Exits
+		if stop := s.inventoryStop(); stop.IsPositive() {
+			// The strategy's own stop protects its inventory (the engine
+			// makes it the stop_loss); exits acting on the average entry
+			// would sell its lots under it.
+			switch {
+			case ex.StopLoss != nil:
+				add(path+".exits.stop_loss", "type %s sets the inventory's stop (%s) from its params; remove exits.stop_loss", s.Type, stop)
+			case len(ex.TakeProfit) > 0 || ex.TrailingStop != nil || ex.BreakEven != nil:
+				add(path+".exits", "type %s sells its lots itself: take_profit, trailing_stop and break_even would sell them under it; "+
+					"only placement, time_stop and the stop settings apply", s.Type)
+			}
+			ex.StopLoss = &exits.StopLoss{Price: stop}
+		}
+		for _, e := range ex.Validate() {
 			errs = append(errs, fmt.Errorf("%s.exits.%w", path, e))
 		}
 	}
 	return errs
+}
+
+// inventoryStop is the stop an inventory strategy (a grid) declares with
+// strategy.Needs.Inventory, zero for any other or for params in error.
+func (s *Strategy) inventoryStop() decimal.Decimal {
+	if s.parsed == nil || len(s.parsed.Validate()) > 0 {
+		return decimal.Zero
+	}
+	st, err := s.parsed.Build()
+	if err != nil {
+		return decimal.Zero
+	}
+	return strategy.NeedsOf(strategy.Adapt(st), s.Product).InventoryStop()
 }
 
 func (c *Config) hasPaperProduct(id string) bool {

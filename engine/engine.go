@@ -112,7 +112,7 @@ func New(ctx context.Context, o Options) (*Engine, error) {
 			in.entryBase = p.RoundSize(spec.BaseSize)
 		}
 		name := spec.Name
-		in.exits = exits.NewManager(spec.Exits, exits.Deps{
+		in.exits = exits.NewManager(in.spec.Exits, exits.Deps{
 			Orders: exitOrders{in}, Product: p, Clock: o.Clock, Log: o.Log, Strategy: name,
 			Fees: exits.Fees{Maker: o.MakerFee, Taker: o.TakerFee},
 			NewClientOrderID: func() string {

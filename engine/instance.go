@@ -55,6 +55,10 @@ type Instance struct {
 	// warming is set while history is fed (WarmUp); warm once it is over
 	// and every bar subscription has its lookback.
 	warming, warm bool
+	// recovering is set while Recover applies what the venue did during
+	// the restart: the strategy hears of its orders' events but may place
+	// none until protection is re-armed (invariant 4).
+	recovering bool
 	// quiet is set when the engine has neither an observer nor a
 	// journal: the once-a-second report and save then do nothing.
 	quiet   bool
@@ -199,9 +203,9 @@ func (in *Instance) handleEvent(ctx context.Context, ev exchange.OrderEvent, pur
 		in.log.Info("fill", "strategy", in.name, "purpose", purpose.String(), "side", f.Side, "price", f.Price,
 			"size", f.Size, "fee", f.Fee, "liquidity", f.Liquidity, "client_order_id", o.ClientOrderID)
 	}
-	if purpose == exchange.Entry {
-		in.strategyOrderEvent(ctx, ev)
-	}
+	// The strategy's buys are entries and its sells exits; the exits'
+	// own orders are not in its working set and are not reported.
+	in.strategyOrderEvent(ctx, ev)
 	for _, rt := range in.exits.TakeRoundTrips() {
 		in.obs.Exit(rt)
 		in.log.Info("position closed", "strategy", in.name, "product", in.product.ID, "exit_reason", rt.ExitReason,
@@ -242,7 +246,11 @@ func (in *Instance) canWatch() bool {
 type exitOrders struct{ in *Instance }
 
 func (o exitOrders) Place(ctx context.Context, req exchange.OrderRequest) (exchange.Order, error) {
-	return o.in.exec.Place(ctx, Intent{Instance: o.in.name, Purpose: exchange.Exit, Reason: "protection", Request: req,
+	reason := "protection"
+	if w, ok := o.in.working[req.ClientOrderID]; ok {
+		reason = w.reason // a strategy sell, which the exits send on the strategy's behalf
+	}
+	return o.in.exec.Place(ctx, Intent{Instance: o.in.name, Purpose: exchange.Exit, Reason: reason, Request: req,
 		EstimatedPrice: o.in.lastMark})
 }
 

@@ -63,6 +63,14 @@ type RecoveryReport struct {
 func (e *Engine) Recover(ctx context.Context, j RecoveryJournal, venue exchange.Trader) (RecoveryReport, error) {
 	var rep RecoveryReport
 	for _, in := range e.instances {
+		in.recovering = true
+	}
+	defer func() {
+		for _, in := range e.instances {
+			in.recovering = false
+		}
+	}()
+	for _, in := range e.instances {
 		// Nothing new is placed while the venue's view of the journal's
 		// orders is applied: an exit the killed run placed but did not
 		// save must be found and adopted before Rearm places what is
@@ -110,6 +118,7 @@ func (e *Engine) Recover(ctx context.Context, j RecoveryJournal, venue exchange.
 				"instance", jo.Instance, "client_order_id", jo.Order.ClientOrderID)
 			continue
 		}
+		e.exec.instances[jo.Instance].adoptWorking(jo)
 		e.exec.adopt(jo)
 		if fj, ok := j.(FillsJournal); ok {
 			size, err := fj.JournaledFillSize(jo)
@@ -195,6 +204,29 @@ func (e *Engine) Recover(ctx context.Context, j RecoveryJournal, venue exchange.
 	return rep, nil
 }
 
+// adoptWorking makes a journaled order of the strategy's own one of its
+// working orders again, before recovery applies the venue's view of it,
+// so that the strategy hears of the fills and ends it missed while the
+// daemon was down and knows its open orders (a grid re-places none that
+// still rest): its buys (entries), and its sells, which the exits
+// manager sends as exits and which are the only limit sells.
+func (in *Instance) adoptWorking(jo JournaledOrder) {
+	o := jo.Order
+	ours := jo.Purpose == exchange.Entry || (o.Side == exchange.Sell && o.Type == exchange.Limit)
+	reason := ""
+	for _, sl := range in.exits.State().Sells {
+		if sl.ClientOrderID == o.ClientOrderID {
+			ours, reason = true, sl.Reason
+		}
+	}
+	if !ours || o.ClientOrderID == "" || o.Status.Terminal() {
+		return
+	}
+	if _, ok := in.working[o.ClientOrderID]; !ok {
+		in.working[o.ClientOrderID] = workingOrder{order: o, reason: reason}
+	}
+}
+
 // resolveExitState asks the venue about every exit order that an
 // instance's restored exit state names and that recovery has not met
 // among the journal's open orders: the journal may hold it as finished
@@ -224,6 +256,9 @@ func (e *Engine) resolveExitState(ctx context.Context, j RecoveryJournal, venue 
 	}
 	if mk := st.Market; mk != nil {
 		ref(mk.ClientOrderID, mk.OrderID)
+	}
+	for _, sl := range st.Sells {
+		ref(sl.ClientOrderID, sl.OrderID)
 	}
 	n := 0
 	for _, want := range refs {
@@ -255,6 +290,7 @@ func (e *Engine) resolveExitState(ctx context.Context, j RecoveryJournal, venue 
 		}
 		n++
 		jo.Order.Status = exchange.StatusPending
+		in.adoptWorking(jo)
 		e.exec.adopt(jo)
 		if fj, ok := j.(FillsJournal); ok {
 			size, ferr := fj.JournaledFillSize(jo)

@@ -66,6 +66,11 @@ func (in *Instance) setupStrategy(s strategy.Strategy) error {
 		return err
 	}
 	in.needs = n
+	if stop := n.InventoryStop(); stop.IsPositive() {
+		if err := in.inventoryExits(stop); err != nil {
+			return err
+		}
+	}
 	if h.bar != nil {
 		for _, b := range n.BarNeeds() {
 			in.barSubs = append(in.barSubs, &barSub{need: b, agg: bars.New(b.Product, b.Interval, bars.Options{})})
@@ -83,6 +88,24 @@ func (in *Instance) setupStrategy(s strategy.Strategy) error {
 	in.working = map[string]workingOrder{}
 	in.sctx = &stratContext{in: in}
 	in.warm = in.barsShort == 0
+	return nil
+}
+
+// inventoryExits makes an inventory strategy's stop the instance's
+// exits.stop_loss. The exits that act on the average entry of the whole
+// position (take-profit, trailing, break-even) would sell the lots the
+// strategy sells one by one, so they are refused, as is a stop of the
+// user's own beside the strategy's.
+func (in *Instance) inventoryExits(stop decimal.Decimal) error {
+	x := &in.spec.Exits
+	switch {
+	case x.StopLoss != nil:
+		return fmt.Errorf("exits.stop_loss: the strategy sets the inventory's stop (%s) from its params; remove exits.stop_loss", stop)
+	case len(x.TakeProfit) > 0 || x.TrailingStop != nil || x.BreakEven != nil:
+		return errors.New("exits: take_profit, trailing_stop and break_even act on the whole inventory and would sell the lots the strategy sells itself; " +
+			"an inventory strategy allows only placement, time_stop and the stop settings")
+	}
+	x.StopLoss = &exits.StopLoss{Price: stop}
 	return nil
 }
 
@@ -288,11 +311,19 @@ func compareIDs(a, b string) int {
 	return 0
 }
 
+// errRecovering refuses a strategy's orders while recovery re-arms
+// protection.
+var errRecovering = errors.New("orders wait until recovery has re-armed protection")
+
 // errStopping refuses entries while the daemon stops.
 var errStopping = errors.New("entries stopped: the daemon is stopping")
 
 func (c *stratContext) Buy(o strategy.Order) (string, error) {
 	return c.in.buy(c.ctx, c.tick, o)
+}
+
+func (c *stratContext) Sell(o strategy.Order) (string, error) {
+	return c.in.sell(c.ctx, c.tick, o)
 }
 
 func (c *stratContext) Close(reason string) error {
@@ -339,6 +370,9 @@ func (c *stratContext) Cancel(clientOrderID string) error {
 func (in *Instance) buy(ctx context.Context, t *exchange.Tick, o strategy.Order) (string, error) {
 	if !in.warm {
 		return "", strategy.ErrNotWarm
+	}
+	if in.recovering {
+		return "", errRecovering
 	}
 	if !in.engine.entriesAllowed() {
 		return "", errStopping

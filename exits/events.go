@@ -139,6 +139,7 @@ const (
 	restingExit
 	cancellingExit
 	marketExit
+	strategySell
 )
 
 func (m *Manager) which(ctx context.Context, o exchange.Order) (exitKind, int) {
@@ -156,6 +157,11 @@ func (m *Manager) which(ctx context.Context, o exchange.Order) (exitKind, int) {
 	}
 	if mk := s.Market; mk != nil && same(mk.OrderID, mk.ClientOrderID) {
 		return marketExit, 0
+	}
+	for i := range s.Sells {
+		if same(s.Sells[i].OrderID, s.Sells[i].ClientOrderID) {
+			return strategySell, i
+		}
 	}
 	// An attached bracket has no client order id of its own: it is known
 	// by the entry it came from. Its first event may already be its end
@@ -181,6 +187,9 @@ func (m *Manager) which(ctx context.Context, o exchange.Order) (exitKind, int) {
 	}
 	if m.foundResting(o) {
 		return m.takeFound(ctx, o)
+	}
+	if m.foundSell(o) {
+		return strategySell, m.takeFoundSell(o)
 	}
 	return unknownExit, 0
 }
@@ -250,6 +259,10 @@ func (m *Manager) adopt(o exchange.Order) {
 func (m *Manager) onExit(ctx context.Context, o exchange.Order, f *exchange.Fill) {
 	s := &m.s
 	kind, i := m.which(ctx, o)
+	if kind == strategySell {
+		m.onSell(ctx, i, o, f)
+		return
+	}
 	var r *RestingOrder
 	reason := s.StopReason
 	switch kind {

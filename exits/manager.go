@@ -204,7 +204,7 @@ func (m *Manager) Protection() Protection {
 	if !m.open() {
 		return Protection{}
 	}
-	if m.restingProtects() || m.restingWorks() {
+	if (m.restingProtects() || m.restingWorks()) && m.committed().IsZero() {
 		return Protection{Stop: m.s.Resting.Stop, Resting: true}
 	}
 	return Protection{Stop: m.s.Stop, Watched: true}
@@ -355,7 +355,24 @@ func (m *Manager) Rearm(ctx context.Context) {
 // gets a resting stop at once.
 func (m *Manager) Park(ctx context.Context) {
 	m.parked = true
-	if !m.open() || m.cfg.Placement != InBot || m.s.StaleFallback {
+	if !m.open() {
+		return
+	}
+	if len(m.s.Sells) > 0 {
+		// The strategy's sells hold base that nothing would protect while
+		// the daemon is down: they are cancelled so that the stop covers
+		// the whole position (the strategy places them again after the
+		// restart).
+		if err := m.cancelSells(ctx); err != nil {
+			m.d.Log.Warn("stopping: a strategy sell could not be cancelled; the stop covers the rest", "strategy", m.d.Strategy,
+				"product", m.d.Product.ID, "error", err)
+		}
+		if m.cfg.Placement == OnExchange || m.s.StaleFallback {
+			m.nextTry = time.Time{}
+			m.sync(ctx) // the resting stop grows to what the cancels freed
+		}
+	}
+	if m.cfg.Placement != InBot || m.s.StaleFallback {
 		return
 	}
 	m.s.StaleFallback = true

@@ -114,9 +114,13 @@ func (m *Manager) sync(ctx context.Context) {
 	if s.AwaitAttached && s.Resting == nil {
 		return
 	}
-	size := m.d.Product.RoundSize(s.Position.Size)
+	size := m.Free()
 	if m.dust(size) || !s.Stop.IsPositive() {
-		return // watched: the venue would refuse an order this small
+		// Watched: the venue would refuse an order this small.
+		if r := s.Resting; r != nil && !r.Triggered && m.committed().IsPositive() {
+			m.dropResting(ctx) // the strategy's sells hold the rest of the base
+		}
+		return
 	}
 	r := s.Resting
 	switch {
@@ -400,12 +404,17 @@ func (m *Manager) exitAll(ctx context.Context, reason string, level int) error {
 		}
 		return nil
 	}
-	if m.awaitingOver() {
+	if m.awaitingOver() || m.awaitingSells() {
 		s.PendingClose, s.NeedSync = reason, true
 		return fmt.Errorf("exit %s: an earlier exit order %w", reason, ErrExitOver)
 	}
 	if now := m.now(); now.Before(m.exitRetryAt) {
 		return fmt.Errorf("exit %s: the venue refused the last market exit; next attempt at %s", reason, m.exitRetryAt.Format(time.RFC3339))
+	}
+	if err := m.cancelSells(ctx); err != nil {
+		// They hold base the sale needs; one may have just filled.
+		s.PendingClose, s.NeedSync = reason, true
+		return fmt.Errorf("exit %s: %w", reason, err)
 	}
 	if s.Resting != nil {
 		if err := m.cancelResting(ctx); err != nil {

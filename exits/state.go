@@ -63,6 +63,9 @@ type State struct {
 	// whose events were lost with a socket and come later by REST). Each
 	// is applied, in order, as soon as a buy gives the position the base.
 	SoldAhead []SoldAhead `json:"sold_ahead,omitempty"`
+	// Sells are the strategy's own sells (Manager.Sell) not yet ended on
+	// the venue; the base they hold is not the resting exit's to cover.
+	Sells []StrategySell `json:"sells,omitempty"`
 }
 
 // SoldAhead is an exit fill waiting for the buy it sold.
@@ -132,6 +135,7 @@ func (m *Manager) State() State {
 	}
 	s.Cancelling = append([]RestingOrder(nil), s.Cancelling...)
 	s.SoldAhead = append([]SoldAhead(nil), s.SoldAhead...)
+	s.Sells = append([]StrategySell(nil), s.Sells...)
 	return s
 }
 
@@ -154,6 +158,7 @@ func (m *Manager) Restore(s State) {
 	}
 	m.s.Cancelling = append([]RestingOrder(nil), s.Cancelling...)
 	m.s.SoldAhead = append([]SoldAhead(nil), s.SoldAhead...)
+	m.s.Sells = append([]StrategySell(nil), s.Sells...)
 	m.s.Position.Strategy, m.s.Position.ProductID = m.d.Strategy, m.d.Product.ID
 	m.sanitize()
 	if m.open() {

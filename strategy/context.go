@@ -23,7 +23,8 @@ type Context interface {
 	Position() PositionView
 	// Balance is the free (available) balance of a currency on the venue.
 	Balance(currency string) (decimal.Decimal, error)
-	// OpenOrders are the strategy's own working orders (not the exits').
+	// OpenOrders are the strategy's own working orders, buys and sells
+	// (not the exits'), in the order they were placed.
 	OpenOrders() []exchange.Order
 	// Warm reports whether every bar subscription has its lookback: until
 	// then orders are refused with ErrNotWarm.
@@ -32,10 +33,21 @@ type Context interface {
 	// and returns its client order id. Its fills are protected by the
 	// instance's exits.
 	Buy(o Order) (string, error)
-	// Close sells the whole position at market through the exits, which
-	// hold the one sell order that may rest on a spot product (limit
-	// sells are the exits' take-profits); reason is the round trip's exit
-	// reason. A refused sale is tried again on the next tick.
+	// Sell sends a sell of part of the position (a grid's lot) through
+	// the risk guard and the executor and returns its client order id:
+	// a limit that rests until filled or cancelled, or a market order.
+	// It is reduce-only: refused when it asks for more than the
+	// instance holds net of its other sells on sale (the zero Size sells
+	// all of that). The exits' resting stop shrinks to make room, and the
+	// bot watches the stop for the whole position while such a sell
+	// rests (docs/EXITS.md, Strategy sells). Its events come to
+	// OnOrder; its fill's reason is the round trip's exit reason if it
+	// leaves the instance flat.
+	Sell(o Order) (string, error)
+	// Close sells the whole position at market through the exits,
+	// cancelling the strategy's own sells first (on spot they hold the
+	// base); reason is the round trip's exit reason. A refused sale is
+	// tried again on the next tick.
 	Close(reason string) error
 	// Cancel cancels one of the strategy's working orders by client order
 	// id.
@@ -54,11 +66,11 @@ const (
 	Limit
 )
 
-// Order is what a strategy asks to buy.
+// Order is what a strategy asks to buy or sell.
 type Order struct {
 	Type OrderType
-	// Price is a limit order's price, rounded down to the product's
-	// increment.
+	// Price is a limit order's price, rounded to the product's increment
+	// away from the market (down for a buy, up for a sell).
 	Price decimal.Decimal
 	// PostOnly refuses a limit order that would take liquidity.
 	PostOnly bool

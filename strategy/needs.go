@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/tradebot/tradebot/bars"
 	"github.com/tradebot/tradebot/exchange"
 )
@@ -22,7 +24,9 @@ type Needs struct {
 	trades  []string
 	quotes  []string
 	timers  []time.Duration
-	errs    []error
+	// inventoryStop is set by Inventory.
+	inventoryStop decimal.Decimal
+	errs          []error
 }
 
 // BarNeed is one bar subscription.
@@ -80,6 +84,24 @@ func (n *Needs) Every(period time.Duration) {
 	}
 	n.timers = append(n.timers, period)
 }
+
+// Inventory declares an inventory strategy (a grid): it buys and sells
+// lots of one position with its own orders (Context.Sell), and stop is
+// the price at or below which the whole inventory is sold at market. The
+// engine makes stop the instance's exits.stop_loss (a fixed price) and
+// refuses take-profit, trailing and break-even exits on it, which would
+// sell the lots under the strategy.
+func (n *Needs) Inventory(stop decimal.Decimal) {
+	if !stop.IsPositive() {
+		n.errs = append(n.errs, fmt.Errorf("inventory stop must be a positive price, got %s", stop))
+		return
+	}
+	n.inventoryStop = stop
+}
+
+// InventoryStop returns the stop Inventory declared, zero for a strategy
+// that declared none.
+func (n *Needs) InventoryStop() decimal.Decimal { return n.inventoryStop }
 
 func appendNew(s []string, v string) []string {
 	for _, x := range s {
