@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/tradebot/tradebot/indicator"
 )
 
@@ -37,6 +39,11 @@ func defaultText(v reflect.Value) string {
 	switch x := v.Interface().(type) {
 	case time.Duration:
 		return strings.TrimSuffix(strings.TrimSuffix(x.String(), "0s"), "0m")
+	case decimal.Decimal:
+		if x.IsZero() {
+			return "(none)"
+		}
+		return x.String()
 	case Expr:
 		if x.Src == "" {
 			return "(none)"
