@@ -76,10 +76,57 @@ const maxBars = 1 << 16
 type barRecorder struct {
 	step   int // index into barSteps
 	stepNs int64
-	bars   []Bar
+	bars   []bar
 	end    int64 // Unix ns at which the last bar closes
 	plots  []plotTrack
 	fine   fineBars
+}
+
+// bar is a Bar as the recorder keeps it during a run, its start in Unix
+// nanoseconds: a slice of them holds no pointer, so the collector does
+// not scan the recorder's megabytes and appending them needs no write
+// barrier (a time.Time holds its zone's pointer). finish makes the Bars.
+type bar struct {
+	start                  int64
+	open, high, low, close float64
+}
+
+// newBar is the bar of step ns starting at the trade at ns.
+func newBar(ns, step int64, price float64) bar {
+	return bar{start: floorNs(ns, step), open: price, high: price, low: price, close: price}
+}
+
+// add merges a trade at price into the bar.
+func (b *bar) add(price float64) {
+	b.high = max(b.high, price)
+	b.low = min(b.low, price)
+	b.close = price
+}
+
+// export is the Bar of b, in UTC as time.Unix(0, start).UTC().
+func (b bar) export() Bar {
+	return Bar{Time: time.Unix(0, b.start).UTC(), Open: b.open, High: b.high, Low: b.low, Close: b.close}
+}
+
+// exportBars are the Bars of bs.
+func exportBars(bs []bar) []Bar {
+	out := make([]Bar, len(bs))
+	for i, b := range bs {
+		out[i] = b.export()
+	}
+	return out
+}
+
+// floorNs is the start of the step (ns) that Unix ns falls in. For the
+// steps of barSteps and candle intervals, which divide a day, it is
+// time.Unix(0, ns).Truncate(step): year 1, which Truncate counts from,
+// is a whole number of days before 1970.
+func floorNs(ns, step int64) int64 {
+	r := ns % step
+	if r < 0 {
+		r += step
+	}
+	return ns - r
 }
 
 // plotTrack is an indicator a strategy draws and its value per bar.
@@ -109,12 +156,12 @@ const (
 // closed ones (the stretch before the next fill), and the bars kept
 // around fills, with the plots' values at the end of each.
 type fineBars struct {
-	cur     Bar
+	cur     bar
 	curEnd  int64 // Unix ns at which cur closes; 0 before the first trade
-	ring    []Bar // last closed bars, oldest at ringAt when full
+	ring    []bar // last closed bars, oldest at ringAt when full
 	ringV   [][]float64
 	ringAt  int
-	kept    []Bar
+	kept    []bar
 	keptV   [][]float64
 	on      bool // closed bars are being kept
 	held    bool // the product's position is open
@@ -141,17 +188,14 @@ func (r *barRecorder) sample() {
 func newBarRecorder() *barRecorder {
 	// All maxBars at once: growing to them would copy the bars (and the
 	// plots') several times over in a month of data.
-	return &barRecorder{stepNs: int64(barSteps[0]), bars: make([]Bar, 0, maxBars)}
+	return &barRecorder{stepNs: int64(barSteps[0]), bars: make([]bar, 0, maxBars)}
 }
 
 func (r *barRecorder) trade(t time.Time, price float64) {
 	ns := t.UnixNano()
 	r.fineTrade(ns, price)
 	if n := len(r.bars); n > 0 && ns < r.end {
-		b := &r.bars[n-1]
-		b.High = max(b.High, price)
-		b.Low = min(b.Low, price)
-		b.Close = price
+		r.bars[n-1].add(price)
 		return
 	}
 	if r.plots != nil {
@@ -163,30 +207,27 @@ func (r *barRecorder) trade(t time.Time, price float64) {
 	for len(r.bars) >= maxBars && r.step < len(barSteps)-1 {
 		r.coarsen(r.step + 1)
 	}
-	start := ns - ns%r.stepNs
-	r.bars = append(r.bars, Bar{Time: time.Unix(0, start).UTC(), Open: price, High: price, Low: price, Close: price})
+	b := newBar(ns, r.stepNs, price)
+	r.bars = append(r.bars, b)
 	for i := range r.plots {
 		r.plots[i].vals = append(r.plots[i].vals, math.NaN())
 	}
-	r.end = start + r.stepNs
+	r.end = b.start + r.stepNs
 }
 
 // fineTrade adds a trade at Unix ns to the fine bars.
 func (r *barRecorder) fineTrade(ns int64, price float64) {
 	f := &r.fine
 	if ns < f.curEnd {
-		f.cur.High = max(f.cur.High, price)
-		f.cur.Low = min(f.cur.Low, price)
-		f.cur.Close = price
+		f.cur.add(price)
 		return
 	}
 	if f.curEnd != 0 {
 		r.closeFine()
 	}
 	step := int64(barSteps[0])
-	start := ns - ns%step
-	f.cur = Bar{Time: time.Unix(0, start).UTC(), Open: price, High: price, Low: price, Close: price}
-	f.curEnd = start + step
+	f.cur = newBar(ns, step, price)
+	f.curEnd = f.cur.start + step
 }
 
 // closeFine closes the fine bar being built: it samples the plots, goes
@@ -227,9 +268,9 @@ func (r *barRecorder) closeFine() {
 }
 
 // keepFine adds a closed fine bar to those kept, up to maxFine.
-func (r *barRecorder) keepFine(b Bar, v []float64) {
+func (r *barRecorder) keepFine(b bar, v []float64) {
 	f := &r.fine
-	if len(f.kept) >= maxFine || (len(f.kept) > 0 && !b.Time.After(f.kept[len(f.kept)-1].Time)) {
+	if len(f.kept) >= maxFine || (len(f.kept) > 0 && b.start <= f.kept[len(f.kept)-1].start) {
 		return
 	}
 	f.kept = append(f.kept, b)
@@ -275,37 +316,37 @@ func (f *fineBars) init(plots int) {
 // coarsen merges the bars into barSteps[to], in place.
 func (r *barRecorder) coarsen(to int) {
 	r.step, r.stepNs = to, int64(barSteps[to])
-	r.mergePlots(barSteps[to])
-	r.bars = mergeBars(r.bars, barSteps[to])
+	r.mergePlots(r.stepNs)
+	r.bars = mergeRaw(r.bars, r.stepNs)
 	if n := len(r.bars); n > 0 {
-		r.end = r.bars[n-1].Time.UnixNano() + r.stepNs
+		r.end = r.bars[n-1].start + r.stepNs
 	}
 }
 
-// mergePlots merges the plots' values as mergeBars will merge the bars
-// into step.
-func (r *barRecorder) mergePlots(step time.Duration) {
+// mergePlots merges the plots' values as mergeRaw will merge the bars
+// into step (ns).
+func (r *barRecorder) mergePlots(step int64) {
 	vals := make([][]float64, len(r.plots))
 	for k := range r.plots {
 		vals[k] = r.plots[k].vals
 	}
-	mergeValues(r.bars, step, vals)
+	mergeRawValues(r.bars, step, vals)
 	for k := range r.plots {
 		r.plots[k].vals = vals[k]
 	}
 }
 
-// mergeValues merges values kept per bar of bs as mergeBars merges bs
-// into step, in place (vals[k] is shortened): a merged bar keeps the
-// value at the end of its last bar.
-func mergeValues(bs []Bar, step time.Duration, vals [][]float64) {
+// mergeRawValues merges values kept per bar of bs as mergeRaw merges bs
+// into step (ns), in place (vals[k] is shortened): a merged bar keeps
+// the value at the end of its last bar.
+func mergeRawValues(bs []bar, step int64, vals [][]float64) {
 	if len(vals) == 0 {
 		return
 	}
 	j := -1
-	var last time.Time
+	var last int64
 	for i, b := range bs {
-		if start := b.Time.Truncate(step); j < 0 || !start.Equal(last) {
+		if start := floorNs(b.start, step); j < 0 || start != last {
 			j++
 			last = start
 		}
@@ -318,19 +359,19 @@ func mergeValues(bs []Bar, step time.Duration, vals [][]float64) {
 	}
 }
 
-// mergeBars merges time-ordered bars into bars of step, reusing bs.
-func mergeBars(bs []Bar, step time.Duration) []Bar {
+// mergeRaw merges time-ordered bars into bars of step (ns), reusing bs.
+func mergeRaw(bs []bar, step int64) []bar {
 	out := bs[:0]
 	for _, b := range bs {
-		start := b.Time.Truncate(step)
-		if n := len(out); n > 0 && out[n-1].Time.Equal(start) {
+		start := floorNs(b.start, step)
+		if n := len(out); n > 0 && out[n-1].start == start {
 			o := &out[n-1]
-			o.High = max(o.High, b.High)
-			o.Low = min(o.Low, b.Low)
-			o.Close = b.Close
+			o.high = max(o.high, b.high)
+			o.low = min(o.low, b.low)
+			o.close = b.close
 			continue
 		}
-		b.Time = start
+		b.start = start
 		out = append(out, b)
 	}
 	return out
@@ -421,10 +462,10 @@ func (r *recorder) finish(files []FileInfo, end time.Time) ([]PriceBars, []RiskC
 		br.sample()
 		step := barSteps[br.step]
 		if interval > step {
-			br.mergePlots(interval)
-			br.bars, step = mergeBars(br.bars, interval), interval
+			br.mergePlots(int64(interval))
+			br.bars, step = mergeRaw(br.bars, int64(interval)), interval
 		}
-		pb := PriceBars{Product: p, Step: step, Bars: br.bars}
+		pb := PriceBars{Product: p, Step: step, Bars: exportBars(br.bars)}
 		fineStep := max(interval, barSteps[0])
 		var detail [][]float64
 		if step > fineStep {
@@ -435,13 +476,10 @@ func (r *recorder) finish(files []FileInfo, end time.Time) ([]PriceBars, []RiskC
 			}
 			detail = f.keptV
 			if fineStep > barSteps[0] {
-				mergeValues(f.kept, fineStep, detail)
-				f.kept = mergeBars(f.kept, fineStep)
+				mergeRawValues(f.kept, int64(fineStep), detail)
+				f.kept = mergeRaw(f.kept, int64(fineStep))
 			}
-			pb.Detail, pb.DetailStep = f.kept, fineStep
-			if pb.Detail == nil {
-				pb.Detail = []Bar{}
-			}
+			pb.Detail, pb.DetailStep = exportBars(f.kept), fineStep
 		}
 		for k, t := range br.plots {
 			ps := PlotSeries{Name: t.name, Overlay: t.plot.Overlay, Values: t.vals}

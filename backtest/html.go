@@ -10,6 +10,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tradebot/tradebot/position"
@@ -59,7 +60,7 @@ func WriteHTML(w io.Writer, r *Result, s Summary) error {
 		return err
 	}
 	var body bytes.Buffer
-	if err := pageTemplate.Execute(&body, pageView(r, s)); err != nil {
+	if err := pageTemplate().Execute(&body, pageView(r, s)); err != nil {
 		return err
 	}
 	var out bytes.Buffer
@@ -179,17 +180,20 @@ func fmtSpan(d time.Duration) string {
 	return d.String()
 }
 
-var pageTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
-	"pct":  func(f float64) string { return fmt.Sprintf("%.1f %%", f*100) },
-	"f2":   func(f float64) string { return fmt.Sprintf("%.2f", f) },
-	"hold": fmtHolding,
-	"table": func(what string, rows []Breakdown) any {
-		return struct {
-			What string
-			Rows []Breakdown
-		}{what, rows}
-	},
-}).Parse(`<!DOCTYPE html>
+// pageTemplate is the report's page, parsed at its first use: a run
+// without report.html does not pay for it at start.
+var pageTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("report").Funcs(template.FuncMap{
+		"pct":  func(f float64) string { return fmt.Sprintf("%.1f %%", f*100) },
+		"f2":   func(f float64) string { return fmt.Sprintf("%.2f", f) },
+		"hold": fmtHolding,
+		"table": func(what string, rows []Breakdown) any {
+			return struct {
+				What string
+				Rows []Breakdown
+			}{what, rows}
+		},
+	}).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -235,6 +239,7 @@ var pageTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 <p>Charts: TradingView Lightweight Charts™, Copyright (c) 2024 TradingView, Inc., <a href="https://www.tradingview.com/">https://www.tradingview.com/</a> (Apache License 2.0).</p>
 </footer>
 `))
+})
 
 // chart data, as report.js reads it.
 type (
@@ -418,8 +423,12 @@ func mergeCopy(bs []Bar, vals [][]float64, step time.Duration) ([]Bar, [][]float
 	for k, v := range vals {
 		ov[k] = append([]float64(nil), v...)
 	}
-	mergeValues(bs, step, ov)
-	return mergeBars(append([]Bar(nil), bs...), step), ov, step
+	raw := make([]bar, len(bs))
+	for i, b := range bs {
+		raw[i] = bar{start: b.Time.UnixNano(), open: b.Open, high: b.High, low: b.Low, close: b.Close}
+	}
+	mergeRawValues(raw, int64(step), ov)
+	return exportBars(mergeRaw(raw, int64(step))), ov, step
 }
 
 // roundSig keeps 8 significant digits of an indicator value for the

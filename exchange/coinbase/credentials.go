@@ -17,6 +17,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -81,12 +82,20 @@ func NewCredentials(keyName, privateKeyText string) (*Credentials, error) {
 // does not accept.
 var ErrLegacyKey = errors.New("this looks like a legacy API key (API key + secret + passphrase): Advanced Trade needs a CDP API key. Create one at https://portal.cdp.coinbase.com/access/api (signature algorithm ECDSA or Ed25519, permissions view and trade) and use the downloaded key file")
 
+// The key name patterns are compiled at their first use, not at start:
+// the bounded repeats make cdpKeyName's program large (a millisecond
+// and 130 kB at every start of every command, backtests included).
 var (
-	cdpKeyName = regexp.MustCompile(`^organizations/[0-9A-Za-z-]{1,64}/apiKeys/[0-9A-Za-z-]{1,64}$`)
-	uuidName   = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	cdpKeyName = lazyRegexp(`^organizations/[0-9A-Za-z-]{1,64}/apiKeys/[0-9A-Za-z-]{1,64}$`)
+	uuidName   = lazyRegexp(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 	// A legacy API key is 16 or 32 letters and digits.
-	legacyName = regexp.MustCompile(`^[0-9A-Za-z]{16}$|^[0-9A-Za-z]{32}$`)
+	legacyName = lazyRegexp(`^[0-9A-Za-z]{16}$|^[0-9A-Za-z]{32}$`)
 )
+
+// lazyRegexp returns expr compiled on the first call.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
 
 // DisplayKeyName is a key name as messages show it: in full when it has
 // the shape of a CDP key name (organizations/{org}/apiKeys/{id}, or the
@@ -95,7 +104,7 @@ var (
 // place.
 func DisplayKeyName(name string) string {
 	name = strings.TrimSpace(name)
-	if cdpKeyName.MatchString(name) || uuidName.MatchString(name) {
+	if cdpKeyName().MatchString(name) || uuidName().MatchString(name) {
 		return name
 	}
 	const keep = 8
@@ -108,10 +117,10 @@ func DisplayKeyName(name string) string {
 // looksLikeKeyName reports whether s has the shape of a CDP key name.
 func looksLikeKeyName(s string) bool {
 	s = strings.TrimSpace(s)
-	return cdpKeyName.MatchString(s) || uuidName.MatchString(s)
+	return cdpKeyName().MatchString(s) || uuidName().MatchString(s)
 }
 
-func legacyKeyName(s string) bool { return legacyName.MatchString(strings.TrimSpace(s)) }
+func legacyKeyName(s string) bool { return legacyName().MatchString(strings.TrimSpace(s)) }
 
 // looksLikePrivateKey reports whether s is, or contains, a private key: a
 // PEM armour, several lines, or text that parses as a key.
