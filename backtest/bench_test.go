@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime"
 	"testing"
 
 	"github.com/tradebot/tradebot/config"
@@ -82,17 +83,26 @@ func BenchmarkMonthStreamed(b *testing.B) {
 // BenchmarkSweepWorkers runs the same 4-combination sweep over the month
 // of candles, parsed once and shared, on one worker and on two: on an
 // idle two-core machine the second should take about half the time.
-// cpu-ms/op is the process's CPU time per sweep (user + system).
+// cpu-ms/op is the process's CPU time per sweep (user + system);
+// held-B/candle the heap the loaded data holds per candle.
 func BenchmarkSweepWorkers(b *testing.B) {
 	path := testenv.SharedFile(b, monthFile)
 	raw, err := os.ReadFile("testdata/sma-exits.yaml")
 	if err != nil {
 		b.Fatal(err)
 	}
+	heap := func() uint64 {
+		var m runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	before := heap()
 	d, err := Load([]string{path}, LoadOptions{Product: "BTC-USD", Path: marketdata.PathLowFirst})
 	if err != nil {
 		b.Fatal(err)
 	}
+	held := float64(heap()-before) / float64(d.Files[0].Candles)
 	axes, err := ParseSweep("btc-sma.params.fast=4,6;btc-sma.params.slow=20,30")
 	if err != nil {
 		b.Fatal(err)
@@ -112,6 +122,7 @@ func BenchmarkSweepWorkers(b *testing.B) {
 			}
 			b.ReportMetric(float64((testenv.ProcessCPU()-start).Milliseconds())/float64(b.N), "cpu-ms/op")
 			b.ReportMetric(4*float64(b.N)/b.Elapsed().Seconds(), "combinations/s")
+			b.ReportMetric(held, "held-B/candle")
 		})
 	}
 }
