@@ -87,7 +87,13 @@ func (e *Engine) Unresolved(ctx context.Context) []error {
 	err := e.onEveryInstance(ctx, func(in *Instance) message {
 		return message{command: func() {
 			pos, prot := in.exits.Position(), in.exits.Protection()
-			if pos.Size.IsPositive() && !prot.Resting {
+			switch {
+			case pos.Size.IsPositive() && prot.Queued:
+				mu.Lock()
+				out = append(out, fmt.Errorf("%s holds %s %s whose stop Coinbase has accepted but not yet put on the book "+
+					"(QUEUED); check in Coinbase that it comes to rest, or start tradebot again", in.name, pos.Size, in.product.ID))
+				mu.Unlock()
+			case pos.Size.IsPositive() && !prot.Resting:
 				mu.Lock()
 				out = append(out, fmt.Errorf("%s holds %s %s with no stop resting on the venue; place one in Coinbase "+
 					"or start tradebot again", in.name, pos.Size, in.product.ID))

@@ -210,7 +210,8 @@ func (m *Manager) foundResting(o exchange.Order) bool {
 func (m *Manager) takeFound(ctx context.Context, o exchange.Order) (exitKind, int) {
 	s, p := &m.s, m.d.Product
 	r := RestingOrder{ClientOrderID: o.ClientOrderID, OrderID: o.ID, Type: o.Type, Size: o.BaseSize, Filled: o.FilledSize,
-		Stop: o.StopPrice, Limit: o.LimitPrice, TriggerLimit: o.LimitPrice, Reason: s.StopReason, Triggered: o.Triggered}
+		Stop: o.StopPrice, Limit: o.LimitPrice, TriggerLimit: o.LimitPrice, Reason: s.StopReason, Triggered: o.Triggered,
+		Queued: o.Status == exchange.StatusQueued}
 	if o.Type == exchange.Bracket {
 		r.TriggerLimit = p.RoundPriceUp(o.StopPrice.Mul(bracketTriggerFactor))
 	}
@@ -264,6 +265,7 @@ func (m *Manager) onExit(ctx context.Context, o exchange.Order, f *exchange.Fill
 		return
 	}
 	var r *RestingOrder
+	var edited *QueuedEdit // a queued edit of the resting exit the venue has applied now
 	reason := s.StopReason
 	switch kind {
 	case restingExit:
@@ -283,6 +285,10 @@ func (m *Manager) onExit(ctx context.Context, o exchange.Order, f *exchange.Fill
 		}
 		if o.Triggered {
 			r.Triggered = true
+		}
+		if e := r.noteVenue(o); e != nil && kind == restingExit {
+			s.LastMove = m.now()
+			edited = e
 		}
 		if o.FilledSize.GreaterThan(r.Filled) {
 			r.Filled = o.FilledSize
@@ -351,6 +357,12 @@ func (m *Manager) onExit(ctx context.Context, o exchange.Order, f *exchange.Fill
 	}
 	if mk := s.Market; mk != nil && mk.Unsent && kind == cancellingExit && !m.held {
 		_ = m.sendMarket(ctx) // the cancel freed the base this sell waited for
+		return
+	}
+	if edited != nil && edited.TakeProfit && edited.Level == s.TakeProfitsDone && m.open() && s.Market == nil && s.Resting != nil {
+		// The shrink this take-profit waited for is done: sell the level
+		// now, before sync would size the order to the position again.
+		m.takeProfit(ctx, edited.Level)
 		return
 	}
 	m.sync(ctx)

@@ -102,6 +102,10 @@ type Protection struct {
 	// Watched: tradebot itself compares every tick with Stop and sells at
 	// market when it is reached.
 	Watched bool
+	// Queued (with Watched): a stop order the venue has accepted but not
+	// yet put on the book (QUEUED) waits meanwhile; it protects nothing
+	// until it rests, so the bot watches the stop.
+	Queued bool
 }
 
 // Manager protects one strategy instance's position on one product, from
@@ -184,7 +188,7 @@ func (m *Manager) open() bool { return m.s.Position.Size.IsPositive() }
 // stop, so that the bot need not watch it.
 func (m *Manager) restingProtects() bool {
 	r := m.s.Resting
-	return r != nil && r.OrderID != "" && !r.Triggered
+	return r != nil && r.OrderID != "" && !r.Triggered && !r.Queued
 }
 
 // restingWorks reports whether a resting exit whose stop has triggered is
@@ -207,7 +211,7 @@ func (m *Manager) Protection() Protection {
 	if (m.restingProtects() || m.restingWorks()) && m.committed().IsZero() {
 		return Protection{Stop: m.s.Resting.Stop, Resting: true}
 	}
-	return Protection{Stop: m.s.Stop, Watched: true}
+	return Protection{Stop: m.s.Stop, Watched: true, Queued: m.s.Resting != nil && m.s.Resting.Queued}
 }
 
 // TakeRoundTrips returns the round trips finished since the last call.

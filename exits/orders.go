@@ -131,6 +131,12 @@ func (m *Manager) sync(ctx context.Context) {
 	case r.Triggered:
 		// It works as a limit now; OnTick sells at market if the price
 		// gaps below that limit.
+	case r.waiting():
+		// The venue has yet to place it or apply its edit; a change now
+		// would be refused or race it. Asked again once it is done.
+		if !r.remaining().Equal(size) || s.Stop.GreaterThan(r.Stop) {
+			s.NeedSync = true
+		}
 	case !r.remaining().Equal(size):
 		// A resize carries the current stop with it: one change, not two.
 		m.modify(ctx, size, decimal.Max(s.Stop, r.Stop))
@@ -220,6 +226,7 @@ func (m *Manager) sendResting(ctx context.Context) {
 	if err == nil {
 		m.refusalCleared()
 		r.OrderID = o.ID
+		r.Queued = o.Status == exchange.StatusQueued
 		s.LastMove = m.now()
 		if o.Status.Terminal() {
 			// Sent before (a resend after an unknown outcome), and already
@@ -286,7 +293,14 @@ func (m *Manager) modify(ctx context.Context, size, stop decimal.Decimal) {
 		next.Limit, e.LimitPrice = want.Limit, want.Limit
 	}
 	if m.canEdit {
-		_, err := m.d.Orders.Edit(ctx, r.OrderID, e)
+		o, err := m.d.Orders.Edit(ctx, r.OrderID, e)
+		if err == nil && o.Status == exchange.StatusEditQueued {
+			// Accepted, not applied: the order works on its old terms
+			// until an update shows the new ones (noteVenue).
+			r.EditQueued = &QueuedEdit{Size: next.Size, Stop: next.Stop, Limit: next.Limit, TriggerLimit: next.TriggerLimit, Reason: next.Reason}
+			m.editRefusals = 0
+			return
+		}
 		if err == nil {
 			*r = next
 			s.LastMove = m.now()
@@ -541,12 +555,21 @@ func (m *Manager) takeProfit(ctx context.Context, lvl int) {
 		return
 	}
 	if r := s.Resting; r != nil {
-		if r.OrderID == "" || r.Triggered {
-			s.NeedSync = true
+		if r.OrderID == "" || r.Triggered || r.waiting() {
+			s.NeedSync = true // asked again on a later tick
 			return
 		}
 		// The resting order holds all the base: shrink it to what stays.
-		m.modify(ctx, held.Sub(size), r.Stop)
+		if !r.remaining().Equal(held.Sub(size)) { // not shrunk already by an edit the venue applied late
+			m.modify(ctx, held.Sub(size), r.Stop)
+		}
+		if r := s.Resting; r != nil && r.EditQueued != nil {
+			// The venue applies the shrink later; the level is sold then.
+			e := *r.EditQueued
+			e.TakeProfit, e.Level = true, lvl
+			r.EditQueued = &e
+			return
+		}
 		if s.Market != nil {
 			return // the replacement was refused and became a full exit
 		}

@@ -101,6 +101,53 @@ type RestingOrder struct {
 	// not booked yet. New exit orders wait for those events, which may
 	// change what is held, for at most overWait.
 	OverAt time.Time `json:"over_at,omitzero"`
+	// Queued: the venue accepted the order but has not put it on the
+	// book (Coinbase's QUEUED): it does not protect yet, so the bot
+	// watches the stop meanwhile, and it is not moved or resized until
+	// it rests.
+	Queued bool `json:"queued,omitempty"`
+	// EditQueued holds the terms of an edit the venue accepted but has
+	// not applied (EDIT_QUEUED): the order protects on its old terms
+	// meanwhile and takes these when an update shows them. Never changed
+	// in place (State copies share it).
+	EditQueued *QueuedEdit `json:"edit_queued,omitempty"`
+}
+
+// QueuedEdit is the new size, prices and reason of an accepted edit the
+// venue has not applied yet.
+type QueuedEdit struct {
+	Size         decimal.Decimal `json:"size"`
+	Stop         decimal.Decimal `json:"stop"`
+	Limit        decimal.Decimal `json:"limit"`
+	TriggerLimit decimal.Decimal `json:"trigger_limit"`
+	Reason       string          `json:"reason"`
+	// TakeProfit: the edit shrinks the order so that take-profit Level
+	// can be sold (the order holds all the base); that sale goes once the
+	// edit applies.
+	TakeProfit bool `json:"take_profit,omitempty"`
+	Level      int  `json:"level,omitempty"`
+}
+
+// waiting reports whether the venue has yet to place the order or apply
+// its edit: until then it is left as it is.
+func (r *RestingOrder) waiting() bool { return r.Queued || r.EditQueued != nil }
+
+// noteVenue takes what an update of the order says about its queued
+// states: QUEUED while the venue has not placed it; an edit in waiting
+// applied (the order shows its terms) or dropped once the order is no
+// longer EDIT_QUEUED. It returns the edit when it was applied.
+func (r *RestingOrder) noteVenue(o exchange.Order) *QueuedEdit {
+	r.Queued = o.Status == exchange.StatusQueued
+	e := r.EditQueued
+	if e == nil || o.Status == exchange.StatusEditQueued {
+		return nil
+	}
+	r.EditQueued = nil
+	if o.Status.Terminal() || !o.BaseSize.Equal(e.Size) || !o.StopPrice.Equal(e.Stop) || !o.LimitPrice.Equal(e.Limit) {
+		return nil // dropped: the order kept its old terms
+	}
+	r.Size, r.Stop, r.Limit, r.TriggerLimit, r.Reason = e.Size, e.Stop, e.Limit, e.TriggerLimit, e.Reason
+	return e
 }
 
 // remaining is the size still to sell.
