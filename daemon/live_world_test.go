@@ -42,8 +42,8 @@ type liveWorld struct {
 
 // newLiveWorld starts the emulator (orders fill in parts of at most
 // 0.002 BTC when partialFills), the REST proxy and the webhook receiver;
-// all stop when the test ends.
-func newLiveWorld(t *testing.T, partialFills bool) *liveWorld {
+// all stop when the test ends. tweaks change the emulator's options.
+func newLiveWorld(t *testing.T, partialFills bool, tweaks ...func(*emulator.Options)) *liveWorld {
 	t.Helper()
 	k, kf, err := emulator.GenerateKey()
 	if err != nil {
@@ -60,6 +60,9 @@ func newLiveWorld(t *testing.T, partialFills bool) *liveWorld {
 		}}}
 	if partialFills {
 		opts.PartialFills, opts.MaxFillSize = true, decimal.RequireFromString("0.002")
+	}
+	for _, tweak := range tweaks {
+		tweak(&opts)
 	}
 	e, err := emulator.New(opts)
 	if err != nil {
@@ -103,7 +106,12 @@ func newLiveWorld(t *testing.T, partialFills bool) *liveWorld {
 // of wall time) and places its stop as placement says (exchange or bot).
 func (w *liveWorld) config(placement string) *config.Config {
 	w.t.Helper()
-	doc := fmt.Sprintf(`mode: live
+	return w.load(w.configDoc(placement))
+}
+
+// configDoc is config's YAML, for a test that changes it.
+func (w *liveWorld) configDoc(placement string) string {
+	return fmt.Sprintf(`mode: live
 log: {format: json, level: info}
 web: {listen_address: "127.0.0.1:0"}
 state_dir: %q
@@ -137,6 +145,11 @@ strategies:
         - {percent: 0.15, close: 1}
       stop_limit_offset_percent: 0.5
 `, w.stateDir, w.restURL, w.e.MarketDataURL(), w.e.UserURL(), w.keyFile, w.hookURL+"/hook", placement)
+}
+
+// load parses a configuration document.
+func (w *liveWorld) load(doc string) *config.Config {
+	w.t.Helper()
 	cfg, err := config.Load("tradebot.yaml", []byte(doc), func(string) (string, bool) { return "", false })
 	if err != nil {
 		w.t.Fatal(err)

@@ -1,0 +1,148 @@
+package daemon
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/exchange/coinbase/emulator"
+	"github.com/tradebot/tradebot/journal"
+)
+
+// journalHistories returns every order the journal holds with the
+// statuses it recorded for it, oldest first.
+func (w *liveWorld) journalHistories() map[journal.OrderRecord][]exchange.OrderStatus {
+	w.t.Helper()
+	j, err := journal.OpenReadOnly(filepath.Join(w.stateDir, "journal.db"))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer j.Close()
+	orders, err := j.Orders(journal.OrderFilter{})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	out := map[journal.OrderRecord][]exchange.OrderStatus{}
+	for _, o := range orders {
+		h, err := j.OrderHistory(o.Order.ClientOrderID)
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		var sts []exchange.OrderStatus
+		for _, c := range h {
+			sts = append(sts, c.Status)
+		}
+		out[o] = sts
+	}
+	return out
+}
+
+// sawQueuedThen reports whether an order of purpose went through QUEUED
+// and later showed then.
+func sawQueuedThen(hist map[journal.OrderRecord][]exchange.OrderStatus, purpose exchange.Purpose, then exchange.OrderStatus) bool {
+	for o, sts := range hist {
+		if o.Purpose != purpose {
+			continue
+		}
+		queued := false
+		for _, s := range sts {
+			if s == exchange.StatusQueued {
+				queued = true
+			}
+			if queued && s == then {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// stopOrders returns the sell orders with a stop the daemon has placed on
+// the exchange, whatever their state.
+func (w *liveWorld) stopOrders() []exchange.Order {
+	var out []exchange.Order
+	for _, o := range w.e.Sim().Orders() {
+		if o.Side == exchange.Sell && o.StopPrice.IsPositive() {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// Coinbase accepts orders it cannot place at once as QUEUED. Against the
+// emulator queuing every new order for a second: the entry is waited for
+// (QUEUED, then FILLED) and protected once it fills; the protective stop
+// is QUEUED first and not sent again while it waits, across a restart of
+// the daemon, and counts as resting once it is on the book. The journal
+// records each order's QUEUED state.
+func TestQueuedEntryAndStopAreWaitedForAcrossARestartWithoutDuplicates(t *testing.T) {
+	w := newLiveWorld(t, false, func(o *emulator.Options) { o.QueueFor = time.Second })
+	// Exits only by the stop and the take-profit: a strategy exit would
+	// replace the stop by a market sell before the test looks at it.
+	doc := w.configDoc("exchange")
+	if !strings.Contains(doc, "exit_bars: 2") {
+		t.Fatal("the live world's configuration changed: no exit_bars: 2 to replace")
+	}
+	cfg := w.load(strings.Replace(doc, "exit_bars: 2", "exit_bars: 0", 1))
+	r := startDaemon(t, cfg)
+	r.waitFor("a position and its stop order on the exchange", 120*time.Second, func() bool {
+		return w.btc().IsPositive() && len(w.stopOrders()) > 0
+	})
+	// Hold the market: nothing leaves the queue without a tick, so the
+	// stop stays QUEUED for as long as the test needs.
+	w.market.Close()
+	stops := w.stopOrders()
+	if len(stops) != 1 || stops[0].Status != exchange.StatusQueued {
+		t.Fatalf("stop orders %+v, want one, QUEUED", stops)
+	}
+	r.waitFor("the journal to record the entry QUEUED then FILLED and the stop QUEUED", 20*time.Second, func() bool {
+		h := w.journalHistories()
+		return sawQueuedThen(h, exchange.Entry, exchange.StatusFilled) && sawQueuedThen(h, exchange.Exit, exchange.StatusQueued)
+	})
+
+	// A restart while the stop waits: the shutdown says the stop is not
+	// on the book yet; the new run finds it and sends no second one.
+	r.stop()
+	if !strings.Contains(r.log.String(), "QUEUED") {
+		t.Errorf("the shutdown did not name the queued stop:\n%s", r.log.String())
+	}
+	r = startDaemon(t, cfg)
+	r.waitFor("the restarted daemon to reconcile with the exchange", 30*time.Second, func() bool {
+		for _, rec := range r.records() {
+			if rec["msg"] == "reconciling orders with Coinbase" && rec["reason"] == "connect" {
+				return true
+			}
+		}
+		return false
+	})
+	time.Sleep(2 * time.Second) // a second stop would go out now
+	if got := w.stopOrders(); len(got) != 1 || got[0].ID != stops[0].ID {
+		t.Fatalf("stop orders after the restart %+v, want the one queued before", got)
+	}
+
+	// One tick of the last price: the stop reaches the book and is the
+	// position's resting protection.
+	last := w.e.Sim().LastTrade("BTC-USDT")
+	w.e.Tick(exchange.Tick{ProductID: "BTC-USDT", Kind: exchange.TradeTick, Price: last, Size: decimal.RequireFromString("0.0001"),
+		TakerSide: exchange.Buy})
+	r.waitFor("the stop to rest and the daemon to know it", 20*time.Second, func() bool {
+		h := w.journalHistories()
+		o, _ := w.e.Sim().Order(stops[0].ID)
+		return o.Status == exchange.StatusOpen && sawQueuedThen(h, exchange.Exit, exchange.StatusOpen)
+	})
+	if got := r.metric("tradebot_positions_unprotected"); got != "0" {
+		t.Errorf("positions_unprotected = %s with the stop resting", got)
+	}
+	if got := w.stopOrders(); len(got) != 1 {
+		t.Fatalf("stop orders %+v, want one", got)
+	}
+	for id, n := range w.e.Stats().OrdersPerClientID {
+		if n > 1 {
+			t.Errorf("client order id %s has %d orders", id, n)
+		}
+	}
+}
