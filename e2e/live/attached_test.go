@@ -33,7 +33,8 @@ func TestAttachedBracketIsAdopted(t *testing.T) {
 		t.Fatalf("%d exits filled and %d looks at a resting attached stop in 40s; want 2 and 1\n%s",
 			closedRoundTrips(e), protectedSeen, warnings(d.output()))
 	}
-	quietMatch(t, d, e)
-	assertFillsReflected(t, d.scrape(), e, "att")
+	q := quietMatch(t, d, e)
+	assertFillsReflected(t, q, e, "att")
+	assertJournalHoldsTheExchangesFills(t, d, e, q)
 	assertOnePerClientID(t, e)
 }

@@ -3,6 +3,8 @@ package live
 import (
 	"math"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +12,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/journal"
 )
 
 // TestFaultsNeitherDoubleOrdersNorLoseFills runs `tradebot run` in live
@@ -83,8 +86,10 @@ func TestFaultsNeitherDoubleOrdersNorLoseFills(t *testing.T) {
 	if n := len(d.logLines("reconciling orders with Coinbase")); n < 3 {
 		t.Errorf("%d reconciliations logged after repeated gaps and reconnects; want one per resync", n)
 	}
-	bodies = append(bodies, quietMatch(t, d, e))
-	assertFillsReflected(t, d.scrape(), e, names...)
+	q := quietMatch(t, d, e)
+	bodies = append(bodies, q.body)
+	assertFillsReflected(t, q, e, names...)
+	assertJournalHoldsTheExchangesFills(t, d, e, q)
 	assertOnePerClientID(t, e)
 	d.stop()
 	texts := map[string]string{"stderr": d.output()}
@@ -101,9 +106,10 @@ func TestFaultsNeitherDoubleOrdersNorLoseFills(t *testing.T) {
 }
 
 // assertFillsReflected compares each instance's fills, fees, position
-// and realized PnL in /metrics with the instance's fills on the exchange:
-// a fill the daemon missed shows as a count, fee, size or PnL difference.
-func assertFillsReflected(t *testing.T, s scrape, e *emu, instances ...string) {
+// and realized PnL in /metrics with the instance's fills on the exchange,
+// both as they were at a quiet moment: a fill the daemon missed shows as
+// a count, fee, size or PnL difference.
+func assertFillsReflected(t *testing.T, q quiet, e *emu, instances ...string) {
 	t.Helper()
 	type book struct {
 		n                         int
@@ -114,7 +120,8 @@ func assertFillsReflected(t *testing.T, s scrape, e *emu, instances ...string) {
 	for _, in := range instances {
 		books[in] = &book{orders: map[string]bool{}}
 	}
-	for _, f := range e.Sim().Fills() {
+	s := q.scrape
+	for _, f := range q.fills {
 		b := books[instanceOf(e, f)]
 		if b == nil {
 			t.Errorf("fill %s of order %s belongs to no instance", f.TradeID, f.OrderID)
@@ -139,9 +146,12 @@ func assertFillsReflected(t *testing.T, s scrape, e *emu, instances ...string) {
 		// Orders fill in parts, and the user channel sends order state,
 		// not fills: when updates are lost (the sequence gaps and dropped
 		// sockets above), one fill derived from the change of an order's
-		// filled size stands for every part filled meanwhile. So the count
-		// lies between the orders that filled and the exchange's fills;
-		// the money below (fees, size, PnL) must match to the last digit.
+		// filled size stands for every part filled meanwhile, and the
+		// metric counts the fills the daemon saw. So the count lies
+		// between the orders that filled and the exchange's fills; the
+		// money below (fees, size, PnL) must match to the last digit, and
+		// the journal must hold the exchange's fills one for one once
+		// reconciled (assertJournalHoldsTheExchangesFills).
 		gotFills, _ := s.sum("tradebot_fills_total", sel)
 		if int(gotFills) > b.n || int(gotFills) < len(b.orders) {
 			t.Errorf("%s: tradebot_fills_total = %v, the exchange has %d fills of %d of the instance's orders", in, gotFills, b.n, len(b.orders))
@@ -182,4 +192,66 @@ func instanceOf(e *emu, f exchange.Fill) string {
 		return id[:i]
 	}
 	return id
+}
+
+// assertJournalHoldsTheExchangesFills makes the daemon reconcile (a
+// reconnect) after the quiet moment q and checks that its journal then
+// holds exactly the exchange's fills of q: the fills it derived from the
+// user channel replaced by Coinbase's own, one for one, with the same
+// trade id, order, size, price, fee and liquidity.
+func assertJournalHoldsTheExchangesFills(t *testing.T, d *daemon, e *emu, q quiet) {
+	t.Helper()
+	reconnects := func() int {
+		n := 0
+		for _, rec := range d.logLines("reconciling orders with Coinbase") {
+			if rec["reason"] == "reconnect" {
+				n++
+			}
+		}
+		return n
+	}
+	before := reconnects()
+	e.DropSockets()
+	waitFor(t, 20*time.Second, "a reconciliation after the quiet moment", func() bool { return reconnects() > before })
+	var got []journal.FillRecord
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		got = journalFills(t, d)
+		if !slices.ContainsFunc(got, func(f journal.FillRecord) bool { return journal.IsSyntheticTradeID(f.TradeID) }) ||
+			time.Now().After(deadline) {
+			break
+		}
+	}
+	byID := map[string]journal.FillRecord{}
+	for _, f := range got {
+		byID[f.TradeID] = f
+	}
+	if len(got) != len(q.fills) {
+		t.Errorf("the journal holds %d fills, the exchange %d", len(got), len(q.fills))
+	}
+	for _, x := range q.fills {
+		j, ok := byID[x.TradeID]
+		switch {
+		case !ok:
+			t.Errorf("the exchange's fill %s (order %s, %s BTC) is not in the journal by its trade id", x.TradeID, x.OrderID, x.Size)
+		case j.OrderID != x.OrderID || !j.Size.Equal(x.Size) || !j.Price.Equal(x.Price) || !j.Fee.Equal(x.Fee) || j.Liquidity != x.Liquidity:
+			t.Errorf("fill %s: journal order %s size %s price %s fee %s %s; exchange order %s size %s price %s fee %s %s",
+				x.TradeID, j.OrderID, j.Size, j.Price, j.Fee, j.Liquidity, x.OrderID, x.Size, x.Price, x.Fee, x.Liquidity)
+		}
+	}
+}
+
+// journalFills reads the fills of the daemon's journal beside it, as
+// `tradebot fills` does.
+func journalFills(t *testing.T, d *daemon) []journal.FillRecord {
+	t.Helper()
+	j, err := journal.OpenReadOnly(filepath.Join(d.stateDir, "journal.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	fills, err := j.Fills(time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fills
 }

@@ -22,6 +22,7 @@ import (
 
 	"github.com/tradebot/tradebot/exchange"
 	"github.com/tradebot/tradebot/exchange/coinbase/emulator"
+	"github.com/tradebot/tradebot/internal/tickgate"
 	"github.com/tradebot/tradebot/marketdata"
 	"github.com/tradebot/tradebot/marketdata/bundled"
 )
@@ -33,6 +34,10 @@ type emu struct {
 	key     emulator.Key
 	kf      emulator.KeyFile
 	keyFile string
+	// market holds the replay while closed (quietMatch closes it): no
+	// tick, so no resting order triggers or fills and no strategy enters
+	// while the daemon is compared with the exchange.
+	market *tickgate.Gate
 }
 
 // emuOptions adjust the test emulator.
@@ -60,6 +65,7 @@ func startEmulator(t *testing.T, o emuOptions) *emu {
 		t.Fatal(err)
 	}
 	k.CanTransfer, k.CanTrade = o.canTransfer, !o.noTrade
+	market := &tickgate.Gate{}
 	e, err := emulator.New(emulator.Options{
 		Keys:       []emulator.Key{k},
 		RateLimits: o.rateLimits,
@@ -74,7 +80,7 @@ func startEmulator(t *testing.T, o emuOptions) *emu {
 			if err != nil {
 				return nil, err
 			}
-			return s.TickStream(), nil
+			return market.Source(s.TickStream()), nil
 		}},
 	})
 	if err != nil {
@@ -86,6 +92,7 @@ func startEmulator(t *testing.T, o emuOptions) *emu {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
+		market.Open()
 		cancel()
 		select {
 		case <-e.Done():
@@ -97,7 +104,7 @@ func startEmulator(t *testing.T, o emuOptions) *emu {
 	if err := emulator.WriteKeyFile(path, kf); err != nil {
 		t.Fatal(err)
 	}
-	return &emu{Emulator: e, key: k, kf: kf, keyFile: path}
+	return &emu{Emulator: e, key: k, kf: kf, keyFile: path, market: market}
 }
 
 // The instances the tests run. Both trade often on the recording (bars of
@@ -184,6 +191,8 @@ type daemon struct {
 	stderr  bytes.Buffer
 	exited  chan struct{}
 	err     error
+	// stateDir is the daemon's state_dir, as liveConfig writes it.
+	stateDir string
 }
 
 // lockedWriter appends to the daemon's stderr buffer under its lock and
@@ -217,7 +226,7 @@ func (w *lockedWriter) Write(p []byte) (int, error) {
 // /metrics; it stops the process with SIGTERM when the test ends.
 func startDaemon(t *testing.T, cfg string) *daemon {
 	t.Helper()
-	d := &daemon{t: t, exited: make(chan struct{})}
+	d := &daemon{t: t, exited: make(chan struct{}), stateDir: filepath.Join(filepath.Dir(cfg), "state")}
 	w := &lockedWriter{d: d, lines: make(chan string, 1024)}
 	d.cmd = exec.Command(binary, "run", "--config", cfg, "--web.listen-address", "127.0.0.1:0")
 	d.cmd.Stderr = w

@@ -10,8 +10,8 @@ import (
 // position's bracket rests on the exchange, until the bracket fills with
 // the daemon deaf to the user channel. After the outage the daemon must
 // learn of the fill through REST reconciliation: its position, fills,
-// fees and realized PnL match the exchange, and the position was never
-// unprotected.
+// fees and realized PnL match the exchange, its journal holds the
+// exchange's fills one for one, and the position was never unprotected.
 func TestFillsDuringASocketOutageAreAdopted(t *testing.T) {
 	e := startEmulator(t, emuOptions{})
 	d := startDaemon(t, liveConfig(t, e, ""))
@@ -50,7 +50,8 @@ func TestFillsDuringASocketOutageAreAdopted(t *testing.T) {
 		}
 		return false
 	})
-	quietMatch(t, d, e)
-	assertFillsReflected(t, d.scrape(), e, "brk")
+	q := quietMatch(t, d, e)
+	assertFillsReflected(t, q, e, "brk")
+	assertJournalHoldsTheExchangesFills(t, d, e, q)
 	assertOnePerClientID(t, e)
 }

@@ -62,7 +62,7 @@ func TestLiveRunTradesWithStopsOnTheExchange(t *testing.T) {
 	if protectedSeen == 0 {
 		t.Fatalf("never saw an open position with its stop resting on the exchange\n%s", tail(d.output()))
 	}
-	bodies = append(bodies, quietMatch(t, d, e))
+	bodies = append(bodies, quietMatch(t, d, e).body)
 	assertOnePerClientID(t, e)
 	d.stop()
 	texts := map[string]string{"stderr": d.output()}
@@ -150,28 +150,42 @@ func assertOnePerClientID(t *testing.T, e *emu) {
 	}
 }
 
-// quietMatch waits for a moment when the exchange saw no fill for longer
-// than the daemon's account report period, then checks that the daemon's
-// position and balances in /metrics equal the exchange's account. It
-// returns the last /metrics body.
-func quietMatch(t *testing.T, d *daemon, e *emu) string {
+// quiet is what the daemon and the exchange showed at a quiet moment:
+// a /metrics scrape, and the exchange's fills, unchanged since before
+// the scrape.
+type quiet struct {
+	scrape
+	fills []exchange.Fill
+}
+
+// quietMatch holds the market, so that no order triggers or fills and no
+// strategy enters any more, then waits for a moment when the exchange
+// saw no fill for longer than the daemon's account report period, and
+// checks that the daemon's position and balances in /metrics equal the
+// exchange's account. It returns that moment's scrape and fills, which
+// later checks compare: a scrape taken while the market ran could miss
+// a fill the daemon had not heard of yet (an entry filled between the
+// scrape and the read of the exchange's fills, as a run under load did,
+// bot flat and the exchange 0.00032 BTC long).
+func quietMatch(t *testing.T, d *daemon, e *emu) quiet {
 	t.Helper()
+	e.market.Close()
 	ctx := context.Background()
-	const quiet = 2*time.Second + 700*time.Millisecond // > daemon.AccountInterval
-	var last string
+	const quietFor = 2*time.Second + 700*time.Millisecond // > daemon.AccountInterval
+	var last quiet
 	var mismatch []string
 	deadline := time.Now().Add(40 * time.Second)
 	for time.Now().Before(deadline) {
 		n := len(e.Sim().Fills())
-		time.Sleep(quiet)
+		time.Sleep(quietFor)
 		s := d.scrape()
-		last = s.body
 		assertProtected(t, s)
 		bals, err := e.Sim().Balances(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(e.Sim().Fills()) != n {
+		last = quiet{s, e.Sim().Fills()}
+		if len(last.fills) != n {
 			continue // not quiet: try again
 		}
 		mismatch = mismatch[:0]
