@@ -4,7 +4,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/internal/fillcheck"
 	"github.com/tradebot/tradebot/journal"
 )
 
@@ -216,27 +216,12 @@ func assertJournalHoldsTheExchangesFills(t *testing.T, d *daemon, e *emu, q quie
 	var got []journal.FillRecord
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		got = journalFills(t, d)
-		if !slices.ContainsFunc(got, func(f journal.FillRecord) bool { return journal.IsSyntheticTradeID(f.TradeID) }) ||
-			time.Now().After(deadline) {
+		if !fillcheck.HasDerived(got) || time.Now().After(deadline) {
 			break
 		}
 	}
-	byID := map[string]journal.FillRecord{}
-	for _, f := range got {
-		byID[f.TradeID] = f
-	}
-	if len(got) != len(q.fills) {
-		t.Errorf("the journal holds %d fills, the exchange %d", len(got), len(q.fills))
-	}
-	for _, x := range q.fills {
-		j, ok := byID[x.TradeID]
-		switch {
-		case !ok:
-			t.Errorf("the exchange's fill %s (order %s, %s BTC) is not in the journal by its trade id", x.TradeID, x.OrderID, x.Size)
-		case j.OrderID != x.OrderID || !j.Size.Equal(x.Size) || !j.Price.Equal(x.Price) || !j.Fee.Equal(x.Fee) || j.Liquidity != x.Liquidity:
-			t.Errorf("fill %s: journal order %s size %s price %s fee %s %s; exchange order %s size %s price %s fee %s %s",
-				x.TradeID, j.OrderID, j.Size, j.Price, j.Fee, j.Liquidity, x.OrderID, x.Size, x.Price, x.Fee, x.Liquidity)
-		}
+	for _, diff := range fillcheck.Diff(got, q.fills) {
+		t.Error(diff)
 	}
 }
 
