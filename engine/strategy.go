@@ -432,7 +432,8 @@ func (in *Instance) buy(ctx context.Context, t *exchange.Tick, o strategy.Order)
 	if err != nil && !errors.Is(err, ErrInFlight) {
 		delete(in.working, id)
 		if in.log.Enabled(ctx, slog.LevelWarn) {
-			in.log.Warn("entry not placed", "strategy", in.name, "client_order_id", id, "error", err)
+			in.log.LogAttrs(context.Background(), slog.LevelWarn, "entry not placed", slog.String("strategy", in.name),
+				slog.String("client_order_id", id), slog.Any("error", err))
 		}
 		// The reason's text is made only for a strategy that listens: a
 		// Signaler refused on every cross would pay for it each time.
@@ -460,8 +461,9 @@ func (in *Instance) checkFixedStop(ref decimal.Decimal) error {
 	}
 	err := &FixedStopRefusal{Stop: sl.Price, Market: ref}
 	in.exec.logRefusal(slog.LevelWarn, refusalCause{"stop", in.name, exchange.Entry, "fixed_stop_above_market"},
-		"entry refused: its fixed stop is not below the market", func() []any {
-			return []any{"strategy", in.name, "product", in.product.ID, "stop_loss_price", sl.Price, "market", ref}
+		"entry refused: its fixed stop is not below the market", func() []slog.Attr {
+			return []slog.Attr{slog.String("strategy", in.name), slog.String("product", in.product.ID),
+				slog.Any("stop_loss_price", sl.Price), slog.Any("market", ref)}
 		})
 	return err
 }
