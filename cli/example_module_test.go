@@ -16,7 +16,8 @@ import (
 // tradebot with this repository) that registers a strategy type,
 // momentum, and calls Main, as a user's module would: its binary lists
 // the type, checks a config using it in its own name, and backtests it
-// on the bundled recording with trades made by the type's own rules.
+// on the bundled recording with trades made by the type's own rules; the
+// module's own tests (a backtest through Run in their process) pass.
 //
 // The build is offline (GOPROXY=off) and read-only (-mod=readonly): the
 // module's go.mod and go.sum must be as `go mod tidy` leaves them, since
@@ -25,12 +26,19 @@ func TestExampleModuleGetsEveryCommandForItsOwnStrategy(t *testing.T) {
 	goBin := testenv.Program(t, "go", "golang-go")
 	dir := filepath.Join(testenv.RepoRoot(), "examples", "mystrategy")
 	bin := filepath.Join(t.TempDir(), "mystrategy")
-	build := exec.Command(goBin, "build", "-o", bin, ".")
-	build.Dir = dir
-	build.Env = append(os.Environ(), "GOFLAGS=-mod=readonly", "GOPROXY=off", "GOWORK=off", "GOTOOLCHAIN=local")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build in examples/mystrategy: %v\n%s\n(if go.mod or go.sum is out of date with the repository's: cd examples/mystrategy && go mod tidy)", err, out)
+	goCmd := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command(goBin, args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GOFLAGS=-mod=readonly", "GOPROXY=off", "GOWORK=off", "GOTOOLCHAIN=local")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go %s in examples/mystrategy: %v\n%s\n(if go.mod or go.sum is out of date with the repository's: cd examples/mystrategy && go mod tidy)",
+				strings.Join(args, " "), err, out)
+		}
 	}
+	goCmd("build", "-o", bin, ".")
+	// The module's own tests: a user's strategy is tested the same way.
+	goCmd("test", ".")
 	runBin := func(wantCode int, args ...string) string {
 		t.Helper()
 		cmd := exec.Command(bin, args...)

@@ -8,6 +8,18 @@ import (
 	"github.com/tradebot/tradebot/strategy"
 )
 
+// init registers the type under the name a config's `type:` says, with
+// its defaults, before main runs (and before this package's tests).
+func init() {
+	strategy.Register(strategy.Type{
+		Name:    "momentum",
+		Summary: "buy when the close rose more than threshold percent over period bars above its trend EMA; sell when the rise turns into a fall",
+		NewParams: func() strategy.Params {
+			return &MomentumParams{Period: 10, Trend: 50, Threshold: 1, Interval: 15 * time.Minute}
+		},
+	})
+}
+
 // MomentumParams are momentum's `params:`. The yaml tags are the keys a
 // config may write (any other key is an error); the doc tags are what
 // `mystrategy strategies` prints beside each key and its default.
