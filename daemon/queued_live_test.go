@@ -146,3 +146,63 @@ func TestQueuedEntryAndStopAreWaitedForAcrossARestartWithoutDuplicates(t *testin
 		}
 	}
 }
+
+// A stop whose order waits QUEUED (the product in auction mode) does not
+// protect: when the price reaches it the daemon cancels the queued order
+// and sells at market, once; the sale, queued by the auction too, fills
+// when the auction ends.
+func TestStopReachedWhileItsOrderIsQueuedInAnAuctionSellsAtMarketOnce(t *testing.T) {
+	w := newLiveWorld(t, false, func(o *emulator.Options) { o.QueueFor = time.Second })
+	doc := w.configDoc("exchange")
+	r := startDaemon(t, w.load(strings.Replace(doc, "exit_bars: 2", "exit_bars: 0", 1)))
+	r.waitFor("a position and its stop order on the exchange", 120*time.Second, func() bool {
+		return w.btc().IsPositive() && len(w.stopOrders()) > 0
+	})
+	w.market.Close()
+	if err := w.e.AuctionMode("BTC-USDT", true); err != nil {
+		t.Fatal(err)
+	}
+	stops := w.stopOrders()
+	if len(stops) != 1 || stops[0].Status != exchange.StatusQueued {
+		t.Fatalf("stop orders %+v, want one, QUEUED", stops)
+	}
+	held := w.btc()
+	below := stops[0].StopPrice.Mul(decimal.RequireFromString("0.995")).Round(2)
+	w.e.Tick(exchange.Tick{ProductID: "BTC-USDT", Kind: exchange.TradeTick, Price: below, Size: decimal.RequireFromString("0.0001"),
+		TakerSide: exchange.Sell})
+	var market exchange.Order
+	r.waitFor("the queued stop cancelled and a market sell queued", 20*time.Second, func() bool {
+		o, _ := w.e.Sim().Order(stops[0].ID)
+		n := 0
+		for _, x := range w.e.Sim().Orders() {
+			if x.Side == exchange.Sell && x.Type == exchange.Market {
+				market, n = x, n+1
+			}
+		}
+		return o.Status == exchange.StatusCancelled && n == 1 && market.Status == exchange.StatusQueued
+	})
+	if !market.BaseSize.Equal(held) {
+		t.Errorf("market sell of %s, %s held", market.BaseSize, held)
+	}
+	time.Sleep(time.Second) // a second exit would go out now
+	if err := w.e.AuctionMode("BTC-USDT", false); err != nil {
+		t.Fatal(err)
+	}
+	r.waitFor("the position sold and the daemon flat", 20*time.Second, func() bool {
+		return w.btc().IsZero() && r.metric(`tradebot_position_size{product="BTC-USDT",strategy="brk"}`) == "0"
+	})
+	sells := 0
+	for _, x := range w.e.Sim().Orders() {
+		if x.Side == exchange.Sell {
+			sells++
+		}
+	}
+	if sells != 2 {
+		t.Errorf("%d sell orders, want the stop and one market sell", sells)
+	}
+	for id, n := range w.e.Stats().OrdersPerClientID {
+		if n > 1 {
+			t.Errorf("client order id %s has %d orders", id, n)
+		}
+	}
+}
