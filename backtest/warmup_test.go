@@ -9,6 +9,7 @@ import (
 	"github.com/tradebot/tradebot/config"
 	"github.com/tradebot/tradebot/internal/testenv"
 	"github.com/tradebot/tradebot/marketdata"
+	"github.com/tradebot/tradebot/position"
 )
 
 // rsiDip is issue 14's rule strategy. On this month it never enters: no
@@ -79,6 +80,43 @@ func TestRuleStrategyIsWarmAtFrom(t *testing.T) {
 	cold := rulesRun(t, "close > 0", LoadOptions{})
 	if got, want := cold.RoundTrips[0].EntryTime, cold.Start.Add(50*time.Hour); got.Before(want) {
 		t.Errorf("without warm-up the first entry came at %s, before the EMA(200) had its bars (%s)", got, want)
+	}
+}
+
+// TestRuleStrategyFromTradesAsOverAllTheHistory: with rsi < 40, the run
+// from --from 2022-01-10 enters first on the first bar from then on where
+// TA-Lib's RSI(14) is under 40 and the close above its EMA(200) over all
+// the history (the bar closing 2022-01-12 07:15, RSI 39.73, close 42507,
+// EMA 42220.3: backtest/testdata/rsidip/check.sh), and makes the round
+// trips of the run over the whole month. A warm-up of only the EMA's 200
+// bars left its seed weighing 13 %: the EMA read 41800 instead of 41851
+// at 2022-01-11 10:30 and the run entered there, a bar no run over all
+// the history enters on.
+func TestRuleStrategyFromTradesAsOverAllTheHistory(t *testing.T) {
+	from := time.Date(2022, 1, 10, 0, 0, 0, 0, time.UTC)
+	res := rulesRun(t, "rsi < 40 && close > trend", LoadOptions{From: from})
+	if len(res.RoundTrips) == 0 {
+		t.Fatal("no trade")
+	}
+	if got, want := res.RoundTrips[0].EntryTime, time.Date(2022, 1, 12, 7, 15, 0, 0, time.UTC); !got.Equal(want) {
+		t.Errorf("first entry at %s, want %s", got, want)
+	}
+	all := rulesRun(t, "rsi < 40 && close > trend", LoadOptions{})
+	var want []position.RoundTrip
+	for _, rt := range all.RoundTrips {
+		if !rt.EntryTime.Before(from) {
+			want = append(want, rt)
+		}
+	}
+	if len(res.RoundTrips) != len(want) {
+		t.Fatalf("%d round trips from %s, %d over the whole month from then", len(res.RoundTrips), from.Format(time.DateOnly), len(want))
+	}
+	for i, rt := range res.RoundTrips {
+		w := want[i]
+		if !rt.EntryTime.Equal(w.EntryTime) || !rt.ExitTime.Equal(w.ExitTime) || !rt.EntryPrice.Equal(w.EntryPrice) || !rt.ExitPrice.Equal(w.ExitPrice) {
+			t.Errorf("round trip %d: %s..%s at %s..%s, over the whole month %s..%s at %s..%s", i,
+				rt.EntryTime, rt.ExitTime, rt.EntryPrice, rt.ExitPrice, w.EntryTime, w.ExitTime, w.EntryPrice, w.ExitPrice)
+		}
 	}
 }
 

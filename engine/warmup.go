@@ -41,7 +41,7 @@ func (e *Engine) WarmUp(ctx context.Context, h History, now time.Time) {
 				continue
 			}
 			end := now.Truncate(need.Interval)
-			start := end.Add(-need.Interval * time.Duration(need.Lookback))
+			start := end.Add(-need.Interval * time.Duration(need.Bars()))
 			began := time.Now()
 			candles, err := h(ctx, need.Product, start, end, need.Interval)
 			if err != nil {
@@ -50,7 +50,7 @@ func (e *Engine) WarmUp(ctx context.Context, h History, now time.Time) {
 				continue
 			}
 			in.log.Info("history fetched", "strategy", in.name, "product", need.Product, "interval", need.Interval.String(),
-				"candles", len(candles), "want", need.Lookback, "took", time.Since(began).Round(time.Millisecond).String())
+				"candles", len(candles), "want", need.Bars(), "took", time.Since(began).Round(time.Millisecond).String())
 			for _, c := range candles {
 				c.ProductID, c.Interval = need.Product, need.Interval
 				all = append(all, c)

@@ -36,6 +36,11 @@ type BarNeed struct {
 	// Lookback is how many closed bars the strategy needs before its
 	// first decision: the warm-up fetches that many from history.
 	Lookback int
+	// History, when more than Lookback, is how many the warm-up fetches
+	// when the history has them: bars an indicator needs to forget its
+	// seed (indicator.Settle) without holding the instance back when the
+	// history is shorter.
+	History int
 }
 
 // NewNeeds returns the Needs of a strategy on product (the engine's
@@ -67,6 +72,22 @@ func (n *Needs) Bars(product string, interval time.Duration, lookback int) {
 		}
 	}
 	n.bars = append(n.bars, BarNeed{Product: p, Interval: interval, Lookback: lookback})
+}
+
+// History asks the warm-up for up to bars closed bars of interval of
+// product, beyond the lookback of Bars: read when the history has them,
+// but the instance is warm after its lookback. An exponential average
+// is Ready after its period, but reads the value a run over all the
+// history reads only after indicator.Settle bars.
+func (n *Needs) History(product string, interval time.Duration, bars int) {
+	p := n.orDefault(product)
+	for i := range n.bars {
+		if n.bars[i].Product == p && n.bars[i].Interval == interval {
+			n.bars[i].History = max(n.bars[i].History, bars)
+			return
+		}
+	}
+	n.errs = append(n.errs, fmt.Errorf("history of bars of %s every %s: subscribe to the bars first", p, interval))
 }
 
 // Trades subscribes to the trades of product.
@@ -148,18 +169,22 @@ func (n *Needs) Products() []string {
 	return out
 }
 
-// Lookback returns the longest warm-up any bar subscription needs, in
-// time: its lookback of bars and one more, since the first bar built from
-// ticks that start inside it is partial.
+// Lookback returns the longest warm-up any bar subscription asks for,
+// in time: its lookback of bars (or its history, if longer) and one more,
+// since the first bar built from ticks that start inside it is partial.
 func (n *Needs) Lookback() time.Duration {
 	var d time.Duration
 	for _, b := range n.bars {
-		if b.Lookback > 0 {
-			d = max(d, b.Interval*time.Duration(b.Lookback+1))
+		if bars := b.Bars(); bars > 0 {
+			d = max(d, b.Interval*time.Duration(bars+1))
 		}
 	}
 	return d
 }
+
+// Bars returns how many bars of history the warm-up fetches: the
+// lookback, or the history if longer.
+func (b BarNeed) Bars() int { return max(b.Lookback, b.History) }
 
 // Adapt returns s ready for the engine: a Signaler that implements no
 // callback of its own comes wrapped in Signals.

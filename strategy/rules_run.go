@@ -6,12 +6,17 @@ import (
 
 // Needs implements Setup: the rule's bars and those of indicators on
 // another interval or product, each with its indicators' lookback (the
-// rule's own bars also with the previous values its expressions read).
+// rule's own bars also with the previous values its expressions read),
+// and as history the bars its indicators need to settle
+// (indicator.Settle): an EMA(200) is ready after 200 bars but forgets its
+// seed only after 891, so that a warm-up of 200 would read other values
+// than a run over all the history.
 func (r *Rules) Needs(n *Needs) {
 	for i, s := range r.subs {
-		lb := 0
+		lb, settle := 0, 0
 		for _, ri := range s.inds {
 			lb = max(lb, ri.ind.Lookback())
+			settle = max(settle, indicator.Settle(ri.ind))
 		}
 		if i == 0 {
 			depth := 0
@@ -19,8 +24,10 @@ func (r *Rules) Needs(n *Needs) {
 				depth = max(depth, x.k)
 			}
 			lb += depth
+			settle += depth
 		}
 		n.Bars(s.product, s.interval, lb+1)
+		n.History(s.product, s.interval, settle+1)
 	}
 }
 

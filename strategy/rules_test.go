@@ -81,8 +81,10 @@ exit: crossed_below(fast, 100)
 	var n Needs
 	n.product = "BTC-USD"
 	r.Needs(&n)
-	if b := n.BarNeeds(); len(b) != 1 || b[0].Lookback != 20+2+1 {
-		t.Fatalf("bar needs %+v, want one with the bbands' 20 bars, 2 previous closes and 1", b)
+	// ema(9) settles in 9+31 bars (its seed then weighs 0.8^31 < 0.1 %),
+	// longer than the bbands' window of 20.
+	if b := n.BarNeeds(); len(b) != 1 || b[0].Lookback != 20+2+1 || b[0].History != 40+2+1 {
+		t.Fatalf("bar needs %+v, want one with the bbands' 20 bars, 2 previous closes and 1, and a history of the ema(9)'s 40 bars to settle", b)
 	}
 }
 
