@@ -180,6 +180,13 @@ type SweepResult struct {
 	Total, Grid int
 	RankBy      string
 	Shard       Shard
+	// BestReports is the combination whose full reports were written
+	// beside the table (WriteBestReports, CopyBestReports), 0 if none.
+	BestReports int
+
+	// bestFrom is, in a merged sweep, the slice's directory of the best
+	// combination's reports; "" when that slice wrote none.
+	bestFrom string
 }
 
 // Best returns the best row without an error, or false if all failed.

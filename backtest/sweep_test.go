@@ -295,3 +295,101 @@ func TestARangeExpandsToItsValues(t *testing.T) {
 		}
 	}
 }
+
+// sameFiles reports the files of dir a missing from dir b or different
+// there, and b's files that a lacks.
+func sameFiles(t *testing.T, a, b string) {
+	t.Helper()
+	as, _ := os.ReadDir(a)
+	bs, _ := os.ReadDir(b)
+	if len(as) == 0 || len(as) != len(bs) {
+		t.Errorf("%d files in %s, %d in %s", len(as), a, len(bs), b)
+	}
+	for _, e := range as {
+		x, _ := os.ReadFile(filepath.Join(a, e.Name()))
+		y, err := os.ReadFile(filepath.Join(b, e.Name()))
+		if err != nil || !bytes.Equal(x, y) {
+			t.Errorf("%s differs from the whole sweep's (%v)", e.Name(), err)
+		}
+	}
+}
+
+func TestMergeTakesTheBestReportsFromTheSliceThatRanIt(t *testing.T) {
+	axes, err := ParseSweep("btc-sma.params.fast=2..4;btc-sma.params.slow=8,12,x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := bundledData(t)
+	ctx := context.Background()
+	sweep := func(dir string, sh Shard, reports bool) *SweepResult {
+		r, err := Sweep(ctx, "x.yaml", tradebot.ExampleConfig, noEnv, axes, d, SweepOptions{RankBy: "pnl", Shard: sh})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteSweep(dir, r); err != nil {
+			t.Fatal(err)
+		}
+		if reports {
+			// A slice whose combinations all failed (slow=x) has none.
+			if ok, err := WriteBestReports(ctx, dir, r, d); err != nil || ok == (sh.K == 3) {
+				t.Fatalf("best reports of slice %s: %v %v", sh, ok, err)
+			}
+		}
+		return r
+	}
+	wholeDir := t.TempDir()
+	whole := sweep(wholeDir, Shard{}, true)
+	best, _ := whole.Best()
+	dirs := []string{t.TempDir(), t.TempDir(), t.TempDir()}
+	holder := ""
+	for k, dir := range dirs {
+		part := sweep(dir, Shard{K: k + 1, N: 3}, true)
+		if b, _ := part.Best(); b.Combination == best.Combination {
+			holder = dir
+		}
+	}
+	merged, err := MergeSweeps(dirs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mergedDir := t.TempDir()
+	if err := WriteSweep(mergedDir, merged); err != nil {
+		t.Fatal(err)
+	}
+	from, err := CopyBestReports(mergedDir, merged)
+	if err != nil || from != filepath.Join(holder, SweepBest) {
+		t.Fatalf("reports copied from %q (%v), want the slice that ran combination %d: %s", from, err, best.Combination, holder)
+	}
+	sameFiles(t, filepath.Join(wholeDir, SweepBest), filepath.Join(mergedDir, SweepBest))
+	a, _ := os.ReadFile(filepath.Join(wholeDir, SweepJSON))
+	b, _ := os.ReadFile(filepath.Join(mergedDir, SweepJSON))
+	if !bytes.Contains(a, []byte(`"best_reports"`)) || !bytes.Equal(a, b) {
+		t.Errorf("merged sweep.json differs from the whole sweep's:\nwhole:\n%s\nmerged:\n%s", a, b)
+	}
+	// A merge again over the first keeps nothing of it.
+	if _, err := CopyBestReports(mergedDir, merged); err != nil {
+		t.Fatal(err)
+	}
+	sameFiles(t, filepath.Join(wholeDir, SweepBest), filepath.Join(mergedDir, SweepBest))
+
+	// The slice that ran the best without its reports (--report none):
+	// the merge has none to copy.
+	sweep(holder, Shard{K: slices.Index(dirs, holder) + 1, N: 3}, false)
+	if err := os.RemoveAll(filepath.Join(holder, SweepBest)); err != nil {
+		t.Fatal(err)
+	}
+	merged, err = MergeSweeps(dirs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := t.TempDir()
+	if err := WriteSweep(again, merged); err != nil {
+		t.Fatal(err)
+	}
+	if from, err := CopyBestReports(again, merged); from != "" || err != nil {
+		t.Errorf("reports copied from %q (%v) of a slice run without them", from, err)
+	}
+	if _, err := os.Stat(filepath.Join(again, SweepBest)); !os.IsNotExist(err) {
+		t.Errorf("a best/ without reports to copy: %v", err)
+	}
+}

@@ -1,6 +1,7 @@
 package backtest
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -21,6 +22,8 @@ import (
 const (
 	SweepCSV  = "sweep.csv"
 	SweepJSON = "sweep.json"
+	// SweepBest is the directory of the best combination's reports.
+	SweepBest = "best"
 )
 
 // sweepColumns follow the axes in sweep.csv. Numbers are written in full
@@ -37,6 +40,8 @@ type sweepMeta struct {
 	Grid         int         `json:"grid"`
 	Shard        string      `json:"shard,omitempty"`
 	Rows         int         `json:"rows"`
+	// BestReports is the combination whose reports are in SweepBest.
+	BestReports int `json:"best_reports,omitempty"`
 }
 
 type sweepAxis struct {
@@ -49,7 +54,15 @@ func WriteSweep(dir string, r *SweepResult) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	m := sweepMeta{RankBy: r.RankBy, Combinations: r.Total, Grid: r.Grid, Shard: r.Shard.String(), Rows: len(r.Rows)}
+	if err := writeSweepMeta(dir, r); err != nil {
+		return err
+	}
+	return writeFile(filepath.Join(dir, SweepCSV), func(w io.Writer) error { return WriteSweepCSV(w, r.Axes, r.Rows) })
+}
+
+func writeSweepMeta(dir string, r *SweepResult) error {
+	m := sweepMeta{RankBy: r.RankBy, Combinations: r.Total, Grid: r.Grid, Shard: r.Shard.String(), Rows: len(r.Rows),
+		BestReports: r.BestReports}
 	for _, a := range r.Axes {
 		m.Axes = append(m.Axes, sweepAxis{Key: a.Key(), Values: a.Values})
 	}
@@ -57,10 +70,57 @@ func WriteSweep(dir string, r *SweepResult) error {
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, SweepJSON), append(js, '\n'), 0o644); err != nil {
-		return err
+	return os.WriteFile(filepath.Join(dir, SweepJSON), append(js, '\n'), 0o644)
+}
+
+// WriteBestReports runs r's best combination again over d, charts and
+// all, writes its full reports into dir's SweepBest, and records them in
+// dir's sweep.json, written before by WriteSweep. It returns false when
+// every combination failed. A slice of a sharded sweep does this for
+// its own best, so that merging the slices finds the whole sweep's.
+func WriteBestReports(ctx context.Context, dir string, r *SweepResult, d *Data) (bool, error) {
+	best, ok := r.Best()
+	if !ok {
+		return false, nil
 	}
-	return writeFile(filepath.Join(dir, SweepCSV), func(w io.Writer) error { return WriteSweepCSV(w, r.Axes, r.Rows) })
+	res, err := Run(ctx, best.Config, d, nil)
+	if err != nil {
+		return false, err
+	}
+	if _, err := WriteReports(filepath.Join(dir, SweepBest), res); err != nil {
+		return false, err
+	}
+	r.BestReports = best.Combination
+	return true, writeSweepMeta(dir, r)
+}
+
+// CopyBestReports copies into dir's SweepBest the reports of the merged
+// sweep r's best combination, which the slice that ran it wrote
+// (WriteBestReports), and records them in dir's sweep.json, written
+// before by WriteSweep. It returns the slice's directory of the reports,
+// or "" when that slice has none (it ran with --report none).
+func CopyBestReports(dir string, r *SweepResult) (string, error) {
+	if r.bestFrom == "" {
+		return "", nil
+	}
+	dst := filepath.Join(dir, SweepBest)
+	from, err1 := filepath.Abs(r.bestFrom)
+	to, err2 := filepath.Abs(dst)
+	if err := errors.Join(err1, err2); err != nil {
+		return "", err
+	}
+	if from != to {
+		// Reports of an earlier merge into dir would mix with these.
+		if err := os.RemoveAll(dst); err != nil {
+			return "", err
+		}
+		if err := os.CopyFS(dst, os.DirFS(r.bestFrom)); err != nil {
+			return "", fmt.Errorf("the best combination's reports: %w", err)
+		}
+	}
+	best, _ := r.Best()
+	r.BestReports = best.Combination
+	return r.bestFrom, writeSweepMeta(dir, r)
 }
 
 // WriteSweepCSV writes the ranked rows: rank, the combination's number,
@@ -105,11 +165,13 @@ func MergeSweeps(dirs []string) (*SweepResult, error) {
 	var res *SweepResult
 	seenShard := map[int]string{}
 	seenCombo := map[int]string{}
+	bestReports := map[string]int{} // of each slice, its BestReports
 	for i, dir := range dirs {
 		m, rows, axes, err := readSweep(dir)
 		if err != nil {
 			return nil, err
 		}
+		bestReports[dir] = m.BestReports
 		sh, err := ParseShard(m.Shard)
 		if m.Shard == "" || err != nil {
 			return nil, fmt.Errorf("%s: not a slice of a sharded sweep (no shard K/N in %s)", dir, SweepJSON)
@@ -143,6 +205,13 @@ func MergeSweeps(dirs []string) (*SweepResult, error) {
 		return nil, err
 	}
 	rankRows(res.Rows, rank)
+	// Ranks are a total order, so the best of the whole is the best of
+	// its slice: the one whose reports that slice wrote.
+	if best, ok := res.Best(); ok {
+		if dir := seenCombo[best.Combination]; bestReports[dir] == best.Combination {
+			res.bestFrom = filepath.Join(dir, SweepBest)
+		}
+	}
 	return res, nil
 }
 

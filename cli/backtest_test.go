@@ -72,8 +72,8 @@ func TestBacktestCommandSweep(t *testing.T) {
 // TestShardedSweepAsProcessesMergesIntoTheWholeSweep runs a sweep whole,
 // then as three shards in three tradebot processes at once, as the
 // Kubernetes Indexed Job of deploy/k8s does, and merges the slices with
-// 'tradebot sweep merge': the merged sweep.csv and sweep.json are the
-// whole sweep's, byte for byte.
+// 'tradebot sweep merge': the merged sweep.csv, sweep.json and the best
+// combination's reports in best/ are the whole sweep's, byte for byte.
 func TestShardedSweepAsProcessesMergesIntoTheWholeSweep(t *testing.T) {
 	bin := binary(t)
 	dir := t.TempDir()
@@ -118,6 +118,19 @@ func TestShardedSweepAsProcessesMergesIntoTheWholeSweep(t *testing.T) {
 		}
 		if !bytes.Equal(a, b) {
 			t.Errorf("merged %s differs from the whole sweep's:\nwhole:\n%s\nmerged:\n%s", f, a, b)
+		}
+	}
+	// The merge takes the best combination's reports from the slice that
+	// ran it: they are the whole sweep's.
+	reports, _ := os.ReadDir(filepath.Join(whole, "best"))
+	if len(reports) == 0 {
+		t.Error("the whole sweep wrote no best combination's reports")
+	}
+	for _, e := range reports {
+		a, _ := os.ReadFile(filepath.Join(whole, "best", e.Name()))
+		b, err := os.ReadFile(filepath.Join(merged, "best", e.Name()))
+		if err != nil || !bytes.Equal(a, b) {
+			t.Errorf("the merge's best/%s differs from the whole sweep's (%v)", e.Name(), err)
 		}
 	}
 	b, _ := os.ReadFile(filepath.Join(whole, "sweep.csv"))

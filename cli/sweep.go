@@ -93,26 +93,24 @@ func runSweep(ctx context.Context, stdout, stderr io.Writer, cfgName string, raw
 	if err := backtest.WriteSweep(out, res); err != nil {
 		return err
 	}
+	// A slice writes its own best's reports too: merging the slices
+	// takes the whole sweep's best from the slice that holds it.
+	wrote := false
+	if !f.noReports {
+		if wrote, err = backtest.WriteBestReports(ctx, out, res, d); err != nil {
+			return err
+		}
+	}
 	if o.Shard.N > 1 {
 		fmt.Fprintf(stdout, "slice %s in %s; combine the slices with: %s sweep merge --out DIR DIR1 DIR2 ...\n", o.Shard, out, f.prog)
 		return nil
 	}
-	if f.noReports {
-		return nil
-	}
-	best, ok := res.Best()
-	if !ok {
+	if !wrote && !f.noReports {
 		return fmt.Errorf("every combination failed; the errors are in %s", filepath.Join(out, backtest.SweepCSV))
 	}
-	r, err := backtest.Run(ctx, best.Config, d, nil)
-	if err != nil {
-		return err
+	if wrote {
+		fmt.Fprintf(stdout, "sweep.csv in %s; the best combination's reports in %s\n", out, filepath.Join(out, backtest.SweepBest))
 	}
-	dir := filepath.Join(out, "best")
-	if _, err := backtest.WriteReports(dir, r); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "sweep.csv in %s; the best combination's reports in %s\n", out, dir)
 	return nil
 }
 
@@ -164,7 +162,8 @@ func sliceDirs(dir string) ([]string, error) {
 // sharded sweep into the table and files of the whole sweep.
 func runSweepCommand(prog string, args []string, stdout, stderr io.Writer) error {
 	usage := "usage: " + prog + " sweep merge --out DIR SLICE_DIR...\n\n" +
-		"merge combines the slices of a sweep run with --shard K/N into one sweep.csv and sweep.json."
+		"merge combines the slices of a sweep run with --shard K/N into one sweep.csv and sweep.json,\n" +
+		"and copies the best combination's reports (best/) from the slice that ran it."
 	if len(args) > 0 {
 		switch args[0] {
 		case "-h", "-help", "--help", "help":
@@ -181,7 +180,7 @@ func runSweepCommand(prog string, args []string, stdout, stderr io.Writer) error
 	}
 	fs := flag.NewFlagSet("sweep merge", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	out := fs.String("out", "", "directory for the merged sweep.csv and sweep.json")
+	out := fs.String("out", "", "directory for the merged sweep.csv, sweep.json and best/")
 	args = args[1:]
 	var dirs []string
 	for {
@@ -214,6 +213,15 @@ func runSweepCommand(prog string, args []string, stdout, stderr io.Writer) error
 	if err := backtest.WriteSweep(*out, res); err != nil {
 		return err
 	}
+	from, err := backtest.CopyBestReports(*out, res)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "merged %d slices into %s\n", len(dirs), *out)
+	if from != "" {
+		fmt.Fprintf(stdout, "the best combination's reports (from %s) in %s\n", from, filepath.Join(*out, backtest.SweepBest))
+	} else if _, ok := res.Best(); ok {
+		fmt.Fprintf(stdout, "no best combination's reports: the slice that ran it was run with --report none\n")
+	}
 	return nil
 }
