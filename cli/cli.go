@@ -13,36 +13,20 @@
 // Its config then says `type: my_strategy`, and `backtest`, `check`,
 // `run`, `strategies` and the rest know the type (docs/STRATEGIES.md).
 //
-//	tradebot run [--config FILE]     run the daemon (default: the embedded example, paper trading)
-//	tradebot check --config FILE     validate a config without trading
-//	tradebot positions [--config FILE | --journal PATH] [--format table|csv|json]
-//	                                 print the open positions in the journal
-//	tradebot trades [--config FILE | --journal PATH] [--format ...]
-//	                                 print the closed round trips in the journal
-//	tradebot journal salvage DAMAGED NEW
-//	                                 copy the readable rows of a damaged journal
-//	tradebot strategies              list the strategy types, their parameters and defaults, and the indicators
-//	tradebot health [--url URL]      exit 0 if a running daemon is ready (container HEALTHCHECK)
-//	tradebot version                 print the version
+// `tradebot help` lists the commands and `tradebot COMMAND -h` their
+// flags; README.md describes each.
 package cli
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
-	"time"
 
-	"github.com/tradebot/tradebot"
 	"github.com/tradebot/tradebot/config"
-	"github.com/tradebot/tradebot/daemon"
-	"github.com/tradebot/tradebot/metrics"
 	"github.com/tradebot/tradebot/strategy"
 )
 
@@ -126,17 +110,13 @@ func dispatch(prog string, args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stderr, "%s: %v\n", prog, err)
 		var cfgErr *config.Error
-		if errors.As(err, &cfgErr) || isUsage(err) || errors.Is(err, errUsage) {
+		if errors.As(err, &cfgErr) || isUsage(err) {
 			return exitUsage
 		}
 		return 1
 	}
 	return 0
 }
-
-// errUsage marks a usage error made with fmt.Errorf's %w; usageErrorf
-// is the way that reads better.
-var errUsage = errors.New("usage")
 
 // usage prints the list of commands; prog is the program's name.
 func usage(w io.Writer, prog string) {
@@ -159,90 +139,3 @@ Commands:
 Run '`+prog+` COMMAND -h' for a command's flags.
 `)
 }
-
-// loadConfig reads the config file, or the embedded example when path is
-// empty.
-func loadConfig(path string) (*config.Config, error) {
-	if path == "" {
-		return config.Load("config.example.yaml (embedded)", tradebot.ExampleConfig, os.LookupEnv)
-	}
-	return config.LoadFile(path)
-}
-
-func runDaemon(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cfgPath := fs.String("config", "", "config file (default: the embedded config.example.yaml)")
-	logFormat := fs.String("log.format", "", "log format: auto, text or json (overrides the config)")
-	var web metrics.ServerConfig
-	web.RegisterFlags(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := noArgs(fs); err != nil {
-		return err
-	}
-	switch *logFormat {
-	case "", "auto", "text", "json":
-	default:
-		return usageErrorf("--log.format %q: want auto, text or json", clip(*logFormat))
-	}
-	listenSet, webSet := false, false
-	fs.Visit(func(f *flag.Flag) {
-		switch f.Name {
-		case "web.listen-address":
-			listenSet = true
-		case "web.config.file":
-			webSet = true
-		}
-	})
-	cfg, err := loadConfig(*cfgPath)
-	if err != nil {
-		return err
-	}
-	if *logFormat != "" {
-		cfg.Log.Format = *logFormat
-	}
-	log := daemon.NewLogger(stderr, cfg.Log.Format, cfg.Log.Level)
-	opts := daemon.Options{Config: cfg, Log: log, Version: Version}
-	if listenSet {
-		opts.ListenAddress = web.ListenAddress
-	}
-	if webSet {
-		opts.WebConfigFile = web.WebConfigFile
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	return daemon.Run(ctx, opts)
-}
-
-func check(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cfgPath := fs.String("config", "", "config file to check (default: the embedded example)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := noArgs(fs); err != nil {
-		return err
-	}
-	cfg, err := loadConfig(*cfgPath)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "config OK: mode %s, %d strategy instance(s)\n", cfg.Mode, len(cfg.Strategies))
-	if cfg.Mode != config.ModeLive {
-		return nil
-	}
-	// Live mode: the key is checked against Coinbase as `run` would check
-	// it (permissions, portfolio, products, clock), but nothing is traded.
-	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer cancel()
-	ctx, cancelTimeout := context.WithTimeout(ctx, checkTimeout)
-	defer cancelTimeout()
-	_, err = daemon.CheckLive(ctx, cfg, daemon.NewLogger(stderr, cfg.Log.Format, cfg.Log.Level), stdout)
-	return err
-}
-
-// checkTimeout bounds `tradebot check` in live mode: a few REST calls.
-const checkTimeout = 30 * time.Second

@@ -1,0 +1,107 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/tradebot/tradebot"
+	"github.com/tradebot/tradebot/config"
+	"github.com/tradebot/tradebot/daemon"
+	"github.com/tradebot/tradebot/metrics"
+)
+
+// loadConfig reads the config file, or the embedded example when path is
+// empty.
+func loadConfig(path string) (*config.Config, error) {
+	if path == "" {
+		return config.Load("config.example.yaml (embedded)", tradebot.ExampleConfig, os.LookupEnv)
+	}
+	return config.LoadFile(path)
+}
+
+// runDaemon is `run`: the daemon, until SIGINT or SIGTERM.
+func runDaemon(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", "", "config file (default: the embedded config.example.yaml)")
+	logFormat := fs.String("log.format", "", "log format: auto, text or json (overrides the config)")
+	var web metrics.ServerConfig
+	web.RegisterFlags(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
+	switch *logFormat {
+	case "", "auto", "text", "json":
+	default:
+		return usageErrorf("--log.format %q: want auto, text or json", clip(*logFormat))
+	}
+	listenSet, webSet := false, false
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "web.listen-address":
+			listenSet = true
+		case "web.config.file":
+			webSet = true
+		}
+	})
+	cfg, err := loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	if *logFormat != "" {
+		cfg.Log.Format = *logFormat
+	}
+	log := daemon.NewLogger(stderr, cfg.Log.Format, cfg.Log.Level)
+	opts := daemon.Options{Config: cfg, Log: log, Version: Version}
+	if listenSet {
+		opts.ListenAddress = web.ListenAddress
+	}
+	if webSet {
+		opts.WebConfigFile = web.WebConfigFile
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	return daemon.Run(ctx, opts)
+}
+
+// check is `check`: it validates a config and, in live mode, checks the
+// key against Coinbase without trading.
+func check(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", "", "config file to check (default: the embedded example)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "config OK: mode %s, %d strategy instance(s)\n", cfg.Mode, len(cfg.Strategies))
+	if cfg.Mode != config.ModeLive {
+		return nil
+	}
+	// Live mode: the key is checked against Coinbase as `run` would check
+	// it (permissions, portfolio, products, clock), but nothing is traded.
+	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer cancel()
+	ctx, cancelTimeout := context.WithTimeout(ctx, checkTimeout)
+	defer cancelTimeout()
+	_, err = daemon.CheckLive(ctx, cfg, daemon.NewLogger(stderr, cfg.Log.Format, cfg.Log.Level), stdout)
+	return err
+}
+
+// checkTimeout bounds `tradebot check` in live mode: a few REST calls.
+const checkTimeout = 30 * time.Second
