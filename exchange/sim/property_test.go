@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 	"pgregory.net/rapid"
@@ -15,14 +16,18 @@ import (
 // TestRandomSessionsKeepFundsConsistent drives the exchange with random
 // orders, cancels, edits and ticks and checks after every step that funds
 // add up and holds match the open orders, with whole fills and with
-// partial fills (ticks then carry random sizes, or none).
+// partial fills (ticks then carry random sizes, or none), and with orders
+// and edits queued (QUEUED, EDIT_QUEUED, auction mode) or not.
 func TestRandomSessionsKeepFundsConsistent(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
 		start := map[string]decimal.Decimal{"USD": d("5000"), "BTC": d("20")}
 		clk := clock.NewSim(t0)
 		partial := rapid.Bool().Draw(rt, "partial")
+		queueFor := time.Duration(rapid.IntRange(0, 3).Draw(rt, "queueSeconds")) * time.Second
+		editQueueFor := time.Duration(rapid.IntRange(0, 2).Draw(rt, "editQueueSeconds")) * time.Second
 		x, err := New(Config{Products: []exchange.Product{btcUSD}, Balances: start, Fees: DefaultFees(),
-			SlippageBps: decimal.NewFromInt(int64(rapid.IntRange(0, 50).Draw(rt, "slippage"))), PartialFills: partial}, clk)
+			SlippageBps: decimal.NewFromInt(int64(rapid.IntRange(0, 50).Draw(rt, "slippage"))), PartialFills: partial,
+			QueueFor: queueFor, EditQueueFor: editQueueFor}, clk)
 		if err != nil {
 			rt.Fatal(err)
 		}
@@ -89,6 +94,9 @@ func TestRandomSessionsKeepFundsConsistent(t *testing.T) {
 				if o, ok := pick(rt); ok {
 					_, _ = x.EditOrder(ctx, o.ID, exchange.OrderEdit{LimitPrice: price.Draw(rt, "newLimit"), BaseSize: size.Draw(rt, "newSize")})
 				}
+			},
+			"auction": func(rt *rapid.T) {
+				_ = x.SetAuctionMode(btcUSD.ID, rapid.Bool().Draw(rt, "auction"))
 			},
 			"": func(rt *rapid.T) { checkInvariants(rt, x, start) },
 		})
