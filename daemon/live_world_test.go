@@ -206,6 +206,17 @@ func (w *liveWorld) restingStop() *exchange.Order {
 	return nil
 }
 
+// buyOrders counts the buy orders the exchange has had.
+func (w *liveWorld) buyOrders() int {
+	n := 0
+	for _, o := range w.e.Sim().Orders() {
+		if o.Side == exchange.Buy {
+			n++
+		}
+	}
+	return n
+}
+
 // journalFills returns the fills the daemon's journal holds, read as
 // `tradebot fills` reads them, beside the running daemon.
 func (w *liveWorld) journalFills() []journal.FillRecord {

@@ -152,6 +152,20 @@ func TestAnOrderCoinbaseNoLongerKnowsHaltsEntriesUntilResumed(t *testing.T) {
 		return s != nil && s.ID != stop.ID && s.BaseSize.Equal(pos) && r.metric("tradebot_positions_unprotected") == "0"
 	})
 
+	// While halted the market runs again: exits may act, entries may not.
+	buys := w.buyOrders()
+	from = len(r.records())
+	w.market.Open()
+	r.waitFor("an entry refused while halted", 90*time.Second, func() bool {
+		return count(after(r.records(), from), func(rec map[string]any) bool {
+			return rec["msg"] == "risk guard refused order" && rec["purpose"] == "entry"
+		}) > 0
+	})
+	w.market.Close()
+	if n := w.buyOrders(); n != buys {
+		t.Errorf("%d buy orders on the exchange after the halt, %d before: an entry went out while halted", n, buys)
+	}
+
 	// The operator compares the journal with Coinbase (the stop is gone,
 	// nothing of it filled) and resumes, as docs/JOURNAL.md says.
 	if code, body := r.request(http.MethodPost, "/killswitch?resume=true"); code != http.StatusOK {
