@@ -26,6 +26,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/internal/fastdecimal"
 )
 
 // Bar is one OHLCV bar. The float64 copies are for indicators, which
@@ -61,8 +62,8 @@ func (b *Bar) End() time.Time { return b.Start.Add(b.Interval) }
 func FromCandle(c exchange.Candle) Bar {
 	b := Bar{Product: c.ProductID, Start: c.Start, Interval: c.Interval, Open: c.Open, High: c.High, Low: c.Low,
 		Close: c.Close}
-	b.OpenF, b.HighF, b.LowF = b.Open.InexactFloat64(), b.High.InexactFloat64(), b.Low.InexactFloat64()
-	b.CloseF, b.VolumeF = b.Close.InexactFloat64(), c.Volume.InexactFloat64()
+	b.OpenF, b.HighF, b.LowF = fastdecimal.Float64(b.Open), fastdecimal.Float64(b.High), fastdecimal.Float64(b.Low)
+	b.CloseF, b.VolumeF = fastdecimal.Float64(b.Close), fastdecimal.Float64(c.Volume)
 	return b
 }
 
@@ -163,13 +164,13 @@ func (a *Aggregator) close() {
 	a.open = false
 	a.after = a.end
 	d := a.done
-	d.CloseF = d.Close.InexactFloat64()
+	d.CloseF = fastdecimal.Float64(d.Close)
 	if a.opts.ClosesOnly {
 		return
 	}
-	d.OpenF = d.Open.InexactFloat64()
-	d.HighF = d.High.InexactFloat64()
-	d.LowF = d.Low.InexactFloat64()
+	d.OpenF = fastdecimal.Float64(d.Open)
+	d.HighF = fastdecimal.Float64(d.High)
+	d.LowF = fastdecimal.Float64(d.Low)
 }
 
 // Add folds a trade tick into the bars; other ticks are ignored. It
@@ -193,12 +194,12 @@ func (a *Aggregator) Add(t *exchange.Tick) bool {
 				// A price above the high cannot be below the low, nor
 				// can one equal to it: the low is compared only below
 				// the high.
-				if c := t.Price.Cmp(a.cur.High); c > 0 {
+				if c := fastdecimal.Compare(t.Price, a.cur.High); c > 0 {
 					a.cur.High = t.Price
-				} else if c < 0 && t.Price.Cmp(a.cur.Low) < 0 {
+				} else if c < 0 && fastdecimal.Compare(t.Price, a.cur.Low) < 0 {
 					a.cur.Low = t.Price
 				}
-				a.cur.VolumeF += t.Size.InexactFloat64()
+				a.cur.VolumeF += fastdecimal.Float64(t.Size)
 			}
 			a.cur.Close = t.Price
 			a.cur.Trades++
@@ -233,7 +234,7 @@ func (a *Aggregator) Add(t *exchange.Tick) bool {
 	*a.cur = Bar{Product: a.product, Interval: a.interval, Start: start, Open: t.Price, High: t.Price, Low: t.Price,
 		Close: t.Price, Trades: 1}
 	if !a.opts.ClosesOnly {
-		a.cur.VolumeF = t.Size.InexactFloat64()
+		a.cur.VolumeF = fastdecimal.Float64(t.Size)
 	}
 	a.end = start.Add(a.interval)
 	a.startN, a.endN, a.inRange = n, n+int64(a.interval), nanos && a.interval > 0 && a.interval <= 24*time.Hour

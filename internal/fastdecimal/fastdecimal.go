@@ -144,3 +144,28 @@ func Wrap(z *big.Int, exp int32) (d decimal.Decimal, ok bool) {
 	l := layout{value: z, exp: exp}
 	return *(*decimal.Decimal)(unsafe.Pointer(&l)), true
 }
+
+// float64Pow10 holds 10^0 to 10^22, every power of ten a float64 holds
+// exactly.
+var float64Pow10 = func() (p [23]float64) {
+	p[0] = 1
+	for i := 1; i < len(p); i++ {
+		p[i] = p[i-1] * 10
+	}
+	return p
+}()
+
+// Float64 is d.InexactFloat64(), the float64 nearest d, for the floats
+// bars and indicators read on every trade. InexactFloat64 takes the same
+// path for a coefficient within ±2^53 and an exponent from -22 to 0 (a
+// division of two exact floats, correctly rounded), after a sign test
+// and a remainder that only its exactness report needs: here that path
+// is taken directly, and anything else is left to InexactFloat64.
+func Float64(d decimal.Decimal) float64 {
+	if c, ok := CoefficientInt64(d); ok && c >= -1<<53 && c <= 1<<53 {
+		if e := d.Exponent(); e <= 0 && e >= -22 {
+			return float64(c) / float64Pow10[-e]
+		}
+	}
+	return d.InexactFloat64()
+}

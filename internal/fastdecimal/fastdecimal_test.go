@@ -1,6 +1,7 @@
 package fastdecimal
 
 import (
+	"math"
 	"math/big"
 	"testing"
 
@@ -118,6 +119,27 @@ func FuzzCompareAgreesWithCmp(f *testing.F) {
 		a, b := decimal.New(ca, ea), decimal.New(cb, eb)
 		if got, want := Compare(a, b), a.Cmp(b); got != want {
 			t.Fatalf("Compare(%s, %s) = %d, want %d", a, b, got, want)
+		}
+	})
+}
+
+// TestFloat64IsInexactFloat64: the same float64, bit for bit, on the
+// fast path and around its edges (coefficients at ±2^53, exponents -22
+// and -23, positive exponents, zero and the zero Decimal{}).
+func TestFloat64IsInexactFloat64(t *testing.T) {
+	for _, d := range []decimal.Decimal{{}, decimal.Zero, decimal.New(0, -3), decimal.New(1<<53, -22),
+		decimal.New(1<<53+1, -1), decimal.New(-(1<<53), -5), decimal.New(7, -23), decimal.New(3, 4),
+		decimal.RequireFromString("46319.5"), decimal.RequireFromString("0.00162008"),
+		decimal.RequireFromString("123456789012345678901234.5")} {
+		if got, want := Float64(d), d.InexactFloat64(); math.Float64bits(got) != math.Float64bits(want) {
+			t.Errorf("Float64(%s) = %v, InexactFloat64 = %v", d, got, want)
+		}
+	}
+	mant := rapid.OneOf(rapid.Int64(), rapid.Int64Range(-1<<54, 1<<54), rapid.Int64Range(-1e6, 1e6))
+	rapid.Check(t, func(t *rapid.T) {
+		d := decimal.New(mant.Draw(t, "m"), rapid.Int32Range(-30, 5).Draw(t, "e"))
+		if got, want := Float64(d), d.InexactFloat64(); math.Float64bits(got) != math.Float64bits(want) {
+			t.Fatalf("Float64(%s) = %v, InexactFloat64 = %v", d, got, want)
 		}
 	})
 }
