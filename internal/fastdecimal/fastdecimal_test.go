@@ -128,7 +128,7 @@ func FuzzCompareAgreesWithCmp(f *testing.F) {
 // and -23, positive exponents, zero and the zero Decimal{}).
 func TestFloat64IsInexactFloat64(t *testing.T) {
 	for _, d := range []decimal.Decimal{{}, decimal.Zero, decimal.New(0, -3), decimal.New(1<<53, -22),
-		decimal.New(1<<53+1, -1), decimal.New(-(1<<53), -5), decimal.New(7, -23), decimal.New(3, 4),
+		decimal.New(1<<53+1, -1), decimal.New(-(1 << 53), -5), decimal.New(7, -23), decimal.New(3, 4),
 		decimal.RequireFromString("46319.5"), decimal.RequireFromString("0.00162008"),
 		decimal.RequireFromString("123456789012345678901234.5")} {
 		if got, want := Float64(d), d.InexactFloat64(); math.Float64bits(got) != math.Float64bits(want) {
