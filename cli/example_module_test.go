@@ -16,8 +16,9 @@ import (
 // tradebot with this repository) that registers a strategy type,
 // momentum, and calls Main, as a user's module would: its binary lists
 // the type, checks a config using it in its own name, and backtests it
-// on the bundled recording with trades made by the type's own rules; the
-// module's own tests (a backtest through Run in their process) pass.
+// on the bundled recording with trades made by the type's own rules,
+// paper-trades it with run into a journal that trades and positions read;
+// the module's own tests (a backtest through Run in their process) pass.
 //
 // The build is offline (GOPROXY=off) and read-only (-mod=readonly): the
 // module's go.mod and go.sum must be as `go mod tidy` leaves them, since
@@ -113,4 +114,21 @@ func TestExampleModuleGetsEveryCommandForItsOwnStrategy(t *testing.T) {
 	if !strings.Contains(string(trades), "in 6 bars,momentum lost") {
 		t.Errorf("trades.csv has no round trip entered and left by momentum's rules:\n%s", trades)
 	}
+
+	// The daemon runs the type too: paper trading the same recording in
+	// lockstep (the backtest's trades), into a journal that trades and
+	// positions read.
+	state := t.TempDir()
+	runCfg := strings.Replace(string(cfg), "paper:\n", "state_dir: "+state+"\nweb: {listen_address: 127.0.0.1:0}\n"+
+		"paper:\n  speed: 0\n  lockstep: true\n  exit_at_end: true\n", 1)
+	runPath := filepath.Join(t.TempDir(), "run.yaml")
+	if err := os.WriteFile(runPath, []byte(runCfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	runBin(0, "run", "--config", runPath, "--log.format", "json")
+	journaled := runBin(0, "trades", "--config", runPath, "--format", "csv")
+	if n := strings.Count(journaled, ",momentum lost,"); n != summary.Trades {
+		t.Errorf("mystrategy run journaled %d round trips left by momentum, the backtest %d:\n%s", n, summary.Trades, journaled)
+	}
+	runBin(0, "positions", "--config", runPath)
 }
