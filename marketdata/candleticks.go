@@ -1,14 +1,28 @@
 package marketdata
 
 import (
+	"math"
 	"time"
 
 	"github.com/shopspring/decimal"
 	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/internal/fastdecimal"
 )
 
 // quarter splits a candle's volume over its four ticks.
 var quarter = decimal.New(25, -2)
+
+// quarterOf is v.Mul(quarter), the same Decimal (coefficient times 25,
+// exponent minus 2), made from an int64 product where the coefficient
+// allows: Mul's big.Int multiplication was a tenth of the parser's work
+// per candle.
+func quarterOf(v decimal.Decimal) decimal.Decimal {
+	c, ok := fastdecimal.CoefficientInt64(v)
+	if !ok || c > math.MaxInt64/25 || c < math.MinInt64/25 || v.Exponent() < math.MinInt32+2 {
+		return v.Mul(quarter)
+	}
+	return decimal.New(c*25, v.Exponent()-2)
+}
 
 // CandleTicks appends to dst the four trade ticks a backtest assumes
 // happened inside candle c, and returns the extended slice:
@@ -43,7 +57,7 @@ func pathTicks(c exchange.Candle, prices [4]decimal.Decimal, dst []exchange.Tick
 	if step < 1 {
 		step = 1
 	}
-	size := c.Volume.Mul(quarter)
+	size := quarterOf(c.Volume)
 	side := exchange.Buy
 	if c.Close.LessThan(c.Open) {
 		side = exchange.Sell

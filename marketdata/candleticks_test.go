@@ -1,9 +1,12 @@
 package marketdata
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/tradebot/tradebot/exchange"
 )
@@ -73,5 +76,31 @@ func TestCandleTicksAppendsToDst(t *testing.T) {
 	dst = CandleTicks(c, dst)
 	if len(dst) != 8 {
 		t.Fatalf("%d ticks, want 8", len(dst))
+	}
+}
+
+// TestQuarterOfIsMul checks that a tick's size, a quarter of the
+// candle's volume, is the very Decimal Mul makes (coefficient and
+// exponent, so that it prints the same), on the int64 path and past it.
+func TestQuarterOfIsMul(t *testing.T) {
+	vols := []decimal.Decimal{{}, decimal.Zero, decimal.RequireFromString("0"), decimal.RequireFromString("12.34500000"),
+		decimal.RequireFromString("-3"), decimal.RequireFromString("1e-30"), decimal.New(math.MaxInt64/25, -8),
+		decimal.New(math.MaxInt64/25+1, -8), decimal.New(math.MinInt64/25, 0), decimal.New(math.MinInt64/25-1, 3),
+		decimal.RequireFromString("123456789012345678901234567890.5"), decimal.New(7, math.MinInt32+1)}
+	for _, v := range vols {
+		var want decimal.Decimal
+		func() {
+			defer func() { recover() }() // an exponent Mul refuses: quarterOf must refuse it too
+			want = v.Mul(quarter)
+		}()
+		var got decimal.Decimal
+		func() {
+			defer func() { recover() }()
+			got = quarterOf(v)
+		}()
+		if got.Exponent() != want.Exponent() || got.Coefficient().Cmp(want.Coefficient()) != 0 || got.String() != want.String() {
+			t.Errorf("quarterOf(%s) = %s (coefficient %s, exponent %d), Mul gives %s (%s, %d)", v, got, got.Coefficient(),
+				got.Exponent(), want, want.Coefficient(), want.Exponent())
+		}
 	}
 }
