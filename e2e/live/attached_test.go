@@ -20,7 +20,9 @@ func TestAttachedBracketIsAdopted(t *testing.T) {
 	d := startDaemon(t, liveConfig(t, e, "", attInstance))
 	ctx := context.Background()
 	protectedSeen := 0
-	deadline := time.Now().Add(40 * time.Second)
+	// Up to 90 s: on a loaded machine (load average 20 on 2 cores) the
+	// instance closed only one trip in 40 s in two runs of three.
+	deadline := time.Now().Add(90 * time.Second)
 	for (closedRoundTrips(e) < 2 || protectedSeen == 0) && time.Now().Before(deadline) {
 		s := d.scrape()
 		assertProtected(t, s)
@@ -30,7 +32,7 @@ func TestAttachedBracketIsAdopted(t *testing.T) {
 		time.Sleep(150 * time.Millisecond)
 	}
 	if closedRoundTrips(e) < 2 || protectedSeen == 0 {
-		t.Fatalf("%d exits filled and %d looks at a resting attached stop in 40s; want 2 and 1\n%s",
+		t.Fatalf("%d exits filled and %d looks at a resting attached stop in 90s; want 2 and 1\n%s",
 			closedRoundTrips(e), protectedSeen, warnings(d.output()))
 	}
 	q := quietMatch(t, d, e)
