@@ -25,7 +25,13 @@
 // order book built from the best bid and ask (market.go), one-minute
 // candles and the recent trades, and the WebSocket channels (ws.go).
 //
+// Order states follow Coinbase's: PENDING first on the user channel,
+// QUEUED while an order waits off the book (Options.QueueFor, auction
+// mode), EDIT_QUEUED while an accepted edit waits (Options.EditQueueFor),
+// CANCEL_QUEUED while a cancel waits (CancelDelay); all are off unless
+// asked for.
+//
 // The emulator is not Coinbase: docs/EMULATOR.md lists what differs
-// (single account, full fills only, a book two-sided only as deep as the
-// bid/ask history, no futures).
+// (single account, partial fills only on request, a book two-sided only
+// as deep as the bid/ask history, no futures).
 package emulator
