@@ -140,3 +140,45 @@ func TestEditQueuedTakeProfitShrinkWaitsForTheVenue(t *testing.T) {
 		t.Fatalf("resting state %+v, want the applied edit", got)
 	}
 }
+
+func TestQueuedTakeProfitSaleIsSentOnceAndTheLevelDoneOnce(t *testing.T) {
+	h := newHarness(t, Config{Placement: OnExchange, StopLoss: pctStop("2"),
+		TakeProfit: []TakeProfit{{Percent: d("1"), Close: d("0.5")}, {Percent: d("3"), Close: d("1")}}},
+		queueFor(2*time.Second, 0))
+	h.tick("100")
+	h.enter("1")
+	h.tick("100")
+	h.tick("100") // the entry fills; its bracket is queued
+	h.tick("100")
+	h.tick("100") // the bracket rests
+	if o := h.resting(); o.Type != exchange.Bracket || o.Status != exchange.StatusOpen {
+		t.Fatalf("resting %s %s, want an OPEN bracket", o.Type, o.Status)
+	}
+	// The first level: the bracket shrinks (edits apply at once here) and
+	// half is sold at market, which the venue queues for 2 s.
+	h.tick("101")
+	var sale exchange.Order
+	for _, o := range h.x.Orders() {
+		if o.Side == exchange.Sell && o.Type == exchange.Market {
+			sale = o
+		}
+	}
+	if sale.Status != exchange.StatusQueued || !sale.BaseSize.Equal(d("0.5")) {
+		t.Fatalf("take-profit sale %s for %s, want QUEUED for 0.5", sale.Status, sale.BaseSize)
+	}
+	h.tick("101.5") // still queued: the level is not sold again
+	if n := h.sells()[exchange.Market]; n != 1 {
+		t.Fatalf("%d market sells while the first waits, want 1", n)
+	}
+	h.tick("101.5") // released: it fills
+	if !h.m.Position().Size.Equal(d("0.5")) {
+		t.Fatalf("position %s after the first level, want 0.5", h.m.Position().Size)
+	}
+	h.tick("101.5")
+	if n := h.sells(); n[exchange.Market] != 1 || n[exchange.Bracket] != 1 {
+		t.Fatalf("sells sent %v, want one bracket and one market take-profit", n)
+	}
+	if st := h.m.State(); st.TakeProfitsDone != 1 {
+		t.Fatalf("take-profit levels done %d, want 1", st.TakeProfitsDone)
+	}
+}
