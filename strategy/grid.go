@@ -97,7 +97,8 @@ const gridRetryDelay = time.Minute
 //
 // Out of the range: above upper nothing new is bought (every buy rests
 // under the price) and the sells fill as the price passes them; at or
-// under the stop (stop_price, or stop_percent under lower) the
+// under the stop (stop_price, or stop_percent under lower; once the
+// price has been over it: a grid started under its stop waits) the
 // instance's exits sell the whole inventory at market (the grid declares
 // the stop with Needs.Inventory; the bot watches it for the part held by
 // the resting sells) and the grid cancels its buys and stops for good:
@@ -124,7 +125,11 @@ type Grid struct {
 type gridState struct {
 	// Range names the params the slots were made for; a state of another
 	// range is dropped at start.
-	Range   string     `json:"range"`
+	Range string `json:"range"`
+	// Armed: a trade above the stop has been seen. A grid started with
+	// the price under its stop waits for it to come back over the stop
+	// instead of stopping at once.
+	Armed   bool       `json:"armed,omitempty"`
 	Stopped bool       `json:"stopped,omitempty"`
 	Slots   []gridSlot `json:"slots"`
 	// Sold counts the lots sold one level up, for the log and tests.
@@ -176,9 +181,12 @@ func (g *Grid) OnTrade(ctx Context, t *Tick) {
 		return
 	}
 	if t.Price.LessThanOrEqual(g.stop) {
-		g.halt(ctx, t.Price)
+		if g.st.Armed {
+			g.halt(ctx, t.Price)
+		}
 		return
 	}
+	g.st.Armed = true
 	now := ctx.Now()
 	for i := range slots {
 		s := &slots[i]

@@ -1,0 +1,133 @@
+package strategy
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/shopspring/decimal"
+	"pgregory.net/rapid"
+)
+
+func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+
+// TestGridParamsNameEveryMistake: each error starts with the key a user
+// wrote.
+func TestGridParamsNameEveryMistake(t *testing.T) {
+	for _, c := range []struct {
+		p    GridParams
+		want string
+	}{
+		{GridParams{Upper: dec("10"), Levels: 5, StopPercent: 3}, "lower: must be a positive price"},
+		{GridParams{Lower: dec("10"), Upper: dec("10"), Levels: 5, StopPercent: 3}, "upper: must be above lower"},
+		{GridParams{Lower: dec("10"), Upper: dec("20"), Levels: 1, StopPercent: 3}, "levels: must be 2 to 200"},
+		{GridParams{Lower: dec("10"), Upper: dec("20"), Levels: 201, StopPercent: 3}, "levels: must be 2 to 200"},
+		{GridParams{Lower: dec("10"), Upper: dec("20"), Levels: 5, StopPrice: dec("10")}, "stop_price: must be under lower"},
+		{GridParams{Lower: dec("10"), Upper: dec("20"), Levels: 5, StopPrice: dec("-1")}, "stop_price: must be positive or 0"},
+		{GridParams{Lower: dec("10"), Upper: dec("20"), Levels: 5}, "stop_percent: must be from 0.1"},
+	} {
+		errs := c.p.Validate()
+		if len(errs) != 1 || !strings.HasPrefix(errs[0].Error(), c.want) {
+			t.Errorf("%+v: errors %v, want one starting %q", c.p, errs, c.want)
+		}
+		if _, err := c.p.Build(); err == nil {
+			t.Errorf("%+v built", c.p)
+		}
+	}
+}
+
+// TestGridDeclaresItsInventoryStop: the stop the engine makes the exits'
+// stop_loss is stop_price, or stop_percent under lower.
+func TestGridDeclaresItsInventoryStop(t *testing.T) {
+	for _, c := range []struct {
+		p    GridParams
+		want string
+	}{
+		{GridParams{Lower: dec("40000"), Upper: dec("44000"), Levels: 9, StopPrice: dec("38500")}, "38500"},
+		{GridParams{Lower: dec("40000"), Upper: dec("44000"), Levels: 9, StopPercent: 3}, "38800"},
+	} {
+		s, err := c.p.Build()
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := NeedsOf(s, "BTC-USD")
+		if !n.InventoryStop().Equal(dec(c.want)) || len(n.TradeProducts()) != 1 {
+			t.Errorf("%+v: stop %s, trades %v; want %s and the product's trades", c.p, n.InventoryStop(), n.TradeProducts(), c.want)
+		}
+	}
+}
+
+// TestGridLevelsAreEvenlySpacedFromLowerToUpper: for any range and
+// count, the ladder has that many levels, starts at lower, ends exactly
+// at upper and rises by the same step (to the decimal's precision).
+func TestGridLevelsAreEvenlySpacedFromLowerToUpper(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		lower := decimal.New(rapid.Int64Range(1, 10_000_000).Draw(rt, "lower"), -2)
+		upper := lower.Add(decimal.New(rapid.Int64Range(1, 10_000_000).Draw(rt, "width"), -2))
+		levels := rapid.IntRange(2, maxGridLevels).Draw(rt, "levels")
+		ps := gridPrices(lower, upper, levels)
+		if len(ps) != levels || !ps[0].Equal(lower) || !ps[levels-1].Equal(upper) {
+			rt.Fatalf("levels %v for %s..%s in %d", ps, lower, upper, levels)
+		}
+		step := ps[1].Sub(ps[0])
+		tolerance := decimal.New(1, -10)
+		for i := 1; i < levels; i++ {
+			if d := ps[i].Sub(ps[i-1]); !d.IsPositive() || d.Sub(step).Abs().GreaterThan(tolerance) {
+				rt.Fatalf("step %d is %s, the first %s", i, d, step)
+			}
+		}
+	})
+}
+
+// TestGridFindsASlotByItsOrdersSideAndPrice: an order adopted after a
+// restart is matched to its level as the engine rounded it (a buy down, a
+// sell up, to the product's increment), and a price off the ladder to
+// none.
+func TestGridFindsASlotByItsOrdersSideAndPrice(t *testing.T) {
+	s, err := (&GridParams{Lower: dec("100"), Upper: dec("101"), Levels: 4, StopPercent: 3}).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := s.(*Grid)
+	inc := dec("0.01")
+	down := func(p decimal.Decimal) decimal.Decimal { return p.Div(inc).Floor().Mul(inc) }
+	up := func(p decimal.Decimal) decimal.Decimal { return p.Div(inc).Ceil().Mul(inc) }
+	for _, c := range []struct {
+		buy   bool
+		price string
+		want  int
+	}{
+		{true, "100", 0}, {true, "100.33", 1}, {true, "100.66", 2}, {true, "101", -1},
+		{false, "100.34", 0}, {false, "100.67", 1}, {false, "101", 2}, {false, "100", -1}, {true, "100.5", -1},
+	} {
+		if got := g.slotOf(c.buy, dec(c.price), down, up); got != c.want {
+			t.Errorf("buy %v at %s: slot %d, want %d", c.buy, c.price, got, c.want)
+		}
+	}
+}
+
+// TestGridStateSurvivesARestartOfTheSameRangeOnly: the slots come back
+// from the journal; a state made for another range is refused, and the
+// grid starts from its open orders.
+func TestGridStateSurvivesARestartOfTheSameRangeOnly(t *testing.T) {
+	p := GridParams{Lower: dec("100"), Upper: dec("110"), Levels: 3, StopPercent: 3}
+	a, _ := p.Build()
+	g := a.(*Grid)
+	g.slots()[1] = gridSlot{Held: dec("0.5"), Sell: "grid-7"}
+	g.st.Sold, g.st.Armed = 4, true
+	b, err := g.MarshalState()
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := p.Build()
+	if err := again.(Stateful).UnmarshalState(b); err != nil {
+		t.Fatal(err)
+	}
+	if s := again.(*Grid).st; s.Sold != 4 || !s.Armed || s.Slots[1].Sell != "grid-7" || !s.Slots[1].Held.Equal(dec("0.5")) {
+		t.Fatalf("restored %+v", s)
+	}
+	p.Upper = dec("120")
+	other, _ := p.Build()
+	if err := other.(Stateful).UnmarshalState(b); err == nil || !strings.Contains(err.Error(), "another range") {
+		t.Fatalf("a state of another range restored: %v", err)
+	}
+}
