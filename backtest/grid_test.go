@@ -83,6 +83,14 @@ func TestGridStopSellsTheInventoryOnTheMonth(t *testing.T) {
 			t.Errorf("round trip %+v before the stop, want a grid_sell", rt)
 		}
 	}
+	// Thousands of buys are refused by the price collar before the price
+	// comes down to the range: their noted reasons must not crowd out
+	// those of the buys that rest.
+	for _, rt := range trips {
+		if rt.EntryReason != "grid_buy" {
+			t.Errorf("round trip %+v, want it opened by a grid_buy", rt)
+		}
+	}
 	if len(res.OpenPositions) != 0 {
 		t.Fatalf("open at the end: %v; the stopped grid should hold nothing", res.OpenPositions)
 	}

@@ -397,9 +397,12 @@ func (c *Config) Validate() []error {
 			switch {
 			case ex.StopLoss != nil:
 				add(path+".exits.stop_loss", "type %s sets the inventory's stop (%s) from its params; remove exits.stop_loss", s.Type, stop)
-			case len(ex.TakeProfit) > 0 || ex.TrailingStop != nil || ex.BreakEven != nil:
-				add(path+".exits", "type %s sells its lots itself: take_profit, trailing_stop and break_even would sell them under it; "+
-					"only placement, time_stop and the stop settings apply", s.Type)
+			case len(ex.TakeProfit) > 0:
+				add(path+".exits.take_profit", inventoryExitRefused, s.Type, "take_profit")
+			case ex.TrailingStop != nil:
+				add(path+".exits.trailing_stop", inventoryExitRefused, s.Type, "trailing_stop")
+			case ex.BreakEven != nil:
+				add(path+".exits.break_even", inventoryExitRefused, s.Type, "break_even")
 			}
 			ex.StopLoss = &exits.StopLoss{Price: stop}
 		}
@@ -409,6 +412,11 @@ func (c *Config) Validate() []error {
 	}
 	return errs
 }
+
+// inventoryExitRefused is the problem of an exit that acts on the whole
+// inventory of a strategy that sells its lots itself.
+const inventoryExitRefused = "type %s sells its lots itself: %s acts on the average entry of the whole inventory and would sell them under it; " +
+	"only placement, time_stop and the stop settings apply"
 
 // inventoryStop is the stop an inventory strategy (a grid) declares with
 // strategy.Needs.Inventory, zero for any other or for params in error.

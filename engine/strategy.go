@@ -431,6 +431,7 @@ func (in *Instance) buy(ctx context.Context, t *exchange.Tick, o strategy.Order)
 		TickReceived: received, EstimatedPrice: in.lastMark})
 	if err != nil && !errors.Is(err, ErrInFlight) {
 		delete(in.working, id)
+		in.exits.ForgetEntry(id)
 		if in.log.Enabled(ctx, slog.LevelWarn) {
 			in.log.LogAttrs(context.Background(), slog.LevelWarn, "entry not placed", slog.String("strategy", in.name),
 				slog.String("client_order_id", id), slog.Any("error", err))

@@ -278,6 +278,12 @@ func (m *Manager) NoteEntry(clientOrderID, reason string) {
 	m.entryWhy[clientOrderID] = reason
 }
 
+// ForgetEntry drops the reason noted for an entry that was not placed
+// (refused), so that a strategy refused again and again (a grid's level
+// over the guard's limits) does not fill the notes until they are
+// cleared with the reasons of orders that rest.
+func (m *Manager) ForgetEntry(clientOrderID string) { delete(m.entryWhy, clientOrderID) }
+
 // now reads the injected clock.
 func (m *Manager) now() time.Time { return m.d.Clock.Now() }
 
