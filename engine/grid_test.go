@@ -243,3 +243,30 @@ func TestGridLadderInvariantsHoldOnAnyPricePath(t *testing.T) {
 		}
 	})
 }
+
+// TestGridForgetsLotsSoldByOtherExits: a time stop sells the inventory
+// under the grid (cancelling its sell); the grid forgets the lot instead
+// of asking to sell it again, and its level buys again.
+func TestGridForgetsLotsSoldByOtherExits(t *testing.T) {
+	_, spec := newGrid(t, exits.InBot)
+	spec.Exits.TimeStop = &exits.TimeStop{MaxHolding: time.Minute}
+	r := newRig(t, gridRisk(), spec)
+	in := r.eng.instances[0]
+	for _, p := range []string{"60500", "59900", "59900"} {
+		r.trade(p)
+	}
+	if _, sells := r.venueOrders(t); len(sells) != 1 {
+		t.Fatalf("sells %v, want the lot on sale", sells)
+	}
+	for range 70 {
+		r.trade("60500")
+	}
+	trips := r.eng.RoundTrips()
+	if len(trips) != 1 || trips[0].ExitReason != exits.ReasonTimeStop || in.exits.Position().Size.IsPositive() {
+		t.Fatalf("round trips %+v, want the lot sold by the time stop", trips)
+	}
+	buys, sells := r.venueOrders(t)
+	if fmt.Sprint(buys) != "[58000 0.01034482 59000 0.01016949 60000 0.01]" || len(sells) != 0 {
+		t.Fatalf("after the time stop: buys %v sells %v, want the 60,000 level buying again and no sell", buys, sells)
+	}
+}

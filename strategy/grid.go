@@ -187,6 +187,9 @@ func (g *Grid) OnTrade(ctx Context, t *Tick) {
 		return
 	}
 	g.st.Armed = true
+	if pos := ctx.Position(); !pos.Open() {
+		g.flat()
+	}
 	now := ctx.Now()
 	for i := range slots {
 		s := &slots[i]
@@ -225,6 +228,17 @@ func (g *Grid) placeSell(ctx Context, i int, price decimal.Decimal) {
 	}
 	if err != nil {
 		s.RetryAt = ctx.Now().Add(gridRetryDelay)
+	}
+}
+
+// flat forgets the lots of a flat position: something else sold them (the
+// kill switch's flatten, a time stop). Without it the grid would ask to
+// sell what it no longer holds, refused every minute.
+func (g *Grid) flat() {
+	for i := range g.st.Slots {
+		if s := &g.st.Slots[i]; s.Sell == "" && s.Buy == "" {
+			s.Held = decimal.Zero
+		}
 	}
 }
 
