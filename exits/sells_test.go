@@ -20,8 +20,8 @@ func (h *harness) sell(size, price string) (exchange.Order, error) {
 	return o, err
 }
 
-// sells returns the venue's open sells as "TYPE size".
-func (h *harness) sells() string {
+// openSellsText returns the venue's open sells as "TYPE size".
+func (h *harness) openSellsText() string {
 	var out []string
 	for _, o := range h.openSells() {
 		out = append(out, fmt.Sprintf("%s %s", o.Type, o.BaseSize.Sub(o.FilledSize)))
@@ -38,13 +38,13 @@ func TestStrategySellShrinksTheRestingStopAndTheBotWatchesTheWhole(t *testing.T)
 	h := newHarness(t, Config{Placement: OnExchange, StopLoss: pctStop("5")})
 	h.tick("100")
 	h.enter("1")
-	if got := h.sells(); got != "[STOP_LIMIT 1]" {
+	if got := h.openSellsText(); got != "[STOP_LIMIT 1]" {
 		t.Fatalf("after the entry: %s, want a stop for the whole", got)
 	}
 	if _, err := h.sell("0.4", "110"); err != nil {
 		t.Fatal(err)
 	}
-	if got := h.sells(); got != "[STOP_LIMIT 0.6 LIMIT 0.4]" {
+	if got := h.openSellsText(); got != "[STOP_LIMIT 0.6 LIMIT 0.4]" {
 		t.Fatalf("after a strategy sell of 0.4: %s, want the stop shrunk to 0.6 beside it", got)
 	}
 	if p := h.m.Protection(); !p.Watched || !p.Stop.Equal(d("95")) {
@@ -56,11 +56,11 @@ func TestStrategySellShrinksTheRestingStopAndTheBotWatchesTheWhole(t *testing.T)
 	if _, err := h.sell("0.6", "120"); err != nil {
 		t.Fatal(err)
 	}
-	if got := h.sells(); got != "[LIMIT 0.4 LIMIT 0.6]" {
+	if got := h.openSellsText(); got != "[LIMIT 0.4 LIMIT 0.6]" {
 		t.Fatalf("all on sale: %s, want the two sells and no stop", got)
 	}
 	h.tick("94")
-	if got := h.sells(); got != "[]" {
+	if got := h.openSellsText(); got != "[]" {
 		t.Fatalf("after the stop: %s, want nothing left", got)
 	}
 	if tr := h.trip(); tr.Reason != ReasonStopLoss {
@@ -90,7 +90,7 @@ func TestAStrategySellsFillEndsTheTripWithItsReason(t *testing.T) {
 	if tr := h.trip(); tr.Reason != "grid_sell" || !tr.ExitPrice.Equal(d("106.2")) {
 		t.Fatalf("round trip %+v, want grid_sell at 106.2 on average", tr)
 	}
-	if got := h.sells(); got != "[]" {
+	if got := h.openSellsText(); got != "[]" {
 		t.Fatalf("flat: %s, want nothing resting", got)
 	}
 }
@@ -109,7 +109,7 @@ func TestParkCancelsStrategySellsSoTheStopRestsForTheWhole(t *testing.T) {
 			}
 			h.m.Park(h.ctx)
 			h.drain()
-			if got := h.sells(); got != "[STOP_LIMIT 1]" {
+			if got := h.openSellsText(); got != "[STOP_LIMIT 1]" {
 				t.Fatalf("parked: %s, want one stop for the whole", got)
 			}
 			if _, err := h.sell("0.1", "110"); !errors.Is(err, ErrStopping) {
@@ -145,7 +145,7 @@ func TestAStrategySellTheStateDidNotNameIsCountedOnSale(t *testing.T) {
 	if !h.m.Free().Equal(d("0.6")) {
 		t.Fatalf("free %s, want 0.6 beside the adopted sell", h.m.Free())
 	}
-	if got := h.sells(); got != "[LIMIT 0.4 STOP_LIMIT 0.6]" {
+	if got := h.openSellsText(); got != "[LIMIT 0.4 STOP_LIMIT 0.6]" {
 		t.Fatalf("after recovery: %s, want the stop on 0.6 beside the sell", got)
 	}
 }
