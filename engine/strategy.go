@@ -73,7 +73,7 @@ func (in *Instance) setupStrategy(s strategy.Strategy) error {
 	}
 	if h.bar != nil {
 		for _, b := range n.BarNeeds() {
-			in.barSubs = append(in.barSubs, &barSub{need: b, agg: bars.New(b.Product, b.Interval, bars.Options{})})
+			in.barSubs = append(in.barSubs, &barSub{need: b, agg: bars.New(b.Product, b.Interval, bars.Options{ClosesOnly: b.ClosesOnly})})
 			if b.Lookback > 0 {
 				in.barsShort++
 			}

@@ -41,6 +41,9 @@ type BarNeed struct {
 	// seed (indicator.Settle) without holding the instance back when the
 	// history is shorter.
 	History int
+	// ClosesOnly is set when the strategy reads only the opens and closes
+	// of these bars (CloseOnly): their high, low and volume are not kept.
+	ClosesOnly bool
 }
 
 // NewNeeds returns the Needs of a strategy on product (the engine's
@@ -88,6 +91,22 @@ func (n *Needs) History(product string, interval time.Duration, bars int) {
 		}
 	}
 	n.errs = append(n.errs, fmt.Errorf("history of bars of %s every %s: subscribe to the bars first", p, interval))
+}
+
+// CloseOnly says the strategy reads only the open, the close and the
+// trade count of its bars of interval of product (subscribed by Bars):
+// they are built without a high, a low and a volume, two decimal
+// comparisons and a conversion per trade saved; their High and Low are
+// their Open, and HighF, LowF and VolumeF zero (bars.Options.ClosesOnly).
+func (n *Needs) CloseOnly(product string, interval time.Duration) {
+	p := n.orDefault(product)
+	for i := range n.bars {
+		if n.bars[i].Product == p && n.bars[i].Interval == interval {
+			n.bars[i].ClosesOnly = true
+			return
+		}
+	}
+	n.errs = append(n.errs, fmt.Errorf("bars of %s every %s read by their closes: subscribe to the bars first", p, interval))
 }
 
 // Trades subscribes to the trades of product.

@@ -28,7 +28,36 @@ func (r *Rules) Needs(n *Needs) {
 		}
 		n.Bars(s.product, s.interval, lb+1)
 		n.History(s.product, s.interval, settle+1)
+		if r.closesOnly(s, i == 0) {
+			n.CloseOnly(s.product, s.interval)
+		}
 	}
+}
+
+// closesOnly reports whether the rules read only the opens and closes of
+// sub's bars: its indicators read only the close and, for the rule's own
+// bars (main), no expression reads a high, low or volume.
+func (r *Rules) closesOnly(sub *ruleBars, main bool) bool {
+	for _, ri := range sub.inds {
+		if !indicator.ReadsOnlyClose(ri.ind) {
+			return false
+		}
+	}
+	if !main {
+		return true
+	}
+	high, low, volume := r.bar[1], r.bar[2], r.bar[4]
+	for _, p := range []*program{r.entry, r.exit} {
+		if p == nil {
+			continue
+		}
+		for _, v := range p.vars {
+			if v.s == high || v.s == low || v.s == volume {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // OnBar implements BarHandler: a bar updates the indicators of its

@@ -112,3 +112,30 @@ entry: rsi < 30 && close > trend4h && eth < 50
 		t.Fatalf("products %v, want BTC-USD and ETH-USD", ps)
 	}
 }
+
+// TestRulesOfClosesAskForBarsOfCloses: rules whose indicators read only
+// the close and whose expressions read no high, low or volume have their
+// bars built from closes alone; any such read, or an indicator of the
+// high and low, keeps whole bars.
+func TestRulesOfClosesAskForBarsOfCloses(t *testing.T) {
+	tests := []struct {
+		src   string
+		close bool
+	}{
+		{"indicators: {rsi: rsi(14), trend: ema(200)}\nentry: rsi < 30 && close > trend && open < close[2]\nexit: crossed_below(close, trend)\n", true},
+		{"indicators: {rsi: rsi(14)}\nentry: rsi < 30 && high > 0\n", false},
+		{"indicators: {rsi: rsi(14)}\nentry: rsi < 30\nexit: volume[1] > 0\n", false},
+		{"indicators: {a: atr(14)}\nentry: a > 1\n", false},
+	}
+	for _, tt := range tests {
+		r, err := compileRules(decodeRules(t, "interval: 1m\n"+tt.src), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := NewNeeds("BTC-USD")
+		r.Needs(n)
+		if b := n.BarNeeds(); len(b) != 1 || b[0].ClosesOnly != tt.close {
+			t.Errorf("%q: bar needs %+v, want closes only %v", tt.src, b, tt.close)
+		}
+	}
+}
