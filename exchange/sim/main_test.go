@@ -57,6 +57,13 @@ func newHarness(t testing.TB, slippageBps ...string) *harness {
 	if len(slippageBps) > 0 && slippageBps[0] != "" {
 		cfg.SlippageBps = d(slippageBps[0])
 	}
+	return newHarnessWith(t, cfg)
+}
+
+// newHarnessWith starts an exchange of cfg on a simulated clock at t0,
+// recording its events.
+func newHarnessWith(t testing.TB, cfg Config) *harness {
+	t.Helper()
 	h := &harness{t: t, clk: clock.NewSim(t0)}
 	x, err := New(cfg, h.clk)
 	if err != nil {

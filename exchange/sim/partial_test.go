@@ -5,7 +5,6 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/tradebot/tradebot/clock"
 	"github.com/tradebot/tradebot/exchange"
 )
 
@@ -13,21 +12,12 @@ import (
 // 1 BTC, Coinbase's entry fees, no slippage.
 func newPartialHarness(t testing.TB) *harness {
 	t.Helper()
-	cfg := Config{
+	return newHarnessWith(t, Config{
 		Products:     []exchange.Product{btcUSD},
 		Balances:     map[string]decimal.Decimal{"USD": d("10000"), "BTC": d("1")},
 		Fees:         DefaultFees(),
 		PartialFills: true,
-	}
-	h := &harness{t: t, clk: clock.NewSim(t0)}
-	x, err := New(cfg, h.clk)
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	h.x = x
-	t.Cleanup(func() { checkInvariants(t, x, cfg.Balances) })
-	x.SetHandler(func(e exchange.OrderEvent) { h.events = append(h.events, e) })
-	return h
+	})
 }
 
 // quoteSized sends a best bid and ask with the sizes shown at them.

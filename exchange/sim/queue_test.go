@@ -16,23 +16,14 @@ import (
 // for editFor (partial fills when partial is set).
 func newQueueHarness(t testing.TB, queueFor, editFor time.Duration, partial bool) *harness {
 	t.Helper()
-	cfg := Config{
+	return newHarnessWith(t, Config{
 		Products:     []exchange.Product{btcUSD},
 		Balances:     map[string]decimal.Decimal{"USD": d("10000"), "BTC": d("1")},
 		Fees:         DefaultFees(),
 		PartialFills: partial,
 		QueueFor:     queueFor,
 		EditQueueFor: editFor,
-	}
-	h := &harness{t: t, clk: clock.NewSim(t0)}
-	x, err := New(cfg, h.clk)
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	h.x = x
-	t.Cleanup(func() { checkInvariants(t, x, cfg.Balances) })
-	x.SetHandler(func(e exchange.OrderEvent) { h.events = append(h.events, e) })
-	return h
+	})
 }
 
 // statuses returns the statuses order id was reported with, in order.

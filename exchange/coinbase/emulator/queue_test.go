@@ -32,6 +32,17 @@ func (w *ws) nextUpdate(t *testing.T) coinbase.UserOrder {
 	return events[coinbase.UserEvent](t, w.until("user"))[0].Orders[0]
 }
 
+// buyLimit places a limit buy of 0.01 BTC-USD at price through the client.
+func (v *env) buyLimit(t *testing.T, clientOrderID, price string) exchange.Order {
+	t.Helper()
+	o, err := v.client.PlaceOrder(context.Background(), exchange.OrderRequest{ClientOrderID: clientOrderID, ProductID: "BTC-USD",
+		Type: exchange.Limit, Side: exchange.Buy, BaseSize: d("0.01"), LimitPrice: d(price)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
 // listStatus lists orders under one order_status and returns their ids.
 func (v *env) listStatus(t *testing.T, status string) []string {
 	t.Helper()
@@ -57,11 +68,7 @@ func TestQueuedOrdersShowQueuedOverRESTAndTheUserChannelUntilTheyReachTheBook(t 
 	v.market("50000", "50001", "50000.5")
 	w := v.userWS(t)
 
-	o, err := v.client.PlaceOrder(ctx, exchange.OrderRequest{ClientOrderID: "q1", ProductID: "BTC-USD", Type: exchange.Limit,
-		Side: exchange.Buy, BaseSize: d("0.01"), LimitPrice: d("49950")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	o := v.buyLimit(t, "q1", "49950")
 	for _, want := range []string{"PENDING", "QUEUED"} {
 		if up := w.nextUpdate(t); up.Status != want {
 			t.Fatalf("update %+v, want %s", up, want)
@@ -87,11 +94,7 @@ func TestQueuedOrdersShowQueuedOverRESTAndTheUserChannelUntilTheyReachTheBook(t 
 	}
 
 	// A second one is cancelled while queued: at once, its hold released.
-	c, err := v.client.PlaceOrder(ctx, exchange.OrderRequest{ClientOrderID: "q2", ProductID: "BTC-USD", Type: exchange.Limit,
-		Side: exchange.Buy, BaseSize: d("0.01"), LimitPrice: d("49000")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := v.buyLimit(t, "q2", "49000")
 	w.nextUpdate(t)
 	w.nextUpdate(t)
 	if err := v.client.CancelOrder(ctx, c.ID); err != nil {
@@ -121,11 +124,7 @@ func TestQueuedEditShowsEditQueuedAndAppliesLater(t *testing.T) {
 	v := startEnv(t, config{opts: Options{EditQueueFor: time.Second, Clock: clk}})
 	v.market("50000", "50001", "50000.5")
 	w := v.userWS(t)
-	o, err := v.client.PlaceOrder(ctx, exchange.OrderRequest{ClientOrderID: "e1", ProductID: "BTC-USD", Type: exchange.Limit,
-		Side: exchange.Buy, BaseSize: d("0.01"), LimitPrice: d("49950")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	o := v.buyLimit(t, "e1", "49950")
 	w.nextUpdate(t)
 	w.nextUpdate(t)
 	edited, err := v.client.EditOrder(ctx, o.ID, exchange.OrderEdit{LimitPrice: d("49900")})
