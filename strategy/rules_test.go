@@ -7,7 +7,7 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-func decodeRules(t *testing.T, src string) *RulesParams {
+func decodeRules(t testing.TB, src string) *RulesParams {
 	t.Helper()
 	p := &RulesParams{}
 	if err := yaml.Unmarshal([]byte(src), p); err != nil {
