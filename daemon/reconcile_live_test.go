@@ -17,15 +17,13 @@ import (
 // After a reconnect the reconciliation replaces the fills the journal
 // derived from the user channel's order states (trade ids cbws:...,
 // liquidity guessed from the order, parts filled between two updates
-// merged into one) by
-// Coinbase's own, from FillsSince: the journal then holds exactly the
-// exchange's fills, trade id, order, size, price, fee and liquidity.
-// Issue 15, finding 7: nothing called FillsSince, and no real trade id
-// reached the journal.
+// merged into one) by Coinbase's own, from FillsSince: the journal then
+// holds exactly the exchange's fills, trade id, order, size, price, fee
+// and liquidity. Issue 15, finding 7: nothing called FillsSince, and no
+// real trade id reached the journal.
 func TestAReconnectPutsCoinbasesFillsInTheJournal(t *testing.T) {
 	// Only the reconnect's reconciliation may replace them here.
-	defer func(d time.Duration) { reconcileEvery = d }(reconcileEvery)
-	reconcileEvery = time.Hour
+	reconcileEveryFor(t, time.Hour)
 	w := newLiveWorld(t, true)
 	r := startDaemon(t, w.config("exchange"))
 	// An entry's fill and an exit's: a round trip.
@@ -74,6 +72,15 @@ func TestAReconnectPutsCoinbasesFillsInTheJournal(t *testing.T) {
 		t.Error(diff)
 	}
 	t.Logf("%d derived fills replaced by the exchange's %d", derived, len(want))
+}
+
+// reconcileEveryFor sets the safety-net reconciliation's period for the
+// test; called before the daemon starts, it is restored after the
+// daemon has stopped (cleanups run last first).
+func reconcileEveryFor(t *testing.T, d time.Duration) {
+	was := reconcileEvery
+	reconcileEvery = d
+	t.Cleanup(func() { reconcileEvery = was })
 }
 
 // sameSizes reports whether the journal holds, for each order, the size
@@ -199,8 +206,7 @@ func TestAnOrderCoinbaseNoLongerKnowsHaltsEntriesUntilResumed(t *testing.T) {
 // resolution (buy the missing base back, then resume) makes trading
 // ACTIVE for good. Issue 15, finding 6.
 func TestABalanceBelowThePositionsHaltsEntriesUntilBoughtBackAndResumed(t *testing.T) {
-	defer func(d time.Duration) { reconcileEvery = d }(reconcileEvery)
-	reconcileEvery = 300 * time.Millisecond
+	reconcileEveryFor(t, 300*time.Millisecond)
 	w := newLiveWorld(t, false)
 	// The bot watches its stop: nothing holds the BTC on the exchange,
 	// so that it can be sold by hand.
