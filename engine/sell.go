@@ -31,19 +31,12 @@ func (in *Instance) sell(ctx context.Context, t *exchange.Tick, o strategy.Order
 	if t != nil && t.Kind == exchange.TradeTick {
 		ref = t.Price
 	}
-	req := exchange.OrderRequest{ProductID: in.product.ID, Side: exchange.Sell}
-	switch o.Type {
-	case strategy.Market:
-		req.Type, req.TimeInForce = exchange.Market, exchange.ImmediateOrCancel
-	case strategy.Limit:
-		if !o.Price.IsPositive() {
-			return "", fmt.Errorf("limit sell: price must be positive, got %s", o.Price)
-		}
-		req.Type, req.TimeInForce = exchange.Limit, exchange.GoodTilCancelled
-		req.LimitPrice, req.PostOnly = in.product.RoundPriceUp(o.Price), o.PostOnly
+	req, err := in.orderRequest(exchange.Sell, o)
+	if err != nil {
+		return "", err
+	}
+	if req.Type == exchange.Limit {
 		ref = req.LimitPrice
-	default:
-		return "", fmt.Errorf("sell: unknown order type %d", o.Type)
 	}
 	size, err := in.sellSize(o.Size, ref)
 	if err != nil {
@@ -69,22 +62,13 @@ func (in *Instance) sell(ctx context.Context, t *exchange.Tick, o strategy.Order
 	if err != nil {
 		var rej *exchange.RejectError
 		if errors.As(err, &rej) || errors.Is(err, exits.ErrNotSent) {
-			delete(in.working, id)
-			if in.log.Enabled(ctx, slog.LevelWarn) {
-				in.log.Warn("strategy sell not placed", "strategy", in.name, "client_order_id", id, "error", err)
-			}
-			if in.hooks.order != nil {
-				in.refusals = append(in.refusals, strategy.OrderEvent{Kind: strategy.Refused, ClientOrderID: id, Reason: err.Error()})
-			}
+			in.notPlaced(ctx, id, "strategy sell not placed", err)
 		}
 		// Otherwise the outcome is unknown: the order stays working
 		// until the executor learns what became of it.
 		return id, err
 	}
-	if w, ok := in.working[id]; ok && placed.ID != "" && w.order.ID == "" {
-		w.order = placed
-		in.working[id] = w
-	}
+	in.acknowledged(id, placed)
 	return id, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -385,19 +386,12 @@ func (in *Instance) buy(ctx context.Context, t *exchange.Tick, o strategy.Order)
 			ref = t.Price
 		}
 	}
-	req := exchange.OrderRequest{ProductID: in.product.ID, Side: exchange.Buy}
-	switch o.Type {
-	case strategy.Market:
-		req.Type, req.TimeInForce = exchange.Market, exchange.ImmediateOrCancel
-	case strategy.Limit:
-		if !o.Price.IsPositive() {
-			return "", fmt.Errorf("limit buy: price must be positive, got %s", o.Price)
-		}
-		req.Type, req.TimeInForce = exchange.Limit, exchange.GoodTilCancelled
-		req.LimitPrice, req.PostOnly = in.product.RoundPriceDown(o.Price), o.PostOnly
+	req, err := in.orderRequest(exchange.Buy, o)
+	if err != nil {
+		return "", err
+	}
+	if req.Type == exchange.Limit {
 		ref = req.LimitPrice
-	default:
-		return "", fmt.Errorf("buy: unknown order type %d", o.Type)
 	}
 	if err := in.sizeOrder(ctx, &req, o.Size, ref); err != nil {
 		return "", err
@@ -430,24 +424,55 @@ func (in *Instance) buy(ctx context.Context, t *exchange.Tick, o strategy.Order)
 	placed, err := in.exec.Place(ctx, Intent{Instance: in.name, Purpose: exchange.Entry, Reason: o.Reason, Request: req,
 		TickReceived: received, EstimatedPrice: in.lastMark})
 	if err != nil && !errors.Is(err, ErrInFlight) {
-		delete(in.working, id)
 		in.exits.ForgetEntry(id)
-		if in.log.Enabled(ctx, slog.LevelWarn) {
-			in.log.LogAttrs(context.Background(), slog.LevelWarn, "entry not placed", slog.String("strategy", in.name),
-				slog.String("client_order_id", id), slog.Any("error", err))
-		}
-		// The reason's text is made only for a strategy that listens: a
-		// Signaler refused on every cross would pay for it each time.
-		if in.hooks.order != nil {
-			in.refusals = append(in.refusals, strategy.OrderEvent{Kind: strategy.Refused, ClientOrderID: id, Reason: err.Error()})
-		}
+		in.notPlaced(ctx, id, "entry not placed", err)
 		return id, err
 	}
+	in.acknowledged(id, placed)
+	return id, nil
+}
+
+// notPlaced forgets a strategy order that was refused (no order exists
+// under its id) and tells the strategy after its callback returns.
+func (in *Instance) notPlaced(ctx context.Context, id, msg string, err error) {
+	delete(in.working, id)
+	if in.log.Enabled(ctx, slog.LevelWarn) {
+		in.log.LogAttrs(context.Background(), slog.LevelWarn, msg, slog.String("strategy", in.name),
+			slog.String("client_order_id", id), slog.Any("error", err))
+	}
+	// The reason's text is made only for a strategy that listens: a
+	// Signaler refused on every cross would pay for it each time.
+	if in.hooks.order != nil {
+		in.refusals = append(in.refusals, strategy.OrderEvent{Kind: strategy.Refused, ClientOrderID: id, Reason: err.Error()})
+	}
+}
+
+// acknowledged keeps the venue's view of a strategy order it accepted.
+func (in *Instance) acknowledged(id string, placed exchange.Order) {
 	if w, ok := in.working[id]; ok && placed.ID != "" && w.order.ID == "" {
 		w.order = placed
 		in.working[id] = w
 	}
-	return id, nil
+}
+
+// orderRequest is the request of a strategy's order on side, unsized:
+// a market order is immediate or cancel, a limit rests until cancelled at
+// its price rounded away from the market (down for a buy, up for a sell).
+func (in *Instance) orderRequest(side exchange.Side, o strategy.Order) (exchange.OrderRequest, error) {
+	req := exchange.OrderRequest{ProductID: in.product.ID, Side: side}
+	switch o.Type {
+	case strategy.Market:
+		req.Type, req.TimeInForce = exchange.Market, exchange.ImmediateOrCancel
+	case strategy.Limit:
+		if !o.Price.IsPositive() {
+			return req, fmt.Errorf("limit %s: price must be positive, got %s", strings.ToLower(string(side)), o.Price)
+		}
+		req.Type, req.TimeInForce = exchange.Limit, exchange.GoodTilCancelled
+		req.LimitPrice, req.PostOnly = in.product.RoundLimit(side, o.Price), o.PostOnly
+	default:
+		return req, fmt.Errorf("%s: unknown order type %d", strings.ToLower(string(side)), o.Type)
+	}
+	return req, nil
 }
 
 // checkFixedStop refuses an entry at price ref whose fixed stop
