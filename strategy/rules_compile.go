@@ -95,7 +95,7 @@ type program struct {
 	vars []envVar
 	// fast is the expression lowered to closures (rules_eval.go), nil
 	// when it uses what does not lower.
-	fast boolFunc
+	fast func() bool
 }
 
 // Rules is a compiled rule strategy.

@@ -16,11 +16,6 @@ import (
 // nothing. Anything else (strings, arrays, let, ...) keeps expr's VM,
 // and a fuzz test holds the two to the same answers.
 
-type (
-	numFunc  func() float64
-	boolFunc func() bool
-)
-
 var (
 	floatType = reflect.TypeOf(0.0)
 	boolType  = reflect.TypeOf(true)
@@ -58,7 +53,7 @@ func isNum(n ast.Node) bool {
 
 // lowerNum returns the closure of a checked number, and false when some
 // part of it is outside what lowers.
-func (r *Rules) lowerNum(n ast.Node) (numFunc, bool) {
+func (r *Rules) lowerNum(n ast.Node) (func() float64, bool) {
 	switch v := n.(type) {
 	case *ast.FloatNode:
 		c := v.Value
@@ -110,9 +105,8 @@ func (r *Rules) lowerNum(n ast.Node) (numFunc, bool) {
 			(v.Left.Type() != floatType && v.Right.Type() != floatType) {
 			return nil, false
 		}
-		a, ok1 := r.lowerNum(v.Left)
-		b, ok2 := r.lowerNum(v.Right)
-		if !ok1 || !ok2 {
+		a, b, ok := lowerPair(r.lowerNum, v.Left, v.Right)
+		if !ok {
 			return nil, false
 		}
 		switch v.Operator {
@@ -131,18 +125,7 @@ func (r *Rules) lowerNum(n ast.Node) (numFunc, bool) {
 		if v.Type() != floatType || !isNum(v.Exp1) || !isNum(v.Exp2) {
 			return nil, false
 		}
-		c, ok1 := r.lowerBool(v.Cond)
-		a, ok2 := r.lowerNum(v.Exp1)
-		b, ok3 := r.lowerNum(v.Exp2)
-		if !ok1 || !ok2 || !ok3 {
-			return nil, false
-		}
-		return func() float64 {
-			if c() {
-				return a()
-			}
-			return b()
-		}, true
+		return lowerConditional(r, v, r.lowerNum)
 	case *ast.BuiltinNode:
 		return r.lowerBuiltin(v)
 	}
@@ -152,11 +135,11 @@ func (r *Rules) lowerNum(n ast.Node) (numFunc, bool) {
 // lowerBuiltin lowers abs, ceil, floor and round of one number, and max
 // and min of numbers, with expr's answers: abs keeps -0 and NaN as they
 // are, max and min keep the first of equal or unordered (NaN) values.
-func (r *Rules) lowerBuiltin(v *ast.BuiltinNode) (numFunc, bool) {
+func (r *Rules) lowerBuiltin(v *ast.BuiltinNode) (func() float64, bool) {
 	if v.Type() != floatType || len(v.Arguments) == 0 {
 		return nil, false
 	}
-	args := make([]numFunc, len(v.Arguments))
+	args := make([]func() float64, len(v.Arguments))
 	for i, a := range v.Arguments {
 		if a.Type() != floatType {
 			return nil, false // an int's abs is an int; an array is not a number
@@ -213,7 +196,7 @@ func (r *Rules) lowerBuiltin(v *ast.BuiltinNode) (numFunc, bool) {
 
 // lowerBool returns the closure of a checked expression that is true or
 // false, and false when some part of it is outside what lowers.
-func (r *Rules) lowerBool(n ast.Node) (boolFunc, bool) {
+func (r *Rules) lowerBool(n ast.Node) (func() bool, bool) {
 	switch v := n.(type) {
 	case *ast.BoolNode:
 		c := v.Value
@@ -231,32 +214,43 @@ func (r *Rules) lowerBool(n ast.Node) (boolFunc, bool) {
 		}
 		return func() bool { return !x() }, true
 	case *ast.ConditionalNode:
-		c, ok1 := r.lowerBool(v.Cond)
-		a, ok2 := r.lowerBool(v.Exp1)
-		b, ok3 := r.lowerBool(v.Exp2)
-		if !ok1 || !ok2 || !ok3 {
-			return nil, false
-		}
-		return func() bool {
-			if c() {
-				return a()
-			}
-			return b()
-		}, true
+		return lowerConditional(r, v, r.lowerBool)
 	case *ast.BinaryNode:
 		return r.lowerBinaryBool(v)
 	}
 	return nil, false
 }
 
+// lowerPair lowers the two sides of a binary operator.
+func lowerPair[T any](lower func(ast.Node) (func() T, bool), x, y ast.Node) (a, b func() T, ok bool) {
+	a, ok1 := lower(x)
+	b, ok2 := lower(y)
+	return a, b, ok1 && ok2
+}
+
+// lowerConditional lowers cond ? a : b, whose a and b lower.
+func lowerConditional[T any](r *Rules, v *ast.ConditionalNode, lower func(ast.Node) (func() T, bool)) (func() T, bool) {
+	c, ok1 := r.lowerBool(v.Cond)
+	a, ok2 := lower(v.Exp1)
+	b, ok3 := lower(v.Exp2)
+	if !ok1 || !ok2 || !ok3 {
+		return nil, false
+	}
+	return func() T {
+		if c() {
+			return a()
+		}
+		return b()
+	}, true
+}
+
 // lowerBinaryBool lowers the logic of two truths, and the comparison of
 // two numbers or two truths.
-func (r *Rules) lowerBinaryBool(v *ast.BinaryNode) (boolFunc, bool) {
+func (r *Rules) lowerBinaryBool(v *ast.BinaryNode) (func() bool, bool) {
 	switch v.Operator {
 	case "&&", "and", "||", "or":
-		a, ok1 := r.lowerBool(v.Left)
-		b, ok2 := r.lowerBool(v.Right)
-		if !ok1 || !ok2 {
+		a, b, ok := lowerPair(r.lowerBool, v.Left, v.Right)
+		if !ok {
 			return nil, false
 		}
 		if v.Operator == "&&" || v.Operator == "and" {
@@ -265,9 +259,8 @@ func (r *Rules) lowerBinaryBool(v *ast.BinaryNode) (boolFunc, bool) {
 		return func() bool { return a() || b() }, true
 	case "==", "!=":
 		if v.Left.Type() == boolType && v.Right.Type() == boolType {
-			a, ok1 := r.lowerBool(v.Left)
-			b, ok2 := r.lowerBool(v.Right)
-			if !ok1 || !ok2 {
+			a, b, ok := lowerPair(r.lowerBool, v.Left, v.Right)
+			if !ok {
 				return nil, false
 			}
 			if v.Operator == "==" {
@@ -279,9 +272,8 @@ func (r *Rules) lowerBinaryBool(v *ast.BinaryNode) (boolFunc, bool) {
 	if !isNum(v.Left) || !isNum(v.Right) {
 		return nil, false
 	}
-	a, ok1 := r.lowerNum(v.Left)
-	b, ok2 := r.lowerNum(v.Right)
-	if !ok1 || !ok2 {
+	a, b, ok := lowerPair(r.lowerNum, v.Left, v.Right)
+	if !ok {
 		return nil, false
 	}
 	switch v.Operator {
