@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -55,7 +54,7 @@ func checkRange(from, to time.Time) error {
 }
 
 func runBacktest(prog string, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("backtest", flag.ContinueOnError)
+	fs := newFlagSet("backtest")
 	fs.SetOutput(stderr)
 	cfgPath := fs.String("config", "", "config file whose strategies, risk and paper account are tested (default: the embedded example)")
 	var data multiFlag

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os/signal"
@@ -25,7 +24,7 @@ func init() {
 }
 
 func runDownload(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("download", flag.ContinueOnError)
+	fs := newFlagSet("download")
 	fs.SetOutput(stderr)
 	product := fs.String("product", "BTC-USD", "product id")
 	gran := fs.String("granularity", "ONE_MINUTE", "Coinbase granularity: ONE_MINUTE, FIVE_MINUTE, ... ONE_DAY")

@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -22,7 +21,7 @@ const defaultHealthURL = "http://127.0.0.1:9464/readyz"
 // nil (exit 0) on a 2xx answer and an error (exit 1) otherwise, naming
 // what the daemon said.
 func health(prog string, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("health", flag.ContinueOnError)
+	fs := newFlagSet("health")
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: "+prog+" health [--url URL] [--timeout DURATION]")

@@ -61,7 +61,7 @@ func (f *journalFlags) open() (*journal.Journal, journal.Format, error) {
 
 // positions prints the open positions the journal holds.
 func positions(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("positions", flag.ContinueOnError)
+	fs := newFlagSet("positions")
 	fs.SetOutput(stderr)
 	var f journalFlags
 	f.register(fs)
@@ -86,7 +86,7 @@ func positions(args []string, stdout, stderr io.Writer) error {
 // trades prints the closed round trips, oldest first, and in the table
 // format a total of their realized PnL.
 func trades(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("trades", flag.ContinueOnError)
+	fs := newFlagSet("trades")
 	fs.SetOutput(stderr)
 	var f journalFlags
 	f.register(fs)
@@ -141,7 +141,7 @@ func journalCmd(prog string, args []string, stdout, stderr io.Writer) error {
 		}
 		return usageErrorf("journal %q: the journal subcommand is salvage (%s journal salvage DAMAGED NEW)", clip(args[0]), prog)
 	}
-	fs := flag.NewFlagSet("journal salvage", flag.ContinueOnError)
+	fs := newFlagSet("journal salvage")
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: "+prog+" journal salvage DAMAGED NEW\n\n"+

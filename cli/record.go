@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os/signal"
@@ -15,7 +14,7 @@ import (
 )
 
 func runRecord(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("record", flag.ContinueOnError)
+	fs := newFlagSet("record")
 	fs.SetOutput(stderr)
 	products := fs.String("products", "BTC-USD", "comma-separated product ids")
 	out := fs.String("out", "", "recording file (.tbrec, or .tbrec.gz for gzip)")

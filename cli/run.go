@@ -27,7 +27,7 @@ func loadConfig(path string) (*config.Config, error) {
 
 // runDaemon is `run`: the daemon, until SIGINT or SIGTERM.
 func runDaemon(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs := newFlagSet("run")
 	fs.SetOutput(stderr)
 	cfgPath := fs.String("config", "", "config file (default: the embedded config.example.yaml)")
 	logFormat := fs.String("log.format", "", "log format: auto, text or json (overrides the config)")
@@ -76,7 +76,7 @@ func runDaemon(args []string, stdout, stderr io.Writer) error {
 // check is `check`: it validates a config and, in live mode, checks the
 // key against Coinbase without trading.
 func check(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs := newFlagSet("check")
 	fs.SetOutput(stderr)
 	cfgPath := fs.String("config", "", "config file to check (default: the embedded example)")
 	if err := parseFlags(fs, args); err != nil {

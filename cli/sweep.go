@@ -61,6 +61,9 @@ func runSweep(ctx context.Context, stdout, stderr io.Writer, cfgName string, raw
 	if f.random < 0 {
 		return usageErrorf("--random %d: want a positive number of combinations", f.random)
 	}
+	if !knownMetric(f.rankBy) {
+		return usageErrorf("--rank-by %q: want one of %s", clip(f.rankBy), strings.Join(metricNames(), ", "))
+	}
 	if f.shard != "" {
 		if o.Shard, err = parseShardFlag(f.shard, os.LookupEnv); err != nil {
 			return usageErrorf("--shard %v", err)
@@ -178,7 +181,7 @@ func runSweepCommand(prog string, args []string, stdout, stderr io.Writer) error
 		}
 		return usageErrorf("sweep %q: the sweep subcommand is merge (%s sweep merge --out DIR SLICE_DIR...)", clip(args[0]), prog)
 	}
-	fs := flag.NewFlagSet("sweep merge", flag.ContinueOnError)
+	fs := newFlagSet("sweep merge")
 	fs.SetOutput(stderr)
 	out := fs.String("out", "", "directory for the merged sweep.csv, sweep.json and best/")
 	args = args[1:]
@@ -224,4 +227,24 @@ func runSweepCommand(prog string, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintf(stdout, "no best combination's reports: the slice that ran it was run with --report none\n")
 	}
 	return nil
+}
+
+// knownMetric reports whether a sweep can rank by name: a mistyped
+// --rank-by is a command-line mistake, told before any data is read.
+func knownMetric(name string) bool {
+	for _, m := range backtest.Metrics {
+		if m.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// metricNames are the names --rank-by takes.
+func metricNames() []string {
+	names := make([]string, len(backtest.Metrics))
+	for i, m := range backtest.Metrics {
+		names[i] = m.Name
+	}
+	return names
 }

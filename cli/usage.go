@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"strings"
 )
 
@@ -39,14 +40,67 @@ func clip(s string) string {
 	return string(r[:maxEcho-1]) + "…"
 }
 
+// newFlagSet returns the flag set of a command, whose --help lists its
+// flags under the command's name (the flag package's own says "Usage of
+// backtest:").
+func newFlagSet(command string) *flag.FlagSet {
+	fs := flag.NewFlagSet(command, flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "flags of %s (-name or --name):\n", command)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
 // parseFlags parses a subcommand's flags; a flag it does not know or
 // cannot read is a usage error (exit 2), --help is flag.ErrHelp (exit 0).
+//
+// The flag package's own text for a mistake is followed by every flag's
+// defaults; the user gets one line in their words instead, naming the
+// flag as they typed it and where the list is.
 func parseFlags(fs *flag.FlagSet, args []string) error {
+	out, usage := fs.Output(), fs.Usage
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	err := fs.Parse(args)
-	if err == nil || errors.Is(err, flag.ErrHelp) {
+	fs.SetOutput(out)
+	fs.Usage = usage
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, flag.ErrHelp):
+		fs.Usage()
 		return err
 	}
-	return &usageError{msg: err.Error()}
+	return &usageError{msg: flagMistake(fs.Name(), err)}
+}
+
+// flagMistake says in the user's words what flag.Parse refused: the
+// flag package names a flag with one dash, the docs and --help with two.
+func flagMistake(command string, err error) string {
+	msg := err.Error()
+	hint := " ('" + command + " --help' lists them)"
+	if rest, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+		return "unknown flag --" + clip(strings.TrimPrefix(rest, "-")) + " for " + command + hint
+	}
+	if rest, ok := strings.CutPrefix(msg, "flag needs an argument: -"); ok {
+		return "--" + clip(strings.TrimPrefix(rest, "-")) + " needs a value"
+	}
+	if rest, ok := strings.CutPrefix(msg, "invalid boolean value "); ok {
+		// invalid boolean value "x" for -name: reason
+		if v, f, ok := strings.Cut(rest, " for -"); ok {
+			name, _, _ := strings.Cut(f, ":")
+			return fmt.Sprintf("--%s=%s: want true or false", name, clip(v))
+		}
+	}
+	if rest, ok := strings.CutPrefix(msg, "invalid value "); ok {
+		// invalid value "x" for flag -name: reason
+		if v, f, ok := strings.Cut(rest, " for flag -"); ok {
+			name, why, _ := strings.Cut(f, ": ")
+			return fmt.Sprintf("--%s %s: %s", name, clip(v), why)
+		}
+	}
+	return clip(msg) + " for " + command + hint
 }
 
 // noArgs refuses arguments after a command that takes none.

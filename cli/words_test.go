@@ -173,3 +173,30 @@ func TestMessagesNameTheProgramAsRun(t *testing.T) {
 		}
 	}
 }
+
+// A mistake on the command line is one line in the user's words, with
+// exit 2: not the flag package's "flag provided but not defined: -x"
+// followed by every flag's defaults.
+func TestAFlagMistakeIsOneLineWithExitTwo(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"backtest", "--nope"}, "tradebot: unknown flag --nope for backtest ('backtest --help' lists them)\n"},
+		{[]string{"check", "-nope"}, "tradebot: unknown flag --nope for check ('check --help' lists them)\n"},
+		{[]string{"backtest", "--workers"}, "tradebot: --workers needs a value\n"},
+		{[]string{"backtest", "--reorder=maybe"}, "tradebot: --reorder=\"maybe\": want true or false\n"},
+		{[]string{"backtest", "--data", "bundled", "--out", dir, "--rank-by", "luck", "--sweep", "btc-sma.params.fast=3,5"},
+			"tradebot: --rank-by \"luck\": want one of pnl, final_equity, sharpe, sortino, win_rate, trades, max_drawdown, max_drawdown_pct, fees\n"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := run(tc.args, &stdout, &stderr); code != exitUsage || stderr.String() != tc.want || stdout.Len() != 0 {
+			t.Errorf("tradebot %q: exit %d, stderr %q, stdout %q; want exit %d and %q", tc.args, code, stderr.String(), stdout.String(), exitUsage, tc.want)
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"backtest", "--help"}, &stdout, &stderr); code != 0 || !strings.HasPrefix(stderr.String()+stdout.String(), "flags of backtest") {
+		t.Errorf("backtest --help: exit %d, %q; want 0 and the list under 'flags of backtest'", code, stderr.String()+stdout.String())
+	}
+}
