@@ -20,12 +20,16 @@ import (
 // (as an exit: it only shrinks a position) and the executor, which
 // journals it. t is the tick that caused it, nil when none did.
 //
-// Unlike a buy it is not refused while the instance warms up or the
-// daemon stops taking entries: it only reduces what is held. The exits
-// manager refuses it once the daemon parks.
+// Unlike a buy it is not refused while bars are short of their lookback
+// (only while history is fed) or once the daemon stops taking entries: it
+// only reduces what is held. The exits manager refuses it once the daemon
+// parks.
 func (in *Instance) sell(ctx context.Context, t *exchange.Tick, o strategy.Order) (string, error) {
 	if in.recovering {
 		return "", errRecovering
+	}
+	if in.warming {
+		return "", strategy.ErrNotWarm // history is being fed: nothing may trade on it
 	}
 	ref := in.lastMark
 	if t != nil && t.Kind == exchange.TradeTick {

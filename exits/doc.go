@@ -4,7 +4,9 @@
 // break-even and time stop, placed on the exchange (a stop-limit or a
 // bracket, the one exit order a spot position can rest) or watched by
 // the bot, with fallbacks when the venue refuses a stop or the feed goes
-// stale.
+// stale. A strategy's own sells of part of the position (Sell: a grid's
+// lots) go through it too, so that the resting exit never covers base
+// they hold and the bot watches the stop for the whole position.
 //
 // A Manager does the work for one instance on one product. The engine
 // feeds it ticks (OnTick), a heartbeat (OnIdle) and the events of the
