@@ -48,8 +48,10 @@ func startMarketEmulator(t *testing.T, speed float64) *emulator.Emulator {
 }
 
 // paperCoinbaseConfig paper-trades on the emulator's public feed with an
-// instance that trades often (bars of one second of wall time) and rests
-// its stop and target on the simulated exchange.
+// instance that buys at every one-second bar while flat and never sells
+// by its own signal, so that every position ends by its stop or its
+// target, which rest on the simulated exchange. (A breakout's signal
+// exits used to win that race on a loaded machine for 90 s.)
 func paperCoinbaseConfig(t *testing.T, marketURL string) *config.Config {
 	t.Helper()
 	doc := fmt.Sprintf(`mode: paper
@@ -66,11 +68,11 @@ risk:
     max_drawdown: {limit: 2000, action: HALTED}
     max_consecutive_losses: {limit: 1000, action: REDUCING}
 strategies:
-  - name: brk
-    type: breakout
+  - name: every-bar
+    type: rules
     product: BTC-USDT
     size: {base: 0.005}
-    params: {entry_bars: 2, exit_bars: 2, interval: 1s}
+    params: {interval: 1s, entry: "close > 0", exit: "false"}
     exits:
       placement: exchange
       stop_loss: {percent: 0.1}
