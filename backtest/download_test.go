@@ -13,6 +13,7 @@ import (
 	"github.com/tradebot/tradebot/exchange"
 	"github.com/tradebot/tradebot/exchange/coinbase"
 	"github.com/tradebot/tradebot/exchange/coinbase/emulator"
+	"github.com/tradebot/tradebot/internal/emutest"
 	"github.com/tradebot/tradebot/internal/testenv"
 	"github.com/tradebot/tradebot/marketdata"
 )
@@ -45,16 +46,7 @@ func nautilusCandles(t testing.TB, product string, n int) []exchange.Candle {
 // startEmulator serves candles on loopback and returns a client of it.
 func startEmulator(t *testing.T, candles []exchange.Candle) (*emulator.Emulator, *coinbase.Client) {
 	t.Helper()
-	emu, err := emulator.New(emulator.Options{Candles: candles, RateLimits: emulator.RateLimits{Disabled: true}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := emu.Start(ctx); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cancel(); emu.Wait() })
+	emu := emutest.Start(t, emulator.Options{Candles: candles, RateLimits: emulator.RateLimits{Disabled: true}})
 	cl, err := coinbase.NewClient(coinbase.Config{BaseURL: emu.RESTURL(), PublicRate: 1000})
 	if err != nil {
 		t.Fatal(err)

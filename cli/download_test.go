@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,22 +12,13 @@ import (
 
 	"github.com/tradebot/tradebot/exchange"
 	"github.com/tradebot/tradebot/exchange/coinbase/emulator"
+	"github.com/tradebot/tradebot/internal/emutest"
 )
 
 // startEmulator runs a Coinbase emulator on loopback for the test.
 func startEmulator(t *testing.T, candles []exchange.Candle) *emulator.Emulator {
 	t.Helper()
-	emu, err := emulator.New(emulator.Options{Candles: candles, RateLimits: emulator.RateLimits{Disabled: true}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := emu.Start(ctx); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cancel(); emu.Wait() })
-	return emu
+	return emutest.Start(t, emulator.Options{Candles: candles, RateLimits: emulator.RateLimits{Disabled: true}})
 }
 
 func TestDownloadThenBacktestTheCandles(t *testing.T) {

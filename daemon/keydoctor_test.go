@@ -19,6 +19,7 @@ import (
 	"github.com/tradebot/tradebot/config"
 	"github.com/tradebot/tradebot/exchange/coinbase"
 	"github.com/tradebot/tradebot/exchange/coinbase/emulator"
+	"github.com/tradebot/tradebot/internal/emutest"
 )
 
 // skewedClock is the emulator's clock off the machine's by d.
@@ -42,19 +43,7 @@ type doctorCase struct {
 // startEmulator starts an emulator on loopback until the test ends.
 func startEmulator(t *testing.T, opts emulator.Options) *emulator.Emulator {
 	t.Helper()
-	e, err := emulator.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(func() {
-		cancel()
-		<-e.Done()
-	})
-	if err := e.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return e
+	return emutest.Start(t, opts)
 }
 
 func runDoctor(t *testing.T, tc doctorCase) string {

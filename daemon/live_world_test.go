@@ -18,6 +18,7 @@ import (
 	"github.com/tradebot/tradebot/config"
 	"github.com/tradebot/tradebot/exchange"
 	"github.com/tradebot/tradebot/exchange/coinbase/emulator"
+	"github.com/tradebot/tradebot/internal/emutest"
 	"github.com/tradebot/tradebot/internal/tickgate"
 	"github.com/tradebot/tradebot/journal"
 	"github.com/tradebot/tradebot/marketdata"
@@ -64,24 +65,7 @@ func newLiveWorld(t *testing.T, partialFills bool, tweaks ...func(*emulator.Opti
 	for _, tweak := range tweaks {
 		tweak(&opts)
 	}
-	e, err := emulator.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := e.Start(ctx); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		gate.Open()
-		cancel()
-		select {
-		case <-e.Done():
-		case <-time.After(5 * time.Second):
-			t.Error("the emulator did not stop within 5s of its context ending")
-		}
-	})
+	e := emutest.Start(t, opts, gate.Open)
 	lost := &lostOrders{ids: map[string]bool{}}
 	target, err := url.Parse(e.BaseURL())
 	if err != nil {

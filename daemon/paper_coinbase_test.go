@@ -10,6 +10,7 @@ import (
 
 	"github.com/tradebot/tradebot/config"
 	"github.com/tradebot/tradebot/exchange/coinbase/emulator"
+	"github.com/tradebot/tradebot/internal/emutest"
 	"github.com/tradebot/tradebot/marketdata"
 	"github.com/tradebot/tradebot/marketdata/bundled"
 )
@@ -19,7 +20,7 @@ import (
 // public WebSocket, and stops it when the test ends.
 func startMarketEmulator(t *testing.T, speed float64) *emulator.Emulator {
 	t.Helper()
-	e, err := emulator.New(emulator.Options{
+	e := emutest.Start(t, emulator.Options{
 		Market: &emulator.Market{Speed: speed, Loop: true, Open: func() (marketdata.TickSource, error) {
 			s, err := bundled.Open()
 			if err != nil {
@@ -27,22 +28,6 @@ func startMarketEmulator(t *testing.T, speed float64) *emulator.Emulator {
 			}
 			return s.TickStream(), nil
 		}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := e.Start(ctx); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-e.Done():
-		case <-time.After(5 * time.Second):
-			t.Error("the emulator did not stop within 5s of its context ending")
-		}
 	})
 	return e
 }

@@ -2,7 +2,6 @@ package crash
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"net"
@@ -18,6 +17,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/tradebot/tradebot/exchange/coinbase/emulator"
+	"github.com/tradebot/tradebot/internal/emutest"
 	"github.com/tradebot/tradebot/internal/tickgate"
 	"github.com/tradebot/tradebot/marketdata"
 	"github.com/tradebot/tradebot/marketdata/bundled"
@@ -71,7 +71,7 @@ func newWorld(t *testing.T) *world {
 	for c, v := range startBalances {
 		balances[c] = v
 	}
-	emu, err := emulator.New(emulator.Options{
+	emu := emutest.Start(t, emulator.Options{
 		Keys: []emulator.Key{key}, Balances: balances,
 		// The daemon restarts dozens of times in a few minutes, each start
 		// a burst of requests; the rate limits are tested elsewhere.
@@ -83,20 +83,7 @@ func newWorld(t *testing.T) *world {
 		PartialFills: true, MaxFillSize: decimal.RequireFromString("0.002"),
 		Market: &emulator.Market{Open: open, Speed: 20, Loop: true,
 			Mirror: map[string][]string{bundled.Product: {"BTC-USD"}}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := emu.Start(ctx); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		market.Open()
-		cancel()
-		emu.Wait()
-	})
+	}, market.Open)
 	target := strings.TrimPrefix(emu.BaseURL(), "http://")
 	p := newProxy(t, target)
 	p.up(t)

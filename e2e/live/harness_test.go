@@ -3,7 +3,6 @@ package live
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/tradebot/tradebot/exchange"
 	"github.com/tradebot/tradebot/exchange/coinbase/emulator"
+	"github.com/tradebot/tradebot/internal/emutest"
 	"github.com/tradebot/tradebot/internal/tickgate"
 	"github.com/tradebot/tradebot/marketdata"
 	"github.com/tradebot/tradebot/marketdata/bundled"
@@ -66,7 +66,7 @@ func startEmulator(t *testing.T, o emuOptions) *emu {
 	}
 	k.CanTransfer, k.CanTrade = o.canTransfer, !o.noTrade
 	market := &tickgate.Gate{}
-	e, err := emulator.New(emulator.Options{
+	e := emutest.Start(t, emulator.Options{
 		Keys:       []emulator.Key{k},
 		RateLimits: o.rateLimits,
 		Candles:    o.candles,
@@ -82,24 +82,7 @@ func startEmulator(t *testing.T, o emuOptions) *emu {
 			}
 			return market.Source(s.TickStream()), nil
 		}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := e.Start(ctx); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		market.Open()
-		cancel()
-		select {
-		case <-e.Done():
-		case <-time.After(5 * time.Second):
-			t.Error("the emulator did not stop within 5s of its context ending")
-		}
-	})
+	}, market.Open)
 	path := filepath.Join(t.TempDir(), "cdp_api_key.json")
 	if err := emulator.WriteKeyFile(path, kf); err != nil {
 		t.Fatal(err)
