@@ -136,11 +136,14 @@ type plotTrack struct {
 	vals []float64
 }
 
-// Bounds of the fine bars kept around fills, counted in one-second bars.
-// A candle makes four ticks at distinct seconds and trade data at most
-// one bar a second, so 4 fine bars cover at least one bar of the data's
-// own resolution, and the pads below cover the report's (tradePad,
-// tradeSpan) whatever the interval.
+// Bounds of the fine bars kept around fills, counted in one-second bars,
+// which tick data and candle data of unknown interval are kept in. A
+// candle makes four ticks at distinct seconds and trade data at most one
+// bar a second, so 4 fine bars cover at least one bar of the data's own
+// resolution, and the pads below cover the report's (tradePad,
+// tradeSpan) whatever the interval. Candle data whose interval is known
+// at the start is kept in bars of the interval, one per candle: the
+// bounds are then a quarter of these (fineBounds).
 const (
 	// finePad is how many fine bars before a fill and after the last
 	// fill of a flat position are kept.
@@ -151,6 +154,15 @@ const (
 	// fills past it show on the overview only.
 	maxFine = 1 << 15
 )
+
+// fineBounds are the bounds of fine bars of step (ns): those above for
+// one-second bars, a quarter of them for bars of a candle interval.
+func fineBounds(step int64) (pad, span, most int) {
+	if step == int64(time.Second) {
+		return finePad, fineSpan, maxFine
+	}
+	return finePad / 4, fineSpan / 4, maxFine / 4
+}
 
 // fineBars is the one-second bar being built, a ring of the last finePad
 // closed ones (the stretch before the next fill), and the bars kept
@@ -163,6 +175,10 @@ type fineBars struct {
 	ringAt  int
 	kept    []bar
 	keptV   [][]float64
+	stepNs  int64 // the fine bars' step
+	pad     int   // finePad, or its quarter (fineBounds)
+	span    int
+	most    int
 	on      bool // closed bars are being kept
 	held    bool // the product's position is open
 	left    int  // bars still kept after the last fill of a flat position
@@ -185,10 +201,39 @@ func (r *barRecorder) sample() {
 	}
 }
 
-func newBarRecorder() *barRecorder {
+// newBarRecorder returns a recorder whose bars, and fine bars, start at
+// barSteps[step].
+func newBarRecorder(step int) *barRecorder {
 	// All maxBars at once: growing to them would copy the bars (and the
 	// plots') several times over in a month of data.
-	return &barRecorder{stepNs: int64(barSteps[0]), bars: make([]bar, 0, maxBars)}
+	r := &barRecorder{step: step, stepNs: int64(barSteps[step]), bars: make([]bar, 0, maxBars)}
+	r.fine.stepNs = r.stepNs
+	r.fine.pad, r.fine.span, r.fine.most = fineBounds(r.stepNs)
+	return r
+}
+
+// firstStep is the index of the bar step a recorder starts at for data of
+// these candle intervals (0 for tick data): the coarsest step that
+// divides every interval, so that one-minute candles are not first cut
+// into one-second bars (four per candle) and merged back at the end; 0,
+// one second, when a file is tick data. The bars come out the same:
+// finish merges them to the interval, and a merged bar keeps the plots'
+// values at the end of its last bar, when a bar of the interval is
+// sampled.
+func firstStep(intervals []time.Duration) int {
+	if len(intervals) == 0 {
+		return 0
+	}
+	step := len(barSteps) - 1
+	for _, d := range intervals {
+		if d <= 0 {
+			return 0
+		}
+		for step > 0 && (barSteps[step] > d || d%barSteps[step] != 0) {
+			step--
+		}
+	}
+	return step
 }
 
 func (r *barRecorder) trade(t time.Time, price float64) {
@@ -225,7 +270,7 @@ func (r *barRecorder) fineTrade(ns int64, price float64) {
 	if f.curEnd != 0 {
 		r.closeFine()
 	}
-	step := int64(barSteps[0])
+	step := f.stepNs
 	f.cur = newBar(ns, step, price)
 	f.curEnd = f.cur.start + step
 }
@@ -242,7 +287,7 @@ func (r *barRecorder) closeFine() {
 			v[i] = x
 		}
 	}
-	if len(f.ring) < finePad {
+	if len(f.ring) < f.pad {
 		f.ring = append(f.ring, f.cur)
 		for i := range f.ringV {
 			f.ringV[i] = append(f.ringV[i], v[i])
@@ -252,7 +297,7 @@ func (r *barRecorder) closeFine() {
 		for i := range f.ringV {
 			f.ringV[i][f.ringAt] = v[i]
 		}
-		f.ringAt = (f.ringAt + 1) % finePad
+		f.ringAt = (f.ringAt + 1) % f.pad
 	}
 	if !f.on {
 		return
@@ -262,7 +307,7 @@ func (r *barRecorder) closeFine() {
 	if !f.held {
 		f.left--
 	}
-	if f.left <= 0 || f.stretch >= fineSpan {
+	if f.left <= 0 || f.stretch >= f.span {
 		f.on = false
 	}
 }
@@ -270,7 +315,7 @@ func (r *barRecorder) closeFine() {
 // keepFine adds a closed fine bar to those kept, up to maxFine.
 func (r *barRecorder) keepFine(b bar, v []float64) {
 	f := &r.fine
-	if len(f.kept) >= maxFine || (len(f.kept) > 0 && b.start <= f.kept[len(f.kept)-1].start) {
+	if len(f.kept) >= f.most || (len(f.kept) > 0 && b.start <= f.kept[len(f.kept)-1].start) {
 		return
 	}
 	f.kept = append(f.kept, b)
@@ -284,7 +329,7 @@ func (r *barRecorder) keepFine(b bar, v []float64) {
 // held (held) and finePad more once it is flat.
 func (r *barRecorder) fill(held bool) {
 	f := &r.fine
-	f.held, f.left = held, finePad
+	f.held, f.left = held, f.pad
 	if f.on {
 		return
 	}
@@ -293,8 +338,8 @@ func (r *barRecorder) fill(held bool) {
 	v := f.scratch
 	for k := range f.ring {
 		i := k
-		if len(f.ring) == finePad {
-			i = (f.ringAt + k) % finePad
+		if len(f.ring) == f.pad {
+			i = (f.ringAt + k) % f.pad
 		}
 		for j := range f.ringV {
 			v[j] = f.ringV[j][i]
@@ -389,11 +434,11 @@ type recorder struct {
 	clock    func() time.Time
 }
 
-func newRecorder(products []string, now func() time.Time) *recorder {
+func newRecorder(products []string, now func() time.Time, step int) *recorder {
 	r := &recorder{products: map[string]*barRecorder{}, clock: now}
 	for _, p := range products {
 		if r.products[p] == nil {
-			r.products[p] = newBarRecorder()
+			r.products[p] = newBarRecorder(step)
 			r.order = append(r.order, p)
 		}
 	}

@@ -55,12 +55,25 @@ func recorderSlots(r *recorder) int {
 // all along, and that the long run still has one-minute bars around its
 // fills and an overview of the whole period.
 func TestRecorderBounded(t *testing.T) {
+	minute := firstStep([]time.Duration{time.Minute})
+	if barSteps[minute] != time.Minute {
+		t.Fatalf("one-minute candles start at %s bars, want 1m", barSteps[minute])
+	}
+	// The interval known at the start (bars of a minute from the first
+	// candle) or not (one-second bars merged at the end): the same bounds,
+	// bars and detail.
+	for _, start := range []int{0, minute} {
+		t.Run("bars of "+barSteps[start].String(), func(t *testing.T) { recorderBounded(t, start) })
+	}
+}
+
+func recorderBounded(t *testing.T, start int) {
 	const month, decade = 31 * 24 * 60, 10 * 365 * 24 * 60
 	bound := 2*maxBars*2 + 2*maxFine*2 + 4*finePad
 	files := []FileInfo{{Interval: "1m0s"}}
 	var slots [2]int
 	for i, n := range []int{month, decade} {
-		r := newRecorder([]string{"BTC-USD"}, time.Now)
+		r := newRecorder([]string{"BTC-USD"}, time.Now, start)
 		sma := indicator.NewSMA(20)
 		r.plot("BTC-USD", "sma", false, []indicator.Plot{{Name: "sma", Source: sma, Overlay: true}})
 		feedMinutes(r, sma, n, 1000)

@@ -191,6 +191,19 @@ type feeder interface {
 	// close stops reading and returns the files read and the products
 	// seen, sorted.
 	close() ([]FileInfo, []string)
+	// candleIntervals are the candle interval of each file, 0 for tick
+	// data; known once the first batch is read (a candle file settles its
+	// interval before its first candle).
+	candleIntervals() []time.Duration
+}
+
+// fileIntervals are the candle intervals of loaded files.
+func fileIntervals(files []FileInfo) []time.Duration {
+	out := make([]time.Duration, len(files))
+	for i, f := range files {
+		out[i], _ = time.ParseDuration(f.Interval) // "" (ticks) is 0
+	}
+	return out
 }
 
 // feed starts a run's reading: the chunks of a loaded Data, or a reader
@@ -226,6 +239,8 @@ func (m *memoryFeed) progress() (int64, int64) { return int64(m.done), int64(m.d
 
 func (m *memoryFeed) close() ([]FileInfo, []string) { return m.d.Files, m.d.Products }
 
+func (m *memoryFeed) candleIntervals() []time.Duration { return fileIntervals(m.d.Files) }
+
 // packedBatch is how many ticks a packedFeed makes at a time: 92 KB,
 // which stay in the run's core's cache while the run reads them.
 const packedBatch = 512
@@ -238,6 +253,8 @@ type packedFeed struct {
 	at  int
 	buf []exchange.Tick
 }
+
+func (p *packedFeed) candleIntervals() []time.Duration { return fileIntervals(p.d.Files) }
 
 func (p *packedFeed) next() ([]exchange.Tick, error) {
 	if p.at >= p.d.hi {

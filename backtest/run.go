@@ -217,6 +217,9 @@ func checkProducts(cfg *config.Config, products []string) error {
 	return nil
 }
 
+// recorderStep is firstStep; a test sets it to one-second bars to compare.
+var recorderStep = firstStep
+
 // run is Run's loop over the batches of f; a nil Result without error
 // means the data had no tick.
 func run(ctx context.Context, cfg *config.Config, d *Data, f feeder, progress Progress, charts bool) (*Result, error) {
@@ -239,7 +242,7 @@ func run(ctx context.Context, cfg *config.Config, d *Data, f feeder, progress Pr
 	if charts {
 		charted = strategyProducts(cfg)
 	}
-	res.rec = newRecorder(charted, clk.Now)
+	res.rec = newRecorder(charted, clk.Now, recorderStep(f.candleIntervals()))
 	eng.Guard().OnStateChange(res.rec.riskChanged)
 	res.rec.plotStrategies(cfg, eng.Instances())
 	holdings := map[string]*holding{}

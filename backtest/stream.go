@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/tradebot/tradebot/exchange"
 	"github.com/tradebot/tradebot/marketdata"
@@ -36,11 +37,17 @@ type streamFeed struct {
 	// Written by the goroutine, read once it ended.
 	files    []*fileTicks
 	products []string
+
+	// intervals came with the first batch.
+	intervals []time.Duration
 }
 
 type streamBatch struct {
 	ticks []exchange.Tick
 	err   error
+	// intervals are the files' candle intervals, sent with the first
+	// batch: the goroutine reads its sources, the run reads the batch.
+	intervals []time.Duration
 }
 
 // startStream opens every file and starts reading them.
@@ -107,6 +114,7 @@ func (s *streamFeed) fill() error {
 	// candles.
 	direct, _ := src.(*fileTicks)
 	var lastID string
+	first := true
 	for {
 		var buf []exchange.Tick
 		select {
@@ -137,8 +145,16 @@ func (s *streamFeed) fill() error {
 			}
 		}
 		if n := len(buf); n > 0 {
+			b := streamBatch{ticks: buf[:n]}
+			if first {
+				first = false
+				b.intervals = make([]time.Duration, len(s.files))
+				for i, f := range s.files {
+					b.intervals[i] = f.src.Interval()
+				}
+			}
 			select {
-			case s.full <- streamBatch{ticks: buf[:n]}:
+			case s.full <- b:
 			case <-s.stop:
 				return nil
 			}
@@ -166,8 +182,13 @@ func (s *streamFeed) next() ([]exchange.Tick, error) {
 		return nil, b.err
 	}
 	s.held = b.ticks
+	if b.intervals != nil {
+		s.intervals = b.intervals
+	}
 	return b.ticks, nil
 }
+
+func (s *streamFeed) candleIntervals() []time.Duration { return s.intervals }
 
 func (s *streamFeed) progress() (int64, int64) { return s.read.Load(), s.size.Load() }
 
