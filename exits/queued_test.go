@@ -1,6 +1,7 @@
 package exits
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -180,5 +181,40 @@ func TestQueuedTakeProfitSaleIsSentOnceAndTheLevelDoneOnce(t *testing.T) {
 	}
 	if st := h.m.State(); st.TakeProfitsDone != 1 {
 		t.Fatalf("take-profit levels done %d, want 1", st.TakeProfitsDone)
+	}
+}
+
+// TestStrategySellWaitsForAQueuedShrinkOfTheStop: the shrink of the
+// resting stop that makes room for a strategy sell is queued by the
+// venue; the sell is refused until it applies, and asking again
+// meanwhile sends no second change of the stop.
+func TestStrategySellWaitsForAQueuedShrinkOfTheStop(t *testing.T) {
+	h := newHarness(t, Config{Placement: OnExchange, StopLoss: pctStop("5")}, queueFor(0, 3*time.Second))
+	h.tick("100")
+	h.enter("1")
+	h.tick("100")
+	if _, err := h.sell("0.4", "110"); !errors.Is(err, ErrNotSent) {
+		t.Fatalf("a sell while the stop's shrink is queued: %v, want not sent", err)
+	}
+	if o := h.resting(); o.Status != exchange.StatusEditQueued || !o.BaseSize.Equal(d("1")) {
+		t.Fatalf("stop %s for %s, want EDIT_QUEUED still for 1", o.Status, o.BaseSize)
+	}
+	if _, err := h.sell("0.4", "110"); !errors.Is(err, ErrNotSent) {
+		t.Fatalf("asked again while the shrink waits: %v, want not sent", err)
+	}
+	if o := h.resting(); o.Status != exchange.StatusEditQueued {
+		t.Fatalf("stop %s after asking again, want the first edit still queued", o.Status)
+	}
+	for range 4 {
+		h.tick("100")
+	}
+	if _, err := h.sell("0.4", "110"); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.openSellsText(); got != "[STOP_LIMIT 0.6 LIMIT 0.4]" {
+		t.Fatalf("after the shrink applied: %s, want the stop for 0.6 beside the sell", got)
+	}
+	if n := h.sells()[exchange.StopLimit]; n != 1 {
+		t.Fatalf("%d stop orders sent, want the one, edited in place", n)
 	}
 }

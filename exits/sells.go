@@ -123,9 +123,11 @@ func (m *Manager) makeRoom(ctx context.Context, keep decimal.Decimal) error {
 	if r == nil || r.remaining().LessThanOrEqual(keep) {
 		return nil
 	}
-	if r.OrderID == "" || r.Triggered {
+	if r.OrderID == "" || r.Triggered || r.waiting() {
+		// A queued order or edit is left to the venue, as sync and
+		// takeProfit leave it: an edit now would stack on it.
 		s.NeedSync = true
-		return errors.New("the resting stop is being placed or has triggered; try again")
+		return errors.New("the resting stop is being placed, has triggered or waits for the venue; try again")
 	}
 	if m.dust(keep) {
 		if err := m.cancelResting(ctx); err != nil {
