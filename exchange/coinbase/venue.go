@@ -99,25 +99,36 @@ func (c *Client) OrderByClientID(ctx context.Context, clientOrderID string) (exc
 // productID is "") that can still trade: OPEN ones (with an edit or
 // cancel pending among them) and QUEUED ones.
 func (c *Client) OpenOrders(ctx context.Context, productID string) ([]exchange.Order, error) {
-	var out []exchange.Order
-	seen := map[string]bool{}
 	// OPEN cannot be combined with another status in one listing, and an
 	// order accepted but not yet on the book is QUEUED, not OPEN: it
-	// holds funds and will trade, so it is asked for too.
-	for _, status := range []string{"OPEN", "QUEUED"} {
+	// holds funds and will trade, so it is asked for too. QUEUED is asked
+	// first: an order can only go from QUEUED to OPEN, so one that moves
+	// between the two listings is in the second; asked the other way
+	// round, it would be in neither.
+	list := func(status string) ([]Order, error) {
 		f := OrderFilter{Statuses: []string{status}}
 		if productID != "" {
 			f.ProductIDs = []string{productID}
 		}
-		raw, err := c.ListOrders(ctx, f)
-		if err != nil {
-			return nil, err
-		}
-		for _, o := range raw {
-			if !seen[o.OrderID] {
-				seen[o.OrderID] = true
-				out = append(out, ToOrder(o))
-			}
+		return c.ListOrders(ctx, f)
+	}
+	queued, err := list("QUEUED")
+	if err != nil {
+		return nil, err
+	}
+	open, err := list("OPEN")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]exchange.Order, 0, len(open)+len(queued))
+	seen := make(map[string]bool, len(open))
+	for _, o := range open {
+		seen[o.OrderID] = true
+		out = append(out, ToOrder(o))
+	}
+	for _, o := range queued {
+		if !seen[o.OrderID] { // listed OPEN since: that view is the newer
+			out = append(out, ToOrder(o))
 		}
 	}
 	return out, nil
