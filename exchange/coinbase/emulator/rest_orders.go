@@ -237,8 +237,14 @@ func (e *Emulator) editOrder(w http.ResponseWriter, r *http.Request, _ Key) {
 	}
 	price, size := o.LimitPrice, o.BaseSize
 	if o.Status == exchange.StatusEditQueued {
-		// Accepted, not applied yet: the history keeps what was asked.
-		price, size = req.Price.Decimal, req.Size.Decimal
+		// Accepted, not applied yet: the history keeps what was asked (a
+		// field left out keeps the order's, as the edit does).
+		if !req.Price.Decimal.IsZero() {
+			price = req.Price.Decimal
+		}
+		if !req.Size.Decimal.IsZero() {
+			size = req.Size.Decimal
+		}
 	}
 	e.mu.Lock()
 	e.edits[o.ID] = append(e.edits[o.ID], editRecord{price: price, size: size, at: e.clk.Now()})
