@@ -74,25 +74,19 @@ type ruleBars struct {
 	inds     []*ruleIndicator
 }
 
-// prevRef is a previous value an expression reads: key in the env.
+// prevRef is a name a program reads, key in the env, and where its
+// value comes from: the series' current value (k 0) or its value k bars
+// before. Rules.refs holds the previous values (k > 0).
 type prevRef struct {
 	s   *series
 	k   int
 	key string
 }
 
-// envVar is a name a program reads and where its value comes from: the
-// series' current value (k 0) or its value k bars before.
-type envVar struct {
-	key string
-	s   *series
-	k   int
-}
-
 // program is a compiled expression and the names it reads.
 type program struct {
 	p    *vm.Program
-	vars []envVar
+	vars []prevRef
 	// fast is the expression lowered to closures (rules_eval.go), nil
 	// when it uses what does not lower.
 	fast func() bool
@@ -254,14 +248,8 @@ func (r *Rules) compile(field string, e Expr) (*program, error) {
 			return
 		}
 		seen[id.Value] = true
-		if s := r.series[id.Value]; s != nil {
-			out.vars = append(out.vars, envVar{key: id.Value, s: s})
-			return
-		}
-		for _, x := range r.refs {
-			if x.key == id.Value {
-				out.vars = append(out.vars, envVar{key: x.key, s: x.s, k: x.k})
-			}
+		if s, k, ok := r.lookup(id.Value); ok {
+			out.vars = append(out.vars, prevRef{s: s, k: k, key: id.Value})
 		}
 	}))
 	return out, nil
