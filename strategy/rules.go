@@ -67,7 +67,7 @@ type IndicatorDecl struct {
 	// Of is the indicator as a call: rsi(14), macd(12, 26, 9), obv.
 	Of string `yaml:"of"`
 	// Interval and Product default to the strategy's.
-	Interval time.Duration `yaml:"interval" doc:"bar length; the rules run when a bar closes"`
+	Interval time.Duration `yaml:"interval"`
 	Product  string        `yaml:"product"`
 }
 
@@ -96,28 +96,33 @@ func (d *IndicatorDecl) UnmarshalYAML(n *yaml.Node) error {
 // Validate implements Params: it compiles the rules, so that a typo is
 // reported by `tradebot check` at its line and column.
 func (p *RulesParams) Validate() []error {
-	var errs []error
-	if p.Interval < time.Second {
-		errs = append(errs, fmt.Errorf("interval: must be at least 1s, got %s", p.Interval))
-	}
-	if strings.TrimSpace(p.Entry.Src) == "" {
-		errs = append(errs, errors.New("entry: an expression is needed, such as rsi < 30 && close > trend"))
-	}
-	if len(errs) > 0 {
-		return errs
-	}
-	if _, err := compileRules(p, ""); err != nil {
-		errs = append(errs, err)
-	}
+	_, errs := p.build()
 	return errs
 }
 
 // Build implements Params.
 func (p *RulesParams) Build() (Strategy, error) {
-	if errs := p.Validate(); len(errs) > 0 {
+	r, errs := p.build()
+	if len(errs) > 0 {
 		return nil, errs[0]
 	}
-	return compileRules(p, "")
+	return r, nil
+}
+
+// build checks the interval and the entry, then compiles the rules.
+func (p *RulesParams) build() (*Rules, []error) {
+	errs := intervalOK(nil, p.Interval)
+	if strings.TrimSpace(p.Entry.Src) == "" {
+		errs = append(errs, errors.New("entry: an expression is needed, such as rsi < 30 && close > trend"))
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	r, err := compileRules(p, "")
+	if err != nil {
+		return nil, []error{err}
+	}
+	return r, nil
 }
 
 // sortedNames returns the indicator names in order.
