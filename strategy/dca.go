@@ -12,7 +12,7 @@ func init() {
 		Name:    "dca",
 		Summary: "buy on a schedule, rest safety buys under the average entry on dips, sell all at a take-profit over the average entry",
 		NewParams: func() Params {
-			return &DCAParams{Every: 24 * time.Hour, OrderQuote: 100, SafetyOrders: 3, SafetyStepPercent: 2,
+			return &DCAParams{Every: 24 * time.Hour, OrderQuote: decimal.NewFromInt(100), SafetyOrders: 3, SafetyStepPercent: 2,
 				SafetyScale: 1.5, TakeProfitPercent: 1.5}
 		},
 	})
@@ -20,12 +20,12 @@ func init() {
 
 // DCAParams configures dca.
 type DCAParams struct {
-	Every             time.Duration `yaml:"every" doc:"time between scheduled buys (market time in a backtest)"`
-	OrderQuote        float64       `yaml:"order_quote" doc:"quote spent by each scheduled buy"`
-	SafetyOrders      int           `yaml:"safety_orders" doc:"safety buys per cycle at most; 0 for none"`
-	SafetyStepPercent float64       `yaml:"safety_step_percent" doc:"percent under the average entry where the next safety buy rests"`
-	SafetyScale       float64       `yaml:"safety_scale" doc:"each safety buy spends this times the one before (the first: order_quote)"`
-	TakeProfitPercent float64       `yaml:"take_profit_percent" doc:"percent over the average entry where a trade sells the whole position"`
+	Every             time.Duration   `yaml:"every" doc:"time between scheduled buys (market time in a backtest)"`
+	OrderQuote        decimal.Decimal `yaml:"order_quote" doc:"quote spent by each scheduled buy"`
+	SafetyOrders      int             `yaml:"safety_orders" doc:"safety buys per cycle at most; 0 for none"`
+	SafetyStepPercent float64         `yaml:"safety_step_percent" doc:"percent under the average entry where the next safety buy rests"`
+	SafetyScale       float64         `yaml:"safety_scale" doc:"each safety buy spends this times the one before (the first: order_quote)"`
+	TakeProfitPercent float64         `yaml:"take_profit_percent" doc:"percent over the average entry where a trade sells the whole position"`
 }
 
 // Validate implements Params.
@@ -34,7 +34,9 @@ func (p *DCAParams) Validate() []error {
 	if p.Every < time.Minute {
 		errs = append(errs, fmt.Errorf("every: must be at least 1m, got %s", p.Every))
 	}
-	errs = atLeast(errs, "order_quote", p.OrderQuote, 1)
+	if p.OrderQuote.LessThan(decimal.NewFromInt(1)) {
+		errs = append(errs, fmt.Errorf("order_quote: must be at least 1, got %s", p.OrderQuote))
+	}
 	errs = atLeast(errs, "safety_orders", float64(p.SafetyOrders), 0)
 	if p.SafetyOrders > 0 {
 		errs = atLeast(errs, "safety_step_percent", p.SafetyStepPercent, 0.1)
@@ -48,8 +50,11 @@ func (p *DCAParams) Build() (Strategy, error) {
 	if errs := p.Validate(); len(errs) > 0 {
 		return nil, errs[0]
 	}
-	return &DCA{p: *p, tp: decimal.NewFromFloat(1 + p.TakeProfitPercent/100),
-		step: decimal.NewFromFloat(1 - p.SafetyStepPercent/100)}, nil
+	one, pct := decimal.NewFromInt(1), func(f float64) decimal.Decimal {
+		return decimal.NewFromFloat(f).Div(decimal.NewFromInt(100))
+	}
+	return &DCA{p: *p, tp: one.Add(pct(p.TakeProfitPercent)), step: one.Sub(pct(p.SafetyStepPercent)),
+		scale: decimal.NewFromFloat(p.SafetyScale)}, nil
 }
 
 // DCA is dollar-cost averaging with safety orders: a market buy of
@@ -60,8 +65,11 @@ func (p *DCAParams) Build() (Strategy, error) {
 // and starts a new cycle. The instance's exits protect the position as a
 // whole (a stop under the average entry, for example).
 type DCA struct {
-	p        DCAParams
-	tp, step decimal.Decimal
+	p DCAParams
+	// tp, step and scale are the take-profit's and the safety buy's
+	// factors of the average entry and the safety buys' growth, decimal
+	// so that no float64 reaches an order's price or size.
+	tp, step, scale decimal.Decimal
 	// safety is the resting safety buy's client order id, used the
 	// safety buys of this cycle that filled, replacing set while the
 	// resting one is cancelled to rest under a new average, closing once
@@ -84,7 +92,7 @@ func (s *DCA) OnTimer(ctx Context, _ time.Time) {
 	if s.closing {
 		return
 	}
-	_, _ = ctx.Buy(Order{Type: Market, Size: Size{Quote: decimal.NewFromFloat(s.p.OrderQuote)}, Reason: "dca: scheduled buy"})
+	_, _ = ctx.Buy(Order{Type: Market, Size: Size{Quote: s.p.OrderQuote}, Reason: "dca: scheduled buy"})
 }
 
 // OnTrade implements TradeHandler: the take-profit.
@@ -144,9 +152,9 @@ func (s *DCA) rest(ctx Context) {
 	}
 	quote := s.p.OrderQuote
 	for range s.used + 1 {
-		quote *= s.p.SafetyScale
+		quote = quote.Mul(s.scale)
 	}
-	id, err := ctx.Buy(Order{Type: Limit, Price: pos.AvgEntry.Mul(s.step), Size: Size{Quote: decimal.NewFromFloat(quote)},
+	id, err := ctx.Buy(Order{Type: Limit, Price: pos.AvgEntry.Mul(s.step), Size: Size{Quote: quote},
 		Reason: fmt.Sprintf("dca: safety buy %d", s.used+1)})
 	if err == nil {
 		s.safety = id
