@@ -68,13 +68,22 @@ func (n *Needs) Bars(product string, interval time.Duration, lookback int) {
 		lookback = 0
 	}
 	p := n.orDefault(product)
-	for i := range n.bars {
-		if n.bars[i].Product == p && n.bars[i].Interval == interval {
-			n.bars[i].Lookback = max(n.bars[i].Lookback, lookback)
-			return
-		}
+	if b := n.barNeed(p, interval); b != nil {
+		b.Lookback = max(b.Lookback, lookback)
+		return
 	}
 	n.bars = append(n.bars, BarNeed{Product: p, Interval: interval, Lookback: lookback})
+}
+
+// barNeed returns the subscription to bars of interval of product p, nil
+// if none.
+func (n *Needs) barNeed(p string, interval time.Duration) *BarNeed {
+	for i := range n.bars {
+		if n.bars[i].Product == p && n.bars[i].Interval == interval {
+			return &n.bars[i]
+		}
+	}
+	return nil
 }
 
 // History asks the warm-up for up to bars closed bars of interval of
@@ -84,11 +93,9 @@ func (n *Needs) Bars(product string, interval time.Duration, lookback int) {
 // history reads only after indicator.Settle bars.
 func (n *Needs) History(product string, interval time.Duration, bars int) {
 	p := n.orDefault(product)
-	for i := range n.bars {
-		if n.bars[i].Product == p && n.bars[i].Interval == interval {
-			n.bars[i].History = max(n.bars[i].History, bars)
-			return
-		}
+	if b := n.barNeed(p, interval); b != nil {
+		b.History = max(b.History, bars)
+		return
 	}
 	n.errs = append(n.errs, fmt.Errorf("history of bars of %s every %s: subscribe to the bars first", p, interval))
 }
@@ -100,11 +107,9 @@ func (n *Needs) History(product string, interval time.Duration, bars int) {
 // their Open, and HighF, LowF and VolumeF zero (bars.Options.ClosesOnly).
 func (n *Needs) CloseOnly(product string, interval time.Duration) {
 	p := n.orDefault(product)
-	for i := range n.bars {
-		if n.bars[i].Product == p && n.bars[i].Interval == interval {
-			n.bars[i].ClosesOnly = true
-			return
-		}
+	if b := n.barNeed(p, interval); b != nil {
+		b.ClosesOnly = true
+		return
 	}
 	n.errs = append(n.errs, fmt.Errorf("bars of %s every %s read by their closes: subscribe to the bars first", p, interval))
 }
