@@ -25,9 +25,7 @@ type EMACrossParams struct {
 // Validate implements Params.
 func (p *EMACrossParams) Validate() []error {
 	errs := intervalOK(atLeast(nil, "fast", float64(p.Fast), 1), p.Interval)
-	if p.Slow <= p.Fast {
-		errs = append(errs, fmt.Errorf("slow: must be greater than fast (%d), got %d", p.Fast, p.Slow))
-	}
+	errs = slowOverFast(errs, p.Fast, p.Slow)
 	return errs
 }
 

@@ -27,9 +27,7 @@ type MACDParams struct {
 func (p *MACDParams) Validate() []error {
 	errs := atLeast(nil, "fast", float64(p.Fast), 1)
 	errs = atLeast(errs, "signal", float64(p.Signal), 1)
-	if p.Slow <= p.Fast {
-		errs = append(errs, fmt.Errorf("slow: must be greater than fast (%d), got %d", p.Fast, p.Slow))
-	}
+	errs = slowOverFast(errs, p.Fast, p.Slow)
 	return intervalOK(errs, p.Interval)
 }
 

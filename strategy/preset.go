@@ -27,6 +27,14 @@ func atLeast(errs []error, key string, v, lo float64) []error {
 	return errs
 }
 
+// slowOverFast appends an error when slow is not greater than fast.
+func slowOverFast(errs []error, fast, slow int) []error {
+	if slow <= fast {
+		errs = append(errs, fmt.Errorf("slow: must be greater than fast (%d), got %d", fast, slow))
+	}
+	return errs
+}
+
 // intervalOK appends an error for an interval under a second.
 func intervalOK(errs []error, d time.Duration) []error {
 	if d < time.Second {

@@ -33,9 +33,7 @@ func (p *SMACrossParams) Validate() []error {
 	if p.Fast < 1 {
 		errs = append(errs, fmt.Errorf("fast: must be at least 1, got %d", p.Fast))
 	}
-	if p.Slow <= p.Fast {
-		errs = append(errs, fmt.Errorf("slow: must be greater than fast (%d), got %d", p.Fast, p.Slow))
-	}
+	errs = slowOverFast(errs, p.Fast, p.Slow)
 	if p.Interval < time.Second {
 		errs = append(errs, fmt.Errorf("interval: must be at least 1s, got %s", p.Interval))
 	}
