@@ -142,8 +142,8 @@ type plotTrack struct {
 // bar a second, so 4 fine bars cover at least one bar of the data's own
 // resolution, and the pads below cover the report's (tradePad,
 // tradeSpan) whatever the interval. Candle data whose interval is known
-// at the start is kept in bars of the interval, one per candle: the
-// bounds are then a quarter of these (fineBounds).
+// at the start and is a bar step is kept in bars of the interval, one per
+// candle: the bounds are then a quarter of these (fineBounds).
 const (
 	// finePad is how many fine bars before a fill and after the last
 	// fill of a flat position are kept.
@@ -155,10 +155,17 @@ const (
 	maxFine = 1 << 15
 )
 
-// fineBounds are the bounds of fine bars of step (ns): those above for
-// one-second bars, a quarter of them for bars of a candle interval.
-func fineBounds(step int64) (pad, span, most int) {
-	if step == int64(time.Second) {
+// fineBounds are the bounds of fine bars of step (ns) for data of these
+// candle intervals: a quarter of those above when step is every file's
+// interval (one bar per candle), those above otherwise (a step finer
+// than an interval, 15m bars of 30m candles, makes several per candle).
+func fineBounds(step int64, intervals []time.Duration) (pad, span, most int) {
+	for _, d := range intervals {
+		if int64(d) != step {
+			return finePad, fineSpan, maxFine
+		}
+	}
+	if len(intervals) == 0 {
 		return finePad, fineSpan, maxFine
 	}
 	return finePad / 4, fineSpan / 4, maxFine / 4
@@ -202,13 +209,13 @@ func (r *barRecorder) sample() {
 }
 
 // newBarRecorder returns a recorder whose bars, and fine bars, start at
-// barSteps[step].
-func newBarRecorder(step int) *barRecorder {
+// barSteps[step], for data of these candle intervals.
+func newBarRecorder(step int, intervals []time.Duration) *barRecorder {
 	// All maxBars at once: growing to them would copy the bars (and the
 	// plots') several times over in a month of data.
 	r := &barRecorder{step: step, stepNs: int64(barSteps[step]), bars: make([]bar, 0, maxBars)}
 	r.fine.stepNs = r.stepNs
-	r.fine.pad, r.fine.span, r.fine.most = fineBounds(r.stepNs)
+	r.fine.pad, r.fine.span, r.fine.most = fineBounds(r.stepNs, intervals)
 	return r
 }
 
@@ -434,11 +441,13 @@ type recorder struct {
 	clock    func() time.Time
 }
 
-func newRecorder(products []string, now func() time.Time, step int) *recorder {
+// newRecorder returns the recorder of products' bars, starting at
+// barSteps[step], for data of these candle intervals.
+func newRecorder(products []string, now func() time.Time, step int, intervals []time.Duration) *recorder {
 	r := &recorder{products: map[string]*barRecorder{}, clock: now}
 	for _, p := range products {
 		if r.products[p] == nil {
-			r.products[p] = newBarRecorder(step)
+			r.products[p] = newBarRecorder(step, intervals)
 			r.order = append(r.order, p)
 		}
 	}

@@ -73,7 +73,7 @@ func recorderBounded(t *testing.T, start int) {
 	files := []FileInfo{{Interval: "1m0s"}}
 	var slots [2]int
 	for i, n := range []int{month, decade} {
-		r := newRecorder([]string{"BTC-USD"}, time.Now, start)
+		r := newRecorder([]string{"BTC-USD"}, time.Now, start, []time.Duration{time.Minute})
 		sma := indicator.NewSMA(20)
 		r.plot("BTC-USD", "sma", false, []indicator.Plot{{Name: "sma", Source: sma, Overlay: true}})
 		feedMinutes(r, sma, n, 1000)

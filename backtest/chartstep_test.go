@@ -89,3 +89,31 @@ func TestBarsStartedAtTheIntervalAreThoseMergedFromSeconds(t *testing.T) {
 		t.Errorf("round trips differ: %d and %d", len(a.RoundTrips), len(b.RoundTrips))
 	}
 }
+
+// Fine bars are bounded at a quarter only when each candle makes one of
+// them: 15m bars of 30m candles, or 1m bars of 1h candles, take the
+// bounds of several bars a candle.
+func TestFineBoundsAreAQuarterOnlyForOneBarPerCandle(t *testing.T) {
+	m := time.Minute
+	for _, tc := range []struct {
+		step      time.Duration
+		intervals []time.Duration
+		quarter   bool
+	}{
+		{m, []time.Duration{m}, true},
+		{24 * time.Hour, []time.Duration{24 * time.Hour}, true},
+		{15 * m, []time.Duration{30 * m}, false},
+		{m, []time.Duration{time.Hour, m}, false},
+		{time.Second, []time.Duration{m}, false},
+		{time.Second, nil, false},
+	} {
+		pad, span, most := fineBounds(int64(tc.step), tc.intervals)
+		want := [3]int{finePad, fineSpan, maxFine}
+		if tc.quarter {
+			want = [3]int{finePad / 4, fineSpan / 4, maxFine / 4}
+		}
+		if got := [3]int{pad, span, most}; got != want {
+			t.Errorf("%s bars of %v candles: bounds %v, want %v", tc.step, tc.intervals, got, want)
+		}
+	}
+}

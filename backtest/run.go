@@ -242,7 +242,8 @@ func run(ctx context.Context, cfg *config.Config, d *Data, f feeder, progress Pr
 	if charts {
 		charted = strategyProducts(cfg)
 	}
-	res.rec = newRecorder(charted, clk.Now, recorderStep(f.candleIntervals()))
+	intervals := f.candleIntervals()
+	res.rec = newRecorder(charted, clk.Now, recorderStep(intervals), intervals)
 	eng.Guard().OnStateChange(res.rec.riskChanged)
 	res.rec.plotStrategies(cfg, eng.Instances())
 	holdings := map[string]*holding{}
