@@ -505,10 +505,8 @@ func (r *recorder) riskChanged(from, to risk.State, rule, reason string) {
 // the risk changes with their durations up to end.
 func (r *recorder) finish(files []FileInfo, end time.Time) ([]PriceBars, []RiskChange) {
 	var interval time.Duration
-	for _, f := range files {
-		if d, err := time.ParseDuration(f.Interval); err == nil && d > interval {
-			interval = d
-		}
+	for _, d := range fileIntervals(files) {
+		interval = max(interval, d)
 	}
 	out := make([]PriceBars, 0, len(r.order))
 	for _, p := range r.order {
