@@ -346,6 +346,11 @@ type fileTicks struct {
 	at   int
 }
 
+// newFileTicks reads the ticks of src, opened from path, inside o's period.
+func newFileTicks(path string, src openedFile, o LoadOptions) *fileTicks {
+	return &fileTicks{src: src, opts: o, info: FileInfo{Name: path, Format: string(src.Format), Gaps: []Gap{}}}
+}
+
 // warmUntil is From when the options ask for a warm-up before it.
 func (o LoadOptions) warmUntil() time.Time {
 	if o.WarmUp <= 0 {

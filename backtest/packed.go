@@ -166,7 +166,7 @@ func loadPacked(path string, o LoadOptions) (*Data, error) {
 	if src.Candles == nil {
 		return nil, nil
 	}
-	f := &fileTicks{src: src, opts: o, info: FileInfo{Name: path, Format: string(src.Format), Gaps: []Gap{}}}
+	f := newFileTicks(path, src, o)
 	p := &packedCandles{}
 	// The ticks kept are [lo, hi) of the candles packed, four a candle:
 	// the period cuts only into the first and the last candle.

@@ -68,8 +68,7 @@ func startStream(paths []string, o LoadOptions) (*streamFeed, error) {
 				size += st.Size()
 			}
 		}
-		s.files = append(s.files, &fileTicks{src: src, opts: o,
-			info: FileInfo{Name: p, Format: string(src.Format), Gaps: []Gap{}}})
+		s.files = append(s.files, newFileTicks(p, src, o))
 	}
 	s.size.Store(size)
 	for range streamBatches {
