@@ -13,6 +13,7 @@ import (
 	"github.com/tradebot/tradebot"
 	"github.com/tradebot/tradebot/backtest"
 	"github.com/tradebot/tradebot/config"
+	"github.com/tradebot/tradebot/internal/echo"
 	"github.com/tradebot/tradebot/marketdata"
 )
 
@@ -41,7 +42,7 @@ func parseTime(flagName, v string) (time.Time, error) {
 			return t.UTC(), nil
 		}
 	}
-	return time.Time{}, usageErrorf("--%s %q: want RFC 3339 (2024-01-02T15:04:05Z), 2024-01-02T15:04 or a date (2024-01-02), in UTC", flagName, clip(v))
+	return time.Time{}, usageErrorf("--%s %q: want RFC 3339 (2024-01-02T15:04:05Z), 2024-01-02T15:04 or a date (2024-01-02), in UTC", flagName, echo.Cut(v))
 }
 
 // checkRange refuses a --from that is not before --to; either may be

@@ -27,6 +27,7 @@ import (
 	"strings"
 
 	"github.com/tradebot/tradebot/config"
+	"github.com/tradebot/tradebot/internal/echo"
 	"github.com/tradebot/tradebot/strategy"
 )
 
@@ -100,7 +101,7 @@ func dispatch(prog string, args []string, stdout, stderr io.Writer) int {
 	case "help", "-h", "--help":
 		usage(stdout, prog)
 	default:
-		fmt.Fprintf(stderr, "%s: unknown command %q\n\n", prog, clip(cmd))
+		fmt.Fprintf(stderr, "%s: unknown command %q\n\n", prog, echo.Cut(cmd))
 		usage(stderr, prog)
 		return exitUsage
 	}

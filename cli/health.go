@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/tradebot/tradebot/internal/echo"
 )
 
 // defaultHealthURL is the readiness endpoint of a daemon started with the
@@ -38,7 +40,7 @@ func health(prog string, args []string, stdout, stderr io.Writer) error {
 	}
 	u, err := url.Parse(*rawURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return usageErrorf("--url %q is not an http:// or https:// URL", clip(*rawURL))
+		return usageErrorf("--url %q is not an http:// or https:// URL", echo.Cut(*rawURL))
 	}
 	if *timeout <= 0 {
 		return usageErrorf("--timeout %s must be positive", *timeout)
@@ -47,7 +49,7 @@ func health(prog string, args []string, stdout, stderr io.Writer) error {
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return usageErrorf("--url %q: %v", clip(*rawURL), err)
+		return usageErrorf("--url %q: %v", echo.Cut(*rawURL), err)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -56,7 +58,7 @@ func health(prog string, args []string, stdout, stderr io.Writer) error {
 	defer resp.Body.Close()
 	// The first line says why: "ready", or "not ready: <reason>".
 	line, _ := bufio.NewReader(io.LimitReader(resp.Body, 4096)).ReadString('\n')
-	line = clip(strings.TrimSpace(line))
+	line = echo.Cut(strings.TrimSpace(line))
 	if resp.StatusCode/100 != 2 {
 		return fmt.Errorf("%s answered HTTP %d: %s", u.Redacted(), resp.StatusCode, line)
 	}

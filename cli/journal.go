@@ -6,6 +6,7 @@ import (
 	"io"
 	"path/filepath"
 
+	"github.com/tradebot/tradebot/internal/echo"
 	"github.com/tradebot/tradebot/journal"
 )
 
@@ -139,7 +140,7 @@ func journalCmd(prog string, args []string, stdout, stderr io.Writer) error {
 		if len(args) == 0 {
 			return usageErrorf("journal needs a subcommand: %s journal salvage DAMAGED NEW", prog)
 		}
-		return usageErrorf("journal %q: the journal subcommand is salvage (%s journal salvage DAMAGED NEW)", clip(args[0]), prog)
+		return usageErrorf("journal %q: the journal subcommand is salvage (%s journal salvage DAMAGED NEW)", echo.Cut(args[0]), prog)
 	}
 	fs := newFlagSet("journal salvage")
 	fs.SetOutput(stderr)

@@ -13,6 +13,7 @@ import (
 	"github.com/tradebot/tradebot"
 	"github.com/tradebot/tradebot/config"
 	"github.com/tradebot/tradebot/daemon"
+	"github.com/tradebot/tradebot/internal/echo"
 	"github.com/tradebot/tradebot/metrics"
 )
 
@@ -42,7 +43,7 @@ func runDaemon(args []string, stdout, stderr io.Writer) error {
 	switch *logFormat {
 	case "", "auto", "text", "json":
 	default:
-		return usageErrorf("--log.format %q: want auto, text or json", clip(*logFormat))
+		return usageErrorf("--log.format %q: want auto, text or json", echo.Cut(*logFormat))
 	}
 	listenSet, webSet := false, false
 	fs.Visit(func(f *flag.Flag) {

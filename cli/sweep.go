@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/tradebot/tradebot/backtest"
+	"github.com/tradebot/tradebot/internal/echo"
 )
 
 // sweepFlags are the backtest flags that shape a sweep.
@@ -62,7 +63,7 @@ func runSweep(ctx context.Context, stdout, stderr io.Writer, cfgName string, raw
 		return usageErrorf("--random %d: want a positive number of combinations", f.random)
 	}
 	if !knownMetric(f.rankBy) {
-		return usageErrorf("--rank-by %q: want one of %s", clip(f.rankBy), strings.Join(metricNames(), ", "))
+		return usageErrorf("--rank-by %q: want one of %s", echo.Cut(f.rankBy), strings.Join(metricNames(), ", "))
 	}
 	if f.shard != "" {
 		if o.Shard, err = parseShardFlag(f.shard, os.LookupEnv); err != nil {
@@ -179,7 +180,7 @@ func runSweepCommand(prog string, args []string, stdout, stderr io.Writer) error
 		if len(args) == 0 {
 			return usageErrorf("sweep needs a subcommand: %s sweep merge --out DIR SLICE_DIR...", prog)
 		}
-		return usageErrorf("sweep %q: the sweep subcommand is merge (%s sweep merge --out DIR SLICE_DIR...)", clip(args[0]), prog)
+		return usageErrorf("sweep %q: the sweep subcommand is merge (%s sweep merge --out DIR SLICE_DIR...)", echo.Cut(args[0]), prog)
 	}
 	fs := newFlagSet("sweep merge")
 	fs.SetOutput(stderr)

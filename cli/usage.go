@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/tradebot/tradebot/internal/echo"
 )
 
 // usageError is a mistake on the command line (a missing or bad flag, a
@@ -15,7 +17,7 @@ type usageError struct{ msg string }
 func (e *usageError) Error() string { return e.msg }
 
 // usageErrorf formats a usage error. The message names the flag or
-// argument as the user typed it; values echoed in it go through clip.
+// argument as the user typed it; values echoed in it go through echo.Cut.
 func usageErrorf(format string, args ...any) error {
 	return &usageError{msg: fmt.Sprintf(format, args...)}
 }
@@ -24,20 +26,6 @@ func usageErrorf(format string, args ...any) error {
 func isUsage(err error) bool {
 	var u *usageError
 	return errors.As(err, &u)
-}
-
-// maxEcho bounds how much of a value an error message repeats, so that a
-// pasted file or a runaway argument does not flood the terminal.
-const maxEcho = 80
-
-// clip cuts s to maxEcho characters (runes, so UTF-8 stays whole), marking
-// the cut with an ellipsis.
-func clip(s string) string {
-	r := []rune(s)
-	if len(r) <= maxEcho {
-		return s
-	}
-	return string(r[:maxEcho-1]) + "…"
 }
 
 // newFlagSet returns the flag set of a command, whose --help lists its
@@ -81,32 +69,32 @@ func flagMistake(command string, err error) string {
 	msg := err.Error()
 	hint := " ('" + command + " --help' lists them)"
 	if rest, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
-		return "unknown flag --" + clip(strings.TrimPrefix(rest, "-")) + " for " + command + hint
+		return "unknown flag --" + echo.Cut(strings.TrimPrefix(rest, "-")) + " for " + command + hint
 	}
 	if rest, ok := strings.CutPrefix(msg, "flag needs an argument: -"); ok {
-		return "--" + clip(strings.TrimPrefix(rest, "-")) + " needs a value"
+		return "--" + echo.Cut(strings.TrimPrefix(rest, "-")) + " needs a value"
 	}
 	if rest, ok := strings.CutPrefix(msg, "invalid boolean value "); ok {
 		// invalid boolean value "x" for -name: reason
 		if v, f, ok := strings.Cut(rest, " for -"); ok {
 			name, _, _ := strings.Cut(f, ":")
-			return fmt.Sprintf("--%s=%s: want true or false", name, clip(v))
+			return fmt.Sprintf("--%s=%s: want true or false", name, echo.Cut(v))
 		}
 	}
 	if rest, ok := strings.CutPrefix(msg, "invalid value "); ok {
 		// invalid value "x" for flag -name: reason
 		if v, f, ok := strings.Cut(rest, " for flag -"); ok {
 			name, why, _ := strings.Cut(f, ": ")
-			return fmt.Sprintf("--%s %s: %s", name, clip(v), why)
+			return fmt.Sprintf("--%s %s: %s", name, echo.Cut(v), why)
 		}
 	}
-	return clip(msg) + " for " + command + hint
+	return echo.Cut(msg) + " for " + command + hint
 }
 
 // noArgs refuses arguments after a command that takes none.
 func noArgs(fs *flag.FlagSet) error {
 	if fs.NArg() > 0 {
-		return usageErrorf("%s takes no arguments, got %q", fs.Name(), clip(strings.Join(fs.Args(), " ")))
+		return usageErrorf("%s takes no arguments, got %q", fs.Name(), echo.Cut(strings.Join(fs.Args(), " ")))
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tradebot/tradebot/internal/echo"
 	"github.com/tradebot/tradebot/internal/testenv"
 )
 
@@ -93,8 +94,8 @@ func TestErrorsSpeakTheUsersWords(t *testing.T) {
 			t.Errorf("tradebot %q: exit 0, want a failure", args)
 		}
 		msg := strings.ReplaceAll(stderr.String(), dir, "DIR")
-		if strings.Contains(msg, strings.Repeat("9", maxEcho+1)) {
-			t.Errorf("tradebot %q echoes a value longer than %d characters whole", args, maxEcho)
+		if strings.Contains(msg, strings.Repeat("9", echo.Limit+1)) {
+			t.Errorf("tradebot %q echoes a value longer than %d characters whole", args, echo.Limit)
 		}
 		if testing.Verbose() {
 			t.Logf("tradebot %q -> %d\n%s", args, code, msg)
