@@ -86,15 +86,11 @@ func (p *phantoms) balances(ctx context.Context, venue exchange.Account, cfg *co
 	for _, b := range bals {
 		have[b.Currency] = have[b.Currency].Add(b.Total())
 	}
+	// Instance names are unique and products BASE-QUOTE (config.Validate).
 	held := map[string]decimal.Decimal{}
-	seen := map[string]bool{}
 	for _, s := range cfg.Strategies {
-		if seen[s.Name+"\x00"+s.Product] {
-			continue
-		}
-		seen[s.Name+"\x00"+s.Product] = true
 		size, _ := p.guard.Position(s.Name, s.Product)
-		if base := baseOf(s.Product); base != "" && size.IsPositive() {
+		if base, _, _ := strings.Cut(s.Product, "-"); size.IsPositive() {
 			held[base] = held[base].Add(size)
 		}
 	}
@@ -120,13 +116,4 @@ func (p *phantoms) balances(ctx context.Context, venue exchange.Account, cfg *co
 			"; compare the journal with Coinbase (docs/JOURNAL.md, Phantoms), then resume")
 	}
 	return len(short), nil
-}
-
-// baseOf returns the base currency of a product id ("BTC" of "BTC-USD").
-func baseOf(productID string) string {
-	base, _, ok := strings.Cut(productID, "-")
-	if !ok {
-		return ""
-	}
-	return base
 }
