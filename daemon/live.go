@@ -193,7 +193,6 @@ func (l *live) pass(ctx context.Context, reason string) {
 // state came back.
 func (l *live) reconcile(ctx context.Context, reason string) bool {
 	complete := true
-	l.ph.resumed()
 	l.eng.Executor().ResolveInFlight(ctx)
 	tracked := l.eng.Executor().Tracked()
 	// Logged, except the minutely safety net, so that a resync after a
