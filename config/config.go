@@ -363,7 +363,7 @@ func (c *Config) Validate() []error {
 	}
 	for i, n := range c.KillSwitch.HostNames {
 		if !validHostName(n) {
-			add(fmt.Sprintf("kill_switch.host_names[%d]", i), "%q is not a host name such as bot.example.com (no scheme, port or path)", echo.Cut(n))
+			add(fmt.Sprintf("kill_switch.host_names[%d]", i), "%q is not a host name such as bot.example.com (no scheme, port or path)", n)
 		}
 	}
 	for _, e := range c.Risk.Validate() {
