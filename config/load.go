@@ -126,12 +126,7 @@ func (l *loader) add(line int, field, format string, args ...any) {
 // made elsewhere (a decode error) must not flood the terminal.
 const maxMessage = 400
 
-func clipMessage(s string) string {
-	if r := []rune(s); len(r) > maxMessage {
-		return string(r[:maxMessage-1]) + "…"
-	}
-	return s
-}
+func clipMessage(s string) string { return echo.CutTo(s, maxMessage) }
 
 // notUTF8 finds the first byte that is not UTF-8 and says where it is.
 func notUTF8(data []byte) (Problem, bool) {
