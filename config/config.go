@@ -394,14 +394,17 @@ func (c *Config) Validate() []error {
 			// The strategy's own stop protects its inventory (the engine
 			// makes it the stop_loss); exits acting on the average entry
 			// would sell its lots under it.
-			switch {
-			case ex.StopLoss != nil:
+			// Each refused exit is its own problem: check lists them all.
+			if ex.StopLoss != nil {
 				add(path+".exits.stop_loss", "type %s sets the inventory's stop (%s) from its params; remove exits.stop_loss", s.Type, stop)
-			case len(ex.TakeProfit) > 0:
+			}
+			if len(ex.TakeProfit) > 0 {
 				add(path+".exits.take_profit", inventoryExitRefused, s.Type, "take_profit")
-			case ex.TrailingStop != nil:
+			}
+			if ex.TrailingStop != nil {
 				add(path+".exits.trailing_stop", inventoryExitRefused, s.Type, "trailing_stop")
-			case ex.BreakEven != nil:
+			}
+			if ex.BreakEven != nil {
 				add(path+".exits.break_even", inventoryExitRefused, s.Type, "break_even")
 			}
 			ex.StopLoss = &exits.StopLoss{Price: stop}

@@ -36,3 +36,23 @@ func TestAGridsExitsAreItsOwnStop(t *testing.T) {
 		}
 	}
 }
+
+// Every refused exit of a grid is its own problem, listed at once (check
+// used to stop at the first).
+func TestAGridsRefusedExitsAreListedTogether(t *testing.T) {
+	extra := "      take_profit: [{percent: 2}]\n      trailing_stop: {callback_percent: 1}\n      break_even: {trigger_percent: 1}\n"
+	_, err := Load("grid.yaml", []byte(gridBase+extra), noEnv)
+	var cerr *Error
+	if !errors.As(err, &cerr) {
+		t.Fatalf("a grid with three inventory exits: %v, want a config error", err)
+	}
+	fields := map[string]bool{}
+	for _, p := range cerr.Problems {
+		fields[p.Field] = true
+	}
+	for _, f := range []string{"strategies[0].exits.take_profit", "strategies[0].exits.trailing_stop", "strategies[0].exits.break_even"} {
+		if !fields[f] {
+			t.Errorf("no problem for %s among %v", f, cerr.Problems)
+		}
+	}
+}
