@@ -42,13 +42,17 @@ func TestAGridTradesLiveAgainstTheEmulator(t *testing.T) {
 		}
 		return n
 	}
-	deadline := time.Now().Add(60 * time.Second)
+	// Buys sent before the user channel is up are refused (entries wait
+	// until fills can be seen) and the grid asks again a minute later
+	// (gridRetryDelay): the wait covers one such retry and the fills.
+	const wait = 150 * time.Second
+	deadline := time.Now().Add(wait)
 	for time.Now().Before(deadline) && gridSells() < 2 {
 		assertProtected(t, d.scrape())
 		time.Sleep(200 * time.Millisecond)
 	}
 	if n := gridSells(); n < 2 {
-		t.Fatalf("%d grid sells filled on the exchange in 60s; want 2 or more\n%s", n, tail(d.output()))
+		t.Fatalf("%d grid sells filled on the exchange in %s; want 2 or more\n%s", n, wait, tail(d.output()))
 	}
 	assertOnePerClientID(t, e)
 	d.stop()
