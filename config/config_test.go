@@ -155,3 +155,59 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+// A band multiplier under the 0.1 the message names is refused, not only
+// one at or under zero: bollinger_reversion's k and supertrend's multiplier
+// once let 0 < k < 0.1 through while saying "must be at least 0.1".
+func TestBandMultipliersUnderTheirMinimumAreProblemsWithTheirLine(t *testing.T) {
+	doc := `mode: paper
+strategies:
+  - name: bb
+    type: bollinger_reversion
+    product: BTC-USD
+    size: {quote: 100}
+    params: {period: 20, k: 0.05, interval: 15m}
+    exits: {stop_loss: {percent: 1}}
+  - name: st
+    type: supertrend
+    product: BTC-USD
+    size: {quote: 100}
+    params:
+      period: 10
+      multiplier: 0.01
+      interval: 1h
+    exits: {stop_loss: {percent: 1}}
+  - name: nan
+    type: bollinger_reversion
+    product: BTC-USD
+    size: {quote: 100}
+    params: {period: 20, k: .nan, interval: 15m}
+    exits: {stop_loss: {percent: 1}}
+`
+	_, err := Load("bands.yaml", []byte(doc), noEnv)
+	var cerr *Error
+	if !errors.As(err, &cerr) {
+		t.Fatalf("Load = %v, want *Error", err)
+	}
+	want := []struct {
+		line  int
+		field string
+		got   string
+	}{
+		{7, "strategies[0].params.k", "got 0.05"},
+		{15, "strategies[1].params.multiplier", "got 0.01"},
+		{22, "strategies[2].params.k", "got NaN"},
+	}
+	if len(cerr.Problems) != len(want) {
+		t.Fatalf("got %d problems, want %d:\n%v", len(cerr.Problems), len(want), err)
+	}
+	for i, w := range want {
+		p := cerr.Problems[i]
+		if p.Line != w.line || p.Field != w.field || !strings.Contains(p.Msg, "must be at least 0.1, "+w.got) {
+			t.Errorf("problem %d = line %d field %q (%s), want line %d field %q saying at least 0.1, %s", i, p.Line, p.Field, p.Msg, w.line, w.field, w.got)
+		}
+		if !strings.Contains(err.Error(), fmt.Sprintf("bands.yaml: line %d: %s", w.line, w.field)) {
+			t.Errorf("message does not name file, line and field %q:\n%v", w.field, err)
+		}
+	}
+}

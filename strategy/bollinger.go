@@ -24,9 +24,7 @@ type BollingerParams struct {
 // Validate implements Params.
 func (p *BollingerParams) Validate() []error {
 	errs := atLeast(nil, "period", float64(p.Period), 2)
-	if p.K <= 0 {
-		errs = atLeast(errs, "k", p.K, 0.1)
-	}
+	errs = atLeast(errs, "k", p.K, 0.1)
 	return intervalOK(errs, p.Interval)
 }
 

@@ -19,9 +19,10 @@ func preset(interval time.Duration, indicators map[string]string, entry, exit st
 // num formats a parameter for an indicator call or an expression.
 func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
-// atLeast appends an error when v < lo.
+// atLeast appends an error when v is not at least lo. Written as !(v >= lo)
+// so that a NaN (YAML's .nan) is refused too, not slipped past as "not less".
 func atLeast(errs []error, key string, v, lo float64) []error {
-	if v < lo {
+	if !(v >= lo) {
 		errs = append(errs, fmt.Errorf("%s: must be at least %s, got %s", key, num(lo), num(v)))
 	}
 	return errs

@@ -24,9 +24,7 @@ type SuperTrendParams struct {
 // Validate implements Params.
 func (p *SuperTrendParams) Validate() []error {
 	errs := atLeast(nil, "period", float64(p.Period), 1)
-	if p.Multiplier <= 0 {
-		errs = atLeast(errs, "multiplier", p.Multiplier, 0.1)
-	}
+	errs = atLeast(errs, "multiplier", p.Multiplier, 0.1)
 	return intervalOK(errs, p.Interval)
 }
 
