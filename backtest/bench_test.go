@@ -32,7 +32,7 @@ func BenchmarkMonthOfCandles(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, err := Run(ctx, cfg, d, nil); err != nil {
+		if _, err := Run(ctx, cfg, d, RunOptions{}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -65,7 +65,7 @@ func BenchmarkMonthStreamed(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				res, err := Run(ctx, cfg, d, nil)
+				res, err := Run(ctx, cfg, d, RunOptions{})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -125,14 +125,14 @@ func heldTime(rts []*position.RoundTrip) time.Duration {
 	return total
 }
 
-// markets are the first and last prices of each charted product.
-func markets(bars []PriceBars, capital float64) []Market {
-	out := make([]Market, 0, len(bars))
-	for _, pb := range bars {
-		if len(pb.Bars) == 0 || pb.Bars[0].Open <= 0 {
+// markets are the first and last prices of each strategy's product.
+func markets(prices []productPrices, capital float64) []Market {
+	out := make([]Market, 0, len(prices))
+	for _, p := range prices {
+		if p.first <= 0 {
 			continue
 		}
-		m := Market{Product: pb.Product, First: pb.Bars[0].Open, Last: pb.Bars[len(pb.Bars)-1].Close}
+		m := Market{Product: p.product, First: p.first, Last: p.last}
 		m.Change = m.Last/m.First - 1
 		m.BuyAndHold = capital * m.Change
 		out = append(out, m)

@@ -33,7 +33,7 @@ func TestCatalogExamplesTrade(t *testing.T) {
 			t.Fatal(err)
 		}
 		covered[cfg.Strategies[0].Type] = true
-		res, err := Run(context.Background(), cfg, d, nil)
+		res, err := Run(context.Background(), cfg, d, RunOptions{})
 		if err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
@@ -63,7 +63,7 @@ func TestDCABuysOnScheduleAddsSafetyBuysAndTakesProfit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Run(context.Background(), cfg, d, nil)
+	res, err := Run(context.Background(), cfg, d, RunOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

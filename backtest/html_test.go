@@ -111,7 +111,7 @@ func TestMonthReportShowsWhatATraderNeeds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Run(context.Background(), exampleConfig(t), d, nil)
+	res, err := Run(context.Background(), exampleConfig(t), d, RunOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +187,7 @@ func TestReportLevels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Run(context.Background(), exampleConfig(t), d, nil)
+	res, err := Run(context.Background(), exampleConfig(t), d, RunOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +233,7 @@ func TestEntriesNotPlacedAreWarnedInTheReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Run(context.Background(), cfg, d, nil)
+	res, err := Run(context.Background(), cfg, d, RunOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,7 +266,7 @@ func TestReportDrawsTheIndicatorsARuleDeclares(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Run(context.Background(), cfg, d, nil)
+	res, err := Run(context.Background(), cfg, d, RunOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

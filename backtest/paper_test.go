@@ -63,7 +63,7 @@ func TestPaperReplayAndBacktestMakeTheSameTrades(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Run(context.Background(), exampleConfig(t), d, nil)
+	res, err := Run(context.Background(), exampleConfig(t), d, RunOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,7 +31,7 @@ func BenchmarkRuleStrategyMonth(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		res, err := Run(ctx, cfg, d, nil)
+		res, err := Run(ctx, cfg, d, RunOptions{})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -136,12 +136,35 @@ type Result struct {
 	// Config names the config file, for the report's title; the caller
 	// sets it.
 	Config string
-	// Bars are the price bars of each strategy's product, for the chart.
+	// Bars are the price bars of each strategy's product, for the chart;
+	// none when the run was for reports without report.html.
 	Bars []PriceBars
 	// RiskChanges are the risk guard's state changes, in time order.
 	RiskChanges []RiskChange
 
 	rec *recorder // builds Bars and RiskChanges during the run
+	// prices are the first and last trade prices of each strategy's
+	// product, in config order, for the summary's markets: a run without
+	// charts has no Bars.
+	prices []productPrices
+}
+
+// productPrices are a product's first and last trade prices in a run; 0
+// when it had no trade.
+type productPrices struct {
+	product     string
+	first, last float64
+}
+
+// RunOptions are the choices of a Run beyond its config and data.
+type RunOptions struct {
+	// Progress, when not nil, receives the progress of the run.
+	Progress Progress
+	// Reports are the reports the result will be written to; the zero
+	// value, like ReportsFull, records the price bars report.html draws
+	// (Result.Bars), which the other levels leave out: they cost a
+	// tenth of a run.
+	Reports Reports
 }
 
 // Progress receives the number of ticks done and the total during a run.
@@ -158,6 +181,11 @@ type holding struct {
 	base  decimal.Decimal
 	// last is the price of the product's last trade, zero before one.
 	last decimal.Decimal
+	// first is the price of the product's first trade after the
+	// warm-up, for the market's change over the run; traded says there
+	// was one.
+	first  decimal.Decimal
+	traded bool
 	// cashF and baseF mirror cash and base for the equity curve, which
 	// is a report in float64: they change only on fills, while samples
 	// come every minute.
@@ -168,9 +196,9 @@ type holding struct {
 // with cfg.Paper's balances, fees and slippage, the risk guard of
 // cfg.Risk, and the engine, all on one goroutine and a clock.Sim moved to
 // each tick's time. A streamed d is read as the run goes, parsed on
-// another goroutine. progress may be nil.
-func Run(ctx context.Context, cfg *config.Config, d *Data, progress Progress) (*Result, error) {
-	return runWith(ctx, cfg, d, progress, true)
+// another goroutine.
+func Run(ctx context.Context, cfg *config.Config, d *Data, o RunOptions) (*Result, error) {
+	return runWith(ctx, cfg, d, o.Progress, o.Reports == "" || o.Reports == ReportsFull)
 }
 
 // runWith is Run; charts false leaves out what only the reports show
@@ -392,6 +420,9 @@ func run(ctx context.Context, cfg *config.Config, d *Data, f feeder, progress Pr
 				}
 				if last != nil {
 					last.last = t.Price
+					if !last.traded {
+						last.first, last.traded = t.Price, true
+					}
 				}
 			}
 			eng.Step(ctx, t)
@@ -413,6 +444,15 @@ func run(ctx context.Context, cfg *config.Config, d *Data, f feeder, progress Pr
 	if progress != nil {
 		if _, total := f.progress(); total > 0 {
 			progress(int(total), int(total))
+		}
+	}
+	for _, p := range strategyProducts(cfg) {
+		if h := holdings[p]; !slices.ContainsFunc(res.prices, func(m productPrices) bool { return m.product == p }) {
+			m := productPrices{product: p}
+			if h.traded {
+				m.first, m.last = priceFloat(h.first), priceFloat(h.last)
+			}
+			res.prices = append(res.prices, m)
 		}
 	}
 	res.RoundTrips = eng.RoundTrips()

@@ -3,6 +3,7 @@ package backtest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,7 +30,7 @@ func runBundled(t *testing.T, dir string) Summary {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Run(context.Background(), exampleConfig(t), d, nil)
+	res, err := Run(context.Background(), exampleConfig(t), d, RunOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +71,7 @@ func TestRunRefusesDataWithoutTheStrategiesProduct(t *testing.T) {
 	}
 	cfg := exampleConfig(t)
 	cfg.Strategies[0].Product = "BTC-USD"
-	_, err = Run(context.Background(), cfg, d, nil)
+	_, err = Run(context.Background(), cfg, d, RunOptions{})
 	if err == nil || !strings.Contains(err.Error(), "trades BTC-USD, but the data holds only [BTC-USDT]") {
 		t.Fatalf("err = %v", err)
 	}
@@ -92,6 +93,46 @@ func TestPeriodStartIsTruncate(t *testing.T) {
 	} {
 		if got, want := periodStart(at), at.Truncate(SamplePeriod); got != want {
 			t.Errorf("periodStart(%s) = %#v, Truncate gives %#v", at, got, want)
+		}
+	}
+}
+
+// A run for summary.json alone (or no file) records no price bars, and
+// its summary, markets and per-product rows included, is the full run's.
+func TestRunWithoutReportHTMLRecordsNoBarsAndSummarizesTheSame(t *testing.T) {
+	d, err := Load([]string{Bundled}, LoadOptions{Path: marketdata.PathLowFirst})
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := Run(context.Background(), exampleConfig(t), d, RunOptions{Reports: ReportsFull})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(full.Bars) == 0 || len(full.Bars[0].Bars) == 0 {
+		t.Fatal("the full run recorded no price bars")
+	}
+	want, err := json.Marshal(Summarize(full))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range []Reports{ReportsSummary, ReportsNone} {
+		res, err := Run(context.Background(), exampleConfig(t), d, RunOptions{Reports: l})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Bars) != 0 {
+			t.Errorf("--report %s: %d products' bars recorded, want none", l, len(res.Bars))
+		}
+		s := Summarize(res)
+		if len(s.Markets) == 0 || len(s.ByProduct) == 0 {
+			t.Errorf("--report %s: summary without markets (%d) or products (%d)", l, len(s.Markets), len(s.ByProduct))
+		}
+		got, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("--report %s: summary differs from the full run's:\n%s\nwant\n%s", l, got, want)
 		}
 	}
 }

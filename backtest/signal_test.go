@@ -31,7 +31,7 @@ func TestSignalStrategiesKeepTheirTrades(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Run(context.Background(), cfg, d, nil)
+	res, err := Run(context.Background(), cfg, d, RunOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

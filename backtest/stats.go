@@ -102,13 +102,13 @@ func Summarize(r *Result) Summary {
 		s.Exposure = float64(r.Exposed) / float64(span)
 	}
 	s.RatiosShown = s.ReturnPeriods >= MinRatioDays
-	products := make([]string, 0, len(r.Bars))
-	for _, b := range r.Bars {
-		products = append(products, b.Product)
+	products := make([]string, 0, len(r.prices))
+	for _, m := range r.prices {
+		products = append(products, m.product)
 	}
 	s.ByStrategy = breakdowns(r.RoundTrips, func(rt *position.RoundTrip) string { return rt.Strategy }, r.Strategies, span)
 	s.ByProduct = breakdowns(r.RoundTrips, func(rt *position.RoundTrip) string { return rt.ProductID }, products, span)
-	s.Markets = markets(r.Bars, r.Capital.InexactFloat64())
+	s.Markets = markets(r.prices, r.Capital.InexactFloat64())
 	s.RiskChanges = r.RiskChanges
 	if s.RiskChanges == nil {
 		s.RiskChanges = []RiskChange{}

@@ -20,7 +20,7 @@ import (
 // reportsOf runs cfg over d and returns summary.json and trades.csv.
 func reportsOf(t *testing.T, cfg *config.Config, d *Data) (summary, trades []byte) {
 	t.Helper()
-	res, err := Run(context.Background(), cfg, d, nil)
+	res, err := Run(context.Background(), cfg, d, RunOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +168,7 @@ func TestATickFileOutOfOrderIsRefusedWithItsLineOrSorted(t *testing.T) {
 	for _, load := range []func([]string, LoadOptions) (*Data, error){Load, Stream} {
 		d, err := load([]string{path}, LoadOptions{})
 		if err == nil {
-			_, err = Run(context.Background(), cfg, d, nil)
+			_, err = Run(context.Background(), cfg, d, RunOptions{})
 		}
 		// Line 1 is the header: tick i is on line i+2.
 		if err == nil || !errors.Is(err, marketdata.ErrOutOfOrder) || !strings.Contains(err.Error(), path+" line 1003") ||
@@ -180,7 +180,7 @@ func TestATickFileOutOfOrderIsRefusedWithItsLineOrSorted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Run(context.Background(), cfg, d, nil)
+	res, err := Run(context.Background(), cfg, d, RunOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +202,7 @@ func TestACandleFileOutOfOrderIsRefusedWithItsLine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = Run(context.Background(), smaExits(t), d, nil)
+	_, err = Run(context.Background(), smaExits(t), d, RunOptions{})
 	if err == nil || !errors.Is(err, marketdata.ErrOutOfOrder) || !strings.Contains(err.Error(), path+" line 4") {
 		t.Errorf("err = %v, want the file and line 4", err)
 	}
@@ -210,7 +210,7 @@ func TestACandleFileOutOfOrderIsRefusedWithItsLine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Run(context.Background(), smaExits(t), d, nil)
+	res, err := Run(context.Background(), smaExits(t), d, RunOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +225,7 @@ func TestManyGapsPrintAsOneLineWithTheLargest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Run(context.Background(), smaExits(t), d, nil)
+	res, err := Run(context.Background(), smaExits(t), d, RunOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

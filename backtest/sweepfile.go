@@ -83,7 +83,7 @@ func WriteBestReports(ctx context.Context, dir string, r *SweepResult, d *Data) 
 	if !ok {
 		return false, nil
 	}
-	res, err := Run(ctx, best.Config, d, nil)
+	res, err := Run(ctx, best.Config, d, RunOptions{})
 	if err != nil {
 		return false, err
 	}

@@ -34,11 +34,11 @@ func TestAWindowRunsAsTheSameDataLoadedWithFromAndTo(t *testing.T) {
 		t.Fatalf("window of %d ticks, loaded with from and to %d", w.Len(), cut.Len())
 	}
 	cfg := smaExits(t)
-	a, err := Run(context.Background(), cfg, cut, nil)
+	a, err := Run(context.Background(), cfg, cut, RunOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := Run(context.Background(), cfg, w, nil)
+	b, err := Run(context.Background(), cfg, w, RunOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func TestEntriesNotPlacedForLackOfFundsAreCountedOncePerCause(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Run(context.Background(), cfg, d, nil)
+	res, err := Run(context.Background(), cfg, d, RunOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -142,7 +142,7 @@ func runBacktest(prog string, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	res, err := backtest.Run(ctx, cfg, d, backtest.ProgressBar(stderr, "backtest"))
+	res, err := backtest.Run(ctx, cfg, d, backtest.RunOptions{Progress: backtest.ProgressBar(stderr, "backtest"), Reports: reports})
 	if err != nil {
 		return err
 	}
