@@ -2,7 +2,10 @@ package daemon
 
 import (
 	"context"
+	"fmt"
 	"net"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -64,4 +67,34 @@ func TestAGridTradesInPaperMode(t *testing.T) {
 		t.Fatalf("%d buy fills, %d sell fills; want the ladder trading both ways\n%s", buys, sells, log.String())
 	}
 	t.Logf("%d buy fills, %d sell fills", buys, sells)
+}
+
+// TestAGridsOwnSaleCountsAsAStrategyExit runs a two-level grid on the
+// bundled recording: twice its one lot is bought at 61,600 and sold by
+// its own limit sell at 61,650, leaving it flat. exits_total counts those
+// round trips under reason="strategy", not under "other", the label of
+// a malformed value.
+func TestAGridsOwnSaleCountsAsAStrategyExit(t *testing.T) {
+	doc := strings.Replace(gridPaper, "{lower: 61550, upper: 61850, levels: 7, stop_price: 61300}",
+		"{lower: 61600, upper: 61650, levels: 2, stop_price: 61300}", 1)
+	doc = strings.Replace(doc, "exit_at_end: true", "exit_at_end: false", 1)
+	cfg, err := config.Load("grid.yaml", []byte(doc), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := startDaemon(t, cfg)
+	r.waitFor("the end of the recording", time.Minute, func() bool { return count(r.records(), isMsg("recording finished")) == 1 })
+	closed := count(r.records(), func(rec map[string]any) bool {
+		return rec["msg"] == "position closed" && rec["exit_reason"] == "grid_sell"
+	})
+	if closed == 0 {
+		t.Fatalf("no round trip ended by the grid's own sale; the recording or the grid changed\n%s", r.log.String())
+	}
+	const series = `tradebot_exits_total{product="BTC-USDT",reason="%s",strategy="grid"}`
+	if got, want := r.metric(fmt.Sprintf(series, "strategy")), strconv.Itoa(closed); got != want {
+		t.Errorf("exits_total reason strategy = %q, want %s (the grid_sell round trips)", got, want)
+	}
+	if got := r.metric(fmt.Sprintf(series, "other")); got != "" {
+		t.Errorf("exits_total reason other = %s, want no such series", got)
+	}
 }

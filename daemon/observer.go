@@ -2,11 +2,13 @@ package daemon
 
 import (
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/tradebot/tradebot/engine"
 	"github.com/tradebot/tradebot/exchange"
 	"github.com/tradebot/tradebot/exchange/coinbase"
+	"github.com/tradebot/tradebot/exits"
 	"github.com/tradebot/tradebot/metrics"
 	"github.com/tradebot/tradebot/notify"
 	"github.com/tradebot/tradebot/position"
@@ -48,10 +50,21 @@ func (o *metricsObserver) Fill(strategy string, f exchange.Fill) {
 
 // Exit implements engine.Observer.
 func (o *metricsObserver) Exit(rt position.RoundTrip) {
-	o.Metrics.Exit(rt.Strategy, rt.ProductID, rt.ExitReason)
+	o.Metrics.Exit(rt.Strategy, rt.ProductID, exitLabel(rt.ExitReason))
 	if o.notify != nil {
 		o.notify.Notify(notify.ExitEvent(rt))
 	}
+}
+
+// exitLabel is the exits_total reason of a round trip that ended with
+// reason: an exit rule's own name, or metrics.ExitStrategy for a reason
+// the strategy gave (a grid's lot sold by its own sell, a Close under a
+// name of its own), which as a label would be free-form.
+func exitLabel(reason string) string {
+	if slices.Contains(exits.Reasons, reason) {
+		return reason
+	}
+	return metrics.ExitStrategy
 }
 
 // coinbaseObserver reports the Coinbase client's and feed's measurements

@@ -38,10 +38,10 @@ type Instance struct {
 	fees                               prometheus.Counter
 	// The counters below are created at their first increment, except
 	// those declare creates at start (Options.Exits says which): most of
-	// the 48 order, 4 fill and 8 exit combinations never happen for a
+	// the 48 order, 4 fill and 9 exit combinations never happen for a
 	// given instance, and 100 instances would otherwise expose thousands
 	// of series that stay 0 for ever.
-	exits  [8]lazyCounter    // by exitReasons
+	exits  [9]lazyCounter    // by exitReasons
 	fills  [2][2]lazyCounter // side, liquidity
 	orders [2][4][6]lazyCounter
 	// unprotected mirrors this instance's share of positions_unprotected,

@@ -38,6 +38,12 @@ const (
 	ExitFallback     = "fallback"
 	ExitSignal       = "signal"
 	ExitKillSwitch   = "kill_switch"
+	// ExitStrategy is a round trip the strategy ended itself under a
+	// reason of its own: a grid's lot sold by its limit sell
+	// (Context.Sell), or Context.Close with a reason that names no exit
+	// rule. The strategy's own reason stays in the journal and the
+	// notifications; as a label it would be a free-form value.
+	ExitStrategy = "strategy"
 )
 
 // Trading states as the tradebot_trading_state state label spells them.
@@ -52,7 +58,7 @@ var (
 	orderTypes  = []string{"market", "limit", "stop_limit", "bracket"}
 	statuses    = []string{StatusSubmitted, StatusFilled, StatusCancelled, StatusRejected, StatusFailed, StatusExpired}
 	liquidities = []string{"maker", "taker"}
-	exitReasons = []string{ExitStopLoss, ExitTakeProfit, ExitTrailingStop, ExitBreakEven, ExitTimeStop, ExitFallback, ExitSignal, ExitKillSwitch}
+	exitReasons = []string{ExitStopLoss, ExitTakeProfit, ExitTrailingStop, ExitBreakEven, ExitTimeStop, ExitFallback, ExitSignal, ExitKillSwitch, ExitStrategy}
 	states      = []string{StateActive, StateReducing, StateHalted}
 )
 

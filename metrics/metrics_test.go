@@ -126,7 +126,7 @@ func TestDeclaredLabelValuesShowZerosBeforeAnythingHappens(t *testing.T) {
 }
 
 // Only what an instance's config can do first exists at start: its entry
-// and its configured exit rules. The 48 order, 4 fill and 8 exit
+// and its configured exit rules. The 48 order, 4 fill and 9 exit
 // combinations of every instance would otherwise be thousands of series
 // that stay 0.
 func TestUndeclaredCombinationsAppearOnlyAtTheirFirstEvent(t *testing.T) {
@@ -155,6 +155,10 @@ func TestUndeclaredCombinationsAppearOnlyAtTheirFirstEvent(t *testing.T) {
 	}
 	if got := value(t, reg, "tradebot_exits_total", map[string]string{"reason": "trailing_stop"}); got != 1 {
 		t.Errorf("an exit by trailing stop: %v, want 1", got)
+	}
+	m.Exit("s1", "BTC-USD", metrics.ExitStrategy)
+	if got := value(t, reg, "tradebot_exits_total", map[string]string{"reason": "strategy"}); got != 1 {
+		t.Errorf("an exit by the strategy's own sale: %v, want 1", got)
 	}
 }
 
