@@ -1,6 +1,9 @@
 package backtest
 
 import (
+	"math"
+	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -124,4 +127,47 @@ func recorderBounded(t *testing.T, start int) {
 		}
 	}
 	t.Logf("slots after a month %d, after ten years %d", slots[0], slots[1])
+}
+
+// mergeCopy, which makes the report's overview, gives what mergeRaw and
+// mergeRawValues give on copies, and leaves its input alone.
+func TestMergeCopyIsMergeRawOnACopy(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 17))
+	var bs []Bar
+	vals := [][]float64{nil, nil}
+	at := time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC)
+	for range 5000 {
+		at = at.Add(time.Duration(1+rng.IntN(3)) * time.Minute) // gaps of up to two bars
+		p := 40000 + rng.Float64()*1000
+		bs = append(bs, Bar{Time: at, Open: p, High: p + rng.Float64()*50, Low: p - rng.Float64()*50, Close: p + rng.Float64()*10 - 5})
+		for k := range vals {
+			v := math.NaN()
+			if rng.IntN(10) > 0 {
+				v = p * (1 + float64(k)/100)
+			}
+			vals[k] = append(vals[k], v)
+		}
+	}
+	before := slices.Clone(bs)
+	for _, step := range []time.Duration{time.Minute, 7 * time.Minute, time.Hour, 24 * time.Hour} {
+		got, gotVals, _ := mergeCopy(bs, vals, step)
+		raw := make([]bar, len(bs))
+		for i, b := range bs {
+			raw[i] = bar{start: b.Time.UnixNano(), open: b.Open, high: b.High, low: b.Low, close: b.Close}
+		}
+		wantVals := [][]float64{slices.Clone(vals[0]), slices.Clone(vals[1])}
+		mergeRawValues(raw, int64(step), wantVals)
+		want := exportBars(mergeRaw(raw, int64(step)))
+		if !slices.Equal(got, want) {
+			t.Fatalf("step %v: %d bars, want %d (first %v, want %v)", step, len(got), len(want), got[0], want[0])
+		}
+		for k := range wantVals {
+			if !slices.EqualFunc(gotVals[k], wantVals[k], func(a, b float64) bool { return a == b || math.IsNaN(a) && math.IsNaN(b) }) {
+				t.Fatalf("step %v: plot %d differs", step, k)
+			}
+		}
+	}
+	if !slices.Equal(bs, before) {
+		t.Fatal("mergeCopy changed its input")
+	}
 }

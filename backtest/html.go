@@ -417,18 +417,35 @@ func productChart(pb PriceBars, rts []position.RoundTrip, trades []jsTrade, budg
 }
 
 // mergeCopy merges bars and their plot values into bars of step, into
-// new slices.
+// new slices, as mergeRaw and mergeRawValues would merge copies of them:
+// a merged bar keeps the plots' values at the end of its last bar. The
+// overview it makes is a few thousand bars of a month's tens of
+// thousands, so it copies only what it keeps.
 func mergeCopy(bs []Bar, vals [][]float64, step time.Duration) ([]Bar, [][]float64, time.Duration) {
+	st := int64(step)
 	ov := make([][]float64, len(vals))
-	for k, v := range vals {
-		ov[k] = append([]float64(nil), v...)
+	var out []Bar
+	var last int64
+	for i := range bs {
+		b := &bs[i]
+		start := floorNs(b.Time.UnixNano(), st)
+		if n := len(out); n > 0 && start == last {
+			o := &out[n-1]
+			o.High = max(o.High, b.High)
+			o.Low = min(o.Low, b.Low)
+			o.Close = b.Close
+			for k, v := range vals {
+				ov[k][n-1] = v[i]
+			}
+			continue
+		}
+		last = start
+		out = append(out, Bar{Time: time.Unix(0, start).UTC(), Open: b.Open, High: b.High, Low: b.Low, Close: b.Close})
+		for k, v := range vals {
+			ov[k] = append(ov[k], v[i])
+		}
 	}
-	raw := make([]bar, len(bs))
-	for i, b := range bs {
-		raw[i] = bar{start: b.Time.UnixNano(), open: b.Open, high: b.High, low: b.Low, close: b.Close}
-	}
-	mergeRawValues(raw, int64(step), ov)
-	return exportBars(mergeRaw(raw, int64(step))), ov, step
+	return out, ov, step
 }
 
 // roundSig keeps 8 significant digits of an indicator value for the
