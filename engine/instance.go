@@ -50,8 +50,11 @@ type Instance struct {
 	// working are the strategy's orders that have not ended, by client
 	// order id; refusals wait for the end of the callback that caused
 	// them.
-	working  map[string]workingOrder
-	refusals []strategy.OrderEvent
+	working map[string]*workingOrder
+	// spareWorking is the record of the last order refused, for the
+	// next (newWorking).
+	spareWorking *workingOrder
+	refusals     []strategy.OrderEvent
 	// warming is set while history is fed (WarmUp); warm once it is over
 	// and every bar subscription has its lookback.
 	warming, warm bool

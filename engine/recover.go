@@ -223,7 +223,7 @@ func (in *Instance) adoptWorking(jo JournaledOrder) {
 		return
 	}
 	if _, ok := in.working[o.ClientOrderID]; !ok {
-		in.working[o.ClientOrderID] = workingOrder{order: o, reason: reason}
+		in.working[o.ClientOrderID] = &workingOrder{order: o, reason: reason}
 	}
 }
 

@@ -86,7 +86,7 @@ func (in *Instance) setupStrategy(s strategy.Strategy) error {
 			in.timers = append(in.timers, timerSub{period: p})
 		}
 	}
-	in.working = map[string]workingOrder{}
+	in.working = map[string]*workingOrder{}
 	in.sctx = &stratContext{in: in}
 	in.warm = in.barsShort == 0
 	return nil
@@ -213,8 +213,6 @@ func (in *Instance) strategyOrderEvent(ctx context.Context, ev exchange.OrderEve
 	terminal := o.Status.Terminal()
 	if terminal {
 		delete(in.working, o.ClientOrderID)
-	} else {
-		in.working[o.ClientOrderID] = w
 	}
 	if in.hooks.order == nil {
 		return
@@ -414,7 +412,7 @@ func (in *Instance) buy(ctx context.Context, t *exchange.Tick, o strategy.Order)
 			req.Attached = &att
 		}
 	}
-	in.working[id] = workingOrder{order: exchange.Order{OrderRequest: req, Status: exchange.StatusPending}, reason: o.Reason}
+	in.working[id] = in.newWorking(req, o.Reason)
 	in.exits.NoteEntry(id, o.Reason)
 	// Enabled first: a backtest discards the log, and boxing the
 	// attributes would cost more than the rest of a refused entry.
@@ -435,7 +433,12 @@ func (in *Instance) buy(ctx context.Context, t *exchange.Tick, o strategy.Order)
 // notPlaced forgets a strategy order that was refused (no order exists
 // under its id) and tells the strategy after its callback returns.
 func (in *Instance) notPlaced(ctx context.Context, id, msg string, err error) {
-	delete(in.working, id)
+	if w := in.working[id]; w != nil {
+		delete(in.working, id)
+		// Nothing else holds it: the order never existed.
+		*w = workingOrder{}
+		in.spareWorking = w
+	}
 	if in.log.Enabled(ctx, slog.LevelWarn) {
 		in.log.LogAttrs(context.Background(), slog.LevelWarn, msg, slog.String("strategy", in.name),
 			slog.String("client_order_id", id), slog.Any("error", err))
@@ -451,8 +454,21 @@ func (in *Instance) notPlaced(ctx context.Context, id, msg string, err error) {
 func (in *Instance) acknowledged(id string, placed exchange.Order) {
 	if w, ok := in.working[id]; ok && placed.ID != "" && w.order.ID == "" {
 		w.order = placed
-		in.working[id] = w
 	}
+}
+
+// newWorking returns the working order of a request about to be placed,
+// in the memory of the last one refused when there is one: a backtest
+// whose guard is REDUCING has its strategy's entries refused by the
+// thousand, and each would otherwise allocate the record anew.
+func (in *Instance) newWorking(req exchange.OrderRequest, reason string) *workingOrder {
+	w := in.spareWorking
+	if w == nil {
+		w = new(workingOrder)
+	}
+	in.spareWorking = nil
+	*w = workingOrder{order: exchange.Order{OrderRequest: req, Status: exchange.StatusPending}, reason: reason}
+	return w
 }
 
 // orderRequest is the request of a strategy's order on side, unsized:

@@ -161,3 +161,45 @@ func TestAStrategyWithoutCallbacksIsRefused(t *testing.T) {
 		t.Fatalf("error %v, want one saying the strategy has no callback", err)
 	}
 }
+
+// TestARefusedOrdersRecordIsReusedWithoutTouchingOthers: the working
+// record of a refused buy is reused by the next order, and the orders
+// still working keep their own.
+func TestARefusedOrdersRecordIsReusedWithoutTouchingOthers(t *testing.T) {
+	var ids []string
+	var errs []error
+	p := &probe{needs: func(n *strategy.Needs) { n.Bars("", 2*time.Second, 0) }}
+	p.bar = func(ctx strategy.Context, b *strategy.Bar) {
+		var id string
+		var err error
+		switch len(p.bars) {
+		case 1:
+			id, err = ctx.Buy(strategy.Order{Type: strategy.Limit, Price: d("58000"), Size: strategy.Size{Base: d("0.001")}})
+		case 2:
+			id, err = ctx.Buy(strategy.Order{Size: strategy.Size{Quote: d("900000")}, Reason: "too big"})
+		case 3:
+			id, err = ctx.Buy(strategy.Order{Type: strategy.Limit, Price: d("57000"), Size: strategy.Size{Base: d("0.002")}})
+		default:
+			return
+		}
+		ids, errs = append(ids, id), append(errs, err)
+	}
+	r := newRig(t, risk.DefaultConfig(), InstanceSpec{Name: "probe", ProductID: "BTC-USD", Strategy: p,
+		QuoteSize: d("100"), Exits: stopLoss("1")})
+	for range 9 {
+		r.trade("60000")
+	}
+	if len(errs) != 3 || errs[0] != nil || errs[1] == nil || errs[2] != nil {
+		t.Fatalf("errors %v, want nil, a refusal, nil", errs)
+	}
+	in := r.eng.Instances()[0]
+	open := in.sctx.OpenOrders()
+	if len(open) != 2 || open[0].ClientOrderID != ids[0] || open[1].ClientOrderID != ids[2] ||
+		!open[0].LimitPrice.Equal(d("58000")) || !open[0].BaseSize.Equal(d("0.001")) ||
+		!open[1].LimitPrice.Equal(d("57000")) || !open[1].BaseSize.Equal(d("0.002")) {
+		t.Fatalf("open orders %+v, want %s at 58000 for 0.001 and %s at 57000 for 0.002", open, ids[0], ids[2])
+	}
+	if in.spareWorking != nil {
+		t.Fatal("the refused order's record was not reused by the next order")
+	}
+}
