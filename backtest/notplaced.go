@@ -1,10 +1,8 @@
 package backtest
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"sync"
 	"time"
 
@@ -29,58 +27,32 @@ type NotPlaced struct {
 	Example string    `json:"example"`
 }
 
-// entryNotPlaced is the message the engine logs, at warning level, for
-// an entry the risk guard or the venue refused.
-const entryNotPlaced = "entry not placed"
-
-// notPlacedLog is the engine's logger in a backtest: it keeps nothing
-// but the entries not placed, counted by strategy and cause with the
-// market time of the first.
-type notPlacedLog struct {
+// notPlacedCount counts a run's entries not placed (the engine's
+// OnEntryNotPlaced), by strategy and cause with the market time of the
+// first.
+type notPlacedCount struct {
 	clk clock.Clock
 
 	mu     sync.Mutex
 	counts []NotPlaced
 }
 
-func (l *notPlacedLog) Enabled(_ context.Context, level slog.Level) bool {
-	return level >= slog.LevelWarn
-}
-
-func (l *notPlacedLog) Handle(_ context.Context, r slog.Record) error {
-	if r.Message != entryNotPlaced {
-		return nil
-	}
-	var strat string
-	var cause error
-	r.Attrs(func(a slog.Attr) bool {
-		switch a.Key {
-		case "strategy":
-			strat = a.Value.String()
-		case "error":
-			cause, _ = a.Value.Any().(error)
-		}
-		return true
-	})
+func (l *notPlacedCount) add(strategy string, cause error) {
 	why := causeOf(cause)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for i := range l.counts {
-		if c := &l.counts[i]; c.Strategy == strat && c.Cause == why {
+		if c := &l.counts[i]; c.Strategy == strategy && c.Cause == why {
 			c.Count++
-			return nil
+			return
 		}
 	}
 	example := ""
 	if cause != nil {
 		example = cause.Error()
 	}
-	l.counts = append(l.counts, NotPlaced{Strategy: strat, Cause: why, Count: 1, First: l.clk.Now().UTC(), Example: example})
-	return nil
+	l.counts = append(l.counts, NotPlaced{Strategy: strategy, Cause: why, Count: 1, First: l.clk.Now().UTC(), Example: example})
 }
-
-func (l *notPlacedLog) WithAttrs([]slog.Attr) slog.Handler { return l }
-func (l *notPlacedLog) WithGroup(string) slog.Handler      { return l }
 
 // causeOf names the cause of a refused entry without its amounts, so
 // that entries refused for one reason count together.

@@ -48,6 +48,12 @@ type Options struct {
 	// stops taking writes, and with nil when it takes them again (the
 	// daemon's health and metrics).
 	OnJournal func(err error)
+	// OnEntryNotPlaced, when set, receives each entry a strategy decided
+	// that was not placed (the risk guard or the venue refused it, or
+	// it was not sent), with the strategy's name and why, after it is
+	// logged. A backtest counts them for its summary with its log
+	// discarded, so that no refusal builds a log record.
+	OnEntryNotPlaced func(strategy string, err error)
 }
 
 // Engine runs strategy instances against a venue.
@@ -65,6 +71,8 @@ type Engine struct {
 	// byProduct routes ticks; read-only after New.
 	byProduct   map[string][]*Instance
 	onRoundTrip func(position.RoundTrip)
+	// onEntryNotPlaced is Options.OnEntryNotPlaced.
+	onEntryNotPlaced func(strategy string, err error)
 	// keepRoundTrips is !Options.ForgetRoundTrips.
 	keepRoundTrips bool
 	rtMu           sync.Mutex
@@ -92,7 +100,7 @@ func New(ctx context.Context, o Options) (*Engine, error) {
 		exec: NewExecutor(ExecutorOptions{Venue: o.Venue, Guard: o.Guard, Journal: o.Journal,
 			Observer: o.Observer, Clock: o.Clock, Log: o.Log, OnJournal: o.OnJournal}),
 		venue: o.Venue, guard: o.Guard, obs: o.Observer, log: o.Log, clock: o.Clock, byProduct: map[string][]*Instance{},
-		onRoundTrip: o.OnRoundTrip, keepRoundTrips: !o.ForgetRoundTrips,
+		onRoundTrip: o.OnRoundTrip, onEntryNotPlaced: o.OnEntryNotPlaced, keepRoundTrips: !o.ForgetRoundTrips,
 	}
 	_, e.nopObs = o.Observer.(NopObserver)
 	for _, spec := range o.Instances {

@@ -424,6 +424,9 @@ func (in *Instance) buy(ctx context.Context, t *exchange.Tick, o strategy.Order)
 	if err != nil && !errors.Is(err, ErrInFlight) {
 		in.exits.ForgetEntry(id)
 		in.notPlaced(ctx, id, "entry not placed", err)
+		if f := in.engine.onEntryNotPlaced; f != nil {
+			f(in.name, err)
+		}
 		return id, err
 	}
 	in.acknowledged(id, placed)

@@ -164,7 +164,8 @@ func TestAStrategyWithoutCallbacksIsRefused(t *testing.T) {
 
 // TestARefusedOrdersRecordIsReusedWithoutTouchingOthers: the working
 // record of a refused buy is reused by the next order, and the orders
-// still working keep their own.
+// still working keep their own; OnEntryNotPlaced hears of the refusal
+// alone.
 func TestARefusedOrdersRecordIsReusedWithoutTouchingOthers(t *testing.T) {
 	var ids []string
 	var errs []error
@@ -186,11 +187,18 @@ func TestARefusedOrdersRecordIsReusedWithoutTouchingOthers(t *testing.T) {
 	}
 	r := newRig(t, risk.DefaultConfig(), InstanceSpec{Name: "probe", ProductID: "BTC-USD", Strategy: p,
 		QuoteSize: d("100"), Exits: stopLoss("1")})
+	var notPlaced []string
+	r.eng.onEntryNotPlaced = func(strategy string, err error) {
+		notPlaced = append(notPlaced, strategy+": "+err.Error())
+	}
 	for range 9 {
 		r.trade("60000")
 	}
 	if len(errs) != 3 || errs[0] != nil || errs[1] == nil || errs[2] != nil {
 		t.Fatalf("errors %v, want nil, a refusal, nil", errs)
+	}
+	if len(notPlaced) != 1 || !strings.HasPrefix(notPlaced[0], "probe: ") || !strings.Contains(notPlaced[0], "max_order_notional") {
+		t.Fatalf("OnEntryNotPlaced got %q, want the one refusal of probe by max_order_notional", notPlaced)
 	}
 	in := r.eng.Instances()[0]
 	open := in.sctx.OpenOrders()
