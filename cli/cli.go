@@ -75,7 +75,7 @@ func dispatch(prog string, args []string, stdout, stderr io.Writer) int {
 	var err error
 	switch cmd {
 	case "run":
-		err = runDaemon(rest, stdout, stderr)
+		err = runDaemon(prog, rest, stdout, stderr)
 	case "check":
 		err = check(rest, stdout, stderr)
 	case "backtest":
@@ -87,9 +87,9 @@ func dispatch(prog string, args []string, stdout, stderr io.Writer) int {
 	case "record":
 		err = runRecord(rest, stdout, stderr)
 	case "positions":
-		err = positions(rest, stdout, stderr)
+		err = positions(prog, rest, stdout, stderr)
 	case "trades":
-		err = trades(rest, stdout, stderr)
+		err = trades(prog, rest, stdout, stderr)
 	case "journal":
 		err = journalCmd(prog, rest, stdout, stderr)
 	case "strategies":

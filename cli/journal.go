@@ -28,7 +28,7 @@ func (f *journalFlags) register(fs *flag.FlagSet) {
 
 // open opens the journal read-only, so that these commands can run beside
 // a running daemon without taking its lock or writing a byte.
-func (f *journalFlags) open() (*journal.Journal, journal.Format, error) {
+func (f *journalFlags) open(prog string) (*journal.Journal, journal.Format, error) {
 	format, err := journal.ParseFormat(f.format)
 	if err != nil {
 		return nil, "", usageErrorf("--format: %v", err)
@@ -53,7 +53,7 @@ func (f *journalFlags) open() (*journal.Journal, journal.Format, error) {
 		}
 		path = filepath.Join(cfg.StateDir, journalFile)
 	}
-	j, err := journal.OpenReadOnly(path)
+	j, err := journal.OpenReadOnlyWith(path, journal.Options{Program: prog})
 	if err != nil {
 		return nil, "", err
 	}
@@ -61,7 +61,7 @@ func (f *journalFlags) open() (*journal.Journal, journal.Format, error) {
 }
 
 // positions prints the open positions the journal holds.
-func positions(args []string, stdout, stderr io.Writer) error {
+func positions(prog string, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("positions")
 	fs.SetOutput(stderr)
 	var f journalFlags
@@ -72,7 +72,7 @@ func positions(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return usageErrorf("positions: unexpected argument %q", fs.Arg(0))
 	}
-	j, format, err := f.open()
+	j, format, err := f.open(prog)
 	if err != nil {
 		return err
 	}
@@ -86,7 +86,7 @@ func positions(args []string, stdout, stderr io.Writer) error {
 
 // trades prints the closed round trips, oldest first, and in the table
 // format a total of their realized PnL.
-func trades(args []string, stdout, stderr io.Writer) error {
+func trades(prog string, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("trades")
 	fs.SetOutput(stderr)
 	var f journalFlags
@@ -100,7 +100,7 @@ func trades(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return usageErrorf("trades: unexpected argument %q", fs.Arg(0))
 	}
-	j, format, err := f.open()
+	j, format, err := f.open(prog)
 	if err != nil {
 		return err
 	}

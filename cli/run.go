@@ -26,8 +26,9 @@ func loadConfig(path string) (*config.Config, error) {
 	return config.LoadFile(path)
 }
 
-// runDaemon is `run`: the daemon, until SIGINT or SIGTERM.
-func runDaemon(args []string, stdout, stderr io.Writer) error {
+// runDaemon is `run`: the daemon of the program prog, until SIGINT or
+// SIGTERM.
+func runDaemon(prog string, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("run")
 	fs.SetOutput(stderr)
 	cfgPath := fs.String("config", "", "config file (default: the embedded config.example.yaml)")
@@ -62,7 +63,7 @@ func runDaemon(args []string, stdout, stderr io.Writer) error {
 		cfg.Log.Format = *logFormat
 	}
 	log := daemon.NewLogger(stderr, cfg.Log.Format, cfg.Log.Level)
-	opts := daemon.Options{Config: cfg, Log: log, Version: Version}
+	opts := daemon.Options{Config: cfg, Log: log, Version: Version, Program: prog}
 	if listenSet {
 		opts.ListenAddress = web.ListenAddress
 	}

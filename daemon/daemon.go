@@ -22,6 +22,7 @@ import (
 	"github.com/tradebot/tradebot/config"
 	"github.com/tradebot/tradebot/engine"
 	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/journal"
 	"github.com/tradebot/tradebot/metrics"
 	"github.com/tradebot/tradebot/notify"
 	"github.com/tradebot/tradebot/risk"
@@ -36,6 +37,11 @@ type Options struct {
 	ListenAddress string
 	WebConfigFile string
 	Version       string
+	// Program is the program's name as the user ran it (cli's args[0],
+	// mybot for a Go program of one's own built on package cli), which
+	// the start-up line and the advice in messages use; empty means
+	// tradebot.
+	Program string
 	// Ready, when set, receives the bound HTTP address once the daemon
 	// serves, for tests and for the start-up log.
 	Ready func(addr net.Addr)
@@ -191,11 +197,10 @@ func (d *daemon) openJournal() error {
 	if d.cfg.StateDir == "" {
 		return nil
 	}
-	open := openJournal
-	if d.cfg.Mode == config.ModePaper {
-		open = openPaperJournal // see asyncJournal for why paper may relax
-	}
-	jrnl, err := open(filepath.Join(d.cfg.StateDir, "journal.db"))
+	// Paper trading commits intents like every other write (see
+	// asyncJournal for why paper may relax); live trading never does.
+	opt := journal.Options{Program: d.program(), RelaxedIntents: d.cfg.Mode == config.ModePaper}
+	jrnl, err := openJournalWith(filepath.Join(d.cfg.StateDir, "journal.db"), opt)
 	if err != nil {
 		return err
 	}
@@ -353,7 +358,7 @@ func (d *daemon) listen() error {
 		return err
 	}
 	d.srv = srv
-	d.log.Info("tradebot started", "mode", d.cfg.Mode, "strategies", len(d.cfg.Strategies),
+	d.log.Info(d.program()+" started", "mode", d.cfg.Mode, "strategies", len(d.cfg.Strategies),
 		"metrics", "http://"+srv.Addr().String()+"/metrics", "version", d.o.Version)
 	if d.o.Ready != nil {
 		d.o.Ready(srv.Addr())
@@ -441,6 +446,9 @@ type modeRunner interface {
 	// the mode has none.
 	history() engine.History
 }
+
+// program is the name the user runs the program under.
+func (d *daemon) program() string { return firstNonEmpty(d.o.Program, "tradebot") }
 
 func firstNonEmpty(a, b string) string {
 	if a != "" {

@@ -24,8 +24,9 @@ type journalAdapter struct {
 
 var _ engine.Journal = (*journalAdapter)(nil)
 
-func openJournal(path string) (*journalAdapter, error) {
-	j, err := journal.Open(path)
+// openJournalWith opens the journal at path for the engine.
+func openJournalWith(path string, opt journal.Options) (*journalAdapter, error) {
+	j, err := journal.OpenWith(path, opt)
 	if err != nil {
 		return nil, err
 	}

@@ -185,17 +185,6 @@ const (
 // errJournalClosed is returned for writes after Close.
 var errJournalClosed = errors.New("journal writer closed")
 
-// openPaperJournal opens the journal for paper mode, with intents
-// committed like every other write (journal.Options.RelaxedIntents): the
-// reason is the one that makes asyncJournal safe.
-func openPaperJournal(path string) (*journalAdapter, error) {
-	j, err := journal.OpenWith(path, journal.Options{RelaxedIntents: true})
-	if err != nil {
-		return nil, err
-	}
-	return &journalAdapter{j}, nil
-}
-
 // asyncSeqBlock is how many client order numbers one reservation in the
 // journal takes for an instance: the writer keeps one such block ahead of
 // the one in use. It is more orders than the ring can hold (an order

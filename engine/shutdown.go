@@ -91,12 +91,12 @@ func (e *Engine) Unresolved(ctx context.Context) []error {
 			case pos.Size.IsPositive() && prot.Queued:
 				mu.Lock()
 				out = append(out, fmt.Errorf("%s holds %s %s whose stop Coinbase has accepted but not yet put on the book "+
-					"(QUEUED); check in Coinbase that it comes to rest, or start tradebot again", in.name, pos.Size, in.product.ID))
+					"(QUEUED); check in Coinbase that it comes to rest, or start the daemon again", in.name, pos.Size, in.product.ID))
 				mu.Unlock()
 			case pos.Size.IsPositive() && !prot.Resting:
 				mu.Lock()
 				out = append(out, fmt.Errorf("%s holds %s %s with no stop resting on the venue; place one in Coinbase "+
-					"or start tradebot again", in.name, pos.Size, in.product.ID))
+					"or start the daemon again", in.name, pos.Size, in.product.ID))
 				mu.Unlock()
 			}
 		}}

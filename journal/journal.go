@@ -41,6 +41,9 @@ import (
 // each other's file lock.
 type Journal struct {
 	path string
+	// program is the name the user runs the program under, for the
+	// commands a damaged-file error tells them to run (Options.Program).
+	program string
 	// normal is the connection most writes and all reads use, with
 	// synchronous=NORMAL: a commit survives a crash of the process, and a
 	// power loss may undo the last commits but never corrupts the file.
@@ -95,6 +98,19 @@ type Options struct {
 	// loss wipes anyway; never for live trading, where after a power loss
 	// an order could exist on the venue that the journal forgot.
 	RelaxedIntents bool
+	// Program is the program's name as the user ran it (mybot for a Go
+	// program of one's own built on package cli), which the advice in a
+	// damaged-file error uses for the commands it names; empty means
+	// tradebot.
+	Program string
+}
+
+// program is opt.Program, or tradebot when unset.
+func (opt Options) program() string {
+	if opt.Program == "" {
+		return "tradebot"
+	}
+	return opt.Program
 }
 
 // OpenWith is Open with options.
@@ -220,10 +236,16 @@ func syncDir(dir string) error {
 // process lock and without migrating. It checks integrity and the schema
 // version like Open, so a reader never shows numbers from a damaged file.
 func OpenReadOnly(path string) (*Journal, error) {
+	return OpenReadOnlyWith(path, Options{})
+}
+
+// OpenReadOnlyWith is OpenReadOnly with options; of them only Program
+// matters to a reader.
+func OpenReadOnlyWith(path string, opt Options) (*Journal, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("journal %s: %w", path, err)
 	}
-	return open(path, true, Options{})
+	return open(path, true, opt)
 }
 
 // writer returns the connection for writes that must be durable at
@@ -237,7 +259,7 @@ func (j *Journal) writer() *sql.DB {
 }
 
 func open(path string, readOnly bool, opt Options) (*Journal, error) {
-	if err := checkHeader(path); err != nil {
+	if err := checkHeader(path, opt.program()); err != nil {
 		return nil, err
 	}
 	normal, err := sql.Open("sqlite", dsn(path, "NORMAL", readOnly))
@@ -247,7 +269,7 @@ func open(path string, readOnly bool, opt Options) (*Journal, error) {
 	// One connection: SQLite has one writer anyway, and a single
 	// connection keeps each prepared statement prepared once.
 	normal.SetMaxOpenConns(1)
-	j := &Journal{path: path, normal: normal, clock: clock.Wall{}}
+	j := &Journal{path: path, program: opt.program(), normal: normal, clock: clock.Wall{}}
 	if !readOnly && !opt.RelaxedIntents {
 		full, err := sql.Open("sqlite", dsn(path, "FULL", false))
 		if err != nil {
@@ -338,16 +360,19 @@ func (j *Journal) closeDBs() error {
 var ErrCorrupt = errors.New("journal is damaged")
 
 // recovery is appended to every damaged-file error so that the operator
-// reading a log line knows what to do without finding the docs first.
-const recovery = "recover: stop tradebot, move the file and its -wal and -shm files aside (keep them for inspection), " +
-	"then salvage what is readable into a new journal (tradebot journal salvage DAMAGED NEW) or start with an empty one, which does not know " +
-	"the positions the bot held: follow docs/JOURNAL.md, \"Recovering from a damaged journal\""
+// reading a log line knows what to do without finding the docs first;
+// program is the name they run the program under.
+func recovery(program string) string {
+	return "recover: stop " + program + ", move the file and its -wal and -shm files aside (keep them for inspection), " +
+		"then salvage what is readable into a new journal (" + program + " journal salvage DAMAGED NEW) or start with an empty one, which does not know " +
+		"the positions the bot held: follow docs/JOURNAL.md, \"Recovering from a damaged journal\""
+}
 
 func (j *Journal) corrupt(what string) error {
 	if hint := truncationHint(j.path); hint != "" {
 		what = hint + "; " + what
 	}
-	return fmt.Errorf("journal %s: %w: %s; %s", j.path, ErrCorrupt, what, recovery)
+	return fmt.Errorf("journal %s: %w: %s; %s", j.path, ErrCorrupt, what, recovery(j.program))
 }
 
 // truncationHint compares the file's size with the size its header
@@ -388,7 +413,7 @@ func truncationHint(path string) string {
 // the journal it held would be silently forgotten) and one that does not
 // start with SQLite's magic string (opening a foreign file in WAL mode
 // fails with a less helpful message).
-func checkHeader(path string) error {
+func checkHeader(path, program string) error {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
@@ -401,10 +426,10 @@ func checkHeader(path string) error {
 	buf := make([]byte, len(magic))
 	n, _ := io.ReadFull(f, buf)
 	if n == 0 {
-		return fmt.Errorf("journal %s: %w: the file exists but is empty (truncated?); %s", path, ErrCorrupt, recovery)
+		return fmt.Errorf("journal %s: %w: the file exists but is empty (truncated?); %s", path, ErrCorrupt, recovery(program))
 	}
 	if string(buf[:n]) != magic {
-		return fmt.Errorf("journal %s: %w: not a SQLite database (the header is wrong: overwritten, truncated or not a journal); %s", path, ErrCorrupt, recovery)
+		return fmt.Errorf("journal %s: %w: not a SQLite database (the header is wrong: overwritten, truncated or not a journal); %s", path, ErrCorrupt, recovery(program))
 	}
 	return nil
 }

@@ -61,7 +61,7 @@ var (
 	// ErrNotFound: the journal has no such order.
 	ErrNotFound = errors.New("not found in the journal")
 	// ErrInUse: another process has the journal open for writing.
-	ErrInUse = errors.New("the journal is in use by another tradebot process")
+	ErrInUse = errors.New("the journal is in use by another process (a running daemon holds it)")
 )
 
 const orderColumns = `client_order_id, instance, strategy, purpose, request, venue_order_id, status,

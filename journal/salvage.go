@@ -71,7 +71,7 @@ func Salvage(damaged, target string) (SalvageReport, error) {
 		return rep, fmt.Errorf("salvage %s: cannot read its schema, nothing can be salvaged: %w", damaged, err)
 	}
 	if version == 0 || version > schemaVersion {
-		return rep, fmt.Errorf("salvage %s: schema version %d is not one this tradebot wrote (1 to %d)", damaged, version, schemaVersion)
+		return rep, fmt.Errorf("salvage %s: schema version %d is not one this version knows (1 to %d)", damaged, version, schemaVersion)
 	}
 	rep.Version = version
 

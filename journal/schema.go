@@ -164,7 +164,8 @@ func (j *Journal) checkVersion() error {
 		return err
 	}
 	if v > schemaVersion {
-		return fmt.Errorf("journal %s: schema version %d is newer than this tradebot supports (%d): run the tradebot that wrote it, or a newer one", j.path, v, schemaVersion)
+		return fmt.Errorf("journal %s: schema version %d is newer than this %s supports (%d): run the %s that wrote it, or a newer one",
+			j.path, v, j.program, schemaVersion, j.program)
 	}
 	if v < 0 {
 		return j.corrupt(fmt.Sprintf("schema version %d is negative", v))

@@ -7,7 +7,7 @@ import "strings"
 var unauthorizedCauses = []string{
 	"the key was revoked or deleted: check that it is still listed at https://portal.cdp.coinbase.com/access/api, and create a new one if not",
 	"this machine's public IP address is not on the key's IP allow-list: add it to the key (curl -s https://ifconfig.me shows it)",
-	"the key is new: Coinbase can take up to 48 hours to activate a key; wait and run tradebot check again",
+	"the key is new: Coinbase can take up to 48 hours to activate a key; wait, then check the key again",
 	"the key name does not belong to the private key: use the name (organizations/.../apiKeys/...) and the privateKey of the same key file",
 	"the key is a legacy API key (API key, secret, passphrase), not a CDP key: create a CDP key (ECDSA or Ed25519) with view and trade permission",
 	"the system clock is off: a JWT is valid for two minutes from its start; sync the clock (chrony or systemd-timesyncd)",
