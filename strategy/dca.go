@@ -1,10 +1,14 @@
 package strategy
 
 import (
+	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/tradebot/tradebot/exchange"
 )
 
 func init() {
@@ -63,22 +67,58 @@ func (p *DCAParams) Build() (Strategy, error) {
 // safety_scale, up to safety_orders per cycle); a trade at
 // take_profit_percent over the average entry sells the whole position
 // and starts a new cycle. The instance's exits protect the position as a
-// whole (a stop under the average entry, for example).
+// whole (a stop under the average entry, for example). A cycle ends when
+// the position is flat again, whatever sold it (the take-profit, the
+// exits' stop, the kill switch): its resting safety buy is cancelled and
+// the next cycle counts its safety buys from none.
+//
+// The cycle survives a restart: its state (dcaState) is journaled with
+// the instance's (Stateful), and the first callback after a start checks
+// it against the position and the strategy's open orders, which recovery
+// has brought back from the journal and the venue (sync): a safety buy
+// that filled while the daemon was down is counted, a resting one is kept
+// (or adopted, if the run that placed it died before saving its id) and
+// never placed twice, and one resting at a price the recovered average
+// entry no longer asks for is replaced.
 type DCA struct {
 	p DCAParams
 	// tp, step and scale are the take-profit's and the safety buy's
 	// factors of the average entry and the safety buys' growth, decimal
 	// so that no float64 reaches an order's price or size.
 	tp, step, scale decimal.Decimal
-	// safety is the resting safety buy's client order id, used the
-	// safety buys of this cycle that filled, replacing set while the
-	// resting one is cancelled to rest under a new average, closing once
-	// the sale is asked for.
-	safety    string
-	used      int
+	st              dcaState
+	// replacing is set while the resting safety buy is cancelled to rest
+	// under a new average entry; its cancellation brings rest back.
 	replacing bool
-	closing   bool
+	// synced is set once the cycle has been checked against the position
+	// and the open orders after a start (sync).
+	synced bool
 }
+
+// dcaState is what the journal keeps of a dca's cycle (Stateful).
+type dcaState struct {
+	// Safety is the resting safety buy's client order id.
+	Safety string `json:"safety,omitempty"`
+	// Used counts the safety buys of this cycle that filled.
+	Used int `json:"used"`
+	// InCycle is set once a buy of the cycle has filled; the cycle ends
+	// when the position is flat again.
+	InCycle bool `json:"in_cycle,omitempty"`
+	// Closing is set once the take-profit's sale has been asked for.
+	Closing bool `json:"closing,omitempty"`
+	// Cycles counts the cycles ended.
+	Cycles int `json:"cycles"`
+	// LastBuy is when the last scheduled buy was placed (market time):
+	// after a restart a buy due while the daemon was down is placed once,
+	// and one placed just before the kill is not placed again.
+	LastBuy time.Time `json:"last_buy,omitzero"`
+}
+
+// SafetyBuys returns how many safety buys of the current cycle filled.
+func (s *DCA) SafetyBuys() int { return s.st.Used }
+
+// Cycles returns how many cycles have ended (the position flat again).
+func (s *DCA) Cycles() int { return s.st.Cycles }
 
 // Needs implements Setup: the product's trades (for the take-profit)
 // and the schedule.
@@ -88,75 +128,256 @@ func (s *DCA) Needs(n *Needs) {
 }
 
 // OnTimer implements TimerHandler: the scheduled buy.
-func (s *DCA) OnTimer(ctx Context, _ time.Time) {
-	if s.closing {
+func (s *DCA) OnTimer(ctx Context, now time.Time) {
+	if !s.synced {
+		s.sync(ctx, false) // this timer is the schedule's buy: no catching up besides it
+	}
+	if s.st.Closing {
 		return
 	}
+	s.scheduledBuy(ctx, now)
+}
+
+func (s *DCA) scheduledBuy(ctx Context, now time.Time) {
+	s.st.LastBuy = now
 	_, _ = ctx.Buy(Order{Type: Market, Size: Size{Quote: s.p.OrderQuote}, Reason: "dca: scheduled buy"})
 }
 
-// OnTrade implements TradeHandler: the take-profit.
+// OnTrade implements TradeHandler: the end of a cycle and the
+// take-profit.
 func (s *DCA) OnTrade(ctx Context, t *Tick) {
+	if !s.synced {
+		s.sync(ctx, true)
+	}
 	pos := ctx.Position()
 	if !pos.Open() {
-		if s.closing {
-			s.closing, s.used = false, 0 // sold: a new cycle
+		if s.st.InCycle {
+			s.endCycle(ctx)
 		}
 		return
 	}
-	if s.closing || t.Price.LessThan(pos.AvgEntry.Mul(s.tp)) {
+	if s.st.Closing || t.Price.LessThan(pos.AvgEntry.Mul(s.tp)) {
 		return
 	}
-	s.closing = true
-	if s.safety != "" {
-		_ = ctx.Cancel(s.safety)
+	s.st.Closing = true
+	if s.st.Safety != "" {
+		_ = ctx.Cancel(s.st.Safety)
 	}
 	_ = ctx.Close("take_profit")
 }
 
+// endCycle starts a new cycle once the position is flat: a safety buy
+// still resting (the exits' stop sold the position under it) would
+// otherwise open the next position at the old cycle's price.
+func (s *DCA) endCycle(ctx Context) {
+	if s.st.Safety != "" {
+		if err := ctx.Cancel(s.st.Safety); err != nil {
+			ctx.Log().Warn("dca: the safety buy of an ended cycle was not cancelled", "client_order_id", s.st.Safety, "error", err)
+		}
+	}
+	cycles := s.st.Cycles
+	if s.st.InCycle {
+		cycles++
+	}
+	s.st = dcaState{Cycles: cycles, LastBuy: s.st.LastBuy}
+	s.replacing = false
+}
+
 // OnOrder implements OrderHandler: after a fill, the next safety buy
-// rests under the new average entry.
+// rests under the new average entry. Before the first trade or timer
+// after a start, recovery is applying what the venue did while the
+// daemon was down: the events are counted, and sync acts on them once
+// recovery is over (no order may be placed during it).
 func (s *DCA) OnOrder(ctx Context, e OrderEvent) {
-	ours := e.ClientOrderID == s.safety && s.safety != ""
+	ours := s.count(e, ctx.Now())
+	if !s.synced {
+		return
+	}
 	switch e.Kind {
 	case Filled:
-		if ours {
-			s.safety = ""
-			s.used++
-		}
-		if !s.closing {
+		if !s.st.Closing {
 			s.rest(ctx)
 		}
 	case Cancelled, Refused:
-		if ours {
-			s.safety = ""
-			if s.replacing && !s.closing {
-				s.replacing = false
-				s.rest(ctx)
-			}
+		if ours && s.replacing && !s.st.Closing {
+			s.replacing = false
+			s.rest(ctx)
 		}
 	}
+}
+
+// count books an event of the strategy's own orders in the cycle and
+// reports whether it is about the safety buy the state names.
+func (s *DCA) count(e OrderEvent, now time.Time) (ours bool) {
+	ours = e.ClientOrderID == s.st.Safety && s.st.Safety != ""
+	buy := e.Order.Side == exchange.Buy
+	switch e.Kind {
+	case Filled:
+		if buy {
+			s.st.InCycle = true
+		}
+		// dca's only limit buys are safety buys: one that filled while
+		// the daemon was down is one even when the state, saved before
+		// it was placed, does not name it.
+		if ours || (!s.synced && buy && e.Order.Type == exchange.Limit) {
+			s.st.Used++
+			s.st.Safety, s.replacing = "", false
+		}
+		if !s.synced && buy && e.Order.Type == exchange.Market {
+			// A scheduled buy the killed run placed after its state was
+			// last saved: it is the last one, not a buy still due.
+			at := e.Order.CreatedAt
+			if at.IsZero() {
+				at = now
+			}
+			if at.After(s.st.LastBuy) {
+				s.st.LastBuy = at
+			}
+		}
+	case PartiallyFilled:
+		if buy {
+			s.st.InCycle = true
+		}
+	case Cancelled, Refused:
+		if ours {
+			s.st.Safety = ""
+		}
+	}
+	return ours
+}
+
+// sync checks the cycle against the position and the strategy's open
+// orders once after a start, when orders may be placed again (plan says
+// what it finds): it keeps one safety buy and cancels any other, ends
+// the cycle of a flat position, replaces a safety buy resting where the
+// recovered average entry no longer puts it and places a missing one. A
+// take-profit asked for before the restart is asked again by the next
+// trade if its price still calls for it (the exits do not sell twice
+// what they are already selling). catchUp places the scheduled buy that
+// fell due while the daemon was down, once.
+func (s *DCA) sync(ctx Context, catchUp bool) {
+	s.synced, s.replacing = true, false
+	pos, now := ctx.Position(), ctx.Now()
+	pl := s.plan(ctx.OpenOrders(), pos, ctx.Product(), now, catchUp)
+	s.st.Safety = ""
+	if pl.keep != nil {
+		if pl.adopted {
+			ctx.Log().Info("dca: adopted the resting safety buy of the previous run", "client_order_id", pl.keep.ClientOrderID,
+				"price", pl.keep.LimitPrice)
+		}
+		s.st.Safety = pl.keep.ClientOrderID
+	}
+	for _, o := range pl.cancel {
+		ctx.Log().Warn("dca: cancelling a second resting safety buy found after a restart", "client_order_id", o.ClientOrderID,
+			"price", o.LimitPrice)
+		if err := ctx.Cancel(o.ClientOrderID); err != nil {
+			ctx.Log().Warn("dca: cancel failed", "client_order_id", o.ClientOrderID, "error", err)
+		}
+	}
+	switch {
+	case pl.endCycle:
+		s.endCycle(ctx)
+	case pos.Open():
+		s.st.InCycle, s.st.Closing = true, false
+		if pl.replace {
+			ctx.Log().Info("dca: replacing the resting safety buy under the recovered average entry", "client_order_id",
+				pl.keep.ClientOrderID, "price", pl.keep.LimitPrice, "average_entry", pos.AvgEntry, "safety_buys_filled", s.st.Used)
+		}
+		if pl.keep == nil || pl.replace {
+			s.rest(ctx)
+		}
+	}
+	if pl.buy {
+		ctx.Log().Info("dca: the scheduled buy fell due while the daemon was down; placing it once", "last", s.st.LastBuy)
+		s.scheduledBuy(ctx, now)
+	}
+}
+
+// syncPlan is what sync finds after a start.
+type syncPlan struct {
+	// keep is the safety buy kept: the open limit buy the state names,
+	// or else the latest (adopted: placed by a run that stopped before
+	// it saved the id). cancel are the other open limit buys.
+	keep    *exchange.Order
+	adopted bool
+	cancel  []exchange.Order
+	// endCycle: the position is flat, its cycle over.
+	endCycle bool
+	// replace: keep rests at a price the average entry no longer asks
+	// for, or beyond safety_orders.
+	replace bool
+	// buy: the scheduled buy fell due while the daemon was down.
+	buy bool
+}
+
+// plan decides sync's work from the restored state, the strategy's open
+// orders (as placed), the position and the time alone.
+func (s *DCA) plan(open []exchange.Order, pos PositionView, p exchange.Product, now time.Time, catchUp bool) syncPlan {
+	var pl syncPlan
+	var buys []exchange.Order
+	for _, o := range open {
+		if o.Side == exchange.Buy && o.Type == exchange.Limit {
+			buys = append(buys, o)
+		}
+	}
+	keep := slices.IndexFunc(buys, func(o exchange.Order) bool { return s.st.Safety != "" && o.ClientOrderID == s.st.Safety })
+	if keep < 0 && len(buys) > 0 {
+		keep, pl.adopted = len(buys)-1, true
+	}
+	for i := range buys {
+		if i == keep {
+			pl.keep = &buys[i]
+		} else {
+			pl.cancel = append(pl.cancel, buys[i])
+		}
+	}
+	if pos.Open() {
+		want := p.RoundPriceDown(pos.AvgEntry.Mul(s.step))
+		pl.replace = pl.keep != nil && (s.st.Used >= s.p.SafetyOrders || !pl.keep.LimitPrice.Equal(want))
+	} else {
+		pl.endCycle = s.st.InCycle || pl.keep != nil
+	}
+	// Not while a take-profit was asked for: the sale may still be
+	// under way; the next timer buys.
+	pl.buy = catchUp && !s.st.Closing && !s.st.LastBuy.IsZero() && !now.Before(s.st.LastBuy.Add(s.p.Every))
+	return pl
 }
 
 // rest places the next safety buy under the average entry, or cancels
 // the resting one first (its cancellation brings rest back).
 func (s *DCA) rest(ctx Context) {
 	pos := ctx.Position()
-	if s.used >= s.p.SafetyOrders || !pos.Open() {
+	if s.st.Safety != "" {
+		s.replacing = true
+		_ = ctx.Cancel(s.st.Safety)
 		return
 	}
-	if s.safety != "" {
-		s.replacing = true
-		_ = ctx.Cancel(s.safety)
+	if s.st.Used >= s.p.SafetyOrders || !pos.Open() {
 		return
 	}
 	quote := s.p.OrderQuote
-	for range s.used + 1 {
+	for range s.st.Used + 1 {
 		quote = quote.Mul(s.scale)
 	}
 	id, err := ctx.Buy(Order{Type: Limit, Price: pos.AvgEntry.Mul(s.step), Size: Size{Quote: quote},
-		Reason: fmt.Sprintf("dca: safety buy %d", s.used+1)})
+		Reason: fmt.Sprintf("dca: safety buy %d", s.st.Used+1)})
 	if err == nil {
-		s.safety = id
+		s.st.Safety = id
 	}
+}
+
+// MarshalState implements Stateful: the cycle.
+func (s *DCA) MarshalState() ([]byte, error) { return json.Marshal(&s.st) }
+
+// UnmarshalState implements Stateful. The restored cycle is checked
+// against the position and the open orders at the first callback
+// (sync); a change of params needs nothing more (a safety buy at another
+// step is replaced there, and safety_orders bounds the next one).
+func (s *DCA) UnmarshalState(b []byte) error {
+	var st dcaState
+	if err := json.Unmarshal(b, &st); err != nil {
+		return err
+	}
+	s.st, s.synced, s.replacing = st, false, false
+	return nil
 }

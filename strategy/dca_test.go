@@ -1,0 +1,172 @@
+package strategy
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/tradebot/tradebot/exchange"
+)
+
+func newDCA(t *testing.T) *DCA {
+	t.Helper()
+	p := &DCAParams{Every: time.Hour, OrderQuote: dec("100"), SafetyOrders: 3, SafetyStepPercent: 2, SafetyScale: 1.5,
+		TakeProfitPercent: 1.5}
+	s, err := p.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.(*DCA)
+}
+
+var dcaProduct = exchange.Product{ID: "BTC-USD", BaseIncrement: dec("0.00000001"), PriceIncrement: dec("0.01")}
+
+func limitBuy(id, price string) exchange.Order {
+	return exchange.Order{OrderRequest: exchange.OrderRequest{ClientOrderID: id, Side: exchange.Buy, Type: exchange.Limit,
+		LimitPrice: dec(price)}}
+}
+
+// TestDCAStateSurvivesTheJournal: what MarshalState gives the journal
+// brings the whole cycle back, to be checked again (sync) at the first
+// callback.
+func TestDCAStateSurvivesTheJournal(t *testing.T) {
+	at := time.Date(2024, 8, 9, 12, 0, 0, 0, time.UTC)
+	s := newDCA(t)
+	s.st = dcaState{Safety: "dca-7", Used: 2, InCycle: true, Closing: true, Cycles: 4, LastBuy: at}
+	s.synced = true
+	b, err := s.MarshalState()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newDCA(t)
+	if err := r.UnmarshalState(b); err != nil {
+		t.Fatal(err)
+	}
+	if r.st != s.st || r.synced {
+		t.Fatalf("restored %+v (synced %v) from %s, want %+v, not synced", r.st, r.synced, b, s.st)
+	}
+	if err := r.UnmarshalState([]byte("{")); err == nil {
+		t.Fatal("a damaged state was taken")
+	}
+}
+
+// TestDCACountsWhatRecoveryApplies: before the first callback after a
+// start, the events recovery applies are booked in the cycle: a safety
+// buy that filled while the daemon was down (named by the state, or not
+// yet: placed after the last save) counts once, a scheduled buy is the
+// last one, an ended safety buy is forgotten. Once synced, only the
+// named safety buy counts.
+func TestDCACountsWhatRecoveryApplies(t *testing.T) {
+	s := newDCA(t)
+	s.st = dcaState{Safety: "dca-2", Used: 1, InCycle: true}
+	now := time.Date(2024, 8, 9, 12, 0, 0, 0, time.UTC)
+	o := limitBuy("dca-2", "58000")
+	if !s.count(OrderEvent{Kind: PartiallyFilled, ClientOrderID: "dca-2", Order: o}, now) || s.st.Used != 1 {
+		t.Fatalf("a partial fill: used %d, want still 1", s.st.Used)
+	}
+	s.count(OrderEvent{Kind: Filled, ClientOrderID: "dca-2", Order: o}, now)
+	if s.st.Used != 2 || s.st.Safety != "" {
+		t.Fatalf("the named safety buy filled: %+v, want used 2 and no safety buy", s.st)
+	}
+	s.count(OrderEvent{Kind: Filled, ClientOrderID: "dca-3", Order: limitBuy("dca-3", "57000")}, now)
+	if s.st.Used != 3 {
+		t.Fatalf("a safety buy placed after the last save filled: used %d, want 3", s.st.Used)
+	}
+	market := exchange.Order{OrderRequest: exchange.OrderRequest{ClientOrderID: "dca-4", Side: exchange.Buy, Type: exchange.Market},
+		CreatedAt: now.Add(-time.Hour)}
+	s.count(OrderEvent{Kind: Filled, ClientOrderID: "dca-4", Order: market}, now)
+	if !s.st.LastBuy.Equal(now.Add(-time.Hour)) || s.st.Used != 3 {
+		t.Fatalf("a scheduled buy filled: %+v, want it the last buy, used still 3", s.st)
+	}
+	market.CreatedAt = now.Add(-2 * time.Hour)
+	s.count(OrderEvent{Kind: Filled, ClientOrderID: "dca-5", Order: market}, now)
+	if !s.st.LastBuy.Equal(now.Add(-time.Hour)) {
+		t.Fatalf("an older scheduled buy moved the last one back to %s", s.st.LastBuy)
+	}
+	market.CreatedAt = time.Time{}
+	s.count(OrderEvent{Kind: Filled, ClientOrderID: "dca-6", Order: market}, now)
+	if !s.st.LastBuy.Equal(now) {
+		t.Fatalf("a scheduled buy of unknown time: last buy %s, want now", s.st.LastBuy)
+	}
+
+	s.st.Safety = "dca-8"
+	if !s.count(OrderEvent{Kind: Cancelled, ClientOrderID: "dca-8"}, now) || s.st.Safety != "" {
+		t.Fatalf("the named safety buy cancelled: %+v, want none named", s.st)
+	}
+	s.synced = true
+	s.count(OrderEvent{Kind: Filled, ClientOrderID: "dca-9", Order: limitBuy("dca-9", "56000")}, now)
+	if s.st.Used != 3 {
+		t.Fatalf("synced, a limit buy the state does not name counted: used %d", s.st.Used)
+	}
+}
+
+// TestDCASyncPlan: after a start, one safety buy is kept (the named one,
+// else the latest) and any other cancelled; one resting where the
+// recovered average entry does not put it, or beyond safety_orders, is
+// replaced; a flat position ends the cycle; a scheduled buy that fell
+// due while the daemon was down is placed once, and not while a
+// take-profit was under way.
+func TestDCASyncPlan(t *testing.T) {
+	now := time.Date(2024, 8, 9, 12, 0, 0, 0, time.UTC)
+	open := PositionView{Size: dec("0.01"), AvgEntry: dec("60000")} // 2 % under: 58800
+	market := exchange.Order{OrderRequest: exchange.OrderRequest{ClientOrderID: "dca-9", Side: exchange.Buy, Type: exchange.Market}}
+	sell := exchange.Order{OrderRequest: exchange.OrderRequest{ClientOrderID: "dca-10", Side: exchange.Sell, Type: exchange.Limit,
+		LimitPrice: dec("61000")}}
+	for _, c := range []struct {
+		name    string
+		st      dcaState
+		open    []exchange.Order
+		pos     PositionView
+		catchUp bool
+		want    string // keep adopted cancel endCycle replace buy
+	}{
+		{"the named one rests where it should", dcaState{Safety: "dca-2", Used: 1, InCycle: true},
+			[]exchange.Order{market, limitBuy("dca-2", "58800"), sell}, open, true, "dca-2 false [] false false false"},
+		{"a second beside the named one", dcaState{Safety: "dca-2", Used: 1, InCycle: true},
+			[]exchange.Order{limitBuy("dca-2", "58800"), limitBuy("dca-3", "58800")}, open, true, "dca-2 false [dca-3] false false false"},
+		{"none named: the latest adopted", dcaState{Used: 1, InCycle: true},
+			[]exchange.Order{limitBuy("dca-2", "58800"), limitBuy("dca-3", "58800")}, open, true, "dca-3 true [dca-2] false false false"},
+		{"the named one ended", dcaState{Safety: "dca-2", Used: 2, InCycle: true}, nil, open, true, "none false [] false false false"},
+		{"the average entry moved", dcaState{Safety: "dca-2", Used: 1, InCycle: true},
+			[]exchange.Order{limitBuy("dca-2", "59000")}, open, true, "dca-2 false [] false true false"},
+		{"beyond safety_orders", dcaState{Safety: "dca-2", Used: 3, InCycle: true},
+			[]exchange.Order{limitBuy("dca-2", "58800")}, open, true, "dca-2 false [] false true false"},
+		{"sold while down", dcaState{Used: 3, InCycle: true, Closing: true}, nil, PositionView{}, true, "none false [] true false false"},
+		{"stopped out under a safety buy", dcaState{Safety: "dca-2", Used: 1, InCycle: true},
+			[]exchange.Order{limitBuy("dca-2", "58800")}, PositionView{}, true, "dca-2 false [] true false false"},
+		{"nothing yet", dcaState{}, nil, PositionView{}, true, "none false [] false false false"},
+		{"a buy due while down", dcaState{LastBuy: now.Add(-time.Hour)}, nil, PositionView{}, true, "none false [] false false true"},
+		{"no buy due yet", dcaState{LastBuy: now.Add(-59 * time.Minute)}, nil, PositionView{}, true, "none false [] false false false"},
+		{"due, but the timer buys", dcaState{LastBuy: now.Add(-time.Hour)}, nil, PositionView{}, false, "none false [] false false false"},
+		{"due, but a take-profit was under way", dcaState{InCycle: true, Closing: true, LastBuy: now.Add(-3 * time.Hour)}, nil,
+			open, true, "none false [] false false false"},
+	} {
+		s := newDCA(t)
+		s.st = c.st
+		pl := s.plan(c.open, c.pos, dcaProduct, now, c.catchUp)
+		keep := "none"
+		if pl.keep != nil {
+			keep = pl.keep.ClientOrderID
+		}
+		var cancel []string
+		for _, o := range pl.cancel {
+			cancel = append(cancel, o.ClientOrderID)
+		}
+		if got := fmt.Sprintf("%s %v %v %v %v %v", keep, pl.adopted, cancel, pl.endCycle, pl.replace, pl.buy); got != c.want {
+			t.Errorf("%s: plan %q, want %q", c.name, got, c.want)
+		}
+	}
+}
+
+// TestDCAEndsACycleOnce: the end of a cycle counts once, keeps the
+// schedule and starts the safety buys from none.
+func TestDCAEndsACycleOnce(t *testing.T) {
+	at := time.Date(2024, 8, 9, 12, 0, 0, 0, time.UTC)
+	s := newDCA(t)
+	s.st = dcaState{Used: 3, InCycle: true, Closing: true, Cycles: 1, LastBuy: at}
+	s.endCycle(nil) // no safety buy to cancel: the context is not needed
+	s.endCycle(nil)
+	if want := (dcaState{Cycles: 2, LastBuy: at}); s.st != want {
+		t.Fatalf("after the end of a cycle, seen twice: %+v, want %+v", s.st, want)
+	}
+}
