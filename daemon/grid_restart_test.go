@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"sort"
 	"testing"
@@ -19,9 +20,9 @@ import (
 	"github.com/tradebot/tradebot/strategy"
 )
 
-// gridRun is one run of the daemon's engine with a grid on a simulated
-// exchange that outlives it, journaled in SQLite.
-type gridRun struct {
+// killableRun is one run of the daemon's engine with a strategy instance on
+// a simulated exchange that outlives it, journaled in SQLite.
+type killableRun struct {
 	t    *testing.T
 	x    *sim.Exchange
 	clk  *clock.Sim
@@ -39,14 +40,26 @@ var gridProduct = exchange.Product{ID: "BTC-USD", BaseCurrency: "BTC", QuoteCurr
 // startGrid starts a run on x with the journal at path: a new engine and
 // a new grid (58,000 to 62,000, five levels, stop 57,000), recovered from
 // the journal as the daemon does at start.
-func startGrid(t *testing.T, x *sim.Exchange, clk *clock.Sim, path string, placement exits.Placement) *gridRun {
+func startGrid(t *testing.T, x *sim.Exchange, clk *clock.Sim, path string, placement exits.Placement) *killableRun {
 	t.Helper()
-	j, err := openJournal(path)
+	p := &strategy.GridParams{Lower: dec("58000"), Upper: dec("62000"), Levels: 5, StopPrice: dec("57000"), PostOnly: true}
+	st, err := p.Build()
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &strategy.GridParams{Lower: dec("58000"), Upper: dec("62000"), Levels: 5, StopPrice: dec("57000"), PostOnly: true}
-	st, err := p.Build()
+	var ex exits.Config
+	ex.Placement = placement
+	r := startRun(t, x, clk, path, engine.InstanceSpec{Name: "grid", ProductID: "BTC-USD", Strategy: st, QuoteSize: dec("600"), Exits: ex})
+	r.grid = st.(*strategy.Grid)
+	return r
+}
+
+// startRun starts a run of one instance on x with the journal at path,
+// recovered from the journal as the daemon does at start. The risk
+// guard lets a ladder of orders rest (20 open, 20 % from the price).
+func startRun(t *testing.T, x *sim.Exchange, clk *clock.Sim, path string, spec engine.InstanceSpec) *killableRun {
+	t.Helper()
+	j, err := openJournal(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,10 +72,8 @@ func startGrid(t *testing.T, x *sim.Exchange, clk *clock.Sim, path string, place
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ex exits.Config
-	ex.Placement = placement
 	eng, err := engine.New(context.Background(), engine.Options{Venue: x, Guard: g, Clock: clk, Journal: j,
-		Instances: []engine.InstanceSpec{{Name: "grid", ProductID: "BTC-USD", Strategy: st, QuoteSize: dec("600"), Exits: ex}}})
+		OnRoundTrip: j.roundTrip(slog.New(slog.DiscardHandler)), Instances: []engine.InstanceSpec{spec}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +81,7 @@ func startGrid(t *testing.T, x *sim.Exchange, clk *clock.Sim, path string, place
 	if _, err := eng.Recover(context.Background(), j, x); err != nil {
 		t.Fatal(err)
 	}
-	r := &gridRun{t: t, x: x, clk: clk, j: j, eng: eng, grid: st.(*strategy.Grid)}
+	r := &killableRun{t: t, x: x, clk: clk, j: j, eng: eng}
 	t.Cleanup(func() {
 		if !r.closed {
 			r.crash()
@@ -81,7 +92,7 @@ func startGrid(t *testing.T, x *sim.Exchange, clk *clock.Sim, path string, place
 
 // trade moves the market to price, one second on, through the venue and
 // the engine.
-func (r *gridRun) trade(price string) {
+func (r *killableRun) trade(price string) {
 	now := r.clk.Now().Add(time.Second)
 	r.clk.Set(now)
 	p := dec(price)
@@ -99,7 +110,7 @@ func (r *gridRun) trade(price string) {
 }
 
 // crash ends the run as a kill would: nothing is parked or cancelled.
-func (r *gridRun) crash() {
+func (r *killableRun) crash() {
 	r.x.SetHandler(func(exchange.OrderEvent) {})
 	r.eng, r.closed = nil, true
 	if err := r.j.Close(); err != nil {
