@@ -9,23 +9,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/tradebot/tradebot/internal/testenv"
 )
-
-// buildPlainOnce compiles tradebot without the race detector, as users
-// run it, for the benchmarks.
-var buildPlainOnce = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "tradebot-plain-")
-	if err != nil {
-		return "", err
-	}
-	return testenv.BuildTradebot(dir, false)
-})
 
 const monthFile = "data/market/nautilus_trader--btc-perp-20211231-20220201_1m.csv"
 
@@ -81,7 +70,9 @@ func yearOfCandles(b *testing.B, dir string) (path string, candles int) {
 // memory of the runs (maxrss) and the candles per second of the whole
 // process.
 func BenchmarkBacktestProcess(b *testing.B) {
-	bin, err := buildPlainOnce()
+	// Built without the race detector, as users build it, into the
+	// benchmark's own directory, which goes when it ends.
+	bin, err := testenv.BuildTradebot(b.TempDir(), false)
 	if err != nil {
 		b.Fatal(err)
 	}
