@@ -21,7 +21,9 @@ COPY --from=build --chown=65532:65532 /out/state /var/lib/tradebot
 USER 65532:65532
 VOLUME ["/var/lib/tradebot"]
 EXPOSE 9464
-# The image has no shell or curl: tradebot asks its own /readyz.
+# The image has no shell or curl: tradebot asks its own /readyz. With a
+# --web.config.file (TLS, basic auth), override it with the health flags
+# --ca, --server-name, --user and --password-file (deploy/README.md).
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
   CMD ["/usr/local/bin/tradebot", "health", "--url", "http://127.0.0.1:9464/readyz"]
 ENTRYPOINT ["/usr/local/bin/tradebot"]
