@@ -304,7 +304,7 @@ type syncPlan struct {
 	// endCycle: the position is flat, its cycle over.
 	endCycle bool
 	// replace: keep rests at a price the average entry no longer asks
-	// for, or beyond safety_orders.
+	// for (and has not filled in part), or beyond safety_orders.
 	replace bool
 	// buy: the scheduled buy fell due while the daemon was down.
 	buy bool
@@ -332,8 +332,11 @@ func (s *DCA) plan(open []exchange.Order, pos PositionView, p exchange.Product, 
 		}
 	}
 	if pos.Open() {
+		// A safety buy that has filled in part moved the average entry
+		// itself and rests on, as it would have without the restart.
 		want := p.RoundPriceDown(pos.AvgEntry.Mul(s.step))
-		pl.replace = pl.keep != nil && (s.st.Used >= s.p.SafetyOrders || !pl.keep.LimitPrice.Equal(want))
+		pl.replace = pl.keep != nil && (s.st.Used >= s.p.SafetyOrders ||
+			!pl.keep.LimitPrice.Equal(want) && !pl.keep.FilledSize.IsPositive())
 	} else {
 		pl.endCycle = s.st.InCycle || pl.keep != nil
 	}

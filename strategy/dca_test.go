@@ -112,6 +112,8 @@ func TestDCASyncPlan(t *testing.T) {
 	market := exchange.Order{OrderRequest: exchange.OrderRequest{ClientOrderID: "dca-9", Side: exchange.Buy, Type: exchange.Market}}
 	sell := exchange.Order{OrderRequest: exchange.OrderRequest{ClientOrderID: "dca-10", Side: exchange.Sell, Type: exchange.Limit,
 		LimitPrice: dec("61000")}}
+	partial := limitBuy("dca-2", "59000")
+	partial.FilledSize = dec("0.001")
 	for _, c := range []struct {
 		name    string
 		st      dcaState
@@ -129,6 +131,8 @@ func TestDCASyncPlan(t *testing.T) {
 		{"the named one ended", dcaState{Safety: "dca-2", Used: 2, InCycle: true}, nil, open, true, "none false [] false false false"},
 		{"the average entry moved", dcaState{Safety: "dca-2", Used: 1, InCycle: true},
 			[]exchange.Order{limitBuy("dca-2", "59000")}, open, true, "dca-2 false [] false true false"},
+		{"filled in part: it moved the average entry itself", dcaState{Safety: "dca-2", Used: 1, InCycle: true},
+			[]exchange.Order{partial}, open, true, "dca-2 false [] false false false"},
 		{"beyond safety_orders", dcaState{Safety: "dca-2", Used: 3, InCycle: true},
 			[]exchange.Order{limitBuy("dca-2", "58800")}, open, true, "dca-2 false [] false true false"},
 		{"sold while down", dcaState{Used: 3, InCycle: true, Closing: true}, nil, PositionView{}, true, "none false [] true false false"},
