@@ -30,11 +30,8 @@ type Plotter interface {
 }
 
 // Overlays reports whether the indicator called name is drawn over the
-// price (its values are prices) rather than in a pane of its own.
+// price (its values are prices) rather than in a pane of its own: its
+// Spec's Overlay; false for a name no indicator has.
 func Overlays(name string) bool {
-	switch name {
-	case "sma", "ema", "wma", "dema", "tema", "bbands", "donchian", "keltner", "supertrend", "sar", "vwap", "ichimoku":
-		return true
-	}
-	return false
+	return registry[name].spec.Overlay
 }

@@ -22,6 +22,10 @@ type Spec struct {
 	Outputs []string
 	// Doc is one line.
 	Doc string
+	// Overlay is set for an indicator whose values are prices (moving
+	// averages, bands, trailing stops): a chart draws it over the price
+	// rather than in a pane of its own.
+	Overlay bool
 }
 
 // Param is one positional argument of an indicator.
