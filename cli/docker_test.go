@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"net/url"
@@ -11,7 +10,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -174,25 +172,15 @@ func TestDockerHealthcheckAsksTheDaemonsReadiness(t *testing.T) {
 
 	var notReady atomic.Value
 	notReady.Store("")
-	srv, err := metrics.Listen(metrics.ServerConfig{ListenAddress: "127.0.0.1:0", Ready: func() error {
+	addr, stop := serveHTTP(t, metrics.ServerConfig{Ready: func() error {
 		if why := notReady.Load().(string); why != "" {
 			return errors.New(why)
 		}
 		return nil
 	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		_ = srv.Serve(ctx)
-	}()
 	// The Dockerfile's own arguments, pointed at this server.
 	args := slices.Clone(argv[1:])
-	args[i] = (&url.URL{Scheme: "http", Host: srv.Addr().String(), Path: u.Path}).String()
+	args[i] = (&url.URL{Scheme: "http", Host: addr, Path: u.Path}).String()
 
 	var stdout, stderr bytes.Buffer
 	if code := run(args, &stdout, &stderr); code != 0 || strings.TrimSpace(stdout.String()) != "ready" {
@@ -204,8 +192,7 @@ func TestDockerHealthcheckAsksTheDaemonsReadiness(t *testing.T) {
 	if code := run(args, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "HTTP 503: not ready: trading state is HALTED") {
 		t.Errorf("halted daemon: exit %d, stderr %q; want 1 and the reason", code, stderr.String())
 	}
-	cancel()
-	wg.Wait()
+	stop()
 	stderr.Reset()
 	if code := run(args, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "no answer from") {
 		t.Errorf("stopped daemon: exit %d, stderr %q; want 1 and no answer", code, stderr.String())

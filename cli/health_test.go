@@ -34,7 +34,16 @@ func serveWebConfig(t *testing.T, extra string, hosts ...string) (readyURL, cert
 	if err := os.WriteFile(webConfig, []byte(doc), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := metrics.Listen(metrics.ServerConfig{ListenAddress: "127.0.0.1:0", WebConfigFile: webConfig})
+	addr, _ := serveHTTP(t, metrics.ServerConfig{WebConfigFile: webConfig})
+	return "https://" + addr + "/readyz", certPath
+}
+
+// serveHTTP serves a daemon's HTTP endpoints as cfg says, on a free
+// loopback port, until stop is called or the test ends.
+func serveHTTP(t *testing.T, cfg metrics.ServerConfig) (addr string, stop func()) {
+	t.Helper()
+	cfg.ListenAddress = "127.0.0.1:0"
+	srv, err := metrics.Listen(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,8 +54,9 @@ func serveWebConfig(t *testing.T, extra string, hosts ...string) (readyURL, cert
 		defer wg.Done()
 		_ = srv.Serve(ctx)
 	}()
-	t.Cleanup(func() { cancel(); wg.Wait() })
-	return "https://" + srv.Addr().String() + "/readyz", certPath
+	stop = func() { cancel(); wg.Wait() }
+	t.Cleanup(stop)
+	return srv.Addr().String(), stop
 }
 
 // A daemon served over TLS with a self-signed certificate is checked by

@@ -46,27 +46,38 @@ strategies:
 
 func TestCheckReportsEveryMistakeWithItsLine(t *testing.T) {
 	_, err := Load("bad.yaml", []byte(threeMistakes), noEnv)
+	checkProblems(t, "bad.yaml", err, []problemAt{
+		{4, "paper.sped", ""},
+		{10, "strategies[0].params.slow", ""},
+		{15, "strategies[1].size", ""},
+	})
+}
+
+// problemAt is a problem Load must report: its line, its field and part
+// of its message.
+type problemAt struct {
+	line  int
+	field string
+	says  string
+}
+
+// checkProblems checks that err from loading file lists exactly the
+// problems want, in order, each named with the file, line and field.
+func checkProblems(t *testing.T, file string, err error, want []problemAt) {
+	t.Helper()
 	var cerr *Error
 	if !errors.As(err, &cerr) {
 		t.Fatalf("Load = %v, want *Error", err)
-	}
-	want := []struct {
-		line  int
-		field string
-	}{
-		{4, "paper.sped"},
-		{10, "strategies[0].params.slow"},
-		{15, "strategies[1].size"},
 	}
 	if len(cerr.Problems) != len(want) {
 		t.Fatalf("got %d problems, want %d:\n%v", len(cerr.Problems), len(want), err)
 	}
 	for i, w := range want {
 		p := cerr.Problems[i]
-		if p.Line != w.line || p.Field != w.field {
-			t.Errorf("problem %d = line %d field %q (%s), want line %d field %q", i, p.Line, p.Field, p.Msg, w.line, w.field)
+		if p.Line != w.line || p.Field != w.field || !strings.Contains(p.Msg, w.says) {
+			t.Errorf("problem %d = line %d field %q (%s), want line %d field %q saying %q", i, p.Line, p.Field, p.Msg, w.line, w.field, w.says)
 		}
-		if !strings.Contains(err.Error(), fmt.Sprintf("bad.yaml: line %d: %s", w.line, w.field)) {
+		if !strings.Contains(err.Error(), fmt.Sprintf("%s: line %d: %s", file, w.line, w.field)) {
 			t.Errorf("message does not name file, line and field %q:\n%v", w.field, err)
 		}
 	}
@@ -185,29 +196,9 @@ strategies:
     exits: {stop_loss: {percent: 1}}
 `
 	_, err := Load("bands.yaml", []byte(doc), noEnv)
-	var cerr *Error
-	if !errors.As(err, &cerr) {
-		t.Fatalf("Load = %v, want *Error", err)
-	}
-	want := []struct {
-		line  int
-		field string
-		got   string
-	}{
-		{7, "strategies[0].params.k", "got 0.05"},
-		{15, "strategies[1].params.multiplier", "got 0.01"},
-		{22, "strategies[2].params.k", "got NaN"},
-	}
-	if len(cerr.Problems) != len(want) {
-		t.Fatalf("got %d problems, want %d:\n%v", len(cerr.Problems), len(want), err)
-	}
-	for i, w := range want {
-		p := cerr.Problems[i]
-		if p.Line != w.line || p.Field != w.field || !strings.Contains(p.Msg, "must be at least 0.1, "+w.got) {
-			t.Errorf("problem %d = line %d field %q (%s), want line %d field %q saying at least 0.1, %s", i, p.Line, p.Field, p.Msg, w.line, w.field, w.got)
-		}
-		if !strings.Contains(err.Error(), fmt.Sprintf("bands.yaml: line %d: %s", w.line, w.field)) {
-			t.Errorf("message does not name file, line and field %q:\n%v", w.field, err)
-		}
-	}
+	checkProblems(t, "bands.yaml", err, []problemAt{
+		{7, "strategies[0].params.k", "must be at least 0.1, got 0.05"},
+		{15, "strategies[1].params.multiplier", "must be at least 0.1, got 0.01"},
+		{22, "strategies[2].params.k", "must be at least 0.1, got NaN"},
+	})
 }
