@@ -48,7 +48,8 @@ func Main() {
 // success, 1 when the command failed, 2 for a mistake on the command line
 // or in the config. args is laid out as os.Args: args[0] is the program as
 // the user ran it, whose base name starts every error message and the
-// usage; args[1] is the subcommand. The subcommands that run until
+// usage, and names the program in the daemon's start-up line and in the
+// commands a damaged journal's advice gives; args[1] is the subcommand. The subcommands that run until
 // stopped (run, record, download, a backtest) stop cleanly on SIGINT or
 // SIGTERM.
 func Run(args []string, stdout, stderr io.Writer) int {
