@@ -211,6 +211,14 @@ func (s *DCA) OnOrder(ctx Context, e OrderEvent) {
 func (s *DCA) count(e OrderEvent, now time.Time) (ours bool) {
 	ours = e.ClientOrderID == s.st.Safety && s.st.Safety != ""
 	buy := e.Order.Side == exchange.Buy
+	if !s.synced && buy && e.Order.Type == exchange.Market && e.Kind != Refused {
+		// A scheduled buy the killed run placed after its state was
+		// last saved: it is the last one, not a buy still due, whether
+		// it filled in full, in part (a fill, then the rest cancelled)
+		// or not at all. A refused one (the venue failed it or never had
+		// it) bought nothing: the buy is still due.
+		s.st.LastBuy = later(s.st.LastBuy, e.Order, now)
+	}
 	switch e.Kind {
 	case Filled:
 		if buy {
@@ -223,17 +231,6 @@ func (s *DCA) count(e OrderEvent, now time.Time) (ours bool) {
 			s.st.Used++
 			s.st.Safety, s.replacing = "", false
 		}
-		if !s.synced && buy && e.Order.Type == exchange.Market {
-			// A scheduled buy the killed run placed after its state was
-			// last saved: it is the last one, not a buy still due.
-			at := e.Order.CreatedAt
-			if at.IsZero() {
-				at = now
-			}
-			if at.After(s.st.LastBuy) {
-				s.st.LastBuy = at
-			}
-		}
 	case PartiallyFilled:
 		if buy {
 			s.st.InCycle = true
@@ -244,6 +241,19 @@ func (s *DCA) count(e OrderEvent, now time.Time) (ours bool) {
 		}
 	}
 	return ours
+}
+
+// later is the later of last and when scheduled buy o was placed (now
+// when the venue did not say).
+func later(last time.Time, o exchange.Order, now time.Time) time.Time {
+	at := o.CreatedAt
+	if at.IsZero() {
+		at = now
+	}
+	if at.After(last) {
+		return at
+	}
+	return last
 }
 
 // sync checks the cycle against the position and the strategy's open
@@ -259,7 +269,7 @@ func (s *DCA) sync(ctx Context, catchUp bool) {
 	s.synced, s.replacing = true, false
 	pos, now := ctx.Position(), ctx.Now()
 	pl := s.plan(ctx.OpenOrders(), pos, ctx.Product(), now, catchUp)
-	s.st.Safety = ""
+	s.st.Safety, s.st.LastBuy = "", pl.lastBuy
 	if pl.keep != nil {
 		if pl.adopted {
 			ctx.Log().Info("dca: adopted the resting safety buy of the previous run", "client_order_id", pl.keep.ClientOrderID,
@@ -306,6 +316,9 @@ type syncPlan struct {
 	// replace: keep rests at a price the average entry no longer asks
 	// for (and has not filled in part), or beyond safety_orders.
 	replace bool
+	// lastBuy is when the last scheduled buy was placed: the state's,
+	// or a scheduled buy still working (placed after the last save).
+	lastBuy time.Time
 	// buy: the scheduled buy fell due while the daemon was down.
 	buy bool
 }
@@ -313,11 +326,16 @@ type syncPlan struct {
 // plan decides sync's work from the restored state, the strategy's open
 // orders (as placed), the position and the time alone.
 func (s *DCA) plan(open []exchange.Order, pos PositionView, p exchange.Product, now time.Time, catchUp bool) syncPlan {
-	var pl syncPlan
+	pl := syncPlan{lastBuy: s.st.LastBuy}
 	var buys []exchange.Order
 	for _, o := range open {
-		if o.Side == exchange.Buy && o.Type == exchange.Limit {
+		switch {
+		case o.Side != exchange.Buy:
+		case o.Type == exchange.Limit:
 			buys = append(buys, o)
+		case o.Type == exchange.Market:
+			// Still working, so recovery told the strategy nothing of it.
+			pl.lastBuy = later(pl.lastBuy, o, now)
 		}
 	}
 	keep := slices.IndexFunc(buys, func(o exchange.Order) bool { return s.st.Safety != "" && o.ClientOrderID == s.st.Safety })
@@ -342,7 +360,7 @@ func (s *DCA) plan(open []exchange.Order, pos PositionView, p exchange.Product, 
 	}
 	// Not while a take-profit was asked for: the sale may still be
 	// under way; the next timer buys.
-	pl.buy = catchUp && !s.st.Closing && !s.st.LastBuy.IsZero() && !now.Before(s.st.LastBuy.Add(s.p.Every))
+	pl.buy = catchUp && !s.st.Closing && !pl.lastBuy.IsZero() && !now.Before(pl.lastBuy.Add(s.p.Every))
 	return pl
 }
 

@@ -88,6 +88,20 @@ func TestDCACountsWhatRecoveryApplies(t *testing.T) {
 	if !s.st.LastBuy.Equal(now) {
 		t.Fatalf("a scheduled buy of unknown time: last buy %s, want now", s.st.LastBuy)
 	}
+	// Filled in part, the rest cancelled (as recovery reports a market
+	// order the venue did not fill in full): it was placed all the same.
+	s.st.LastBuy = now.Add(-2 * time.Hour)
+	market.CreatedAt = now.Add(-time.Hour)
+	s.count(OrderEvent{Kind: PartiallyFilled, ClientOrderID: "dca-7", Order: market}, now)
+	s.count(OrderEvent{Kind: Cancelled, ClientOrderID: "dca-7", Order: market}, now)
+	if !s.st.LastBuy.Equal(now.Add(-time.Hour)) {
+		t.Fatalf("a scheduled buy filled in part: last buy %s, want %s", s.st.LastBuy, now.Add(-time.Hour))
+	}
+	market.CreatedAt = now.Add(-30 * time.Minute)
+	s.count(OrderEvent{Kind: Refused, ClientOrderID: "dca-7", Order: market}, now)
+	if !s.st.LastBuy.Equal(now.Add(-time.Hour)) {
+		t.Fatalf("a scheduled buy refused (it bought nothing) moved the last buy to %s", s.st.LastBuy)
+	}
 
 	s.st.Safety = "dca-8"
 	if !s.count(OrderEvent{Kind: Cancelled, ClientOrderID: "dca-8"}, now) || s.st.Safety != "" {
@@ -112,6 +126,8 @@ func TestDCASyncPlan(t *testing.T) {
 	market := exchange.Order{OrderRequest: exchange.OrderRequest{ClientOrderID: "dca-9", Side: exchange.Buy, Type: exchange.Market}}
 	sell := exchange.Order{OrderRequest: exchange.OrderRequest{ClientOrderID: "dca-10", Side: exchange.Sell, Type: exchange.Limit,
 		LimitPrice: dec("61000")}}
+	working := market
+	working.CreatedAt = now.Add(-time.Minute)
 	partial := limitBuy("dca-2", "59000")
 	partial.FilledSize = dec("0.001")
 	for _, c := range []struct {
@@ -142,6 +158,8 @@ func TestDCASyncPlan(t *testing.T) {
 		{"a buy due while down", dcaState{LastBuy: now.Add(-time.Hour)}, nil, PositionView{}, true, "none false [] false false true"},
 		{"no buy due yet", dcaState{LastBuy: now.Add(-59 * time.Minute)}, nil, PositionView{}, true, "none false [] false false false"},
 		{"due, but the timer buys", dcaState{LastBuy: now.Add(-time.Hour)}, nil, PositionView{}, false, "none false [] false false false"},
+		{"due, but the killed run's scheduled buy still works", dcaState{LastBuy: now.Add(-2 * time.Hour)},
+			[]exchange.Order{working}, PositionView{}, true, "none false [] false false false"},
 		{"due, but a take-profit was under way", dcaState{InCycle: true, Closing: true, LastBuy: now.Add(-3 * time.Hour)}, nil,
 			open, true, "none false [] false false false"},
 	} {
