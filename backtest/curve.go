@@ -33,6 +33,9 @@ type curve struct {
 	per   int
 	pend  Point
 	pendN int
+	// noPoints leaves pts empty: a run without report.html (a sweep's,
+	// --report summary or none) needs the figures only.
+	noPoints bool
 }
 
 func (c *curve) add(p Point) {
@@ -55,6 +58,9 @@ func (c *curve) add(p Point) {
 		c.day = d
 	}
 	c.last = p.Equity
+	if c.noPoints {
+		return
+	}
 	if c.n == 1 {
 		c.pts = append(make([]Point, 0, maxCurvePoints+1), p)
 		return

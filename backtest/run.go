@@ -112,8 +112,9 @@ type Result struct {
 	RoundTrips []position.RoundTrip
 	// Equity is the equity curve for the chart: its first sample, then
 	// at most a few thousand points, each the last of a span of samples
-	// (SamplePeriod apart) with the deepest drawdown in the span. The
-	// drawdown and daily returns of the summary are of every sample.
+	// (SamplePeriod apart) with the deepest drawdown in the span; none
+	// when the run was for reports without report.html. The drawdown and
+	// daily returns of the summary are of every sample.
 	Equity []Point
 	// MaxDrawdown and MaxDrawdownPct are the largest fall of equity from
 	// a previous peak, in the quote currency and as a fraction of it.
@@ -268,7 +269,7 @@ func run(ctx context.Context, cfg *config.Config, d *Data, f feeder, progress Pr
 		return nil, err
 	}
 	res := &Result{Data: d, Start: batch[0].Time}
-	var eq curve
+	eq := curve{noPoints: !charts}
 	var charted []string
 	if charts {
 		charted = strategyProducts(cfg)

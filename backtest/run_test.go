@@ -97,8 +97,9 @@ func TestPeriodStartIsTruncate(t *testing.T) {
 	}
 }
 
-// A run for summary.json alone (or no file) records no price bars, and
-// its summary, markets and per-product rows included, is the full run's.
+// A run for summary.json alone (or no file) records no price bars and no
+// equity curve for the chart, and its summary (markets, per-product rows,
+// drawdown and ratios included) is the full run's.
 func TestRunWithoutReportHTMLRecordsNoBarsAndSummarizesTheSame(t *testing.T) {
 	d, err := Load([]string{Bundled}, LoadOptions{Path: marketdata.PathLowFirst})
 	if err != nil {
@@ -108,8 +109,8 @@ func TestRunWithoutReportHTMLRecordsNoBarsAndSummarizesTheSame(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(full.Bars) == 0 || len(full.Bars[0].Bars) == 0 {
-		t.Fatal("the full run recorded no price bars")
+	if len(full.Bars) == 0 || len(full.Bars[0].Bars) == 0 || len(full.Equity) < 2 {
+		t.Fatalf("the full run recorded %d products' bars and %d equity points", len(full.Bars), len(full.Equity))
 	}
 	want, err := json.Marshal(Summarize(full))
 	if err != nil {
@@ -120,8 +121,8 @@ func TestRunWithoutReportHTMLRecordsNoBarsAndSummarizesTheSame(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(res.Bars) != 0 {
-			t.Errorf("--report %s: %d products' bars recorded, want none", l, len(res.Bars))
+		if len(res.Bars) != 0 || len(res.Equity) != 0 {
+			t.Errorf("--report %s: %d products' bars and %d equity points recorded, want none", l, len(res.Bars), len(res.Equity))
 		}
 		s := Summarize(res)
 		if len(s.Markets) == 0 || len(s.ByProduct) == 0 {
