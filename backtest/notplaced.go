@@ -38,15 +38,20 @@ type notPlacedCount struct {
 }
 
 func (l *notPlacedCount) add(strategy string, cause error) {
-	why := causeOf(cause)
+	// The cause in two parts, joined only for a new count: a run's
+	// thousands of refusals repeat a handful of causes.
+	kind, detail := causeParts(cause)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for i := range l.counts {
-		if c := &l.counts[i]; c.Strategy == strategy && c.Cause == why {
+		c := &l.counts[i]
+		if c.Strategy == strategy && len(c.Cause) == len(kind)+len(detail) &&
+			c.Cause[:len(kind)] == kind && c.Cause[len(kind):] == detail {
 			c.Count++
 			return
 		}
 	}
+	why := kind + detail
 	example := ""
 	if cause != nil {
 		example = cause.Error()
@@ -54,20 +59,21 @@ func (l *notPlacedCount) add(strategy string, cause error) {
 	l.counts = append(l.counts, NotPlaced{Strategy: strategy, Cause: why, Count: 1, First: l.clk.Now().UTC(), Example: example})
 }
 
-// causeOf names the cause of a refused entry without its amounts, so
-// that entries refused for one reason count together.
-func causeOf(err error) string {
+// causeParts name the cause of a refused entry without its amounts, so
+// that entries refused for one reason count together: who refused it,
+// and the venue's reason or the guard's rule.
+func causeParts(err error) (kind, detail string) {
 	var rej *exchange.RejectError
 	var risk *engine.RiskRefusal
 	switch {
 	case err == nil:
-		return "unknown"
+		return "", "unknown"
 	case errors.As(err, &rej):
-		return "venue refused: " + rej.Reason
+		return "venue refused: ", rej.Reason
 	case errors.As(err, &risk):
-		return "risk guard: " + risk.Rule
+		return "risk guard: ", risk.Rule
 	}
-	return echo.Cut(err.Error())
+	return "", echo.Cut(err.Error())
 }
 
 // NotPlacedTotal returns how many entries were not placed, all causes.
