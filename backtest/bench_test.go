@@ -41,7 +41,8 @@ func BenchmarkMonthOfCandles(b *testing.B) {
 
 // BenchmarkMonthStreamed is what the backtest command does for the month
 // of candles, in the process: open and stream the file (parsed on a
-// second goroutine), run, and write the reports (ReportsNone skips them).
+// second goroutine), run, and write the reports: all of them, or none
+// (--report none, which also records no chart).
 // It reports candles per second of the whole, against the loop's alone
 // in BenchmarkMonthOfCandles.
 func BenchmarkMonthStreamed(b *testing.B) {
@@ -50,9 +51,9 @@ func BenchmarkMonthStreamed(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, reports := range []bool{false, true} {
+	for _, level := range []Reports{ReportsNone, ReportsFull} {
 		name := "reports=none"
-		if reports {
+		if level == ReportsFull {
 			name = "reports=all"
 		}
 		b.Run(name, func(b *testing.B) {
@@ -65,15 +66,13 @@ func BenchmarkMonthStreamed(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				res, err := Run(ctx, cfg, d, RunOptions{})
+				res, err := Run(ctx, cfg, d, RunOptions{Reports: level})
 				if err != nil {
 					b.Fatal(err)
 				}
 				candles = res.Data.Files[0].Candles
-				if reports {
-					if _, err := WriteReports(dir, res); err != nil {
-						b.Fatal(err)
-					}
+				if _, err := level.Write(dir, res); err != nil {
+					b.Fatal(err)
 				}
 			}
 			b.ReportMetric(float64(candles)*float64(b.N)/b.Elapsed().Seconds(), "candles/s")
