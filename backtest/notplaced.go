@@ -3,7 +3,6 @@ package backtest
 import (
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/tradebot/tradebot/clock"
@@ -29,11 +28,10 @@ type NotPlaced struct {
 
 // notPlacedCount counts a run's entries not placed (the engine's
 // OnEntryNotPlaced), by strategy and cause with the market time of the
-// first.
+// first. Only Run's goroutine, which runs the engine's instances
+// (Step), calls add: it needs no lock.
 type notPlacedCount struct {
-	clk clock.Clock
-
-	mu     sync.Mutex
+	clk    clock.Clock
 	counts []NotPlaced
 }
 
@@ -41,8 +39,6 @@ func (l *notPlacedCount) add(strategy string, cause error) {
 	// The cause in two parts, joined only for a new count: a run's
 	// thousands of refusals repeat a handful of causes.
 	kind, detail := causeParts(cause)
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	for i := range l.counts {
 		c := &l.counts[i]
 		if c.Strategy == strategy && len(c.Cause) == len(kind)+len(detail) &&

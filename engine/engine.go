@@ -51,8 +51,10 @@ type Options struct {
 	// OnEntryNotPlaced, when set, receives each entry a strategy decided
 	// that was not placed (the risk guard or the venue refused it, or
 	// it was not sent), with the strategy's name and why, after it is
-	// logged. A backtest counts them for its summary with its log
-	// discarded, so that no refusal builds a log record.
+	// logged, on the instance's goroutine (several at once in a daemon;
+	// Step's caller's in a backtest). A backtest counts them for its
+	// summary with its log discarded, so that no refusal builds a log
+	// record.
 	OnEntryNotPlaced func(strategy string, err error)
 }
 
