@@ -50,6 +50,16 @@ var sampleRows = [][]string{
 			1690000000000000000, 1690000100000000000)`,
 		`INSERT INTO reconciliations (time_ns, summary, problems, report) VALUES (1700000003000000000, 'clean', 0, x'7b7d')`,
 	},
+	// version 4
+	{
+		`INSERT INTO orders (client_order_id, instance, strategy, purpose, product_id, side, request, venue_order_id,
+			status, open, filled_size, filled_value, average_filled_price, total_fees, triggered, reject_reason,
+			attached_order_id, originating_order_id, venue_created_ns, venue_updated_ns, intent_ns, changed_ns, reason)
+		VALUES ('old-2', 'sma-btc', 'sma_cross', 'exit', 'BTC-USD', 'SELL',
+			'{"client_order_id":"old-2","product_id":"BTC-USD","side":"SELL","type":"MARKET","base_size":"0.1"}',
+			'', 'IN_FLIGHT', 1, '0', '0', '0', '0', 0, '', '', '', NULL, NULL,
+			1700000004000000000, 1700000004000000000, 'take_profit')`,
+	},
 }
 
 func TestEveryEarlierSchemaVersionMigratesWithoutLoss(t *testing.T) {
@@ -97,6 +107,9 @@ func TestEveryEarlierSchemaVersionMigratesWithoutLoss(t *testing.T) {
 			if from >= 3 {
 				checkVersion3Rows(t, j)
 			}
+			if from >= 4 {
+				checkVersion4Rows(t, j)
+			}
 			// The migrated journal takes new writes.
 			if err := j.RecordIntent(intent("sma-btc", "new-1")); err != nil {
 				t.Fatal(err)
@@ -120,7 +133,10 @@ func checkVersion1Rows(t *testing.T, j *Journal) {
 	if r.Order.Status != exchange.StatusOpen || !r.Order.LimitPrice.Equal(d("64000.01")) || !r.Order.FilledSize.Equal(d("0.1")) || r.Order.ID != "v-old-1" {
 		t.Fatalf("order old-1 after migration: %+v", r)
 	}
-	if ids := inFlightIDs(t, j); len(ids) != 1 || ids[0] != "old-1" {
+	if r.Reason != "" {
+		t.Fatalf("order old-1 after migration has reason %q; a version 1 journal kept none", r.Reason)
+	}
+	if ids := inFlightIDs(t, j); len(ids) < 1 || ids[0] != "old-1" {
 		t.Fatalf("in flight after migration: %v", ids)
 	}
 	h, err := j.OrderHistory("old-1")
@@ -162,6 +178,14 @@ func checkVersion3Rows(t *testing.T, j *Journal) {
 	recs, err := j.Reconciliations(0)
 	if err != nil || len(recs) != 1 || recs[0].Summary != "clean" {
 		t.Fatalf("reconciliations after migration: %+v %v", recs, err)
+	}
+}
+
+func checkVersion4Rows(t *testing.T, j *Journal) {
+	t.Helper()
+	r, err := j.Order("old-2")
+	if err != nil || r.Reason != "take_profit" || r.Purpose != exchange.Exit {
+		t.Fatalf("order old-2 after migration: %+v %v; want an exit with reason take_profit", r, err)
 	}
 }
 

@@ -22,6 +22,14 @@ type OrderRecord struct {
 	Instance string
 	Strategy string
 	Purpose  exchange.Purpose
+	// Reason is why the order was sent: for an exit the rule that sent it
+	// (stop_loss, take_profit, ...; for a bracket its stop leg's, a
+	// bracket filled untriggered being a take-profit) or the strategy's
+	// own reason for its sell or Close, for an entry the strategy's
+	// reason. Recovery ends a round trip with it when the exit's fill is
+	// learnt from the venue. Empty for an order journaled before schema
+	// version 4, which did not keep it.
+	Reason string
 	// Order holds the request (Order.OrderRequest, with its ClientOrderID)
 	// and the venue's latest view; Status is StatusInFlight until the
 	// venue answers.
@@ -66,7 +74,7 @@ var (
 
 const orderColumns = `client_order_id, instance, strategy, purpose, request, venue_order_id, status,
 	filled_size, filled_value, average_filled_price, total_fees, triggered, reject_reason,
-	attached_order_id, originating_order_id, venue_created_ns, venue_updated_ns, intent_ns, changed_ns`
+	attached_order_id, originating_order_id, venue_created_ns, venue_updated_ns, intent_ns, changed_ns, reason`
 
 // RecordIntent records an order before its request is sent: the
 // write-ahead intent. It returns once the record is on stable storage
@@ -161,7 +169,7 @@ func (b *Batch) insertIntent(r intentRow) error {
 		ord.ProductID, string(ord.Side), r.doc, ord.ID, string(ord.Status), isOpen(ord.Status),
 		ord.FilledSize.String(), ord.FilledValue.String(), ord.AverageFilledPrice.String(), ord.TotalFees.String(),
 		ord.Triggered, ord.RejectReason, ord.AttachedOrderID, ord.OriginatingOrderID,
-		nanos(ord.CreatedAt), nanos(ord.UpdatedAt), o.IntentAt.UnixNano(), b.now)
+		nanos(ord.CreatedAt), nanos(ord.UpdatedAt), o.IntentAt.UnixNano(), b.now, o.Reason)
 	if isDuplicateKey(err) {
 		err = ErrDuplicateOrder
 	}
@@ -393,7 +401,7 @@ func scanOrder(s scanner) (OrderRecord, error) {
 	)
 	err := s.Scan(&id, &r.Instance, &r.Strategy, &purpose, &request, &r.Order.ID, &status,
 		&filled, &value, &avg, &fees, &r.Order.Triggered, &r.Order.RejectReason,
-		&r.Order.AttachedOrderID, &r.Order.OriginatingOrderID, &venueCreated, &venueUpdated, &intent, &changed)
+		&r.Order.AttachedOrderID, &r.Order.OriginatingOrderID, &venueCreated, &venueUpdated, &intent, &changed, &r.Reason)
 	if err != nil {
 		return OrderRecord{}, err
 	}

@@ -58,6 +58,34 @@ func TestIntentIsInFlightUntilTheVenueAnswersTerminally(t *testing.T) {
 	sameRequest(t, r.Order.OrderRequest, rec.Order.OrderRequest)
 }
 
+// TestAnOrdersReasonIsKeptWithIt: the reason an order was sent for (the
+// exit rule, the strategy's reason) is read back from every reader, and a
+// venue's update does not touch it; without one it reads empty.
+func TestAnOrdersReasonIsKeptWithIt(t *testing.T) {
+	j := openTemp(t)
+	tp := intent("sma-btc", "sma-btc-1")
+	tp.Purpose, tp.Reason = exchange.Exit, "take_profit"
+	tp.Order.Side = exchange.Sell
+	if err := j.RecordIntents(tp, intent("sma-btc", "sma-btc-2")); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.UpdateOrder("sma-btc-1", exchange.Order{ID: "venue-1", Status: exchange.StatusFilled,
+		FilledSize: d("0.5"), AverageFilledPrice: d("64250.01")}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := j.Order("sma-btc-1")
+	if err != nil || r.Reason != "take_profit" {
+		t.Fatalf("Order: reason %q, %v; want take_profit", r.Reason, err)
+	}
+	if r, err = j.OrderByVenueID("venue-1"); err != nil || r.Reason != "take_profit" {
+		t.Fatalf("OrderByVenueID: reason %q, %v; want take_profit", r.Reason, err)
+	}
+	all, err := j.Orders(OrderFilter{})
+	if err != nil || len(all) != 2 || all[0].Reason != "take_profit" || all[1].Reason != "" {
+		t.Fatalf("Orders: %+v, %v; want the take-profit's reason and none for the other", all, err)
+	}
+}
+
 func TestRecordingAnIntentTwiceIsRefused(t *testing.T) {
 	j := openTemp(t)
 	if err := j.RecordIntent(intent("a", "a-1")); err != nil {

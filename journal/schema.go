@@ -142,6 +142,13 @@ CREATE TABLE reconciliations (
 ) STRICT;
 CREATE INDEX reconciliations_time ON reconciliations(time_ns);
 `,
+	// 4: why each order was sent (the exit rule, or the strategy's
+	// reason), so that an exit whose fill a restarted daemon learns from
+	// the venue ends its round trip with that reason. Orders journaled
+	// before it read ''.
+	`
+ALTER TABLE orders ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+`,
 }
 
 // schemaVersion is the schema version this package writes.

@@ -32,7 +32,7 @@ func (j *Journal) prepare() error {
 		insertOrder: p(j.writer(), `INSERT INTO orders (client_order_id, instance, strategy, purpose, product_id, side,
 			request, venue_order_id, status, open, filled_size, filled_value, average_filled_price, total_fees,
 			triggered, reject_reason, attached_order_id, originating_order_id, venue_created_ns, venue_updated_ns,
-			intent_ns, changed_ns) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`),
+			intent_ns, changed_ns, reason) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`),
 		reserveSeq: p(j.writer(), `INSERT INTO client_order_seq (instance, reserved) VALUES (?1, ?2 + ?3)
 			ON CONFLICT (instance) DO UPDATE SET reserved = max(reserved, ?2) + ?3 RETURNING reserved`),
 		orderState: p(j.normal, `SELECT status, venue_order_id, filled_size, filled_value, average_filled_price,
