@@ -274,6 +274,8 @@ func (m *Manager) onExit(ctx context.Context, o exchange.Order, f *exchange.Fill
 		r = &s.Cancelling[i]
 	case marketExit:
 		reason = s.Market.Reason
+	case unknownExit:
+		reason = m.unknownExitReason(o)
 	}
 	if r != nil {
 		reason = r.Reason
@@ -348,6 +350,9 @@ func (m *Manager) onExit(ctx context.Context, o exchange.Order, f *exchange.Fill
 			m.count(reason)
 		}
 	}
+	if o.Status.Terminal() {
+		delete(m.exitWhy, o.ClientOrderID)
+	}
 	if trip != nil {
 		m.trips = append(m.trips, *trip)
 		m.resetTrip()
@@ -366,6 +371,20 @@ func (m *Manager) onExit(ctx context.Context, o exchange.Order, f *exchange.Fill
 		return
 	}
 	m.sync(ctx)
+}
+
+// unknownExitReason is the exit reason of an order the state does not
+// name: a bracket that filled untriggered sold at its take-profit; any
+// other, the reason its journaled intent gave (NoteExit, at recovery),
+// or, for one recovery did not note, the stop's rule.
+func (m *Manager) unknownExitReason(o exchange.Order) string {
+	if o.Type == exchange.Bracket && !o.Triggered {
+		return ReasonTakeProfit
+	}
+	if why, ok := m.exitWhy[o.ClientOrderID]; ok {
+		return why
+	}
+	return m.s.StopReason
 }
 
 // keepSoldAhead returns the part of sell fill f that the position holds,

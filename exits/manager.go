@@ -26,11 +26,17 @@ const (
 	ReasonFallback     = "fallback"
 	ReasonSignal       = "signal"
 	ReasonKillSwitch   = "kill_switch"
+	// ReasonUnknown ends a round trip whose exit a restarted daemon
+	// learnt of from the venue, when neither the saved exit state nor
+	// the journal says why that order was sent: an order journaled
+	// before the journal kept reasons (schema version 4). Calling it a
+	// stop-loss would be a guess.
+	ReasonUnknown = "unknown"
 )
 
 // Reasons lists every exit reason, for metrics that pre-create labels.
 var Reasons = []string{ReasonStopLoss, ReasonTakeProfit, ReasonTrailingStop, ReasonBreakEven,
-	ReasonTimeStop, ReasonFallback, ReasonSignal, ReasonKillSwitch}
+	ReasonTimeStop, ReasonFallback, ReasonSignal, ReasonKillSwitch, ReasonUnknown}
 
 // ErrNotSent is what Orders.Place wraps when it refused a request before
 // it left for the venue (the risk guard said no, or the intent could not
@@ -130,8 +136,9 @@ type Manager struct {
 	editRefusals int
 	seenTrades   map[string]struct{}
 	entryWhy     map[string]string // entry client order id -> the strategy's reason
+	exitWhy      map[string]string // journaled exit the state does not name -> its reason (NoteExit)
 	trips        []position.RoundTrip
-	counts       [8]uint64 // by index in Reasons
+	counts       [9]uint64 // by index in Reasons
 	nextTry      time.Time // earliest retry of a refused resting exit
 	exitRetryAt  time.Time // earliest retry of a refused market exit
 	// closeNextTick: a market exit ended with part of its size unsold
@@ -167,7 +174,8 @@ func NewManager(cfg Config, d Deps) *Manager {
 		d.NewClientOrderID = func() string { return "" }
 	}
 	cfg = cfg.Defaults()
-	m := &Manager{cfg: cfg, d: d, canEdit: true, seenTrades: map[string]struct{}{}, entryWhy: map[string]string{}}
+	m := &Manager{cfg: cfg, d: d, canEdit: true, seenTrades: map[string]struct{}{}, entryWhy: map[string]string{},
+		exitWhy: map[string]string{}}
 	m.s.Position = position.Position{Strategy: d.Strategy, ProductID: d.Product.ID}
 	if sl := cfg.StopLoss; sl != nil && sl.ATR != nil {
 		m.atr = atrTracker{bars: bars.New(d.Product.ID, sl.ATR.Interval, bars.Options{}), period: sl.ATR.Period}
@@ -276,6 +284,54 @@ func (m *Manager) NoteEntry(clientOrderID, reason string) {
 		clear(m.entryWhy)
 	}
 	m.entryWhy[clientOrderID] = reason
+}
+
+// NoteExit records why the exit order with clientOrderID was sent, as its
+// journaled intent says (reason; empty when the journal did not keep it),
+// for recovery: an exit the saved state does not name (the daemon was
+// killed after sending it, before saving the state) and whose fill the
+// venue reports ends its round trip with that reason, or with
+// ReasonUnknown when the journal has none, never with a guessed stop-loss.
+// A bracket that filled untriggered is a take-profit whatever is noted.
+func (m *Manager) NoteExit(clientOrderID, reason string) {
+	if clientOrderID == "" {
+		return
+	}
+	if reason == "" {
+		reason = ReasonUnknown
+	}
+	if len(m.exitWhy) >= maxSeenTrades {
+		clear(m.exitWhy)
+	}
+	m.exitWhy[clientOrderID] = reason
+}
+
+// ReasonOf returns the reason the Manager sends (or sent) the exit order
+// with clientOrderID for: its resting exit's stop rule (for a bracket,
+// the stop leg's), a market exit's rule, a strategy sell's reason; empty
+// for an order the state does not name. The engine journals it with the
+// order's intent, so that a restarted daemon knows it (NoteExit).
+func (m *Manager) ReasonOf(clientOrderID string) string {
+	s := &m.s
+	switch {
+	case clientOrderID == "":
+		return ""
+	case s.Resting != nil && s.Resting.ClientOrderID == clientOrderID:
+		return s.Resting.Reason
+	case s.Market != nil && s.Market.ClientOrderID == clientOrderID:
+		return s.Market.Reason
+	}
+	for i := range s.Cancelling {
+		if s.Cancelling[i].ClientOrderID == clientOrderID {
+			return s.Cancelling[i].Reason
+		}
+	}
+	for i := range s.Sells {
+		if s.Sells[i].ClientOrderID == clientOrderID {
+			return s.Sells[i].Reason
+		}
+	}
+	return ""
 }
 
 // ForgetEntry drops the reason noted for an entry that was not placed

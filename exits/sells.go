@@ -170,8 +170,13 @@ func (m *Manager) foundSell(o exchange.Order) bool {
 func (m *Manager) takeFoundSell(o exchange.Order) int {
 	m.d.Log.Warn("found a strategy sell the exit state did not name (placed by a run that stopped before saving it); counted as on sale",
 		"strategy", m.d.Strategy, "product", m.d.Product.ID, "client_order_id", o.ClientOrderID, "order_id", o.ID, "size", o.BaseSize)
+	reason, ok := m.exitWhy[o.ClientOrderID] // the strategy's, from the journal
+	if !ok {
+		reason = ReasonSignal
+	}
+	delete(m.exitWhy, o.ClientOrderID) // the state holds it now
 	m.s.Sells = append(m.s.Sells, StrategySell{ClientOrderID: o.ClientOrderID, OrderID: o.ID, Size: o.BaseSize,
-		Filled: o.FilledSize, Reason: ReasonSignal})
+		Filled: o.FilledSize, Reason: reason})
 	return len(m.s.Sells) - 1
 }
 

@@ -41,7 +41,7 @@ type Instance struct {
 	// the 48 order, 4 fill and 9 exit combinations never happen for a
 	// given instance, and 100 instances would otherwise expose thousands
 	// of series that stay 0 for ever.
-	exits  [9]lazyCounter    // by exitReasons
+	exits  [10]lazyCounter   // by exitReasons
 	fills  [2][2]lazyCounter // side, liquidity
 	orders [2][4][6]lazyCounter
 	// unprotected mirrors this instance's share of positions_unprotected,
@@ -225,8 +225,8 @@ func (in *Instance) RecordFill(side exchange.Side, liquidity exchange.Liquidity,
 }
 
 // Exit counts a position closed for reason (stop_loss, take_profit,
-// trailing_stop, break_even, time_stop, fallback, signal, kill_switch);
-// any other reason is counted as Other.
+// trailing_stop, break_even, time_stop, fallback, signal, kill_switch,
+// unknown, strategy); any other reason is counted as Other.
 func (in *Instance) Exit(reason string) {
 	if i := exitIndex(reason); i >= 0 {
 		in.exitCounter(i).Inc()

@@ -38,6 +38,10 @@ const (
 	ExitFallback     = "fallback"
 	ExitSignal       = "signal"
 	ExitKillSwitch   = "kill_switch"
+	// ExitUnknown is a round trip whose exit a restarted daemon learnt of
+	// from the exchange, sent by a run whose journal did not keep why
+	// (one from before the journal's schema version 4).
+	ExitUnknown = "unknown"
 	// ExitStrategy is a round trip the strategy ended itself under a
 	// reason of its own: a grid's lot sold by its limit sell
 	// (Context.Sell), or Context.Close with a reason that names no exit
@@ -58,7 +62,7 @@ var (
 	orderTypes  = []string{"market", "limit", "stop_limit", "bracket"}
 	statuses    = []string{StatusSubmitted, StatusFilled, StatusCancelled, StatusRejected, StatusFailed, StatusExpired}
 	liquidities = []string{"maker", "taker"}
-	exitReasons = []string{ExitStopLoss, ExitTakeProfit, ExitTrailingStop, ExitBreakEven, ExitTimeStop, ExitFallback, ExitSignal, ExitKillSwitch, ExitStrategy}
+	exitReasons = []string{ExitStopLoss, ExitTakeProfit, ExitTrailingStop, ExitBreakEven, ExitTimeStop, ExitFallback, ExitSignal, ExitKillSwitch, ExitUnknown, ExitStrategy}
 	states      = []string{StateActive, StateReducing, StateHalted}
 )
 

@@ -1,0 +1,102 @@
+package exits
+
+import (
+	"testing"
+
+	"github.com/tradebot/tradebot/exchange"
+)
+
+// soldUnseen sells size on the venue under clientOrderID as an exit the
+// Manager's state does not name (a killed run sent it before saving the
+// state), with req's type and prices; the Manager hears only of its end,
+// as a restarted daemon learns it from the venue.
+func (h *harness) soldUnseen(clientOrderID string, req exchange.OrderRequest, fillAt string) {
+	h.t.Helper()
+	req.ClientOrderID, req.ProductID, req.Side = clientOrderID, testProduct.ID, exchange.Sell
+	if _, err := h.x.PlaceOrder(h.ctx, req); err != nil {
+		h.t.Fatal(err)
+	}
+	if fillAt != "" {
+		h.clk.Set(h.clk.Now().Add(1e9))
+		tk := exchange.Tick{ProductID: testProduct.ID, Kind: exchange.TradeTick, Time: h.clk.Now(), Received: h.clk.Now(),
+			Price: d(fillAt), Size: d("5")}
+		h.x.OnTick(&tk)
+	}
+	// The killed run heard nothing; the restarted one, its end.
+	var ended []exchange.OrderEvent
+	for _, ev := range h.queue {
+		if ev.Order.Status.Terminal() {
+			ended = append(ended, ev)
+		}
+	}
+	if len(ended) == 0 {
+		h.t.Fatalf("the sale %s did not end on the venue", clientOrderID)
+	}
+	h.queue = ended
+	h.drain()
+}
+
+// TestAnExitTheStateDoesNotNameEndsItsTripWithItsJournaledReason: the
+// round trip an unnamed exit ends carries the reason recovery noted from
+// its journaled intent; without a reason in the journal "unknown"; with
+// no note at all (not a journaled order) the stop's rule as before. A
+// bracket that filled untriggered sold at its take-profit whatever the
+// note says.
+func TestAnExitTheStateDoesNotNameEndsItsTripWithItsJournaledReason(t *testing.T) {
+	market := exchange.OrderRequest{Type: exchange.Market, TimeInForce: exchange.ImmediateOrCancel, BaseSize: d("1")}
+	for _, c := range []struct {
+		name      string
+		note      bool
+		journaled string
+		req       exchange.OrderRequest
+		fillAt    string
+		want      string
+	}{
+		{"a journaled take-profit", true, ReasonTakeProfit, market, "", ReasonTakeProfit},
+		{"a journaled time stop", true, ReasonTimeStop, market, "", ReasonTimeStop},
+		{"a strategy's own reason", true, "rebalance", market, "", "rebalance"},
+		{"a journaled order without a reason", true, "", market, "", ReasonUnknown},
+		{"an order recovery did not note", false, "", market, "", ReasonStopLoss},
+		{"a bracket filled at its limit", true, ReasonStopLoss, exchange.OrderRequest{Type: exchange.Bracket,
+			TimeInForce: exchange.GoodTilCancelled, BaseSize: d("1"), LimitPrice: d("103"), StopPrice: d("98")}, "103.5", ReasonTakeProfit},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h := newHarness(t, Config{Placement: InBot, StopLoss: pctStop("2")})
+			h.tick("100")
+			h.enter("1")
+			h.m.HoldOrders() // as recovery does
+			if c.note {
+				h.m.NoteExit("sold-while-down", c.journaled)
+			}
+			h.soldUnseen("sold-while-down", c.req, c.fillAt)
+			if tr := h.trip(); tr.Reason != c.want {
+				t.Fatalf("round trip ended with reason %q, want %q", tr.Reason, c.want)
+			}
+		})
+	}
+}
+
+// TestReasonOfNamesTheRuleAnExitIsSentFor: what the engine journals with
+// an exit's intent.
+func TestReasonOfNamesTheRuleAnExitIsSentFor(t *testing.T) {
+	h := newHarness(t, Config{StopLoss: pctStop("2"), TimeStop: &TimeStop{MaxHolding: 60e9}})
+	h.tick("100")
+	h.enter("1")
+	r := h.resting()
+	if got := h.m.ReasonOf(r.ClientOrderID); got != ReasonStopLoss {
+		t.Fatalf("ReasonOf(the resting stop) = %q, want %q", got, ReasonStopLoss)
+	}
+	if got := h.m.ReasonOf("not-an-exit"); got != "" {
+		t.Fatalf("ReasonOf(an order the state does not name) = %q, want empty", got)
+	}
+	var sent []string
+	h.after = func() {
+		if mk := h.m.State().Market; mk != nil {
+			sent = append(sent, h.m.ReasonOf(mk.ClientOrderID))
+		}
+	}
+	h.tickAt(h.clk.Now().Add(61e9), "100")
+	if len(sent) == 0 || sent[0] != ReasonTimeStop {
+		t.Fatalf("ReasonOf(the time stop's market sale) = %q, want %q", sent, ReasonTimeStop)
+	}
+}
