@@ -36,7 +36,7 @@ func openJournalWith(path string, opt journal.Options) (*journalAdapter, error) 
 // RecordIntent implements engine.Journal.
 func (a *journalAdapter) RecordIntent(rec engine.OrderRecord) error {
 	return a.Journal.RecordIntent(journal.OrderRecord{Instance: rec.Instance, Strategy: rec.Instance, Purpose: rec.Purpose,
-		Order: orderOf(rec), IntentAt: rec.Time})
+		Reason: rec.Reason, Order: orderOf(rec), IntentAt: rec.Time})
 }
 
 func orderOf(rec engine.OrderRecord) (o exchange.Order) {
@@ -140,7 +140,8 @@ func (a *journalAdapter) OpenOrders() ([]engine.JournaledOrder, error) {
 		if o.Status == journal.StatusInFlight {
 			o.Status = exchange.StatusPending
 		}
-		out = append(out, engine.JournaledOrder{Instance: r.Instance, Purpose: r.Purpose, Order: o})
+		r.Order = o
+		out = append(out, journaledOrder(r))
 	}
 	return out, nil
 }
@@ -154,7 +155,7 @@ func (a *journalAdapter) OrderByVenueID(orderID string) (engine.JournaledOrder, 
 	if err != nil {
 		return engine.JournaledOrder{}, false, err
 	}
-	return engine.JournaledOrder{Instance: r.Instance, Purpose: r.Purpose, Order: r.Order}, true, nil
+	return journaledOrder(r), true, nil
 }
 
 var _ engine.VenueIDJournal = (*journalAdapter)(nil)
@@ -190,7 +191,7 @@ var _ engine.FillsJournal = (*journalAdapter)(nil)
 const lastEntryScan = 500
 
 func journaledOrder(r journal.OrderRecord) engine.JournaledOrder {
-	return engine.JournaledOrder{Instance: r.Instance, Purpose: r.Purpose, Order: r.Order}
+	return engine.JournaledOrder{Instance: r.Instance, Purpose: r.Purpose, Reason: r.Reason, Order: r.Order}
 }
 
 // LastEntry implements engine.EntryJournal.

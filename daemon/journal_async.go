@@ -126,8 +126,9 @@ type asyncOp struct {
 	instance    string
 	// clientOrderID is an update's.
 	clientOrderID string
-	// at is an intent's time.
-	at time.Time
+	// at is an intent's time, reason why it was sent.
+	at     time.Time
+	reason string
 	// order is the request of an intent (with purpose and at) or the
 	// venue's view of an update.
 	order exchange.Order
@@ -291,7 +292,7 @@ func (a *asyncJournal) RecordIntent(rec engine.OrderRecord) error {
 	if err != nil {
 		return err
 	}
-	op.kind, op.instance, op.purpose, op.at = opIntent, rec.Instance, rec.Purpose, rec.Time
+	op.kind, op.instance, op.purpose, op.at, op.reason = opIntent, rec.Instance, rec.Purpose, rec.Time, rec.Reason
 	op.order.OrderRequest = rec.Request
 	a.queued(opIntent)
 	return nil
@@ -318,11 +319,11 @@ func (a *asyncJournal) KeepIntent(rec *engine.OrderRecord) error {
 // intentRecord is the journal's record of an intent op, as
 // journalAdapter.RecordIntent makes it.
 func intentRecord(op *asyncOp) journal.OrderRecord {
-	instance, purpose, at, req := op.instance, op.purpose, op.at, &op.order.OrderRequest
+	instance, purpose, at, reason, req := op.instance, op.purpose, op.at, op.reason, &op.order.OrderRequest
 	if k := op.kept; k != nil {
-		instance, purpose, at, req = k.Instance, k.Purpose, k.Time, &k.Request
+		instance, purpose, at, reason, req = k.Instance, k.Purpose, k.Time, k.Reason, &k.Request
 	}
-	rec := journal.OrderRecord{Instance: instance, Strategy: instance, Purpose: purpose, IntentAt: at}
+	rec := journal.OrderRecord{Instance: instance, Strategy: instance, Purpose: purpose, Reason: reason, IntentAt: at}
 	rec.Order.OrderRequest = *req
 	rec.Order.Status = journal.StatusInFlight
 	return rec

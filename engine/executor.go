@@ -749,8 +749,10 @@ func (e *Executor) journalAttached(t *trackedOrder, o exchange.Order) {
 	if e.journal == nil {
 		return
 	}
+	// Its reason is its stop leg's, as for any bracket (one that fills
+	// untriggered is a take-profit): the exits attach the stop-loss.
 	err := e.noteJournal("attached order", e.journal.RecordIntent(OrderRecord{ClientOrderID: o.ClientOrderID,
-		Instance: t.intent.Instance, Purpose: exchange.Exit, Reason: "attached take-profit/stop-loss", Request: o.OrderRequest,
+		Instance: t.intent.Instance, Purpose: exchange.Exit, Reason: exits.ReasonStopLoss, Request: o.OrderRequest,
 		Time: e.clock.Now()}))
 	if err == nil && o.ID != "" {
 		err = e.noteJournal("attached order", e.journal.UpdateOrder(o.ClientOrderID, withoutExecution(o)))

@@ -20,7 +20,11 @@ import (
 type JournaledOrder struct {
 	Instance string
 	Purpose  exchange.Purpose
-	Order    exchange.Order
+	// Reason is why the order was sent, as journaled with its intent (for
+	// an exit, the rule's or the strategy's reason); empty when the
+	// journal did not keep it.
+	Reason string
+	Order  exchange.Order
 }
 
 // RecoveryJournal is what recovery reads from the journal; package daemon
@@ -212,8 +216,13 @@ func (e *Engine) Recover(ctx context.Context, j RecoveryJournal, venue exchange.
 // manager sends as exits and which are the only limit sells.
 func (in *Instance) adoptWorking(jo JournaledOrder) {
 	o := jo.Order
+	if jo.Purpose == exchange.Exit && !o.Status.Terminal() {
+		// An exit the restored state may not name (sent just before the
+		// kill): its fill ends the round trip with the journaled reason.
+		in.exits.NoteExit(o.ClientOrderID, jo.Reason)
+	}
 	ours := jo.Purpose == exchange.Entry || (o.Side == exchange.Sell && o.Type == exchange.Limit)
-	reason := ""
+	reason := jo.Reason
 	for _, sl := range in.exits.State().Sells {
 		if sl.ClientOrderID == o.ClientOrderID {
 			ours, reason = true, sl.Reason
@@ -537,7 +546,7 @@ func (e *Executor) adoptAttached(instance string, o exchange.Order, now time.Tim
 	e.obs.OrderSubmitted(instance, o.ProductID, o.Side, o.Type)
 	if e.journal != nil {
 		if err := e.journal.RecordIntent(OrderRecord{ClientOrderID: o.ClientOrderID, Instance: instance,
-			Purpose: exchange.Exit, Reason: "attached take-profit/stop-loss (recovered)", Request: o.OrderRequest, Time: now}); err != nil {
+			Purpose: exchange.Exit, Reason: exits.ReasonStopLoss, Request: o.OrderRequest, Time: now}); err != nil {
 			e.log.Error("journal attached order failed", "client_order_id", o.ClientOrderID, "error", err)
 		}
 	}
