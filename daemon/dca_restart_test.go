@@ -3,6 +3,7 @@ package daemon
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -237,18 +238,23 @@ func TestADCAKilledAndRestartedKeepsItsCycle(t *testing.T) {
 	wantRoundTrips(t, r, 2)
 }
 
+// wantRoundTrips fails unless the journal holds n round trips, every one
+// ended by the dca's take-profit (the first one's sale filled while the
+// daemon was down, unnamed by its saved exit state: only the journal's
+// order row says why it was sent).
 func wantRoundTrips(t *testing.T, r *killableRun, n int) {
 	t.Helper()
 	rts, err := r.j.RoundTrips(journal.RoundTripFilter{Instance: "dca"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rts) != n {
+	wrong := slices.ContainsFunc(rts, func(rt journal.RoundTrip) bool { return rt.ExitReason != "take_profit" })
+	if len(rts) != n || wrong {
 		var got []string
 		for _, rt := range rts {
 			got = append(got, fmt.Sprintf("%s %s", rt.ExitReason, rt.Size))
 		}
-		t.Fatalf("%d round trips journaled (%v), want %d", len(rts), got, n)
+		t.Fatalf("%d round trips journaled (%v), want %d, each ended by take_profit", len(rts), got, n)
 	}
 }
 

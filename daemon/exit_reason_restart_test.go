@@ -139,3 +139,29 @@ func TestAnExitThatFilledWhileTheDaemonWasDownKeepsItsReason(t *testing.T) {
 		wantExitReason(t, sellDuringKill(t, takeProfit, toVersion3), exits.ReasonUnknown)
 	})
 }
+
+// TestPaperModesJournalKeepsAnIntentsReason: the paper daemon's journal,
+// which writes intents off the order path, keeps their reasons too, from
+// a copied intent and from one taken by reference.
+func TestPaperModesJournalKeepsAnIntentsReason(t *testing.T) {
+	j := openPaperTestJournal(t)
+	a := newAsyncJournalWith(j, nil, 16, asyncInterval)
+	copied, kept := marketBuy("copied"), marketBuy("kept")
+	copied.Purpose, copied.Reason = exchange.Exit, exits.ReasonTakeProfit
+	kept.Purpose, kept.Reason = exchange.Exit, exits.ReasonTimeStop
+	if err := a.RecordIntent(copied); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.KeepIntent(&kept); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]string{"copied": exits.ReasonTakeProfit, "kept": exits.ReasonTimeStop} {
+		r, err := j.Order(id)
+		if err != nil || r.Reason != want {
+			t.Fatalf("order %s journaled with reason %q (%v), want %q", id, r.Reason, err, want)
+		}
+	}
+}

@@ -100,3 +100,38 @@ func TestReasonOfNamesTheRuleAnExitIsSentFor(t *testing.T) {
 		t.Fatalf("ReasonOf(the time stop's market sale) = %q, want %q", sent, ReasonTimeStop)
 	}
 }
+
+// TestAFoundStrategySellKeepsItsJournaledReason: a strategy's limit sell
+// the saved state does not name, found still resting after a restart, is
+// counted as on sale under the strategy's reason from its journaled
+// intent (a grid's), which its fill then ends the round trip with; with
+// no note it is the generic signal.
+func TestAFoundStrategySellKeepsItsJournaledReason(t *testing.T) {
+	for _, c := range []struct {
+		name, note, want string
+	}{{"noted", "grid_sell", "grid_sell"}, {"not noted", "", ReasonSignal}} {
+		t.Run(c.name, func(t *testing.T) {
+			h := newHarness(t, Config{Placement: InBot, StopLoss: pctStop("2")})
+			h.tick("100")
+			h.enter("1")
+			h.m.HoldOrders()
+			if c.note != "" {
+				h.m.NoteExit("sell-while-down", c.note)
+			}
+			req := exchange.OrderRequest{ClientOrderID: "sell-while-down", ProductID: testProduct.ID, Side: exchange.Sell,
+				Type: exchange.Limit, TimeInForce: exchange.GoodTilCancelled, BaseSize: d("1"), LimitPrice: d("101")}
+			if _, err := h.x.PlaceOrder(h.ctx, req); err != nil {
+				t.Fatal(err)
+			}
+			h.drain()
+			if s := h.m.State().Sells; len(s) != 1 || s[0].Reason != c.want {
+				t.Fatalf("strategy sells after the found one: %+v, want one with reason %q", s, c.want)
+			}
+			h.m.Rearm(h.ctx)
+			h.tick("101.5")
+			if tr := h.trip(); tr.Reason != c.want {
+				t.Fatalf("round trip ended with reason %q, want %q", tr.Reason, c.want)
+			}
+		})
+	}
+}
