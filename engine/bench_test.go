@@ -102,7 +102,7 @@ type benchJournal struct{ *journal.Journal }
 
 func (j *benchJournal) RecordIntent(rec OrderRecord) error {
 	return j.Journal.RecordIntent(journal.OrderRecord{Instance: rec.Instance, Strategy: rec.Instance, Purpose: rec.Purpose,
-		Order: exchange.Order{OrderRequest: rec.Request, Status: journal.StatusInFlight}, IntentAt: rec.Time})
+		Reason: rec.Reason, Order: exchange.Order{OrderRequest: rec.Request, Status: journal.StatusInFlight}, IntentAt: rec.Time})
 }
 
 func (j *benchJournal) SaveProgress(instance string, orders []exchange.Order, exitState exits.State, strategyState []byte) error {
