@@ -6,10 +6,10 @@ import (
 	"github.com/tradebot/tradebot/exchange"
 )
 
-// soldUnseen sells size on the venue under clientOrderID as an exit the
-// Manager's state does not name (a killed run sent it before saving the
-// state), with req's type and prices; the Manager hears only of its end,
-// as a restarted daemon learns it from the venue.
+// soldUnseen places sell req on the venue under clientOrderID as an exit
+// the Manager's state does not name (a killed run sent it before saving
+// the state), trading at fillAt when given so that it fills; the Manager
+// hears only of its end, as a restarted daemon learns it from the venue.
 func (h *harness) soldUnseen(clientOrderID string, req exchange.OrderRequest, fillAt string) {
 	h.t.Helper()
 	req.ClientOrderID, req.ProductID, req.Side = clientOrderID, testProduct.ID, exchange.Sell
