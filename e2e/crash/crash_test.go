@@ -127,9 +127,11 @@ func logCounts(t *testing.T, w *world, c counts) {
 // TestKilledDaemonKeepsTheBooks kills the daemon with SIGKILL at random
 // moments (50 times in CI) while it trades fast against the emulator, and
 // checks after a final clean stop that the journal and the emulator agree
-// (compareBooks).
+// (compareBooks). It runs beside TestKilledDCAKeepsItsCycle, which
+// mostly waits.
 func TestKilledDaemonKeepsTheBooks(t *testing.T) {
 	skipShort(t)
+	t.Parallel()
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(seed, 1))

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -40,32 +41,78 @@ type world struct {
 	// the daemon's last look at its orders and the comparison of the
 	// books: a fill after the daemon has stopped is one no journal could
 	// hold (the next start would book it).
-	market   *tickgate.Gate
-	proxy    *proxy
-	dir      string
-	config   string
-	stateDir string
-	runs     int
+	market *tickgate.Gate
+	proxy  *proxy
+	// instances are the strategy instances of the config.
+	instances []instance
+	dir       string
+	config    string
+	stateDir  string
+	runs      int
 	// last is the latest daemon run, whose log a failed check shows.
 	last *daemon
 }
 
-// newWorld starts the emulator in the test process, replaying the bundled
-// recording fast (to both products) so that the strategies trade often,
-// behind a proxy the test can cut, and writes the daemon's config.
-func newWorld(t *testing.T) *world {
+// market is what a world's emulator replays, and the strategies its
+// daemon runs.
+type market struct {
+	// open opens the tick source (behind the world's gate), replayed at
+	// speed and to mirror's products as well (emulator.Market).
+	open   func() (marketdata.TickSource, error)
+	speed  float64
+	mirror map[string][]string
+	// strategies is the config's strategies: list; instances names its
+	// instances, which compareBooks checks.
+	strategies string
+	instances  []instance
+}
+
+// instance is one strategy instance of a world's config.
+type instance struct{ name, product string }
+
+// smaMarket is the world of the kill loops: the bundled recording
+// replayed fast (to both products) so that the sma_cross instances of
+// smaStrategies trade often.
+func smaMarket() market {
+	in := []instance{{"btc-usd", "BTC-USD"}, {"btc-usdt", "BTC-USDT"}}
+	attached := ""
+	if withAttached() {
+		attached = attachedInstance
+		in = append(in, instance{"btc-usd-attached", "BTC-USD"})
+	}
+	return market{
+		open: func() (marketdata.TickSource, error) {
+			s, err := bundled.Open()
+			if err != nil {
+				return nil, err
+			}
+			return s.TickStream(), nil
+		},
+		speed: 20, mirror: map[string][]string{bundled.Product: {"BTC-USD"}},
+		strategies: fmt.Sprintf(smaStrategies, attached), instances: in,
+	}
+}
+
+// newWorld starts the emulator in the test process on the kill loops'
+// market (smaMarket).
+func newWorld(t *testing.T) *world { return newWorldOf(t, smaMarket()) }
+
+// newWorldOf starts the emulator in the test process, replaying m's
+// market behind a proxy the test can cut, and writes the daemon's config
+// with m's strategies.
+func newWorldOf(t *testing.T, m market) *world {
 	t.Helper()
 	key, kf, err := emulator.GenerateKey()
 	if err != nil {
 		t.Fatal(err)
 	}
-	market := &tickgate.Gate{}
+	gate := &tickgate.Gate{}
 	open := func() (marketdata.TickSource, error) {
-		s, err := bundled.Open()
+		s, err := m.open()
 		if err != nil {
 			return nil, err
 		}
-		return market.Source(s.TickStream()), nil
+		return gate.Source(s), nil
 	}
 	balances := map[string]decimal.Decimal{}
 	for c, v := range startBalances {
@@ -81,9 +128,8 @@ func newWorld(t *testing.T) *world {
 		// (some 0.003 BTC) fill in two or more parts, and market orders
 		// leave a cancelled rest.
 		PartialFills: true, MaxFillSize: decimal.RequireFromString("0.002"),
-		Market: &emulator.Market{Open: open, Speed: 20, Loop: true,
-			Mirror: map[string][]string{bundled.Product: {"BTC-USD"}}},
-	}, market.Open)
+		Market: &emulator.Market{Open: open, Speed: m.speed, Loop: true, Mirror: m.mirror},
+	}, gate.Open)
 	target := strings.TrimPrefix(emu.BaseURL(), "http://")
 	p := newProxy(t, target)
 	p.up(t)
@@ -91,26 +137,23 @@ func newWorld(t *testing.T) *world {
 
 	dir := t.TempDir()
 	keepOnFailure(t, dir)
-	w := &world{t: t, emu: emu, market: market, proxy: p, dir: dir, stateDir: filepath.Join(dir, "state")}
+	w := &world{t: t, emu: emu, market: gate, proxy: p, dir: dir, stateDir: filepath.Join(dir, "state"), instances: m.instances}
 	keyFile := filepath.Join(dir, "key.json")
 	if err := emulator.WriteKeyFile(keyFile, kf); err != nil {
 		t.Fatal(err)
 	}
 	w.config = filepath.Join(dir, "tradebot.yaml")
 	base := "http://" + p.addr
-	attached := ""
-	if withAttached() {
-		attached = attachedInstance
-	}
 	cfg := fmt.Sprintf(daemonConfig, w.stateDir, base+emulator.RESTPath, "ws://"+p.addr+emulator.MarketDataPath,
-		"ws://"+p.addr+emulator.UserPath, keyFile, attached)
+		"ws://"+p.addr+emulator.UserPath, keyFile) + m.strategies
 	if err := os.WriteFile(w.config, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return w
 }
 
-// daemonConfig trades fast on purpose: one-second bars, a 2/4 SMA cross,
+// daemonConfig is the config every world shares, its strategies left
+// out. smaStrategies trades fast on purpose: one-second bars, a 2/4 SMA cross,
 // stops and take-profits a fraction of a percent away, trailing stops
 // that move often. The consecutive-losses rule is off: with fees, five
 // losing trips in a row are common at this pace, and the guard would
@@ -144,7 +187,11 @@ risk:
     max_drawdown: {limit: 5000, action: HALTED}
     max_consecutive_losses: {limit: 0, action: REDUCING}
 strategies:
-  - name: btc-usd
+`
+
+// smaStrategies are the instances of the kill loops' world (smaMarket);
+// the %s is btc-usd-attached when withAttached.
+const smaStrategies = `  - name: btc-usd
     type: sma_cross
     product: BTC-USD
     size: {quote: 200}
@@ -294,6 +341,7 @@ type proxy struct {
 	ln           net.Listener
 	conns        map[net.Conn]struct{}
 	wg           sync.WaitGroup
+	lag          atomic.Int64 // a time.Duration: setLag
 }
 
 func newProxy(t *testing.T, target string) *proxy {
@@ -353,9 +401,9 @@ func (p *proxy) serve(c net.Conn) {
 	p.conns[c], p.conns[u] = struct{}{}, struct{}{}
 	p.mu.Unlock()
 	p.wg.Add(2)
-	pipe := func(dst, src net.Conn) {
+	pipe := func(dst, src net.Conn, copy func(dst, src net.Conn)) {
 		defer p.wg.Done()
-		io.Copy(dst, src)
+		copy(dst, src)
 		dst.Close()
 		src.Close()
 		p.mu.Lock()
@@ -363,8 +411,47 @@ func (p *proxy) serve(c net.Conn) {
 		delete(p.conns, src)
 		p.mu.Unlock()
 	}
-	go pipe(u, c)
-	go pipe(c, u)
+	go pipe(u, c, func(dst, src net.Conn) { io.Copy(dst, src) })
+	go pipe(c, u, p.lagged)
+}
+
+// setLag holds what the emulator sends the daemon (answers, socket
+// messages) for d before passing it on, from the next bytes on; 0 stops.
+// A test that kills the daemon as soon as the emulator holds an order
+// then kills it before it can have heard of the order.
+func (p *proxy) setLag(d time.Duration) { p.lag.Store(int64(d)) }
+
+// lagged copies src to dst, each chunk held for the lag set when it was
+// read.
+func (p *proxy) lagged(dst, src net.Conn) {
+	type chunk struct {
+		b   []byte
+		due time.Time
+	}
+	chunks := make(chan chunk, 1024)
+	go func() {
+		defer close(chunks)
+		for {
+			b := make([]byte, 32<<10)
+			n, err := src.Read(b)
+			if n > 0 {
+				chunks <- chunk{b[:n], time.Now().Add(time.Duration(p.lag.Load()))}
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	for c := range chunks {
+		time.Sleep(time.Until(c.due))
+		if _, err := dst.Write(c.b); err != nil {
+			// Unblock the reader (its src closes), then let it end.
+			src.Close()
+			for range chunks {
+			}
+			return
+		}
+	}
 }
 
 // down cuts everything: the listener and every open connection.
