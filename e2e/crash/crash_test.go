@@ -29,6 +29,25 @@ func killCount(t *testing.T) int {
 	return 50
 }
 
+// seedFor returns the seed of a test's random waits, logged so that a
+// failed run's timings can be tried again with TRADEBOT_CRASH_SEED=N. The
+// seed fixes only the test's waits and faults: the daemon, the emulator's
+// replay and the scheduler still move on their own, so a seed makes a
+// failure likelier to come back, not certain.
+func seedFor(t *testing.T) uint64 {
+	t.Helper()
+	seed := uint64(time.Now().UnixNano())
+	if s := os.Getenv("TRADEBOT_CRASH_SEED"); s != "" {
+		n, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			t.Fatalf("TRADEBOT_CRASH_SEED=%q: want a non-negative whole number", s)
+		}
+		seed = n
+	}
+	t.Logf("seed %d", seed)
+	return seed
+}
+
 // faultFor sets the emulator's faults for run i, so that kills land in
 // different places: with every REST request slowed (a kill then often
 // interrupts a create or a cancel in flight), with the next create's
@@ -132,9 +151,7 @@ func logCounts(t *testing.T, w *world, c counts) {
 func TestKilledDaemonKeepsTheBooks(t *testing.T) {
 	skipShort(t)
 	t.Parallel()
-	seed := uint64(time.Now().UnixNano())
-	t.Logf("seed %d", seed)
-	rng := rand.New(rand.NewPCG(seed, 1))
+	rng := rand.New(rand.NewPCG(seedFor(t), 1))
 	w := newWorld(t)
 	killLoop(t, w, killCount(t), rng)
 	finalRun(t, w)
@@ -153,9 +170,7 @@ func TestKilledDaemonKeepsTheBooks(t *testing.T) {
 // its network side goes away (see proxy).
 func TestEmulatorRestartsUnderTheDaemon(t *testing.T) {
 	skipShort(t)
-	seed := uint64(time.Now().UnixNano())
-	t.Logf("seed %d", seed)
-	rng := rand.New(rand.NewPCG(seed, 2))
+	rng := rand.New(rand.NewPCG(seedFor(t), 2))
 	w := newWorld(t)
 	n := max(killCount(t)/5, 4)
 	for i := range n {
@@ -196,7 +211,7 @@ func TestDaemonStartsWhileTheExchangeIsUnreachable(t *testing.T) {
 	w := newWorld(t)
 	// First a run that trades and is killed, so that there is something
 	// to recover.
-	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 3))
+	rng := rand.New(rand.NewPCG(seedFor(t), 3))
 	for i := 0; i < 10 && len(w.emu.Sim().Orders()) == 0; i++ {
 		killLoop(t, w, 1, rng)
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -468,19 +469,21 @@ func (p *proxy) down() {
 	p.wg.Wait()
 }
 
-// keepOnFailure copies dir (the daemons' logs, the config and the
-// journal) into $TRADEBOT_CRASH_KEEP/<test> when the test fails, so that
-// a failure found in a long run by hand can be read afterwards; with
-// TRADEBOT_CRASH_KEEP_ALL=1 also when it passes (to see which paths a
-// run took).
+// keepOnFailure writes, when the test fails, every daemon run's log in
+// dir into the test's output (logsOnFailure), so that a failure seen once,
+// in CI or in a long run by hand, can be read afterwards. With
+// $TRADEBOT_CRASH_KEEP set it also copies dir (the logs, the config and
+// the journal) into $TRADEBOT_CRASH_KEEP/<test>; with
+// TRADEBOT_CRASH_KEEP_ALL=1 also when the test passes (to see which paths
+// a run took).
 func keepOnFailure(t *testing.T, dir string) {
 	keep := os.Getenv("TRADEBOT_CRASH_KEEP")
-	if keep == "" {
-		return
-	}
 	all := os.Getenv("TRADEBOT_CRASH_KEEP_ALL") == "1"
 	t.Cleanup(func() {
-		if !t.Failed() && !all {
+		if t.Failed() {
+			logsOnFailure(t, dir)
+		}
+		if keep == "" || (!t.Failed() && !all) {
 			return
 		}
 		dst := filepath.Join(keep, fmt.Sprintf("%s-%d", t.Name(), time.Now().Unix()))
@@ -490,6 +493,47 @@ func keepOnFailure(t *testing.T, dir string) {
 		}
 		t.Logf("the run's logs and journal are in %s", dst)
 	})
+}
+
+// logBudget bounds the daemon logs a failed test writes to its output:
+// the latest runs' logs whole, earlier ones left out once it is spent (a
+// run's log is a few KB; the 51 runs of the kill loop some 300 KB).
+const logBudget = 1 << 20
+
+// logsOnFailure writes the daemon logs in dir (daemon-NNN.log, one per
+// run) into the test's output, latest run last, within logBudget.
+func logsOnFailure(t *testing.T, dir string) {
+	t.Helper()
+	names, err := filepath.Glob(filepath.Join(dir, "daemon-*.log"))
+	if err != nil || len(names) == 0 {
+		return
+	}
+	slices.Sort(names)
+	first, used := len(names), 0
+	for first > 0 {
+		fi, err := os.Stat(names[first-1])
+		if err != nil || used+int(fi.Size()) > logBudget {
+			break
+		}
+		used += int(fi.Size())
+		first--
+	}
+	if first == len(names) {
+		first-- // the last run's log, whatever its size
+	}
+	var b strings.Builder
+	if first > 0 {
+		fmt.Fprintf(&b, "runs 1-%d's logs left out (over %d KB in all)\n", first, logBudget>>10)
+	}
+	for _, name := range names[first:] {
+		text, err := os.ReadFile(name)
+		if err != nil {
+			fmt.Fprintf(&b, "=== %s: %v\n", filepath.Base(name), err)
+			continue
+		}
+		fmt.Fprintf(&b, "=== %s\n%s", filepath.Base(name), text)
+	}
+	t.Logf("the daemon's logs, run by run:\n%s", b.String())
 }
 
 // attachedInstance is the config of btc-usd-attached, added when
