@@ -232,7 +232,10 @@ func (e *Engine) Park(ctx context.Context) {
 	_ = e.onEveryInstance(ctx, func(in *Instance) message {
 		return message{command: func() {
 			in.exits.Park(ctx)
-			in.applied = in.applied[:0]
+			// A command runs inside a round: the orders that round applied
+			// before it (an entry's fill Settle just found) are in the
+			// exit state saved here and must be journaled with it, or the
+			// next start books their fills again.
 			in.saveProgress()
 		}}
 	})

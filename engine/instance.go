@@ -93,7 +93,8 @@ type Instance struct {
 	msgBuf  []message
 	tickBuf []exchange.Tick
 	// applied are the orders whose events this round applied, journaled
-	// with the exit state by saveProgress.
+	// with the exit state by saveProgress. Only the start of a round
+	// clears it: a command saving mid-round (Park) saves them too.
 	applied []exchange.Order
 	// savedStop is the stop last journaled, so that a moved stop is saved
 	// without saving on every tick.

@@ -2,11 +2,13 @@ package engine
 
 import (
 	"context"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/journal"
 	"github.com/tradebot/tradebot/risk"
 )
 
@@ -73,4 +75,79 @@ func (r *rig) stopping(t *testing.T) context.Context {
 	stopCtx, cancelStop := context.WithTimeout(context.Background(), 5*time.Second)
 	t.Cleanup(cancelStop)
 	return stopCtx
+}
+
+// Park saves the exit state it rests, and it runs as a command in the
+// round that takes it; the entry's fill that Settle found just before is
+// often in the same round. Its order must be journaled with that exit
+// state (the journal's consistency rule): Park once saved with the
+// round's applied orders cleared, so the journal kept a position holding
+// the fill and an entry that had filled nothing, and the next start booked
+// the fill a second time from the venue's state (the crash test's
+// TestEmulatorRestartsUnderTheDaemon: btc-usdt's position twice what the
+// account held, its stop refused for want of base, USDT apart by the buy).
+func TestParkInTheRoundOfAnEntrysFillJournalsTheEntry(t *testing.T) {
+	j, err := journal.Open(filepath.Join(t.TempDir(), "journal.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	r := newRig(t, risk.DefaultConfig())
+	r.eng, err = New(context.Background(), Options{Venue: r.x, Guard: r.guard, Clock: r.clock, Journal: &benchJournal{j},
+		Instances: []InstanceSpec{{Name: "s", ProductID: "BTC-USD", Strategy: enterOnce(), QuoteSize: d("1000"),
+			Exits: stopLoss("2")}},
+		MakerFee: d("0.004"), TakerFee: d("0.006")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.x.SetHandler(func(exchange.OrderEvent) {}) // the user channel is down: the fill is unseen
+	r.trade("100")
+	if n := len(r.x.Fills()); n != 1 {
+		t.Fatalf("%d fills on the venue, want the entry's", n)
+	}
+	entry := r.x.Fills()[0]
+
+	// Settle delivers the entry's state; Park's command follows it into
+	// the mailbox before the instance takes either, so one round applies
+	// both (the instance's goroutine is not running: Drain is the round).
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	r.eng.StopEntries()
+	r.eng.Settle(ctx)
+	in := r.eng.instances[0]
+	parked := make(chan struct{})
+	go func() {
+		defer close(parked)
+		r.eng.Park(ctx)
+	}()
+	for queued := 0; queued < 2; {
+		in.mailbox.mu.Lock()
+		queued = len(in.mailbox.messages)
+		in.mailbox.mu.Unlock()
+		if ctx.Err() != nil {
+			t.Fatalf("%d messages in the mailbox, want the entry's state and Park", queued)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	r.eng.Drain(ctx)
+	<-parked
+
+	if size := in.exits.Position().Size; !size.Equal(entry.Size) {
+		t.Fatalf("the instance holds %s, the entry filled %s", size, entry.Size)
+	}
+	rec, err := j.Order(entry.ClientOrderID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := j.Positions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || !rows[0].Size.Equal(entry.Size) {
+		t.Fatalf("journaled positions %+v, want %s held", rows, entry.Size)
+	}
+	if !rec.Order.FilledSize.Equal(entry.Size) || !rec.Order.Status.Terminal() {
+		t.Errorf("the journal holds a position of %s but its entry %s as %s, filled %s: a restart books the fill again",
+			rows[0].Size, entry.ClientOrderID, rec.Order.Status, rec.Order.FilledSize)
+	}
 }
