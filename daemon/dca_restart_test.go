@@ -302,3 +302,94 @@ func TestADCAScheduledBuyIsNeverPlacedTwiceAcrossARestart(t *testing.T) {
 		t.Fatalf("a period after the restart: %d scheduled buys placed, want 4", v.scheduled)
 	}
 }
+
+// TestADCAAsksAgainForWhatTheGuardRefusedAtRestart: the first trades
+// after a start may come before the user channel is reconciled, while
+// the risk guard refuses entries (stale data). A safety buy missing at
+// the restart (the scheduled buy before it filled unheard) and the
+// scheduled buy that fell due while the daemon was down are refused
+// then; once order updates can be seen, each is asked again within
+// seconds, once: not left for the next fill or the next period.
+func TestADCAAsksAgainForWhatTheGuardRefusedAtRestart(t *testing.T) {
+	x, clk := newGridVenue(t)
+	path := filepath.Join(t.TempDir(), "journal.db")
+	r, _ := startDCA(t, x, clk, path)
+	r.trade("60000")
+	dead := r.dieAtFirst(func(o exchange.Order) bool { return o.Type == exchange.Market })
+	r.wait(time.Hour, "60000") // the scheduled buy fills; the daemon dies unaware, no safety buy placed
+	if v := venueOf(t, x); !dead() || v.scheduled != 1 || len(v.resting) != 0 {
+		t.Fatalf("%d scheduled buys, %d safety buys resting; want 1, none", v.scheduled, len(v.resting))
+	}
+	restartUnseen := func(down time.Duration) {
+		r.crash()
+		clk.Set(clk.Now().Add(down))
+		r, _ = startDCA(t, x, clk, path)
+		r.guard.SetOrderUpdatesUnseen("the user channel is down")
+		r.trade("60000")
+		r.trade("60000")
+	}
+
+	restartUnseen(time.Minute)
+	if v := venueOf(t, x); len(v.resting) != 0 {
+		t.Fatalf("while order updates cannot be seen: %d safety buys rest, want none (refused)", len(v.resting))
+	}
+	r.guard.SetOrderUpdatesUnseen("")
+	for range 3 {
+		r.trade("60000")
+	}
+	wantOneSafetyBuy(t, r, 1, "a few seconds after the refused safety buy")
+
+	restartUnseen(3 * time.Hour)
+	if v := venueOf(t, x); v.scheduled != 1 {
+		t.Fatalf("while order updates cannot be seen: %d scheduled buys placed, want still 1", v.scheduled)
+	}
+	r.guard.SetOrderUpdatesUnseen("")
+	for range 10 {
+		r.trade("60000")
+	}
+	if v := venueOf(t, x); v.scheduled != 2 {
+		t.Fatalf("seconds after the refused buy that fell due while down: %d scheduled buys placed, want 2 (it, once)", v.scheduled)
+	}
+	wantOneSafetyBuy(t, r, 1, "after the buy that fell due")
+}
+
+// TestADCAKilledAsTheNextCycleBeginsStartsItAfresh: the take-profit
+// sold, a trade saw the position flat (the cycle's end, in memory) and
+// the daemon died as the next cycle's scheduled buy filled, unheard; the
+// journal's last state is the old cycle's. The restarted dca ends that
+// cycle and rests the new one's first safety buy, not the old cycle's
+// next.
+func TestADCAKilledAsTheNextCycleBeginsStartsItAfresh(t *testing.T) {
+	x, clk := newGridVenue(t)
+	path := filepath.Join(t.TempDir(), "journal.db")
+	r, d := startDCA(t, x, clk, path)
+	r.trade("60000")
+	r.wait(time.Hour, "60000")
+	r.trade("58700") // safety buy 1 fills, safety buy 2 rests
+	wantOneSafetyBuy(t, r, 2, "after safety buy 1 filled")
+	tp := gridProduct.RoundPriceUp(r.position().AvgEntryPrice.Mul(dec("1.016")))
+	r.trade(tp.String())
+	r.trade(tp.String()) // the cycle's end
+	if v := venueOf(t, x); r.position().Size.IsPositive() || len(v.resting) != 0 || d.Cycles() != 1 {
+		t.Fatalf("after the take-profit: %s held, %d safety buys resting, %d cycles ended; want nothing, none, 1",
+			r.position().Size, len(v.resting), d.Cycles())
+	}
+	dead := r.dieAtFirst(func(o exchange.Order) bool { return o.Type == exchange.Market })
+	r.wait(time.Hour, tp.String())
+	if v := venueOf(t, x); !dead() || v.scheduled != 2 {
+		t.Fatalf("%d scheduled buys placed, want 2", v.scheduled)
+	}
+	r.crash()
+
+	r, d = startDCA(t, x, clk, path)
+	for range 3 {
+		r.trade(tp.String())
+	}
+	wantOneSafetyBuy(t, r, 1, "after a restart as the next cycle's scheduled buy filled")
+	if d.Cycles() != 1 || d.SafetyBuys() != 0 {
+		t.Fatalf("after the restart: %d cycles ended, %d safety buys counted; want 1, 0", d.Cycles(), d.SafetyBuys())
+	}
+	if v := venueOf(t, x); v.scheduled != 2 {
+		t.Fatalf("after the restart: %d scheduled buys placed, want still 2", v.scheduled)
+	}
+}

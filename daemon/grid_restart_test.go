@@ -29,6 +29,8 @@ type killableRun struct {
 	j    *journalAdapter
 	eng  *engine.Engine
 	grid *strategy.Grid
+	// guard is the run's risk guard.
+	guard *risk.Guard
 	// closed: the run ended and its journal is closed.
 	closed bool
 }
@@ -81,7 +83,7 @@ func startRun(t *testing.T, x *sim.Exchange, clk *clock.Sim, path string, spec e
 	if _, err := eng.Recover(context.Background(), j, x); err != nil {
 		t.Fatal(err)
 	}
-	r := &killableRun{t: t, x: x, clk: clk, j: j, eng: eng}
+	r := &killableRun{t: t, x: x, clk: clk, j: j, eng: eng, guard: g}
 	t.Cleanup(func() {
 		if !r.closed {
 			r.crash()

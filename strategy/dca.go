@@ -93,7 +93,53 @@ type DCA struct {
 	// synced is set once the cycle has been checked against the position
 	// and the open orders after a start (sync).
 	synced bool
+	// retry is what a refusal left to ask again, from retry.at on.
+	retry dcaRetry
 }
+
+// dcaRetryFirst and dcaRetryMax bound the back-off between the asks of
+// an order refused (by the risk guard or the venue): a refusal repeated
+// on every trade would flood the guard, the venue and the log, but the
+// usual one, at the first trade after a start (the market channel's
+// first trade comes before the user channel is reconciled and the guard
+// refuses entries as stale data), passes within seconds.
+const (
+	dcaRetryFirst = time.Second
+	dcaRetryMax   = time.Minute
+)
+
+// dcaRetry is what dca asks again after a refusal, at the first trade
+// from at on: each refusal in a row doubles the wait, from dcaRetryFirst
+// up to dcaRetryMax; an order placed starts it over.
+type dcaRetry struct {
+	// buy: a scheduled buy was refused and is still due (until the next
+	// period's buy takes its place).
+	buy bool
+	// safety: a safety buy was refused while none rests.
+	safety bool
+	at     time.Time
+	wait   time.Duration
+	// buyID is the scheduled buy asked last, whose refusal by the venue
+	// (after it was sent) makes it due again; lastBuy is the state's
+	// LastBuy before it was asked, restored then: a refused buy bought
+	// nothing, and a restart must find it still due.
+	buyID   string
+	lastBuy time.Time
+}
+
+// refused books a refusal at now: the next ask waits. Refusals while it
+// waits already (the scheduled buy's and the safety buy's at the same
+// trade) count once.
+func (r *dcaRetry) refused(now time.Time) {
+	if now.Before(r.at) {
+		return
+	}
+	r.wait = min(max(2*r.wait, dcaRetryFirst), dcaRetryMax)
+	r.at = now.Add(r.wait)
+}
+
+// due reports whether something refused is to be asked again at now.
+func (r *dcaRetry) due(now time.Time) bool { return (r.buy || r.safety) && !now.Before(r.at) }
 
 // dcaState is what the journal keeps of a dca's cycle (Stateful).
 type dcaState struct {
@@ -138,9 +184,43 @@ func (s *DCA) OnTimer(ctx Context, now time.Time) {
 	s.scheduledBuy(ctx, now)
 }
 
+// scheduledBuy places the scheduled buy (this period's takes the place
+// of one refused before). LastBuy is set before the order is sent, so
+// that the state journaled with the order's events, or a journaled
+// order found by recovery, tells a restarted run it was asked; a refusal
+// sets it back and asks again later.
 func (s *DCA) scheduledBuy(ctx Context, now time.Time) {
-	s.st.LastBuy = now
-	_, _ = ctx.Buy(Order{Type: Market, Size: Size{Quote: s.p.OrderQuote}, Reason: "dca: scheduled buy"})
+	prev := s.st.LastBuy
+	s.st.LastBuy, s.retry.buy, s.retry.buyID = now, false, ""
+	id, err := ctx.Buy(Order{Type: Market, Size: Size{Quote: s.p.OrderQuote}, Reason: "dca: scheduled buy"})
+	if err != nil {
+		// Its Refused event, if one comes, finds no buyID: booked once.
+		s.st.LastBuy, s.retry.buy = prev, true
+		s.retry.refused(ctx.Now())
+		return
+	}
+	s.retry.buyID, s.retry.lastBuy, s.retry.wait = id, prev, 0
+}
+
+// askAgain asks for what was refused, now that its wait is over: the due
+// scheduled buy, and a safety buy if none rests or is being replaced.
+// Nothing while the take-profit's sale is under way (no scheduled buy
+// then, and its safety buy is cancelled); a due buy waits for the cycle's
+// end, as it would have waited for the next timer.
+func (s *DCA) askAgain(ctx Context) {
+	if s.st.Closing {
+		return
+	}
+	if s.retry.buy {
+		ctx.Log().Info("dca: asking again for the scheduled buy that was refused")
+		s.scheduledBuy(ctx, ctx.Now())
+	}
+	if s.retry.safety {
+		s.retry.safety = false
+		if s.st.Safety == "" && !s.replacing {
+			s.rest(ctx)
+		}
+	}
 }
 
 // OnTrade implements TradeHandler: the end of a cycle and the
@@ -150,20 +230,21 @@ func (s *DCA) OnTrade(ctx Context, t *Tick) {
 		s.sync(ctx, true)
 	}
 	pos := ctx.Position()
-	if !pos.Open() {
+	switch {
+	case !pos.Open():
 		if s.st.InCycle {
 			s.endCycle(ctx)
 		}
-		return
+	case !s.st.Closing && !t.Price.LessThan(pos.AvgEntry.Mul(s.tp)):
+		s.st.Closing = true
+		if s.st.Safety != "" {
+			_ = ctx.Cancel(s.st.Safety)
+		}
+		_ = ctx.Close("take_profit")
 	}
-	if s.st.Closing || t.Price.LessThan(pos.AvgEntry.Mul(s.tp)) {
-		return
+	if s.retry.due(ctx.Now()) {
+		s.askAgain(ctx)
 	}
-	s.st.Closing = true
-	if s.st.Safety != "" {
-		_ = ctx.Cancel(s.st.Safety)
-	}
-	_ = ctx.Close("take_profit")
 }
 
 // endCycle starts a new cycle once the position is flat: a safety buy
@@ -180,7 +261,7 @@ func (s *DCA) endCycle(ctx Context) {
 		cycles++
 	}
 	s.st = dcaState{Cycles: cycles, LastBuy: s.st.LastBuy}
-	s.replacing = false
+	s.replacing, s.retry.safety = false, false
 }
 
 // OnOrder implements OrderHandler: after a fill, the next safety buy
@@ -189,7 +270,7 @@ func (s *DCA) endCycle(ctx Context) {
 // daemon was down: the events are counted, and sync acts on them once
 // recovery is over (no order may be placed during it).
 func (s *DCA) OnOrder(ctx Context, e OrderEvent) {
-	ours := s.count(e, ctx.Now())
+	ours := s.count(e, ctx.Position(), ctx.Now())
 	if !s.synced {
 		return
 	}
@@ -204,13 +285,46 @@ func (s *DCA) OnOrder(ctx Context, e OrderEvent) {
 			s.rest(ctx)
 		}
 	}
+	if e.Kind == Refused {
+		s.venueRefused(e, ours, ctx.Now())
+	}
+}
+
+// venueRefused books the refusal of an order the venue had been sent
+// (ours: the named safety buy, already forgotten by count): it is asked
+// again after the wait. A refusal ctx.Buy returned is booked where it
+// was asked.
+func (s *DCA) venueRefused(e OrderEvent, ours bool, now time.Time) {
+	switch {
+	case e.ClientOrderID != "" && e.ClientOrderID == s.retry.buyID:
+		s.st.LastBuy, s.retry.buy, s.retry.buyID = s.retry.lastBuy, true, ""
+	case ours && !s.replacing:
+		s.retry.safety = true
+	default:
+		return
+	}
+	s.retry.refused(now)
 }
 
 // count books an event of the strategy's own orders in the cycle and
-// reports whether it is about the safety buy the state names.
-func (s *DCA) count(e OrderEvent, now time.Time) (ours bool) {
-	ours = e.ClientOrderID == s.st.Safety && s.st.Safety != ""
+// reports whether it is about the safety buy the state names. pos is the
+// position after the event.
+func (s *DCA) count(e OrderEvent, pos PositionView, now time.Time) (ours bool) {
 	buy := e.Order.Side == exchange.Buy
+	if !s.synced && s.st.InCycle && buy && e.Order.Type == exchange.Market && e.Fill != nil &&
+		pos.Size.LessThanOrEqual(e.Order.FilledSize) {
+		// A scheduled buy that recovery finds filled while the state
+		// names a cycle, and that holds the whole position: the
+		// position was flat before it, so the cycle had ended (a trade
+		// saw it flat, in memory) and this buy began the next, but the
+		// run died before the end was journaled (the state is saved
+		// with order events, and this buy's were the next). Without
+		// this the new cycle would go on with the old one's safety buys
+		// used up. The old cycle's safety buy, if one rested, stays
+		// named: sync replaces it under the new average entry.
+		s.st = dcaState{Safety: s.st.Safety, Cycles: s.st.Cycles + 1, LastBuy: s.st.LastBuy}
+	}
+	ours = e.ClientOrderID == s.st.Safety && s.st.Safety != ""
 	if !s.synced && buy && e.Order.Type == exchange.Market && e.Kind != Refused {
 		// A scheduled buy the killed run placed after its state was
 		// last saved: it is the last one, not a buy still due, whether
@@ -382,9 +496,15 @@ func (s *DCA) rest(ctx Context) {
 	}
 	id, err := ctx.Buy(Order{Type: Limit, Price: pos.AvgEntry.Mul(s.step), Size: Size{Quote: quote},
 		Reason: fmt.Sprintf("dca: safety buy %d", s.st.Used+1)})
-	if err == nil {
-		s.st.Safety = id
+	if err != nil {
+		// Refused (its Refused event names no safety buy: booked once).
+		// Without asking again, the cycle would rest none until the next
+		// fill, which may never come without it.
+		s.retry.safety = true
+		s.retry.refused(ctx.Now())
+		return
 	}
+	s.st.Safety, s.retry.wait = id, 0
 }
 
 // MarshalState implements Stateful: the cycle.
@@ -399,6 +519,6 @@ func (s *DCA) UnmarshalState(b []byte) error {
 	if err := json.Unmarshal(b, &st); err != nil {
 		return err
 	}
-	s.st, s.synced, s.replacing = st, false, false
+	s.st, s.synced, s.replacing, s.retry = st, false, false, dcaRetry{}
 	return nil
 }

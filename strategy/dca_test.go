@@ -61,30 +61,30 @@ func TestDCACountsWhatRecoveryApplies(t *testing.T) {
 	s.st = dcaState{Safety: "dca-2", Used: 1, InCycle: true}
 	now := time.Date(2024, 8, 9, 12, 0, 0, 0, time.UTC)
 	o := limitBuy("dca-2", "58000")
-	if !s.count(OrderEvent{Kind: PartiallyFilled, ClientOrderID: "dca-2", Order: o}, now) || s.st.Used != 1 {
+	if !s.count(OrderEvent{Kind: PartiallyFilled, ClientOrderID: "dca-2", Order: o}, PositionView{}, now) || s.st.Used != 1 {
 		t.Fatalf("a partial fill: used %d, want still 1", s.st.Used)
 	}
-	s.count(OrderEvent{Kind: Filled, ClientOrderID: "dca-2", Order: o}, now)
+	s.count(OrderEvent{Kind: Filled, ClientOrderID: "dca-2", Order: o}, PositionView{}, now)
 	if s.st.Used != 2 || s.st.Safety != "" {
 		t.Fatalf("the named safety buy filled: %+v, want used 2 and no safety buy", s.st)
 	}
-	s.count(OrderEvent{Kind: Filled, ClientOrderID: "dca-3", Order: limitBuy("dca-3", "57000")}, now)
+	s.count(OrderEvent{Kind: Filled, ClientOrderID: "dca-3", Order: limitBuy("dca-3", "57000")}, PositionView{}, now)
 	if s.st.Used != 3 {
 		t.Fatalf("a safety buy placed after the last save filled: used %d, want 3", s.st.Used)
 	}
 	market := exchange.Order{OrderRequest: exchange.OrderRequest{ClientOrderID: "dca-4", Side: exchange.Buy, Type: exchange.Market},
 		CreatedAt: now.Add(-time.Hour)}
-	s.count(OrderEvent{Kind: Filled, ClientOrderID: "dca-4", Order: market}, now)
+	s.count(OrderEvent{Kind: Filled, ClientOrderID: "dca-4", Order: market}, PositionView{}, now)
 	if !s.st.LastBuy.Equal(now.Add(-time.Hour)) || s.st.Used != 3 {
 		t.Fatalf("a scheduled buy filled: %+v, want it the last buy, used still 3", s.st)
 	}
 	market.CreatedAt = now.Add(-2 * time.Hour)
-	s.count(OrderEvent{Kind: Filled, ClientOrderID: "dca-5", Order: market}, now)
+	s.count(OrderEvent{Kind: Filled, ClientOrderID: "dca-5", Order: market}, PositionView{}, now)
 	if !s.st.LastBuy.Equal(now.Add(-time.Hour)) {
 		t.Fatalf("an older scheduled buy moved the last one back to %s", s.st.LastBuy)
 	}
 	market.CreatedAt = time.Time{}
-	s.count(OrderEvent{Kind: Filled, ClientOrderID: "dca-6", Order: market}, now)
+	s.count(OrderEvent{Kind: Filled, ClientOrderID: "dca-6", Order: market}, PositionView{}, now)
 	if !s.st.LastBuy.Equal(now) {
 		t.Fatalf("a scheduled buy of unknown time: last buy %s, want now", s.st.LastBuy)
 	}
@@ -92,23 +92,23 @@ func TestDCACountsWhatRecoveryApplies(t *testing.T) {
 	// order the venue did not fill in full): it was placed all the same.
 	s.st.LastBuy = now.Add(-2 * time.Hour)
 	market.CreatedAt = now.Add(-time.Hour)
-	s.count(OrderEvent{Kind: PartiallyFilled, ClientOrderID: "dca-7", Order: market}, now)
-	s.count(OrderEvent{Kind: Cancelled, ClientOrderID: "dca-7", Order: market}, now)
+	s.count(OrderEvent{Kind: PartiallyFilled, ClientOrderID: "dca-7", Order: market}, PositionView{}, now)
+	s.count(OrderEvent{Kind: Cancelled, ClientOrderID: "dca-7", Order: market}, PositionView{}, now)
 	if !s.st.LastBuy.Equal(now.Add(-time.Hour)) {
 		t.Fatalf("a scheduled buy filled in part: last buy %s, want %s", s.st.LastBuy, now.Add(-time.Hour))
 	}
 	market.CreatedAt = now.Add(-30 * time.Minute)
-	s.count(OrderEvent{Kind: Refused, ClientOrderID: "dca-7", Order: market}, now)
+	s.count(OrderEvent{Kind: Refused, ClientOrderID: "dca-7", Order: market}, PositionView{}, now)
 	if !s.st.LastBuy.Equal(now.Add(-time.Hour)) {
 		t.Fatalf("a scheduled buy refused (it bought nothing) moved the last buy to %s", s.st.LastBuy)
 	}
 
 	s.st.Safety = "dca-8"
-	if !s.count(OrderEvent{Kind: Cancelled, ClientOrderID: "dca-8"}, now) || s.st.Safety != "" {
+	if !s.count(OrderEvent{Kind: Cancelled, ClientOrderID: "dca-8"}, PositionView{}, now) || s.st.Safety != "" {
 		t.Fatalf("the named safety buy cancelled: %+v, want none named", s.st)
 	}
 	s.synced = true
-	s.count(OrderEvent{Kind: Filled, ClientOrderID: "dca-9", Order: limitBuy("dca-9", "56000")}, now)
+	s.count(OrderEvent{Kind: Filled, ClientOrderID: "dca-9", Order: limitBuy("dca-9", "56000")}, PositionView{}, now)
 	if s.st.Used != 3 {
 		t.Fatalf("synced, a limit buy the state does not name counted: used %d", s.st.Used)
 	}
@@ -190,5 +190,86 @@ func TestDCAEndsACycleOnce(t *testing.T) {
 	s.endCycle(nil)
 	if want := (dcaState{Cycles: 2, LastBuy: at}); s.st != want {
 		t.Fatalf("after the end of a cycle, seen twice: %+v, want %+v", s.st, want)
+	}
+}
+
+// TestDCAAsksAgainAfterARefusal: an order refused (the risk guard's
+// refusal at the first trade after a start, while the user channel is
+// not reconciled yet, or the venue's) is asked again at a trade a second
+// later, not at every trade; refusals in a row wait twice as long each,
+// up to a minute; a scheduled buy the venue refused is due again and no
+// longer the last buy (a restart must find it due); a refused safety buy
+// is asked again, and not once the cycle has ended.
+func TestDCAAsksAgainAfterARefusal(t *testing.T) {
+	now := time.Date(2024, 8, 9, 12, 0, 0, 0, time.UTC)
+	var r dcaRetry
+	if r.due(now) {
+		t.Fatal("nothing refused, yet something is due")
+	}
+	r.safety = true
+	r.refused(now)
+	if r.due(now.Add(999*time.Millisecond)) || !r.due(now.Add(time.Second)) {
+		t.Fatalf("refused at %s: asked again from %s, want a second later", now, r.at)
+	}
+	r.refused(now)
+	if !r.at.Equal(now.Add(time.Second)) {
+		t.Fatalf("a second refusal at the same trade: asked again from %s, want still a second later", r.at)
+	}
+	for range 10 {
+		r.refused(r.at)
+	}
+	if r.wait != time.Minute {
+		t.Fatalf("after 11 refusals in a row: wait %s, want a minute", r.wait)
+	}
+
+	before := now.Add(-time.Hour)
+	s := newDCA(t)
+	s.synced = true
+	s.st = dcaState{Safety: "dca-3", Used: 1, InCycle: true, LastBuy: now}
+	s.retry = dcaRetry{buyID: "dca-4", lastBuy: before}
+	s.venueRefused(OrderEvent{Kind: Refused, ClientOrderID: "dca-4"}, false, now)
+	if !s.retry.buy || !s.st.LastBuy.Equal(before) || s.retry.buyID != "" || !s.retry.at.Equal(now.Add(time.Second)) {
+		t.Fatalf("the scheduled buy refused by the venue: %+v, last buy %s; want it due a second later, the last buy %s",
+			s.retry, s.st.LastBuy, before)
+	}
+	s.venueRefused(OrderEvent{Kind: Refused, ClientOrderID: "dca-4"}, false, now)
+	if !s.retry.at.Equal(now.Add(time.Second)) {
+		t.Fatalf("its refusal booked twice: asked again at %s", s.retry.at)
+	}
+	ours := s.count(OrderEvent{Kind: Refused, ClientOrderID: "dca-3"}, PositionView{}, now)
+	s.venueRefused(OrderEvent{Kind: Refused, ClientOrderID: "dca-3"}, ours, now)
+	if !s.retry.safety || s.st.Safety != "" {
+		t.Fatalf("the safety buy refused by the venue: %+v, named %q; want it asked again", s.retry, s.st.Safety)
+	}
+	s.endCycle(nil)
+	if s.retry.safety || !s.retry.buy {
+		t.Fatalf("after the end of the cycle: %+v, want the scheduled buy still due and no safety buy", s.retry)
+	}
+}
+
+// TestDCARecoveryFindsTheCycleEndedBeforeAScheduledBuy: a run that saw
+// the position flat (a trade ended the cycle, in memory) and died just
+// after it sent the next scheduled buy left the old cycle in the journal
+// (the state is saved with order events). When recovery applies that
+// buy's fill and the buy holds the whole position, the old cycle is
+// over: the new one counts its safety buys from none. A scheduled buy
+// added to an open position goes on with the cycle.
+func TestDCARecoveryFindsTheCycleEndedBeforeAScheduledBuy(t *testing.T) {
+	now := time.Date(2024, 8, 9, 12, 0, 0, 0, time.UTC)
+	market := exchange.Order{OrderRequest: exchange.OrderRequest{ClientOrderID: "dca-9", Side: exchange.Buy, Type: exchange.Market},
+		FilledSize: dec("0.0016"), Status: exchange.StatusFilled, CreatedAt: now.Add(-time.Minute)}
+	filled := OrderEvent{Kind: Filled, ClientOrderID: "dca-9", Order: market, Fill: &exchange.Fill{Size: dec("0.0016")}}
+
+	s := newDCA(t)
+	s.st = dcaState{Used: 2, InCycle: true, Cycles: 0, LastBuy: now.Add(-2 * time.Minute)}
+	s.count(filled, PositionView{Size: dec("0.0016"), AvgEntry: dec("60000")}, now)
+	if want := (dcaState{Used: 0, InCycle: true, Cycles: 1, LastBuy: now.Add(-time.Minute)}); s.st != want {
+		t.Fatalf("the restored cycle after a scheduled buy that opened the position: %+v, want %+v", s.st, want)
+	}
+
+	s.st = dcaState{Used: 2, InCycle: true, Cycles: 0, LastBuy: now.Add(-2 * time.Minute)}
+	s.count(filled, PositionView{Size: dec("0.0056"), AvgEntry: dec("60000")}, now)
+	if want := (dcaState{Used: 2, InCycle: true, Cycles: 0, LastBuy: now.Add(-time.Minute)}); s.st != want {
+		t.Fatalf("the restored cycle after a scheduled buy added to it: %+v, want %+v", s.st, want)
 	}
 }
