@@ -2,7 +2,6 @@ package crash
 
 import (
 	"fmt"
-	"os"
 	"slices"
 	"sync"
 	"testing"
@@ -227,12 +226,6 @@ func restingSafetyBuys(w *world) []exchange.Order {
 	return slices.DeleteFunc(open, func(o exchange.Order) bool { return !isSafetyBuy(o) })
 }
 
-// strictDCA reports whether TestKilledDCAKeepsItsCycle also checks what
-// two known failures of dca's recovery break: that the cycle begun by the
-// scheduled buy of its step 7 rests its safety buy 1 after the restart.
-// TRADEBOT_CRASH_DCA_STRICT=1 turns it on.
-func strictDCA() bool { return os.Getenv("TRADEBOT_CRASH_DCA_STRICT") == "1" }
-
 // minBTC is BTC-USD's base_min_size on the emulator: a smaller position
 // cannot be sold.
 var minBTC = decimal.New(1, -5)
@@ -293,7 +286,9 @@ func cycleAverage(w *world) decimal.Decimal {
 //  6. right after the take-profit's sale reaches the emulator: the next
 //     run sells what is left and ends the cycle, once;
 //  7. right after the next scheduled buy reaches the emulator, its answer
-//     lost: the next run must not place it again.
+//     lost: the next run must not place it again, and must rest the new
+//     cycle's safety buy 1 (the old cycle's end, seen at a trade, was
+//     not journaled yet).
 //
 // Throughout, a watch of the emulator's open orders fails the test if
 // two safety buys ever rest at once; after a final clean stop, the
@@ -302,10 +297,9 @@ func cycleAverage(w *world) decimal.Decimal {
 // compareBooks checks the journal against the emulator (no fill lost,
 // no id reused, the PnL, the position protected).
 //
-// A dca places nothing at its first trade after a start that the risk
-// guard refuses while the user channel is not up yet (docs/JOURNAL.md,
-// "Known failures and open questions"), so each kill above comes where
-// the next run need not place an order at its first trade.
+// The risk guard refuses entries at the first trades after a start,
+// before the user channel is reconciled; a dca asks again for what it
+// refused (step 7's restart needs it: the new cycle's safety buy 1).
 //
 // A dca's schedule starts anew with each run, a period (at least a
 // minute) after its start, so the test takes over two minutes, most of
@@ -401,16 +395,13 @@ func TestKilledDCAKeepsItsCycle(t *testing.T) {
 	w.emu.LoseNextCreateResponse()
 	buy2 := killAt(t, w, d, "the second scheduled buy", dcaEvery+30*time.Second, newOrder(w, isScheduledBuy))
 	d = startRecovered(t, w)
-	if strictDCA() {
-		// The new cycle's safety buy 1 must rest; two known failures
-		// keep it from resting today (docs/JOURNAL.md, "Known failures
-		// and open questions").
-		if !waitFor(10*time.Second, func() bool { return len(restingSafetyBuys(w)) == 1 }) {
-			t.Errorf("after a restart as the next cycle's scheduled buy was placed: %s rest, want its safety buy 1",
-				describeBuys(restingSafetyBuys(w)))
-		}
-	} else {
-		time.Sleep(3 * time.Second)
+	// The new cycle's safety buy 1 must rest: the restarted run ends
+	// the old cycle (its end was seen at a trade, not journaled yet),
+	// and asks again for the safety buy the risk guard refuses at the
+	// first trade, before the user channel is reconciled.
+	if !waitFor(10*time.Second, func() bool { return len(restingSafetyBuys(w)) == 1 }) {
+		t.Errorf("after a restart as the next cycle's scheduled buy was placed: %s rest, want its safety buy 1",
+			describeBuys(restingSafetyBuys(w)))
 	}
 	d.kill()
 	if !emuOrder(w, buy2.ID).FilledSize.IsPositive() {
