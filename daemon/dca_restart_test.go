@@ -27,11 +27,18 @@ func startDCA(t *testing.T, x *sim.Exchange, clk *clock.Sim, path string) (*kill
 	t.Helper()
 	p := &strategy.DCAParams{Every: time.Hour, OrderQuote: dec("100"), SafetyOrders: 3, SafetyStepPercent: 2, SafetyScale: 1.5,
 		TakeProfitPercent: 1.5}
+	return startDCAWith(t, x, clk, path, p, exits.Config{Placement: exits.InBot, StopLoss: &exits.StopLoss{Percent: dec("8")}})
+}
+
+// startDCAWith starts a run on x with the journal at path of a new dca
+// of params p and exits ex, recovered from the journal as the daemon does
+// at start.
+func startDCAWith(t *testing.T, x *sim.Exchange, clk *clock.Sim, path string, p *strategy.DCAParams, ex exits.Config) (*killableRun, *strategy.DCA) {
+	t.Helper()
 	st, err := p.Build()
 	if err != nil {
 		t.Fatal(err)
 	}
-	ex := exits.Config{Placement: exits.InBot, StopLoss: &exits.StopLoss{Percent: dec("8")}}
 	r := startRun(t, x, clk, path, engine.InstanceSpec{Name: "dca", ProductID: "BTC-USD", Strategy: st, QuoteSize: dec("100"), Exits: ex})
 	return r, st.(*strategy.DCA)
 }

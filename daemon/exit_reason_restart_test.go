@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/tradebot/tradebot/clock"
-	"github.com/tradebot/tradebot/engine"
 	"github.com/tradebot/tradebot/exchange"
 	"github.com/tradebot/tradebot/exchange/sim"
 	"github.com/tradebot/tradebot/exits"
@@ -24,13 +23,9 @@ func startDailyDCA(t *testing.T, x *sim.Exchange, clk *clock.Sim, path string) *
 	t.Helper()
 	p := &strategy.DCAParams{Every: 24 * time.Hour, OrderQuote: dec("100"), SafetyOrders: 1, SafetyStepPercent: 2, SafetyScale: 1,
 		TakeProfitPercent: 1.5}
-	st, err := p.Build()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ex := exits.Config{Placement: exits.InBot, StopLoss: &exits.StopLoss{Percent: dec("8")},
-		TimeStop: &exits.TimeStop{MaxHolding: 2 * time.Hour}}
-	return startRun(t, x, clk, path, engine.InstanceSpec{Name: "dca", ProductID: "BTC-USD", Strategy: st, QuoteSize: dec("100"), Exits: ex})
+	r, _ := startDCAWith(t, x, clk, path, p, exits.Config{Placement: exits.InBot, StopLoss: &exits.StopLoss{Percent: dec("8")},
+		TimeStop: &exits.TimeStop{MaxHolding: 2 * time.Hour}})
+	return r
 }
 
 // sellDuringKill opens a position with the dca's scheduled buy and its
