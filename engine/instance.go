@@ -250,12 +250,11 @@ func (in *Instance) canWatch() bool {
 type exitOrders struct{ in *Instance }
 
 func (o exitOrders) Place(ctx context.Context, req exchange.OrderRequest) (exchange.Order, error) {
-	// The exit rule it is sent for, journaled with its intent: a restart
-	// that learns of its fill from the venue ends the round trip with it.
+	// The exit rule it is sent for (a strategy sell's own reason: the
+	// exits name it among their sells before sending it), journaled with
+	// its intent: a restart that learns of its fill from the venue ends
+	// the round trip with it.
 	reason := o.in.exits.ReasonOf(req.ClientOrderID)
-	if w, ok := o.in.working[req.ClientOrderID]; ok {
-		reason = w.reason // a strategy sell, which the exits send on the strategy's behalf
-	}
 	return o.in.exec.Place(ctx, Intent{Instance: o.in.name, Purpose: exchange.Exit, Reason: reason, Request: req,
 		EstimatedPrice: o.in.lastMark})
 }

@@ -222,17 +222,16 @@ func (in *Instance) adoptWorking(jo JournaledOrder) {
 		in.exits.NoteExit(o.ClientOrderID, jo.Reason)
 	}
 	ours := jo.Purpose == exchange.Entry || (o.Side == exchange.Sell && o.Type == exchange.Limit)
-	reason := jo.Reason
 	for _, sl := range in.exits.State().Sells {
 		if sl.ClientOrderID == o.ClientOrderID {
-			ours, reason = true, sl.Reason
+			ours = true
 		}
 	}
 	if !ours || o.ClientOrderID == "" || o.Status.Terminal() {
 		return
 	}
 	if _, ok := in.working[o.ClientOrderID]; !ok {
-		in.working[o.ClientOrderID] = &workingOrder{order: o, reason: reason}
+		in.working[o.ClientOrderID] = &workingOrder{order: o}
 	}
 }
 

@@ -57,7 +57,7 @@ func (in *Instance) sell(ctx context.Context, t *exchange.Tick, o strategy.Order
 	if reason == "" {
 		reason = exits.ReasonSignal
 	}
-	in.working[id] = in.newWorking(req, reason)
+	in.working[id] = in.newWorking(req)
 	if in.log.Enabled(ctx, slog.LevelInfo) {
 		in.log.Info("strategy sell", "strategy", in.name, "product", in.product.ID, "client_order_id", id, "type", req.Type,
 			"base_size", req.BaseSize, "limit_price", req.LimitPrice, "reason", reason)

@@ -42,8 +42,7 @@ type timerSub struct {
 
 // workingOrder is one of the strategy's own orders that has not ended.
 type workingOrder struct {
-	order  exchange.Order
-	reason string
+	order exchange.Order
 }
 
 // setupStrategy finds the strategy's parts and subscriptions. The
@@ -412,7 +411,7 @@ func (in *Instance) buy(ctx context.Context, t *exchange.Tick, o strategy.Order)
 			req.Attached = &att
 		}
 	}
-	in.working[id] = in.newWorking(req, o.Reason)
+	in.working[id] = in.newWorking(req)
 	in.exits.NoteEntry(id, o.Reason)
 	// Enabled first: a backtest discards the log, and boxing the
 	// attributes would cost more than the rest of a refused entry.
@@ -464,13 +463,13 @@ func (in *Instance) acknowledged(id string, placed exchange.Order) {
 // in the memory of the last one refused when there is one: a backtest
 // whose guard is REDUCING has its strategy's entries refused by the
 // thousand, and each would otherwise allocate the record anew.
-func (in *Instance) newWorking(req exchange.OrderRequest, reason string) *workingOrder {
+func (in *Instance) newWorking(req exchange.OrderRequest) *workingOrder {
 	w := in.spareWorking
 	if w == nil {
 		w = new(workingOrder)
 	}
 	in.spareWorking = nil
-	*w = workingOrder{order: exchange.Order{OrderRequest: req, Status: exchange.StatusPending}, reason: reason}
+	*w = workingOrder{order: exchange.Order{OrderRequest: req, Status: exchange.StatusPending}}
 	return w
 }
 
