@@ -38,7 +38,7 @@ type Instance struct {
 	fees                               prometheus.Counter
 	// The counters below are created at their first increment, except
 	// those declare creates at start (Options.Exits says which): most of
-	// the 48 order, 4 fill and 9 exit combinations never happen for a
+	// the 48 order, 4 fill and 10 exit combinations never happen for a
 	// given instance, and 100 instances would otherwise expose thousands
 	// of series that stay 0 for ever.
 	exits  [10]lazyCounter   // by exitReasons

@@ -126,7 +126,7 @@ func TestDeclaredLabelValuesShowZerosBeforeAnythingHappens(t *testing.T) {
 }
 
 // Only what an instance's config can do first exists at start: its entry
-// and its configured exit rules. The 48 order, 4 fill and 9 exit
+// and its configured exit rules. The 48 order, 4 fill and 10 exit
 // combinations of every instance would otherwise be thousands of series
 // that stay 0.
 func TestUndeclaredCombinationsAppearOnlyAtTheirFirstEvent(t *testing.T) {
