@@ -1,13 +1,14 @@
 package crash
 
 import (
-	"context"
 	"math/rand/v2"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/shopspring/decimal"
 )
 
 // recovered is what the daemon logs once start-up recovery is done and
@@ -106,7 +107,7 @@ func finalRun(t *testing.T, w *world) {
 	// Stop while a position is open when one comes within 30 s, so that
 	// the protection check has something to check.
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline) && !d.exited(); {
-		if holdsBTC(w) {
+		if heldBTC(w).IsPositive() {
 			break
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -122,19 +123,19 @@ func finalRun(t *testing.T, w *world) {
 	time.Sleep(200 * time.Millisecond)
 }
 
-// holdsBTC reports whether the emulator account holds any BTC, that is
-// whether a position is open.
-func holdsBTC(w *world) bool {
-	bal, err := w.emu.Sim().Balances(context.Background())
+// heldBTC returns the BTC the emulator account holds: a position is
+// open when it is positive.
+func heldBTC(w *world) decimal.Decimal {
+	bal, err := w.emu.Sim().Balances(w.t.Context())
 	if err != nil {
-		return false
+		w.t.Fatal(err)
 	}
 	for _, b := range bal {
-		if b.Currency == "BTC" && b.Total().IsPositive() {
-			return true
+		if b.Currency == "BTC" {
+			return b.Total()
 		}
 	}
-	return false
+	return decimal.Zero
 }
 
 func logCounts(t *testing.T, w *world, c counts) {

@@ -230,20 +230,6 @@ func restingSafetyBuys(w *world) []exchange.Order {
 // cannot be sold.
 var minBTC = decimal.New(1, -5)
 
-// heldBTC returns the BTC the emulator account holds.
-func heldBTC(w *world) decimal.Decimal {
-	bal, err := w.emu.Sim().Balances(w.t.Context())
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	for _, b := range bal {
-		if b.Currency == "BTC" {
-			return b.Total()
-		}
-	}
-	return decimal.Zero
-}
-
 // cycleAverage is the average price paid for the BTC the account holds
 // since it was last flat (fees left out), from the emulator's fills.
 func cycleAverage(w *world) decimal.Decimal {
