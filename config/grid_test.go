@@ -2,7 +2,6 @@ package config
 
 import (
 	"errors"
-	"strings"
 	"testing"
 )
 
@@ -28,12 +27,10 @@ func TestAGridsExitsAreItsOwnStop(t *testing.T) {
 		{"      stop_loss: {percent: 2}\n", "strategies[0].exits.stop_loss", "remove exits.stop_loss"},
 		{"      trailing_stop: {callback_percent: 1}\n", "strategies[0].exits.trailing_stop", "would sell them under it"},
 	} {
-		_, err := Load("grid.yaml", []byte(gridBase+c.extra), noEnv)
-		var cerr *Error
-		if !errors.As(err, &cerr) || len(cerr.Problems) != 1 || cerr.Problems[0].Field != c.field ||
-			cerr.Problems[0].Line != 10 || !strings.Contains(err.Error(), c.words) {
-			t.Errorf("%q: %v, want one problem at line 10, field %s, saying %q", c.extra, err, c.field, c.words)
-		}
+		t.Run(c.field, func(t *testing.T) {
+			_, err := Load("grid.yaml", []byte(gridBase+c.extra), noEnv)
+			checkProblems(t, "grid.yaml", err, []problemAt{{10, c.field, c.words}})
+		})
 	}
 }
 
