@@ -14,6 +14,7 @@ import (
 	"github.com/tradebot/tradebot/exchange"
 	"github.com/tradebot/tradebot/exchange/coinbase"
 	"github.com/tradebot/tradebot/exchange/coinbase/emulator"
+	"github.com/tradebot/tradebot/internal/emutest"
 	"github.com/tradebot/tradebot/metrics"
 	"github.com/tradebot/tradebot/risk"
 )
@@ -105,7 +106,7 @@ func TestA401MidRunHaltsEntriesAndSaysWhatToCheck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := startEmulator(t, emulator.Options{Keys: []emulator.Key{known}})
+	e := emutest.Start(t, emulator.Options{Keys: []emulator.Key{known}})
 	ctx := context.Background()
 	creds, err := coinbase.NewCredentials(revoked.Name, revoked.PrivateKey)
 	if err != nil {

@@ -40,12 +40,6 @@ type doctorCase struct {
 	want []string
 }
 
-// startEmulator starts an emulator on loopback until the test ends.
-func startEmulator(t *testing.T, opts emulator.Options) *emulator.Emulator {
-	t.Helper()
-	return emutest.Start(t, opts)
-}
-
 func runDoctor(t *testing.T, tc doctorCase) string {
 	t.Helper()
 	k, kf, err := emulator.GenerateKey()
@@ -59,7 +53,7 @@ func runDoctor(t *testing.T, tc doctorCase) string {
 	if tc.opts != nil {
 		tc.opts(&opts)
 	}
-	e := startEmulator(t, opts)
+	e := emutest.Start(t, opts)
 	ctx := context.Background()
 	var body []byte
 	if tc.keyFile != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/tradebot/tradebot/exchange/coinbase"
 	"github.com/tradebot/tradebot/exchange/coinbase/emulator"
 	"github.com/tradebot/tradebot/exits"
+	"github.com/tradebot/tradebot/internal/emutest"
 )
 
 // The key check (tradebot check in live mode, and the start) warns of a
@@ -23,7 +24,7 @@ func TestTheKeyCheckWarnsOfAFixedStopAboveTheMarket(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := startEmulator(t, emulator.Options{Keys: []emulator.Key{k}})
+	e := emutest.Start(t, emulator.Options{Keys: []emulator.Key{k}})
 	ctx := context.Background()
 	now := time.Now()
 	e.Tick(exchange.Tick{ProductID: "BTC-USD", Kind: exchange.QuoteTick, Time: now, Received: now,
