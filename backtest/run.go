@@ -183,6 +183,9 @@ type holding struct {
 	quote string
 	cash  decimal.Decimal // quote received minus paid, fees included
 	base  decimal.Decimal
+	// product is the strategies' product, named in the summary's
+	// markets.
+	product string
 	// last is the price of the product's last trade, zero before one.
 	last decimal.Decimal
 	// first is the price of the product's first trade after the
@@ -290,7 +293,7 @@ func run(ctx context.Context, cfg *config.Config, d *Data, f feeder, progress Pr
 		if !ok {
 			return nil, fmt.Errorf("strategy %s: product %s is not in paper.products", s.Name, s.Product)
 		}
-		h := &holding{quote: p.QuoteCurrency}
+		h := &holding{product: s.Product, quote: p.QuoteCurrency}
 		holdings[s.Product] = h
 		order = append(order, h)
 		if !quotes[p.QuoteCurrency] {
@@ -450,14 +453,13 @@ func run(ctx context.Context, cfg *config.Config, d *Data, f feeder, progress Pr
 			progress(int(total), int(total))
 		}
 	}
-	for _, p := range strategyProducts(cfg) {
-		if h := holdings[p]; !slices.ContainsFunc(res.prices, func(m productPrices) bool { return m.product == p }) {
-			m := productPrices{product: p}
-			if h.traded {
-				m.first, m.last = priceFloat(h.first), priceFloat(h.last)
-			}
-			res.prices = append(res.prices, m)
+	res.prices = make([]productPrices, 0, len(order))
+	for _, h := range order {
+		m := productPrices{product: h.product}
+		if h.traded {
+			m.first, m.last = priceFloat(h.first), priceFloat(h.last)
 		}
+		res.prices = append(res.prices, m)
 	}
 	res.RoundTrips = eng.RoundTrips()
 	res.NotPlaced = notPlaced.counts
