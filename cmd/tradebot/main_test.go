@@ -81,7 +81,9 @@ func TestTheBinaryIsTheCommandLineUnderItsOwnName(t *testing.T) {
 	}
 	startLine := regexp.MustCompile(`"msg":"([^"]*) started"`)
 	started := make(chan string, 1)
+	read := make(chan struct{}) // the reader reached the end of the daemon's stderr
 	go func(started chan<- string) {
+		defer close(read)
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
 			if m := startLine.FindStringSubmatch(sc.Text()); m != nil && started != nil {
@@ -102,6 +104,8 @@ func TestTheBinaryIsTheCommandLineUnderItsOwnName(t *testing.T) {
 		t.Error("mybot run: no start-up line within a minute")
 	}
 	_ = run.Process.Signal(syscall.SIGTERM)
+	// Wait closes the pipe: the reader must be done with it first.
+	<-read
 	if err := run.Wait(); err != nil {
 		t.Errorf("mybot run stopped by SIGTERM: %v", err)
 	}
