@@ -55,8 +55,7 @@ func checkRange(from, to time.Time) error {
 }
 
 func runBacktest(prog string, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("backtest")
-	fs.SetOutput(stderr)
+	fs := newFlagSet("backtest", stderr)
 	cfgPath := fs.String("config", "", "config file whose strategies, risk and paper account are tested (default: the embedded example)")
 	var data multiFlag
 	fs.Var(&data, "data", "market data file (any format marketdata reads, or \"bundled\"); repeat or comma-separate for several")

@@ -24,8 +24,7 @@ func init() {
 }
 
 func runDownload(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("download")
-	fs.SetOutput(stderr)
+	fs := newFlagSet("download", stderr)
 	product := fs.String("product", "BTC-USD", "product id")
 	gran := fs.String("granularity", "ONE_MINUTE", "Coinbase granularity: ONE_MINUTE, FIVE_MINUTE, ... ONE_DAY")
 	fromFlag := fs.String("from", "", "first candle start (RFC 3339 or YYYY-MM-DD, UTC)")

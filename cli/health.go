@@ -38,8 +38,7 @@ type healthFlags struct {
 // nil (exit 0) on a 2xx answer and an error (exit 1) otherwise, naming
 // what the daemon said.
 func health(prog string, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("health")
-	fs.SetOutput(stderr)
+	fs := newFlagSet("health", stderr)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: "+prog+" health [--url URL] [--timeout DURATION] [--ca FILE] [--server-name NAME] [--user NAME --password-file FILE]")
 		fmt.Fprintln(stderr, "Exits 0 when the daemon answers the URL with 2xx, 1 otherwise (a container HEALTHCHECK).")
@@ -135,7 +134,10 @@ func (f healthFlags) authorize(req *http.Request) error {
 	}
 	b, err := os.ReadFile(f.passwordFile)
 	if err != nil {
-		return usageErrorf("--password-file %s: %v", echo.Cut(f.passwordFile), withoutPath(err))
+		// The value is not echoed, not even cut short: a file that cannot
+		// be read may be no file at all but the password itself, typed
+		// in place of its file, and most passwords are shorter than a cut.
+		return usageErrorf("--password-file: %v (the value given is not repeated here, in case it is the password itself: give the path of a file holding it)", withoutPath(err))
 	}
 	password := strings.TrimRight(string(b), "\r\n")
 	if password == "" {

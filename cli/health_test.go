@@ -163,3 +163,27 @@ func TestHealthGivesTheBasicAuthUserOfTheWebConfig(t *testing.T) {
 		{"a user without a password", []string{"--url", u, "--ca", cert, "--user", "docker"}, exitUsage, "", "--user and --password-file go together"},
 	})
 }
+
+// A password typed in place of its file is not echoed, whole or in part,
+// whatever its length: the error names the flag and what went wrong.
+func TestHealthDoesNotEchoAPasswordGivenAsThePasswordFile(t *testing.T) {
+	long := "tb-Kq9vX2mZ7pL4rT8wY1nB6cF3hJ5dS0aE" + strings.Repeat("Vu7Gx4Rz2Mq8Lp5Wn3Hc9Yb6Tf1Kd0Js", 3)
+	for _, secret := range []string{long, "hunter2-Correct-Horse!", long + "/Xy"} {
+		for _, args := range [][]string{
+			{"health", "--user", "docker", "--password-file", secret},
+			{"health", "--user", "docker", "--password-file=" + secret, "--url", "http://127.0.0.1:1/healthz"},
+		} {
+			var stdout, stderr bytes.Buffer
+			code := run(args, &stdout, &stderr)
+			out := stdout.String() + stderr.String()
+			if code != exitUsage || !strings.Contains(out, "--password-file: no such file or directory") {
+				t.Errorf("health --password-file (a %d-char password): exit %d, %q; want %d naming the flag", len(secret), code, out, exitUsage)
+			}
+			for i := 0; i+12 <= len(secret); i++ {
+				if strings.Contains(out, secret[i:i+12]) {
+					t.Fatalf("health --password-file: the output %q shows part of the password %q", out, secret[i:i+12])
+				}
+			}
+		}
+	}
+}

@@ -62,8 +62,7 @@ func (f *journalFlags) open(prog string) (*journal.Journal, journal.Format, erro
 
 // positions prints the open positions the journal holds.
 func positions(prog string, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("positions")
-	fs.SetOutput(stderr)
+	fs := newFlagSet("positions", stderr)
 	var f journalFlags
 	f.register(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -87,8 +86,7 @@ func positions(prog string, args []string, stdout, stderr io.Writer) error {
 // trades prints the closed round trips, oldest first, and in the table
 // format a total of their realized PnL.
 func trades(prog string, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("trades")
-	fs.SetOutput(stderr)
+	fs := newFlagSet("trades", stderr)
 	var f journalFlags
 	f.register(fs)
 	instance := fs.String("instance", "", "only this strategy instance")
@@ -142,8 +140,7 @@ func journalCmd(prog string, args []string, stdout, stderr io.Writer) error {
 		}
 		return usageErrorf("journal %q: the journal subcommand is salvage (%s journal salvage DAMAGED NEW)", echo.Cut(args[0]), prog)
 	}
-	fs := newFlagSet("journal salvage")
-	fs.SetOutput(stderr)
+	fs := newFlagSet("journal salvage", stderr)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: "+prog+" journal salvage DAMAGED NEW\n\n"+
 			"Copies every readable row of the damaged journal into a new journal file NEW\n"+

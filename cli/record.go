@@ -14,8 +14,7 @@ import (
 )
 
 func runRecord(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("record")
-	fs.SetOutput(stderr)
+	fs := newFlagSet("record", stderr)
 	products := fs.String("products", "BTC-USD", "comma-separated product ids")
 	out := fs.String("out", "", "recording file (.tbrec, or .tbrec.gz for gzip)")
 	url := fs.String("market-data-url", coinbase.DefaultMarketURL, "Advanced Trade market-data WebSocket")

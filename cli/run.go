@@ -29,8 +29,7 @@ func loadConfig(path string) (*config.Config, error) {
 // runDaemon is `run`: the daemon of the program prog, until SIGINT or
 // SIGTERM.
 func runDaemon(prog string, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("run")
-	fs.SetOutput(stderr)
+	fs := newFlagSet("run", stderr)
 	cfgPath := fs.String("config", "", "config file (default: the embedded config.example.yaml)")
 	logFormat := fs.String("log.format", "", "log format: auto, text or json (overrides the config)")
 	var web metrics.ServerConfig
@@ -78,8 +77,7 @@ func runDaemon(prog string, args []string, stdout, stderr io.Writer) error {
 // check is `check`: it validates a config and, in live mode, checks the
 // key against Coinbase without trading.
 func check(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("check")
-	fs.SetOutput(stderr)
+	fs := newFlagSet("check", stderr)
 	cfgPath := fs.String("config", "", "config file to check (default: the embedded example)")
 	if err := parseFlags(fs, args); err != nil {
 		return err

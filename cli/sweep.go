@@ -182,8 +182,7 @@ func runSweepCommand(prog string, args []string, stdout, stderr io.Writer) error
 		}
 		return usageErrorf("sweep %q: the sweep subcommand is merge (%s sweep merge --out DIR SLICE_DIR...)", echo.Cut(args[0]), prog)
 	}
-	fs := newFlagSet("sweep merge")
-	fs.SetOutput(stderr)
+	fs := newFlagSet("sweep merge", stderr)
 	out := fs.String("out", "", "directory for the merged sweep.csv, sweep.json and best/")
 	args = args[1:]
 	var dirs []string

@@ -28,11 +28,14 @@ func isUsage(err error) bool {
 	return errors.As(err, &u)
 }
 
-// newFlagSet returns the flag set of a command, whose --help lists its
+// newFlagSet returns the flag set of a command, writing its --help and
+// messages to stderr (the flag package's default is the process's own
+// stderr, which a caller of Run did not give), and whose --help lists its
 // flags under the command's name (the flag package's own says "Usage of
 // backtest:").
-func newFlagSet(command string) *flag.FlagSet {
+func newFlagSet(command string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(command, flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "flags of %s (-name or --name):\n", command)
 		fs.PrintDefaults()

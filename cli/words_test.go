@@ -134,6 +134,22 @@ func TestEveryHelpExitsZero(t *testing.T) {
 	}
 }
 
+// Every command with flags lists them in the error output run was given
+// (newFlagSet sets it), never on the process's own stderr, which a
+// program calling Run may not show.
+func TestEveryFlagListGoesToTheGivenErrorOutput(t *testing.T) {
+	for _, args := range [][]string{
+		{"run", "--help"}, {"check", "--help"}, {"backtest", "--help"}, {"sweep", "merge", "--help"},
+		{"download", "--help"}, {"record", "--help"}, {"positions", "--help"}, {"trades", "--help"}, {"health", "--help"},
+	} {
+		var stdout, stderr bytes.Buffer
+		run(args, &stdout, &stderr)
+		if !strings.Contains(stderr.String(), "\n  -") {
+			t.Errorf("tradebot %q: no flag listed in the error output given to run: %q", args, stderr.String())
+		}
+	}
+}
+
 func TestVersionFlagAndCommandPrintTheVersion(t *testing.T) {
 	for _, args := range [][]string{{"--version"}, {"version"}, {"-version"}} {
 		var stdout, stderr bytes.Buffer
