@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/exporter-toolkit/web"
@@ -18,10 +19,22 @@ import (
 
 // Limits of authGate. A flood of wrong passwords costs the daemon at most
 // attemptsBurst bcrypt checks per client at once, then one per
-// attemptEvery; the rest are answered 429 without one.
+// attemptEvery; and, from every client together, failedBurst units of
+// bcrypt work at once, then one unit per failedEvery. The rest are
+// answered 429 without a check.
 const (
 	attemptsBurst = 10
 	attemptEvery  = 6 * time.Second
+	// A unit is one check at cost unitCost (bcrypt.DefaultCost, some
+	// 60 ms of one core); a check at cost c is 2^(c-unitCost) units, as
+	// its work doubles with each step. At one unit per 500 ms, wrong
+	// passwords from any number of addresses take at most about an
+	// eighth of one core, averaged, of the two a trading machine may
+	// have; the burst lets 20 mistakes at the default cost (5 at
+	// htpasswd -C 12) through at once.
+	failedBurst = 20
+	failedEvery = 500 * time.Millisecond
+	unitCost    = bcrypt.DefaultCost
 	// maxClients bounds the per-client table; beyond it the table starts
 	// again, which forgives everybody (a bounded memory, not a bypass: a
 	// client must then spend its burst again).
@@ -46,11 +59,21 @@ var dummyHash = []byte("$2a$10$KEmQZyrt8vYtVJvhG7Zjbe2KNhPdQWjcWk0y2B1OP7okGGmuP
 //     and a budget of attemptsBurst checks refilled one per attemptEvery;
 //     a request beyond it is answered 429 at once;
 //   - checks from different clients take turns at one bcrypt at a time, and
-//     a request whose client gave up is dropped before its bcrypt.
+//     a request whose client gave up is dropped before its bcrypt;
+//   - the checks that fail, from every client together, have a budget of
+//     bcrypt work (failedBurst units, refilled one per failedEvery): once
+//     it is spent, a request whose credentials are not remembered is
+//     answered 429 with the wait in Retry-After, without a check, so
+//     that many addresses cannot take the CPU the trading loop needs.
 //
-// So a flood from one client costs one bcrypt at a time, and a valid
-// operator from another address waits for at most the one in progress
-// and one per other flooding client (docs/BENCHMARKS.md measures it).
+// Only a failed check is charged, to its client's budget and to the
+// shared one; a request refused for the shared budget charges nothing. So
+// a flood from one client costs one bcrypt at a time, a flood from many
+// at most the shared budget, and a valid operator from another address
+// waits for at most the checks the budget lets through, or, once a
+// flood has spent it, gets in within seconds of the flood's end (at most
+// the Retry-After answered). Credentials checked before the flood (the
+// Prometheus scraper, an operator who logged in) pass throughout.
 type authGate struct {
 	path string
 	next http.Handler
@@ -61,8 +84,19 @@ type authGate struct {
 
 	bcryptSlot chan struct{}
 	macKey     [32]byte
+	// now is the time the budgets are kept in: the wall clock; a test
+	// sets a clock it moves.
+	now func() time.Time
+	// checks counts the bcrypt checks made, for the tests.
+	checks atomic.Int64
+	// floodLog limits the warning that the shared budget is spent to one
+	// a minute.
+	floodLog *rate.Limiter
 
-	mu       sync.Mutex
+	mu sync.Mutex
+	// failed is the budget of failed checks' bcrypt work shared by every
+	// client; failed and the clients' budgets are charged under mu.
+	failed   *rate.Limiter
 	clients  map[string]*client
 	verified map[[32]byte]struct{}
 	// The web config as last read, and the file's size and time then: a
@@ -78,8 +112,10 @@ type client struct {
 }
 
 func newAuthGate(path string, next http.Handler, c *web.Config, log *slog.Logger) *authGate {
-	g := &authGate{path: path, next: next, log: log, bcryptSlot: make(chan struct{}, 1),
-		clients: map[string]*client{}, verified: map[[32]byte]struct{}{}}
+	g := &authGate{path: path, next: next, log: log, bcryptSlot: make(chan struct{}, 1), now: time.Now,
+		floodLog: rate.NewLimiter(rate.Every(time.Minute), 1),
+		failed:   rate.NewLimiter(rate.Every(failedEvery), failedBurst),
+		clients:  map[string]*client{}, verified: map[[32]byte]struct{}{}}
 	if rl := c.RateLimiterConfig; rl.Interval != 0 {
 		g.global = rate.NewLimiter(rate.Every(rl.Interval), rl.Burst)
 	}
@@ -115,7 +151,7 @@ func (g *authGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 		return
 	}
-	if g.global != nil && !g.global.Allow() {
+	if g.global != nil && !g.global.AllowN(g.now(), 1) {
 		http.Error(w, http.StatusText(http.StatusTooManyRequests), http.StatusTooManyRequests)
 		return
 	}
@@ -129,13 +165,18 @@ func (g *authGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	user, pass, ok := r.BasicAuth()
 	if ok {
 		hash, known := c.Users[user]
-		switch g.check(r, user, pass, string(hash), known) {
+		v, wait := g.check(r, user, pass, string(hash), known)
+		switch v {
 		case verdictOK:
 			g.next.ServeHTTP(w, r)
 			return
 		case verdictBusy:
-			w.Header().Set("Retry-After", strconv.Itoa(int(attemptEvery/time.Second)))
+			w.Header().Set("Retry-After", retryAfter(wait))
 			http.Error(w, "too many failed logins from your address; try again later", http.StatusTooManyRequests)
+			return
+		case verdictFlood:
+			w.Header().Set("Retry-After", retryAfter(wait))
+			http.Error(w, "too many failed logins to this server from many addresses; try again in "+retryAfter(wait)+" s", http.StatusTooManyRequests)
 			return
 		case verdictGone:
 			return
@@ -150,12 +191,40 @@ type verdict int
 const (
 	verdictRefused verdict = iota
 	verdictOK
-	verdictBusy // the client's budget is spent or it has a check running
-	verdictGone // the client went away before its turn
+	verdictBusy  // the client's budget is spent or it has a check running
+	verdictFlood // the budget shared by every client is spent
+	verdictGone  // the client went away before its turn
 )
 
-// check decides one request's credentials.
-func (g *authGate) check(r *http.Request, user, pass, hash string, known bool) verdict {
+// retryAfter is a Retry-After value: wait in whole seconds, at least 1.
+func retryAfter(wait time.Duration) string {
+	return strconv.Itoa(max(1, int((wait+time.Second-1)/time.Second)))
+}
+
+// checkUnits is what a failed check of hash costs the shared budget: its
+// bcrypt work in units of a check at unitCost, at least 1 and at most the
+// whole budget (a hash the budget could never pay for is still checked,
+// when the budget is whole).
+func checkUnits(hash []byte) int {
+	cost, err := bcrypt.Cost(hash)
+	if err != nil || cost <= unitCost {
+		return 1
+	}
+	return min(1<<(cost-unitCost), failedBurst) // cost is at most 31
+}
+
+// budgetWait is how long until lim holds n tokens at now; 0 if it does.
+func budgetWait(lim *rate.Limiter, now time.Time, n int) time.Duration {
+	missing := float64(n) - lim.TokensAt(now)
+	if missing <= 0 {
+		return 0
+	}
+	return time.Duration(missing * float64(time.Second) / float64(lim.Limit()))
+}
+
+// check decides one request's credentials; for a refusal with 429 it also
+// returns how long to wait.
+func (g *authGate) check(r *http.Request, user, pass, hash string, known bool) (verdict, time.Duration) {
 	mac := hmac.New(sha256.New, g.macKey[:])
 	for _, s := range []string{user, hash, pass} {
 		mac.Write([]byte(strconv.Itoa(len(s))))
@@ -165,11 +234,17 @@ func (g *authGate) check(r *http.Request, user, pass, hash string, known bool) v
 	var key [32]byte
 	mac.Sum(key[:0])
 
+	want := []byte(hash)
+	if !known {
+		want = dummyHash
+	}
+	units := checkUnits(want)
+
 	prefix := clientPrefix(r.RemoteAddr)
 	g.mu.Lock()
 	if _, ok := g.verified[key]; ok && known {
 		g.mu.Unlock()
-		return verdictOK
+		return verdictOK, 0
 	}
 	cl := g.clients[prefix]
 	if cl == nil {
@@ -179,9 +254,22 @@ func (g *authGate) check(r *http.Request, user, pass, hash string, known bool) v
 		cl = &client{budget: rate.NewLimiter(rate.Every(attemptEvery), attemptsBurst)}
 		g.clients[prefix] = cl
 	}
-	if cl.busy || !cl.budget.Allow() {
+	// Budgets are charged only when a check fails (below); the one check
+	// a client may have at a time keeps its own budget from being
+	// overdrawn, and the one bcrypt slot the shared one.
+	now := g.now()
+	if cl.busy {
 		g.mu.Unlock()
-		return verdictBusy
+		return verdictBusy, attemptEvery
+	}
+	if wait := budgetWait(cl.budget, now, 1); wait > 0 {
+		g.mu.Unlock()
+		return verdictBusy, wait
+	}
+	if wait := budgetWait(g.failed, now, units); wait > 0 {
+		g.mu.Unlock()
+		g.warnFlood(wait)
+		return verdictFlood, wait
 	}
 	cl.busy = true
 	g.mu.Unlock()
@@ -194,28 +282,50 @@ func (g *authGate) check(r *http.Request, user, pass, hash string, known bool) v
 	select {
 	case g.bcryptSlot <- struct{}{}:
 	case <-r.Context().Done():
-		return verdictGone
+		return verdictGone, 0
 	}
 	if r.Context().Err() != nil {
 		<-g.bcryptSlot
-		return verdictGone
+		return verdictGone, 0
 	}
-	want := []byte(hash)
-	if !known {
-		want = dummyHash
+	// The shared budget again, now that this is the only check: the
+	// failures of the checks ahead in the queue were charged to it.
+	g.mu.Lock()
+	wait := budgetWait(g.failed, g.now(), units)
+	g.mu.Unlock()
+	if wait > 0 {
+		<-g.bcryptSlot
+		g.warnFlood(wait)
+		return verdictFlood, wait
 	}
+	g.checks.Add(1)
 	err := bcrypt.CompareHashAndPassword(want, []byte(pass))
-	<-g.bcryptSlot
 	if err != nil || !known {
-		return verdictRefused
+		g.mu.Lock()
+		now := g.now()
+		cl.budget.ReserveN(now, 1)
+		g.failed.ReserveN(now, units)
+		g.mu.Unlock()
+		<-g.bcryptSlot
+		return verdictRefused, 0
 	}
+	<-g.bcryptSlot
 	g.mu.Lock()
 	if len(g.verified) >= maxVerified {
 		clear(g.verified)
 	}
 	g.verified[key] = struct{}{}
 	g.mu.Unlock()
-	return verdictOK
+	return verdictOK, 0
+}
+
+// warnFlood logs, at most once a minute, that the shared budget of failed
+// checks is spent: wrong passwords come from many addresses at once.
+func (g *authGate) warnFlood(wait time.Duration) {
+	if g.floodLog.Allow() {
+		g.log.Warn("failed logins from many addresses: the shared budget of password checks is spent; answering 429 without a check",
+			"retry_after", retryAfter(wait)+"s")
+	}
 }
 
 // drain waits for the bcrypt check in progress, if any: once the server

@@ -61,7 +61,7 @@ type Server struct {
 	listener net.Listener
 	server   *http.Server
 	log      *slog.Logger
-	// gate checks basic auth when the web config has users; nil otherwise.
+	// gate checks basic auth as the web config says; nil without one.
 	gate *authGate
 }
 
@@ -90,6 +90,15 @@ func Listen(cfg ServerConfig) (*Server, error) {
 		Handler:           s.mux(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	if cfg.WebConfigFile != "" {
+		c, err := readWebConfig(cfg.WebConfigFile)
+		if err != nil {
+			l.Close()
+			return nil, fmt.Errorf("web config file %s: %w", cfg.WebConfigFile, err)
+		}
+		s.gate = newAuthGate(cfg.WebConfigFile, s.server.Handler, c, log)
+		s.server.Handler = s.gate
 	}
 	return s, nil
 }

@@ -34,8 +34,8 @@ func readWebConfig(path string) (*web.Config, error) {
 }
 
 // serveWebConfig serves s.server on s.listener as the web configuration
-// file says: TLS (certificates reloaded on each handshake) and basic auth
-// through authGate. It replaces the toolkit's web.Serve only for the
+// file says: TLS (certificates reloaded on each handshake), and basic auth
+// through the authGate Listen put in front of the handler. It replaces the toolkit's web.Serve only for the
 // authentication, which the toolkit checks one bcrypt at a time in arrival
 // order, so that a flood of wrong passwords would queue the operator's
 // kill switch behind it (see authGate).
@@ -44,8 +44,6 @@ func (s *Server) serveWebConfig(path string) error {
 	if err != nil {
 		return fmt.Errorf("web config file %s: %w", path, err)
 	}
-	s.gate = newAuthGate(path, s.server.Handler, c, s.log)
-	s.server.Handler = s.gate
 	if !c.TLSConfig.IsEnabled() {
 		s.log.Info("serving HTTP without TLS", "address", s.listener.Addr().String())
 		return s.server.Serve(s.listener)
