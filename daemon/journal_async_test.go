@@ -699,7 +699,7 @@ func TestPaperReplayJournalsEveryOrderBeforeRunReturns(t *testing.T) {
 			t.Errorf("error logged: %v", r)
 		}
 	}
-	j, err := journal.OpenReadOnly(filepath.Join(dir, "journal.db"))
+	j, err := journal.OpenReadOnlyWith(filepath.Join(dir, "journal.db"), journal.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

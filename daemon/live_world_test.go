@@ -205,7 +205,7 @@ func (w *liveWorld) buyOrders() int {
 // `tradebot fills` reads them, beside the running daemon.
 func (w *liveWorld) journalFills() []journal.FillRecord {
 	w.t.Helper()
-	j, err := journal.OpenReadOnly(filepath.Join(w.stateDir, "journal.db"))
+	j, err := journal.OpenReadOnlyWith(filepath.Join(w.stateDir, "journal.db"), journal.Options{})
 	if err != nil {
 		w.t.Fatal(err)
 	}

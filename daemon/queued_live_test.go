@@ -17,7 +17,7 @@ import (
 // statuses it recorded for it, oldest first.
 func (w *liveWorld) journalHistories() map[journal.OrderRecord][]exchange.OrderStatus {
 	w.t.Helper()
-	j, err := journal.OpenReadOnly(filepath.Join(w.stateDir, "journal.db"))
+	j, err := journal.OpenReadOnlyWith(filepath.Join(w.stateDir, "journal.db"), journal.Options{})
 	if err != nil {
 		w.t.Fatal(err)
 	}

@@ -102,8 +102,8 @@ func TestOpenRefusesADamagedJournalWithAClearError(t *testing.T) {
 				!strings.Contains(msg, c.says) {
 				t.Fatalf("error does not name the file, the damage (%q) and the recovery:\n%v", c.says, err)
 			}
-			if _, err := OpenReadOnly(path); !errors.Is(err, ErrCorrupt) {
-				t.Fatalf("OpenReadOnly: err = %v, want ErrCorrupt", err)
+			if _, err := OpenReadOnlyWith(path, Options{}); !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("OpenReadOnlyWith: err = %v, want ErrCorrupt", err)
 			}
 		})
 	}

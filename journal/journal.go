@@ -83,7 +83,7 @@ func (j *Journal) now() time.Time { return j.clock.Now() }
 // database, or whose schema is newer than this program knows; the error
 // names the file, says what is wrong and how to recover (docs/JOURNAL.md).
 // Only one process may have a journal open with Open at a time
-// (ErrInUse); OpenReadOnly is for readers such as `tradebot positions`.
+// (ErrInUse); OpenReadOnlyWith is for readers such as `tradebot positions`.
 func Open(path string) (*Journal, error) {
 	return OpenWith(path, Options{})
 }
@@ -232,15 +232,10 @@ func syncDir(dir string) error {
 	return nil
 }
 
-// OpenReadOnly opens an existing journal for reading only, without the
-// process lock and without migrating. It checks integrity and the schema
-// version like Open, so a reader never shows numbers from a damaged file.
-func OpenReadOnly(path string) (*Journal, error) {
-	return OpenReadOnlyWith(path, Options{})
-}
-
-// OpenReadOnlyWith is OpenReadOnly with options; of them only Program
-// matters to a reader.
+// OpenReadOnlyWith opens an existing journal for reading only, without
+// the process lock and without migrating. It checks integrity and the
+// schema version like Open, so a reader never shows numbers from a damaged
+// file. Of the options only Program matters to a reader.
 func OpenReadOnlyWith(path string, opt Options) (*Journal, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("journal %s: %w", path, err)

@@ -301,7 +301,7 @@ func TestASecondWriterIsRefusedButReadersAreNot(t *testing.T) {
 		}
 		t.Fatalf("second Open: err = %v, want ErrInUse", err)
 	}
-	r, err := OpenReadOnly(path)
+	r, err := OpenReadOnlyWith(path, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -414,7 +414,7 @@ func TestAReaderOpensAJournalNoDaemonHasOpen(t *testing.T) {
 	if err := j.Close(); err != nil {
 		t.Fatal(err)
 	}
-	r, err := OpenReadOnly(path)
+	r, err := OpenReadOnlyWith(path, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -422,7 +422,7 @@ func TestAReaderOpensAJournalNoDaemonHasOpen(t *testing.T) {
 	if ids := inFlightIDs(t, r); len(ids) != 1 || ids[0] != "a-1" {
 		t.Fatalf("reader sees %v", ids)
 	}
-	if _, err := OpenReadOnly(filepath.Join(t.TempDir(), "missing.db")); err == nil {
-		t.Fatal("OpenReadOnly created a journal that did not exist")
+	if _, err := OpenReadOnlyWith(filepath.Join(t.TempDir(), "missing.db"), Options{}); err == nil {
+		t.Fatal("OpenReadOnlyWith created a journal that did not exist")
 	}
 }

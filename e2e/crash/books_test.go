@@ -53,7 +53,7 @@ type counts struct {
 func compareBooks(t *testing.T, w *world) counts {
 	t.Helper()
 	var c counts
-	j, err := journal.OpenReadOnly(filepath.Join(w.stateDir, "journal.db"))
+	j, err := journal.OpenReadOnlyWith(filepath.Join(w.stateDir, "journal.db"), journal.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

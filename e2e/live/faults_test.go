@@ -229,7 +229,7 @@ func assertJournalHoldsTheExchangesFills(t *testing.T, d *daemon, e *emu, q quie
 // `tradebot fills` does.
 func journalFills(t *testing.T, d *daemon) []journal.FillRecord {
 	t.Helper()
-	j, err := journal.OpenReadOnly(filepath.Join(d.stateDir, "journal.db"))
+	j, err := journal.OpenReadOnlyWith(filepath.Join(d.stateDir, "journal.db"), journal.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -195,19 +195,6 @@ func (x *Exchange) AuctionMode(productID string) bool {
 	return b != nil && b.auction
 }
 
-// QueuedEdit returns the edit of orderID accepted but not applied yet
-// (the order is EDIT_QUEUED), as Coinbase's current_pending_replace shows
-// it.
-func (x *Exchange) QueuedEdit(orderID string) (exchange.OrderEdit, bool) {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	o := x.byID[orderID]
-	if o == nil || o.editing == nil || o.Status != exchange.StatusOpen {
-		return exchange.OrderEdit{}, false
-	}
-	return *o.editing, true
-}
-
 // queueTimes checks Config.QueueFor and Config.EditQueueFor.
 func queueTimes(cfg Config) error {
 	if cfg.QueueFor < 0 || cfg.EditQueueFor < 0 {

@@ -163,6 +163,18 @@ func TestAuctionModeQueuesUntilItEnds(t *testing.T) {
 	}
 }
 
+// queuedEdit returns the edit of orderID accepted but not applied yet (the
+// order is EDIT_QUEUED), as Coinbase's current_pending_replace shows it.
+func (h *harness) queuedEdit(orderID string) (exchange.OrderEdit, bool) {
+	h.x.mu.Lock()
+	defer h.x.mu.Unlock()
+	o := h.x.byID[orderID]
+	if o == nil || o.editing == nil || o.Status != exchange.StatusOpen {
+		return exchange.OrderEdit{}, false
+	}
+	return *o.editing, true
+}
+
 func TestQueuedEditLeavesTheOrderWorkingOnItsOldTermsUntilApplied(t *testing.T) {
 	h := newQueueHarness(t, 0, 2*time.Second, false)
 	h.trade("100")
@@ -175,7 +187,7 @@ func TestQueuedEditLeavesTheOrderWorkingOnItsOldTermsUntilApplied(t *testing.T) 
 	if o.Status != exchange.StatusEditQueued || !o.StopPrice.Equal(d("95")) {
 		t.Fatalf("edited order = %s stop %s, want EDIT_QUEUED at the old stop 95", o.Status, o.StopPrice)
 	}
-	if e, ok := h.x.QueuedEdit(stop.ID); !ok || !e.StopPrice.Equal(d("97")) {
+	if e, ok := h.queuedEdit(stop.ID); !ok || !e.StopPrice.Equal(d("97")) {
 		t.Fatalf("queued edit = %+v %v", e, ok)
 	}
 	h.wantBalance("BTC", "0.6", "0.4") // the old size is held until the edit applies
@@ -207,7 +219,7 @@ func TestQueuedEditOfAnOrderThatFilledMeanwhileIsDropped(t *testing.T) {
 	h.clk.Set(h.clk.Now().Add(time.Second))
 	h.quote("98", "99.5")
 	h.wantFill(buy.ID, "100", "0.5", "0.2", exchange.Maker) // still filled, at the old price
-	if _, ok := h.x.QueuedEdit(buy.ID); ok {
+	if _, ok := h.queuedEdit(buy.ID); ok {
 		t.Fatal("a filled order still shows a queued edit")
 	}
 }
