@@ -42,7 +42,7 @@ func TestAReconnectPutsCoinbasesFillsInTheJournal(t *testing.T) {
 	})
 	derived := 0
 	for _, f := range w.journalFills() {
-		if journal.IsSyntheticTradeID(f.TradeID) {
+		if exchange.IsSyntheticTradeID(f.TradeID) {
 			derived++
 		}
 	}

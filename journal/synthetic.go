@@ -5,36 +5,19 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
 
 	"github.com/tradebot/tradebot/exchange"
 )
 
-// syntheticPrefixes start the trade ids of fills that tradebot derived
-// from an order's cumulative state rather than received as fills: from
-// the Coinbase user channel ("cbws:") and from an order state that showed
-// more filled than applied ("cum:"). Such a fill may merge several real
-// ones and is labelled taker whatever the real liquidity was.
-var syntheticPrefixes = []string{"cbws:", "cum:"}
-
-// IsSyntheticTradeID reports whether a fill's trade id is one tradebot
-// derived (see syntheticPrefixes).
-func IsSyntheticTradeID(id string) bool {
-	for _, p := range syntheticPrefixes {
-		if strings.HasPrefix(id, p) {
-			return true
-		}
-	}
-	return false
-}
-
 // SyntheticFillOrders returns the venue ids of the orders that have
-// derived fills in the journal, and the venue time of the oldest of them
+// derived fills (exchange.IsSyntheticTradeID) in the journal, and the venue time of the oldest of them
 // (zero when there is none), for ReplaceSyntheticFills.
 func (j *Journal) SyntheticFillOrders() (orderIDs []string, oldest time.Time, err error) {
-	rows, err := j.normal.Query(`SELECT order_id, MIN(time_ns) FROM fills
-		WHERE trade_id LIKE 'cbws:%' OR trade_id LIKE 'cum:%' GROUP BY order_id ORDER BY order_id`)
+	query, args := syntheticFillsQuery()
+	rows, err := j.normal.Query(query, args...)
 	if err != nil {
 		return nil, time.Time{}, fmt.Errorf("journal %s: derived fills: %w", j.path, err)
 	}
@@ -77,7 +60,7 @@ func (j *Journal) ReplaceSyntheticFills(orderID string, real []exchange.Fill) (r
 				return b.errorf("replace derived fills of %s: %w", orderID, err)
 			}
 			have[id] = true
-			if IsSyntheticTradeID(id) {
+			if exchange.IsSyntheticTradeID(id) {
 				synthetic = append(synthetic, id)
 				derived = derived.Add(d.dec("size", size))
 				instance = inst
@@ -93,7 +76,7 @@ func (j *Journal) ReplaceSyntheticFills(orderID string, real []exchange.Fill) (r
 		var missing []exchange.Fill
 		sum := decimal.Zero
 		for _, f := range real {
-			if f.OrderID == orderID && !have[f.TradeID] && !IsSyntheticTradeID(f.TradeID) {
+			if f.OrderID == orderID && !have[f.TradeID] && !exchange.IsSyntheticTradeID(f.TradeID) {
 				missing = append(missing, f)
 				sum = sum.Add(f.Size)
 			}
@@ -115,4 +98,20 @@ func (j *Journal) ReplaceSyntheticFills(orderID string, real []exchange.Fill) (r
 		return nil
 	})
 	return replaced, err
+}
+
+// syntheticFillsQuery selects the orders with derived fills and the time
+// of the oldest, matching the trade ids on exchange.SyntheticTradeIDPrefixes
+// so that the query cannot drift from what the producers write. It
+// compares the leading characters rather than using LIKE, which would read
+// a '_' or '%' in a prefix as a wildcard and ignores case.
+func syntheticFillsQuery() (string, []any) {
+	var where []string
+	var args []any
+	for _, p := range exchange.SyntheticTradeIDPrefixes() {
+		where = append(where, "substr(trade_id, 1, ?) = ?")
+		args = append(args, utf8.RuneCountInString(p), p)
+	}
+	return `SELECT order_id, MIN(time_ns) FROM fills WHERE ` + strings.Join(where, " OR ") +
+		` GROUP BY order_id ORDER BY order_id`, args
 }

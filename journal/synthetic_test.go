@@ -1,6 +1,9 @@
 package journal
 
 import (
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -58,5 +61,44 @@ func TestDerivedFillsAreReplacedByTheVenuesOnceTheyAddUp(t *testing.T) {
 	}
 	if ids, _, _ := j.SyntheticFillOrders(); len(ids) != 0 {
 		t.Errorf("orders with derived fills after the replacement: %v", ids)
+	}
+}
+
+// The query that finds orders with derived fills matches exactly the
+// prefixes the producers write (exchange.SyntheticTradeIDPrefixes), and
+// agrees with exchange.IsSyntheticTradeID on every id: a derived fill the
+// query missed would keep its made-up trade id and TAKER label for good,
+// and a real fill it took for derived would be deleted by a replacement.
+func TestSyntheticFillOrdersFindsEveryDerivedPrefixAndNoRealTradeID(t *testing.T) {
+	j := openTemp(t)
+	at := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	var want []string
+	ids := map[string]string{} // trade id -> order id
+	for i, p := range exchange.SyntheticTradeIDPrefixes() {
+		order := fmt.Sprintf("derived-%d", i)
+		ids[p+order+":0.1"] = order
+		want = append(want, order)
+	}
+	// Real trade ids that merely look alike: another case, no colon.
+	for i, real := range []string{"CBWS:o:0.1", "CUM:o:0.1", "cbws-o", "cum", "9f3c2a4e-1b7d-4c1e-8f0a-2d6b5e7c9a01"} {
+		ids[real] = fmt.Sprintf("real-%d", i)
+	}
+	for id, order := range ids {
+		f := exchange.Fill{TradeID: id, OrderID: order, ProductID: "BTC-USD", Side: exchange.Buy,
+			Price: decimal.NewFromInt(100), Size: decimal.RequireFromString("0.1"), Liquidity: exchange.Taker, Time: at}
+		if _, err := j.RecordFill("s", f); err != nil {
+			t.Fatal(err)
+		}
+		if got := exchange.IsSyntheticTradeID(id); got != strings.HasPrefix(order, "derived-") {
+			t.Errorf("IsSyntheticTradeID(%q) = %v", id, got)
+		}
+	}
+	got, _, err := j.SyntheticFillOrders()
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Fatalf("orders with derived fills = %v, want %v", got, want)
 	}
 }

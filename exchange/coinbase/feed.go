@@ -55,7 +55,7 @@ type FeedConfig struct {
 	// later Start arrives.
 	OnCandle func(exchange.Candle)
 	// OnOrder receives every order state from the user channel, with a
-	// Fill when the cumulative filled size grew (see SyntheticTradeIDPrefix).
+	// Fill when the cumulative filled size grew (see exchange.UserChannelTradeIDPrefix).
 	OnOrder func(exchange.OrderEvent)
 	// OnResync is called when user-channel messages may have been lost:
 	// "connect" (the first subscription), "reconnect" or "sequence_gap".

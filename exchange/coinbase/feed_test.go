@@ -300,7 +300,7 @@ func TestFeedUserChannelDerivesFillsAndAsksForResync(t *testing.T) {
 	if f1 == nil || !f1.Size.Equal(dec("0.1")) || !f1.Price.Equal(dec("60000")) || !f1.Fee.Equal(dec("24")) || f1.Side != exchange.Sell || f1.ClientOrderID != "c-2" {
 		t.Fatalf("first fill %+v", f1)
 	}
-	if f2 == nil || !f2.Size.Equal(dec("0.2")) || !f2.Price.Equal(dec("60015")) || !f2.Fee.Equal(dec("48.012")) || !IsSyntheticTradeID(f2.TradeID) || f1.TradeID == f2.TradeID {
+	if f2 == nil || !f2.Size.Equal(dec("0.2")) || !f2.Price.Equal(dec("60015")) || !f2.Fee.Equal(dec("48.012")) || !exchange.IsSyntheticTradeID(f2.TradeID) || f1.TradeID == f2.TradeID {
 		t.Fatalf("second fill %+v", f2)
 	}
 	// A lost message on the user connection asks the engine to reconcile.

@@ -10,19 +10,6 @@ import (
 	"github.com/tradebot/tradebot/exchange"
 )
 
-// SyntheticTradeIDPrefix starts the TradeID of a fill derived from the
-// user channel. The user channel sends whole order state, not fills, so
-// such a fill is the change of cumulative quantity between two updates:
-// it may merge several real fills, and its fee and price are derived. The
-// live daemon's reconciliations replace it in the journal by the
-// REST fills (FillsSince: real trade ids, liquidity and fees) once they
-// add up to it.
-const SyntheticTradeIDPrefix = "cbws:"
-
-// IsSyntheticTradeID reports whether a fill came from the user channel
-// and awaits reconciliation with REST fills.
-func IsSyntheticTradeID(id string) bool { return strings.HasPrefix(id, SyntheticTradeIDPrefix) }
-
 // userSession handles the user connection. It owns the tracker.
 type userSession struct {
 	f       *Feed
@@ -165,7 +152,7 @@ func (t *orderTracker) apply(o UserOrder, snapshot bool, at time.Time) exchange.
 			price = o.AvgPrice.Decimal
 		}
 		ev.Fill = &exchange.Fill{
-			TradeID: SyntheticTradeIDPrefix + o.OrderID + ":" + cur.cum.String(),
+			TradeID: exchange.UserChannelTradeIDPrefix + o.OrderID + ":" + cur.cum.String(),
 			OrderID: o.OrderID, ClientOrderID: o.ClientOrderID, ProductID: o.ProductID,
 			Side: exchange.Side(o.OrderSide), Price: price, Size: size, Fee: cur.fees.Sub(prev.fees), Time: at,
 			Liquidity: userFillLiquidity(ev.Order, seen),

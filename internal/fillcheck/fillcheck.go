@@ -39,11 +39,11 @@ func Diff(journaled []journal.FillRecord, venue []exchange.Fill) []string {
 }
 
 // HasDerived reports whether any fill is one tradebot derived from an
-// order's cumulative state (journal.IsSyntheticTradeID) and not yet
+// order's cumulative state (exchange.IsSyntheticTradeID) and not yet
 // replaced by the venue's.
 func HasDerived(fills []journal.FillRecord) bool {
 	for _, f := range fills {
-		if journal.IsSyntheticTradeID(f.TradeID) {
+		if exchange.IsSyntheticTradeID(f.TradeID) {
 			return true
 		}
 	}
