@@ -33,6 +33,8 @@ type killableRun struct {
 	guard *risk.Guard
 	// closed: the run ended and its journal is closed.
 	closed bool
+	// log holds what the engine and the instance logged, as JSON lines.
+	log *syncBuffer
 }
 
 var gridProduct = exchange.Product{ID: "BTC-USD", BaseCurrency: "BTC", QuoteCurrency: "USD",
@@ -74,7 +76,8 @@ func startRun(t *testing.T, x *sim.Exchange, clk *clock.Sim, path string, spec e
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, err := engine.New(context.Background(), engine.Options{Venue: x, Guard: g, Clock: clk, Journal: j,
+	log := &syncBuffer{}
+	eng, err := engine.New(context.Background(), engine.Options{Venue: x, Guard: g, Clock: clk, Journal: j, Log: NewLogger(log, "json", "info"),
 		OnRoundTrip: j.roundTrip(slog.New(slog.DiscardHandler)), Instances: []engine.InstanceSpec{spec}})
 	if err != nil {
 		t.Fatal(err)
@@ -83,7 +86,7 @@ func startRun(t *testing.T, x *sim.Exchange, clk *clock.Sim, path string, spec e
 	if _, err := eng.Recover(context.Background(), j, x); err != nil {
 		t.Fatal(err)
 	}
-	r := &killableRun{t: t, x: x, clk: clk, j: j, eng: eng, guard: g}
+	r := &killableRun{t: t, x: x, clk: clk, j: j, eng: eng, guard: g, log: log}
 	t.Cleanup(func() {
 		if !r.closed {
 			r.crash()

@@ -97,13 +97,20 @@ const gridRetryDelay = time.Minute
 //
 // Out of the range: above upper nothing new is bought (every buy rests
 // under the price) and the sells fill as the price passes them; at or
-// under the stop (stop_price, or stop_percent under lower; once the
-// price has been over it: a grid started under its stop waits) the
+// under the stop (stop_price, or stop_percent under lower) the
 // instance's exits sell the whole inventory at market (the grid declares
 // the stop with Needs.Inventory; the bot watches it for the part held by
 // the resting sells) and the grid cancels its buys and stops for good:
 // it places nothing more, after a restart too, until it is configured
 // with another range.
+//
+// The stop ends a grid that is armed: one that has seen a trade over its
+// stop, or holds something (a lot, an order, a position) from an earlier
+// run, whatever its saved state says. A grid that holds nothing and has
+// seen no trade over its stop (a new grid started under it) buys
+// nothing and waits for a trade over the stop, saying so once in the
+// log: it does not buy into a market that is already under its stop,
+// and it has nothing for the stop to sell.
 //
 // The grid works from its slots and the open orders on every trade
 // rather than from events alone, so that an order refused, cancelled
@@ -119,6 +126,9 @@ type Grid struct {
 	// synced is set once the slots have been checked against the open
 	// orders after a start (adopt).
 	synced bool
+	// waitLogged is set once the log has said that the grid waits under
+	// its stop, so that it says so once a run, not on every trade.
+	waitLogged bool
 }
 
 // gridState is what the journal keeps of a grid (Stateful).
@@ -126,10 +136,12 @@ type gridState struct {
 	// Range names the params the slots were made for; a state of another
 	// range is dropped at start.
 	Range string `json:"range"`
-	// Armed: a trade above the stop has been seen. A grid started with
-	// the price under its stop waits for it to come back over the stop
-	// instead of stopping at once.
-	Armed   bool       `json:"armed,omitempty"`
+	// Armed: a trade above the stop has been seen, or the grid held
+	// something at a start; the stop ends an armed grid, and an unarmed
+	// one waits (Grid). Always written: a state without it was saved by
+	// a version from before it, whose grid stopped at its stop whatever
+	// it had seen, and it loads armed (UnmarshalState).
+	Armed   bool       `json:"armed"`
 	Stopped bool       `json:"stopped,omitempty"`
 	Slots   []gridSlot `json:"slots"`
 	// Sold counts the lots sold one level up, for the log and tests.
@@ -183,6 +195,10 @@ func (g *Grid) OnTrade(ctx Context, t *Tick) {
 	if t.Price.LessThanOrEqual(g.stop) {
 		if g.st.Armed {
 			g.halt(ctx, t.Price)
+		} else if !g.waitLogged {
+			g.waitLogged = true
+			ctx.Log().Warn("grid waiting: the price is at or under the inventory's stop; it buys nothing until a trade over the stop",
+				"price", t.Price, "stop", g.stop)
 		}
 		return
 	}
@@ -261,9 +277,14 @@ func (g *Grid) halt(ctx Context, price decimal.Decimal) {
 // start: an order a slot names that is no longer open ended while no one
 // listened (the slot is placed again), and an open order no slot names
 // (placed by a run that stopped before its state was saved) is adopted
-// by its side and price.
+// by its side and price. A grid that then holds something is armed.
 func (g *Grid) adopt(ctx Context) {
 	g.synced = true
+	defer func() {
+		if !g.st.Armed && g.holds(ctx) {
+			g.st.Armed = true
+		}
+	}()
 	open := map[string]bool{}
 	for _, o := range ctx.OpenOrders() {
 		open[o.ClientOrderID] = true
@@ -297,6 +318,23 @@ func (g *Grid) adopt(ctx Context) {
 				"side", o.Side, "price", o.LimitPrice)
 		}
 	}
+}
+
+// holds reports whether the grid has anything for its stop to end: a
+// lot or an order in a slot, a lot sold, or an open position. Only an
+// armed grid buys, so a grid that holds something was armed by an
+// earlier run, even one whose state says otherwise (a crash before the
+// state was first saved; a state of another range, dropped).
+func (g *Grid) holds(ctx Context) bool {
+	if g.st.Sold > 0 || ctx.Position().Open() || len(ctx.OpenOrders()) > 0 {
+		return true
+	}
+	for _, s := range g.st.Slots {
+		if s.Held.IsPositive() || s.Buy != "" || s.Sell != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // slotOf returns the slot of an order by side and price: a buy at a
@@ -371,12 +409,20 @@ func (g *Grid) MarshalState() ([]byte, error) {
 
 // UnmarshalState implements Stateful. A state made for another range
 // (the config changed) is dropped: the new ladder starts from its open
-// orders, which it adopts where they fit.
+// orders, which it adopts where they fit. A state without armed was
+// saved before the grid could wait under its stop: it loads armed, as
+// its grid was, so that under the stop it stops.
 func (g *Grid) UnmarshalState(b []byte) error {
-	var st gridState
-	if err := json.Unmarshal(b, &st); err != nil {
+	var saved struct {
+		gridState
+		// Armed shadows gridState.Armed to tell a state without it.
+		Armed *bool `json:"armed"`
+	}
+	if err := json.Unmarshal(b, &saved); err != nil {
 		return err
 	}
+	st := saved.gridState
+	st.Armed = saved.Armed == nil || *saved.Armed
 	if st.Range != g.rangeKey() || len(st.Slots) != len(g.prices)-1 {
 		return errors.New("grid state of another range (" + st.Range + "); starting from the open orders")
 	}

@@ -131,3 +131,35 @@ func TestGridStateSurvivesARestartOfTheSameRangeOnly(t *testing.T) {
 		t.Fatalf("a state of another range restored: %v", err)
 	}
 }
+
+// TestGridStateKeepsArmedAndLoadsAStateWithoutItArmed: armed is written
+// whether true or false and comes back as written; a state saved before
+// the field existed, by a grid that stopped at its stop whatever it had
+// seen, loads armed.
+func TestGridStateKeepsArmedAndLoadsAStateWithoutItArmed(t *testing.T) {
+	p := GridParams{Lower: dec("100"), Upper: dec("110"), Levels: 3, StopPercent: 3}
+	a, _ := p.Build()
+	b, err := a.(Stateful).MarshalState()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"armed":false`) {
+		t.Fatalf("state %s, want armed written though false", b)
+	}
+	for _, c := range []struct {
+		state string
+		armed bool
+	}{
+		{string(b), false},
+		{strings.Replace(string(b), `"armed":false`, `"armed":true`, 1), true},
+		{strings.Replace(string(b), `"armed":false,`, ``, 1), true},
+	} {
+		again, _ := p.Build()
+		if err := again.(Stateful).UnmarshalState([]byte(c.state)); err != nil {
+			t.Fatal(err)
+		}
+		if got := again.(*Grid).st.Armed; got != c.armed {
+			t.Errorf("state %s loads armed %v, want %v", c.state, got, c.armed)
+		}
+	}
+}
