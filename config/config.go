@@ -390,7 +390,7 @@ func (c *Config) Validate() []error {
 			add(path+".size", "give exactly one of quote and base, positive")
 		}
 		ex := s.Exits
-		if stop := s.inventoryStop(); stop.IsPositive() {
+		if stop := s.InventoryStop(); stop.IsPositive() {
 			// The strategy's own stop protects its inventory (the engine
 			// makes it the stop_loss); exits acting on the average entry
 			// would sell its lots under it.
@@ -421,9 +421,10 @@ func (c *Config) Validate() []error {
 const inventoryExitRefused = "type %s sells its lots itself: %s acts on the average entry of the whole inventory and would sell them under it; " +
 	"only placement, time_stop and the stop settings apply"
 
-// inventoryStop is the stop an inventory strategy (a grid) declares with
+// InventoryStop is the stop an inventory strategy (a grid) declares with
 // strategy.Needs.Inventory, zero for any other or for params in error.
-func (s *Strategy) inventoryStop() decimal.Decimal {
+// Such a strategy sells its lots itself.
+func (s *Strategy) InventoryStop() decimal.Decimal {
 	if s.parsed == nil || len(s.parsed.Validate()) > 0 {
 		return decimal.Zero
 	}

@@ -466,11 +466,15 @@ func instanceIDs(cfg *config.Config) []metrics.InstanceID {
 }
 
 // exitRules lists, per instance, the exit rules its config has: their
-// exit counters exist from the start.
+// exit counters exist from the start. An inventory strategy (a grid)
+// sells its lots itself: its strategy exits too.
 func exitRules(cfg *config.Config) map[metrics.InstanceID][]string {
 	out := map[metrics.InstanceID][]string{}
 	for _, s := range cfg.Strategies {
 		rules := []string{metrics.ExitStopLoss}
+		if s.InventoryStop().IsPositive() {
+			rules = append(rules, metrics.ExitStrategy)
+		}
 		e := s.Exits
 		for _, r := range []struct {
 			on   bool

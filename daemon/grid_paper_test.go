@@ -98,3 +98,45 @@ func TestAGridsOwnSaleCountsAsAStrategyExit(t *testing.T) {
 		t.Errorf("exits_total reason other = %s, want no such series", got)
 	}
 }
+
+// TestAGridsStrategyExitSeriesIsThereAtZeroFromTheStart runs the daemon
+// in paper mode with a grid whose range is over the whole recording (its
+// stop at 69,000, the price about 61,700) and an sma instance. No grid
+// sale can happen, yet the grid's exits_total reason="strategy" series
+// reads 0, as its stop_loss one does, so that dashboards and alerts see
+// 0 rather than no data; the sma instance, which never sells by itself,
+// has no such series. The grid, under its stop from the start, buys
+// nothing and says so once.
+func TestAGridsStrategyExitSeriesIsThereAtZeroFromTheStart(t *testing.T) {
+	doc := strings.Replace(gridPaper, "{lower: 61550, upper: 61850, levels: 7, stop_price: 61300}",
+		"{lower: 70000, upper: 72000, levels: 5, stop_price: 69000}", 1)
+	doc = strings.Replace(doc, "exit_at_end: true", "exit_at_end: false", 1) + `  - name: sma
+    type: sma_cross
+    product: BTC-USDT
+    size: {quote: 100}
+    params: {fast: 5, slow: 20, interval: 1h}
+    exits:
+      stop_loss: {percent: 2}
+`
+	cfg, err := config.Load("grid.yaml", []byte(doc), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := startDaemon(t, cfg)
+	r.waitFor("the end of the recording", time.Minute, func() bool { return count(r.records(), isMsg("recording finished")) == 1 })
+	const series = `tradebot_exits_total{product="BTC-USDT",reason="%s",strategy="%s"}`
+	for _, c := range []struct{ strategy, reason, want string }{
+		{"grid", "strategy", "0"}, {"grid", "stop_loss", "0"}, {"sma", "stop_loss", "0"}, {"sma", "strategy", ""},
+	} {
+		if got := r.metric(fmt.Sprintf(series, c.reason, c.strategy)); got != c.want {
+			t.Errorf("exits_total of %s, reason %s = %q, want %q", c.strategy, c.reason, got, c.want)
+		}
+	}
+	if n := count(r.records(), isMsg(gridWaiting)); n != 1 {
+		t.Errorf("%d messages of the grid waiting under its stop, want one\n%s", n, r.log.String())
+	}
+	buys := `tradebot_orders_total{product="BTC-USDT",side="buy",status="submitted",strategy="grid",type="limit"}`
+	if got := r.metric(buys); got != "" {
+		t.Errorf("%s = %s, want no limit buy from a grid under its stop", buys, got)
+	}
+}
