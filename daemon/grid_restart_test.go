@@ -159,26 +159,15 @@ func newGridVenue(t *testing.T) (*sim.Exchange, *clock.Sim) {
 // whole inventory (invariant 4), and the next start places them again,
 // once.
 func TestAGridKilledAndRestartedPlacesNoLadderOrderTwice(t *testing.T) {
-	x, clk := newGridVenue(t)
-	path := filepath.Join(t.TempDir(), "journal.db")
-	r := startGrid(t, x, clk, path, exits.InBot)
-	for _, p := range []string{"60500", "59900", "59900"} {
-		r.trade(p)
-	}
-	before := orders(t, x)
-	want := []string{"BUY LIMIT 58000 0.01034482", "BUY LIMIT 59000 0.01016949", "SELL LIMIT 61000 0.01"}
-	if fmt.Sprint(before) != fmt.Sprint(want) {
-		t.Fatalf("before the kill: %v, want %v", before, want)
-	}
-	r.crash()
-
+	r, path := killAGridHoldingALotOnSale(t)
+	x, clk := r.x, r.clk
 	r.trade("58900") // while down: the 59,000 buy fills
 	r = startGrid(t, x, clk, path, exits.InBot)
 	for _, p := range []string{"58950", "58950", "58950"} {
 		r.trade(p)
 	}
 	after := orders(t, x)
-	want = []string{"BUY LIMIT 58000 0.01034482", "SELL LIMIT 60000 0.01016949", "SELL LIMIT 61000 0.01"}
+	want := []string{"BUY LIMIT 58000 0.01034482", "SELL LIMIT 60000 0.01016949", "SELL LIMIT 61000 0.01"}
 	if fmt.Sprint(after) != fmt.Sprint(want) {
 		t.Fatalf("after the restart: %v, want %v (the lot bought while down on sale, nothing twice)", after, want)
 	}
@@ -219,4 +208,25 @@ func TestAGridKilledAndRestartedPlacesNoLadderOrderTwice(t *testing.T) {
 	if got := orders(t, x); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("after a graceful restart: %v, want %v", got, want)
 	}
+}
+
+// killAGridHoldingALotOnSale starts a grid on a new venue and journal,
+// brings it to one lot on sale at 61,000 and two buys resting at 58,000
+// and 59,000 (the price at 59,900), and kills it. It returns the killed
+// run, whose trade moves the market while the daemon is down, and the
+// journal's path.
+func killAGridHoldingALotOnSale(t *testing.T) (*killableRun, string) {
+	t.Helper()
+	x, clk := newGridVenue(t)
+	path := filepath.Join(t.TempDir(), "journal.db")
+	r := startGrid(t, x, clk, path, exits.InBot)
+	for _, p := range []string{"60500", "59900", "59900"} {
+		r.trade(p)
+	}
+	want := "[BUY LIMIT 58000 0.01034482 BUY LIMIT 59000 0.01016949 SELL LIMIT 61000 0.01]"
+	if got := fmt.Sprint(orders(t, x)); got != want {
+		t.Fatalf("before the kill: %s, want %s", got, want)
+	}
+	r.crash()
+	return r, path
 }

@@ -73,17 +73,8 @@ func TestANewGridStartedAboveItsRangeRestsItsWholeLadder(t *testing.T) {
 // the range. Restarted, the grid counts the sale and rests a buy at
 // every level, the sold one again, none twice.
 func TestAGridRestartedAboveItsRangeBuysAgainTheLevelItSold(t *testing.T) {
-	x, clk := newGridVenue(t)
-	path := filepath.Join(t.TempDir(), "journal.db")
-	r := startGrid(t, x, clk, path, exits.InBot)
-	for _, p := range []string{"60500", "59900", "59900"} {
-		r.trade(p)
-	}
-	if got := fmt.Sprint(orders(t, x)); got != "[BUY LIMIT 58000 0.01034482 BUY LIMIT 59000 0.01016949 SELL LIMIT 61000 0.01]" {
-		t.Fatalf("before the kill: %s", got)
-	}
-	r.crash()
-
+	r, path := killAGridHoldingALotOnSale(t)
+	x, clk := r.x, r.clk
 	r.trade("62500") // while down: the sell at 61,000 fills
 	r = startGrid(t, x, clk, path, exits.InBot)
 	for _, p := range []string{"62500", "62500", "62500"} {
@@ -128,16 +119,8 @@ func TestAGridRestartedUnderItsStopStopsWhateverItsSavedState(t *testing.T) {
 		{"never saved", func(*testing.T, []byte) []byte { return nil }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			x, clk := newGridVenue(t)
-			path := filepath.Join(t.TempDir(), "journal.db")
-			r := startGrid(t, x, clk, path, exits.InBot)
-			for _, p := range []string{"60500", "59900", "59900"} {
-				r.trade(p)
-			}
-			if got := fmt.Sprint(orders(t, x)); got != "[BUY LIMIT 58000 0.01034482 BUY LIMIT 59000 0.01016949 SELL LIMIT 61000 0.01]" {
-				t.Fatalf("before the kill: %s", got)
-			}
-			r.crash()
+			r, path := killAGridHoldingALotOnSale(t)
+			x, clk := r.x, r.clk
 			rewriteGridState(t, path, c.state)
 
 			r.trade("56500") // while down: both buys fill on the way under the stop
