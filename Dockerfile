@@ -21,10 +21,14 @@ COPY --from=build --chown=65532:65532 /out/state /var/lib/tradebot
 USER 65532:65532
 VOLUME ["/var/lib/tradebot"]
 EXPOSE 9464
-# The image has no shell or curl: tradebot asks its own /readyz. With a
+# The image has no shell or curl: tradebot asks its own /healthz, whether
+# it serves. Not /readyz: whatever acts on "unhealthy" (Swarm, autoheal, a
+# liveness probe) restarts the container, and a restart mends nothing
+# /readyz reports; it would loop on a journaled HALT, or forget one kept
+# in memory only. /readyz and the alerts show the trading state. With a
 # --web.config.file (TLS, basic auth), override it with the health flags
 # --ca, --server-name, --user and --password-file (deploy/README.md).
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
-  CMD ["/usr/local/bin/tradebot", "health", "--url", "http://127.0.0.1:9464/readyz"]
+  CMD ["/usr/local/bin/tradebot", "health", "--url", "http://127.0.0.1:9464/healthz"]
 ENTRYPOINT ["/usr/local/bin/tradebot"]
 CMD ["run", "--config", "/etc/tradebot/config.yaml", "--web.listen-address", "0.0.0.0:9464"]

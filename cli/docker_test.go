@@ -136,11 +136,12 @@ func TestDockerImageRunsAsNonrootOverAStateVolumeItOwns(t *testing.T) {
 	}
 }
 
-// The HEALTHCHECK runs `tradebot health` (no shell, no curl in the image)
-// against the port the image serves on, and that command answers 0 for a
-// ready daemon and 1 for one that is not, or is not there: tried here
-// against the daemon's own HTTP server on loopback.
-func TestDockerHealthcheckAsksTheDaemonsReadiness(t *testing.T) {
+// dockerHealthcheck returns the image's HEALTHCHECK command line, after
+// checking that it runs `tradebot health` (no shell, no curl in the
+// image) on the port the image serves on, with the index of its --url
+// value.
+func dockerHealthcheck(t *testing.T) (argv []string, urlAt int) {
+	t.Helper()
 	final := dockerStages(t)[1]
 	checks := instrs(final, "HEALTHCHECK")
 	if len(checks) != 1 {
@@ -150,7 +151,7 @@ func TestDockerHealthcheckAsksTheDaemonsReadiness(t *testing.T) {
 	if !ok {
 		t.Fatalf("HEALTHCHECK %s has no CMD", checks[0].args)
 	}
-	argv := execForm(t, checks[0], cmdArgs)
+	argv = execForm(t, checks[0], cmdArgs)
 	if len(argv) < 2 || argv[0] != "/usr/local/bin/tradebot" || argv[1] != "health" {
 		t.Fatalf("HEALTHCHECK runs %q, want /usr/local/bin/tradebot health ...", argv)
 	}
@@ -159,8 +160,8 @@ func TestDockerHealthcheckAsksTheDaemonsReadiness(t *testing.T) {
 		t.Fatalf("HEALTHCHECK %q gives no --url", argv)
 	}
 	u, err := url.Parse(argv[i+1])
-	if err != nil || u.Path != "/readyz" || u.Hostname() != "127.0.0.1" {
-		t.Fatalf("HEALTHCHECK URL %q, want http://127.0.0.1:PORT/readyz", argv[i+1])
+	if err != nil || u.Hostname() != "127.0.0.1" {
+		t.Fatalf("HEALTHCHECK URL %q, want http://127.0.0.1:PORT/...", argv[i+1])
 	}
 	cmds := instrs(final, "CMD")
 	if len(cmds) != 1 || !strings.Contains(cmds[0].args, ":"+u.Port()+`"`) {
@@ -168,6 +169,34 @@ func TestDockerHealthcheckAsksTheDaemonsReadiness(t *testing.T) {
 	}
 	if exposed := instrs(final, "EXPOSE"); len(exposed) != 1 || exposed[0].args != u.Port() {
 		t.Errorf("EXPOSE %v, want %s", exposed, u.Port())
+	}
+	return argv, i + 1
+}
+
+// withURL returns argv with its URL at i pointed at addr, keeping the
+// URL's scheme and path.
+func withURL(t *testing.T, argv []string, i int, addr string) []string {
+	t.Helper()
+	u, err := url.Parse(argv[i])
+	if err != nil {
+		t.Fatal(err)
+	}
+	argv = slices.Clone(argv)
+	argv[i] = (&url.URL{Scheme: u.Scheme, Host: addr, Path: u.Path}).String()
+	return argv
+}
+
+// The HEALTHCHECK asks whether the daemon serves, not whether it trades:
+// what acts on an unhealthy container restarts it, and a restart mends
+// no reason /readyz gives (a journaled HALT restarts HALTED; one kept in
+// memory only is forgotten). Its flags go through the real command line
+// against the daemon's own HTTP server on loopback: 0 while the daemon
+// is ready and while it is HALTED (which /readyz, tried with the same
+// flags, reports), 1 once it does not answer.
+func TestDockerHealthcheckAsksWhetherTheDaemonServes(t *testing.T) {
+	argv, at := dockerHealthcheck(t)
+	if u, _ := url.Parse(argv[at]); u.Path != "/healthz" {
+		t.Fatalf("HEALTHCHECK URL %q, want .../healthz: a restart does not mend what /readyz reports", argv[at])
 	}
 
 	var notReady atomic.Value
@@ -179,21 +208,30 @@ func TestDockerHealthcheckAsksTheDaemonsReadiness(t *testing.T) {
 		return nil
 	}})
 	// The Dockerfile's own arguments, pointed at this server.
-	args := slices.Clone(argv[1:])
-	args[i] = (&url.URL{Scheme: "http", Host: addr, Path: u.Path}).String()
+	args := withURL(t, argv, at, addr)[1:]
+	readyz := withURL(t, argv, at, addr)[1:]
+	readyz[at-1] = strings.Replace(readyz[at-1], "/healthz", "/readyz", 1)
 
-	var stdout, stderr bytes.Buffer
-	if code := run(args, &stdout, &stderr); code != 0 || strings.TrimSpace(stdout.String()) != "ready" {
-		t.Errorf("ready daemon: exit %d, stdout %q, stderr %q; want 0 and ready", code, stdout.String(), stderr.String())
-	}
-	notReady.Store("trading state is HALTED")
-	stdout.Reset()
-	stderr.Reset()
-	if code := run(args, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "HTTP 503: not ready: trading state is HALTED") {
-		t.Errorf("halted daemon: exit %d, stderr %q; want 1 and the reason", code, stderr.String())
+	for _, c := range []struct {
+		state, halted    string
+		args             []string
+		code             int
+		stdout, inStderr string
+	}{
+		{"ready", "", args, 0, "ok", ""},
+		{"ready, /readyz", "", readyz, 0, "ready", ""},
+		{"HALTED", "trading is HALTED by kill_switch: going to bed", args, 0, "ok", ""},
+		{"HALTED, /readyz", "trading is HALTED by kill_switch: going to bed", readyz, 1, "", "HTTP 503: not ready: trading is HALTED by kill_switch"},
+	} {
+		notReady.Store(c.halted)
+		var stdout, stderr bytes.Buffer
+		if code := run(c.args, &stdout, &stderr); code != c.code || strings.TrimSpace(stdout.String()) != c.stdout || !strings.Contains(stderr.String(), c.inStderr) {
+			t.Errorf("%s: health %q: exit %d, stdout %q, stderr %q; want %d, %q and %q",
+				c.state, c.args, code, stdout.String(), stderr.String(), c.code, c.stdout, c.inStderr)
+		}
 	}
 	stop()
-	stderr.Reset()
+	var stdout, stderr bytes.Buffer
 	if code := run(args, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "no answer from") {
 		t.Errorf("stopped daemon: exit %d, stderr %q; want 1 and no answer", code, stderr.String())
 	}

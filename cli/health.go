@@ -18,10 +18,10 @@ import (
 	"github.com/tradebot/tradebot/internal/echo"
 )
 
-// defaultHealthURL is the readiness endpoint of a daemon started with the
+// defaultHealthURL is the liveness endpoint of a daemon started with the
 // image's CMD (--web.listen-address 0.0.0.0:9464), seen from inside the
-// container.
-const defaultHealthURL = "http://127.0.0.1:9464/readyz"
+// container: what a check that may lead to a restart must ask (see health).
+const defaultHealthURL = "http://127.0.0.1:9464/healthz"
 
 // healthFlags are the flags of `health`.
 type healthFlags struct {
@@ -33,19 +33,30 @@ type healthFlags struct {
 	passwordFile string
 }
 
-// health asks a running daemon whether it is ready, for container health
-// checks: the distroless image has no shell or curl to do it. It returns
-// nil (exit 0) on a 2xx answer and an error (exit 1) otherwise, naming
-// what the daemon said.
+// health asks a running daemon's /healthz or /readyz, for container health
+// checks and probes: the distroless image has no shell or curl to do it.
+// It returns nil (exit 0) on a 2xx answer and an error (exit 1) otherwise,
+// naming what the daemon said.
+//
+// The default asks /healthz, whether the process serves, because the
+// consumers of a container's health (Swarm, an autoheal container, a
+// Kubernetes liveness probe) restart what fails it, and a restart mends
+// nothing /readyz reports: a HALTED daemon restarts HALTED (the journal
+// keeps the state), or, without a state_dir, forgets a halt a human must
+// look at. /readyz, whether the daemon trades, is for alerting and
+// readiness only.
 func health(prog string, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("health", stderr)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: "+prog+" health [--url URL] [--timeout DURATION] [--ca FILE] [--server-name NAME] [--user NAME --password-file FILE]")
-		fmt.Fprintln(stderr, "Exits 0 when the daemon answers the URL with 2xx, 1 otherwise (a container HEALTHCHECK).")
+		fmt.Fprintln(stderr, "Exits 0 when the daemon answers the URL with 2xx, 1 otherwise (with what it said).")
+		fmt.Fprintln(stderr, "The default URL, /healthz, asks whether the daemon serves: the container HEALTHCHECK and liveness probe.")
+		fmt.Fprintln(stderr, "--url .../readyz asks whether it trades (fails while HALTED, a feed is stale, the journal cannot write):")
+		fmt.Fprintln(stderr, "for alerting and readiness only, never for a restart, which mends none of these.")
 		fs.PrintDefaults()
 	}
 	var f healthFlags
-	fs.StringVar(&f.url, "url", defaultHealthURL, "the daemon's /readyz (or /healthz) URL")
+	fs.StringVar(&f.url, "url", defaultHealthURL, "the daemon's /healthz URL (is it serving: for a liveness check), or its /readyz URL (is it trading: for alerting and readiness, not for restarts)")
 	fs.DurationVar(&f.timeout, "timeout", 5*time.Second, "how long to wait for the answer")
 	fs.StringVar(&f.ca, "ca", "", "for an https:// URL: trust the certificates in this PEM file (the daemon's self-signed certificate, or the CA that signed it) instead of the system's")
 	fs.StringVar(&f.user, "user", "", "basic-auth user, when the web config has basic_auth_users (the password comes from --password-file)")
