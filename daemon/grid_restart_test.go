@@ -97,14 +97,19 @@ func startRun(t *testing.T, x *sim.Exchange, clk *clock.Sim, path string, spec e
 
 // trade moves the market to price, one second on, through the venue and
 // the engine.
-func (r *killableRun) trade(price string) {
+func (r *killableRun) trade(price string) { r.tradeShowing(price, "5", "0.1") }
+
+// tradeShowing is trade with quoteSize on the best bid and ask and
+// tradeSize in the trade: what a venue with partial fills lets an order
+// fill.
+func (r *killableRun) tradeShowing(price, quoteSize, tradeSize string) {
 	now := r.clk.Now().Add(time.Second)
 	r.clk.Set(now)
 	p := dec(price)
 	for _, tk := range []exchange.Tick{
-		{ProductID: "BTC-USD", Kind: exchange.QuoteTick, Time: now, Received: now, Bid: p.Sub(dec("0.01")), BidSize: dec("5"),
-			Ask: p.Add(dec("0.01")), AskSize: dec("5")},
-		{ProductID: "BTC-USD", Kind: exchange.TradeTick, Time: now, Received: now, Price: p, Size: dec("0.1"), TakerSide: exchange.Buy},
+		{ProductID: "BTC-USD", Kind: exchange.QuoteTick, Time: now, Received: now, Bid: p.Sub(dec("0.01")), BidSize: dec(quoteSize),
+			Ask: p.Add(dec("0.01")), AskSize: dec(quoteSize)},
+		{ProductID: "BTC-USD", Kind: exchange.TradeTick, Time: now, Received: now, Price: p, Size: dec(tradeSize), TakerSide: exchange.Buy},
 	} {
 		r.x.OnTick(&tk)
 		if r.eng != nil {
@@ -139,10 +144,14 @@ func orders(t *testing.T, x *sim.Exchange) []string {
 	return out
 }
 
-func newGridVenue(t *testing.T) (*sim.Exchange, *clock.Sim) {
+func newGridVenue(t *testing.T) (*sim.Exchange, *clock.Sim) { return newGridVenueWith(t, false) }
+
+// newGridVenueWith is newGridVenue with sim.Config.PartialFills set to
+// partial.
+func newGridVenueWith(t *testing.T, partial bool) (*sim.Exchange, *clock.Sim) {
 	t.Helper()
 	clk := clock.NewSim(time.Date(2024, 8, 9, 0, 0, 0, 0, time.UTC))
-	x, err := sim.New(sim.Config{Products: []exchange.Product{gridProduct},
+	x, err := sim.New(sim.Config{Products: []exchange.Product{gridProduct}, PartialFills: partial,
 		Balances: map[string]decimal.Decimal{"USD": dec("100000")}, Fees: sim.DefaultFees()}, clk)
 	if err != nil {
 		t.Fatal(err)
@@ -159,8 +168,8 @@ func newGridVenue(t *testing.T) (*sim.Exchange, *clock.Sim) {
 // whole inventory (invariant 4), and the next start places them again,
 // once.
 func TestAGridKilledAndRestartedPlacesNoLadderOrderTwice(t *testing.T) {
-	r, path := killAGridHoldingALotOnSale(t)
-	x, clk := r.x, r.clk
+	x, clk := newGridVenue(t)
+	r, path := killAGridHoldingALotOnSale(t, x, clk)
 	r.trade("58900") // while down: the 59,000 buy fills
 	r = startGrid(t, x, clk, path, exits.InBot)
 	for _, p := range []string{"58950", "58950", "58950"} {
@@ -210,14 +219,13 @@ func TestAGridKilledAndRestartedPlacesNoLadderOrderTwice(t *testing.T) {
 	}
 }
 
-// killAGridHoldingALotOnSale starts a grid on a new venue and journal,
+// killAGridHoldingALotOnSale starts a grid on x and a new journal,
 // brings it to one lot on sale at 61,000 and two buys resting at 58,000
 // and 59,000 (the price at 59,900), and kills it. It returns the killed
 // run, whose trade moves the market while the daemon is down, and the
 // journal's path.
-func killAGridHoldingALotOnSale(t *testing.T) (*killableRun, string) {
+func killAGridHoldingALotOnSale(t *testing.T, x *sim.Exchange, clk *clock.Sim) (*killableRun, string) {
 	t.Helper()
-	x, clk := newGridVenue(t)
 	path := filepath.Join(t.TempDir(), "journal.db")
 	r := startGrid(t, x, clk, path, exits.InBot)
 	for _, p := range []string{"60500", "59900", "59900"} {

@@ -73,8 +73,8 @@ func TestANewGridStartedAboveItsRangeRestsItsWholeLadder(t *testing.T) {
 // the range. Restarted, the grid counts the sale and rests a buy at
 // every level, the sold one again, none twice.
 func TestAGridRestartedAboveItsRangeBuysAgainTheLevelItSold(t *testing.T) {
-	r, path := killAGridHoldingALotOnSale(t)
-	x, clk := r.x, r.clk
+	x, clk := newGridVenue(t)
+	r, path := killAGridHoldingALotOnSale(t, x, clk)
 	r.trade("62500") // while down: the sell at 61,000 fills
 	r = startGrid(t, x, clk, path, exits.InBot)
 	for _, p := range []string{"62500", "62500", "62500"} {
@@ -88,10 +88,12 @@ func TestAGridRestartedAboveItsRangeBuysAgainTheLevelItSold(t *testing.T) {
 }
 
 // TestAGridRestartedUnderItsStopStopsWhateverItsSavedState: a grid holds a
-// lot on sale and two buys; while the daemon is down the price falls
-// through the buys to under the stop. Restarted there, the grid behaves
-// as one that never stopped: the exits sell the whole inventory, the grid
-// stops and places nothing more when the price comes back, whether its
+// lot on sale and two buys; while the daemon is down the price falls to
+// under the stop on thin trades that fill the buys only in part (the
+// venue fills what the market shows). Restarted there, the grid behaves
+// as one that never stopped: it cancels its buys, the exits sell the
+// whole inventory, and it places nothing more when the price comes back,
+// whether its
 // saved state says it was armed, is from a version before armed existed
 // (no armed field), or was never saved (a crash before the first save;
 // the grid adopts its orders from the journal).
@@ -119,15 +121,23 @@ func TestAGridRestartedUnderItsStopStopsWhateverItsSavedState(t *testing.T) {
 		{"never saved", func(*testing.T, []byte) []byte { return nil }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			r, path := killAGridHoldingALotOnSale(t)
-			x, clk := r.x, r.clk
+			x, clk := newGridVenueWith(t, true)
+			r, path := killAGridHoldingALotOnSale(t, x, clk)
 			rewriteGridState(t, path, c.state)
 
-			r.trade("56500") // while down: both buys fill on the way under the stop
-			if held := btcHeld(t, x); held != "0.03051431" {
-				t.Fatalf("%s BTC held while down, want the three lots", held)
+			// While down the price falls under the stop on thin trades: the
+			// 59,000 buy fills in part, and both buys still rest.
+			r.tradeShowing("56500", "0.005", "0.005")
+			want := "[BUY LIMIT 58000 0.01034482 BUY LIMIT 59000 0.00016949 SELL LIMIT 61000 0.01]"
+			if got := fmt.Sprint(orders(t, x)); got != want || btcHeld(t, x) != "0.02" {
+				t.Fatalf("while down: %s, %s BTC held; want %s and 0.02", got, btcHeld(t, x), want)
 			}
 			r = startGrid(t, x, clk, path, exits.InBot)
+			r.tradeShowing("56500", "0.00000001", "0.00000001")
+			r.tradeShowing("56500", "0.00000001", "0.00000001")
+			if got := orders(t, x); !r.grid.Stopped() || strings.Contains(fmt.Sprint(got), "BUY") {
+				t.Fatalf("restarted under the stop: orders %v, stopped %v; want the buys cancelled and the grid stopped", got, r.grid.Stopped())
+			}
 			for _, p := range []string{"56500", "56500"} {
 				r.trade(p)
 			}
