@@ -382,6 +382,7 @@ func (e *Engine) adoptJournaledAttached(j RecoveryJournal, instance string, o ex
 		return false
 	}
 	prev.Instance, prev.Purpose, prev.Order.ID = instance, exchange.Exit, o.ID
+	e.noteAttachedReason(instance, prev)
 	e.exec.adopt(prev)
 	if fj, ok := j.(FillsJournal); ok {
 		if size, err := fj.JournaledFillSize(prev); err == nil {
@@ -457,6 +458,7 @@ func (e *Engine) recoverAttached(ctx context.Context, j RecoveryJournal, venue e
 	if known {
 		// Journaled before: only what it did since is new.
 		prev.Order.ID = br.ID
+		e.noteAttachedReason(instance, prev)
 		e.exec.adopt(prev)
 		e.exec.setJournaledFromOrder(id)
 	} else {
@@ -466,6 +468,19 @@ func (e *Engine) recoverAttached(ctx context.Context, j RecoveryJournal, venue e
 		"instance", instance, "order_id", br.ID, "status", br.Status, "filled", br.FilledSize)
 	e.exec.HandleEvent(exchange.OrderEvent{Order: br})
 	return nil
+}
+
+// noteAttachedReason tells instance's exits why attached bracket jo, which
+// recovery found through its entry, rests: the reason journaled with it
+// (an earlier run may have moved it for trailing or break-even), or
+// unknown for a row from before the journal kept reasons. Without a note
+// the exits take it for the stop-loss it was attached with; never for
+// the stop's rule now, which a bracket filled while the daemon was down
+// need not have been sold for.
+func (e *Engine) noteAttachedReason(instance string, jo JournaledOrder) {
+	if in := e.exec.instances[instance]; in != nil {
+		in.exits.NoteExit(jo.Order.ClientOrderID, jo.Reason)
+	}
 }
 
 // OrderGetter is a venue that can look an order up by the venue's own

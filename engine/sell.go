@@ -64,8 +64,7 @@ func (in *Instance) sell(ctx context.Context, t *exchange.Tick, o strategy.Order
 	}
 	placed, err := in.exits.Sell(ctx, req, reason)
 	if err != nil {
-		var rej *exchange.RejectError
-		if errors.As(err, &rej) || errors.Is(err, exits.ErrNotSent) {
+		if exits.Refused(err) {
 			in.notPlaced(ctx, id, "strategy sell not placed", err)
 		}
 		// Otherwise the outcome is unknown: the order stays working

@@ -178,7 +178,7 @@ func (m *Manager) which(ctx context.Context, o exchange.Order) (exitKind, int) {
 		// A second attached bracket (an entry sent with one while a
 		// position was open): two exits cannot both rest, so it goes.
 		m.d.Log.Warn("cancelling a second attached bracket", "strategy", m.d.Strategy, "product", m.d.Product.ID, "order_id", o.ID)
-		r := RestingOrder{OrderID: o.ID, Type: exchange.Bracket, Size: o.BaseSize, Stop: o.StopPrice, Limit: o.LimitPrice, Reason: s.StopReason}
+		r := RestingOrder{OrderID: o.ID, Type: exchange.Bracket, Size: o.BaseSize, Stop: o.StopPrice, Limit: o.LimitPrice, Reason: m.attachedReason(o)}
 		if err := m.d.Orders.Cancel(ctx, o.ID); err != nil {
 			m.d.Log.Error("cancel of a second attached bracket failed", "strategy", m.d.Strategy, "order_id", o.ID, "error", err)
 		}
@@ -209,8 +209,14 @@ func (m *Manager) foundResting(o exchange.Order) bool {
 // not hold (on spot, another instance's).
 func (m *Manager) takeFound(ctx context.Context, o exchange.Order) (exitKind, int) {
 	s, p := &m.s, m.d.Product
+	// Its reason is the one journaled with it (NoteExit): the rule it was
+	// placed (or last moved) for, which the stop's rule now need not be.
+	why, noted := m.exitWhy[o.ClientOrderID]
+	if !noted {
+		why = s.StopReason
+	}
 	r := RestingOrder{ClientOrderID: o.ClientOrderID, OrderID: o.ID, Type: o.Type, Size: o.BaseSize, Filled: o.FilledSize,
-		Stop: o.StopPrice, Limit: o.LimitPrice, TriggerLimit: o.LimitPrice, Reason: s.StopReason, Triggered: o.Triggered,
+		Stop: o.StopPrice, Limit: o.LimitPrice, TriggerLimit: o.LimitPrice, Reason: why, Triggered: o.Triggered,
 		Queued: o.Status == exchange.StatusQueued}
 	if o.Type == exchange.Bracket {
 		r.TriggerLimit = p.RoundPriceUp(o.StopPrice.Mul(bracketTriggerFactor))
@@ -222,12 +228,15 @@ func (m *Manager) takeFound(ctx context.Context, o exchange.Order) (exitKind, in
 	if m.open() && s.Resting == nil && s.Market == nil && (!s.AwaitAttached || o.Type == exchange.Bracket) {
 		s.AwaitAttached = false
 		if o.StopPrice.GreaterThan(s.Stop) {
-			s.Stop = o.StopPrice // a stop only rises; the order's was set by a later rule
+			// A stop only rises; the order's was set by a later rule.
+			s.Stop, s.StopReason = o.StopPrice, why
 		}
 		if s.StopReason == "" {
 			s.StopReason = ReasonStopLoss
 		}
-		r.Reason = s.StopReason
+		if r.Reason == "" {
+			r.Reason = s.StopReason
+		}
 		s.Resting = &r
 		s.LastMove = m.now()
 		log.Warn("found a resting exit the exit state did not name (placed by a run that stopped before saving it); adopted as the position's protection")
@@ -246,14 +255,12 @@ func (m *Manager) takeFound(ctx context.Context, o exchange.Order) (exitKind, in
 func (m *Manager) adopt(o exchange.Order) {
 	s, p := &m.s, m.d.Product
 	s.AwaitAttached = false
+	why := m.attachedReason(o)
 	if o.StopPrice.GreaterThan(s.Stop) {
-		s.Stop = o.StopPrice
-		if s.StopReason == "" {
-			s.StopReason = ReasonStopLoss
-		}
+		s.Stop, s.StopReason = o.StopPrice, why
 	}
 	s.Resting = &RestingOrder{ClientOrderID: o.ClientOrderID, OrderID: o.ID, Type: exchange.Bracket, Size: o.BaseSize, Stop: o.StopPrice,
-		Limit: o.LimitPrice, TriggerLimit: p.RoundPriceUp(o.StopPrice.Mul(bracketTriggerFactor)), Reason: s.StopReason}
+		Limit: o.LimitPrice, TriggerLimit: p.RoundPriceUp(o.StopPrice.Mul(bracketTriggerFactor)), Reason: why}
 	s.LastMove = m.now()
 }
 
@@ -279,7 +286,7 @@ func (m *Manager) onExit(ctx context.Context, o exchange.Order, f *exchange.Fill
 	}
 	if r != nil {
 		reason = r.Reason
-		if r.Type == exchange.Bracket && !o.Triggered && !r.Triggered {
+		if soldAtTakeProfit(r.Type, o.Triggered || r.Triggered) {
 			reason = ReasonTakeProfit
 		}
 		if o.ID != "" {
@@ -375,16 +382,42 @@ func (m *Manager) onExit(ctx context.Context, o exchange.Order, f *exchange.Fill
 
 // unknownExitReason is the exit reason of an order the state does not
 // name: a bracket that filled untriggered sold at its take-profit; any
-// other, the reason its journaled intent gave (NoteExit, at recovery),
-// or, for one recovery did not note, the stop's rule.
+// other, the reason its journaled intent gave (NoteExit, at recovery, or
+// kept when the Manager stopped waiting for its events); an attached
+// bracket recovery did not note, the stop-loss it was attached with
+// (attachedReason); else ReasonUnknown. The stop's rule now would be a
+// guess: the order may have been sent for another rule, at another stop.
 func (m *Manager) unknownExitReason(o exchange.Order) string {
-	if o.Type == exchange.Bracket && !o.Triggered {
+	if soldAtTakeProfit(o.Type, o.Triggered) {
 		return ReasonTakeProfit
 	}
 	if why, ok := m.exitWhy[o.ClientOrderID]; ok {
 		return why
 	}
-	return m.s.StopReason
+	if o.Type == exchange.Bracket && o.OriginatingOrderID != "" {
+		return ReasonStopLoss
+	}
+	return ReasonUnknown
+}
+
+// soldAtTakeProfit reports whether an exit order of type typ that fills
+// sold at its take-profit: a bracket whose stop has not triggered (its
+// limit leg filled). The stop leg's fill is the stop's rule.
+func soldAtTakeProfit(typ exchange.OrderType, triggered bool) bool {
+	return typ == exchange.Bracket && !triggered
+}
+
+// attachedReason is the reason of attached bracket o, which the Manager
+// adopts without having placed it: the one journaled with it when
+// recovery noted it (NoteExit; an earlier run may have moved it for
+// another rule), else stop_loss, the stop Attach gives an entry's bracket.
+// Never the stop's rule now: while the bracket was not seen, trailing or
+// break-even may have raised the watched stop above the bracket's own.
+func (m *Manager) attachedReason(o exchange.Order) string {
+	if why, ok := m.exitWhy[o.ClientOrderID]; ok {
+		return why
+	}
+	return ReasonStopLoss
 }
 
 // keepSoldAhead returns the part of sell fill f that the position holds,

@@ -37,6 +37,9 @@ type simOrders struct {
 	injected  int      // transport errors returned so far
 	sent      []string // client order ids of every Place call, in order
 	placed    []exchange.OrderRequest
+	// failCancel, when set, fails a Cancel of that venue order id once,
+	// before it reaches the venue (a lost connection).
+	failCancel string
 	// queue, when set, receives the state of a finished order asked for
 	// again, as the engine's executor delivers it.
 	queue *[]exchange.OrderEvent
@@ -88,7 +91,13 @@ func (o *simOrders) Place(ctx context.Context, req exchange.OrderRequest) (excha
 	return out, err
 }
 
-func (o *simOrders) Cancel(ctx context.Context, id string) error { return o.x.CancelOrder(ctx, id) }
+func (o *simOrders) Cancel(ctx context.Context, id string) error {
+	if id != "" && id == o.failCancel {
+		o.failCancel = ""
+		return errTransport
+	}
+	return o.x.CancelOrder(ctx, id)
+}
 
 func (o *simOrders) Edit(ctx context.Context, id string, e exchange.OrderEdit) (exchange.Order, error) {
 	if o.noEdit {

@@ -211,12 +211,26 @@ func (m *Manager) restingWorks() bool {
 		m.last.Cmp(r.TriggerLimit) >= 0
 }
 
+// restingCovers reports whether the resting exit guards the whole
+// position, so that the bot leaves the stop to the venue: it protects
+// (or works as a triggered limit) and the strategy has no sell of its
+// own, which holds base no resting order can cover. One rule for what
+// Protection reports and what the bot watches (fire): a position is
+// never reported as resting protection while the bot is watching its
+// stop, nor left unwatched while it is reported as watched. A sell
+// whose cancel the venue accepted still counts until its end is booked:
+// its fill may be on its way, and until the resting exit has grown to
+// the base it frees, only the bot covers that base.
+func (m *Manager) restingCovers() bool {
+	return (m.restingProtects() || m.restingWorks()) && len(m.s.Sells) == 0
+}
+
 // Protection reports what guards the position now.
 func (m *Manager) Protection() Protection {
 	if !m.open() {
 		return Protection{}
 	}
-	if (m.restingProtects() || m.restingWorks()) && m.committed().IsZero() {
+	if m.restingCovers() {
 		return Protection{Stop: m.s.Resting.Stop, Resting: true}
 	}
 	return Protection{Stop: m.s.Stop, Watched: true, Queued: m.s.Resting != nil && m.s.Resting.Queued}

@@ -32,7 +32,7 @@ func (m *Manager) place(ctx context.Context, req exchange.OrderRequest) (exchang
 	var err error
 	for range placeAttempts {
 		o, err = m.d.Orders.Place(ctx, req)
-		if err == nil || refused(err) || ctx.Err() != nil {
+		if err == nil || Refused(err) || ctx.Err() != nil {
 			return o, err
 		}
 	}
@@ -44,9 +44,13 @@ func isReject(err error) bool {
 	return errors.As(err, &rej)
 }
 
-// refused reports a definite no: the venue refused the request, or it
-// never left (ErrNotSent). Either way no order exists under its id.
-func refused(err error) bool { return isReject(err) || errors.Is(err, ErrNotSent) }
+// Refused reports whether err, from Orders.Place or Manager.Sell, is a
+// definite no: the venue refused the request (*exchange.RejectError), or
+// it never left (ErrNotSent). Either way no order exists under its
+// client order id, and the next attempt takes a new one; any other error
+// leaves the outcome unknown. The exits and the engine's strategy sells
+// tell the two apart by this one rule.
+func Refused(err error) bool { return isReject(err) || errors.Is(err, ErrNotSent) }
 
 func rejectReason(err error) string {
 	var rej *exchange.RejectError
@@ -89,7 +93,7 @@ func (m *Manager) sync(ctx context.Context) {
 	if s.Market != nil {
 		return // a market sell is working; what is left is handled when it ends
 	}
-	if m.awaitingOver() {
+	if m.awaitingOver(false) {
 		s.NeedSync = true
 		return
 	}
@@ -249,7 +253,7 @@ func (m *Manager) sendResting(ctx context.Context) {
 	// tick would flood the venue, the journal and the log.
 	m.nextTry = m.now().Add(m.cfg.Update.MinInterval)
 	s.NeedSync = true
-	if !refused(err) {
+	if !Refused(err) {
 		m.logRefusal(log, slog.LevelWarn, "resting", err,
 			"resting exit outcome unknown; watching the stop and asking again under the same id")
 		return
@@ -345,26 +349,71 @@ func (m *Manager) replace(ctx context.Context, size decimal.Decimal) {
 // leave the position with its stop watched instead of resting.
 const overWait = 10 * time.Second
 
-// awaitingOver reports whether an order found ended on the venue still
-// has its events to be booked, forgetting those waited for long enough.
-func (m *Manager) awaitingOver() bool {
-	s := &m.s
+// overOrder is an exit order that may have been found already ended on
+// the venue while its events were not booked yet: a resting exit being
+// cancelled (Cancelling) or a strategy sell (Sells). Both wait for those
+// events alike (awaitEvents).
+type overOrder interface {
+	// over is when it was found ended; zero while it is not.
+	over() time.Time
+	// ids are its client order id and venue order id.
+	ids() (clientOrderID, orderID string)
+	// why is the reason it was sent for.
+	why() string
+}
+
+func (r *RestingOrder) over() time.Time                      { return r.OverAt }
+func (r *RestingOrder) ids() (clientOrderID, orderID string) { return r.ClientOrderID, r.OrderID }
+func (r *RestingOrder) why() string                          { return r.Reason }
+func (s *StrategySell) over() time.Time                      { return s.OverAt }
+func (s *StrategySell) ids() (clientOrderID, orderID string) { return s.ClientOrderID, s.OrderID }
+func (s *StrategySell) why() string                          { return s.Reason }
+
+// awaitEvents reports whether an order of list found ended on the venue
+// still has its events to be booked, and forgets those waited for longer
+// than overWait (what, "an exit" or "a strategy sell", names them in the
+// log). A forgotten order's reason stays noted (NoteExit), so that an
+// event of it that comes after all ends its round trip with that reason,
+// not with whatever the stop's rule is by then.
+func awaitEvents[T any, P interface {
+	*T
+	overOrder
+}](m *Manager, list *[]T, what string) bool {
+	l := *list
 	waiting := false
-	for i := 0; i < len(s.Cancelling); i++ {
-		c := s.Cancelling[i]
-		if c.OverAt.IsZero() {
+	for i := 0; i < len(l); i++ {
+		o := P(&l[i])
+		at := o.over()
+		if at.IsZero() {
 			continue
 		}
-		if m.now().Sub(c.OverAt) < overWait {
+		if m.now().Sub(at) < overWait {
 			waiting = true
 			continue
 		}
-		m.d.Log.Warn("no events came for an exit found ended on the venue; going on without them", "strategy", m.d.Strategy,
-			"product", m.d.Product.ID, "client_order_id", c.ClientOrderID, "order_id", c.OrderID)
-		s.Cancelling = append(s.Cancelling[:i], s.Cancelling[i+1:]...)
+		cid, oid := o.ids()
+		m.d.Log.Warn("no events came for "+what+" found ended on the venue; going on without them", "strategy", m.d.Strategy,
+			"product", m.d.Product.ID, "client_order_id", cid, "order_id", oid)
+		m.NoteExit(cid, o.why())
+		l = append(l[:i], l[i+1:]...)
 		i--
 	}
+	*list = l
 	return waiting
+}
+
+// awaitingOver reports whether an exit order found ended on the venue
+// (a resting exit, or a strategy sell) still has its events to be
+// booked. New exit orders wait for them: a fill among them changes what
+// is left to protect. sync asks only about the resting exits: a strategy
+// sell found ended was cancelled (cancelSells), so the base it held is
+// free already and the resting exit may cover it; a full exit asks about
+// both (exitAll), since a fill of either changes what is left to sell.
+func (m *Manager) awaitingOver(sellsToo bool) bool {
+	if awaitEvents(m, &m.s.Cancelling, "an exit") {
+		return true
+	}
+	return sellsToo && awaitEvents(m, &m.s.Sells, "a strategy sell")
 }
 
 // cancelResting cancels the resting order without replacing it.
@@ -375,7 +424,7 @@ func (m *Manager) cancelResting(ctx context.Context) error {
 		// Outcome unknown: resend the same id to learn the order's id.
 		o, err := m.place(ctx, m.request(r))
 		if err != nil {
-			if refused(err) {
+			if Refused(err) {
 				s.Resting = nil
 				return nil
 			}
@@ -418,7 +467,7 @@ func (m *Manager) exitAll(ctx context.Context, reason string, level int) error {
 		}
 		return nil
 	}
-	if m.awaitingOver() || m.awaitingSells() {
+	if m.awaitingOver(true) {
 		s.PendingClose, s.NeedSync = reason, true
 		return fmt.Errorf("exit %s: an earlier exit order %w", reason, ErrExitOver)
 	}
@@ -462,7 +511,7 @@ func (m *Manager) sendMarket(ctx context.Context) error {
 	log := m.d.Log.With("strategy", m.d.Strategy, "product", m.d.Product.ID, "client_order_id", mk.ClientOrderID,
 		"reason", mk.Reason, "size", mk.Size, "error", err)
 	switch {
-	case !refused(err):
+	case !Refused(err):
 		// Not rate-limited: the stop or a take-profit was reached, and
 		// each attempt already took the executor's retries with backoff.
 		m.logRefusal(log, slog.LevelWarn, "market", err, "market exit outcome unknown; sending again under the same id on the next tick")

@@ -170,6 +170,28 @@ func TestAnExitFoundWhileHeldIsAdoptedAndRearmPlacesNothingMore(t *testing.T) {
 	}
 }
 
+// A resting exit found while held keeps the reason recovery noted from
+// its journaled intent: a stop a killed run had moved up for trailing
+// (99, above the state's stop-loss at 98) that then triggers ends the
+// round trip as trailing_stop, its rule, not stop_loss, the saved stop's
+// (before the fix).
+func TestAFoundExitKeepsItsJournaledReason(t *testing.T) {
+	h := newHarness(t, Config{StopLoss: pctStop("2"), Update: Update{MinInterval: 1}}, withBalance("BTC", "5"))
+	h.tick("100")
+	h.m.HoldOrders()
+	h.enter("1")
+	h.m.NoteExit("killed-run-exit", ReasonTrailingStop)
+	h.placeStray("killed-run-exit", "1", "99")
+	h.m.Rearm(h.ctx)
+	if st := h.m.State(); !st.Stop.Equal(d("99")) || st.StopReason != ReasonTrailingStop {
+		t.Fatalf("stop %s by %s after the found exit, want 99 by trailing_stop", st.Stop, st.StopReason)
+	}
+	h.tick("98.9")
+	if tr := h.trip(); tr.Reason != ReasonTrailingStop {
+		t.Fatalf("round trip ended with reason %q, want %q", tr.Reason, ReasonTrailingStop)
+	}
+}
+
 // A resting exit found beside the position's own protection is
 // cancelled: two exits would sell twice what the position holds.
 func TestAnExitFoundBesideTheProtectionIsCancelled(t *testing.T) {

@@ -106,7 +106,7 @@ func (m *Manager) Sell(ctx context.Context, req exchange.OrderRequest, reason st
 		if i >= 0 && o.ID != "" {
 			s.Sells[i].OrderID = o.ID
 		}
-	case refused(err):
+	case Refused(err):
 		if i >= 0 {
 			s.Sells = append(s.Sells[:i], s.Sells[i+1:]...)
 		}
@@ -208,29 +208,6 @@ func (m *Manager) cancelSells(ctx context.Context) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// awaitingSells reports whether a strategy sell found ended on the venue
-// still has its events to be booked, forgetting those waited for long
-// enough.
-func (m *Manager) awaitingSells() bool {
-	s := &m.s
-	waiting := false
-	for i := 0; i < len(s.Sells); i++ {
-		sl := s.Sells[i]
-		if sl.OverAt.IsZero() {
-			continue
-		}
-		if m.now().Sub(sl.OverAt) < overWait {
-			waiting = true
-			continue
-		}
-		m.d.Log.Warn("no events came for a strategy sell found ended on the venue; going on without them",
-			"strategy", m.d.Strategy, "product", m.d.Product.ID, "client_order_id", sl.ClientOrderID)
-		s.Sells = append(s.Sells[:i], s.Sells[i+1:]...)
-		i--
-	}
-	return waiting
 }
 
 // onSell books an event of strategy sell i: its fill shrinks the position

@@ -149,3 +149,43 @@ func TestAStrategySellTheStateDidNotNameIsCountedOnSale(t *testing.T) {
 		t.Fatalf("after recovery: %s, want the stop on 0.6 beside the sell", got)
 	}
 }
+
+// TestProtectionIsWatchedWhileAStrategySellIsStillKnown: a signal's full
+// exit cancels the strategy's sell (the venue accepts) but the cancel of
+// the resting stop, which covers only what the sell left free, is lost.
+// Until the sell's end is booked the stop covers 0.6 of the 1 held: the
+// position is reported watched, as the bot watches it (it sells all at
+// market at the stop), not as resting protection at the stop (what
+// Protection said before, counting only the base still on sale). Once
+// the sell's end is booked the pending exit goes on.
+func TestProtectionIsWatchedWhileAStrategySellIsStillKnown(t *testing.T) {
+	h := newHarness(t, Config{Placement: OnExchange, StopLoss: pctStop("5")})
+	h.tick("100")
+	h.enter("1")
+	if _, err := h.sell("0.4", "110"); err != nil {
+		t.Fatal(err)
+	}
+	var stop exchange.Order
+	for _, o := range h.openSells() {
+		if o.Type == exchange.StopLimit {
+			stop = o
+		}
+	}
+	if !stop.BaseSize.Equal(d("0.6")) {
+		t.Fatalf("resting stop for %s beside the sell, want 0.6", stop.BaseSize)
+	}
+	h.orders.failCancel = stop.ID
+	if err := h.m.Close(h.ctx, ReasonSignal); err == nil {
+		t.Fatal("the exit went through with the stop's cancel lost")
+	}
+	if st := h.m.State(); len(st.Sells) != 1 || !st.Sells[0].Cancelled || st.Resting == nil {
+		t.Fatalf("state %+v, want the sell cancelled but not yet ended, and the stop resting", st)
+	}
+	if p := h.m.Protection(); p.Resting || !p.Watched || !p.Stop.Equal(d("95")) {
+		t.Fatalf("protection %+v while the stop covers 0.6 of 1, want watched at 95", p)
+	}
+	h.drain()
+	if rt := h.trip(); rt.Reason != ReasonSignal {
+		t.Fatalf("round trip ended by %q, want the signal's exit once the sell's end is booked", rt.Reason)
+	}
+}

@@ -89,9 +89,9 @@ func (m *Manager) fire(ctx context.Context, price decimal.Decimal) bool {
 		}
 		return true
 	}
-	if s.Stop.IsPositive() && fastdecimal.Compare(price, s.Stop) <= 0 && (len(s.Sells) > 0 || !m.restingProtects() && !m.restingWorks()) {
-		// The bot watches the stop for the whole position while strategy
-		// sells hold part of it, which no resting stop can cover.
+	if s.Stop.IsPositive() && fastdecimal.Compare(price, s.Stop) <= 0 && !m.restingCovers() {
+		// The bot watches the stop for the whole position unless the
+		// resting exit covers it all (restingCovers).
 		_ = m.exitAll(ctx, s.StopReason, -1)
 		return true
 	}
