@@ -21,11 +21,16 @@ import (
 // path as the daemon does at start.
 func startDailyDCA(t *testing.T, x *sim.Exchange, clk *clock.Sim, path string) *killableRun {
 	t.Helper()
-	p := &strategy.DCAParams{Every: 24 * time.Hour, OrderQuote: dec("100"), SafetyOrders: 1, SafetyStepPercent: 2, SafetyScale: 1,
-		TakeProfitPercent: 1.5}
-	r, _ := startDCAWith(t, x, clk, path, p, exits.Config{Placement: exits.InBot, StopLoss: &exits.StopLoss{Percent: dec("8")},
+	r, _ := startDCAWith(t, x, clk, path, dailyDCAParams(), exits.Config{Placement: exits.InBot, StopLoss: &exits.StopLoss{Percent: dec("8")},
 		TimeStop: &exits.TimeStop{MaxHolding: 2 * time.Hour}})
 	return r
+}
+
+// dailyDCAParams are a dca that buys 100 once a day, with one safety buy
+// 2 % under its average entry, and sells all 1.5 % over it.
+func dailyDCAParams() *strategy.DCAParams {
+	return &strategy.DCAParams{Every: 24 * time.Hour, OrderQuote: dec("100"), SafetyOrders: 1, SafetyStepPercent: 2, SafetyScale: 1,
+		TakeProfitPercent: 1.5}
 }
 
 // sellDuringKill opens a position with the dca's scheduled buy and its

@@ -119,6 +119,16 @@ func writeProgress(b *journal.Batch, instance string, orders []exchange.Order, s
 			return err
 		}
 	}
+	// The resting exit's row follows the edits the exits made of it (a
+	// resize after a partial take-profit or an added entry, a move), in
+	// the transaction that saves the state counting on them.
+	if r := st.Resting; r != nil && r.ClientOrderID != "" && r.OrderID != "" &&
+		r.Size.IsPositive() && r.Limit.IsPositive() && r.Stop.IsPositive() {
+		if err := b.UpdateTerms(r.ClientOrderID, journal.RestingTerms{BaseSize: r.Size, LimitPrice: r.Limit,
+			StopPrice: r.Stop, Reason: r.Reason}); err != nil {
+			return err
+		}
+	}
 	p := &st.Position
 	if err := b.SavePosition(journal.PositionRow{Instance: instance, ProductID: p.ProductID, Size: p.Size,
 		AvgEntryPrice: p.AvgEntry, RealizedPnL: p.RealizedPnL, Fees: p.Fees, OpenedAt: p.OpenedAt,

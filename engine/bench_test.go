@@ -116,6 +116,12 @@ func (j *benchJournal) SaveProgress(instance string, orders []exchange.Order, ex
 				return err
 			}
 		}
+		if r := exitState.Resting; r != nil && r.ClientOrderID != "" && r.OrderID != "" {
+			if err := b.UpdateTerms(r.ClientOrderID, journal.RestingTerms{BaseSize: r.Size, LimitPrice: r.Limit,
+				StopPrice: r.Stop, Reason: r.Reason}); err != nil {
+				return err
+			}
+		}
 		p := exitState.Position
 		if err := b.SavePosition(journal.PositionRow{Instance: instance, ProductID: p.ProductID, Size: p.Size,
 			AvgEntryPrice: p.AvgEntry, RealizedPnL: p.RealizedPnL, Fees: p.Fees, OpenedAt: p.OpenedAt,

@@ -252,6 +252,47 @@ func (b *Batch) UpdateOrder(clientOrderID string, ord exchange.Order) error {
 	return nil
 }
 
+// RestingTerms are the terms of a resting order that change while it
+// rests, by edits in place (same ids): its base size, its limit and stop
+// prices, and for an exit the rule it rests for (trailing or break-even
+// moves a stop up).
+type RestingTerms struct {
+	BaseSize, LimitPrice, StopPrice decimal.Decimal
+	// Reason is left as recorded when empty.
+	Reason string
+}
+
+// sqlUpdateTerms rewrites an order's size and prices inside its stored
+// request and its reason, and only when one differs: a save that repeats
+// the terms recorded writes nothing.
+const sqlUpdateTerms = `UPDATE orders SET
+		request = json_set(request, '$.base_size', ?1, '$.limit_price', ?2, '$.stop_price', ?3),
+		reason = coalesce(nullif(?4, ''), reason), changed_ns = ?5
+	WHERE client_order_id = ?6 AND (json_extract(request, '$.base_size') IS NOT ?1
+		OR json_extract(request, '$.limit_price') IS NOT ?2 OR json_extract(request, '$.stop_price') IS NOT ?3
+		OR (?4 <> '' AND reason IS NOT ?4))`
+
+// UpdateTerms records the terms a resting stop-limit or bracket has now
+// that the venue has applied an edit of it (an exit resized after a
+// partial take-profit or an added entry, or moved up): they replace the
+// base size, limit and stop price of its recorded request and its reason,
+// so that the journal holds the order as it rests, not as it was first
+// asked for, and a restarted daemon reads the size it really has on the
+// venue. The size and both prices must be positive (a stop-limit and a
+// bracket have all three). Terms already recorded, and an order the
+// journal does not know (its intent not written yet), write nothing.
+func (b *Batch) UpdateTerms(clientOrderID string, t RestingTerms) error {
+	if !t.BaseSize.IsPositive() || !t.LimitPrice.IsPositive() || !t.StopPrice.IsPositive() {
+		return b.errorf("update terms of order %s: size %s, limit %s and stop %s must all be positive",
+			clientOrderID, t.BaseSize, t.LimitPrice, t.StopPrice)
+	}
+	if _, err := b.exec(sqlUpdateTerms, t.BaseSize.String(), t.LimitPrice.String(), t.StopPrice.String(), t.Reason,
+		b.now, clientOrderID); err != nil {
+		return b.errorf("update terms of order %s: %w", clientOrderID, err)
+	}
+	return nil
+}
+
 // InFlight returns the orders whose outcome is unknown or that are still
 // open, oldest intent first. A restarted daemon resolves each with the
 // venue by client order id before it places anything new.

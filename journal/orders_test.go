@@ -426,3 +426,51 @@ func TestAReaderOpensAJournalNoDaemonHasOpen(t *testing.T) {
 		t.Fatal("OpenReadOnlyWith created a journal that did not exist")
 	}
 }
+
+// TestUpdateTermsMakesTheRecordFollowAnEdit: a resting stop-limit
+// resized and moved in place (same ids) is read back with the size,
+// prices and reason it has now, not those first asked for; the rest of
+// its request is untouched, terms already recorded write nothing, and an
+// order the journal does not know is left alone.
+func TestUpdateTermsMakesTheRecordFollowAnEdit(t *testing.T) {
+	j := openTemp(t)
+	clk := clock.NewSim(t0)
+	j.UseClock(clk)
+	req := exchange.OrderRequest{ClientOrderID: "stop-1", ProductID: "BTC-USD", Side: exchange.Sell, Type: exchange.StopLimit,
+		TimeInForce: exchange.GoodTilCancelled, BaseSize: d("0.02"), LimitPrice: d("58800"), StopPrice: d("59100"),
+		StopDirection: exchange.StopDown}
+	if err := j.RecordIntent(OrderRecord{Instance: "dca", Strategy: "dca", Purpose: exchange.Exit, Reason: "stop_loss",
+		Order: exchange.Order{OrderRequest: req}}); err != nil {
+		t.Fatal(err)
+	}
+	update := func(id string, terms RestingTerms) {
+		t.Helper()
+		if err := j.Batch(func(b *Batch) error { return b.UpdateTerms(id, terms) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clk.Set(t0.Add(time.Minute))
+	update("stop-1", RestingTerms{BaseSize: d("0.035"), LimitPrice: d("59000"), StopPrice: d("59300"), Reason: "trailing_stop"})
+	r, err := j.Order("stop-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := req
+	want.BaseSize, want.LimitPrice, want.StopPrice = d("0.035"), d("59000"), d("59300")
+	sameRequest(t, r.Order.OrderRequest, want)
+	if r.Reason != "trailing_stop" || !r.ChangedAt.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("reason %q changed at %s, want trailing_stop at %s", r.Reason, r.ChangedAt, t0.Add(time.Minute))
+	}
+
+	clk.Set(t0.Add(2 * time.Minute))
+	update("stop-1", RestingTerms{BaseSize: d("0.035"), LimitPrice: d("59000"), StopPrice: d("59300")})
+	if r, err = j.Order("stop-1"); err != nil || r.Reason != "trailing_stop" || !r.ChangedAt.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("after the same terms again: reason %q changed at %s (%v), want nothing written", r.Reason, r.ChangedAt, err)
+	}
+	update("not-journaled", RestingTerms{BaseSize: d("1"), LimitPrice: d("1"), StopPrice: d("1")})
+	if err := j.Batch(func(b *Batch) error {
+		return b.UpdateTerms("stop-1", RestingTerms{BaseSize: d("0.035"), StopPrice: d("59300")})
+	}); err == nil {
+		t.Fatal("terms without a limit price were accepted")
+	}
+}

@@ -55,7 +55,7 @@ func (j *Journal) prepare() error {
 var batchWrites = []string{
 	sqlSavepoint, sqlRollbackToSavepoint, sqlReleaseSavepoint,
 	sqlDeletePosition, sqlUpsertPosition, sqlInsertRoundTrip,
-	sqlSaveInstanceState, sqlSaveRisk, sqlInsertReconciliation,
+	sqlSaveInstanceState, sqlSaveRisk, sqlInsertReconciliation, sqlUpdateTerms,
 }
 
 // prepareBatchWrites prepares, on normal, the statements that Batch.exec
