@@ -309,6 +309,41 @@ func TestStopLossCooldownCountsFallbackExitsAsStopLosses(t *testing.T) {
 	f.refuse(buy("s1", "AAA-USD", "1", "100"), RuleStopLossCooldown, ScopeProduct)
 }
 
+// An exit whose reason a restarted daemon could not learn ("unknown", an
+// order journaled before the journal kept reasons) counts toward the
+// cooldown when it lost money, whatever exit_reasons lists (it may have
+// been a stop-loss, which the cooldown exists to follow; before reasons
+// were kept it was booked as one); one that gained counts only where
+// unknown is listed, since a stop-loss never ends a trip with a gain.
+func TestStopLossCooldownCountsALosingExitOfUnknownReason(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		reasons []string
+		pnl     string
+		pauses  bool
+	}{
+		{"a loss, stop_loss listed", []string{"stop_loss"}, "-1", true},
+		{"a loss, trailing_stop listed", []string{"trailing_stop"}, "-1", true},
+		{"a gain, stop_loss listed", []string{"stop_loss"}, "1", false},
+		{"a gain, unknown listed", []string{"stop_loss", "unknown"}, "1", true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFixture(t, func(cfg *Config) {
+				cfg.StopLossCooldown = Cooldown{StopLosses: 2, Window: time.Hour, Pause: 30 * time.Minute, ExitReasons: c.reasons}
+				cfg.StaleAfter = 24 * time.Hour
+			})
+			f.g.OnRoundTrip("s1", "AAA-USD", d(c.pnl), "unknown")
+			f.allow(buy("s1", "AAA-USD", "1", "100"))
+			f.g.OnRoundTrip("s1", "AAA-USD", d(c.pnl), "unknown")
+			if c.pauses {
+				f.refuse(buy("s1", "AAA-USD", "1", "100"), RuleStopLossCooldown, ScopeProduct)
+			} else {
+				f.allow(buy("s1", "AAA-USD", "1", "100"))
+			}
+		})
+	}
+}
+
 func TestReduceOnlyExitMayNotExceedTheKnownPosition(t *testing.T) {
 	f := newFixture(t, nil)
 	f.hold("s1", "AAA-USD", "2", "100")

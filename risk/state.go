@@ -242,7 +242,8 @@ func (g *Guard) Drawdown() decimal.Decimal {
 // OnRoundTrip counts a closed round trip: a loss extends the run of
 // consecutive losses (a gain or break-even ends it), and an exit whose
 // reason is one of stop_loss_cooldown.exit_reasons counts toward the
-// product's cooldown. Its PnL is not added again; OnFill counted it.
+// product's cooldown, as does a losing exit whose reason is unknown
+// (countsTowardCooldown). Its PnL is not added again; OnFill counted it.
 func (g *Guard) OnRoundTrip(strategy, productID string, pnl decimal.Decimal, exitReason string) {
 	g.mu.Lock()
 	defer g.unlock()
@@ -255,7 +256,7 @@ func (g *Guard) OnRoundTrip(strategy, productID string, pnl decimal.Decimal, exi
 	}
 	g.evalRun()
 	cd := g.cfg.StopLossCooldown
-	if cd.StopLosses == 0 || !g.stopReasons[exitReason] {
+	if cd.StopLosses == 0 || !g.countsTowardCooldown(exitReason, pnl) {
 		return
 	}
 	p := g.product(productID)
@@ -271,6 +272,23 @@ func (g *Guard) OnRoundTrip(strategy, productID string, pnl decimal.Decimal, exi
 		p.cooldownUntil = nowN + int64(cd.Pause)
 		p.stops = p.stops[:0]
 	}
+}
+
+// exitReasonUnknown is the exits' reason for an exit a restarted daemon
+// learnt of from the venue without knowing why it was sent (an order
+// journaled before the journal kept reasons).
+const exitReasonUnknown = "unknown"
+
+// countsTowardCooldown reports whether a round trip that ended with
+// exitReason and pnl counts toward the stop-loss cooldown: its reason is
+// listed in exit_reasons, or it is unknown and lost money. An unknown
+// exit may have been any of the listed rules (before the journal kept
+// reasons it was booked as a stop-loss), and the cooldown exists to stop
+// re-entry after losses: a losing one counts whatever is listed, on the
+// safe side. One that gained counts only where unknown is listed: a
+// stop-loss sells below the entry and never ends a trip with a gain.
+func (g *Guard) countsTowardCooldown(exitReason string, pnl decimal.Decimal) bool {
+	return g.stopReasons[exitReason] || (exitReason == exitReasonUnknown && pnl.IsNegative())
 }
 
 // startDay sets the trading day that contains now.
