@@ -76,6 +76,35 @@ func BenchmarkUpdateOrderUnchanged(b *testing.B) {
 	}
 }
 
+// BenchmarkUpdateTerms is the resting exit's row following its state
+// (Batch.UpdateTerms) in a batch of its own, as SaveProgress adds it when
+// an instance has a resting stop-limit or bracket: unchanged, the common
+// case (a save after an event that did not edit the exit; nothing is
+// written), and changed (a resize: the request is rewritten). Compare
+// with BenchmarkUpdateOrderUnchanged, the batch around one statement.
+func BenchmarkUpdateTerms(b *testing.B) {
+	for _, c := range []struct {
+		name   string
+		change bool
+	}{{"unchanged", false}, {"changed", true}} {
+		b.Run(c.name, func(b *testing.B) {
+			j := openTemp(b)
+			if err := j.RecordIntent(intent("bench", "bench-1")); err != nil {
+				b.Fatal(err)
+			}
+			terms := RestingTerms{BaseSize: d("0.01"), LimitPrice: d("59000"), StopPrice: d("59300"), Reason: "stop_loss"}
+			for i := 0; b.Loop(); i++ {
+				if c.change {
+					terms.BaseSize = d(fmt.Sprintf("0.%08d", i+1))
+				}
+				if err := j.Batch(func(bt *Batch) error { return bt.UpdateTerms("bench-1", terms) }); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
 // BenchmarkRecordFill is one fill insert with synchronous=NORMAL.
 func BenchmarkRecordFill(b *testing.B) {
 	j := openTemp(b)
