@@ -44,16 +44,15 @@ type Bar struct {
 	Trades             int
 	OpenF, HighF, LowF float64
 	CloseF             float64
-	// VolumeF is the base traded. A bar built from trades sums it in
-	// float64 (a decimal sum per trade would cost more than the rest of
-	// the bar): it feeds indicators, never an order.
+	// VolumeF is the base traded, in float64 only: it is a signal (the
+	// volume indicators, a rule's volume), never money, and no order is
+	// sized from it. A bar built from trades sums it in float64 because a
+	// decimal sum per trade would cost more than the rest of the bar; a
+	// decimal made from that sum would look exact without being so, and
+	// so the bar offers none. A strategy that sizes orders from traded
+	// volume sums the trades' decimal sizes itself (OnTrade).
 	VolumeF float64
 }
-
-// Volume returns VolumeF as a decimal. It is made on demand, not kept
-// in the bar: a decimal made from a float64 allocates, and most bars are
-// read only by indicators.
-func (b *Bar) Volume() decimal.Decimal { return decimal.NewFromFloat(b.VolumeF) }
 
 // End returns the instant the bar closes.
 func (b *Bar) End() time.Time { return b.Start.Add(b.Interval) }

@@ -80,7 +80,7 @@ func TestAStrategyRestsALimitBuyOnceWarmAndItsFillIsProtected(t *testing.T) {
 	if len(p.bars) < 2 || refusedCold != 1 || placed != 1 {
 		t.Fatalf("%d bars, %d buys refused before warm, %d placed; want 1 refused then 1 placed", len(p.bars), refusedCold, placed)
 	}
-	if b := p.bars[0]; b.Interval != 5*time.Second || b.CloseF != 60000 || b.Trades == 0 || !b.Volume().IsPositive() {
+	if b := p.bars[0]; b.Interval != 5*time.Second || b.CloseF != 60000 || b.Trades == 0 || b.VolumeF <= 0 {
 		t.Fatalf("first bar %+v", b)
 	}
 	open := in.sctx.OpenOrders()
