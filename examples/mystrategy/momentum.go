@@ -32,6 +32,8 @@ type MomentumParams struct {
 
 // Validate implements strategy.Params: it lists every mistake, each
 // starting with its key, and `check` prints them with the config's line.
+// Each test is written so that a NaN (YAML's .nan) fails it too: every
+// comparison with NaN is false, so `x <= 0` would let one through.
 func (p *MomentumParams) Validate() []error {
 	var errs []error
 	if p.Period < 1 {
@@ -40,7 +42,7 @@ func (p *MomentumParams) Validate() []error {
 	if p.Trend < 1 {
 		errs = append(errs, fmt.Errorf("trend: must be at least 1, got %d", p.Trend))
 	}
-	if p.Threshold <= 0 {
+	if !(p.Threshold > 0) {
 		errs = append(errs, fmt.Errorf("threshold: must be above 0, got %g", p.Threshold))
 	}
 	if p.Interval < time.Second {
@@ -49,8 +51,14 @@ func (p *MomentumParams) Validate() []error {
 	return errs
 }
 
-// Build implements strategy.Params: one new strategy per instance.
+// Build implements strategy.Params: one new strategy per instance. It
+// validates again, as the catalog's types do, since a program of one's
+// own (a test, a search over parameters) may build params it never
+// loaded from a config.
 func (p *MomentumParams) Build() (strategy.Strategy, error) {
+	if errs := p.Validate(); len(errs) > 0 {
+		return nil, errs[0]
+	}
 	return &Momentum{p: *p, roc: indicator.NewROC(p.Period), trend: indicator.NewEMA(p.Trend)}, nil
 }
 
