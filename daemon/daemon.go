@@ -45,6 +45,12 @@ type Options struct {
 	// Ready, when set, receives the bound HTTP address once the daemon
 	// serves, for tests and for the start-up log.
 	Ready func(addr net.Addr)
+
+	// reconcileEvery is the period of live trading's safety-net
+	// reconciliation (zero: defaultReconcileEvery); the daemon's tests
+	// shorten it to see two balance checks in a few seconds, or lengthen
+	// it so that only a reconnect reconciles.
+	reconcileEvery time.Duration
 }
 
 // ShutdownGrace bounds how long the daemon waits for in-flight work after
@@ -249,7 +255,7 @@ func (d *daemon) connectVenue() error {
 	case config.ModePaper:
 		d.mode, err = newPaper(d.cfg, d.clk, d.replayClock, d.log, coinbaseObserver{d.m})
 	case config.ModeLive:
-		d.mode, err = newLive(d.runCtx, d.cfg, d.log, d.m, d.guard)
+		d.mode, err = newLive(d.runCtx, d.cfg, d.log, d.m, d.guard, d.o.reconcileEvery)
 	default:
 		err = fmt.Errorf("mode %q: must be paper or live", d.cfg.Mode)
 	}

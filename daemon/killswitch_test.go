@@ -64,15 +64,17 @@ type daemonRun struct {
 
 // startDaemon runs the daemon until the test ends (or stop), and waits
 // until it serves.
-func startDaemon(t *testing.T, cfg *config.Config) *daemonRun {
+func startDaemon(t *testing.T, cfg *config.Config, tweaks ...func(*Options)) *daemonRun {
 	t.Helper()
 	ready := make(chan net.Addr, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &daemonRun{t: t, log: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
-	go func() {
-		r.done <- Run(ctx, Options{Config: cfg, Log: NewLogger(r.log, "json", "info"), Version: "test",
-			Ready: func(a net.Addr) { ready <- a }})
-	}()
+	o := Options{Config: cfg, Log: NewLogger(r.log, "json", "info"), Version: "test",
+		Ready: func(a net.Addr) { ready <- a }}
+	for _, tweak := range tweaks {
+		tweak(&o)
+	}
+	go func() { r.done <- Run(ctx, o) }()
 	select {
 	case a := <-ready:
 		r.addr = a.String()

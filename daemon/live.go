@@ -45,17 +45,24 @@ type live struct {
 	// resync asks the reconciler goroutine to reconcile orders and fills
 	// through REST; buffered 1 so that requests coalesce.
 	resync chan string
+	// reconcileEvery is the period of the safety-net reconciliation
+	// (Options.reconcileEvery, or defaultReconcileEvery).
+	reconcileEvery time.Duration
 	// maker and taker are the account's fee rates (fee tier).
 	maker, taker decimal.Decimal
 }
 
-func newLive(ctx context.Context, cfg *config.Config, log *slog.Logger, m *metrics.Metrics, guard *risk.Guard) (*live, error) {
+func newLive(ctx context.Context, cfg *config.Config, log *slog.Logger, m *metrics.Metrics, guard *risk.Guard,
+	reconcileEvery time.Duration) (*live, error) {
+	if reconcileEvery <= 0 {
+		reconcileEvery = defaultReconcileEvery
+	}
 	creds, err := LoadCredentials(cfg.Coinbase, log)
 	if err != nil {
 		return nil, err
 	}
 	l := &live{cfg: cfg, creds: creds, log: log, guard: guard, resync: make(chan string, 1),
-		maker: cfg.Paper.Fees.Maker, taker: cfg.Paper.Fees.Taker}
+		reconcileEvery: reconcileEvery, maker: cfg.Paper.Fees.Maker, taker: cfg.Paper.Fees.Taker}
 	l.feeds.init(cfg, guard)
 	l.ph = phantoms{guard: guard, m: m, log: log}
 	// An operator's resume says the phantom orders were resolved: they
@@ -150,7 +157,7 @@ func (l *live) runFeed(ctx context.Context, eng *engine.Engine, stop func()) err
 func (l *live) reconcileLoop(ctx context.Context) {
 	l.pass(ctx, "start")
 	l.ready_.Store(true)
-	t := time.NewTicker(reconcileEvery)
+	t := time.NewTicker(l.reconcileEvery)
 	defer t.Stop()
 	retry := time.NewTicker(retryEvery)
 	defer retry.Stop()
@@ -170,10 +177,9 @@ func (l *live) reconcileLoop(ctx context.Context) {
 	}
 }
 
-// reconcileEvery is the period of the safety-net reconciliation, the
-// one that also compares balances with positions; a variable so that
-// the daemon's tests can see two balance checks in a few seconds.
-var reconcileEvery = time.Minute
+// defaultReconcileEvery is the period of the safety-net reconciliation,
+// the one that also compares balances with positions.
+const defaultReconcileEvery = time.Minute
 
 // retryEvery is how often an incomplete resync is tried again.
 const retryEvery = 5 * time.Second

@@ -23,9 +23,8 @@ import (
 // real trade id reached the journal.
 func TestAReconnectPutsCoinbasesFillsInTheJournal(t *testing.T) {
 	// Only the reconnect's reconciliation may replace them here.
-	reconcileEveryFor(t, time.Hour)
 	w := newLiveWorld(t, true)
-	r := startDaemon(t, w.config("exchange"))
+	r := startDaemon(t, w.config("exchange"), reconcileEveryOf(time.Hour))
 	// An entry's fill and an exit's: a round trip.
 	r.waitFor("a buy and a sell filled on the exchange", 120*time.Second, func() bool {
 		seen := map[exchange.Side]bool{}
@@ -74,13 +73,9 @@ func TestAReconnectPutsCoinbasesFillsInTheJournal(t *testing.T) {
 	t.Logf("%d derived fills replaced by the exchange's %d", derived, len(want))
 }
 
-// reconcileEveryFor sets the safety-net reconciliation's period for the
-// test; called before the daemon starts, it is restored after the
-// daemon has stopped (cleanups run last first).
-func reconcileEveryFor(t *testing.T, d time.Duration) {
-	was := reconcileEvery
-	reconcileEvery = d
-	t.Cleanup(func() { reconcileEvery = was })
+// reconcileEveryOf sets the daemon's safety-net reconciliation period to d.
+func reconcileEveryOf(d time.Duration) func(*Options) {
+	return func(o *Options) { o.reconcileEvery = d }
 }
 
 // sameSizes reports whether the journal holds, for each order, the size
@@ -206,11 +201,11 @@ func TestAnOrderCoinbaseNoLongerKnowsHaltsEntriesUntilResumed(t *testing.T) {
 // resolution (buy the missing base back, then resume) makes trading
 // ACTIVE for good. Issue 15, finding 6.
 func TestABalanceBelowThePositionsHaltsEntriesUntilBoughtBackAndResumed(t *testing.T) {
-	reconcileEveryFor(t, 300*time.Millisecond)
+	const every = 300 * time.Millisecond
 	w := newLiveWorld(t, false)
 	// The bot watches its stop: nothing holds the BTC on the exchange,
 	// so that it can be sold by hand.
-	r := startDaemon(t, w.config("bot"))
+	r := startDaemon(t, w.config("bot"), reconcileEveryOf(every))
 	pos := w.waitForPosition(r, false)
 	from := len(r.records())
 	manual := func(side exchange.Side, id string) {
@@ -267,7 +262,7 @@ func TestABalanceBelowThePositionsHaltsEntriesUntilBoughtBackAndResumed(t *testi
 	if code, body := r.request(http.MethodPost, "/killswitch?resume=true"); code != http.StatusOK {
 		t.Fatalf("POST /killswitch?resume=true: %d %s", code, body)
 	}
-	time.Sleep(10 * reconcileEvery)
+	time.Sleep(10 * every)
 	if st, rule := r.state(); st != "ACTIVE" {
 		t.Errorf("trading state %s by %q after the buy-back and the resume, want ACTIVE", st, rule)
 	}
