@@ -471,12 +471,12 @@ func (e *Engine) recoverAttached(ctx context.Context, j RecoveryJournal, venue e
 }
 
 // noteAttachedReason tells instance's exits why attached bracket jo, which
-// recovery found through its entry, rests: the reason journaled with it
-// (an earlier run may have moved it for trailing or break-even), or
-// unknown for a row from before the journal kept reasons. Without a note
-// the exits take it for the stop-loss it was attached with; never for
-// the stop's rule now, which a bracket filled while the daemon was down
-// need not have been sold for.
+// recovery found through its entry or among the venue's open orders,
+// rests: the reason journaled with it, as for the journal's open orders
+// (adoptWorking), unknown for a row from before the journal kept reasons.
+// Without a row the exits take it for the stop-loss it was attached
+// with; never for the stop's rule now, which a bracket filled while the
+// daemon was down need not have been sold for.
 func (e *Engine) noteAttachedReason(instance string, jo JournaledOrder) {
 	if in := e.exec.instances[instance]; in != nil {
 		in.exits.NoteExit(jo.Order.ClientOrderID, jo.Reason)

@@ -409,10 +409,11 @@ func soldAtTakeProfit(typ exchange.OrderType, triggered bool) bool {
 
 // attachedReason is the reason of attached bracket o, which the Manager
 // adopts without having placed it: the one journaled with it when
-// recovery noted it (NoteExit; an earlier run may have moved it for
-// another rule), else stop_loss, the stop Attach gives an entry's bracket.
-// Never the stop's rule now: while the bracket was not seen, trailing or
-// break-even may have raised the watched stop above the bracket's own.
+// recovery noted it (NoteExit: stop_loss as journaled when it was first
+// seen, unknown for a row from before the journal kept reasons), else
+// stop_loss, the stop Attach gives an entry's bracket. Never the stop's
+// rule now: while the bracket was not seen, trailing or break-even may
+// have raised the watched stop above the bracket's own.
 func (m *Manager) attachedReason(o exchange.Order) string {
 	if why, ok := m.exitWhy[o.ClientOrderID]; ok {
 		return why

@@ -144,9 +144,9 @@ func TestAFoundStrategySellKeepsItsJournaledReason(t *testing.T) {
 // at its own stop and fills while the daemon is down. Recovery finds it
 // through its entry and hands the restarted Manager its final state: the
 // round trip ends with stop_loss, the rule the bracket's stop was set
-// for (trailing_stop, the saved stop's rule, before the fix). With the
-// reason recovery noted from the journal (an earlier run moved the
-// bracket for break-even), that one.
+// for (trailing_stop, the saved stop's rule, before the fix). With a
+// reason recovery noted from the journal, that one (break_even stands
+// for any journaled reason other than the stop's rule).
 func TestAnAttachedBracketFilledWhileDownEndsWithTheRuleItWasAttachedFor(t *testing.T) {
 	for _, c := range []struct{ name, note, want string }{
 		{"not noted", "", ReasonStopLoss},
