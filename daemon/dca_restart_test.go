@@ -25,9 +25,19 @@ import (
 // journal as the daemon does at start.
 func startDCA(t *testing.T, x *sim.Exchange, clk *clock.Sim, path string) (*killableRun, *strategy.DCA) {
 	t.Helper()
-	p := &strategy.DCAParams{Every: time.Hour, OrderQuote: dec("100"), SafetyOrders: 3, SafetyStepPercent: 2, SafetyScale: 1.5,
+	return startDCAVia(t, x, x, clk, path, hourlyDCA(), stopUnder8())
+}
+
+// hourlyDCA is startDCA's dca.
+func hourlyDCA() *strategy.DCAParams {
+	return &strategy.DCAParams{Every: time.Hour, OrderQuote: dec("100"), SafetyOrders: 3, SafetyStepPercent: 2, SafetyScale: 1.5,
 		TakeProfitPercent: 1.5}
-	return startDCAWith(t, x, clk, path, p, exits.Config{Placement: exits.InBot, StopLoss: &exits.StopLoss{Percent: dec("8")}})
+}
+
+// stopUnder8 is startDCA's exits: a stop 8 % under the average entry,
+// watched by the bot.
+func stopUnder8() exits.Config {
+	return exits.Config{Placement: exits.InBot, StopLoss: &exits.StopLoss{Percent: dec("8")}}
 }
 
 // startDCAWith starts a run on x with the journal at path of a new dca
@@ -35,11 +45,18 @@ func startDCA(t *testing.T, x *sim.Exchange, clk *clock.Sim, path string) (*kill
 // at start.
 func startDCAWith(t *testing.T, x *sim.Exchange, clk *clock.Sim, path string, p *strategy.DCAParams, ex exits.Config) (*killableRun, *strategy.DCA) {
 	t.Helper()
+	return startDCAVia(t, x, x, clk, path, p, ex)
+}
+
+// startDCAVia is startDCAWith with the engine reaching x through venue.
+func startDCAVia(t *testing.T, x *sim.Exchange, venue exchange.Venue, clk *clock.Sim, path string, p *strategy.DCAParams,
+	ex exits.Config) (*killableRun, *strategy.DCA) {
+	t.Helper()
 	st, err := p.Build()
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := startRun(t, x, clk, path, engine.InstanceSpec{Name: "dca", ProductID: "BTC-USD", Strategy: st, QuoteSize: dec("100"), Exits: ex})
+	r := startRunVia(t, x, venue, clk, path, engine.InstanceSpec{Name: "dca", ProductID: "BTC-USD", Strategy: st, QuoteSize: dec("100"), Exits: ex})
 	return r, st.(*strategy.DCA)
 }
 

@@ -63,6 +63,13 @@ func startGrid(t *testing.T, x *sim.Exchange, clk *clock.Sim, path string, place
 // guard lets a ladder of orders rest (20 open, 20 % from the price).
 func startRun(t *testing.T, x *sim.Exchange, clk *clock.Sim, path string, spec engine.InstanceSpec) *killableRun {
 	t.Helper()
+	return startRunVia(t, x, x, clk, path, spec)
+}
+
+// startRunVia is startRun with the engine reaching x through venue (x
+// behind a link the test can cut).
+func startRunVia(t *testing.T, x *sim.Exchange, venue exchange.Venue, clk *clock.Sim, path string, spec engine.InstanceSpec) *killableRun {
+	t.Helper()
 	j, err := openJournal(path)
 	if err != nil {
 		t.Fatal(err)
@@ -77,13 +84,13 @@ func startRun(t *testing.T, x *sim.Exchange, clk *clock.Sim, path string, spec e
 		t.Fatal(err)
 	}
 	log := &syncBuffer{}
-	eng, err := engine.New(context.Background(), engine.Options{Venue: x, Guard: g, Clock: clk, Journal: j, Log: NewLogger(log, "json", "info"),
+	eng, err := engine.New(context.Background(), engine.Options{Venue: venue, Guard: g, Clock: clk, Journal: j, Log: NewLogger(log, "json", "info"),
 		OnRoundTrip: j.roundTrip(slog.New(slog.DiscardHandler)), Instances: []engine.InstanceSpec{spec}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	x.SetHandler(eng.HandleEvent)
-	if _, err := eng.Recover(context.Background(), j, x); err != nil {
+	if _, err := eng.Recover(context.Background(), j, venue); err != nil {
 		t.Fatal(err)
 	}
 	r := &killableRun{t: t, x: x, clk: clk, j: j, eng: eng, guard: g, log: log}

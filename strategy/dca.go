@@ -2,6 +2,7 @@ package strategy
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -69,8 +70,11 @@ func (p *DCAParams) Build() (Strategy, error) {
 // and starts a new cycle. The instance's exits protect the position as a
 // whole (a stop under the average entry, for example). A cycle ends when
 // the position is flat again, whatever sold it (the take-profit, the
-// exits' stop, the kill switch): its resting safety buy is cancelled and
-// the next cycle counts its safety buys from none.
+// exits' stop, the kill switch), or holds only dust (less than the
+// product's minimum order size, which no sale can sell): its resting
+// safety buy is cancelled and the next cycle counts its safety buys from
+// none. The first callback to see that ends it, a trade, a timer or an
+// event of the strategy's own orders (ended).
 //
 // The cycle survives a restart: its state (dcaState) is journaled with
 // the instance's (Stateful), and the first callback after a start checks
@@ -95,6 +99,18 @@ type DCA struct {
 	synced bool
 	// retry is what a refusal left to ask again, from retry.at on.
 	retry dcaRetry
+	// cancels are the safety buys dca has asked the venue to cancel and
+	// not yet heard the end of (cancel): never forgotten, so that one
+	// that fills first is counted, and no other safety buy is placed
+	// while one may still rest.
+	cancels []dcaCancel
+}
+
+// dcaCancel is a safety buy being cancelled; failed: the last ask did
+// not reach the venue, and is made again after the retry's wait.
+type dcaCancel struct {
+	id     string
+	failed bool
 }
 
 // dcaRetryFirst and dcaRetryMax bound the back-off between the asks of
@@ -108,15 +124,17 @@ const (
 	dcaRetryMax   = time.Minute
 )
 
-// dcaRetry is what dca asks again after a refusal, at the first trade
-// from at on: each refusal in a row doubles the wait, from dcaRetryFirst
-// up to dcaRetryMax; an order placed starts it over.
+// dcaRetry is what dca asks again after a refusal or a failed cancel,
+// at the first trade from at on: each failure in a row doubles the wait,
+// from dcaRetryFirst up to dcaRetryMax; an order placed starts it over.
 type dcaRetry struct {
 	// buy: a scheduled buy was refused and is still due (until the next
 	// period's buy takes its place).
 	buy bool
 	// safety: a safety buy was refused while none rests.
 	safety bool
+	// cancel: a cancel failed (dcaCancel.failed).
+	cancel bool
 	at     time.Time
 	wait   time.Duration
 	// buyID is the scheduled buy asked last, whose refusal by the venue
@@ -139,7 +157,9 @@ func (r *dcaRetry) refused(now time.Time) {
 }
 
 // due reports whether something refused is to be asked again at now.
-func (r *dcaRetry) due(now time.Time) bool { return (r.buy || r.safety) && !now.Before(r.at) }
+func (r *dcaRetry) due(now time.Time) bool {
+	return (r.buy || r.safety || r.cancel) && !now.Before(r.at)
+}
 
 // dcaState is what the journal keeps of a dca's cycle (Stateful).
 type dcaState struct {
@@ -147,8 +167,9 @@ type dcaState struct {
 	Safety string `json:"safety,omitempty"`
 	// Used counts the safety buys of this cycle that filled.
 	Used int `json:"used"`
-	// InCycle is set once a buy of the cycle has filled; the cycle ends
-	// when the position is flat again.
+	// InCycle is set once a buy of the cycle has filled and the
+	// position holds what a sale can sell; the cycle ends when it no
+	// longer does (flat again, or dust).
 	InCycle bool `json:"in_cycle,omitempty"`
 	// Closing is set once the take-profit's sale has been asked for.
 	Closing bool `json:"closing,omitempty"`
@@ -163,7 +184,8 @@ type dcaState struct {
 // SafetyBuys returns how many safety buys of the current cycle filled.
 func (s *DCA) SafetyBuys() int { return s.st.Used }
 
-// Cycles returns how many cycles have ended (the position flat again).
+// Cycles returns how many cycles have ended (the position flat again,
+// or dust).
 func (s *DCA) Cycles() int { return s.st.Cycles }
 
 // Needs implements Setup: the product's trades (for the take-profit)
@@ -173,15 +195,44 @@ func (s *DCA) Needs(n *Needs) {
 	n.Every(s.p.Every)
 }
 
-// OnTimer implements TimerHandler: the scheduled buy.
+// OnTimer implements TimerHandler: the scheduled buy, in a new cycle if
+// the last one is over.
 func (s *DCA) OnTimer(ctx Context, now time.Time) {
-	if !s.synced {
-		s.sync(ctx, false) // this timer is the schedule's buy: no catching up besides it
-	}
+	s.look(ctx, false) // this timer is the schedule's buy: no catching up besides it
 	if s.st.Closing {
 		return
 	}
 	s.scheduledBuy(ctx, now)
+}
+
+// look begins the trade and timer callbacks: once after a start, the
+// check of the cycle (sync; catchUp: with the buy that fell due); then
+// the cycle's end, if the position no longer holds anything a sale can
+// sell, whichever callback sees it first.
+func (s *DCA) look(ctx Context, catchUp bool) {
+	if !s.synced {
+		s.sync(ctx, catchUp)
+	}
+	s.endIfSold(ctx)
+}
+
+// endIfSold ends the cycle once its position is flat or only dust:
+// before a scheduled buy, which would otherwise begin the next position
+// with the old cycle's safety buys used up and its safety buy resting.
+func (s *DCA) endIfSold(ctx Context) {
+	if s.st.InCycle && !sellable(ctx.Position(), ctx.Product()) {
+		s.endCycle(ctx)
+	}
+}
+
+// sellable reports whether pos holds what an order can sell: at least the
+// product's minimum order size, once rounded down to its size increment.
+// Less is dust: it stays in the position (the exits watch it and sell it
+// with the next sale that can be placed) but no sale of dca's would be
+// taken. Decimal throughout: no order follows from a float comparison.
+func sellable(pos PositionView, p exchange.Product) bool {
+	size := p.RoundSize(pos.Size)
+	return size.IsPositive() && !size.LessThan(p.BaseMinSize)
 }
 
 // scheduledBuy places the scheduled buy (this period's takes the place
@@ -202,12 +253,16 @@ func (s *DCA) scheduledBuy(ctx Context, now time.Time) {
 	s.retry.buyID, s.retry.lastBuy, s.retry.wait = id, prev, 0
 }
 
-// askAgain asks for what was refused, now that its wait is over: the due
-// scheduled buy, and a safety buy if none rests or is being replaced.
-// Nothing while the take-profit's sale is under way (no scheduled buy
-// then, and its safety buy is cancelled); a due buy waits for the cycle's
-// end, as it would have waited for the next timer.
+// askAgain asks for what was refused, now that its wait is over: the
+// failed cancels, the due scheduled buy, and a safety buy if none rests
+// or is being replaced. No buy while the take-profit's sale is under way
+// (no scheduled buy then, and its safety buy is cancelled); a due buy
+// waits for the cycle's end, as it would have waited for the next timer.
 func (s *DCA) askAgain(ctx Context) {
+	if s.retry.cancel {
+		s.retry.cancel = false
+		s.cancelAgain(ctx)
+	}
 	if s.st.Closing {
 		return
 	}
@@ -226,19 +281,11 @@ func (s *DCA) askAgain(ctx Context) {
 // OnTrade implements TradeHandler: the end of a cycle and the
 // take-profit.
 func (s *DCA) OnTrade(ctx Context, t *Tick) {
-	if !s.synced {
-		s.sync(ctx, true)
-	}
-	pos := ctx.Position()
-	switch {
-	case !pos.Open():
-		if s.st.InCycle {
-			s.endCycle(ctx)
-		}
-	case !s.st.Closing && !t.Price.LessThan(pos.AvgEntry.Mul(s.tp)):
+	s.look(ctx, true)
+	if pos := ctx.Position(); !s.st.Closing && sellable(pos, ctx.Product()) && !t.Price.LessThan(pos.AvgEntry.Mul(s.tp)) {
 		s.st.Closing = true
 		if s.st.Safety != "" {
-			_ = ctx.Cancel(s.st.Safety)
+			s.cancel(ctx, s.st.Safety)
 		}
 		_ = ctx.Close("take_profit")
 	}
@@ -252,9 +299,7 @@ func (s *DCA) OnTrade(ctx Context, t *Tick) {
 // otherwise open the next position at the old cycle's price.
 func (s *DCA) endCycle(ctx Context) {
 	if s.st.Safety != "" {
-		if err := ctx.Cancel(s.st.Safety); err != nil {
-			ctx.Log().Warn("dca: the safety buy of an ended cycle was not cancelled", "client_order_id", s.st.Safety, "error", err)
-		}
+		s.cancel(ctx, s.st.Safety) // no longer named, still counted if it fills first
 	}
 	cycles := s.st.Cycles
 	if s.st.InCycle {
@@ -270,19 +315,24 @@ func (s *DCA) endCycle(ctx Context) {
 // daemon was down: the events are counted, and sync acts on them once
 // recovery is over (no order may be placed during it).
 func (s *DCA) OnOrder(ctx Context, e OrderEvent) {
-	ours := s.count(e, ctx.Position(), ctx.Now())
+	ours, gone := s.count(e, ctx.Position(), ctx.Product(), ctx.Now())
 	if !s.synced {
 		return
 	}
+	s.endIfSold(ctx)
 	switch e.Kind {
 	case Filled:
 		if !s.st.Closing {
 			s.rest(ctx)
 		}
 	case Cancelled, Refused:
-		if ours && s.replacing && !s.st.Closing {
+		switch {
+		case s.st.Closing:
+		case ours && s.replacing:
 			s.replacing = false
 			s.rest(ctx)
+		case gone && s.st.Safety == "" && !s.replacing:
+			s.rest(ctx) // it waited for this one to go: never two resting
 		}
 	}
 	if e.Kind == Refused {
@@ -307,16 +357,17 @@ func (s *DCA) venueRefused(e OrderEvent, ours bool, now time.Time) {
 }
 
 // count books an event of the strategy's own orders in the cycle and
-// reports whether it is about the safety buy the state names. pos is the
-// position after the event.
-func (s *DCA) count(e OrderEvent, pos PositionView, now time.Time) (ours bool) {
+// reports whether it is about the safety buy the state names (ours) and
+// whether it ended a safety buy being cancelled (gone). pos is the
+// position after the event, of product p.
+func (s *DCA) count(e OrderEvent, pos PositionView, p exchange.Product, now time.Time) (ours, gone bool) {
 	buy := e.Order.Side == exchange.Buy
 	if !s.synced && s.st.InCycle && buy && e.Order.Type == exchange.Market && e.Fill != nil &&
-		pos.Size.LessThanOrEqual(e.Order.FilledSize) {
+		!sellable(PositionView{Size: pos.Size.Sub(e.Order.FilledSize)}, p) {
 		// A scheduled buy that recovery finds filled while the state
-		// names a cycle, and that holds the whole position: the
-		// position was flat before it, so the cycle had ended (a trade
-		// saw it flat, in memory) and this buy began the next, but the
+		// names a cycle, and that holds the whole position (but dust):
+		// the position was sold before it, so the cycle had ended (a
+		// trade saw it, in memory) and this buy began the next, but the
 		// run died before the end was journaled (the state is saved
 		// with order events, and this buy's were the next). Without
 		// this the new cycle would go on with the old one's safety buys
@@ -325,6 +376,10 @@ func (s *DCA) count(e OrderEvent, pos PositionView, now time.Time) (ours bool) {
 		s.st = dcaState{Safety: s.st.Safety, Cycles: s.st.Cycles + 1, LastBuy: s.st.LastBuy}
 	}
 	ours = e.ClientOrderID == s.st.Safety && s.st.Safety != ""
+	leaving := slices.IndexFunc(s.cancels, func(c dcaCancel) bool { return c.id == e.ClientOrderID })
+	if leaving >= 0 && e.Kind != PartiallyFilled {
+		s.cancels, gone = slices.Delete(s.cancels, leaving, leaving+1), true
+	}
 	if !s.synced && buy && e.Order.Type == exchange.Market && e.Kind != Refused {
 		// A scheduled buy the killed run placed after its state was
 		// last saved: it is the last one, not a buy still due, whether
@@ -333,20 +388,29 @@ func (s *DCA) count(e OrderEvent, pos PositionView, now time.Time) (ours bool) {
 		// it) bought nothing: the buy is still due.
 		s.st.LastBuy = later(s.st.LastBuy, e.Order, now)
 	}
+	// A cycle begins once a buy has made the position one a sale can
+	// sell (a first fill of dust begins none: it would end at once).
+	inCycle := buy && sellable(pos, p)
 	switch e.Kind {
 	case Filled:
-		if buy {
+		if inCycle {
 			s.st.InCycle = true
 		}
 		// dca's only limit buys are safety buys: one that filled while
 		// the daemon was down is one even when the state, saved before
 		// it was placed, does not name it.
-		if ours || (!s.synced && buy && e.Order.Type == exchange.Limit) {
+		switch {
+		case ours || (!s.synced && buy && e.Order.Type == exchange.Limit):
 			s.st.Used++
 			s.st.Safety, s.replacing = "", false
+		case leaving >= 0:
+			// One being cancelled (a second found at a restart, or an
+			// ended cycle's) filled first: it bought all the same, in
+			// the cycle that holds it.
+			s.st.Used++
 		}
 	case PartiallyFilled:
-		if buy {
+		if inCycle {
 			s.st.InCycle = true
 		}
 	case Cancelled, Refused:
@@ -354,7 +418,7 @@ func (s *DCA) count(e OrderEvent, pos PositionView, now time.Time) (ours bool) {
 			s.st.Safety = ""
 		}
 	}
-	return ours
+	return ours, gone
 }
 
 // later is the later of last and when scheduled buy o was placed (now
@@ -394,14 +458,12 @@ func (s *DCA) sync(ctx Context, catchUp bool) {
 	for _, o := range pl.cancel {
 		ctx.Log().Warn("dca: cancelling a second resting safety buy found after a restart", "client_order_id", o.ClientOrderID,
 			"price", o.LimitPrice)
-		if err := ctx.Cancel(o.ClientOrderID); err != nil {
-			ctx.Log().Warn("dca: cancel failed", "client_order_id", o.ClientOrderID, "error", err)
-		}
+		s.cancel(ctx, o.ClientOrderID)
 	}
 	switch {
 	case pl.endCycle:
 		s.endCycle(ctx)
-	case pos.Open():
+	case sellable(pos, ctx.Product()):
 		s.st.InCycle, s.st.Closing = true, false
 		if pl.replace {
 			ctx.Log().Info("dca: replacing the resting safety buy under the recovered average entry", "client_order_id",
@@ -463,7 +525,7 @@ func (s *DCA) plan(open []exchange.Order, pos PositionView, p exchange.Product, 
 			pl.cancel = append(pl.cancel, buys[i])
 		}
 	}
-	if pos.Open() {
+	if sellable(pos, p) {
 		// A safety buy that has filled in part moved the average entry
 		// itself and rests on, as it would have without the restart.
 		want := p.RoundPriceDown(pos.AvgEntry.Mul(s.step))
@@ -484,10 +546,11 @@ func (s *DCA) rest(ctx Context) {
 	pos := ctx.Position()
 	if s.st.Safety != "" {
 		s.replacing = true
-		_ = ctx.Cancel(s.st.Safety)
+		s.cancel(ctx, s.st.Safety)
 		return
 	}
-	if s.st.Used >= s.p.SafetyOrders || !pos.Open() {
+	if s.st.Used >= s.p.SafetyOrders || !sellable(pos, ctx.Product()) || len(s.cancels) > 0 {
+		// One being cancelled may still rest: the next waits for its end.
 		return
 	}
 	quote := s.p.OrderQuote
@@ -507,6 +570,41 @@ func (s *DCA) rest(ctx Context) {
 	s.st.Safety, s.retry.wait = id, 0
 }
 
+// cancel asks the venue to cancel safety buy id, unless that was asked
+// already and its end is awaited. The safety buy is kept in cancels
+// until its end is heard (count); a failed ask is made again after the
+// retry's wait. An order that has already ended is no failure: its last
+// events are on their way.
+func (s *DCA) cancel(ctx Context, id string) {
+	i := slices.IndexFunc(s.cancels, func(c dcaCancel) bool { return c.id == id })
+	if i < 0 {
+		s.cancels, i = append(s.cancels, dcaCancel{id: id}), len(s.cancels)
+	} else if !s.cancels[i].failed {
+		return
+	}
+	err := ctx.Cancel(id)
+	s.cancels[i].failed = err != nil && !errors.Is(err, exchange.ErrOrderDone)
+	if s.cancels[i].failed {
+		ctx.Log().Warn("dca: the cancel of a safety buy failed; asking again", "client_order_id", id, "error", err)
+		s.retry.cancel = true
+		s.retry.refused(ctx.Now())
+	}
+}
+
+// cancelAgain asks again for the cancels that failed. A safety buy no
+// longer among the open orders has ended, as its last event told (count).
+func (s *DCA) cancelAgain(ctx Context) {
+	open := ctx.OpenOrders()
+	s.cancels = slices.DeleteFunc(s.cancels, func(c dcaCancel) bool {
+		return !slices.ContainsFunc(open, func(o exchange.Order) bool { return o.ClientOrderID == c.id })
+	})
+	for _, c := range slices.Clone(s.cancels) {
+		if c.failed {
+			s.cancel(ctx, c.id)
+		}
+	}
+}
+
 // MarshalState implements Stateful: the cycle.
 func (s *DCA) MarshalState() ([]byte, error) { return json.Marshal(&s.st) }
 
@@ -519,6 +617,6 @@ func (s *DCA) UnmarshalState(b []byte) error {
 	if err := json.Unmarshal(b, &st); err != nil {
 		return err
 	}
-	s.st, s.synced, s.replacing, s.retry = st, false, false, dcaRetry{}
+	s.st, s.synced, s.replacing, s.retry, s.cancels = st, false, false, dcaRetry{}, nil
 	return nil
 }

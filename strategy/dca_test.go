@@ -19,7 +19,7 @@ func newDCA(t *testing.T) *DCA {
 	return s.(*DCA)
 }
 
-var dcaProduct = exchange.Product{ID: "BTC-USD", BaseIncrement: dec("0.00000001"), PriceIncrement: dec("0.01")}
+var dcaProduct = exchange.Product{ID: "BTC-USD", BaseIncrement: dec("0.00000001"), PriceIncrement: dec("0.01"), BaseMinSize: dec("0.00001")}
 
 func limitBuy(id, price string) exchange.Order {
 	return exchange.Order{OrderRequest: exchange.OrderRequest{ClientOrderID: id, Side: exchange.Buy, Type: exchange.Limit,
@@ -61,30 +61,31 @@ func TestDCACountsWhatRecoveryApplies(t *testing.T) {
 	s.st = dcaState{Safety: "dca-2", Used: 1, InCycle: true}
 	now := time.Date(2024, 8, 9, 12, 0, 0, 0, time.UTC)
 	o := limitBuy("dca-2", "58000")
-	if !s.count(OrderEvent{Kind: PartiallyFilled, ClientOrderID: "dca-2", Order: o}, PositionView{}, now) || s.st.Used != 1 {
+	if ours, _ := s.count(OrderEvent{Kind: PartiallyFilled, ClientOrderID: "dca-2", Order: o}, PositionView{}, dcaProduct, now); !ours ||
+		s.st.Used != 1 {
 		t.Fatalf("a partial fill: used %d, want still 1", s.st.Used)
 	}
-	s.count(OrderEvent{Kind: Filled, ClientOrderID: "dca-2", Order: o}, PositionView{}, now)
+	s.count(OrderEvent{Kind: Filled, ClientOrderID: "dca-2", Order: o}, PositionView{}, dcaProduct, now)
 	if s.st.Used != 2 || s.st.Safety != "" {
 		t.Fatalf("the named safety buy filled: %+v, want used 2 and no safety buy", s.st)
 	}
-	s.count(OrderEvent{Kind: Filled, ClientOrderID: "dca-3", Order: limitBuy("dca-3", "57000")}, PositionView{}, now)
+	s.count(OrderEvent{Kind: Filled, ClientOrderID: "dca-3", Order: limitBuy("dca-3", "57000")}, PositionView{}, dcaProduct, now)
 	if s.st.Used != 3 {
 		t.Fatalf("a safety buy placed after the last save filled: used %d, want 3", s.st.Used)
 	}
 	market := exchange.Order{OrderRequest: exchange.OrderRequest{ClientOrderID: "dca-4", Side: exchange.Buy, Type: exchange.Market},
 		CreatedAt: now.Add(-time.Hour)}
-	s.count(OrderEvent{Kind: Filled, ClientOrderID: "dca-4", Order: market}, PositionView{}, now)
+	s.count(OrderEvent{Kind: Filled, ClientOrderID: "dca-4", Order: market}, PositionView{}, dcaProduct, now)
 	if !s.st.LastBuy.Equal(now.Add(-time.Hour)) || s.st.Used != 3 {
 		t.Fatalf("a scheduled buy filled: %+v, want it the last buy, used still 3", s.st)
 	}
 	market.CreatedAt = now.Add(-2 * time.Hour)
-	s.count(OrderEvent{Kind: Filled, ClientOrderID: "dca-5", Order: market}, PositionView{}, now)
+	s.count(OrderEvent{Kind: Filled, ClientOrderID: "dca-5", Order: market}, PositionView{}, dcaProduct, now)
 	if !s.st.LastBuy.Equal(now.Add(-time.Hour)) {
 		t.Fatalf("an older scheduled buy moved the last one back to %s", s.st.LastBuy)
 	}
 	market.CreatedAt = time.Time{}
-	s.count(OrderEvent{Kind: Filled, ClientOrderID: "dca-6", Order: market}, PositionView{}, now)
+	s.count(OrderEvent{Kind: Filled, ClientOrderID: "dca-6", Order: market}, PositionView{}, dcaProduct, now)
 	if !s.st.LastBuy.Equal(now) {
 		t.Fatalf("a scheduled buy of unknown time: last buy %s, want now", s.st.LastBuy)
 	}
@@ -92,23 +93,23 @@ func TestDCACountsWhatRecoveryApplies(t *testing.T) {
 	// order the venue did not fill in full): it was placed all the same.
 	s.st.LastBuy = now.Add(-2 * time.Hour)
 	market.CreatedAt = now.Add(-time.Hour)
-	s.count(OrderEvent{Kind: PartiallyFilled, ClientOrderID: "dca-7", Order: market}, PositionView{}, now)
-	s.count(OrderEvent{Kind: Cancelled, ClientOrderID: "dca-7", Order: market}, PositionView{}, now)
+	s.count(OrderEvent{Kind: PartiallyFilled, ClientOrderID: "dca-7", Order: market}, PositionView{}, dcaProduct, now)
+	s.count(OrderEvent{Kind: Cancelled, ClientOrderID: "dca-7", Order: market}, PositionView{}, dcaProduct, now)
 	if !s.st.LastBuy.Equal(now.Add(-time.Hour)) {
 		t.Fatalf("a scheduled buy filled in part: last buy %s, want %s", s.st.LastBuy, now.Add(-time.Hour))
 	}
 	market.CreatedAt = now.Add(-30 * time.Minute)
-	s.count(OrderEvent{Kind: Refused, ClientOrderID: "dca-7", Order: market}, PositionView{}, now)
+	s.count(OrderEvent{Kind: Refused, ClientOrderID: "dca-7", Order: market}, PositionView{}, dcaProduct, now)
 	if !s.st.LastBuy.Equal(now.Add(-time.Hour)) {
 		t.Fatalf("a scheduled buy refused (it bought nothing) moved the last buy to %s", s.st.LastBuy)
 	}
 
 	s.st.Safety = "dca-8"
-	if !s.count(OrderEvent{Kind: Cancelled, ClientOrderID: "dca-8"}, PositionView{}, now) || s.st.Safety != "" {
+	if ours, _ := s.count(OrderEvent{Kind: Cancelled, ClientOrderID: "dca-8"}, PositionView{}, dcaProduct, now); !ours || s.st.Safety != "" {
 		t.Fatalf("the named safety buy cancelled: %+v, want none named", s.st)
 	}
 	s.synced = true
-	s.count(OrderEvent{Kind: Filled, ClientOrderID: "dca-9", Order: limitBuy("dca-9", "56000")}, PositionView{}, now)
+	s.count(OrderEvent{Kind: Filled, ClientOrderID: "dca-9", Order: limitBuy("dca-9", "56000")}, PositionView{}, dcaProduct, now)
 	if s.st.Used != 3 {
 		t.Fatalf("synced, a limit buy the state does not name counted: used %d", s.st.Used)
 	}
@@ -154,6 +155,8 @@ func TestDCASyncPlan(t *testing.T) {
 		{"sold while down", dcaState{Used: 3, InCycle: true, Closing: true}, nil, PositionView{}, true, "none false [] true false false"},
 		{"stopped out under a safety buy", dcaState{Safety: "dca-2", Used: 1, InCycle: true},
 			[]exchange.Order{limitBuy("dca-2", "58800")}, PositionView{}, true, "dca-2 false [] true false false"},
+		{"dust left by the take-profit", dcaState{Used: 1, InCycle: true, Closing: true}, nil,
+			PositionView{Size: dec("0.000009"), AvgEntry: dec("60000")}, true, "none false [] true false false"},
 		{"nothing yet", dcaState{}, nil, PositionView{}, true, "none false [] false false false"},
 		{"a buy due while down", dcaState{LastBuy: now.Add(-time.Hour)}, nil, PositionView{}, true, "none false [] false false true"},
 		{"no buy due yet", dcaState{LastBuy: now.Add(-59 * time.Minute)}, nil, PositionView{}, true, "none false [] false false false"},
@@ -236,7 +239,7 @@ func TestDCAAsksAgainAfterARefusal(t *testing.T) {
 	if !s.retry.at.Equal(now.Add(time.Second)) {
 		t.Fatalf("its refusal booked twice: asked again at %s", s.retry.at)
 	}
-	ours := s.count(OrderEvent{Kind: Refused, ClientOrderID: "dca-3"}, PositionView{}, now)
+	ours, _ := s.count(OrderEvent{Kind: Refused, ClientOrderID: "dca-3"}, PositionView{}, dcaProduct, now)
 	s.venueRefused(OrderEvent{Kind: Refused, ClientOrderID: "dca-3"}, ours, now)
 	if !s.retry.safety || s.st.Safety != "" {
 		t.Fatalf("the safety buy refused by the venue: %+v, named %q; want it asked again", s.retry, s.st.Safety)
@@ -252,8 +255,9 @@ func TestDCAAsksAgainAfterARefusal(t *testing.T) {
 // after it sent the next scheduled buy left the old cycle in the journal
 // (the state is saved with order events). When recovery applies that
 // buy's fill and the buy holds the whole position, the old cycle is
-// over: the new one counts its safety buys from none. A scheduled buy
-// added to an open position goes on with the cycle.
+// over: the new one counts its safety buys from none, also when it was
+// added to dust. A scheduled buy added to an open position goes on with
+// the cycle.
 func TestDCARecoveryFindsTheCycleEndedBeforeAScheduledBuy(t *testing.T) {
 	now := time.Date(2024, 8, 9, 12, 0, 0, 0, time.UTC)
 	market := exchange.Order{OrderRequest: exchange.OrderRequest{ClientOrderID: "dca-9", Side: exchange.Buy, Type: exchange.Market},
@@ -262,14 +266,40 @@ func TestDCARecoveryFindsTheCycleEndedBeforeAScheduledBuy(t *testing.T) {
 
 	s := newDCA(t)
 	s.st = dcaState{Used: 2, InCycle: true, Cycles: 0, LastBuy: now.Add(-2 * time.Minute)}
-	s.count(filled, PositionView{Size: dec("0.0016"), AvgEntry: dec("60000")}, now)
+	s.count(filled, PositionView{Size: dec("0.0016"), AvgEntry: dec("60000")}, dcaProduct, now)
 	if want := (dcaState{Used: 0, InCycle: true, Cycles: 1, LastBuy: now.Add(-time.Minute)}); s.st != want {
 		t.Fatalf("the restored cycle after a scheduled buy that opened the position: %+v, want %+v", s.st, want)
 	}
 
+	// The take-profit left dust, which the buy holds with it: the cycle
+	// had ended all the same.
 	s.st = dcaState{Used: 2, InCycle: true, Cycles: 0, LastBuy: now.Add(-2 * time.Minute)}
-	s.count(filled, PositionView{Size: dec("0.0056"), AvgEntry: dec("60000")}, now)
+	s.count(filled, PositionView{Size: dec("0.001605"), AvgEntry: dec("60000")}, dcaProduct, now)
+	if want := (dcaState{Used: 0, InCycle: true, Cycles: 1, LastBuy: now.Add(-time.Minute)}); s.st != want {
+		t.Fatalf("the restored cycle after a scheduled buy added to dust: %+v, want %+v", s.st, want)
+	}
+
+	s.st = dcaState{Used: 2, InCycle: true, Cycles: 0, LastBuy: now.Add(-2 * time.Minute)}
+	s.count(filled, PositionView{Size: dec("0.0056"), AvgEntry: dec("60000")}, dcaProduct, now)
 	if want := (dcaState{Used: 2, InCycle: true, Cycles: 0, LastBuy: now.Add(-time.Minute)}); s.st != want {
 		t.Fatalf("the restored cycle after a scheduled buy added to it: %+v, want %+v", s.st, want)
+	}
+}
+
+// TestDCATellsDustFromAPosition: a position a sale can sell holds at
+// least the minimum order size once rounded down to the size increment;
+// less is dust, which ends a cycle like a flat position.
+func TestDCATellsDustFromAPosition(t *testing.T) {
+	for _, c := range []struct {
+		size string
+		want bool
+	}{
+		{"0", false}, {"-0.001", false}, {"0.000005", false}, {"0.00000999", false},
+		{"0.000009999", false}, // rounds down to 0.00000999
+		{"0.00001", true}, {"0.000010001", true}, {"0.0016", true},
+	} {
+		if got := sellable(PositionView{Size: dec(c.size)}, dcaProduct); got != c.want {
+			t.Errorf("%s BTC held (minimum 0.00001, increment 0.00000001): sellable %v, want %v", c.size, got, c.want)
+		}
 	}
 }

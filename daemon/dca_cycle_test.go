@@ -1,0 +1,257 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/tradebot/tradebot/clock"
+	"github.com/tradebot/tradebot/engine"
+	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/exchange/sim"
+	"github.com/tradebot/tradebot/exits"
+)
+
+// TestADCACycleEndsAtTheTimerAfterAStop: the exits' time stop sells the
+// position under a resting safety buy, and the next callback is the
+// schedule's timer, not a trade. The timer ends the cycle before it buys,
+// as a trade would have: the old safety buy is cancelled and the new
+// cycle's first safety buy (150, not the old cycle's second, 225) rests
+// under the new position.
+func TestADCACycleEndsAtTheTimerAfterAStop(t *testing.T) {
+	x, clk := newGridVenue(t)
+	path := filepath.Join(t.TempDir(), "journal.db")
+	ex := stopUnder8()
+	ex.TimeStop = &exits.TimeStop{MaxHolding: 30 * time.Minute}
+	r, d := startDCAWith(t, x, clk, path, hourlyDCA(), ex)
+	r.trade("60000")
+	r.wait(time.Hour, "60000") // the scheduled buy
+	r.trade("58700")           // safety buy 1 fills; safety buy 2 rests
+	wantOneSafetyBuy(t, r, 2, "after safety buy 1 filled")
+	// Quotes alone from now on: the time stop sells the position at
+	// the first; safety buy 2 rests on.
+	clk.Set(clk.Now().Add(30 * time.Minute))
+	r.quoteOnly("58700")
+	if held := r.position().Size; held.IsPositive() || d.SafetyBuys() != 1 || d.Cycles() != 0 || len(venueOf(t, x).resting) != 1 {
+		t.Fatalf("after the time stop: %s held, %d safety buys counted, %d cycles ended; want nothing, 1, 0 (no trade seen since), "+
+			"the safety buy resting", held, d.SafetyBuys(), d.Cycles())
+	}
+
+	clk.Set(clk.Now().Add(30 * time.Minute))
+	r.quoteOnly("58700") // the schedule's timer, before any trade
+	r.trade("58700")
+	if d.Cycles() != 1 || d.SafetyBuys() != 0 {
+		t.Fatalf("after the scheduled buy following the stop: %d cycles ended, %d safety buys counted; want 1, 0",
+			d.Cycles(), d.SafetyBuys())
+	}
+	if v := venueOf(t, x); v.scheduled != 2 {
+		t.Fatalf("%d scheduled buys, want 2", v.scheduled)
+	}
+	wantOneSafetyBuy(t, r, 1, "in the cycle the timer began")
+}
+
+// quoteOnly moves the best bid and ask around price, one second on,
+// through the venue and the engine, without a trade.
+func (r *killableRun) quoteOnly(price string) {
+	now := r.clk.Now().Add(time.Second)
+	r.clk.Set(now)
+	p := dec(price)
+	tk := exchange.Tick{ProductID: "BTC-USD", Kind: exchange.QuoteTick, Time: now, Received: now, Bid: p.Sub(dec("0.01")), BidSize: dec("5"),
+		Ask: p.Add(dec("0.01")), AskSize: dec("5")}
+	r.x.OnTick(&tk)
+	r.eng.OnTick(tk)
+	r.eng.Drain(context.Background())
+}
+
+// cancelLink is the simulated exchange behind a link that drops the
+// next fail cancels: each fails without reaching the venue, as over a
+// dropped connection; everything else goes through.
+type cancelLink struct {
+	*sim.Exchange
+	fail atomic.Int64
+}
+
+// cut drops every cancel until mend.
+func (v *cancelLink) cut()  { v.fail.Store(1 << 30) }
+func (v *cancelLink) mend() { v.fail.Store(0) }
+
+func (v *cancelLink) CancelOrder(ctx context.Context, orderID string) error {
+	if v.fail.Add(-1) >= 0 {
+		return errors.New("cancel order: connection refused")
+	}
+	v.fail.Store(0)
+	return v.Exchange.CancelOrder(ctx, orderID)
+}
+
+// placeSecondSafetyBuy places, as the dca's, a limit buy of 150 at price
+// beside the one it rests: what a killed run may leave, sent and
+// journaled by the engine's executor like any of the dca's orders.
+func placeSecondSafetyBuy(t *testing.T, r *killableRun, price string) exchange.Order {
+	t.Helper()
+	e := r.eng.Executor()
+	id, err := e.NextClientOrderID("dca")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := e.Place(context.Background(), engine.Intent{Instance: "dca", Purpose: exchange.Entry, Reason: "dca: safety buy 1",
+		Request: exchange.OrderRequest{ClientOrderID: id, ProductID: "BTC-USD", Side: exchange.Buy, Type: exchange.Limit,
+			TimeInForce: exchange.GoodTilCancelled, LimitPrice: dec(price), BaseSize: gridProduct.RoundSize(dec("150").Div(dec(price)))}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.eng.Drain(context.Background())
+	return o
+}
+
+// TestADCANeverForgetsASecondSafetyBuyFoundAtRestart: a restart finds
+// two safety buys resting and the cancel of the second fails (the link
+// is down). It is asked again, with the back-off of refused orders,
+// until it lands: one safety buy rests. Found again at the next restart
+// and its cancel failing again, the second fills before the link comes
+// back: it is counted as a safety buy of the cycle, the one kept is
+// moved under the new average entry as the cycle's next (225), and
+// never two rest. Found a third time beside one that the restart
+// replaces (safety_step_percent changed), the cancel of the second alone
+// failing: the replacement waits for the second's end.
+func TestADCANeverForgetsASecondSafetyBuyFoundAtRestart(t *testing.T) {
+	x, clk := newGridVenue(t)
+	v := &cancelLink{Exchange: x}
+	path := filepath.Join(t.TempDir(), "journal.db")
+	r, _ := startDCAVia(t, x, v, clk, path, hourlyDCA(), stopUnder8())
+	r.trade("60000")
+	r.wait(time.Hour, "60000")
+	kept := wantOneSafetyBuy(t, r, 1, "after the scheduled buy")
+	placeSecondSafetyBuy(t, r, "59000")
+	r.crash()
+
+	r, d := startDCAVia(t, x, v, clk, path, hourlyDCA(), stopUnder8())
+	v.cut()
+	r.trade("60000")
+	r.trade("60000")
+	if n := len(venueOf(t, x).resting); n != 2 {
+		t.Fatalf("with the link cut: %d safety buys rest, want both still", n)
+	}
+	v.mend()
+	for range 3 {
+		r.trade("60000")
+	}
+	if o := wantOneSafetyBuy(t, r, 1, "once the link is back"); o.ClientOrderID != kept.ClientOrderID {
+		t.Fatalf("safety buy %s rests, want %s, the one the state named", o.ClientOrderID, kept.ClientOrderID)
+	}
+
+	second := placeSecondSafetyBuy(t, r, "59000")
+	r.crash()
+	r, d = startDCAVia(t, x, v, clk, path, hourlyDCA(), stopUnder8())
+	v.cut()
+	r.trade("60000")
+	r.trade("58950") // the second fills before its cancel lands
+	if o, err := x.Order(second.ID); err != nil || o.Status != exchange.StatusFilled {
+		t.Fatalf("the second safety buy: %+v, %v; want it filled", o, err)
+	}
+	if d.SafetyBuys() != 1 {
+		t.Fatalf("after the second safety buy filled: %d safety buys counted, want 1", d.SafetyBuys())
+	}
+	if n := len(venueOf(t, x).resting); n != 1 {
+		t.Fatalf("with the link cut: %d safety buys rest, want 1", n)
+	}
+	v.mend()
+	for range 3 {
+		r.trade("58950")
+	}
+	wantOneSafetyBuy(t, r, 2, "once the link is back")
+
+	third := placeSecondSafetyBuy(t, r, "57000")
+	r.crash()
+	p := hourlyDCA()
+	p.SafetyStepPercent = 3
+	r, d = startDCAVia(t, x, v, clk, path, p, stopUnder8())
+	v.fail.Store(1) // the second's cancel fails, the replaced one's lands
+	r.trade("58950")
+	if v := venueOf(t, x); len(v.resting) != 1 || v.resting[0].ClientOrderID != third.ClientOrderID {
+		t.Fatalf("the second's cancel failed: %v rest, want only it (%s): no replacement beside it", prices(v.resting), third.ClientOrderID)
+	}
+	r.trade("58950")
+	want := gridProduct.RoundPriceDown(r.position().AvgEntryPrice.Mul(dec("0.97")))
+	if v := venueOf(t, x); len(v.resting) != 1 || !v.resting[0].LimitPrice.Equal(want) || d.SafetyBuys() != 1 {
+		t.Fatalf("once the second's cancel landed: %v rest, %d safety buys counted; want one at %s (3 %% under the average entry), 1",
+			prices(v.resting), d.SafetyBuys(), want)
+	}
+}
+
+// dustVenue is newGridVenue with partial fills: a market sale sells no
+// more than the bid shows.
+func dustVenue(t *testing.T) (*sim.Exchange, *clock.Sim) {
+	t.Helper()
+	clk := clock.NewSim(time.Date(2024, 8, 9, 0, 0, 0, 0, time.UTC))
+	x, err := sim.New(sim.Config{Products: []exchange.Product{gridProduct},
+		Balances: map[string]decimal.Decimal{"USD": dec("100000")}, Fees: sim.DefaultFees(), PartialFills: true}, clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return x, clk
+}
+
+// sellLeavingDust trades at the take-profit with a bid that holds all
+// but 0.000005 BTC of the position, half the minimum order size: the
+// sale leaves that dust, which no order can sell.
+func sellLeavingDust(t *testing.T, r *killableRun) string {
+	t.Helper()
+	tp := gridProduct.RoundPriceUp(r.position().AvgEntryPrice.Mul(dec("1.016")))
+	dust := dec("0.000005")
+	r.tradeShowing(tp.String(), r.position().Size.Sub(dust).String(), "0.1")
+	if held := r.position().Size; !held.Equal(dust) {
+		t.Fatalf("after the take-profit's sale: %s held, want the dust %s", held, dust)
+	}
+	return tp.String()
+}
+
+// TestADCACycleEndsWithDustLeft: a take-profit whose sale fills in part
+// leaves less than the minimum order size. That dust cannot be sold: the
+// cycle ends as if flat, at the next trade, and at the first trade after
+// a restart; no order is sent for the dust; the next scheduled buy
+// begins a new cycle holding it (its first safety buy rests under the
+// average entry of both).
+func TestADCACycleEndsWithDustLeft(t *testing.T) {
+	x, clk := dustVenue(t)
+	path := filepath.Join(t.TempDir(), "journal.db")
+	r, d := startDCA(t, x, clk, path)
+	r.trade("60000")
+	r.wait(time.Hour, "60000")
+	wantOneSafetyBuy(t, r, 1, "after the first scheduled buy")
+	tp := sellLeavingDust(t, r)
+	for range 3 {
+		r.trade(tp)
+	}
+	if v := venueOf(t, x); d.Cycles() != 1 || d.SafetyBuys() != 0 || v.sells != 1 || len(v.resting) != 0 {
+		t.Fatalf("with dust left by the take-profit: %d cycles ended, %d safety buys counted, %d sells, %d safety buys resting; "+
+			"want 1, 0, 1 (none for the dust), none", d.Cycles(), d.SafetyBuys(), v.sells, len(v.resting))
+	}
+	r.wait(time.Hour, tp)
+	if v := venueOf(t, x); v.scheduled != 2 {
+		t.Fatalf("a period after the cycle's end: %d scheduled buys placed, want 2", v.scheduled)
+	}
+	wantOneSafetyBuy(t, r, 1, "in the cycle after the dust")
+
+	// Dust again, and the daemon is killed before a trade sees it: the
+	// restarted dca ends the cycle at its first trade.
+	tp = sellLeavingDust(t, r)
+	r.crash()
+	r, d = startDCA(t, x, clk, path)
+	for range 3 {
+		r.trade(tp)
+	}
+	if v := venueOf(t, x); d.Cycles() != 2 || v.sells != 2 || len(v.resting) != 0 {
+		t.Fatalf("restarted with dust left by the take-profit: %d cycles ended, %d sells, %d safety buys resting; want 2, 2, none",
+			d.Cycles(), v.sells, len(v.resting))
+	}
+	r.wait(time.Hour, tp)
+	if v := venueOf(t, x); v.scheduled != 3 {
+		t.Fatalf("a period after the restart: %d scheduled buys placed, want 3", v.scheduled)
+	}
+	wantOneSafetyBuy(t, r, 1, "in the cycle after the restart")
+}
