@@ -71,8 +71,10 @@ const maxBars = 1 << 16
 // barRecorder builds the bars of one product from its trade ticks, and
 // samples the indicators drawn on them at the end of each bar. Its bars
 // cover the whole period and coarsen as the data grows; beside them it
-// keeps fine bars (one second, merged to the data's interval at the end)
-// around the product's fills, for the report's view of each trade.
+// keeps fine bars (at the step the bars started at, merged to the data's
+// interval at the end) around the product's fills, for the report's view
+// of each trade. Until the bars first coarsen they are the fine bars
+// themselves, so the fine bars are built only from then on (fineBars.mirror).
 type barRecorder struct {
 	step   int // index into barSteps
 	stepNs int64
@@ -171,10 +173,22 @@ func fineBounds(step int64, intervals []time.Duration) (pad, span, most int) {
 	return finePad / 4, fineSpan / 4, maxFine / 4
 }
 
-// fineBars is the one-second bar being built, a ring of the last finePad
-// closed ones (the stretch before the next fill), and the bars kept
-// around fills, with the plots' values at the end of each.
+// fineBars is the fine bar being built, a ring of the last pad closed
+// ones (the stretch before the next fill), and the bars kept around
+// fills, with the plots' values at the end of each.
+//
+// While mirror is set (from the start until the bars first coarsen) the
+// fine bars would be the recorder's bars, bar for bar and value for
+// value, at the same step: the recorder then builds none of them (a
+// tenth of a run's recording when the bars never coarsen, as for a month
+// of candles, whose fine bars the report does not draw) and notes only
+// which bar each fill came in (marks). Before the first coarsening merges
+// the bars, or at the end should the fine bars be drawn, unmirror replays
+// those bars, their plots' values and the fills through the fine bars'
+// own logic, so that what is kept is what building them all along keeps.
 type fineBars struct {
+	mirror  bool
+	marks   []fillMark
 	cur     bar
 	curEnd  int64 // Unix ns at which cur closes; 0 before the first trade
 	ring    []bar // last closed bars, oldest at ringAt when full
@@ -191,6 +205,14 @@ type fineBars struct {
 	left    int  // bars still kept after the last fill of a flat position
 	stretch int  // bars kept since on was set
 	scratch []float64
+}
+
+// fillMark is a fill noted while the fine bars mirror the bars: bar is
+// the index of the bar being built then (-1 before the first), held the
+// position's state after the fill.
+type fillMark struct {
+	bar  int
+	held bool
 }
 
 // sample sets the plots' values of the last bar: called when the first
@@ -214,7 +236,7 @@ func newBarRecorder(step int, intervals []time.Duration) *barRecorder {
 	// All maxBars at once: growing to them would copy the bars (and the
 	// plots') several times over in a month of data.
 	r := &barRecorder{step: step, stepNs: int64(barSteps[step]), bars: make([]bar, 0, maxBars)}
-	r.fine.stepNs = r.stepNs
+	r.fine.stepNs, r.fine.mirror = r.stepNs, true
 	r.fine.pad, r.fine.span, r.fine.most = fineBounds(r.stepNs, intervals)
 	return r
 }
@@ -245,7 +267,9 @@ func firstStep(intervals []time.Duration) int {
 
 func (r *barRecorder) trade(t time.Time, price float64) {
 	ns := t.UnixNano()
-	r.fineTrade(ns, price)
+	if !r.fine.mirror {
+		r.fineTrade(ns, price)
+	}
 	if n := len(r.bars); n > 0 && ns < r.end {
 		r.bars[n-1].add(price)
 		return
@@ -257,6 +281,13 @@ func (r *barRecorder) trade(t time.Time, price float64) {
 	// candles make no two one-second bars in one 5s bar), so coarsen until
 	// it does: a bar appended past maxBars would never be merged.
 	for len(r.bars) >= maxBars && r.step < len(barSteps)-1 {
+		if r.fine.mirror {
+			// The trade starts a bar: every bar so far is closed, and
+			// its plots' values sampled (sample above), as fineTrade
+			// would have closed the last one.
+			r.unmirror(false)
+			r.fineTrade(ns, price)
+		}
 		r.coarsen(r.step + 1)
 	}
 	b := newBar(ns, r.stepNs, price)
@@ -294,6 +325,12 @@ func (r *barRecorder) closeFine() {
 			v[i] = x
 		}
 	}
+	r.closeFineWith(v)
+}
+
+// closeFineWith closes the fine bar being built with the plots' values v.
+func (r *barRecorder) closeFineWith(v []float64) {
+	f := &r.fine
 	if len(f.ring) < f.pad {
 		f.ring = append(f.ring, f.cur)
 		for i := range f.ringV {
@@ -336,6 +373,18 @@ func (r *barRecorder) keepFine(b bar, v []float64) {
 // held (held) and finePad more once it is flat.
 func (r *barRecorder) fill(held bool) {
 	f := &r.fine
+	if f.mirror {
+		// Several fills in one bar do what its last would alone (each
+		// sets held and left, only the first keeps the ring), so a bar
+		// needs one mark at most.
+		at := len(r.bars) - 1
+		if n := len(f.marks); n > 0 && f.marks[n-1].bar == at {
+			f.marks[n-1].held = held
+			return
+		}
+		f.marks = append(f.marks, fillMark{bar: at, held: held})
+		return
+	}
 	f.held, f.left = held, f.pad
 	if f.on {
 		return
@@ -352,6 +401,39 @@ func (r *barRecorder) fill(held bool) {
 			v[j] = f.ringV[j][i]
 		}
 		r.keepFine(f.ring[i], v)
+	}
+}
+
+// unmirror builds the fine bars the recorder's bars stood for (see
+// fineBars): each bar closes with its plots' values in turn, after the
+// fills that came while it was being built, as closeFine and fill did
+// then. With open the last bar is still being built and becomes the
+// fine bar being built; the fine bars are built with the bars from then
+// on.
+func (r *barRecorder) unmirror(open bool) {
+	f := &r.fine
+	f.mirror = false
+	f.init(len(r.plots))
+	marks := f.marks
+	f.marks = nil
+	f.curEnd = 0 // no bar being built: the next trade starts one
+	for k, b := range r.bars {
+		for len(marks) > 0 && marks[0].bar <= k {
+			r.fill(marks[0].held)
+			marks = marks[1:]
+		}
+		f.cur = b
+		if open && k == len(r.bars)-1 {
+			f.curEnd = b.start + f.stepNs
+			break
+		}
+		for i := range r.plots {
+			f.scratch[i] = r.plots[i].vals[k]
+		}
+		r.closeFineWith(f.scratch)
+	}
+	for _, m := range marks { // fills before any bar, when there is none
+		r.fill(m.held)
 	}
 }
 
@@ -513,12 +595,17 @@ func (r *recorder) finish(files []FileInfo, end time.Time) ([]PriceBars, []RiskC
 		br := r.products[p]
 		br.sample()
 		step := barSteps[br.step]
+		fineStep := max(interval, barSteps[0])
+		if br.fine.mirror && step > fineStep {
+			// Bars still at their first step but coarser than the
+			// data's: the fine bars are drawn (below), so build them.
+			br.unmirror(true)
+		}
 		if interval > step {
 			br.mergePlots(int64(interval))
 			br.bars, step = mergeRaw(br.bars, int64(interval)), interval
 		}
 		pb := PriceBars{Product: p, Step: step, Bars: exportBars(br.bars)}
-		fineStep := max(interval, barSteps[0])
 		var detail [][]float64
 		if step > fineStep {
 			f := &br.fine

@@ -38,7 +38,7 @@ func feedMinutes(r *recorder, sma *indicator.SMA, n, fillEvery int) {
 func recorderSlots(r *recorder) int {
 	n := 0
 	for _, br := range r.products {
-		n += cap(br.bars) + cap(br.fine.kept) + cap(br.fine.ring)
+		n += cap(br.bars) + cap(br.fine.kept) + cap(br.fine.ring) + cap(br.fine.marks)
 		for _, p := range br.plots {
 			n += cap(p.vals)
 		}
