@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -264,7 +265,11 @@ func DefaultProducts() []Product {
 	return []Product{mk("BTC-USD"), mk("BTC-USDT")}
 }
 
-var instanceName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
+// instanceName is compiled at first use, as are the loader's patterns: a
+// command that loads no config (tradebot version, the kill switch's
+// client) does not compile them at start-up, where every package's
+// initialisation runs whatever the command.
+var instanceName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`) })
 
 // Validate lists every invalid value; each error's text starts with the
 // field's yaml path.
@@ -375,7 +380,7 @@ func (c *Config) Validate() []error {
 	seen := map[string]bool{}
 	for i, s := range c.Strategies {
 		path := fmt.Sprintf("strategies[%d]", i)
-		if !instanceName.MatchString(s.Name) {
+		if !instanceName().MatchString(s.Name) {
 			add(path+".name", "must be 1-32 characters of a-z, 0-9, _ and -, starting with a letter or digit; got %q", s.Name)
 		} else if seen[s.Name] {
 			add(path+".name", "%q is used by another instance", s.Name)

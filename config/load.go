@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/tradebot/tradebot/internal/echo"
@@ -149,19 +150,21 @@ func notUTF8(data []byte) (Problem, bool) {
 	return Problem{}, true
 }
 
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+// The loader's patterns are compiled at first use (see instanceName);
+// most match only in error messages.
+var yamlLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^yaml: line (\d+): (.*)$`) })
 
 // syntaxProblem turns a YAML syntax error into a Problem at its line.
 func syntaxProblem(err error) Problem {
 	msg := err.Error()
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+	if m := yamlLine().FindStringSubmatch(msg); m != nil {
 		n, _ := strconv.Atoi(m[1])
 		return Problem{Line: n, Msg: clipMessage("YAML syntax: " + m[2])}
 	}
 	return Problem{Msg: clipMessage("YAML syntax: " + strings.TrimPrefix(msg, "yaml: "))}
 }
 
-var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}`)
+var envRef = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}`) })
 
 // expandEnv replaces ${NAME} and ${NAME:-default} in every scalar value,
 // after parsing, so that a secret holding newlines or YAML syntax (a PEM
@@ -186,8 +189,8 @@ func (l *loader) expandEnv(n *yaml.Node, path string, lookup func(string) (strin
 		if !strings.Contains(n.Value, "${") {
 			return
 		}
-		n.Value = envRef.ReplaceAllStringFunc(n.Value, func(ref string) string {
-			m := envRef.FindStringSubmatch(ref)
+		n.Value = envRef().ReplaceAllStringFunc(n.Value, func(ref string) string {
+			m := envRef().FindStringSubmatch(ref)
 			if v, ok := lookup(m[1]); ok && v != "" {
 				return v
 			}
@@ -298,13 +301,13 @@ func sortedKeys(m map[string]reflect.Type) []string {
 	return keys
 }
 
-var lineRef = regexp.MustCompile(`^line (\d+): (.*)$`)
+var lineRef = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^line (\d+): (.*)$`) })
 
 func (l *loader) addDecodeError(err error) {
 	var te *yaml.TypeError
 	if errors.As(err, &te) {
 		for _, e := range te.Errors {
-			if m := lineRef.FindStringSubmatch(e); m != nil {
+			if m := lineRef().FindStringSubmatch(e); m != nil {
 				n, _ := strconv.Atoi(m[1])
 				l.add(n, "", "%s", plainTypes(m[2]))
 				continue
@@ -332,7 +335,9 @@ func (l *loader) addPathError(err error, skipLines map[int]bool) {
 	l.add(line, field, "%s", msg)
 }
 
-var unmarshalError = regexp.MustCompile("cannot unmarshal !!(\\w+) `(.*)` into (\\S+)")
+var unmarshalError = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile("cannot unmarshal !!(\\w+) `(.*)` into (\\S+)")
+})
 
 // goTypeWords says in words what a Go type in a decode error expects.
 var goTypeWords = map[string]string{
@@ -347,8 +352,8 @@ var goTypeWords = map[string]string{
 // plainTypes rewrites yaml.v3's "cannot unmarshal !!str `x` into
 // time.Duration" in the user's words.
 func plainTypes(msg string) string {
-	return unmarshalError.ReplaceAllStringFunc(msg, func(m string) string {
-		p := unmarshalError.FindStringSubmatch(m)
+	return unmarshalError().ReplaceAllStringFunc(msg, func(m string) string {
+		p := unmarshalError().FindStringSubmatch(m)
 		want, ok := goTypeWords[p[3]]
 		switch {
 		case ok:

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/expr-lang/expr"
@@ -28,9 +29,13 @@ var barSeries = []string{"open", "high", "low", "close", "volume"}
 // ruleFuncs are the functions a rule may call.
 var ruleFuncs = []string{"crossed_above", "crossed_below"}
 
+// identRE and callRE are compiled at first use, by the first rule
+// strategy: every command's start-up runs the package's initialisation.
 var (
-	identRE = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
-	callRE  = regexp.MustCompile(`^\s*([a-z_][a-z0-9_]*)\s*(?:\(([^()]*)\))?\s*$`)
+	identRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z_][a-z0-9_]*$`) })
+	callRE  = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^\s*([a-z_][a-z0-9_]*)\s*(?:\(([^()]*)\))?\s*$`)
+	})
 )
 
 // series is one value a rule reads, with the previous values it needs.
@@ -120,13 +125,13 @@ func compileRules(p *RulesParams, product string) (*Rules, error) {
 		d := p.Indicators[name]
 		path := "indicators." + name
 		switch {
-		case !identRE.MatchString(name):
+		case !identRE().MatchString(name):
 			return nil, fmt.Errorf("%s: the name must be lower-case letters, digits and _, starting with a letter", path)
 		case r.series[name] != nil || slices.Contains(ruleFuncs, name):
 			return nil, fmt.Errorf("%s: %s is already a name of the rules (%s, %s)", path, name,
 				strings.Join(barSeries, " "), strings.Join(ruleFuncs, " "))
 		}
-		m := callRE.FindStringSubmatch(d.Of)
+		m := callRE().FindStringSubmatch(d.Of)
 		if m == nil {
 			return nil, fmt.Errorf("%s: %q is not an indicator call such as rsi(14) or macd(12, 26, 9)", path, echo.Cut(d.Of))
 		}

@@ -12,7 +12,7 @@ func (r *Rules) Plots() []indicator.Plot {
 			continue
 		}
 		for _, ri := range sub.inds {
-			m := callRE.FindStringSubmatch(r.p.Indicators[ri.main.name].Of)
+			m := callRE().FindStringSubmatch(r.p.Indicators[ri.main.name].Of)
 			overlay := m != nil && indicator.Overlays(m[1])
 			if ri.multi == nil {
 				out = append(out, indicator.Plot{Name: ri.main.name, Source: ri.ind, Overlay: overlay})
