@@ -94,13 +94,7 @@ type decimalBlock struct {
 // newDecimal returns mant × 10^exp, as decimal.New does, with its big.Int
 // taken from the current block.
 func (c *decimalCache) newDecimal(mant int64, exp int32) decimal.Decimal {
-	u := uint64(mant)
-	if mant < 0 {
-		u = -u
-	}
-	if !fastdecimal.LayoutKnown() || uint64(big.Word(u)) != u {
-		// The second case: a 32-bit platform, where a mantissa may need
-		// two words. Rare enough for the general constructor.
+	if !fitsOneWord(mant) {
 		return decimal.New(mant, exp)
 	}
 	if c.block == nil || c.taken == decimalBlockSize {
@@ -108,17 +102,40 @@ func (c *decimalCache) newDecimal(mant int64, exp int32) decimal.Decimal {
 	}
 	i := c.taken
 	c.taken++
-	z := &c.block.ints[i]
-	if u != 0 {
-		// Capacity one, so that nothing could ever append into the
-		// next value's word; math/big never mutates an Int that
+	return oneWordDecimal(&c.block.ints[i], c.block.words[i:i+1:i+1], mant, exp)
+}
+
+// fitsOneWord reports whether oneWordDecimal can make mant's Decimal:
+// not on a 32-bit platform, where a mantissa may need two words (rare
+// enough for the general constructor), nor where fastdecimal does not
+// know the Decimal's layout.
+func fitsOneWord(mant int64) bool {
+	u := uint64(mant)
+	if mant < 0 {
+		u = -u
+	}
+	return fastdecimal.LayoutKnown() && uint64(big.Word(u)) == u
+}
+
+// oneWordDecimal returns mant × 10^exp, as decimal.New does, with z (a
+// zero Int) as its big.Int and w (length and capacity one) holding the
+// word of its value: the caller allocates them as it can, together
+// (decimal.New allocates each). fitsOneWord(mant) must hold.
+func oneWordDecimal(z *big.Int, w []big.Word, mant int64, exp int32) decimal.Decimal {
+	if mant != 0 {
+		// Capacity one, so that nothing could ever append into a
+		// neighbour's word; math/big never mutates an Int that
 		// shopspring holds, which treats them as immutable.
-		c.block.words[i] = big.Word(u)
-		z.SetBits(c.block.words[i : i+1 : i+1])
+		u := uint64(mant)
+		if mant < 0 {
+			u = -u
+		}
+		w[0] = big.Word(u)
+		z.SetBits(w)
 		if mant < 0 {
 			z.Neg(z)
 		}
 	}
-	d, _ := fastdecimal.Wrap(z, exp) // LayoutKnown, checked above
+	d, _ := fastdecimal.Wrap(z, exp) // LayoutKnown, by fitsOneWord
 	return d
 }
