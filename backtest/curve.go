@@ -20,10 +20,10 @@ type curve struct {
 	// peak is the highest equity so far; ddAbs and ddPct the largest fall
 	// from a previous peak.
 	peak, ddAbs, ddPct float64
-	// day is the UTC day of the last sample, first the first sample's
-	// equity, last the last one's, closes the last equity of each day
-	// before day.
-	day         time.Time
+	// nextDay is the start of the UTC day after the last sample's, first
+	// the first sample's equity, last the last one's, closes the last
+	// equity of each day before the last sample's.
+	nextDay     time.Time
 	first, last float64
 	closes      []float64
 	// pts is the first sample, then one point per span of per samples:
@@ -41,7 +41,7 @@ type curve struct {
 func (c *curve) add(p Point) {
 	if c.n == 0 {
 		c.peak = math.Inf(-1)
-		c.day = p.Time.UTC().Truncate(24 * time.Hour)
+		c.nextDay = p.Time.UTC().Truncate(24 * time.Hour).Add(24 * time.Hour)
 		c.first = p.Equity
 		c.per = 1
 	}
@@ -53,9 +53,12 @@ func (c *curve) add(p Point) {
 			c.ddPct = dd / c.peak
 		}
 	}
-	if d := p.Time.UTC().Truncate(24 * time.Hour); d.After(c.day) {
+	// A sample from nextDay on starts a later day: comparing with it
+	// spares the Truncate of all but a day's first sample (samples come
+	// a minute apart).
+	if !p.Time.Before(c.nextDay) {
 		c.closes = append(c.closes, c.last)
-		c.day = d
+		c.nextDay = p.Time.UTC().Truncate(24 * time.Hour).Add(24 * time.Hour)
 	}
 	c.last = p.Equity
 	if c.noPoints {
