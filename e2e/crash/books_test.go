@@ -93,8 +93,11 @@ func compareBooks(t *testing.T, w *world) counts {
 			continue // never reached the venue (failed, or attached: named by the executor)
 		}
 		// A stop-limit's size may have changed in place since (the exits
-		// edit it when a position grows: dca's safety buys); the journal
-		// keeps the size asked for.
+		// edit it when a position grows: dca's safety buys). The journal's
+		// row follows such an edit with the next saved exit state
+		// (journal.Batch.UpdateTerms), but one a kill cut off before that
+		// save is mended only by the exits' next change, so the size is
+		// not compared.
 		sized := want.BaseSize.IsPositive() && want.Type != exchange.StopLimit
 		if got.ProductID != want.ProductID || got.Side != want.Side || got.Type != want.Type ||
 			(sized && !got.BaseSize.Equal(want.BaseSize)) {
