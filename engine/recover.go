@@ -462,6 +462,11 @@ func (e *Engine) recoverAttached(ctx context.Context, j RecoveryJournal, venue e
 		e.exec.adopt(prev)
 		e.exec.setJournaledFromOrder(id)
 	} else {
+		// Journaled now with the stop-loss it was attached with; the
+		// venue's answer need not name its entry, by which the exits
+		// would know it for an attached bracket.
+		e.noteAttachedReason(instance, JournaledOrder{Reason: exits.ReasonStopLoss,
+			Order: exchange.Order{OrderRequest: exchange.OrderRequest{ClientOrderID: id}}})
 		e.exec.adoptAttached(instance, br, e.clock.Now())
 	}
 	e.log.Info("recover: found the attached bracket of an open position on the venue",
