@@ -138,9 +138,11 @@ type gridState struct {
 	Range string `json:"range"`
 	// Armed: a trade above the stop has been seen, or the grid held
 	// something at a start; the stop ends an armed grid, and an unarmed
-	// one waits (Grid). Always written: a state without it was saved by
-	// a version from before it, whose grid stopped at its stop whatever
-	// it had seen, and it loads armed (UnmarshalState).
+	// one waits (Grid). Always written. A state without it was saved by
+	// an earlier version (one from before it, whose grid stopped at its
+	// stop whatever it had seen, or one that left it out when false); it
+	// loads armed, the safe reading: at its stop the grid stops, as the
+	// one that saved it may have (UnmarshalState).
 	Armed   bool       `json:"armed"`
 	Stopped bool       `json:"stopped,omitempty"`
 	Slots   []gridSlot `json:"slots"`
@@ -280,11 +282,6 @@ func (g *Grid) halt(ctx Context, price decimal.Decimal) {
 // by its side and price. A grid that then holds something is armed.
 func (g *Grid) adopt(ctx Context) {
 	g.synced = true
-	defer func() {
-		if !g.st.Armed && g.holds(ctx) {
-			g.st.Armed = true
-		}
-	}()
 	open := map[string]bool{}
 	for _, o := range ctx.OpenOrders() {
 		open[o.ClientOrderID] = true
@@ -317,6 +314,9 @@ func (g *Grid) adopt(ctx Context) {
 			ctx.Log().Info("grid: adopted an open order of the previous run", "client_order_id", o.ClientOrderID,
 				"side", o.Side, "price", o.LimitPrice)
 		}
+	}
+	if !g.st.Armed && g.holds(ctx) {
+		g.st.Armed = true
 	}
 }
 
