@@ -29,8 +29,9 @@ const (
 	// ReasonUnknown ends a round trip whose exit a restarted daemon
 	// learnt of from the venue, when neither the saved exit state nor
 	// the journal says why that order was sent: an order journaled
-	// before the journal kept reasons (schema version 4). Calling it a
-	// stop-loss would be a guess.
+	// before the journal kept reasons (schema version 4), or one no
+	// journal row names. Calling it a stop-loss, or whatever the stop's
+	// rule is by then, would be a guess.
 	ReasonUnknown = "unknown"
 )
 
