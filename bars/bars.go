@@ -26,6 +26,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/indicator"
 	"github.com/tradebot/tradebot/internal/fastdecimal"
 )
 
@@ -52,6 +53,12 @@ type Bar struct {
 	// so the bar offers none. A strategy that sizes orders from traded
 	// volume sums the trades' decimal sizes itself (OnTrade).
 	VolumeF float64
+}
+
+// Candle returns the bar as the indicators read it: its float64 copies
+// and its start (which a session VWAP reads to start again each session).
+func (b *Bar) Candle() indicator.Candle {
+	return indicator.Candle{Open: b.OpenF, High: b.HighF, Low: b.LowF, Close: b.CloseF, Volume: b.VolumeF, Start: b.Start}
 }
 
 // End returns the instant the bar closes.

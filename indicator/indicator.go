@@ -1,10 +1,15 @@
 package indicator
 
+import "time"
+
 // Candle is the float view of one closed bar that indicators read.
 // Indicators compute in float64; money stays decimal on the order path, so
 // strategies compare indicator values but never send them.
 type Candle struct {
 	Open, High, Low, Close, Volume float64
+	// Start is the bar's start. Only an indicator that starts again at a
+	// session boundary (a VWAP with a session) reads it.
+	Start time.Time
 }
 
 // Indicator is a streaming indicator: O(1) per Update, no allocation per

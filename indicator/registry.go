@@ -1,5 +1,7 @@
 package indicator
 
+import "time"
+
 // The rules language, `tradebot strategies` and docs/INDICATORS.md read
 // these specs; defaults are the usual ones of charting platforms.
 func init() {
@@ -22,9 +24,11 @@ func init() {
 	single("willr", 14, ownPane, "Williams %R, -100 to 0", func(n int) Indicator { return NewWilliamsR(n) })
 
 	register(Spec{Name: "obv", Doc: "on-balance volume"}, nil, func(args) Indicator { return NewOBV() })
-	register(Spec{Name: "vwap", Params: []Param{{Name: "period", Default: 0, Doc: "bars in the window; 0 for every bar since the first"}},
-		Doc: "volume-weighted average of the typical price", Overlay: overPrice},
-		[]kind{count0}, func(a args) Indicator { return NewVWAP(a.int(0)) })
+	register(Spec{Name: "vwap", Params: []Param{
+		{Name: "period", Default: 0, Doc: "bars in the window; 0 for every bar since the first (of the session)"},
+		{Name: "session", Default: 0, Doc: "hours after which it starts again, from UTC midnight (24: daily); 0 for never"},
+	}, Doc: "volume-weighted average of the typical price", Overlay: overPrice},
+		[]kind{count0, sessionH}, func(a args) Indicator { return newVWAP(a.int(0), time.Duration(a.int(1))*time.Hour) })
 	register(Spec{Name: "macd", Params: []Param{
 		{Name: "fast", Default: 12, Doc: "bars of the fast EMA"},
 		{Name: "slow", Default: 26, Doc: "bars of the slow EMA"},

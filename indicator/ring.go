@@ -35,3 +35,6 @@ func (r *ring) ago(k int) float64 {
 }
 
 func (r *ring) full() bool { return r.n == len(r.buf) }
+
+// clear empties the window, keeping its buffer.
+func (r *ring) clear() { r.next, r.n = 0, 0 }

@@ -3,6 +3,7 @@ package indicator
 import (
 	"math"
 	"testing"
+	"time"
 )
 
 // pathDependent never settle: their value is of the whole series.
@@ -52,7 +53,7 @@ func TestSettledIndicatorsForgetWhereTheyStarted(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		n := Settle(ind)
+		n := Settle(ind, time.Minute)
 		if n < ind.Lookback() {
 			t.Errorf("%s%v: settles in %d bars, under its lookback %d", tt.name, tt.args, n, ind.Lookback())
 		}

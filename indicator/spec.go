@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/tradebot/tradebot/internal/echo"
 )
@@ -55,6 +56,7 @@ const (
 	period   kind = iota // a whole number of bars >= 1
 	count0               // a whole number >= 0
 	positive             // a number > 0
+	sessionH             // hours of a session: 0 (none) or a whole number dividing a day
 )
 
 // registry holds every indicator by name; filled by init functions only.
@@ -123,6 +125,8 @@ func check(k kind, v float64) string {
 		return fmt.Sprintf("must be a whole number from 0 to %d", maxPeriod)
 	case k == positive && v <= 0:
 		return "must be more than 0"
+	case k == sessionH && v != 0 && (v != math.Trunc(v) || v > 24 || !dividesDay(time.Duration(v)*time.Hour)):
+		return "must be 0 (no session) or " + sessionHours + " hours"
 	}
 	return ""
 }

@@ -48,7 +48,7 @@ func (s *DipBuyer) Needs(n *strategy.Needs) {
 
 // OnBar implements strategy.BarHandler.
 func (s *DipBuyer) OnBar(ctx strategy.Context, b *strategy.Bar) {
-	s.avg.Update(indicator.Candle{Open: b.OpenF, High: b.HighF, Low: b.LowF, Close: b.CloseF, Volume: b.VolumeF})
+	s.avg.Update(b.Candle())
 	if s.working != "" {
 		_ = ctx.Cancel(s.working) // not filled within a bar
 		return

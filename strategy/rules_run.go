@@ -16,7 +16,7 @@ func (r *Rules) Needs(n *Needs) {
 		lb, settle := 0, 0
 		for _, ri := range s.inds {
 			lb = max(lb, ri.ind.Lookback())
-			settle = max(settle, indicator.Settle(ri.ind))
+			settle = max(settle, indicator.Settle(ri.ind, s.interval))
 		}
 		if i == 0 {
 			depth := 0
@@ -83,7 +83,7 @@ func (r *Rules) OnBar(ctx Context, b *Bar) {
 // bars (main), to the bar's series. It reports whether the rules are
 // then to run: a bar of the rule's own, with every value they read.
 func (r *Rules) update(sub *ruleBars, main bool, b *Bar) bool {
-	c := indicator.Candle{Open: b.OpenF, High: b.HighF, Low: b.LowF, Close: b.CloseF, Volume: b.VolumeF}
+	c := b.Candle()
 	for _, ri := range sub.inds {
 		ri.ind.Update(c)
 		ri.main.set(ri.ind.Value())

@@ -28,6 +28,8 @@ func TestRuleMistakesAreReportedWhereTheyAre(t *testing.T) {
 		{"interval: 15m\nindicators: {r: rsx(14)}\nentry: r < 1\n", `indicators.r: unknown indicator "rsx"`},
 		{"interval: 15m\nindicators: {close: rsi(14)}\nentry: close < 1\n", "indicators.close: close is already a name"},
 		{"interval: 15m\nentry: close[0] > 1\n", "previous values go from [1]"},
+		{"interval: 1m\nindicators:\n  vw: vwap(0, 5)\nentry: close > vw\n",
+			"indicators.vw: indicator vwap: session (parameter 2) must be 0 (no session) or 1, 2, 3, 4, 6, 8, 12 or 24 hours, got 5"},
 	}
 	for _, tt := range tests {
 		errs := decodeRules(t, tt.src).Validate()
@@ -85,6 +87,28 @@ exit: crossed_below(fast, 100)
 	// longer than the bbands' window of 20.
 	if b := n.BarNeeds(); len(b) != 1 || b[0].Lookback != 20+2+1 || b[0].History != 40+2+1 {
 		t.Fatalf("bar needs %+v, want one with the bbands' 20 bars, 2 previous closes and 1, and a history of the ema(9)'s 40 bars to settle", b)
+	}
+}
+
+// TestRulesSessionVWAPAsksForASessionOfHistory: a daily session VWAP on
+// one-minute bars reads the bars since UTC midnight, so the warm-up asks
+// for a day of them (a restarted daemon then reads the VWAP of a run that
+// never stopped); on four-hour bars, for six.
+func TestRulesSessionVWAPAsksForASessionOfHistory(t *testing.T) {
+	for _, tt := range []struct {
+		interval string
+		history  int
+	}{{"1m", 1440 + 1}, {"4h", 6 + 1}} {
+		p := decodeRules(t, "interval: "+tt.interval+"\nindicators:\n  vw: vwap(0, 24)\nentry: close > vw\n")
+		r, err := compileRules(p, "BTC-USD")
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := NewNeeds("BTC-USD")
+		r.Needs(n)
+		if b := n.BarNeeds(); len(b) != 1 || b[0].Lookback != 2 || b[0].History != tt.history {
+			t.Errorf("bars of %s: needs %+v, want a lookback of 2 and a history of %d", tt.interval, b, tt.history)
+		}
 	}
 }
 

@@ -82,7 +82,7 @@ func (s *Momentum) Needs(n *strategy.Needs) {
 // OnBar implements strategy.BarHandler: each closed bar updates the
 // indicators, then decides.
 func (s *Momentum) OnBar(ctx strategy.Context, b *strategy.Bar) {
-	c := indicator.Candle{Open: b.OpenF, High: b.HighF, Low: b.LowF, Close: b.CloseF, Volume: b.VolumeF}
+	c := b.Candle()
 	s.roc.Update(c)
 	s.trend.Update(c)
 	pos := ctx.Position()
