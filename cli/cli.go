@@ -110,7 +110,9 @@ func dispatch(prog string, args []string, stdout, stderr io.Writer) int {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
-		fmt.Fprintf(stderr, "%s: %v\n", prog, err)
+		// Redact is the last net: an error built from a value no message
+		// cut (a library's text) may still quote a key pasted astray.
+		fmt.Fprintf(stderr, "%s: %s\n", prog, echo.Redact(err.Error()))
 		var cfgErr *config.Error
 		if errors.As(err, &cfgErr) || isUsage(err) {
 			return exitUsage

@@ -127,7 +127,10 @@ func (l *loader) add(line int, field, format string, args ...any) {
 // made elsewhere (a decode error) must not flood the terminal.
 const maxMessage = 400
 
-func clipMessage(s string) string { return echo.CutTo(s, maxMessage) }
+// clipMessage bounds a problem's text and hides any key material in it: a
+// private key pasted into the wrong field must not reach a terminal or a
+// log through the message that says the field is wrong.
+func clipMessage(s string) string { return echo.CutTo(echo.Redact(s), maxMessage) }
 
 // notUTF8 finds the first byte that is not UTF-8 and says where it is.
 func notUTF8(data []byte) (Problem, bool) {

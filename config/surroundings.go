@@ -43,10 +43,19 @@ func (c *Config) checkSurroundings() []error {
 			add("state_dir", "%v", err)
 		}
 	}
+	if r := c.Paper.Recording; c.Mode == ModePaper && c.Paper.Feed == "replay" && r != "" && r != "bundled" {
+		if fi, err := os.Stat(r); err != nil {
+			add("paper.recording", "cannot read %s: %s", echo.Cut(r), statReason(err))
+		} else if fi.IsDir() {
+			add("paper.recording", "%s is a directory, not a recording file", echo.Cut(r))
+		}
+	}
 	if f := c.KillSwitch.File; f != "" {
 		dir := filepath.Dir(f)
 		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-			add("kill_switch.file", "its directory %s does not exist, so the file could never be created there", echo.Cut(dir))
+			// The path is echoed whole (cut), not its directory: a part of
+			// a value escapes the check that hides a pasted key.
+			add("kill_switch.file", "the directory of %s does not exist, so the file could never be created there", echo.Cut(f))
 		}
 	}
 	maxOrder := c.Risk.Limits.MaxOrderNotional
@@ -78,4 +87,20 @@ func checkListenAddress(addr string) error {
 		return fmt.Errorf("%q: the port must be a number from 0 to 65535", echo.Cut(addr))
 	}
 	return nil
+}
+
+// statReason says in words why a path could not be read, without the
+// path, which the message quotes once already (cut).
+func statReason(err error) string {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "no such file"
+	case errors.Is(err, fs.ErrPermission):
+		return "permission denied"
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
 }

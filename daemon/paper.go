@@ -81,7 +81,13 @@ func (p *paper) openRecording() (*marketdata.Source, error) {
 	if p.cfg.Paper.Recording == "bundled" {
 		return bundled.Open()
 	}
-	return marketdata.Open(p.cfg.Paper.Recording)
+	src, err := marketdata.Open(p.cfg.Paper.Recording)
+	if err != nil {
+		// The file went missing or went bad after the config was checked:
+		// the message names the setting, as a config error would.
+		return nil, fmt.Errorf("paper.recording: %w", err)
+	}
+	return src, nil
 }
 
 // runFeed delivers the configured feed: each tick goes to the simulated

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/tradebot/tradebot/internal/echo"
 )
 
 // Config is the `risk:` block of the daemon's YAML. Money is in the quote
@@ -218,7 +220,7 @@ func (c Config) Validate() []error {
 	if c.TimeZone == "" {
 		add("time_zone", "must name an IANA time zone such as UTC or America/New_York")
 	} else if _, err := time.LoadLocation(c.TimeZone); err != nil {
-		add("time_zone", "unknown IANA time zone %q", c.TimeZone)
+		add("time_zone", "unknown IANA time zone %q", echo.Cut(c.TimeZone))
 	}
 	seen := map[string]bool{}
 	for i, p := range c.AllowedProducts {
