@@ -59,12 +59,26 @@ const ShutdownGrace = 4 * time.Second
 
 // Run runs the daemon until ctx ends (SIGINT or SIGTERM), or until the
 // recording ends when the config says to exit then. It returns nil on a
-// clean stop. The steps below are the start-up sequence in order; each
-// one that holds a resource registers how to release it, and Run releases
-// them in reverse order however it returns.
-func Run(ctx context.Context, o Options) error {
+// clean stop, a stop asked for during start-up included. The steps below
+// are the start-up sequence in order; each one that holds a resource
+// registers how to release it, and Run releases them in reverse order
+// however it returns.
+func Run(ctx context.Context, o Options) (err error) {
 	d := newDaemon(o)
 	defer d.release()
+	serving := false
+	defer func() {
+		// A SIGTERM while start-up waits on Coinbase (its clock, the key,
+		// the products, the recovery's listings) fails that request; the
+		// operator asked to stop, so this is a clean stop, not a network
+		// error and exit 1 (a failed unit, a restart loop). What recovery
+		// did before the stop is in the journal, and the next start
+		// resumes it.
+		if err != nil && !serving && ctx.Err() != nil {
+			d.log.Info("stopped during start-up", "interrupted", err.Error())
+			err = nil
+		}
+	}()
 	if err := d.createMetrics(); err != nil {
 		return err
 	}
@@ -93,6 +107,7 @@ func Run(ctx context.Context, o Options) error {
 	if err := d.listen(); err != nil {
 		return err
 	}
+	serving = true
 	d.startEngine()
 	d.startServices()
 	<-d.runCtx.Done()
