@@ -103,7 +103,9 @@ func Run(ctx context.Context, o Options) (err error) {
 		return err
 	}
 	d.warmUp()
-	d.armKillSwitch()
+	if err := d.armKillSwitch(); err != nil {
+		return err
+	}
 	if err := d.listen(); err != nil {
 		return err
 	}
@@ -353,15 +355,17 @@ func (d *daemon) warmUp() {
 	}
 }
 
-// armKillSwitch puts the file and signal watchers in place before the
-// daemon serves or trades, so that an early SIGUSR1 halts rather than
-// kills it.
-func (d *daemon) armKillSwitch() {
+// armKillSwitch puts the socket, file and signal watchers in place before
+// the daemon serves or trades, so that an early SIGUSR1 halts rather than
+// kills it. A socket it cannot serve stops the start.
+func (d *daemon) armKillSwitch() error {
 	d.ks = &killSwitch{guard: d.guard, engine: d.eng, log: d.log, metrics: d.m, ctx: d.runCtx, hostNames: d.cfg.KillSwitch.HostNames}
 	if jrnl := d.jrnl; jrnl != nil {
 		d.ks.persist = func() error { return jrnl.saveRisk(d.guard) }
 	}
-	d.ksWait = d.ks.arm(d.runCtx, d.cfg.KillSwitch)
+	wait, err := d.ks.arm(d.runCtx, d.cfg.KillSwitch)
+	d.ksWait = wait
+	return err
 }
 
 // listen binds the HTTP server for metrics, readiness and the kill

@@ -50,18 +50,21 @@ func (k *killSwitch) handler() http.Handler {
 // the journal changes no state, so the state-change listener never sets
 // kill_switch_engaged for it, and a restarted HALTED daemon would
 // otherwise show 0 there.
-func (k *killSwitch) arm(ctx context.Context, cfg config.KillSwitch) (wait func()) {
-	k.report()
+//
+// A socket it cannot serve is an error, and nothing is started then: the
+// daemon does not trade without a kill switch its operator configured.
+func (k *killSwitch) arm(ctx context.Context, cfg config.KillSwitch) (wait func(), err error) {
 	var waits []<-chan struct{}
+	if cfg.Socket != "" {
+		done, err := k.serveSocket(ctx, cfg.Socket)
+		if err != nil {
+			return nil, err
+		}
+		waits = append(waits, done)
+	}
+	k.report()
 	if cfg.File != "" {
 		waits = append(waits, k.guard.WatchFlagFile(ctx, cfg.File, 0))
-	}
-	if cfg.Socket != "" {
-		if done, err := k.serveSocket(ctx, cfg.Socket); err != nil {
-			k.log.Error("kill switch socket", "error", err)
-		} else {
-			waits = append(waits, done)
-		}
 	}
 	if sig, err := parseSignal(cfg.Signal); err != nil {
 		k.log.Error("kill switch signal", "error", err)
@@ -74,7 +77,7 @@ func (k *killSwitch) arm(ctx context.Context, cfg config.KillSwitch) (wait func(
 			<-w
 		}
 		<-ctx.Done()
-	}
+	}, nil
 }
 
 // report sets the trading-state and kill-switch metrics from the guard.
@@ -100,12 +103,18 @@ func parseSignal(name string) (os.Signal, error) {
 // writable by the daemon's user only (0600): the file mode is the
 // authentication, so no password is checked and a flood of the web
 // server's passwords does not reach it. A socket left by a daemon that
-// crashed is replaced. The socket is removed when ctx ends; the returned
-// channel is closed then.
+// crashed is replaced; one that a running process answers on is not: taking
+// it over would leave that daemon (another tradebot given the same path)
+// without its kill switch, and send its operator's halt here. The socket
+// is removed when ctx ends; the returned channel is closed then.
 func (k *killSwitch) serveSocket(ctx context.Context, path string) (<-chan struct{}, error) {
 	if st, err := os.Lstat(path); err == nil {
 		if st.Mode()&os.ModeSocket == 0 {
 			return nil, fmt.Errorf("kill_switch.socket %s exists and is not a socket", path)
+		}
+		if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
+			c.Close()
+			return nil, fmt.Errorf("kill_switch.socket %s is in use by a running process (another tradebot?); give each daemon a socket of its own", path)
 		}
 		os.Remove(path)
 	}

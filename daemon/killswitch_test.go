@@ -512,7 +512,10 @@ func TestKillSwitchArmRegistersTheSignalBeforeItReturns(t *testing.T) {
 	}
 	k := &killSwitch{guard: guard, log: slog.New(slog.DiscardHandler), metrics: m}
 	ctx, cancel := context.WithCancel(context.Background())
-	wait := k.arm(ctx, config.KillSwitch{Signal: "SIGUSR1"})
+	wait, err := k.arm(ctx, config.KillSwitch{Signal: "SIGUSR1"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := syscall.Kill(os.Getpid(), syscall.SIGUSR1); err != nil {
 		t.Fatal(err)
 	}
