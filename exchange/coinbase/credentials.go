@@ -47,8 +47,9 @@ type privateKey struct {
 // PEM ("EC PRIVATE KEY"), a PKCS8 PEM ("PRIVATE KEY", ECDSA P-256 or
 // Ed25519), or a base64 Ed25519 seed (32 bytes) or seed and public key (64
 // bytes). Literal \n sequences, as in a key pasted from the JSON key file
-// into an environment variable, are read as newlines. Errors never quote
-// the key.
+// into an environment variable, are read as newlines; a PEM's lines may
+// end in CRLF, be indented, or be folded into one line. Errors never
+// quote the key.
 //
 // A key name that holds a private key (the two swapped) is refused
 // without being echoed; a legacy API key (key, secret and passphrase) is
@@ -141,10 +142,11 @@ func looksLikePrivateKey(s string) bool {
 }
 
 func parsePrivateKey(text string) (crypto.Signer, string, error) {
-	text = strings.TrimSpace(strings.ReplaceAll(text, `\n`, "\n"))
+	text = strings.TrimSpace(strings.ReplaceAll(strings.ReplaceAll(text, `\r`, ""), `\n`, "\n"))
 	if text == "" {
 		return nil, "", errors.New("private key is empty")
 	}
+	text = reflowPEM(text)
 	if block, _ := pem.Decode([]byte(text)); block != nil {
 		switch block.Type {
 		case "EC PRIVATE KEY":
@@ -184,6 +186,27 @@ func parsePrivateKey(text string) (crypto.Signer, string, error) {
 		return k, "EdDSA", nil
 	}
 	return nil, "", fmt.Errorf("private key: base64 of %d bytes is not an Ed25519 seed (32 or 64 bytes)", len(raw))
+}
+
+// pemArmour finds a PEM block however its lines were laid out.
+var pemArmour = lazyRegexp(`(?s)^-----BEGIN ([A-Z0-9 ]+)-----(.*?)-----END ([A-Z0-9 ]+)-----$`)
+
+// reflowPEM rewrites a PEM block whose lines a paste has changed (each
+// line indented, as a YAML block or a Kubernetes manifest does; newlines
+// folded into spaces, as a one-line .env value or YAML's > does; trailing
+// blanks) as encoding/pem reads it: armour on lines of its own, the body
+// without blanks. Any other text is returned as it is.
+func reflowPEM(text string) string {
+	lines := strings.Split(text, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimSpace(l)
+	}
+	m := pemArmour().FindStringSubmatch(strings.Join(lines, "\n"))
+	if m == nil || m[1] != m[3] {
+		return text
+	}
+	body := strings.Join(strings.Fields(m[2]), "")
+	return "-----BEGIN " + m[1] + "-----\n" + body + "\n-----END " + m[3] + "-----\n"
 }
 
 func checkECDSA(k *ecdsa.PrivateKey) (crypto.Signer, string, error) {

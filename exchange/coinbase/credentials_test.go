@@ -34,6 +34,16 @@ func TestNewCredentialsReadsEveryKeyFormatCoinbaseHandsOut(t *testing.T) {
 	}{
 		{"SEC1 PEM", sec1, "ES256", ""},
 		{"SEC1 PEM with literal \\n escapes", strings.ReplaceAll(sec1, "\n", `\n`), "ES256", ""},
+		// As pastes change a PEM's lines: CRLF (Windows), \r\n escaped
+		// (an environment variable written there), every line indented
+		// (a YAML block or manifest), lines folded into spaces (a one-line
+		// .env value, YAML's >), blanks around it and after each line.
+		{"SEC1 PEM with CRLF line ends", strings.ReplaceAll(sec1, "\n", "\r\n"), "ES256", ""},
+		{"SEC1 PEM with literal \\r\\n escapes", strings.ReplaceAll(sec1, "\n", `\r\n`), "ES256", ""},
+		{"SEC1 PEM indented", "    " + strings.ReplaceAll(strings.TrimSpace(sec1), "\n", "\n    "), "ES256", ""},
+		{"SEC1 PEM on one line", strings.ReplaceAll(strings.TrimSpace(sec1), "\n", " "), "ES256", ""},
+		{"SEC1 PEM with blanks", "\n\t " + strings.ReplaceAll(sec1, "\n", " \t\n") + "\n\n", "ES256", ""},
+		{"PEM whose END names another type", strings.Replace(sec1, "END EC PRIVATE KEY", "END PRIVATE KEY", 1), "", "neither PEM nor base64"},
 		{"PKCS8 ECDSA", string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: ecPKCS8})), "ES256", ""},
 		{"PKCS8 Ed25519", string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: edPKCS8})), "EdDSA", ""},
 		{"raw base64 Ed25519 seed", base64.StdEncoding.EncodeToString(edKey.Seed()), "EdDSA", ""},

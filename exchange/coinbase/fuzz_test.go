@@ -296,6 +296,8 @@ func FuzzParseRetryAfter(f *testing.F) {
 func FuzzParsePrivateKey(f *testing.F) {
 	pemText, _ := newTestKey(f)
 	f.Add(pemText)
+	f.Add(strings.ReplaceAll(strings.TrimSpace(pemText), "\n", " "))
+	f.Add("  " + strings.ReplaceAll(pemText, "\n", "\r\n  "))
 	f.Add("MC4CAQAwBQYDK2VwBCIEIBqv0gMGQ8OnzQx4t4z8qfRjsS9w0p2y3qfQ0b7yL0tV")
 	f.Add("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
 	// Text the errors hold whatever the input: an input found in an
