@@ -5,15 +5,16 @@ import (
 	"log/slog"
 	"strings"
 
+	"github.com/tradebot/tradebot/internal/echo"
 	"github.com/tradebot/tradebot/notify"
 )
 
 // errorNotifier is the daemon's log handler when a webhook is configured:
 // every record at ERROR level (a protective order the venue refused, a
 // journal that cannot write, a feed that stopped) is also sent as an
-// error notification, its message and attributes in one line. The log
-// lines are already free of secrets (docs/INVARIANTS.md invariant 7), so the
-// notification is too. The notifier logs its own failures at WARN with
+// error notification, its message and attributes in one line, with key
+// material redacted as the log's own handler redacts it (docs/INVARIANTS.md
+// invariant 7). The notifier logs its own failures at WARN with
 // the handler it was given, so a failing webhook cannot feed itself.
 type errorNotifier struct {
 	next   slog.Handler
@@ -39,7 +40,9 @@ func (h *errorNotifier) Handle(ctx context.Context, r slog.Record) error {
 			writeAttr(&b, h.prefix, a)
 			return b.Len() < maxErrorText
 		})
-		text := b.String()
+		// The log's handler redacts as it writes; this text is built
+		// from the record before that, so it is redacted here.
+		text := echo.Redact(b.String())
 		if len(text) > maxErrorText {
 			text = strings.ToValidUTF8(text[:maxErrorText], "") + "…"
 		}
