@@ -1,67 +1,21 @@
 package config
 
 import (
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"encoding/base64"
-	"encoding/pem"
 	"strings"
 	"testing"
 
 	"github.com/tradebot/tradebot"
+	"github.com/tradebot/tradebot/internal/testkeys"
 )
-
-// keyForms returns private keys as Coinbase hands them out (SEC1 and
-// PKCS8 PEM, Ed25519 seed and seed+public key in base64) and the lines of
-// base64 each is made of, the secret a message must not show.
-func keyForms(t *testing.T) (forms []string, body []string) {
-	t.Helper()
-	ec, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sec1, _ := x509.MarshalECPrivateKey(ec)
-	pkcs8, _ := x509.MarshalPKCS8PrivateKey(ec)
-	_, ed, _ := ed25519.GenerateKey(rand.Reader)
-	for _, b := range []*pem.Block{{Type: "EC PRIVATE KEY", Bytes: sec1}, {Type: "PRIVATE KEY", Bytes: pkcs8}} {
-		text := string(pem.EncodeToMemory(b))
-		forms = append(forms, text)
-		for _, l := range strings.Split(text, "\n") {
-			if l != "" && !strings.HasPrefix(l, "-----") {
-				body = append(body, l)
-			}
-		}
-	}
-	seed := base64.StdEncoding.EncodeToString(ed.Seed())
-	whole := base64.StdEncoding.EncodeToString(ed)
-	return append(forms, seed, whole), append(body, seed, whole)
-}
-
-// leakedPiece returns a 16-character piece of a key's base64 found in
-// out, or "". 16 characters are 12 bytes of key.
-func leakedPiece(out string, body []string) string {
-	const n = 16
-	for _, line := range body {
-		for i := 0; i+n <= len(line); i++ {
-			if strings.Contains(out, line[i:i+n]) {
-				return line[i : i+n]
-			}
-		}
-	}
-	return ""
-}
 
 // TestAKeyPastedIntoAnyFieldIsNotEchoed pastes private keys into every
 // text field of the example config, the ways a user pastes them (a
 // quoted string with \n as in the key file, a YAML block, a bare base64
-// seed), and checks that the problem it makes names the field and shows
-// no piece of the key. The first 80 characters of a SEC1 PEM, which an
+// seed), and checks that the problem it makes shows no piece of the
+// key. The first 80 characters of a SEC1 PEM, which an
 // echo cut to 80 used to show, hold most of the secret scalar.
 func TestAKeyPastedIntoAnyFieldIsNotEchoed(t *testing.T) {
-	forms, body := keyForms(t)
+	keys := testkeys.Generate(t)
 	example := string(tradebot.ExampleConfig)
 	fields := []struct{ line, field string }{
 		{"mode: paper", "mode"},
@@ -80,7 +34,7 @@ func TestAKeyPastedIntoAnyFieldIsNotEchoed(t *testing.T) {
 		{"    type: sma_cross", "strategies[0].type"},
 	}
 	for _, f := range fields {
-		for i, key := range forms {
+		for i, key := range allForms(keys) {
 			for _, style := range []string{"quoted", "block"} {
 				if style == "block" && !strings.Contains(key, "\n") {
 					continue
@@ -91,12 +45,21 @@ func TestAKeyPastedIntoAnyFieldIsNotEchoed(t *testing.T) {
 					continue // a base64 seed is a valid file name
 				}
 				msg := err.Error()
-				if p := leakedPiece(msg, body); p != "" {
+				if p := testkeys.Leak(msg, keys, 16); p != "" {
 					t.Errorf("%s holding key form %d (%s): the problem shows %q of the key:\n%s", f.field, i, style, p, msg)
 				}
 			}
 		}
 	}
+}
+
+// allForms lists every form of every key.
+func allForms(keys []testkeys.Key) []string {
+	var forms []string
+	for _, k := range keys {
+		forms = append(forms, k.Forms...)
+	}
+	return forms
 }
 
 // pasteKey replaces the value on the line that starts with line (its

@@ -2,14 +2,7 @@ package daemon
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"encoding/base64"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"log/slog"
 	"os"
@@ -21,6 +14,7 @@ import (
 
 	"github.com/tradebot/tradebot/config"
 	"github.com/tradebot/tradebot/exchange/coinbase"
+	"github.com/tradebot/tradebot/internal/testkeys"
 )
 
 const (
@@ -29,60 +23,15 @@ const (
 	legacySecret = "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlYw=="
 )
 
-// secretKey is one private key as a user may paste it, and the material
-// that must never be printed: its base64, without armour or line breaks.
-type secretKey struct {
-	forms    []string // the texts a user might put in a field
-	material string
-}
-
-func pemKey(t *testing.T, typ string, der []byte) secretKey {
-	t.Helper()
-	text := string(pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}))
-	return secretKey{
-		forms:    []string{text, strings.ReplaceAll(text, "\n", `\n`), strings.TrimSpace(text)},
-		material: base64.StdEncoding.EncodeToString(der),
-	}
-}
-
 // testSecrets makes one key of every kind Coinbase hands out, plus the
 // secret of a legacy API key.
-func testSecrets(t *testing.T) []secretKey {
+func testSecrets(t *testing.T) []testkeys.Key {
 	t.Helper()
-	ec, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sec1, _ := x509.MarshalECPrivateKey(ec)
-	pkcs8, _ := x509.MarshalPKCS8PrivateKey(ec)
-	_, ed, _ := ed25519.GenerateKey(rand.Reader)
-	edPKCS8, _ := x509.MarshalPKCS8PrivateKey(ed)
-	seed := base64.StdEncoding.EncodeToString(ed.Seed())
-	full := base64.StdEncoding.EncodeToString(ed)
-	return []secretKey{
-		pemKey(t, "EC PRIVATE KEY", sec1),
-		pemKey(t, "PRIVATE KEY", pkcs8),
-		pemKey(t, "PRIVATE KEY", edPKCS8),
-		{forms: []string{seed}, material: seed},
-		{forms: []string{full}, material: full},
-		{forms: []string{legacySecret}, material: legacySecret},
-	}
+	return append(testkeys.Generate(t), testkeys.Key{Forms: []string{legacySecret}, Material: legacySecret})
 }
 
-// leaks returns the first 20-character piece of a secret found in out,
-// after removing what printing adds (line breaks, \n escapes, quotes).
-func leaks(out string, secrets []secretKey) string {
-	norm := strings.NewReplacer(`\\n`, "", `\n`, "", "\n", "", "\r", "", " ", "", `"`, "", `\`, "").Replace(out)
-	for _, s := range secrets {
-		m := strings.TrimRight(s.material, "=")
-		for i := 0; i+20 <= len(m); i++ {
-			if strings.Contains(norm, m[i:i+20]) {
-				return m[i : i+20]
-			}
-		}
-	}
-	return ""
-}
+// leaks returns the first 20-character piece of a secret found in out.
+func leaks(out string, secrets []testkeys.Key) string { return testkeys.Leak(out, secrets, 20) }
 
 // TestCredentialLoaderNeverPrintsAPrivateKey puts private keys (every
 // kind, pasted every way) and names in every field the loader reads: the
@@ -94,7 +43,7 @@ func TestCredentialLoaderNeverPrintsAPrivateKey(t *testing.T) {
 	secrets := testSecrets(t)
 	values := []string{"", testKeyName, legacyKey, "4b5a6978-dddd-eeee-ffff-000000000002", "not a key at all"}
 	for _, s := range secrets {
-		values = append(values, s.forms...)
+		values = append(values, s.Forms...)
 	}
 	for _, v := range []string{coinbase.EnvKeyName, coinbase.EnvPrivateKey, coinbase.EnvKeyFile, "CREDENTIALS_DIRECTORY"} {
 		t.Setenv(v, "")
@@ -160,7 +109,7 @@ func TestCredentialLoaderNeverPrintsAPrivateKey(t *testing.T) {
 // print the whole PEM no more and say what is wrong.
 func TestSwappedFieldsAreNamedNotPrinted(t *testing.T) {
 	secrets := testSecrets(t)
-	pemText := secrets[0].forms[0]
+	pemText := secrets[0].Forms[0]
 	for _, v := range []string{coinbase.EnvKeyFile, "CREDENTIALS_DIRECTORY"} {
 		t.Setenv(v, "")
 	}
@@ -184,7 +133,7 @@ func TestSwappedFieldsAreNamedNotPrinted(t *testing.T) {
 // writeKeyFile writes a CDP key file with mode and returns its path.
 func writeKeyFile(t *testing.T, dir, name string, mode os.FileMode) string {
 	t.Helper()
-	pemText := testSecrets(t)[0].forms[0]
+	pemText := testSecrets(t)[0].Forms[0]
 	b, _ := json.Marshal(map[string]string{"name": testKeyName, "privateKey": pemText})
 	path := filepath.Join(dir, name)
 	if err := os.WriteFile(path, b, mode); err != nil {
@@ -220,7 +169,7 @@ func TestKeyFileOthersCanReadIsRefusedUnlessAllowed(t *testing.T) {
 
 // TestCredentialSources: the key is found where operators keep it.
 func TestCredentialSources(t *testing.T) {
-	pemText := testSecrets(t)[0].forms[0]
+	pemText := testSecrets(t)[0].Forms[0]
 	dir := t.TempDir()
 	secretMount := filepath.Join(dir, "run", "secrets")
 	credDir := filepath.Join(dir, "credentials")

@@ -18,7 +18,7 @@ func TestTheLoggerHidesAKeyInAnyValue(t *testing.T) {
 	secrets := testSecrets(t)
 	for _, format := range []string{"text", "json"} {
 		for _, s := range secrets {
-			for _, form := range s.forms {
+			for _, form := range s.Forms {
 				var buf bytes.Buffer
 				log := NewLogger(&buf, format, "info")
 				log.Error("market data feed stopped "+form, "error", errors.New("open "+form+": no such file or directory"), "path", form)
@@ -41,7 +41,7 @@ func TestTheLoggerHidesAKeyInAnyValue(t *testing.T) {
 func TestAnErrorNotificationHidesAKey(t *testing.T) {
 	secrets := testSecrets(t)
 	for _, s := range secrets {
-		for _, form := range s.forms {
+		for _, form := range s.Forms {
 			var sent []notify.Event
 			var out bytes.Buffer
 			log := slog.New(&errorNotifier{next: NewLogger(&out, "json", "info").Handler(),
