@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/tradebot/tradebot"
+	"gopkg.in/yaml.v3"
 )
 
 func noEnv(string) (string, bool) { return "", false }
@@ -138,12 +139,12 @@ strategies:
 	if s := fmt.Sprintf("%v %+v %#v", cfg.Coinbase, cfg.Coinbase, cfg.Coinbase); strings.Contains(s, "BEGIN EC") {
 		t.Errorf("the private key prints: %s", s)
 	}
-	out, err := Marshal(cfg)
+	out, err := yaml.Marshal(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(string(out), "BEGIN EC") {
-		t.Errorf("Marshal prints the private key:\n%s", out)
+		t.Errorf("the config as YAML holds the private key:\n%s", out)
 	}
 
 	_, err = Load("x.yaml", []byte(doc), noEnv)

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"bytes"
 	"encoding"
 	"errors"
 	"fmt"
@@ -406,16 +405,4 @@ func (l *loader) decodeStrategyParams(s *Strategy, path string) {
 		l.addPathError(fmt.Errorf("%s.params.%w", path, e), nil)
 	}
 	s.parsed = p
-}
-
-// Marshal renders a config as YAML with secrets redacted, for `tradebot
-// check --print`.
-func Marshal(c *Config) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(2)
-	if err := enc.Encode(c); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
 }

@@ -42,3 +42,40 @@ notify:
 		t.Errorf("a complete telegram block: %v", err)
 	}
 }
+
+// A mistake in the notify block shows while the webhook URL is still
+// empty (notifications off), not only once it is set: a typo in the
+// format, the chat id or an event waits for no URL. A telegram block
+// without chat id is fine while off, since an unset environment variable
+// may leave both empty.
+func TestNotifyMistakesShowWhileTheURLIsEmpty(t *testing.T) {
+	const strategies = `strategies:
+  - name: a
+    type: breakout
+    product: BTC-USD
+    size: {quote: 100}
+    exits: {stop_loss: {percent: 1}}
+`
+	_, err := Load("n.yaml", []byte(strategies+`notify:
+  webhook_url: ""
+  format: telegarm
+  chat_id: "12345x"
+  events: [fill, exits]
+`), noEnv)
+	var cerr *Error
+	if !errors.As(err, &cerr) {
+		t.Fatalf("Load = %v, want *Error", err)
+	}
+	for _, want := range []string{`line 9: notify.format: must be one of json, telegram, slack or discord, got "telegarm"`,
+		`line 10: notify.chat_id: must be the chat's number (-1001234567890) or @channelname, got "12345x"`,
+		`line 11: notify.events[1]: must be one of fill, exit, trading_state, kill_switch or error, got "exits"`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+	for _, chat := range []string{`""`, `"-1001234567890"`, `"@my_channel"`} {
+		if _, err := Load("n.yaml", []byte(strategies+"notify:\n  format: telegram\n  chat_id: "+chat+"\n  events: [exit]\n"), noEnv); err != nil {
+			t.Errorf("telegram, chat_id %s, no URL: %v", chat, err)
+		}
+	}
+}
