@@ -40,7 +40,7 @@ func TestCheckFindsWhatRunWouldRefuse(t *testing.T) {
 		{"quote 1e400", `    size: {quote: 500}`, `    size: {quote: 1e400}`, `strategies[0].size.quote: 1000000000000000000000000000000`},
 		{"kill-switch file in a missing directory", `  file: ""`, `  file: ` + filepath.Join(dir, "missing", "halt"), `kill_switch.file: the directory of ` + filepath.Join(dir, "missing", "halt") + ` does not exist`},
 		{"recording that is not there", `  recording: bundled`, `  recording: ` + filepath.Join(dir, "missing.tbrec"), `paper.recording: cannot read ` + filepath.Join(dir, "missing.tbrec") + `: no such file`},
-		{"broken web config", `  config_file: ""`, `  config_file: ` + brokenWeb, `web.config_file: ` + brokenWeb + `: `},
+		{"broken web config", `  config_file: ""`, `  config_file: ` + brokenWeb, `web.config_file: ` + brokenWeb + `: line 1: field no_such_setting not found`},
 		{"a duration that is not one", `shutdown_timeout: 10s`, `shutdown_timeout: ten seconds`, `"ten sec..." is not a duration such as 30s, 5m or 1h`},
 		{"YAML syntax", `  level: info`, `  level: [info`, `YAML syntax: `},
 		{"not UTF-8", `  level: info`, "  level: inf\xff", `column 13: byte 0xff is not UTF-8`},

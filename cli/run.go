@@ -54,6 +54,19 @@ func runDaemon(prog string, args []string, stdout, stderr io.Writer) error {
 			webSet = true
 		}
 	})
+	// Checked as web.listen_address and web.config_file are, before the
+	// daemon starts: a typo is a usage error naming the flag, not a
+	// failure to listen once the journal and the kill switch are set up.
+	if listenSet {
+		if err := config.CheckListenAddress(web.ListenAddress); err != nil {
+			return usageErrorf("--web.listen-address %v", err)
+		}
+	}
+	if webSet && web.WebConfigFile != "" {
+		if err := config.CheckWebConfigFile(web.WebConfigFile); err != nil {
+			return usageErrorf("--web.config.file %s: %v", echo.Cut(web.WebConfigFile), err)
+		}
+	}
 	cfg, err := loadConfig(*cfgPath)
 	if err != nil {
 		return err

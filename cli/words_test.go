@@ -34,6 +34,10 @@ func badCommandLines(dir string) [][]string {
 	if err := os.WriteFile(damaged, bytes.Repeat([]byte("not a journal "), 400), 0o600); err != nil {
 		panic(err)
 	}
+	brokenWeb := filepath.Join(dir, "web.yml")
+	if err := os.WriteFile(brokenWeb, []byte("no_such_setting: 1\n"), 0o600); err != nil {
+		panic(err)
+	}
 	return [][]string{
 		{},
 		{"frobnicate"},
@@ -41,6 +45,9 @@ func badCommandLines(dir string) [][]string {
 		{"run", "--log.format", "xml"},
 		{"run", "--config", missing},
 		{"run", "stray"},
+		{"run", "--web.listen-address", "nope"},
+		{"run", "--web.config.file", filepath.Join(dir, "none.yml")},
+		{"run", "--web.config.file", brokenWeb},
 		{"check", "--nope"},
 		{"check", "--config", missing},
 		{"check", "stray"},
@@ -196,6 +203,13 @@ func TestMessagesNameTheProgramAsRun(t *testing.T) {
 // followed by every flag's defaults.
 func TestAFlagMistakeIsOneLineWithExitTwo(t *testing.T) {
 	dir := t.TempDir()
+	brokenWeb, missingCert := filepath.Join(dir, "web.yml"), filepath.Join(dir, "tls.yml")
+	for path, body := range map[string]string{brokenWeb: "no_such_setting: 1\n",
+		missingCert: "tls_server_config:\n  cert_file: none.crt\n  key_file: none.key\n"} {
+		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -206,6 +220,11 @@ func TestAFlagMistakeIsOneLineWithExitTwo(t *testing.T) {
 		{[]string{"backtest", "--reorder=maybe"}, "tradebot: --reorder=\"maybe\": want true or false\n"},
 		{[]string{"backtest", "--data", "bundled", "--out", dir, "--rank-by", "luck", "--sweep", "btc-sma.params.fast=3,5"},
 			"tradebot: --rank-by \"luck\": want one of pnl, final_equity, sharpe, sortino, win_rate, trades, max_drawdown, max_drawdown_pct, fees\n"},
+		{[]string{"run", "--web.listen-address", "nope"}, "tradebot: --web.listen-address \"nope\" is not host:port (e.g. 127.0.0.1:9464)\n"},
+		{[]string{"run", "--web.listen-address=127.0.0.1:http2"}, "tradebot: --web.listen-address \"127.0.0.1:http2\": the port must be a number from 0 to 65535\n"},
+		{[]string{"run", "--web.config.file", filepath.Join(dir, "none.yml")}, "tradebot: --web.config.file " + filepath.Join(dir, "none.yml") + ": no such file\n"},
+		{[]string{"run", "--web.config.file", brokenWeb}, "tradebot: --web.config.file " + brokenWeb + ": line 1: field no_such_setting not found\n"},
+		{[]string{"run", "--web.config.file", missingCert}, "tradebot: --web.config.file " + missingCert + ": " + echo.Cut("failed to read cert_file ("+filepath.Join(dir, "none.crt")+"): open "+filepath.Join(dir, "none.crt")+": no such file or directory") + "\n"},
 	} {
 		var stdout, stderr bytes.Buffer
 		if code := run(tc.args, &stdout, &stderr); code != exitUsage || stderr.String() != tc.want || stdout.Len() != 0 {

@@ -4,12 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net"
 	"os"
 	"path/filepath"
-	"strconv"
 
-	"github.com/prometheus/exporter-toolkit/web"
 	"github.com/shopspring/decimal"
 	"github.com/tradebot/tradebot/internal/echo"
 )
@@ -28,12 +25,12 @@ func (c *Config) checkSurroundings() []error {
 	add := func(field, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...)))
 	}
-	if err := checkListenAddress(c.Web.ListenAddress); err != nil {
+	if err := CheckListenAddress(c.Web.ListenAddress); err != nil {
 		add("web.listen_address", "%v", err)
 	}
 	if c.Web.ConfigFile != "" {
-		if err := web.Validate(c.Web.ConfigFile); err != nil {
-			add("web.config_file", "%s: %s", echo.Cut(c.Web.ConfigFile), echo.Cut(err.Error()))
+		if err := CheckWebConfigFile(c.Web.ConfigFile); err != nil {
+			add("web.config_file", "%s: %v", echo.Cut(c.Web.ConfigFile), err)
 		}
 	}
 	if c.StateDir != "" {
@@ -71,22 +68,6 @@ func (c *Config) checkSurroundings() []error {
 		}
 	}
 	return errs
-}
-
-// checkListenAddress refuses what net.Listen would: anything but
-// host:port with a port number (the host may be empty: every interface).
-func checkListenAddress(addr string) error {
-	if addr == "" {
-		return nil // the default
-	}
-	_, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return fmt.Errorf("%q is not host:port (e.g. 127.0.0.1:9464)", echo.Cut(addr))
-	}
-	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
-		return fmt.Errorf("%q: the port must be a number from 0 to 65535", echo.Cut(addr))
-	}
-	return nil
 }
 
 // statReason says in words why a path could not be read, without the
