@@ -141,8 +141,10 @@ type gridState struct {
 	// one waits (Grid). Always written. A state without it was saved by
 	// an earlier version (one from before it, whose grid stopped at its
 	// stop whatever it had seen, or one that left it out when false); it
-	// loads armed, the safe reading: at its stop the grid stops, as the
-	// one that saved it may have (UnmarshalState).
+	// loads unarmed, and adopt arms the grid if it holds anything, the
+	// only grid the stop has something to end: one that holds nothing
+	// waits under its stop, as a new grid does, instead of stopping for
+	// good.
 	Armed   bool       `json:"armed"`
 	Stopped bool       `json:"stopped,omitempty"`
 	Slots   []gridSlot `json:"slots"`
@@ -409,20 +411,13 @@ func (g *Grid) MarshalState() ([]byte, error) {
 
 // UnmarshalState implements Stateful. A state made for another range
 // (the config changed) is dropped: the new ladder starts from its open
-// orders, which it adopts where they fit. A state without armed was
-// saved before the grid could wait under its stop: it loads armed, as
-// its grid was, so that under the stop it stops.
+// orders, which it adopts where they fit. A state without armed loads
+// unarmed; adopt arms the grid if it holds anything (gridState.Armed).
 func (g *Grid) UnmarshalState(b []byte) error {
-	var saved struct {
-		gridState
-		// Armed shadows gridState.Armed to tell a state without it.
-		Armed *bool `json:"armed"`
-	}
-	if err := json.Unmarshal(b, &saved); err != nil {
+	var st gridState
+	if err := json.Unmarshal(b, &st); err != nil {
 		return err
 	}
-	st := saved.gridState
-	st.Armed = saved.Armed == nil || *saved.Armed
 	if st.Range != g.rangeKey() || len(st.Slots) != len(g.prices)-1 {
 		return errors.New("grid state of another range (" + st.Range + "); starting from the open orders")
 	}

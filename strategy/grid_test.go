@@ -1,11 +1,16 @@
 package strategy
 
 import (
+	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 	"pgregory.net/rapid"
+
+	"github.com/tradebot/tradebot/exchange"
 )
 
 func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
@@ -132,11 +137,12 @@ func TestGridStateSurvivesARestartOfTheSameRangeOnly(t *testing.T) {
 	}
 }
 
-// TestGridStateKeepsArmedAndLoadsAStateWithoutItArmed: armed is written
-// whether true or false and comes back as written; a state saved before
-// the field existed, by a grid that stopped at its stop whatever it had
-// seen, loads armed.
-func TestGridStateKeepsArmedAndLoadsAStateWithoutItArmed(t *testing.T) {
+// TestGridStateKeepsArmedAndLoadsAStateWithoutItUnarmed: armed is
+// written whether true or false and comes back as written; a state
+// without it (saved before the field existed, or by the version that
+// left it out when false) loads unarmed, for adopt to arm if the grid
+// holds anything (TestGridWithoutArmedInItsStateStopsOnlyIfItHoldsSomething).
+func TestGridStateKeepsArmedAndLoadsAStateWithoutItUnarmed(t *testing.T) {
 	p := GridParams{Lower: dec("100"), Upper: dec("110"), Levels: 3, StopPercent: 3}
 	a, _ := p.Build()
 	b, err := a.(Stateful).MarshalState()
@@ -152,7 +158,7 @@ func TestGridStateKeepsArmedAndLoadsAStateWithoutItArmed(t *testing.T) {
 	}{
 		{string(b), false},
 		{strings.Replace(string(b), `"armed":false`, `"armed":true`, 1), true},
-		{strings.Replace(string(b), `"armed":false,`, ``, 1), true},
+		{strings.Replace(string(b), `"armed":false,`, ``, 1), false},
 	} {
 		again, _ := p.Build()
 		if err := again.(Stateful).UnmarshalState([]byte(c.state)); err != nil {
@@ -161,5 +167,88 @@ func TestGridStateKeepsArmedAndLoadsAStateWithoutItArmed(t *testing.T) {
 		if got := again.(*Grid).st.Armed; got != c.armed {
 			t.Errorf("state %s loads armed %v, want %v", c.state, got, c.armed)
 		}
+	}
+}
+
+// gridCtx is the Context a grid sees: a position, open orders, and what
+// the grid asks for.
+type gridCtx struct {
+	pos   PositionView
+	open  []exchange.Order
+	asked []string
+}
+
+func (c *gridCtx) Now() time.Time                          { return time.Date(2024, 8, 9, 12, 0, 0, 0, time.UTC) }
+func (c *gridCtx) Log() *slog.Logger                       { return slog.New(slog.DiscardHandler) }
+func (c *gridCtx) Product() exchange.Product               { return dcaProduct }
+func (c *gridCtx) Position() PositionView                  { return c.pos }
+func (c *gridCtx) Balance(string) (decimal.Decimal, error) { return decimal.Zero, nil }
+func (c *gridCtx) OpenOrders() []exchange.Order            { return c.open }
+func (c *gridCtx) Warm() bool                              { return true }
+func (c *gridCtx) Buy(o Order) (string, error) {
+	c.asked = append(c.asked, "buy "+o.Price.String())
+	return "", nil
+}
+func (c *gridCtx) Sell(o Order) (string, error) {
+	c.asked = append(c.asked, "sell "+o.Price.String())
+	return "", nil
+}
+func (c *gridCtx) Close(string) error { return nil }
+func (c *gridCtx) Cancel(id string) error {
+	c.asked = append(c.asked, "cancel "+id)
+	return nil
+}
+
+// TestGridWithoutArmedInItsStateStopsOnlyIfItHoldsSomething: a state
+// without armed is restarted with the price under the stop. A grid that
+// holds something (a lot, a resting order, an open position) is armed at
+// its first trade and stops there, cancelling its buy; one that holds
+// nothing (a waiting grid saved by the version that left armed out when
+// false) waits, asks for nothing, and buys once a trade comes over the
+// stop.
+func TestGridWithoutArmedInItsStateStopsOnlyIfItHoldsSomething(t *testing.T) {
+	p := GridParams{Lower: dec("100"), Upper: dec("110"), Levels: 3, StopPrice: dec("95")}
+	buy := limitBuy("grid-1", "100")
+	for _, c := range []struct {
+		name string
+		slot gridSlot
+		ctx  gridCtx
+		want string
+	}{
+		{"a lot", gridSlot{Held: dec("0.5")}, gridCtx{}, "[]"},
+		{"a buy", gridSlot{Buy: "grid-1"}, gridCtx{open: []exchange.Order{buy}}, "[cancel grid-1]"},
+		{"a buy the state does not name", gridSlot{}, gridCtx{open: []exchange.Order{buy}}, "[cancel grid-1]"},
+		{"a position", gridSlot{}, gridCtx{pos: PositionView{Size: dec("0.5")}}, "[]"},
+		{"nothing", gridSlot{}, gridCtx{}, "[]"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			a, _ := p.Build()
+			g := a.(*Grid)
+			g.slots()[0] = c.slot
+			b, err := g.MarshalState()
+			if err != nil {
+				t.Fatal(err)
+			}
+			b = []byte(strings.Replace(string(b), `"armed":false,`, ``, 1))
+			again, _ := p.Build()
+			r := again.(*Grid)
+			if err := r.UnmarshalState(b); err != nil {
+				t.Fatal(err)
+			}
+			ctx := c.ctx
+			r.OnTrade(&ctx, &Tick{Price: dec("94")})
+			holds := c.name != "nothing"
+			if got := fmt.Sprint(ctx.asked); r.Stopped() != holds || got != c.want {
+				t.Fatalf("state %s under the stop: stopped %v, asked %s; want stopped %v, asked %s", b, r.Stopped(), got, holds, c.want)
+			}
+			r.OnTrade(&ctx, &Tick{Price: dec("105")})
+			want := c.want
+			if !holds {
+				want = "[buy 100]"
+			}
+			if got := fmt.Sprint(ctx.asked); got != want {
+				t.Fatalf("back over the stop: asked %s, want %s", got, want)
+			}
+		})
 	}
 }
