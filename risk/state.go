@@ -276,7 +276,8 @@ func (g *Guard) OnRoundTrip(strategy, productID string, pnl decimal.Decimal, exi
 
 // exitReasonUnknown is the exits' reason for an exit a restarted daemon
 // learnt of from the venue without knowing why it was sent (an order
-// journaled before the journal kept reasons).
+// journaled before the journal kept reasons, or one no journal row
+// names; exits.ReasonUnknown).
 const exitReasonUnknown = "unknown"
 
 // countsTowardCooldown reports whether a round trip that ended with
