@@ -228,8 +228,16 @@ func (e *Engine) Flatten(ctx context.Context, reason string) {
 // daemon stops (a bot-watched stop becomes a resting stop-limit, since
 // nothing watches it while the daemon is down), and waits until all have
 // done so or ctx ends. The instances' goroutines must still be running.
+//
+// Parking cancels the strategy's sells so that the stop covers the whole
+// position; a sell may have filled on the venue while its event is still
+// on the way (the user channel lags), and the stop sized for base already
+// sold is refused. Park then asks the venue about every exit still
+// tracked (settleExits) and lets the instances book what they did, which
+// rests the stop for what is held, before the process exits with the
+// events still unheard.
 func (e *Engine) Park(ctx context.Context) {
-	_ = e.onEveryInstance(ctx, func(in *Instance) message {
+	err := e.onEveryInstance(ctx, func(in *Instance) message {
 		return message{command: func() {
 			in.exits.Park(ctx)
 			// A command runs inside a round: the orders that round applied
@@ -239,6 +247,12 @@ func (e *Engine) Park(ctx context.Context) {
 			in.saveProgress()
 		}}
 	})
+	if err != nil || e.settleExits(ctx) == 0 {
+		return
+	}
+	// The rounds that take the exits' states end (and save them) before
+	// this returns.
+	_ = e.onEveryInstance(ctx, func(*Instance) message { return message{afterRound: func() {}} })
 }
 
 // WaitIdle returns once every instance has handled everything delivered

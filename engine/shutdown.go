@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/tradebot/tradebot/exchange"
@@ -48,6 +50,48 @@ func (e *Engine) Settle(ctx context.Context) {
 			e.exec.HandleEvent(exchange.OrderEvent{Order: o})
 		}
 	}
+}
+
+// settleExits, at shutdown after Park, asks the venue about every exit
+// order still tracked whose outcome is known and applies the answers: an
+// exit that ended while its events were on the way (a strategy sell Park
+// found filled when it cancelled it) is booked now, and its instance
+// protects what is left. It returns how many it applied.
+func (e *Engine) settleExits(ctx context.Context) int {
+	n := 0
+	for _, o := range e.exec.workingExits() {
+		if ctx.Err() != nil {
+			return n
+		}
+		got, err := lookUp(ctx, e.exec.venue, o)
+		if err != nil {
+			e.log.Warn("shutdown: exit state unavailable", "client_order_id", o.ClientOrderID, "order_id", o.ID, "error", err)
+			continue
+		}
+		if got.ClientOrderID == "" {
+			got.ClientOrderID = o.ClientOrderID
+		}
+		e.exec.HandleEvent(exchange.OrderEvent{Order: got})
+		n++
+	}
+	return n
+}
+
+// workingExits returns the exit orders tracked and not ended whose
+// outcome is known (the venue acknowledged them), by client order id.
+func (e *Executor) workingExits() []exchange.Order {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []exchange.Order
+	for id, t := range e.orders {
+		if t.intent.Purpose == exchange.Exit && !t.inFlight && t.order.ID != "" {
+			o := t.order
+			o.ClientOrderID = id
+			out = append(out, o)
+		}
+	}
+	slices.SortFunc(out, func(a, b exchange.Order) int { return strings.Compare(a.ClientOrderID, b.ClientOrderID) })
+	return out
 }
 
 // workingEntries returns the client order ids of the entries tracked and

@@ -2,12 +2,16 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/exits"
 	"github.com/tradebot/tradebot/journal"
 	"github.com/tradebot/tradebot/risk"
 )
@@ -129,8 +133,16 @@ func TestParkInTheRoundOfAnEntrysFillJournalsTheEntry(t *testing.T) {
 		}
 		time.Sleep(time.Millisecond)
 	}
-	r.eng.Drain(ctx)
-	<-parked
+	// Park waits for a second round when it settles the exits it rested
+	// (settleExits): drained until it returns.
+	for done := false; !done; {
+		r.eng.Drain(ctx)
+		select {
+		case <-parked:
+			done = true
+		case <-time.After(time.Millisecond):
+		}
+	}
 
 	if size := in.exits.Position().Size; !size.Equal(entry.Size) {
 		t.Fatalf("the instance holds %s, the entry filled %s", size, entry.Size)
@@ -150,4 +162,68 @@ func TestParkInTheRoundOfAnEntrysFillJournalsTheEntry(t *testing.T) {
 		t.Errorf("the journal holds a position of %s but its entry %s as %s, filled %s: a restart books the fill again",
 			rows[0].Size, entry.ClientOrderID, rec.Order.Status, rec.Order.FilledSize)
 	}
+}
+
+// A grid sell that filled on the venue while its event was still on the
+// way (the user channel lags under load) when SIGTERM came: Park cancels
+// the sells so that the stop covers the whole inventory, the venue
+// answers that one is done already, and the stop sized for everything the
+// instance still counted (the sold lot too) was refused for want of base,
+// so the daemon exited holding the other lots with no stop on the venue
+// (the live e2e grid test: no stop resting after SIGTERM). Shutdown asks
+// the venue about the exits still tracked, books what they did, and rests
+// the stop for what is held.
+func TestShutdownRestsTheStopAfterAGridSellFilledUnseen(t *testing.T) {
+	_, spec := newGrid(t, exits.OnExchange)
+	r := newRig(t, gridRisk(), spec)
+	in := r.eng.instances[0]
+	for _, p := range []string{"60500", "60500", "59900", "59900", "58900", "58900"} {
+		r.trade(p)
+	}
+	if _, sells := r.venueOrders(t); fmt.Sprint(sells) != "[LIMIT 61000 0.01 LIMIT 60000 0.01016949]" {
+		t.Fatalf("two lots held: sells %v, want their sells one level up", sells)
+	}
+	r.x.SetHandler(func(exchange.OrderEvent) {}) // the user channel lags: the sell's fill is not heard of
+	r.now = r.now.Add(time.Second)
+	r.clock.Set(r.now)
+	for _, tk := range []exchange.Tick{
+		{ProductID: "BTC-USD", Kind: exchange.QuoteTick, Time: r.now, Received: r.now, Bid: d("60049.99"), BidSize: d("5"), Ask: d("60050.01"), AskSize: d("5")},
+		{ProductID: "BTC-USD", Kind: exchange.TradeTick, Time: r.now, Received: r.now, Price: d("60050"), Size: d("0.1"), TakerSide: exchange.Buy},
+	} {
+		r.x.OnTick(&tk)
+	}
+	held := r.baseHeld(t)
+	if !held.Equal(d("0.01")) || !in.exits.Position().Size.Equal(d("0.02016949")) {
+		t.Fatalf("the venue holds %s BTC, the instance counts %s; want the 60,000 sell filled unseen", held, in.exits.Position().Size)
+	}
+
+	stopCtx := r.stopping(t)
+	r.eng.Settle(stopCtx)
+	r.eng.Park(stopCtx)
+	if left := r.eng.Unresolved(stopCtx); len(left) != 0 {
+		t.Errorf("unresolved at shutdown: %v", left)
+	}
+	sells := r.openSells(t)
+	if len(sells) != 1 || sells[0].Type != exchange.StopLimit || !sells[0].BaseSize.Equal(held) {
+		_, s := r.venueOrders(t)
+		t.Fatalf("open sells after shutdown %v with %s BTC held, want one stop for all of it", s, held)
+	}
+	if size := in.exits.Position().Size; !size.Equal(held) {
+		t.Errorf("the instance holds %s after shutdown, the venue %s", size, held)
+	}
+}
+
+// baseHeld returns the BTC the venue account holds.
+func (r *rig) baseHeld(t *testing.T) decimal.Decimal {
+	t.Helper()
+	bal, err := r.x.Balances(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range bal {
+		if b.Currency == "BTC" {
+			return b.Total()
+		}
+	}
+	return decimal.Zero
 }
