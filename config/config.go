@@ -430,14 +430,32 @@ const inventoryExitRefused = "type %s sells its lots itself: %s acts on the aver
 // strategy.Needs.Inventory, zero for any other or for params in error.
 // Such a strategy sells its lots itself.
 func (s *Strategy) InventoryStop() decimal.Decimal {
+	if n := s.needs(); n != nil {
+		return n.InventoryStop()
+	}
+	return decimal.Zero
+}
+
+// CloseReasons are the reasons the instance's strategy declares it may end
+// a round trip under (strategy.Needs.Closes), none for params in error.
+func (s *Strategy) CloseReasons() []string {
+	if n := s.needs(); n != nil {
+		return n.CloseReasons()
+	}
+	return nil
+}
+
+// needs is what the instance's strategy declares, nil for params in
+// error.
+func (s *Strategy) needs() *strategy.Needs {
 	if s.parsed == nil || len(s.parsed.Validate()) > 0 {
-		return decimal.Zero
+		return nil
 	}
 	st, err := s.parsed.Build()
 	if err != nil {
-		return decimal.Zero
+		return nil
 	}
-	return strategy.NeedsOf(strategy.Adapt(st), s.Product).InventoryStop()
+	return strategy.NeedsOf(strategy.Adapt(st), s.Product)
 }
 
 func (c *Config) hasPaperProduct(id string) bool {

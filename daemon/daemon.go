@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -490,15 +491,19 @@ func instanceIDs(cfg *config.Config) []metrics.InstanceID {
 	return ids
 }
 
-// exitRules lists, per instance, the exit rules its config has: their
-// exit counters exist from the start. An inventory strategy (a grid)
-// sells its lots itself: its strategy exits too.
+// exitRules lists, per instance, the exit reasons it can count: the exit
+// rules its config has and the reasons its strategy declares it closes
+// under (an sma_cross's signal, a rules strategy's exit expression, a
+// grid's own sale), as exitLabel counts them. Their exit counters exist
+// from the start.
 func exitRules(cfg *config.Config) map[metrics.InstanceID][]string {
 	out := map[metrics.InstanceID][]string{}
 	for _, s := range cfg.Strategies {
 		rules := []string{metrics.ExitStopLoss}
-		if s.InventoryStop().IsPositive() {
-			rules = append(rules, metrics.ExitStrategy)
+		for _, r := range s.CloseReasons() {
+			if l := exitLabel(r); !slices.Contains(rules, l) {
+				rules = append(rules, l)
+			}
 		}
 		e := s.Exits
 		for _, r := range []struct {
@@ -508,7 +513,7 @@ func exitRules(cfg *config.Config) map[metrics.InstanceID][]string {
 			{len(e.TakeProfit) > 0, metrics.ExitTakeProfit}, {e.TrailingStop != nil, metrics.ExitTrailingStop},
 			{e.BreakEven != nil, metrics.ExitBreakEven}, {e.TimeStop != nil, metrics.ExitTimeStop},
 		} {
-			if r.on {
+			if r.on && !slices.Contains(rules, r.name) {
 				rules = append(rules, r.name)
 			}
 		}

@@ -101,23 +101,34 @@ func TestAGridsOwnSaleCountsAsAStrategyExit(t *testing.T) {
 
 // TestAGridsStrategyExitSeriesIsThereAtZeroFromTheStart runs the daemon
 // in paper mode with a grid whose range is over the whole recording (its
-// stop at 69,000, the price about 61,700) and an sma instance. No grid
-// sale can happen, yet the grid's exits_total reason="strategy" series
-// reads 0, as its stop_loss one does, so that dashboards and alerts see
-// 0 rather than no data; the sma instance, which never sells by itself,
-// has no such series. The grid, under its stop from the start, buys
-// nothing and says so once.
+// stop at 69,000, the price about 61,700) and instances of other types
+// whose bars (1h) never close within it. No grid sale and no exit can
+// happen, yet every exits_total reason an instance can count reads 0, as
+// its stop_loss does, so that dashboards and alerts see 0 rather than no
+// data: the grid's own sale (strategy), a signal strategy's exit signal
+// (signal), a rules strategy's exit expression (strategy, which catalog
+// types such as macd are), a dca's take-profit. A reason an instance
+// cannot count has no series: an sma_cross without exit_on_cross or a
+// breakout without exit_bars never signals an exit, rules without an
+// exit expression never close, and a grid has no exit signal. The grid,
+// under its stop from the start, buys nothing and says so once.
 func TestAGridsStrategyExitSeriesIsThereAtZeroFromTheStart(t *testing.T) {
 	doc := strings.Replace(gridPaper, "{lower: 61550, upper: 61850, levels: 7, stop_price: 61300}",
 		"{lower: 70000, upper: 72000, levels: 5, stop_price: 69000}", 1)
-	doc = strings.Replace(doc, "exit_at_end: true", "exit_at_end: false", 1) + `  - name: sma
-    type: sma_cross
-    product: BTC-USDT
-    size: {quote: 100}
-    params: {fast: 5, slow: 20, interval: 1h}
-    exits:
-      stop_loss: {percent: 2}
-`
+	doc = strings.Replace(doc, "exit_at_end: true", "exit_at_end: false", 1)
+	for _, inst := range []struct{ name, typ, params string }{
+		{"sma", "sma_cross", "{fast: 5, slow: 20, interval: 1h}"},
+		{"sma-hold", "sma_cross", "{fast: 5, slow: 20, interval: 1h, exit_on_cross: false}"},
+		{"breakout", "breakout", "{entry_bars: 20, exit_bars: 10, interval: 1h}"},
+		{"breakout-hold", "breakout", "{entry_bars: 20, exit_bars: 0, interval: 1h}"},
+		{"macd", "macd", "{interval: 1h}"},
+		{"rules", "rules", "{interval: 1h, indicators: {fast: sma(5), slow: sma(20)}, entry: 'crossed_above(fast, slow)', exit: 'crossed_below(fast, slow)'}"},
+		{"rules-hold", "rules", "{interval: 1h, indicators: {fast: sma(5), slow: sma(20)}, entry: 'crossed_above(fast, slow)'}"},
+		{"dca", "dca", "{every: 24h, take_profit_percent: 50}"},
+	} {
+		doc += fmt.Sprintf("  - name: %s\n    type: %s\n    product: BTC-USDT\n    size: {quote: 100}\n    params: %s\n    exits:\n      stop_loss: {percent: 20}\n",
+			inst.name, inst.typ, inst.params)
+	}
 	cfg, err := config.Load("grid.yaml", []byte(doc), func(string) (string, bool) { return "", false })
 	if err != nil {
 		t.Fatal(err)
@@ -126,7 +137,13 @@ func TestAGridsStrategyExitSeriesIsThereAtZeroFromTheStart(t *testing.T) {
 	r.waitFor("the end of the recording", time.Minute, func() bool { return count(r.records(), isMsg("recording finished")) == 1 })
 	const series = `tradebot_exits_total{product="BTC-USDT",reason="%s",strategy="%s"}`
 	for _, c := range []struct{ strategy, reason, want string }{
-		{"grid", "strategy", "0"}, {"grid", "stop_loss", "0"}, {"sma", "stop_loss", "0"}, {"sma", "strategy", ""},
+		{"grid", "strategy", "0"}, {"grid", "stop_loss", "0"}, {"grid", "signal", ""},
+		{"sma", "stop_loss", "0"}, {"sma", "signal", "0"}, {"sma", "strategy", ""},
+		{"sma-hold", "signal", ""}, {"sma-hold", "stop_loss", "0"},
+		{"breakout", "signal", "0"}, {"breakout-hold", "signal", ""},
+		{"macd", "strategy", "0"}, {"macd", "signal", ""},
+		{"rules", "strategy", "0"}, {"rules-hold", "strategy", ""}, {"rules-hold", "signal", ""},
+		{"dca", "take_profit", "0"}, {"dca", "strategy", ""}, {"dca", "signal", ""},
 	} {
 		if got := r.metric(fmt.Sprintf(series, c.reason, c.strategy)); got != c.want {
 			t.Errorf("exits_total of %s, reason %s = %q, want %q", c.strategy, c.reason, got, c.want)

@@ -48,9 +48,10 @@ type Options struct {
 	// its position series, and the counters of its entry and of its exits
 	// by the rules in Exits, at zero.
 	Instances []InstanceID
-	// Exits are the exit rules each instance's config has (stop_loss,
-	// take_profit, trailing_stop, break_even, time_stop); an instance
-	// missing here gets stop_loss.
+	// Exits are the exit reasons each instance can count: the exit rules
+	// its config has (stop_loss, take_profit, trailing_stop, break_even,
+	// time_stop) and those its strategy closes under (signal, strategy);
+	// an instance missing here gets stop_loss.
 	Exits map[InstanceID][]string
 	// RESTEndpoints are the venue's REST endpoints the daemon may call;
 	// their request, error and retry series exist from the start.

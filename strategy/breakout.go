@@ -67,6 +67,9 @@ type Breakout struct {
 // WarmUp implements WarmUpper: the channel's bars.
 func (s *Breakout) WarmUp(n *Needs) { n.Bars("", s.p.Interval, max(s.p.EntryBars, s.p.ExitBars)) }
 
+// SignalsExit implements ExitSignaler: only with exit_bars.
+func (s *Breakout) SignalsExit() bool { return s.p.ExitBars > 0 }
+
 // OnTick implements Signaler.
 func (s *Breakout) OnTick(t *Tick, pos PositionView) Decision {
 	if s.bars.Add(t) {

@@ -188,12 +188,17 @@ func (s *DCA) SafetyBuys() int { return s.st.Used }
 // or dust).
 func (s *DCA) Cycles() int { return s.st.Cycles }
 
-// Needs implements Setup: the product's trades (for the take-profit)
-// and the schedule.
+// Needs implements Setup: the product's trades (for the take-profit),
+// the schedule, and the take-profit's reason.
 func (s *DCA) Needs(n *Needs) {
 	n.Trades("")
 	n.Every(s.p.Every)
+	n.Closes(dcaTakeProfit)
 }
+
+// dcaTakeProfit is the reason a DCA closes its position under at its
+// take-profit: the exit rule's name, since it acts as one.
+const dcaTakeProfit = "take_profit"
 
 // OnTimer implements TimerHandler: the scheduled buy, in a new cycle if
 // the last one is over.
@@ -287,7 +292,7 @@ func (s *DCA) OnTrade(ctx Context, t *Tick) {
 		if s.st.Safety != "" {
 			s.cancel(ctx, s.st.Safety)
 		}
-		_ = ctx.Close("take_profit")
+		_ = ctx.Close(dcaTakeProfit)
 	}
 	if s.retry.due(ctx.Now()) {
 		s.askAgain(ctx)

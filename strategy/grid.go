@@ -172,11 +172,16 @@ func (g *Grid) slots() []gridSlot {
 	return g.st.Slots
 }
 
-// Needs implements Setup: the product's trades, and the inventory's stop.
+// Needs implements Setup: the product's trades, the inventory's stop,
+// and the reason of its own sales.
 func (g *Grid) Needs(n *Needs) {
 	n.Trades("")
 	n.Inventory(g.stop)
+	n.Closes(gridSellReason)
 }
+
+// gridSellReason is the reason of a grid's limit sell of a lot.
+const gridSellReason = "grid_sell"
 
 // Stop returns the inventory's stop price.
 func (g *Grid) Stop() decimal.Decimal { return g.stop }
@@ -242,7 +247,7 @@ func (g *Grid) placeSell(ctx Context, i int, price decimal.Decimal) {
 	// as taking liquidity; as a plain limit it sells at the level or
 	// better at once.
 	postOnly := g.p.PostOnly && price.LessThan(level)
-	id, err := ctx.Sell(Order{Type: Limit, Price: level, PostOnly: postOnly, Size: Size{Base: s.Held}, Reason: "grid_sell"})
+	id, err := ctx.Sell(Order{Type: Limit, Price: level, PostOnly: postOnly, Size: Size{Base: s.Held}, Reason: gridSellReason})
 	if id != "" {
 		s.Sell = id
 	}

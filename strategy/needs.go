@@ -26,7 +26,9 @@ type Needs struct {
 	timers  []time.Duration
 	// inventoryStop is set by Inventory.
 	inventoryStop decimal.Decimal
-	errs          []error
+	// closeReasons are set by Closes.
+	closeReasons []string
+	errs         []error
 }
 
 // BarNeed is one bar subscription.
@@ -147,6 +149,16 @@ func (n *Needs) Inventory(stop decimal.Decimal) {
 // InventoryStop returns the stop Inventory declared, zero for a strategy
 // that declared none.
 func (n *Needs) InventoryStop() decimal.Decimal { return n.inventoryStop }
+
+// Closes declares a reason the strategy may end a round trip under, by
+// Context.Close or by its own sell (Order.Reason), so that the daemon's
+// exit counter of that reason reads 0 from the start rather than
+// appearing at the first such exit. A reason left undeclared is still
+// counted, from its first exit on.
+func (n *Needs) Closes(reason string) { n.closeReasons = appendNew(n.closeReasons, reason) }
+
+// CloseReasons returns the reasons Closes declared, in declaration order.
+func (n *Needs) CloseReasons() []string { return n.closeReasons }
 
 func appendNew(s []string, v string) []string {
 	for _, x := range s {

@@ -32,7 +32,14 @@ func (r *Rules) Needs(n *Needs) {
 			n.CloseOnly(s.product, s.interval)
 		}
 	}
+	if r.exit != nil {
+		n.Closes(ruleReason)
+	}
 }
+
+// ruleReason is the reason a rules strategy closes a position under when
+// its exit expression is true.
+const ruleReason = "rule"
 
 // closesOnly reports whether the rules read only the opens and closes of
 // sub's bars: its indicators read only the close and, for the rule's own
@@ -114,7 +121,7 @@ func (r *Rules) act(ctx Context) {
 		return
 	}
 	if r.exit != nil && r.run(r.exit) {
-		_ = ctx.Close("rule")
+		_ = ctx.Close(ruleReason)
 	}
 }
 

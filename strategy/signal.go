@@ -57,6 +57,19 @@ type WarmUpper interface {
 	WarmUp(n *Needs)
 }
 
+// ExitSignaler is implemented by a Signaler whose parameters decide
+// whether it ever answers Exit (an sma_cross without exit_on_cross leaves
+// exits to the exits block). A Signaler without it is taken to answer
+// Exit at times.
+type ExitSignaler interface {
+	// SignalsExit reports whether OnTick may answer Exit.
+	SignalsExit() bool
+}
+
+// signalReason is the reason Signals closes a position under when its
+// Signaler answers Exit.
+const signalReason = "signal"
+
 // Signals adapts a Signaler to the strategy API: on every trade and quote
 // of the instance's product it asks the Signaler, then buys the
 // configured size at market on Enter (unless a position or an entry is
@@ -71,11 +84,15 @@ type Signals struct {
 // NewSignals returns the adapter of s.
 func NewSignals(s Signaler) *Signals { return &Signals{S: s} }
 
-// Needs implements Setup: the instance's trades and quotes, and what the
-// Signaler declares for its warm-up.
+// Needs implements Setup: the instance's trades and quotes, what the
+// Signaler declares for its warm-up, and signalReason unless the
+// Signaler never answers Exit.
 func (a *Signals) Needs(n *Needs) {
 	n.Trades("")
 	n.Quotes("")
+	if e, ok := a.S.(ExitSignaler); !ok || e.SignalsExit() {
+		n.Closes(signalReason)
+	}
 	if w, ok := a.S.(WarmUpper); ok {
 		w.WarmUp(n)
 	}
@@ -104,7 +121,7 @@ func (a *Signals) onTick(ctx Context, t *Tick) {
 	case Exit:
 		if pos.Open() {
 			ctx.Log().Info("strategy exit signal", "reason", d.Reason)
-			_ = ctx.Close("signal")
+			_ = ctx.Close(signalReason)
 		}
 	}
 }

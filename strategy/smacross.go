@@ -64,6 +64,9 @@ type SMACross struct {
 // that the first bar after the warm-up can be a cross.
 func (s *SMACross) WarmUp(n *Needs) { n.Bars("", s.p.Interval, s.p.Slow+1) }
 
+// SignalsExit implements ExitSignaler: only with exit_on_cross.
+func (s *SMACross) SignalsExit() bool { return s.p.ExitOnCross }
+
 // OnTick implements Signaler.
 func (s *SMACross) OnTick(t *Tick, pos PositionView) Decision {
 	if !s.bars.Add(t) {
