@@ -6,14 +6,18 @@ import (
 	"testing"
 )
 
-func TestNotifyBlockIsCheckedWithoutEchoingTheURL(t *testing.T) {
-	const doc = `strategies:
+// oneStrategy is the smallest valid strategies block, ahead of a notify
+// block under test.
+const oneStrategy = `strategies:
   - name: a
     type: breakout
     product: BTC-USD
     size: {quote: 100}
     exits: {stop_loss: {percent: 1}}
-notify:
+`
+
+func TestNotifyBlockIsCheckedWithoutEchoingTheURL(t *testing.T) {
+	const doc = oneStrategy + `notify:
   webhook_url: ftp://hooks.example/SECRET-TOKEN
   format: teams
   events: [fill, fills]
@@ -49,14 +53,7 @@ notify:
 // without chat id is fine while off, since an unset environment variable
 // may leave both empty.
 func TestNotifyMistakesShowWhileTheURLIsEmpty(t *testing.T) {
-	const strategies = `strategies:
-  - name: a
-    type: breakout
-    product: BTC-USD
-    size: {quote: 100}
-    exits: {stop_loss: {percent: 1}}
-`
-	_, err := Load("n.yaml", []byte(strategies+`notify:
+	_, err := Load("n.yaml", []byte(oneStrategy+`notify:
   webhook_url: ""
   format: telegarm
   chat_id: "12345x"
@@ -74,7 +71,7 @@ func TestNotifyMistakesShowWhileTheURLIsEmpty(t *testing.T) {
 		}
 	}
 	for _, chat := range []string{`""`, `"-1001234567890"`, `"@my_channel"`} {
-		if _, err := Load("n.yaml", []byte(strategies+"notify:\n  format: telegram\n  chat_id: "+chat+"\n  events: [exit]\n"), noEnv); err != nil {
+		if _, err := Load("n.yaml", []byte(oneStrategy+"notify:\n  format: telegram\n  chat_id: "+chat+"\n  events: [exit]\n"), noEnv); err != nil {
 			t.Errorf("telegram, chat_id %s, no URL: %v", chat, err)
 		}
 	}
