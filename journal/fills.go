@@ -28,10 +28,14 @@ func (j *Journal) RecordFill(instance string, f exchange.Fill) (isNew bool, err 
 // product and trade id) recorded again, from the user channel and then
 // from the REST fills a restart reads, is a no-op and reports isNew false,
 // so position and PnL code applies each fill exactly once when it applies
-// only the new ones.
+// only the new ones. So is a derived fill whose part of its order the
+// journal already holds (derivedFillCovered).
 func (b *Batch) RecordFill(instance string, f exchange.Fill) (isNew bool, err error) {
 	if f.TradeID == "" || f.ProductID == "" {
 		return false, b.errorf("record fill for %s: trade id %q and product %q must both be set", instance, f.TradeID, f.ProductID)
+	}
+	if covered, err := b.derivedFillCovered(f); err != nil || covered {
+		return false, err
 	}
 	res, err := b.stmt(b.j.stmts.insertFill).ExecContext(b.ctx, f.ProductID, f.TradeID, instance, f.OrderID,
 		f.ClientOrderID, string(f.Side), f.Price.String(), f.Size.String(), f.Fee.String(), string(f.Liquidity),

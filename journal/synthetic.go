@@ -115,3 +115,63 @@ func syntheticFillsQuery() (string, []any) {
 	return `SELECT order_id, MIN(time_ns) FROM fills WHERE ` + strings.Join(where, " OR ") +
 		` GROUP BY order_id ORDER BY order_id`, args
 }
+
+// derivedLookBehind bounds how far before a derived fill the journal looks
+// for the fills of its order (derivedFillCovered): an order's fills come
+// within its life, and the bound lets the query use the fills' time index.
+const derivedLookBehind = 30 * 24 * time.Hour
+
+// derivedFillCovered reports whether f, a fill tradebot derived from its
+// order's cumulative filled size (exchange.IsSyntheticTradeID), covers
+// only what the journal already holds for that order. Its trade id ends
+// with that cumulative size, and its part of the order is the size up to
+// it; when the journal's fills of the order add up to at least that much,
+// recording f would count that part twice. Dedup by trade id cannot see
+// it: the same part is known under the user channel's id, the executor's,
+// or Coinbase's own once ReplaceSyntheticFills has put them in place of
+// the derived ones (which also deletes the derived id, so that the same
+// derived fill seen again after a restart or a late order state would be
+// new by its id). A fill that is not derived, or whose id does not end
+// with a size, is never covered.
+func (b *Batch) derivedFillCovered(f exchange.Fill) (bool, error) {
+	if f.OrderID == "" || !exchange.IsSyntheticTradeID(f.TradeID) {
+		return false, nil
+	}
+	i := strings.LastIndexByte(f.TradeID, ':')
+	cum, err := decimal.NewFromString(f.TradeID[i+1:])
+	if err != nil || !cum.IsPositive() {
+		return false, nil
+	}
+	q := `SELECT size FROM fills WHERE product_id = ? AND order_id = ?`
+	args := []any{f.ProductID, f.OrderID}
+	if !f.Time.IsZero() {
+		q += ` AND time_ns >= ?`
+		args = append(args, f.Time.Add(-derivedLookBehind).UnixNano())
+	}
+	var rows *sql.Rows
+	if b.tx != nil {
+		rows, err = b.tx.QueryContext(b.ctx, q, args...)
+	} else {
+		rows, err = b.db.QueryContext(b.ctx, q, args...)
+	}
+	if err != nil {
+		return false, b.errorf("record fill %s/%s: fills of order %s: %w", f.ProductID, f.TradeID, f.OrderID, err)
+	}
+	defer rows.Close()
+	held := decimal.Zero
+	d := decoder{what: "fills of order " + f.OrderID}
+	for rows.Next() {
+		var size string
+		if err := rows.Scan(&size); err != nil {
+			return false, b.errorf("record fill %s/%s: fills of order %s: %w", f.ProductID, f.TradeID, f.OrderID, err)
+		}
+		held = held.Add(d.dec("size", size))
+	}
+	if err := rows.Err(); err != nil {
+		return false, b.errorf("record fill %s/%s: fills of order %s: %w", f.ProductID, f.TradeID, f.OrderID, err)
+	}
+	if d.err != nil {
+		return false, b.errorf("record fill %s/%s: %w", f.ProductID, f.TradeID, d.err)
+	}
+	return held.GreaterThanOrEqual(cum), nil
+}

@@ -102,3 +102,60 @@ func TestSyntheticFillOrdersFindsEveryDerivedPrefixAndNoRealTradeID(t *testing.T
 		t.Fatalf("orders with derived fills = %v, want %v", got, want)
 	}
 }
+
+// A derived fill is a part of its order's cumulative filled size: once
+// the journal holds that much for the order, under any trade id, the same
+// part derived again is not recorded twice. The crash test saw it (seed
+// 1796616563719270910: a market sell the emulator filled 0.001, the
+// journal 0.002, position and cash right): a derived fill was put in the
+// journal, ReplaceSyntheticFills put Coinbase's fill in its place
+// (deleting the derived id), and the same part derived again from the
+// order's state was new by its trade id; the exits, which remember the
+// trade ids they booked, dropped it, the journal did not. Nor may the
+// user channel's and the executor's ids for one part both count.
+func TestADerivedFillTheJournalAlreadyHoldsIsNotRecordedAgain(t *testing.T) {
+	j := openTemp(t)
+	at := time.Date(2026, 12, 7, 4, 12, 3, 0, time.UTC)
+	dec := decimal.RequireFromString
+	part := func(id, size string, at time.Time) exchange.Fill {
+		return exchange.Fill{TradeID: id, OrderID: "o57", ClientOrderID: "btc-usdt-1", ProductID: "BTC-USDT", Side: exchange.Sell,
+			Price: dec("61685.99"), Size: dec(size), Fee: dec("0.37"), Liquidity: exchange.Taker, Time: at}
+	}
+	held := func() decimal.Decimal {
+		t.Helper()
+		fills, err := j.Fills(time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := decimal.Zero
+		for _, f := range fills {
+			if f.OrderID == "o57" {
+				sum = sum.Add(f.Size)
+			}
+		}
+		return sum
+	}
+	if isNew, err := j.RecordFill("btc-usdt", part("cum:o57:0.001", "0.001", at)); err != nil || !isNew {
+		t.Fatalf("first derived fill: new %v, %v", isNew, err)
+	}
+	real := part("t-57", "0.001", at.Add(-time.Second))
+	real.ClientOrderID = "" // Coinbase's fills list names no client order id
+	if ok, err := j.ReplaceSyntheticFills("o57", []exchange.Fill{real}); err != nil || !ok {
+		t.Fatalf("replace: %v, %v", ok, err)
+	}
+	for _, again := range []exchange.Fill{part("cum:o57:0.001", "0.001", at.Add(time.Minute)), part("cbws:o57:0.001", "0.001", at.Add(time.Minute))} {
+		if isNew, err := j.RecordFill("btc-usdt", again); err != nil || isNew {
+			t.Errorf("%s after the venue's fill replaced it: new %v, %v; want a no-op", again.TradeID, isNew, err)
+		}
+	}
+	if got := held(); !got.Equal(dec("0.001")) {
+		t.Fatalf("the journal holds %s for an order filled 0.001", got)
+	}
+	// The next part of the order is new: cumulative 0.003 over 0.001 held.
+	if isNew, err := j.RecordFill("btc-usdt", part("cbws:o57:0.003", "0.002", at.Add(2*time.Minute))); err != nil || !isNew {
+		t.Fatalf("the next part: new %v, %v; want it recorded", isNew, err)
+	}
+	if got := held(); !got.Equal(dec("0.003")) {
+		t.Fatalf("the journal holds %s for an order filled 0.003", got)
+	}
+}
