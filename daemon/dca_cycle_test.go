@@ -129,7 +129,7 @@ func TestADCANeverForgetsASecondSafetyBuyFoundAtRestart(t *testing.T) {
 	placeSecondSafetyBuy(t, r, "59000")
 	r.crash()
 
-	r, d := startDCAVia(t, x, v, clk, path, hourlyDCA(), stopUnder8())
+	r, _ = startDCAVia(t, x, v, clk, path, hourlyDCA(), stopUnder8())
 	v.cut()
 	r.trade("60000")
 	r.trade("60000")
@@ -146,7 +146,7 @@ func TestADCANeverForgetsASecondSafetyBuyFoundAtRestart(t *testing.T) {
 
 	second := placeSecondSafetyBuy(t, r, "59000")
 	r.crash()
-	r, d = startDCAVia(t, x, v, clk, path, hourlyDCA(), stopUnder8())
+	r, d := startDCAVia(t, x, v, clk, path, hourlyDCA(), stopUnder8())
 	v.cut()
 	r.trade("60000")
 	r.trade("58950") // the second fills before its cancel lands
