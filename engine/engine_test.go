@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -68,6 +69,12 @@ type rig struct {
 
 func newRig(t testing.TB, riskCfg risk.Config, specs ...InstanceSpec) *rig {
 	t.Helper()
+	return newRigLogged(t, nil, riskCfg, specs...)
+}
+
+// newRigLogged is newRig with the engine logging to log (nil: nowhere).
+func newRigLogged(t testing.TB, log *slog.Logger, riskCfg risk.Config, specs ...InstanceSpec) *rig {
+	t.Helper()
 	t0 := time.Date(2024, 8, 9, 0, 0, 0, 0, time.UTC)
 	clk := clock.NewSim(t0)
 	x, err := sim.New(sim.Config{Products: []exchange.Product{btcUSD},
@@ -79,7 +86,7 @@ func newRig(t testing.TB, riskCfg risk.Config, specs ...InstanceSpec) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, err := New(context.Background(), Options{Venue: x, Guard: g, Clock: clk, Instances: specs,
+	eng, err := New(context.Background(), Options{Venue: x, Guard: g, Clock: clk, Instances: specs, Log: log,
 		MakerFee: d("0.004"), TakerFee: d("0.006")})
 	if err != nil {
 		t.Fatal(err)

@@ -1,9 +1,12 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -175,7 +178,8 @@ func TestParkInTheRoundOfAnEntrysFillJournalsTheEntry(t *testing.T) {
 // the stop for what is held.
 func TestShutdownRestsTheStopAfterAGridSellFilledUnseen(t *testing.T) {
 	_, spec := newGrid(t, exits.OnExchange)
-	r := newRig(t, gridRisk(), spec)
+	var logs lockedBuffer
+	r := newRigLogged(t, slog.New(slog.NewTextHandler(&logs, nil)), gridRisk(), spec)
 	in := r.eng.instances[0]
 	for _, p := range []string{"60500", "60500", "59900", "59900", "58900", "58900"} {
 		r.trade(p)
@@ -211,6 +215,30 @@ func TestShutdownRestsTheStopAfterAGridSellFilledUnseen(t *testing.T) {
 	if size := in.exits.Position().Size; !size.Equal(held) {
 		t.Errorf("the instance holds %s after shutdown, the venue %s", size, held)
 	}
+	// The stop first sized for the whole position was refused; the log
+	// must not blame the order being cancelled for holding base the sell
+	// had already sold.
+	if l := logs.String(); strings.Contains(l, "base still held") || !strings.Contains(l, "base probably sold by an order that ended before its cancel") {
+		t.Errorf("the refused stop's log does not name the unbooked sale:\n%s", l)
+	}
+}
+
+// lockedBuffer is a bytes.Buffer that the engine's goroutines may log to.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // baseHeld returns the BTC the venue account holds.

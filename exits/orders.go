@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -263,10 +264,10 @@ func (m *Manager) sendResting(ctx context.Context) {
 	case stopPassed(err):
 		m.logRefusal(log, slog.LevelWarn, "resting", err, "venue refused the stop: the price has passed it; selling at market")
 		_ = m.exitAll(ctx, ReasonFallback, -1)
-	case rejectReason(err) == exchange.ReasonInsufficientFund && len(s.Cancelling) > 0:
+	case rejectReason(err) == exchange.ReasonInsufficientFund && (len(s.Cancelling) > 0 || m.overUnbooked()):
 		// Placed again as soon as a cancelled order's end is booked
 		// (onExit clears nextTry), else after update.min_interval.
-		m.logRefusal(log, slog.LevelInfo, "resting", err, "base still held by the order being cancelled; placing when it is gone")
+		m.logRefusal(log, slog.LevelInfo, "resting", err, m.baseShortCause("placing"))
 	default:
 		m.logRefusal(log, slog.LevelError, "resting", err, "venue refused the resting exit; watching the stop in the bot")
 	}
@@ -519,7 +520,7 @@ func (m *Manager) sendMarket(ctx context.Context) error {
 		// The cancelled order still holds the base; a refused id made no
 		// order, so the retry, when the cancel is confirmed (or after
 		// update.min_interval), takes a new one.
-		m.logRefusal(log, slog.LevelInfo, "market", err, "base still held by the order being cancelled; selling when it is gone")
+		m.logRefusal(log, slog.LevelInfo, "market", err, m.baseShortCause("selling"))
 		mk.ClientOrderID = m.d.NewClientOrderID()
 		m.nextTry = m.now().Add(m.cfg.Update.MinInterval)
 	default:
@@ -529,6 +530,27 @@ func (m *Manager) sendMarket(ctx context.Context) error {
 		s.NeedSync = true
 	}
 	return fmt.Errorf("market exit %s (%s): %w", mk.ClientOrderID, mk.Reason, err)
+}
+
+// overUnbooked reports whether an exit order or a strategy sell was found
+// already ended on the venue when it was to be cancelled, and its events
+// are not booked yet: a sell that filled while its fill was on the way
+// (as Park finds at shutdown) has sold base the position still counts.
+func (m *Manager) overUnbooked() bool {
+	return slices.ContainsFunc(m.s.Sells, func(s StrategySell) bool { return !s.OverAt.IsZero() }) ||
+		slices.ContainsFunc(m.s.Cancelling, func(r RestingOrder) bool { return !r.OverAt.IsZero() })
+}
+
+// baseShortCause is the log message for an exit refused for want of base
+// while orders are being cancelled, ending with what happens next (do:
+// "placing" or "selling"): an order found already ended has most likely
+// sold the base; otherwise the order whose cancel the venue has not
+// confirmed still holds it.
+func (m *Manager) baseShortCause(do string) string {
+	if m.overUnbooked() {
+		return "base probably sold by an order that ended before its cancel, not booked yet; " + do + " once it is"
+	}
+	return "base still held by the order being cancelled; " + do + " when it is gone"
 }
 
 // refusalLogEvery is how often a refusal of one cause is logged while it
