@@ -108,6 +108,24 @@ func placeSecondSafetyBuy(t *testing.T, r *killableRun, price string) exchange.O
 	return o
 }
 
+// killedWithTwoSafetyBuys runs a dca, on a venue reached through a
+// cancelLink with its journal at path, to its first scheduled buy and
+// the safety buy kept under it, places a second safety buy at 59000
+// beside it and kills the run: what a restart then finds.
+func killedWithTwoSafetyBuys(t *testing.T) (x *sim.Exchange, clk *clock.Sim, v *cancelLink, path string, kept, second exchange.Order) {
+	t.Helper()
+	x, clk = newGridVenue(t)
+	v = &cancelLink{Exchange: x}
+	path = filepath.Join(t.TempDir(), "journal.db")
+	r, _ := startDCAVia(t, x, v, clk, path, hourlyDCA(), stopUnder8())
+	r.trade("60000")
+	r.wait(time.Hour, "60000")
+	kept = wantOneSafetyBuy(t, r, 1, "after the scheduled buy")
+	second = placeSecondSafetyBuy(t, r, "59000")
+	r.crash()
+	return x, clk, v, path, kept, second
+}
+
 // TestADCANeverForgetsASecondSafetyBuyFoundAtRestart: a restart finds
 // two safety buys resting and the cancel of the second fails (the link
 // is down). It is asked again, with the back-off of refused orders,
@@ -119,17 +137,8 @@ func placeSecondSafetyBuy(t *testing.T, r *killableRun, price string) exchange.O
 // replaces (safety_step_percent changed), the cancel of the second alone
 // failing: the replacement waits for the second's end.
 func TestADCANeverForgetsASecondSafetyBuyFoundAtRestart(t *testing.T) {
-	x, clk := newGridVenue(t)
-	v := &cancelLink{Exchange: x}
-	path := filepath.Join(t.TempDir(), "journal.db")
+	x, clk, v, path, kept, _ := killedWithTwoSafetyBuys(t)
 	r, _ := startDCAVia(t, x, v, clk, path, hourlyDCA(), stopUnder8())
-	r.trade("60000")
-	r.wait(time.Hour, "60000")
-	kept := wantOneSafetyBuy(t, r, 1, "after the scheduled buy")
-	placeSecondSafetyBuy(t, r, "59000")
-	r.crash()
-
-	r, _ = startDCAVia(t, x, v, clk, path, hourlyDCA(), stopUnder8())
 	v.cut()
 	r.trade("60000")
 	r.trade("60000")
@@ -254,4 +263,39 @@ func TestADCACycleEndsWithDustLeft(t *testing.T) {
 		t.Fatalf("a period after the restart: %d scheduled buys placed, want 3", v.scheduled)
 	}
 	wantOneSafetyBuy(t, r, 1, "in the cycle after the restart")
+}
+
+// TestADCAAsksAgainAtTheTimerOnAQuietMarket: a restart finds two safety
+// buys resting and the cancel of the second fails at the first trade
+// (the link is down). The link comes back, and from then on the market
+// is quiet: quotes alone, no trade. Nothing is asked between callbacks;
+// the schedule's timer, the first callback after the back-off, asks for
+// the cancel again before anything else could: it lands, and the one
+// safety buy left is moved under the average entry the timer's
+// scheduled buy made. Asked only at trades (until 2026-12-07), the
+// cancel waited on: the timer's buy moved the kept safety buy away and,
+// the second's cancel pending, rested none; the second rested on.
+func TestADCAAsksAgainAtTheTimerOnAQuietMarket(t *testing.T) {
+	x, clk, v, path, _, second := killedWithTwoSafetyBuys(t)
+	r, _ := startDCAVia(t, x, v, clk, path, hourlyDCA(), stopUnder8())
+	v.cut()
+	r.trade("60000") // the restart's check: the second's cancel fails
+	start := clk.Now()
+	v.mend()
+	for range 120 { // two minutes of quotes: the back-off is long over
+		r.quoteOnly("60000")
+	}
+	if v := venueOf(t, x); len(v.resting) != 2 || v.scheduled != 1 {
+		t.Fatalf("quotes alone, before the timer: %v rest, %d scheduled buys; want both safety buys still, 1 (no callback, nothing asked)",
+			prices(v.resting), v.scheduled)
+	}
+	clk.Set(start.Add(time.Hour - time.Second))
+	r.quoteOnly("60000") // the schedule's timer, still no trade
+	if v := venueOf(t, x); v.scheduled != 2 {
+		t.Fatalf("at the timer: %d scheduled buys, want 2", v.scheduled)
+	}
+	if o, err := x.Order(second.ID); err != nil || o.Status != exchange.StatusCancelled {
+		t.Fatalf("the second safety buy after the timer: %+v, %v; want it cancelled", o, err)
+	}
+	wantOneSafetyBuy(t, r, 1, "after the timer, with no trade since the failed cancel")
 }

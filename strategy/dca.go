@@ -125,8 +125,9 @@ const (
 )
 
 // dcaRetry is what dca asks again after a refusal or a failed cancel,
-// at the first trade from at on: each failure in a row doubles the wait,
-// from dcaRetryFirst up to dcaRetryMax; an order placed starts it over.
+// at the first trade or timer from at on (askAgainIfDue): each failure
+// in a row doubles the wait, from dcaRetryFirst up to dcaRetryMax; an
+// order placed starts it over.
 type dcaRetry struct {
 	// buy: a scheduled buy was refused and is still due (until the next
 	// period's buy takes its place).
@@ -201,13 +202,15 @@ func (s *DCA) Needs(n *Needs) {
 const dcaTakeProfit = "take_profit"
 
 // OnTimer implements TimerHandler: the scheduled buy, in a new cycle if
-// the last one is over.
+// the last one is over, then what a refusal left to ask again, if its
+// wait is over: on a quiet market the timer may come long before the
+// next trade.
 func (s *DCA) OnTimer(ctx Context, now time.Time) {
 	s.look(ctx, false) // this timer is the schedule's buy: no catching up besides it
-	if s.st.Closing {
-		return
+	if !s.st.Closing {
+		s.scheduledBuy(ctx, now) // takes the place of one refused before
 	}
-	s.scheduledBuy(ctx, now)
+	s.askAgainIfDue(ctx)
 }
 
 // look begins the trade and timer callbacks: once after a start, the
@@ -294,6 +297,13 @@ func (s *DCA) OnTrade(ctx Context, t *Tick) {
 		}
 		_ = ctx.Close(dcaTakeProfit)
 	}
+	s.askAgainIfDue(ctx)
+}
+
+// askAgainIfDue ends the trade and timer callbacks: what a refusal or a
+// failed cancel left is asked again at whichever comes first once its
+// wait is over, never before.
+func (s *DCA) askAgainIfDue(ctx Context) {
 	if s.retry.due(ctx.Now()) {
 		s.askAgain(ctx)
 	}
