@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"sync"
 
 	"github.com/tradebot/tradebot/internal/echo"
 	"github.com/tradebot/tradebot/notify"
@@ -27,7 +28,7 @@ func (n Notify) validate() []error {
 		errs = append(errs, fmt.Errorf("notify.format: must be one of json, telegram, slack or discord, got %q", echo.Cut(n.Format)))
 	}
 	switch {
-	case n.ChatID != "" && !telegramChatID.MatchString(n.ChatID):
+	case n.ChatID != "" && !telegramChatID().MatchString(n.ChatID):
 		errs = append(errs, fmt.Errorf("notify.chat_id: must be the chat's number (-1001234567890) or @channelname, got %q", echo.Cut(n.ChatID)))
 	case n.ChatID == "" && format == notify.FormatTelegram && n.WebhookURL != "":
 		errs = append(errs, fmt.Errorf("notify.chat_id: the telegram format needs the chat's id (a number, or @channelname)"))
@@ -42,4 +43,5 @@ func (n Notify) validate() []error {
 
 // telegramChatID is what the Bot API takes as a chat_id: a chat's number
 // (negative for groups and channels) or a public channel's @username.
-var telegramChatID = regexp.MustCompile(`^(-?[0-9]+|@[A-Za-z0-9_]+)$`)
+// Compiled at first use (see instanceName).
+var telegramChatID = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(-?[0-9]+|@[A-Za-z0-9_]+)$`) })

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/prometheus/exporter-toolkit/web"
 	"github.com/tradebot/tradebot/internal/echo"
@@ -49,12 +50,13 @@ func CheckWebConfigFile(path string) error {
 	}
 	var te *yaml.TypeError
 	if errors.As(err, &te) {
-		return errors.New(echo.Cut(goTypes.ReplaceAllString(strings.Join(te.Errors, "; "), "")))
+		return errors.New(echo.Cut(goTypes().ReplaceAllString(strings.Join(te.Errors, "; "), "")))
 	}
-	return errors.New(echo.Cut(goTypes.ReplaceAllString(err.Error(), "")))
+	return errors.New(echo.Cut(goTypes().ReplaceAllString(err.Error(), "")))
 }
 
 // goTypes matches the Go type a YAML decoding error names ("field x not
 // found in type web.Config", "cannot unmarshal !!str into
-// web.TLSVersion"), which means nothing to the file's author.
-var goTypes = regexp.MustCompile(` (in type|into) [*\[\]]*[a-z]+\.[A-Za-z]+`)
+// web.TLSVersion"), which means nothing to the file's author. Compiled
+// at first use (see instanceName).
+var goTypes = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(` (in type|into) [*\[\]]*[a-z]+\.[A-Za-z]+`) })
