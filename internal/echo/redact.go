@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // hidden replaces a value or a part of a message that looks like a
@@ -14,13 +15,17 @@ const hidden = "[what looks like a private key, not shown]"
 // Ed25519 seed is 44 characters.
 const minKeyRun = 44
 
+// The patterns are compiled at first use: echo is imported by every
+// command, and Redact needs them only once a message looks like a key.
 var (
 	// pemBlock is PEM armour with what follows it up to its END line: the
 	// body as it appears raw, with its newlines quoted (\n, as a JSON key
 	// file writes them, quoted again by %q), or folded into spaces by YAML.
-	pemBlock = regexp.MustCompile(`-----BEGIN[A-Z0-9 ]*(?:-----)?[A-Za-z0-9+/=\s\\]*(?:-----END[A-Z0-9 ]*(?:-----)?)?`)
+	pemBlock = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`-----BEGIN[A-Z0-9 ]*(?:-----)?[A-Za-z0-9+/=\s\\]*(?:-----END[A-Z0-9 ]*(?:-----)?)?`)
+	})
 	// base64Run is a candidate for a bare key: base64 characters only.
-	base64Run = regexp.MustCompile(`[A-Za-z0-9+/]{40,}={0,2}`)
+	base64Run = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[A-Za-z0-9+/]{40,}={0,2}`) })
 )
 
 // looksLikeKey reports whether a value, echoed whole or in part, would
@@ -79,9 +84,9 @@ func Redact(msg string) string {
 	if !looksLikeKey(msg) {
 		return msg
 	}
-	msg = pemBlock.ReplaceAllString(msg, hidden)
+	msg = pemBlock().ReplaceAllString(msg, hidden)
 	msg = strings.ReplaceAll(msg, "PRIVATE KEY", "[key type]")
-	return base64Run.ReplaceAllStringFunc(msg, func(run string) string {
+	return base64Run().ReplaceAllStringFunc(msg, func(run string) string {
 		if keyLikeRun(run) {
 			return hidden
 		}
