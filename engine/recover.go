@@ -382,7 +382,7 @@ func (e *Engine) adoptJournaledAttached(j RecoveryJournal, instance string, o ex
 		return false
 	}
 	prev.Instance, prev.Purpose, prev.Order.ID = instance, exchange.Exit, o.ID
-	e.noteAttachedReason(instance, prev)
+	e.noteAttachedReason(instance, prev.Order.ClientOrderID, prev.Reason)
 	e.exec.adopt(prev)
 	if fj, ok := j.(FillsJournal); ok {
 		if size, err := fj.JournaledFillSize(prev); err == nil {
@@ -458,15 +458,14 @@ func (e *Engine) recoverAttached(ctx context.Context, j RecoveryJournal, venue e
 	if known {
 		// Journaled before: only what it did since is new.
 		prev.Order.ID = br.ID
-		e.noteAttachedReason(instance, prev)
+		e.noteAttachedReason(instance, prev.Order.ClientOrderID, prev.Reason)
 		e.exec.adopt(prev)
 		e.exec.setJournaledFromOrder(id)
 	} else {
 		// Journaled now with the stop-loss it was attached with; the
 		// venue's answer need not name its entry, by which the exits
 		// would know it for an attached bracket.
-		e.noteAttachedReason(instance, JournaledOrder{Reason: exits.ReasonStopLoss,
-			Order: exchange.Order{OrderRequest: exchange.OrderRequest{ClientOrderID: id}}})
+		e.noteAttachedReason(instance, id, exits.ReasonStopLoss)
 		e.exec.adoptAttached(instance, br, e.clock.Now())
 	}
 	e.log.Info("recover: found the attached bracket of an open position on the venue",
@@ -475,16 +474,16 @@ func (e *Engine) recoverAttached(ctx context.Context, j RecoveryJournal, venue e
 	return nil
 }
 
-// noteAttachedReason tells instance's exits why attached bracket jo, which
-// recovery found through its entry or among the venue's open orders,
-// rests: the reason journaled with it, as for the journal's open orders
-// (adoptWorking), unknown for a row from before the journal kept reasons.
-// Without a row the exits take it for the stop-loss it was attached
-// with; never for the stop's rule now, which a bracket filled while the
-// daemon was down need not have been sold for.
-func (e *Engine) noteAttachedReason(instance string, jo JournaledOrder) {
+// noteAttachedReason tells instance's exits why the attached bracket with
+// clientOrderID, which recovery found through its entry or among the
+// venue's open orders, rests: the reason journaled with it, as for the
+// journal's open orders (adoptWorking), unknown for a row from before the
+// journal kept reasons. Without a row the exits take it for the stop-loss
+// it was attached with; never for the stop's rule now, which a bracket
+// filled while the daemon was down need not have been sold for.
+func (e *Engine) noteAttachedReason(instance, clientOrderID, reason string) {
 	if in := e.exec.instances[instance]; in != nil {
-		in.exits.NoteExit(jo.Order.ClientOrderID, jo.Reason)
+		in.exits.NoteExit(clientOrderID, reason)
 	}
 }
 
