@@ -35,12 +35,13 @@ func readWebConfig(path string) (*web.Config, error) {
 
 // serveWebConfig serves s.server on s.listener as the web configuration
 // file says: TLS (certificates reloaded on each handshake), and basic auth
-// through the authGate Listen put in front of the handler. It replaces the toolkit's web.Serve only for the
+// through the authGate Listen put in front of the handler, whose copy of
+// the file it reads. It replaces the toolkit's web.Serve only for the
 // authentication, which the toolkit checks one bcrypt at a time in arrival
 // order, so that a flood of wrong passwords would queue the operator's
 // kill switch behind it (see authGate).
 func (s *Server) serveWebConfig(path string) error {
-	c, err := readWebConfig(path)
+	c, err := s.gate.config()
 	if err != nil {
 		return fmt.Errorf("web config file %s: %w", path, err)
 	}
