@@ -106,12 +106,7 @@ func TestKillSwitchFileAndSignalHaltDuringAPasswordFlood(t *testing.T) {
 				t.Fatal(err)
 			}
 			flagFile := filepath.Join(dir, "HALT")
-			sockDir, err := os.MkdirTemp("", "ks") // a socket path is at most 108 bytes
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { os.RemoveAll(sockDir) })
-			socket := filepath.Join(sockDir, "control.sock")
+			socket := socketPath(t)
 			r := startDaemon(t, busyExample(t, 1, func(c *config.Config) {
 				c.KillSwitch.File = flagFile
 				c.KillSwitch.Socket = socket
