@@ -365,8 +365,14 @@ func (d *daemon) armKillSwitch() error {
 		d.ks.persist = func() error { return jrnl.saveRisk(d.guard) }
 	}
 	wait, err := d.ks.arm(d.runCtx, d.cfg.KillSwitch)
+	if err != nil {
+		return err
+	}
 	d.ksWait = wait
-	return err
+	// A start that fails after this (the HTTP address in use) still ends
+	// the watchers and waits for them, the socket's removal included.
+	d.onRelease(func() { d.stop(); wait() })
+	return nil
 }
 
 // listen binds the HTTP server for metrics, readiness and the kill
