@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -223,6 +224,23 @@ func refusedByKillSwitch(r map[string]any) bool {
 
 func entryFilled(r map[string]any) bool { return r["msg"] == "fill" && r["purpose"] == "entry" }
 
+// haltedAt returns the time of the first log record of a change to
+// HALTED.
+func (r *daemonRun) haltedAt() time.Time {
+	r.t.Helper()
+	for _, rec := range r.records() {
+		if rec["msg"] == "trading state changed" && rec["to"] == "HALTED" {
+			at, err := time.Parse(time.RFC3339Nano, fmt.Sprint(rec["time"]))
+			if err != nil {
+				r.t.Fatalf("the halt's log record has no time: %v", rec)
+			}
+			return at
+		}
+	}
+	r.t.Fatalf("no log record of a change to HALTED; log:\n%s", r.log.String())
+	return time.Time{}
+}
+
 // assertHaltedByKillSwitch checks the endpoint and the metrics.
 func (r *daemonRun) assertHaltedByKillSwitch() {
 	r.t.Helper()
@@ -311,8 +329,13 @@ func TestKillSwitchStopsNewEntriesWithinOneTick(t *testing.T) {
 			}
 			pulled := time.Now()
 			tc.pull(t, r, flagFile)
-			r.waitFor("HALTED", tc.limit+time.Second, func() bool { st, _ := r.state(); return st == "HALTED" })
-			if took := time.Since(pulled); tc.limit > 0 && took > tc.limit {
+			// The limit is the daemon's: from the pull to the time its
+			// log gives the halt. How long the test then takes to see
+			// HALTED over HTTP is no part of it (under load, a request
+			// to the busy daemon alone can take a second).
+			r.waitFor("HALTED", 30*time.Second, func() bool { st, _ := r.state(); return st == "HALTED" })
+			took := r.haltedAt().Sub(pulled)
+			if tc.limit > 0 && took > tc.limit {
 				t.Errorf("halted %s after the pull, want within %s", took, tc.limit)
 			}
 			from := len(r.records())
@@ -324,7 +347,7 @@ func TestKillSwitchStopsNewEntriesWithinOneTick(t *testing.T) {
 			if ids := entryFillsAmong(after(recs, from), recs); len(ids) > 0 {
 				t.Fatalf("entries asked for after the halt filled: %v", ids)
 			}
-			t.Logf("halted; %d entries refused by kill_switch since", count(after(recs, from), refusedByKillSwitch))
+			t.Logf("halted %s after the pull; %d entries refused by kill_switch since", took.Round(time.Millisecond), count(after(recs, from), refusedByKillSwitch))
 		})
 	}
 }
