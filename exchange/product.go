@@ -131,8 +131,11 @@ func reject(reason, format string, args ...any) *RejectError {
 
 // Validate checks a request against the product's increments, bounds and
 // flags the way Coinbase does before it accepts an order, and returns a
-// *RejectError with Coinbase's failure reason, or nil. It does not check
-// funds or the market; venues do that.
+// *RejectError with Coinbase's failure reason, or nil. A base size must
+// pass the minimums Dust names, its worth at the limit price included
+// (quote_min_size bounds the notional too). It does not check funds or
+// the market; venues do that, and the worth of a market order sized in
+// base at its fill price (CheckMinimum).
 func (p Product) Validate(r OrderRequest) error {
 	if r.ProductID != p.ID {
 		return reject(ReasonInvalidProductID, "product %q is not %q", r.ProductID, p.ID)
@@ -187,8 +190,15 @@ func (p Product) Validate(r OrderRequest) error {
 		if !isMultiple(r.BaseSize, p.BaseIncrement) {
 			return reject(ReasonInvalidSizePrecision, "base size %s is not a multiple of %s", r.BaseSize, p.BaseIncrement)
 		}
-		if p.BaseMinSize.IsPositive() && r.BaseSize.LessThan(p.BaseMinSize) {
-			return reject(ReasonBaseSizeTooSmall, "base size %s is below the minimum %s", r.BaseSize, p.BaseMinSize)
+		// A limit, stop-limit or bracket is worth its size at its limit
+		// price; a market order's price is known when it fills, where the
+		// venue checks its worth (CheckMinimum).
+		worthAt := r.LimitPrice
+		if r.Type == Market {
+			worthAt = decimal.Zero
+		}
+		if err := p.belowMinimum(r.BaseSize, worthAt); err != nil {
+			return err
 		}
 		if p.BaseMaxSize.IsPositive() && r.BaseSize.GreaterThan(p.BaseMaxSize) {
 			return reject(ReasonBaseSizeTooLarge, "base size %s is above the maximum %s", r.BaseSize, p.BaseMaxSize)

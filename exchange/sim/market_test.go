@@ -213,3 +213,27 @@ func TestCancelledContextPlacesNothing(t *testing.T) {
 		t.Fatal("an order was placed with a cancelled context")
 	}
 }
+
+// TestOrdersWorthLessThanTheQuoteMinimumAreRefused: Coinbase bounds an
+// order's worth by quote_min_size as well as its size by base_min_size.
+// A limit is worth its size at its limit price; a market sell sized in
+// base at the price it would take, so it passes or not with the market
+// (exchange.Product.Dust, the rule the exits sell by).
+func TestOrdersWorthLessThanTheQuoteMinimumAreRefused(t *testing.T) {
+	h := newHarness(t)
+	h.quote("499.99", "500.01")
+	_, err := h.place(exchange.OrderRequest{Side: exchange.Sell, Type: exchange.Market, BaseSize: d("0.001")})
+	wantReject(t, err, exchange.ReasonQuoteSizeTooSmall)
+	_, err = h.place(exchange.OrderRequest{Side: exchange.Sell, Type: exchange.Limit, BaseSize: d("0.001"), LimitPrice: d("999.99")})
+	wantReject(t, err, exchange.ReasonQuoteSizeTooSmall)
+	h.wantBalance("BTC", "1", "0")
+
+	h.mustPlace(exchange.OrderRequest{Side: exchange.Sell, Type: exchange.Limit, BaseSize: d("0.001"), LimitPrice: d("1000")})
+	h.quote("999.99", "1000.01")
+	_, err = h.place(exchange.OrderRequest{Side: exchange.Sell, Type: exchange.Market, BaseSize: d("0.001")})
+	wantReject(t, err, exchange.ReasonQuoteSizeTooSmall) // 0.999 at the bid
+	h.quote("1000", "1000.02")
+	if o := h.mustPlace(exchange.OrderRequest{Side: exchange.Sell, Type: exchange.Market, BaseSize: d("0.001")}); o.Status != exchange.StatusFilled {
+		t.Fatalf("a market sell worth 1 at the bid: %s, want FILLED", o.Status)
+	}
+}

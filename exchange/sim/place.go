@@ -236,11 +236,16 @@ func (x *Exchange) marketTerms(b *book, req exchange.OrderRequest) (price, size 
 		if size.Mul(price).GreaterThan(req.QuoteSize) { // Div rounds half up in its last digit
 			size = size.Sub(p.BaseIncrement)
 		}
-		if !size.IsPositive() || (p.BaseMinSize.IsPositive() && size.LessThan(p.BaseMinSize)) {
+		// Its worth is the quote size, checked by Validate; what it buys
+		// must still be an order's size.
+		if p.Dust(size, decimal.Zero) {
 			return price, size, rejectf(exchange.ReasonQuoteSizeTooSmall, "quote size %s buys %s %s at %s, below the minimum %s", req.QuoteSize, size, p.BaseCurrency, price, p.BaseMinSize)
 		}
+		return price, size, nil
 	}
-	return price, size, nil
+	// Sized in base: its worth is known now, at the price it takes
+	// (exchange.Product.Dust, the rule the exits sell by).
+	return price, size, p.CheckMinimum(size, price)
 }
 
 // marketFunds rejects a market order of size at price that the available

@@ -215,6 +215,6 @@ func TestBracketHoldsTheBaseSoASecondExitIsRefused(t *testing.T) {
 	h.mustPlace(exchange.OrderRequest{Side: exchange.Sell, Type: exchange.Bracket, BaseSize: d("1"), LimitPrice: d("110"), StopPrice: d("90")})
 	h.wantBalance("BTC", "0", "1")
 	_, err := h.place(exchange.OrderRequest{Side: exchange.Sell, Type: exchange.StopLimit, StopDirection: exchange.StopDown,
-		BaseSize: d("0.001"), StopPrice: d("95"), LimitPrice: d("94")})
+		BaseSize: d("0.02"), StopPrice: d("95"), LimitPrice: d("94")})
 	wantReject(t, err, exchange.ReasonInsufficientFund)
 }

@@ -1,0 +1,64 @@
+package exchange
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/shopspring/decimal"
+)
+
+// TestDustRoundsDownThenComparesWithTheMinimums: a size is rounded down
+// to the base increment first, as every order's size is, and only then
+// compared with base_min_size and, at a known price, with
+// quote_min_size; what Dust calls placeable, Validate accepts.
+func TestDustRoundsDownThenComparesWithTheMinimums(t *testing.T) {
+	for _, c := range []struct {
+		name, size, price string
+		dust              bool
+	}{
+		{"nothing", "0", "60000", true},
+		{"negative", "-0.001", "60000", true},
+		{"one increment below the base minimum", "0.00001599", "0", true},
+		{"rounds down below the base minimum", "0.000015999", "0", true},
+		{"at the base minimum, no price known", "0.000016", "0", false},
+		{"above the minimum once rounded", "0.0000160001", "0", false},
+		{"at the base minimum, worth 0.96 at 60,000", "0.000016", "60000", true},
+		{"at the base minimum, worth 1 at 62,500", "0.000016", "62500", false},
+		{"worth 1 only before rounding", "0.0000166669", "60000", true},
+		{"a lot", "0.01", "60000", false},
+	} {
+		size, price := d(c.size), d(c.price)
+		if got := btcUSD.Dust(size, price); got != c.dust {
+			t.Errorf("%s: Dust(%s, %s) = %v, want %v", c.name, c.size, c.price, got, c.dust)
+		}
+		if c.dust || !price.IsPositive() {
+			continue
+		}
+		req := OrderRequest{ProductID: "BTC-USD", Side: Sell, Type: Limit, BaseSize: btcUSD.RoundSize(size), LimitPrice: price}
+		if err := btcUSD.Validate(req); err != nil {
+			t.Errorf("%s: placeable by Dust, refused by Validate: %v", c.name, err)
+		}
+	}
+}
+
+// TestCheckMinimumNamesTheMinimumMissed: the refusal carries Coinbase's
+// reason for the minimum the order misses.
+func TestCheckMinimumNamesTheMinimumMissed(t *testing.T) {
+	for _, c := range []struct{ size, price, reason string }{
+		{"0.00001", "60000", ReasonBaseSizeTooSmall},
+		{"0.00002", "40000", ReasonQuoteSizeTooSmall},
+		{"0.00002", "50000", ""},
+	} {
+		err := btcUSD.CheckMinimum(d(c.size), d(c.price))
+		var rej *RejectError
+		switch {
+		case c.reason == "" && err != nil:
+			t.Errorf("%s at %s: %v, want accepted", c.size, c.price, err)
+		case c.reason != "" && (!errors.As(err, &rej) || rej.Reason != c.reason):
+			t.Errorf("%s at %s: %v, want %s", c.size, c.price, err, c.reason)
+		}
+	}
+	if err := btcUSD.CheckMinimum(decimal.Zero, d("60000")); err == nil {
+		t.Error("a zero size passed the minimum")
+	}
+}
