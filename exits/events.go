@@ -335,7 +335,7 @@ func (m *Manager) onExit(ctx context.Context, o exchange.Order, f *exchange.Fill
 				// the later levels, rather than being sold again.
 				m.tookProfit(mk.Level)
 			}
-			if m.open() && !m.dust(m.d.Product.RoundSize(s.Position.Size)) && s.PendingClose == "" {
+			if m.open() && !m.dustAtMarket(s.Position.Size) && s.PendingClose == "" {
 				// Only an order the venue cut short (its immediate-or-cancel
 				// found less than it asked) waits for the market to show
 				// more; one that sold all it asked, with the rest come from

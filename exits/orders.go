@@ -67,9 +67,23 @@ func stopPassed(err error) bool {
 	return r == exchange.ReasonStopAboveLastTrade || r == exchange.ReasonStopBelowLastTrade
 }
 
-// dust reports a size the venue will not accept as an order.
-func (m *Manager) dust(size decimal.Decimal) bool {
-	return !size.IsPositive() || size.LessThan(m.d.Product.BaseMinSize)
+// dustAtMarket reports whether a market sell of size is one the venue
+// refuses as too small (exchange.Product.Dust) at the newest price the
+// Manager knows: the trigger price, else the last trade (with neither,
+// after a start, the base minimum alone applies).
+func (m *Manager) dustAtMarket(size decimal.Decimal) bool {
+	price := m.mark
+	if !price.IsPositive() {
+		price = m.last
+	}
+	return m.d.Product.Dust(size, price)
+}
+
+// dustResting reports whether the resting exit that would protect size
+// at stop (restingFor) is one the venue refuses as too small: it is
+// worth its size at its limit price, as the venue counts it.
+func (m *Manager) dustResting(size, stop decimal.Decimal) bool {
+	return m.d.Product.Dust(size, m.restingFor(size, stop).Limit)
 }
 
 // sync makes the venue's resting exit match what the position needs: one
@@ -120,7 +134,7 @@ func (m *Manager) sync(ctx context.Context) {
 		return
 	}
 	size := m.Free()
-	if m.dust(size) || !s.Stop.IsPositive() {
+	if !s.Stop.IsPositive() || m.dustResting(size, s.Stop) {
 		// Watched: the venue would refuse an order this small.
 		if r := s.Resting; r != nil && !r.Triggered && m.committed().IsPositive() {
 			m.dropResting(ctx) // the strategy's sells hold the rest of the base
@@ -489,9 +503,15 @@ func (m *Manager) exitAll(ctx context.Context, reason string, level int) error {
 		}
 	}
 	size := m.d.Product.RoundSize(s.Position.Size)
-	if m.dust(size) {
-		return fmt.Errorf("exit %s: %s %s held is below the minimum order size %s", reason, s.Position.Size,
-			m.d.Product.BaseCurrency, m.d.Product.BaseMinSize)
+	if m.dustAtMarket(size) {
+		p := m.d.Product
+		err := fmt.Errorf("exit %s: %s %s held is dust, below the venue's minimum order (base_min_size %s, quote_min_size %s %s)",
+			reason, s.Position.Size, p.BaseCurrency, p.BaseMinSize, p.QuoteMinSize, p.QuoteCurrency)
+		// Once a minute at most: a stop the bot watches asks on every tick.
+		m.logRefusal(m.d.Log.With("strategy", m.d.Strategy, "product", p.ID, "reason", reason, "size", s.Position.Size,
+			"error", err), slog.LevelWarn, "dust", err,
+			"position is dust, which no order can sell; it stays in the position, watched, and is sold with the next exit that can be placed")
+		return err
 	}
 	s.Market = &MarketExit{ClientOrderID: m.d.NewClientOrderID(), Size: size, Reason: reason, Level: level, Unsent: true, Full: true}
 	return m.sendMarket(ctx)
@@ -611,11 +631,12 @@ func (m *Manager) takeProfit(ctx context.Context, lvl int) {
 	size := held
 	if lvl < len(m.lv.takeProfit)-1 {
 		size = decimal.Min(held, p.RoundSize(m.cfg.TakeProfit[lvl].Close.Mul(s.EntrySize)))
-		if left := held.Sub(size); left.IsPositive() && m.dust(left) {
+		// What stays must be sellable by the stop as well as now.
+		if left := held.Sub(size); left.IsPositive() && (m.dustAtMarket(left) || s.Stop.IsPositive() && m.dustResting(left, s.Stop)) {
 			size = held
 		}
 	}
-	if m.dust(size) {
+	if m.dustAtMarket(size) {
 		m.d.Log.Warn("take-profit level below the minimum order size; skipped", "strategy", m.d.Strategy,
 			"product", p.ID, "level", lvl, "size", size)
 		s.TakeProfitsDone = lvl + 1

@@ -129,7 +129,7 @@ func (m *Manager) makeRoom(ctx context.Context, keep decimal.Decimal) error {
 		s.NeedSync = true
 		return errors.New("the resting stop is being placed, has triggered or waits for the venue; try again")
 	}
-	if m.dust(keep) {
+	if m.dustResting(keep, decimal.Max(s.Stop, r.Stop)) {
 		if err := m.cancelResting(ctx); err != nil {
 			s.NeedSync = true
 			return err

@@ -1,0 +1,88 @@
+package exits
+
+import (
+	"bytes"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/tradebot/tradebot/exchange"
+)
+
+// sellsSent returns the sells the Manager sent to the venue, as "TYPE
+// size".
+func (h *harness) sellsSent() []string {
+	var out []string
+	for _, r := range h.orders.placed {
+		if r.Side == exchange.Sell {
+			out = append(out, string(r.Type)+" "+r.BaseSize.String())
+		}
+	}
+	return out
+}
+
+// TestAStopWorthLessThanTheMinimumOrderIsWatchedNotSent: 0.015 BTC
+// bought at 100 (worth 1.5, over the 1 USD minimum order value) with
+// its stop 40 % under: the stop-limit would be worth 0.015 x 59.7 =
+// 0.90 and the venue refuses it (exchange.Product.Dust), so the Manager
+// sends none and the bot watches the stop. At the stop the position is
+// worth 0.885: dust, which no order can sell. It stays in the position,
+// and the exit says why instead of sending a sale the venue refuses.
+// Until 2026-12-07 the exits judged dust by base_min_size alone: the
+// stop-limit was sent and refused again after every update.min_interval.
+func TestAStopWorthLessThanTheMinimumOrderIsWatchedNotSent(t *testing.T) {
+	h := newHarness(t, Config{Placement: OnExchange, StopLoss: pctStop("40")})
+	var logs bytes.Buffer
+	h.m.d.Log = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	h.tick("100")
+	h.enter("0.015")
+	for range 5 {
+		h.tick("100")
+	}
+	if p := h.m.Protection(); !p.Watched || p.Resting || len(h.sellsSent()) != 0 {
+		t.Fatalf("after the entry: protection %+v, sells sent %v; want the stop watched by the bot and nothing sent", p, h.sellsSent())
+	}
+	h.tick("59")
+	h.tick("58.5")
+	if logged := strings.Count(logs.String(), "position is dust"); logged != 1 {
+		t.Fatalf("at the stop, twice: %d log lines say the position is dust, want 1 (once a minute):\n%s", logged, logs.String())
+	}
+	if sent := h.sellsSent(); len(sent) != 0 || !h.m.Position().Size.Equal(d("0.015")) {
+		t.Fatalf("at the stop: sells sent %v, %s held; want none (worth 0.885 at 59) and the dust held", sent, h.m.Position().Size)
+	}
+	err := h.m.Close(h.ctx, ReasonSignal)
+	if err == nil || !strings.Contains(err.Error(), "dust") || !strings.Contains(err.Error(), "quote_min_size 1 USD") {
+		t.Fatalf("closing the dust: %v, want an error naming it dust and the minimums", err)
+	}
+}
+
+// TestATakeProfitLevelLeavesNothingTheStopCannotSell: 0.02 BTC bought
+// at 100, a first take-profit of half at 110, the stop 2 % under the
+// entry, watched by the bot. Half would leave 0.01: worth 1.10 now but
+// 0.975 at the stop's price, under the 1 USD minimum, so the stop could
+// never sell it. The level sells everything instead, as it does when
+// what stays is under base_min_size. Judged by base_min_size alone
+// (until 2026-12-07), 0.01 stayed, unsellable at its stop.
+func TestATakeProfitLevelLeavesNothingTheStopCannotSell(t *testing.T) {
+	h := newHarness(t, Config{Placement: InBot, StopLoss: pctStop("2"),
+		TakeProfit: []TakeProfit{{Percent: d("10"), Close: d("0.5")}, {Percent: d("20"), Close: d("1")}}})
+	h.tick("100")
+	h.enter("0.02")
+	h.tick("110")
+	if held := h.m.Position().Size; held.IsPositive() {
+		t.Fatalf("after the first take-profit: %s held, sells sent %v; want all sold", held, h.sellsSent())
+	}
+	if sent := h.sellsSent(); len(sent) != 1 || sent[0] != "MARKET 0.02" {
+		t.Fatalf("sells sent %v, want one market sale of 0.02", sent)
+	}
+
+	// Worth the minimum at the stop as well: the level sells its half.
+	h = newHarness(t, Config{Placement: InBot, StopLoss: pctStop("2"),
+		TakeProfit: []TakeProfit{{Percent: d("10"), Close: d("0.5")}, {Percent: d("20"), Close: d("1")}}})
+	h.tick("100")
+	h.enter("0.03")
+	h.tick("110")
+	if held := h.m.Position().Size; !held.Equal(d("0.015")) {
+		t.Fatalf("0.03 held, after the first take-profit: %s held, want 0.015", held)
+	}
+}
