@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -210,8 +211,14 @@ func dustVenue(t *testing.T) (*sim.Exchange, *clock.Sim) {
 // sale leaves that dust, which no order can sell.
 func sellLeavingDust(t *testing.T, r *killableRun) string {
 	t.Helper()
+	return sellLeaving(t, r, "0.000005")
+}
+
+// sellLeaving is sellLeavingDust leaving rest instead.
+func sellLeaving(t *testing.T, r *killableRun, rest string) string {
+	t.Helper()
 	tp := gridProduct.RoundPriceUp(r.position().AvgEntryPrice.Mul(dec("1.016")))
-	dust := dec("0.000005")
+	dust := dec(rest)
 	r.tradeShowing(tp.String(), r.position().Size.Sub(dust).String(), "0.1")
 	if held := r.position().Size; !held.Equal(dust) {
 		t.Fatalf("after the take-profit's sale: %s held, want the dust %s", held, dust)
@@ -263,6 +270,40 @@ func TestADCACycleEndsWithDustLeft(t *testing.T) {
 		t.Fatalf("a period after the restart: %d scheduled buys placed, want 3", v.scheduled)
 	}
 	wantOneSafetyBuy(t, r, 1, "in the cycle after the restart")
+}
+
+// TestADCACycleEndsWithARestWorthLessThanTheMinimumOrder: the
+// take-profit's sale leaves 0.000015 BTC, over the minimum order size
+// (0.00001) but worth 0.91 USD at the take-profit's price, under the
+// minimum order value (1 USD): no order can sell it either
+// (exchange.Product.Dust). The cycle ends as with any dust, no sale of
+// it is asked for, and the next scheduled buy begins a new cycle. Until
+// 2026-12-07 dca and the exits judged dust by the size alone: the exits
+// asked the venue to sell the rest, refused every update.min_interval,
+// and dca waited for a sale that never came, its take-profit asked for
+// (closing), so it placed no scheduled buy again.
+func TestADCACycleEndsWithARestWorthLessThanTheMinimumOrder(t *testing.T) {
+	x, clk := dustVenue(t)
+	r, d := startDCA(t, x, clk, filepath.Join(t.TempDir(), "journal.db"))
+	r.trade("60000")
+	r.wait(time.Hour, "60000")
+	wantOneSafetyBuy(t, r, 1, "after the first scheduled buy")
+	tp := sellLeaving(t, r, "0.000015")
+	for range 3 {
+		r.trade(tp)
+	}
+	if v := venueOf(t, x); d.Cycles() != 1 || d.SafetyBuys() != 0 || v.sells != 1 || len(v.resting) != 0 {
+		t.Fatalf("with 0.000015 left by the take-profit: %d cycles ended, %d safety buys counted, %d sells, %d safety buys resting; "+
+			"want 1, 0, 1 (none for the rest), none", d.Cycles(), d.SafetyBuys(), v.sells, len(v.resting))
+	}
+	if strings.Contains(r.log.String(), "venue refused the market exit") {
+		t.Fatalf("a sale of the rest was sent and refused:\n%s", r.log.String())
+	}
+	r.wait(time.Hour, tp)
+	if v := venueOf(t, x); v.scheduled != 2 {
+		t.Fatalf("a period after the cycle's end: %d scheduled buys placed, want 2", v.scheduled)
+	}
+	wantOneSafetyBuy(t, r, 1, "in the cycle after the rest")
 }
 
 // TestADCAAsksAgainAtTheTimerOnAQuietMarket: a restart finds two safety

@@ -104,6 +104,10 @@ type DCA struct {
 	// that fills first is counted, and no other safety buy is placed
 	// while one may still rest.
 	cancels []dcaCancel
+	// last is the newest trade's price, at which the position's worth
+	// is checked against the venue's minimum (sellable); zero until the
+	// first trade after a start.
+	last decimal.Decimal
 }
 
 // dcaCancel is a safety buy being cancelled; failed: the last ask did
@@ -228,19 +232,20 @@ func (s *DCA) look(ctx Context, catchUp bool) {
 // before a scheduled buy, which would otherwise begin the next position
 // with the old cycle's safety buys used up and its safety buy resting.
 func (s *DCA) endIfSold(ctx Context) {
-	if s.st.InCycle && !sellable(ctx.Position(), ctx.Product()) {
+	if s.st.InCycle && !sellable(ctx.Position(), ctx.Product(), s.last) {
 		s.endCycle(ctx)
 	}
 }
 
-// sellable reports whether pos holds what an order can sell: at least the
-// product's minimum order size, once rounded down to its size increment.
-// Less is dust: it stays in the position (the exits watch it and sell it
+// sellable reports whether pos holds what an order can sell at price:
+// not dust by the venue's minimums (exchange.Product.Dust, the rule the
+// exits sell by: rounded down to the size increment, at least the
+// minimum order size and, at a known price, worth the minimum order
+// value). Dust stays in the position (the exits watch it and sell it
 // with the next sale that can be placed) but no sale of dca's would be
 // taken. Decimal throughout: no order follows from a float comparison.
-func sellable(pos PositionView, p exchange.Product) bool {
-	size := p.RoundSize(pos.Size)
-	return size.IsPositive() && !size.LessThan(p.BaseMinSize)
+func sellable(pos PositionView, p exchange.Product, price decimal.Decimal) bool {
+	return !p.Dust(pos.Size, price)
 }
 
 // scheduledBuy places the scheduled buy (this period's takes the place
@@ -289,8 +294,9 @@ func (s *DCA) askAgain(ctx Context) {
 // OnTrade implements TradeHandler: the end of a cycle and the
 // take-profit.
 func (s *DCA) OnTrade(ctx Context, t *Tick) {
+	s.last = t.Price
 	s.look(ctx, true)
-	if pos := ctx.Position(); !s.st.Closing && sellable(pos, ctx.Product()) && !t.Price.LessThan(pos.AvgEntry.Mul(s.tp)) {
+	if pos := ctx.Position(); !s.st.Closing && sellable(pos, ctx.Product(), t.Price) && !t.Price.LessThan(pos.AvgEntry.Mul(s.tp)) {
 		s.st.Closing = true
 		if s.st.Safety != "" {
 			s.cancel(ctx, s.st.Safety)
@@ -378,7 +384,7 @@ func (s *DCA) venueRefused(e OrderEvent, ours bool, now time.Time) {
 func (s *DCA) count(e OrderEvent, pos PositionView, p exchange.Product, now time.Time) (ours, gone bool) {
 	buy := e.Order.Side == exchange.Buy
 	if !s.synced && s.st.InCycle && buy && e.Order.Type == exchange.Market && e.Fill != nil &&
-		!sellable(PositionView{Size: pos.Size.Sub(e.Order.FilledSize)}, p) {
+		!sellable(PositionView{Size: pos.Size.Sub(e.Order.FilledSize)}, p, s.last) {
 		// A scheduled buy that recovery finds filled while the state
 		// names a cycle, and that holds the whole position (but dust):
 		// the position was sold before it, so the cycle had ended (a
@@ -405,7 +411,7 @@ func (s *DCA) count(e OrderEvent, pos PositionView, p exchange.Product, now time
 	}
 	// A cycle begins once a buy has made the position one a sale can
 	// sell (a first fill of dust begins none: it would end at once).
-	inCycle := buy && sellable(pos, p)
+	inCycle := buy && sellable(pos, p, s.last)
 	switch e.Kind {
 	case Filled:
 		if inCycle {
@@ -478,7 +484,7 @@ func (s *DCA) sync(ctx Context, catchUp bool) {
 	switch {
 	case pl.endCycle:
 		s.endCycle(ctx)
-	case sellable(pos, ctx.Product()):
+	case sellable(pos, ctx.Product(), s.last):
 		s.st.InCycle, s.st.Closing = true, false
 		if pl.replace {
 			ctx.Log().Info("dca: replacing the resting safety buy under the recovered average entry", "client_order_id",
@@ -540,7 +546,7 @@ func (s *DCA) plan(open []exchange.Order, pos PositionView, p exchange.Product, 
 			pl.cancel = append(pl.cancel, buys[i])
 		}
 	}
-	if sellable(pos, p) {
+	if sellable(pos, p, s.last) {
 		// A safety buy that has filled in part moved the average entry
 		// itself and rests on, as it would have without the restart.
 		want := p.RoundPriceDown(pos.AvgEntry.Mul(s.step))
@@ -564,7 +570,7 @@ func (s *DCA) rest(ctx Context) {
 		s.cancel(ctx, s.st.Safety)
 		return
 	}
-	if s.st.Used >= s.p.SafetyOrders || !sellable(pos, ctx.Product()) || len(s.cancels) > 0 {
+	if s.st.Used >= s.p.SafetyOrders || !sellable(pos, ctx.Product(), s.last) || len(s.cancels) > 0 {
 		// One being cancelled may still rest: the next waits for its end.
 		return
 	}

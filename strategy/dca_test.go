@@ -19,7 +19,8 @@ func newDCA(t *testing.T) *DCA {
 	return s.(*DCA)
 }
 
-var dcaProduct = exchange.Product{ID: "BTC-USD", BaseIncrement: dec("0.00000001"), PriceIncrement: dec("0.01"), BaseMinSize: dec("0.00001")}
+var dcaProduct = exchange.Product{ID: "BTC-USD", BaseIncrement: dec("0.00000001"), PriceIncrement: dec("0.01"), BaseMinSize: dec("0.00001"),
+	QuoteMinSize: dec("1")}
 
 func limitBuy(id, price string) exchange.Order {
 	return exchange.Order{OrderRequest: exchange.OrderRequest{ClientOrderID: id, Side: exchange.Buy, Type: exchange.Limit,
@@ -287,19 +288,24 @@ func TestDCARecoveryFindsTheCycleEndedBeforeAScheduledBuy(t *testing.T) {
 }
 
 // TestDCATellsDustFromAPosition: a position a sale can sell holds at
-// least the minimum order size once rounded down to the size increment;
-// less is dust, which ends a cycle like a flat position.
+// least the minimum order size once rounded down to the size increment,
+// and is worth the minimum order value at the last trade (when one has
+// been seen); less is dust, which ends a cycle like a flat position.
 func TestDCATellsDustFromAPosition(t *testing.T) {
 	for _, c := range []struct {
-		size string
-		want bool
+		size, price string
+		want        bool
 	}{
-		{"0", false}, {"-0.001", false}, {"0.000005", false}, {"0.00000999", false},
-		{"0.000009999", false}, // rounds down to 0.00000999
-		{"0.00001", true}, {"0.000010001", true}, {"0.0016", true},
+		{"0", "0", false}, {"-0.001", "0", false}, {"0.000005", "0", false}, {"0.00000999", "0", false},
+		{"0.000009999", "0", false}, // rounds down to 0.00000999
+		{"0.00001", "0", true}, {"0.000010001", "0", true}, {"0.0016", "0", true},
+		{"0.00001", "60000", false}, // worth 0.60, under the 1 USD minimum
+		{"0.00002", "60000", true}, {"0.00001667", "60000", true},
+		{"0.0000166699", "60000", false}, // rounds down to 0.00001666, worth 0.9996
 	} {
-		if got := sellable(PositionView{Size: dec(c.size)}, dcaProduct); got != c.want {
-			t.Errorf("%s BTC held (minimum 0.00001, increment 0.00000001): sellable %v, want %v", c.size, got, c.want)
+		if got := sellable(PositionView{Size: dec(c.size)}, dcaProduct, dec(c.price)); got != c.want {
+			t.Errorf("%s BTC held at %s (minimums 0.00001 BTC and 1 USD, increment 0.00000001): sellable %v, want %v",
+				c.size, c.price, got, c.want)
 		}
 	}
 }

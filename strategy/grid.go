@@ -212,8 +212,9 @@ func (g *Grid) OnTrade(ctx Context, t *Tick) {
 		return
 	}
 	g.st.Armed = true
-	if pos := ctx.Position(); !pos.Open() {
-		g.flat()
+	p := ctx.Product()
+	if pos := ctx.Position(); p.Dust(pos.Size, t.Price) {
+		g.flat(pos.Size)
 	}
 	now := ctx.Now()
 	for i := range slots {
@@ -221,7 +222,10 @@ func (g *Grid) OnTrade(ctx Context, t *Tick) {
 		if s.Buy != "" || s.Sell != "" || now.Before(s.RetryAt) {
 			continue
 		}
-		if s.Held.IsPositive() && s.Held.GreaterThanOrEqual(ctx.Product().BaseMinSize) {
+		// A lot the venue would refuse to sell (dust at its level's
+		// price) stays in its slot: the level buys again, and the lot
+		// is sold with what that buy adds to it.
+		if !p.Dust(s.Held, p.RoundLimit(exchange.Sell, g.prices[i+1])) {
 			g.placeSell(ctx, i, t.Price)
 		} else if t.Price.GreaterThan(g.prices[i]) {
 			g.placeBuy(ctx, i)
@@ -256,13 +260,20 @@ func (g *Grid) placeSell(ctx Context, i int, price decimal.Decimal) {
 	}
 }
 
-// flat forgets the lots of a flat position: something else sold them (the
-// kill switch's flatten, a time stop). Without it the grid would ask to
-// sell what it no longer holds, refused every minute.
-func (g *Grid) flat() {
+// flat forgets the lots of a position that holds nothing a sale can
+// sell, held at most (flat, or dust: exchange.Product.Dust): something
+// else sold them (the kill switch's flatten, a time stop), and a sale of
+// the exits that the market filled in part can leave dust. The lots of
+// slots with no order keep no more than that between them, so the dust
+// stays in a lot and is sold with the lot its level buys next. Without
+// it the grid would ask to sell what it no longer holds, refused every
+// minute, and that level would never buy again.
+func (g *Grid) flat(held decimal.Decimal) {
+	held = decimal.Max(held, decimal.Zero)
 	for i := range g.st.Slots {
 		if s := &g.st.Slots[i]; s.Sell == "" && s.Buy == "" {
-			s.Held = decimal.Zero
+			s.Held = decimal.Min(s.Held, held)
+			held = held.Sub(s.Held)
 		}
 	}
 }

@@ -1,0 +1,82 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/tradebot/tradebot/exits"
+)
+
+// gridHeld is what the journal says the grid instance holds.
+func (r *killableRun) gridHeld() decimal.Decimal {
+	r.t.Helper()
+	rows, err := r.j.Positions()
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	for _, p := range rows {
+		if p.Instance == "grid" {
+			return p.Size
+		}
+	}
+	return decimal.Zero
+}
+
+// TestAGridBuysAgainAfterASaleLeavesDust: the grid holds one lot
+// (0.01 BTC bought at 60,000, on sale at 61,000); the kill switch's
+// flatten cancels that sale and sells the position at market, but the
+// bid shows all but 0.000005 BTC: that dust, under the minimum order
+// size, is all that is held. The grid keeps no more in its lot than is
+// held (exchange.Product.Dust: a position of dust holds nothing a sale
+// can sell), so its level buys again, and the next lot is sold with the
+// dust in it: the position is flat again after that sale. Until
+// 2026-12-07 the grid forgot its lots only when flat: it asked every
+// minute to sell the 0.01 it no longer held, refused, and the level
+// never bought again.
+func TestAGridBuysAgainAfterASaleLeavesDust(t *testing.T) {
+	x, clk := newGridVenueWith(t, true)
+	r := startGrid(t, x, clk, filepath.Join(t.TempDir(), "journal.db"), exits.InBot)
+	for _, p := range []string{"60500", "59900", "59900"} {
+		r.trade(p)
+	}
+	if got, want := fmt.Sprint(orders(t, x)), "[BUY LIMIT 58000 0.01034482 BUY LIMIT 59000 0.01016949 SELL LIMIT 61000 0.01]"; got != want {
+		t.Fatalf("holding a lot: %s, want %s", got, want)
+	}
+	r.tradeShowing("59900", "0.009995", "0.1")
+	r.eng.Flatten(context.Background(), exits.ReasonKillSwitch)
+	r.eng.Drain(context.Background())
+	if held := r.gridHeld(); !held.Equal(dec("0.000005")) {
+		t.Fatalf("after the flatten: %s held, want the dust 0.000005", held)
+	}
+
+	for range 3 {
+		r.trade("60500")
+	}
+	clk.Set(clk.Now().Add(2 * time.Minute)) // a refused level asks again after a minute
+	r.trade("60500")
+	if got, want := fmt.Sprint(orders(t, x)), "[BUY LIMIT 58000 0.01034482 BUY LIMIT 59000 0.01016949 BUY LIMIT 60000 0.01]"; got != want {
+		t.Fatalf("dust held, the price over the lot's level: %s, want its buy resting again (%s)", got, want)
+	}
+	if strings.Contains(r.log.String(), "strategy sell not placed") {
+		t.Fatalf("the grid asked to sell what it no longer holds:\n%s", r.log.String())
+	}
+
+	for _, p := range []string{"59900", "59900"} {
+		r.trade(p)
+	}
+	if got, want := fmt.Sprint(orders(t, x)), "[BUY LIMIT 58000 0.01034482 BUY LIMIT 59000 0.01016949 SELL LIMIT 61000 0.010005]"; got != want {
+		t.Fatalf("after the level bought again: %s, want the lot on sale with the dust in it (%s)", got, want)
+	}
+	for range 2 {
+		r.trade("61100")
+	}
+	if held := r.gridHeld(); held.IsPositive() {
+		t.Fatalf("after the lot sold at 61,000: %s held, want flat", held)
+	}
+}
