@@ -10,6 +10,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/tradebot/tradebot/exchange"
 	"github.com/tradebot/tradebot/exits"
 )
 
@@ -78,5 +79,56 @@ func TestAGridBuysAgainAfterASaleLeavesDust(t *testing.T) {
 	}
 	if held := r.gridHeld(); held.IsPositive() {
 		t.Fatalf("after the lot sold at 61,000: %s held, want flat", held)
+	}
+}
+
+// TestAGridLotWorthLessThanTheMinimumOrderIsNotPutOnSale: the lot's
+// sale at 61,000 fills all but 0.000015 BTC, over the minimum order size
+// (0.00001) but worth 0.915 USD at 61,000, under the minimum order value
+// (1 USD); a graceful stop cancels the rest of the sale. Restarted, the
+// grid does not ask to sell that rest, which the venue would refuse
+// (exchange.Product.Dust): the level buys again, and its next lot is
+// sold with the rest in it. Judged by base_min_size alone (until
+// 2026-12-07), the rest was put on sale every minute, refused, and the
+// level never bought again.
+func TestAGridLotWorthLessThanTheMinimumOrderIsNotPutOnSale(t *testing.T) {
+	x, clk := newGridVenueWith(t, true)
+	path := filepath.Join(t.TempDir(), "journal.db")
+	r := startGrid(t, x, clk, path, exits.InBot)
+	for _, p := range []string{"60500", "59900", "59900"} {
+		r.trade(p)
+	}
+	// A bid at 61,000 for 0.009985 takes that much of the 0.01 on sale;
+	// a quote, not a trade, so that the grid places nothing at it.
+	now := clk.Now().Add(time.Second)
+	clk.Set(now)
+	bid := exchange.Tick{ProductID: "BTC-USD", Kind: exchange.QuoteTick, Time: now, Received: now,
+		Bid: dec("61000"), BidSize: dec("0.009985"), Ask: dec("61000.02"), AskSize: dec("5")}
+	x.OnTick(&bid)
+	r.eng.OnTick(bid)
+	r.eng.Drain(context.Background())
+	if got, want := fmt.Sprint(orders(t, x)), "[BUY LIMIT 58000 0.01034482 BUY LIMIT 59000 0.01016949 SELL LIMIT 61000 0.000015]"; got != want {
+		t.Fatalf("after the partial sale: %s, want %s", got, want)
+	}
+	r.park()
+	r.crash()
+
+	r = startGrid(t, x, clk, path, exits.InBot)
+	for range 3 {
+		r.trade("60500")
+	}
+	clk.Set(clk.Now().Add(2 * time.Minute)) // a refused level asks again after a minute
+	r.trade("60500")
+	if got, want := fmt.Sprint(orders(t, x)), "[BUY LIMIT 58000 0.01034482 BUY LIMIT 59000 0.01016949 BUY LIMIT 60000 0.01]"; got != want {
+		t.Fatalf("restarted with 0.000015 left of the lot: %s, want the level's buy resting again (%s)", got, want)
+	}
+	if strings.Contains(r.log.String(), "INVALID_QUOTE_SIZE_TOO_SMALL") {
+		t.Fatalf("an order worth less than the minimum was sent:\n%s", r.log.String())
+	}
+	for range 2 {
+		r.trade("59900")
+	}
+	if got, want := fmt.Sprint(orders(t, x)), "[BUY LIMIT 58000 0.01034482 BUY LIMIT 59000 0.01016949 SELL LIMIT 61000 0.010015]"; got != want {
+		t.Fatalf("after the level bought again: %s, want the lot on sale with the rest in it (%s)", got, want)
 	}
 }

@@ -198,18 +198,7 @@ func TestAGridKilledAndRestartedPlacesNoLadderOrderTwice(t *testing.T) {
 	}
 
 	// A graceful stop: the sells go, the stop rests for all that is held.
-	r.eng.StopEntries()
-	parkedDone := make(chan struct{})
-	go func() { r.eng.Park(context.Background()); close(parkedDone) }()
-	for waiting := true; waiting; {
-		r.eng.Drain(context.Background()) // the instances' goroutines' part: Park waits for it
-		select {
-		case <-parkedDone:
-			waiting = false
-		case <-time.After(time.Millisecond):
-		}
-	}
-	r.eng.Drain(context.Background())
+	r.park()
 	parked := orders(t, x)
 	if len(parked) != 2 || parked[0] != "BUY LIMIT 58000 0.01034482" || parked[1][:15] != "SELL STOP_LIMIT" ||
 		parked[1][len(parked[1])-10:] != "0.02016949" {
@@ -224,6 +213,24 @@ func TestAGridKilledAndRestartedPlacesNoLadderOrderTwice(t *testing.T) {
 	if got := orders(t, x); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("after a graceful restart: %v, want %v", got, want)
 	}
+}
+
+// park stops the run's entries and parks its protection, as a graceful
+// stop does before the process exits: the grid's sells are cancelled so
+// that the stop rests for all that is held.
+func (r *killableRun) park() {
+	r.eng.StopEntries()
+	parkedDone := make(chan struct{})
+	go func() { r.eng.Park(context.Background()); close(parkedDone) }()
+	for waiting := true; waiting; {
+		r.eng.Drain(context.Background()) // the instances' goroutines' part: Park waits for it
+		select {
+		case <-parkedDone:
+			waiting = false
+		case <-time.After(time.Millisecond):
+		}
+	}
+	r.eng.Drain(context.Background())
 }
 
 // killAGridHoldingALotOnSale starts a grid on x and a new journal,
