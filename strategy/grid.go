@@ -214,7 +214,7 @@ func (g *Grid) OnTrade(ctx Context, t *Tick) {
 	g.st.Armed = true
 	p := ctx.Product()
 	if pos := ctx.Position(); p.Dust(pos.Size, t.Price) {
-		g.flat(pos.Size)
+		g.flat(ctx, pos.Size)
 	}
 	now := ctx.Now()
 	for i := range slots {
@@ -264,11 +264,17 @@ func (g *Grid) placeSell(ctx Context, i int, price decimal.Decimal) {
 // sell, held at most (flat, or dust: exchange.Product.Dust): something
 // else sold them (the kill switch's flatten, a time stop), and a sale of
 // the exits that the market filled in part can leave dust. The lots of
-// slots with no order keep no more than that between them, so the dust
-// stays in a lot and is sold with the lot its level buys next. Without
-// it the grid would ask to sell what it no longer holds, refused every
-// minute, and that level would never buy again.
-func (g *Grid) flat(held decimal.Decimal) {
+// slots with no order keep no more between them than is held beside
+// the grid's sells still resting, so the dust stays in a lot and is
+// sold with the lot its level buys next. Without it the grid would ask
+// to sell what it no longer holds, refused every minute, and that level
+// would never buy again.
+func (g *Grid) flat(ctx Context, held decimal.Decimal) {
+	for _, o := range ctx.OpenOrders() {
+		if o.Side == exchange.Sell {
+			held = held.Sub(o.BaseSize.Sub(o.FilledSize))
+		}
+	}
 	held = decimal.Max(held, decimal.Zero)
 	for i := range g.st.Slots {
 		if s := &g.st.Slots[i]; s.Sell == "" && s.Buy == "" {
