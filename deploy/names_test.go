@@ -78,7 +78,7 @@ func loadAlertTests(t *testing.T) alertTests {
 
 func TestEveryAlertHasSeverityAndRunbook(t *testing.T) {
 	want := []string{"TradebotDown", "FeedStale", "ReconnectStorm", "SequenceGaps", "KillSwitchEngaged",
-		"TradingHalted", "TradingStateNotActive", "DailyLossNearLimit", "PositionUnprotected", "OrderRejectionsSpiking", "RestErrorsRising"}
+		"TradingHalted", "TradingStateNotActive", "DailyLossNearLimit", "PositionUnprotected", "OrderRejectionsSpiking", "RestErrorsRising", "LoopStalled"}
 	have := map[string]alertRule{}
 	for _, r := range loadAlertRules(t) {
 		have[r.Alert] = r

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -99,6 +100,10 @@ type Instance struct {
 	// savedStop is the stop last journaled, so that a moved stop is saved
 	// without saving on every tick.
 	savedStop decimal.Decimal
+	// turnedAt is when run last took an event, in wall-clock Unix
+	// nanoseconds; 0 while run is not running. Written by run, read by
+	// any goroutine (LastTurn, the daemon's /healthz).
+	turnedAt atomic.Int64
 }
 
 // Name returns the instance's name.
@@ -121,6 +126,8 @@ const IdleInterval = time.Second
 func (in *Instance) run(ctx context.Context) {
 	idle := time.NewTicker(IdleInterval)
 	defer idle.Stop()
+	in.turned()
+	defer in.turnedAt.Store(0)
 	for {
 		select {
 		case <-ctx.Done():
@@ -128,6 +135,7 @@ func (in *Instance) run(ctx context.Context) {
 		case <-in.mailbox.Wake():
 			in.process(ctx)
 		case <-idle.C:
+			in.turned()
 			now := in.engine.clock.Now()
 			in.exits.OnIdle(ctx, now)
 			in.onIdle(ctx, now)

@@ -27,6 +27,10 @@ type Observer interface {
 	Position(p PositionReport)
 	TradingState(state string)
 	Conflated(strategy string, n uint64)
+	// LoopTurned reports that the instance's goroutine took an event at
+	// at (wall clock): at its start, then about once a second while it
+	// turns (Instance.LastTurn).
+	LoopTurned(strategy, product string, at time.Time)
 }
 
 // PositionReport is an instance's position and protection after a change
@@ -59,3 +63,4 @@ func (NopObserver) Exit(position.RoundTrip)                                     
 func (NopObserver) Position(PositionReport)                                              {}
 func (NopObserver) TradingState(string)                                                  {}
 func (NopObserver) Conflated(string, uint64)                                             {}
+func (NopObserver) LoopTurned(string, string, time.Time)                                 {}

@@ -47,6 +47,10 @@ type Instance struct {
 	// unprotected mirrors this instance's share of positions_unprotected,
 	// so that a repeated report changes the total only on a transition.
 	unprotected atomic.Bool
+	// lastTurn is when the instance's loop last turned (LoopTurned), in
+	// Unix nanoseconds on the wall clock; until its first turn, when this
+	// handle was made (the daemon's start).
+	lastTurn atomic.Int64
 }
 
 // Instance returns the handle for strategy trading product, creating its
@@ -85,6 +89,7 @@ func newInstance(m *Metrics, strategy, product string) *Instance {
 		ordersOpn:    m.ordersOpen.WithLabelValues(strategy, product),
 		fees:         m.feesPaid.WithLabelValues(strategy, product),
 	}
+	in.lastTurn.Store(unixNanos(m.wall.Now()))
 	m.feedConflated.WithLabelValues(strategy)
 	return in
 }

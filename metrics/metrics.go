@@ -40,6 +40,10 @@ type Options struct {
 	// Clock tells the time for tradebot_feed_last_tick_age_seconds; nil
 	// means the wall clock. Backtests pass their simulated clock.
 	Clock clock.Clock
+	// WallClock tells the time for tradebot_loop_last_turn_age_seconds;
+	// nil means the wall clock. Never a replay's clock: a loop's stall is
+	// measured in real time. Tests pass a simulated one.
+	WallClock clock.Clock
 	// Version and Revision label tradebot_build_info; an empty Revision is
 	// taken from the binary's VCS stamp when there is one.
 	Version  string
@@ -74,6 +78,8 @@ type Options struct {
 // methods are safe for concurrent use and never block on I/O.
 type Metrics struct {
 	clock clock.Clock
+	// wall is Options.WallClock, for the loops' ages.
+	wall clock.Clock
 
 	positionSize      *prometheus.GaugeVec
 	positionNotional  *prometheus.GaugeVec
@@ -110,6 +116,7 @@ type Metrics struct {
 	rateLimitWait     prometheus.Counter
 	tickToOrder       prometheus.Histogram
 	tickAge           *tickAgeCollector
+	loopAge           *loopAgeCollector
 	buildInfo         *prometheus.GaugeVec
 	health            health
 	reasons, rules    *tokenSet
@@ -147,8 +154,13 @@ func New(reg prometheus.Registerer, opts Options) (*Metrics, error) {
 	if clk == nil {
 		clk = clock.Wall{}
 	}
+	wall := opts.WallClock
+	if wall == nil {
+		wall = clock.Wall{}
+	}
 	m := &Metrics{
 		clock:      clk,
+		wall:       wall,
 		reasons:    newTokenSet(maxReasons),
 		rules:      newTokenSet(maxRules),
 		verdicts:   newTokenSet(maxRules),
@@ -220,6 +232,9 @@ func New(reg prometheus.Registerer, opts Options) (*Metrics, error) {
 	m.tickAge = &tickAgeCollector{m: m, desc: prometheus.NewDesc(namespace+"_feed_last_tick_age_seconds",
 		"Seconds since the last tick for the product was received (since start when none yet); grows while the feed is silent.",
 		[]string{"product"}, nil)}
+	m.loopAge = &loopAgeCollector{m: m, desc: prometheus.NewDesc(namespace+"_loop_last_turn_age_seconds",
+		"Seconds since the strategy instance's loop last took an event (about once a second while it runs; since start before its first); grows while the loop is stuck.",
+		[]string{"strategy"}, nil)}
 	m.buildInfo = gauge("build_info", "Always 1; labels say which build is running.", "version", "goversion", "revision")
 
 	for _, c := range []prometheus.Collector{
@@ -228,7 +243,7 @@ func New(reg prometheus.Registerer, opts Options) (*Metrics, error) {
 		m.fills, m.rejections, m.exits, m.stopPrice, m.stopDistance, m.unprotected,
 		m.riskDecisions, m.tradingState, m.killSwitch, m.dailyLoss, m.dailyLossLimit,
 		m.feedLag, m.feedReconnects, m.feedGaps, m.feedConflated, m.feedMalformed, m.feedTicks,
-		m.restDuration, m.restErrors, m.restRetries, m.rateLimitWait, m.tickToOrder, m.tickAge, m.buildInfo,
+		m.restDuration, m.restErrors, m.restRetries, m.rateLimitWait, m.tickToOrder, m.tickAge, m.loopAge, m.buildInfo,
 	} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("metrics: register: %w", err)

@@ -387,6 +387,41 @@ func TestLastTickAgeGrowsWhileTheFeedIsSilent(t *testing.T) {
 	}
 }
 
+// A loop's age counts on the wall clock from its last turn (from the
+// start before its first), whatever the trading clock says: a paper
+// replay's clock is the recording's.
+func TestLoopAgeGrowsOnTheWallClockWhileTheLoopIsStuck(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	start := time.Date(2026, 12, 7, 6, 0, 0, 0, time.UTC)
+	wall := clock.NewSim(start)
+	m, err := metrics.New(reg, metrics.Options{Clock: &clock.Sim{}, WallClock: wall,
+		Instances: []metrics.InstanceID{{Strategy: "s1", Product: "BTC-USD"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s1 := map[string]string{"strategy": "s1"}
+	for _, step := range []struct {
+		what   string
+		turnAt time.Duration // a turn at start plus this; <0 for none
+		now    time.Duration
+		want   float64
+	}{
+		{"before the first turn", -1, 4 * time.Second, 4},
+		{"right after a turn", 5 * time.Second, 5 * time.Second, 0},
+		{"while it turns every second", 6 * time.Second, 7 * time.Second, 1},
+		{"stuck for five minutes", -1, 6*time.Second + 5*time.Minute, 300},
+		{"turning again", 6*time.Second + 5*time.Minute, 6*time.Second + 5*time.Minute, 0},
+	} {
+		if step.turnAt >= 0 {
+			m.LoopTurned("s1", "BTC-USD", start.Add(step.turnAt))
+		}
+		wall.Set(start.Add(step.now))
+		if got := value(t, reg, "tradebot_loop_last_turn_age_seconds", s1); got != step.want {
+			t.Errorf("%s: age %v, want %v", step.what, got, step.want)
+		}
+	}
+}
+
 func TestLastTickAgeIsZeroUntilASimulatedClockStarts(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	clk := &clock.Sim{} // a paper replay's clock before the first tick
