@@ -22,7 +22,7 @@ USER 65532:65532
 VOLUME ["/var/lib/tradebot"]
 EXPOSE 9464
 # The image has no shell or curl: tradebot asks its own /healthz, whether
-# it serves. Not /readyz: whatever acts on "unhealthy" (Swarm, autoheal, a
+# it serves and its strategies' loops turn (loop_stall_after). Not /readyz: whatever acts on "unhealthy" (Swarm, autoheal, a
 # liveness probe) restarts the container, and a restart mends nothing
 # /readyz reports; it would loop on a journaled HALT, or forget one kept
 # in memory only. /readyz and the alerts show the trading state. With a

@@ -38,7 +38,9 @@ type healthFlags struct {
 // It returns nil (exit 0) on a 2xx answer and an error (exit 1) otherwise,
 // naming what the daemon said.
 //
-// The default asks /healthz, whether the process serves, because the
+// The default asks /healthz, whether the process serves and its
+// strategies' loops turn (a loop stuck for loop_stall_after fails it, and
+// a restart mends that), because the
 // consumers of a container's health (Swarm, an autoheal container, a
 // Kubernetes liveness probe) restart what fails it, and a restart mends
 // nothing /readyz reports: a HALTED daemon restarts HALTED (the journal
@@ -50,13 +52,13 @@ func health(prog string, args []string, stdout, stderr io.Writer) error {
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: "+prog+" health [--url URL] [--timeout DURATION] [--ca FILE] [--server-name NAME] [--user NAME --password-file FILE]")
 		fmt.Fprintln(stderr, "Exits 0 when the daemon answers the URL with 2xx, 1 otherwise (with what it said).")
-		fmt.Fprintln(stderr, "The default URL, /healthz, asks whether the daemon serves: the container HEALTHCHECK and liveness probe.")
+		fmt.Fprintln(stderr, "The default URL, /healthz, asks whether the daemon serves and its strategies' loops turn: the container HEALTHCHECK and liveness probe.")
 		fmt.Fprintln(stderr, "--url .../readyz asks whether it trades (fails while HALTED, a feed is stale, the journal cannot write):")
 		fmt.Fprintln(stderr, "for alerting and readiness only, never for a restart, which mends none of these.")
 		fs.PrintDefaults()
 	}
 	var f healthFlags
-	fs.StringVar(&f.url, "url", defaultHealthURL, "the daemon's /healthz URL (is it serving: for a liveness check), or its /readyz URL (is it trading: for alerting and readiness, not for restarts)")
+	fs.StringVar(&f.url, "url", defaultHealthURL, "the daemon's /healthz URL (is it serving, are its loops turning: for a liveness check), or its /readyz URL (is it trading: for alerting and readiness, not for restarts)")
 	fs.DurationVar(&f.timeout, "timeout", 5*time.Second, "how long to wait for the answer")
 	fs.StringVar(&f.ca, "ca", "", "for an https:// URL: trust the certificates in this PEM file (the daemon's self-signed certificate, or the CA that signed it) instead of the system's")
 	fs.StringVar(&f.user, "user", "", "basic-auth user, when the web config has basic_auth_users (the password comes from --password-file)")

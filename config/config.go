@@ -47,6 +47,12 @@ type Config struct {
 	KillSwitch      KillSwitch    `yaml:"kill_switch"`
 	Notify          Notify        `yaml:"notify"`
 	Strategies      []Strategy    `yaml:"strategies"`
+
+	// LoopStallAfter is how long a strategy instance's loop may go
+	// without taking an event (it takes its idle timer every second)
+	// before /healthz answers 503 and a liveness probe restarts the
+	// daemon: a stuck loop watches no stop.
+	LoopStallAfter time.Duration `yaml:"loop_stall_after"`
 }
 
 // Log configures logging.
@@ -250,8 +256,22 @@ func Default() *Config {
 		Risk:            risk.DefaultConfig(),
 		KillSwitch:      KillSwitch{Signal: "SIGUSR1"},
 		ShutdownTimeout: 10 * time.Second,
+		LoopStallAfter:  DefaultLoopStallAfter,
 	}
 }
+
+// Bounds of loop_stall_after. The default is well above the longest
+// bounded pause of a loop: one order through the executor with every
+// Coinbase request timing out (10 s a request; the executor's three
+// retries each asking Coinbase about the order, with the client's own
+// retries) takes about three minutes, and an exit that cancels before it
+// sells adds the cancel's. Below a few minutes a slow Coinbase restarts the
+// daemon, which mends nothing; the floor is for tests and paper trading.
+const (
+	DefaultLoopStallAfter = 5 * time.Minute
+	MinLoopStallAfter     = 5 * time.Second
+	MaxLoopStallAfter     = time.Hour
+)
 
 // DefaultProducts are the products the simulated exchange lists when the
 // config names none: Coinbase's BTC-USD increments, also used for the
@@ -300,6 +320,9 @@ func (c *Config) Validate() []error {
 	}
 	if c.ShutdownTimeout < time.Second || c.ShutdownTimeout > 5*time.Minute {
 		add("shutdown_timeout", "must be between 1s and 5m, got %s", c.ShutdownTimeout)
+	}
+	if c.LoopStallAfter < MinLoopStallAfter || c.LoopStallAfter > MaxLoopStallAfter {
+		add("loop_stall_after", "must be between 5s and 1h, got %s", c.LoopStallAfter)
 	}
 	if c.Mode == ModeLive && c.StateDir == "" {
 		add("state_dir", "live mode needs a state directory for its journal")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tradebot/tradebot"
 	"gopkg.in/yaml.v3"
@@ -202,4 +203,31 @@ strategies:
 		{15, "strategies[1].params.multiplier", "must be at least 0.1, got 0.01"},
 		{22, "strategies[2].params.k", "must be at least 0.1, got NaN"},
 	})
+}
+
+// loop_stall_after out of its range is a problem naming the key, its
+// line and the range; the default is 5m.
+func TestLoopStallAfterMustBeBetween5sAnd1h(t *testing.T) {
+	ok := "mode: paper\nloop_stall_after: %s\n" + oneStrategy
+	for _, v := range []string{"5s", "5m", "1h"} {
+		cfg, err := Load("ok.yaml", []byte(fmt.Sprintf(ok, v)), noEnv)
+		if err != nil {
+			t.Errorf("loop_stall_after: %s: %v", v, err)
+			continue
+		}
+		if want, _ := time.ParseDuration(v); cfg.LoopStallAfter != want {
+			t.Errorf("loop_stall_after: %s loads as %s", v, cfg.LoopStallAfter)
+		}
+	}
+	for _, v := range []string{"4s", "0s", "-1m", "2h"} {
+		_, err := Load("bad.yaml", []byte(fmt.Sprintf(ok, v)), noEnv)
+		checkProblems(t, "bad.yaml", err, []problemAt{{2, "loop_stall_after", "must be between 5s and 1h, got"}})
+	}
+	cfg, err := Load("default.yaml", []byte("mode: paper\n"+oneStrategy), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.LoopStallAfter != 5*time.Minute {
+		t.Errorf("loop_stall_after defaults to %s, want 5m", cfg.LoopStallAfter)
+	}
 }

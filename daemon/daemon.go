@@ -151,6 +151,12 @@ type daemon struct {
 	ksWait       func()
 	srv          *metrics.Server
 
+	// stallLogged is, per strategy instance, the last turn of the stall
+	// last logged (live), guarded by stallMu: /healthz runs on the HTTP
+	// server's goroutines.
+	stallMu     sync.Mutex
+	stallLogged map[string]time.Time
+
 	// runCtx ends when the daemon is asked to stop; stop asks it.
 	runCtx context.Context
 	stop   context.CancelFunc
@@ -383,6 +389,7 @@ func (d *daemon) listen() error {
 		WebConfigFile: firstNonEmpty(d.o.WebConfigFile, d.cfg.Web.ConfigFile),
 		Gatherer:      prometheus.Gatherers{d.reg},
 		Ready:         d.ready,
+		Live:          d.live,
 		Handlers:      map[string]http.Handler{"/killswitch": d.ks.handler()},
 		Logger:        d.log,
 	})

@@ -31,6 +31,47 @@ func (d *daemon) ready() error {
 	return joinProblems(problems)
 }
 
+// live is what /healthz answers: nil while every strategy instance's loop
+// turns, else which loops have taken no event for loop_stall_after and
+// since when. A stuck loop (a strategy that never returns, a venue call
+// that never answers, a deadlock) watches no stop and sells nothing, and
+// the liveness probe that asks /healthz restarts the daemon, which re-arms
+// protection from the journal. HALTED is no reason: a halted daemon's
+// loops still turn and run its exits. A stall that ends (the call
+// returned) makes /healthz answer ok again: the probe's failure threshold
+// decides how long a stall may last; the log and
+// tradebot_loop_last_turn_age_seconds keep what happened.
+func (d *daemon) live() error {
+	now := time.Now()
+	var problems []error
+	for _, in := range d.eng.Instances() {
+		at := in.LastTurn()
+		if at.IsZero() || now.Sub(at) < d.cfg.LoopStallAfter {
+			continue
+		}
+		p := fmt.Errorf("the loop of strategy %s has not turned since %s (%s ago; loop_stall_after %s)",
+			in.Name(), at.UTC().Format(time.RFC3339), now.Sub(at).Round(time.Second), d.cfg.LoopStallAfter)
+		problems = append(problems, p)
+		d.logStall(in.Name(), at, p)
+	}
+	return joinProblems(problems)
+}
+
+// logStall logs a stalled loop at ERROR once per stall (a stall is known
+// by when the loop last turned), not on every probe.
+func (d *daemon) logStall(name string, since time.Time, p error) {
+	d.stallMu.Lock()
+	defer d.stallMu.Unlock()
+	if d.stallLogged[name].Equal(since) {
+		return
+	}
+	if d.stallLogged == nil {
+		d.stallLogged = map[string]time.Time{}
+	}
+	d.stallLogged[name] = since
+	d.log.Error("liveness: a strategy's loop is stuck; /healthz answers 503", "strategy", name, "problem", p.Error())
+}
+
 // joinProblems joins errors with "; " on one line, for /readyz.
 func joinProblems(problems []error) error {
 	if len(problems) == 0 {

@@ -82,7 +82,9 @@ func readDaemonManifest(t *testing.T) (svc, sts k8sDaemon) {
 // restart mends (liveness and start-up ask /healthz, readiness /readyz),
 // and keeps a not-ready daemon reachable for Prometheus and the kill
 // switch. Each probe's command goes through the real command line
-// against the daemon's HTTP server on loopback, ready, HALTED and gone.
+// against the daemon's HTTP server on loopback, ready, HALTED, with a
+// stuck trading loop (which only liveness reports: a restart mends it)
+// and gone.
 func TestK8sDaemonProbesRestartOnlyWhatARestartMends(t *testing.T) {
 	svc, sts := readDaemonManifest(t)
 	c := sts.Spec.Template.Spec.Containers[0]
@@ -117,10 +119,15 @@ func TestK8sDaemonProbesRestartOnlyWhatARestartMends(t *testing.T) {
 		}
 	}
 
-	var halted atomic.Bool
+	var halted, stalled atomic.Bool
 	s, err := metrics.Listen(metrics.ServerConfig{ListenAddress: "127.0.0.1:0", Ready: func() error {
 		if halted.Load() {
 			return errors.New("trading is HALTED by kill_switch: going to bed")
+		}
+		return nil
+	}, Live: func() error {
+		if stalled.Load() {
+			return errors.New("the loop of strategy btc-sma has not turned since 2026-12-07T06:00:00Z (6m0s ago; loop_stall_after 5m0s)")
 		}
 		return nil
 	}})
@@ -145,14 +152,16 @@ func TestK8sDaemonProbesRestartOnlyWhatARestartMends(t *testing.T) {
 	}
 	for _, c := range []struct {
 		state                string
-		halt, gone           bool
+		halt, stall, gone    bool
 		live, start, readied int
 	}{
-		{"ready", false, false, 0, 0, 0},
-		{"HALTED", true, false, 0, 0, 1},
-		{"gone", true, true, 1, 1, 1},
+		{"ready", false, false, false, 0, 0, 0},
+		{"HALTED", true, false, false, 0, 0, 1},
+		{"stalled", false, true, false, 1, 1, 0},
+		{"gone", true, false, true, 1, 1, 1},
 	} {
 		halted.Store(c.halt)
+		stalled.Store(c.stall)
 		if c.gone {
 			stop()
 		}

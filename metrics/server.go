@@ -26,7 +26,8 @@ const shutdownTimeout = 5 * time.Second
 
 // ServerConfig says where and how the HTTP server listens and what it
 // serves. Its zero value (after RegisterFlags or with ListenAddress set)
-// serves /metrics, /healthz and an always-ready /readyz without TLS or auth.
+// serves /metrics, an always-live /healthz and an always-ready /readyz
+// without TLS or auth.
 type ServerConfig struct {
 	// ListenAddress is host:port; empty means DefaultListenAddress.
 	ListenAddress string
@@ -39,6 +40,13 @@ type ServerConfig struct {
 	// reconciliation done); nil means always ready. Its error text is
 	// shown on /readyz, so it must not carry secrets.
 	Ready func() error
+	// Live reports whether the daemon is alive beyond serving HTTP (its
+	// trading loops turn); nil means alive whenever the server answers.
+	// An error makes /healthz answer 503 with its text, which must not
+	// carry secrets, and leads a liveness probe to restart the process:
+	// only what a restart mends belongs here. It runs on every probe, so
+	// it must be cheap and must not block.
+	Live func() error
 	// Handlers are extra paths (e.g. /killswitch) served behind the same
 	// TLS and authentication as /metrics.
 	Handlers map[string]http.Handler
@@ -170,23 +178,26 @@ func (s *Server) mux() *http.ServeMux {
 		ErrorHandling: promhttp.ContinueOnError,
 		Timeout:       10 * time.Second,
 	}))
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		io.WriteString(w, "ok\n")
-	})
-	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		if s.cfg.Ready != nil {
-			if err := s.cfg.Ready(); err != nil {
-				w.WriteHeader(http.StatusServiceUnavailable)
-				fmt.Fprintf(w, "not ready: %v\n", err)
-				return
-			}
-		}
-		io.WriteString(w, "ready\n")
-	})
+	mux.Handle("/healthz", probe(s.cfg.Live, "ok", "not live"))
+	mux.Handle("/readyz", probe(s.cfg.Ready, "ready", "not ready"))
 	for path, h := range s.cfg.Handlers {
 		mux.Handle(path, h)
 	}
 	return mux
+}
+
+// probe answers a health check: 200 with ok, or 503 with failed and the
+// reason check gives; a nil check always passes.
+func probe(check func() error, ok, failed string) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if check != nil {
+			if err := check(); err != nil {
+				w.WriteHeader(http.StatusServiceUnavailable)
+				fmt.Fprintf(w, "%s: %v\n", failed, err)
+				return
+			}
+		}
+		io.WriteString(w, ok+"\n")
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -103,6 +104,36 @@ func TestServerServesMetricsHealthAndReadiness(t *testing.T) {
 	ready = nil
 	if status, _ := get(t, base+"/readyz", "", ""); status != 200 {
 		t.Errorf("GET /readyz when ready = %d, want 200", status)
+	}
+}
+
+// /healthz answers 503 with the reason while the daemon's liveness check
+// fails (a trading loop is stuck), ok again once it passes; /readyz does
+// not change with it.
+func TestHealthzFailsWhileTheLivenessCheckFails(t *testing.T) {
+	var stuck atomic.Bool
+	base := startServer(t, metrics.ServerConfig{Live: func() error {
+		if stuck.Load() {
+			return errors.New("the loop of strategy s1 has not turned since 2026-12-07T06:00:00Z (6m0s ago; loop_stall_after 5m0s)")
+		}
+		return nil
+	}})
+	for _, c := range []struct {
+		stuck      bool
+		wantStatus int
+		wantBody   string
+	}{
+		{false, 200, "ok\n"},
+		{true, 503, "not live: the loop of strategy s1 has not turned since 2026-12-07T06:00:00Z (6m0s ago; loop_stall_after 5m0s)\n"},
+		{false, 200, "ok\n"},
+	} {
+		stuck.Store(c.stuck)
+		if status, body := get(t, base+"/healthz", "", ""); status != c.wantStatus || body != c.wantBody {
+			t.Errorf("stuck %v: GET /healthz = %d %q, want %d %q", c.stuck, status, body, c.wantStatus, c.wantBody)
+		}
+		if status, body := get(t, base+"/readyz", "", ""); status != 200 || body != "ready\n" {
+			t.Errorf("stuck %v: GET /readyz = %d %q, want 200 ready", c.stuck, status, body)
+		}
 	}
 }
 
