@@ -18,7 +18,7 @@ type Product struct {
 	ticks prometheus.Counter
 	lag   prometheus.Observer
 	// last is the metrics clock's time at the latest tick, in Unix
-	// nanoseconds, read at scrape time by tickAgeCollector. It is taken
+	// nanoseconds, read at scrape time by the age collector. It is taken
 	// from the same clock as the scrape-time "now", never from the tick,
 	// so that the age is right even when a source stamps Received on
 	// another timeline (a paced replay stamps wall time while the daemon
@@ -118,30 +118,4 @@ func (m *Metrics) FeedSequenceGap(feed string) {
 // FeedMalformed counts a message from feed that could not be decoded.
 func (m *Metrics) FeedMalformed(feed string) {
 	m.feedMalformed.WithLabelValues(m.feeds.admit(feed)).Inc()
-}
-
-// tickAgeCollector computes tradebot_feed_last_tick_age_seconds at scrape
-// time from the stored last-tick times, so that the age keeps growing while
-// a feed is silent and nobody records anything.
-type tickAgeCollector struct {
-	m    *Metrics
-	desc *prometheus.Desc
-}
-
-// Describe sends the one descriptor.
-func (c *tickAgeCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
-
-// Collect sends one age per known product.
-func (c *tickAgeCollector) Collect(ch chan<- prometheus.Metric) {
-	now := c.m.clock.Now()
-	for product, p := range *c.m.products.Load() {
-		// A simulated clock that has not started yet, or a product first
-		// declared before it started, has no age to tell: 0, rather than
-		// the distance to year 1, which would page FeedStale.
-		age := 0.0
-		if last := p.last.Load(); last != 0 && !now.IsZero() {
-			age = max(now.Sub(time.Unix(0, last)).Seconds(), 0)
-		}
-		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, age, product)
-	}
 }

@@ -115,8 +115,8 @@ type Metrics struct {
 	restRetries       *prometheus.CounterVec
 	rateLimitWait     prometheus.Counter
 	tickToOrder       prometheus.Histogram
-	tickAge           *tickAgeCollector
-	loopAge           *loopAgeCollector
+	tickAge           *ageCollector
+	loopAge           *ageCollector
 	buildInfo         *prometheus.GaugeVec
 	health            health
 	reasons, rules    *tokenSet
@@ -229,10 +229,10 @@ func New(reg prometheus.Registerer, opts Options) (*Metrics, error) {
 		Namespace: namespace, Name: "tick_to_order_seconds", Buckets: tickToOrderBuckets,
 		Help: "Time from receiving the tick that triggered an order to handing the order to the venue client.",
 	})
-	m.tickAge = &tickAgeCollector{m: m, desc: prometheus.NewDesc(namespace+"_feed_last_tick_age_seconds",
+	m.tickAge = &ageCollector{clock: clk, last: m.tickTimes, desc: prometheus.NewDesc(namespace+"_feed_last_tick_age_seconds",
 		"Seconds since the last tick for the product was received (since start when none yet); grows while the feed is silent.",
 		[]string{"product"}, nil)}
-	m.loopAge = &loopAgeCollector{m: m, desc: prometheus.NewDesc(namespace+"_loop_last_turn_age_seconds",
+	m.loopAge = &ageCollector{clock: wall, last: m.turnTimes, desc: prometheus.NewDesc(namespace+"_loop_last_turn_age_seconds",
 		"Seconds since the strategy instance's loop last took an event (about once a second while it runs; since start before its first); grows while the loop is stuck.",
 		[]string{"strategy"}, nil)}
 	m.buildInfo = gauge("build_info", "Always 1; labels say which build is running.", "version", "goversion", "revision")
