@@ -95,6 +95,18 @@ func newRigLogged(t testing.TB, log *slog.Logger, riskCfg risk.Config, specs ...
 	return &rig{x: x, eng: eng, guard: g, clock: clk, t0: t0, now: t0}
 }
 
+// running runs the engine's instances on their goroutines (Run) until
+// stop, which waits for them to end.
+func (r *rig) running() (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = r.eng.Run(ctx) })
+	return func() {
+		cancel()
+		wg.Wait()
+	}
+}
+
 // trade moves the market to price (a quote around it, then a trade) and
 // lets the engine process everything, synchronously.
 func (r *rig) trade(price string) {
@@ -159,13 +171,7 @@ func TestSlowStrategyConflatesWithoutBlockingAFastOne(t *testing.T) {
 		InstanceSpec{Name: "slow", ProductID: "BTC-USD", Strategy: slow, QuoteSize: d("10"), Exits: stopLoss("5")},
 		InstanceSpec{Name: "fast", ProductID: "BTC-USD", Strategy: fast, QuoteSize: d("10"), Exits: stopLoss("5")},
 	)
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		_ = r.eng.Run(ctx)
-	}()
+	stop := r.running()
 	const n = 2000
 	for i := 0; i < n; i++ {
 		at := r.t0.Add(time.Duration(i) * time.Millisecond)
@@ -181,8 +187,7 @@ func TestSlowStrategyConflatesWithoutBlockingAFastOne(t *testing.T) {
 			time.Sleep(10 * time.Microsecond)
 		}
 	}
-	cancel()
-	wg.Wait()
+	stop()
 	slowIn := r.eng.instances[0]
 	if slow.seen.Load() >= n/2 {
 		t.Errorf("slow strategy saw %d of %d ticks; expected most to be conflated", slow.seen.Load(), n)

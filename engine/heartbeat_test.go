@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"context"
 	"sync"
 	"testing"
 	"time"
@@ -48,17 +47,10 @@ func TestLoopHeartbeatAdvancesWhileItTurnsAndStopsWhileItIsStuck(t *testing.T) {
 	if !calm.LastTurn().IsZero() {
 		t.Fatalf("a loop not yet started has last turned at %s", calm.LastTurn())
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		_ = r.eng.Run(ctx)
-	}()
+	stop := r.running()
 	defer func() {
 		unblock()
-		cancel()
-		wg.Wait()
+		stop()
 		if !calm.LastTurn().IsZero() || !stuck.LastTurn().IsZero() {
 			t.Errorf("loops that ended still show a last turn: %s, %s", calm.LastTurn(), stuck.LastTurn())
 		}

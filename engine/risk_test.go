@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"context"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -159,17 +158,7 @@ func TestFiftyConcurrentEntriesNeverPushExposurePastItsLimit(t *testing.T) {
 	}
 	r := newRig(t, cfg, specs...)
 
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		_ = r.eng.Run(ctx)
-	}()
-	defer func() {
-		cancel()
-		wg.Wait()
-	}()
+	defer r.running()()
 
 	// A strategy's second tick is processed only after its first tick's
 	// entry was placed or refused: once all have seen two, all are done.

@@ -71,13 +71,7 @@ func TestShutdownListsAPositionItCouldNotProtect(t *testing.T) {
 // stopping runs the engine's instances until the test ends, stops its
 // entries as SIGTERM does, and returns the shutdown's context.
 func (r *rig) stopping(t *testing.T) context.Context {
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() { _ = r.eng.Run(ctx) })
-	t.Cleanup(func() {
-		cancel()
-		wg.Wait()
-	})
+	t.Cleanup(r.running())
 	r.eng.StopEntries()
 	stopCtx, cancelStop := context.WithTimeout(context.Background(), 5*time.Second)
 	t.Cleanup(cancelStop)
