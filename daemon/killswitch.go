@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -118,12 +119,8 @@ func (k *killSwitch) serveSocket(ctx context.Context, path string) (<-chan struc
 		}
 		os.Remove(path)
 	}
-	l, err := net.Listen("unix", path)
+	l, sock, err := listenPrivate(path)
 	if err != nil {
-		return nil, fmt.Errorf("kill_switch.socket: %w", err)
-	}
-	if err := os.Chmod(path, 0o600); err != nil {
-		l.Close()
 		return nil, fmt.Errorf("kill_switch.socket %s: %w", path, err)
 	}
 	mux := http.NewServeMux()
@@ -146,6 +143,63 @@ func (k *killSwitch) serveSocket(ctx context.Context, path string) (<-chan struc
 			srv.Close()
 		}
 		<-served
+		// The listener unlinks only the name it was bound to; remove the
+		// socket at path unless something else has been put there since.
+		if st, err := os.Lstat(path); err == nil && os.SameFile(st, sock) {
+			os.Remove(path)
+		}
 	}()
 	return done, nil
+}
+
+// maxSocketPath is the longest path a Unix socket can be bound to on
+// Linux: sun_path's 108 bytes, the last one a NUL.
+const maxSocketPath = 107
+
+// listenPrivate listens on a Unix socket at path with mode 0600 from the
+// moment it appears there. A socket bound at path directly exists with
+// the umask's mode until it is changed, and another user's connection
+// made in between waits in the backlog and is served later: a resume
+// queued at start-up would pass the check that the mode is. So the socket
+// is bound in a new directory beside path that only the daemon's user can
+// enter, set to 0600 there, and renamed into place. It returns the
+// socket file as it stands at path.
+func listenPrivate(path string) (net.Listener, os.FileInfo, error) {
+	// A rename takes any length, but a client connects by the path.
+	if len(path) > maxSocketPath {
+		return nil, nil, fmt.Errorf("the path is too long for a Unix socket (%d bytes; at most %d)", len(path), maxSocketPath)
+	}
+	// MkdirTemp's random part is at most ten digits.
+	if over := len(filepath.Join(filepath.Dir(path), ".ks0123456789", "s")) - maxSocketPath; over > 0 {
+		return nil, nil, fmt.Errorf("the path is too long for a Unix socket: at most %d bytes in this directory, where the socket is made before it is moved into place", len(path)-over)
+	}
+	dir, err := os.MkdirTemp(filepath.Dir(path), ".ks")
+	if err != nil {
+		return nil, nil, err
+	}
+	defer os.Remove(dir)
+	bound := filepath.Join(dir, "s")
+	l, err := net.Listen("unix", bound)
+	if err != nil {
+		return nil, nil, err
+	}
+	ul := l.(*net.UnixListener)
+	// Closing it would unlink bound, which is gone by then.
+	ul.SetUnlinkOnClose(false)
+	if err := os.Chmod(bound, 0o600); err != nil {
+		l.Close()
+		os.Remove(bound)
+		return nil, nil, err
+	}
+	if err := os.Rename(bound, path); err != nil {
+		l.Close()
+		os.Remove(bound)
+		return nil, nil, err
+	}
+	st, err := os.Lstat(path)
+	if err != nil {
+		l.Close()
+		return nil, nil, err
+	}
+	return l, st, nil
 }
