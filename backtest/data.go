@@ -131,7 +131,9 @@ func Load(paths []string, o LoadOptions) (*Data, error) {
 			return d, err
 		}
 	}
-	f, err := s.feed()
+	// Loaded ticks are shared by every run of the Data, whatever its
+	// config: they keep the data's strings.
+	f, err := s.feed(nil)
 	if err != nil {
 		return nil, err
 	}
@@ -207,15 +209,29 @@ func fileIntervals(files []FileInfo) []time.Duration {
 }
 
 // feed starts a run's reading: the chunks of a loaded Data, or a reader
-// of the files running ahead of the run on its own goroutine.
-func (d *Data) feed() (feeder, error) {
+// of the files running ahead of the run on its own goroutine. ids are the
+// config's product ids (configIDs): the ticks the feed makes of a product
+// among them carry the config's string of its id.
+func (d *Data) feed(ids []string) (feeder, error) {
 	if d.packed != nil {
-		return &packedFeed{d: d, at: d.lo, buf: make([]exchange.Tick, 0, packedBatch)}, nil
+		p := &packedFeed{d: d, at: d.lo, buf: make([]exchange.Tick, 0, packedBatch)}
+		for _, sh := range d.packed.shapes {
+			p.ids = append(p.ids, configID(ids, sh.product))
+		}
+		return p, nil
 	}
 	if d.paths == nil {
 		return &memoryFeed{d: d}, nil
 	}
-	return startStream(d.paths, d.opts)
+	return startStream(d.paths, d.opts, ids)
+}
+
+// configID returns the string of ids equal to id, or id when none is.
+func configID(ids []string, id string) string {
+	if i := slices.Index(ids, id); i >= 0 {
+		return ids[i]
+	}
+	return id
 }
 
 // memoryFeed is the feed of a loaded Data.
@@ -252,6 +268,8 @@ type packedFeed struct {
 	d   *Data
 	at  int
 	buf []exchange.Tick
+	// ids are the product id strings of the packed shapes' ticks.
+	ids []string
 }
 
 func (p *packedFeed) candleIntervals() []time.Duration { return fileIntervals(p.d.Files) }
@@ -261,7 +279,7 @@ func (p *packedFeed) next() ([]exchange.Tick, error) {
 		return nil, io.EOF
 	}
 	to := min(p.at+packedBatch, p.d.hi)
-	p.buf = p.d.packed.appendTicks(p.buf[:0], p.at, to)
+	p.buf = p.d.packed.appendTicks(p.buf[:0], p.at, to, p.ids)
 	p.at = to
 	return p.buf, nil
 }

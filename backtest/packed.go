@@ -135,8 +135,13 @@ func (p *packedCandles) tickTime(v int) time.Time {
 }
 
 // appendTicks appends ticks [from, to) to dst, exactly as
-// CandleTicksPath made them.
-func (p *packedCandles) appendTicks(dst []exchange.Tick, from, to int) []exchange.Tick {
+// CandleTicksPath made them but for the product id's string: ids[k] is
+// the one shape k's ticks carry (packedFeed's ids).
+func (p *packedCandles) appendTicks(dst []exchange.Tick, from, to int, ids []string) []exchange.Tick {
+	// The ticks are written in place: appended, each was built on the
+	// stack and then copied, 184 bytes twice.
+	n := len(dst)
+	dst = slices.Grow(dst, to-from)[:n+to-from]
 	for v := from; v < to; {
 		c := p.candle(v / 4)
 		sh := &p.shapes[c.shape]
@@ -147,8 +152,9 @@ func (p *packedCandles) appendTicks(dst []exchange.Tick, from, to int) []exchang
 			if c.sells&(1<<k) != 0 {
 				side = exchange.Sell
 			}
-			dst = append(dst, exchange.Tick{ProductID: sh.product, Kind: exchange.TradeTick, Time: t, Received: t,
-				Price: c.prices[k], Size: c.size, TakerSide: side})
+			dst[n] = exchange.Tick{ProductID: ids[c.shape], Kind: exchange.TradeTick, Time: t, Received: t,
+				Price: c.prices[k], Size: c.size, TakerSide: side}
+			n++
 		}
 	}
 	return dst

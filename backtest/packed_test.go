@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/tradebot/tradebot/exchange"
 	"github.com/tradebot/tradebot/internal/testenv"
@@ -20,7 +21,7 @@ import (
 // products it reports.
 func feedTicks(t *testing.T, d *Data) ([]exchange.Tick, []FileInfo, []string) {
 	t.Helper()
-	f, err := d.feed()
+	f, err := d.feed(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,5 +154,56 @@ func TestDataThatDoesNotPackIsHeldAsTicks(t *testing.T) {
 	}
 	if d.packed != nil || len(d.chunks) == 0 {
 		t.Fatalf("a recording of ticks is packed as candles")
+	}
+}
+
+// A run's ticks carry the config's string of their product id, not an
+// equal one read from the data: the engine, the exchange and the exits
+// compare the two on every tick, and equal pointers end the comparison
+// at once. Packed and streamed data alike; loaded ticks, shared by runs of
+// any config, keep the data's own.
+func TestRunTicksCarryTheConfigsProductIDString(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "candles.jsonl")
+	line := `{"start":"%d","low":"99","high":"101","open":"100","close":"100.5","volume":"2","product_id":"BTC-USD","granularity":"ONE_MINUTE"}` + "\n"
+	start := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC).Unix()
+	if err := os.WriteFile(path, []byte(fmt.Sprintf(line+line, start, start+60)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// An id equal to the file's, made at run time: another string.
+	id := strings.Join([]string{"BTC", "USD"}, "-")
+	o := LoadOptions{Path: marketdata.PathLowFirst}
+	packed, err := Load([]string{path}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	streamed, err := Stream([]string{path}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, d := range map[string]*Data{"packed": packed, "streamed": streamed} {
+		f, err := d.feed([]string{"ETH-USD", id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for {
+			batch, err := f.next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range batch {
+				n++
+				if unsafe.StringData(batch[i].ProductID) != unsafe.StringData(id) {
+					t.Errorf("%s: tick %d carries another %s than the config's", name, n, batch[i].ProductID)
+				}
+			}
+		}
+		f.close()
+		if n != 8 {
+			t.Errorf("%s: %d ticks, want 8", name, n)
+		}
 	}
 }

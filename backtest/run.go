@@ -73,6 +73,23 @@ func assemble(ctx context.Context, cfg *config.Config, clk clock.Clock, single b
 // once more after the last tick. Drawdown is measured on these samples.
 const SamplePeriod = time.Minute
 
+// maxUTCSec bounds the Unix seconds whose nanoseconds fit an int64
+// (year 2242; UnixNano overflows in 2262).
+const maxUTCSec = 1 << 33
+
+// elapsed is t.Sub(u) for the times of two ticks, which Run adds up on
+// every tick while a position is held. Between 1970 and maxUTCSec it is
+// the difference of their Unix nanoseconds, Sub's answer for times
+// without a monotonic clock reading (a tick's time comes from its data,
+// never from time.Now): Sub checks that difference for overflow by
+// adding it back to u, a call to Add on each of those ticks.
+func elapsed(t, u time.Time) time.Duration {
+	if ts, us := t.Unix(), u.Unix(); ts >= 0 && ts < maxUTCSec && us >= 0 && us < maxUTCSec {
+		return time.Duration((ts-us)*int64(time.Second) + int64(t.Nanosecond()-u.Nanosecond()))
+	}
+	return t.Sub(u)
+}
+
 // periodStart is t.Truncate(SamplePeriod), which Run needs once per
 // minute of data. Truncate divides a 96-bit count of nanoseconds since
 // year 1; SamplePeriod divides a day, and year 1 is a whole number of days
@@ -80,10 +97,6 @@ const SamplePeriod = time.Minute
 // cheap where those are exact. Like Truncate it drops the monotonic
 // reading (Round(0)) and keeps the zone.
 func periodStart(t time.Time) time.Time {
-	// maxUTCSec bounds the Unix seconds whose nanoseconds fit an int64
-	// (year 2242; UnixNano overflows in 2262).
-	const maxUTCSec = 1 << 33
-
 	if sec := t.Unix(); sec >= 0 && sec < maxUTCSec {
 		rem := (sec%int64(SamplePeriod/time.Second))*int64(time.Second) + int64(t.Nanosecond())
 		return t.Round(0).Add(-time.Duration(rem))
@@ -218,7 +231,7 @@ func runWith(ctx context.Context, cfg *config.Config, d *Data, progress Progress
 			return nil, err
 		}
 	}
-	f, err := d.feed()
+	f, err := d.feed(configIDs(cfg))
 	if err != nil {
 		return nil, err
 	}
@@ -238,6 +251,21 @@ func runWith(ctx context.Context, cfg *config.Config, d *Data, progress Progress
 	}
 	res.Bars, res.RiskChanges = res.rec.finish(res.Data.Files, res.End)
 	return res, nil
+}
+
+// configIDs are the product ids of cfg's simulated exchange, the strings
+// its books, the engine's instances and their exits hold. The engine,
+// the exchange, the exits and the guard compare the product of every tick
+// with theirs; the data's id is an equal string elsewhere in memory (from
+// --product or the file), compared byte by byte, some 4 % of a month's
+// run. A tick that carries the config's own string is equal at the first
+// instruction (Go compares the pointers before the bytes).
+func configIDs(cfg *config.Config) []string {
+	var ids []string
+	for _, p := range cfg.PaperProducts() {
+		ids = append(ids, p.ID)
+	}
+	return ids
 }
 
 // checkProducts refuses a config whose strategies trade a product the
@@ -413,7 +441,7 @@ func run(ctx context.Context, cfg *config.Config, d *Data, f feeder, progress Pr
 				}
 			}
 			if held {
-				res.Exposed += t.Time.Sub(prev)
+				res.Exposed += elapsed(t.Time, prev)
 			}
 			prev = t.Time
 			clk.Set(t.Time)

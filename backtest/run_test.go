@@ -97,6 +97,31 @@ func TestPeriodStartIsTruncate(t *testing.T) {
 	}
 }
 
+// elapsed is Sub for the times ticks have (no monotonic reading), on
+// both sides of its Unix-nanosecond range and across zones.
+func TestElapsedIsSub(t *testing.T) {
+	ny := time.FixedZone("EST", -5*3600)
+	times := []time.Time{
+		time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2022, 1, 1, 0, 0, 59, 999999999, time.UTC),
+		time.Date(2022, 1, 1, 23, 59, 0, 1, time.UTC).In(ny),
+		time.Date(1969, 12, 31, 23, 59, 30, 5, time.UTC),
+		time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2242, 3, 16, 12, 56, 31, 999999999, time.UTC),
+		time.Date(2300, 6, 1, 12, 34, 56, 7, time.UTC),
+		time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Unix(maxUTCSec-1, 999999999),
+		time.Unix(maxUTCSec, 0),
+	}
+	for _, a := range times {
+		for _, b := range times {
+			if got, want := elapsed(a, b), a.Sub(b); got != want {
+				t.Errorf("elapsed(%s, %s) = %d, Sub gives %d", a, b, got, want)
+			}
+		}
+	}
+}
+
 // A run for summary.json alone (or no file) records no price bars and no
 // equity curve for the chart, and its summary (markets, per-product rows,
 // drawdown and ratios included) is the full run's.

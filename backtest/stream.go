@@ -41,6 +41,9 @@ type streamFeed struct {
 	// Written by the goroutine, read once it ended.
 	files    []*fileTicks
 	products []string
+	// ids are the config's product ids, which the ticks of those
+	// products carry (Data.feed).
+	ids []string
 
 	// intervals came with the first batch.
 	intervals []time.Duration
@@ -55,9 +58,9 @@ type streamBatch struct {
 }
 
 // startStream opens every file and starts reading them.
-func startStream(paths []string, o LoadOptions) (*streamFeed, error) {
+func startStream(paths []string, o LoadOptions, ids []string) (*streamFeed, error) {
 	s := &streamFeed{full: make(chan streamBatch, streamBatches), free: make(chan []exchange.Tick, streamBatches),
-		stop: make(chan struct{})}
+		stop: make(chan struct{}), ids: ids}
 	var size int64
 	for _, p := range paths {
 		src, err := openData(p, o, &s.read)
@@ -116,7 +119,9 @@ func (s *streamFeed) fill() error {
 	// One file read in order is appended to the batch straight from its
 	// candles.
 	direct, _ := src.(*fileTicks)
-	var lastID string
+	// lastID is the last tick's id as read, and lastOurs the string it
+	// carries on (configID): the same for a run of one product's ticks.
+	var lastID, lastOurs string
 	first := true
 	for {
 		var buf []exchange.Tick
@@ -141,11 +146,12 @@ func (s *streamFeed) fill() error {
 		}
 		for i := range buf {
 			if id := buf[i].ProductID; id != lastID {
-				lastID = id
+				lastID, lastOurs = id, configID(s.ids, id)
 				if !slices.Contains(s.products, id) {
 					s.products = append(s.products, id)
 				}
 			}
+			buf[i].ProductID = lastOurs
 		}
 		if n := len(buf); n > 0 {
 			b := streamBatch{ticks: buf[:n]}
