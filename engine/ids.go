@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,7 +34,21 @@ func (m *memorySeq) NextClientOrderSeq(instance string) (uint64, error) {
 // that order reuses it (docs/INVARIANTS.md invariant 2); the instance name in it
 // routes the venue's events back to the instance after a restart.
 func ClientOrderID(instance string, seq uint64) string {
-	return fmt.Sprintf("%s-%08d", instance, seq)
+	// fmt.Sprintf("%s-%08d", instance, seq), in one allocation instead of
+	// Sprintf's boxing and formatting: a backtest numbers every entry it
+	// decides, thousands a month even when the guard refuses them.
+	var digits [20]byte
+	d := strconv.AppendUint(digits[:0], seq, 10)
+	const width = 8
+	var b strings.Builder
+	b.Grow(len(instance) + 1 + max(width, len(d)))
+	b.WriteString(instance)
+	b.WriteByte('-')
+	for range width - len(d) {
+		b.WriteByte('0')
+	}
+	b.Write(d)
+	return b.String()
 }
 
 // InstanceOf returns the instance name in a client order id made by
