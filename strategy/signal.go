@@ -105,11 +105,14 @@ func (a *Signals) OnTrade(ctx Context, t *Tick) { a.onTick(ctx, t) }
 func (a *Signals) OnQuote(ctx Context, t *Tick) { a.onTick(ctx, t) }
 
 func (a *Signals) onTick(ctx Context, t *Tick) {
-	pos := ctx.Position()
-	d := a.S.OnTick(t, pos)
-	if !ctx.Warm() {
+	// Most ticks answer Hold, which needs neither Warm nor the view
+	// again; on the others the position is asked again, and is the same:
+	// a Signaler cannot trade in OnTick.
+	d := a.S.OnTick(t, ctx.Position())
+	if d.Signal == Hold || !ctx.Warm() {
 		return
 	}
+	pos := ctx.Position()
 	switch d.Signal {
 	case Enter:
 		if pos.Pending || t.Time.Before(a.retryAt) {
