@@ -114,11 +114,11 @@ func Run(ctx context.Context, o Options) (err error) {
 	d.startEngine()
 	d.startServices()
 	<-d.runCtx.Done()
-	d.shutDown()
+	stuck := d.shutDown()
 	if d.feedErr != nil && !errors.Is(d.feedErr, context.Canceled) {
 		return d.feedErr
 	}
-	return nil
+	return stuck
 }
 
 // daemon holds what the start-up steps build, for the steps after them.
@@ -163,7 +163,7 @@ type daemon struct {
 	// stopEngine ends the engine's goroutine, which outlives runCtx by the
 	// time it takes to park protection on the exchange at shutdown.
 	stopEngine context.CancelFunc
-	engWG      sync.WaitGroup
+	engDone    chan struct{} // closed when the engine's goroutine has returned
 	wg         sync.WaitGroup
 	// feedErr is written by the feed goroutine and read after wg.Wait.
 	feedErr error
@@ -411,9 +411,9 @@ func (d *daemon) startEngine() {
 	var engCtx context.Context
 	engCtx, d.stopEngine = context.WithCancel(context.Background())
 	d.onRelease(d.stopEngine)
-	d.engWG.Add(1)
+	d.engDone = make(chan struct{})
 	go func() {
-		defer d.engWG.Done()
+		defer close(d.engDone)
 		_ = d.eng.Run(engCtx)
 	}()
 }
@@ -455,17 +455,19 @@ func (d *daemon) startServices() {
 
 // shutDown stops new entries, resolves what the instances cannot see and
 // parks protection on the exchange within shutdown_timeout, then waits
-// for the engine and every service to end.
-func (d *daemon) shutDown() {
+// for the engine (see waitForLoops) and every service to end. Its error
+// names the loops that would not end.
+func (d *daemon) shutDown() error {
 	d.eng.StopEntries()
 	d.log.Info("stopping: no new entries; resolving working orders, then protective stops rest on the exchange",
 		"shutdown_timeout", d.cfg.ShutdownTimeout.String())
 	d.protectBeforeExit()
 	d.stopEngine()
-	d.engWG.Wait()
+	stuck := d.waitForLoops()
 	d.stopNotifier()
 	d.wg.Wait()
 	d.log.Info("stopped")
+	return stuck
 }
 
 // modeRunner is what differs between paper and live: the venue, the feed

@@ -72,6 +72,37 @@ func (d *daemon) logStall(name string, since time.Time, p error) {
 	d.log.Error("liveness: a strategy's loop is stuck; /healthz answers 503", "strategy", name, "problem", p.Error())
 }
 
+// loopEndWait bounds how long shutdown waits for the strategy instances'
+// loops to end once it has told them to.
+const loopEndWait = 2 * time.Second
+
+// waitForLoops waits, once the engine is told to stop, until its loops
+// have ended, or for loopEndWait. A loop stuck in a strategy or a venue
+// call (what fails /healthz) never ends, and could neither park its stop
+// on the exchange (protectBeforeExit waited shutdown_timeout for it):
+// the daemon then exits without it, naming it at ERROR and in the error
+// it returns (exit 1), rather than hang until its supervisor's SIGKILL.
+// The next start re-arms that loop's protection from the journal.
+func (d *daemon) waitForLoops() error {
+	t := time.NewTimer(loopEndWait)
+	defer t.Stop()
+	select {
+	case <-d.engDone:
+		return nil
+	case <-t.C:
+	}
+	var stuck []error
+	for _, in := range d.eng.Instances() {
+		// A loop that has ended shows no last turn.
+		if at := in.LastTurn(); !at.IsZero() {
+			stuck = append(stuck, fmt.Errorf("the loop of strategy %s did not end (last turned %s)", in.Name(), at.UTC().Format(time.RFC3339)))
+		}
+	}
+	err := fmt.Errorf("stopping without waiting for it: %w", joinProblems(stuck))
+	d.log.Error("stopping: a strategy's loop is stuck; its position's protection is re-armed from the journal at the next start", "problem", err.Error())
+	return err
+}
+
 // joinProblems joins errors with "; " on one line, for /readyz.
 func joinProblems(problems []error) error {
 	if len(problems) == 0 {

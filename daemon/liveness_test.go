@@ -90,6 +90,53 @@ strategies:
     exits: {stop_loss: {percent: 1}}
 `
 
+// stallingDaemon is a paper daemon on stallConfig, with its gate.
+type stallingDaemon struct {
+	gate   *stallGate
+	base   string // http://host:port of its HTTP server
+	log    daemon.SyncBuffer
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// startStalling starts a daemon on stallConfig plus extra (YAML keys)
+// with a fresh gate, and returns once it serves.
+func startStalling(t *testing.T, extra string) *stallingDaemon {
+	t.Helper()
+	sd := &stallingDaemon{gate: &stallGate{entered: make(chan struct{}), released: make(chan struct{})}, done: make(chan error, 1)}
+	gateMu.Lock()
+	gate = sd.gate
+	gateMu.Unlock()
+	cfg, err := config.Load("stall.yaml", []byte(stallConfig+extra), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ready := make(chan net.Addr, 1)
+	var ctx context.Context
+	ctx, sd.cancel = context.WithCancel(context.Background())
+	go func() {
+		sd.done <- daemon.Run(ctx, daemon.Options{Config: cfg, Log: daemon.NewLogger(&sd.log, "json", "info"),
+			Ready: func(a net.Addr) { ready <- a }})
+	}()
+	select {
+	case a := <-ready:
+		sd.base = "http://" + a.String()
+	case err := <-sd.done:
+		t.Fatalf("Run ended before serving: %v\n%s", err, sd.log.String())
+	case <-time.After(30 * time.Second):
+		sd.stop()
+		t.Fatal("the daemon did not serve within 30 s")
+	}
+	return sd
+}
+
+// stop releases the gate, stops the daemon and returns what Run did.
+func (sd *stallingDaemon) stop() error {
+	sd.gate.release()
+	sd.cancel()
+	return <-sd.done
+}
+
 // get answers a GET of url: its status and body.
 func get(t *testing.T, url string) (int, string) {
 	t.Helper()
@@ -117,40 +164,13 @@ func health(url string) (code int, out string) {
 // is not blamed. Once the loop turns again, /healthz answers ok. HALTED
 // never fails /healthz: a halted daemon's loops turn and run its exits.
 func TestStalledLoopFailsLivenessUntilItTurnsAgain(t *testing.T) {
-	g := &stallGate{entered: make(chan struct{}), released: make(chan struct{})}
-	gateMu.Lock()
-	gate = g
-	gateMu.Unlock()
-	defer g.release()
-
-	cfg, err := config.Load("stall.yaml", []byte(stallConfig), func(string) (string, bool) { return "", false })
-	if err != nil {
-		t.Fatal(err)
-	}
-	var logBuf daemon.SyncBuffer
-	ready := make(chan net.Addr, 1)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- daemon.Run(ctx, daemon.Options{Config: cfg, Log: daemon.NewLogger(&logBuf, "json", "info"),
-			Ready: func(a net.Addr) { ready <- a }})
-	}()
+	sd := startStalling(t, "")
 	defer func() {
-		g.release()
-		cancel()
-		if err := <-done; err != nil {
+		if err := sd.stop(); err != nil {
 			t.Errorf("Run: %v", err)
 		}
 	}()
-	var base string
-	select {
-	case a := <-ready:
-		base = "http://" + a.String()
-	case err := <-done:
-		t.Fatalf("Run ended before serving: %v\n%s", err, logBuf.String())
-	case <-time.After(30 * time.Second):
-		t.Fatal("the daemon did not serve within 30 s")
-	}
+	g, base, logBuf := sd.gate, sd.base, &sd.log
 
 	// Alive, and HALTED does not change that.
 	if code, body := get(t, base+"/healthz"); code != http.StatusOK {
@@ -206,7 +226,7 @@ func TestStalledLoopFailsLivenessUntilItTurnsAgain(t *testing.T) {
 		t.Errorf("tradebot_loop_last_turn_age_seconds of the calm loop is %g, want about 1", age)
 	}
 	get(t, base+"/healthz") // a second probe logs nothing new
-	if n := strings.Count(logBuf.String(), "a strategy's loop is stuck"); n != 1 {
+	if n := strings.Count(logBuf.String(), "a strategy's loop is stuck; /healthz"); n != 1 {
 		t.Errorf("the stall is logged %d times, want once:\n%s", n, logBuf.String())
 	}
 
@@ -242,4 +262,37 @@ func loopAge(t *testing.T, page, name string) float64 {
 	}
 	t.Fatalf("no tradebot_loop_last_turn_age_seconds for %s on /metrics", name)
 	return 0
+}
+
+// A stop (SIGTERM) while a loop is stuck cannot park that loop's stop nor
+// end it: the daemon waits shutdown_timeout for it, then exits without
+// it within seconds, naming it in the log and in Run's error (exit 1),
+// instead of hanging until the supervisor's SIGKILL; the next start
+// re-arms its protection from the journal.
+func TestStopWithAStuckLoopEndsInBoundedTimeNamingTheLoop(t *testing.T) {
+	sd := startStalling(t, "shutdown_timeout: 1s\n")
+	defer sd.gate.release()
+	select {
+	case <-sd.gate.entered:
+	case <-time.After(30 * time.Second):
+		sd.stop()
+		t.Fatal("the stalling strategy never got a trade")
+	}
+	start := time.Now()
+	sd.cancel()
+	var err error
+	select {
+	case err = <-sd.done:
+	case <-time.After(30 * time.Second):
+		sd.gate.release()
+		<-sd.done
+		t.Fatalf("Run did not return within 30 s of a stop with a stuck loop (shutdown_timeout 1s)")
+	}
+	t.Logf("stopped in %s: %v", time.Since(start).Round(time.Millisecond), err)
+	if err == nil || !strings.Contains(err.Error(), "the loop of strategy stuck did not end") || strings.Contains(err.Error(), "calm") {
+		t.Errorf("Run after a stop with a stuck loop: %v, want an error naming the stuck loop only", err)
+	}
+	if !strings.Contains(sd.log.String(), "stopping: a strategy's loop is stuck") {
+		t.Errorf("the log does not name the stuck loop:\n%s", sd.log.String())
+	}
 }
