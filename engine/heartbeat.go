@@ -12,27 +12,33 @@ import "time"
 // The timer is the one the loop already serves every IdleInterval (a
 // second), so the tick path pays nothing: a busy loop still takes it,
 // because select chooses among ready cases at random, so the timer waits
-// a round or two at most. The stamp is the wall clock, never the engine's
-// clock: a paper replay's clock is the recording's, and a stall is
-// measured in real time.
+// a round or two at most. The stamp is real time, never the engine's
+// clock: a paper replay's clock is the recording's. It is kept as the
+// monotonic time since heartbeatEpoch, so that a step of the wall clock
+// (NTP) neither fakes a stall nor hides one.
+
+// heartbeatEpoch is what the stamps count from.
+var heartbeatEpoch = time.Now()
 
 // turned records that the loop took an event now.
 func (in *Instance) turned() {
 	now := time.Now()
-	in.turnedAt.Store(now.UnixNano())
+	// +1: zero means "not running".
+	in.turnedAt.Store(int64(now.Sub(heartbeatEpoch)) + 1)
 	if !in.engine.nopObs {
 		in.obs.LoopTurned(in.name, in.product.ID, now)
 	}
 }
 
 // LastTurn returns when the instance's goroutine last took an event (its
-// idle timer, at least once a second while it runs), on the wall clock;
-// the zero time before Run starts it and after it ends. A backtest, which
+// idle timer, at least once a second while it runs), with a monotonic
+// clock reading, so that time.Since(LastTurn()) is real time elapsed; the
+// zero time before Run starts it and after it ends. A backtest, which
 // drives instances with Drain, has none. Safe from any goroutine.
 func (in *Instance) LastTurn() time.Time {
-	ns := in.turnedAt.Load()
-	if ns == 0 {
+	d := in.turnedAt.Load()
+	if d == 0 {
 		return time.Time{}
 	}
-	return time.Unix(0, ns)
+	return heartbeatEpoch.Add(time.Duration(d - 1))
 }

@@ -100,9 +100,9 @@ type Instance struct {
 	// savedStop is the stop last journaled, so that a moved stop is saved
 	// without saving on every tick.
 	savedStop decimal.Decimal
-	// turnedAt is when run last took an event, in wall-clock Unix
-	// nanoseconds; 0 while run is not running. Written by run, read by
-	// any goroutine (LastTurn, the daemon's /healthz).
+	// turnedAt is when run last took an event, as nanoseconds since
+	// heartbeatEpoch plus one; 0 while run is not running. Written by run,
+	// read by any goroutine (LastTurn, the daemon's /healthz).
 	turnedAt atomic.Int64
 }
 
