@@ -87,12 +87,18 @@ func venueOf(t *testing.T, x *sim.Exchange) dcaVenue {
 // position is the instance's position as the journal holds it.
 func (r *killableRun) position() journal.PositionRow {
 	r.t.Helper()
+	return r.positionOf("dca")
+}
+
+// positionOf is the position of instance as the journal holds it.
+func (r *killableRun) positionOf(instance string) journal.PositionRow {
+	r.t.Helper()
 	rows, err := r.j.Positions()
 	if err != nil {
 		r.t.Fatal(err)
 	}
 	for _, p := range rows {
-		if p.Instance == "dca" {
+		if p.Instance == instance {
 			return p
 		}
 	}

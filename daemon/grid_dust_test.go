@@ -17,16 +17,38 @@ import (
 // gridHeld is what the journal says the grid instance holds.
 func (r *killableRun) gridHeld() decimal.Decimal {
 	r.t.Helper()
-	rows, err := r.j.Positions()
-	if err != nil {
-		r.t.Fatal(err)
+	return r.positionOf("grid").Size
+}
+
+// wantTheLevelBuyingAgain trades over the 60,000 level until past the
+// minute a refused level waits, and fails unless the level's buy rests
+// again and the log has no line with refused in it (what: the state).
+func wantTheLevelBuyingAgain(t *testing.T, r *killableRun, refused, what string) {
+	t.Helper()
+	for range 3 {
+		r.trade("60500")
 	}
-	for _, p := range rows {
-		if p.Instance == "grid" {
-			return p.Size
-		}
+	r.clk.Set(r.clk.Now().Add(2 * time.Minute))
+	r.trade("60500")
+	if got, want := fmt.Sprint(orders(t, r.x)), "[BUY LIMIT 58000 0.01034482 BUY LIMIT 59000 0.01016949 BUY LIMIT 60000 0.01]"; got != want {
+		t.Fatalf("%s, the price over the lot's level: %s, want its buy resting again (%s)", what, got, want)
 	}
-	return decimal.Zero
+	if strings.Contains(r.log.String(), refused) {
+		t.Fatalf("%s: %q logged: the grid asked for what it cannot sell:\n%s", what, refused, r.log.String())
+	}
+}
+
+// wantTheLotOnSaleWith fills the level's buy (at 59,900) and fails
+// unless its lot, size with what was left in it, rests for sale at
+// 61,000.
+func wantTheLotOnSaleWith(t *testing.T, r *killableRun, size string) {
+	t.Helper()
+	for range 2 {
+		r.trade("59900")
+	}
+	if got, want := fmt.Sprint(orders(t, r.x)), "[BUY LIMIT 58000 0.01034482 BUY LIMIT 59000 0.01016949 SELL LIMIT 61000 "+size+"]"; got != want {
+		t.Fatalf("after the level bought again: %s, want the lot on sale with the rest in it (%s)", got, want)
+	}
 }
 
 // TestAGridBuysAgainAfterASaleLeavesDust: the grid holds one lot
@@ -56,24 +78,8 @@ func TestAGridBuysAgainAfterASaleLeavesDust(t *testing.T) {
 		t.Fatalf("after the flatten: %s held, want the dust 0.000005", held)
 	}
 
-	for range 3 {
-		r.trade("60500")
-	}
-	clk.Set(clk.Now().Add(2 * time.Minute)) // a refused level asks again after a minute
-	r.trade("60500")
-	if got, want := fmt.Sprint(orders(t, x)), "[BUY LIMIT 58000 0.01034482 BUY LIMIT 59000 0.01016949 BUY LIMIT 60000 0.01]"; got != want {
-		t.Fatalf("dust held, the price over the lot's level: %s, want its buy resting again (%s)", got, want)
-	}
-	if strings.Contains(r.log.String(), "strategy sell not placed") {
-		t.Fatalf("the grid asked to sell what it no longer holds:\n%s", r.log.String())
-	}
-
-	for _, p := range []string{"59900", "59900"} {
-		r.trade(p)
-	}
-	if got, want := fmt.Sprint(orders(t, x)), "[BUY LIMIT 58000 0.01034482 BUY LIMIT 59000 0.01016949 SELL LIMIT 61000 0.010005]"; got != want {
-		t.Fatalf("after the level bought again: %s, want the lot on sale with the dust in it (%s)", got, want)
-	}
+	wantTheLevelBuyingAgain(t, r, "strategy sell not placed", "dust held")
+	wantTheLotOnSaleWith(t, r, "0.010005")
 	for range 2 {
 		r.trade("61100")
 	}
@@ -114,21 +120,6 @@ func TestAGridLotWorthLessThanTheMinimumOrderIsNotPutOnSale(t *testing.T) {
 	r.crash()
 
 	r = startGrid(t, x, clk, path, exits.InBot)
-	for range 3 {
-		r.trade("60500")
-	}
-	clk.Set(clk.Now().Add(2 * time.Minute)) // a refused level asks again after a minute
-	r.trade("60500")
-	if got, want := fmt.Sprint(orders(t, x)), "[BUY LIMIT 58000 0.01034482 BUY LIMIT 59000 0.01016949 BUY LIMIT 60000 0.01]"; got != want {
-		t.Fatalf("restarted with 0.000015 left of the lot: %s, want the level's buy resting again (%s)", got, want)
-	}
-	if strings.Contains(r.log.String(), "INVALID_QUOTE_SIZE_TOO_SMALL") {
-		t.Fatalf("an order worth less than the minimum was sent:\n%s", r.log.String())
-	}
-	for range 2 {
-		r.trade("59900")
-	}
-	if got, want := fmt.Sprint(orders(t, x)), "[BUY LIMIT 58000 0.01034482 BUY LIMIT 59000 0.01016949 SELL LIMIT 61000 0.010015]"; got != want {
-		t.Fatalf("after the level bought again: %s, want the lot on sale with the rest in it (%s)", got, want)
-	}
+	wantTheLevelBuyingAgain(t, r, exchange.ReasonQuoteSizeTooSmall, "restarted with 0.000015 left of the lot")
+	wantTheLotOnSaleWith(t, r, "0.010015")
 }
