@@ -1,6 +1,13 @@
 package exchange
 
-import "github.com/shopspring/decimal"
+import (
+	"math"
+	"math/bits"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/tradebot/tradebot/internal/fastdecimal"
+)
 
 // Dust reports whether size is too small for the venue to take in an
 // order at price: rounded down to the base increment (as every order's
@@ -16,7 +23,71 @@ import "github.com/shopspring/decimal"
 // any order: it stays in the position that holds it (docs/EXITS.md,
 // Partial fills and dust).
 func (p Product) Dust(size, price decimal.Decimal) bool {
+	if dust, ok := p.dustScaled(size, price); ok {
+		return dust
+	}
 	return p.belowMinimum(p.RoundSize(size), price) != nil
+}
+
+// dustScaled is Dust in int64 arithmetic, without allocating: strategies
+// ask on every trade while they hold something (the decimal way costs a
+// dozen allocations). ok is false when a value does not fit an int64 or
+// the product has no base increment; Dust then takes the decimal way,
+// which a property test holds this one to.
+func (p Product) dustScaled(size, price decimal.Decimal) (dust, ok bool) {
+	if size.Sign() <= 0 {
+		return true, true
+	}
+	cs, okS := fastdecimal.CoefficientInt64(size)
+	ci, okI := fastdecimal.CoefficientInt64(p.BaseIncrement)
+	if !okS || !okI || ci <= 0 {
+		return false, false
+	}
+	// Round down to the increment, at the smaller of the two exponents.
+	es, ei := size.Exponent(), p.BaseIncrement.Exponent()
+	e := min(es, ei)
+	if cs, ok = fastdecimal.ScaleInt64(cs, int64(es)-int64(e)); !ok {
+		return false, false
+	}
+	if ci, ok = fastdecimal.ScaleInt64(ci, int64(ei)-int64(e)); !ok {
+		return false, false
+	}
+	rounded := cs / ci * ci
+	if rounded == 0 {
+		return true, true
+	}
+	if p.BaseMinSize.IsPositive() {
+		c, ok := compareTo(rounded, int64(e), p.BaseMinSize)
+		if !ok {
+			return false, false
+		}
+		if c < 0 {
+			return true, true
+		}
+	}
+	if !p.QuoteMinSize.IsPositive() || price.Sign() <= 0 {
+		return false, true
+	}
+	cp, okP := fastdecimal.CoefficientInt64(price)
+	if !okP {
+		return false, false
+	}
+	hi, worth := bits.Mul64(uint64(rounded), uint64(cp))
+	if hi != 0 || worth > math.MaxInt64 {
+		return false, false
+	}
+	c, ok := compareTo(int64(worth), int64(e)+int64(price.Exponent()), p.QuoteMinSize)
+	return c < 0, ok
+}
+
+// compareTo compares m × 10^e with v in int64 arithmetic; ok is false
+// when it cannot.
+func compareTo(m, e int64, v decimal.Decimal) (int, bool) {
+	cv, ok := fastdecimal.CoefficientInt64(v)
+	if !ok || e < math.MinInt32 || e > math.MaxInt32 {
+		return 0, false
+	}
+	return fastdecimal.CompareScaled(m, int32(e), cv, v.Exponent())
 }
 
 // belowMinimum returns the venue's refusal of an order of base size at

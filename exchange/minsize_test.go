@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/shopspring/decimal"
+	"pgregory.net/rapid"
 )
 
 // TestDustRoundsDownThenComparesWithTheMinimums: a size is rounded down
@@ -60,5 +61,27 @@ func TestCheckMinimumNamesTheMinimumMissed(t *testing.T) {
 	}
 	if err := btcUSD.CheckMinimum(decimal.Zero, d("60000")); err == nil {
 		t.Error("a zero size passed the minimum")
+	}
+}
+
+// TestDustTakesTheSameDecisionWithoutAllocating: the int64 way Dust
+// takes for values that fit decides as the decimal way (round down, then
+// compare) for any size, price, increment and minimums, and allocates
+// nothing for a real product's values.
+func TestDustTakesTheSameDecisionWithoutAllocating(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		dec := func(name string, lo int64) decimal.Decimal {
+			return decimal.New(rapid.Int64Range(lo, 1_000_000_000).Draw(rt, name), int32(rapid.IntRange(-12, 6).Draw(rt, name+"_exp")))
+		}
+		p := Product{ID: "X-Y", BaseIncrement: dec("increment", 1), BaseMinSize: dec("base_min", 0), QuoteMinSize: dec("quote_min", 0)}
+		size, price := dec("size", -10), dec("price", 0)
+		want := p.belowMinimum(p.RoundSize(size), price) != nil
+		if got := p.Dust(size, price); got != want {
+			rt.Fatalf("Dust(%s, %s) = %v, the decimal way %v; product %+v", size, price, got, want, p)
+		}
+	})
+	size, price := d("0.01"), d("60000.01")
+	if n := testing.AllocsPerRun(100, func() { btcUSD.Dust(size, price) }); n != 0 {
+		t.Errorf("Dust allocates %v times", n)
 	}
 }

@@ -74,8 +74,8 @@ func provablyValid(p *exchange.Product, r *exchange.OrderRequest) bool {
 	if r.BaseSize.IsPositive() && !within(r.BaseSize, p.BaseIncrement, p.BaseMinSize, p.BaseMaxSize) {
 		return false
 	}
-	if r.Type == exchange.Limit && p.QuoteMinSize.IsPositive() && !worthAtLeast(r.BaseSize, r.LimitPrice, p.QuoteMinSize) {
-		return false // a limit is worth its size at its price (exchange.Product.Dust)
+	if r.Type == exchange.Limit && p.Dust(r.BaseSize, r.LimitPrice) {
+		return false // a limit is worth its size at its price, and the venue bounds that too
 	}
 	if r.QuoteSize.IsPositive() && !within(r.QuoteSize, p.QuoteIncrement, p.QuoteMinSize, p.QuoteMaxSize) {
 		return false
@@ -127,43 +127,25 @@ func cmpSmall(x, y decimal.Decimal) (int, bool) {
 	return 0, true
 }
 
-// worthAtLeast reports, without allocating, that size times price is at
-// least lo; false also when it cannot tell cheaply.
-func worthAtLeast(size, price, lo decimal.Decimal) bool {
-	if size.NumDigits() > 18 || price.NumDigits() > 18 || lo.NumDigits() > 18 || size.Sign() < 0 || price.Sign() < 0 || lo.Sign() < 0 {
-		return false
-	}
-	hi, worth := bits.Mul64(uint64(size.CoefficientInt64()), uint64(price.CoefficientInt64()))
-	if hi != 0 {
-		return false
-	}
-	a, b, ok := alignedCoefficients(worth, int64(size.Exponent())+int64(price.Exponent()), uint64(lo.CoefficientInt64()), int64(lo.Exponent()))
-	return ok && a >= b
-}
-
 // aligned returns the coefficients of two non-negative decimals brought to
 // their common (smaller) exponent, if both fit in a uint64.
 func aligned(x, y decimal.Decimal) (uint64, uint64, bool) {
 	if x.NumDigits() > 18 || y.NumDigits() > 18 || x.Sign() < 0 || y.Sign() < 0 {
 		return 0, 0, false
 	}
-	return alignedCoefficients(uint64(x.CoefficientInt64()), int64(x.Exponent()), uint64(y.CoefficientInt64()), int64(y.Exponent()))
-}
-
-// alignedCoefficients brings coefficients a (of exponent ea) and b (of
-// eb) to their common (smaller) exponent, if both still fit in a uint64.
-func alignedCoefficients(a uint64, ea int64, b uint64, eb int64) (uint64, uint64, bool) {
+	a, b := uint64(x.CoefficientInt64()), uint64(y.CoefficientInt64())
+	ea, eb := x.Exponent(), y.Exponent()
 	var ok bool
 	if ea > eb {
-		a, ok = scale10(a, ea-eb)
+		a, ok = scale10(a, int(ea-eb))
 	} else {
-		b, ok = scale10(b, eb-ea)
+		b, ok = scale10(b, int(eb-ea))
 	}
 	return a, b, ok
 }
 
-func scale10(v uint64, n int64) (uint64, bool) {
-	if n >= int64(len(pow10)) {
+func scale10(v uint64, n int) (uint64, bool) {
+	if n >= len(pow10) {
 		return 0, v == 0
 	}
 	hi, lo := bits.Mul64(v, pow10[n])

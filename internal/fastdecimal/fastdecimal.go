@@ -62,25 +62,33 @@ func Compare(a, b decimal.Decimal) int {
 	if !okA || !okB {
 		return a.Cmp(b)
 	}
-	ea, eb := a.Exponent(), b.Exponent()
+	c, ok := CompareScaled(ma, a.Exponent(), mb, b.Exponent())
+	if !ok {
+		return a.Cmp(b)
+	}
+	return c
+}
+
+// CompareScaled compares ma × 10^ea with mb × 10^eb in int64 arithmetic
+// (-1, 0 or +1); ok is false when aligning them would overflow.
+func CompareScaled(ma int64, ea int32, mb int64, eb int32) (c int, ok bool) {
 	// Multiply the side with the larger exponent down to the other's.
 	sign := 1
 	if ea < eb {
 		ma, mb, ea, eb, sign = mb, ma, eb, ea, -1
 	}
 	if shift := int64(ea) - int64(eb); shift > 0 {
-		var ok bool
 		if ma, ok = ScaleInt64(ma, shift); !ok {
-			return a.Cmp(b)
+			return 0, false
 		}
 	}
 	switch {
 	case ma < mb:
-		return -sign
+		return -sign, true
 	case ma > mb:
-		return sign
+		return sign, true
 	}
-	return 0
+	return 0, true
 }
 
 // layout mirrors shopspring's Decimal: a *big.Int coefficient and an
