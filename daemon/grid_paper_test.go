@@ -69,6 +69,26 @@ func TestAGridTradesInPaperMode(t *testing.T) {
 	t.Logf("%d buy fills, %d sell fills", buys, sells)
 }
 
+// waitForEndOfRecording waits until the paper replay has delivered the
+// whole recording of product. A replay at speed 0 takes as long as the
+// CPU it gets (over a minute for nine instances under the race detector
+// on a loaded machine), so the wait ends in failure only once the replay
+// stalls: no tick delivered for a minute.
+func (r *daemonRun) waitForEndOfRecording(product string) {
+	r.t.Helper()
+	const stall = time.Minute
+	series := fmt.Sprintf(`tradebot_feed_ticks_total{product="%s"}`, product)
+	ticks, since := "", time.Now()
+	for count(r.records(), isMsg("recording finished")) == 0 {
+		if n := r.metric(series); n != ticks {
+			ticks, since = n, time.Now()
+		} else if time.Since(since) > stall {
+			r.t.Fatalf("the replay delivered no tick for %s (%s = %q) and did not finish; log:\n%s", stall, series, ticks, r.log.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
 // TestAGridsOwnSaleCountsAsAStrategyExit runs a two-level grid on the
 // bundled recording: twice its one lot is bought at 61,600 and sold by
 // its own limit sell at 61,650, leaving it flat. exits_total counts those
@@ -83,7 +103,7 @@ func TestAGridsOwnSaleCountsAsAStrategyExit(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := startDaemon(t, cfg)
-	r.waitFor("the end of the recording", time.Minute, func() bool { return count(r.records(), isMsg("recording finished")) == 1 })
+	r.waitForEndOfRecording("BTC-USDT")
 	closed := count(r.records(), func(rec map[string]any) bool {
 		return rec["msg"] == "position closed" && rec["exit_reason"] == "grid_sell"
 	})
@@ -134,7 +154,7 @@ func TestAGridsStrategyExitSeriesIsThereAtZeroFromTheStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := startDaemon(t, cfg)
-	r.waitFor("the end of the recording", time.Minute, func() bool { return count(r.records(), isMsg("recording finished")) == 1 })
+	r.waitForEndOfRecording("BTC-USDT")
 	const series = `tradebot_exits_total{product="BTC-USDT",reason="%s",strategy="%s"}`
 	for _, c := range []struct{ strategy, reason, want string }{
 		{"grid", "strategy", "0"}, {"grid", "stop_loss", "0"}, {"grid", "signal", ""},
