@@ -77,31 +77,12 @@ func TestRunRefusesDataWithoutTheStrategiesProduct(t *testing.T) {
 	}
 }
 
-// TestPeriodStartIsTruncate: the equity curve's periods must start where
-// Truncate(SamplePeriod) puts them, to the nanosecond, zone and all, on
-// either side of the range where periodStart takes its shortcut.
-func TestPeriodStartIsTruncate(t *testing.T) {
+// edgeTimes are times on either side of the range (1970 to maxUTCSec)
+// where periodStart and elapsed take their Unix-nanosecond shortcut, and
+// one in another zone.
+func edgeTimes() []time.Time {
 	ny := time.FixedZone("EST", -5*3600)
-	for _, at := range []time.Time{
-		time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC),
-		time.Date(2022, 1, 1, 0, 0, 59, 999999999, time.UTC),
-		time.Date(2022, 1, 1, 23, 59, 0, 1, time.UTC).In(ny),
-		time.Date(1969, 12, 31, 23, 59, 30, 5, time.UTC),
-		time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC),
-		time.Date(2300, 6, 1, 12, 34, 56, 7, time.UTC),
-		time.Now(),
-	} {
-		if got, want := periodStart(at), at.Truncate(SamplePeriod); got != want {
-			t.Errorf("periodStart(%s) = %#v, Truncate gives %#v", at, got, want)
-		}
-	}
-}
-
-// elapsed is Sub for the times ticks have (no monotonic reading), on
-// both sides of its Unix-nanosecond range and across zones.
-func TestElapsedIsSub(t *testing.T) {
-	ny := time.FixedZone("EST", -5*3600)
-	times := []time.Time{
+	return []time.Time{
 		time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC),
 		time.Date(2022, 1, 1, 0, 0, 59, 999999999, time.UTC),
 		time.Date(2022, 1, 1, 23, 59, 0, 1, time.UTC).In(ny),
@@ -113,6 +94,23 @@ func TestElapsedIsSub(t *testing.T) {
 		time.Unix(maxUTCSec-1, 999999999),
 		time.Unix(maxUTCSec, 0),
 	}
+}
+
+// TestPeriodStartIsTruncate: the equity curve's periods must start where
+// Truncate(SamplePeriod) puts them, to the nanosecond, zone and all, on
+// either side of the range where periodStart takes its shortcut.
+func TestPeriodStartIsTruncate(t *testing.T) {
+	for _, at := range append(edgeTimes(), time.Now()) {
+		if got, want := periodStart(at), at.Truncate(SamplePeriod); got != want {
+			t.Errorf("periodStart(%s) = %#v, Truncate gives %#v", at, got, want)
+		}
+	}
+}
+
+// elapsed is Sub for the times ticks have (no monotonic reading), on
+// both sides of its Unix-nanosecond range and across zones.
+func TestElapsedIsSub(t *testing.T) {
+	times := edgeTimes()
 	for _, a := range times {
 		for _, b := range times {
 			if got, want := elapsed(a, b), a.Sub(b); got != want {
