@@ -75,10 +75,17 @@ func newRig(t testing.TB, riskCfg risk.Config, specs ...InstanceSpec) *rig {
 // newRigLogged is newRig with the engine logging to log (nil: nowhere).
 func newRigLogged(t testing.TB, log *slog.Logger, riskCfg risk.Config, specs ...InstanceSpec) *rig {
 	t.Helper()
+	return newRigOn(t, sim.Config{}, log, riskCfg, specs...)
+}
+
+// newRigOn is newRigLogged on a simulated exchange of cfg, whose
+// products, balances and fees are the rig's.
+func newRigOn(t testing.TB, cfg sim.Config, log *slog.Logger, riskCfg risk.Config, specs ...InstanceSpec) *rig {
+	t.Helper()
 	t0 := time.Date(2024, 8, 9, 0, 0, 0, 0, time.UTC)
 	clk := clock.NewSim(t0)
-	x, err := sim.New(sim.Config{Products: []exchange.Product{btcUSD},
-		Balances: map[string]decimal.Decimal{"USD": d("100000")}, Fees: sim.DefaultFees()}, clk)
+	cfg.Products, cfg.Balances, cfg.Fees = []exchange.Product{btcUSD}, map[string]decimal.Decimal{"USD": d("100000")}, sim.DefaultFees()
+	x, err := sim.New(cfg, clk)
 	if err != nil {
 		t.Fatal(err)
 	}

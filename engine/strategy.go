@@ -277,7 +277,7 @@ func (c *stratContext) Warm() bool                { return c.in.warm }
 
 func (c *stratContext) Position() strategy.PositionView {
 	size, avg := c.in.exits.Holding()
-	return strategy.PositionView{Size: size, AvgEntry: avg, Pending: len(c.in.working) > 0}
+	return strategy.PositionView{Size: size, AvgEntry: avg, Pending: len(c.in.working) > 0, Dust: c.in.exits.Dust()}
 }
 
 func (c *stratContext) Balance(currency string) (decimal.Decimal, error) {

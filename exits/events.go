@@ -48,8 +48,15 @@ func (m *Manager) onEntry(ctx context.Context, o exchange.Order, f *exchange.Fil
 		return
 	}
 	s := &m.s
-	if !m.open() {
+	switch {
+	case !m.open():
 		m.retireResting(ctx)
+		m.resetTrip()
+	case m.Dust():
+		// An entry over dust protects a new position, from its own
+		// average entry: the dust's stop, left from the position it was
+		// part of, may be over the market, and would sell the entry at
+		// once. The round trip goes on until the position is flat.
 		m.resetTrip()
 	}
 	why := m.entryWhy[o.ClientOrderID]

@@ -107,10 +107,16 @@ type PositionView struct {
 	// Pending is true while an entry or exit order is working, so that a
 	// strategy does not ask twice for the same thing.
 	Pending bool
+	// Dust is true while Size is dust (exchange.Product.Dust at the last
+	// price): more than nothing, less than any order can sell.
+	Dust bool
 }
 
-// Open reports whether the instance holds a position.
-func (p PositionView) Open() bool { return p.Size.IsPositive() }
+// Open reports whether the instance holds a position an order can sell.
+// A position of dust is not open: a strategy that enters only when flat
+// enters again, and the dust is sold with the position that entry opens
+// (docs/EXITS.md, Partial fills and dust).
+func (p PositionView) Open() bool { return p.Size.IsPositive() && !p.Dust }
 
 // OrderEventKind says what happened to an order.
 type OrderEventKind uint8
