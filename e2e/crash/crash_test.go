@@ -211,11 +211,22 @@ func TestEmulatorRestartsUnderTheDaemon(t *testing.T) {
 func TestDaemonStartsWhileTheExchangeIsUnreachable(t *testing.T) {
 	w := newWorld(t)
 	// First a run that trades and is killed, so that there is something
-	// to recover.
+	// to recover: killed once it has placed an order, at a random moment
+	// within the 2 s after. Runs killed after a random wait, as killLoop
+	// does, placed no order in ten tries under load.
 	rng := rand.New(rand.NewPCG(seedFor(t), 3))
-	for i := 0; i < 10 && len(w.emu.Sim().Orders()) == 0; i++ {
-		killLoop(t, w, 1, rng)
+	first := w.start()
+	for deadline := time.Now().Add(2 * time.Minute); len(w.emu.Sim().Orders()) == 0; time.Sleep(20 * time.Millisecond) {
+		if first.exited() {
+			t.Fatalf("the first run exited on its own: %v\n%s", first.err, tail(first.logText(), 40))
+		}
+		if time.Now().After(deadline) {
+			first.kill()
+			t.Fatalf("the first run placed no order within 2 min:\n%s", tail(first.logText(), 40))
+		}
 	}
+	time.Sleep(time.Duration(rng.IntN(2000)) * time.Millisecond)
+	first.kill()
 	before := len(w.emu.Sim().Orders())
 
 	w.proxy.down()
