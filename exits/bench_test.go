@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/tradebot/tradebot/clock"
 	"github.com/tradebot/tradebot/exchange"
 	"github.com/tradebot/tradebot/position"
@@ -70,5 +72,25 @@ func BenchmarkOnTick1000Positions(b *testing.B) {
 				b.Fatal("a position closed on the no-trigger path")
 			}
 		})
+	}
+}
+
+// BenchmarkManagerDust is the engine's question on every tick while a
+// position is open (the strategy's view: is it dust?), with the price
+// moving: what the Manager remembered of the position's size decides
+// it, without Product.Dust's arithmetic.
+func BenchmarkManagerDust(b *testing.B) {
+	h := newHarness(b, Config{Placement: InBot, StopLoss: pctStop("2")})
+	h.tick("100")
+	h.enter("1")
+	prices := []decimal.Decimal{d("100.5"), d("100.49"), d("99.98"), d("101.2")}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		h.m.mark = prices[i%len(prices)]
+		i++
+		if h.m.Dust() {
+			b.Fatal("1 BTC at 100 is dust")
+		}
 	}
 }

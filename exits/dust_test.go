@@ -2,9 +2,13 @@ package exits
 
 import (
 	"bytes"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
+
+	"github.com/shopspring/decimal"
+	"pgregory.net/rapid"
 
 	"github.com/tradebot/tradebot/exchange"
 )
@@ -85,4 +89,31 @@ func TestATakeProfitLevelLeavesNothingTheStopCannotSell(t *testing.T) {
 	if held := h.m.Position().Size; !held.Equal(d("0.015")) {
 		t.Fatalf("0.03 held, after the first take-profit: %s held, want 0.015", held)
 	}
+}
+
+// TestManagerDustDecidesAsTheProductRule: what the Manager remembers of
+// a position's size to answer Dust on every tick gives the answer of
+// exchange.Product.Dust at the price a market sale is judged at, for any
+// size and price: on the line (worth exactly quote_min_size) and a hair
+// either side too, and again after the size changes.
+func TestManagerDustDecidesAsTheProductRule(t *testing.T) {
+	h := newHarness(t, Config{Placement: InBot, StopLoss: pctStop("2")})
+	check := func(fail func(string, ...any), size, price decimal.Decimal) {
+		h.m.s.Position.Size, h.m.mark = size, price
+		if got, want := h.m.Dust(), size.IsPositive() && testProduct.Dust(size, price); got != want {
+			fail("Dust with %s held at %s = %v, the product's rule %v", size, price, got, want)
+		}
+	}
+	// 0.002 (minimum 0.001) is worth exactly 1 (the minimum value) at 500.
+	for _, c := range [][2]string{{"0.002", "500"}, {"0.002", "499.99"}, {"0.002", "499.999999999999999999"}, {"0.002", "499.99999999"}, {"0.002", "500.000000001"}, {"0.002", "500.01"},
+		{"0.0015", "666.67"}, {"0.0015", "666.66"}, {"0.0009", "100000"}, {"0.00199", "500"}, {"0", "500"}, {"0.002", "0"}} {
+		check(t.Errorf, d(c[0]), d(c[1]))
+	}
+	rapid.Check(t, func(rt *rapid.T) {
+		size := decimal.New(rapid.Int64Range(0, 100_000).Draw(rt, "size"), -int32(rapid.IntRange(3, 8).Draw(rt, "size_places")))
+		for i := range 3 {
+			price := decimal.New(rapid.Int64Range(0, 10_000_000).Draw(rt, fmt.Sprint("price", i)), -int32(rapid.IntRange(0, 20).Draw(rt, fmt.Sprint("price_places", i))))
+			check(rt.Fatalf, size, price)
+		}
+	})
 }

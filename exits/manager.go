@@ -133,6 +133,7 @@ type Manager struct {
 	lastTick     time.Time       // Received (or Time) of the newest tick
 	last         decimal.Decimal // newest trade price
 	mark         decimal.Decimal // newest trigger-source price
+	dustMemo     dustMemo        // what Dust worked out for the position's size
 	canEdit      bool
 	editRefusals int
 	seenTrades   map[string]struct{}

@@ -67,25 +67,6 @@ func stopPassed(err error) bool {
 	return r == exchange.ReasonStopAboveLastTrade || r == exchange.ReasonStopBelowLastTrade
 }
 
-// dustAtMarket reports whether a market sell of size is one the venue
-// refuses as too small (exchange.Product.Dust) at the newest price the
-// Manager knows: the trigger price, else the last trade (with neither,
-// after a start, the base minimum alone applies).
-func (m *Manager) dustAtMarket(size decimal.Decimal) bool {
-	price := m.mark
-	if !price.IsPositive() {
-		price = m.last
-	}
-	return m.d.Product.Dust(size, price)
-}
-
-// dustResting reports whether the resting exit that would protect size
-// at stop (restingFor) is one the venue refuses as too small: it is
-// worth its size at its limit price, as the venue counts it.
-func (m *Manager) dustResting(size, stop decimal.Decimal) bool {
-	return m.d.Product.Dust(size, m.restingFor(size, stop).Limit)
-}
-
 // sync makes the venue's resting exit match what the position needs: one
 // order, for the size held, at the current stop (moves rate-limited by
 // update). It is the single place where resting orders are created,

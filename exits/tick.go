@@ -156,8 +156,3 @@ func (m *Manager) raiseStop() {
 func (m *Manager) Holding() (size, avgEntry decimal.Decimal) {
 	return m.s.Position.Size, m.s.Position.AvgEntry
 }
-
-// Dust reports whether the position holds something that no order can
-// sell at the newest price (exchange.Product.Dust): what no exit will
-// send an order for, and what a strategy's view calls not open.
-func (m *Manager) Dust() bool { return m.open() && m.dustAtMarket(m.s.Position.Size) }
