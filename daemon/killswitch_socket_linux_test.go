@@ -5,6 +5,7 @@ package daemon
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -90,13 +91,16 @@ func TestKillSwitchSocketAppearsWithItsModeAlreadySet(t *testing.T) {
 // socket renamed to a path no client can connect to. The directory the
 // socket is first bound in counts too.
 func TestKillSwitchSocketPathTooLongIsNamed(t *testing.T) {
+	// The temporary directory's name has a random number of 1 to 10
+	// digits: the long path's length is counted, not assumed.
 	base := filepath.Dir(socketPath(t))
 	deep := filepath.Join(base, strings.Repeat("d", 95-len(base)-1))
 	if err := os.Mkdir(deep, 0o700); err != nil {
 		t.Fatal(err)
 	}
+	long := filepath.Join(base, strings.Repeat("k", 100)+".sock")
 	for _, c := range []struct{ path, want string }{
-		{filepath.Join(base, strings.Repeat("k", 100)+".sock"), "too long for a Unix socket (123 bytes; at most 107)"},
+		{long, fmt.Sprintf("too long for a Unix socket (%d bytes; at most 107)", len(long))},
 		{filepath.Join(deep, "c.sock"), "at most 98 bytes in this directory"},
 	} {
 		cfg := busyExample(t, 1, func(cf *config.Config) { cf.KillSwitch.Socket = c.path })
