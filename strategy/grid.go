@@ -212,10 +212,10 @@ func (g *Grid) OnTrade(ctx Context, t *Tick) {
 		return
 	}
 	g.st.Armed = true
-	p := ctx.Product()
-	if pos := ctx.Position(); p.Dust(pos.Size, t.Price) {
-		g.flat(ctx, pos.Size)
+	if pos := ctx.Position(); !pos.Open() {
+		g.flat(ctx, pos.Size) // flat, or dust
 	}
+	p := ctx.Product()
 	now := ctx.Now()
 	for i := range slots {
 		s := &slots[i]
@@ -225,7 +225,7 @@ func (g *Grid) OnTrade(ctx Context, t *Tick) {
 		// A lot the venue would refuse to sell (dust at its level's
 		// price) stays in its slot: the level buys again, and the lot
 		// is sold with what that buy adds to it.
-		if !p.Dust(s.Held, p.RoundLimit(exchange.Sell, g.prices[i+1])) {
+		if s.Held.IsPositive() && !p.Dust(s.Held, p.RoundLimit(exchange.Sell, g.prices[i+1])) {
 			g.placeSell(ctx, i, t.Price)
 		} else if t.Price.GreaterThan(g.prices[i]) {
 			g.placeBuy(ctx, i)
@@ -260,8 +260,8 @@ func (g *Grid) placeSell(ctx Context, i int, price decimal.Decimal) {
 	}
 }
 
-// flat forgets the lots of a position that holds nothing a sale can
-// sell, held at most (flat, or dust: exchange.Product.Dust): something
+// flat forgets the lots of a position that is not open, held at most
+// (flat, or dust: PositionView.Dust, exchange.Product.Dust): something
 // else sold them (the kill switch's flatten, a time stop), and a sale of
 // the exits that the market filled in part can leave dust. The lots of
 // slots with no order keep no more between them than is held beside
