@@ -104,6 +104,34 @@ func periodStart(t time.Time) time.Time {
 	return t.Truncate(SamplePeriod)
 }
 
+// samplePeriods follows the sample periods of a run's ticks. bucket is
+// the start of the sample period of the last tick, and next the start of
+// the one after it: a tick before next needs no Truncate. The zero bucket
+// makes the first tick start one. after is the start of the period after
+// next: a tick in [next, after) in next's zone starts next, which is then
+// its Truncate (candles start one period after the other). Kept out of
+// Run's loop, whose function is too large for the compiler to keep them
+// in registers, the three times were spilled and reloaded around the
+// calls of every tick.
+type samplePeriods struct {
+	bucket, next, after time.Time
+}
+
+// start is for a tick at or after next: it returns the start of the
+// tick's period and whether that is a new period, after bucket's.
+func (p *samplePeriods) start(t time.Time) (time.Time, bool) {
+	b := p.next
+	if !t.Before(p.after) || t.Location() != p.next.Location() {
+		b = periodStart(t)
+	}
+	if !b.After(p.bucket) {
+		return time.Time{}, false
+	}
+	p.bucket, p.next = b, b.Add(SamplePeriod)
+	p.after = p.next.Add(SamplePeriod)
+	return b, true
+}
+
 // Point is one sample of the equity curve.
 type Point struct {
 	Time time.Time
@@ -383,13 +411,7 @@ func run(ctx context.Context, cfg *config.Config, d *Data, f feeder, progress Pr
 		eq.add(Point{Time: t, Equity: e, Price: price})
 	}
 
-	// bucket is the start of the sample period of the last tick, and
-	// next the start of the one after it: a tick before next needs no
-	// Truncate. The zero bucket makes the first tick start one. after is
-	// the start of the period after next: a tick in [next, after) in
-	// next's zone starts next, which is then its Truncate (candles start
-	// one period after the other).
-	var bucket, next, after time.Time
+	var periods samplePeriods
 	prev := res.Start
 	// last caches the holding of the last trade's product.
 	var lastID string
@@ -427,17 +449,9 @@ func run(ctx context.Context, cfg *config.Config, d *Data, f feeder, progress Pr
 				}
 			}
 			untilProgress--
-			if !t.Time.Before(next) {
-				b := next
-				if !t.Time.Before(after) || t.Time.Location() != next.Location() {
-					b = periodStart(t.Time)
-				}
-				if b.After(bucket) {
-					if ticks > 0 {
-						sample(b)
-					}
-					bucket, next = b, b.Add(SamplePeriod)
-					after = next.Add(SamplePeriod)
+			if !t.Time.Before(periods.next) {
+				if b, ok := periods.start(t.Time); ok && ticks > 0 {
+					sample(b)
 				}
 			}
 			if held {
