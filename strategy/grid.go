@@ -269,15 +269,24 @@ func (g *Grid) placeSell(ctx Context, i int, price decimal.Decimal) {
 // sold with the lot its level buys next. Without it the grid would ask
 // to sell what it no longer holds, refused every minute, and that level
 // would never buy again.
+//
+// A flat grid (asked on every trade while it holds nothing) has no dust
+// to share out: its free lots are emptied without copying its open
+// orders.
 func (g *Grid) flat(ctx Context, held decimal.Decimal) {
-	for _, o := range ctx.OpenOrders() {
-		if o.Side == exchange.Sell {
-			held = held.Sub(o.BaseSize.Sub(o.FilledSize))
+	if held.IsPositive() {
+		for _, o := range ctx.OpenOrders() {
+			if o.Side == exchange.Sell {
+				held = held.Sub(o.BaseSize.Sub(o.FilledSize))
+			}
 		}
 	}
-	held = decimal.Max(held, decimal.Zero)
 	for i := range g.st.Slots {
 		if s := &g.st.Slots[i]; s.Sell == "" && s.Buy == "" {
+			if !held.IsPositive() {
+				s.Held = decimal.Zero
+				continue
+			}
 			s.Held = decimal.Min(s.Held, held)
 			held = held.Sub(s.Held)
 		}
