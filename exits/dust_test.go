@@ -117,3 +117,33 @@ func TestManagerDustDecidesAsTheProductRule(t *testing.T) {
 		}
 	})
 }
+
+// TestANewPositionIsJudgedAtItsOwnPricesNotTheLastTrips: the trigger
+// price (mark) was kept from the round trip before, since a flat Manager
+// does not follow it, and a new position was judged at it until its first
+// tick: 0.05 bought at 100 (worth 5) was dust at the last trip's 10
+// (worth 0.5, under the 1 USD minimum), so a strategy that enters only
+// when flat saw no position and could enter again, and a close was
+// refused. A trip's end forgets its mark; the last trade judges until the
+// new position's first tick.
+func TestANewPositionIsJudgedAtItsOwnPricesNotTheLastTrips(t *testing.T) {
+	h := newHarness(t, Config{Placement: InBot, StopLoss: pctStop("5")})
+	h.tick("10")
+	h.enter("0.2")
+	h.tick("10")
+	if err := h.m.Close(h.ctx, ReasonSignal); err != nil {
+		t.Fatal(err)
+	}
+	h.drain()
+	if held := h.m.Position().Size; held.IsPositive() {
+		t.Fatalf("after the close: %s held, want flat", held)
+	}
+	h.tick("100")
+	h.enter("0.05")
+	if h.m.Dust() {
+		t.Fatalf("0.05 bought at 100 is dust before its first tick, judged at the last trip's price")
+	}
+	if err := h.m.Close(h.ctx, ReasonSignal); err != nil {
+		t.Fatalf("closing 0.05 bought at 100 before its first tick: %v", err)
+	}
+}

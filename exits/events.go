@@ -135,6 +135,10 @@ func (m *Manager) resetTrip() {
 	s.EntrySize = decimal.Zero
 	s.AwaitAttached = false
 	s.PendingClose = ""
+	// The trigger price is followed only while a position is open: kept,
+	// the last trip's would judge the next position (its dust, a stop
+	// reached) until that position's first tick.
+	m.mark = decimal.Zero
 	m.nextTry = m.now()
 }
 

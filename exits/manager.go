@@ -132,7 +132,7 @@ type Manager struct {
 	// Transient: rebuilt from ticks after a restart.
 	lastTick     time.Time       // Received (or Time) of the newest tick
 	last         decimal.Decimal // newest trade price
-	mark         decimal.Decimal // newest trigger-source price
+	mark         decimal.Decimal // newest trigger-source price of the open position (zero until its first)
 	dustMemo     dustMemo        // what Dust worked out for the position's size
 	canEdit      bool
 	editRefusals int
