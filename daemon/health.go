@@ -98,6 +98,16 @@ func (d *daemon) waitForLoops() error {
 			stuck = append(stuck, fmt.Errorf("the loop of strategy %s did not end (last turned %s)", in.Name(), at.UTC().Format(time.RFC3339)))
 		}
 	}
+	if len(stuck) == 0 {
+		// Every loop ended as the wait ran out: the engine ends with them.
+		t.Reset(loopEndWait)
+		select {
+		case <-d.engDone:
+			return nil
+		case <-t.C:
+			stuck = append(stuck, errors.New("the engine did not end after its strategies' loops"))
+		}
+	}
 	err := fmt.Errorf("stopping without waiting for it: %w", joinProblems(stuck))
 	d.log.Error("stopping: a strategy's loop is stuck; its position's protection is re-armed from the journal at the next start", "problem", err.Error())
 	return err
