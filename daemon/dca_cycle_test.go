@@ -340,3 +340,55 @@ func TestADCAAsksAgainAtTheTimerOnAQuietMarket(t *testing.T) {
 	}
 	wantOneSafetyBuy(t, r, 1, "after the timer, with no trade since the failed cancel")
 }
+
+// TestADCAWithBidTriggeredExitsEndsItsCycleWhenTheExitsCannotSell: the
+// exits judge a sale at their trigger price, the bid here; dca judged the
+// same rest at its last trade. The take-profit's sale leaves 0.000017
+// BTC, then the bid drops to 58,000 while trades go on at the
+// take-profit: worth 0.99 USD at the bid, under the 1 USD minimum, so the
+// exits send no sale; worth 1.04 at the trade, so dca counted it sellable,
+// kept its cycle waiting for the sale it had asked for, and placed no
+// scheduled buy for as long as the bid stayed low. dca now asks the
+// position's view (PositionView.Open, the exits' answer): the cycle ends,
+// and the next scheduled buy is placed on time.
+func TestADCAWithBidTriggeredExitsEndsItsCycleWhenTheExitsCannotSell(t *testing.T) {
+	x, clk := dustVenue(t)
+	ex := stopUnder8()
+	ex.Trigger = exits.TriggerBid
+	r, d := startDCAVia(t, x, x, clk, filepath.Join(t.TempDir(), "journal.db"), hourlyDCA(), ex)
+	r.trade("60000")
+	r.wait(time.Hour, "60000")
+	tp := sellLeaving(t, r, "0.000017")
+	start := clk.Now()
+	lowBid := func() {
+		now := clk.Now().Add(time.Second)
+		clk.Set(now)
+		tk := exchange.Tick{ProductID: "BTC-USD", Kind: exchange.QuoteTick, Time: now, Received: now,
+			Bid: dec("58000"), BidSize: dec("5"), Ask: dec(tp).Add(dec("0.01")), AskSize: dec("5")}
+		r.x.OnTick(&tk)
+		r.eng.OnTick(tk)
+		r.eng.Drain(context.Background())
+	}
+	tradeOnly := func(at time.Time) {
+		clk.Set(at)
+		tk := exchange.Tick{ProductID: "BTC-USD", Kind: exchange.TradeTick, Time: at, Received: at, Price: dec(tp), Size: dec("0.1"),
+			TakerSide: exchange.Buy}
+		r.x.OnTick(&tk)
+		r.eng.OnTick(tk)
+		r.eng.Drain(context.Background())
+	}
+	lowBid()
+	for m := 1; m <= 5; m++ {
+		tradeOnly(start.Add(time.Duration(m) * time.Minute))
+	}
+	if held, v := r.position().Size, venueOf(t, x); !held.Equal(dec("0.000017")) || v.sells != 1 || d.Cycles() != 1 {
+		t.Fatalf("five minutes of trades at %s with the bid at 58,000: %s held, %d sells, %d cycles ended; want the rest 0.000017 (worth less than the minimum at the bid), 1 (the take-profit's), 1",
+			tp, held, v.sells, d.Cycles())
+	}
+	for m := 6; m <= 61; m++ {
+		tradeOnly(start.Add(time.Duration(m) * time.Minute))
+	}
+	if v := venueOf(t, x); v.scheduled != 2 {
+		t.Fatalf("an hour later: %d scheduled buys, want 2 (the cycle is over and the schedule goes on)", v.scheduled)
+	}
+}

@@ -107,8 +107,9 @@ type PositionView struct {
 	// Pending is true while an entry or exit order is working, so that a
 	// strategy does not ask twice for the same thing.
 	Pending bool
-	// Dust is true while Size is dust (exchange.Product.Dust at the last
-	// price): more than nothing, less than any order can sell.
+	// Dust is true while Size is dust (exchange.Product.Dust at the price
+	// the exits would sell at: their trigger price, else the last trade):
+	// more than nothing, less than any order can sell.
 	Dust bool
 }
 

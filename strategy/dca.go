@@ -231,8 +231,12 @@ func (s *DCA) look(ctx Context, catchUp bool) {
 // endIfSold ends the cycle once its position is flat or only dust:
 // before a scheduled buy, which would otherwise begin the next position
 // with the old cycle's safety buys used up and its safety buy resting.
+// Dust is the exits' answer (PositionView.Open), judged at the price they
+// would sell at: a rest they will not sell ends the cycle even where
+// dca's last trade would have called it sellable (exits triggered by the
+// bid), or the cycle would wait for a sale no one sends.
 func (s *DCA) endIfSold(ctx Context) {
-	if s.st.InCycle && !sellable(ctx.Position(), ctx.Product(), s.last) {
+	if s.st.InCycle && !ctx.Position().Open() {
 		s.endCycle(ctx)
 	}
 }
@@ -296,7 +300,8 @@ func (s *DCA) askAgain(ctx Context) {
 func (s *DCA) OnTrade(ctx Context, t *Tick) {
 	s.last = t.Price
 	s.look(ctx, true)
-	if pos := ctx.Position(); !s.st.Closing && sellable(pos, ctx.Product(), t.Price) && !t.Price.LessThan(pos.AvgEntry.Mul(s.tp)) {
+	// The take-profit asks the exits to close what they can sell.
+	if pos := ctx.Position(); !s.st.Closing && pos.Open() && !t.Price.LessThan(pos.AvgEntry.Mul(s.tp)) {
 		s.st.Closing = true
 		if s.st.Safety != "" {
 			s.cancel(ctx, s.st.Safety)
