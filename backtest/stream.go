@@ -19,7 +19,8 @@ import (
 // flight is small (streamBatches of 94 kB). Every page of that memory is
 // touched fresh in a short run, and a fresh page is what a backtest of
 // a month pays most for on a virtual machine: 2048 ticks a batch
-// (1.5 MB in flight) took 260 more page faults of the month's 2,500.
+// (1.5 MB in flight) took about 280 more page faults of the month's 2,500
+// (docs/BENCHMARKS.md, What a fresh process pays).
 const (
 	streamBatchTicks = 512
 	streamBatches    = 4

@@ -15,7 +15,7 @@ import (
 // bufferSize is large enough that no line of any supported format
 // except a depth snapshot needs the slow long-line path, and no larger:
 // a short run touches each of its pages once, and at 256 kB the month's
-// backtest took 190 more page faults (of 2,500) while parsing ran no
+// backtest took about 120 more page faults (of 2,500) while parsing ran no
 // faster (BenchmarkParse*).
 const bufferSize = 64 << 10
 
