@@ -54,10 +54,6 @@ type Options struct {
 	reconcileEvery time.Duration
 }
 
-// ShutdownGrace bounds how long the daemon waits for in-flight work after
-// it is asked to stop.
-const ShutdownGrace = 4 * time.Second
-
 // Run runs the daemon until ctx ends (SIGINT or SIGTERM), or until the
 // recording ends when the config says to exit then. It returns nil on a
 // clean stop, a stop asked for during start-up included. The steps below

@@ -126,7 +126,7 @@ func TestShutdownOnCancelIsQuickAndLeavesNoGoroutine(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Run after cancel: %v", err)
 		}
-	case <-time.After(ShutdownGrace + time.Second):
+	case <-time.After(quietStopWithin + time.Second):
 		t.Fatal("daemon did not stop in time")
 	}
 	t.Logf("stopped in %s", time.Since(start).Round(time.Millisecond))
