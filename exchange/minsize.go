@@ -114,6 +114,8 @@ func (p Product) belowMinimum(size, price decimal.Decimal) *RejectError {
 // size already on the increment, for a venue that learns the price of
 // a market order only when it fills.
 func (p Product) CheckMinimum(size, price decimal.Decimal) error {
+	// Not `return p.belowMinimum(...)`: a nil *RejectError in an error
+	// is not a nil error.
 	if err := p.belowMinimum(size, price); err != nil {
 		return err
 	}
