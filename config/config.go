@@ -256,7 +256,7 @@ func Default() *Config {
 		Risk:            risk.DefaultConfig(),
 		KillSwitch:      KillSwitch{Signal: "SIGUSR1"},
 		ShutdownTimeout: 10 * time.Second,
-		LoopStallAfter:  DefaultLoopStallAfter,
+		LoopStallAfter:  defaultLoopStallAfter,
 	}
 }
 
@@ -268,9 +268,9 @@ func Default() *Config {
 // sells adds the cancel's. Below a few minutes a slow Coinbase restarts the
 // daemon, which mends nothing; the floor is for tests and paper trading.
 const (
-	DefaultLoopStallAfter = 5 * time.Minute
-	MinLoopStallAfter     = 5 * time.Second
-	MaxLoopStallAfter     = time.Hour
+	defaultLoopStallAfter = 5 * time.Minute
+	minLoopStallAfter     = 5 * time.Second
+	maxLoopStallAfter     = time.Hour
 )
 
 // DefaultProducts are the products the simulated exchange lists when the
@@ -321,7 +321,7 @@ func (c *Config) Validate() []error {
 	if c.ShutdownTimeout < time.Second || c.ShutdownTimeout > 5*time.Minute {
 		add("shutdown_timeout", "must be between 1s and 5m, got %s", c.ShutdownTimeout)
 	}
-	if c.LoopStallAfter < MinLoopStallAfter || c.LoopStallAfter > MaxLoopStallAfter {
+	if c.LoopStallAfter < minLoopStallAfter || c.LoopStallAfter > maxLoopStallAfter {
 		add("loop_stall_after", "must be between 5s and 1h, got %s", c.LoopStallAfter)
 	}
 	if c.Mode == ModeLive && c.StateDir == "" {
