@@ -238,7 +238,7 @@ func (t *trackedOrder) fillFrom(ev exchange.OrderEvent) (fill *exchange.Fill, st
 		f = *ev.Fill
 	} else {
 		valueDelta := o.FilledValue.Sub(t.filledValue)
-		f = exchange.Fill{TradeID: exchange.CumulativeTradeIDPrefix + o.ID + ":" + o.FilledSize.String(), OrderID: o.ID,
+		f = exchange.Fill{TradeID: exchange.DerivedTradeID(exchange.CumulativeTradeIDPrefix, o.ID, o.FilledSize), OrderID: o.ID,
 			ClientOrderID: o.ClientOrderID, ProductID: o.ProductID, Side: o.Side, Size: delta,
 			Price: o.AverageFilledPrice, Fee: o.TotalFees.Sub(t.fees), Liquidity: exchange.Taker, Time: o.UpdatedAt}
 		if valueDelta.IsPositive() {

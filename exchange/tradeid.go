@@ -3,6 +3,8 @@ package exchange
 import (
 	"slices"
 	"strings"
+
+	"github.com/shopspring/decimal"
 )
 
 // Trade id prefixes of the fills tradebot derives from an order's
@@ -38,4 +40,25 @@ func IsSyntheticTradeID(id string) bool {
 		}
 	}
 	return false
+}
+
+// DerivedTradeID is the trade id of a fill derived (prefix, one of the
+// prefixes above) from order orderID's state once filled was filled: the
+// same state derives the same id, and the journal reads the cumulative
+// size back from it (DerivedTradeIDFilled) to tell what it already holds.
+func DerivedTradeID(prefix, orderID string, filled decimal.Decimal) string {
+	return prefix + orderID + ":" + filled.String()
+}
+
+// DerivedTradeIDFilled returns the cumulative filled size a derived trade
+// id ends with (DerivedTradeID); false for any other id.
+func DerivedTradeIDFilled(id string) (decimal.Decimal, bool) {
+	if !IsSyntheticTradeID(id) {
+		return decimal.Decimal{}, false
+	}
+	cum, err := decimal.NewFromString(id[strings.LastIndexByte(id, ':')+1:])
+	if err != nil || !cum.IsPositive() {
+		return decimal.Decimal{}, false
+	}
+	return cum, true
 }

@@ -134,12 +134,8 @@ const derivedLookBehind = 30 * 24 * time.Hour
 // new by its id). A fill that is not derived, or whose id does not end
 // with a size, is never covered.
 func (b *Batch) derivedFillCovered(f exchange.Fill) (bool, error) {
-	if f.OrderID == "" || !exchange.IsSyntheticTradeID(f.TradeID) {
-		return false, nil
-	}
-	i := strings.LastIndexByte(f.TradeID, ':')
-	cum, err := decimal.NewFromString(f.TradeID[i+1:])
-	if err != nil || !cum.IsPositive() {
+	cum, ok := exchange.DerivedTradeIDFilled(f.TradeID)
+	if f.OrderID == "" || !ok {
 		return false, nil
 	}
 	q := `SELECT size FROM fills WHERE product_id = ? AND order_id = ?`
@@ -148,7 +144,10 @@ func (b *Batch) derivedFillCovered(f exchange.Fill) (bool, error) {
 		q += ` AND time_ns >= ?`
 		args = append(args, f.Time.Add(-derivedLookBehind).UnixNano())
 	}
-	var rows *sql.Rows
+	var (
+		rows *sql.Rows
+		err  error
+	)
 	if b.tx != nil {
 		rows, err = b.tx.QueryContext(b.ctx, q, args...)
 	} else {

@@ -152,7 +152,7 @@ func (t *orderTracker) apply(o UserOrder, snapshot bool, at time.Time) exchange.
 			price = o.AvgPrice.Decimal
 		}
 		ev.Fill = &exchange.Fill{
-			TradeID: exchange.UserChannelTradeIDPrefix + o.OrderID + ":" + cur.cum.String(),
+			TradeID: exchange.DerivedTradeID(exchange.UserChannelTradeIDPrefix, o.OrderID, cur.cum),
 			OrderID: o.OrderID, ClientOrderID: o.ClientOrderID, ProductID: o.ProductID,
 			Side: exchange.Side(o.OrderSide), Price: price, Size: size, Fee: cur.fees.Sub(prev.fees), Time: at,
 			Liquidity: userFillLiquidity(ev.Order, seen),
