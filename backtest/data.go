@@ -422,42 +422,55 @@ func (f *fileTicks) Next() (exchange.Tick, error) {
 }
 
 // appendTo appends the file's next ticks inside the period to buf while
-// it has room for a candle's, straight from the candle into buf: the
-// single-file path of a stream, one copy of each tick fewer than Next.
+// it has room: the single-file path of a stream of ticks, one copy of
+// each tick fewer than Next. (A candle file streams as candles:
+// appendCandles.)
 func (f *fileTicks) appendTo(buf []exchange.Tick) ([]exchange.Tick, error) {
-	bounded := !f.opts.From.IsZero() || !f.opts.To.IsZero()
-	for cap(buf)-len(buf) >= 4 {
-		if f.src.Candles == nil {
-			t, err := f.src.Ticks.Next()
-			if err != nil {
-				return buf, f.wrap(err)
-			}
-			if f.keep(&t) {
-				f.info.Ticks++
-				buf = append(buf, t)
-			}
-			continue
+	for len(buf) < cap(buf) {
+		t, err := f.src.Ticks.Next()
+		if err != nil {
+			return buf, f.wrap(err)
 		}
+		if f.keep(&t) {
+			f.info.Ticks++
+			buf = append(buf, t)
+		}
+	}
+	return buf, nil
+}
+
+// appendCandles appends the candle file's next candles to buf while it
+// has room; candleTicks makes their ticks.
+func (f *fileTicks) appendCandles(buf []exchange.Candle) ([]exchange.Candle, error) {
+	for len(buf) < cap(buf) {
 		c, err := f.src.Candles.Next()
 		if err != nil {
 			return buf, f.wrap(err)
 		}
 		f.info.Candles++
-		n := len(buf)
-		buf = marketdata.CandleTicksPath(c, f.opts.Path, buf)
-		if bounded {
-			k := n
-			for i := n; i < len(buf); i++ {
-				if f.keep(&buf[i]) {
-					buf[k] = buf[i]
-					k++
-				}
-			}
-			buf = buf[:k]
-		}
-		f.info.Ticks += len(buf) - n
+		buf = append(buf, c)
 	}
 	return buf, nil
+}
+
+// candleTicks appends to dst the ticks of candle c inside the period,
+// along the candle path, and returns the extended slice. It reads only
+// the options, so that another goroutine than the reader's can call it;
+// the ticks are counted by the caller.
+func (f *fileTicks) candleTicks(c exchange.Candle, dst []exchange.Tick) []exchange.Tick {
+	n := len(dst)
+	dst = marketdata.CandleTicksPath(c, f.opts.Path, dst)
+	if !f.opts.From.IsZero() || !f.opts.To.IsZero() {
+		k := n
+		for i := n; i < len(dst); i++ {
+			if f.keep(&dst[i]) {
+				dst[k] = dst[i]
+				k++
+			}
+		}
+		dst = dst[:k]
+	}
+	return dst
 }
 
 // wrap completes the file's description at its end, and names the file

@@ -26,6 +26,15 @@ const (
 	streamBatches    = 4
 )
 
+// A candle file's batches travel as candles, streamBatchCandles at a
+// time, and the run's goroutine makes their ticks into a buffer of its
+// own (candleTicks): a candle is 128 bytes against its four ticks' 736,
+// and ticks written on the reader's core and read on the run's crossed
+// between the cores' caches a line at a time, a third of the month's
+// time in the process (docs/BENCHMARKS.md, Candles, not ticks, between
+// the cores).
+const streamBatchCandles = streamBatchTicks / 4
+
 // streamFeed reads the files of a run on its own goroutine, merged by
 // time, into batches the run takes in turn: parsing runs ahead on
 // another core while the run trades.
@@ -38,6 +47,14 @@ type streamFeed struct {
 	read, size atomic.Int64 // bytes read of the files, and their total
 	held       []exchange.Tick
 	err        error
+
+	// A stream of one candle file: the file, its free candle buffers, the
+	// batch the run holds, the run's tick buffer and the ticks it made.
+	candleFile  *fileTicks
+	freeCandles chan []exchange.Candle
+	heldCandles []exchange.Candle
+	ticks       []exchange.Tick
+	candleTicks int
 
 	// Written by the goroutine, read once it ended.
 	files    []*fileTicks
@@ -52,7 +69,9 @@ type streamFeed struct {
 
 type streamBatch struct {
 	ticks []exchange.Tick
-	err   error
+	// candles are a candle file's batch, whose ticks the run makes.
+	candles []exchange.Candle
+	err     error
 	// intervals are the files' candle intervals, sent with the first
 	// batch: the goroutine reads its sources, the run reads the batch.
 	intervals []time.Duration
@@ -79,8 +98,17 @@ func startStream(paths []string, o LoadOptions, ids []string) (*streamFeed, erro
 		s.files = append(s.files, newFileTicks(p, src, o))
 	}
 	s.size.Store(size)
-	for range streamBatches {
-		s.free <- make([]exchange.Tick, 0, streamBatchTicks)
+	if f := s.files[0]; len(s.files) == 1 && f.src.Candles != nil && !o.Reorder {
+		s.candleFile = f
+		s.freeCandles = make(chan []exchange.Candle, streamBatches)
+		for range streamBatches {
+			s.freeCandles <- make([]exchange.Candle, 0, streamBatchCandles)
+		}
+		s.ticks = make([]exchange.Tick, 0, streamBatchTicks)
+	} else {
+		for range streamBatches {
+			s.free <- make([]exchange.Tick, 0, streamBatchTicks)
+		}
 	}
 	s.wg.Add(1)
 	go s.run()
@@ -102,6 +130,9 @@ func (s *streamFeed) run() {
 
 // fill reads every tick into batches until the end, an error or stop.
 func (s *streamFeed) fill() error {
+	if s.candleFile != nil {
+		return s.fillCandles()
+	}
 	sources := make([]marketdata.TickSource, len(s.files))
 	for i, f := range s.files {
 		sources[i] = f
@@ -117,8 +148,7 @@ func (s *streamFeed) fill() error {
 	if len(sources) > 1 {
 		src = marketdata.Merge(sources...)
 	}
-	// One file read in order is appended to the batch straight from its
-	// candles.
+	// One file of ticks read in order is appended straight to the batch.
 	direct, _ := src.(*fileTicks)
 	// lastID is the last tick's id as read, and lastOurs the string it
 	// carries on (configID): the same for a run of one product's ticks.
@@ -155,17 +185,7 @@ func (s *streamFeed) fill() error {
 			buf[i].ProductID = lastOurs
 		}
 		if n := len(buf); n > 0 {
-			b := streamBatch{ticks: buf[:n]}
-			if first {
-				first = false
-				b.intervals = make([]time.Duration, len(s.files))
-				for i, f := range s.files {
-					b.intervals[i] = f.src.Interval()
-				}
-			}
-			select {
-			case s.full <- b:
-			case <-s.stop:
+			if !s.send(streamBatch{ticks: buf[:n]}, &first) {
 				return nil
 			}
 		}
@@ -178,6 +198,58 @@ func (s *streamFeed) fill() error {
 	}
 }
 
+// fillCandles reads the candle file into batches of candles until the
+// end, an error or stop.
+func (s *streamFeed) fillCandles() error {
+	var lastID, lastOurs string
+	first := true
+	for {
+		var buf []exchange.Candle
+		select {
+		case buf = <-s.freeCandles:
+		case <-s.stop:
+			return nil
+		}
+		buf, err := s.candleFile.appendCandles(buf[:0])
+		for i := range buf {
+			if id := buf[i].ProductID; id != lastID {
+				lastID, lastOurs = id, configID(s.ids, id)
+				if !slices.Contains(s.products, id) {
+					s.products = append(s.products, id)
+				}
+			}
+			buf[i].ProductID = lastOurs
+		}
+		if len(buf) > 0 && !s.send(streamBatch{candles: buf}, &first) {
+			return nil
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// send hands b to the run, with the files' intervals if it is the first
+// batch, and reports false on stop.
+func (s *streamFeed) send(b streamBatch, first *bool) bool {
+	if *first {
+		*first = false
+		b.intervals = make([]time.Duration, len(s.files))
+		for i, f := range s.files {
+			b.intervals[i] = f.src.Interval()
+		}
+	}
+	select {
+	case s.full <- b:
+		return true
+	case <-s.stop:
+		return false
+	}
+}
+
 func (s *streamFeed) next() ([]exchange.Tick, error) {
 	if s.err != nil {
 		return nil, s.err
@@ -186,16 +258,35 @@ func (s *streamFeed) next() ([]exchange.Tick, error) {
 		s.free <- s.held[:0]
 		s.held = nil
 	}
-	b := <-s.full
-	if b.err != nil {
-		s.err = b.err
-		return nil, b.err
+	if s.heldCandles != nil {
+		s.freeCandles <- s.heldCandles[:0]
+		s.heldCandles = nil
 	}
-	s.held = b.ticks
-	if b.intervals != nil {
-		s.intervals = b.intervals
+	for {
+		b := <-s.full
+		if b.err != nil {
+			s.err = b.err
+			return nil, b.err
+		}
+		if b.intervals != nil {
+			s.intervals = b.intervals
+		}
+		if b.candles == nil {
+			s.held = b.ticks
+			return b.ticks, nil
+		}
+		s.ticks = s.ticks[:0]
+		for _, c := range b.candles {
+			s.ticks = s.candleFile.candleTicks(c, s.ticks)
+		}
+		s.candleTicks += len(s.ticks)
+		if len(s.ticks) > 0 {
+			s.heldCandles = b.candles
+			return s.ticks, nil
+		}
+		// Every candle of the batch was outside the period.
+		s.freeCandles <- b.candles[:0]
 	}
-	return b.ticks, nil
 }
 
 func (s *streamFeed) candleIntervals() []time.Duration { return s.intervals }
@@ -209,6 +300,9 @@ func (s *streamFeed) close() ([]FileInfo, []string) {
 	for i, f := range s.files {
 		f.src.Close()
 		infos[i] = f.info
+	}
+	if s.candleFile != nil {
+		infos[0].Ticks += s.candleTicks
 	}
 	products := slices.Clone(s.products)
 	slices.Sort(products)
