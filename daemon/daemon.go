@@ -70,8 +70,11 @@ func Run(ctx context.Context, o Options) (err error) {
 		// operator asked to stop, so this is a clean stop, not a network
 		// error and exit 1 (a failed unit, a restart loop). What recovery
 		// did before the stop is in the journal, and the next start
-		// resumes it.
-		if err != nil && !serving && ctx.Err() != nil {
+		// resumes it. Only the stop's own error is: a failure of its own
+		// (a bad key, a journal that cannot open, a socket in use) that
+		// lands with the signal is still a failed start, which the
+		// supervisor must see.
+		if err != nil && !serving && ctx.Err() != nil && errors.Is(err, context.Canceled) {
 			d.log.Info("stopped during start-up", "interrupted", err.Error())
 			err = nil
 		}

@@ -3,9 +3,13 @@ package daemon
 import (
 	"context"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tradebot/tradebot/config"
 )
 
 // TestAStopDuringStartUpIsACleanStop: SIGTERM while start-up waits on
@@ -50,6 +54,71 @@ func TestAStopDuringStartUpIsACleanStop(t *testing.T) {
 			}
 			if !strings.Contains(log.String(), "stopped during start-up") {
 				t.Errorf("the log does not say start-up was stopped:\n%s", log.String())
+			}
+		})
+	}
+}
+
+// TestAStartUpFailureWithAStopIsStillAFailure: a start-up that fails for
+// a reason of its own (a journal that does not open, a key file that does
+// not parse, a kill-switch socket another process serves) fails Run even
+// though the operator's stop arrived meanwhile: only the stop's own error
+// (context.Canceled) is a clean stop. Run used to return nil for any
+// start-up error once its context had ended, so the command exited 0 and
+// the supervisor never saw the failure.
+func TestAStartUpFailureWithAStopIsStillAFailure(t *testing.T) {
+	cases := []struct {
+		name  string
+		setup func(t *testing.T, cfg *config.Config)
+		want  string
+	}{
+		{"a journal that does not open", func(t *testing.T, cfg *config.Config) {
+			cfg.StateDir = t.TempDir()
+			if err := os.WriteFile(filepath.Join(cfg.StateDir, "journal.db"), []byte(strings.Repeat("not a database ", 300)), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}, "journal"},
+		{"a key file that does not parse", func(t *testing.T, cfg *config.Config) {
+			cfg.Mode = config.ModeLive
+			cfg.StateDir = t.TempDir()
+			cfg.Coinbase.KeyFile = filepath.Join(t.TempDir(), "cdp_api_key.json")
+			if err := os.WriteFile(cfg.Coinbase.KeyFile, []byte(`{"name": "organizations/x/apiKeys/y", "privateKey": "no key"}`), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}, "key"},
+		{"a kill-switch socket in use", func(t *testing.T, cfg *config.Config) {
+			cfg.KillSwitch.Socket = filepath.Join(t.TempDir(), "ks.sock")
+			l, err := net.Listen("unix", cfg.KillSwitch.Socket)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { l.Close() })
+			go func() {
+				for {
+					c, err := l.Accept()
+					if err != nil {
+						return
+					}
+					c.Close()
+				}
+			}()
+		}, "in use by a running process"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := exampleConfig(t, func(cfg *config.Config) { tc.setup(t, cfg) })
+			log := &syncBuffer{}
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel() // the stop has arrived when the failure lands
+			err := Run(ctx, Options{Config: cfg, Log: NewLogger(log, "json", "info"), Version: "test"})
+			if err == nil {
+				t.Fatalf("Run returned nil: a start-up failure that lands with a stop was taken for a clean stop\n%s", log.String())
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Run's error %q does not name the failure (%q)", err, tc.want)
+			}
+			if strings.Contains(log.String(), "stopped during start-up") {
+				t.Errorf("the log calls the failure a stop:\n%s", log.String())
 			}
 		})
 	}

@@ -221,8 +221,11 @@ func (c *Client) call(ctx context.Context, ep endpoint, method, path string, que
 		case "transport", "5xx", "decode":
 			maybeSent = true
 		}
-		if ctx.Err() != nil || !res.retryable || attempt >= c.attempts {
+		if !res.retryable || attempt >= c.attempts {
 			return c.finalError(ep, maybeSent, err)
+		}
+		if ctx.Err() != nil {
+			return c.finalError(ep, maybeSent, retryCutShort(ctx, err))
 		}
 		c.obs.Retry(ep.name, res.reason)
 		d := c.backoff(attempt, res.retryAfter)
@@ -232,9 +235,17 @@ func (c *Client) call(ctx context.Context, ep endpoint, method, path string, que
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
-			return c.finalError(ep, maybeSent, err)
+			return c.finalError(ep, maybeSent, retryCutShort(ctx, err))
 		}
 	}
+}
+
+// retryCutShort is the error of a call whose retry ctx ended: the last
+// attempt's err, which was not the final word, wrapped with ctx's error,
+// so that a caller stopping (a SIGTERM during the daemon's start-up) can
+// tell its own cancellation from a failure (errors.Is context.Canceled).
+func retryCutShort(ctx context.Context, err error) error {
+	return fmt.Errorf("%w (not retried: %w)", err, ctx.Err())
 }
 
 // finalError marks a create-order failure whose outcome is unknown.

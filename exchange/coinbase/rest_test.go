@@ -214,6 +214,33 @@ func TestRateLimitedRequestHonoursRetryAfter(t *testing.T) {
 	}
 }
 
+// TestARetryCutShortByTheCallerSaysSo: a caller that stops while the
+// client waits to retry (the daemon's start-up, on SIGTERM) gets the last
+// answer wrapped with its own cancellation, so that it can tell its stop
+// from Coinbase's refusal; the answer itself is still there.
+func TestARetryCutShortByTheCallerSaysSo(t *testing.T) {
+	f, c, obs := newFakeCoinbase(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f.handle("GET /orders/historical/o-1", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "30")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte("<html><body>503 Service Unavailable</body></html>"))
+	})
+	go func() {
+		// The retry is counted just before the wait for it.
+		for len(obs.snapshot().retries) == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+	}()
+	_, err := c.Order(ctx, "o-1")
+	var apiErr *APIError
+	if !errors.Is(err, context.Canceled) || !errors.As(err, &apiErr) || apiErr.Status != http.StatusServiceUnavailable {
+		t.Fatalf("a retry cut short by the caller ended with %v, want the 503 wrapped with context.Canceled", err)
+	}
+}
+
 func TestBackoffGrowsWithJitterAndRespectsRetryAfter(t *testing.T) {
 	c, _ := NewClient(Config{RetryMinDelay: 100 * time.Millisecond, RetryMaxDelay: time.Second})
 	for attempt := 1; attempt <= 6; attempt++ {
