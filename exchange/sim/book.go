@@ -75,6 +75,12 @@ type book struct {
 
 	last, bid, ask          decimal.Decimal
 	hasLast, hasBid, hasAsk bool
+	// bidPassed and askPassed say that a trade has gone through the best
+	// bid (below it) or ask (above it) since that side was last quoted:
+	// the quote is gone, and an order takes the last trade's price until
+	// the next quote (quoted). A stop triggered by a fall through an old
+	// bid so fills at the fall, as on Coinbase, not at the bid before it.
+	bidPassed, askPassed bool
 
 	// With Config.PartialFills, the size the market showed at the last
 	// trade and at the best bid and ask, less what orders have taken of

@@ -10,14 +10,26 @@ import (
 )
 
 // step is one market event in a scenario: a trade at price, or a quote.
+// step is one tick: a trade, a quote, or a trade that carries the quote
+// of its moment (as Coinbase's ticker channel does).
 type step struct{ trade, bid, ask string }
 
 func (h *harness) run(steps []step) {
 	for _, s := range steps {
-		if s.trade != "" {
-			h.trade(s.trade)
-		} else {
+		switch {
+		case s.trade == "":
 			h.quote(s.bid, s.ask)
+		case s.bid == "" && s.ask == "":
+			h.trade(s.trade)
+		default:
+			t := exchange.Tick{ProductID: btcUSD.ID, Kind: exchange.TradeTick, Price: d(s.trade), Size: d("1")}
+			if s.bid != "" {
+				t.Bid = d(s.bid)
+			}
+			if s.ask != "" {
+				t.Ask = d(s.ask)
+			}
+			h.x.OnTick(&t)
 		}
 	}
 }

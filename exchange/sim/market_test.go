@@ -35,6 +35,21 @@ func TestMarketOrdersFillAtBestPriceWithTakerFee(t *testing.T) {
 			usd: "10049.6503", btc: "0.5",
 		},
 		{
+			name:   "a sell after a trade through the bid takes the trade, not the bid it passed",
+			market: func(h *harness) { h.quote("99.90", "100.00"); h.trade("98.00") },
+			req:    exchange.OrderRequest{Side: exchange.Sell, Type: exchange.Market, BaseSize: d("0.5")},
+			// 98.00 * 0.5 = 49.00; fee 0.294; receives 48.706
+			price: "98.00", size: "0.5", fee: "0.294",
+			usd: "10048.706", btc: "0.5",
+		},
+		{
+			name:   "a trade above the bid leaves the bid in force",
+			market: func(h *harness) { h.quote("99.90", "100.00"); h.trade("99.95") },
+			req:    exchange.OrderRequest{Side: exchange.Sell, Type: exchange.Market, BaseSize: d("0.5")},
+			price:  "99.90", size: "0.5", fee: "0.2997",
+			usd: "10049.6503", btc: "0.5",
+		},
+		{
 			name:   "without a quote the last trade is the price",
 			market: func(h *harness) { h.trade("101.00") },
 			req:    exchange.OrderRequest{Side: exchange.Buy, Type: exchange.Market, BaseSize: d("0.2")},

@@ -38,13 +38,16 @@ func (x *Exchange) OnTick(t *exchange.Tick) {
 	trade := t.Kind == exchange.TradeTick && t.Price.IsPositive() && sane(t.Price)
 	if trade {
 		b.last, b.hasLast = t.Price, true
+		b.bidPassed = b.bidPassed || b.hasBid && t.Price.Cmp(b.bid) < 0
+		b.askPassed = b.askPassed || b.hasAsk && t.Price.Cmp(b.ask) > 0
 	}
+	// A quote the tick carries is current, whatever the trade beside it.
 	quote := false
 	if t.Bid.IsPositive() && sane(t.Bid) {
-		b.bid, b.hasBid, quote = t.Bid, true, true
+		b.bid, b.hasBid, b.bidPassed, quote = t.Bid, true, false, true
 	}
 	if t.Ask.IsPositive() && sane(t.Ask) {
-		b.ask, b.hasAsk, quote = t.Ask, true, true
+		b.ask, b.hasAsk, b.askPassed, quote = t.Ask, true, false, true
 	}
 	if x.partial {
 		b.depth.note(t, trade)
@@ -114,17 +117,28 @@ func (x *Exchange) match(b *book, trade, quote bool) {
 }
 
 // takePrice returns the price an order of side would take: the best
-// opposite quote, or the last trade while no quote is known.
+// opposite quote, or the last trade while no quote is known or since a
+// trade went through it (quoted).
 func (b *book) takePrice(side exchange.Side) (decimal.Decimal, bool) {
 	switch {
-	case side == exchange.Buy && b.hasAsk:
-		return b.ask, true
-	case side == exchange.Sell && b.hasBid:
+	case b.quoted(side):
+		if side == exchange.Buy {
+			return b.ask, true
+		}
 		return b.bid, true
 	case b.hasLast:
 		return b.last, true
 	}
 	return decimal.Decimal{}, false
+}
+
+// quoted reports whether an order of side takes the best opposite quote:
+// one is known and no trade has gone through it since (bidPassed).
+func (b *book) quoted(side exchange.Side) bool {
+	if side == exchange.Buy {
+		return b.hasAsk && !b.askPassed
+	}
+	return b.hasBid && !b.bidPassed
 }
 
 // marketable reports whether a limit of side at limit would take

@@ -48,13 +48,13 @@ func use(left *decimal.Decimal, set bool, want decimal.Decimal) decimal.Decimal 
 
 // takeSize takes up to want of the liquidity an order of side would take
 // now (the ask for a buy, the bid for a sell, the last trade while no
-// quote is known) and returns the size it may fill.
+// quote holds: quoted) and returns the size it may fill.
 func (b *book) takeSize(side exchange.Side, want decimal.Decimal) decimal.Decimal {
 	d := &b.depth
 	switch {
-	case side == exchange.Buy && b.hasAsk:
+	case side == exchange.Buy && b.quoted(side):
 		return use(&d.ask, d.askSet, want)
-	case side == exchange.Sell && b.hasBid:
+	case side == exchange.Sell && b.quoted(side):
 		return use(&d.bid, d.bidSet, want)
 	}
 	return use(&d.trade, d.tradeSet, want)
@@ -65,9 +65,9 @@ func (b *book) takeSize(side exchange.Side, want decimal.Decimal) decimal.Decima
 func (b *book) canTake(side exchange.Side, size decimal.Decimal) bool {
 	d := &b.depth
 	switch {
-	case side == exchange.Buy && b.hasAsk:
+	case side == exchange.Buy && b.quoted(side):
 		return !d.askSet || d.ask.GreaterThanOrEqual(size)
-	case side == exchange.Sell && b.hasBid:
+	case side == exchange.Sell && b.quoted(side):
 		return !d.bidSet || d.bid.GreaterThanOrEqual(size)
 	}
 	return !d.tradeSet || d.trade.GreaterThanOrEqual(size)

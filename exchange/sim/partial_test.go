@@ -201,6 +201,19 @@ func TestPartialFillsStopLimitFillsInParts(t *testing.T) {
 	h.wantState(st.ID, exchange.StatusFilled, "0.4", 2)
 }
 
+func TestPartialFillsStopTriggeredThroughAnOlderBidTakesTheTradedSizeAtTheTrade(t *testing.T) {
+	h := newPartialHarness(t)
+	h.tradeSized("100", "1")
+	h.quoteSized("99.9", "5", "100.1", "5")
+	st := h.mustPlace(exchange.OrderRequest{Side: exchange.Sell, Type: exchange.StopLimit, BaseSize: d("0.4"),
+		StopPrice: d("95"), LimitPrice: d("90"), StopDirection: exchange.StopDown})
+	h.tradeSized("94", "0.1") // through the bid of 99.9: its 5 are gone, the trade shows 0.1 at 94
+	h.wantState(st.ID, exchange.StatusOpen, "0.1", 1)
+	if f := h.fillsOf(st.ID)[0]; !f.Price.Equal(d("94")) {
+		t.Fatalf("filled at %s, want the trade's 94", f.Price)
+	}
+}
+
 func TestPartialFillsAttachedBracketGrowsWithTheEntry(t *testing.T) {
 	h := newPartialHarness(t)
 	h.quoteSized("100", "1", "101", "1")

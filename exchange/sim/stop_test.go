@@ -38,6 +38,41 @@ func TestStopLimitOrders(t *testing.T) {
 			price: "95.00", fee: "0.57", liq: exchange.Taker,
 		},
 		{
+			// The trade at 94 went through the bid of 99.90: that bid is
+			// gone, and the stop sells at the fall, not before it.
+			name:   "stop down triggered by a trade through an older bid takes the trade",
+			before: []step{{trade: "100.00"}, {bid: "99.90", ask: "100.10"}},
+			req: exchange.OrderRequest{Side: exchange.Sell, Type: exchange.StopLimit, StopDirection: exchange.StopDown,
+				BaseSize: d("1"), StopPrice: d("95.00"), LimitPrice: d("90.00")},
+			after:     []step{{trade: "94.00"}},
+			status:    exchange.StatusFilled,
+			triggered: true,
+			// 94 * 1; fee 0.564
+			price: "94.00", fee: "0.564", liq: exchange.Taker,
+		},
+		{
+			name:   "stop down triggered by a trade that carries the bid takes that bid",
+			before: []step{{trade: "100.00"}, {bid: "99.90", ask: "100.10"}},
+			req: exchange.OrderRequest{Side: exchange.Sell, Type: exchange.StopLimit, StopDirection: exchange.StopDown,
+				BaseSize: d("1"), StopPrice: d("95.00"), LimitPrice: d("90.00")},
+			after:     []step{{trade: "94.00", bid: "93.50"}},
+			status:    exchange.StatusFilled,
+			triggered: true,
+			// 93.50 * 1; fee 0.561
+			price: "93.50", fee: "0.561", liq: exchange.Taker,
+		},
+		{
+			name:   "stop up triggered by a trade through an older ask takes the trade",
+			before: []step{{trade: "100.00"}, {bid: "99.90", ask: "100.10"}},
+			req: exchange.OrderRequest{Side: exchange.Buy, Type: exchange.StopLimit, StopDirection: exchange.StopUp,
+				BaseSize: d("1"), StopPrice: d("105.00"), LimitPrice: d("110.00")},
+			after:     []step{{trade: "106.00"}},
+			status:    exchange.StatusFilled,
+			triggered: true,
+			// 106 * 1; fee 0.636
+			price: "106.00", fee: "0.636", liq: exchange.Taker,
+		},
+		{
 			name:   "triggered stop rests at its limit when the bid is below it, then fills as maker",
 			before: []step{{trade: "100.00"}, {bid: "93.00", ask: "93.10"}},
 			req: exchange.OrderRequest{Side: exchange.Sell, Type: exchange.StopLimit, StopDirection: exchange.StopDown,
