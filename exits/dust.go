@@ -13,11 +13,22 @@ func (m *Manager) dustAtMarket(size decimal.Decimal) bool {
 	return m.d.Product.Dust(size, m.salePrice())
 }
 
-// salePrice is the price a market sell is judged at: the trigger price,
-// else the last trade (zero after a start, before either: the base
-// minimum alone applies then).
+// salePrice is the price a market sell is judged at: the price it takes,
+// where the venue checks its worth. That is the best bid while no trade
+// has gone below it since it was quoted, else the last trade, the rule
+// of the simulated exchange (exchange/sim), which checks a sale's worth
+// there, before its slippage. Judged at the trigger price instead, a
+// sale worth quote_min_size at a trade above the bid was sent, refused
+// at the bid and retried. Without a quote: the trigger price, else the
+// last trade (zero after a start, before either: the base minimum alone
+// applies then).
 func (m *Manager) salePrice() decimal.Decimal {
-	if m.mark.IsPositive() {
+	switch {
+	case m.bid.IsPositive() && !m.bidPassed:
+		return m.bid
+	case m.bid.IsPositive():
+		return m.last
+	case m.mark.IsPositive():
 		return m.mark
 	}
 	return m.last

@@ -2,6 +2,7 @@ package exits
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/exchange/sim"
 )
 
 // sellsSent returns the sells the Manager sent to the venue, as "TYPE
@@ -146,4 +148,62 @@ func TestANewPositionIsJudgedAtItsOwnPricesNotTheLastTrips(t *testing.T) {
 	if err := h.m.Close(h.ctx, ReasonSignal); err != nil {
 		t.Fatalf("closing 0.05 bought at 100 before its first tick: %v", err)
 	}
+}
+
+func withSlippage(bps string) harnessOpt {
+	return func(_ *harness, c *sim.Config) { c.SlippageBps = d(bps) }
+}
+
+// TestAMarketSaleIsJudgedDustWhereTheVenueChecksIt: a market sale of a
+// position near the quote_min_size line is judged dust exactly when the
+// venue refuses it, with or without slippage, with the last trade above
+// the bid (the bid holds) or below it (the trade took it): the exits
+// judge a sale at the price it takes and the simulated exchange checks it
+// there (salePrice). Until 2026-12-07 the exits judged it at the trigger
+// price and the simulated exchange at its fill after slippage: 0.002
+// worth 1.00002 at a trade of 500.01 was sent, refused at the bid of
+// 499.99 (worth 0.99998), and sent again; so was 0.002 at a bid of 500
+// with 25 bps of slippage (filled at 498.75, worth 0.9975).
+func TestAMarketSaleIsJudgedDustWhereTheVenueChecksIt(t *testing.T) {
+	check := func(t tb, slippage, bid, trade string) {
+		h := newHarness(t, Config{Placement: InBot, StopLoss: pctStop("50")}, withSlippage(slippage), withBalance("BTC", "1"))
+		h.tick("520")
+		h.enter("0.002")
+		h.quote(bid, "0", d(bid).Add(d("0.02")).String(), "0")
+		h.tick(trade)
+		// What the venue does with that sale now, from the balance beside
+		// the position.
+		_, venueErr := h.x.PlaceOrder(h.ctx, exchange.OrderRequest{ClientOrderID: "probe", ProductID: testProduct.ID,
+			Side: exchange.Sell, Type: exchange.Market, BaseSize: d("0.002")})
+		var rej *exchange.RejectError
+		refused := errors.As(venueErr, &rej) && rej.Reason == exchange.ReasonQuoteSizeTooSmall
+		if venueErr != nil && !refused {
+			t.Fatalf("probe sale: %v", venueErr)
+		}
+		closeErr := h.m.Close(h.ctx, ReasonSignal)
+		h.drain()
+		sent := h.sellsSent()
+		if refused {
+			if len(sent) != 0 || closeErr == nil || !strings.Contains(closeErr.Error(), "dust") {
+				t.Fatalf("slippage %s bps, bid %s, trade %s: the venue refuses the sale, yet the exits sent %v (close: %v); want it judged dust",
+					slippage, bid, trade, sent, closeErr)
+			}
+			return
+		}
+		if closeErr != nil || len(sent) != 1 || h.m.Position().Size.IsPositive() {
+			t.Fatalf("slippage %s bps, bid %s, trade %s: the venue takes the sale, yet close: %v, sent %v, %s held; want it sold once",
+				slippage, bid, trade, closeErr, sent, h.m.Position().Size)
+		}
+	}
+	for _, c := range [][3]string{
+		{"0", "499.99", "500.01"}, {"0", "500", "500.01"}, {"0", "500.01", "499.99"}, {"0", "500.01", "500"},
+		{"25", "500", "500.01"}, {"25", "499.99", "500"}, {"25", "500.5", "499.99"}, {"25", "500.5", "500"},
+	} {
+		check(t, c[0], c[1], c[2])
+	}
+	rapid.Check(t, func(rt *rapid.T) {
+		bid := decimal.New(rapid.Int64Range(49_900, 50_100).Draw(rt, "bid_cents"), -2)
+		trade := bid.Add(decimal.New(rapid.Int64Range(-5, 5).Draw(rt, "trade_from_bid_cents"), -2))
+		check(rt, rapid.SampledFrom([]string{"0", "10", "25"}).Draw(rt, "slippage_bps"), bid.String(), trade.String())
+	})
 }

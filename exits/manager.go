@@ -133,6 +133,8 @@ type Manager struct {
 	lastTick     time.Time       // Received (or Time) of the newest tick
 	last         decimal.Decimal // newest trade price
 	mark         decimal.Decimal // newest trigger-source price of the open position (zero until its first)
+	bid          decimal.Decimal // best bid of the newest quote (zero until one)
+	bidPassed    bool            // a trade has gone below bid since it was quoted (salePrice)
 	dustMemo     dustMemo        // what Dust worked out for the position's size
 	canEdit      bool
 	editRefusals int

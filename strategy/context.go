@@ -108,7 +108,8 @@ type PositionView struct {
 	// strategy does not ask twice for the same thing.
 	Pending bool
 	// Dust is true while Size is dust (exchange.Product.Dust at the price
-	// the exits would sell at: their trigger price, else the last trade):
+	// the exits would sell at: the best bid, else the last trade; see
+	// docs/EXITS.md, Partial fills and dust):
 	// more than nothing, less than any order can sell.
 	Dust bool
 }

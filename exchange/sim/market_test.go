@@ -252,3 +252,20 @@ func TestOrdersWorthLessThanTheQuoteMinimumAreRefused(t *testing.T) {
 		t.Fatalf("a market sell worth 1 at the bid: %s, want FILLED", o.Status)
 	}
 }
+
+// TestAMarketSellIsCheckedAtTheBidNotAtItsSlippedFill: a sale worth
+// quote_min_size at the bid is taken, although the slippage fills it
+// below: the venue checks an order as it arrives, at the price the market
+// offers, which is where the exits judge it (exits' salePrice). Checked at
+// its fill, 0.001 at 1000 less 25 bps (0.9975) was refused, and the exits,
+// which had judged it sellable, sent it again.
+func TestAMarketSellIsCheckedAtTheBidNotAtItsSlippedFill(t *testing.T) {
+	h := newHarness(t, "25")
+	h.quote("1000", "1000.02")
+	o := h.mustPlace(exchange.OrderRequest{Side: exchange.Sell, Type: exchange.Market, BaseSize: d("0.001")})
+	// 1000 * 0.9975 = 997.50; worth 0.9975, fee 0.005985
+	h.wantFill(o.ID, "997.50", "0.001", "0.005985", exchange.Taker)
+	h.quote("999.99", "1000.02")
+	_, err := h.place(exchange.OrderRequest{Side: exchange.Sell, Type: exchange.Market, BaseSize: d("0.001")})
+	wantReject(t, err, exchange.ReasonQuoteSizeTooSmall) // 0.99999 at the bid
+}

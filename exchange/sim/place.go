@@ -222,7 +222,8 @@ func (x *Exchange) placeMarket(b *book, req exchange.OrderRequest) (*order, erro
 
 // marketTerms returns the price a market order takes now (after
 // slippage) and the base size it fills: its base size, or what its quote
-// size buys there.
+// size buys there. A base size worth less than quote_min_size at the
+// market's price (before slippage) is refused.
 func (x *Exchange) marketTerms(b *book, req exchange.OrderRequest) (price, size decimal.Decimal, err error) {
 	p := b.product
 	ref, ok := b.takePrice(req.Side)
@@ -243,9 +244,12 @@ func (x *Exchange) marketTerms(b *book, req exchange.OrderRequest) (price, size 
 		}
 		return price, size, nil
 	}
-	// Sized in base: its worth is known now, at the price it takes
-	// (exchange.Product.Dust, the rule the exits sell by).
-	return price, size, p.CheckMinimum(size, price)
+	// Sized in base: its worth is known now, at the price the market
+	// offers it (exchange.Product.Dust, the rule the exits sell by, at
+	// the price they judge a sale at): the venue checks the order as it
+	// arrives, and the slippage after that models where its fill lands,
+	// not a price the venue or the bot could know beforehand.
+	return price, size, p.CheckMinimum(size, ref)
 }
 
 // marketFunds rejects a market order of size at price that the available
