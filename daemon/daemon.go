@@ -156,6 +156,11 @@ type daemon struct {
 	stallMu     sync.Mutex
 	stallLogged map[string]time.Time
 
+	// stateFile keeps the trading state beside the journal (nil without
+	// a state_dir); stateFileMu orders its records.
+	stateFile   *risk.StateFile
+	stateFileMu sync.Mutex
+
 	// runCtx ends when the daemon is asked to stop; stop asks it.
 	runCtx context.Context
 	stop   context.CancelFunc
@@ -221,7 +226,7 @@ func (d *daemon) createRiskGuard() error {
 }
 
 // openJournal opens the journal in state_dir, when one is set, and
-// restores the trading state saved there.
+// restores the trading state saved there and in the trading-state file.
 func (d *daemon) openJournal() error {
 	if d.cfg.StateDir == "" {
 		return nil
@@ -235,7 +240,11 @@ func (d *daemon) openJournal() error {
 	}
 	d.jrnl = jrnl
 	d.onRelease(func() { _ = jrnl.Close() })
-	return jrnl.restoreRisk(d.guard)
+	if err := jrnl.restoreRisk(d.guard); err != nil {
+		return err
+	}
+	d.openStateFile()
+	return nil
 }
 
 // followTradingState logs, exports and journals every change of the
@@ -249,6 +258,9 @@ func (d *daemon) followTradingState() {
 		m.TradingState(to.String())
 		m.SetKillSwitch(to == risk.Halted && rule == risk.RuleKillSwitch)
 		d.notifyStateChange(from, to, rule, reason)
+		// The file first: it takes a halt the journal cannot (a full
+		// disk).
+		_ = d.recordState()
 		if jrnl != nil {
 			// A halt must survive a restart: saved at once, not on the
 			// periodic save.
@@ -366,8 +378,8 @@ func (d *daemon) warmUp() {
 // kills it. A socket it cannot serve stops the start.
 func (d *daemon) armKillSwitch() error {
 	d.ks = &killSwitch{guard: d.guard, engine: d.eng, log: d.log, metrics: d.m, ctx: d.runCtx, hostNames: d.cfg.KillSwitch.HostNames}
-	if jrnl := d.jrnl; jrnl != nil {
-		d.ks.persist = func() error { return jrnl.saveRisk(d.guard) }
+	if d.jrnl != nil {
+		d.ks.persist = d.persistState
 	}
 	wait, err := d.ks.arm(d.runCtx, d.cfg.KillSwitch)
 	if err != nil {

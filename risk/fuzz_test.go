@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
@@ -141,5 +142,32 @@ func FuzzCountersJSON(f *testing.F) {
 			t.Fatalf("restored rule %q is not one of Rules", info.Rule)
 		}
 		g.Snapshot()
+	})
+}
+
+// FuzzStateFileRecord: whatever bytes a trading-state file holds, reading
+// it never panics, and what reads back as a state is one of the three
+// with a known rule and records the same again.
+func FuzzStateFileRecord(f *testing.F) {
+	for _, info := range []StateInfo{{State: Halted, Rule: RuleJournal, Reason: "the journal cannot write (intent: disk full)"},
+		{State: Active, Rule: RuleManual, Reason: "resumed over http"}} {
+		rec, err := stateRecord(info)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(rec)
+	}
+	f.Add([]byte("{\"state\":\"HALTED\",\"rule\":\"nonsense\"}\ncrc32 00000000\n"))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		info, err := parseStateRecord(raw)
+		if err != nil {
+			return
+		}
+		if info.State > Halted || !slices.Contains(Rules, info.Rule) {
+			t.Fatalf("read %+v", info)
+		}
+		if _, err := stateRecord(info); err != nil {
+			t.Fatalf("a state read back does not record again: %v", err)
+		}
 	})
 }
