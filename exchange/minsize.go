@@ -109,14 +109,36 @@ func (p Product) belowMinimum(size, price decimal.Decimal) *RejectError {
 	return nil
 }
 
-// CheckMinimum returns the venue's refusal (a *RejectError) of an order
-// of base size at price for being too small, or nil: Dust's rule for a
-// size already on the increment, for a venue that learns the price of
-// a market order only when it fills.
-func (p Product) CheckMinimum(size, price decimal.Decimal) error {
+// aboveMaximum returns the venue's refusal of an order of base size at
+// price for being too large, or nil: above base_max_size, or, at a
+// positive price, worth more than quote_max_size (Coinbase bounds an
+// order's notional from above as well as from below).
+func (p Product) aboveMaximum(size, price decimal.Decimal) *RejectError {
+	if p.BaseMaxSize.IsPositive() && size.GreaterThan(p.BaseMaxSize) {
+		return reject(ReasonBaseSizeTooLarge, "base size %s is above the maximum %s", size, p.BaseMaxSize)
+	}
+	if p.QuoteMaxSize.IsPositive() && price.IsPositive() {
+		if worth := size.Mul(price); worth.GreaterThan(p.QuoteMaxSize) {
+			return reject(ReasonQuoteSizeTooLarge, "base size %s at %s is worth %s %s, above the maximum %s",
+				size, price, worth, p.QuoteCurrency, p.QuoteMaxSize)
+		}
+	}
+	return nil
+}
+
+// CheckBounds returns the venue's refusal (a *RejectError) of an order
+// of base size at price for being too small (Dust's rule, for a size
+// already on the increment) or too large (base_max_size, and
+// quote_max_size at price), or nil: for a venue that learns the price of
+// a market order only when it arrives. Validate applies the same bounds
+// at a limit order's own price.
+func (p Product) CheckBounds(size, price decimal.Decimal) error {
 	// Not `return p.belowMinimum(...)`: a nil *RejectError in an error
 	// is not a nil error.
 	if err := p.belowMinimum(size, price); err != nil {
+		return err
+	}
+	if err := p.aboveMaximum(size, price); err != nil {
 		return err
 	}
 	return nil

@@ -42,15 +42,18 @@ func TestDustRoundsDownThenComparesWithTheMinimums(t *testing.T) {
 	}
 }
 
-// TestCheckMinimumNamesTheMinimumMissed: the refusal carries Coinbase's
-// reason for the minimum the order misses.
-func TestCheckMinimumNamesTheMinimumMissed(t *testing.T) {
+// TestCheckBoundsNamesTheBoundMissed: the refusal carries Coinbase's
+// reason for the minimum or maximum the order misses.
+func TestCheckBoundsNamesTheBoundMissed(t *testing.T) {
 	for _, c := range []struct{ size, price, reason string }{
 		{"0.00001", "60000", ReasonBaseSizeTooSmall},
 		{"0.00002", "40000", ReasonQuoteSizeTooSmall},
 		{"0.00002", "50000", ""},
+		{"2600", "19230.76", ""},                      // worth 49,999,976
+		{"2600", "19230.77", ReasonQuoteSizeTooLarge}, // worth 50,000,002, over quote_max_size
+		{"2600.00000001", "1", ReasonBaseSizeTooLarge},
 	} {
-		err := btcUSD.CheckMinimum(d(c.size), d(c.price))
+		err := btcUSD.CheckBounds(d(c.size), d(c.price))
 		var rej *RejectError
 		switch {
 		case c.reason == "" && err != nil:
@@ -59,7 +62,7 @@ func TestCheckMinimumNamesTheMinimumMissed(t *testing.T) {
 			t.Errorf("%s at %s: %v, want %s", c.size, c.price, err, c.reason)
 		}
 	}
-	if err := btcUSD.CheckMinimum(decimal.Zero, d("60000")); err == nil {
+	if err := btcUSD.CheckBounds(decimal.Zero, d("60000")); err == nil {
 		t.Error("a zero size passed the minimum")
 	}
 }

@@ -132,10 +132,11 @@ func reject(reason, format string, args ...any) *RejectError {
 // Validate checks a request against the product's increments, bounds and
 // flags the way Coinbase does before it accepts an order, and returns a
 // *RejectError with Coinbase's failure reason, or nil. A base size must
-// pass the minimums Dust names, its worth at the limit price included
-// (quote_min_size bounds the notional too). It does not check funds or
-// the market; venues do that, and the worth of a market order sized in
-// base at its fill price (CheckMinimum).
+// pass the minimums Dust names and the maximums, its worth at the limit
+// price included (quote_min_size and quote_max_size bound the notional
+// too). It does not check funds or the market; venues do that, and the
+// worth of a market order sized in base at the price it takes
+// (CheckBounds).
 func (p Product) Validate(r OrderRequest) error {
 	if r.ProductID != p.ID {
 		return reject(ReasonInvalidProductID, "product %q is not %q", r.ProductID, p.ID)
@@ -191,8 +192,8 @@ func (p Product) Validate(r OrderRequest) error {
 			return reject(ReasonInvalidSizePrecision, "base size %s is not a multiple of %s", r.BaseSize, p.BaseIncrement)
 		}
 		// A limit, stop-limit or bracket is worth its size at its limit
-		// price; a market order's price is known when it fills, where the
-		// venue checks its worth (CheckMinimum).
+		// price; a market order's price is known when it arrives, where
+		// the venue checks its worth (CheckBounds).
 		worthAt := r.LimitPrice
 		if r.Type == Market {
 			worthAt = decimal.Zero
@@ -200,8 +201,8 @@ func (p Product) Validate(r OrderRequest) error {
 		if err := p.belowMinimum(r.BaseSize, worthAt); err != nil {
 			return err
 		}
-		if p.BaseMaxSize.IsPositive() && r.BaseSize.GreaterThan(p.BaseMaxSize) {
-			return reject(ReasonBaseSizeTooLarge, "base size %s is above the maximum %s", r.BaseSize, p.BaseMaxSize)
+		if err := p.aboveMaximum(r.BaseSize, worthAt); err != nil {
+			return err
 		}
 	} else if r.BaseSize.IsNegative() {
 		return reject(ReasonInvalidSizePrecision, "base size %s is negative", r.BaseSize)

@@ -1,6 +1,7 @@
 package risk
 
 import (
+	"errors"
 	"fmt"
 	"math/bits"
 	"time"
@@ -68,6 +69,9 @@ func (g *Guard) Check(in Intent) (Decision, *Reservation) {
 					"no price for %s to value a market order by", p.id), nil
 			}
 			notional = notionalUnits(in.BaseSize, unitPrice)
+			if d, ok := withinQuoteMax(&in, notional, unitPrice); !ok {
+				return d, nil
+			}
 		}
 	}
 	lo := &g.cfg.Limits
@@ -294,4 +298,26 @@ func (g *Guard) unreserve(r *Reservation, amount int64) {
 	c.strat.exposure -= amount
 	c.prod.exposure -= amount
 	g.acct.exposure -= amount
+}
+
+// withinQuoteMax refuses a market entry sized in base whose notional at
+// the price it is valued at is above the product's quote_max_size, as
+// the venue would when it arrives (exchange.Product.CheckBounds); sanity
+// has checked every other order's worth (Validate). The exact check runs
+// only near the bound: a notional (rounded up) under the bound's units
+// is under the bound.
+func withinQuoteMax(in *Intent, notional int64, price decimal.Decimal) (Decision, bool) {
+	max := in.Product.QuoteMaxSize
+	if !max.IsPositive() || notional < toUnits(max) {
+		return Decision{}, true
+	}
+	if err := in.Product.CheckBounds(in.BaseSize, price); err != nil {
+		var rej *exchange.RejectError
+		value := ""
+		if errors.As(err, &rej) {
+			value = rej.Reason
+		}
+		return rejectf(RuleInvalidOrder, "", "", value, "%s %s %s valued at %s: %s", in.Side, in.Type, in.ProductID, price, err), false
+	}
+	return Decision{}, true
 }

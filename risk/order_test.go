@@ -210,6 +210,40 @@ func TestSanityChecksApplyToEntriesAndExits(t *testing.T) {
 	}
 }
 
+// TestEntriesWorthMoreThanTheQuoteMaximumAreRefused: Coinbase bounds an
+// order's worth by quote_max_size as well as by quote_min_size: a limit
+// is worth its size at its price (exchange.Product.Validate), a market
+// entry sized in base its size at the price the guard values it at
+// (exchange.Product.CheckBounds). Either is refused before it is sent,
+// naming the venue's reason; until 2026-12-07 only a quote-sized order
+// was held to quote_max_size.
+func TestEntriesWorthMoreThanTheQuoteMaximumAreRefused(t *testing.T) {
+	f := newFixture(t, nil)
+	p := testProduct("AAA-USD")
+	p.QuoteMaxSize = d("50000")
+	limit := func(price string) Intent {
+		in := buy("s1", "AAA-USD", "500", price)
+		in.Product = p
+		return in
+	}
+	market := func(estimate string) Intent {
+		in := Intent{Strategy: "s1", ProductID: "AAA-USD", Product: p, Side: exchange.Buy, Type: exchange.Market, BaseSize: d("500")}
+		if estimate != "" {
+			in.EstimatedPrice = d(estimate)
+		}
+		return in
+	}
+	f.allow(limit("100"))  // worth 50,000: the maximum
+	f.allow(market(""))    // at the last trade, 100
+	f.allow(market("100")) // at its estimate
+	for _, in := range []Intent{limit("100.01"), market("100.01")} {
+		dec := f.refuse(in, RuleInvalidOrder, "")
+		if dec.Value != exchange.ReasonQuoteSizeTooLarge || !strings.Contains(dec.Reason, "above the maximum 50000") {
+			t.Errorf("%s %s: value %q (%s), want %s naming the maximum", in.Type, in.EstimatedPrice, dec.Value, dec.Reason, exchange.ReasonQuoteSizeTooLarge)
+		}
+	}
+}
+
 func TestStopLimitExitWithoutStopPriceIsCheckedAsItsLimit(t *testing.T) {
 	f := newFixture(t, nil)
 	f.hold("s1", "AAA-USD", "1", "100")

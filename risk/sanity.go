@@ -77,10 +77,25 @@ func provablyValid(p *exchange.Product, r *exchange.OrderRequest) bool {
 	if r.Type == exchange.Limit && p.Dust(r.BaseSize, r.LimitPrice) {
 		return false // a limit is worth its size at its price, and the venue bounds that too
 	}
+	if r.Type == exchange.Limit && p.QuoteMaxSize.IsPositive() && !worthAtMost(r.BaseSize, r.LimitPrice, p.QuoteMaxSize) {
+		return false // from above as well (quote_max_size)
+	}
 	if r.QuoteSize.IsPositive() && !within(r.QuoteSize, p.QuoteIncrement, p.QuoteMinSize, p.QuoteMaxSize) {
 		return false
 	}
 	return true
+}
+
+// worthAtMost reports that size x price is at most max, without
+// allocating for the values of real orders; false also when it cannot
+// tell cheaply. The worth is rounded up to units, so max must be a whole
+// number of them for the comparison to be exact.
+func worthAtMost(size, price, max decimal.Decimal) bool {
+	if max.Exponent() < unitExp {
+		return false
+	}
+	n := notionalUnits(size, price)
+	return n != tooLarge && n <= toUnits(max)
 }
 
 // within reports that v is a multiple of step and inside [lo, hi], where

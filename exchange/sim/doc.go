@@ -135,11 +135,12 @@
 //
 // Every order needs a client order id: it is the idempotency key, and a
 // repeated id returns the existing order. Sizes and prices pass the
-// product's rules (exchange.Product.Validate), minimums included: a base
-// size of at least base_min_size, worth at least quote_min_size (a limit,
-// stop-limit or bracket at its limit price, a market order sized in base
-// at the price it fills at; exchange.Product.Dust is the same rule for
-// the daemon's exits and strategies). A refused order is not stored
+// product's rules (exchange.Product.Validate), bounds included: a base
+// size from base_min_size to base_max_size, worth from quote_min_size to
+// quote_max_size (a limit, stop-limit or bracket at its limit price, a
+// market order sized in base at the price it takes, before slippage:
+// exchange.Product.CheckBounds; exchange.Product.Dust is the same
+// minimum for the daemon's exits and strategies). A refused order is not stored
 // and its client order id stays free. Limit orders may be good-til-
 // cancelled, good-til-date, immediate-or-cancel or fill-or-kill; the last
 // two either take liquidity at once or end CANCELLED (with whole fills

@@ -269,3 +269,26 @@ func TestAMarketSellIsCheckedAtTheBidNotAtItsSlippedFill(t *testing.T) {
 	_, err := h.place(exchange.OrderRequest{Side: exchange.Sell, Type: exchange.Market, BaseSize: d("0.001")})
 	wantReject(t, err, exchange.ReasonQuoteSizeTooSmall) // 0.99999 at the bid
 }
+
+// TestOrdersWorthMoreThanTheQuoteMaximumAreRefused: Coinbase bounds an
+// order's worth by quote_max_size too: a limit at its limit price, a
+// market order sized in base at the price it takes (before slippage),
+// one sized in quote by its quote size. Each is refused with Coinbase's
+// reason, before the funds are looked at.
+func TestOrdersWorthMoreThanTheQuoteMaximumAreRefused(t *testing.T) {
+	h := newHarness(t, "25")
+	h.quote("10000.01", "10000.02") // btcUSD: base_max_size 1000, quote_max_size 10,000,000
+	for _, req := range []exchange.OrderRequest{
+		{Side: exchange.Sell, Type: exchange.Limit, BaseSize: d("1000"), LimitPrice: d("10000.01")},
+		{Side: exchange.Sell, Type: exchange.Market, BaseSize: d("1000")},
+		{Side: exchange.Buy, Type: exchange.Market, QuoteSize: d("10000000.01")},
+	} {
+		_, err := h.place(req)
+		wantReject(t, err, exchange.ReasonQuoteSizeTooLarge)
+	}
+	// At the maximum it is the funds that are short.
+	h.quote("10000", "10000.02")
+	_, err := h.place(exchange.OrderRequest{Side: exchange.Sell, Type: exchange.Market, BaseSize: d("1000")})
+	wantReject(t, err, exchange.ReasonInsufficientFund)
+	h.wantBalance("BTC", "1", "0")
+}

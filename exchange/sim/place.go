@@ -222,8 +222,9 @@ func (x *Exchange) placeMarket(b *book, req exchange.OrderRequest) (*order, erro
 
 // marketTerms returns the price a market order takes now (after
 // slippage) and the base size it fills: its base size, or what its quote
-// size buys there. A base size worth less than quote_min_size at the
-// market's price (before slippage) is refused.
+// size buys there. A base size worth less than quote_min_size or more
+// than quote_max_size at the market's price (before slippage) is
+// refused.
 func (x *Exchange) marketTerms(b *book, req exchange.OrderRequest) (price, size decimal.Decimal, err error) {
 	p := b.product
 	ref, ok := b.takePrice(req.Side)
@@ -242,14 +243,15 @@ func (x *Exchange) marketTerms(b *book, req exchange.OrderRequest) (price, size 
 		if p.Dust(size, decimal.Zero) {
 			return price, size, rejectf(exchange.ReasonQuoteSizeTooSmall, "quote size %s buys %s %s at %s, below the minimum %s", req.QuoteSize, size, p.BaseCurrency, price, p.BaseMinSize)
 		}
-		return price, size, nil
+		return price, size, p.CheckBounds(size, decimal.Zero) // base_max_size
 	}
 	// Sized in base: its worth is known now, at the price the market
-	// offers it (exchange.Product.Dust, the rule the exits sell by, at
-	// the price they judge a sale at): the venue checks the order as it
-	// arrives, and the slippage after that models where its fill lands,
-	// not a price the venue or the bot could know beforehand.
-	return price, size, p.CheckMinimum(size, ref)
+	// offers it, and must lie between quote_min_size and quote_max_size
+	// (exchange.Product.Dust, the rule the exits sell by, at the price
+	// they judge a sale at): the venue checks the order as it arrives,
+	// and the slippage after that models where its fill lands, not a
+	// price the venue or the bot could know beforehand.
+	return price, size, p.CheckBounds(size, ref)
 }
 
 // marketFunds rejects a market order of size at price that the available

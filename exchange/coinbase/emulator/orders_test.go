@@ -122,6 +122,10 @@ func TestBusinessRejectsAreHTTP200WithReason(t *testing.T) {
 		{"post-only crossing", exchange.OrderRequest{Type: exchange.Limit, Side: exchange.Buy, BaseSize: d("0.01"), LimitPrice: d("50001"), PostOnly: true}, "INVALID_LIMIT_PRICE_POST_ONLY"},
 		{"stop already passed", exchange.OrderRequest{Type: exchange.StopLimit, Side: exchange.Sell, BaseSize: d("0.01"), StopPrice: d("50100"), LimitPrice: d("50000")}, "STOP_PRICE_ABOVE_LAST_TRADE_PRICE"},
 		{"unknown product", exchange.OrderRequest{ProductID: "DOGE-USD", Type: exchange.Market, Side: exchange.Buy, BaseSize: d("1")}, "INVALID_PRODUCT_ID"},
+		// quote_max_size 50,000,000: checked before the funds.
+		{"limit worth more than quote_max_size", exchange.OrderRequest{Type: exchange.Limit, Side: exchange.Buy, BaseSize: d("1001"), LimitPrice: d("49999.99")}, "INVALID_QUOTE_SIZE_TOO_LARGE"},
+		{"market sale worth more than quote_max_size at the bid", exchange.OrderRequest{Type: exchange.Market, Side: exchange.Sell, BaseSize: d("1001")}, "INVALID_QUOTE_SIZE_TOO_LARGE"},
+		{"market buy worth less than quote_min_size at the ask", exchange.OrderRequest{Type: exchange.Market, Side: exchange.Buy, BaseSize: d("0.00001")}, "INVALID_QUOTE_SIZE_TOO_SMALL"},
 	}
 	v := startEnv(t, config{})
 	v.market("50000", "50001", "50000.5")
@@ -143,6 +147,29 @@ func TestBusinessRejectsAreHTTP200WithReason(t *testing.T) {
 				t.Errorf("%d orders exist after a reject", n)
 			}
 		})
+	}
+}
+
+// TestPreviewNamesTheQuoteBoundAnOrderMisses: a preview checks an
+// order's worth as a create does, a market order sized in base at the
+// price it would take: PREVIEW_ and the create's reason.
+func TestPreviewNamesTheQuoteBoundAnOrderMisses(t *testing.T) {
+	v := startEnv(t, config{})
+	v.market("50000", "50001", "50000.5")
+	for _, c := range []struct{ config, want string }{
+		{`"limit_limit_gtc":{"base_size":"1001","limit_price":"49999.99"}`, "PREVIEW_INVALID_QUOTE_SIZE_TOO_LARGE"},
+		{`"market_market_ioc":{"base_size":"1001"}`, "PREVIEW_INVALID_QUOTE_SIZE_TOO_LARGE"},
+		{`"market_market_ioc":{"base_size":"0.00001"}`, "PREVIEW_INVALID_QUOTE_SIZE_TOO_SMALL"},
+		{`"market_market_ioc":{"base_size":"0.0001"}`, ""},
+	} {
+		code, body := v.do("POST", "/orders/preview", `{"product_id":"BTC-USD","side":"SELL","order_configuration":{`+c.config+`}}`)
+		var out coinbase.PreviewOrderResponse
+		if err := jsonUnmarshal(body, &out); code != 200 || err != nil {
+			t.Fatalf("%s: HTTP %d %s (%v)", c.config, code, body, err)
+		}
+		if got := strings.Join(out.Errs, ","); !strings.Contains(got, c.want) || c.want == "" && strings.Contains(got, "QUOTE_SIZE") {
+			t.Errorf("%s: errs %v, want %q", c.config, out.Errs, c.want)
+		}
 	}
 }
 

@@ -160,6 +160,19 @@ func (e *Emulator) previewOrder(w http.ResponseWriter, r *http.Request, _ Key) {
 	if er.Type == exchange.Market && !price.IsPositive() {
 		out.Errs = append(out.Errs, "PREVIEW_INVALID_NO_LIQUIDITY")
 	}
+	if er.Type == exchange.Market && er.BaseSize.IsPositive() && price.IsPositive() {
+		// A market order sized in base is worth its size at the price it
+		// would take, bounded by quote_min_size and quote_max_size as a
+		// create checks it.
+		if p, err := e.sim.Product(r.Context(), er.ProductID); err == nil {
+			if err := p.CheckBounds(er.BaseSize, price); err != nil {
+				var rej *exchange.RejectError
+				if errors.As(err, &rej) {
+					out.Errs = append(out.Errs, previewReason(rej.Reason))
+				}
+			}
+		}
+	}
 	if er.Type == exchange.StopLimit && last.IsPositive() {
 		if er.StopDirection == exchange.StopDown && last.LessThanOrEqual(er.StopPrice) {
 			out.Errs = append(out.Errs, "PREVIEW_STOP_PRICE_ABOVE_LAST_TRADE_PRICE")
