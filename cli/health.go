@@ -44,7 +44,8 @@ type healthFlags struct {
 // consumers of a container's health (Swarm, an autoheal container, a
 // Kubernetes liveness probe) restart what fails it, and a restart mends
 // nothing /readyz reports: a HALTED daemon restarts HALTED (the journal
-// keeps the state), or, without a state_dir, forgets a halt a human must
+// and the trading_state file beside it keep the state, a full disk
+// notwithstanding), or, without a state_dir, forgets a halt a human must
 // look at. /readyz, whether the daemon trades, is for alerting and
 // readiness only.
 func health(prog string, args []string, stdout, stderr io.Writer) error {
