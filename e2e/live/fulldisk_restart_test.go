@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -45,16 +44,8 @@ func (d *daemon) killSwitch(method, query string) risk.StateInfo {
 func TestAHaltByAFullDiskSurvivesARestart(t *testing.T) {
 	state := fullDisk(t)
 	e := startEmulator(t, emuOptions{})
-	cfgPath := liveConfig(t, e, "")
-	raw, err := os.ReadFile(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
 	stateDir := filepath.Join(state, "state")
-	raw = regexp.MustCompile(`(?m)^state_dir: .*$`).ReplaceAll(raw, []byte(`state_dir: "`+stateDir+`"`))
-	if err := os.WriteFile(cfgPath, raw, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	cfgPath := liveConfigIn(t, e, stateDir)
 	d := startDaemon(t, cfgPath)
 	if info := d.killSwitch(http.MethodGet, ""); info.State != risk.Active {
 		t.Fatalf("the first start is %+v, want ACTIVE", info)

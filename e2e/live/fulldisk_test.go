@@ -35,6 +35,21 @@ func fullDisk(t *testing.T) string {
 	return dir
 }
 
+// liveConfigIn is liveConfig with its state_dir at stateDir.
+func liveConfigIn(t *testing.T, e *emu, stateDir string) string {
+	t.Helper()
+	cfgPath := liveConfig(t, e, "")
+	raw, err := os.ReadFile(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw = regexp.MustCompile(`(?m)^state_dir: .*$`).ReplaceAll(raw, []byte(`state_dir: "`+stateDir+`"`))
+	if err := os.WriteFile(cfgPath, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return cfgPath
+}
+
 // fill writes zeros to a file in dir until the filesystem is full.
 func fill(t *testing.T, dir string) string {
 	t.Helper()
@@ -75,15 +90,7 @@ func (d *daemon) readyz() (int, string) {
 func TestAFullDiskNeverBlocksAnExit(t *testing.T) {
 	state := fullDisk(t)
 	e := startEmulator(t, emuOptions{})
-	cfgPath := liveConfig(t, e, "")
-	raw, err := os.ReadFile(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw = regexp.MustCompile(`(?m)^state_dir: .*$`).ReplaceAll(raw, []byte(`state_dir: "`+filepath.Join(state, "state")+`"`))
-	if err := os.WriteFile(cfgPath, raw, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	cfgPath := liveConfigIn(t, e, filepath.Join(state, "state"))
 	d := startDaemon(t, cfgPath)
 	ctx := context.Background()
 	waitFor(t, 60*time.Second, "a position with its stop resting", func() bool {
