@@ -243,6 +243,9 @@ func (d *daemon) openJournal() error {
 	if err := jrnl.restoreRisk(d.guard); err != nil {
 		return err
 	}
+	if st := d.guard.State(); st != risk.Active {
+		d.log.Warn("trading state restored from the journal", "state", st.String())
+	}
 	d.openStateFile()
 	return nil
 }
@@ -270,9 +273,6 @@ func (d *daemon) followTradingState() {
 		}
 	})
 	m.TradingState(guard.State().String())
-	if guard.State() != risk.Active {
-		log.Warn("trading state restored from the journal", "state", guard.State().String())
-	}
 }
 
 // cancelOnStop derives the context that ends when ctx ends or the daemon
