@@ -139,6 +139,13 @@ func (s *StateFile) Record(info StateInfo) error {
 	if _, err := s.f.WriteAt(rec, 0); err != nil {
 		return fmt.Errorf("trading-state file %s: %w", s.path, err)
 	}
+	// A file that had grown (written by something else) is cut back, so
+	// that it reads again; shrinking takes no space.
+	if st, err := s.f.Stat(); err != nil || st.Size() != StateFileSize {
+		if err := s.f.Truncate(StateFileSize); err != nil {
+			return fmt.Errorf("trading-state file %s: %w", s.path, err)
+		}
+	}
 	if err := s.f.Sync(); err != nil {
 		return fmt.Errorf("trading-state file %s: %w", s.path, err)
 	}

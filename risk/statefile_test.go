@@ -65,7 +65,7 @@ func TestStateFileKeepsTheLastRecordAtAFixedSize(t *testing.T) {
 
 // TestADamagedStateFileIsAnError: a record torn by a crash or edited by
 // hand does not read back as a state; a file sized but never written
-// records nothing.
+// records nothing; the next record mends a file of another size.
 func TestADamagedStateFileIsAnError(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "trading_state")
 	sf := openStateFile(t, path)
@@ -93,6 +93,16 @@ func TestADamagedStateFileIsAnError(t *testing.T) {
 	}
 	if _, ok, err := openStateFile(t, path).Read(); ok || err != nil {
 		t.Errorf("a file of zeros reads ok=%v err=%v, want nothing recorded", ok, err)
+	}
+	// The next record (an operator's resume) mends a file of another size.
+	if err := os.WriteFile(path, append(raw, raw...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := openStateFile(t, path).Record(StateInfo{State: Active, Rule: RuleManual}); err != nil {
+		t.Fatal(err)
+	}
+	if info, ok, err := openStateFile(t, path).Read(); err != nil || !ok || info.State != Active {
+		t.Errorf("a record over a file twice the size reads back %+v ok=%v err=%v", info, ok, err)
 	}
 }
 
