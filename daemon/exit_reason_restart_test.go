@@ -121,7 +121,8 @@ func TestAnExitThatFilledWhileTheDaemonWasDownKeepsItsReason(t *testing.T) {
 	})
 	t.Run("an order from a journal that kept no reasons", func(t *testing.T) {
 		// The killed run's journal is taken back to schema version 3,
-		// which had no reason column, as a tradebot before it left it;
+		// which had no reason column (nor version 5's index on the
+		// fills' order id), as a tradebot before it left it;
 		// the restarted daemon migrates it, and cannot know why the sale
 		// was sent: "unknown", not a stop-loss it never was.
 		toVersion3 := func(path string) {
@@ -130,7 +131,7 @@ func TestAnExitThatFilledWhileTheDaemonWasDownKeepsItsReason(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer db.Close()
-			for _, q := range []string{"ALTER TABLE orders DROP COLUMN reason", "PRAGMA user_version = 3"} {
+			for _, q := range []string{"DROP INDEX fills_order", "ALTER TABLE orders DROP COLUMN reason", "PRAGMA user_version = 3"} {
 				if _, err := db.Exec(q); err != nil {
 					t.Fatalf("%s: %v", q, err)
 				}

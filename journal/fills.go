@@ -67,6 +67,36 @@ func (j *Journal) Fills(since time.Time) ([]FillRecord, error) {
 	if err != nil {
 		return nil, fmt.Errorf("journal %s: fills: %w", j.path, err)
 	}
+	out, err := scanFills(rows)
+	if err != nil {
+		return nil, fmt.Errorf("journal %s: fills: %w", j.path, err)
+	}
+	return out, nil
+}
+
+// OrderFills returns the fills of the order with venue order id orderID,
+// in the order they were recorded. Every fill names its order's venue id
+// (the venue's own fills, and those tradebot derives from an order's
+// state), and a venue id names one order, so these are exactly the
+// order's fills, whatever client order id they carry: Coinbase's list of
+// fills names none.
+func (j *Journal) OrderFills(orderID string) ([]FillRecord, error) {
+	if orderID == "" {
+		return nil, nil
+	}
+	rows, err := j.stmts.orderFills.Query(orderID)
+	if err != nil {
+		return nil, fmt.Errorf("journal %s: fills of order %s: %w", j.path, orderID, err)
+	}
+	out, err := scanFills(rows)
+	if err != nil {
+		return nil, fmt.Errorf("journal %s: fills of order %s: %w", j.path, orderID, err)
+	}
+	return out, nil
+}
+
+// scanFills reads rows of fillColumns and closes them.
+func scanFills(rows *sql.Rows) ([]FillRecord, error) {
 	defer rows.Close()
 	var out []FillRecord
 	for rows.Next() {
@@ -79,7 +109,7 @@ func (j *Journal) Fills(since time.Time) ([]FillRecord, error) {
 		)
 		if err := rows.Scan(&r.Instance, &r.ProductID, &r.TradeID, &r.OrderID, &r.ClientOrderID, &side,
 			&price, &size, &fee, &liq, &venueTime, &recorded); err != nil {
-			return nil, fmt.Errorf("journal %s: fills: %w", j.path, err)
+			return nil, err
 		}
 		d := decoder{what: fmt.Sprintf("fill %s/%s", r.ProductID, r.TradeID)}
 		r.Side = exchange.Side(side)
@@ -90,14 +120,11 @@ func (j *Journal) Fills(since time.Time) ([]FillRecord, error) {
 		r.Time = fromNanos(venueTime)
 		r.RecordedAt = time.Unix(0, recorded).UTC()
 		if d.err != nil {
-			return nil, fmt.Errorf("journal %s: fills: %w", j.path, d.err)
+			return nil, d.err
 		}
 		out = append(out, r)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("journal %s: fills: %w", j.path, err)
-	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // LastFillTime returns the venue time of the newest recorded fill, or the

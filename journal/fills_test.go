@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -78,5 +79,41 @@ func TestRecordFillNeedsTradeAndProduct(t *testing.T) {
 		if _, err := j.RecordFill("a", f); err == nil {
 			t.Errorf("accepted %+v", f)
 		}
+	}
+}
+
+// An order's fills are found by its venue id whatever client order id
+// they carry (Coinbase's list of fills names none), through the index on
+// order_id rather than by reading the whole table: a derived fill is
+// checked against them before it is recorded.
+func TestAnOrdersFillsAreFoundByItsVenueIDThroughTheIndex(t *testing.T) {
+	j := openTemp(t)
+	coinbase := fill("t1", t0)
+	coinbase.ClientOrderID = ""
+	other := fill("t3", t0)
+	other.OrderID, other.ClientOrderID = "v-2", "a-2"
+	for _, f := range []exchange.Fill{coinbase, fill("t2", t0.Add(time.Second)), other} {
+		if _, err := j.RecordFill("a", f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := j.OrderFills("v-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].TradeID != "t1" || got[1].TradeID != "t2" {
+		t.Fatalf("fills of v-1 = %+v, want t1 and t2", got)
+	}
+	if got, err := j.OrderFills(""); err != nil || len(got) != 0 {
+		t.Fatalf("fills of an order the venue has not named = %+v, %v; want none", got, err)
+	}
+	var id, parent, unused int
+	var plan string
+	if err := j.normal.QueryRow(`EXPLAIN QUERY PLAN SELECT `+fillColumns+` FROM fills WHERE order_id = ? ORDER BY rowid`, "v-1").
+		Scan(&id, &parent, &unused, &plan); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(plan, "fills_order") {
+		t.Errorf("an order's fills are read by %q, not through the index fills_order", plan)
 	}
 }

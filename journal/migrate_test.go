@@ -60,6 +60,8 @@ var sampleRows = [][]string{
 			'', 'IN_FLIGHT', 1, '0', '0', '0', '0', 0, '', '', '', NULL, NULL,
 			1700000004000000000, 1700000004000000000, 'take_profit')`,
 	},
+	// version 5: an index on the fills' order id, no new rows
+	{},
 }
 
 func TestEveryEarlierSchemaVersionMigratesWithoutLoss(t *testing.T) {

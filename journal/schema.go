@@ -149,6 +149,13 @@ CREATE INDEX reconciliations_time ON reconciliations(time_ns);
 	`
 ALTER TABLE orders ADD COLUMN reason TEXT NOT NULL DEFAULT '';
 `,
+	// 5: an order's fills found by its venue id, without reading the
+	// whole table: a derived fill is checked against its order's fills
+	// before it is recorded (derivedFillCovered), and recovery sums an
+	// adopted order's (OrderFills).
+	`
+CREATE INDEX fills_order ON fills(order_id);
+`,
 }
 
 // schemaVersion is the schema version this package writes.

@@ -76,6 +76,21 @@ func (j *Journal) Risk(account string) ([]byte, error) {
 	return state, nil
 }
 
+// RiskSavedAt returns when SaveRisk last stored the account's counters,
+// by the journal's clock (which also stamps every fill's RecordedAt), or
+// the zero time if it never did.
+func (j *Journal) RiskSavedAt(account string) (time.Time, error) {
+	var n int64
+	err := j.normal.QueryRow("SELECT updated_ns FROM risk_state WHERE account = ?", account).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("journal %s: risk state of account %q: %w", j.path, account, err)
+	}
+	return time.Unix(0, n).UTC(), nil
+}
+
 // Reconciliation is one report of comparing the journal with the venue.
 type Reconciliation struct {
 	Time time.Time

@@ -16,6 +16,10 @@ type statements struct {
 	updateOrder *sql.Stmt // on normal
 	insertEvent *sql.Stmt // on normal
 	insertFill  *sql.Stmt // on normal
+	// orderFills reads an order's fills by its venue id (index
+	// fills_order): before every derived fill is recorded, and at
+	// recovery.
+	orderFills *sql.Stmt // on normal
 }
 
 func (j *Journal) prepare() error {
@@ -47,6 +51,7 @@ func (j *Journal) prepare() error {
 		insertFill: p(j.normal, `INSERT INTO fills (product_id, trade_id, instance, order_id, client_order_id,
 			side, price, size, fee, liquidity, time_ns, recorded_ns) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
 			ON CONFLICT (product_id, trade_id) DO NOTHING`),
+		orderFills: p(j.normal, `SELECT `+fillColumns+` FROM fills WHERE order_id = ? ORDER BY rowid`),
 	}
 	return err
 }
@@ -83,7 +88,7 @@ func (j *Journal) closeBatchWrites() {
 }
 
 func (s *statements) close() {
-	for _, st := range []*sql.Stmt{s.insertOrder, s.reserveSeq, s.orderState, s.updateOrder, s.insertEvent, s.insertFill} {
+	for _, st := range []*sql.Stmt{s.insertOrder, s.reserveSeq, s.orderState, s.updateOrder, s.insertEvent, s.insertFill, s.orderFills} {
 		if st != nil {
 			st.Close()
 		}

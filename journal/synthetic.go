@@ -116,11 +116,6 @@ func syntheticFillsQuery() (string, []any) {
 		` GROUP BY order_id ORDER BY order_id`, args
 }
 
-// derivedLookBehind bounds how far before a derived fill the journal looks
-// for the fills of its order (derivedFillCovered): an order's fills come
-// within its life, and the bound lets the query use the fills' time index.
-const derivedLookBehind = 30 * 24 * time.Hour
-
 // derivedFillCovered reports whether f, a fill tradebot derived from its
 // order's cumulative filled size (exchange.IsSyntheticTradeID), covers
 // only what the journal already holds for that order. Its trade id ends
@@ -132,45 +127,27 @@ const derivedLookBehind = 30 * 24 * time.Hour
 // the derived ones (which also deletes the derived id, so that the same
 // derived fill seen again after a restart or a late order state would be
 // new by its id). A fill that is not derived, or whose id does not end
-// with a size, is never covered.
+// with a size, is never covered. The order's fills are read through the
+// statement prepared at Open, by the index on their order id: this runs
+// before every derived fill is recorded.
 func (b *Batch) derivedFillCovered(f exchange.Fill) (bool, error) {
 	cum, ok := exchange.DerivedTradeIDFilled(f.TradeID)
 	if f.OrderID == "" || !ok {
 		return false, nil
 	}
-	q := `SELECT size FROM fills WHERE product_id = ? AND order_id = ?`
-	args := []any{f.ProductID, f.OrderID}
-	if !f.Time.IsZero() {
-		q += ` AND time_ns >= ?`
-		args = append(args, f.Time.Add(-derivedLookBehind).UnixNano())
-	}
-	var (
-		rows *sql.Rows
-		err  error
-	)
-	if b.tx != nil {
-		rows, err = b.tx.QueryContext(b.ctx, q, args...)
-	} else {
-		rows, err = b.db.QueryContext(b.ctx, q, args...)
-	}
+	rows, err := b.stmt(b.j.stmts.orderFills).QueryContext(b.ctx, f.OrderID)
 	if err != nil {
 		return false, b.errorf("record fill %s/%s: fills of order %s: %w", f.ProductID, f.TradeID, f.OrderID, err)
 	}
-	defer rows.Close()
-	held := decimal.Zero
-	d := decoder{what: "fills of order " + f.OrderID}
-	for rows.Next() {
-		var size string
-		if err := rows.Scan(&size); err != nil {
-			return false, b.errorf("record fill %s/%s: fills of order %s: %w", f.ProductID, f.TradeID, f.OrderID, err)
-		}
-		held = held.Add(d.dec("size", size))
-	}
-	if err := rows.Err(); err != nil {
+	fills, err := scanFills(rows)
+	if err != nil {
 		return false, b.errorf("record fill %s/%s: fills of order %s: %w", f.ProductID, f.TradeID, f.OrderID, err)
 	}
-	if d.err != nil {
-		return false, b.errorf("record fill %s/%s: %w", f.ProductID, f.TradeID, d.err)
+	held := decimal.Zero
+	for _, h := range fills {
+		if h.ProductID == f.ProductID {
+			held = held.Add(h.Size)
+		}
 	}
 	return held.GreaterThanOrEqual(cum), nil
 }
