@@ -83,6 +83,10 @@ func startRunVia(t *testing.T, x *sim.Exchange, venue exchange.Venue, clk *clock
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The risk counters a run saved, as the daemon restores them.
+	if err := j.restoreRisk(g); err != nil {
+		t.Fatal(err)
+	}
 	log := &syncBuffer{}
 	eng, err := engine.New(context.Background(), engine.Options{Venue: venue, Guard: g, Clock: clk, Journal: j, Log: NewLogger(log, "json", "info"),
 		OnRoundTrip: j.roundTrip(slog.New(slog.DiscardHandler)), Instances: []engine.InstanceSpec{spec}})

@@ -7,8 +7,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/tradebot/tradebot/engine"
 	"github.com/tradebot/tradebot/exchange"
 	"github.com/tradebot/tradebot/exits"
@@ -170,28 +168,36 @@ func (a *journalAdapter) OrderByVenueID(orderID string) (engine.JournaledOrder, 
 
 var _ engine.VenueIDJournal = (*journalAdapter)(nil)
 
-// fillLookBehind widens the search for an order's fills before its
-// intent: fill times are the venue's clock, intents ours.
-const fillLookBehind = time.Hour
-
-// JournaledFillSize implements engine.FillsJournal: the size of the fills
-// the journal holds for the order.
-func (a *journalAdapter) JournaledFillSize(jo engine.JournaledOrder) (decimal.Decimal, error) {
-	rec, err := a.Journal.Order(jo.Order.ClientOrderID)
-	if err != nil {
-		return decimal.Zero, err
+// JournaledFills implements engine.FillsJournal: the size of the fills
+// the journal holds for the order with venue order id orderID, and the part of it recorded before
+// the risk counters were last saved, which they therefore include.
+//
+// The fills are matched by the order's venue id, which the venue has
+// just answered at recovery: every fill names it, and it names one
+// order. Matching by client order id while the venue id was unknown
+// missed the order's fills once a reconciliation had replaced the
+// derived ones by Coinbase's, which name no client order id (the crash
+// test's seed 1796616563719270910); a client order id is never reused
+// (NextClientOrderSeq), so it could not count another order's fills, and
+// a create retried under it is the same order on Coinbase. An order the
+// venue has not named has no fills the journal could hold.
+func (a *journalAdapter) JournaledFills(orderID string) (engine.JournaledFills, error) {
+	var held engine.JournaledFills
+	fills, err := a.OrderFills(orderID)
+	if err != nil || len(fills) == 0 {
+		return held, err
 	}
-	fills, err := a.Fills(rec.IntentAt.Add(-fillLookBehind))
+	saved, err := a.RiskSavedAt(riskAccount)
 	if err != nil {
-		return decimal.Zero, err
+		return held, err
 	}
-	sum := decimal.Zero
 	for _, f := range fills {
-		if f.ClientOrderID == jo.Order.ClientOrderID || (jo.Order.ID != "" && f.OrderID == jo.Order.ID) {
-			sum = sum.Add(f.Size)
+		held.Size = held.Size.Add(f.Size)
+		if !saved.IsZero() && !f.RecordedAt.After(saved) {
+			held.Counted = held.Counted.Add(f.Size)
 		}
 	}
-	return sum, nil
+	return held, nil
 }
 
 var _ engine.FillsJournal = (*journalAdapter)(nil)

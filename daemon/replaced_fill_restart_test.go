@@ -11,6 +11,7 @@ import (
 	"github.com/tradebot/tradebot/engine"
 	"github.com/tradebot/tradebot/exchange"
 	"github.com/tradebot/tradebot/exits"
+	"github.com/tradebot/tradebot/risk"
 	"github.com/tradebot/tradebot/strategy"
 )
 
@@ -25,7 +26,10 @@ import (
 // the restart journaled the fill again under the executor's derived id,
 // which no later reconciliation could replace (the crash test, seed
 // 1796616563719270910: a market sell the emulator filled 0.001, the
-// journal 0.002, position and cash right).
+// journal 0.002, position and cash right). The journal's fills are now
+// matched by the venue id the venue answers at recovery; so is the part
+// of them the saved risk counters include, which the guard must not
+// count again.
 func TestAFillCoinbasesFillsReplacedIsNotJournaledAgainAtTheNextStart(t *testing.T) {
 	x, clk := newGridVenue(t)
 	x.SetHandler(func(exchange.OrderEvent) {}) // the killed run hears nothing more
@@ -60,6 +64,17 @@ func TestAFillCoinbasesFillsReplacedIsNotJournaledAgainAtTheNextStart(t *testing
 	if ok, err := j.ReplaceSyntheticFills(o.ID, []exchange.Fill{coinbase}); err != nil || !ok {
 		t.Fatalf("replacing the derived fill: %v, %v", ok, err)
 	}
+	// The killed run's guard booked the fill and its counters were saved
+	// after (a change of the trading state, say): the restart must not
+	// count it again, which takes finding Coinbase's fill as the order's.
+	g, err := risk.NewGuard(risk.DefaultConfig(), clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.OnFill("s", "BTC-USD", exchange.Buy, derived.Size, derived.Price, derived.Fee, nil)
+	if err := j.saveRisk(g); err != nil {
+		t.Fatal(err)
+	}
 	if err := j.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -87,5 +102,8 @@ func TestAFillCoinbasesFillsReplacedIsNotJournaledAgainAtTheNextStart(t *testing
 	}
 	if !held.Equal(o.FilledSize) {
 		t.Fatalf("the journal holds fills of %s (%v) for an entry the venue filled %s", held, ids, o.FilledSize)
+	}
+	if got := r.guard.Snapshot().RealizedToday; !got.Equal(derived.Fee.Neg()) {
+		t.Fatalf("after the restart the guard realized %s today, want the entry's fee %s once", got, derived.Fee.Neg())
 	}
 }

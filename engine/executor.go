@@ -195,25 +195,46 @@ type trackedOrder struct {
 	// position applies them again from the venue's cumulative state, and
 	// the table must not get them twice (journalPart).
 	journaled decimal.Decimal
+	// counted is, for an order adopted at recovery, the filled size the
+	// risk guard's restored counters already include: the fills the
+	// journal recorded before it last saved them, which the run that
+	// recorded them had booked into its guard (each fill is journaled
+	// just before the guard books it). The position applies them again,
+	// but the guard's day PnL, loss limits and drawdown must not count
+	// them twice (guardPart).
+	counted decimal.Decimal
 }
 
 // journalPart returns the part of fill, just applied by fillFrom, that the
 // journal does not hold yet: all of it, less what was journaled before a
 // restart, or nil when the journal has it all. The fee is shared pro rata.
 func (t *trackedOrder) journalPart(fill *exchange.Fill) *exchange.Fill {
-	f := *fill
-	if !t.journaled.IsPositive() {
-		return &f
+	return t.partBeyond(fill, t.journaled)
+}
+
+// guardPart returns the part of fill, just applied by fillFrom, that the
+// risk guard has not counted yet: all of it, less what the counters it
+// restored at start already include, or nil when they include it all.
+func (t *trackedOrder) guardPart(fill *exchange.Fill) *exchange.Fill {
+	return t.partBeyond(fill, t.counted)
+}
+
+// partBeyond returns the part of fill, just applied by fillFrom (the
+// order's cumulative filled size is now t.filled), that lies beyond held,
+// an earlier run's share of the order's cumulative size: all of it when
+// held is below the fill, nil when held reaches the fill's end, otherwise
+// the rest with the fee pro rata. fill itself is returned when all of it
+// is beyond (always but after a restart); callers do not change it.
+func (t *trackedOrder) partBeyond(fill *exchange.Fill, held decimal.Decimal) *exchange.Fill {
+	if !held.IsPositive() || !held.GreaterThan(t.filled.Sub(fill.Size)) {
+		return fill
 	}
-	before := t.filled.Sub(fill.Size)
-	switch {
-	case t.journaled.GreaterThanOrEqual(t.filled):
+	if held.GreaterThanOrEqual(t.filled) {
 		return nil
-	case t.journaled.GreaterThan(before):
-		f.Size = t.filled.Sub(t.journaled)
-		f.Fee = fill.Fee.Mul(f.Size).Div(fill.Size)
 	}
-	t.journaled = t.filled
+	f := *fill
+	f.Size = t.filled.Sub(held)
+	f.Fee = fill.Fee.Mul(f.Size).Div(fill.Size)
 	return &f
 }
 
@@ -615,7 +636,7 @@ func (e *Executor) HandleEvent(ev exchange.OrderEvent) {
 		e.mu.Unlock()
 		return
 	}
-	journalFill, ok := e.apply(t, &ev)
+	journalFill, guardFill, ok := e.apply(t, &ev)
 	if !ok {
 		e.mu.Unlock()
 		return
@@ -629,7 +650,7 @@ func (e *Executor) HandleEvent(ev exchange.OrderEvent) {
 		e.journalAttached(t, o)
 	}
 	if ev.Fill != nil {
-		e.bookFill(t.intent.Instance, *ev.Fill, journalFill, reservation)
+		e.bookFill(t.intent.Instance, *ev.Fill, journalFill, guardFill, reservation)
 	}
 	if o.Status.Terminal() {
 		e.obs.OrderEnded(t.intent.Instance, o.ProductID, o.Side, o.Type, statusLabel(o.Status))
@@ -714,11 +735,12 @@ func (e *Executor) adoptBracket(o *exchange.Order) *trackedOrder {
 }
 
 // apply takes an event's state into the tracked order: the fill it adds
-// (ev.Fill, nil when none) and the part of it the journal lacks. ok is
+// (ev.Fill, nil when none), the part of it the journal lacks and the part
+// the risk guard has not counted (both all of it but after a restart). ok is
 // false for a state older than one applied already (events from the user
 // channel and REST reconciliation can cross), which changes nothing.
 // Called with mu held.
-func (e *Executor) apply(t *trackedOrder, ev *exchange.OrderEvent) (journalFill *exchange.Fill, ok bool) {
+func (e *Executor) apply(t *trackedOrder, ev *exchange.OrderEvent) (journalFill, guardFill *exchange.Fill, ok bool) {
 	o := &ev.Order
 	if t.intent.Purpose == exchange.Entry && t.intent.Request.Attached != nil && o.Attached == nil {
 		// The user channel does not repeat an entry's attached TP/SL; the
@@ -728,18 +750,18 @@ func (e *Executor) apply(t *trackedOrder, ev *exchange.OrderEvent) (journalFill 
 	}
 	fill, stale := t.fillFrom(*ev)
 	if stale {
-		return nil, false
+		return nil, nil, false
 	}
 	ev.Fill = fill
 	if fill != nil {
-		journalFill = t.journalPart(fill)
+		journalFill, guardFill = t.journalPart(fill), t.guardPart(fill)
 	}
 	if o.ID != "" {
 		e.byVenueID[o.ID] = o.ClientOrderID
 	}
 	t.order = *o
 	t.inFlight = false
-	return journalFill, true
+	return journalFill, guardFill, true
 }
 
 // journalAttached journals a bracket just adopted: its intent, and its
@@ -762,15 +784,18 @@ func (e *Executor) journalAttached(t *trackedOrder, o exchange.Order) {
 	}
 }
 
-// bookFill journals a fill (the part the journal lacks) and applies it
-// to the risk guard and the metrics.
-func (e *Executor) bookFill(instance string, f exchange.Fill, journalFill *exchange.Fill, reservation *risk.Reservation) {
+// bookFill journals a fill (the part the journal lacks), applies the part
+// the risk guard has not counted to the guard, and counts the fill in the
+// metrics.
+func (e *Executor) bookFill(instance string, f exchange.Fill, journalFill, guardFill *exchange.Fill, reservation *risk.Reservation) {
 	if e.journal != nil && journalFill != nil {
 		if _, err := e.journal.RecordFill(instance, *journalFill); e.noteJournal("fill", err) != nil {
 			e.log.Error("journal fill failed", "client_order_id", f.ClientOrderID, "trade_id", f.TradeID, "error", err)
 		}
 	}
-	e.guard.OnFill(instance, f.ProductID, f.Side, f.Size, f.Price, f.Fee, reservation)
+	if guardFill != nil {
+		e.guard.OnFill(instance, f.ProductID, f.Side, guardFill.Size, f.Price, guardFill.Fee, reservation)
+	}
 	e.obs.Fill(instance, f)
 }
 

@@ -124,14 +124,12 @@ func (e *Engine) Recover(ctx context.Context, j RecoveryJournal, venue exchange.
 		}
 		e.exec.instances[jo.Instance].adoptWorking(jo)
 		e.exec.adopt(jo)
-		if fj, ok := j.(FillsJournal); ok {
-			size, err := fj.JournaledFillSize(jo)
-			if err != nil {
-				return rep, fmt.Errorf("recover order %s: journaled fills: %w", jo.Order.ClientOrderID, err)
-			}
-			e.exec.setJournaled(jo.Order.ClientOrderID, size)
-		}
 		o, err := lookUp(ctx, venue, jo.Order)
+		if err == nil {
+			if err := e.exec.noteJournaled(j, jo, o.ID); err != nil {
+				return rep, fmt.Errorf("recover order %s: %w", jo.Order.ClientOrderID, err)
+			}
+		}
 		switch {
 		case errors.Is(err, exchange.ErrOrderNotFound):
 			rep.Missing++
@@ -300,12 +298,10 @@ func (e *Engine) resolveExitState(ctx context.Context, j RecoveryJournal, venue 
 		jo.Order.Status = exchange.StatusPending
 		in.adoptWorking(jo)
 		e.exec.adopt(jo)
-		if fj, ok := j.(FillsJournal); ok {
-			size, ferr := fj.JournaledFillSize(jo)
-			if ferr != nil {
-				return n, fmt.Errorf("recover exit %s of %s: journaled fills: %w", jo.Order.ClientOrderID, in.name, ferr)
+		if err == nil {
+			if ferr := e.exec.noteJournaled(j, jo, o.ID); ferr != nil {
+				return n, fmt.Errorf("recover exit %s of %s: %w", jo.Order.ClientOrderID, in.name, ferr)
 			}
-			e.exec.setJournaled(jo.Order.ClientOrderID, size)
 		}
 		if errors.Is(err, exchange.ErrOrderNotFound) {
 			failed := jo.Order
@@ -384,24 +380,52 @@ func (e *Engine) adoptJournaledAttached(j RecoveryJournal, instance string, o ex
 	prev.Instance, prev.Purpose, prev.Order.ID = instance, exchange.Exit, o.ID
 	e.noteAttachedReason(instance, prev.Order.ClientOrderID, prev.Reason)
 	e.exec.adopt(prev)
-	if fj, ok := j.(FillsJournal); ok {
-		if size, err := fj.JournaledFillSize(prev); err == nil {
-			e.exec.setJournaled(prev.Order.ClientOrderID, size)
-		} else {
-			e.exec.setJournaledFromOrder(prev.Order.ClientOrderID)
-		}
-	} else {
-		e.exec.setJournaledFromOrder(prev.Order.ClientOrderID)
-	}
+	e.exec.noteJournaledOrApplied(j, prev, o.ID)
 	return true
 }
 
 // FillsJournal is a RecoveryJournal that can say how much of a journaled
 // order its fills table already holds, so that fills recorded just
 // before a crash are not recorded again after it (see
-// trackedOrder.journaled).
+// trackedOrder.journaled), nor counted again by the risk guard (see
+// trackedOrder.counted).
 type FillsJournal interface {
-	JournaledFillSize(jo JournaledOrder) (decimal.Decimal, error)
+	// JournaledFills returns what the journal's fills hold of the order
+	// with venue order id orderID.
+	JournaledFills(orderID string) (JournaledFills, error)
+}
+
+// JournaledFills is what the journal holds of one order's execution.
+type JournaledFills struct {
+	// Size is the sum of the order's fills in the journal.
+	Size decimal.Decimal
+	// Counted is the part of Size that the risk counters the journal
+	// saved last include: the fills recorded before they were saved.
+	Counted decimal.Decimal
+}
+
+// noteJournaled sets what the journal j (when it is a FillsJournal) holds
+// of adopted order jo, whose venue order id the venue answered orderID:
+// the parts of its fills that recovery must neither journal nor count in
+// the risk guard again.
+func (e *Executor) noteJournaled(j RecoveryJournal, jo JournaledOrder, orderID string) error {
+	fj, ok := j.(FillsJournal)
+	if !ok {
+		return nil
+	}
+	if orderID == "" {
+		orderID = jo.Order.ID
+	}
+	held, err := fj.JournaledFills(orderID)
+	if err != nil {
+		return fmt.Errorf("journaled fills: %w", err)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if t := e.orders[jo.Order.ClientOrderID]; t != nil {
+		t.journaled, t.counted = held.Size, held.Counted
+	}
+	return nil
 }
 
 // EntryJournal is a RecoveryJournal that can name an instance's latest
@@ -460,7 +484,7 @@ func (e *Engine) recoverAttached(ctx context.Context, j RecoveryJournal, venue e
 		prev.Order.ID = br.ID
 		e.noteAttachedReason(instance, prev.Order.ClientOrderID, prev.Reason)
 		e.exec.adopt(prev)
-		e.exec.setJournaledFromOrder(id)
+		e.exec.noteJournaledOrApplied(j, prev, br.ID)
 	} else {
 		// Journaled now with the stop-loss it was attached with; the
 		// venue's answer need not name its entry, by which the exits
@@ -570,19 +594,20 @@ func (e *Executor) adoptAttached(instance string, o exchange.Order, now time.Tim
 	}
 }
 
-func (e *Executor) setJournaled(clientOrderID string, size decimal.Decimal) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if t := e.orders[clientOrderID]; t != nil {
-		t.journaled = size
-	}
-}
-
 func (e *Executor) tracksClientID(clientOrderID string) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	_, ok := e.orders[clientOrderID]
 	return ok
+}
+
+// noteJournaledOrApplied is noteJournaled for an adopted order with a
+// journal row, which falls back to the row's execution when the journal
+// cannot say what its fills hold (setJournaledFromOrder).
+func (e *Executor) noteJournaledOrApplied(j RecoveryJournal, jo JournaledOrder, orderID string) {
+	if _, ok := j.(FillsJournal); !ok || e.noteJournaled(j, jo, orderID) != nil {
+		e.setJournaledFromOrder(jo.Order.ClientOrderID)
+	}
 }
 
 // setJournaledFromOrder marks an adopted order's applied execution as
