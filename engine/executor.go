@@ -474,11 +474,12 @@ func (e *Executor) resend(ctx context.Context, clientOrderID string) (exchange.O
 	switch {
 	case err == nil:
 		if o.ClientOrderID == "" {
+			// The caller gets the order under the id it asked for.
 			o.ClientOrderID = clientOrderID
 		}
 		e.accepted(clientOrderID, o)
 		if o.Status != "" && o.Status != exchange.StatusPending {
-			e.HandleEvent(exchange.OrderEvent{Order: o})
+			e.handleAnswer(clientOrderID, o)
 		}
 		return o, nil
 	case errors.As(err, &rej):
@@ -659,6 +660,18 @@ func (e *Executor) HandleEvent(ev exchange.OrderEvent) {
 	if inst != nil {
 		inst.mailbox.putMessage(message{event: &ev, purpose: purpose})
 	}
+}
+
+// handleAnswer applies o, the venue's answer to a look-up of the order
+// tracked under clientOrderID, as an order event, named by that client
+// order id when the answer names none: Coinbase's answer about an
+// attached bracket, which it created itself, and a venue's that leaves
+// the id out, would otherwise reach no tracked order.
+func (e *Executor) handleAnswer(clientOrderID string, o exchange.Order) {
+	if o.ClientOrderID == "" {
+		o.ClientOrderID = clientOrderID
+	}
+	e.HandleEvent(exchange.OrderEvent{Order: o})
 }
 
 // owner finds the tracked order an event is about, naming it when the
@@ -906,7 +919,7 @@ func (e *Executor) ResolveInFlight(ctx context.Context) {
 			continue
 		}
 		e.accepted(id, o)
-		e.HandleEvent(exchange.OrderEvent{Order: o})
+		e.handleAnswer(id, o)
 	}
 }
 

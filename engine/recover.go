@@ -312,13 +312,10 @@ func (e *Engine) resolveExitState(ctx context.Context, j RecoveryJournal, venue 
 			e.exec.HandleEvent(exchange.OrderEvent{Order: failed})
 			continue
 		}
-		if o.ClientOrderID == "" {
-			o.ClientOrderID = jo.Order.ClientOrderID
-		}
 		e.log.Info("recover: resolved an exit order of the restored state on the venue", "instance", in.name,
-			"client_order_id", o.ClientOrderID, "order_id", o.ID, "status", o.Status, "filled", o.FilledSize)
-		e.exec.accepted(o.ClientOrderID, o)
-		e.exec.HandleEvent(exchange.OrderEvent{Order: o})
+			"client_order_id", jo.Order.ClientOrderID, "order_id", o.ID, "status", o.Status, "filled", o.FilledSize)
+		e.exec.accepted(jo.Order.ClientOrderID, o)
+		e.exec.handleAnswer(jo.Order.ClientOrderID, o)
 	}
 	return n, nil
 }

@@ -32,10 +32,7 @@ func (e *Engine) Settle(ctx context.Context) {
 			e.log.Warn("shutdown: entry state unavailable", "client_order_id", id, "error", err)
 			continue
 		}
-		if o.ClientOrderID == "" {
-			o.ClientOrderID = id
-		}
-		e.exec.HandleEvent(exchange.OrderEvent{Order: o})
+		e.exec.handleAnswer(id, o)
 		if o.Status.Terminal() || o.ID == "" {
 			continue
 		}
@@ -44,10 +41,7 @@ func (e *Engine) Settle(ctx context.Context) {
 			continue
 		}
 		if o, err = e.exec.venue.OrderByClientID(ctx, id); err == nil {
-			if o.ClientOrderID == "" {
-				o.ClientOrderID = id
-			}
-			e.exec.HandleEvent(exchange.OrderEvent{Order: o})
+			e.exec.handleAnswer(id, o)
 		}
 	}
 }
@@ -68,10 +62,7 @@ func (e *Engine) settleExits(ctx context.Context) int {
 			e.log.Warn("shutdown: exit state unavailable", "client_order_id", o.ClientOrderID, "order_id", o.ID, "error", err)
 			continue
 		}
-		if got.ClientOrderID == "" {
-			got.ClientOrderID = o.ClientOrderID
-		}
-		e.exec.HandleEvent(exchange.OrderEvent{Order: got})
+		e.exec.handleAnswer(o.ClientOrderID, got)
 		n++
 	}
 	return n
