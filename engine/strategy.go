@@ -250,15 +250,20 @@ func (in *Instance) strategyOrderEvent(ctx context.Context, ev exchange.OrderEve
 }
 
 // flushRefusals tells the strategy of the orders refused during its last
-// callback, after it returned (a callback is never re-entered).
+// callback, after it returned (a callback is never re-entered), and of
+// those refused during these calls (an order asked for again at once),
+// in order. It walks the list by index and empties it in place at the
+// end: taking from its front shrank the capacity by one a refusal, so
+// that the next refusal's append allocated a new array (a dca or grid
+// refused on every trade while the guard is REDUCING).
 func (in *Instance) flushRefusals() {
-	for len(in.refusals) > 0 {
-		r := in.refusals[0]
-		in.refusals = in.refusals[1:]
+	for i := 0; i < len(in.refusals); i++ {
 		if in.hooks.order != nil {
-			in.hooks.order.OnOrder(in.sctx, r)
+			in.hooks.order.OnOrder(in.sctx, in.refusals[i])
 		}
 	}
+	// The reasons' text is not kept alive by the array.
+	clear(in.refusals)
 	in.refusals = in.refusals[:0]
 }
 

@@ -211,3 +211,47 @@ func TestARefusedOrdersRecordIsReusedWithoutTouchingOthers(t *testing.T) {
 		t.Fatal("the refused order's record was not reused by the next order")
 	}
 }
+
+// refusalCounter is a strategy that counts the refusals it hears of and,
+// for the first, asks again at once and is refused again (as notPlaced
+// queues it).
+type refusalCounter struct {
+	in    *Instance
+	heard []string
+}
+
+func (c *refusalCounter) OnOrder(_ strategy.Context, e strategy.OrderEvent) {
+	c.heard = append(c.heard, e.ClientOrderID)
+	if e.ClientOrderID == "first" {
+		c.in.refusals = append(c.in.refusals, strategy.OrderEvent{Kind: strategy.Refused, ClientOrderID: "again"})
+	}
+}
+
+// Refusals reach the strategy in order, those queued while it hears of
+// them included, and a refusal a callback costs no allocation once the
+// list has grown: taking them from the front of the slice shrank its
+// capacity, so that every refusal's append allocated (a dca or grid
+// refused on every trade while the guard is REDUCING).
+func TestRefusalsAreDeliveredInOrderWithoutAnAllocationEach(t *testing.T) {
+	in := &Instance{}
+	c := &refusalCounter{in: in, heard: make([]string, 0, 4)}
+	in.hooks.order = c
+	in.refusals = append(in.refusals, strategy.OrderEvent{Kind: strategy.Refused, ClientOrderID: "first"},
+		strategy.OrderEvent{Kind: strategy.Refused, ClientOrderID: "second"})
+	in.flushRefusals()
+	if got := strings.Join(c.heard, " "); got != "first second again" {
+		t.Fatalf("the strategy heard of %q, want first second again", got)
+	}
+	if len(in.refusals) != 0 {
+		t.Fatalf("%d refusals left after the flush", len(in.refusals))
+	}
+	refused := strategy.OrderEvent{Kind: strategy.Refused, ClientOrderID: "each"}
+	allocs := testing.AllocsPerRun(100, func() {
+		c.heard = c.heard[:0]
+		in.refusals = append(in.refusals, refused)
+		in.flushRefusals()
+	})
+	if allocs != 0 {
+		t.Errorf("a refusal flushed costs %.1f allocations, want none", allocs)
+	}
+}
