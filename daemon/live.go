@@ -199,6 +199,7 @@ func (l *live) pass(ctx context.Context, reason string) {
 // state came back.
 func (l *live) reconcile(ctx context.Context, reason string) bool {
 	complete := true
+	start := time.Now()
 	l.eng.Executor().ResolveInFlight(ctx)
 	tracked := l.eng.Executor().Tracked()
 	// Logged, except the minutely safety net, so that a resync after a
@@ -246,7 +247,13 @@ func (l *live) reconcile(ctx context.Context, reason string) bool {
 	// Every pass, not only the minutely one: after a reconnect or a gap
 	// the fills derived meanwhile merge the most real ones.
 	l.replaceDerivedFills(ctx)
-	return complete && ctx.Err() == nil
+	complete = complete && ctx.Err() == nil
+	// Its end is logged as its start is: what it found (a phantom, an
+	// order's fill) is applied by then, and an operator (or a test)
+	// reading the log knows the resync is over.
+	l.log.Log(ctx, level, "reconciled orders with Coinbase", "reason", reason, "orders", len(tracked),
+		"complete", complete, "took", time.Since(start).Round(time.Millisecond).String())
+	return complete
 }
 
 // tracks reports whether the engine tracks the venue order id.

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -71,6 +72,21 @@ func TestAReconnectPutsCoinbasesFillsInTheJournal(t *testing.T) {
 		t.Error(diff)
 	}
 	t.Logf("%d derived fills replaced by the exchange's %d", derived, len(want))
+}
+
+// reconciled matches the log line that ends a reconciliation for reason.
+func reconciled(reason string) func(map[string]any) bool {
+	return func(rec map[string]any) bool {
+		return rec["msg"] == "reconciled orders with Coinbase" && rec["reason"] == reason
+	}
+}
+
+// debugLogTo has the daemon also log at DEBUG into buf, beside the
+// test's log at INFO: the minutely reconciliation logs there.
+func debugLogTo(buf *syncBuffer) func(*Options) {
+	return func(o *Options) {
+		o.Log = slog.New(slog.NewMultiHandler(o.Log.Handler(), NewLogger(buf, "json", "debug").Handler()))
+	}
 }
 
 // reconcileEveryOf sets the daemon's safety-net reconciliation period to d.
@@ -179,15 +195,13 @@ func TestAnOrderCoinbaseNoLongerKnowsHaltsEntriesUntilResumed(t *testing.T) {
 	if v := r.metric(`tradebot_reconcile_phantoms{kind="order"}`); v != "0" {
 		t.Errorf(`tradebot_reconcile_phantoms{kind="order"} = %q after the resume, want 0`, v)
 	}
-	// A later reconciliation does not find the resolved phantom again.
+	// A later reconciliation does not find the resolved phantom again:
+	// by its logged end, what it found is applied.
 	from = len(r.records())
 	w.e.DropSockets()
-	r.waitFor("a reconciliation after the resume", 20*time.Second, func() bool {
-		return count(after(r.records(), from), func(rec map[string]any) bool {
-			return rec["msg"] == "reconciling orders with Coinbase" && rec["reason"] == "reconnect"
-		}) > 0
+	r.waitFor("the end of a reconciliation after the resume", 20*time.Second, func() bool {
+		return count(after(r.records(), from), reconciled("reconnect")) > 0
 	})
-	time.Sleep(time.Second)
 	if st, rule := r.state(); st != "ACTIVE" {
 		t.Errorf("trading state %s by %q after a reconciliation that followed the resume, want ACTIVE", st, rule)
 	}
@@ -204,8 +218,10 @@ func TestABalanceBelowThePositionsHaltsEntriesUntilBoughtBackAndResumed(t *testi
 	const every = 300 * time.Millisecond
 	w := newLiveWorld(t, false)
 	// The bot watches its stop: nothing holds the BTC on the exchange,
-	// so that it can be sold by hand.
-	r := startDaemon(t, w.config("bot"), reconcileEveryOf(every))
+	// so that it can be sold by hand. The balances are checked by the
+	// minutely reconciliation, which logs at DEBUG.
+	debug := &syncBuffer{}
+	r := startDaemon(t, w.config("bot"), reconcileEveryOf(every), debugLogTo(debug))
 	pos := w.waitForPosition(r, false)
 	from := len(r.records())
 	manual := func(side exchange.Side, id string) {
@@ -262,7 +278,12 @@ func TestABalanceBelowThePositionsHaltsEntriesUntilBoughtBackAndResumed(t *testi
 	if code, body := r.request(http.MethodPost, "/killswitch?resume=true"); code != http.StatusOK {
 		t.Fatalf("POST /killswitch?resume=true: %d %s", code, body)
 	}
-	time.Sleep(10 * every)
+	// Two balance checks in a row find a shortfall before it halts: two
+	// whole minutely passes after the resume would have.
+	checks := len(records(t, debug.String()))
+	r.waitFor("two balance checks after the resume", 30*time.Second, func() bool {
+		return count(after(records(t, debug.String()), checks), reconciled("periodic")) >= 2
+	})
 	if st, rule := r.state(); st != "ACTIVE" {
 		t.Errorf("trading state %s by %q after the buy-back and the resume, want ACTIVE", st, rule)
 	}
