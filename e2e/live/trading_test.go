@@ -26,36 +26,20 @@ func TestLiveRunTradesWithStopsOnTheExchange(t *testing.T) {
 
 	var bodies []string
 	protectedSeen := 0
-	// The stop is placed once the entry's fill is known and cancelled
-	// just before a market exit, so a position may be seen without it for
-	// moments; longer than bareLimit is a fault.
-	const bareLimit = 2 * time.Second
-	var bareSince time.Time
 	deadline := time.Now().Add(40 * time.Second)
 	for time.Now().Before(deadline) {
 		s := d.scrape()
 		bodies = append(bodies, s.body)
 		assertProtected(t, s)
-		switch size := positionOf(s); {
-		case size > 0 && restingStop(t, e, ctx) != nil:
+		if positionOf(s) > 0 && restingStop(t, e, ctx) != nil {
 			protectedSeen++
-			bareSince = time.Time{}
-		case size > 0 && baseBalance(t, e).IsPositive():
-			if bareSince.IsZero() {
-				bareSince = time.Now()
-			} else if time.Since(bareSince) > bareLimit {
-				t.Errorf("position %v open for over %s with no stop resting on the exchange: %+v\n%s",
-					size, bareLimit, openOrders(t, e, ctx), warnings(d.output()))
-				bareSince = time.Time{}
-			}
-		default:
-			bareSince = time.Time{}
 		}
 		if protectedSeen >= 2 && closedRoundTrips(e) >= 2 {
 			break
 		}
 		time.Sleep(150 * time.Millisecond)
 	}
+	assertEntriesProtectedAtOnce(t, e, d)
 	if n := closedRoundTrips(e); n < 2 {
 		t.Fatalf("only %d round trips closed on the exchange in 40s; want at least 2\n%s", n, tail(d.output()))
 	}
@@ -70,6 +54,86 @@ func TestLiveRunTradesWithStopsOnTheExchange(t *testing.T) {
 		texts["/metrics scrape "+itoa(i)] = b
 	}
 	assertNoSecrets(t, e, texts)
+}
+
+// bareLimit bounds, by the exchange's own record, how long after an
+// entry's fill its position may go without a stop resting on the
+// exchange (or being sold): the stop is placed once the fill is known.
+const bareLimit = 2 * time.Second
+
+// assertEntriesProtectedAtOnce checks, from the exchange's record of
+// every order and fill rather than from polling it, that each entry's
+// fill found a stop resting already (a grown position's, resized) or was
+// followed by one, or by the position's sale, within bareLimit of the
+// fill as the exchange stamped both; and that the daemon created no
+// other entry in between. A test that polled every 150 ms and timed a
+// bare position by its own clock missed windows between its looks and,
+// under load, looked too seldom to see any.
+func assertEntriesProtectedAtOnce(t *testing.T, e *emu, d *daemon) {
+	t.Helper()
+	orders, fills := e.Sim().Orders(), e.Sim().Fills()
+	var stops, buys []exchange.Order
+	for _, o := range orders {
+		switch {
+		case o.ProductID != product:
+		case o.Side == exchange.Sell && o.StopPrice.IsPositive():
+			stops = append(stops, o)
+		case o.Side == exchange.Buy:
+			buys = append(buys, o)
+		}
+	}
+	checked, worst := 0, time.Duration(0)
+	for _, f := range fills {
+		if f.ProductID != product || f.Side != exchange.Buy {
+			continue
+		}
+		covered := false
+		var next time.Time // when a stop was placed, or the base sold, after the fill
+		for _, st := range stops {
+			ended := st.Status.Terminal()
+			switch {
+			case !st.CreatedAt.After(f.Time) && (!ended || st.UpdatedAt.After(f.Time)):
+				covered = true
+			case st.CreatedAt.After(f.Time) && (next.IsZero() || st.CreatedAt.Before(next)):
+				next = st.CreatedAt
+			}
+		}
+		if covered {
+			checked++
+			continue
+		}
+		for _, s := range fills {
+			if s.ProductID == product && s.Side == exchange.Sell && s.Time.After(f.Time) && (next.IsZero() || s.Time.Before(next)) {
+				next = s.Time
+			}
+		}
+		if next.IsZero() {
+			// Still bare at the end of the run: a fault unless the fill
+			// came too late to judge.
+			if last := f.Time.Add(bareLimit); time.Now().After(last.Add(time.Second)) {
+				t.Errorf("entry fill %s (order %s) at %s: no stop placed and nothing sold after it\n%s",
+					f.TradeID, f.OrderID, f.Time.Format(time.StampMilli), warnings(d.output()))
+			}
+			continue
+		}
+		checked++
+		bare := next.Sub(f.Time)
+		worst = max(worst, bare)
+		if bare > bareLimit {
+			t.Errorf("entry fill %s (order %s) at %s: its position went %s without a stop on the exchange (limit %s)\n%s",
+				f.TradeID, f.OrderID, f.Time.Format(time.StampMilli), bare, bareLimit, warnings(d.output()))
+		}
+		for _, b := range buys {
+			if b.ID != f.OrderID && b.CreatedAt.After(f.Time) && b.CreatedAt.Before(next) {
+				t.Errorf("entry %s was placed at %s, while the fill %s of entry %s (at %s) had no stop yet",
+					b.ClientOrderID, b.CreatedAt.Format(time.StampMilli), f.TradeID, f.OrderID, f.Time.Format(time.StampMilli))
+			}
+		}
+	}
+	if checked == 0 {
+		t.Error("no entry fill to check on the exchange")
+	}
+	t.Logf("%d entry fills checked; the longest wait for a stop (or sale) after one was %s", checked, worst)
 }
 
 // restingStop returns the open stop of the instance on the exchange: a
