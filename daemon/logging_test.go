@@ -2,11 +2,16 @@ package daemon
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/shopspring/decimal"
+
+	"github.com/tradebot/tradebot/exchange"
 	"github.com/tradebot/tradebot/notify"
 )
 
@@ -56,6 +61,106 @@ func TestAnErrorNotificationHidesAKey(t *testing.T) {
 			if !strings.Contains(sent[0].Text, "no such file or directory") {
 				t.Errorf("the event lost the words around the key: %s", sent[0].Text)
 			}
+		}
+	}
+}
+
+// keyHolder prints what it holds through String, as a type logged whole
+// with slog.Any might.
+type keyHolder struct{ text string }
+
+func (k keyHolder) String() string { return "holder of " + k.text }
+
+// keyValuer resolves to a group holding its text, as a LogValuer might.
+type keyValuer struct{ text string }
+
+func (k keyValuer) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("path", k.text), slog.Int("n", 1))
+}
+
+// namedText is a string type without methods, as exchange.Side is.
+type namedText string
+
+// TestTheLoggerHidesAKeyInEveryKindOfValue: a key reaches the log not only
+// in strings and errors but in whatever is logged whole (a slice of
+// settings, a struct, a Stringer, bytes, a map's keys), in what a
+// LogValuer resolves to, in groups and in With's attributes; in every
+// case, and in both formats, the line shows none of it, keeps the words
+// around it, and a JSON line stays JSON.
+func TestTheLoggerHidesAKeyInEveryKindOfValue(t *testing.T) {
+	secrets := testSecrets(t)
+	cases := map[string]func(log *slog.Logger, key string){
+		"slice of any":  func(log *slog.Logger, key string) { log.Info("kept", "v", []any{"kept", key}) },
+		"strings":       func(log *slog.Logger, key string) { log.Info("kept", "v", []string{"kept", key}) },
+		"after newline": func(log *slog.Logger, key string) { log.Info("kept", "v", []string{"kept:\n" + key}) },
+		"after tab":     func(log *slog.Logger, key string) { log.Info("kept", "v", []string{"kept:\t" + key}) },
+		"struct": func(log *slog.Logger, key string) {
+			log.Info("kept", "v", struct{ Name, Path string }{"kept", key})
+		},
+		"stringer":    func(log *slog.Logger, key string) { log.Info("kept", "v", keyHolder{key}) },
+		"bytes":       func(log *slog.Logger, key string) { log.Info("kept", "v", []byte("kept "+key)) },
+		"named":       func(log *slog.Logger, key string) { log.Info("kept", "v", namedText("kept "+key)) },
+		"map key":     func(log *slog.Logger, key string) { log.Info("kept", "v", map[string]int{key: 1, "kept": 2}) },
+		"log valuer":  func(log *slog.Logger, key string) { log.Info("kept", "v", keyValuer{key}) },
+		"group":       func(log *slog.Logger, key string) { log.Info("kept", slog.Group("g", "a", "kept", "b", key)) },
+		"with":        func(log *slog.Logger, key string) { log.With("path", key).Info("kept") },
+		"with valuer": func(log *slog.Logger, key string) { log.With("v", keyValuer{key}).Info("kept") },
+		"with group": func(log *slog.Logger, key string) {
+			log.WithGroup("g").With("path", key).Info("kept", "error", errors.New(key))
+		},
+		"wrapped error": func(log *slog.Logger, key string) {
+			log.Info("kept", "v", struct{ Err error }{errors.New(key)})
+		},
+	}
+	for _, format := range []string{"text", "json"} {
+		for name, logIt := range cases {
+			for _, s := range secrets {
+				for _, form := range s.Forms {
+					var buf bytes.Buffer
+					logIt(NewLogger(&buf, format, "info"), form)
+					out := buf.String()
+					if piece := leaks(out, secrets); piece != "" {
+						t.Fatalf("%s, %s: the log shows %q of a private key: %s", format, name, piece, out)
+					}
+					if !strings.Contains(out, "kept") {
+						t.Errorf("%s, %s: the line lost the words around the key: %s", format, name, out)
+					}
+					if format == "json" && !json.Valid(buf.Bytes()) {
+						t.Errorf("%s: not a JSON line: %s", name, out)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestTheLoggerWritesALineWithoutAKeyAsSlogDoes: a record with nothing to
+// hide (nearly every record) is handed to slog's handler as it is, values
+// of every kind written as slog writes them.
+func TestTheLoggerWritesALineWithoutAKeyAsSlogDoes(t *testing.T) {
+	t0 := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	r := slog.NewRecord(t0, slog.LevelInfo, "entry", 0)
+	r.AddAttrs(slog.String("strategy", "sma-btc"), slog.Any("type", exchange.Market),
+		slog.Any("quote_size", decimal.RequireFromString("100.50")), slog.Int("n", 3),
+		slog.Any("products", []string{"BTC-USD", "ETH-USD"}), slog.Any("error", errors.New("dial tcp: refused")),
+		slog.Group("g", slog.Duration("d", time.Second), slog.Any("named", namedText("a\nb"))),
+		slog.Any("holder", keyHolder{"nothing"}), slog.Any("bytes", []byte("abc")))
+	for _, format := range []string{"text", "json"} {
+		var got, want bytes.Buffer
+		h := NewLogger(&got, format, "info").Handler().WithAttrs([]slog.Attr{slog.String("instance", "a")}).WithGroup("x")
+		var plain slog.Handler = slog.NewJSONHandler(&want, nil)
+		if format == "text" {
+			plain = slog.NewTextHandler(&want, nil)
+		}
+		plain = plain.WithAttrs([]slog.Attr{slog.String("instance", "a")}).WithGroup("x")
+		if err := h.Handle(t.Context(), r); err != nil {
+			t.Fatal(err)
+		}
+		if err := plain.Handle(t.Context(), r); err != nil {
+			t.Fatal(err)
+		}
+		if got.String() != want.String() {
+			t.Errorf("%s:\n got %s\nwant %s", format, got.String(), want.String())
 		}
 	}
 }

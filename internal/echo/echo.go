@@ -23,7 +23,7 @@ func CutTo(s string, n int) string {
 	if n < 1 {
 		n = 1
 	}
-	if looksLikeKey(s) {
+	if LooksLikeKey(s) {
 		return hidden
 	}
 	if len(s) <= n || utf8.RuneCountInString(s) <= n {

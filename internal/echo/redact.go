@@ -28,10 +28,11 @@ var (
 	base64Run = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[A-Za-z0-9+/]{40,}={0,2}`) })
 )
 
-// looksLikeKey reports whether a value, echoed whole or in part, would
-// show key material. It runs on every log attribute, so it scans by hand
-// rather than with base64Run.
-func looksLikeKey(s string) bool {
+// LooksLikeKey reports whether a value, echoed whole or in part, would
+// show key material: whether Redact would change it. The daemon's logger
+// asks it of every string it writes, so it scans by hand rather than with
+// base64Run.
+func LooksLikeKey(s string) bool {
 	if strings.Contains(s, "PRIVATE KEY") || strings.Contains(s, "-----BEGIN") {
 		return true
 	}
@@ -81,7 +82,7 @@ func keyLikeRun(run string) bool {
 // It is the net under messages built from values that were not passed
 // through Cut (a library's error, a value formatted whole).
 func Redact(msg string) string {
-	if !looksLikeKey(msg) {
+	if !LooksLikeKey(msg) {
 		return msg
 	}
 	msg = pemBlock().ReplaceAllString(msg, hidden)
