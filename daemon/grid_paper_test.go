@@ -130,8 +130,10 @@ func TestAGridsOwnSaleCountsAsAStrategyExit(t *testing.T) {
 // types such as macd are), a dca's take-profit. A reason an instance
 // cannot count has no series: an sma_cross without exit_on_cross or a
 // breakout without exit_bars never signals an exit, rules without an
-// exit expression never close, and a grid has no exit signal. The grid,
-// under its stop from the start, buys nothing and says so once.
+// exit expression never close, and a grid has no exit signal. The exits
+// no config rules out (kill_switch, fallback, unknown) read 0 for every
+// instance. The grid, under its stop from the start, buys nothing and
+// says so once.
 func TestAGridsStrategyExitSeriesIsThereAtZeroFromTheStart(t *testing.T) {
 	doc := strings.Replace(gridPaper, "{lower: 61550, upper: 61850, levels: 7, stop_price: 61300}",
 		"{lower: 70000, upper: 72000, levels: 5, stop_price: 69000}", 1)
@@ -167,6 +169,13 @@ func TestAGridsStrategyExitSeriesIsThereAtZeroFromTheStart(t *testing.T) {
 	} {
 		if got := r.metric(fmt.Sprintf(series, c.reason, c.strategy)); got != c.want {
 			t.Errorf("exits_total of %s, reason %s = %q, want %q", c.strategy, c.reason, got, c.want)
+		}
+	}
+	for _, s := range cfg.Strategies {
+		for _, reason := range []string{"kill_switch", "fallback", "unknown"} {
+			if got := r.metric(fmt.Sprintf(series, reason, s.Name)); got != "0" {
+				t.Errorf("exits_total of %s, reason %s = %q, want 0", s.Name, reason, got)
+			}
 		}
 	}
 	if n := count(r.records(), isMsg(gridWaiting)); n != 1 {

@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"slices"
 	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -95,22 +96,31 @@ func newInstance(m *Metrics, strategy, product string) *Instance {
 }
 
 // declareSeries creates at zero the counters every instance uses from its
-// first trade: its entry (a market buy, submitted and filled as taker)
-// and its exits by each rule in reasons (stop_loss when reasons is
-// empty: every instance has a stop). The rest appear at their first
-// event.
+// first trade: its entry (a market buy, submitted and filled as taker),
+// its exits by each rule in reasons (stop_loss when reasons is empty:
+// every instance has a stop), and those every instance can count
+// whatever its config (exitsOfEveryInstance). The rest appear at their
+// first event.
 func (in *Instance) declareSeries(reasons []string) {
 	in.orderCounter(0, 0, 0)
 	in.fillCounter(0, 1)
 	if len(reasons) == 0 {
 		reasons = []string{ExitStopLoss}
 	}
-	for _, r := range reasons {
+	for _, r := range slices.Concat(reasons, exitsOfEveryInstance) {
 		if i := exitIndex(r); i >= 0 {
 			in.exitCounter(i)
 		}
 	}
 }
+
+// exitsOfEveryInstance are the exit reasons no config rules out: the kill
+// switch flattens every instance, a stop the venue refuses or a feed gone
+// stale closes any position by the fallback exit, and a restarted daemon
+// may learn of an exit whose reason its journal did not keep. Created at
+// zero, their first exit shows in increase() and on the dashboard, which
+// a series born at 1 does not.
+var exitsOfEveryInstance = []string{ExitKillSwitch, ExitFallback, ExitUnknown}
 
 func (in *Instance) orderCounter(s, t, st int) prometheus.Counter {
 	l := &in.orders[s][t][st]

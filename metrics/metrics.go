@@ -55,7 +55,8 @@ type Options struct {
 	// Exits are the exit reasons each instance can count: the exit rules
 	// its config has (stop_loss, take_profit, trailing_stop, break_even,
 	// time_stop) and those its strategy closes under (signal, strategy);
-	// an instance missing here gets stop_loss.
+	// an instance missing here gets stop_loss. Every instance also gets
+	// kill_switch, fallback and unknown, which no config rules out.
 	Exits map[InstanceID][]string
 	// RESTEndpoints are the venue's REST endpoints the daemon may call;
 	// their request, error and retry series exist from the start.

@@ -98,6 +98,9 @@ func TestDeclaredLabelValuesShowZerosBeforeAnythingHappens(t *testing.T) {
 		{"tradebot_fills_total", map[string]string{"strategy": "s1", "side": "buy", "liquidity": "taker"}},
 		{"tradebot_exits_total", map[string]string{"reason": "stop_loss"}},
 		{"tradebot_exits_total", map[string]string{"reason": "take_profit"}},
+		{"tradebot_exits_total", map[string]string{"reason": "kill_switch"}},
+		{"tradebot_exits_total", map[string]string{"reason": "fallback"}},
+		{"tradebot_exits_total", map[string]string{"reason": "unknown"}},
 		{"tradebot_order_rejections_total", map[string]string{"reason": "INSUFFICIENT_FUND"}},
 		{"tradebot_rest_request_duration_seconds", map[string]string{"endpoint": "create_order", "code": "200"}},
 		{"tradebot_rest_errors_total", map[string]string{"endpoint": "create_order", "code": "429"}},
@@ -125,8 +128,9 @@ func TestDeclaredLabelValuesShowZerosBeforeAnythingHappens(t *testing.T) {
 	}
 }
 
-// Only what an instance's config can do first exists at start: its entry
-// and its configured exit rules. The 48 order, 4 fill and 10 exit
+// Only what an instance's config can do first exists at start: its entry,
+// its configured exit rules and the exits no config rules out (kill
+// switch, fallback, unknown). The 48 order, 4 fill and 10 exit
 // combinations of every instance would otherwise be thousands of series
 // that stay 0.
 func TestUndeclaredCombinationsAppearOnlyAtTheirFirstEvent(t *testing.T) {
@@ -143,7 +147,7 @@ func TestUndeclaredCombinationsAppearOnlyAtTheirFirstEvent(t *testing.T) {
 		}
 		return 0
 	}
-	for name, want := range map[string]int{"tradebot_orders_total": 1, "tradebot_fills_total": 1, "tradebot_exits_total": 2} {
+	for name, want := range map[string]int{"tradebot_orders_total": 1, "tradebot_fills_total": 1, "tradebot_exits_total": 5} {
 		if got := count(name); got != want {
 			t.Errorf("%s has %d series at start, want %d", name, got, want)
 		}
