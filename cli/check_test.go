@@ -143,3 +143,31 @@ func checkOutput(t *testing.T, text string) string {
 	}
 	return stderr.String()
 }
+
+// TestCheckWarnsOfAnEntrySizeTheVenueRefuses: a strategy whose size is
+// worth less than its product's quote_min_size (or more than
+// quote_max_size) passes the check, exit 0, with a warning naming the
+// strategy and the field: every entry it asks for would be refused.
+func TestCheckWarnsOfAnEntrySizeTheVenueRefuses(t *testing.T) {
+	example, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "config.example.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ size, want string }{
+		{"0.5", "warning: strategy btc-sma: strategies[0].size.quote 0.5 is less than BTC-USDT's quote_min_size 1 USDT; the venue would refuse every entry of this size\n"},
+		{"500", ""},
+	} {
+		text := replaceLine(t, string(example), `    size: {quote: 500}`, `    size: {quote: `+c.size+`}`)
+		path := filepath.Join(t.TempDir(), "config.yaml")
+		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		var stdout, stderr bytes.Buffer
+		if code := run([]string{"check", "--config", path}, &stdout, &stderr); code != 0 {
+			t.Fatalf("size %s: exit %d, want 0; stderr:\n%s", c.size, code, stderr.String())
+		}
+		if got := stdout.String(); c.want != "" && !strings.Contains(got, c.want) || c.want == "" && strings.Contains(got, "warning") {
+			t.Errorf("size %s: output %q, want the warning %q", c.size, got, c.want)
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/tradebot/tradebot"
 	"github.com/tradebot/tradebot/config"
 	"github.com/tradebot/tradebot/daemon"
+	"github.com/tradebot/tradebot/exchange"
 	"github.com/tradebot/tradebot/internal/echo"
 	"github.com/tradebot/tradebot/metrics"
 )
@@ -104,6 +105,16 @@ func check(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "config OK: mode %s, %d strategy instance(s)\n", cfg.Mode, len(cfg.Strategies))
 	if cfg.Mode != config.ModeLive {
+		// The simulated exchange's products; without a market price a
+		// base size is held to its own bounds only (live mode values it
+		// at the best bid, CheckLive).
+		products := map[string]exchange.Product{}
+		for _, p := range cfg.PaperProducts() {
+			products[p.ID] = p.Exchange()
+		}
+		for _, w := range cfg.SizeWarnings(products, nil) {
+			fmt.Fprintf(stdout, "warning: %s\n", w)
+		}
 		return nil
 	}
 	// Live mode: the key is checked against Coinbase as `run` would check

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/tradebot/tradebot/config"
 	"github.com/tradebot/tradebot/exchange"
 	"github.com/tradebot/tradebot/exchange/coinbase"
@@ -198,6 +200,7 @@ func checkKey(ctx context.Context, c *coinbase.Client, cfg *config.Config, ok fu
 		r.Products = append(r.Products, p)
 	}
 	r.Warnings = append(r.Warnings, fixedStopWarnings(ctx, c, cfg)...)
+	r.Warnings = append(r.Warnings, sizeWarnings(ctx, c, cfg, r.Products)...)
 	ids := make([]string, 0, len(r.Products))
 	for _, p := range r.Products {
 		ids = append(ids, fmt.Sprintf("%s (base increment %s, min %s)", p.ID, p.BaseIncrement, p.BaseMinSize))
@@ -244,6 +247,24 @@ func CheckLive(ctx context.Context, cfg *config.Config, log *slog.Logger, w io.W
 		fmt.Fprintf(w, "warning: %s\n", warn)
 	}
 	return r, nil
+}
+
+// sizeWarnings warns of every strategy whose entry size Coinbase would
+// refuse in every order (config.Config.SizeWarnings), a base size valued
+// at its product's best bid. A bid that cannot be fetched leaves the
+// base size held to its own bounds only.
+func sizeWarnings(ctx context.Context, c *coinbase.Client, cfg *config.Config, products []exchange.Product) []string {
+	byID := make(map[string]exchange.Product, len(products))
+	for _, p := range products {
+		byID[p.ID] = p
+	}
+	return cfg.SizeWarnings(byID, func(id string) decimal.Decimal {
+		books, err := c.BestBidAsk(ctx, id)
+		if err != nil || len(books) == 0 || len(books[0].Bids) == 0 {
+			return decimal.Zero
+		}
+		return books[0].Bids[0].Price.Decimal
+	})
 }
 
 // fixedStopWarnings warns of every fixed stop (exits.stop_loss.price) at

@@ -57,3 +57,49 @@ func TestTheKeyCheckWarnsOfAFixedStopAboveTheMarket(t *testing.T) {
 		}
 	}
 }
+
+// The key check warns of an entry size Coinbase would refuse in every
+// order, a base size valued at the product's best bid: 0.005 BTC at a bid
+// of 100 is worth 0.50, under BTC-USD's quote_min_size of 1.
+func TestTheKeyCheckWarnsOfAnEntrySizeOutsideTheProductsBounds(t *testing.T) {
+	k, kf, err := emulator.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := emutest.Start(t, emulator.Options{Keys: []emulator.Key{k}})
+	ctx := context.Background()
+	now := time.Now()
+	e.Tick(exchange.Tick{ProductID: "BTC-USD", Kind: exchange.QuoteTick, Time: now, Received: now,
+		Bid: decimal.NewFromInt(100), BidSize: decimal.NewFromInt(1), Ask: decimal.RequireFromString("100.02"), AskSize: decimal.NewFromInt(1)})
+	creds, err := coinbase.NewCredentials(kf.Name, kf.PrivateKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := coinbase.NewClient(coinbase.Config{BaseURL: e.RESTURL(), Credentials: creds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		size config.Size
+		warn string
+	}{
+		{config.Size{Base: decimal.RequireFromString("0.005")}, "strategy s: strategies[0].size.base 0.005 is worth 0.5 USD at 100, less than BTC-USD's quote_min_size 1"},
+		{config.Size{Base: decimal.RequireFromString("0.01")}, ""},
+		{config.Size{Quote: decimal.RequireFromString("0.5")}, "strategy s: strategies[0].size.quote 0.5 is less than BTC-USD's quote_min_size 1 USD"},
+		{config.Size{Quote: decimal.NewFromInt(10)}, ""},
+	} {
+		cfg := config.Default()
+		cfg.Mode = config.ModeLive
+		var s config.Strategy
+		s.Name, s.Product, s.Size = "s", "BTC-USD", tc.size
+		cfg.Strategies = []config.Strategy{s}
+		r, err := CheckKey(ctx, client, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := strings.Join(r.Warnings, "\n")
+		if tc.warn == "" && strings.Contains(got, "size") || tc.warn != "" && !strings.Contains(got, tc.warn) {
+			t.Errorf("size %+v with the bid at 100: warnings %q, want %q", tc.size, r.Warnings, tc.warn)
+		}
+	}
+}
