@@ -224,3 +224,34 @@ func BenchmarkOpenLargeJournal(b *testing.B) {
 		b.ReportMetric(float64(st.Size())/(1<<20), "MiB")
 	}
 }
+
+// BenchmarkRecordDerivedFill records a fill derived from an order's
+// cumulative state into a journal holding 20,000 fills of other orders
+// from the last day: before it is recorded, the order's fills are read
+// to see whether they hold it already (derivedFillCovered).
+func BenchmarkRecordDerivedFill(b *testing.B) {
+	j := openTemp(b)
+	const held = 20000
+	if err := j.Batch(func(bt *Batch) error {
+		for i := range held {
+			if _, err := bt.RecordFill("bench", exchange.Fill{TradeID: fmt.Sprint("t-", i), OrderID: fmt.Sprint("old-", i),
+				ClientOrderID: "c", ProductID: "BTC-USD", Side: exchange.Buy, Price: d("64250.01"), Size: d("0.001"),
+				Fee: d("0.1"), Liquidity: exchange.Taker, Time: t0.Add(time.Duration(i) * 4 * time.Second)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		b.Fatal(err)
+	}
+	at := t0.Add(held * 4 * time.Second)
+	for i := 0; b.Loop(); i++ {
+		order := fmt.Sprint("new-", i)
+		_, err := j.RecordFill("bench", exchange.Fill{TradeID: exchange.DerivedTradeID(exchange.CumulativeTradeIDPrefix, order, d("0.001")),
+			OrderID: order, ClientOrderID: "c", ProductID: "BTC-USD", Side: exchange.Buy, Price: d("64250.01"), Size: d("0.001"),
+			Fee: d("0.1"), Liquidity: exchange.Taker, Time: at.Add(time.Duration(i))})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
