@@ -147,7 +147,6 @@ type daemon struct {
 	killSwitchOn bool
 	eng          *engine.Engine
 	ks           *killSwitch
-	ksWait       func()
 	srv          *metrics.Server
 
 	// stallLogged is, per strategy instance, the last turn of the stall
@@ -385,9 +384,9 @@ func (d *daemon) armKillSwitch() error {
 	if err != nil {
 		return err
 	}
-	d.ksWait = wait
-	// A start that fails after this (the HTTP address in use) still ends
-	// the watchers and waits for them, the socket's removal included.
+	// The one wait for the watchers, the socket's removal included, on
+	// every way out: a start that fails after this (the HTTP address in
+	// use) and a stop alike. runCtx has ended by then, which ends them.
 	d.onRelease(func() { d.stop(); wait() })
 	return nil
 }
@@ -430,12 +429,13 @@ func (d *daemon) startEngine() {
 }
 
 // startServices runs, until runCtx ends, the notifier, the HTTP server,
-// the account reports, the market-data feed and the kill-switch watchers.
-// The feed stops the daemon when it fails.
+// the account reports and the market-data feed (the kill-switch watchers
+// run since armKillSwitch, which waits for them). The feed stops the
+// daemon when it fails.
 func (d *daemon) startServices() {
 	ctx, log := d.runCtx, d.log
 	d.startNotifier()
-	d.wg.Add(5)
+	d.wg.Add(4)
 	go func() {
 		defer d.wg.Done()
 		d.watchJournal(ctx)
@@ -457,10 +457,6 @@ func (d *daemon) startServices() {
 			log.Error("market data feed stopped", "error", d.feedErr)
 			d.stop()
 		}
-	}()
-	go func() {
-		defer d.wg.Done()
-		d.ksWait()
 	}()
 }
 
