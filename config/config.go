@@ -50,8 +50,9 @@ type Config struct {
 
 	// LoopStallAfter is how long a strategy instance's loop may go
 	// without taking an event (it takes its idle timer every second)
-	// before /healthz answers 503 and a liveness probe restarts the
-	// daemon: a stuck loop watches no stop.
+	// before /healthz answers 503 and a liveness probe (or systemd's
+	// watchdog, which the daemon stops feeding) restarts the daemon: a
+	// stuck loop watches no stop.
 	LoopStallAfter time.Duration `yaml:"loop_stall_after"`
 }
 

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	sd "github.com/coreos/go-systemd/v22/daemon"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/shopspring/decimal"
 
@@ -148,6 +149,11 @@ type daemon struct {
 	eng          *engine.Engine
 	ks           *killSwitch
 	srv          *metrics.Server
+	// sdWarnOnce logs the first failure to notify systemd.
+	sdWarnOnce sync.Once
+	// watchdogDone is closed when the watchdog's pings have ended
+	// (feedWatchdog, on runCtx).
+	watchdogDone chan struct{}
 
 	// stallLogged is, per strategy instance, the last turn of the stall
 	// last logged (live), guarded by stallMu: /healthz runs on the HTTP
@@ -429,9 +435,9 @@ func (d *daemon) startEngine() {
 }
 
 // startServices runs, until runCtx ends, the notifier, the HTTP server,
-// the account reports and the market-data feed (the kill-switch watchers
-// run since armKillSwitch, which waits for them). The feed stops the
-// daemon when it fails.
+// the account reports, the market-data feed and the systemd watchdog's
+// pings (the kill-switch watchers run since armKillSwitch, which waits
+// for them). The feed stops the daemon when it fails.
 func (d *daemon) startServices() {
 	ctx, log := d.runCtx, d.log
 	d.startNotifier()
@@ -458,6 +464,15 @@ func (d *daemon) startServices() {
 			d.stop()
 		}
 	}()
+	// Protection is re-armed from the journal, the engine runs and the
+	// feed is started: a Type=notify unit is started (systemd.go), and
+	// its watchdog's pings come after that.
+	d.notifySystemd(sd.SdNotifyReady)
+	d.watchdogDone = make(chan struct{})
+	go func() {
+		defer close(d.watchdogDone)
+		d.feedWatchdog(ctx)
+	}()
 }
 
 // shutDown stops new entries, resolves what the instances cannot see and
@@ -465,6 +480,9 @@ func (d *daemon) startServices() {
 // for the engine (see waitForLoops) and every service to end. Its error
 // names the loops that would not end.
 func (d *daemon) shutDown() error {
+	// No ping after STOPPING=1.
+	<-d.watchdogDone
+	d.notifySystemd(sd.SdNotifyStopping)
 	d.eng.StopEntries()
 	d.log.Info("stopping: no new entries; resolving working orders, then protective stops rest on the exchange",
 		"shutdown_timeout", d.cfg.ShutdownTimeout.String())

@@ -4,10 +4,14 @@ import (
 	"bufio"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/tradebot/tradebot/config"
 )
 
 // unitDirectives reads a systemd unit into directive -> values (a
@@ -50,6 +54,10 @@ func TestSystemdUnitRunsSandboxedAsANonRootUser(t *testing.T) {
 		"Restart":               "on-failure",
 		"CapabilityBoundingSet": "",
 		"KillSignal":            "SIGTERM",
+		// The daemon says READY=1 and feeds the watchdog (daemon/systemd.go).
+		"Type":           "notify",
+		"NotifyAccess":   "main",
+		"WatchdogSignal": "SIGTERM",
 	}
 	for k, v := range want {
 		got, ok := d[k]
@@ -143,4 +151,47 @@ func readYAML(t *testing.T, path string, v any) {
 	if err := yaml.Unmarshal(raw, v); err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
+}
+
+// The watchdog restarts a daemon whose loop is stuck, which the daemon
+// judges by loop_stall_after (it stops the pings then): WatchdogSec is
+// the slack for a missed ping on a loaded host, far above the daemon's
+// ping period and well under loop_stall_after, so that the restart
+// follows the stall by at most WatchdogSec. Start-up must fit in
+// TimeoutStartSec, as long as the Kubernetes startup probe allows.
+func TestSystemdUnitWatchdogFitsLoopStallAfter(t *testing.T) {
+	d := unitDirectives(t, "tradebot.service")
+	span := func(name string) time.Duration {
+		t.Helper()
+		v := d[name]
+		if len(v) != 1 {
+			t.Fatalf("tradebot.service: %s is set %d times, want once", name, len(v))
+		}
+		return systemdSpan(t, name, v[0])
+	}
+	watchdog := span("WatchdogSec")
+	if stall := config.Default().LoopStallAfter; watchdog < 30*time.Second || watchdog > stall/2 {
+		t.Errorf("WatchdogSec=%s: want at least 30s (a ping every %s must not be missed on a loaded host) and at most half of loop_stall_after's default %s", watchdog, watchdog/2, stall)
+	}
+	if start := span("TimeoutStartSec"); start < 2*time.Minute {
+		t.Errorf("TimeoutStartSec=%s: start-up (recovery with Coinbase, the warm-up's candles) needs minutes", start)
+	}
+}
+
+// systemdSpan parses a systemd time span of one unit ("90s", "1min", "5min").
+func systemdSpan(t *testing.T, name, v string) time.Duration {
+	t.Helper()
+	units := []struct {
+		suffix string
+		unit   time.Duration
+	}{{"min", time.Minute}, {"s", time.Second}, {"h", time.Hour}}
+	for _, u := range units {
+		if n, ok := strings.CutSuffix(v, u.suffix); ok {
+			if k, err := strconv.Atoi(n); err == nil && k > 0 {
+				return time.Duration(k) * u.unit
+			}
+		}
+	}
+	t.Fatalf("tradebot.service: %s=%s is not a time span like 90s or 5min", name, v)
+	return 0
 }
