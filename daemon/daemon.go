@@ -178,6 +178,9 @@ type daemon struct {
 	feedErr error
 
 	releases []func()
+	// journalCloses close the journal and what writes through it, in
+	// reverse order; closeJournal runs them.
+	journalCloses []func()
 }
 
 func newDaemon(o Options) *daemon {
@@ -244,7 +247,8 @@ func (d *daemon) openJournal() error {
 		return err
 	}
 	d.jrnl = jrnl
-	d.onRelease(func() { _ = jrnl.Close() })
+	d.onRelease(d.closeJournal)
+	d.journalCloses = append(d.journalCloses, func() { _ = jrnl.Close() })
 	if err := jrnl.restoreRisk(d.guard); err != nil {
 		return err
 	}
@@ -285,6 +289,36 @@ func (d *daemon) followTradingState() {
 func (d *daemon) cancelOnStop(ctx context.Context) {
 	d.runCtx, d.stop = context.WithCancel(ctx)
 	d.onRelease(d.stop)
+}
+
+// closeJournal closes the journal once the engine's goroutine has ended:
+// at once after a stop or a failed start, or, when a strategy's loop
+// did not end (waitForLoops), when that loop ends, if ever. The loop
+// outlives Run then; should it wake, its orders are refused
+// (Executor.Close) but what it writes (its progress, a round trip it
+// closes) goes to an open journal, not lost nor written to a closed
+// one. The journal's file and lock stay held until then: the command
+// exits first and the system releases them.
+func (d *daemon) closeJournal() {
+	closeAll := func() {
+		for i := len(d.journalCloses) - 1; i >= 0; i-- {
+			d.journalCloses[i]()
+		}
+	}
+	if d.engDone == nil {
+		closeAll()
+		return
+	}
+	select {
+	case <-d.engDone:
+		closeAll()
+	default:
+		d.log.Warn("journal: left open until the stuck loop ends, so that nothing it writes is lost")
+		go func() {
+			<-d.engDone
+			closeAll()
+		}()
+	}
 }
 
 // connectVenue builds the mode's venue and feed: the simulated exchange
@@ -333,10 +367,10 @@ func (d *daemon) attachJournal(opts *engine.Options) {
 		return
 	}
 	// The venue is in this process: journal off the order path
-	// (asyncJournal says why that is safe). Released after the journal
-	// is registered, so it runs first and writes everything queued.
+	// (asyncJournal says why that is safe). Closed before the journal
+	// (closeJournal), so that it writes everything queued.
 	aj := newAsyncJournal(d.jrnl, d.log)
-	d.onRelease(func() {
+	d.journalCloses = append(d.journalCloses, func() {
 		if err := aj.Close(); err != nil {
 			d.log.Error("journal: paper writes failed", "error", err)
 		}
@@ -489,6 +523,8 @@ func (d *daemon) shutDown() error {
 	d.protectBeforeExit()
 	d.stopEngine()
 	stuck := d.waitForLoops()
+	// A loop that did not end sends nothing should it wake (closed.go).
+	d.eng.Executor().Close()
 	d.stopNotifier()
 	d.wg.Wait()
 	d.log.Info("stopped")

@@ -83,6 +83,8 @@ type Executor struct {
 	onJournal func(err error)
 	// jh is the journal's health and the exits sent unjournaled.
 	jh journalHealth
+	// closed refuses everything sent after Close (closed.go).
+	closed closedGate
 
 	mu sync.Mutex
 	// orders holds every order not yet ended, by client order id; guarded by mu.
@@ -351,7 +353,8 @@ func (e *Executor) NextClientOrderID(instance string) (string, error) {
 // Place checks an intent with the risk guard, journals it, and sends it.
 // A *exchange.RejectError or an error wrapping ErrRiskRejected is a
 // definite no; ErrInFlight means the order may exist and is being
-// resolved; the returned order then has status PENDING.
+// resolved; the returned order then has status PENDING. After Close it
+// is ErrClosed, and nothing was checked, journaled or sent.
 //
 // An intent whose client order id the executor already tracks is a
 // resend after an unknown outcome: it is not checked or journaled again
@@ -359,6 +362,9 @@ func (e *Executor) NextClientOrderID(instance string) (string, error) {
 // before anything is sent (resend).
 func (e *Executor) Place(ctx context.Context, in Intent) (exchange.Order, error) {
 	req := in.Request
+	if e.closed.Load() {
+		return exchange.Order{}, refusedClosed("place", req.ClientOrderID)
+	}
 	inst := e.instances[in.Instance]
 	if inst == nil {
 		return exchange.Order{}, fmt.Errorf("place: unknown instance %q", in.Instance)
@@ -607,6 +613,9 @@ func (e *Executor) finish(clientOrderID string, o exchange.Order) {
 
 // Cancel cancels an order by venue id.
 func (e *Executor) Cancel(ctx context.Context, orderID string) error {
+	if e.closed.Load() {
+		return refusedClosed("cancel", orderID)
+	}
 	return e.venue.CancelOrder(ctx, orderID)
 }
 
@@ -617,6 +626,9 @@ var ErrEditUnsupported = errors.New("the venue cannot edit orders")
 func (e *Executor) Edit(ctx context.Context, orderID string, ed exchange.OrderEdit) (exchange.Order, error) {
 	if e.editor == nil {
 		return exchange.Order{}, ErrEditUnsupported
+	}
+	if e.closed.Load() {
+		return exchange.Order{}, refusedClosed("edit", orderID)
 	}
 	return e.editor.EditOrder(ctx, orderID, ed)
 }
