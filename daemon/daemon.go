@@ -291,14 +291,15 @@ func (d *daemon) cancelOnStop(ctx context.Context) {
 	d.onRelease(d.stop)
 }
 
-// closeJournal closes the journal once the engine's goroutine has ended:
-// at once after a stop or a failed start, or, when a strategy's loop
-// did not end (waitForLoops), when that loop ends, if ever. The loop
-// outlives Run then; should it wake, its orders are refused
-// (Executor.Close) but what it writes (its progress, a round trip it
-// closes) goes to an open journal, not lost nor written to a closed
-// one. The journal's file and lock stay held until then: the command
-// exits first and the system releases them.
+// closeJournal closes the journal, and the trading-state file beside it,
+// once the engine's goroutine has ended: at once after a stop or a
+// failed start, or, when a strategy's loop did not end (waitForLoops),
+// when that loop ends, if ever. The loop outlives Run then; should it
+// wake, its orders are refused (Executor.Close) but what it writes (its
+// progress, a round trip it closes, a change of the trading state) goes
+// to an open journal and file, not lost nor written to closed ones. The
+// journal's file and lock stay held until then: the command exits first
+// and the system releases them.
 func (d *daemon) closeJournal() {
 	closeAll := func() {
 		for i := len(d.journalCloses) - 1; i >= 0; i-- {

@@ -30,7 +30,8 @@ func (d *daemon) openStateFile() {
 		return
 	}
 	d.stateFile = sf
-	d.onRelease(func() { _ = sf.Close() })
+	// Closed with the journal, after the engine (closeJournal).
+	d.journalCloses = append(d.journalCloses, func() { _ = sf.Close() })
 	info, ok, err := sf.Read()
 	switch {
 	case err != nil:
