@@ -248,6 +248,11 @@ func (s *DCA) endIfSold(ctx Context) {
 // value). Dust stays in the position (the exits watch it and sell it
 // with the next sale that can be placed) but no sale of dca's would be
 // taken. Decimal throughout: no order follows from a float comparison.
+//
+// The position held is judged by the exits (PositionView.Open, at the
+// price they would sell at), so that dca never waits for a sale they
+// will not send; sellable is for a size no one holds (count's position
+// before a buy), which needs a price of its own.
 func sellable(pos PositionView, p exchange.Product, price decimal.Decimal) bool {
 	return !p.Dust(pos.Size, price)
 }
@@ -388,6 +393,10 @@ func (s *DCA) venueRefused(e OrderEvent, ours bool, now time.Time) {
 // position after the event, of product p.
 func (s *DCA) count(e OrderEvent, pos PositionView, p exchange.Product, now time.Time) (ours, gone bool) {
 	buy := e.Order.Side == exchange.Buy
+	// The position before this buy is a size no one holds any more: the
+	// exits cannot judge it (PositionView.Dust is theirs for the
+	// position held), so it is judged here at dca's last trade, zero
+	// during recovery (the base minimum alone).
 	if !s.synced && s.st.InCycle && buy && e.Order.Type == exchange.Market && e.Fill != nil &&
 		!sellable(PositionView{Size: pos.Size.Sub(e.Order.FilledSize)}, p, s.last) {
 		// A scheduled buy that recovery finds filled while the state
@@ -415,8 +424,9 @@ func (s *DCA) count(e OrderEvent, pos PositionView, p exchange.Product, now time
 		s.st.LastBuy = later(s.st.LastBuy, e.Order, now)
 	}
 	// A cycle begins once a buy has made the position one a sale can
-	// sell (a first fill of dust begins none: it would end at once).
-	inCycle := buy && sellable(pos, p, s.last)
+	// sell (a first fill of dust begins none: it would end at once), by
+	// the exits' answer, as the cycle's end is judged (endIfSold).
+	inCycle := buy && pos.Open()
 	switch e.Kind {
 	case Filled:
 		if inCycle {
@@ -489,7 +499,7 @@ func (s *DCA) sync(ctx Context, catchUp bool) {
 	switch {
 	case pl.endCycle:
 		s.endCycle(ctx)
-	case sellable(pos, ctx.Product(), s.last):
+	case pos.Open():
 		s.st.InCycle, s.st.Closing = true, false
 		if pl.replace {
 			ctx.Log().Info("dca: replacing the resting safety buy under the recovered average entry", "client_order_id",
@@ -526,7 +536,8 @@ type syncPlan struct {
 }
 
 // plan decides sync's work from the restored state, the strategy's open
-// orders (as placed), the position and the time alone.
+// orders (as placed), the position (dust by the exits' answer,
+// PositionView.Open) and the time alone.
 func (s *DCA) plan(open []exchange.Order, pos PositionView, p exchange.Product, now time.Time, catchUp bool) syncPlan {
 	pl := syncPlan{lastBuy: s.st.LastBuy}
 	var buys []exchange.Order
@@ -551,7 +562,7 @@ func (s *DCA) plan(open []exchange.Order, pos PositionView, p exchange.Product, 
 			pl.cancel = append(pl.cancel, buys[i])
 		}
 	}
-	if sellable(pos, p, s.last) {
+	if pos.Open() {
 		// A safety buy that has filled in part moved the average entry
 		// itself and rests on, as it would have without the restart.
 		want := p.RoundPriceDown(pos.AvgEntry.Mul(s.step))
@@ -575,7 +586,7 @@ func (s *DCA) rest(ctx Context) {
 		s.cancel(ctx, s.st.Safety)
 		return
 	}
-	if s.st.Used >= s.p.SafetyOrders || !sellable(pos, ctx.Product(), s.last) || len(s.cancels) > 0 {
+	if s.st.Used >= s.p.SafetyOrders || !pos.Open() || len(s.cancels) > 0 {
 		// One being cancelled may still rest: the next waits for its end.
 		return
 	}

@@ -156,8 +156,9 @@ func TestDCASyncPlan(t *testing.T) {
 		{"sold while down", dcaState{Used: 3, InCycle: true, Closing: true}, nil, PositionView{}, true, "none false [] true false false"},
 		{"stopped out under a safety buy", dcaState{Safety: "dca-2", Used: 1, InCycle: true},
 			[]exchange.Order{limitBuy("dca-2", "58800")}, PositionView{}, true, "dca-2 false [] true false false"},
+		// Dust as the engine shows it: the exits' answer (PositionView.Dust).
 		{"dust left by the take-profit", dcaState{Used: 1, InCycle: true, Closing: true}, nil,
-			PositionView{Size: dec("0.000009"), AvgEntry: dec("60000")}, true, "none false [] true false false"},
+			PositionView{Size: dec("0.000009"), AvgEntry: dec("60000"), Dust: true}, true, "none false [] true false false"},
 		{"nothing yet", dcaState{}, nil, PositionView{}, true, "none false [] false false false"},
 		{"a buy due while down", dcaState{LastBuy: now.Add(-time.Hour)}, nil, PositionView{}, true, "none false [] false false true"},
 		{"no buy due yet", dcaState{LastBuy: now.Add(-59 * time.Minute)}, nil, PositionView{}, true, "none false [] false false false"},
@@ -306,6 +307,41 @@ func TestDCATellsDustFromAPosition(t *testing.T) {
 		if got := sellable(PositionView{Size: dec(c.size)}, dcaProduct, dec(c.price)); got != c.want {
 			t.Errorf("%s BTC held at %s (minimums 0.00001 BTC and 1 USD, increment 0.00000001): sellable %v, want %v",
 				c.size, c.price, got, c.want)
+		}
+	}
+}
+
+// TestDCAJudgesItsPositionAsTheExitsDo: whether the position holds what
+// a sale can sell is the exits' answer (PositionView.Dust, at the price
+// they would sell at), not dca's own at its last trade: a buy into what
+// the exits call dust begins no cycle, and a cycle whose position they
+// call dust ends at a restart, whatever the last trade says; and the
+// other way round. dca judged at its last trade in count, sync, plan and
+// rest until 2026-12-07, so that a cycle could begin, or a safety buy
+// rest, under a position the exits would never sell.
+func TestDCAJudgesItsPositionAsTheExitsDo(t *testing.T) {
+	now := time.Date(2024, 8, 9, 12, 0, 0, 0, time.UTC)
+	buy := exchange.Order{OrderRequest: exchange.OrderRequest{ClientOrderID: "dca-1", Side: exchange.Buy, Type: exchange.Market}}
+	for _, c := range []struct {
+		name string
+		last string
+		dust bool
+	}{
+		// 0.00002 BTC is worth 1.20 at 60,000 and 0.80 at 40,000 (minimum 1).
+		{"sellable at the last trade, dust to the exits", "60000", true},
+		{"dust at the last trade, sellable to the exits", "40000", false},
+	} {
+		pos := PositionView{Size: dec("0.00002"), AvgEntry: dec("60000"), Dust: c.dust}
+		s := newDCA(t)
+		s.synced, s.last = true, dec(c.last)
+		s.count(OrderEvent{Kind: Filled, ClientOrderID: "dca-1", Order: buy}, pos, dcaProduct, now)
+		if s.st.InCycle != !c.dust {
+			t.Errorf("%s: a buy filled, in a cycle %v; want %v", c.name, s.st.InCycle, !c.dust)
+		}
+		s = newDCA(t)
+		s.st, s.last = dcaState{Used: 1, InCycle: true}, dec(c.last)
+		if pl := s.plan(nil, pos, dcaProduct, now, false); pl.endCycle != c.dust {
+			t.Errorf("%s: at a restart, the cycle ends %v; want %v", c.name, pl.endCycle, c.dust)
 		}
 	}
 }
