@@ -9,6 +9,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/internal/fastdecimal"
 )
 
 func init() {
@@ -129,6 +130,14 @@ type Grid struct {
 	// waitLogged is set once the log has said that the grid waits under
 	// its stop, so that it says so once a run, not on every trade.
 	waitLogged bool
+	// sharedOut is the position flat last shared out among the free lots,
+	// and shared says that nothing it read has changed since: no event
+	// of the grid's orders, no order placed, no restart. flat is asked on
+	// every trade while the position is dust, until a level buys: with
+	// the same position and the same orders it would do the same work
+	// (a copy of the open orders, sorted) for the same lots.
+	sharedOut decimal.Decimal
+	shared    bool
 }
 
 // gridState is what the journal keeps of a grid (Stateful).
@@ -234,6 +243,7 @@ func (g *Grid) OnTrade(ctx Context, t *Tick) {
 }
 
 func (g *Grid) placeBuy(ctx Context, i int) {
+	g.shared = false
 	s := &g.st.Slots[i]
 	id, err := ctx.Buy(Order{Type: Limit, Price: g.prices[i], PostOnly: g.p.PostOnly, Reason: "grid_buy"})
 	if id != "" {
@@ -245,6 +255,7 @@ func (g *Grid) placeBuy(ctx Context, i int) {
 }
 
 func (g *Grid) placeSell(ctx Context, i int, price decimal.Decimal) {
+	g.shared = false
 	s := &g.st.Slots[i]
 	level := g.prices[i+1]
 	// A post-only sell at a level the price has passed would be refused
@@ -272,9 +283,14 @@ func (g *Grid) placeSell(ctx Context, i int, price decimal.Decimal) {
 //
 // A flat grid (asked on every trade while it holds nothing) has no dust
 // to share out: its free lots are emptied without copying its open
-// orders.
+// orders. Dust is shared out once for each change of the position or of
+// the grid's orders (sharedOut), not on every trade.
 func (g *Grid) flat(ctx Context, held decimal.Decimal) {
 	if held.IsPositive() {
+		if g.shared && fastdecimal.Compare(held, g.sharedOut) == 0 {
+			return
+		}
+		g.sharedOut, g.shared = held, true
 		for _, o := range ctx.OpenOrders() {
 			if o.Side == exchange.Sell {
 				held = held.Sub(o.BaseSize.Sub(o.FilledSize))
@@ -296,7 +312,7 @@ func (g *Grid) flat(ctx Context, held decimal.Decimal) {
 // halt ends the grid at the stop: its buys are cancelled, its sells and
 // the inventory are the exits' to sell (they cancel the sells first).
 func (g *Grid) halt(ctx Context, price decimal.Decimal) {
-	g.st.Stopped = true
+	g.st.Stopped, g.shared = true, false
 	for i := range g.st.Slots {
 		s := &g.st.Slots[i]
 		if s.Buy != "" {
@@ -314,7 +330,7 @@ func (g *Grid) halt(ctx Context, price decimal.Decimal) {
 // (placed by a run that stopped before its state was saved) is adopted
 // by its side and price. A grid that then holds something is armed.
 func (g *Grid) adopt(ctx Context) {
-	g.synced = true
+	g.synced, g.shared = true, false
 	open := map[string]bool{}
 	for _, o := range ctx.OpenOrders() {
 		open[o.ClientOrderID] = true
@@ -385,6 +401,7 @@ func (g *Grid) slotOf(buy bool, price decimal.Decimal, down, up func(decimal.Dec
 // OnOrder implements OrderHandler: fills grow or shrink a slot's lot;
 // an order that ended frees its slot, which the next trade fills again.
 func (g *Grid) OnOrder(ctx Context, e OrderEvent) {
+	g.shared = false // the lots or the open orders may change
 	slots := g.slots()
 	i, buy := g.find(ctx, e)
 	if i < 0 {
@@ -452,6 +469,6 @@ func (g *Grid) UnmarshalState(b []byte) error {
 	if st.Range != g.rangeKey() || len(st.Slots) != len(g.prices)-1 {
 		return errors.New("grid state of another range (" + st.Range + "); starting from the open orders")
 	}
-	g.st, g.synced = st, false
+	g.st, g.synced, g.shared = st, false, false
 	return nil
 }

@@ -3,6 +3,7 @@ package strategy
 import (
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -176,6 +177,9 @@ type gridCtx struct {
 	pos   PositionView
 	open  []exchange.Order
 	asked []string
+	// listed counts the calls of OpenOrders, which copies and sorts the
+	// open orders as the engine's does.
+	listed int
 }
 
 func (c *gridCtx) Now() time.Time                          { return time.Date(2024, 8, 9, 12, 0, 0, 0, time.UTC) }
@@ -183,8 +187,13 @@ func (c *gridCtx) Log() *slog.Logger                       { return slog.New(slo
 func (c *gridCtx) Product() exchange.Product               { return dcaProduct }
 func (c *gridCtx) Position() PositionView                  { return c.pos }
 func (c *gridCtx) Balance(string) (decimal.Decimal, error) { return decimal.Zero, nil }
-func (c *gridCtx) OpenOrders() []exchange.Order            { return c.open }
-func (c *gridCtx) Warm() bool                              { return true }
+func (c *gridCtx) OpenOrders() []exchange.Order {
+	c.listed++
+	out := slices.Clone(c.open)
+	slices.SortFunc(out, func(a, b exchange.Order) int { return strings.Compare(a.ClientOrderID, b.ClientOrderID) })
+	return out
+}
+func (c *gridCtx) Warm() bool { return true }
 func (c *gridCtx) Buy(o Order) (string, error) {
 	c.asked = append(c.asked, "buy "+o.Price.String())
 	return "", nil
@@ -250,5 +259,73 @@ func TestGridWithoutArmedInItsStateStopsOnlyIfItHoldsSomething(t *testing.T) {
 				t.Fatalf("back over the stop: asked %s, want %s", got, want)
 			}
 		})
+	}
+}
+
+// dustGrid is a grid from 100 to 110 in three levels whose position is
+// dust (0.000005, under the 0.00001 minimum) kept in the free lot of the
+// 105 level, with the 100 level's buy resting, seen at 104: each trade
+// asks for nothing.
+func dustGrid(tb testing.TB) (*Grid, *gridCtx) {
+	tb.Helper()
+	a, err := (&GridParams{Lower: dec("100"), Upper: dec("110"), Levels: 3, StopPrice: dec("95")}).Build()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	g := a.(*Grid)
+	g.st.Armed = true
+	slots := g.slots()
+	slots[0].Buy = "grid-1"
+	slots[1].Held = dec("0.000005")
+	ctx := &gridCtx{pos: PositionView{Size: dec("0.000005"), Dust: true},
+		open: []exchange.Order{limitBuy("grid-1", "100"), limitBuy("other-2", "90"), limitBuy("other-3", "91"), limitBuy("other-4", "92")}}
+	return g, ctx
+}
+
+// TestAGridWhosePositionIsDustSharesItOutOncePerChange: while the
+// position is dust the grid keeps in its free lots no more than it holds
+// beside its resting sells, which takes a copy of its open orders,
+// sorted. It does that once for each change of the position or of its
+// orders, not on every trade: until 2026-12-07 every trade copied and
+// sorted them until a level bought.
+func TestAGridWhosePositionIsDustSharesItOutOncePerChange(t *testing.T) {
+	g, ctx := dustGrid(t)
+	g.OnTrade(ctx, &Tick{Price: dec("104")}) // shares the dust out; the first trade also checks the orders after the start (adopt)
+	first := ctx.listed
+	for range 10 {
+		g.OnTrade(ctx, &Tick{Price: dec("104")})
+	}
+	if ctx.listed != first || len(ctx.asked) != 0 {
+		t.Fatalf("10 more trades with the position dust: the open orders listed %d more times, asked %v; want none, nothing asked",
+			ctx.listed-first, ctx.asked)
+	}
+	if !g.st.Slots[1].Held.Equal(dec("0.000005")) {
+		t.Fatalf("the free lot holds %s, want the dust 0.000005", g.st.Slots[1].Held)
+	}
+	// Less held (the exits sold part of it): shared out again, once.
+	ctx.pos.Size = dec("0.000003")
+	g.OnTrade(ctx, &Tick{Price: dec("104")})
+	g.OnTrade(ctx, &Tick{Price: dec("104")})
+	if ctx.listed != first+1 || !g.st.Slots[1].Held.Equal(dec("0.000003")) {
+		t.Fatalf("after the position shrank: listed %d more times, lot %s; want once and 0.000003", ctx.listed-first, g.st.Slots[1].Held)
+	}
+	// An event of the grid's orders: shared out again, once.
+	g.OnOrder(ctx, OrderEvent{Kind: PartiallyFilled, ClientOrderID: "grid-1", Order: limitBuy("grid-1", "100")})
+	g.OnTrade(ctx, &Tick{Price: dec("104")})
+	g.OnTrade(ctx, &Tick{Price: dec("104")})
+	if ctx.listed != first+2 {
+		t.Fatalf("after an order event: listed %d more times, want once", ctx.listed-first-1)
+	}
+}
+
+// BenchmarkGridTradeWhilePositionIsDust is one trade of a grid whose
+// position is dust, with four buys resting.
+func BenchmarkGridTradeWhilePositionIsDust(b *testing.B) {
+	g, ctx := dustGrid(b)
+	tick := &Tick{Price: dec("104")}
+	g.OnTrade(ctx, tick)
+	b.ReportAllocs()
+	for b.Loop() {
+		g.OnTrade(ctx, tick)
 	}
 }
