@@ -94,3 +94,18 @@ func BenchmarkManagerDust(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkManagerTickAtStopOverDust is a tick at a watched stop while
+// the position is dust: the exit is refused, and logged once a minute.
+func BenchmarkManagerTickAtStopOverDust(b *testing.B) {
+	h := newHarness(b, Config{Placement: InBot, StopLoss: pctStop("40")})
+	h.tick("100")
+	h.enter("0.015")
+	h.tick("58.5")
+	at := h.clk.Now()
+	tick := exchange.Tick{ProductID: testProduct.ID, Kind: exchange.TradeTick, Time: at, Received: at, Price: d("58.5"), Size: d("1")}
+	b.ReportAllocs()
+	for b.Loop() {
+		h.m.OnTick(h.ctx, &tick)
+	}
+}

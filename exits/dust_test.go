@@ -207,3 +207,28 @@ func TestAMarketSaleIsJudgedDustWhereTheVenueChecksIt(t *testing.T) {
 		check(rt, rapid.SampledFrom([]string{"0", "10", "25"}).Draw(rt, "slippage_bps"), bid.String(), trade.String())
 	})
 }
+
+// TestADustPositionAtItsStopCostsNoAllocationATick: a stop the bot
+// watches over dust is reached on every tick, and each tick's exit is
+// refused as dust. The refusal is logged once a minute; its error is
+// built once for the size and its logger only when a line is written, so
+// that the ticks in between allocate nothing. Until 2026-12-07 each tick
+// rounded the size, formatted the error and built a logger, to log at
+// most one tick a minute.
+func TestADustPositionAtItsStopCostsNoAllocationATick(t *testing.T) {
+	h := newHarness(t, Config{Placement: InBot, StopLoss: pctStop("40")})
+	h.tick("100")
+	h.enter("0.015")
+	h.tick("58.5") // worth 0.8775 at the stop: dust, refused and logged
+	at := h.clk.Now()
+	tick := exchange.Tick{ProductID: testProduct.ID, Kind: exchange.TradeTick, Time: at, Received: at, Price: d("58.5"), Size: d("1")}
+	if err := h.m.Close(h.ctx, ReasonSignal); err == nil || !strings.Contains(err.Error(), "dust") {
+		t.Fatalf("close: %v, want the dust refusal", err)
+	}
+	if allocs := testing.AllocsPerRun(100, func() { h.m.OnTick(h.ctx, &tick) }); allocs != 0 {
+		t.Fatalf("a tick at the stop with the position dust allocates %v times, want 0", allocs)
+	}
+	if sent := h.sellsSent(); len(sent) != 0 {
+		t.Fatalf("sells sent %v, want none for dust", sent)
+	}
+}

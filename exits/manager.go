@@ -136,6 +136,7 @@ type Manager struct {
 	bid          decimal.Decimal // best bid of the newest quote (zero until one)
 	bidPassed    bool            // a trade has gone below bid since it was quoted (salePrice)
 	dustMemo     dustMemo        // what Dust worked out for the position's size
+	dustErr      dustError       // the error exitAll gave last for dust (dustRefusal)
 	canEdit      bool
 	editRefusals int
 	seenTrades   map[string]struct{}

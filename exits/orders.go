@@ -11,6 +11,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/internal/fastdecimal"
 	"github.com/tradebot/tradebot/internal/repeats"
 )
 
@@ -483,20 +484,45 @@ func (m *Manager) exitAll(ctx context.Context, reason string, level int) error {
 			return err
 		}
 	}
-	size := m.d.Product.RoundSize(s.Position.Size)
-	if m.dustAtMarket(size) {
-		p := m.d.Product
-		err := fmt.Errorf("exit %s: %s %s held is dust, below the venue's minimum order (base_min_size %s, quote_min_size %s %s)",
-			reason, s.Position.Size, p.BaseCurrency, p.BaseMinSize, p.QuoteMinSize, p.QuoteCurrency)
-		// Once a minute at most: a stop the bot watches asks on every tick.
-		m.logRefusal(m.d.Log.With("strategy", m.d.Strategy, "product", p.ID, "reason", reason, "size", s.Position.Size,
-			"error", err), slog.LevelWarn, "dust", err,
-			"position is dust, which no order can sell; it stays in the position, watched, and is sold with the next exit that can be placed")
-		return err
+	if m.dustAtMarket(s.Position.Size) { // rounded down to the increment, as the sale would be
+		return m.dustRefusal(reason)
 	}
+	size := m.d.Product.RoundSize(s.Position.Size)
 	s.Market = &MarketExit{ClientOrderID: m.d.NewClientOrderID(), Size: size, Reason: reason, Level: level, Unsent: true, Full: true}
 	return m.sendMarket(ctx)
 }
+
+// dustRefusal is exitAll's answer for a position of dust: the error,
+// logged at most once a minute. A stop or time stop the bot watches asks
+// on every tick while the dust is held, so the error is built once for
+// each reason and size (dustErr) and the logger only when a line is
+// written.
+func (m *Manager) dustRefusal(reason string) error {
+	held, p := m.s.Position.Size, &m.d.Product
+	de := &m.dustErr
+	if de.err == nil || de.reason != reason || fastdecimal.Compare(de.size, held) != 0 {
+		*de = dustError{reason: reason, size: held,
+			err: fmt.Errorf("exit %s: %s %s held is dust, below the venue's minimum order (base_min_size %s, quote_min_size %s %s)",
+				reason, held, p.BaseCurrency, p.BaseMinSize, p.QuoteMinSize, p.QuoteCurrency)}
+	}
+	logNow, unlogged := m.noteRefusal(dustCause)
+	if logNow || m.d.Log.Enabled(context.Background(), slog.LevelDebug) {
+		log := m.d.Log.With("strategy", m.d.Strategy, "product", p.ID, "reason", reason, "size", held, "error", de.err)
+		writeRefusal(log, slog.LevelWarn, logNow, unlogged,
+			"position is dust, which no order can sell; it stays in the position, watched, and is sold with the next exit that can be placed")
+	}
+	return de.err
+}
+
+// dustError is the error dustRefusal gave last, and what it was for.
+type dustError struct {
+	reason string
+	size   decimal.Decimal
+	err    error
+}
+
+// dustCause is the cause a dust refusal is logged under (logRefusal).
+const dustCause = "dust:unknown"
 
 // sendMarket sends the working market sell, under its client order id.
 func (m *Manager) sendMarket(ctx context.Context) error {
@@ -578,10 +604,22 @@ func (m *Manager) logRefusal(log *slog.Logger, level slog.Level, kind string, er
 	default:
 		cause += "unknown"
 	}
+	logNow, unlogged := m.noteRefusal(cause)
+	writeRefusal(log, level, logNow, unlogged, msg)
+}
+
+// noteRefusal books a refusal of cause now and reports whether it is to
+// be logged, and how many of its repeats were not.
+func (m *Manager) noteRefusal(cause string) (logNow bool, unlogged int) {
 	if m.refusals == nil {
 		m.refusals = repeats.New[string](refusalLogEvery, maxRefusalCauses)
 	}
-	logNow, unlogged := m.refusals.Note(cause, m.now())
+	return m.refusals.Note(cause, m.now())
+}
+
+// writeRefusal writes logRefusal's line: at level when logNow, with the
+// repeats not logged since; else at debug.
+func writeRefusal(log *slog.Logger, level slog.Level, logNow bool, unlogged int, msg string) {
 	if !logNow {
 		log.Debug(msg, "repeat", unlogged)
 		return
