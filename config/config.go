@@ -34,8 +34,10 @@ type Config struct {
 	Mode string `yaml:"mode"`
 	Log  Log    `yaml:"log"`
 	Web  Web    `yaml:"web"`
-	// StateDir holds the journal. Empty runs without one, which only paper
-	// mode allows: a live daemon must remember its orders across restarts.
+	// StateDir holds the journal and the trading_state file (a halt that
+	// a full disk keeps out of the journal survives there). Empty runs
+	// without them, which only paper mode allows: a live daemon must
+	// remember its orders and its halts across restarts.
 	StateDir string `yaml:"state_dir"`
 	// ShutdownTimeout bounds how long a stop (SIGTERM) spends resolving
 	// orders whose outcome is unknown and protecting what they filled
