@@ -348,6 +348,11 @@ func (d *daemon) createEngine() error {
 	opts := engine.Options{Venue: d.mode.venue(), Guard: d.guard, Observer: d.obs, Clock: d.clk, Log: d.log,
 		Instances: specs, MakerFee: maker, TakerFee: taker, ForgetRoundTrips: true, OnJournal: d.journalHealth}
 	d.attachJournal(&opts)
+	if d.jrnl != nil {
+		rs := startRiskSaver(d.jrnl, d.guard, d.log)
+		opts.OnFillCounted = rs.counted
+		d.onRelease(rs.stop)
+	}
 	eng, err := engine.New(d.runCtx, opts)
 	if err != nil {
 		return err

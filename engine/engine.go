@@ -48,6 +48,10 @@ type Options struct {
 	// stops taking writes, and with nil when it takes them again (the
 	// daemon's health and metrics).
 	OnJournal func(err error)
+	// OnFillCounted, when set, is called after the risk guard counts a
+	// fill, on the goroutine that delivered it, so that the guard's
+	// counters can be saved (the daemon saves them off that goroutine).
+	OnFillCounted func()
 	// OnEntryNotPlaced, when set, receives each entry a strategy decided
 	// that was not placed (the risk guard or the venue refused it, or
 	// it was not sent), with the strategy's name and why, after it is
@@ -100,7 +104,7 @@ func New(ctx context.Context, o Options) (*Engine, error) {
 	}
 	e := &Engine{
 		exec: NewExecutor(ExecutorOptions{Venue: o.Venue, Guard: o.Guard, Journal: o.Journal,
-			Observer: o.Observer, Clock: o.Clock, Log: o.Log, OnJournal: o.OnJournal}),
+			Observer: o.Observer, Clock: o.Clock, Log: o.Log, OnJournal: o.OnJournal, OnFillCounted: o.OnFillCounted}),
 		venue: o.Venue, guard: o.Guard, obs: o.Observer, log: o.Log, clock: o.Clock, byProduct: map[string][]*Instance{},
 		onRoundTrip: o.OnRoundTrip, onEntryNotPlaced: o.OnEntryNotPlaced, keepRoundTrips: !o.ForgetRoundTrips,
 	}

@@ -81,6 +81,8 @@ type Executor struct {
 
 	// onJournal is told when the journal stops or starts taking writes.
 	onJournal func(err error)
+	// onFillCounted is told after the guard counts a fill.
+	onFillCounted func()
 	// jh is the journal's health and the exits sent unjournaled.
 	jh journalHealth
 	// closed refuses everything sent after Close (closed.go).
@@ -297,13 +299,16 @@ type ExecutorOptions struct {
 	// OnJournal, when set, is called with the error when the journal
 	// stops taking writes, and with nil when it takes them again.
 	OnJournal func(err error)
+	// OnFillCounted, when set, is called after the risk guard counts a
+	// fill (engine.Options.OnFillCounted).
+	OnFillCounted func()
 }
 
 // NewExecutor returns an executor over a venue.
 func NewExecutor(o ExecutorOptions) *Executor {
 	e := &Executor{
 		venue: o.Venue, guard: o.Guard, journal: o.Journal, obs: o.Observer, clock: o.Clock, log: o.Log,
-		retries: o.Retries, backoff: o.Backoff, onJournal: o.OnJournal,
+		retries: o.Retries, backoff: o.Backoff, onJournal: o.OnJournal, onFillCounted: o.OnFillCounted,
 		orders: map[string]*trackedOrder{}, byVenueID: map[string]string{}, instances: map[string]*Instance{},
 		filledParents: map[string]parentEntry{},
 	}
@@ -820,6 +825,9 @@ func (e *Executor) bookFill(instance string, f exchange.Fill, journalFill, guard
 	}
 	if guardFill != nil {
 		e.guard.OnFill(instance, f.ProductID, f.Side, guardFill.Size, f.Price, guardFill.Fee, reservation)
+		if e.onFillCounted != nil {
+			e.onFillCounted()
+		}
 	}
 	e.obs.Fill(instance, f)
 }
