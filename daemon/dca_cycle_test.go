@@ -38,17 +38,17 @@ func TestADCACycleEndsAtTheTimerAfterAStop(t *testing.T) {
 	// the first; safety buy 2 rests on.
 	clk.Set(clk.Now().Add(30 * time.Minute))
 	r.quoteOnly("58700")
-	if held := r.position().Size; held.IsPositive() || d.SafetyBuys() != 1 || d.Cycles() != 0 || len(venueOf(t, x).resting) != 1 {
+	if held := r.position().Size; held.IsPositive() || stateOf(t, d).SafetyBuys != 1 || stateOf(t, d).Cycles != 0 || len(venueOf(t, x).resting) != 1 {
 		t.Fatalf("after the time stop: %s held, %d safety buys counted, %d cycles ended; want nothing, 1, 0 (no trade seen since), "+
-			"the safety buy resting", held, d.SafetyBuys(), d.Cycles())
+			"the safety buy resting", held, stateOf(t, d).SafetyBuys, stateOf(t, d).Cycles)
 	}
 
 	clk.Set(clk.Now().Add(30 * time.Minute))
 	r.quoteOnly("58700") // the schedule's timer, before any trade
 	r.trade("58700")
-	if d.Cycles() != 1 || d.SafetyBuys() != 0 {
+	if stateOf(t, d).Cycles != 1 || stateOf(t, d).SafetyBuys != 0 {
 		t.Fatalf("after the scheduled buy following the stop: %d cycles ended, %d safety buys counted; want 1, 0",
-			d.Cycles(), d.SafetyBuys())
+			stateOf(t, d).Cycles, stateOf(t, d).SafetyBuys)
 	}
 	if v := venueOf(t, x); v.scheduled != 2 {
 		t.Fatalf("%d scheduled buys, want 2", v.scheduled)
@@ -163,8 +163,8 @@ func TestADCANeverForgetsASecondSafetyBuyFoundAtRestart(t *testing.T) {
 	if o, err := x.Order(second.ID); err != nil || o.Status != exchange.StatusFilled {
 		t.Fatalf("the second safety buy: %+v, %v; want it filled", o, err)
 	}
-	if d.SafetyBuys() != 1 {
-		t.Fatalf("after the second safety buy filled: %d safety buys counted, want 1", d.SafetyBuys())
+	if stateOf(t, d).SafetyBuys != 1 {
+		t.Fatalf("after the second safety buy filled: %d safety buys counted, want 1", stateOf(t, d).SafetyBuys)
 	}
 	if n := len(venueOf(t, x).resting); n != 1 {
 		t.Fatalf("with the link cut: %d safety buys rest, want 1", n)
@@ -187,9 +187,9 @@ func TestADCANeverForgetsASecondSafetyBuyFoundAtRestart(t *testing.T) {
 	}
 	r.trade("58950")
 	want := gridProduct.RoundPriceDown(r.position().AvgEntryPrice.Mul(dec("0.97")))
-	if v := venueOf(t, x); len(v.resting) != 1 || !v.resting[0].LimitPrice.Equal(want) || d.SafetyBuys() != 1 {
+	if v := venueOf(t, x); len(v.resting) != 1 || !v.resting[0].LimitPrice.Equal(want) || stateOf(t, d).SafetyBuys != 1 {
 		t.Fatalf("once the second's cancel landed: %v rest, %d safety buys counted; want one at %s (3 %% under the average entry), 1",
-			prices(v.resting), d.SafetyBuys(), want)
+			prices(v.resting), stateOf(t, d).SafetyBuys, want)
 	}
 }
 
@@ -243,9 +243,9 @@ func TestADCACycleEndsWithDustLeft(t *testing.T) {
 	for range 3 {
 		r.trade(tp)
 	}
-	if v := venueOf(t, x); d.Cycles() != 1 || d.SafetyBuys() != 0 || v.sells != 1 || len(v.resting) != 0 {
+	if v := venueOf(t, x); stateOf(t, d).Cycles != 1 || stateOf(t, d).SafetyBuys != 0 || v.sells != 1 || len(v.resting) != 0 {
 		t.Fatalf("with dust left by the take-profit: %d cycles ended, %d safety buys counted, %d sells, %d safety buys resting; "+
-			"want 1, 0, 1 (none for the dust), none", d.Cycles(), d.SafetyBuys(), v.sells, len(v.resting))
+			"want 1, 0, 1 (none for the dust), none", stateOf(t, d).Cycles, stateOf(t, d).SafetyBuys, v.sells, len(v.resting))
 	}
 	r.wait(time.Hour, tp)
 	if v := venueOf(t, x); v.scheduled != 2 {
@@ -261,9 +261,9 @@ func TestADCACycleEndsWithDustLeft(t *testing.T) {
 	for range 3 {
 		r.trade(tp)
 	}
-	if v := venueOf(t, x); d.Cycles() != 2 || v.sells != 2 || len(v.resting) != 0 {
+	if v := venueOf(t, x); stateOf(t, d).Cycles != 2 || v.sells != 2 || len(v.resting) != 0 {
 		t.Fatalf("restarted with dust left by the take-profit: %d cycles ended, %d sells, %d safety buys resting; want 2, 2, none",
-			d.Cycles(), v.sells, len(v.resting))
+			stateOf(t, d).Cycles, v.sells, len(v.resting))
 	}
 	r.wait(time.Hour, tp)
 	if v := venueOf(t, x); v.scheduled != 3 {
@@ -292,9 +292,9 @@ func TestADCACycleEndsWithARestWorthLessThanTheMinimumOrder(t *testing.T) {
 	for range 3 {
 		r.trade(tp)
 	}
-	if v := venueOf(t, x); d.Cycles() != 1 || d.SafetyBuys() != 0 || v.sells != 1 || len(v.resting) != 0 {
+	if v := venueOf(t, x); stateOf(t, d).Cycles != 1 || stateOf(t, d).SafetyBuys != 0 || v.sells != 1 || len(v.resting) != 0 {
 		t.Fatalf("with 0.000015 left by the take-profit: %d cycles ended, %d safety buys counted, %d sells, %d safety buys resting; "+
-			"want 1, 0, 1 (none for the rest), none", d.Cycles(), d.SafetyBuys(), v.sells, len(v.resting))
+			"want 1, 0, 1 (none for the rest), none", stateOf(t, d).Cycles, stateOf(t, d).SafetyBuys, v.sells, len(v.resting))
 	}
 	if strings.Contains(r.log.String(), "venue refused the market exit") {
 		t.Fatalf("a sale of the rest was sent and refused:\n%s", r.log.String())
@@ -381,9 +381,9 @@ func TestADCAWithBidTriggeredExitsEndsItsCycleWhenTheExitsCannotSell(t *testing.
 	for m := 1; m <= 5; m++ {
 		tradeOnly(start.Add(time.Duration(m) * time.Minute))
 	}
-	if held, v := r.position().Size, venueOf(t, x); !held.Equal(dec("0.000017")) || v.sells != 1 || d.Cycles() != 1 {
+	if held, v := r.position().Size, venueOf(t, x); !held.Equal(dec("0.000017")) || v.sells != 1 || stateOf(t, d).Cycles != 1 {
 		t.Fatalf("five minutes of trades at %s with the bid at 58,000: %s held, %d sells, %d cycles ended; want the rest 0.000017 (worth less than the minimum at the bid), 1 (the take-profit's), 1",
-			tp, held, v.sells, d.Cycles())
+			tp, held, v.sells, stateOf(t, d).Cycles)
 	}
 	for m := 6; m <= 61; m++ {
 		tradeOnly(start.Add(time.Duration(m) * time.Minute))

@@ -182,8 +182,8 @@ func TestADCAKilledAndRestartedKeepsItsCycle(t *testing.T) {
 	wantOneSafetyBuy(t, r, 1, "after the first scheduled buy")
 	r.trade("58700") // safety buy 1 fills, safety buy 2 rests
 	first := wantOneSafetyBuy(t, r, 2, "after safety buy 1 filled")
-	if d.SafetyBuys() != 1 {
-		t.Fatalf("%d safety buys counted, want 1", d.SafetyBuys())
+	if stateOf(t, d).SafetyBuys != 1 {
+		t.Fatalf("%d safety buys counted, want 1", stateOf(t, d).SafetyBuys)
 	}
 	r.crash()
 
@@ -193,8 +193,8 @@ func TestADCAKilledAndRestartedKeepsItsCycle(t *testing.T) {
 	if o := wantOneSafetyBuy(t, r, 2, "after the first restart"); o.ClientOrderID != first.ClientOrderID {
 		t.Fatalf("after the first restart safety buy %s rests, want %s, the one placed before the kill", o.ClientOrderID, first.ClientOrderID)
 	}
-	if d.SafetyBuys() != 1 {
-		t.Fatalf("after the first restart %d safety buys counted, want the 1 filled before the kill", d.SafetyBuys())
+	if stateOf(t, d).SafetyBuys != 1 {
+		t.Fatalf("after the first restart %d safety buys counted, want the 1 filled before the kill", stateOf(t, d).SafetyBuys)
 	}
 	r.wait(time.Hour, "58700") // the next scheduled buy moves the average entry
 	r.trade("58700")
@@ -213,17 +213,17 @@ func TestADCAKilledAndRestartedKeepsItsCycle(t *testing.T) {
 	r.trade("58000")
 	r.trade("58000")
 	wantOneSafetyBuy(t, r, 3, "after the second restart")
-	if d.SafetyBuys() != 2 {
-		t.Fatalf("after the second restart %d safety buys counted, want 2 (one filled while down)", d.SafetyBuys())
+	if stateOf(t, d).SafetyBuys != 2 {
+		t.Fatalf("after the second restart %d safety buys counted, want 2 (one filled while down)", stateOf(t, d).SafetyBuys)
 	}
 	if v := venueOf(t, x); v.scheduled != 2 {
 		t.Fatalf("after the second restart %d scheduled buys placed, want still 2", v.scheduled)
 	}
 	r.trade("57400") // safety buy 3 fills: the cycle's last
 	r.trade("57400")
-	if v := venueOf(t, x); v.safety != 3 || len(v.resting) != 0 || d.SafetyBuys() != 3 {
+	if v := venueOf(t, x); v.safety != 3 || len(v.resting) != 0 || stateOf(t, d).SafetyBuys != 3 {
 		t.Fatalf("after the third safety buy: %d filled, %d rest (%v), %d counted; want 3, none, 3",
-			v.safety, len(v.resting), prices(v.resting), d.SafetyBuys())
+			v.safety, len(v.resting), prices(v.resting), stateOf(t, d).SafetyBuys)
 	}
 
 	// The take-profit: its sale fills on the venue and the daemon dies
@@ -240,9 +240,9 @@ func TestADCAKilledAndRestartedKeepsItsCycle(t *testing.T) {
 	r, d = startDCA(t, x, clk, path)
 	r.trade(tp.String())
 	r.trade(tp.String())
-	if v := venueOf(t, x); v.sells != 1 || len(v.resting) != 0 || d.Cycles() != 1 || d.SafetyBuys() != 0 || r.position().Size.IsPositive() {
+	if v := venueOf(t, x); v.sells != 1 || len(v.resting) != 0 || stateOf(t, d).Cycles != 1 || stateOf(t, d).SafetyBuys != 0 || r.position().Size.IsPositive() {
 		t.Fatalf("after a restart as the take-profit sold: %d sells, %d safety buys resting, %d cycles ended, %d safety buys "+
-			"counted, %s held; want 1, none, 1, 0, nothing", v.sells, len(v.resting), d.Cycles(), d.SafetyBuys(), r.position().Size)
+			"counted, %s held; want 1, none, 1, 0, nothing", v.sells, len(v.resting), stateOf(t, d).Cycles, stateOf(t, d).SafetyBuys, r.position().Size)
 	}
 	wantRoundTrips(t, r, 1)
 
@@ -261,9 +261,9 @@ func TestADCAKilledAndRestartedKeepsItsCycle(t *testing.T) {
 	r, d = startDCA(t, x, clk, path)
 	r.trade(tp2.String())
 	r.trade(tp2.String())
-	if v := venueOf(t, x); v.sells != 2 || len(v.resting) != 0 || d.Cycles() != 2 || v.scheduled != 3 {
+	if v := venueOf(t, x); v.sells != 2 || len(v.resting) != 0 || stateOf(t, d).Cycles != 2 || v.scheduled != 3 {
 		t.Fatalf("after a restart once the second take-profit sold: %d sells, %d safety buys resting, %d cycles ended, "+
-			"%d scheduled buys; want 2, none, 2, 3", v.sells, len(v.resting), d.Cycles(), v.scheduled)
+			"%d scheduled buys; want 2, none, 2, 3", v.sells, len(v.resting), stateOf(t, d).Cycles, v.scheduled)
 	}
 	wantRoundTrips(t, r, 2)
 }
@@ -400,9 +400,9 @@ func TestADCAKilledAsTheNextCycleBeginsStartsItAfresh(t *testing.T) {
 	tp := gridProduct.RoundPriceUp(r.position().AvgEntryPrice.Mul(dec("1.016")))
 	r.trade(tp.String())
 	r.trade(tp.String()) // the cycle's end
-	if v := venueOf(t, x); r.position().Size.IsPositive() || len(v.resting) != 0 || d.Cycles() != 1 {
+	if v := venueOf(t, x); r.position().Size.IsPositive() || len(v.resting) != 0 || stateOf(t, d).Cycles != 1 {
 		t.Fatalf("after the take-profit: %s held, %d safety buys resting, %d cycles ended; want nothing, none, 1",
-			r.position().Size, len(v.resting), d.Cycles())
+			r.position().Size, len(v.resting), stateOf(t, d).Cycles)
 	}
 	dead := r.dieAtFirst(func(o exchange.Order) bool { return o.Type == exchange.Market })
 	r.wait(time.Hour, tp.String())
@@ -416,8 +416,8 @@ func TestADCAKilledAsTheNextCycleBeginsStartsItAfresh(t *testing.T) {
 		r.trade(tp.String())
 	}
 	wantOneSafetyBuy(t, r, 1, "after a restart as the next cycle's scheduled buy filled")
-	if d.Cycles() != 1 || d.SafetyBuys() != 0 {
-		t.Fatalf("after the restart: %d cycles ended, %d safety buys counted; want 1, 0", d.Cycles(), d.SafetyBuys())
+	if stateOf(t, d).Cycles != 1 || stateOf(t, d).SafetyBuys != 0 {
+		t.Fatalf("after the restart: %d cycles ended, %d safety buys counted; want 1, 0", stateOf(t, d).Cycles, stateOf(t, d).SafetyBuys)
 	}
 	if v := venueOf(t, x); v.scheduled != 2 {
 		t.Fatalf("after the restart: %d scheduled buys placed, want still 2", v.scheduled)

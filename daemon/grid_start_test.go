@@ -29,8 +29,8 @@ func TestANewGridStartedUnderItsStopBuysNothingUntilATradeOverIt(t *testing.T) {
 	for _, p := range []string{"56500", "56000", "57000", "56800"} {
 		r.trade(p)
 	}
-	if got := orders(t, x); len(got) != 0 || r.grid.Stopped() {
-		t.Fatalf("under the stop: orders %v, stopped %v; want nothing placed and the grid waiting", got, r.grid.Stopped())
+	if got := orders(t, x); len(got) != 0 || stateOf(t, r.grid).Stopped {
+		t.Fatalf("under the stop: orders %v, stopped %v; want nothing placed and the grid waiting", got, stateOf(t, r.grid).Stopped)
 	}
 	if n := strings.Count(r.log.String(), `"msg":"`+gridWaiting+`"`); n != 1 {
 		t.Fatalf("%d waiting messages for four trades under the stop, want one\n%s", n, r.log.String())
@@ -47,9 +47,9 @@ func TestANewGridStartedUnderItsStopBuysNothingUntilATradeOverIt(t *testing.T) {
 	for _, p := range []string{"56900", "56900", "58500", "60500"} {
 		r.trade(p)
 	}
-	if got := orders(t, x); len(got) != 0 || !r.grid.Stopped() || btcHeld(t, x) != "0" {
+	if got := orders(t, x); len(got) != 0 || !stateOf(t, r.grid).Stopped || btcHeld(t, x) != "0" {
 		t.Fatalf("after the stop and back up: orders %v, stopped %v, %s BTC held; want the lot sold at the stop and the grid stopped for good",
-			got, r.grid.Stopped(), btcHeld(t, x))
+			got, stateOf(t, r.grid).Stopped, btcHeld(t, x))
 	}
 }
 
@@ -81,9 +81,9 @@ func TestAGridRestartedAboveItsRangeBuysAgainTheLevelItSold(t *testing.T) {
 		r.trade(p)
 	}
 	want := "[BUY LIMIT 58000 0.01034482 BUY LIMIT 59000 0.01016949 BUY LIMIT 60000 0.01 BUY LIMIT 61000 0.00983606]"
-	if got := fmt.Sprint(orders(t, x)); got != want || r.grid.Sold() != 1 || r.grid.Stopped() {
+	if got := fmt.Sprint(orders(t, x)); got != want || stateOf(t, r.grid).Sold != 1 || stateOf(t, r.grid).Stopped {
 		t.Fatalf("after the restart: %s, %d sold, stopped %v; want %s, the lot sold once, the grid trading",
-			got, r.grid.Sold(), r.grid.Stopped(), want)
+			got, stateOf(t, r.grid).Sold, stateOf(t, r.grid).Stopped, want)
 	}
 }
 
@@ -135,15 +135,15 @@ func TestAGridRestartedUnderItsStopStopsWhateverItsSavedState(t *testing.T) {
 			r = startGrid(t, x, clk, path, exits.InBot)
 			r.tradeShowing("56500", "0.00000001", "0.00000001")
 			r.tradeShowing("56500", "0.00000001", "0.00000001")
-			if got := orders(t, x); !r.grid.Stopped() || strings.Contains(fmt.Sprint(got), "BUY") {
-				t.Fatalf("restarted under the stop: orders %v, stopped %v; want the buys cancelled and the grid stopped", got, r.grid.Stopped())
+			if got := orders(t, x); !stateOf(t, r.grid).Stopped || strings.Contains(fmt.Sprint(got), "BUY") {
+				t.Fatalf("restarted under the stop: orders %v, stopped %v; want the buys cancelled and the grid stopped", got, stateOf(t, r.grid).Stopped)
 			}
 			for _, p := range []string{"56500", "56500"} {
 				r.trade(p)
 			}
-			if got := orders(t, x); len(got) != 0 || !r.grid.Stopped() || btcHeld(t, x) != "0" {
+			if got := orders(t, x); len(got) != 0 || !stateOf(t, r.grid).Stopped || btcHeld(t, x) != "0" {
 				t.Fatalf("restarted under the stop: orders %v, stopped %v, %s BTC held; want the inventory sold and the grid stopped",
-					got, r.grid.Stopped(), btcHeld(t, x))
+					got, stateOf(t, r.grid).Stopped, btcHeld(t, x))
 			}
 			for _, p := range []string{"58500", "60500", "60500"} {
 				r.trade(p)

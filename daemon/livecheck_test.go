@@ -16,10 +16,10 @@ import (
 	"github.com/tradebot/tradebot/internal/emutest"
 )
 
-// The key check (tradebot check in live mode, and the start) warns of a
-// fixed stop at or above the market, where every entry would be refused;
-// a stop below the market gives no warning.
-func TestTheKeyCheckWarnsOfAFixedStopAboveTheMarket(t *testing.T) {
+// clientAtBid100 starts an emulator whose BTC-USD bid is 100 and returns
+// a client with a key it knows.
+func clientAtBid100(t *testing.T) (context.Context, *coinbase.Client) {
+	t.Helper()
 	k, kf, err := emulator.GenerateKey()
 	if err != nil {
 		t.Fatal(err)
@@ -37,6 +37,14 @@ func TestTheKeyCheckWarnsOfAFixedStopAboveTheMarket(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return ctx, client
+}
+
+// The key check (tradebot check in live mode, and the start) warns of a
+// fixed stop at or above the market, where every entry would be refused;
+// a stop below the market gives no warning.
+func TestTheKeyCheckWarnsOfAFixedStopAboveTheMarket(t *testing.T) {
+	ctx, client := clientAtBid100(t)
 	for _, tc := range []struct {
 		stop string
 		warn bool
@@ -62,23 +70,7 @@ func TestTheKeyCheckWarnsOfAFixedStopAboveTheMarket(t *testing.T) {
 // order, a base size valued at the product's best bid: 0.005 BTC at a bid
 // of 100 is worth 0.50, under BTC-USD's quote_min_size of 1.
 func TestTheKeyCheckWarnsOfAnEntrySizeOutsideTheProductsBounds(t *testing.T) {
-	k, kf, err := emulator.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := emutest.Start(t, emulator.Options{Keys: []emulator.Key{k}})
-	ctx := context.Background()
-	now := time.Now()
-	e.Tick(exchange.Tick{ProductID: "BTC-USD", Kind: exchange.QuoteTick, Time: now, Received: now,
-		Bid: decimal.NewFromInt(100), BidSize: decimal.NewFromInt(1), Ask: decimal.RequireFromString("100.02"), AskSize: decimal.NewFromInt(1)})
-	creds, err := coinbase.NewCredentials(kf.Name, kf.PrivateKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	client, err := coinbase.NewClient(coinbase.Config{BaseURL: e.RESTURL(), Credentials: creds})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, client := clientAtBid100(t)
 	for _, tc := range []struct {
 		size config.Size
 		warn string

@@ -186,13 +186,6 @@ type dcaState struct {
 	LastBuy time.Time `json:"last_buy,omitzero"`
 }
 
-// SafetyBuys returns how many safety buys of the current cycle filled.
-func (s *DCA) SafetyBuys() int { return s.st.Used }
-
-// Cycles returns how many cycles have ended (the position flat again,
-// or dust).
-func (s *DCA) Cycles() int { return s.st.Cycles }
-
 // Needs implements Setup: the product's trades (for the take-profit),
 // the schedule, and the take-profit's reason.
 func (s *DCA) Needs(n *Needs) {

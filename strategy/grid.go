@@ -195,12 +195,6 @@ const gridSellReason = "grid_sell"
 // Stop returns the inventory's stop price.
 func (g *Grid) Stop() decimal.Decimal { return g.stop }
 
-// Sold returns how many lots the grid has sold one level up.
-func (g *Grid) Sold() int { return g.st.Sold }
-
-// Stopped reports whether the stop has ended the grid.
-func (g *Grid) Stopped() bool { return g.st.Stopped }
-
 // OnTrade implements TradeHandler: the stop, then the ladder.
 func (g *Grid) OnTrade(ctx Context, t *Tick) {
 	slots := g.slots()

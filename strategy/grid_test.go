@@ -247,8 +247,8 @@ func TestGridWithoutArmedInItsStateStopsOnlyIfItHoldsSomething(t *testing.T) {
 			ctx := c.ctx
 			r.OnTrade(&ctx, &Tick{Price: dec("94")})
 			holds := c.name != "nothing"
-			if got := fmt.Sprint(ctx.asked); r.Stopped() != holds || got != c.want {
-				t.Fatalf("state %s under the stop: stopped %v, asked %s; want stopped %v, asked %s", b, r.Stopped(), got, holds, c.want)
+			if got := fmt.Sprint(ctx.asked); r.st.Stopped != holds || got != c.want {
+				t.Fatalf("state %s under the stop: stopped %v, asked %s; want stopped %v, asked %s", b, r.st.Stopped, got, holds, c.want)
 			}
 			r.OnTrade(&ctx, &Tick{Price: dec("105")})
 			want := c.want
