@@ -14,24 +14,24 @@ func (m *Manager) dustAtMarket(size decimal.Decimal) bool {
 }
 
 // salePrice is the price a market sell is judged at: the price it takes,
-// where the venue checks its worth. That is the best bid while no trade
-// has gone below it since it was quoted, else the last trade, the rule
-// of the simulated exchange (exchange/sim), which checks a sale's worth
-// there, before its slippage. Judged at the trigger price instead, a
-// sale worth quote_min_size at a trade above the bid was sent, refused
-// at the bid and retried. Without a quote: the trigger price, else the
-// last trade (zero after a start, before either: the base minimum alone
-// applies then).
+// where the venue checks its worth. That is the best bid, unless the last
+// trade came after it and went below it (the bid was taken), then the
+// last trade: the rule of the simulated exchange (exchange/sim), which
+// checks a sale's worth there, before its slippage. Judged at the
+// trigger price instead, a sale worth quote_min_size at a trade above
+// the bid was sent, refused at the bid and retried. Without a quote: the
+// trigger price, else the last trade (zero after a start, before either:
+// the base minimum alone applies then).
 func (m *Manager) salePrice() decimal.Decimal {
 	switch {
-	case m.bid.IsPositive() && !m.bidPassed:
-		return m.bid
-	case m.bid.IsPositive():
-		return m.last
-	case m.mark.IsPositive():
+	case !m.bid.IsPositive() && m.mark.IsPositive():
 		return m.mark
+	case !m.bid.IsPositive():
+		return m.last
+	case m.tradedSinceBid && fastdecimal.Compare(m.last, m.bid) < 0:
+		return m.last
 	}
-	return m.last
+	return m.bid
 }
 
 // dustResting reports whether the resting exit that would protect size

@@ -130,22 +130,22 @@ type Manager struct {
 	atr atrTracker
 
 	// Transient: rebuilt from ticks after a restart.
-	lastTick     time.Time       // Received (or Time) of the newest tick
-	last         decimal.Decimal // newest trade price
-	mark         decimal.Decimal // newest trigger-source price of the open position (zero until its first)
-	bid          decimal.Decimal // best bid of the newest quote (zero until one)
-	bidPassed    bool            // a trade has gone below bid since it was quoted (salePrice)
-	dustMemo     dustMemo        // what Dust worked out for the position's size
-	dustErr      dustError       // the error exitAll gave last for dust (dustRefusal)
-	canEdit      bool
-	editRefusals int
-	seenTrades   map[string]struct{}
-	entryWhy     map[string]string // entry client order id -> the strategy's reason
-	exitWhy      map[string]string // journaled exit the state does not name -> its reason (NoteExit)
-	trips        []position.RoundTrip
-	counts       [9]uint64 // by index in Reasons
-	nextTry      time.Time // earliest retry of a refused resting exit
-	exitRetryAt  time.Time // earliest retry of a refused market exit
+	lastTick       time.Time       // Received (or Time) of the newest tick
+	last           decimal.Decimal // newest trade price
+	mark           decimal.Decimal // newest trigger-source price of the open position (zero until its first)
+	bid            decimal.Decimal // best bid of the newest quote (zero until one)
+	tradedSinceBid bool            // the last trade came after bid's quote (salePrice)
+	dustMemo       dustMemo        // what Dust worked out for the position's size
+	dustErr        dustError       // the error exitAll gave last for dust (dustRefusal)
+	canEdit        bool
+	editRefusals   int
+	seenTrades     map[string]struct{}
+	entryWhy       map[string]string // entry client order id -> the strategy's reason
+	exitWhy        map[string]string // journaled exit the state does not name -> its reason (NoteExit)
+	trips          []position.RoundTrip
+	counts         [9]uint64 // by index in Reasons
+	nextTry        time.Time // earliest retry of a refused resting exit
+	exitRetryAt    time.Time // earliest retry of a refused market exit
 	// closeNextTick: a market exit ended with part of its size unsold
 	// (the immediate-or-cancel found too little); the rest goes on the
 	// next tick, when the market has shown liquidity again, or on the

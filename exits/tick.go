@@ -30,16 +30,14 @@ func (m *Manager) OnTick(ctx context.Context, t *exchange.Tick) {
 	changed := false
 	if t.Kind == exchange.TradeTick && t.Price.IsPositive() {
 		m.last = t.Price
-		if !m.bidPassed && m.bid.IsPositive() && fastdecimal.Compare(t.Price, m.bid) < 0 {
-			m.bidPassed = true
-		}
+		m.tradedSinceBid = true
 		if m.atr.onTrade(t) && m.open() && m.cfg.StopLoss.ATR != nil {
 			m.lv.initialStop = m.initialStop(m.s.Position.AvgEntry)
 			changed = true
 		}
 	}
 	if t.Bid.IsPositive() {
-		m.bid, m.bidPassed = t.Bid, false // the tick's own quote is current, whatever its trade
+		m.bid, m.tradedSinceBid = t.Bid, false // the tick's own quote is current, whatever its trade
 	}
 	if m.s.StaleFallback {
 		m.endStaleFallback(ctx)

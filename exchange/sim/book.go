@@ -75,12 +75,14 @@ type book struct {
 
 	last, bid, ask          decimal.Decimal
 	hasLast, hasBid, hasAsk bool
-	// bidPassed and askPassed say that a trade has gone through the best
-	// bid (below it) or ask (above it) since that side was last quoted:
-	// the quote is gone, and an order takes the last trade's price until
-	// the next quote (quoted). A stop triggered by a fall through an old
-	// bid so fills at the fall, as on Coinbase, not at the bid before it.
-	bidPassed, askPassed bool
+	// tradedSinceBid and tradedSinceAsk say that the last trade came
+	// after that side's last quote: a last trade below that bid (above
+	// that ask) went through it, so the quote is gone and an order takes
+	// the last trade's price until the next quote (quoted). A stop
+	// triggered by a fall through an old bid so fills at the fall, as on
+	// Coinbase, not at the bid before it. Set on every trade, compared
+	// only when an order takes liquidity.
+	tradedSinceBid, tradedSinceAsk bool
 
 	// With Config.PartialFills, the size the market showed at the last
 	// trade and at the best bid and ask, less what orders have taken of

@@ -8,11 +8,11 @@
 // The market is not simulated; it is fed in with OnTick. A trade tick sets
 // the last trade price, a quote tick the best bid and ask (a trade tick
 // that also carries a bid or ask, like Coinbase's ticker channel, sets
-// both). The last quote seen stays the best price until the next one or
-// until a later trade goes through it (a trade below the bid shows that
-// bid taken: until the next quote, a sell takes the last trade's price,
-// and a buy likewise after a trade above the ask), so a feed of trades
-// only should send no quotes at all. Orders are
+// both). The last quote seen stays the best price until the next one,
+// unless the last trade came after it and went through it (a trade below
+// the bid shows that bid taken: a sell then takes the last trade's
+// price, and a buy likewise after a trade above the ask), so a feed of
+// trades only should send no quotes at all. Orders are
 // matched against that stream under the assumptions below, which every
 // backtest result inherits and which users should read.
 //
@@ -27,8 +27,8 @@
 //   - Taking liquidity (a market order, or a limit order that is marketable
 //     when it is placed or when its stop triggers) fills at once at the
 //     best opposite price: the ask for a buy, the bid for a sell, or the
-//     last trade price while no quote has been seen or since a trade went
-//     through it. A stop that a fall through the bid triggers so sells at
+//     last trade price while no quote has been seen or when the last trade
+//     went through it. A stop that a fall through the bid triggers so sells at
 //     the trade that triggered it (or at the bid its tick carried), not at
 //     the bid from before the fall. That price is moved
 //     SlippageBps basis points against the order and rounded to the price

@@ -6,6 +6,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/internal/fastdecimal"
 )
 
 // bracketStopFactor is Coinbase's rule for a triggered bracket: its stop
@@ -38,16 +39,15 @@ func (x *Exchange) OnTick(t *exchange.Tick) {
 	trade := t.Kind == exchange.TradeTick && t.Price.IsPositive() && sane(t.Price)
 	if trade {
 		b.last, b.hasLast = t.Price, true
-		b.bidPassed = b.bidPassed || b.hasBid && t.Price.Cmp(b.bid) < 0
-		b.askPassed = b.askPassed || b.hasAsk && t.Price.Cmp(b.ask) > 0
+		b.tradedSinceBid, b.tradedSinceAsk = true, true
 	}
 	// A quote the tick carries is current, whatever the trade beside it.
 	quote := false
 	if t.Bid.IsPositive() && sane(t.Bid) {
-		b.bid, b.hasBid, b.bidPassed, quote = t.Bid, true, false, true
+		b.bid, b.hasBid, b.tradedSinceBid, quote = t.Bid, true, false, true
 	}
 	if t.Ask.IsPositive() && sane(t.Ask) {
-		b.ask, b.hasAsk, b.askPassed, quote = t.Ask, true, false, true
+		b.ask, b.hasAsk, b.tradedSinceAsk, quote = t.Ask, true, false, true
 	}
 	if x.partial {
 		b.depth.note(t, trade)
@@ -117,8 +117,8 @@ func (x *Exchange) match(b *book, trade, quote bool) {
 }
 
 // takePrice returns the price an order of side would take: the best
-// opposite quote, or the last trade while no quote is known or since a
-// trade went through it (quoted).
+// opposite quote, or the last trade while no quote is known or when the
+// last trade went through it (quoted).
 func (b *book) takePrice(side exchange.Side) (decimal.Decimal, bool) {
 	switch {
 	case b.quoted(side):
@@ -133,12 +133,13 @@ func (b *book) takePrice(side exchange.Side) (decimal.Decimal, bool) {
 }
 
 // quoted reports whether an order of side takes the best opposite quote:
-// one is known and no trade has gone through it since (bidPassed).
+// one is known and the last trade, if it came after it, did not go
+// through it (tradedSinceBid).
 func (b *book) quoted(side exchange.Side) bool {
 	if side == exchange.Buy {
-		return b.hasAsk && !b.askPassed
+		return b.hasAsk && !(b.tradedSinceAsk && fastdecimal.Compare(b.last, b.ask) > 0)
 	}
-	return b.hasBid && !b.bidPassed
+	return b.hasBid && !(b.tradedSinceBid && fastdecimal.Compare(b.last, b.bid) < 0)
 }
 
 // marketable reports whether a limit of side at limit would take
