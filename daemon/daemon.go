@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	sd "github.com/coreos/go-systemd/v22/daemon"
@@ -44,8 +45,9 @@ type Options struct {
 	// the start-up line and the advice in messages use; empty means
 	// tradebot.
 	Program string
-	// Ready, when set, receives the bound HTTP address once the daemon
-	// serves, for tests and for the start-up log.
+	// Ready, when set, receives the bound HTTP address once start-up is
+	// done and the daemon trades (it serves from the start of start-up),
+	// for tests and for the start-up log.
 	Ready func(addr net.Addr)
 
 	// reconcileEvery is the period of live trading's safety-net
@@ -86,32 +88,38 @@ func Run(ctx context.Context, o Options) (err error) {
 	if err := d.createNotifier(); err != nil {
 		return err
 	}
+	d.cancelOnStop(ctx)
+	if err := d.listen(); err != nil {
+		return err
+	}
 	if err := d.createRiskGuard(); err != nil {
 		return err
 	}
+	d.starting("opening the journal")
 	if err := d.openJournal(); err != nil {
 		return err
 	}
 	d.followTradingState()
-	d.cancelOnStop(ctx)
+	d.starting("connecting to the venue")
 	if err := d.connectVenue(); err != nil {
 		return err
 	}
 	if err := d.createEngine(); err != nil {
 		return err
 	}
+	d.starting("recovering from the journal and the exchange")
 	if err := d.recoverFromJournal(); err != nil {
 		return err
 	}
+	d.starting("warming up the strategies")
 	d.warmUp()
+	d.starting("arming the kill switch")
 	if err := d.armKillSwitch(); err != nil {
-		return err
-	}
-	if err := d.listen(); err != nil {
 		return err
 	}
 	serving = true
 	d.startEngine()
+	d.started()
 	d.startServices()
 	<-d.runCtx.Done()
 	stuck := d.shutDown()
@@ -149,6 +157,10 @@ type daemon struct {
 	eng          *engine.Engine
 	ks           *killSwitch
 	srv          *metrics.Server
+	// step is the start-up step running (startup.go), ksHTTP the kill
+	// switch's HTTP handler once armed: the HTTP server reads both.
+	step   atomic.Pointer[startStep]
+	ksHTTP atomic.Pointer[http.Handler]
 	// sdWarnOnce logs the first failure to notify systemd.
 	sdWarnOnce sync.Once
 	// watchdogDone is closed when the watchdog's pings have ended
@@ -418,9 +430,10 @@ func (d *daemon) warmUp() {
 	}
 }
 
-// armKillSwitch puts the socket, file and signal watchers in place before
-// the daemon serves or trades, so that an early SIGUSR1 halts rather than
-// kills it. A socket it cannot serve stops the start.
+// armKillSwitch puts the socket, file and signal watchers in place, and
+// opens /killswitch on the HTTP server, before the daemon trades, so that
+// an early SIGUSR1 halts rather than kills it. A socket it cannot serve
+// stops the start.
 func (d *daemon) armKillSwitch() error {
 	d.ks = &killSwitch{guard: d.guard, engine: d.eng, log: d.log, metrics: d.m, ctx: d.runCtx, hostNames: d.cfg.KillSwitch.HostNames}
 	if d.jrnl != nil {
@@ -430,6 +443,8 @@ func (d *daemon) armKillSwitch() error {
 	if err != nil {
 		return err
 	}
+	h := d.ks.handler()
+	d.ksHTTP.Store(&h)
 	// The one wait for the watchers, the socket's removal included, on
 	// every way out: a start that fails after this (the HTTP address in
 	// use) and a stop alike. runCtx has ended by then, which ends them.
@@ -437,28 +452,45 @@ func (d *daemon) armKillSwitch() error {
 	return nil
 }
 
-// listen binds the HTTP server for metrics, readiness and the kill
-// switch; it serves once startServices runs.
+// listen binds the HTTP server for metrics, health, readiness and the
+// kill switch, and serves it until runCtx ends: from the start of
+// start-up, which it reports (startup.go) until started.
 func (d *daemon) listen() error {
+	d.starting("starting")
 	srv, err := metrics.Listen(metrics.ServerConfig{
 		ListenAddress: firstNonEmpty(d.o.ListenAddress, d.cfg.Web.ListenAddress),
 		WebConfigFile: firstNonEmpty(d.o.WebConfigFile, d.cfg.Web.ConfigFile),
 		Gatherer:      prometheus.Gatherers{d.reg},
+		Starting:      d.startUpProbe,
 		Ready:         d.ready,
 		Live:          d.live,
-		Handlers:      map[string]http.Handler{"/killswitch": d.ks.handler()},
+		Handlers:      map[string]http.Handler{"/killswitch": d.killSwitchHTTP()},
 		Logger:        d.log,
 	})
 	if err != nil {
 		return err
 	}
 	d.srv = srv
-	d.log.Info(d.program()+" started", "mode", d.cfg.Mode, "strategies", len(d.cfg.Strategies),
-		"metrics", "http://"+srv.Addr().String()+"/metrics", "version", d.o.Version)
-	if d.o.Ready != nil {
-		d.o.Ready(srv.Addr())
-	}
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		if err := srv.Serve(d.runCtx); err != nil {
+			d.log.Error("http server", "error", err)
+		}
+	}()
+	d.onRelease(func() { d.stop(); <-served })
 	return nil
+}
+
+// started ends start-up: the probes ask the daemon's state from now on,
+// and the start-up line and Options.Ready say where it serves.
+func (d *daemon) started() {
+	d.srv.Started()
+	d.log.Info(d.program()+" started", "mode", d.cfg.Mode, "strategies", len(d.cfg.Strategies),
+		"metrics", "http://"+d.srv.Addr().String()+"/metrics", "version", d.o.Version)
+	if d.o.Ready != nil {
+		d.o.Ready(d.srv.Addr())
+	}
 }
 
 // startEngine runs the engine on a context of its own, which shutDown
@@ -474,23 +506,17 @@ func (d *daemon) startEngine() {
 	}()
 }
 
-// startServices runs, until runCtx ends, the notifier, the HTTP server,
-// the account reports, the market-data feed and the systemd watchdog's
+// startServices runs, until runCtx ends, the notifier, the journal's
+// probe, the account reports, the market-data feed and the systemd watchdog's
 // pings (the kill-switch watchers run since armKillSwitch, which waits
 // for them). The feed stops the daemon when it fails.
 func (d *daemon) startServices() {
 	ctx, log := d.runCtx, d.log
 	d.startNotifier()
-	d.wg.Add(4)
+	d.wg.Add(3)
 	go func() {
 		defer d.wg.Done()
 		d.watchJournal(ctx)
-	}()
-	go func() {
-		defer d.wg.Done()
-		if err := d.srv.Serve(ctx); err != nil {
-			log.Error("http server", "error", err)
-		}
 	}()
 	go func() {
 		defer d.wg.Done()

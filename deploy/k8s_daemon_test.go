@@ -79,12 +79,13 @@ func readDaemonManifest(t *testing.T) (svc, sts k8sDaemon) {
 }
 
 // The daemon's manifest runs one daemon, restarts it only on what a
-// restart mends (liveness and start-up ask /healthz, readiness /readyz),
-// and keeps a not-ready daemon reachable for Prometheus and the kill
-// switch. Each probe's command goes through the real command line
-// against the daemon's HTTP server on loopback, ready, HALTED, with a
-// stuck trading loop (which only liveness reports: a restart mends it)
-// and gone.
+// restart mends (liveness asks /healthz, readiness /readyz; no startup
+// probe, as the daemon answers from the start of start-up), and keeps a
+// not-ready daemon reachable for Prometheus and the kill switch. Each
+// probe's command goes through the real command line against the
+// daemon's HTTP server on loopback, starting, stuck in start-up, ready,
+// HALTED, with a stuck trading loop (which only liveness reports: a
+// restart mends it) and gone.
 func TestK8sDaemonProbesRestartOnlyWhatARestartMends(t *testing.T) {
 	svc, sts := readDaemonManifest(t)
 	c := sts.Spec.Template.Spec.Containers[0]
@@ -102,8 +103,11 @@ func TestK8sDaemonProbesRestartOnlyWhatARestartMends(t *testing.T) {
 		t.Errorf("the Service's ports %+v do not target the container's port %q", svc.Spec.Ports, c.Ports[0].Name)
 	}
 	port := itoa(c.Ports[0].ContainerPort)
-	probes := map[string]*k8sProbe{"startup": c.StartupProbe, "liveness": c.LivenessProbe, "readiness": c.ReadinessProbe}
-	wantPath := map[string]string{"startup": "/healthz", "liveness": "/healthz", "readiness": "/readyz"}
+	if c.StartupProbe != nil {
+		t.Error("a startup probe: the daemon answers /healthz from the start of start-up, and liveness covers start-up")
+	}
+	probes := map[string]*k8sProbe{"liveness": c.LivenessProbe, "readiness": c.ReadinessProbe}
+	wantPath := map[string]string{"liveness": "/healthz", "readiness": "/readyz"}
 	for name, p := range probes {
 		if p == nil {
 			t.Fatalf("no %s probe", name)
@@ -120,7 +124,12 @@ func TestK8sDaemonProbesRestartOnlyWhatARestartMends(t *testing.T) {
 	}
 
 	var halted, stalled atomic.Bool
-	s, err := metrics.Listen(metrics.ServerConfig{ListenAddress: "127.0.0.1:0", Ready: func() error {
+	s, err := metrics.Listen(metrics.ServerConfig{ListenAddress: "127.0.0.1:0", Starting: func() (string, error) {
+		if stalled.Load() {
+			return "recovering", errors.New("start-up has been recovering since 2026-12-07T06:00:00Z (5m0s; a start-up step may take 5m0s)")
+		}
+		return "recovering", nil
+	}, Ready: func() error {
 		if halted.Load() {
 			return errors.New("trading is HALTED by kill_switch: going to bed")
 		}
@@ -152,22 +161,28 @@ func TestK8sDaemonProbesRestartOnlyWhatARestartMends(t *testing.T) {
 	}
 	for _, c := range []struct {
 		state                string
-		halt, stall, gone    bool
-		live, start, readied int
+		started, halt, stall bool
+		gone                 bool
+		live, readied        int
 	}{
-		{"ready", false, false, false, 0, 0, 0},
-		{"HALTED", true, false, false, 0, 0, 1},
-		{"stalled", false, true, false, 1, 1, 0},
-		{"gone", true, false, true, 1, 1, 1},
+		{"starting", false, false, false, false, 0, 1},
+		{"stuck in start-up", false, false, true, false, 1, 1},
+		{"ready", true, false, false, false, 0, 0},
+		{"HALTED", true, true, false, false, 0, 1},
+		{"stalled", true, false, true, false, 1, 0},
+		{"gone", true, true, false, true, 1, 1},
 	} {
 		halted.Store(c.halt)
 		stalled.Store(c.stall)
+		if c.started {
+			s.Started()
+		}
 		if c.gone {
 			stop()
 		}
-		got := []int{probe("liveness"), probe("startup"), probe("readiness")}
-		if want := []int{c.live, c.start, c.readied}; !slices.Equal(got, want) {
-			t.Errorf("%s daemon: liveness, startup and readiness probes exit %v, want %v", c.state, got, want)
+		got := []int{probe("liveness"), probe("readiness")}
+		if want := []int{c.live, c.readied}; !slices.Equal(got, want) {
+			t.Errorf("%s daemon: liveness and readiness probes exit %v, want %v", c.state, got, want)
 		}
 	}
 }

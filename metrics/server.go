@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -47,6 +48,14 @@ type ServerConfig struct {
 	// only what a restart mends belongs here. It runs on every probe, so
 	// it must be cheap and must not block.
 	Live func() error
+	// Starting, when set, makes the server start in start-up: until
+	// Server.Started, /healthz answers 200 "starting: " and the step it
+	// returns, or 503 with its error (a start-up that no longer
+	// progresses, which a restart may mend), and /readyz answers 503
+	// "not ready: starting: " and the step; Live and Ready are not
+	// called before. Like Live, it must be cheap, must not block, and its
+	// text must not carry secrets.
+	Starting func() (step string, err error)
 	// Handlers are extra paths (e.g. /killswitch) served behind the same
 	// TLS and authentication as /metrics.
 	Handlers map[string]http.Handler
@@ -71,7 +80,16 @@ type Server struct {
 	log      *slog.Logger
 	// gate checks basic auth as the web config says; nil without one.
 	gate *authGate
+	// started is whether start-up is over (Started), or there is none
+	// (no ServerConfig.Starting); the probes read it on the server's
+	// goroutines.
+	started atomic.Bool
 }
+
+// Started ends start-up: from now on /healthz and /readyz ask Live and
+// Ready. What the caller built for them before the call is visible to
+// them after it.
+func (s *Server) Started() { s.started.Store(true) }
 
 // Listen checks the web configuration file and binds the listen address, so
 // that a wrong file or a busy port is reported before the daemon starts
@@ -94,6 +112,7 @@ func Listen(cfg ServerConfig) (*Server, error) {
 		return nil, fmt.Errorf("listen on %s: %w", cfg.ListenAddress, err)
 	}
 	s := &Server{cfg: cfg, listener: l, log: log}
+	s.started.Store(cfg.Starting == nil)
 	s.server = &http.Server{
 		Handler:           s.mux(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -178,12 +197,37 @@ func (s *Server) mux() *http.ServeMux {
 		ErrorHandling: promhttp.ContinueOnError,
 		Timeout:       10 * time.Second,
 	}))
-	mux.Handle("/healthz", probe(s.cfg.Live, "ok", "not live"))
-	mux.Handle("/readyz", probe(s.cfg.Ready, "ready", "not ready"))
+	mux.Handle("/healthz", s.duringStartUp(probe(s.cfg.Live, "ok", "not live"), false))
+	mux.Handle("/readyz", s.duringStartUp(probe(s.cfg.Ready, "ready", "not ready"), true))
 	for path, h := range s.cfg.Handlers {
 		mux.Handle(path, h)
 	}
 	return mux
+}
+
+// duringStartUp answers a probe during start-up (ServerConfig.Starting)
+// and hands it to after once Started: /healthz (ready false) says the
+// process is alive and starting, /readyz (ready true) that it does not
+// trade yet.
+func (s *Server) duringStartUp(after http.Handler, ready bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if s.started.Load() {
+			after.ServeHTTP(w, r)
+			return
+		}
+		step, err := s.cfg.Starting()
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		switch {
+		case err != nil && !ready:
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintf(w, "not live: %v\n", err)
+		case ready:
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintf(w, "not ready: starting: %s\n", step)
+		default:
+			fmt.Fprintf(w, "starting: %s\n", step)
+		}
+	}
 }
 
 // probe answers a health check: 200 with ok, or 503 with failed and the

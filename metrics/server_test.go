@@ -24,6 +24,12 @@ import (
 // returns its base URL.
 func startServer(t *testing.T, cfg metrics.ServerConfig) string {
 	t.Helper()
+	return "http://" + serveOnLoopback(t, cfg).Addr().String()
+}
+
+// serveOnLoopback serves cfg on a free loopback port until the test ends.
+func serveOnLoopback(t *testing.T, cfg metrics.ServerConfig) *metrics.Server {
+	t.Helper()
 	cfg.ListenAddress = "127.0.0.1:0"
 	s, err := metrics.Listen(cfg)
 	if err != nil {
@@ -38,7 +44,7 @@ func startServer(t *testing.T, cfg metrics.ServerConfig) string {
 			t.Errorf("Serve returned %v after its context ended, want nil", err)
 		}
 	})
-	return "http://" + s.Addr().String()
+	return s
 }
 
 // get fetches url with optional basic-auth credentials and returns the
@@ -134,6 +140,55 @@ func TestHealthzFailsWhileTheLivenessCheckFails(t *testing.T) {
 		if status, body := get(t, base+"/readyz", "", ""); status != 200 || body != "ready\n" {
 			t.Errorf("stuck %v: GET /readyz = %d %q, want 200 ready", c.stuck, status, body)
 		}
+	}
+}
+
+// With Starting set, the server answers from before start-up is done:
+// /healthz 200 "starting" with the step (503 once Starting reports a
+// start-up that no longer progresses), /readyz 503 "starting", and
+// neither asks Live or Ready, whose state start-up is still building;
+// after Started they do.
+func TestProbesDuringStartUpSayStartingUntilStarted(t *testing.T) {
+	var stalled, asked atomic.Bool
+	s := serveOnLoopback(t, metrics.ServerConfig{
+		Starting: func() (string, error) {
+			if stalled.Load() {
+				return "recovering", errors.New("start-up has been recovering for 5m0s")
+			}
+			return "recovering", nil
+		},
+		Live:  func() error { asked.Store(true); return nil },
+		Ready: func() error { asked.Store(true); return nil },
+	})
+	base := "http://" + s.Addr().String()
+	started := false
+	for _, c := range []struct {
+		stalled, started bool
+		path             string
+		wantStatus       int
+		wantBody         string
+	}{
+		{false, false, "/healthz", 200, "starting: recovering\n"},
+		{false, false, "/readyz", 503, "not ready: starting: recovering\n"},
+		{true, false, "/healthz", 503, "not live: start-up has been recovering for 5m0s\n"},
+		{true, false, "/readyz", 503, "not ready: starting: recovering\n"},
+		{false, true, "/healthz", 200, "ok\n"},
+		{false, true, "/readyz", 200, "ready\n"},
+	} {
+		stalled.Store(c.stalled)
+		if c.started && !started {
+			if asked.Load() {
+				t.Fatal("Live or Ready was asked during start-up")
+			}
+			s.Started()
+			started = true
+		}
+		if status, body := get(t, base+c.path, "", ""); status != c.wantStatus || body != c.wantBody {
+			t.Errorf("stalled %v, started %v: GET %s = %d %q, want %d %q", c.stalled, c.started, c.path, status, body, c.wantStatus, c.wantBody)
+		}
+	}
+	if !asked.Load() {
+		t.Error("Live and Ready were not asked after Started")
 	}
 }
 
