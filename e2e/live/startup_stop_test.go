@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -18,9 +19,11 @@ import (
 
 // TestAFailedStartWithASIGTERMExitsNonZero runs `tradebot run` in live
 // mode and sends SIGTERM while its start-up fetches the warm-up's history
-// from Coinbase; the start then fails for a reason of its own: the
-// address it is told to serve on is taken. The command must exit
-// non-zero naming it, not 0 as for a stop: it used to take any
+// from Coinbase; the start then fails for a reason of its own: its
+// kill_switch.socket is served by another process (armed after the
+// warm-up; a taken HTTP address fails the start before it, as the daemon
+// binds it first). The command must exit
+// non-zero naming the socket, not 0 as for a stop: it used to take any
 // start-up error that arrived after a stop signal for the stop, so
 // systemd saw a clean exit and the operator no failure. (A SIGTERM whose
 // only effect is to cut start-up short still exits 0:
@@ -54,12 +57,26 @@ func TestAFailedStartWithASIGTERMExitsNonZero(t *testing.T) {
 	}))
 	t.Cleanup(proxy.Close)
 
-	// The address the daemon is told to serve on is taken.
-	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	dir, err := os.MkdirTemp("", "ks")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { taken.Close() })
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	sock := filepath.Join(dir, "ks.sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
 
 	// A one-minute breakout warms up from Coinbase's candles.
 	inst := strings.Replace(brkInstance, "interval: 1s", "interval: 1m", 1)
@@ -69,12 +86,14 @@ func TestAFailedStartWithASIGTERMExitsNonZero(t *testing.T) {
 		t.Fatal(err)
 	}
 	doc = bytes.Replace(doc, []byte(e.RESTURL()), []byte(proxy.URL+strings.TrimPrefix(e.RESTURL(), e.BaseURL())), 1)
+	doc = bytes.Replace(doc, []byte(`kill_switch: {file: "", signal: none}`),
+		[]byte(`kill_switch: {file: "", signal: none, socket: "`+sock+`"}`), 1)
 	if err := os.WriteFile(cfgPath, doc, 0o600); err != nil {
 		t.Fatal(err)
 	}
 
 	var out bytes.Buffer
-	cmd := exec.Command(binary, "run", "--config", cfgPath, "--web.listen-address", taken.Addr().String())
+	cmd := exec.Command(binary, "run", "--config", cfgPath, "--web.listen-address", "127.0.0.1:0")
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -97,8 +116,8 @@ func TestAFailedStartWithASIGTERMExitsNonZero(t *testing.T) {
 	if !errors.As(err, &exit) || exit.ExitCode() == 0 {
 		t.Fatalf("tradebot exited with %v after a failed start that a SIGTERM met, want a non-zero code\n%s", err, log)
 	}
-	if !strings.Contains(log, "address already in use") {
-		t.Errorf("the output does not name the failure (the address in use)\n%s", log)
+	if !strings.Contains(log, "in use by a running process") {
+		t.Errorf("the output does not name the failure (the socket in use)\n%s", log)
 	}
 	if strings.Contains(log, "stopped during start-up") {
 		t.Errorf("the log calls the failure a stop\n%s", log)
