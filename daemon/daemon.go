@@ -446,8 +446,8 @@ func (d *daemon) armKillSwitch() error {
 	h := d.ks.handler()
 	d.ksHTTP.Store(&h)
 	// The one wait for the watchers, the socket's removal included, on
-	// every way out: a start that fails after this (the HTTP address in
-	// use) and a stop alike. runCtx has ended by then, which ends them.
+	// every way out: a stop during start-up and after it alike. runCtx
+	// has ended by then, which ends them.
 	d.onRelease(func() { d.stop(); wait() })
 	return nil
 }
@@ -507,9 +507,10 @@ func (d *daemon) startEngine() {
 }
 
 // startServices runs, until runCtx ends, the notifier, the journal's
-// probe, the account reports, the market-data feed and the systemd watchdog's
-// pings (the kill-switch watchers run since armKillSwitch, which waits
-// for them). The feed stops the daemon when it fails.
+// probe, the account reports, the market-data feed and the systemd
+// watchdog's pings (the HTTP server runs since listen, the kill-switch
+// watchers since armKillSwitch, each waited for by its release). The
+// feed stops the daemon when it fails.
 func (d *daemon) startServices() {
 	ctx, log := d.runCtx, d.log
 	d.startNotifier()
