@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -28,8 +29,8 @@ import (
 // A record holding nothing that looks like a key, nearly every record, is
 // handed on as it is. The check was slog's ReplaceAttr, but that makes
 // the handler take its slow way for every record (the level, for one, is
-// JSON-encoded through reflection), which cost about as much again as the
-// line itself on the entry line written before each order.
+// JSON-encoded through reflection): a third more instructions for the
+// entry line written before each order (docs/BENCHMARKS.md).
 type redactingHandler struct {
 	inner slog.Handler
 	json  bool // inner writes JSON, else slog's text format
@@ -52,11 +53,14 @@ func (h *redactingHandler) Handle(ctx context.Context, r slog.Record) error {
 }
 
 func (h *redactingHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
-	redacted := make([]slog.Attr, len(attrs))
-	for i, a := range attrs {
-		redacted[i] = h.redactAttr(a)
+	if slices.ContainsFunc(attrs, func(a slog.Attr) bool { return h.valueNeedsRewrite(a.Value) }) {
+		redacted := make([]slog.Attr, len(attrs))
+		for i, a := range attrs {
+			redacted[i] = h.redactAttr(a)
+		}
+		attrs = redacted
 	}
-	return &redactingHandler{inner: h.inner.WithAttrs(redacted), json: h.json}
+	return &redactingHandler{inner: h.inner.WithAttrs(attrs), json: h.json}
 }
 
 func (h *redactingHandler) WithGroup(name string) slog.Handler {
