@@ -383,6 +383,12 @@ func (flipFlop) OnTick(t *exchange.Tick, pos strategy.PositionView) strategy.Dec
 // simulated exchange, the guard with no limit in reach, and the engine
 // with journal j (nil for none).
 func benchPaper(b *testing.B, j engine.Journal, onRoundTrip func(position.RoundTrip)) func() {
+	return benchPaperLogged(b, j, onRoundTrip, nil)
+}
+
+// benchPaperLogged is benchPaper with the engine logging to log (nil:
+// nowhere, as the engine does without a logger).
+func benchPaperLogged(b *testing.B, j engine.Journal, onRoundTrip func(position.RoundTrip), log *slog.Logger) func() {
 	t0 := time.Date(2024, 8, 9, 0, 0, 0, 0, time.UTC)
 	clk := clock.NewSim(t0)
 	btc := exchange.Product{ID: "BTC-USD", BaseCurrency: "BTC", QuoteCurrency: "USD", BaseIncrement: dec("0.00000001"),
@@ -408,7 +414,7 @@ func benchPaper(b *testing.B, j engine.Journal, onRoundTrip func(position.RoundT
 	ex.Placement = "bot"
 	ex.StopLoss = &exits.StopLoss{Percent: dec("5")}
 	eng, err := engine.New(context.Background(), engine.Options{Venue: x, Guard: g, Clock: clk, Journal: j, OnRoundTrip: onRoundTrip,
-		Observer:  &benchLatency,
+		Observer: &benchLatency, Log: log,
 		Instances: []engine.InstanceSpec{{Name: "bench", ProductID: "BTC-USD", Strategy: flipFlop{}, QuoteSize: dec("100"), Exits: ex}},
 		MakerFee:  dec("0.004"), TakerFee: dec("0.006")})
 	if err != nil {

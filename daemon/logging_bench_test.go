@@ -4,6 +4,8 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -36,7 +38,7 @@ func BenchmarkLog(b *testing.B) {
 			"reason", "fast sma crossed above slow"}},
 		{"fill", slog.LevelInfo, "fill", []any{"strategy", "sma-btc", "purpose", exchange.Entry.String(), "side", exchange.Buy,
 			"price", decimal.RequireFromString("60000.01"), "size", decimal.RequireFromString("0.00166666"),
-			"fee", decimal.RequireFromString("0.6"), "liquidity", "taker", "client_order_id", "sma-btc-00000042"}},
+			"fee", decimal.RequireFromString("0.6"), "liquidity", exchange.Taker, "client_order_id", "sma-btc-00000042"}},
 		{"key", slog.LevelError, "market data feed stopped", []any{"error", errors.New("open " + pemKey + ": no such file or directory"),
 			"path", pemKey}},
 	}
@@ -56,5 +58,39 @@ func BenchmarkLog(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// BenchmarkPaperTickToOrderLogged is BenchmarkPaperTickToOrder's
+// journal=none case with the engine logging as a daemon does: its INFO
+// line for an entry is written before the order is sent, inside the
+// tick-to-order latency, and its fill and position-closed lines on the
+// way back. BenchmarkPaperTickToOrder logs nowhere.
+//
+//   - log=none: no logger (journal=none).
+//   - log=slog-json: slog's JSON handler, to io.Discard.
+//   - log=daemon-json: the daemon's logger (NewLogger), to io.Discard.
+//   - log=daemon-json-file: the daemon's logger to a file, a write per
+//     line as to journald's pipe.
+func BenchmarkPaperTickToOrderLogged(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		log  func(b *testing.B) *slog.Logger
+	}{
+		{"none", func(*testing.B) *slog.Logger { return nil }},
+		{"slog-json", func(*testing.B) *slog.Logger { return slog.New(slog.NewJSONHandler(io.Discard, nil)) }},
+		{"daemon-json", func(*testing.B) *slog.Logger { return NewLogger(io.Discard, "json", "info") }},
+		{"daemon-json-file", func(b *testing.B) *slog.Logger {
+			f, err := os.Create(filepath.Join(b.TempDir(), "log"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { f.Close() })
+			return NewLogger(f, "json", "info")
+		}},
+	} {
+		b.Run("log="+c.name, func(b *testing.B) {
+			runPaperBench(b, benchPaperLogged(b, nil, nil, c.log(b)), func() {})
+		})
 	}
 }
