@@ -69,7 +69,7 @@ func (d *daemon) logStall(name string, since time.Time, p error) {
 		d.stallLogged = map[string]time.Time{}
 	}
 	d.stallLogged[name] = since
-	d.log.Error("liveness: a strategy's loop is stuck; /healthz answers 503 and systemd's watchdog is no longer fed", "strategy", name, "problem", p.Error())
+	d.log.Error("liveness: a strategy's loop is stuck; /healthz answers 503 and systemd's watchdog, if any, is no longer fed", "strategy", name, "problem", p.Error())
 }
 
 // loopEndWait bounds how long shutdown waits for the strategy instances'
