@@ -23,8 +23,13 @@ import (
 // every part of a record that is written as text is looked at: the
 // message, strings, errors, values logged with slog.Any (as the handler
 // writes them: JSON, MarshalText, %+v), what a LogValuer resolves to, and
-// the members of groups, in records and in With's attributes alike. Keys
-// are not: they are the code's names.
+// the members of groups, in records and in With's attributes alike; a
+// byte slice logged whole, which JSON writes as base64, is looked at as
+// the text it holds. Not looked at: keys and group names (the code's
+// names), numbers, booleans, durations and times (no text), and a byte
+// slice inside a struct or map logged whole in JSON, which
+// encoding/json writes as base64 (hidden only when that base64 ends in
+// padding as a bare key does).
 //
 // A record holding nothing that looks like a key, nearly every record, is
 // handed on as it is. The check was slog's ReplaceAttr, but that makes
@@ -205,7 +210,23 @@ func (h *redactingHandler) anyText(a any) (text string, isJSON bool) {
 			return guardedText(a, err.Error), false
 		}
 	}
+	// JSON writes bytes as base64, which shows a key to whoever decodes
+	// it: they are looked at, and if need be written, as text.
+	_, jm := a.(json.Marshaler)
+	_, tm := a.(encoding.TextMarshaler)
+	if bs, ok := byteSlice(a); ok && !jm && !tm {
+		return string(bs), false
+	}
 	return jsonOf(a)
+}
+
+// byteSlice returns a value's bytes if it is a byte slice, of a named
+// type or not, as slog's text handler tells one.
+func byteSlice(a any) ([]byte, bool) {
+	if t := reflect.TypeOf(a); t != nil && t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8 {
+		return reflect.ValueOf(a).Bytes(), true
+	}
+	return nil, false
 }
 
 // decodeJSON decodes the JSON of a value, its numbers kept as written.
@@ -271,8 +292,8 @@ func textOf(a any) string {
 			}
 			return string(b)
 		}
-		if t := reflect.TypeOf(a); t != nil && t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8 {
-			return string(reflect.ValueOf(a).Bytes())
+		if bs, ok := byteSlice(a); ok {
+			return string(bs)
 		}
 		return fmt.Sprintf("%+v", a)
 	})
