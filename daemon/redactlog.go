@@ -28,8 +28,9 @@ import (
 // the text it holds. Not looked at: keys and group names (the code's
 // names), numbers, booleans, durations and times (no text), and a byte
 // slice inside a struct or map logged whole in JSON, which
-// encoding/json writes as base64 (hidden only when that base64 ends in
-// padding as a bare key does).
+// encoding/json writes as base64: it is hidden only when that base64
+// ends in padding as a bare key does, since finding it otherwise means
+// decoding every long string of every value logged whole.
 //
 // A record holding nothing that looks like a key, nearly every record, is
 // handed on as it is. The check was slog's ReplaceAttr, but that makes
