@@ -216,6 +216,7 @@ var releasedMigrations = []string{
 	"2238544b9e8549bdda09a40e912a531ecc86050cec1251657542a0d3523be24a",
 	"0a0c6dedb9137f0fb5f490314333cfc142664ae79d9c7f6f97ab2200813d4f08",
 	"37b007d06b9dcf0fb7e8b3996aa222ed61856a2c0addaf45ee35400c0e043219",
+	"7e6d1d90eb82cc869f820ca355ccfe45ca10502224f10b3eabce940f393d0373",
 }
 
 func TestReleasedMigrationsAreNeverEdited(t *testing.T) {
