@@ -2,6 +2,7 @@ package risk
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -51,6 +52,16 @@ var Rules = []string{
 	RuleRatePerSecond, RuleRatePerMinute, RuleDailyLoss, RuleMaxDrawdown,
 	RuleConsecutiveLosses, RuleStopLossCooldown, RuleJournal, RuleAuth,
 	RuleReconciliation,
+}
+
+// knownRule returns rule if it is one of Rules, else RuleManual: a rule
+// read back from storage (the journal, the trading-state file) becomes a
+// metric label, so the set stays closed.
+func knownRule(rule string) string {
+	if slices.Contains(Rules, rule) {
+		return rule
+	}
+	return RuleManual
 }
 
 // Verdicts of a Decision.

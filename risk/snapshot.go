@@ -1,7 +1,6 @@
 package risk
 
 import (
-	"slices"
 	"sort"
 	"time"
 
@@ -111,12 +110,7 @@ func (g *Guard) Restore(c Counters) {
 	g.mu.Lock()
 	defer g.unlock()
 	if c.State <= Halted {
-		rule := c.StateRule
-		if !slices.Contains(Rules, rule) {
-			// The rule becomes a metric label: keep the set closed.
-			rule = RuleManual
-		}
-		g.set(c.State, rule, c.StateReason)
+		g.set(c.State, knownRule(c.StateRule), c.StateReason)
 		if !c.StateSince.IsZero() {
 			g.stateSince = c.StateSince
 			g.stateWall = c.StateSince // a journal from before StateSinceWall ran on the wall clock in live mode

@@ -120,10 +120,7 @@ func parseStateRecord(buf []byte) (StateInfo, error) {
 	if err := json.Unmarshal(body, &info); err != nil {
 		return StateInfo{}, fmt.Errorf("the record does not decode: %w", err)
 	}
-	if !slices.Contains(Rules, info.Rule) {
-		// The rule becomes a metric label: keep the set closed.
-		info.Rule = RuleManual
-	}
+	info.Rule = knownRule(info.Rule)
 	return info, nil
 }
 
@@ -207,11 +204,7 @@ func (g *Guard) RestoreState(info StateInfo) bool {
 	if info.State > Halted || info.State <= g.state {
 		return false
 	}
-	rule := info.Rule
-	if !slices.Contains(Rules, rule) {
-		rule = RuleManual
-	}
-	g.set(info.State, rule, info.Reason)
+	g.set(info.State, knownRule(info.Rule), info.Reason)
 	if !info.Since.IsZero() {
 		g.stateSince, g.stateWall = info.Since, info.Since
 	}
