@@ -281,6 +281,21 @@ func (x *Exchange) Quote(productID string) (bid, ask decimal.Decimal) {
 	return bid, ask
 }
 
+// TakePrice returns the price a market order of side on productID would
+// take now, before slippage, where its worth is checked: the best
+// opposite quote, or the last trade while no quote holds (a trade went
+// through it, or none was seen); zero before either.
+func (x *Exchange) TakePrice(productID string, side exchange.Side) decimal.Decimal {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if b := x.books[productID]; b != nil {
+		if p, ok := b.takePrice(side); ok {
+			return p
+		}
+	}
+	return decimal.Zero
+}
+
 // Order returns the order with the exchange's id orderID, or an error
 // wrapping exchange.ErrOrderNotFound.
 func (x *Exchange) Order(orderID string) (exchange.Order, error) {

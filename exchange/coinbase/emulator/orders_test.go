@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -170,6 +171,31 @@ func TestPreviewNamesTheQuoteBoundAnOrderMisses(t *testing.T) {
 		if got := strings.Join(out.Errs, ","); !strings.Contains(got, c.want) || c.want == "" && strings.Contains(got, "QUOTE_SIZE") {
 			t.Errorf("%s: errs %v, want %q", c.config, out.Errs, c.want)
 		}
+	}
+}
+
+// TestPreviewJudgesAMarketOrderWhereACreateTakesIt: after a trade
+// through the bid, a market sale takes the last trade, not that bid
+// (exchange/sim); the preview checks its worth there too, so that it
+// answers as the create does. 0.000024 BTC is worth 1.20 at the bid of
+// 50,000 and 0.96 at the trade of 40,000 (quote_min_size 1).
+func TestPreviewJudgesAMarketOrderWhereACreateTakesIt(t *testing.T) {
+	v := startEnv(t, config{})
+	v.market("50000", "50001", "50000.5")
+	v.trade("40000")
+	code, body := v.do("POST", "/orders/preview", `{"product_id":"BTC-USD","side":"SELL","order_configuration":{"market_market_ioc":{"base_size":"0.000024"}}}`)
+	var out coinbase.PreviewOrderResponse
+	if err := jsonUnmarshal(body, &out); code != 200 || err != nil {
+		t.Fatalf("preview: HTTP %d %s (%v)", code, body, err)
+	}
+	if !slices.Contains(out.Errs, "PREVIEW_INVALID_QUOTE_SIZE_TOO_SMALL") || !out.EstAverageFilledPrice.Equal(d("40000")) {
+		t.Errorf("preview errs %v at %s, want PREVIEW_INVALID_QUOTE_SIZE_TOO_SMALL at 40000", out.Errs, out.EstAverageFilledPrice)
+	}
+	_, err := v.client.PlaceOrder(context.Background(), exchange.OrderRequest{ClientOrderID: "through-the-bid", ProductID: "BTC-USD",
+		Type: exchange.Market, Side: exchange.Sell, BaseSize: d("0.000024")})
+	var rej *exchange.RejectError
+	if !errors.As(err, &rej) || rej.Reason != exchange.ReasonQuoteSizeTooSmall {
+		t.Fatalf("create: %v, want %s as the preview said", err, exchange.ReasonQuoteSizeTooSmall)
 	}
 }
 

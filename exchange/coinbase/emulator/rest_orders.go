@@ -119,9 +119,10 @@ func (e *Emulator) previewOrder(w http.ResponseWriter, r *http.Request, _ Key) {
 	}
 	out := coinbase.PreviewOrderResponse{Errs: []string{}, Warning: []string{}, PreviewID: newUUID()}
 	er, rej := toRequest(req)
+	var p exchange.Product
 	if rej == nil {
-		p, err := e.sim.Product(r.Context(), er.ProductID)
-		if err != nil {
+		var err error
+		if p, err = e.sim.Product(r.Context(), er.ProductID); err != nil {
 			rej = &exchange.RejectError{Reason: exchange.ReasonInvalidProductID}
 		} else if err := p.Validate(er); err != nil {
 			errors.As(err, &rej)
@@ -136,13 +137,8 @@ func (e *Emulator) previewOrder(w http.ResponseWriter, r *http.Request, _ Key) {
 	last := e.sim.LastTrade(er.ProductID)
 	price := er.LimitPrice
 	if er.Type == exchange.Market {
-		price = ask
-		if er.Side == exchange.Sell {
-			price = bid
-		}
-		if !price.IsPositive() {
-			price = last
-		}
+		// Where a create takes it and checks its worth.
+		price = e.sim.TakePrice(er.ProductID, er.Side)
 	}
 	base := er.BaseSize
 	if base.IsZero() && price.IsPositive() {
@@ -164,12 +160,10 @@ func (e *Emulator) previewOrder(w http.ResponseWriter, r *http.Request, _ Key) {
 		// A market order sized in base is worth its size at the price it
 		// would take, bounded by quote_min_size and quote_max_size as a
 		// create checks it.
-		if p, err := e.sim.Product(r.Context(), er.ProductID); err == nil {
-			if err := p.CheckBounds(er.BaseSize, price); err != nil {
-				var rej *exchange.RejectError
-				if errors.As(err, &rej) {
-					out.Errs = append(out.Errs, previewReason(rej.Reason))
-				}
+		if err := p.CheckBounds(er.BaseSize, price); err != nil {
+			var rej *exchange.RejectError
+			if errors.As(err, &rej) {
+				out.Errs = append(out.Errs, previewReason(rej.Reason))
 			}
 		}
 	}
