@@ -69,9 +69,6 @@ func syncDir(dir string) error {
 	return d.Sync()
 }
 
-// Path returns the file's path.
-func (s *StateFile) Path() string { return s.path }
-
 // Read returns the state the file records; ok is false when it records
 // none yet (a new file). A record that does not read back (torn by a
 // crash, edited, a file of another size) is an error naming the file.

@@ -119,7 +119,8 @@ func TestAHaltIsRecordedOnAFullDisk(t *testing.T) {
 			t.Errorf("umount %s: %v: %s", dir, err, out)
 		}
 	})
-	sf := openStateFile(t, filepath.Join(dir, "trading_state"))
+	path := filepath.Join(dir, "trading_state")
+	sf := openStateFile(t, path)
 	if err := sf.Record(StateInfo{State: Active, Rule: RuleManual}); err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +144,7 @@ func TestAHaltIsRecordedOnAFullDisk(t *testing.T) {
 	if err := sf.Record(want); err != nil {
 		t.Fatalf("recording the halt on a full disk: %v", err)
 	}
-	got, ok, err := openStateFile(t, sf.Path()).Read()
+	got, ok, err := openStateFile(t, path).Read()
 	if err != nil || !ok || got.State != Halted || got.Rule != RuleJournal || got.Reason != want.Reason {
 		t.Fatalf("read back %+v ok=%v err=%v, want the halt", got, ok, err)
 	}
