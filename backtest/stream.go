@@ -54,7 +54,7 @@ type streamFeed struct {
 	freeCandles chan []exchange.Candle
 	heldCandles []exchange.Candle
 	ticks       []exchange.Tick
-	candleTicks int
+	ticksMade   int
 
 	// Written by the goroutine, read once it ended.
 	files    []*fileTicks
@@ -150,9 +150,7 @@ func (s *streamFeed) fill() error {
 	}
 	// One file of ticks read in order is appended straight to the batch.
 	direct, _ := src.(*fileTicks)
-	// lastID is the last tick's id as read, and lastOurs the string it
-	// carries on (configID): the same for a run of one product's ticks.
-	var lastID, lastOurs string
+	var ids productIDs
 	first := true
 	for {
 		var buf []exchange.Tick
@@ -176,13 +174,7 @@ func (s *streamFeed) fill() error {
 			buf = buf[:n]
 		}
 		for i := range buf {
-			if id := buf[i].ProductID; id != lastID {
-				lastID, lastOurs = id, configID(s.ids, id)
-				if !slices.Contains(s.products, id) {
-					s.products = append(s.products, id)
-				}
-			}
-			buf[i].ProductID = lastOurs
+			buf[i].ProductID = s.ours(&ids, buf[i].ProductID)
 		}
 		if n := len(buf); n > 0 {
 			if !s.send(streamBatch{ticks: buf[:n]}, &first) {
@@ -201,7 +193,7 @@ func (s *streamFeed) fill() error {
 // fillCandles reads the candle file into batches of candles until the
 // end, an error or stop.
 func (s *streamFeed) fillCandles() error {
-	var lastID, lastOurs string
+	var ids productIDs
 	first := true
 	for {
 		var buf []exchange.Candle
@@ -212,13 +204,7 @@ func (s *streamFeed) fillCandles() error {
 		}
 		buf, err := s.candleFile.appendCandles(buf[:0])
 		for i := range buf {
-			if id := buf[i].ProductID; id != lastID {
-				lastID, lastOurs = id, configID(s.ids, id)
-				if !slices.Contains(s.products, id) {
-					s.products = append(s.products, id)
-				}
-			}
-			buf[i].ProductID = lastOurs
+			buf[i].ProductID = s.ours(&ids, buf[i].ProductID)
 		}
 		if len(buf) > 0 && !s.send(streamBatch{candles: buf}, &first) {
 			return nil
@@ -230,6 +216,22 @@ func (s *streamFeed) fillCandles() error {
 			return err
 		}
 	}
+}
+
+// productIDs is the last product id read and the string it became
+// (ours): the same for a run of one product's ticks.
+type productIDs struct{ last, ours string }
+
+// ours returns the string the run knows product id as (configID), and
+// notes the product among those the data holds.
+func (s *streamFeed) ours(p *productIDs, id string) string {
+	if id != p.last {
+		p.last, p.ours = id, configID(s.ids, id)
+		if !slices.Contains(s.products, id) {
+			s.products = append(s.products, id)
+		}
+	}
+	return p.ours
 }
 
 // send hands b to the run, with the files' intervals if it is the first
@@ -279,7 +281,7 @@ func (s *streamFeed) next() ([]exchange.Tick, error) {
 		for _, c := range b.candles {
 			s.ticks = s.candleFile.candleTicks(c, s.ticks)
 		}
-		s.candleTicks += len(s.ticks)
+		s.ticksMade += len(s.ticks)
 		if len(s.ticks) > 0 {
 			s.heldCandles = b.candles
 			return s.ticks, nil
@@ -302,7 +304,7 @@ func (s *streamFeed) close() ([]FileInfo, []string) {
 		infos[i] = f.info
 	}
 	if s.candleFile != nil {
-		infos[0].Ticks += s.candleTicks
+		infos[0].Ticks += s.ticksMade
 	}
 	products := slices.Clone(s.products)
 	slices.Sort(products)
