@@ -86,12 +86,15 @@ type namedText string
 // TestTheLoggerHidesAKeyInEveryKindOfValue: a key reaches the log not only
 // in strings and errors but in whatever is logged whole (a slice of
 // settings, a struct, a Stringer, bytes, a map's keys), in what a
-// LogValuer resolves to, in groups and in With's attributes; in every
-// case, and in both formats, the line shows none of it, keeps the words
-// around it, and a JSON line stays JSON.
+// LogValuer resolves to, in groups and in With's attributes, and in a
+// message on a line with nothing else key-like (which the handler would
+// otherwise pass on untouched); in every case, and in both formats, the
+// line shows none of it, keeps the words around it, and a JSON line stays
+// JSON.
 func TestTheLoggerHidesAKeyInEveryKindOfValue(t *testing.T) {
 	secrets := testSecrets(t)
 	cases := map[string]func(log *slog.Logger, key string){
+		"message":       func(log *slog.Logger, key string) { log.Info("kept " + key) },
 		"slice of any":  func(log *slog.Logger, key string) { log.Info("kept", "v", []any{"kept", key}) },
 		"strings":       func(log *slog.Logger, key string) { log.Info("kept", "v", []string{"kept", key}) },
 		"after newline": func(log *slog.Logger, key string) { log.Info("kept", "v", []string{"kept:\n" + key}) },
