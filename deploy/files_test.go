@@ -158,7 +158,8 @@ func readYAML(t *testing.T, path string, v any) {
 // the slack for a missed ping on a loaded host, far above the daemon's
 // ping period and well under loop_stall_after, so that the restart
 // follows the stall by at most WatchdogSec. Start-up must fit in
-// TimeoutStartSec, as long as the Kubernetes startup probe allows.
+// TimeoutStartSec: it talks to Coinbase (recovery, the warm-up's
+// candles), which takes minutes at times.
 func TestSystemdUnitWatchdogFitsLoopStallAfter(t *testing.T) {
 	d := unitDirectives(t, "tradebot.service")
 	span := func(name string) time.Duration {
