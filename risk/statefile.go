@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -48,13 +49,13 @@ func OpenStateFile(path string) (*StateFile, error) {
 	_, statErr := os.Stat(path)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("trading-state file %s: %w", path, err)
+		return nil, stateFileError(path, err)
 	}
 	if errors.Is(statErr, os.ErrNotExist) {
 		// The new name must survive a crash as the records will.
 		if err := syncDir(filepath.Dir(path)); err != nil {
 			f.Close()
-			return nil, fmt.Errorf("trading-state file %s: %w", path, err)
+			return nil, stateFileError(path, err)
 		}
 	}
 	return &StateFile{path: path, f: f}, nil
@@ -77,7 +78,7 @@ func (s *StateFile) Read() (info StateInfo, ok bool, err error) {
 	defer s.mu.Unlock()
 	st, err := s.f.Stat()
 	if err != nil {
-		return StateInfo{}, false, fmt.Errorf("trading-state file %s: %w", s.path, err)
+		return StateInfo{}, false, stateFileError(s.path, err)
 	}
 	if st.Size() == 0 {
 		return StateInfo{}, false, nil
@@ -87,7 +88,7 @@ func (s *StateFile) Read() (info StateInfo, ok bool, err error) {
 	}
 	buf := make([]byte, StateFileSize)
 	if _, err := s.f.ReadAt(buf, 0); err != nil {
-		return StateInfo{}, false, fmt.Errorf("trading-state file %s: %w", s.path, err)
+		return StateInfo{}, false, stateFileError(s.path, err)
 	}
 	if !slices.ContainsFunc(buf, func(b byte) bool { return b != 0 }) {
 		// Sized but never written: a crash during the first record.
@@ -95,7 +96,7 @@ func (s *StateFile) Read() (info StateInfo, ok bool, err error) {
 	}
 	info, err = parseStateRecord(buf)
 	if err != nil {
-		return StateInfo{}, false, fmt.Errorf("trading-state file %s: %w", s.path, err)
+		return StateInfo{}, false, stateFileError(s.path, err)
 	}
 	return info, true, nil
 }
@@ -126,22 +127,22 @@ func parseStateRecord(buf []byte) (StateInfo, error) {
 func (s *StateFile) Record(info StateInfo) error {
 	rec, err := stateRecord(info)
 	if err != nil {
-		return fmt.Errorf("trading-state file %s: %w", s.path, err)
+		return stateFileError(s.path, err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, err := s.f.WriteAt(rec, 0); err != nil {
-		return fmt.Errorf("trading-state file %s: %w", s.path, err)
+		return stateFileError(s.path, err)
 	}
 	// A file that had grown (written by something else) is cut back, so
 	// that it reads again; shrinking takes no space.
 	if st, err := s.f.Stat(); err != nil || st.Size() != StateFileSize {
 		if err := s.f.Truncate(StateFileSize); err != nil {
-			return fmt.Errorf("trading-state file %s: %w", s.path, err)
+			return stateFileError(s.path, err)
 		}
 	}
 	if err := s.f.Sync(); err != nil {
-		return fmt.Errorf("trading-state file %s: %w", s.path, err)
+		return stateFileError(s.path, err)
 	}
 	return nil
 }
@@ -206,4 +207,15 @@ func (g *Guard) RestoreState(info StateInfo) bool {
 		g.stateSince, g.stateWall = info.Since, info.Since
 	}
 	return true
+}
+
+// stateFileError names the file in err once: an *os.PathError of the
+// same file already names it ("open /x/trading_state: ..."), so its
+// operation and cause are kept without the second path.
+func stateFileError(path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && pe.Path == path {
+		return fmt.Errorf("trading-state file %s: %s: %w", path, pe.Op, pe.Err)
+	}
+	return fmt.Errorf("trading-state file %s: %w", path, err)
 }

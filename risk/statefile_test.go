@@ -174,3 +174,24 @@ func TestRestoreStateTakesOnlyAStricterState(t *testing.T) {
 		t.Fatalf("an unknown rule restored as %q, want %q", f.g.StateInfo().Rule, RuleManual)
 	}
 }
+
+// An error about the file names it once, with what failed: the OS's own
+// error names the path too, and the user read it twice.
+func TestAStateFileErrorNamesTheFileOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "trading_state")
+	if err := os.Mkdir(path, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	s, err := OpenStateFile(path)
+	if err == nil {
+		s.Close()
+		t.Fatal("a directory opened as the trading-state file")
+	}
+	if n := strings.Count(err.Error(), path); n != 1 {
+		t.Errorf("the error names %s %d times: %v", path, n, err)
+	}
+	if !errors.Is(err, syscall.EISDIR) {
+		t.Errorf("the error lost its cause: %v", err)
+	}
+	t.Log(err)
+}
