@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -62,6 +63,32 @@ func TestAnErrorNotificationHidesAKey(t *testing.T) {
 			}
 			if !strings.Contains(sent[0].Text, "no such file or directory") {
 				t.Errorf("the event lost the words around the key: %s", sent[0].Text)
+			}
+		}
+	}
+}
+
+// TestAnErrorNotificationHidesAKeyInBytes: bytes logged at ERROR reach
+// the webhook as the text they hold, redacted, not as decimal numbers
+// that decode back to the key.
+func TestAnErrorNotificationHidesAKeyInBytes(t *testing.T) {
+	secrets := testSecrets(t)
+	for _, s := range secrets {
+		for _, form := range s.Forms {
+			var sent []notify.Event
+			log := slog.New(&errorNotifier{next: slog.DiscardHandler,
+				notify: func(e notify.Event) bool { sent = append(sent, e); return true }})
+			log.Error("webhook refused", "body", []byte("kept "+form))
+			if len(sent) != 1 {
+				t.Fatalf("%d events for one ERROR line", len(sent))
+			}
+			text := sent[0].Text
+			numbers := strings.Trim(fmt.Sprint([]byte(form)), "[]")
+			if piece := leaks(text, secrets); piece != "" || strings.Contains(text, numbers[:min(len(numbers), 60)]) {
+				t.Fatalf("the error event shows a private key: %s", text)
+			}
+			if !strings.Contains(text, "body=kept") {
+				t.Errorf("the event lost the words around the key: %s", text)
 			}
 		}
 	}
