@@ -41,10 +41,15 @@ func (j *Journal) SyntheticFillOrders() (orderIDs []string, oldest time.Time, er
 // trade ids, liquidity, prices and fees. It does so only when the real
 // fills the journal lacks add up to exactly the derived ones, so that the
 // journal's size for the order never changes; otherwise (some real fills
-// not listed yet) it changes nothing and reports false.
+// not listed yet) it changes nothing and reports false. The venue's fills
+// are recorded at the latest recorded time of the derived ones.
 func (j *Journal) ReplaceSyntheticFills(orderID string, real []exchange.Fill) (replaced bool, err error) {
 	err = j.Batch(func(b *Batch) error {
-		rows, err := b.tx.QueryContext(b.ctx, `SELECT trade_id, instance, size FROM fills WHERE order_id = ?`, orderID)
+		rows, err := b.stmt(j.stmts.orderFills).QueryContext(b.ctx, orderID)
+		if err != nil {
+			return b.errorf("replace derived fills of %s: %w", orderID, err)
+		}
+		held, err := scanFills(rows)
 		if err != nil {
 			return b.errorf("replace derived fills of %s: %w", orderID, err)
 		}
@@ -52,26 +57,17 @@ func (j *Journal) ReplaceSyntheticFills(orderID string, real []exchange.Fill) (r
 		var synthetic []string
 		instance := ""
 		derived := decimal.Zero
-		d := decoder{what: "fills of order " + orderID}
-		for rows.Next() {
-			var id, inst, size string
-			if err := rows.Scan(&id, &inst, &size); err != nil {
-				rows.Close()
-				return b.errorf("replace derived fills of %s: %w", orderID, err)
+		var recorded time.Time
+		for _, h := range held {
+			have[h.TradeID] = true
+			if exchange.IsSyntheticTradeID(h.TradeID) {
+				synthetic = append(synthetic, h.TradeID)
+				derived = derived.Add(h.Size)
+				instance = h.Instance
+				if h.RecordedAt.After(recorded) {
+					recorded = h.RecordedAt
+				}
 			}
-			have[id] = true
-			if exchange.IsSyntheticTradeID(id) {
-				synthetic = append(synthetic, id)
-				derived = derived.Add(d.dec("size", size))
-				instance = inst
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return b.errorf("replace derived fills of %s: %w", orderID, err)
-		}
-		if d.err != nil {
-			return b.errorf("replace derived fills of %s: %w", orderID, d.err)
 		}
 		var missing []exchange.Fill
 		sum := decimal.Zero
@@ -89,8 +85,15 @@ func (j *Journal) ReplaceSyntheticFills(orderID string, real []exchange.Fill) (r
 				return b.errorf("replace derived fills of %s: %w", orderID, err)
 			}
 		}
+		// The venue's fills keep when the journal first held this part
+		// of the order (the latest of the derived fills' times): recovery
+		// tells by it whether the saved risk counters include the part
+		// (journalAdapter.JournaledFills), and the replacement, a minute
+		// or more after the fill, must not make the part look new.
+		kept := *b
+		kept.now = recorded.UnixNano()
 		for _, f := range missing {
-			if _, err := b.RecordFill(instance, f); err != nil {
+			if _, err := kept.RecordFill(instance, f); err != nil {
 				return err
 			}
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/tradebot/tradebot/clock"
 	"github.com/tradebot/tradebot/exchange"
 )
 
@@ -157,5 +158,42 @@ func TestADerivedFillTheJournalAlreadyHoldsIsNotRecordedAgain(t *testing.T) {
 	}
 	if got := held(); !got.Equal(dec("0.003")) {
 		t.Fatalf("the journal holds %s for an order filled 0.003", got)
+	}
+}
+
+// The venue's fills that replace derived ones keep the time the journal
+// recorded the derived ones at, not the replacement's: recovery counts in
+// the risk guard only the fills recorded after its counters were saved,
+// and the counters saved just after a derived fill include it, while the
+// reconciliation replaces it a minute or more later.
+func TestReplacingDerivedFillsKeepsTheTimeTheyWereRecorded(t *testing.T) {
+	j := openTemp(t)
+	first := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	clk := clock.NewSim(first)
+	j.UseClock(clk)
+	dec := decimal.RequireFromString
+	derived := exchange.Fill{TradeID: "cbws:o1:0.1", OrderID: "o1", ProductID: "BTC-USD", Side: exchange.Buy,
+		Price: dec("100"), Size: dec("0.1"), Fee: dec("0.01"), Time: first}
+	if _, err := j.RecordFill("s", derived); err != nil {
+		t.Fatal(err)
+	}
+	second := first.Add(time.Second)
+	clk.Set(second)
+	derived.TradeID, derived.Size = "cbws:o1:0.3", dec("0.2")
+	if _, err := j.RecordFill("s", derived); err != nil {
+		t.Fatal(err)
+	}
+	clk.Set(first.Add(2 * time.Minute))
+	real := exchange.Fill{TradeID: "t-1", OrderID: "o1", ProductID: "BTC-USD", Side: exchange.Buy, Price: dec("100"),
+		Size: dec("0.3"), Fee: dec("0.03"), Liquidity: exchange.Maker, Time: first}
+	if ok, err := j.ReplaceSyntheticFills("o1", []exchange.Fill{real}); err != nil || !ok {
+		t.Fatalf("replaced %v, %v; want replaced", ok, err)
+	}
+	fills, err := j.OrderFills("o1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fills) != 1 || fills[0].TradeID != "t-1" || !fills[0].RecordedAt.Equal(second) {
+		t.Fatalf("fills after the replacement %+v, want t-1 recorded at %s, the later derived fill's time", fills, second)
 	}
 }
