@@ -6,9 +6,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tradebot/tradebot/clock"
 	"github.com/tradebot/tradebot/engine"
 	"github.com/tradebot/tradebot/exchange"
 	"github.com/tradebot/tradebot/exits"
+	"github.com/tradebot/tradebot/risk"
 	"github.com/tradebot/tradebot/strategy"
 )
 
@@ -91,5 +93,49 @@ func TestAFillTheSavedRiskCountersIncludeIsNotCountedAgainAtTheNextStart(t *test
 				t.Errorf("positions after the restart %+v, %v; want the entry's %s", pos, err, o.FilledSize)
 			}
 		})
+	}
+}
+
+// The part of an order's journaled fills the saved risk counters include
+// is what the journal recorded strictly before it saved them. The saver
+// takes the guard's snapshot before the journal stamps the save, and a
+// fill is stamped before it is written and booked into the guard after:
+// a fill the snapshot includes was stamped earlier than the save, and one
+// stamped at the same instant was booked after the snapshot, so that the
+// guard must book it at the next start.
+func TestTheSavedRiskCountersIncludeTheFillsRecordedBeforeTheSave(t *testing.T) {
+	j, err := openJournal(filepath.Join(t.TempDir(), "journal.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { j.Close() })
+	at := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	clk := clock.NewSim(at.Add(-time.Second))
+	j.UseClock(clk)
+	fill := func(id, size string) {
+		t.Helper()
+		if _, err := j.RecordFill("s", exchange.Fill{TradeID: id, OrderID: "o1", ProductID: "BTC-USD", Side: exchange.Buy,
+			Price: dec("60000"), Size: dec(size), Fee: dec("0.01"), Time: clk.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fill("t-before", "0.001")
+	clk.Set(at)
+	fill("t-same-instant", "0.002")
+	g, err := risk.NewGuard(risk.DefaultConfig(), clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j.saveRisk(g); err != nil {
+		t.Fatal(err)
+	}
+	clk.Set(at.Add(time.Second))
+	fill("t-after", "0.004")
+	held, err := j.JournaledFills("o1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !held.Size.Equal(dec("0.007")) || !held.Counted.Equal(dec("0.001")) {
+		t.Fatalf("journaled fills %+v, want size 0.007 of which 0.001 (recorded before the save) counted", held)
 	}
 }

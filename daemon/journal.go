@@ -193,7 +193,11 @@ func (a *journalAdapter) JournaledFills(orderID string) (engine.JournaledFills, 
 	}
 	for _, f := range fills {
 		held.Size = held.Size.Add(f.Size)
-		if !saved.IsZero() && !f.RecordedAt.After(saved) {
+		// Strictly before: saveRisk snapshots the guard before the
+		// journal stamps the save, and a fill is stamped before it is
+		// written and booked, so one the counters include was stamped
+		// earlier; one stamped at the save's instant was booked after.
+		if f.RecordedAt.Before(saved) {
 			held.Counted = held.Counted.Add(f.Size)
 		}
 	}
