@@ -199,8 +199,9 @@ func checkKey(ctx context.Context, c *coinbase.Client, cfg *config.Config, ok fu
 		}
 		r.Products = append(r.Products, p)
 	}
-	r.Warnings = append(r.Warnings, fixedStopWarnings(ctx, c, cfg)...)
-	r.Warnings = append(r.Warnings, sizeWarnings(ctx, c, cfg, r.Products)...)
+	bid := bestBids(ctx, c)
+	r.Warnings = append(r.Warnings, fixedStopWarnings(cfg, bid)...)
+	r.Warnings = append(r.Warnings, sizeWarnings(cfg, r.Products, bid)...)
 	ids := make([]string, 0, len(r.Products))
 	for _, p := range r.Products {
 		ids = append(ids, fmt.Sprintf("%s (base increment %s, min %s)", p.ID, p.BaseIncrement, p.BaseMinSize))
@@ -249,40 +250,47 @@ func CheckLive(ctx context.Context, cfg *config.Config, log *slog.Logger, w io.W
 	return r, nil
 }
 
+// bestBids returns a product's best bid on Coinbase, zero when it cannot
+// be fetched, asking once per product: the key check's warnings (a fixed
+// stop, a size) of every strategy on a product judge the same bid.
+func bestBids(ctx context.Context, c *coinbase.Client) func(productID string) decimal.Decimal {
+	bids := map[string]decimal.Decimal{}
+	return func(id string) decimal.Decimal {
+		bid, ok := bids[id]
+		if !ok {
+			if books, err := c.BestBidAsk(ctx, id); err == nil && len(books) > 0 && len(books[0].Bids) > 0 {
+				bid = books[0].Bids[0].Price.Decimal
+			}
+			bids[id] = bid
+		}
+		return bid
+	}
+}
+
 // sizeWarnings warns of every strategy whose entry size Coinbase would
 // refuse in every order (config.Config.SizeWarnings), a base size valued
 // at its product's best bid. A bid that cannot be fetched leaves the
 // base size held to its own bounds only.
-func sizeWarnings(ctx context.Context, c *coinbase.Client, cfg *config.Config, products []exchange.Product) []string {
+func sizeWarnings(cfg *config.Config, products []exchange.Product, bid func(productID string) decimal.Decimal) []string {
 	byID := make(map[string]exchange.Product, len(products))
 	for _, p := range products {
 		byID[p.ID] = p
 	}
-	return cfg.SizeWarnings(byID, func(id string) decimal.Decimal {
-		books, err := c.BestBidAsk(ctx, id)
-		if err != nil || len(books) == 0 || len(books[0].Bids) == 0 {
-			return decimal.Zero
-		}
-		return books[0].Bids[0].Price.Decimal
-	})
+	return cfg.SizeWarnings(byID, bid)
 }
 
 // fixedStopWarnings warns of every fixed stop (exits.stop_loss.price) at
 // or above its product's best bid: each entry would be refused until the
 // price rises above it (issue 15, finding 4). A price that cannot be
 // fetched gives no warning; the engine checks before each entry anyway.
-func fixedStopWarnings(ctx context.Context, c *coinbase.Client, cfg *config.Config) []string {
+func fixedStopWarnings(cfg *config.Config, bestBid func(productID string) decimal.Decimal) []string {
 	var out []string
 	for _, s := range cfg.Strategies {
 		sl := s.Exits.StopLoss
 		if sl == nil || !sl.Price.IsPositive() {
 			continue
 		}
-		books, err := c.BestBidAsk(ctx, s.Product)
-		if err != nil || len(books) == 0 || len(books[0].Bids) == 0 {
-			continue
-		}
-		if bid := books[0].Bids[0].Price.Decimal; !sl.Price.LessThan(bid) {
+		if bid := bestBid(s.Product); bid.IsPositive() && !sl.Price.LessThan(bid) {
 			out = append(out, fmt.Sprintf("strategy %s: exits.stop_loss.price %s is at or above the %s bid %s; "+
 				"every entry is refused until the price is above the stop", s.Name, sl.Price, s.Product, bid))
 		}
