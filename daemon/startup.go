@@ -48,8 +48,8 @@ func (d *daemon) startUpProbe() (string, error) {
 
 // killSwitchHTTP serves /killswitch: the kill switch's handler once
 // armKillSwitch has armed it, 503 before. Until then no means of the
-// kill switch is in place (nor SIGUSR1): the journal's trading state is
-// not restored and nothing trades yet.
+// kill switch is in place (nor SIGUSR1), and nothing trades yet: the
+// engine starts once it is armed.
 func (d *daemon) killSwitchHTTP() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if h := d.ksHTTP.Load(); h != nil {
