@@ -29,9 +29,12 @@ const (
 // A candle file's batches travel as candles, streamBatchCandles at a
 // time, and the run's goroutine makes their ticks into a buffer of its
 // own (candleTicks): a candle is 128 bytes against its four ticks' 736,
-// and ticks written on the reader's core and read on the run's crossed
-// between the cores' caches a line at a time, a third of the month's
-// time in the process (docs/BENCHMARKS.md, Candles, not ticks, between
+// and ticks written on the reader's core and read on the run's cross
+// between the cores' caches a line at a time. Which costs more depends on
+// the host: with its other tenants busy, the crossing cost the month a
+// fifth of its time in the process; on an idle host, making the ticks
+// on the run's core costs it a tenth more; the whole process is as fast
+// or faster either way (docs/BENCHMARKS.md, Candles, not ticks, between
 // the cores).
 const streamBatchCandles = streamBatchTicks / 4
 
