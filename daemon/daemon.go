@@ -92,6 +92,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	if err := d.listen(); err != nil {
 		return err
 	}
+	d.starting("creating the risk guard")
 	if err := d.createRiskGuard(); err != nil {
 		return err
 	}
@@ -456,7 +457,7 @@ func (d *daemon) armKillSwitch() error {
 // kill switch, and serves it until runCtx ends: from the start of
 // start-up, which it reports (startup.go) until started.
 func (d *daemon) listen() error {
-	d.starting("starting")
+	d.starting("binding the HTTP server")
 	srv, err := metrics.Listen(metrics.ServerConfig{
 		ListenAddress: firstNonEmpty(d.o.ListenAddress, d.cfg.Web.ListenAddress),
 		WebConfigFile: firstNonEmpty(d.o.WebConfigFile, d.cfg.Web.ConfigFile),

@@ -78,7 +78,7 @@ func TestAnErrorNotificationHidesAKeyInBytes(t *testing.T) {
 			var sent []notify.Event
 			log := slog.New(&errorNotifier{next: slog.DiscardHandler,
 				notify: func(e notify.Event) bool { sent = append(sent, e); return true }})
-			log.Error("webhook refused", "body", []byte("kept "+form))
+			log.Error("webhook refused", "body", []byte("kept "+form), "raw", json.RawMessage("kept "+form))
 			if len(sent) != 1 {
 				t.Fatalf("%d events for one ERROR line", len(sent))
 			}
@@ -87,7 +87,7 @@ func TestAnErrorNotificationHidesAKeyInBytes(t *testing.T) {
 			if piece := leaks(text, secrets); piece != "" || strings.Contains(text, numbers[:min(len(numbers), 60)]) {
 				t.Fatalf("the error event shows a private key: %s", text)
 			}
-			if !strings.Contains(text, "body=kept") {
+			if !strings.Contains(text, "body=kept") || !strings.Contains(text, "raw=kept") {
 				t.Errorf("the event lost the words around the key: %s", text)
 			}
 		}

@@ -96,14 +96,17 @@ func writeAttr(b *strings.Builder, prefix string, a slog.Attr) {
 	b.WriteString(prefix)
 	b.WriteString(a.Key)
 	b.WriteByte('=')
-	if bs, ok := a.Value.Any().([]byte); ok && a.Value.Kind() == slog.KindAny {
-		// As the text it holds, which the redaction reads: Value.String
-		// writes bytes as decimal numbers ("[45 45 …]"), a key that
-		// anyone can decode back and no redaction sees. Bytes nested in
-		// a value logged whole stay numbers, as the log's handler leaves
-		// them base64 (redactlog.go).
-		b.Write(bs)
-		return
+	if a.Value.Kind() == slog.KindAny {
+		if bs, ok := byteSlice(a.Value.Any()); ok {
+			// As the text it holds, which the redaction reads:
+			// Value.String writes bytes (and a named byte slice type)
+			// as decimal numbers ("[45 45 …]"), a key that anyone can
+			// decode back and no redaction sees. Bytes nested in a value
+			// logged whole stay numbers, as the log's handler leaves
+			// them base64 (redactlog.go).
+			b.Write(bs)
+			return
+		}
 	}
 	b.WriteString(a.Value.String())
 }
