@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
+	"strings"
 	"time"
 
 	"github.com/tradebot/tradebot/risk"
@@ -70,6 +72,34 @@ func (d *daemon) logStall(name string, since time.Time, p error) {
 	}
 	d.stallLogged[name] = since
 	d.log.Error("liveness: a strategy's loop is stuck; /healthz answers 503 and systemd's watchdog, if any, is no longer fed", "strategy", name, "problem", p.Error())
+	// Where it is stuck: the restart that follows (the probe, or
+	// systemd's watchdog, whose signal is SIGTERM so that the other loops
+	// park their stops) leaves no goroutine dump. At WARN, so that the
+	// error webhook carries the line above, not the stacks.
+	d.log.Warn("liveness: where the strategies' loops are now", "strategy", name, "stacks", loopStacks())
+}
+
+// maxLoopStacks bounds the stacks a stall logs: a few kB a loop.
+const maxLoopStacks = 64 << 10
+
+// loopStacks returns the stacks of the goroutines that run strategy
+// instances' loops (engine.Instance.run), from a dump of every goroutine.
+func loopStacks() string {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	var loops []string
+	size := 0
+	for g := range strings.SplitSeq(string(buf), "\n\n") {
+		if !strings.Contains(g, "/engine.(*Instance).run(") {
+			continue
+		}
+		if size += len(g); size > maxLoopStacks {
+			loops = append(loops, "(more loops left out)")
+			break
+		}
+		loops = append(loops, g)
+	}
+	return strings.Join(loops, "\n\n")
 }
 
 // loopEndWait bounds how long shutdown waits for the strategy instances'

@@ -236,6 +236,21 @@ func TestStalledLoopFailsLivenessUntilItTurnsAgain(t *testing.T) {
 	if n := strings.Count(logBuf.String(), "a strategy's loop is stuck; /healthz"); n != 1 {
 		t.Errorf("the stall is logged %d times, want once:\n%s", n, logBuf.String())
 	}
+	// With where it is stuck: the stuck strategy's frame in the loops'
+	// stacks, and no goroutine that is not a loop.
+	if n := strings.Count(logBuf.String(), "where the strategies' loops are now"); n != 1 {
+		t.Errorf("the loops' stacks are logged %d times, want once", n)
+	}
+	for line := range strings.SplitSeq(logBuf.String(), "\n") {
+		if strings.Contains(line, "where the strategies' loops are now") {
+			if !strings.Contains(line, "stallStrategy.OnTrade") || !strings.Contains(line, "engine.(*Instance).run(") {
+				t.Errorf("the stall's stacks do not show where the loop is stuck: %.2000s", line)
+			}
+			if strings.Contains(line, "net/http.(*conn).serve") {
+				t.Errorf("the stall's stacks hold goroutines that are not loops: %.2000s", line)
+			}
+		}
+	}
 
 	g.release()
 	deadline := time.Now().Add(10 * time.Second)
