@@ -28,9 +28,19 @@ type startStep struct {
 // long waits on something that does not answer.
 const startupStallAfter = 5 * time.Minute
 
-// starting records that start-up runs step now.
+// starting records that start-up runs step now, and tells systemd (if
+// any) which step and that this step may take as long as /healthz lets
+// it: TimeoutStartSec bounds the first step, and each step extends the
+// start by the per-step limit (EXTEND_TIMEOUT_USEC), so that systemd and
+// the liveness probe judge a slow start-up by the same rule.
 func (d *daemon) starting(step string) {
 	d.step.Store(&startStep{name: step, since: time.Now()})
+	d.notifySystemd(fmt.Sprintf("EXTEND_TIMEOUT_USEC=%d\nSTATUS=%s", d.startStepLimit().Microseconds(), step))
+}
+
+// startStepLimit is how long one start-up step may run.
+func (d *daemon) startStepLimit() time.Duration {
+	return max(startupStallAfter, d.cfg.LoopStallAfter)
 }
 
 // startUpProbe is the HTTP server's Starting: the step running, and an
@@ -38,7 +48,7 @@ func (d *daemon) starting(step string) {
 // whichever is longer.
 func (d *daemon) startUpProbe() (string, error) {
 	st := d.step.Load()
-	limit := max(startupStallAfter, d.cfg.LoopStallAfter)
+	limit := d.startStepLimit()
 	if took := time.Since(st.since); took >= limit {
 		return st.name, fmt.Errorf("start-up has been %s since %s (%s; a start-up step may take %s)",
 			st.name, st.since.UTC().Format(time.RFC3339), took.Round(time.Second), limit)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -92,8 +93,22 @@ func TestSystemdWatchdogIsFedOnlyWhileEveryLoopTurns(t *testing.T) {
 		}
 	}()
 
-	if m := ns.next(t, 10*time.Second, "READY=1"); m != "READY=1" {
-		t.Fatalf("first message %q, want READY=1", m)
+	// Each start-up step extends the start by the per-step limit of
+	// /healthz (5 min here) and names itself; then READY=1.
+	var steps []string
+	for {
+		m := ns.next(t, 10*time.Second, "READY=1")
+		if m == "READY=1" {
+			break
+		}
+		step, ok := strings.CutPrefix(m, "EXTEND_TIMEOUT_USEC=300000000\nSTATUS=")
+		if !ok {
+			t.Fatalf("message %q before READY=1, want EXTEND_TIMEOUT_USEC=300000000 and the step's STATUS", m)
+		}
+		steps = append(steps, step)
+	}
+	if len(steps) < 3 || steps[0] != "binding the HTTP server" || steps[len(steps)-1] != "arming the kill switch" {
+		t.Errorf("start-up steps told to systemd: %q, want from binding the HTTP server to arming the kill switch", steps)
 	}
 	for i := 0; i < 3; i++ {
 		if m := ns.next(t, 5*time.Second, "a watchdog ping"); m != "WATCHDOG=1" {
