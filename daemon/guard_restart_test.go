@@ -139,3 +139,38 @@ func TestTheSavedRiskCountersIncludeTheFillsRecordedBeforeTheSave(t *testing.T) 
 		t.Fatalf("journaled fills %+v, want size 0.007 of which 0.001 (recorded before the save) counted", held)
 	}
 }
+
+// TestAnOlderSnapshotOfTheRiskCountersIsNotWrittenOverANewerOne: the
+// saver, the trading-state listener, the kill switch and the health
+// probe save the counters from their own goroutines, each a snapshot
+// then a write; a snapshot taken before a halt and written after the
+// halt's own save must not put ACTIVE back in the journal.
+func TestAnOlderSnapshotOfTheRiskCountersIsNotWrittenOverANewerOne(t *testing.T) {
+	j, err := openJournal(filepath.Join(t.TempDir(), "journal.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { j.Close() })
+	g, err := risk.NewGuard(risk.DefaultConfig(), clock.NewSim(time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	older := g.Snapshot()
+	g.Halt("kill switch")
+	if err := j.saveRisk(g); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.writeRisk(older); err != nil {
+		t.Fatal(err)
+	}
+	restarted, err := risk.NewGuard(risk.DefaultConfig(), clock.NewSim(time.Date(2026, 12, 7, 10, 1, 0, 0, time.UTC)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j.restoreRisk(restarted); err != nil {
+		t.Fatal(err)
+	}
+	if st := restarted.State(); st != risk.Halted {
+		t.Fatalf("the journal's counters restore %s, want HALTED: the snapshot from before the halt was written over the halt's", st)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/tradebot/tradebot/engine"
@@ -18,6 +19,15 @@ import (
 // journalAdapter lets the engine write to the SQLite journal.
 type journalAdapter struct {
 	*journal.Journal
+
+	// riskMu orders the writes of the guard's counters, which the saver,
+	// the trading-state listener, the kill switch and the health probe
+	// make from their goroutines; riskSeq is the Seq of the last one
+	// written, so that an older snapshot written late is dropped, not
+	// written over a newer one. The snapshot is taken before riskMu:
+	// Snapshot can run the guard's state listeners, which save again.
+	riskMu  sync.Mutex
+	riskSeq uint64
 }
 
 var _ engine.Journal = (*journalAdapter)(nil)
@@ -28,7 +38,7 @@ func openJournalWith(path string, opt journal.Options) (*journalAdapter, error) 
 	if err != nil {
 		return nil, err
 	}
-	return &journalAdapter{j}, nil
+	return &journalAdapter{Journal: j}, nil
 }
 
 // RecordIntent implements engine.Journal.
@@ -84,10 +94,22 @@ func (a *journalAdapter) restoreRisk(g *risk.Guard) error {
 }
 
 func (a *journalAdapter) saveRisk(g *risk.Guard) error {
-	b, err := json.Marshal(g.Snapshot())
+	return a.writeRisk(g.Snapshot())
+}
+
+// writeRisk writes the guard's counters c, unless a later snapshot of
+// them has been written already.
+func (a *journalAdapter) writeRisk(c risk.Counters) error {
+	b, err := json.Marshal(c)
 	if err != nil {
 		return err
 	}
+	a.riskMu.Lock()
+	defer a.riskMu.Unlock()
+	if c.Seq < a.riskSeq {
+		return nil
+	}
+	a.riskSeq = c.Seq
 	return a.SaveRisk(riskAccount, b)
 }
 

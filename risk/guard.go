@@ -78,6 +78,8 @@ type Guard struct {
 	stopReasons                map[string]bool
 
 	mu lock // protects everything below
+	// snapshots counts Snapshot's calls (Counters.Seq).
+	snapshots uint64
 	// Trading state and what set it.
 	state       State
 	stateRule   string

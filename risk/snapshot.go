@@ -34,6 +34,11 @@ type Counters struct {
 	CooldownUntil     map[string]time.Time   `json:"cooldown_until,omitempty"`
 	StopLosses        map[string][]time.Time `json:"stop_losses,omitempty"`
 	Positions         []Position             `json:"positions,omitempty"`
+
+	// Seq orders the guard's snapshots: a later Snapshot has a larger
+	// one. It is not saved; a writer that several goroutines call keeps
+	// an older snapshot from landing over a newer one with it.
+	Seq uint64 `json:"-"`
 }
 
 // Position is one strategy's position in one product: base size (negative
@@ -50,8 +55,9 @@ func (g *Guard) Snapshot() Counters {
 	g.mu.Lock()
 	defer g.unlock()
 	g.roll(g.clk.Now())
+	g.snapshots++
 	c := Counters{
-		Version: CountersVersion, State: g.state, StateRule: g.stateRule, StateReason: g.stateReason,
+		Seq: g.snapshots, Version: CountersVersion, State: g.state, StateRule: g.stateRule, StateReason: g.stateReason,
 		StateSince: g.stateSince, StateSinceWall: g.stateWall, DayStart: g.dayStart,
 		RealizedToday: g.realizedToday, RealizedTotal: g.realizedTotal,
 		UnrealizedAtStart: g.unrealizedStart, PnLPeak: g.pnlPeak,
