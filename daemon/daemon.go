@@ -548,9 +548,11 @@ func (d *daemon) startServices() {
 // for the engine (see waitForLoops) and every service to end. Its error
 // names the loops that would not end.
 func (d *daemon) shutDown() error {
-	// No ping after STOPPING=1.
+	// No ping after STOPPING=1, which also gives the stop the time it may
+	// take: the unit's TimeoutStopSec would otherwise kill a stop that a
+	// longer shutdown_timeout allows before it parks every stop.
 	<-d.watchdogDone
-	d.notifySystemd(sd.SdNotifyStopping)
+	d.notifySystemd(fmt.Sprintf("%s\nEXTEND_TIMEOUT_USEC=%d", sd.SdNotifyStopping, d.stopBudget().Microseconds()))
 	d.eng.StopEntries()
 	d.log.Info("stopping: no new entries; resolving working orders, then protective stops rest on the exchange",
 		"shutdown_timeout", d.cfg.ShutdownTimeout.String())
@@ -563,6 +565,13 @@ func (d *daemon) shutDown() error {
 	d.wg.Wait()
 	d.log.Info("stopped")
 	return stuck
+}
+
+// stopBudget is how long a stop may take: shutdown_timeout to resolve
+// orders and park stops, the wait for the loops (twice loopEndWait), and
+// the rest (the notifier's queue, the journal's last writes).
+func (d *daemon) stopBudget() time.Duration {
+	return d.cfg.ShutdownTimeout + 2*loopEndWait + 10*time.Second
 }
 
 // modeRunner is what differs between paper and live: the venue, the feed
