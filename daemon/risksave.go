@@ -15,7 +15,9 @@ import (
 // wrote), and a restart forgot the day's losses since. A fill only wakes
 // the saver's goroutine, which writes the counters once for however many
 // fills came meanwhile: the order path (a paper fill is applied on the
-// engine's goroutine) never waits for the disk. Recovery does not count
+// engine's goroutine) does not write the counters itself, though in live
+// mode its own journal writes can wait behind the saver's for the
+// journal's write lock. Recovery does not count
 // twice what the saved counters include (engine, trackedOrder.counted).
 type riskSaver struct {
 	jrnl  *journalAdapter
