@@ -3,6 +3,7 @@ package exits
 import (
 	"github.com/shopspring/decimal"
 
+	"github.com/tradebot/tradebot/exchange"
 	"github.com/tradebot/tradebot/internal/fastdecimal"
 )
 
@@ -15,8 +16,9 @@ func (m *Manager) dustAtMarket(size decimal.Decimal) bool {
 
 // salePrice is the price a market sell is judged at: the price it takes,
 // where the venue checks its worth. That is the best bid, unless the last
-// trade came after it and went below it (the bid was taken), then the
-// last trade: the rule of the simulated exchange (exchange/sim), which
+// trade came after it and went below it (the bid was taken,
+// exchange.QuoteTaken), then the last trade: the rule of the simulated
+// exchange (exchange/sim), which
 // checks a sale's worth there, before its slippage. Judged at the
 // trigger price instead, a sale worth quote_min_size at a trade above
 // the bid was sent, refused at the bid and retried. Without a quote: the
@@ -28,7 +30,7 @@ func (m *Manager) salePrice() decimal.Decimal {
 		return m.mark
 	case !m.bid.IsPositive():
 		return m.last
-	case m.tradedSinceBid && fastdecimal.Compare(m.last, m.bid) < 0:
+	case exchange.QuoteTaken(exchange.Sell, m.bid, m.last, m.tradedSinceBid):
 		return m.last
 	}
 	return m.bid

@@ -6,7 +6,6 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/tradebot/tradebot/exchange"
-	"github.com/tradebot/tradebot/internal/fastdecimal"
 )
 
 // bracketStopFactor is Coinbase's rule for a triggered bracket: its stop
@@ -137,9 +136,9 @@ func (b *book) takePrice(side exchange.Side) (decimal.Decimal, bool) {
 // through it (tradedSinceBid).
 func (b *book) quoted(side exchange.Side) bool {
 	if side == exchange.Buy {
-		return b.hasAsk && !(b.tradedSinceAsk && fastdecimal.Compare(b.last, b.ask) > 0)
+		return b.hasAsk && !exchange.QuoteTaken(side, b.ask, b.last, b.tradedSinceAsk)
 	}
-	return b.hasBid && !(b.tradedSinceBid && fastdecimal.Compare(b.last, b.bid) < 0)
+	return b.hasBid && !exchange.QuoteTaken(side, b.bid, b.last, b.tradedSinceBid)
 }
 
 // marketable reports whether a limit of side at limit would take
