@@ -27,8 +27,8 @@ func loadConfig(path string) (*config.Config, error) {
 	return config.LoadFile(path)
 }
 
-// runDaemon is `run`: the daemon of the program prog, until SIGINT or
-// SIGTERM.
+// runDaemon is `run`: the daemon of the program prog, until SIGINT,
+// SIGTERM or SIGHUP (stopSignals).
 func runDaemon(prog string, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("run", stderr)
 	cfgPath := fs.String("config", "", "config file (default: the embedded config.example.yaml)")
@@ -83,9 +83,23 @@ func runDaemon(prog string, args []string, stdout, stderr io.Writer) error {
 	if webSet {
 		opts.WebConfigFile = web.WebConfigFile
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), stopSignals()...)
 	defer stop()
 	return daemon.Run(ctx, opts)
+}
+
+// stopSignals are the signals on which `run` stops cleanly: SIGINT,
+// SIGTERM and SIGHUP, which a terminal sends when it closes (an ssh
+// session dropped under `tradebot run`). SIGHUP's default action ended
+// the process on the spot, without parking the stops the bot watches, so
+// a position was left naked. A SIGHUP the daemon was started ignoring
+// (nohup) stays ignored: asking for it would undo the ignore.
+func stopSignals() []os.Signal {
+	sigs := []os.Signal{syscall.SIGINT, syscall.SIGTERM}
+	if !signal.Ignored(syscall.SIGHUP) {
+		sigs = append(sigs, syscall.SIGHUP)
+	}
+	return sigs
 }
 
 // check is `check`: it validates a config and, in live mode, checks the

@@ -209,9 +209,18 @@ func (w *lockedWriter) Write(p []byte) (int, error) {
 // /metrics; it stops the process with SIGTERM when the test ends.
 func startDaemon(t *testing.T, cfg string) *daemon {
 	t.Helper()
+	return startDaemonVia(t, cfg)
+}
+
+// startDaemonVia is startDaemon with the command line run through via
+// (e.g. a shell that sets up the process first): via's words come before
+// the tradebot command line.
+func startDaemonVia(t *testing.T, cfg string, via ...string) *daemon {
+	t.Helper()
 	d := &daemon{t: t, exited: make(chan struct{}), stateDir: filepath.Join(filepath.Dir(cfg), "state")}
 	w := &lockedWriter{d: d, lines: make(chan string, 1024)}
-	d.cmd = exec.Command(binary, "run", "--config", cfg, "--web.listen-address", "127.0.0.1:0")
+	args := append(via, binary, "run", "--config", cfg, "--web.listen-address", "127.0.0.1:0")
+	d.cmd = exec.Command(args[0], args[1:]...)
 	d.cmd.Stderr = w
 	d.cmd.Stdout = w
 	if err := d.cmd.Start(); err != nil {
