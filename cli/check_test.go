@@ -41,7 +41,7 @@ func TestCheckFindsWhatRunWouldRefuse(t *testing.T) {
 		{"kill-switch file in a missing directory", `  file: ""`, `  file: ` + filepath.Join(dir, "missing", "halt"), `kill_switch.file: the directory of ` + filepath.Join(dir, "missing", "halt") + ` does not exist`},
 		{"recording that is not there", `  recording: bundled`, `  recording: ` + filepath.Join(dir, "missing.tbrec"), `paper.recording: cannot read ` + filepath.Join(dir, "missing.tbrec") + `: no such file`},
 		{"broken web config", `  config_file: ""`, `  config_file: ` + brokenWeb, `web.config_file: ` + brokenWeb + `: line 1: field no_such_setting not found`},
-		{"a duration that is not one", `shutdown_timeout: 10s`, `shutdown_timeout: ten seconds`, `"ten sec..." is not a duration such as 30s, 5m or 1h`},
+		{"a duration that is not one", `shutdown_timeout: 10s`, `shutdown_timeout: ten seconds`, `shutdown_timeout: "ten sec..." is not a duration such as 30s, 5m or 1h`},
 		{"YAML syntax", `  level: info`, `  level: [info`, `YAML syntax: `},
 		{"not UTF-8", `  level: info`, "  level: inf\xff", `column 13: byte 0xff is not UTF-8`},
 	}
@@ -92,7 +92,7 @@ func TestCheckListsTypeErrorsAndRangeErrorsTogether(t *testing.T) {
 	text = replaceLine(t, text, `    size: {quote: 500}`, `    size: {quote: 500, coins: 3}`)
 	out := checkOutput(t, text)
 	for _, want := range []string{
-		fmt.Sprintf("line %d: \"soon\" is not a duration", lineOf(text, "shutdown_timeout: soon")),
+		fmt.Sprintf("line %d: shutdown_timeout: \"soon\" is not a duration", lineOf(text, "shutdown_timeout: soon")),
 		fmt.Sprintf("line %d: log.level: must be debug, info, warn or error", lineOf(text, "  level: loud")),
 		fmt.Sprintf("line %d: web.listen_address:", lineOf(text, "  listen_address: nowhere")),
 		fmt.Sprintf("line %d: strategies[0].size.coins: unknown field", lineOf(text, "    size: {quote: 500, coins: 3}")),

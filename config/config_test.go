@@ -231,3 +231,52 @@ func TestLoopStallAfterMustBeBetween5sAnd1h(t *testing.T) {
 		t.Errorf("loop_stall_after defaults to %s, want 5m", cfg.LoopStallAfter)
 	}
 }
+
+// A decimal that does not parse is a problem at its line and field like
+// any other value of the wrong type, and the problems after it are still
+// all listed: yaml.v3 stops decoding the document at a decimal's own
+// error, which once lost every later problem, named no line or field,
+// and made the strategies that were never decoded "missing".
+func TestAnUnreadableDecimalIsOneProblemAmongTheOthers(t *testing.T) {
+	doc := `mode: paper
+shutdown_timeout: 10 parsecs
+risk:
+  limits:
+    max_order_notional: abc
+paper:
+  speed: fast
+  balances: {USDT: lots}
+  fees:
+    maker: [1]
+strategies:
+  - name: a
+    type: sma_crosss
+    product: BTC-USD
+    size: {quote: 100}
+    exits: {stop_loss: {percent: 1}}
+  - name: b
+    type: sma_cross
+    product: BTC-USD
+    size: {quote: 100}
+    params: {fast: x, slow: 20}
+    exits: {stop_loss: {percent: abc}}
+`
+	_, err := Load("bad.yaml", []byte(doc), noEnv)
+	checkProblems(t, "bad.yaml", err, []problemAt{
+		{2, "shutdown_timeout", `"10 parsecs" is not a duration such as 30s, 5m or 1h`},
+		{5, "risk.limits.max_order_notional", `"abc" is not a decimal number`},
+		{7, "paper.speed", `"fast" is not a number`},
+		{8, "paper.balances.USDT", `"lots" is not a decimal number`},
+		{10, "paper.fees.maker", `a list is not a decimal number`},
+		{13, "strategies[0].type", `unknown strategy type "sma_crosss" (known: bollinger_reversion, breakout, dca, ema_cross, grid, macd, rsi_reversion, rules, sma_cross, supertrend)`},
+		{21, "strategies[1].params.fast", `"x" is not a whole number`},
+		{22, "strategies[1].exits.stop_loss.percent", `"abc" is not a decimal number`},
+	})
+}
+
+// A file that is not a mapping of settings is that one problem, not the
+// defaults' ("at least one strategy instance is needed").
+func TestAFileThatIsNotAMappingIsOneProblem(t *testing.T) {
+	_, err := Load("prices.csv", []byte("time,open,high\n1,2,3\n"), noEnv)
+	checkProblems(t, "prices.csv", err, []problemAt{{1, "", "the file is not a YAML mapping of settings"}})
+}

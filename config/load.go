@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tradebot/tradebot/internal/echo"
+	"github.com/tradebot/tradebot/strategy"
 	"gopkg.in/yaml.v3"
 )
 
@@ -70,7 +71,7 @@ func LoadFile(path string) (*Config, error) {
 // the daemon, a map in tests). Unknown keys, type mismatches, unset
 // variables and invalid values are all collected into one *Error.
 func Load(name string, data []byte, lookupEnv func(string) (string, bool)) (*Config, error) {
-	l := &loader{lines: map[string]int{}}
+	l := &loader{lines: map[string]int{}, values: map[int][]valueAt{}, undecoded: map[int]bool{}}
 	if p, ok := notUTF8(data); !ok {
 		return nil, &Error{File: name, Problems: []Problem{p}}
 	}
@@ -83,6 +84,12 @@ func Load(name string, data []byte, lookupEnv func(string) (string, bool)) (*Con
 		return nil, &Error{File: name, Problems: []Problem{{Msg: "the file is empty"}}}
 	}
 	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		// A file that is not settings at all (a data file, a list): what
+		// validation would add is about the defaults, not about the file.
+		return nil, &Error{File: name, Problems: []Problem{{Line: root.Line,
+			Msg: "the file is not a YAML mapping of settings (mode:, paper:, strategies: ...)"}}}
+	}
 	l.expandEnv(root, "", lookupEnv)
 	l.checkKeys(root, reflect.TypeOf(cfg).Elem(), "")
 	decoded := true
@@ -97,7 +104,7 @@ func Load(name string, data []byte, lookupEnv func(string) (string, bool)) (*Con
 	// the user sees every problem at once. What validation says about a
 	// field that did not decode is left out, as it would judge the default
 	// that stayed in its place.
-	badLines := map[int]bool{}
+	badLines := l.undecoded
 	if !decoded {
 		for _, p := range l.problems {
 			badLines[p.Line] = true
@@ -116,6 +123,19 @@ func Load(name string, data []byte, lookupEnv func(string) (string, bool)) (*Con
 type loader struct {
 	problems []Problem
 	lines    map[string]int // yaml path -> line of its key (or value for sequence items)
+	// values are the value nodes on each line with their paths: a decode
+	// error names a line and a value, and the user is told the field.
+	values map[int][]valueAt
+	// undecoded are the lines of values checkKeys found unreadable and
+	// took out of the document: validation would judge the defaults left
+	// in their place.
+	undecoded map[int]bool
+}
+
+// valueAt is a value node of the document and its yaml path.
+type valueAt struct {
+	path string
+	node *yaml.Node
 }
 
 func (l *loader) add(line int, field, format string, args ...any) {
@@ -179,12 +199,14 @@ func (l *loader) expandEnv(n *yaml.Node, path string, lookup func(string) (strin
 			k, v := n.Content[i], n.Content[i+1]
 			p := joinPath(path, k.Value)
 			l.lines[p] = k.Line
+			l.values[v.Line] = append(l.values[v.Line], valueAt{p, v})
 			l.expandEnv(v, p, lookup)
 		}
 	case yaml.SequenceNode:
 		for i, c := range n.Content {
 			p := fmt.Sprintf("%s[%d]", path, i)
 			l.lines[p] = c.Line
+			l.values[c.Line] = append(l.values[c.Line], valueAt{p, c})
 			l.expandEnv(c, p, lookup)
 		}
 	case yaml.ScalarNode:
@@ -229,7 +251,11 @@ func (l *loader) checkKeys(n *yaml.Node, t reflect.Type, path string) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	if t == nodeType || reflect.PointerTo(t).Implements(yamlUnmarshaler) || reflect.PointerTo(t).Implements(textUnmarshaler) {
+	if t == nodeType || reflect.PointerTo(t).Implements(yamlUnmarshaler) {
+		return
+	}
+	if reflect.PointerTo(t).Implements(textUnmarshaler) {
+		l.checkText(n, t, path)
 		return
 	}
 	switch t.Kind() {
@@ -262,6 +288,30 @@ func (l *loader) checkKeys(n *yaml.Node, t reflect.Type, path string) {
 			l.checkKeys(n.Content[i+1], t.Elem(), joinPath(path, n.Content[i].Value))
 		}
 	}
+}
+
+// checkText tries a scalar that decoding gives to a type's UnmarshalText
+// (a decimal). yaml.v3 stops decoding the whole document at the first
+// such value that does not parse, which loses every later problem, and
+// its message (the library's) names neither the line nor the field. A
+// value that does not parse is reported here with both, and taken out of
+// the document (made null), so that decoding goes on and leaves the
+// field's default in its place.
+func (l *loader) checkText(n *yaml.Node, t reflect.Type, path string) {
+	if n.Kind != yaml.ScalarNode || n.ShortTag() == "!!null" {
+		return // a list or mapping: Decode reports the mismatch
+	}
+	err := reflect.New(t).Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(n.Value))
+	if err == nil {
+		return
+	}
+	if want, ok := goTypeWords[t.String()]; ok {
+		l.add(n.Line, path, "%q is not %s", echo.Cut(n.Value), want)
+	} else {
+		l.add(n.Line, path, "%q: %v", echo.Cut(n.Value), err)
+	}
+	l.undecoded[n.Line] = true
+	n.Kind, n.Tag, n.Value, n.Style = yaml.ScalarNode, "!!null", "", 0
 }
 
 func yamlFields(t reflect.Type) map[string]reflect.Type {
@@ -311,7 +361,7 @@ func (l *loader) addDecodeError(err error) {
 		for _, e := range te.Errors {
 			if m := lineRef().FindStringSubmatch(e); m != nil {
 				n, _ := strconv.Atoi(m[1])
-				l.add(n, "", "%s", plainTypes(m[2]))
+				l.add(n, l.fieldOf(n, m[2]), "%s", plainTypes(m[2]))
 				continue
 			}
 			l.add(0, "", "%s", plainTypes(e))
@@ -338,8 +388,40 @@ func (l *loader) addPathError(err error, skipLines map[int]bool) {
 }
 
 var unmarshalError = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile("cannot unmarshal !!(\\w+) `(.*)` into (\\S+)")
+	return regexp.MustCompile("cannot unmarshal !!(\\w+)(?: `(.*)`)? into (\\S+)")
 })
+
+// fieldOf is the yaml path of the value that yaml.v3's message about line
+// names ("cannot unmarshal !!str `x` into int"), found among the values
+// on that line by their kind and text (yaml.v3 cuts a text of more than
+// 10 bytes to its first 7 and "..."); "" when no single value fits.
+func (l *loader) fieldOf(line int, msg string) string {
+	m := unmarshalError().FindStringSubmatch(msg)
+	if m == nil {
+		return ""
+	}
+	tag, text := m[1], m[2]
+	found := ""
+	for _, v := range l.values[line] {
+		var fits bool
+		switch tag {
+		case "seq":
+			fits = v.node.Kind == yaml.SequenceNode
+		case "map":
+			fits = v.node.Kind == yaml.MappingNode
+		default:
+			fits = v.node.Kind == yaml.ScalarNode && (v.node.Value == text ||
+				len(v.node.Value) > 10 && strings.HasSuffix(text, "...") && strings.HasPrefix(v.node.Value, strings.TrimSuffix(text, "...")))
+		}
+		if fits {
+			if found != "" {
+				return "" // two values alike on one line
+			}
+			found = v.path
+		}
+	}
+	return found
+}
 
 // goTypeWords says in words what a Go type in a decode error expects.
 var goTypeWords = map[string]string{
@@ -366,6 +448,12 @@ func plainTypes(msg string) string {
 		default:
 			want = "a mapping of fields"
 		}
+		switch p[1] {
+		case "seq":
+			return "a list is not " + want
+		case "map":
+			return "a mapping is not " + want
+		}
 		return fmt.Sprintf("%q is not %s", echo.Cut(p[2]), want)
 	})
 }
@@ -390,7 +478,9 @@ func (l *loader) lineOf(path string) int {
 func (l *loader) decodeStrategyParams(s *Strategy, path string) {
 	t, err := lookupStrategy(s.Type)
 	if err != nil {
-		l.add(l.lineOf(path+".type"), path+".type", "%v", err)
+		// The registry's message lists the names as a Go slice.
+		l.add(l.lineOf(path+".type"), path+".type", "unknown strategy type %q (known: %s)",
+			echo.Cut(s.Type), strings.Join(strategy.Names(), ", "))
 		return
 	}
 	p := t.NewParams()
@@ -402,7 +492,7 @@ func (l *loader) decodeStrategyParams(s *Strategy, path string) {
 		}
 	}
 	for _, e := range p.Validate() {
-		l.addPathError(fmt.Errorf("%s.params.%w", path, e), nil)
+		l.addPathError(fmt.Errorf("%s.params.%w", path, e), l.undecoded)
 	}
 	s.parsed = p
 }
