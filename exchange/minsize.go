@@ -143,3 +143,30 @@ func (p Product) CheckBounds(size, price decimal.Decimal) error {
 	}
 	return nil
 }
+
+// QuoteBuys returns what a market buy of quote buys at price: quote ÷
+// price rounded down to the base increment, never worth more than quote;
+// and the venue's refusal (a *RejectError) when that is no order's size:
+// nothing or less than base_min_size (INVALID_QUOTE_SIZE_TOO_SMALL: it
+// is the quote size that is too small), or more than base_max_size. The
+// quote size's own bounds are Validate's. It is the one rule for a buy
+// sized in quote that the simulated exchange fills by (at the price it
+// takes) and the risk guard refuses by (at the price it values the
+// entry at), so that the guard does not pass what the venue refuses.
+func (p Product) QuoteBuys(quote, price decimal.Decimal) (decimal.Decimal, error) {
+	if !price.IsPositive() {
+		return decimal.Zero, reject(ReasonNoLiquidity, "no price to buy %s %s of %s at", quote, p.QuoteCurrency, p.BaseCurrency)
+	}
+	size := p.RoundSize(quote.Div(price))
+	if size.Mul(price).GreaterThan(quote) { // Div rounds half up in its last digit
+		size = size.Sub(p.BaseIncrement)
+	}
+	if p.Dust(size, decimal.Zero) {
+		return size, reject(ReasonQuoteSizeTooSmall, "quote size %s buys %s %s at %s, below the minimum %s",
+			quote, size, p.BaseCurrency, price, p.BaseMinSize)
+	}
+	if err := p.aboveMaximum(size, decimal.Zero); err != nil {
+		return size, err
+	}
+	return size, nil
+}

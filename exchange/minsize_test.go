@@ -88,3 +88,31 @@ func TestDustTakesTheSameDecisionWithoutAllocating(t *testing.T) {
 		t.Errorf("Dust allocates %v times", n)
 	}
 }
+
+// TestQuoteBuysRoundsDownAndNamesTheBoundMissed: a buy sized in quote
+// buys quote ÷ price rounded down to the base increment, never worth
+// more than its quote size, and is refused when that is no order's size.
+func TestQuoteBuysRoundsDownAndNamesTheBoundMissed(t *testing.T) {
+	for _, c := range []struct{ quote, price, size, reason string }{
+		{"100", "60000", "0.00166666", ""},
+		{"1", "62500", "0.000016", ""},                           // the base minimum, exactly
+		{"1", "62500.01", "0.00001599", ReasonQuoteSizeTooSmall}, // one increment under it
+		{"1", "0", "0", ReasonNoLiquidity},
+		{"50000000", "19230.76", "2600.001248", ReasonBaseSizeTooLarge},
+		{"50000000", "19230.77", "2599.999896", ""},
+	} {
+		size, err := btcUSD.QuoteBuys(d(c.quote), d(c.price))
+		var rej *RejectError
+		switch {
+		case c.reason == "" && err != nil:
+			t.Errorf("%s at %s: %v, want %s", c.quote, c.price, err, c.size)
+		case c.reason != "" && (!errors.As(err, &rej) || rej.Reason != c.reason):
+			t.Errorf("%s at %s: %v, want %s", c.quote, c.price, err, c.reason)
+		case !size.Equal(d(c.size)):
+			t.Errorf("%s at %s buys %s, want %s", c.quote, c.price, size, c.size)
+		}
+		if size.Mul(d(c.price)).GreaterThan(d(c.quote)) {
+			t.Errorf("%s at %s buys %s, worth more than its quote size", c.quote, c.price, size)
+		}
+	}
+}

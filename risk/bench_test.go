@@ -126,3 +126,47 @@ func BenchmarkOnTickWithPositions(b *testing.B) {
 		g.OnTick(&exchange.Tick{ProductID: "BTC-USD", Kind: exchange.TradeTick, Time: t0, Price: prices[i%2]})
 	}
 }
+
+// BenchmarkCheckReleaseMarket measures one decision on a market entry as
+// the engine sends it (valued at its EstimatedPrice, the last trade):
+// sized in base, whose worth at that price the venue bounds by
+// quote_min_size and quote_max_size, and sized in quote, whose size at
+// that price it bounds by base_min_size and base_max_size. Both are far
+// from the bounds: the guard's fast path.
+func BenchmarkCheckReleaseMarket(b *testing.B) {
+	for _, bc := range []struct {
+		name        string
+		base, quote string
+	}{{"base", "0.002", ""}, {"quote", "", "100"}} {
+		b.Run(bc.name, func(b *testing.B) {
+			cfg := DefaultConfig()
+			cfg.StaleAfter = 1000 * time.Hour
+			cfg.Account.MaxEntriesPerDay = 1 << 30
+			cfg.Account.OrdersPerMinute = 1 << 30
+			cfg.PerStrategy = ScopeLimits{}
+			clk := clock.NewSim(t0)
+			g, err := NewGuard(cfg, clk)
+			if err != nil {
+				b.Fatal(err)
+			}
+			product := btcUSD()
+			g.OnTick(&exchange.Tick{ProductID: product.ID, Kind: exchange.TradeTick, Time: t0, Price: d("50000")})
+			in := Intent{Strategy: "s", ProductID: product.ID, Product: product, Side: exchange.Buy,
+				Type: exchange.Market, EstimatedPrice: d("50000")}
+			if bc.base != "" {
+				in.BaseSize = d(bc.base)
+			} else {
+				in.QuoteSize = d(bc.quote)
+			}
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				clk.Set(t0.Add(time.Duration(i) * 100 * time.Millisecond))
+				dec, r := g.Check(in)
+				if !dec.Allowed {
+					b.Fatalf("iteration %d refused: %+v", i, dec)
+				}
+				g.Release(r)
+			}
+		})
+	}
+}

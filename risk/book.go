@@ -24,7 +24,10 @@ type productBook struct {
 	last, bid, ask, mark       decimal.Decimal
 	midU                       int64 // mid in units, for the collar
 	hasLast, hasQuote, hasMark bool
-	seen                       bool
+	// tradedSinceQuote is set by a trade and cleared by a quote: whether
+	// the last trade may have gone through the quote (takePrice).
+	tradedSinceQuote bool
+	seen             bool
 	// size is the account's signed position in the product, the sum of
 	// its cells' sizes: it marks the account's value on each tick.
 	size decimal.Decimal
@@ -138,6 +141,27 @@ func (p *productBook) marketPrice(side exchange.Side) decimal.Decimal {
 	return p.mark
 }
 
+// takePrice is the price a market order of side takes now, where the
+// venue judges its size: the best ask for a buy, the best bid for a sell,
+// unless the last trade came after it and went through it
+// (exchange.QuoteTaken, the rule the simulated exchange fills by and the
+// exits judge a sale by), else the last trade; zero when neither is known.
+func (p *productBook) takePrice(side exchange.Side) decimal.Decimal {
+	if p.hasQuote {
+		quote := p.ask
+		if side == exchange.Sell {
+			quote = p.bid
+		}
+		if !p.hasLast || !exchange.QuoteTaken(side, quote, p.last, p.tradedSinceQuote) {
+			return quote
+		}
+	}
+	if p.hasLast {
+		return p.last
+	}
+	return decimal.Decimal{}
+}
+
 // OnTick records a product's last trade or best bid and ask: the collar's
 // reference, the stale-data clock and the mark of open positions, whose
 // change in value is checked against the loss limits at once. It only
@@ -177,13 +201,13 @@ func (g *Guard) onTick(t *exchange.Tick) {
 		if !t.Price.IsPositive() {
 			return
 		}
-		p.last, p.hasLast = t.Price, true
+		p.last, p.hasLast, p.tradedSinceQuote = t.Price, true, true
 		mark = t.Price
 	case exchange.QuoteTick:
 		if !t.Bid.IsPositive() || !t.Ask.IsPositive() {
 			return
 		}
-		p.bid, p.ask, p.hasQuote = t.Bid, t.Ask, true
+		p.bid, p.ask, p.hasQuote, p.tradedSinceQuote = t.Bid, t.Ask, true, false
 		p.midU = (toUnits(t.Bid) + toUnits(t.Ask)) / 2
 		mark = p.mid()
 	default:

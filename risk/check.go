@@ -57,8 +57,19 @@ func (g *Guard) Check(in Intent) (Decision, *Reservation) {
 	}
 
 	if !priced {
+		// The venue bounds a market order's size where it takes it, which
+		// may not be the price its notional is valued at (the engine's
+		// estimate is the last trade, the venue takes the ask).
+		takes := p.takePrice(in.Side)
 		if in.QuoteSize.IsPositive() {
+			// Its fills consume their own value: the reservation keeps no
+			// price (unitPrice stays zero).
 			notional = toUnits(in.QuoteSize)
+			if takes.IsPositive() {
+				if d, ok := buysAnOrderSize(&in, notional, takes); !ok {
+					return d, nil
+				}
+			}
 		} else {
 			unitPrice = in.EstimatedPrice
 			if !unitPrice.IsPositive() {
@@ -69,8 +80,10 @@ func (g *Guard) Check(in Intent) (Decision, *Reservation) {
 					"no price for %s to value a market order by", p.id), nil
 			}
 			notional = notionalUnits(in.BaseSize, unitPrice)
-			if d, ok := withinQuoteMax(&in, notional, unitPrice); !ok {
-				return d, nil
+			if takes.IsPositive() {
+				if d, ok := worthAnOrder(&in, takes); !ok {
+					return d, nil
+				}
 			}
 		}
 	}
@@ -300,24 +313,53 @@ func (g *Guard) unreserve(r *Reservation, amount int64) {
 	g.acct.exposure -= amount
 }
 
-// withinQuoteMax refuses a market entry sized in base whose notional at
-// the price it is valued at is above the product's quote_max_size, as
-// the venue would when it arrives (exchange.Product.CheckBounds); sanity
-// has checked every other order's worth (Validate). The exact check runs
-// only near the bound: a notional (rounded up) under the bound's units
-// is under the bound.
-func withinQuoteMax(in *Intent, notional int64, price decimal.Decimal) (Decision, bool) {
-	max := in.Product.QuoteMaxSize
-	if !max.IsPositive() || notional < toUnits(max) {
+// worthAnOrder refuses a market entry sized in base whose worth at the
+// price it takes is outside quote_min_size to quote_max_size, as the
+// venue refuses it when it arrives (exchange.Product.CheckBounds); sanity
+// has checked every other bound, and every other order's worth
+// (Validate). The exact check allocates, so it runs only near a bound:
+// the worth rounded up to units, one above the minimum's units (rounded
+// up), is above the minimum, and one under the maximum's units is under
+// the maximum.
+func worthAnOrder(in *Intent, price decimal.Decimal) (Decision, bool) {
+	notional := notionalUnits(in.BaseSize, price)
+	lo, hi := in.Product.QuoteMinSize, in.Product.QuoteMaxSize
+	if (!lo.IsPositive() || notional > toUnits(lo)) && (!hi.IsPositive() || notional < toUnits(hi)) {
 		return Decision{}, true
 	}
-	if err := in.Product.CheckBounds(in.BaseSize, price); err != nil {
-		var rej *exchange.RejectError
-		value := ""
-		if errors.As(err, &rej) {
-			value = rej.Reason
-		}
-		return rejectf(RuleInvalidOrder, "", "", value, "%s %s %s valued at %s: %s", in.Side, in.Type, in.ProductID, price, err), false
+	return venueRefusal(in, price, in.Product.CheckBounds(in.BaseSize, price))
+}
+
+// buysAnOrderSize refuses a market buy sized in quote that buys, at the
+// price it takes, nothing, less than base_min_size or more than
+// base_max_size, as the venue refuses it (exchange.Product.QuoteBuys).
+// The exact rule divides, so it runs only near a bound: a quote size
+// (notional, in units) above three times the worth of the larger of the
+// base minimum and the base increment buys at least that minimum however
+// it is rounded down, and one under the worth of the base maximum buys
+// less than the maximum.
+func buysAnOrderSize(in *Intent, notional int64, price decimal.Decimal) (Decision, bool) {
+	p := &in.Product
+	least := max(notionalUnits(p.BaseMinSize, price), notionalUnits(p.BaseIncrement, price))
+	enough := least < tooLarge/3 && 3*least < notional
+	fits := !p.BaseMaxSize.IsPositive() || notionalUnits(p.BaseMaxSize, price) > notional
+	if enough && fits {
+		return Decision{}, true
 	}
-	return Decision{}, true
+	_, err := p.QuoteBuys(in.QuoteSize, price)
+	return venueRefusal(in, price, err)
+}
+
+// venueRefusal is the guard's refusal of a market entry that the venue
+// refuses with err at the price it takes, or a pass for a nil err.
+func venueRefusal(in *Intent, price decimal.Decimal, err error) (Decision, bool) {
+	if err == nil {
+		return Decision{}, true
+	}
+	var rej *exchange.RejectError
+	value := ""
+	if errors.As(err, &rej) {
+		value = rej.Reason
+	}
+	return rejectf(RuleInvalidOrder, "", "", value, "%s %s %s taking %s: %s", in.Side, in.Type, in.ProductID, price, err), false
 }

@@ -213,7 +213,7 @@ func TestSanityChecksApplyToEntriesAndExits(t *testing.T) {
 // TestEntriesWorthMoreThanTheQuoteMaximumAreRefused: Coinbase bounds an
 // order's worth by quote_max_size as well as by quote_min_size: a limit
 // is worth its size at its price (exchange.Product.Validate), a market
-// entry sized in base its size at the price the guard values it at
+// entry sized in base its size at the price it takes, the ask for a buy
 // (exchange.Product.CheckBounds). Either is refused before it is sent,
 // naming the venue's reason; until 2026-12-07 only a quote-sized order
 // was held to quote_max_size.
@@ -226,22 +226,76 @@ func TestEntriesWorthMoreThanTheQuoteMaximumAreRefused(t *testing.T) {
 		in.Product = p
 		return in
 	}
-	market := func(estimate string) Intent {
-		in := Intent{Strategy: "s1", ProductID: "AAA-USD", Product: p, Side: exchange.Buy, Type: exchange.Market, BaseSize: d("500")}
-		if estimate != "" {
-			in.EstimatedPrice = d(estimate)
-		}
-		return in
-	}
-	f.allow(limit("100"))  // worth 50,000: the maximum
-	f.allow(market(""))    // at the last trade, 100
-	f.allow(market("100")) // at its estimate
-	for _, in := range []Intent{limit("100.01"), market("100.01")} {
+	market := Intent{Strategy: "s1", ProductID: "AAA-USD", Product: p, Side: exchange.Buy, Type: exchange.Market,
+		BaseSize: d("500"), EstimatedPrice: d("100")}
+	f.allow(limit("100")) // worth 50,000: the maximum
+	f.allow(market)       // at the last trade, 100
+	f.quote("AAA-USD", "99.99", "100.01")
+	for _, in := range []Intent{limit("100.01"), market} { // the market order at the ask
 		dec := f.refuse(in, RuleInvalidOrder, "")
 		if dec.Value != exchange.ReasonQuoteSizeTooLarge || !strings.Contains(dec.Reason, "above the maximum 50000") {
-			t.Errorf("%s %s: value %q (%s), want %s naming the maximum", in.Type, in.EstimatedPrice, dec.Value, dec.Reason, exchange.ReasonQuoteSizeTooLarge)
+			t.Errorf("%s: value %q (%s), want %s naming the maximum", in.Type, dec.Value, dec.Reason, exchange.ReasonQuoteSizeTooLarge)
 		}
 	}
+}
+
+// TestMarketEntriesTheVenueRefusesForTheirSizeAreRefused: a market
+// entry's size is bounded where it takes the market, the best ask for a
+// buy unless a later trade went through it (exchange.QuoteTaken), as the
+// venue judges it: sized in base, it must be worth quote_min_size (and at
+// most quote_max_size); sized in quote, it must buy base_min_size (and at
+// most base_max_size). The guard refuses either before it is sent,
+// naming the venue's reason, whatever its estimate (the last trade, which
+// values its notional), with min_order_notional set to 0 ("only the
+// product's minimums"). Until 2026-12-07 a base-sized entry worth less
+// than quote_min_size passed and the venue refused it.
+func TestMarketEntriesTheVenueRefusesForTheirSizeAreRefused(t *testing.T) {
+	f := newFixture(t, nil)
+	market := func(base, quote string) Intent {
+		return Intent{Strategy: "s1", ProductID: "AAA-USD", Product: testProduct("AAA-USD"), Side: exchange.Buy,
+			Type: exchange.Market, BaseSize: d(base), QuoteSize: d(quote), EstimatedPrice: d("100")}
+	}
+	for _, c := range []struct {
+		name     string
+		bid, ask string
+		trade    string // a trade after the quote, if any
+		in       Intent
+		want     string // the venue's reason; "" passes
+	}{
+		{"base, worth 0.9999 at the ask", "99.98", "99.99", "", market("0.01", "0"), exchange.ReasonQuoteSizeTooSmall},
+		{"base, worth 1 at the ask", "99.99", "100", "", market("0.01", "0"), ""},
+		{"base, worth 1 at a trade through the ask", "99.98", "99.99", "100", market("0.01", "0"), ""},
+		{"base, worth 0.9999 at a trade that left the ask", "99.98", "99.99", "99.98", market("0.01", "0"), exchange.ReasonQuoteSizeTooSmall},
+		{"quote, buys 0.0009 at the ask", "1000", "1000.01", "", market("0", "1"), exchange.ReasonQuoteSizeTooSmall},
+		{"quote, buys 0.001 at the ask", "999.99", "1000", "", market("0", "1"), ""},
+		{"quote, buys more than the base maximum", "0.49", "0.5", "", market("0", "600000"), exchange.ReasonBaseSizeTooLarge},
+	} {
+		f.quote("AAA-USD", c.bid, c.ask)
+		if c.trade != "" {
+			f.trade("AAA-USD", c.trade)
+		}
+		if c.want == "" {
+			f.g.Release(f.allow(c.in))
+			continue
+		}
+		dec := f.refuse(c.in, RuleInvalidOrder, "")
+		if dec.Value != c.want || !strings.Contains(dec.Reason, "minimum") && !strings.Contains(dec.Reason, "maximum") {
+			t.Errorf("%s: value %q (%s), want %s naming the bound", c.name, dec.Value, dec.Reason, c.want)
+		}
+	}
+}
+
+// TestAnExitWorthLessThanTheQuoteMinimumPassesTheGuard: exits are never
+// blocked by the guard; a sale too small for the venue is the exits'
+// dust rule to handle (docs/EXITS.md, Partial fills and dust), not a
+// refusal that would leave the position without its stop.
+func TestAnExitWorthLessThanTheQuoteMinimumPassesTheGuard(t *testing.T) {
+	f := newFixture(t, nil)
+	f.hold("s1", "AAA-USD", "0.01", "100")
+	f.trade("AAA-USD", "50")
+	sl := stopLoss("s1", "AAA-USD", "0.01")
+	sl.EstimatedPrice = d("50") // worth 0.5, below quote_min_size 1
+	f.allow(sl)
 }
 
 func TestStopLimitExitWithoutStopPriceIsCheckedAsItsLimit(t *testing.T) {

@@ -234,16 +234,10 @@ func (x *Exchange) marketTerms(b *book, req exchange.OrderRequest) (price, size 
 	price = x.slip(p, req.Side, ref)
 	size = req.BaseSize
 	if size.IsZero() {
-		size = p.RoundSize(req.QuoteSize.Div(price))
-		if size.Mul(price).GreaterThan(req.QuoteSize) { // Div rounds half up in its last digit
-			size = size.Sub(p.BaseIncrement)
-		}
 		// Its worth is the quote size, checked by Validate; what it buys
-		// must still be an order's size.
-		if p.Dust(size, decimal.Zero) {
-			return price, size, rejectf(exchange.ReasonQuoteSizeTooSmall, "quote size %s buys %s %s at %s, below the minimum %s", req.QuoteSize, size, p.BaseCurrency, price, p.BaseMinSize)
-		}
-		return price, size, p.CheckBounds(size, decimal.Zero) // base_max_size
+		// at the price it takes must still be an order's size.
+		size, err = p.QuoteBuys(req.QuoteSize, price)
+		return price, size, err
 	}
 	// Sized in base: its worth is known now, at the price the market
 	// offers it, and must lie between quote_min_size and quote_max_size
