@@ -210,3 +210,48 @@ func TestCredentialSources(t *testing.T) {
 		}
 	})
 }
+
+// TestAKeyPastedAsTheKeyFilePathIsNotPrinted puts each private key,
+// whole in every form and the first line of its PEM body alone, where
+// the key file's path goes (coinbase.key_file and COINBASE_API_KEY_FILE),
+// and checks that neither the error nor `tradebot check`'s report shows
+// any of it. Every message about a key file names its path and os's
+// errors quote it whole: check's report printed a whole PEM, and a body
+// line, which is not padded, was printed everywhere (the first line of a
+// SEC1 PEM holds the whole private scalar).
+func TestAKeyPastedAsTheKeyFilePathIsNotPrinted(t *testing.T) {
+	secrets := testSecrets(t)
+	for _, v := range []string{coinbase.EnvKeyName, coinbase.EnvPrivateKey, coinbase.EnvKeyFile, "CREDENTIALS_DIRECTORY"} {
+		t.Setenv(v, "")
+	}
+	var pasted []string
+	for _, s := range secrets {
+		for _, f := range s.Forms {
+			pasted = append(pasted, f)
+			if lines := strings.Split(f, "\n"); strings.HasPrefix(f, "-----BEGIN") && len(lines) > 1 {
+				pasted = append(pasted, lines[1])
+			}
+		}
+	}
+	for i, p := range pasted {
+		for _, fromEnv := range []bool{false, true} {
+			cfg := &config.Config{Mode: config.ModeLive}
+			if fromEnv {
+				t.Setenv(coinbase.EnvKeyFile, p)
+			} else {
+				t.Setenv(coinbase.EnvKeyFile, "")
+				cfg.Coinbase.KeyFile = p
+			}
+			var logs, report bytes.Buffer
+			_, err := CheckLive(t.Context(), cfg, slog.New(slog.NewJSONHandler(&logs, nil)), &report)
+			if err == nil {
+				t.Fatalf("pasted text %d as the key file: no error", i)
+			}
+			for where, out := range map[string]string{"error": err.Error(), "report": report.String(), "log": logs.String()} {
+				if piece := leaks(out, secrets); piece != "" {
+					t.Errorf("pasted text %d as the key file (from the environment: %v): the %s shows %q: %s", i, fromEnv, where, piece, out)
+				}
+			}
+		}
+	}
+}

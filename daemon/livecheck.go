@@ -16,6 +16,7 @@ import (
 	"github.com/tradebot/tradebot/config"
 	"github.com/tradebot/tradebot/exchange"
 	"github.com/tradebot/tradebot/exchange/coinbase"
+	"github.com/tradebot/tradebot/internal/echo"
 )
 
 // MaxClockSkew is the difference from Coinbase's /time beyond which the
@@ -227,7 +228,9 @@ func keyKind(c *coinbase.Credentials) string {
 func CheckLive(ctx context.Context, cfg *config.Config, log *slog.Logger, w io.Writer) (KeyReport, error) {
 	step := func(name, result string) { fmt.Fprintf(w, "ok    %-15s %s\n", name, result) }
 	fail := func(err error) error {
-		name, what, _ := strings.Cut(err.Error(), ": ")
+		// Redacted as cli redacts the error it prints after: a library's
+		// error (os's, quoting a path) may carry a value whole.
+		name, what, _ := strings.Cut(echo.Redact(err.Error()), ": ")
 		fmt.Fprintf(w, "FAIL  %-15s %s\n", name, what)
 		return err
 	}

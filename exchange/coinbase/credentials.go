@@ -19,6 +19,8 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/tradebot/tradebot/internal/echo"
 )
 
 // Environment variables that CredentialsFromEnv reads.
@@ -228,9 +230,23 @@ type keyFile struct {
 	Passphrase string `json:"passphrase"`
 }
 
+// keyInPath refuses a key file path that holds what looks like a
+// private key (the key pasted where its file's path goes), before any
+// message could echo the path: every message about the file names it,
+// and os's errors quote it whole.
+func keyInPath(path string) error {
+	if echo.LooksLikeKey(path) {
+		return errors.New("coinbase key file: the path holds what looks like a private key, not a file name; give the path of the key file Coinbase downloads (cdp_api_key.json), or the key itself as private_key with key_name")
+	}
+	return nil
+}
+
 // LoadKeyFile reads a CDP key file ({"name": ..., "privateKey": ...}).
 // Newer files name the key "id"; either is accepted.
 func LoadKeyFile(path string) (*Credentials, error) {
+	if err := keyInPath(path); err != nil {
+		return nil, err
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("coinbase key file: %w", err)
@@ -291,6 +307,9 @@ func CredentialsFromEnv() (c *Credentials, ok bool, err error) {
 // group or by others, naming the fix; it returns "" when the mode is
 // safe, and an error when the file cannot be examined.
 func KeyFileWarning(path string) (string, error) {
+	if err := keyInPath(path); err != nil {
+		return "", err
+	}
 	st, err := os.Stat(path)
 	if err != nil {
 		return "", fmt.Errorf("coinbase key file: %w", err)

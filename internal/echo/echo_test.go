@@ -64,6 +64,11 @@ var keyTexts = []string{
 	"nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=",
 	// A PEM cut before its END line, as a message echoing 400 bytes has it.
 	"-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgevZzL1gdAFr88hb2",
+	// A PEM body's first line alone, unpadded (it holds the whole private
+	// scalar of a SEC1 key), bare and pasted after a directory.
+	"MHcCAQEEIEDE3ngBoeU0Nb22kR5pX/2panhLMhWjth74NvlgBP2CoAoGCCqGSM49",
+	"/etc/tradebot/MHcCAQEEIEDE3ngBoeU0Nb22kR5pX/2panhLMhWjth74NvlgBP2CoAoGCCqGSM49",
+	"MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgevZzL1gdAFr88hb2",
 }
 
 // keyPieces are 12-character pieces of keyTexts' base64 bodies, of which

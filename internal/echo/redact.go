@@ -67,14 +67,41 @@ func isBase64(c byte) bool {
 
 // keyLikeRun reports whether a run of base64 characters is a key as
 // Coinbase hands out bare ones: an Ed25519 seed (44 characters) or seed
-// and public key (88), and a legacy API secret (88), all padded with "=".
-// A path or a name is base64's alphabet too, but never ends in padding.
+// and public key (88), and a legacy API secret (88), all padded with "=";
+// or a PEM body, whole or a line of it, which is not padded but holds the
+// start of a private key's DER (derKeyStart). A path or a name is
+// base64's alphabet too, but never ends in padding.
 func keyLikeRun(run string) bool {
-	if len(run) < minKeyRun || !strings.HasSuffix(run, "=") {
+	if len(run) < minKeyRun {
+		return false
+	}
+	if derKeyStart(run) {
+		return true
+	}
+	if !strings.HasSuffix(run, "=") {
 		return false
 	}
 	_, err := base64.StdEncoding.DecodeString(run)
 	return err == nil
+}
+
+// derKeyPrefixes are how the base64 body of every private key Coinbase
+// hands out as PEM begins: SEC1 EC P-256 ("EC PRIVATE KEY"), PKCS#8 EC
+// P-256 and PKCS#8 Ed25519 ("PRIVATE KEY"). A body line pasted alone has
+// no padding, and the first one of a SEC1 key holds the whole private
+// scalar.
+var derKeyPrefixes = []string{"MHcCAQEE", "MIGHAgEA", "MC4CAQAw"}
+
+// derKeyStart reports whether a run of base64 holds the start of a
+// private key's DER body: anywhere in it, since a path's "/" is base64
+// too ("/etc/MHcCAQEE...").
+func derKeyStart(run string) bool {
+	for _, p := range derKeyPrefixes {
+		if strings.Contains(run, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // Redact returns a message with every part that looks like key material
