@@ -24,6 +24,10 @@ const (
 	EditPostOnlyWouldCross   = "PREVIEW_INVALID_LIMIT_PRICE_POST_ONLY"
 	EditStopAboveLastTrade   = "PREVIEW_STOP_PRICE_ABOVE_LAST_TRADE_PRICE"
 	EditStopBelowLastTrade   = "PREVIEW_STOP_PRICE_BELOW_LAST_TRADE_PRICE"
+	EditBaseSizeTooSmall     = "PREVIEW_INVALID_BASE_SIZE_TOO_SMALL"
+	EditBaseSizeTooLarge     = "PREVIEW_INVALID_BASE_SIZE_TOO_LARGE"
+	EditQuoteSizeTooSmall    = "PREVIEW_INVALID_QUOTE_SIZE_TOO_SMALL"
+	EditQuoteSizeTooLarge    = "PREVIEW_INVALID_QUOTE_SIZE_TOO_LARGE"
 	CancelOrderIsFullyFilled = "ORDER_IS_FULLY_FILLED"
 	CancelDuplicateRequest   = "DUPLICATE_CANCEL_REQUEST"
 	CancelNotAllowedToCancel = "NOT_ALLOWED_TO_CANCEL"
@@ -180,6 +184,35 @@ func (x *Exchange) applyEdit(b *book, o *order, edit exchange.OrderEdit) error {
 	return nil
 }
 
+// editRefusal is Coinbase's edit failure reason for an edited order that
+// exchange.Product.Validate refuses with err. A size or price the edit
+// cannot take as written (off its increment) is the edit's own
+// INVALID_EDITED_SIZE or INVALID_EDITED_PRICE. An order out of the
+// product's bounds, by its base size or by its worth at its limit price,
+// fails the placement rules the edit is previewed by: the preview's
+// reason (PREVIEW_INVALID_QUOTE_SIZE_TOO_SMALL, ...), as an edit beyond
+// the funds or across the market with post-only is answered. Coinbase's
+// edit reasons name no bound, and its edit answer carries the preview's.
+func editRefusal(err error) string {
+	var rej *exchange.RejectError
+	if !errors.As(err, &rej) {
+		return EditInvalidPrice
+	}
+	switch rej.Reason {
+	case exchange.ReasonInvalidSizePrecision:
+		return EditInvalidSize
+	case exchange.ReasonBaseSizeTooSmall:
+		return EditBaseSizeTooSmall
+	case exchange.ReasonBaseSizeTooLarge:
+		return EditBaseSizeTooLarge
+	case exchange.ReasonQuoteSizeTooSmall:
+		return EditQuoteSizeTooSmall
+	case exchange.ReasonQuoteSizeTooLarge:
+		return EditQuoteSizeTooLarge
+	}
+	return EditInvalidPrice
+}
+
 // checkEdit applies Coinbase's edit rules to edit of o: it returns the
 // order's new request and the hold it needs, or a *EditError.
 func (x *Exchange) checkEdit(b *book, o *order, edit exchange.OrderEdit) (req exchange.OrderRequest, cur string, amount decimal.Decimal, err error) {
@@ -224,15 +257,7 @@ func (x *Exchange) checkEdit(b *book, o *order, edit exchange.OrderEdit) (req ex
 		return fail(EditEqualToOriginal, "nothing changes")
 	}
 	if err := b.product.Validate(req); err != nil {
-		var rej *exchange.RejectError
-		reason := EditInvalidPrice
-		if errors.As(err, &rej) {
-			switch rej.Reason {
-			case exchange.ReasonInvalidSizePrecision, exchange.ReasonBaseSizeTooSmall, exchange.ReasonBaseSizeTooLarge:
-				reason = EditInvalidSize
-			}
-		}
-		return fail(reason, "%v", err)
+		return fail(editRefusal(err), "%v", err)
 	}
 	if o.Type != exchange.Limit && !req.StopPrice.Equal(o.StopPrice) {
 		dir := o.StopDirection

@@ -87,6 +87,13 @@ func TestEditOrder(t *testing.T) {
 		{name: "price off the tick", req: limit, edit: exchange.OrderEdit{LimitPrice: d("98.001")}, reason: EditInvalidPrice},
 		{name: "size off the increment", req: limit, edit: exchange.OrderEdit{BaseSize: d("0.0005")}, reason: EditInvalidSize},
 		{name: "negative size", req: limit, edit: exchange.OrderEdit{BaseSize: d("-1")}, reason: EditInvalidSize},
+		// Out of the product's bounds: the preview's reason, as Coinbase's
+		// edit answer carries it (INVALID_EDITED_PRICE until 2026-12-07
+		// for a worth under quote_min_size).
+		{name: "size worth less than the quote minimum", req: limit, edit: exchange.OrderEdit{BaseSize: d("0.01")}, reason: EditQuoteSizeTooSmall},
+		{name: "price making it worth less than the quote minimum", req: limit, edit: exchange.OrderEdit{LimitPrice: d("1.99")}, reason: EditQuoteSizeTooSmall},
+		{name: "size over the base maximum", req: exchange.OrderRequest{Side: exchange.Sell, Type: exchange.Limit, BaseSize: d("0.5"), LimitPrice: d("101")},
+			edit: exchange.OrderEdit{BaseSize: d("1000.001")}, reason: EditBaseSizeTooLarge},
 		{name: "nothing changes", req: limit, edit: exchange.OrderEdit{LimitPrice: d("99.00")}, reason: EditEqualToOriginal},
 		{name: "more than the funds", req: limit, edit: exchange.OrderEdit{BaseSize: d("101")}, reason: EditInsufficientFund},
 		{name: "post-only across the market", req: exchange.OrderRequest{Side: exchange.Buy, Type: exchange.Limit, PostOnly: true,

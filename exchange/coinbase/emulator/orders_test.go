@@ -2,8 +2,10 @@ package emulator
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -288,6 +290,46 @@ func TestAttachedTakeProfitStopLossBecomesABracket(t *testing.T) {
 	open, err := v.client.OpenOrders(ctx, "BTC-USD")
 	if err != nil || len(open) != 1 || open[0].ID != br.ID {
 		t.Fatalf("open orders %+v, %v; want the bracket", open, err)
+	}
+}
+
+// An edit that would leave the order worth less than quote_min_size is
+// answered, over HTTP, as Coinbase answers an edit that fails a
+// placement rule: success false, the edit reason unknown and the
+// preview's PREVIEW_INVALID_QUOTE_SIZE_TOO_SMALL (INVALID_EDITED_PRICE
+// until 2026-12-07); the client refuses with it, and the order stands.
+func TestAnEditOutOfTheSizeBoundsIsAnsweredWithThePreviewReason(t *testing.T) {
+	ctx := context.Background()
+	v := startEnv(t, config{})
+	v.market("50000", "50001", "50000.5")
+	o, err := v.client.PlaceOrder(ctx, exchange.OrderRequest{ClientOrderID: "edit-small", ProductID: "BTC-USD", Type: exchange.Limit, Side: exchange.Buy,
+		BaseSize: d("0.01"), LimitPrice: d("49000")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 0.00002 at 49,000 is worth 0.98, under quote_min_size 1.
+	code, body := v.do("POST", "/orders/edit", `{"order_id":"`+o.ID+`","price":"49000","size":"0.00002"}`)
+	var raw coinbase.EditOrderResponse
+	if err := json.Unmarshal([]byte(body), &raw); err != nil || code != http.StatusOK {
+		t.Fatalf("edit: %d %s (%v)", code, body, err)
+	}
+	if raw.Success || len(raw.Errors) != 1 || raw.Errors[0].EditFailureReason != "UNKNOWN_EDIT_ORDER_FAILURE_REASON" ||
+		raw.Errors[0].PreviewFailureReason != "PREVIEW_INVALID_QUOTE_SIZE_TOO_SMALL" {
+		t.Errorf("edit worth 0.98 answered %s, want the preview's PREVIEW_INVALID_QUOTE_SIZE_TOO_SMALL", body)
+	}
+	_, body = v.do("POST", "/orders/edit_preview", `{"order_id":"`+o.ID+`","price":"49000","size":"0.00002"}`)
+	var preview coinbase.EditPreviewResponse
+	if err := json.Unmarshal([]byte(body), &preview); err != nil || len(preview.Errors) != 1 ||
+		preview.Errors[0].PreviewFailureReason != "PREVIEW_INVALID_QUOTE_SIZE_TOO_SMALL" {
+		t.Errorf("edit_preview of the same edit answered %s (%v), want PREVIEW_INVALID_QUOTE_SIZE_TOO_SMALL", body, err)
+	}
+	_, err = v.client.EditOrder(ctx, o.ID, exchange.OrderEdit{LimitPrice: d("1"), BaseSize: d("0.5")}) // worth 0.5
+	var rej *exchange.RejectError
+	if !errors.As(err, &rej) || rej.Reason != "PREVIEW_INVALID_QUOTE_SIZE_TOO_SMALL" {
+		t.Errorf("client edit worth 0.5: %v, want a refusal with PREVIEW_INVALID_QUOTE_SIZE_TOO_SMALL", err)
+	}
+	if got, err := v.client.Order(ctx, o.ID); err != nil || !got.BaseSize.Equal(d("0.01")) || !got.LimitPrice.Equal(d("49000")) {
+		t.Errorf("after the refused edits: %+v, %v; want the order unchanged", got, err)
 	}
 }
 

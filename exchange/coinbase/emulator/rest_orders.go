@@ -312,6 +312,16 @@ func (e *Emulator) editPreview(w http.ResponseWriter, r *http.Request, _ Key) {
 	if err == nil && (size.LessThan(o.FilledSize) || (o.FilledSize.IsPositive() && size.Equal(o.FilledSize))) {
 		fail(sim.EditBelowFilledSize)
 	}
+	if err == nil {
+		// Out of the product's bounds at its limit price: the preview's
+		// reason, as the edit answers it (sim.EditQuoteSizeTooSmall, ...).
+		if p, perr := e.sim.Product(r.Context(), o.ProductID); perr == nil {
+			var rej *exchange.RejectError
+			if errors.As(p.CheckBounds(size, price), &rej) {
+				out.Errors = append(out.Errors, coinbase.EditError{EditFailureReason: noEditFailure, PreviewFailureReason: previewReason(rej.Reason)})
+			}
+		}
+	}
 	bid, ask := e.sim.Quote(o.ProductID)
 	quote := size.Mul(price)
 	commission := quote.Mul(e.fees.Taker)
