@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/tradebot/tradebot/internal/echo"
 )
@@ -63,13 +64,13 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		fs.Usage()
 		return err
 	}
-	return &usageError{msg: flagMistake(fs.Name(), err)}
+	return &usageError{msg: flagMistake(fs, err)}
 }
 
 // flagMistake says in the user's words what flag.Parse refused: the
 // flag package names a flag with one dash, the docs and --help with two.
-func flagMistake(command string, err error) string {
-	msg := err.Error()
+func flagMistake(fs *flag.FlagSet, err error) string {
+	command, msg := fs.Name(), err.Error()
 	hint := " ('" + command + " --help' lists them)"
 	if rest, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
 		return "unknown flag --" + echo.Cut(strings.TrimPrefix(rest, "-")) + " for " + command + hint
@@ -88,10 +89,36 @@ func flagMistake(command string, err error) string {
 		// invalid value "x" for flag -name: reason
 		if v, f, ok := strings.Cut(rest, " for flag -"); ok {
 			name, why, _ := strings.Cut(f, ": ")
+			if want := flagWants(fs.Lookup(name)); want != "" && why == "parse error" {
+				why = "want " + want
+			}
 			return fmt.Sprintf("--%s %s: %s", name, echo.Cut(v), why)
 		}
 	}
 	return echo.Cut(msg) + " for " + command + hint
+}
+
+// flagWants says what a flag of the flag package's own types takes: its
+// message for a value it cannot read is only "parse error".
+func flagWants(f *flag.Flag) string {
+	if f == nil {
+		return ""
+	}
+	g, ok := f.Value.(flag.Getter)
+	if !ok {
+		return ""
+	}
+	switch g.Get().(type) {
+	case time.Duration:
+		return "a duration such as 30s, 5m or 1h"
+	case int, int64:
+		return "a whole number"
+	case uint, uint64:
+		return "a whole number, 0 or more"
+	case float64:
+		return "a number"
+	}
+	return ""
 }
 
 // noArgs refuses arguments after a command that takes none.
