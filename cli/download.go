@@ -34,6 +34,9 @@ func runDownload(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
 	interval, ok := granularities[*gran]
 	if !ok {
 		return usageErrorf("--granularity %q is not a Coinbase granularity", *gran)

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -69,5 +70,26 @@ func TestRecordCommandStopsAfterDuration(t *testing.T) {
 	}
 	if _, err := os.Stat(out); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A recorder that cannot reach the feed says so on stderr as it retries,
+// rather than wait in silence and end with 0 ticks.
+func TestRecordCommandSaysWhyNothingIsRecorded(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := "ws://" + ln.Addr().String()
+	ln.Close()
+	out := filepath.Join(t.TempDir(), "feed.tbrec")
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"record", "--products", "BTC-USD", "--out", out, "--market-data-url", refused,
+		"--duration", "300ms"}, &stdout, &stderr)
+	if code != 0 || !strings.Contains(stdout.String(), "0 tick(s) recorded") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout.String(), stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "coinbase feed dial failed") || !strings.Contains(stderr.String(), "connection refused") {
+		t.Errorf("stderr does not say the feed could not be reached:\n%s", stderr.String())
 	}
 }

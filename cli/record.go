@@ -10,7 +10,9 @@ import (
 	"syscall"
 
 	"github.com/tradebot/tradebot/backtest"
+	"github.com/tradebot/tradebot/daemon"
 	"github.com/tradebot/tradebot/exchange/coinbase"
+	"github.com/tradebot/tradebot/internal/echo"
 )
 
 func runRecord(args []string, stdout, stderr io.Writer) error {
@@ -22,6 +24,13 @@ func runRecord(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if fs.NArg() > 0 {
+		// --products BTC-USD ETH-USD records BTC-USD alone, and the
+		// flags after ETH-USD are lost with it: say so rather than
+		// record the wrong thing for hours.
+		return usageErrorf("record takes no arguments, got %q (several products are one comma-separated --products BTC-USD,ETH-USD)",
+			echo.Cut(strings.Join(fs.Args(), " ")))
+	}
 	if *out == "" {
 		return usageErrorf("record needs --out")
 	}
@@ -31,7 +40,11 @@ func runRecord(args []string, stdout, stderr io.Writer) error {
 			ids = append(ids, p)
 		}
 	}
-	rec, err := backtest.NewRecorder(backtest.RecordOptions{MarketURL: *url, Products: ids, Out: *out, Duration: *dur})
+	// The feed's warnings (a dial refused, a reconnection, a gap) go to
+	// stderr: without them a recorder that cannot reach the feed waits
+	// in silence and ends with 0 ticks.
+	log := daemon.NewLogger(stderr, "auto", "info")
+	rec, err := backtest.NewRecorder(backtest.RecordOptions{MarketURL: *url, Products: ids, Out: *out, Duration: *dur, Logger: log})
 	if err != nil {
 		return usageErrorf("%v", err)
 	}
