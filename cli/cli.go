@@ -137,7 +137,7 @@ Commands:
   trades      print the closed round trips in the journal
   journal     journal salvage DAMAGED NEW: copy what is readable from a damaged journal
   strategies  list the strategy types, their parameters and defaults, and the indicators
-  health      exit 0 if a running daemon is ready (--url, default `+defaultHealthURL+`), for container health checks
+  health      exit 0 if a running daemon answers --url (default `+defaultHealthURL+`: it serves and its loops turn)
   version     print the version
 
 Run '`+prog+` COMMAND -h' for a command's flags.

@@ -242,3 +242,47 @@ func TestAFlagMistakeIsOneLineWithExitTwo(t *testing.T) {
 		t.Errorf("backtest --help: exit %d, %q; want 0 and the list under 'flags of backtest'", code, stderr.String()+stdout.String())
 	}
 }
+
+// Every flag a command takes is documented where the README sends the
+// reader (its commands table, docs/BACKTEST.md for backtest and sweep):
+// --help is not the only place a flag may be found.
+func TestEveryFlagIsDocumented(t *testing.T) {
+	var docs strings.Builder
+	for _, f := range []string{"README.md", "docs/BACKTEST.md"} {
+		b, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs.Write(b)
+	}
+	flagLine := regexp.MustCompile(`(?m)^  -([a-z][a-z.-]*)`)
+	for _, args := range [][]string{
+		{"run", "--help"}, {"check", "--help"}, {"backtest", "--help"}, {"sweep", "merge", "--help"},
+		{"download", "--help"}, {"record", "--help"}, {"positions", "--help"}, {"trades", "--help"}, {"health", "--help"},
+	} {
+		var stdout, stderr bytes.Buffer
+		run(args, &stdout, &stderr)
+		for _, m := range flagLine.FindAllStringSubmatch(stderr.String(), -1) {
+			if !strings.Contains(docs.String(), "--"+m[1]) {
+				t.Errorf("tradebot %s takes --%s, which neither README.md nor docs/BACKTEST.md mentions", args[0], m[1])
+			}
+		}
+	}
+}
+
+// The list of commands says what `health` asks by default: whether the
+// daemon serves and its loops turn (/healthz), not whether it is ready
+// to trade (/readyz), which a container's health check must not ask.
+func TestTheCommandListSaysWhatHealthAsks(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	run([]string{"help"}, &stdout, &stderr)
+	for _, line := range strings.Split(stdout.String(), "\n") {
+		if strings.HasPrefix(line, "  health ") {
+			if strings.Contains(line, "ready") || !strings.Contains(line, "/healthz") || !strings.Contains(line, "loops turn") {
+				t.Errorf("the health line says %q; want /healthz, its loops turn, and not ready", line)
+			}
+			return
+		}
+	}
+	t.Errorf("no health line in:\n%s", stdout.String())
+}
