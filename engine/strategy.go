@@ -86,7 +86,7 @@ func (in *Instance) setupStrategy(s strategy.Strategy) error {
 		}
 	}
 	in.working = map[string]*workingOrder{}
-	in.sctx = &stratContext{in: in}
+	in.sctx = &stratContext{in: in, log: in.log.With("strategy", in.name, "product", in.product.ID)}
 	in.warm = in.barsShort == 0
 	return nil
 }
@@ -273,10 +273,14 @@ type stratContext struct {
 	in   *Instance
 	ctx  context.Context
 	tick *exchange.Tick // the tick being handled, nil in other callbacks
+	// log is the engine's logger naming the instance and its product, as
+	// the engine's own lines about the instance do: a strategy's line
+	// must say whose it is.
+	log *slog.Logger
 }
 
 func (c *stratContext) Now() time.Time            { return c.in.engine.clock.Now() }
-func (c *stratContext) Log() *slog.Logger         { return c.in.log }
+func (c *stratContext) Log() *slog.Logger         { return c.log }
 func (c *stratContext) Product() exchange.Product { return c.in.product }
 func (c *stratContext) Warm() bool                { return c.in.warm }
 
