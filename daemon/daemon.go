@@ -262,6 +262,8 @@ func (d *daemon) openJournal() error {
 	d.jrnl = jrnl
 	d.onRelease(d.closeJournal)
 	d.journalCloses = append(d.journalCloses, func() { _ = jrnl.Close() })
+	// Paper's writer numbers fills after the guard booked them (asyncJournal).
+	jrnl.numbersLate = d.cfg.Mode == config.ModePaper
 	if err := jrnl.restoreRisk(d.guard); err != nil {
 		return err
 	}

@@ -122,7 +122,8 @@ func TestAnExitThatFilledWhileTheDaemonWasDownKeepsItsReason(t *testing.T) {
 	t.Run("an order from a journal that kept no reasons", func(t *testing.T) {
 		// The killed run's journal is taken back to schema version 3,
 		// which had no reason column (nor version 5's index on the
-		// fills' order id), as a tradebot before it left it;
+		// fills' order id, nor version 6's fill numbers), as a
+		// tradebot before it left it;
 		// the restarted daemon migrates it, and cannot know why the sale
 		// was sent: "unknown", not a stop-loss it never was.
 		toVersion3 := func(path string) {
@@ -131,7 +132,7 @@ func TestAnExitThatFilledWhileTheDaemonWasDownKeepsItsReason(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer db.Close()
-			for _, q := range []string{"DROP INDEX fills_order", "ALTER TABLE orders DROP COLUMN reason", "PRAGMA user_version = 3"} {
+			for _, q := range []string{"DROP INDEX fills_order", "ALTER TABLE fills DROP COLUMN seq", "ALTER TABLE orders DROP COLUMN reason", "PRAGMA user_version = 3"} {
 				if _, err := db.Exec(q); err != nil {
 					t.Fatalf("%s: %v", q, err)
 				}

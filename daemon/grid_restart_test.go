@@ -70,9 +70,33 @@ func startRun(t *testing.T, x *sim.Exchange, clk *clock.Sim, path string, spec e
 // behind a link the test can cut).
 func startRunVia(t *testing.T, x *sim.Exchange, venue exchange.Venue, clk *clock.Sim, path string, spec engine.InstanceSpec) *killableRun {
 	t.Helper()
+	return startRunWith(t, x, venue, clk, path, spec, runOptions{})
+}
+
+// runOptions change how startRunWith starts a run.
+type runOptions struct {
+	// journalClock, when set, stamps the journal's records in place of
+	// the wall clock.
+	journalClock clock.Clock
+	// engineJournal, when set, is the journal the engine writes to, made
+	// from the run's.
+	engineJournal func(*journalAdapter) engine.Journal
+}
+
+// startRunWith is startRunVia with options.
+func startRunWith(t *testing.T, x *sim.Exchange, venue exchange.Venue, clk *clock.Sim, path string, spec engine.InstanceSpec,
+	opt runOptions) *killableRun {
+	t.Helper()
 	j, err := openJournal(path)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if opt.journalClock != nil {
+		j.UseClock(opt.journalClock)
+	}
+	var ej engine.Journal = j
+	if opt.engineJournal != nil {
+		ej = opt.engineJournal(j)
 	}
 	cfg := risk.DefaultConfig()
 	cfg.Limits.PriceCollarPct = dec("20")
@@ -88,7 +112,7 @@ func startRunVia(t *testing.T, x *sim.Exchange, venue exchange.Venue, clk *clock
 		t.Fatal(err)
 	}
 	log := &syncBuffer{}
-	eng, err := engine.New(context.Background(), engine.Options{Venue: venue, Guard: g, Clock: clk, Journal: j, Log: NewLogger(log, "json", "info"),
+	eng, err := engine.New(context.Background(), engine.Options{Venue: venue, Guard: g, Clock: clk, Journal: ej, Log: NewLogger(log, "json", "info"),
 		OnRoundTrip: j.roundTrip(slog.New(slog.DiscardHandler)), Instances: []engine.InstanceSpec{spec}})
 	if err != nil {
 		t.Fatal(err)

@@ -96,8 +96,10 @@ func TestAFillTheSavedRiskCountersIncludeIsNotCountedAgainAtTheNextStart(t *test
 	}
 }
 
-// The part of an order's journaled fills the saved risk counters include
-// is what the journal recorded strictly before it saved them. The saver
+// Counters that name no last fill (saved before the journal numbered
+// fills, or in paper mode) fall back to judging by time: the part of an
+// order's journaled fills the saved risk counters include is what the
+// journal recorded strictly before it saved them. The saver
 // takes the guard's snapshot before the journal stamps the save, and a
 // fill is stamped before it is written and booked into the guard after:
 // a fill the snapshot includes was stamped earlier than the save, and one

@@ -28,6 +28,20 @@ type journalAdapter struct {
 	// Snapshot can run the guard's state listeners, which save again.
 	riskMu  sync.Mutex
 	riskSeq uint64
+	// savedFillSeq is the last fill number (journal.RecordFill) that the
+	// counters in the journal include, guarded by riskMu: as restored at
+	// start (as the fallback took it for counters that named none), then
+	// as each write saved it.
+	savedFillSeq uint64
+
+	// numbersLate is set when the guard books fills before this journal
+	// numbers them: in paper mode, whose writer (asyncJournal) records
+	// fills after the engine booked them. The counters it saves then name
+	// no last fill (risk.Counters.FillSeq), and a start books none again.
+	numbersLate bool
+	// fillSeqSaved is whether the counters restored at start named the
+	// last fill they include (JournaledFills).
+	fillSeqSaved bool
 }
 
 var _ engine.Journal = (*journalAdapter)(nil)
@@ -75,21 +89,58 @@ func roundTripRecord(rt position.RoundTrip) journal.RoundTrip {
 // riskAccount keys the risk counters in the journal.
 const riskAccount = "default"
 
-// restoreRisk loads the guard's counters (daily PnL, peak, trading state)
-// saved by the previous run, if any.
+// restoreRisk loads the guard's counters (daily PnL, peak, trading state,
+// positions) saved by the previous run, if any, and books into the guard
+// the journaled fills they do not include, in the order the journal
+// recorded them: those numbered above the last fill the counters name
+// (risk.Counters.FillSeq). A run books each fill just after journaling it
+// and saves its counters a moment later (riskSaver), so a kill in between
+// leaves fills that the counters lack, and the order of their numbers is
+// the order the killed run booked them in (engine.Executor.bookFill): the
+// restored guard is the killed run's, whatever the wall clock did.
+//
+// Counters that name no last fill (saved before fills were numbered, by a
+// paper run, or none saved) fall back, for this start, to judging each
+// journaled fill of the orders recovery adopts by when it was recorded
+// (JournaledFills); the fills journaled so far count as settled by that
+// fallback, so that the counters this run saves name the last of them.
 func (a *journalAdapter) restoreRisk(g *risk.Guard) error {
 	b, err := a.Risk(riskAccount)
 	if err != nil {
 		return err
 	}
-	if len(b) == 0 {
+	var c risk.Counters
+	if len(b) > 0 {
+		if err := json.Unmarshal(b, &c); err != nil {
+			return fmt.Errorf("journal %s: risk counters: %w", a.Path(), err)
+		}
+	} else {
+		// Nothing saved: the fresh guard's own counters, which Restore
+		// gives back as they are, with the last fill set below.
+		c = g.Snapshot()
+	}
+	named := len(b) > 0 && c.FillSeq != nil && !a.numbersLate
+	if !named {
+		last := a.LastFillSeq()
+		c.FillSeq = &last
+	}
+	// A journal that lost its last fills (salvaged) must not number new
+	// ones at or below what the counters include.
+	a.NumberFillsAbove(*c.FillSeq)
+	a.riskMu.Lock()
+	a.savedFillSeq, a.fillSeqSaved = *c.FillSeq, named
+	a.riskMu.Unlock()
+	g.Restore(c)
+	if !named {
 		return nil
 	}
-	var c risk.Counters
-	if err := json.Unmarshal(b, &c); err != nil {
-		return fmt.Errorf("journal %s: risk counters: %w", a.Path(), err)
+	fills, err := a.FillsAfter(*c.FillSeq)
+	if err != nil {
+		return err
 	}
-	g.Restore(c)
+	for _, f := range fills {
+		g.OnJournaledFill(f.Seq, f.Instance, f.ProductID, f.Side, f.Size, f.Price, f.Fee, nil)
+	}
 	return nil
 }
 
@@ -100,6 +151,9 @@ func (a *journalAdapter) saveRisk(g *risk.Guard) error {
 // writeRisk writes the guard's counters c, unless a later snapshot of
 // them has been written already.
 func (a *journalAdapter) writeRisk(c risk.Counters) error {
+	if a.numbersLate {
+		c.FillSeq = nil
+	}
 	b, err := json.Marshal(c)
 	if err != nil {
 		return err
@@ -110,7 +164,21 @@ func (a *journalAdapter) writeRisk(c risk.Counters) error {
 		return nil
 	}
 	a.riskSeq = c.Seq
-	return a.SaveRisk(riskAccount, b)
+	if err := a.SaveRisk(riskAccount, b); err != nil {
+		return err
+	}
+	if c.FillSeq != nil {
+		a.savedFillSeq = *c.FillSeq
+	}
+	return nil
+}
+
+// ReplaceSyntheticFills is journal.Journal.ReplaceSyntheticFills with the
+// last fill the saved counters include, which no save changes meanwhile.
+func (a *journalAdapter) ReplaceSyntheticFills(orderID string, real []exchange.Fill) (bool, error) {
+	a.riskMu.Lock()
+	defer a.riskMu.Unlock()
+	return a.Journal.ReplaceSyntheticFills(orderID, real, a.savedFillSeq)
 }
 
 // SaveProgress implements engine.Journal in one transaction. It encodes
@@ -191,8 +259,21 @@ func (a *journalAdapter) OrderByVenueID(orderID string) (engine.JournaledOrder, 
 var _ engine.VenueIDJournal = (*journalAdapter)(nil)
 
 // JournaledFills implements engine.FillsJournal: the size of the fills
-// the journal holds for the order with venue order id orderID, and the part of it recorded before
-// the risk counters were last saved, which they therefore include.
+// the journal holds for the order with venue order id orderID, and the
+// part of it that the risk guard has booked. When the restored counters
+// named the last fill they include, that is all of it: restoreRisk
+// booked the fills numbered above it, the counters include those below,
+// and fills recorded before fills were numbered were settled by the
+// start that first ran with numbers.
+//
+// Otherwise (the fallback for counters that name no last fill) it is the
+// part recorded before the counters were saved, by the journal's clock:
+// saveRisk snapshots the guard before the journal stamps the save, and a
+// fill is stamped before it is written and booked, so one the counters
+// include was stamped earlier; one stamped at the save's instant was
+// booked after. That rule is wrong when the clock steps back (a fill
+// recorded after the save looks included) or when a fill stamped before
+// the snapshot was booked after it, which is why fills are numbered.
 //
 // The fills are matched by the order's venue id, which the venue has
 // just answered at recovery: every fill names it, and it names one
@@ -209,17 +290,18 @@ func (a *journalAdapter) JournaledFills(orderID string) (engine.JournaledFills, 
 	if err != nil || len(fills) == 0 {
 		return held, err
 	}
-	saved, err := a.RiskSavedAt(riskAccount)
-	if err != nil {
-		return held, err
+	a.riskMu.Lock()
+	named := a.fillSeqSaved
+	a.riskMu.Unlock()
+	var saved time.Time
+	if !named {
+		if saved, err = a.RiskSavedAt(riskAccount); err != nil {
+			return held, err
+		}
 	}
 	for _, f := range fills {
 		held.Size = held.Size.Add(f.Size)
-		// Strictly before: saveRisk snapshots the guard before the
-		// journal stamps the save, and a fill is stamped before it is
-		// written and booked, so one the counters include was stamped
-		// earlier; one stamped at the save's instant was booked after.
-		if f.RecordedAt.Before(saved) {
+		if named || f.RecordedAt.Before(saved) {
 			held.Counted = held.Counted.Add(f.Size)
 		}
 	}

@@ -340,20 +340,20 @@ func (a *asyncJournal) UpdateOrder(clientOrderID string, o exchange.Order) error
 	return nil
 }
 
-// RecordFill implements engine.Journal. Whether the fill is new is not
-// known until it is written, so it reports true; the engine does not use
-// the answer (it deduplicates fills itself).
-func (a *asyncJournal) RecordFill(instance string, f exchange.Fill) (bool, error) {
+// RecordFill implements engine.Journal. The fill's number is not known
+// until it is written, after the guard booked it, so it returns 0: the
+// counters of a paper run name no last fill (journalAdapter.numbersLate).
+func (a *asyncJournal) RecordFill(instance string, f exchange.Fill) (uint64, error) {
 	op, err := a.slot()
 	if err != nil {
-		return false, err
+		return 0, err
 	}
 	if op.fill == nil {
 		op.fill = new(exchange.Fill)
 	}
 	op.kind, op.instance, *op.fill = opFill, instance, f
 	a.queued(opFill)
-	return true, nil
+	return 0, nil
 }
 
 // SaveProgress implements engine.Journal. The orders and the strategy

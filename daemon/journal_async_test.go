@@ -663,8 +663,8 @@ type discardJournal struct{ seq atomic.Uint64 }
 func (d *discardJournal) NextClientOrderSeq(string) (uint64, error) { return d.seq.Add(1), nil }
 func (*discardJournal) RecordIntent(engine.OrderRecord) error       { return nil }
 func (*discardJournal) UpdateOrder(string, exchange.Order) error    { return nil }
-func (*discardJournal) RecordFill(string, exchange.Fill) (bool, error) {
-	return true, nil
+func (*discardJournal) RecordFill(string, exchange.Fill) (uint64, error) {
+	return 0, nil
 }
 func (*discardJournal) SaveProgress(string, []exchange.Order, exits.State, []byte) error { return nil }
 

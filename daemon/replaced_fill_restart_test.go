@@ -68,7 +68,8 @@ func TestAFillCoinbasesFillsReplacedIsNotJournaledAgainAtTheNextStart(t *testing
 			}
 			derived := venue[0]
 			derived.TradeID = exchange.UserChannelTradeIDPrefix + o.ID + ":" + o.FilledSize.String()
-			if _, err := j.RecordFill("s", derived); err != nil {
+			seq, err := j.RecordFill("s", derived)
+			if err != nil {
 				t.Fatal(err)
 			}
 			// The killed run's guard booked the fill and its counters were saved
@@ -80,7 +81,8 @@ func TestAFillCoinbasesFillsReplacedIsNotJournaledAgainAtTheNextStart(t *testing
 				if err != nil {
 					t.Fatal(err)
 				}
-				g.OnFill("s", "BTC-USD", exchange.Buy, derived.Size, derived.Price, derived.Fee, nil)
+				// As the engine books it: with its journal number.
+				g.OnJournaledFill(seq, "s", "BTC-USD", exchange.Buy, derived.Size, derived.Price, derived.Fee, nil)
 				if err := j.saveRisk(g); err != nil {
 					t.Fatal(err)
 				}

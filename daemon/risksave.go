@@ -17,8 +17,10 @@ import (
 // fills came meanwhile: the order path (a paper fill is applied on the
 // engine's goroutine) does not write the counters itself, though in live
 // mode its own journal writes can wait behind the saver's for the
-// journal's write lock. Recovery does not count
-// twice what the saved counters include (engine, trackedOrder.counted).
+// journal's write lock. A restart books exactly the journaled fills the
+// saved counters do not include: those numbered above the last fill the
+// counters name (journalAdapter.restoreRisk), so it does not matter how
+// long after the fills a save comes.
 type riskSaver struct {
 	jrnl  *journalAdapter
 	guard *risk.Guard

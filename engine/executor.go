@@ -88,6 +88,12 @@ type Executor struct {
 	// closed refuses everything sent after Close (closed.go).
 	closed closedGate
 
+	// bookMu makes journaling a fill and booking it into the risk guard
+	// one step (bookFill), so that the guard books fills in the order the
+	// journal numbers them. It is taken before the journal's lock and the
+	// guard's, and nothing holding either of those takes it.
+	bookMu sync.Mutex
+
 	mu sync.Mutex
 	// orders holds every order not yet ended, by client order id; guarded by mu.
 	orders map[string]*trackedOrder
@@ -200,12 +206,12 @@ type trackedOrder struct {
 	// the table must not get them twice (journalPart).
 	journaled decimal.Decimal
 	// counted is, for an order adopted at recovery, the filled size the
-	// risk guard's restored counters already include: the fills the
-	// journal recorded before it last saved them, which the run that
-	// recorded them had booked into its guard (each fill is journaled
-	// just before the guard books it). The position applies them again,
-	// but the guard's day PnL, loss limits and drawdown must not count
-	// them twice (guardPart).
+	// risk guard has booked already: all the journal holds of it when
+	// the restored counters named the last fill they include (the start
+	// booked the journaled fills above it), else the part the journal
+	// recorded before it last saved them (FillsJournal). The position
+	// applies them again, but the guard's day PnL, loss limits and
+	// drawdown must not count them twice (guardPart).
 	counted decimal.Decimal
 }
 
@@ -817,17 +823,34 @@ func (e *Executor) journalAttached(t *trackedOrder, o exchange.Order) {
 // bookFill journals a fill (the part the journal lacks), applies the part
 // the risk guard has not counted to the guard, and counts the fill in the
 // metrics.
+//
+// The guard learns the fill's journal number with the fill, and fills are
+// journaled and booked one at a time (bookMu), from every goroutine that
+// delivers order events: the guard books fills in the order the journal
+// numbered them, so that when its counters name the last fill they
+// include, they include every fill numbered below it too, and a restart
+// books exactly the journaled fills numbered above it
+// (risk.Counters.FillSeq). Without bookMu, two fills journaled one after
+// the other could be booked the other way round, and counters saved
+// between the two bookings would name the later fill without including
+// the earlier.
 func (e *Executor) bookFill(instance string, f exchange.Fill, journalFill, guardFill *exchange.Fill, reservation *risk.Reservation) {
-	if e.journal != nil && journalFill != nil {
-		if _, err := e.journal.RecordFill(instance, *journalFill); e.noteJournal("fill", err) != nil {
-			e.log.Error("journal fill failed", "client_order_id", f.ClientOrderID, "trade_id", f.TradeID, "error", err)
-		}
+	journaled := e.journal != nil && journalFill != nil
+	var seq uint64
+	var err error
+	e.bookMu.Lock()
+	if journaled {
+		seq, err = e.journal.RecordFill(instance, *journalFill)
 	}
 	if guardFill != nil {
-		e.guard.OnFill(instance, f.ProductID, f.Side, guardFill.Size, f.Price, guardFill.Fee, reservation)
-		if e.onFillCounted != nil {
-			e.onFillCounted()
-		}
+		e.guard.OnJournaledFill(seq, instance, f.ProductID, f.Side, guardFill.Size, f.Price, guardFill.Fee, reservation)
+	}
+	e.bookMu.Unlock()
+	if journaled && e.noteJournal("fill", err) != nil {
+		e.log.Error("journal fill failed", "client_order_id", f.ClientOrderID, "trade_id", f.TradeID, "error", err)
+	}
+	if guardFill != nil && e.onFillCounted != nil {
+		e.onFillCounted()
 	}
 	e.obs.Fill(instance, f)
 }

@@ -25,8 +25,13 @@ type Journal interface {
 	// UpdateOrder stores the venue's id and a non-terminal status of an
 	// order without execution, or the failure of an order with none.
 	UpdateOrder(clientOrderID string, o exchange.Order) error
-	// RecordFill logs a fill as received (idempotent by trade id).
-	RecordFill(instance string, f exchange.Fill) (isNew bool, err error)
+	// RecordFill logs a fill as received (idempotent by trade id) and
+	// returns its number in the journal's order of fills, which the risk
+	// guard's counters record as the last fill they include
+	// (risk.Guard.OnJournaledFill): 0 for a fill the journal held
+	// already, and from a journal that numbers fills only when it writes
+	// them, after the call (paper mode's).
+	RecordFill(instance string, f exchange.Fill) (seq uint64, err error)
 	// SaveProgress stores, in one transaction, the orders an instance has
 	// applied events of, and its exit and strategy state after them.
 	//

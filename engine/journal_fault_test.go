@@ -51,9 +51,9 @@ func (j *fullDiskJournal) UpdateOrder(id string, o exchange.Order) error {
 	return j.benchJournal.UpdateOrder(id, o)
 }
 
-func (j *fullDiskJournal) RecordFill(instance string, f exchange.Fill) (bool, error) {
+func (j *fullDiskJournal) RecordFill(instance string, f exchange.Fill) (uint64, error) {
 	if err := j.fault("write"); err != nil {
-		return false, err
+		return 0, err
 	}
 	return j.benchJournal.RecordFill(instance, f)
 }

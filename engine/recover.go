@@ -396,8 +396,9 @@ type FillsJournal interface {
 type JournaledFills struct {
 	// Size is the sum of the order's fills in the journal.
 	Size decimal.Decimal
-	// Counted is the part of Size that the risk counters the journal
-	// saved last include: the fills recorded before they were saved.
+	// Counted is the part of Size that the risk guard has booked: the
+	// saved counters include it, or the start booked it into the guard
+	// from the journal before recovery (risk.Counters.FillSeq).
 	Counted decimal.Decimal
 }
 

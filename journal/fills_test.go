@@ -26,11 +26,11 @@ func TestRecordingTheSameFillTwiceIsANoOp(t *testing.T) {
 		{func() exchange.Fill { f := fill("t1", t0); f.ProductID = "ETH-USD"; return f }(), true, "same trade id on another product"},
 	}
 	for _, s := range steps {
-		isNew, err := j.RecordFill("a", s.f)
+		seq, err := j.RecordFill("a", s.f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if isNew != s.isNew {
+		if isNew := seq > 0; isNew != s.isNew {
 			t.Fatalf("%s: isNew = %v, want %v", s.reason, isNew, s.isNew)
 		}
 	}

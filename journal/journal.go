@@ -56,6 +56,10 @@ type Journal struct {
 	full *sql.DB
 	// writeMu serialises writers across normal and full.
 	writeMu sync.Mutex
+	// fillSeq is the number RecordFill gave last (fills.seq), guarded by
+	// writeMu: fills are numbered in the order they are written, which
+	// writeMu makes the order they commit.
+	fillSeq uint64
 	lock    *fileLock
 	stmts   statements
 	// batchStmts are batchWrites prepared on normal, by SQL text; nil in
@@ -291,6 +295,9 @@ func open(path string, readOnly bool, opt Options) (*Journal, error) {
 		if err != nil {
 			err = fmt.Errorf("journal %s: prepare statements: %w", path, err)
 		}
+	}
+	if err == nil && !readOnly {
+		err = j.loadFillSeq()
 	}
 	if err != nil {
 		j.stmts.close()

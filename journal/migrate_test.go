@@ -62,6 +62,13 @@ var sampleRows = [][]string{
 	},
 	// version 5: an index on the fills' order id, no new rows
 	{},
+	// version 6: fills numbered in the order they were recorded
+	{
+		`INSERT INTO fills (product_id, trade_id, instance, order_id, client_order_id, side, price, size, fee, liquidity,
+			time_ns, recorded_ns, seq)
+		VALUES ('BTC-USD', 'trade-new-1', 'sma-btc', 'v-old-2', 'old-2', 'SELL', '65000', '0.1', '1.6', 'TAKER',
+			1700000005000000000, 1700000005000000000, 1)`,
+	},
 }
 
 func TestEveryEarlierSchemaVersionMigratesWithoutLoss(t *testing.T) {
@@ -115,6 +122,15 @@ func TestEveryEarlierSchemaVersionMigratesWithoutLoss(t *testing.T) {
 			// The migrated journal takes new writes.
 			if err := j.RecordIntent(intent("sma-btc", "new-1")); err != nil {
 				t.Fatal(err)
+			}
+			// Fills recorded before version 6 have no number; the first
+			// one recorded after is number 1, and only it is after 0.
+			if seq, err := j.RecordFill("sma-btc", exchange.Fill{TradeID: "trade-migrated", OrderID: "v-new-1",
+				ProductID: "BTC-USD", Side: exchange.Buy, Price: d("64000"), Size: d("0.1"), Fee: d("1")}); err != nil || seq != 1 {
+				t.Fatalf("first fill after the migration: number %d, %v; want 1", seq, err)
+			}
+			if after, err := j.FillsAfter(0); err != nil || len(after) != 1 || after[0].TradeID != "trade-migrated" {
+				t.Fatalf("fills after number 0: %+v, %v; want only the one recorded after the migration", after, err)
 			}
 			if err := j.SaveInstanceState("sma-btc", []byte("{}"), nil); err != nil {
 				t.Fatal(err)
@@ -217,6 +233,7 @@ var releasedMigrations = []string{
 	"0a0c6dedb9137f0fb5f490314333cfc142664ae79d9c7f6f97ab2200813d4f08",
 	"37b007d06b9dcf0fb7e8b3996aa222ed61856a2c0addaf45ee35400c0e043219",
 	"7e6d1d90eb82cc869f820ca355ccfe45ca10502224f10b3eabce940f393d0373",
+	"57339910357f5807b32815d46d7ce6ba3e659c0aef7a0c11fe8a83274c7d6e0a",
 }
 
 func TestReleasedMigrationsAreNeverEdited(t *testing.T) {

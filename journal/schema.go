@@ -156,6 +156,16 @@ ALTER TABLE orders ADD COLUMN reason TEXT NOT NULL DEFAULT '';
 	`
 CREATE INDEX fills_order ON fills(order_id);
 `,
+	// 6: each fill's number in the order the journal recorded it, which
+	// the risk guard's saved counters name the last of they include
+	// (risk.Counters.FillSeq): a restart books exactly the fills numbered
+	// above it, whatever the wall clock did. Fills recorded before it
+	// read NULL: the first start after the upgrade judges them by when
+	// they were recorded, as before (docs/JOURNAL.md). No index: the
+	// numbers are read once per start, and an index would cost every fill.
+	`
+ALTER TABLE fills ADD COLUMN seq INTEGER;
+`,
 }
 
 // schemaVersion is the schema version this package writes.

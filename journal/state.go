@@ -78,7 +78,10 @@ func (j *Journal) Risk(account string) ([]byte, error) {
 
 // RiskSavedAt returns when SaveRisk last stored the account's counters,
 // by the journal's clock (which also stamps every fill's RecordedAt), or
-// the zero time if it never did.
+// the zero time if it never did. Which fills the counters include is
+// told by fill numbers (FillRecord.Seq); this time is the fallback for
+// counters saved before fills were numbered, and it is only as right as
+// the clock (docs/JOURNAL.md).
 func (j *Journal) RiskSavedAt(account string) (time.Time, error) {
 	var n int64
 	err := j.normal.QueryRow("SELECT updated_ns FROM risk_state WHERE account = ?", account).Scan(&n)

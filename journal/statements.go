@@ -49,7 +49,7 @@ func (j *Journal) prepare() error {
 			average_filled_price, total_fees, triggered, reject_reason, venue_ns, recorded_ns)
 			VALUES (?,?,?,?,?,?,?,?,?,?)`),
 		insertFill: p(j.normal, `INSERT INTO fills (product_id, trade_id, instance, order_id, client_order_id,
-			side, price, size, fee, liquidity, time_ns, recorded_ns) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
+			side, price, size, fee, liquidity, time_ns, recorded_ns, seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
 			ON CONFLICT (product_id, trade_id) DO NOTHING`),
 		orderFills: p(j.normal, `SELECT `+fillColumns+` FROM fills WHERE order_id = ? ORDER BY rowid`),
 	}

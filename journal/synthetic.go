@@ -42,8 +42,17 @@ func (j *Journal) SyntheticFillOrders() (orderIDs []string, oldest time.Time, er
 // fills the journal lacks add up to exactly the derived ones, so that the
 // journal's size for the order never changes; otherwise (some real fills
 // not listed yet) it changes nothing and reports false. The venue's fills
-// are recorded at the latest recorded time of the derived ones.
-func (j *Journal) ReplaceSyntheticFills(orderID string, real []exchange.Fill) (replaced bool, err error) {
+// are recorded at the latest recorded time of the derived ones, under
+// the highest of their numbers (RecordFill).
+//
+// counted is the last fill number the saved risk counters include
+// (risk.Counters.FillSeq): a restart books into the risk guard the fills
+// numbered above it. While the derived fills lie on both sides of it
+// (some included, some not), no one number is right for the venue's
+// fills, which need not split where the derived ones did: it changes
+// nothing and reports false, and the next call, once the counters are
+// saved again, replaces them.
+func (j *Journal) ReplaceSyntheticFills(orderID string, real []exchange.Fill, counted uint64) (replaced bool, err error) {
 	err = j.Batch(func(b *Batch) error {
 		rows, err := b.stmt(j.stmts.orderFills).QueryContext(b.ctx, orderID)
 		if err != nil {
@@ -58,6 +67,8 @@ func (j *Journal) ReplaceSyntheticFills(orderID string, real []exchange.Fill) (r
 		instance := ""
 		derived := decimal.Zero
 		var recorded time.Time
+		var seq uint64
+		included, excluded := false, false
 		for _, h := range held {
 			have[h.TradeID] = true
 			if exchange.IsSyntheticTradeID(h.TradeID) {
@@ -67,7 +78,16 @@ func (j *Journal) ReplaceSyntheticFills(orderID string, real []exchange.Fill) (r
 				if h.RecordedAt.After(recorded) {
 					recorded = h.RecordedAt
 				}
+				seq = max(seq, h.Seq)
+				if h.Seq > counted {
+					excluded = true
+				} else {
+					included = true
+				}
 			}
+		}
+		if included && excluded {
+			return nil
 		}
 		var missing []exchange.Fill
 		sum := decimal.Zero
@@ -85,15 +105,18 @@ func (j *Journal) ReplaceSyntheticFills(orderID string, real []exchange.Fill) (r
 				return b.errorf("replace derived fills of %s: %w", orderID, err)
 			}
 		}
-		// The venue's fills keep when the journal first held this part
-		// of the order (the latest of the derived fills' times): recovery
-		// tells by it whether the saved risk counters include the part
-		// (journalAdapter.JournaledFills), and the replacement, a minute
-		// or more after the fill, must not make the part look new.
+		// The venue's fills keep the number and the time the journal
+		// first held this part of the order under (the highest number
+		// and the latest time of the derived fills): a restart tells by
+		// the number whether the saved risk counters include the part
+		// (journalAdapter.restoreRisk), or, for counters from before
+		// fills were numbered, by the time (JournaledFills); the
+		// replacement, a minute or more after the fill, must not make
+		// the part look new.
 		kept := *b
 		kept.now = recorded.UnixNano()
 		for _, f := range missing {
-			if _, err := kept.RecordFill(instance, f); err != nil {
+			if _, err := kept.recordFill(instance, f, &seq); err != nil {
 				return err
 			}
 		}

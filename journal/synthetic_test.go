@@ -37,10 +37,10 @@ func TestDerivedFillsAreReplacedByTheVenuesOnceTheyAddUp(t *testing.T) {
 			Price: dec("100.75"), Size: dec("0.2"), Fee: dec("0.08"), Liquidity: exchange.Maker, Time: at.Add(time.Second)},
 		{TradeID: "t-9", OrderID: "other", ProductID: "BTC-USD", Side: exchange.Buy, Price: dec("1"), Size: dec("1"), Time: at},
 	}
-	if ok, err := j.ReplaceSyntheticFills("o1", real[:1]); err != nil || ok {
+	if ok, err := j.ReplaceSyntheticFills("o1", real[:1], 0); err != nil || ok {
 		t.Fatalf("with one of two real fills listed: replaced %v, %v; want nothing changed", ok, err)
 	}
-	if ok, err := j.ReplaceSyntheticFills("o1", real); err != nil || !ok {
+	if ok, err := j.ReplaceSyntheticFills("o1", real, 0); err != nil || !ok {
 		t.Fatalf("with every real fill listed: replaced %v, %v; want replaced", ok, err)
 	}
 	fills, err := j.Fills(time.Time{})
@@ -136,25 +136,25 @@ func TestADerivedFillTheJournalAlreadyHoldsIsNotRecordedAgain(t *testing.T) {
 		}
 		return sum
 	}
-	if isNew, err := j.RecordFill("btc-usdt", part("cum:o57:0.001", "0.001", at)); err != nil || !isNew {
-		t.Fatalf("first derived fill: new %v, %v", isNew, err)
+	if seq, err := j.RecordFill("btc-usdt", part("cum:o57:0.001", "0.001", at)); err != nil || seq == 0 {
+		t.Fatalf("first derived fill: number %d, %v", seq, err)
 	}
 	real := part("t-57", "0.001", at.Add(-time.Second))
 	real.ClientOrderID = "" // Coinbase's fills list names no client order id
-	if ok, err := j.ReplaceSyntheticFills("o57", []exchange.Fill{real}); err != nil || !ok {
+	if ok, err := j.ReplaceSyntheticFills("o57", []exchange.Fill{real}, 0); err != nil || !ok {
 		t.Fatalf("replace: %v, %v", ok, err)
 	}
 	for _, again := range []exchange.Fill{part("cum:o57:0.001", "0.001", at.Add(time.Minute)), part("cbws:o57:0.001", "0.001", at.Add(time.Minute))} {
-		if isNew, err := j.RecordFill("btc-usdt", again); err != nil || isNew {
-			t.Errorf("%s after the venue's fill replaced it: new %v, %v; want a no-op", again.TradeID, isNew, err)
+		if seq, err := j.RecordFill("btc-usdt", again); err != nil || seq != 0 {
+			t.Errorf("%s after the venue's fill replaced it: number %d, %v; want a no-op", again.TradeID, seq, err)
 		}
 	}
 	if got := held(); !got.Equal(dec("0.001")) {
 		t.Fatalf("the journal holds %s for an order filled 0.001", got)
 	}
 	// The next part of the order is new: cumulative 0.003 over 0.001 held.
-	if isNew, err := j.RecordFill("btc-usdt", part("cbws:o57:0.003", "0.002", at.Add(2*time.Minute))); err != nil || !isNew {
-		t.Fatalf("the next part: new %v, %v; want it recorded", isNew, err)
+	if seq, err := j.RecordFill("btc-usdt", part("cbws:o57:0.003", "0.002", at.Add(2*time.Minute))); err != nil || seq == 0 {
+		t.Fatalf("the next part: number %d, %v; want it recorded", seq, err)
 	}
 	if got := held(); !got.Equal(dec("0.003")) {
 		t.Fatalf("the journal holds %s for an order filled 0.003", got)
@@ -186,7 +186,7 @@ func TestReplacingDerivedFillsKeepsTheTimeTheyWereRecorded(t *testing.T) {
 	clk.Set(first.Add(2 * time.Minute))
 	real := exchange.Fill{TradeID: "t-1", OrderID: "o1", ProductID: "BTC-USD", Side: exchange.Buy, Price: dec("100"),
 		Size: dec("0.3"), Fee: dec("0.03"), Liquidity: exchange.Maker, Time: first}
-	if ok, err := j.ReplaceSyntheticFills("o1", []exchange.Fill{real}); err != nil || !ok {
+	if ok, err := j.ReplaceSyntheticFills("o1", []exchange.Fill{real}, 0); err != nil || !ok {
 		t.Fatalf("replaced %v, %v; want replaced", ok, err)
 	}
 	fills, err := j.OrderFills("o1")

@@ -334,11 +334,29 @@ func (g *Guard) revalue(c *cell) {
 // loss limits. r may be nil for a fill of an order the guard did not see
 // (an attached bracket, or one placed before a restart).
 func (g *Guard) OnFill(strategy, productID string, side exchange.Side, size, price, fee decimal.Decimal, r *Reservation) {
+	g.OnJournaledFill(0, strategy, productID, side, size, price, fee, r)
+}
+
+// OnJournaledFill is OnFill for a fill the journal numbered seq, which it
+// books and records as the last fill booked (Counters.FillSeq) in one
+// step: a snapshot includes the fill and names its number, or does
+// neither. The caller books fills in the order the journal numbered them,
+// so that every fill numbered up to the last one booked is booked
+// (engine.Executor.bookFill). seq 0 is a fill the journal did not number
+// (none, or one that numbers fills later), which leaves the last number
+// as it was.
+func (g *Guard) OnJournaledFill(seq uint64, strategy, productID string, side exchange.Side, size, price, fee decimal.Decimal, r *Reservation) {
 	if !size.IsPositive() || !price.IsPositive() || !side.Valid() {
+		if seq > 0 {
+			g.mu.Lock()
+			g.fillSeq = max(g.fillSeq, seq)
+			g.unlock()
+		}
 		return
 	}
 	g.mu.Lock()
 	defer g.unlock()
+	g.fillSeq = max(g.fillSeq, seq)
 	g.roll(g.clk.Now())
 	var c *cell
 	if r != nil && r.c != nil && r.c.strat.name == strategy && r.c.prod.id == productID {

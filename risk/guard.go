@@ -80,6 +80,9 @@ type Guard struct {
 	mu lock // protects everything below
 	// snapshots counts Snapshot's calls (Counters.Seq).
 	snapshots uint64
+	// fillSeq is the journal's number of the last fill booked
+	// (OnJournaledFill, Counters.FillSeq).
+	fillSeq uint64
 	// Trading state and what set it.
 	state       State
 	stateRule   string

@@ -34,6 +34,15 @@ type Counters struct {
 	CooldownUntil     map[string]time.Time   `json:"cooldown_until,omitempty"`
 	StopLosses        map[string][]time.Time `json:"stop_losses,omitempty"`
 	Positions         []Position             `json:"positions,omitempty"`
+	// FillSeq is the journal's number of the last fill the guard booked
+	// (OnJournaledFill; the journal numbers fills in the order it records
+	// them): the counters include every journaled fill numbered up to it
+	// and none above, so that a restart books exactly those above it.
+	// Nil when the journal cannot tell which fills the counters include:
+	// counters saved before fills were numbered, and those of a run whose
+	// journal numbered its fills after the guard booked them (paper
+	// mode's asynchronous writer).
+	FillSeq *uint64 `json:"fill_seq,omitempty"`
 
 	// Seq orders the guard's snapshots: a later Snapshot has a larger
 	// one. It is not saved; a writer that several goroutines call keeps
@@ -63,6 +72,8 @@ func (g *Guard) Snapshot() Counters {
 		UnrealizedAtStart: g.unrealizedStart, PnLPeak: g.pnlPeak,
 		ConsecutiveLosses: g.consecutive, AccountEntries: g.acct.entries,
 	}
+	fillSeq := g.fillSeq
+	c.FillSeq = &fillSeq
 	for name, s := range g.strategies {
 		if s.entries > 0 {
 			if c.StrategyEntries == nil {
@@ -129,6 +140,10 @@ func (g *Guard) Restore(c Counters) {
 	g.unrealizedStart, g.pnlPeak = c.UnrealizedAtStart, c.PnLPeak
 	g.consecutive = c.ConsecutiveLosses
 	g.acct.entries = c.AccountEntries
+	g.fillSeq = 0
+	if c.FillSeq != nil {
+		g.fillSeq = *c.FillSeq
+	}
 	for name, n := range c.StrategyEntries {
 		g.strategy(name).entries = n
 	}

@@ -1,0 +1,223 @@
+package daemon
+
+import (
+	"context"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tradebot/tradebot/engine"
+	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/exits"
+	"github.com/tradebot/tradebot/risk"
+	"github.com/tradebot/tradebot/strategy"
+)
+
+// The restart books into the risk guard exactly the journaled fills its
+// saved counters do not include, by the order the journal recorded them
+// in, not by the clock: the counters name the journal's number of the
+// last fill they include (risk.Counters.FillSeq). Before, a fill counted
+// as included when the journal had stamped it earlier than the save, and
+// two things broke that rule, both tested here. Each test compares the
+// restarted guard with the killed run's just before the kill, which is
+// what a run that had not been killed would hold.
+
+// TestAFillRecordedAfterTheSaveUnderAClockSteppedBackIsBookedAtTheNextStart:
+// the wall clock steps back (NTP, a restored virtual machine, an
+// operator's date) between a save of the counters and a fill: the fill is
+// stamped earlier than the save, and the restart took it for one the
+// counters included. The guard then forgot the fill's fee and exposure
+// (limits loosened after a restart).
+func TestAFillRecordedAfterTheSaveUnderAClockSteppedBackIsBookedAtTheNextStart(t *testing.T) {
+	x, clk := newGridVenue(t)
+	path := filepath.Join(t.TempDir(), "journal.db")
+	// The journal stamps its records by the wall clock, which can step
+	// back; the market's clock (the venue's, the engine's) does not.
+	wall := &steppedClock{now: clk.Now()}
+	opt := runOptions{journalClock: wall}
+	killed := startRunWith(t, x, x, clk, path, fillOrderSpec(t), opt)
+	killed.trade("60000")
+	// A buy rests at 59,000; the counters are saved with it (the entry
+	// it counts) and without a fill.
+	o := placeFillOrderEntry(t, killed, exchange.Limit)
+	if o.FilledSize.IsPositive() {
+		t.Fatalf("the limit buy filled at once: %+v", o)
+	}
+	killed.eng.Drain(context.Background())
+	if err := killed.j.saveRisk(killed.guard); err != nil {
+		t.Fatal(err)
+	}
+	// The clock steps back a minute, and the market comes down to the
+	// buy: the venue fills it, the engine journals the fill and books it
+	// into the guard, and the kill comes before the next save (and
+	// before the instance applied the fill).
+	wall.set(wall.Now().Add(-time.Minute))
+	fillRestingBuy(killed, "58900")
+	fills := x.Fills()
+	if len(fills) != 1 {
+		t.Fatalf("venue fills %+v, want the buy's", fills)
+	}
+	want := killed.guard.Snapshot()
+	if !want.RealizedToday.Equal(fills[0].Fee.Neg()) {
+		t.Fatalf("the killed run's guard realized %s today, want the buy's fee %s", want.RealizedToday, fills[0].Fee.Neg())
+	}
+	killed.crash()
+
+	r := startRunWith(t, x, x, clk, path, fillOrderSpec(t), opt)
+	sameFillCounters(t, r.guard.Snapshot(), want)
+}
+
+// TestAFillJournaledBeforeASnapshotAndBookedAfterItIsBookedAtTheNextStart:
+// a fill is journaled (and stamped), then the saver snapshots the guard
+// and saves the counters, then the engine books the fill into the guard:
+// the counters lack the fill although it was stamped before the save, and
+// the restart took it for one they included. Here the save runs in that
+// window on purpose, from the journal's write of the fill.
+func TestAFillJournaledBeforeASnapshotAndBookedAfterItIsBookedAtTheNextStart(t *testing.T) {
+	x, clk := newGridVenue(t)
+	path := filepath.Join(t.TempDir(), "journal.db")
+	var inWindow func()
+	killed := startRunWith(t, x, x, clk, path, fillOrderSpec(t), runOptions{journalClock: clk,
+		engineJournal: func(j *journalAdapter) engine.Journal {
+			return &saveAfterFillJournal{journalAdapter: j, after: func() {
+				if inWindow != nil {
+					inWindow()
+				}
+			}}
+		}})
+	killed.trade("60000")
+	saves := 0
+	inWindow = func() {
+		// Time passes between the fill's stamp and the save's, as it
+		// does on the wall clock.
+		clk.Set(clk.Now().Add(time.Millisecond))
+		if err := killed.j.saveRisk(killed.guard); err != nil {
+			t.Error(err)
+		}
+		saves++
+	}
+	// Filled at once by the venue: the fill reaches the journal, the
+	// save, then the guard, and waits in the instance's mailbox.
+	o := placeFillOrderEntry(t, killed, exchange.Market)
+	if !o.FilledSize.IsPositive() || saves != 1 {
+		t.Fatalf("entry %+v with %d saves in the window; want it filled and one save", o, saves)
+	}
+	inWindow = nil
+	want := killed.guard.Snapshot()
+	killed.crash()
+
+	r := startRunWith(t, x, x, clk, path, fillOrderSpec(t), runOptions{journalClock: clk})
+	sameFillCounters(t, r.guard.Snapshot(), want)
+}
+
+// steppedClock is a wall clock that reads what it was last set to, which
+// may be earlier than before.
+type steppedClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// Now implements clock.Clock.
+func (c *steppedClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *steppedClock) set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = t
+}
+
+// saveAfterFillJournal is the run's journal, with after called once each
+// fill is journaled and before the engine books it into the guard.
+type saveAfterFillJournal struct {
+	*journalAdapter
+	after func()
+}
+
+func (j *saveAfterFillJournal) RecordFill(instance string, f exchange.Fill) (uint64, error) {
+	seq, err := j.journalAdapter.RecordFill(instance, f)
+	j.after()
+	return seq, err
+}
+
+// fillOrderSpec is the instance of the fill-order tests: it places no
+// order itself in these tests' few ticks (the test places them).
+func fillOrderSpec(t *testing.T) engine.InstanceSpec {
+	t.Helper()
+	st, err := (&strategy.SMACrossParams{Fast: 2, Slow: 4, Interval: time.Minute}).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return engine.InstanceSpec{Name: "s", ProductID: "BTC-USD", Strategy: st, QuoteSize: dec("600"),
+		Exits: exits.Config{Placement: exits.InBot, StopLoss: &exits.StopLoss{Percent: dec("8")}}}
+}
+
+// placeFillOrderEntry places an entry of instance s through the run's
+// executor: a market buy of 600 USD, or a limit buy of 0.01 BTC at
+// 59,000.
+func placeFillOrderEntry(t *testing.T, r *killableRun, typ exchange.OrderType) exchange.Order {
+	t.Helper()
+	exec := r.eng.Executor()
+	id, err := exec.NextClientOrderID("s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := exchange.OrderRequest{ClientOrderID: id, ProductID: "BTC-USD", Side: exchange.Buy, Type: typ}
+	if typ == exchange.Market {
+		req.TimeInForce, req.QuoteSize = exchange.ImmediateOrCancel, dec("600")
+	} else {
+		req.TimeInForce, req.BaseSize, req.LimitPrice = exchange.GoodTilCancelled, dec("0.01"), dec("59000")
+	}
+	o, err := exec.Place(context.Background(), engine.Intent{Instance: "s", Purpose: exchange.Entry, Reason: "test",
+		EstimatedPrice: dec("60000"), Request: req})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+// fillRestingBuy trades at price on the venue alone: the venue's fill
+// reaches the engine's executor (journal and guard), but the instance
+// does not run.
+func fillRestingBuy(r *killableRun, price string) {
+	now := r.clk.Now()
+	p := dec(price)
+	for _, tk := range []exchange.Tick{
+		{ProductID: "BTC-USD", Kind: exchange.QuoteTick, Time: now, Received: now, Bid: p.Sub(dec("0.01")), BidSize: dec("5"),
+			Ask: p.Add(dec("0.01")), AskSize: dec("5")},
+		{ProductID: "BTC-USD", Kind: exchange.TradeTick, Time: now, Received: now, Price: p, Size: dec("0.1"), TakerSide: exchange.Sell},
+	} {
+		r.x.OnTick(&tk)
+	}
+}
+
+// sameFillCounters fails unless the restarted guard's counters (got)
+// hold what the killed run's (want) held: the day's and the total PnL,
+// the entries, the run of losses, the positions' sizes (the restart
+// values a position at its instance's entry price) and the last fill.
+func sameFillCounters(t *testing.T, got, want risk.Counters) {
+	t.Helper()
+	if !got.RealizedToday.Equal(want.RealizedToday) || !got.RealizedTotal.Equal(want.RealizedTotal) {
+		t.Errorf("after the restart the guard realized %s today (%s in all), the killed run %s (%s)",
+			got.RealizedToday, got.RealizedTotal, want.RealizedToday, want.RealizedTotal)
+	}
+	if got.AccountEntries != want.AccountEntries || got.ConsecutiveLosses != want.ConsecutiveLosses {
+		t.Errorf("after the restart the guard counts %d entries and %d losses in a row, the killed run %d and %d",
+			got.AccountEntries, got.ConsecutiveLosses, want.AccountEntries, want.ConsecutiveLosses)
+	}
+	if len(got.Positions) != len(want.Positions) {
+		t.Fatalf("after the restart the guard holds %+v, the killed run %+v", got.Positions, want.Positions)
+	}
+	for i := range got.Positions {
+		if g, w := got.Positions[i], want.Positions[i]; g.Strategy != w.Strategy || g.ProductID != w.ProductID || !g.Size.Equal(w.Size) {
+			t.Errorf("after the restart the guard holds %+v, the killed run %+v", g, w)
+		}
+	}
+	if got.FillSeq == nil || want.FillSeq == nil || *got.FillSeq != *want.FillSeq {
+		t.Errorf("after the restart the guard's last fill is %v, the killed run's %v", got.FillSeq, want.FillSeq)
+	}
+}
