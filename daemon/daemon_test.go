@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"maps"
 	"net"
 	"os"
 	"strings"
@@ -81,12 +82,14 @@ func TestPaperReplayTradesTheBundledRecordingToTheEnd(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Run: %v\n%s", err, logBuf.String())
 	}
-	var entries, closed int
+	var entries, notPlaced, closed int
 	reasons := map[string]int{}
 	for _, r := range records(t, logBuf.String()) {
 		switch r["msg"] {
 		case "entry":
 			entries++
+		case "entry not placed":
+			notPlaced++
 		case "position closed":
 			closed++
 			reasons[r["exit_reason"].(string)]++
@@ -99,6 +102,11 @@ func TestPaperReplayTradesTheBundledRecordingToTheEnd(t *testing.T) {
 	}
 	if reasons["stop_loss"] == 0 || reasons["take_profit"] == 0 {
 		t.Errorf("the demo shows no stop-loss or no take-profit: exits by reason %v", reasons)
+	}
+	// README.md ("What you see") gives these figures.
+	want := map[string]int{"stop_loss": 4, "take_profit": 1, "trailing_stop": 1, "signal": 2}
+	if entries != 9 || notPlaced != 1 || closed != 8 || !maps.Equal(reasons, want) {
+		t.Errorf("%d entries, %d not placed, %d closed by %v; README.md says 9, 1, 8 by %v", entries, notPlaced, closed, reasons, want)
 	}
 	t.Logf("%d entries, exits by reason %v", entries, reasons)
 }
