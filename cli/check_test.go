@@ -147,27 +147,72 @@ func checkOutput(t *testing.T, text string) string {
 // TestCheckWarnsOfAnEntrySizeTheVenueRefuses: a strategy whose size is
 // worth less than its product's quote_min_size (or more than
 // quote_max_size) passes the check, exit 0, with a warning naming the
-// strategy and the field: every entry it asks for would be refused.
+// file, the line, the field and the strategy: every entry it asks for
+// would be refused. A base size is valued at the first price of the
+// recording the paper replay plays (the bundled one, BTC-USDT at
+// 61,837.64); until 2026-12-07 it was held to its own bounds only.
 func TestCheckWarnsOfAnEntrySizeTheVenueRefuses(t *testing.T) {
 	example, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "config.example.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct{ size, want string }{
-		{"0.5", "warning: strategy btc-sma: strategies[0].size.quote 0.5 is less than BTC-USDT's quote_min_size 1 USDT; the venue would refuse every entry of this size\n"},
-		{"500", ""},
+		{"quote: 0.5", ": line 83: strategies[0].size.quote: strategy btc-sma's entries: 0.5 USDT is less than BTC-USDT's quote_min_size 1 USDT; the venue would refuse them\n"},
+		{"base: 0.00001", ": line 83: strategies[0].size.base: strategy btc-sma's entries: 0.00001 BTC is worth 0.6183764 USDT at 61837.64 (the recording's first price), less than BTC-USDT's quote_min_size 1 USDT; the venue would refuse them\n"},
+		{"quote: 500", ""},
+		{"base: 0.0001", ""},
 	} {
-		text := replaceLine(t, string(example), `    size: {quote: 500}`, `    size: {quote: `+c.size+`}`)
-		path := filepath.Join(t.TempDir(), "config.yaml")
-		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		var stdout, stderr bytes.Buffer
-		if code := run([]string{"check", "--config", path}, &stdout, &stderr); code != 0 {
-			t.Fatalf("size %s: exit %d, want 0; stderr:\n%s", c.size, code, stderr.String())
-		}
-		if got := stdout.String(); c.want != "" && !strings.Contains(got, c.want) || c.want == "" && strings.Contains(got, "warning") {
+		text := replaceLine(t, string(example), `    size: {quote: 500}`, `    size: {`+c.size+`}`)
+		got := checkWarnings(t, text)
+		if c.want != "" && !strings.Contains(got, "config.yaml"+c.want) || c.want == "" && strings.Contains(got, "warning") {
 			t.Errorf("size %s: output %q, want the warning %q", c.size, got, c.want)
 		}
 	}
+}
+
+// TestCheckWarnsOfADCAsOrderQuoteTheVenueRefuses: dca spends order_quote,
+// not size:, in its scheduled buys (and order_quote × safety_scale in its
+// first safety buy): one under the product's quote_min_size is named by
+// its own field. Until 2026-12-07 check did not look at it.
+func TestCheckWarnsOfADCAsOrderQuoteTheVenueRefuses(t *testing.T) {
+	text := `mode: paper
+paper:
+  products:
+    - {id: BTC-USDT, base_increment: 0.00000001, quote_increment: 0.01, price_increment: 0.01,
+       base_min_size: 0.00001, base_max_size: 3400, quote_min_size: 10, quote_max_size: 150000000}
+strategies:
+  - name: stack
+    type: dca
+    product: BTC-USDT
+    size: {quote: 100}
+    params: {every: 12h, order_quote: 5, safety_orders: 3, safety_step_percent: 2, safety_scale: 1.5, take_profit_percent: 1.5}
+    exits: {placement: bot, stop_loss: {percent: 8}}
+`
+	got := checkWarnings(t, text)
+	for _, want := range []string{
+		"strategies[0].params.order_quote: strategy stack's scheduled buy: 5 USDT is less than BTC-USDT's quote_min_size 10 USDT",
+		"strategies[0].params.order_quote: strategy stack's safety buy 1 (order_quote × safety_scale^1): 7.5 USDT is less than BTC-USDT's quote_min_size 10 USDT",
+	} {
+		if !strings.Contains(got, "/config.yaml: line 11: ") || !strings.Contains(got, want) {
+			t.Errorf("check output lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "safety buy 3") {
+		t.Errorf("the last safety buy, 16.875, is within the bounds:\n%s", got)
+	}
+}
+
+// checkWarnings runs `tradebot check` on text written to config.yaml,
+// which must pass (exit 0), and returns its output.
+func checkWarnings(t *testing.T, text string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"check", "--config", path}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d, want 0; stderr:\n%s", code, stderr.String())
+	}
+	return stdout.String()
 }

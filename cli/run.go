@@ -3,17 +3,14 @@ package cli
 import (
 	"context"
 	"flag"
-	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
 	"github.com/tradebot/tradebot"
 	"github.com/tradebot/tradebot/config"
 	"github.com/tradebot/tradebot/daemon"
-	"github.com/tradebot/tradebot/exchange"
 	"github.com/tradebot/tradebot/internal/echo"
 	"github.com/tradebot/tradebot/metrics"
 )
@@ -102,44 +99,3 @@ func stopSignals() []os.Signal {
 	return sigs
 }
 
-// check is `check`: it validates a config and, in live mode, checks the
-// key against Coinbase without trading.
-func check(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("check", stderr)
-	cfgPath := fs.String("config", "", "config file to check (default: the embedded example)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := noArgs(fs); err != nil {
-		return err
-	}
-	cfg, err := loadConfig(*cfgPath)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "config OK: mode %s, %d strategy instance(s)\n", cfg.Mode, len(cfg.Strategies))
-	if cfg.Mode != config.ModeLive {
-		// The simulated exchange's products; without a market price a
-		// base size is held to its own bounds only (live mode values it
-		// at the best bid, CheckLive).
-		products := map[string]exchange.Product{}
-		for _, p := range cfg.PaperProducts() {
-			products[p.ID] = p.Exchange()
-		}
-		for _, w := range cfg.SizeWarnings(products, nil) {
-			fmt.Fprintf(stdout, "warning: %s\n", w)
-		}
-		return nil
-	}
-	// Live mode: the key is checked against Coinbase as `run` would check
-	// it (permissions, portfolio, products, clock), but nothing is traded.
-	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer cancel()
-	ctx, cancelTimeout := context.WithTimeout(ctx, checkTimeout)
-	defer cancelTimeout()
-	_, err = daemon.CheckLive(ctx, cfg, daemon.NewLogger(stderr, cfg.Log.Format, cfg.Log.Level), stdout)
-	return err
-}
-
-// checkTimeout bounds `tradebot check` in live mode: a few REST calls.
-const checkTimeout = 30 * time.Second

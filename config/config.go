@@ -56,6 +56,11 @@ type Config struct {
 	// watchdog, which the daemon stops feeding) restarts the daemon: a
 	// stuck loop watches no stop.
 	LoopStallAfter time.Duration `yaml:"loop_stall_after"`
+
+	// file and lines are where Load read the config from and the line of
+	// each field there, for warnings to point at it as problems do.
+	file  string
+	lines map[string]int
 }
 
 // Log configures logging.

@@ -117,6 +117,7 @@ func Load(name string, data []byte, lookupEnv func(string) (string, bool)) (*Con
 		sort.SliceStable(l.problems, func(i, j int) bool { return l.problems[i].Line < l.problems[j].Line })
 		return nil, &Error{File: name, Problems: l.problems}
 	}
+	cfg.file, cfg.lines = name, l.lines
 	return cfg, nil
 }
 
@@ -459,9 +460,12 @@ func plainTypes(msg string) string {
 }
 
 // lineOf returns the line of path, or of its nearest ancestor in the file.
-func (l *loader) lineOf(path string) int {
+func (l *loader) lineOf(path string) int { return lineOf(l.lines, path) }
+
+// lineOf returns the line lines gives path, or its nearest ancestor.
+func lineOf(lines map[string]int, path string) int {
 	for p := path; p != ""; {
-		if n, ok := l.lines[p]; ok {
+		if n, ok := lines[p]; ok {
 			return n
 		}
 		i := strings.LastIndexAny(p, ".[")

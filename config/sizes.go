@@ -1,67 +1,169 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/shopspring/decimal"
 
 	"github.com/tradebot/tradebot/exchange"
+	"github.com/tradebot/tradebot/strategy"
 )
 
-// SizeWarnings warns of every strategy whose entry size (size.quote or
-// size.base) is outside what its product takes in one order, so that the
-// venue would refuse every entry: a quote size under quote_min_size or
-// over quote_max_size, a base size under base_min_size or over
-// base_max_size, or worth less than quote_min_size or more than
-// quote_max_size at the product's price. products holds the products by
-// id (a strategy whose product is not there is skipped); price returns a
-// product's price to value a base size at (the best bid), or zero when
-// none is known, when a base size is checked against its own bounds only.
-// Each warning names the strategy and the config field.
-func (c *Config) SizeWarnings(products map[string]exchange.Product, price func(productID string) decimal.Decimal) []string {
+// Market is what SizeWarnings holds the strategies' order sizes to: the
+// venue's products and, where known, a price of each.
+type Market struct {
+	// Products are the venue's products; a strategy whose product is not
+	// among them is skipped.
+	Products []exchange.Product
+	// Price returns a product's price to value an order placed at the
+	// market's price by, zero when none is known (a nil Price knows none):
+	// such an order is then held to the bounds that need no price.
+	Price func(productID string) decimal.Decimal
+	// PriceFrom says in a warning where Price's prices come from, e.g.
+	// "the best bid".
+	PriceFrom string
+}
+
+// SizeWarnings warns of every kind of order a strategy places whose size
+// the venue would refuse (exchange.Product's rules, the ones the
+// simulated exchange and the risk guard apply): the instance's entries
+// of size.quote or size.base at the market, and the orders a strategy's
+// params size (strategy.OrderPlanner: dca's order_quote and safety buys,
+// a grid's lot at its lowest and highest buying levels). A quote size
+// under quote_min_size or over quote_max_size, a base size outside
+// base_min_size..base_max_size, a base size worth, or a quote size
+// buying, too little or too much at the order's price (its limit price
+// when the params fix it, else the market's). Each warning names the
+// file, the line, the field, the strategy and the bound.
+func (c *Config) SizeWarnings(m Market) []string {
 	var out []string
-	for i, s := range c.Strategies {
-		p, ok := products[s.Product]
+	for i := range c.Strategies {
+		s := &c.Strategies[i]
+		p, ok := productOf(m.Products, s.Product)
 		if !ok {
 			continue
 		}
-		warn := func(field, format string, args ...any) {
-			out = append(out, fmt.Sprintf("strategy %s: strategies[%d].size.%s %s; the venue would refuse every entry of this size",
-				s.Name, i, field, fmt.Sprintf(format, args...)))
+		var market decimal.Decimal
+		if m.Price != nil {
+			market = m.Price(p.ID)
 		}
-		if q := s.Size.Quote; q.IsPositive() {
-			switch {
-			case p.QuoteMinSize.IsPositive() && q.LessThan(p.QuoteMinSize):
-				warn("quote", "%s is less than %s's quote_min_size %s %s", q, p.ID, p.QuoteMinSize, p.QuoteCurrency)
-			case p.QuoteMaxSize.IsPositive() && q.GreaterThan(p.QuoteMaxSize):
-				warn("quote", "%s is more than %s's quote_max_size %s %s", q, p.ID, p.QuoteMaxSize, p.QuoteCurrency)
+		for _, o := range plannedOrders(s) {
+			field := fmt.Sprintf("strategies[%d].params.%s", i, o.Field)
+			if o.Field == "" {
+				field = fmt.Sprintf("strategies[%d].size.quote", i)
+				if o.Size.Base.IsPositive() {
+					field = fmt.Sprintf("strategies[%d].size.base", i)
+				}
 			}
-		}
-		b := s.Size.Base
-		if !b.IsPositive() {
-			continue
-		}
-		switch {
-		case p.BaseMinSize.IsPositive() && b.LessThan(p.BaseMinSize):
-			warn("base", "%s is less than %s's base_min_size %s %s", b, p.ID, p.BaseMinSize, p.BaseCurrency)
-			continue
-		case p.BaseMaxSize.IsPositive() && b.GreaterThan(p.BaseMaxSize):
-			warn("base", "%s is more than %s's base_max_size %s %s", b, p.ID, p.BaseMaxSize, p.BaseCurrency)
-			continue
-		}
-		var at decimal.Decimal
-		if price != nil {
-			at = price(p.ID)
-		}
-		if !at.IsPositive() {
-			continue
-		}
-		switch worth := b.Mul(at); {
-		case p.QuoteMinSize.IsPositive() && worth.LessThan(p.QuoteMinSize):
-			warn("base", "%s is worth %s %s at %s, less than %s's quote_min_size %s", b, worth, p.QuoteCurrency, at, p.ID, p.QuoteMinSize)
-		case p.QuoteMaxSize.IsPositive() && worth.GreaterThan(p.QuoteMaxSize):
-			warn("base", "%s is worth %s %s at %s, more than %s's quote_max_size %s", b, worth, p.QuoteCurrency, at, p.ID, p.QuoteMaxSize)
+			at, from := o.Price, fmt.Sprintf("at %s", o.Price)
+			if !at.IsPositive() && market.IsPositive() {
+				at, from = market, fmt.Sprintf("at %s (%s)", market, m.PriceFrom)
+			}
+			if why := sizeRefusal(p, o, at, from); why != "" {
+				out = append(out, fmt.Sprintf("%s%s: strategy %s's %s: %s; the venue would refuse them",
+					c.placeOf(field), field, s.Name, o.What, why))
+			}
 		}
 	}
 	return out
+}
+
+// plannedOrders are the kinds of order s places: what its params list
+// (strategy.OrderPlanner), else market entries of its size.
+func plannedOrders(s *Strategy) []strategy.PlannedOrder {
+	size := strategy.Size{Quote: s.Size.Quote, Base: s.Size.Base}
+	if op, ok := s.parsed.(strategy.OrderPlanner); ok {
+		return op.PlannedOrders(size)
+	}
+	return []strategy.PlannedOrder{{What: "entries", Type: strategy.Market, Size: size}}
+}
+
+func productOf(products []exchange.Product, id string) (exchange.Product, bool) {
+	for _, p := range products {
+		if p.ID == id {
+			return p, true
+		}
+	}
+	return exchange.Product{}, false
+}
+
+// sizeRefusal says why the venue refuses every order o of p at price at
+// (zero: not known; from says where it came from), or "" when it takes
+// them. The engine sizes orders so: a base size rounded down to the base
+// increment; a quote size to the quote increment and, for a limit, turned
+// into base at its price.
+func sizeRefusal(p exchange.Product, o strategy.PlannedOrder, at decimal.Decimal, from string) string {
+	if b := o.Size.Base; b.IsPositive() {
+		size := p.RoundSize(b)
+		switch reason := rejectReason(p.CheckBounds(size, at)); reason {
+		case exchange.ReasonBaseSizeTooSmall:
+			return fmt.Sprintf("%s %s is less than %s's base_min_size %s", b, p.BaseCurrency, p.ID, p.BaseMinSize)
+		case exchange.ReasonBaseSizeTooLarge:
+			return fmt.Sprintf("%s %s is more than %s's base_max_size %s", b, p.BaseCurrency, p.ID, p.BaseMaxSize)
+		case exchange.ReasonQuoteSizeTooSmall, exchange.ReasonQuoteSizeTooLarge:
+			return fmt.Sprintf("%s %s is worth %s %s %s, %s", b, p.BaseCurrency, size.Mul(at), p.QuoteCurrency, from, quoteBound(p, reason))
+		}
+		return ""
+	}
+	q := p.RoundQuoteSize(o.Size.Quote)
+	if !q.IsPositive() {
+		return ""
+	}
+	// A quote size is the order's worth, or (a limit, sent in base) at
+	// most its worth: held to the quote bounds as a market buy of it is.
+	asMarket := exchange.OrderRequest{ProductID: p.ID, Side: exchange.Buy, Type: exchange.Market, QuoteSize: q}
+	switch reason := rejectReason(p.Validate(asMarket)); reason {
+	case exchange.ReasonQuoteSizeTooSmall, exchange.ReasonQuoteSizeTooLarge:
+		return fmt.Sprintf("%s %s is %s", q, p.QuoteCurrency, quoteBound(p, reason))
+	}
+	if !at.IsPositive() {
+		return ""
+	}
+	size, err := p.QuoteBuys(q, at)
+	if err == nil && o.Type == strategy.Limit {
+		err = p.CheckBounds(size, at)
+	}
+	switch reason := rejectReason(err); reason {
+	case exchange.ReasonQuoteSizeTooSmall: // nothing or under the base minimum
+		if size.IsPositive() && !p.Dust(size, decimal.Zero) {
+			return fmt.Sprintf("%s %s buys %s %s %s, worth %s, %s", q, p.QuoteCurrency, size, p.BaseCurrency, from, size.Mul(at), quoteBound(p, reason))
+		}
+		return fmt.Sprintf("%s %s buys %s %s %s, less than %s's base_min_size %s", q, p.QuoteCurrency, size, p.BaseCurrency, from, p.ID, p.BaseMinSize)
+	case exchange.ReasonBaseSizeTooLarge:
+		return fmt.Sprintf("%s %s buys %s %s %s, more than %s's base_max_size %s", q, p.QuoteCurrency, size, p.BaseCurrency, from, p.ID, p.BaseMaxSize)
+	case exchange.ReasonQuoteSizeTooLarge:
+		return fmt.Sprintf("%s %s buys %s %s %s, worth %s, %s", q, p.QuoteCurrency, size, p.BaseCurrency, from, size.Mul(at), quoteBound(p, reason))
+	}
+	return ""
+}
+
+// quoteBound names the quote bound reason misses.
+func quoteBound(p exchange.Product, reason string) string {
+	if reason == exchange.ReasonQuoteSizeTooLarge {
+		return fmt.Sprintf("more than %s's quote_max_size %s %s", p.ID, p.QuoteMaxSize, p.QuoteCurrency)
+	}
+	return fmt.Sprintf("less than %s's quote_min_size %s %s", p.ID, p.QuoteMinSize, p.QuoteCurrency)
+}
+
+// rejectReason is the venue's failure reason in err, "" for nil.
+func rejectReason(err error) string {
+	var rej *exchange.RejectError
+	if errors.As(err, &rej) {
+		return rej.Reason
+	}
+	return ""
+}
+
+// placeOf is "file: line N: " for a field of the file c was loaded
+// from, as a config problem names it; less when c does not know.
+func (c *Config) placeOf(field string) string {
+	place := ""
+	if c.file != "" {
+		place = c.file + ": "
+	}
+	if n := lineOf(c.lines, field); n > 0 {
+		place += fmt.Sprintf("line %d: ", n)
+	}
+	return place
 }

@@ -270,16 +270,12 @@ func bestBids(ctx context.Context, c *coinbase.Client) func(productID string) de
 	}
 }
 
-// sizeWarnings warns of every strategy whose entry size Coinbase would
-// refuse in every order (config.Config.SizeWarnings), a base size valued
-// at its product's best bid. A bid that cannot be fetched leaves the
-// base size held to its own bounds only.
+// sizeWarnings warns of every order size of the strategies Coinbase would
+// refuse (config.Config.SizeWarnings), an order at the market valued at
+// its product's best bid. A bid that cannot be fetched leaves the size
+// held to the bounds that need no price.
 func sizeWarnings(cfg *config.Config, products []exchange.Product, bid func(productID string) decimal.Decimal) []string {
-	byID := make(map[string]exchange.Product, len(products))
-	for _, p := range products {
-		byID[p.ID] = p
-	}
-	return cfg.SizeWarnings(byID, bid)
+	return cfg.SizeWarnings(config.Market{Products: products, Price: bid, PriceFrom: "the best bid"})
 }
 
 // fixedStopWarnings warns of every fixed stop (exits.stop_loss.price) at

@@ -75,9 +75,9 @@ func TestTheKeyCheckWarnsOfAnEntrySizeOutsideTheProductsBounds(t *testing.T) {
 		size config.Size
 		warn string
 	}{
-		{config.Size{Base: decimal.RequireFromString("0.005")}, "strategy s: strategies[0].size.base 0.005 is worth 0.5 USD at 100, less than BTC-USD's quote_min_size 1"},
+		{config.Size{Base: decimal.RequireFromString("0.005")}, "strategies[0].size.base: strategy s's entries: 0.005 BTC is worth 0.5 USD at 100 (the best bid), less than BTC-USD's quote_min_size 1 USD"},
 		{config.Size{Base: decimal.RequireFromString("0.01")}, ""},
-		{config.Size{Quote: decimal.RequireFromString("0.5")}, "strategy s: strategies[0].size.quote 0.5 is less than BTC-USD's quote_min_size 1 USD"},
+		{config.Size{Quote: decimal.RequireFromString("0.5")}, "strategies[0].size.quote: strategy s's entries: 0.5 USD is less than BTC-USD's quote_min_size 1 USD"},
 		{config.Size{Quote: decimal.NewFromInt(10)}, ""},
 	} {
 		cfg := config.Default()
