@@ -98,4 +98,3 @@ func stopSignals() []os.Signal {
 	}
 	return sigs
 }
-
