@@ -2,7 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"sync/atomic"
 
 	"github.com/tradebot/tradebot/exits"
 )
@@ -10,9 +9,6 @@ import (
 // ErrClosed refuses an order, a cancel or an edit after Executor.Close.
 // It wraps exits.ErrNotSent: nothing left, so no order is in flight.
 var ErrClosed = fmt.Errorf("the daemon has stopped: nothing is sent to the venue (%w)", exits.ErrNotSent)
-
-// closedGate is whether Close was called; any goroutine reads it.
-type closedGate struct{ atomic.Bool }
 
 // Close makes the executor refuse, from now on, every order, cancel and
 // edit with ErrClosed, before the risk guard, the journal or the venue

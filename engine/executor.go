@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -85,8 +86,9 @@ type Executor struct {
 	onFillCounted func()
 	// jh is the journal's health and the exits sent unjournaled.
 	jh journalHealth
-	// closed refuses everything sent after Close (closed.go).
-	closed closedGate
+	// closed is whether Close was called: everything sent after it is
+	// refused (closed.go). Any goroutine reads it.
+	closed atomic.Bool
 
 	// bookMu makes journaling a fill and booking it into the risk guard
 	// one step (bookFill), so that the guard books fills in the order the
