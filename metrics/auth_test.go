@@ -31,6 +31,14 @@ func testGate(t *testing.T) *authGate {
 	return newAuthGate(path, ok, c, slog.New(slog.DiscardHandler))
 }
 
+// clientBusy reports whether the client at remote has a check under way.
+func (g *authGate) clientBusy(remote string) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	cl := g.clients[clientPrefix(remote)]
+	return cl != nil && cl.busy
+}
+
 func authRequest(ctx context.Context, remote, pass string) *http.Request {
 	r := httptest.NewRequest(http.MethodGet, "/metrics", nil).WithContext(ctx)
 	r.RemoteAddr = remote
@@ -50,7 +58,12 @@ func TestAbandonedRequestIsDroppedBeforeItsCheck(t *testing.T) {
 		g.ServeHTTP(rec, authRequest(ctx, "192.0.2.1:5000", "wrong"))
 		done <- rec.Code
 	}()
-	time.Sleep(20 * time.Millisecond)
+	// Its client is marked busy just before it waits for the slot.
+	for deadline := time.Now().Add(5 * time.Second); !g.clientBusy("192.0.2.1:5000"); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the request never came to wait for its bcrypt turn")
+		}
+	}
 	cancel()
 	select {
 	case <-done:
@@ -58,6 +71,9 @@ func TestAbandonedRequestIsDroppedBeforeItsCheck(t *testing.T) {
 		t.Fatal("the abandoned request still waits for its bcrypt check")
 	}
 	<-g.bcryptSlot
+	if n := g.checks.Load(); n != 0 {
+		t.Errorf("the abandoned request cost %d bcrypt checks, want none", n)
+	}
 }
 
 // TestOneClientsFloodIsAnswered429AfterItsBudget: a client has one check at a
