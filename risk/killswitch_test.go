@@ -150,7 +150,11 @@ func TestKillSwitchFileHaltsWhileItExists(t *testing.T) {
 	done := f.g.WatchFlagFile(ctx, flag, 5*time.Millisecond)
 	defer func() { cancel(); <-done }()
 
-	time.Sleep(20 * time.Millisecond)
+	// Where nothing may happen, the test polls the file itself, as the
+	// watcher does every 5 ms, rather than sleep for some of the
+	// watcher's polls: a poll is then sure to have run, however slow the
+	// machine.
+	f.g.pollFlag(flag)
 	if f.g.State() != Active {
 		t.Fatalf("halted without the file")
 	}
@@ -171,12 +175,12 @@ func TestKillSwitchFileHaltsWhileItExists(t *testing.T) {
 	if err := os.Remove(flag); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(20 * time.Millisecond)
+	f.g.pollFlag(flag)
 	if f.g.State() != Halted {
 		t.Fatalf("removing the file resumed trading")
 	}
 	f.g.SetState(Active, "file removed")
-	time.Sleep(20 * time.Millisecond)
+	f.g.pollFlag(flag)
 	f.allow(buy("s2", "BBB-USD", "1", "100"))
 }
 
