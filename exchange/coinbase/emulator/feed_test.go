@@ -34,6 +34,12 @@ func (l *feedLog) waitFor(t *testing.T, what string, cond func(*feedLog) bool) {
 	t.Fatalf("timed out waiting for %s", what)
 }
 
+// subscribed reports whether a connection of h takes name for productID:
+// a message published from now on reaches it.
+func (h *wsHub) subscribed(name, productID string) bool {
+	return slices.ContainsFunc(h.list(), func(c *wsConn) bool { return c.wants(name, productID) })
+}
+
 // runFeed runs the project's real Feed against the emulator until the
 // test ends.
 func runFeed(t *testing.T, v *env) *feedLog {
@@ -71,7 +77,7 @@ func TestRealFeedReadsMarketDataAndOrdersFromTheEmulator(t *testing.T) {
 	l := runFeed(t, v)
 	// Wait until both connections have subscribed.
 	l.waitFor(t, "two connections", func(*feedLog) bool { return v.e.Stats().WSConnections == 2 && v.e.Stats().JWTsSeen >= 6 })
-	time.Sleep(50 * time.Millisecond)
+	l.waitFor(t, "the market trades subscribed", func(*feedLog) bool { return v.e.ws.subscribed(coinbase.ChannelMarketTrades, "BTC-USD") })
 	v.e.Tick(exchange.Tick{ProductID: "BTC-USD", Kind: exchange.TradeTick, Price: d("50001"), Size: d("0.25"), TakerSide: exchange.Buy})
 	l.waitFor(t, "the trade", func(l *feedLog) bool {
 		return slices.ContainsFunc(l.ticks, func(tk exchange.Tick) bool {
@@ -102,7 +108,7 @@ func TestRealFeedReadsMarketDataAndOrdersFromTheEmulator(t *testing.T) {
 	l.waitFor(t, "a resync after the reconnect", func(l *feedLog) bool { return slices.Contains(l.resyncs, "reconnect") })
 	// Six subscriptions before, one order, six after.
 	l.waitFor(t, "two connections again", func(*feedLog) bool { return v.e.Stats().WSConnections == 2 && v.e.Stats().JWTsSeen >= 13 })
-	time.Sleep(50 * time.Millisecond)
+	l.waitFor(t, "the market trades subscribed again", func(*feedLog) bool { return v.e.ws.subscribed(coinbase.ChannelMarketTrades, "BTC-USD") })
 	v.e.Tick(exchange.Tick{ProductID: "BTC-USD", Kind: exchange.TradeTick, Price: d("50123"), Size: d("0.5"), TakerSide: exchange.Sell})
 	l.waitFor(t, "a trade after the reconnect", func(l *feedLog) bool {
 		return slices.ContainsFunc(l.ticks, func(tk exchange.Tick) bool { return tk.Price.Equal(d("50123")) })
