@@ -1,11 +1,13 @@
 package daemon
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"maps"
 	"net"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -119,14 +121,20 @@ func TestShutdownOnCancelIsQuickAndLeavesNoGoroutine(t *testing.T) {
 	go func() {
 		done <- Run(ctx, Options{Config: cfg, Log: NewLogger(os.Stderr, "text", "warn"), Ready: func(a net.Addr) { ready <- a }})
 	}()
+	var addr net.Addr
 	select {
-	case <-ready:
+	case addr = <-ready:
 	case err := <-done:
 		t.Fatalf("Run ended before serving: %v", err)
 	case <-time.After(30 * time.Second):
 		t.Fatal("daemon did not start")
 	}
-	time.Sleep(500 * time.Millisecond)
+	// Stopped while it trades: once the replay's ticks reach it.
+	for deadline := time.Now().Add(30 * time.Second); !ticked(t, addr); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no tick counted on /metrics 30 s after the start")
+		}
+	}
 	start := time.Now()
 	cancel()
 	select {
@@ -138,4 +146,22 @@ func TestShutdownOnCancelIsQuickAndLeavesNoGoroutine(t *testing.T) {
 		t.Fatal("daemon did not stop in time")
 	}
 	t.Logf("stopped in %s", time.Since(start).Round(time.Millisecond))
+}
+
+// ticked reports whether the daemon serving at addr has counted a tick of
+// its feed (tradebot_feed_ticks_total).
+func ticked(t *testing.T, addr net.Addr) bool {
+	t.Helper()
+	resp, err := http.Get("http://" + addr.String() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "tradebot_feed_ticks_total{"); ok && !strings.HasSuffix(v, " 0") {
+			return true
+		}
+	}
+	return false
 }

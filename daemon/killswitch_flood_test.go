@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -21,12 +22,14 @@ import (
 )
 
 // floodWrongPasswords keeps n requests with wrong passwords in flight
-// against the daemon's /killswitch until the test ends.
+// against the daemon's /killswitch until the test ends. It returns once
+// the flood is in full swing: the daemon has answered n of them.
 func floodWrongPasswords(t *testing.T, addr string, n int) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	tr := &http.Transport{MaxIdleConnsPerHost: n, MaxConnsPerHost: n}
 	var wg sync.WaitGroup
+	var answered atomic.Int64
 	for i := range n {
 		wg.Add(1)
 		go func() {
@@ -38,6 +41,7 @@ func floodWrongPasswords(t *testing.T, addr string, n int) {
 				if resp, err := tr.RoundTrip(req); err == nil {
 					io.Copy(io.Discard, resp.Body)
 					resp.Body.Close()
+					answered.Add(1)
 				}
 			}
 		}()
@@ -47,6 +51,11 @@ func floodWrongPasswords(t *testing.T, addr string, n int) {
 		wg.Wait()
 		tr.CloseIdleConnections()
 	})
+	for deadline := time.Now().Add(30 * time.Second); answered.Load() < int64(n); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the daemon answered %d requests of the flood in 30 s, want %d", answered.Load(), n)
+		}
+	}
 }
 
 // TestKillSwitchFileAndSignalHaltDuringAPasswordFlood: the means that do
@@ -113,7 +122,6 @@ func TestKillSwitchFileAndSignalHaltDuringAPasswordFlood(t *testing.T) {
 				c.Web.ConfigFile = webCfg
 			}))
 			floodWrongPasswords(t, r.addr, 2000)
-			time.Sleep(time.Second) // the flood is in full swing
 			tc.pull(t, flagFile, socket)
 			r.waitFor("HALTED by "+tc.name+" during the flood", 10*time.Second, func() bool {
 				return count(r.records(), func(rec map[string]any) bool {

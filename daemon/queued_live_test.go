@@ -1,7 +1,9 @@
 package daemon
 
 import (
+	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -73,6 +75,41 @@ func (w *liveWorld) stopOrders() []exchange.Order {
 	return out
 }
 
+// waitForIdlePass waits until the loop of the instance name has taken
+// its idle timer twice since the call: a whole idle pass (protection
+// checked, time stops, the report) began and ended after it, and the
+// mailbox's messages from before it were taken, so that what the loop
+// would do on its own with no tick coming is done. The loop's stamps are
+// read from tradebot_loop_last_turn_age_seconds: a page collected
+// between sent and received with age a shows a stamp between sent-a and
+// received-a.
+func (r *daemonRun) waitForIdlePass(name string) {
+	r.t.Helper()
+	series := fmt.Sprintf(`tradebot_loop_last_turn_age_seconds{strategy="%s"}`, name)
+	stamp := func() (earliest, latest time.Time) {
+		sent := time.Now()
+		v := r.metric(series)
+		received := time.Now()
+		seconds, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			r.t.Fatalf("%s = %q: %v", series, v, err)
+		}
+		age := time.Duration(seconds * float64(time.Second))
+		return sent.Add(-age), received.Add(-age)
+	}
+	since := time.Now()
+	for turn := 1; turn <= 2; turn++ {
+		r.waitFor(fmt.Sprintf("turn %d of the loop of %s after %s", turn, name, since.Format("15:04:05.000")), 30*time.Second, func() bool {
+			earliest, latest := stamp()
+			if earliest.After(since) {
+				since = latest
+				return true
+			}
+			return false
+		})
+	}
+}
+
 // Coinbase accepts orders it cannot place at once as QUEUED. Against the
 // emulator queuing every new order for a second: the entry is waited for
 // (QUEUED, then FILLED) and protected once it fills; the protective stop
@@ -113,13 +150,15 @@ func TestQueuedEntryAndStopAreWaitedForAcrossARestartWithoutDuplicates(t *testin
 	r = startDaemon(t, cfg)
 	r.waitFor("the restarted daemon to reconcile with the exchange", 30*time.Second, func() bool {
 		for _, rec := range r.records() {
-			if rec["msg"] == "reconciling orders with Coinbase" && rec["reason"] == "connect" {
+			if rec["msg"] == "reconciled orders with Coinbase" && rec["reason"] == "connect" {
 				return true
 			}
 		}
 		return false
 	})
-	time.Sleep(2 * time.Second) // a second stop would go out now
+	// The stop's state applied, a second stop would go out at the latest
+	// in the idle pass that follows (no tick comes).
+	r.waitForIdlePass("brk")
 	if got := w.stopOrders(); len(got) != 1 || got[0].ID != stops[0].ID {
 		t.Fatalf("stop orders after the restart %+v, want the one queued before", got)
 	}
@@ -184,7 +223,7 @@ func TestStopReachedWhileItsOrderIsQueuedInAnAuctionSellsAtMarketOnce(t *testing
 	if !market.BaseSize.Equal(held) {
 		t.Errorf("market sell of %s, %s held", market.BaseSize, held)
 	}
-	time.Sleep(time.Second) // a second exit would go out now
+	r.waitForIdlePass("brk") // a second exit would go out now: no tick comes
 	if err := w.e.AuctionMode("BTC-USDT", false); err != nil {
 		t.Fatal(err)
 	}
