@@ -205,6 +205,12 @@ func TestStopReachedWhileItsOrderIsQueuedInAnAuctionSellsAtMarketOnce(t *testing
 	if len(stops) != 1 || stops[0].Status != exchange.StatusQueued {
 		t.Fatalf("stop orders %+v, want one, QUEUED", stops)
 	}
+	// The one tick below comes once the daemon knows the stop waits: a
+	// tick while its placement is still in flight is not the case tested,
+	// and with the market held no other tick would come.
+	r.waitFor("the journal to record the stop QUEUED", 20*time.Second, func() bool {
+		return sawQueuedThen(w.journalHistories(), exchange.Exit, exchange.StatusQueued)
+	})
 	held := w.btc()
 	below := stops[0].StopPrice.Mul(decimal.RequireFromString("0.995")).Round(2)
 	w.e.Tick(exchange.Tick{ProductID: "BTC-USDT", Kind: exchange.TradeTick, Price: below, Size: decimal.RequireFromString("0.0001"),
