@@ -209,13 +209,6 @@ func (in *Instance) OrderEnded(side exchange.Side, typ exchange.OrderType, statu
 	in.ordersOpn.Dec()
 }
 
-// OrderRefused counts an order that never reached the venue's book: status
-// is rejected (refused by the guard, validation or the venue) or failed.
-// Unlike OrderEnded it does not touch the open-order count.
-func (in *Instance) OrderRefused(side exchange.Side, typ exchange.OrderType, status string) {
-	in.order(side, typ, status)
-}
-
 func (in *Instance) order(side exchange.Side, typ exchange.OrderType, status string) {
 	s, t, st := sideIndex(side), typeIndex(typ), statusIndex(status)
 	if s >= 0 && t >= 0 && st >= 0 {

@@ -255,7 +255,6 @@ func TestOrderLifecycleCountsSubmittedAndTerminalStatesAndOpenOrders(t *testing.
 		t.Fatalf("orders_open = %v after two submissions, want 2", got)
 	}
 	m.OrderEnded("s1", "BTC-USD", exchange.Buy, exchange.Limit, string(exchange.StatusCancelled))
-	m.Instance("s1", "BTC-USD").OrderRefused(exchange.Sell, exchange.Market, metrics.StatusRejected)
 	if got := value(t, reg, "tradebot_orders_open", sp); got != 1 {
 		t.Errorf("orders_open = %v, want 1", got)
 	}
@@ -266,7 +265,6 @@ func TestOrderLifecycleCountsSubmittedAndTerminalStatesAndOpenOrders(t *testing.
 		{"buy", "limit", "submitted", 1},
 		{"buy", "limit", "cancelled", 1},
 		{"sell", "bracket", "submitted", 1},
-		{"sell", "market", "rejected", 1},
 	} {
 		l := map[string]string{"strategy": "s1", "product": "BTC-USD", "side": c.side, "type": c.typ, "status": c.status}
 		if got := value(t, reg, "tradebot_orders_total", l); got != c.want {

@@ -176,16 +176,6 @@ func (s *Server) Serve(ctx context.Context) error {
 	return fmt.Errorf("serve on %s: %w", s.Addr(), err)
 }
 
-// Serve binds cfg.ListenAddress and serves until ctx ends (Listen, then
-// Server.Serve).
-func Serve(ctx context.Context, cfg ServerConfig) error {
-	s, err := Listen(cfg)
-	if err != nil {
-		return err
-	}
-	return s.Serve(ctx)
-}
-
 func (s *Server) mux() *http.ServeMux {
 	g := s.cfg.Gatherer
 	if g == nil {
