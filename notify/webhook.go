@@ -72,6 +72,9 @@ type Webhook struct {
 	client  *http.Client
 	log     *slog.Logger
 
+	// What became of the events, read by the tests (export_test.go):
+	// dropped because the queue was full (Notify said false), delivered
+	// (HTTP 2xx), failed after their retries (logged).
 	dropped   atomic.Uint64
 	delivered atomic.Uint64
 	failed    atomic.Uint64
@@ -132,7 +135,7 @@ func NewWebhook(cfg Config) (*Webhook, error) {
 // Notify stamps e's Time with the wall clock in UTC, queues it for
 // delivery and returns at once. It returns false when e was not queued:
 // its kind is not configured, or the queue is full (the event is then
-// counted in Dropped).
+// dropped).
 func (w *Webhook) Notify(e Event) bool {
 	if w.kinds != nil && !w.kinds[e.Kind] {
 		return false
@@ -146,15 +149,6 @@ func (w *Webhook) Notify(e Event) bool {
 		return false
 	}
 }
-
-// Dropped returns how many events were dropped because the queue was full.
-func (w *Webhook) Dropped() uint64 { return w.dropped.Load() }
-
-// Delivered returns how many events the webhook accepted (HTTP 2xx).
-func (w *Webhook) Delivered() uint64 { return w.delivered.Load() }
-
-// Failed returns how many events were given up after their retries.
-func (w *Webhook) Failed() uint64 { return w.failed.Load() }
 
 // Run delivers queued events in order until ctx ends, then tries what is
 // still queued once each within the drain timeout, closes its idle
