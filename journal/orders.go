@@ -41,10 +41,6 @@ type OrderRecord struct {
 	ChangedAt time.Time
 }
 
-// Open reports whether the order's outcome is unknown or it can still
-// change, i.e. whether a restarted daemon must ask the venue about it.
-func (r OrderRecord) Open() bool { return isOpen(r.Order.Status) }
-
 func isOpen(s exchange.OrderStatus) bool { return !s.Terminal() }
 
 // StatusChange is one entry of an order's status history.

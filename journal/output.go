@@ -155,30 +155,6 @@ func RoundTripsTable(rows []RoundTrip) Table {
 	return t
 }
 
-// FillsTable lays out fills.
-func FillsTable(rows []FillRecord) Table {
-	t := Table{Columns: []string{"time", "instance", "product", "side", "price", "size", "fee", "liquidity",
-		"trade_id", "client_order_id"}}
-	for _, f := range rows {
-		t.Rows = append(t.Rows, []string{timeCell(f.Time), f.Instance, f.ProductID, string(f.Side), f.Price.String(),
-			f.Size.String(), f.Fee.String(), string(f.Liquidity), f.TradeID, f.ClientOrderID})
-	}
-	return t
-}
-
-// OrdersTable lays out orders with their latest known state.
-func OrdersTable(rows []OrderRecord) Table {
-	t := Table{Columns: []string{"intent_at", "instance", "purpose", "client_order_id", "product", "side", "type",
-		"base_size", "limit_price", "stop_price", "status", "filled_size", "avg_price", "venue_order_id"}}
-	for _, r := range rows {
-		o := r.Order
-		t.Rows = append(t.Rows, []string{timeCell(r.IntentAt), r.Instance, r.Purpose.String(), o.ClientOrderID,
-			o.ProductID, string(o.Side), string(o.Type), decString(o.BaseSize), decString(o.LimitPrice),
-			decString(o.StopPrice), string(o.Status), o.FilledSize.String(), o.AverageFilledPrice.String(), o.ID})
-	}
-	return t
-}
-
 // Total returns the sum of a decimal column, for a summary line under a
 // table (for example the realized PnL of `tradebot trades`). Empty cells
 // count as zero; a cell that is not a number is an error naming its row.

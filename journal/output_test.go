@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tradebot/tradebot/clock"
 	"github.com/tradebot/tradebot/exchange"
 )
 
@@ -166,46 +165,5 @@ func TestPositionsAndRoundTripsRoundTripThroughTheJournal(t *testing.T) {
 		if !equalStrings(got, c.want) {
 			t.Errorf("%s: got %v, want %v", c.name, got, c.want)
 		}
-	}
-}
-
-func TestOrdersAndFillsTablesShowTheJournalsRows(t *testing.T) {
-	j := openTemp(t)
-	j.UseClock(clock.NewSim(t0))
-	if err := j.RecordIntent(intent("sma-btc", "sma-btc-1")); err != nil {
-		t.Fatal(err)
-	}
-	if err := j.UpdateOrder("sma-btc-1", exchange.Order{ID: "v-1", Status: exchange.StatusOpen, FilledSize: d("0.001"),
-		AverageFilledPrice: d("64250.01")}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := j.RecordFill("sma-btc", fill("t1", t0)); err != nil {
-		t.Fatal(err)
-	}
-	orders, err := j.Orders(OrderFilter{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !orders[0].Open() {
-		t.Fatal("an OPEN order reports Open() = false")
-	}
-	fills, err := j.Fills(time.Time{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b bytes.Buffer
-	if err := WriteTable(&b, OrdersTable(orders), FormatCSV); err != nil {
-		t.Fatal(err)
-	}
-	if err := WriteTable(&b, FillsTable(fills), FormatCSV); err != nil {
-		t.Fatal(err)
-	}
-	want := "" +
-		"intent_at,instance,purpose,client_order_id,product,side,type,base_size,limit_price,stop_price,status,filled_size,avg_price,venue_order_id\n" +
-		"2026-03-01T12:00:00Z,sma-btc,entry,sma-btc-1,BTC-USD,BUY,LIMIT,0.00123456,64250.01,,OPEN,0.001,64250.01,v-1\n" +
-		"time,instance,product,side,price,size,fee,liquidity,trade_id,client_order_id\n" +
-		"2026-03-01T12:00:00Z,sma-btc,BTC-USD,BUY,64250.01,0.00123456,0.0793,MAKER,t1,a-1\n"
-	if b.String() != want {
-		t.Fatalf("got\n%s\nwant\n%s", b.String(), want)
 	}
 }
