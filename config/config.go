@@ -507,15 +507,6 @@ func (c *Config) PaperProducts() []Product {
 	return DefaultProducts()
 }
 
-// ReplayInterval is how long a replay at Speed takes per second of data,
-// for messages.
-func (p Paper) ReplayInterval() time.Duration {
-	if p.Speed == 0 {
-		return 0
-	}
-	return time.Duration(float64(time.Second) / p.Speed)
-}
-
 func splitProductID(id string) (base, quote string) {
 	for i := 0; i < len(id); i++ {
 		if id[i] == '-' {

@@ -109,9 +109,6 @@ type Instance struct {
 // Name returns the instance's name.
 func (in *Instance) Name() string { return in.name }
 
-// Mailbox returns the instance's mailbox.
-func (in *Instance) Mailbox() *Mailbox { return in.mailbox }
-
 // EntryRetryDelay is how long, in market time, a Signaler waits after a
 // refused entry before it asks for another, and a refused exit is logged
 // again.

@@ -54,7 +54,7 @@ func TestStopLossExitsByHand(t *testing.T) {
 			if h.m.Position().Size.IsPositive() || len(h.openSells()) != 0 {
 				t.Errorf("after the exit: size %s, %d open sells", h.m.Position().Size, len(h.openSells()))
 			}
-			if got := h.m.ExitCounts()[ReasonStopLoss]; got != 1 {
+			if got := h.m.exitCounts()[ReasonStopLoss]; got != 1 {
 				t.Errorf("stop_loss exits counted %d, want 1", got)
 			}
 		})
@@ -182,7 +182,7 @@ func TestBreakEvenAfterFirstTakeProfit(t *testing.T) {
 			if !rt.ExitPrice.Equal(d("100.55")) || !rt.PnL.Equal(d("0.55")) || rt.Reason != ReasonBreakEven {
 				t.Errorf("exit vwap %s pnl %s reason %s, want 100.55 0.55 break_even", rt.ExitPrice, rt.PnL, rt.Reason)
 			}
-			c := h.m.ExitCounts()
+			c := h.m.exitCounts()
 			if c[ReasonTakeProfit] != 1 || c[ReasonBreakEven] != 1 {
 				t.Errorf("exit counts %v, want one take_profit and one break_even", c)
 			}

@@ -281,3 +281,15 @@ func (h *harness) trip() (tripOut struct {
 }
 
 func pctStop(p string) *StopLoss { return &StopLoss{Percent: d(p)} }
+
+// exitCounts returns how many exit orders have filled, by reason (the
+// keys are from Reasons; zero counts are left out).
+func (m *Manager) exitCounts() map[string]uint64 {
+	out := map[string]uint64{}
+	for i, n := range m.counts {
+		if n > 0 {
+			out[Reasons[i]] = n
+		}
+	}
+	return out
+}

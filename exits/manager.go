@@ -143,7 +143,7 @@ type Manager struct {
 	entryWhy       map[string]string // entry client order id -> the strategy's reason
 	exitWhy        map[string]string // journaled exit the state does not name -> its reason (NoteExit)
 	trips          []position.RoundTrip
-	counts         [9]uint64 // by index in Reasons
+	counts         [9]uint64 // exit fills by index in Reasons, for the tests (exitCounts)
 	nextTry        time.Time // earliest retry of a refused resting exit
 	exitRetryAt    time.Time // earliest retry of a refused market exit
 	// closeNextTick: a market exit ended with part of its size unsold
@@ -245,18 +245,6 @@ func (m *Manager) Protection() Protection {
 func (m *Manager) TakeRoundTrips() []position.RoundTrip {
 	out := m.trips
 	m.trips = nil
-	return out
-}
-
-// ExitCounts returns how many exit orders have filled, by reason (the
-// keys are from Reasons; zero counts are left out).
-func (m *Manager) ExitCounts() map[string]uint64 {
-	out := map[string]uint64{}
-	for i, n := range m.counts {
-		if n > 0 {
-			out[Reasons[i]] = n
-		}
-	}
 	return out
 }
 

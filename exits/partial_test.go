@@ -146,7 +146,7 @@ func TestPartiallyFilledStopSellsTheRestLater(t *testing.T) {
 	if h.m.Position().Size.IsPositive() || len(h.openSells()) != 0 {
 		t.Fatalf("position %s, %d sells open; want flat", h.m.Position().Size, len(h.openSells()))
 	}
-	if got := h.m.ExitCounts()[ReasonStopLoss]; got != 1 {
+	if got := h.m.exitCounts()[ReasonStopLoss]; got != 1 {
 		t.Errorf("stop_loss exits counted %d, want 1 (one exit in three fills)", got)
 	}
 }
@@ -190,7 +190,7 @@ func TestFullExitSellsAnEntryFilledMeanwhileAtOnce(t *testing.T) {
 	if size := h.m.Position().Size; size.IsPositive() {
 		t.Fatalf("a trade at 98.8 reached the stop 99 but %s is still held", size)
 	}
-	if got := h.m.ExitCounts()[ReasonStopLoss]; got != 2 {
+	if got := h.m.exitCounts()[ReasonStopLoss]; got != 2 {
 		t.Errorf("stop_loss exits counted %d, want 2 (the first exit and the rest)", got)
 	}
 }

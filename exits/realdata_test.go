@@ -103,7 +103,7 @@ func TestRealMarketKeepsInvariantsAndBooksMatchTheVenue(t *testing.T) {
 			if len(trips) < 3 {
 				t.Errorf("only %d round trips over %d inputs: the data did not exercise the exits", len(trips), n)
 			}
-			t.Logf("%d inputs, %d round trips, profit %s USD, exits %v", n, len(trips), sum, h.m.ExitCounts())
+			t.Logf("%d inputs, %d round trips, profit %s USD, exits %v", n, len(trips), sum, h.m.exitCounts())
 		})
 	}
 }
