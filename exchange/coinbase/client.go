@@ -393,16 +393,3 @@ func (c *Client) waitRate(ctx context.Context, ep endpoint) error {
 		return fmt.Errorf("coinbase %s: waiting for the rate limiter: %w", ep.name, ctx.Err())
 	}
 }
-
-// EndpointNames lists every endpoint label the Observer may receive, so
-// that metrics can be registered up front.
-func EndpointNames() []string {
-	eps := []endpoint{epAccounts, epProducts, epProduct, epPublicProduct, epBestBidAsk, epProductBook, epPublicBook,
-		epCandles, epMarketTrades, epCreateOrder, epPreviewOrder, epCancelOrders, epEditOrder, epGetOrder,
-		epListOrders, epListFills, epKeyPermissions, epTransactionSumm, epServerTime, epPortfolios}
-	names := make([]string, len(eps))
-	for i, e := range eps {
-		names[i] = e.name
-	}
-	return names
-}

@@ -5,9 +5,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rand"
-	"crypto/x509"
 	"encoding/hex"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"time"
@@ -75,33 +73,6 @@ func (c *Credentials) sign(uri string, now time.Time) (string, error) {
 		return "", fmt.Errorf("coinbase jwt sign with key %q: %w", c.name, err)
 	}
 	return s, nil
-}
-
-// ParsePublicKey reads a PEM public key ("PUBLIC KEY", PKIX) of type ECDSA
-// P-256 or Ed25519, for VerifyJWT.
-func ParsePublicKey(pemText string) (crypto.PublicKey, error) {
-	block, _ := pem.Decode([]byte(pemText))
-	if block == nil || block.Type != "PUBLIC KEY" {
-		return nil, errors.New("coinbase public key: no PEM PUBLIC KEY block")
-	}
-	k, err := x509.ParsePKIXPublicKey(block.Bytes)
-	if err != nil {
-		return nil, fmt.Errorf("coinbase public key: %w", err)
-	}
-	switch k.(type) {
-	case *ecdsa.PublicKey, ed25519.PublicKey:
-		return k, nil
-	}
-	return nil, fmt.Errorf("coinbase public key: type %T is neither ECDSA nor Ed25519", k)
-}
-
-// MarshalPublicKey writes a public key as a PEM "PUBLIC KEY" block.
-func MarshalPublicKey(k crypto.PublicKey) (string, error) {
-	der, err := x509.MarshalPKIXPublicKey(k)
-	if err != nil {
-		return "", fmt.Errorf("coinbase public key: %w", err)
-	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})), nil
 }
 
 // VerifyJWT checks a token the way Coinbase does, for an emulator: the

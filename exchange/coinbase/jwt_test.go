@@ -110,22 +110,6 @@ func TestVerifyJWTRefusesWhatCoinbaseRefuses(t *testing.T) {
 	}
 }
 
-func TestPublicKeyPEMRoundTrip(t *testing.T) {
-	_, c := newTestKey(t)
-	p, err := MarshalPublicKey(c.PublicKey())
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := ParsePublicKey(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, _ := c.WSToken(time.Now())
-	if err := VerifyJWT(tok, k, testKeyName, "", time.Now()); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func BenchmarkRESTTokenES256(b *testing.B) {
 	_, c := newTestKey(b)
 	now := time.Now()
