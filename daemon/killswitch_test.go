@@ -513,14 +513,16 @@ func TestKillSwitchEndpointResumesAndTheFlagFileHaltsAgain(t *testing.T) {
 	if err := os.Remove(flagFile); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(1500 * time.Millisecond) // more than one poll
+	// Nothing may happen at the flag file's next poll (every second),
+	// which shows nowhere: a sleep of more than one poll is the wait.
+	time.Sleep(1500 * time.Millisecond)
 	if st, rule := r.state(); st != "HALTED" || rule != "kill_switch" {
 		t.Fatalf("after removing the flag file: %s by %s, want still HALTED by kill_switch", st, rule)
 	}
 	if code, body := r.request(http.MethodPost, "/killswitch?resume=true"); code != http.StatusOK || !strings.Contains(body, `"state":"ACTIVE"`) {
 		t.Fatalf("POST ?resume=true without the file: %d %s", code, body)
 	}
-	time.Sleep(1500 * time.Millisecond)
+	time.Sleep(1500 * time.Millisecond) // the next poll, as above
 	if st, _ := r.state(); st != "ACTIVE" {
 		t.Fatalf("resumed without the flag file, then %s at the next poll", st)
 	}
