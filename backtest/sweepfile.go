@@ -329,7 +329,14 @@ func PrintSweep(w io.Writer, r *SweepResult) {
 			fmt.Fprint(tw, v, "\t")
 		}
 		if row.Err != nil {
-			fmt.Fprintf(tw, "error: %v\t\n", row.Err)
+			// One line, and out of the columns (no closing tab): a
+			// config's problems span lines, and as a cell their width
+			// pushed every column of the table off the screen.
+			lines := strings.Split(row.Err.Error(), "\n")
+			for i := range lines {
+				lines[i] = strings.TrimSpace(lines[i])
+			}
+			fmt.Fprintf(tw, "  error: %s\n", strings.Join(lines, " "))
 			continue
 		}
 		s := row.Summary

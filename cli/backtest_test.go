@@ -229,3 +229,37 @@ func TestBacktestCommandWalksForwardWithARandomDraw(t *testing.T) {
 		t.Errorf("stdout:\n%s", stdout.String())
 	}
 }
+
+// A combination whose config is invalid is a row of the table with its
+// error on that one line, after the columns: the config's problems span
+// lines, and as a cell of the table they widened every column past the
+// screen and wrote the table's rows into each other.
+func TestASweepRowInErrorKeepsTheTableReadable(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"backtest", "--data", "bundled", "--out", t.TempDir(), "--report", "none", "--workers", "1",
+		"--sweep", "btc-sma.params.fast=3,x"}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	lines := strings.Split(strings.TrimSuffix(stdout.String(), "\n"), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("want a title, a header and 2 rows, got:\n%s", stdout.String())
+	}
+	header, good, bad := lines[1], lines[2], lines[3]
+	if len(header) > 120 || len(good) != len(header) {
+		t.Errorf("the columns are not the values' width:\n%s", stdout.String())
+	}
+	if !strings.HasPrefix(bad, "     2                    x  error: ") || !strings.Contains(bad, `strategies[0].params.fast: "x" is not a whole number`) {
+		t.Errorf("the row in error is not the combination, then its error:\n%s", bad)
+	}
+}
+
+// --out may be left out with --report none, but not from a sweep, whose
+// table goes to sweep.csv: the message says which.
+func TestASweepWithoutOutSaysItNeedsOut(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"backtest", "--data", "bundled", "--report", "none", "--sweep", "btc-sma.params.fast=3,5"}, &stdout, &stderr)
+	if want := "tradebot: a sweep needs --out, the directory of its sweep.csv and sweep.json\n"; code != exitUsage || stderr.String() != want {
+		t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr.String(), exitUsage, want)
+	}
+}
