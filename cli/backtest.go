@@ -86,7 +86,10 @@ func runBacktest(prog string, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageErrorf("%v", err)
 	}
-	if len(data) == 0 || (*out == "" && (reports != backtest.ReportsNone || *sweep != "")) {
+	if *sweep != "" && *out == "" && len(data) > 0 {
+		return usageErrorf("a sweep needs --out, the directory of its sweep.csv and sweep.json")
+	}
+	if len(data) == 0 || (*out == "" && reports != backtest.ReportsNone) {
 		return usageErrorf("backtest needs --data and --out (--out may be left out with --report none)")
 	}
 	from, err := parseTime("from", *fromFlag)
