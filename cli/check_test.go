@@ -133,15 +133,23 @@ func lineOf(text, line string) int {
 
 func checkOutput(t *testing.T, text string) string {
 	t.Helper()
+	_, stderr := runCheck(t, text, exitUsage)
+	return stderr
+}
+
+// runCheck runs `tradebot check` on text written to config.yaml, which
+// must exit with code, and returns its output.
+func runCheck(t *testing.T, text string, code int) (stdout, stderr string) {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "config.yaml")
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	var stdout, stderr bytes.Buffer
-	if code := run([]string{"check", "--config", path}, &stdout, &stderr); code != exitUsage {
-		t.Fatalf("exit %d, want %d; stdout %q, stderr:\n%.2000s", code, exitUsage, stdout.String(), stderr.String())
+	var out, errs bytes.Buffer
+	if got := run([]string{"check", "--config", path}, &out, &errs); got != code {
+		t.Fatalf("exit %d, want %d; stdout %q, stderr:\n%.2000s", got, code, out.String(), errs.String())
 	}
-	return stderr.String()
+	return out.String(), errs.String()
 }
 
 // TestCheckWarnsOfAnEntrySizeTheVenueRefuses: a strategy whose size is
@@ -202,17 +210,10 @@ strategies:
 	}
 }
 
-// checkWarnings runs `tradebot check` on text written to config.yaml,
-// which must pass (exit 0), and returns its output.
+// checkWarnings runs `tradebot check` on text, which must pass (exit 0),
+// and returns its output.
 func checkWarnings(t *testing.T, text string) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "config.yaml")
-	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	var stdout, stderr bytes.Buffer
-	if code := run([]string{"check", "--config", path}, &stdout, &stderr); code != 0 {
-		t.Fatalf("exit %d, want 0; stderr:\n%s", code, stderr.String())
-	}
-	return stdout.String()
+	stdout, _ := runCheck(t, text, 0)
+	return stdout
 }

@@ -83,13 +83,7 @@ func BenchmarkCheckReleaseParallel(b *testing.B) {
 	cfg.Account.OrdersPerSecond = 30
 	cfg.Account.OrdersPerMinute = 1 << 30
 	cfg.PerStrategy = ScopeLimits{}
-	clk := clock.NewSim(t0)
-	g, err := NewGuard(cfg, clk)
-	if err != nil {
-		b.Fatal(err)
-	}
-	product := btcUSD()
-	g.OnTick(&exchange.Tick{ProductID: product.ID, Kind: exchange.TradeTick, Time: t0, Price: d("50000")})
+	g, clk, product := guardAt50000(b, cfg)
 	var seq atomic.Int64
 	var refused atomic.Int64
 	b.ReportAllocs()
@@ -144,13 +138,7 @@ func BenchmarkCheckReleaseMarket(b *testing.B) {
 			cfg.Account.MaxEntriesPerDay = 1 << 30
 			cfg.Account.OrdersPerMinute = 1 << 30
 			cfg.PerStrategy = ScopeLimits{}
-			clk := clock.NewSim(t0)
-			g, err := NewGuard(cfg, clk)
-			if err != nil {
-				b.Fatal(err)
-			}
-			product := btcUSD()
-			g.OnTick(&exchange.Tick{ProductID: product.ID, Kind: exchange.TradeTick, Time: t0, Price: d("50000")})
+			g, clk, product := guardAt50000(b, cfg)
 			in := Intent{Strategy: "s", ProductID: product.ID, Product: product, Side: exchange.Buy,
 				Type: exchange.Market, EstimatedPrice: d("50000")}
 			if bc.base != "" {
@@ -169,4 +157,18 @@ func BenchmarkCheckReleaseMarket(b *testing.B) {
 			}
 		})
 	}
+}
+
+// guardAt50000 is a guard of cfg on a simulated clock that has seen a
+// BTC-USD trade at 50,000.
+func guardAt50000(b *testing.B, cfg Config) (*Guard, *clock.Sim, exchange.Product) {
+	b.Helper()
+	clk := clock.NewSim(t0)
+	g, err := NewGuard(cfg, clk)
+	if err != nil {
+		b.Fatal(err)
+	}
+	product := btcUSD()
+	g.OnTick(&exchange.Tick{ProductID: product.ID, Kind: exchange.TradeTick, Time: t0, Price: d("50000")})
+	return g, clk, product
 }
