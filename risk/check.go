@@ -341,7 +341,7 @@ func worthAnOrder(in *Intent, price decimal.Decimal) (Decision, bool) {
 func buysAnOrderSize(in *Intent, notional int64, price decimal.Decimal) (Decision, bool) {
 	p := &in.Product
 	least := max(notionalUnits(p.BaseMinSize, price), notionalUnits(p.BaseIncrement, price))
-	enough := least < tooLarge/3 && 3*least < notional
+	enough := least > 0 && least < tooLarge/3 && 3*least < notional // with neither, a tiny quotient rounds to nothing
 	fits := !p.BaseMaxSize.IsPositive() || notionalUnits(p.BaseMaxSize, price) > notional
 	if enough && fits {
 		return Decision{}, true
@@ -361,5 +361,5 @@ func venueRefusal(in *Intent, price decimal.Decimal, err error) (Decision, bool)
 	if errors.As(err, &rej) {
 		value = rej.Reason
 	}
-	return rejectf(RuleInvalidOrder, "", "", value, "%s %s %s taking %s: %s", in.Side, in.Type, in.ProductID, price, err), false
+	return rejectf(RuleInvalidOrder, "", "", value, "%s %s %s at %s, the price it takes: %s", in.Side, in.Type, in.ProductID, price, err), false
 }

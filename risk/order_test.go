@@ -4,6 +4,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shopspring/decimal"
+	"pgregory.net/rapid"
+
 	"github.com/tradebot/tradebot/exchange"
 )
 
@@ -364,4 +367,39 @@ func TestTicksWithoutAPriceDoNotCountAsFreshData(t *testing.T) {
 	f.refuse(in, RuleStaleData, ScopeProduct)
 	f.g.OnTick(&exchange.Tick{ProductID: "NEW-USD", Kind: exchange.QuoteTick, Time: now, Bid: d("4"), Ask: d("5")})
 	f.allow(in)
+}
+
+// The guard's shortcuts for a market entry's size at the price it takes
+// decide as the venue's rules they stand in for (CheckBounds for a base
+// size that Validate took, QuoteBuys for a quote size): they may pass
+// only what the rule passes, and refuse only with the rule's answer.
+func TestMarketEntrySizeShortcutsDecideAsTheVenuesRules(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		p := exchange.Product{
+			ID: "BTC-USD", BaseCurrency: "BTC", QuoteCurrency: "USD",
+			BaseIncrement: genDecimal(t, "baseInc").Abs(),
+			BaseMinSize:   genDecimal(t, "baseMin"), BaseMaxSize: genDecimal(t, "baseMax"),
+			QuoteMinSize: genDecimal(t, "quoteMin"), QuoteMaxSize: genDecimal(t, "quoteMax"),
+		}
+		price := genDecimal(t, "price").Abs()
+		if !price.IsPositive() {
+			return
+		}
+		in := Intent{ProductID: p.ID, Product: p, Side: exchange.Buy, Type: exchange.Market, BaseSize: genOnStep(t, "base", p.BaseIncrement).Abs()}
+		// sanity has held the base size to its own bounds (Validate).
+		if in.BaseSize.IsPositive() && p.Validate(in.request()) == nil {
+			_, ok := worthAnOrder(&in, price)
+			if want := p.CheckBounds(in.BaseSize, price) == nil; ok != want {
+				t.Fatalf("base %s at %s: shortcut passes %v, CheckBounds %v (product %+v)", in.BaseSize, price, ok, want, p)
+			}
+		}
+		in.BaseSize, in.QuoteSize = decimal.Zero, genDecimal(t, "quote").Abs()
+		if in.QuoteSize.IsPositive() {
+			_, ok := buysAnOrderSize(&in, toUnits(in.QuoteSize), price)
+			_, err := p.QuoteBuys(in.QuoteSize, price)
+			if want := err == nil; ok != want {
+				t.Fatalf("quote %s at %s: shortcut passes %v, QuoteBuys %v (product %+v)", in.QuoteSize, price, ok, err, p)
+			}
+		}
+	})
 }
