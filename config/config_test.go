@@ -3,11 +3,14 @@ package config
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/tradebot/tradebot"
+	"github.com/tradebot/tradebot/internal/testenv"
 	"gopkg.in/yaml.v3"
 )
 
@@ -279,4 +282,35 @@ strategies:
 func TestAFileThatIsNotAMappingIsOneProblem(t *testing.T) {
 	_, err := Load("prices.csv", []byte("time,open,high\n1,2,3\n"), noEnv)
 	checkProblems(t, "prices.csv", err, []problemAt{{1, "", "the file is not a YAML mapping of settings"}})
+}
+
+// A paper.recording the daemon could not replay is a problem of the
+// config, as a missing one is: a file of no format tradebot reads, and a
+// candle file that names no product (backtest takes it with --product,
+// which run has not). Both once passed the check and stopped the daemon
+// as it started, the second advising a --product flag run does not take.
+func TestAPaperRecordingTheDaemonCannotReplayIsAProblem(t *testing.T) {
+	dir := t.TempDir()
+	candles := filepath.Join(dir, "btc-1m.csv")
+	junk := filepath.Join(dir, "notes.txt")
+	recording := filepath.Join(testenv.RepoRoot(), "testdata", "coinbase-exchange-20210417.tbrec")
+	for path, body := range map[string]string{
+		candles: "timestamp,open,high,low,close,volume\n2021-12-31 23:01:00.000000,46319.0,46385.0,46319.0,46377.0,2300413.7295\n",
+		junk:    "hello world\n",
+	} {
+		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	doc := "mode: paper\npaper:\n  recording: %s\n" + oneStrategy
+	for _, c := range []struct{ file, says string }{
+		{candles, "is a nautilus-bars-csv file, which names no product: paper mode replays files whose ticks name theirs"},
+		{junk, "unrecognised market data format"},
+	} {
+		_, err := Load("paper.yaml", []byte(fmt.Sprintf(doc, c.file)), noEnv)
+		checkProblems(t, "paper.yaml", err, []problemAt{{3, "paper.recording", c.says}})
+	}
+	if _, err := Load("paper.yaml", []byte(fmt.Sprintf(doc, recording)), noEnv); err != nil {
+		t.Errorf("a tradebot recording is refused: %v", err)
+	}
 }

@@ -8,7 +8,9 @@ import (
 	"path/filepath"
 
 	"github.com/shopspring/decimal"
+
 	"github.com/tradebot/tradebot/internal/echo"
+	"github.com/tradebot/tradebot/marketdata"
 )
 
 // maxSize bounds an entry's size: a larger number is a typing slip, and
@@ -45,6 +47,8 @@ func (c *Config) checkSurroundings() []error {
 			add("paper.recording", "cannot read %s: %s", echo.Cut(r), statReason(err))
 		} else if fi.IsDir() {
 			add("paper.recording", "%s is a directory, not a recording file", echo.Cut(r))
+		} else if err := checkRecording(r); err != nil {
+			add("paper.recording", "%v", err)
 		}
 	}
 	if f := c.KillSwitch.File; f != "" {
@@ -68,6 +72,24 @@ func (c *Config) checkSurroundings() []error {
 		}
 	}
 	return errs
+}
+
+// checkRecording opens a replay's file as the daemon does at start, which
+// reads its first lines only: a file of no format tradebot reads, or one
+// that names no product (a candle file; backtest takes those with
+// --product, which run has not), would stop the daemon as it starts.
+func checkRecording(path string) error {
+	src, err := marketdata.Open(path)
+	if err == nil {
+		return src.Close()
+	}
+	if src, perr := marketdata.Open(path, marketdata.DefaultProduct("BTC-USD")); perr == nil {
+		format := src.Format
+		src.Close()
+		return fmt.Errorf("%s is a %s file, which names no product: paper mode replays files whose ticks name theirs "+
+			"(a recording of tradebot record, a Binance or cryptofeed capture); backtest takes this one with --product", echo.Cut(path), format)
+	}
+	return err
 }
 
 // statReason says in words why a path could not be read, without the
