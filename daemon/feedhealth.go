@@ -115,6 +115,14 @@ func (h *feedHealth) resyncPending() bool {
 	return h.done < h.requested
 }
 
+// seeing reports whether the user channel is up and caught up, so that
+// whatever it does not say is news.
+func (h *feedHealth) seeing() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.unseen() == ""
+}
+
 // unseen says why fills cannot be seen now, or "". Called with mu held.
 func (h *feedHealth) unseen() string {
 	switch {

@@ -50,6 +50,12 @@ type live struct {
 	reconcileEvery time.Duration
 	// maker and taker are the account's fee rates (fee tier).
 	maker, taker decimal.Decimal
+	// unheard compares the orders tracked with those the user channel
+	// mentions, to find the channel silent (checkUnheard).
+	unheard *unheard
+	// redialUser is the feed's RedialUser, set before the reconciler
+	// starts.
+	redialUser func()
 }
 
 func newLive(ctx context.Context, cfg *config.Config, log *slog.Logger, m *metrics.Metrics, guard *risk.Guard,
@@ -61,7 +67,7 @@ func newLive(ctx context.Context, cfg *config.Config, log *slog.Logger, m *metri
 	if err != nil {
 		return nil, err
 	}
-	l := &live{cfg: cfg, creds: creds, log: log, guard: guard, resync: make(chan string, 1),
+	l := &live{cfg: cfg, creds: creds, log: log, guard: guard, resync: make(chan string, 1), unheard: newUnheard(),
 		reconcileEvery: reconcileEvery, maker: cfg.Paper.Fees.Maker, taker: cfg.Paper.Fees.Taker}
 	l.feeds.init(cfg, guard)
 	l.ph = phantoms{guard: guard, m: m, log: log}
@@ -133,13 +139,14 @@ func (l *live) runFeed(ctx context.Context, eng *engine.Engine, stop func()) err
 	feed, err := coinbase.NewFeed(coinbase.FeedConfig{
 		MarketURL: l.cfg.Coinbase.MarketDataURL, UserURL: l.cfg.Coinbase.UserURL, Credentials: l.creds,
 		Products: ids, Channels: []string{coinbase.ChannelTicker, coinbase.ChannelMarketTrades},
-		User: true, OnTick: l.feeds.tick(eng.OnTick), OnOrder: eng.HandleEvent, OnResync: l.requestResync,
+		User: true, OnTick: l.feeds.tick(eng.OnTick), OnOrder: l.unheard.note(eng.HandleEvent), OnResync: l.requestResync,
 		OnConnection: l.feeds.connection, Observer: l.obs, Logger: l.log,
 	})
 	if err != nil {
 		return err
 	}
 	l.feeds.armAuth()
+	l.redialUser = feed.RedialUser
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -161,10 +168,14 @@ func (l *live) reconcileLoop(ctx context.Context) {
 	defer t.Stop()
 	retry := time.NewTicker(retryEvery)
 	defer retry.Stop()
+	heard := time.NewTicker(unheardEvery)
+	defer heard.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-heard.C:
+			l.checkUnheard()
 		case reason := <-l.resync:
 			l.pass(ctx, reason)
 		case <-t.C:
@@ -174,6 +185,31 @@ func (l *live) reconcileLoop(ctx context.Context) {
 				l.pass(ctx, "retry")
 			}
 		}
+	}
+}
+
+// checkUnheard finds the user channel silent about orders Coinbase
+// accepted (unheard) while it counts as up: it then asks for a
+// reconciliation, which pauses entries until it is done and books what
+// filled unseen, and resubscribes the user channel. Without it, an
+// entry's fill went unseen, its position bare, until the minutely safety
+// net.
+func (l *live) checkUnheard() {
+	now := time.Now()
+	if !l.feeds.seeing() {
+		// Down or resyncing: silence says nothing, and a pass follows.
+		l.unheard.restart(now)
+		return
+	}
+	late := l.unheard.check(now, l.eng.Executor().Tracked())
+	if len(late) == 0 {
+		return
+	}
+	l.log.Warn("the user channel said nothing of orders Coinbase accepted; asking Coinbase over REST and resubscribing",
+		"orders", late, "within", unheardAfter.String())
+	l.requestResync("unheard_order")
+	if l.redialUser != nil {
+		l.redialUser()
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
@@ -89,6 +90,22 @@ type Feed struct {
 	obs Observer
 	log *slog.Logger
 	clk clock.Clock
+	// redialUser asks the user connection to drop and dial again
+	// (RedialUser); buffered 1 so that requests coalesce.
+	redialUser chan struct{}
+}
+
+// RedialUser drops the user connection, if one is open, and dials again
+// with fresh subscriptions, reporting reason "redial": for a caller that
+// found the channel silent about orders while its socket and heartbeats
+// go on (a subscription the venue dropped without a word). A request
+// made while no connection is open is dropped: the next one subscribes
+// afresh anyway.
+func (f *Feed) RedialUser() {
+	select {
+	case f.redialUser <- struct{}{}:
+	default:
+	}
 }
 
 // maxMessage bounds one WebSocket message; level2 snapshots are large
@@ -133,7 +150,7 @@ func NewFeed(cfg FeedConfig) (*Feed, error) {
 	if cfg.Dialer == nil {
 		cfg.Dialer = &websocket.Dialer{HandshakeTimeout: 10 * time.Second, Proxy: websocket.DefaultDialer.Proxy}
 	}
-	f := &Feed{cfg: cfg, obs: cfg.Observer, log: cfg.Logger, clk: cfg.Clock}
+	f := &Feed{cfg: cfg, obs: cfg.Observer, log: cfg.Logger, clk: cfg.Clock, redialUser: make(chan struct{}, 1)}
 	if f.obs == nil {
 		f.obs = NopObserver{}
 	}
@@ -251,6 +268,34 @@ type conn struct {
 	staleRun int
 	// delivered is set by the first message read after subscribing.
 	delivered bool
+	// redialed is set when the socket was closed on a redial request
+	// (watchRedial), so that read reports why.
+	redialed atomic.Bool
+}
+
+// watchRedial closes the connection when a redial is asked for on ch,
+// until the returned function is called; that function returns once
+// the watcher has ended. A request left from before this connection is
+// dropped first: it was meant for one that is gone.
+func (c *conn) watchRedial(ch chan struct{}) (stop func()) {
+	select {
+	case <-ch:
+	default:
+	}
+	done, ended := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(ended)
+		select {
+		case <-ch:
+			c.redialed.Store(true)
+			c.ws.Close()
+		case <-done:
+		}
+	}()
+	return func() {
+		close(done)
+		<-ended
+	}
 }
 
 // maxStaleRun is how many messages in a row may fail to advance the
@@ -281,6 +326,9 @@ func (f *Feed) connect(ctx context.Context, name, url string, s session, reconne
 	defer stop()
 	ws.SetReadLimit(maxMessage)
 	c := &conn{ws: ws, f: f, name: name, lastSeq: -1}
+	if name == "user" {
+		defer c.watchRedial(f.redialUser)()
+	}
 	if err := c.subscribe("subscribe", subscription{channel: ChannelHeartbeats}); err != nil {
 		return "write", false, false
 	}
@@ -303,6 +351,10 @@ func (c *conn) read(ctx context.Context, s session) string {
 			return "read"
 		}
 		_, msg, err := ws.ReadMessage()
+		if err != nil && c.redialed.Load() {
+			f.log.Warn("coinbase feed redialling on request", "feed", name)
+			return "redial"
+		}
 		if err != nil {
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() {

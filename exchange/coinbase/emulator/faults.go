@@ -95,6 +95,13 @@ func (e *Emulator) KeepCreateResponses() {
 // number on its next message.
 func (e *Emulator) SequenceGap() { e.ws.gap() }
 
+// MuteUserChannel stops (true) or resumes (false) the user channel's
+// order updates on every open connection, while the connections stay up
+// and their heartbeats go on: a subscription the venue dropped without a
+// word. Orders change meanwhile unseen; a new connection's subscription
+// works (its snapshot shows them), and REST always does.
+func (e *Emulator) MuteUserChannel(on bool) { e.ws.muteUser(on) }
+
 // DropSockets closes every open WebSocket connection now.
 func (e *Emulator) DropSockets() { e.ws.closeAll() }
 
@@ -227,6 +234,9 @@ type FaultRequest struct {
 	Delay             string `json:"delay,omitempty"`
 	LoseNextCreate    bool   `json:"lose_next_create,omitempty"`
 	CancelDelay       string `json:"cancel_delay,omitempty"`
+	// MuteUser stops (true) or resumes (false) the user channel's order
+	// updates on the open connections: MuteUserChannel.
+	MuteUser *bool `json:"mute_user,omitempty"`
 	// AuctionMode puts each product named in auction mode (true) or
 	// takes it out (false): AuctionMode.
 	AuctionMode map[string]bool `json:"auction_mode,omitempty"`
@@ -280,6 +290,9 @@ func (e *Emulator) Apply(fr FaultRequest) error {
 	}
 	for id, on := range fr.AuctionMode {
 		_ = e.AuctionMode(id, on) // listed: checked above
+	}
+	if fr.MuteUser != nil {
+		e.MuteUserChannel(*fr.MuteUser)
 	}
 	if fr.SequenceGap {
 		e.SequenceGap()

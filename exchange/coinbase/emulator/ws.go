@@ -69,6 +69,9 @@ type wsConn struct {
 	closeOnce sync.Once
 	gapNext   atomic.Bool
 	lastSend  atomic.Int64 // unix nanos of the last message written
+	// userMuted holds back the user channel's order updates from this
+	// connection while it stays up (MuteUserChannel).
+	userMuted atomic.Bool
 
 	mu         sync.Mutex
 	subs       map[string]map[string]bool // subscribe name -> product ids
@@ -275,6 +278,14 @@ func (h *wsHub) wait() { h.wg.Wait() }
 func (h *wsHub) gap() {
 	for _, c := range h.list() {
 		c.gapNext.Store(true)
+	}
+}
+
+// muteUser mutes (on) or unmutes the user channel's order updates of
+// every open connection.
+func (h *wsHub) muteUser(on bool) {
+	for _, c := range h.list() {
+		c.userMuted.Store(on)
 	}
 }
 

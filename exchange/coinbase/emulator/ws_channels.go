@@ -203,7 +203,7 @@ func (h *wsHub) orderUpdate(o exchange.Order) {
 	defer h.userMu.Unlock()
 	var msg *outMsg
 	for _, c := range h.list() {
-		if !c.wants(coinbase.ChannelUser, o.ProductID) {
+		if c.userMuted.Load() || !c.wants(coinbase.ChannelUser, o.ProductID) {
 			continue
 		}
 		if msg == nil {
