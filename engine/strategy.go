@@ -114,13 +114,6 @@ func (in *Instance) reads(product string) bool {
 	return product == in.product.ID || slices.Contains(in.needs.Products(), product)
 }
 
-// Needs returns what the instance's strategy declared.
-func (in *Instance) Needs() *strategy.Needs { return in.needs }
-
-// Warm reports whether the instance may trade: its warm-up is over and
-// every bar subscription has its lookback.
-func (in *Instance) Warm() bool { return in.warm }
-
 // noteWarm sets warm once the conditions hold, and logs it once.
 func (in *Instance) noteWarm(now time.Time) {
 	if in.warm || in.warming || in.barsShort > 0 {

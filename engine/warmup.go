@@ -90,16 +90,6 @@ func (e *Engine) EndWarmUp(now time.Time) {
 	}
 }
 
-// WarmUpPeriod is the longest warm-up any instance needs: the span of its
-// largest lookback of bars. A backtest reads that much data before --from.
-func (e *Engine) WarmUpPeriod() time.Duration {
-	var d time.Duration
-	for _, in := range e.instances {
-		d = max(d, in.needs.Lookback())
-	}
-	return d
-}
-
 // Products returns every product some instance reads, each once, in
 // instance order: what the feed must subscribe to.
 func (e *Engine) Products() []string {
