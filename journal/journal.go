@@ -283,7 +283,7 @@ func open(path string, readOnly bool, opt Options) (*Journal, error) {
 		return nil, err
 	}
 	if readOnly {
-		err = j.checkVersion()
+		err = j.checkReadable()
 	} else {
 		err = j.migrate()
 	}

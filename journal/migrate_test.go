@@ -223,6 +223,40 @@ func TestAJournalFromANewerTradebotIsRefused(t *testing.T) {
 	}
 }
 
+// A reader (tradebot positions, trades) does not migrate: a journal an
+// older tradebot left at an older version is refused with advice, not
+// with SQLite's missing column.
+func TestAReaderRefusesAJournalAtAnOlderVersion(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.db")
+	db, err := sql.Open("sqlite", dsn(path, "FULL", false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := migrateDB(db, path, 0, schemaVersion-1); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, err = OpenReadOnlyWith(path, Options{})
+	want := fmt.Sprintf("schema version %d is older than this tradebot reads (%d): start the daemon once", schemaVersion-1, schemaVersion)
+	if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), path) {
+		t.Fatalf("err = %v, want a refusal naming the file, the versions and what to do", err)
+	}
+	j, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r, err := OpenReadOnlyWith(path, Options{})
+	if err != nil {
+		t.Fatalf("after the upgrade: %v", err)
+	}
+	r.Close()
+}
+
 // releasedMigrations are the SHA-256 sums of the migration steps that
 // journals in the field were created with. Editing a released step would
 // give those journals a schema that the code no longer describes; a

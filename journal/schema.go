@@ -179,31 +179,48 @@ func (j *Journal) version() (int, error) {
 	return v, nil
 }
 
-// checkVersion refuses a journal written by a newer tradebot: its tables
-// may mean things this code does not know, and writing to them could lose
-// what the newer code relies on.
-func (j *Journal) checkVersion() error {
+// checkVersion returns the journal's schema version, and refuses a
+// journal written by a newer tradebot: its tables may mean things this
+// code does not know, and writing to them could lose what the newer code
+// relies on.
+func (j *Journal) checkVersion() (int, error) {
 	v, err := j.version()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if v > schemaVersion {
-		return fmt.Errorf("journal %s: schema version %d is newer than this %s supports (%d): run the %s that wrote it, or a newer one",
+		return 0, fmt.Errorf("journal %s: schema version %d is newer than this %s supports (%d): run the %s that wrote it, or a newer one",
 			j.path, v, j.program, schemaVersion, j.program)
 	}
 	if v < 0 {
-		return j.corrupt(fmt.Sprintf("schema version %d is negative", v))
+		return 0, j.corrupt(fmt.Sprintf("schema version %d is negative", v))
 	}
 	if v == 0 {
 		// Version 0 is a file this package has not written yet; tables in
 		// it belong to something else, which a migration must not touch.
 		var n int
 		if err := j.normal.QueryRow("SELECT count(*) FROM sqlite_schema").Scan(&n); err != nil {
-			return j.classify(err)
+			return 0, j.classify(err)
 		}
 		if n > 0 {
-			return fmt.Errorf("journal %s: not a tradebot journal (schema version 0 but it has %d tables): check the configured state directory", j.path, n)
+			return 0, fmt.Errorf("journal %s: not a tradebot journal (schema version 0 but it has %d tables): check the configured state directory", j.path, n)
 		}
+	}
+	return v, nil
+}
+
+// checkReadable is checkVersion for a reader, which does not migrate:
+// it also refuses a journal an older tradebot left at an older version,
+// whose tables lack what this code reads (such as version 6's fill
+// numbers), with advice rather than SQLite's missing column.
+func (j *Journal) checkReadable() error {
+	v, err := j.checkVersion()
+	if err != nil {
+		return err
+	}
+	if v > 0 && v < schemaVersion {
+		return fmt.Errorf("journal %s: schema version %d is older than this %s reads (%d): start the daemon once, which upgrades the journal (keeping a copy of the old one beside it), or use the %s that wrote it",
+			j.path, v, j.program, schemaVersion, j.program)
 	}
 	return nil
 }
@@ -214,10 +231,7 @@ func (j *Journal) checkVersion() error {
 // consistent copy beside it (path.v<N>.bak), because a migration is the
 // one write that changes every table at once.
 func (j *Journal) migrate() error {
-	if err := j.checkVersion(); err != nil {
-		return err
-	}
-	v, err := j.version()
+	v, err := j.checkVersion()
 	if err != nil {
 		return err
 	}
