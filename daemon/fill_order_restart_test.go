@@ -3,10 +3,12 @@ package daemon
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/tradebot/tradebot/clock"
 	"github.com/tradebot/tradebot/engine"
 	"github.com/tradebot/tradebot/exchange"
 	"github.com/tradebot/tradebot/exits"
@@ -219,5 +221,69 @@ func sameFillCounters(t *testing.T, got, want risk.Counters) {
 	}
 	if got.FillSeq == nil || want.FillSeq == nil || *got.FillSeq != *want.FillSeq {
 		t.Errorf("after the restart the guard's last fill is %v, the killed run's %v", got.FillSeq, want.FillSeq)
+	}
+}
+
+// A paper run's journal writer numbers fills after the guard booked them
+// (asyncJournal), so its counters name no last fill: a live start on the
+// same journal then books none of the paper run's fills again, which the
+// counters include, and takes the journal's last number as its own. Had
+// the paper counters named the guard's last number (none), the start
+// would have booked every paper fill a second time.
+func TestCountersAPaperRunSavedNameNoFillAndAreNotBookedAgain(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.db")
+	clk := clock.NewSim(time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC))
+	paper, err := openPaperJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	paper.numbersLate = true
+	g, err := risk.NewGuard(risk.DefaultConfig(), clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := paper.restoreRisk(g); err != nil {
+		t.Fatal(err)
+	}
+	f := exchange.Fill{TradeID: "t-1", OrderID: "o1", ProductID: "BTC-USD", Side: exchange.Buy, Price: dec("60000"),
+		Size: dec("0.01"), Fee: dec("3.6"), Time: clk.Now()}
+	// As the paper engine does: booked at once (no number yet), written
+	// by the writer later.
+	g.OnJournaledFill(0, "s", f.ProductID, f.Side, f.Size, f.Price, f.Fee, nil)
+	if _, err := paper.RecordFill("s", f); err != nil {
+		t.Fatal(err)
+	}
+	if err := paper.saveRisk(g); err != nil {
+		t.Fatal(err)
+	}
+	saved, err := paper.Risk(riskAccount)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(saved), "fill_seq") {
+		t.Fatalf("a paper run's counters %s name a last fill", saved)
+	}
+	if err := paper.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	live, err := openJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer live.Close()
+	restarted, err := risk.NewGuard(risk.DefaultConfig(), clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := live.restoreRisk(restarted); err != nil {
+		t.Fatal(err)
+	}
+	got := restarted.Snapshot()
+	if !got.RealizedToday.Equal(f.Fee.Neg()) {
+		t.Errorf("the live start's guard realized %s today, want the paper fill's fee %s once", got.RealizedToday, f.Fee.Neg())
+	}
+	if got.FillSeq == nil || *got.FillSeq != 1 {
+		t.Errorf("the live start's last fill is %v, want 1 (the paper fill, settled)", got.FillSeq)
 	}
 }
