@@ -2,6 +2,8 @@ package daemon
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -285,5 +287,74 @@ func TestCountersAPaperRunSavedNameNoFillAndAreNotBookedAgain(t *testing.T) {
 	}
 	if got.FillSeq == nil || *got.FillSeq != 1 {
 		t.Errorf("the live start's last fill is %v, want 1 (the paper fill, settled)", got.FillSeq)
+	}
+}
+
+// The first start after the upgrade to numbered fills (schema version 6)
+// finds counters that name no last fill and fills without numbers: it
+// judges the fills of the orders it adopts by time, as before, once. The
+// counters it saves then name the journal's last number, so that the next
+// start books neither those fills again nor misses new ones.
+func TestTheFirstStartAfterTheUpgradeJudgesTheOldFillsByTimeOnce(t *testing.T) {
+	x, clk := newGridVenue(t)
+	path := filepath.Join(t.TempDir(), "journal.db")
+	killed := startRun(t, x, clk, path, fillOrderSpec(t))
+	killed.trade("60000")
+	if err := killed.j.saveRisk(killed.guard); err != nil {
+		t.Fatal(err)
+	}
+	// Filled at once; journaled and booked, then the kill, before the
+	// next save and before the instance applied the fill.
+	placeFillOrderEntry(t, killed, exchange.Market)
+	want := killed.guard.Snapshot()
+	killed.crash()
+	// As a tradebot before version 6 left it: no fill numbers, counters
+	// that name no last fill.
+	toVersion5(t, path)
+
+	upgraded := startRun(t, x, clk, path, fillOrderSpec(t))
+	got := upgraded.guard.Snapshot()
+	if !got.RealizedToday.Equal(want.RealizedToday) {
+		t.Fatalf("the first start after the upgrade realized %s today, the killed run %s", got.RealizedToday, want.RealizedToday)
+	}
+	if err := upgraded.j.saveRisk(upgraded.guard); err != nil {
+		t.Fatal(err)
+	}
+	upgraded.crash()
+
+	again := startRun(t, x, clk, path, fillOrderSpec(t))
+	sameFillCounters(t, again.guard.Snapshot(), got)
+}
+
+// toVersion5 takes the journal at path back to schema version 5, as a
+// tradebot before fill numbers wrote it: no fills.seq, and risk counters
+// without fill_seq.
+func toVersion5(t *testing.T, path string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var state []byte
+	if err := db.QueryRow("SELECT state FROM risk_state WHERE account = ?", riskAccount).Scan(&state); err != nil {
+		t.Fatal(err)
+	}
+	var c map[string]any
+	if err := json.Unmarshal(state, &c); err != nil {
+		t.Fatal(err)
+	}
+	delete(c, "fill_seq")
+	if state, err = json.Marshal(c); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"ALTER TABLE fills DROP COLUMN seq", "UPDATE risk_state SET state = ?", "PRAGMA user_version = 5"} {
+		var args []any
+		if strings.HasPrefix(q, "UPDATE") {
+			args = append(args, state)
+		}
+		if _, err := db.Exec(q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
 	}
 }
