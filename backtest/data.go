@@ -7,6 +7,7 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -167,16 +168,17 @@ func Load(paths []string, o LoadOptions) (*Data, error) {
 	return d, nil
 }
 
-func noTicks(paths []string, o LoadOptions) error {
+func noTicks(files []string, o LoadOptions) error {
+	paths := strings.Join(files, ", ")
 	switch {
 	case o.From.IsZero() && o.To.IsZero():
-		return fmt.Errorf("no ticks in %v", paths)
+		return fmt.Errorf("no ticks in %s", paths)
 	case o.To.IsZero():
-		return fmt.Errorf("no ticks in %v from %s", paths, o.From.Format(time.RFC3339))
+		return fmt.Errorf("no ticks in %s from %s", paths, o.From.Format(time.RFC3339))
 	case o.From.IsZero():
-		return fmt.Errorf("no ticks in %v before %s", paths, o.To.Format(time.RFC3339))
+		return fmt.Errorf("no ticks in %s before %s", paths, o.To.Format(time.RFC3339))
 	}
-	return fmt.Errorf("no ticks in %v from %s to %s", paths, o.From.Format(time.RFC3339), o.To.Format(time.RFC3339))
+	return fmt.Errorf("no ticks in %s from %s to %s", paths, o.From.Format(time.RFC3339), o.To.Format(time.RFC3339))
 }
 
 // Len returns the number of ticks of a loaded Data, 0 for a streamed one.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -301,8 +302,8 @@ func configIDs(cfg *config.Config) []string {
 func checkProducts(cfg *config.Config, products []string) error {
 	for _, s := range cfg.Strategies {
 		if !slices.Contains(products, s.Product) {
-			return fmt.Errorf("strategy %s trades %s, but the data holds only %v (a candle file without product ids takes --product)",
-				s.Name, s.Product, products)
+			return fmt.Errorf("strategy %s trades %s, but the data holds only %s (a candle file without product ids takes --product)",
+				s.Name, s.Product, strings.Join(products, ", "))
 		}
 	}
 	return nil

@@ -72,7 +72,7 @@ func TestRunRefusesDataWithoutTheStrategiesProduct(t *testing.T) {
 	cfg := exampleConfig(t)
 	cfg.Strategies[0].Product = "BTC-USD"
 	_, err = Run(context.Background(), cfg, d, RunOptions{})
-	if err == nil || !strings.Contains(err.Error(), "trades BTC-USD, but the data holds only [BTC-USDT]") {
+	if err == nil || !strings.Contains(err.Error(), "trades BTC-USD, but the data holds only BTC-USDT (") {
 		t.Fatalf("err = %v", err)
 	}
 }

@@ -263,3 +263,12 @@ func TestASweepWithoutOutSaysItNeedsOut(t *testing.T) {
 		t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr.String(), exitUsage, want)
 	}
 }
+
+// Data files are named in words, not as a Go list ("[a.csv b.csv]").
+func TestABacktestWithoutTicksNamesItsFiles(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"backtest", "--data", "bundled", "--data", "bundled", "--report", "none", "--from", "2030-01-01"}, &stdout, &stderr)
+	if want := "tradebot: no ticks in bundled, bundled from 2030-01-01T00:00:00Z\n"; code != 1 || stderr.String() != want {
+		t.Errorf("exit %d, stderr %q; want 1 and %q", code, stderr.String(), want)
+	}
+}
