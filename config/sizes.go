@@ -58,7 +58,10 @@ func (c *Config) SizeWarnings(m Market) []string {
 			}
 			at, from := o.Price, fmt.Sprintf("at %s", o.Price)
 			if !at.IsPositive() && market.IsPositive() {
-				at, from = market, fmt.Sprintf("at %s (%s)", market, m.PriceFrom)
+				at, from = market, fmt.Sprintf("at %s", market)
+				if m.PriceFrom != "" {
+					from += " (" + m.PriceFrom + ")"
+				}
 			}
 			if why := sizeRefusal(p, o, at, from); why != "" {
 				out = append(out, fmt.Sprintf("%s%s: strategy %s's %s: %s; the venue would refuse them",
