@@ -164,14 +164,16 @@ func runBacktest(prog string, args []string, stdout, stderr io.Writer) error {
 }
 
 // configBytes returns the config file's name and bytes, or the embedded
-// example's; a sweep needs the bytes to rewrite parameters.
+// example's; a sweep needs the bytes to rewrite parameters. A file that
+// cannot be read is a mistake on the command line (exit 2), named by its
+// flag as every command says it.
 func configBytes(path string) (string, []byte, error) {
 	if path == "" {
 		return "config.example.yaml (embedded)", tradebot.ExampleConfig, nil
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return "", nil, err
+		return "", nil, usageErrorf("--config %s: %s", echo.Cut(path), fileReason(err))
 	}
 	return path, b, nil
 }

@@ -8,7 +8,6 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/tradebot/tradebot"
 	"github.com/tradebot/tradebot/config"
 	"github.com/tradebot/tradebot/daemon"
 	"github.com/tradebot/tradebot/internal/echo"
@@ -18,10 +17,11 @@ import (
 // loadConfig reads the config file, or the embedded example when path is
 // empty.
 func loadConfig(path string) (*config.Config, error) {
-	if path == "" {
-		return config.Load("config.example.yaml (embedded)", tradebot.ExampleConfig, os.LookupEnv)
+	name, raw, err := configBytes(path)
+	if err != nil {
+		return nil, err
 	}
-	return config.LoadFile(path)
+	return config.Load(name, raw, os.LookupEnv)
 }
 
 // runDaemon is `run`: the daemon of the program prog, until SIGINT,
