@@ -80,7 +80,15 @@ func positions(prog string, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return journal.WriteTable(stdout, journal.PositionsTable(rows), format)
+	if err := journal.WriteTable(stdout, journal.PositionsTable(rows), format); err != nil {
+		return err
+	}
+	// As trades ends with its count: a table of headers alone reads as
+	// a command that printed nothing, not as a bot holding nothing.
+	if format == journal.FormatTable {
+		fmt.Fprintf(stdout, "%d open position(s)\n", len(rows))
+	}
+	return nil
 }
 
 // trades prints the closed round trips, oldest first, and in the table

@@ -79,7 +79,7 @@ func TestPositionsAndTradesPrintTheJournal(t *testing.T) {
 		want []string
 	}{
 		{"positions table by journal", []string{"positions", "--journal", db},
-			[]string{"instance", "btc-trend", "BTC-USD", "0.0123", "64250.01"}},
+			[]string{"instance", "btc-trend", "BTC-USD", "0.0123", "64250.01", "\n1 open position(s)\n"}},
 		{"positions table by config", []string{"positions", "--config", cfg},
 			[]string{"btc-trend", "0.0123"}},
 		{"positions csv", []string{"positions", "--journal", db, "--format", "csv"},
