@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -447,6 +448,34 @@ func (c *Config) Validate() []error {
 		}
 		for _, e := range ex.Validate() {
 			errs = append(errs, fmt.Errorf("%s.exits.%w", path, e))
+		}
+	}
+	errs = append(errs, c.checkCooldownReasons()...)
+	return errs
+}
+
+// checkCooldownReasons refuses a stop_loss_cooldown.exit_reasons entry
+// that no round trip can end under: neither an exit rule's reason nor one
+// a strategy declares (strategy.Needs.Closes). A typo there (stop_los)
+// turns the cooldown off without a word.
+func (c *Config) checkCooldownReasons() []error {
+	cd := c.Risk.StopLossCooldown
+	if cd.StopLosses <= 0 {
+		return nil
+	}
+	known := slices.Clone(exits.Reasons)
+	for i := range c.Strategies {
+		for _, r := range c.Strategies[i].CloseReasons() {
+			if !slices.Contains(known, r) {
+				known = append(known, r)
+			}
+		}
+	}
+	var errs []error
+	for i, r := range cd.ExitReasons {
+		if !slices.Contains(known, r) {
+			errs = append(errs, fmt.Errorf("risk.stop_loss_cooldown.exit_reasons[%d]: %q is neither an exit rule's reason nor one a strategy declares, so no round trip would count (known: %s)",
+				i, echo.Cut(r), strings.Join(known, ", ")))
 		}
 	}
 	return errs

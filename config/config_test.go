@@ -314,3 +314,41 @@ func TestAPaperRecordingTheDaemonCannotReplayIsAProblem(t *testing.T) {
 		t.Errorf("a tradebot recording is refused: %v", err)
 	}
 }
+
+// A stop_loss_cooldown.exit_reasons entry no round trip can end under (a
+// typo) is a problem at its line: the cooldown would never count a round
+// trip, and so never pause. An exit rule's reason, or one a strategy
+// declares, is taken.
+func TestACooldownReasonNoRoundTripEndsUnderIsAProblem(t *testing.T) {
+	doc := `mode: paper
+risk:
+  stop_loss_cooldown: {stop_losses: 3, window: 10m, pause: 2m, exit_reasons: [stop_loss, stop_los]}
+` + oneStrategy
+	_, err := Load("cooldown.yaml", []byte(doc), noEnv)
+	checkProblems(t, "cooldown.yaml", err, []problemAt{{3, "risk.stop_loss_cooldown.exit_reasons[1]", `"stop_los" is neither an exit rule's reason nor one a strategy declares`}})
+	for _, reasons := range []string{"[stop_loss, fallback, unknown]", "[trailing_stop]"} {
+		ok := strings.Replace(doc, "[stop_loss, stop_los]", reasons, 1)
+		if _, err := Load("cooldown.yaml", []byte(ok), noEnv); err != nil {
+			t.Errorf("exit_reasons: %s: %v", reasons, err)
+		}
+	}
+	grid := `mode: paper
+risk:
+  limits: {max_order_notional: 2000, min_order_notional: 1, price_collar_pct: 12}
+  stop_loss_cooldown: {stop_losses: 3, window: 10m, pause: 2m, exit_reasons: [grid_sell]}
+strategies:
+  - name: grid
+    type: grid
+    product: BTC-USD
+    size: {quote: 500}
+    params: {lower: 40000, upper: 44000, levels: 9, stop_price: 38500}
+    exits: {placement: bot}
+`
+	if _, err := Load("grid.yaml", []byte(grid), noEnv); err != nil {
+		t.Errorf("a reason the grid declares is refused: %v", err)
+	}
+	off := strings.Replace(doc, "stop_losses: 3", "stop_losses: 0", 1)
+	if _, err := Load("cooldown.yaml", []byte(off), noEnv); err != nil {
+		t.Errorf("a cooldown that is off is judged by its reasons: %v", err)
+	}
+}
