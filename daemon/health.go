@@ -195,6 +195,15 @@ func (d *daemon) protectBeforeExit() {
 	defer cancel()
 	d.eng.Settle(ctx)
 	d.eng.Park(ctx)
+	// An entry whose create was still on its way when the stop began was
+	// no order Settle could ask about, and it may fill once the process
+	// has gone; Park waited for its instance, whose send has returned by
+	// then. So Settle again (ask, cancel what still works, book what
+	// filled) and, if it asked about anything, park again: the instances
+	// protect, and journal, what those entries bought.
+	if d.eng.Settle(ctx) > 0 {
+		d.eng.Park(ctx)
+	}
 	// The check gets a moment of its own should settling use it all.
 	checkCtx, cancelCheck := context.WithTimeout(context.Background(), time.Second)
 	defer cancelCheck()

@@ -20,12 +20,16 @@ import (
 // entries the venue still has open: one that filled after the process
 // exits would be a position nobody protects until the next start. Call
 // it while the instances' goroutines still run, with the deadline of the
-// shutdown; Unresolved then says what is left.
-func (e *Engine) Settle(ctx context.Context) {
+// shutdown; Unresolved then says what is left. It returns how many
+// orders it asked the venue about: in flight, and entries working.
+func (e *Engine) Settle(ctx context.Context) (asked int) {
+	asked = len(e.exec.InFlight())
 	e.exec.ResolveInFlight(ctx)
-	for _, id := range e.exec.workingEntries() {
+	working := e.exec.workingEntries()
+	asked += len(working)
+	for _, id := range working {
 		if ctx.Err() != nil {
-			return
+			return asked
 		}
 		o, err := e.exec.venue.OrderByClientID(ctx, id)
 		if err != nil {
@@ -44,6 +48,7 @@ func (e *Engine) Settle(ctx context.Context) {
 			e.exec.handleAnswer(id, o)
 		}
 	}
+	return asked
 }
 
 // settleExits, at shutdown after Park, asks the venue about every exit
