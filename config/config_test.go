@@ -277,6 +277,18 @@ strategies:
 	})
 }
 
+// A value a type refuses with a message of its own (a trading state's)
+// names its field too, found by the value the message quotes.
+func TestATypesOwnRefusalNamesItsField(t *testing.T) {
+	doc := `mode: paper
+risk:
+  loss:
+    daily_loss: {limit: 250, action: PANIC}
+` + oneStrategy
+	_, err := Load("state.yaml", []byte(doc), noEnv)
+	checkProblems(t, "state.yaml", err, []problemAt{{4, "risk.loss.daily_loss.action", `trading state "PANIC": must be ACTIVE, REDUCING or HALTED`}})
+}
+
 // A file that is not a mapping of settings is that one problem, not the
 // defaults' ("at least one strategy instance is needed").
 func TestAFileThatIsNotAMappingIsOneProblem(t *testing.T) {

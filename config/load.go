@@ -388,6 +388,21 @@ func (l *loader) addPathError(err error, skipLines map[int]bool) {
 	l.add(line, field, "%s", msg)
 }
 
+// quotedOn is the path of the one scalar on line whose value msg quotes,
+// "" when none or several are.
+func (l *loader) quotedOn(line int, msg string) string {
+	found := ""
+	for _, v := range l.values[line] {
+		if v.node.Kind == yaml.ScalarNode && v.node.Value != "" && strings.Contains(msg, strconv.Quote(v.node.Value)) {
+			if found != "" {
+				return ""
+			}
+			found = v.path
+		}
+	}
+	return found
+}
+
 var unmarshalError = sync.OnceValue(func() *regexp.Regexp {
 	return regexp.MustCompile("cannot unmarshal !!(\\w+)(?: `(.*)`)? into (\\S+)")
 })
@@ -399,7 +414,8 @@ var unmarshalError = sync.OnceValue(func() *regexp.Regexp {
 func (l *loader) fieldOf(line int, msg string) string {
 	m := unmarshalError().FindStringSubmatch(msg)
 	if m == nil {
-		return ""
+		// A type's own message (a trading state's), which quotes the value.
+		return l.quotedOn(line, msg)
 	}
 	tag, text := m[1], m[2]
 	found := ""
