@@ -140,7 +140,10 @@
 // quote_max_size (a limit, stop-limit or bracket at its limit price, a
 // market order sized in base at the price it takes, before slippage:
 // exchange.Product.CheckBounds; exchange.Product.Dust is the same
-// minimum for the daemon's exits and strategies). A refused order is not stored
+// minimum for the daemon's exits and strategies), and what a market buy
+// sized in quote buys at the price it fills (after slippage) must be an
+// order's size (exchange.Product.QuoteBuys, which the risk guard applies
+// at the price the buy takes, before slippage). A refused order is not stored
 // and its client order id stays free. Limit orders may be good-til-
 // cancelled, good-til-date, immediate-or-cancel or fill-or-kill; the last
 // two either take liquidity at once or end CANCELLED (with whole fills
