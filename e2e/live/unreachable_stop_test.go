@@ -6,8 +6,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/tradebot/tradebot/exchange"
 )
 
 // TestAStopWhileCoinbaseIsUnreachableSaysThePositionIsNaked stops (SIGTERM)
@@ -21,19 +19,7 @@ func TestAStopWhileCoinbaseIsUnreachableSaysThePositionIsNaked(t *testing.T) {
 	cfg := liveConfig(t, e, "", botInstance)
 	d := startDaemon(t, cfg)
 	ctx := context.Background()
-	waitFor(t, 60*time.Second, "an open position", func() bool {
-		for _, o := range openOrders(t, e, ctx) {
-			if o.Side == exchange.Buy {
-				return false
-			}
-		}
-		return positionOf(d.scrape()) >= 0.001
-	})
-	e.market.Close()
-	waitFor(t, 10*time.Second, "the daemon's position to match the exchange's", func() bool {
-		return closeTo(positionOf(d.scrape()), baseBalance(t, e), 1e-9)
-	})
-	held := baseBalance(t, e)
+	held := holdAPosition(t, e, d)
 	e.ServerErrorBurst(1<<30, 503)
 	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
