@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"strings"
 	"time"
 
@@ -120,22 +119,6 @@ func flagWants(f *flag.Flag) string {
 		return "a number"
 	}
 	return ""
-}
-
-// fileReason says in words why a file could not be read, without its
-// path, which the message names once already (cut).
-func fileReason(err error) string {
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return "no such file"
-	case errors.Is(err, fs.ErrPermission):
-		return "permission denied"
-	}
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err.Error()
-	}
-	return err.Error()
 }
 
 // noArgs refuses arguments after a command that takes none.

@@ -44,7 +44,7 @@ func (c *Config) checkSurroundings() []error {
 	}
 	if r := c.Paper.Recording; c.Mode == ModePaper && c.Paper.Feed == "replay" && r != "" && r != "bundled" {
 		if fi, err := os.Stat(r); err != nil {
-			add("paper.recording", "cannot read %s: %s", echo.Cut(r), statReason(err))
+			add("paper.recording", "cannot read %s: %s", echo.Cut(r), FileReason(err))
 		} else if fi.IsDir() {
 			add("paper.recording", "%s is a directory, not a recording file", echo.Cut(r))
 		} else if err := checkRecording(r); err != nil {
@@ -92,9 +92,9 @@ func checkRecording(path string) error {
 	return err
 }
 
-// statReason says in words why a path could not be read, without the
+// FileReason says in words why a path could not be read, without the
 // path, which the message quotes once already (cut).
-func statReason(err error) string {
+func FileReason(err error) string {
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return "no such file"
