@@ -344,17 +344,8 @@ risk:
 			t.Errorf("exit_reasons: %s: %v", reasons, err)
 		}
 	}
-	grid := `mode: paper
-risk:
-  limits: {max_order_notional: 2000, min_order_notional: 1, price_collar_pct: 12}
+	grid := gridBase + `risk:
   stop_loss_cooldown: {stop_losses: 3, window: 10m, pause: 2m, exit_reasons: [grid_sell]}
-strategies:
-  - name: grid
-    type: grid
-    product: BTC-USD
-    size: {quote: 500}
-    params: {lower: 40000, upper: 44000, levels: 9, stop_price: 38500}
-    exits: {placement: bot}
 `
 	if _, err := Load("grid.yaml", []byte(grid), noEnv); err != nil {
 		t.Errorf("a reason the grid declares is refused: %v", err)
