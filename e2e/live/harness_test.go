@@ -277,6 +277,20 @@ func (d *daemon) stop() {
 	}
 }
 
+// waitUserChannel waits until the daemon's user channel is connected and
+// its first reconciliation is over.
+func (d *daemon) waitUserChannel() {
+	d.t.Helper()
+	waitFor(d.t, 20*time.Second, "the user channel's first reconciliation", func() bool {
+		for _, rec := range d.logLines("reconciled orders with Coinbase") {
+			if rec["reason"] == "connect" {
+				return true
+			}
+		}
+		return false
+	})
+}
+
 // output returns everything the daemon wrote so far.
 func (d *daemon) output() string {
 	d.mu.Lock()

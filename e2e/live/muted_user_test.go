@@ -25,14 +25,7 @@ func TestASilentUserChannelIsFoundAndItsFillsProtected(t *testing.T) {
 	e := startEmulator(t, emuOptions{})
 	d := startDaemon(t, liveConfig(t, e, ""))
 	// The mute is the open connections': wait for the user channel's.
-	waitFor(t, 20*time.Second, "the user channel's first reconciliation", func() bool {
-		for _, rec := range d.logLines("reconciled orders with Coinbase") {
-			if rec["reason"] == "connect" {
-				return true
-			}
-		}
-		return false
-	})
+	d.waitUserChannel()
 	e.MuteUserChannel(true)
 	var entry exchange.Fill
 	waitFor(t, 60*time.Second, "an entry fill", func() bool {

@@ -24,14 +24,7 @@ func TestASIGTERMDuringAnEntrysSendLeavesNoEntryWorking(t *testing.T) {
 	e := startEmulator(t, emuOptions{})
 	d := startDaemon(t, liveConfig(t, e, ""))
 	ctx := context.Background()
-	waitFor(t, 20*time.Second, "the user channel's first reconciliation", func() bool {
-		for _, rec := range d.logLines("reconciled orders with Coinbase") {
-			if rec["reason"] == "connect" {
-				return true
-			}
-		}
-		return false
-	})
+	d.waitUserChannel()
 	e.Delay(time.Second)
 	waitFor(t, 60*time.Second, "an entry", func() bool { return len(d.logLines("entry")) > 0 })
 	e.market.Close()
