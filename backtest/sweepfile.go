@@ -307,6 +307,16 @@ func parseSweepRow(rec []string, axes int) (SweepRow, error) {
 	return r, errors.Join(errs...)
 }
 
+// oneLine is an error's text on one line, for a row of a table: a
+// config's problems span lines.
+func oneLine(err error) string {
+	lines := strings.Split(err.Error(), "\n")
+	for i := range lines {
+		lines[i] = strings.TrimSpace(lines[i])
+	}
+	return strings.Join(lines, " ")
+}
+
 // PrintSweep writes the ranked rows as a table.
 func PrintSweep(w io.Writer, r *SweepResult) {
 	what := fmt.Sprintf("%d combinations", r.Total)
@@ -329,14 +339,9 @@ func PrintSweep(w io.Writer, r *SweepResult) {
 			fmt.Fprint(tw, v, "\t")
 		}
 		if row.Err != nil {
-			// One line, and out of the columns (no closing tab): a
-			// config's problems span lines, and as a cell their width
+			// Out of the columns (no closing tab): as a cell its width
 			// pushed every column of the table off the screen.
-			lines := strings.Split(row.Err.Error(), "\n")
-			for i := range lines {
-				lines[i] = strings.TrimSpace(lines[i])
-			}
-			fmt.Fprintf(tw, "  error: %s\n", strings.Join(lines, " "))
+			fmt.Fprintf(tw, "  error: %s\n", oneLine(row.Err))
 			continue
 		}
 		s := row.Summary

@@ -182,7 +182,12 @@ func PrintWalkForward(w io.Writer, axes []Axis, rankBy string, windows []WalkWin
 	for _, a := range axes {
 		fmt.Fprint(tw, a.Key(), "\t")
 	}
-	fmt.Fprintf(tw, "in %s\tout %s\tin pnl\tout pnl\t\n", m.Name, m.Name)
+	// Ranked by PnL, the metric's columns would be the PnL's again.
+	byPnL := m.Name == "pnl"
+	if !byPnL {
+		fmt.Fprintf(tw, "in %s\tout %s\t", m.Name, m.Name)
+	}
+	fmt.Fprint(tw, "in pnl\tout pnl\t\n")
 	var in, out decimal.Decimal
 	var inDays, outDays float64
 	for i, win := range windows {
@@ -191,14 +196,16 @@ func PrintWalkForward(w io.Writer, axes []Axis, rankBy string, windows []WalkWin
 			for range axes {
 				fmt.Fprint(tw, "\t")
 			}
-			fmt.Fprintf(tw, "error: %v\t\n", win.Err)
+			fmt.Fprintf(tw, "  error: %s\n", oneLine(win.Err))
 			continue
 		}
 		for _, v := range win.Best.Values {
 			fmt.Fprint(tw, v, "\t")
 		}
-		fmt.Fprintf(tw, "%.3f\t%.3f\t%s\t%s\t\n", m.Value(win.Best.Summary), m.Value(win.Out),
-			win.Best.Summary.PnL.StringFixed(2), win.Out.PnL.StringFixed(2))
+		if !byPnL {
+			fmt.Fprintf(tw, "%.3f\t%.3f\t", m.Value(win.Best.Summary), m.Value(win.Out))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t\n", win.Best.Summary.PnL.StringFixed(2), win.Out.PnL.StringFixed(2))
 		in, out = in.Add(win.Best.Summary.PnL), out.Add(win.Out.PnL)
 		inDays += win.InTo.Sub(win.InFrom).Hours() / 24
 		outDays += win.OutTo.Sub(win.OutFrom).Hours() / 24

@@ -272,3 +272,19 @@ func TestABacktestWithoutTicksNamesItsFiles(t *testing.T) {
 		t.Errorf("exit %d, stderr %q; want 1 and %q", code, stderr.String(), want)
 	}
 }
+
+// A walk-forward ranked by PnL prints the PnL in and out of sample once:
+// the metric's columns were the PnL's again, under the same titles.
+func TestAWalkForwardByPnLPrintsThePnLOnce(t *testing.T) {
+	month := testenv.SharedFile(t, "data/market/nautilus_trader--btc-perp-20211231-20220201_1m.csv")
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"backtest", "--config", "../backtest/testdata/sma-exits.yaml", "--data", month, "--product", "BTC-USD",
+		"--out", t.TempDir(), "--sweep", "btc-sma.params.fast=3,5", "--walk-forward", "14d/7d"}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	header, _, _ := strings.Cut(stdout.String(), "\n")
+	if strings.Count(header, "in pnl") != 1 || strings.Count(header, "out pnl") != 1 {
+		t.Errorf("header %q: want in pnl and out pnl once each", header)
+	}
+}
