@@ -70,6 +70,14 @@ func runSweep(ctx context.Context, stdout, stderr io.Writer, cfgName string, raw
 			return usageErrorf("--shard %v", err)
 		}
 	}
+	// Read before the data, which takes a while to load: a typo is told
+	// at once.
+	var wf backtest.WalkForwardOptions
+	if f.walkForward != "" {
+		if wf, err = backtest.ParseWalkForward(f.walkForward); err != nil {
+			return usageErrorf("--walk-forward %v", err)
+		}
+	}
 	d, err := backtest.Load(data, lo)
 	if err != nil {
 		return err
@@ -78,10 +86,6 @@ func runSweep(ctx context.Context, stdout, stderr io.Writer, cfgName string, raw
 		o.Progress = bar
 	}
 	if f.walkForward != "" {
-		wf, err := backtest.ParseWalkForward(f.walkForward)
-		if err != nil {
-			return usageErrorf("--walk-forward %v", err)
-		}
 		windows, err := backtest.WalkForward(ctx, cfgName, raw, os.LookupEnv, axes, d, o, wf)
 		if err != nil {
 			return err

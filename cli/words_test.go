@@ -222,6 +222,8 @@ func TestAFlagMistakeIsOneLineWithExitTwo(t *testing.T) {
 		{[]string{"run", "--config", dir}, "tradebot: --config " + dir + ": is a directory\n"},
 		{[]string{"backtest", "--config", filepath.Join(dir, "missing.yaml"), "--data", "bundled", "--report", "none"}, "tradebot: --config " + filepath.Join(dir, "missing.yaml") + ": no such file\n"},
 		{[]string{"trades", "--config", filepath.Join(dir, "missing.yaml")}, "tradebot: --config " + filepath.Join(dir, "missing.yaml") + ": no such file\n"},
+		{[]string{"backtest", "--data", filepath.Join(dir, "none.csv"), "--out", dir, "--sweep", "btc-sma.params.fast=3,5", "--walk-forward", "14x"},
+			"tradebot: --walk-forward \"14x\": want IN/OUT, the in-sample and out-of-sample lengths, such as 21d/7d or 48h/12h\n"},
 		{[]string{"backtest", "--workers", "many"}, "tradebot: --workers \"many\": want a whole number\n"},
 		{[]string{"backtest", "--seed", "-1"}, "tradebot: --seed \"-1\": want a whole number, 0 or more\n"},
 		{[]string{"health", "--timeout", "soon"}, "tradebot: --timeout \"soon\": want a duration such as 30s, 5m or 1h\n"},
