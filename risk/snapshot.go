@@ -38,10 +38,10 @@ type Counters struct {
 	// (OnJournaledFill; the journal numbers fills in the order it records
 	// them): the counters include every journaled fill numbered up to it
 	// and none above, so that a restart books exactly those above it.
-	// Nil when the journal cannot tell which fills the counters include:
-	// counters saved before fills were numbered, and those of a run whose
-	// journal numbered its fills after the guard booked them (paper
-	// mode's asynchronous writer).
+	// Snapshot always sets it. It is nil in counters that cannot tell
+	// which fills they include: saved before fills were numbered, or by
+	// a run whose journal numbered its fills after the guard booked them
+	// (paper mode's asynchronous writer, whose daemon leaves it out).
 	FillSeq *uint64 `json:"fill_seq,omitempty"`
 
 	// Seq orders the guard's snapshots: a later Snapshot has a larger
