@@ -4,11 +4,15 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/tradebot/tradebot/clock"
 	"github.com/tradebot/tradebot/engine"
@@ -84,7 +88,7 @@ func TestAFillJournaledBeforeASnapshotAndBookedAfterItIsBookedAtTheNextStart(t *
 	var inWindow func()
 	killed := startRunWith(t, x, x, clk, path, fillOrderSpec(t), runOptions{journalClock: clk,
 		engineJournal: func(j *journalAdapter) engine.Journal {
-			return &saveAfterFillJournal{journalAdapter: j, after: func() {
+			return &saveAfterFillJournal{journalAdapter: j, after: func(uint64) {
 				if inWindow != nil {
 					inWindow()
 				}
@@ -115,6 +119,88 @@ func TestAFillJournaledBeforeASnapshotAndBookedAfterItIsBookedAtTheNextStart(t *
 	sameFillCounters(t, r.guard.Snapshot(), want)
 }
 
+// Fills delivered at once from several goroutines (the user channel, a
+// reconciliation, the answers to requests) are booked into the guard in
+// the order the journal numbers them: when the journal has just numbered
+// a fill, every fill numbered below it is booked and none above. Were a
+// fill journaled and booked apart, a later fill could be booked first,
+// and counters saved in between would name the later fill without the
+// earlier one, which the next start would then never book. With the
+// journal write outside the executor's bookMu this fails in most runs
+// (6 of 10 plain, every run under -race), not all: the order the
+// deliveries run in is the scheduler's.
+func TestFillsDeliveredTogetherAreBookedInTheJournalsOrder(t *testing.T) {
+	x, clk := newGridVenue(t)
+	path := filepath.Join(t.TempDir(), "journal.db")
+	var r *killableRun
+	var mu sync.Mutex
+	var checked int
+	var out []string
+	check := func(seq uint64) {
+		if r == nil || seq == 0 {
+			return
+		}
+		// Let the other deliveries run here, between this fill's
+		// journal write and its booking.
+		for range 50 {
+			runtime.Gosched()
+		}
+		c := r.guard.Snapshot()
+		mu.Lock()
+		defer mu.Unlock()
+		checked++
+		if *c.FillSeq != seq-1 {
+			out = append(out, fmt.Sprintf("fill %d journaled while the guard's last booked is %d", seq, *c.FillSeq))
+		}
+	}
+	r = startRunWith(t, x, x, clk, path, fillOrderSpec(t), runOptions{engineJournal: func(j *journalAdapter) engine.Journal {
+		return &saveAfterFillJournal{journalAdapter: j, after: check}
+	}})
+	r.trade("60000")
+	// Buys resting at 59,000 down, each filled by an event of its own.
+	const n = 12
+	var events []exchange.OrderEvent
+	exec := r.eng.Executor()
+	for i := range n {
+		clk.Set(clk.Now().Add(110 * time.Millisecond)) // within the account's 10 orders a second
+		id, err := exec.NextClientOrderID("s")
+		if err != nil {
+			t.Fatal(err)
+		}
+		price := dec("59000").Sub(decimal.NewFromInt(int64(i)))
+		o, err := exec.Place(context.Background(), engine.Intent{Instance: "s", Purpose: exchange.Entry, Reason: "test",
+			EstimatedPrice: dec("60000"), Request: exchange.OrderRequest{ClientOrderID: id, ProductID: "BTC-USD", Side: exchange.Buy,
+				Type: exchange.Limit, TimeInForce: exchange.GoodTilCancelled, BaseSize: dec("0.001"), LimitPrice: price}})
+		if err != nil || o.FilledSize.IsPositive() {
+			t.Fatalf("buy %d: %+v, %v; want it resting", i, o, err)
+		}
+		o.Status, o.FilledSize, o.FilledValue = exchange.StatusFilled, o.BaseSize, o.BaseSize.Mul(price)
+		o.AverageFilledPrice, o.TotalFees = price, dec("0.1")
+		events = append(events, exchange.OrderEvent{Order: o, Fill: &exchange.Fill{TradeID: fmt.Sprintf("t-%d", i), OrderID: o.ID,
+			ClientOrderID: id, ProductID: "BTC-USD", Side: exchange.Buy, Price: price, Size: o.BaseSize, Fee: dec("0.1"),
+			Liquidity: exchange.Maker, Time: clk.Now()}})
+	}
+	r.eng.Drain(context.Background())
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for _, ev := range events {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			r.eng.HandleEvent(ev)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	if checked != n || len(out) > 0 {
+		t.Fatalf("%d fills journaled, want %d; out of order: %v", checked, n, out)
+	}
+	if c := r.guard.Snapshot(); !c.RealizedToday.Equal(dec("-1.2")) || *c.FillSeq != n {
+		t.Fatalf("the guard realized %s and booked up to fill %d, want -1.2 (twelve fees of 0.1) and %d", c.RealizedToday, *c.FillSeq, n)
+	}
+}
+
 // steppedClock is a wall clock that reads what it was last set to, which
 // may be earlier than before.
 type steppedClock struct {
@@ -136,15 +222,16 @@ func (c *steppedClock) set(t time.Time) {
 }
 
 // saveAfterFillJournal is the run's journal, with after called once each
-// fill is journaled and before the engine books it into the guard.
+// fill is journaled, with its number, and before the engine books it into
+// the guard.
 type saveAfterFillJournal struct {
 	*journalAdapter
-	after func()
+	after func(seq uint64)
 }
 
 func (j *saveAfterFillJournal) RecordFill(instance string, f exchange.Fill) (uint64, error) {
 	seq, err := j.journalAdapter.RecordFill(instance, f)
-	j.after()
+	j.after(seq)
 	return seq, err
 }
 
