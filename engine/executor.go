@@ -93,7 +93,11 @@ type Executor struct {
 	// bookMu makes journaling a fill and booking it into the risk guard
 	// one step (bookFill), so that the guard books fills in the order the
 	// journal numbers them. It is taken before the journal's lock and the
-	// guard's, and nothing holding either of those takes it.
+	// guard's, and nothing holding either of those takes it. The guard's
+	// state listeners run under it too (OnJournaledFill calls them once
+	// it has booked), so a listener may save (the daemon's, the journal's
+	// lock) but must never deliver an order event: that would wait for
+	// bookMu on the goroutine holding it.
 	bookMu sync.Mutex
 
 	mu sync.Mutex
