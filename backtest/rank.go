@@ -15,19 +15,22 @@ type Metric struct {
 	// Higher says whether a higher value is better.
 	Higher bool
 	value  func(Summary) float64
+	// ratio marks the Sharpe and Sortino ratios, which a run over
+	// fewer than MinRatioDays daily returns does not show.
+	ratio bool
 }
 
 // Metrics are the figures --rank-by accepts.
 var Metrics = []Metric{
-	{"pnl", true, func(s Summary) float64 { return s.PnL.InexactFloat64() }},
-	{"final_equity", true, func(s Summary) float64 { return s.FinalEquity.InexactFloat64() }},
-	{"sharpe", true, func(s Summary) float64 { return s.Sharpe }},
-	{"sortino", true, func(s Summary) float64 { return s.Sortino }},
-	{"win_rate", true, func(s Summary) float64 { return s.WinRate }},
-	{"trades", true, func(s Summary) float64 { return float64(s.Trades) }},
-	{"max_drawdown", false, func(s Summary) float64 { return s.MaxDrawdown }},
-	{"max_drawdown_pct", false, func(s Summary) float64 { return s.MaxDrawdownPct }},
-	{"fees", false, func(s Summary) float64 { return s.Fees.InexactFloat64() }},
+	{"pnl", true, func(s Summary) float64 { return s.PnL.InexactFloat64() }, false},
+	{"final_equity", true, func(s Summary) float64 { return s.FinalEquity.InexactFloat64() }, false},
+	{"sharpe", true, func(s Summary) float64 { return s.Sharpe }, true},
+	{"sortino", true, func(s Summary) float64 { return s.Sortino }, true},
+	{"win_rate", true, func(s Summary) float64 { return s.WinRate }, false},
+	{"trades", true, func(s Summary) float64 { return float64(s.Trades) }, false},
+	{"max_drawdown", false, func(s Summary) float64 { return s.MaxDrawdown }, false},
+	{"max_drawdown_pct", false, func(s Summary) float64 { return s.MaxDrawdownPct }, false},
+	{"fees", false, func(s Summary) float64 { return s.Fees.InexactFloat64() }, false},
 }
 
 // metricNamed returns the metric of that name; "" is pnl.
@@ -49,6 +52,29 @@ func metricNamed(name string) (Metric, error) {
 
 // Value returns the metric of s.
 func (m Metric) Value(s Summary) float64 { return m.value(s) }
+
+// cell is the metric of s as a table shows it: a ratio the data is too
+// short for is a dash, as the run's own report leaves it out.
+func (m Metric) cell(s Summary) string {
+	if m.ratio && !s.RatiosShown {
+		return "-"
+	}
+	return fmt.Sprintf("%.3f", m.value(s))
+}
+
+// ratioNote is the line under a table some of whose rows (any, when
+// short is true) left the Sharpe ratio out; "" when none did. Ranked by
+// a ratio, the ranking is by a figure the data is too short for.
+func ratioNote(short bool, rankBy Metric) string {
+	if !short {
+		return ""
+	}
+	note := fmt.Sprintf("-: not shown for fewer than %d daily returns of data, as in report.html", MinRatioDays)
+	if rankBy.ratio {
+		note += fmt.Sprintf("; the ranking by %s means little on so short a span", rankBy.Name)
+	}
+	return note
+}
 
 // better compares two summaries by m: negative when a ranks before b.
 // Ties fall to the PnL (exact), then the Sharpe ratio.

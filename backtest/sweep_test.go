@@ -3,6 +3,7 @@ package backtest
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -96,6 +97,12 @@ func TestSweepRunsEveryCombinationRanked(t *testing.T) {
 	PrintSweep(&table, res)
 	if !strings.Contains(table.String(), "btc-sma.params.fast") {
 		t.Errorf("table lacks the axis:\n%s", table.String())
+	}
+	// Hours of data: the Sharpe ratio is a dash, as report.html leaves
+	// it out, and the line under the table says why.
+	if rows[0].Summary.RatiosShown || !strings.Contains(table.String(), "-: not shown for fewer than 30 daily returns") ||
+		strings.Contains(table.String(), fmt.Sprintf("%.3f", rows[0].Summary.Sharpe)) {
+		t.Errorf("a Sharpe ratio the data is too short for is in the table:\n%s", table.String())
 	}
 }
 

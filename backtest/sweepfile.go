@@ -183,7 +183,7 @@ func MergeSweeps(dirs []string) (*SweepResult, error) {
 			return nil, fmt.Errorf("%s is a slice of another sweep than %s (axes, ranking or size differ)", dir, dirs[0])
 		}
 		if sh.N != len(dirs) {
-			return nil, fmt.Errorf("%s is shard %s, but %d directories were given: merge all %d slices", dir, m.Shard, len(dirs), sh.N)
+			return nil, fmt.Errorf("%s is shard %s: merge all %d slices together (the command was given %d)", dir, m.Shard, sh.N, len(dirs))
 		}
 		if other, ok := seenShard[sh.K]; ok {
 			return nil, fmt.Errorf("%s and %s are both shard %s", other, dir, m.Shard)
@@ -333,6 +333,8 @@ func PrintSweep(w io.Writer, r *SweepResult) {
 		fmt.Fprint(tw, a.Key(), "\t")
 	}
 	fmt.Fprintln(tw, "trades\twin %\tpnl\tfees\tmax dd\tsharpe\tnot placed\t")
+	sharpe, _ := metricNamed("sharpe")
+	short := false
 	for i, row := range r.Rows {
 		fmt.Fprintf(tw, "%d\t", i+1)
 		for _, v := range row.Values {
@@ -345,8 +347,13 @@ func PrintSweep(w io.Writer, r *SweepResult) {
 			continue
 		}
 		s := row.Summary
-		fmt.Fprintf(tw, "%d\t%.1f\t%s\t%s\t%.2f\t%.3f\t%d\t\n", s.Trades, s.WinRate*100, s.PnL.StringFixed(2),
-			s.Fees.StringFixed(2), s.MaxDrawdown, s.Sharpe, row.NotPlaced)
+		short = short || !s.RatiosShown
+		fmt.Fprintf(tw, "%d\t%.1f\t%s\t%s\t%.2f\t%s\t%d\t\n", s.Trades, s.WinRate*100, s.PnL.StringFixed(2),
+			s.Fees.StringFixed(2), s.MaxDrawdown, sharpe.cell(s), row.NotPlaced)
 	}
 	tw.Flush()
+	rankBy, _ := metricNamed(r.RankBy)
+	if note := ratioNote(short, rankBy); note != "" {
+		fmt.Fprintln(w, note)
+	}
 }

@@ -79,7 +79,7 @@ func WalkForward(ctx context.Context, name string, raw []byte, lookupEnv func(st
 	}
 	if len(windows) == 0 {
 		return nil, fmt.Errorf("the data spans %s, less than the in-sample window %s: no out-of-sample window is left",
-			last.Sub(first).Round(time.Minute), wf.InSample)
+			fmtSpan(last.Sub(first).Round(time.Minute)), fmtSpan(wf.InSample))
 	}
 	progress := o.Progress
 	for i := range windows {
@@ -190,6 +190,7 @@ func PrintWalkForward(w io.Writer, axes []Axis, rankBy string, windows []WalkWin
 	fmt.Fprint(tw, "in pnl\tout pnl\t\n")
 	var in, out decimal.Decimal
 	var inDays, outDays float64
+	short := false
 	for i, win := range windows {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t", i+1, win.InFrom.UTC().Format("2006-01-02 15:04"), win.OutFrom.UTC().Format("2006-01-02 15:04"))
 		if win.Err != nil {
@@ -203,7 +204,8 @@ func PrintWalkForward(w io.Writer, axes []Axis, rankBy string, windows []WalkWin
 			fmt.Fprint(tw, v, "\t")
 		}
 		if !byPnL {
-			fmt.Fprintf(tw, "%.3f\t%.3f\t", m.Value(win.Best.Summary), m.Value(win.Out))
+			fmt.Fprintf(tw, "%s\t%s\t", m.cell(win.Best.Summary), m.cell(win.Out))
+			short = short || (m.ratio && (!win.Best.Summary.RatiosShown || !win.Out.RatiosShown))
 		}
 		fmt.Fprintf(tw, "%s\t%s\t\n", win.Best.Summary.PnL.StringFixed(2), win.Out.PnL.StringFixed(2))
 		in, out = in.Add(win.Best.Summary.PnL), out.Add(win.Out.PnL)
@@ -211,6 +213,9 @@ func PrintWalkForward(w io.Writer, axes []Axis, rankBy string, windows []WalkWin
 		outDays += win.OutTo.Sub(win.OutFrom).Hours() / 24
 	}
 	tw.Flush()
+	if note := ratioNote(short, m); note != "" {
+		fmt.Fprintln(w, note)
+	}
 	if inDays > 0 && outDays > 0 {
 		fmt.Fprintf(w, "pnl per day: %s in sample, %s out of sample (a large fall out of sample is overfitting)\n",
 			in.Div(decimal.NewFromFloat(inDays)).StringFixed(2), out.Div(decimal.NewFromFloat(outDays)).StringFixed(2))

@@ -92,6 +92,13 @@ func TestWalkForwardPicksInSampleAndRunsOutOfSample(t *testing.T) {
 	if !strings.Contains(table.String(), "out of sample") || strings.Count(csv.String(), "\n") != 6 {
 		t.Errorf("table:\n%s\ncsv:\n%s", table.String(), csv.String())
 	}
+	// Ten days in sample: fewer daily returns than a Sharpe ratio needs.
+	table.Reset()
+	PrintWalkForward(&table, axes, "sharpe", windows)
+	if !strings.Contains(table.String(), "-: not shown for fewer than 30 daily returns") ||
+		!strings.Contains(table.String(), "the ranking by sharpe means little") {
+		t.Errorf("ranked by a Sharpe ratio the windows are too short for:\n%s", table.String())
+	}
 	for _, bad := range []string{"10d", "0d/5d", "x/y", "10d/-1h"} {
 		if _, err := ParseWalkForward(bad); err == nil {
 			t.Errorf("%q parsed", bad)

@@ -208,6 +208,7 @@ func TestOpenRejectsWhatItCannotRead(t *testing.T) {
 	}{
 		{"unknown format", "hello world\n", nil, 1, "unrecognised"},
 		{"cryptofeed-like", "https://api.pro.coinbase.com/products -> 1618677\n", nil, 1, "unrecognised"},
+		{"empty", "", nil, 1, "the file is empty"},
 		{"no product for gocryptotrader trades", "1605499846,15993.5,0.026472,ANY\n", nil, 1, "--product"},
 		{"no product for nautilus bars", "timestamp,open,high,low,close,volume\n2021-12-31 23:01:00,1,2,1,2,3\n", nil, 1, "--product"},
 		{"no product for freqtrade", "[[1509836520000, 1, 1, 1, 1, 1]]", nil, 1, "--product"},

@@ -245,6 +245,10 @@ func detect(name string, br *bufio.Reader) (Format, error) {
 			return GocryptotraderCandles, nil
 		}
 	}
+	if len(head) == 0 {
+		// "starts with \"\"" read as a file of some unknown content.
+		return "", &ParseError{File: name, Line: 1, Err: fmt.Errorf("%w: the file is empty", ErrUnknownFormat)}
+	}
 	return "", &ParseError{File: name, Line: 1, Err: fmt.Errorf("%w: starts with %s", ErrUnknownFormat, quote(first))}
 }
 
