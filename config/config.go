@@ -389,9 +389,10 @@ func (c *Config) Validate() []error {
 			}
 		}
 	}
-	if c.Mode == ModeLive && c.Coinbase.KeyFile == "" && (c.Coinbase.KeyName == "" || c.Coinbase.PrivateKey == "") {
-		add("coinbase.key_file", "live mode needs a key: key_file, or key_name and private_key")
-	}
+	// A live config without a key is not refused here: the daemon also
+	// takes the key from the environment or a systemd credential, which
+	// the config does not see (daemon.LoadCredentials says what is
+	// missing when none is set).
 	errs = append(errs, c.Notify.validate()...)
 	switch c.KillSwitch.Signal {
 	case "", "none", "SIGUSR1", "SIGUSR2":

@@ -355,3 +355,15 @@ risk:
 		t.Errorf("a cooldown that is off is judged by its reasons: %v", err)
 	}
 }
+
+// A live config may leave the key out: COINBASE_API_KEY_NAME and
+// COINBASE_API_PRIVATE_KEY, COINBASE_API_KEY_FILE and a systemd
+// credential give it too (README, "API keys"), and the daemon, which
+// reads them, says when none is set. The config once refused every
+// such config ("live mode needs a key"), so those ways never ran.
+func TestALiveConfigMayLeaveTheKeyToTheEnvironment(t *testing.T) {
+	doc := "mode: live\nstate_dir: /tmp/state\n" + oneStrategy
+	if _, err := Load("live.yaml", []byte(doc), noEnv); err != nil {
+		t.Errorf("a live config without a key is refused: %v", err)
+	}
+}
