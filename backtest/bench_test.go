@@ -8,7 +8,6 @@ import (
 	"runtime/metrics"
 	"testing"
 
-	"github.com/tradebot/tradebot/config"
 	"github.com/tradebot/tradebot/internal/testenv"
 	"github.com/tradebot/tradebot/marketdata"
 )
@@ -19,10 +18,7 @@ import (
 // exits, guard and simulated exchange. It reports candles per second.
 func BenchmarkMonthOfCandles(b *testing.B) {
 	path := testenv.SharedFile(b, monthFile)
-	cfg, err := config.LoadFile("testdata/sma-exits.yaml")
-	if err != nil {
-		b.Fatal(err)
-	}
+	cfg := smaExits(b)
 	d, err := Load([]string{path}, LoadOptions{Product: "BTC-USD", Path: marketdata.PathLowFirst})
 	if err != nil {
 		b.Fatal(err)
@@ -47,10 +43,7 @@ func BenchmarkMonthOfCandles(b *testing.B) {
 // in BenchmarkMonthOfCandles.
 func BenchmarkMonthStreamed(b *testing.B) {
 	path := testenv.SharedFile(b, monthFile)
-	cfg, err := config.LoadFile("testdata/sma-exits.yaml")
-	if err != nil {
-		b.Fatal(err)
-	}
+	cfg := smaExits(b)
 	for _, level := range []Reports{ReportsNone, ReportsFull} {
 		name := "reports=none"
 		if level == ReportsFull {

@@ -7,7 +7,6 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/tradebot/tradebot/config"
 	"github.com/tradebot/tradebot/internal/testenv"
 	"github.com/tradebot/tradebot/marketdata"
 	"github.com/tradebot/tradebot/strategy"
@@ -28,10 +27,7 @@ func TestCatalogExamplesTrade(t *testing.T) {
 	}
 	covered := map[string]bool{}
 	for _, f := range files {
-		cfg, err := config.LoadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
+		cfg := configFile(t, f)
 		covered[cfg.Strategies[0].Type] = true
 		res, err := Run(context.Background(), cfg, d, RunOptions{})
 		if err != nil {
@@ -59,10 +55,7 @@ func TestDCABuysOnScheduleAddsSafetyBuysAndTakesProfit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := config.LoadFile("../examples/strategies/dca.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := configFile(t, "../examples/strategies/dca.yaml")
 	res, err := Run(context.Background(), cfg, d, RunOptions{})
 	if err != nil {
 		t.Fatal(err)

@@ -7,7 +7,6 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/tradebot/tradebot/config"
 	"github.com/tradebot/tradebot/exits"
 	"github.com/tradebot/tradebot/internal/testenv"
 	"github.com/tradebot/tradebot/marketdata"
@@ -25,10 +24,7 @@ func TestGridRoundTripsOnTheBundledYear(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := config.LoadFile("testdata/grid-2019.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := configFile(t, "testdata/grid-2019.yaml")
 	res, err := Run(context.Background(), cfg, d, RunOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -62,10 +58,7 @@ func TestGridStopSellsTheInventoryOnTheMonth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := config.LoadFile("../examples/strategies/grid.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := configFile(t, "../examples/strategies/grid.yaml")
 	res, err := Run(context.Background(), cfg, d, RunOptions{})
 	if err != nil {
 		t.Fatal(err)

@@ -258,10 +258,7 @@ func TestEntriesNotPlacedAreWarnedInTheReport(t *testing.T) {
 // below, and the page stays under 500 KB.
 func TestReportDrawsTheIndicatorsARuleDeclares(t *testing.T) {
 	path := testenv.SharedFile(t, monthFile)
-	cfg, err := config.LoadFile(filepath.Join("..", "examples", "strategies", "rules.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := configFile(t, filepath.Join("..", "examples", "strategies", "rules.yaml"))
 	d, err := Stream([]string{path}, LoadOptions{Product: "BTC-USDT", Path: marketdata.PathLowFirst})
 	if err != nil {
 		t.Fatal(err)

@@ -7,7 +7,6 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/tradebot/tradebot/config"
 	"github.com/tradebot/tradebot/internal/testenv"
 	"github.com/tradebot/tradebot/marketdata"
 )
@@ -58,10 +57,7 @@ const monthFile = "data/market/nautilus_trader--btc-perp-20211231-20220201_1m.cs
 // PnL 0.02139449 x 59 - fees = -10.74529702454.
 func TestMonthOfCandlesFirstTradesMatchAHandCheck(t *testing.T) {
 	path := testenv.SharedFile(t, monthFile)
-	cfg, err := config.LoadFile("testdata/sma-exits.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := smaExits(t)
 	d, err := Load([]string{path}, LoadOptions{Product: "BTC-USD", Path: marketdata.PathLowFirst})
 	if err != nil {
 		t.Fatal(err)

@@ -24,6 +24,21 @@ func exampleConfig(t testing.TB) *config.Config {
 	return cfg
 }
 
+// configFile loads the config file at path, its ${NAME}s from the
+// environment.
+func configFile(t testing.TB, path string) *config.Config {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(path, raw, os.LookupEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
 func runBundled(t *testing.T, dir string) Summary {
 	t.Helper()
 	d, err := Load([]string{Bundled}, LoadOptions{Path: marketdata.PathLowFirst})

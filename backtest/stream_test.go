@@ -75,11 +75,7 @@ func TestStreamedRunWritesTheReportsOfALoadedRun(t *testing.T) {
 
 func smaExits(t testing.TB) *config.Config {
 	t.Helper()
-	cfg, err := config.LoadFile("testdata/sma-exits.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cfg
+	return configFile(t, "testdata/sma-exits.yaml")
 }
 
 // bundledTicks returns the ticks of the bundled recording.

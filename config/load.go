@@ -4,7 +4,6 @@ import (
 	"encoding"
 	"errors"
 	"fmt"
-	"os"
 	"reflect"
 	"regexp"
 	"sort"
@@ -55,15 +54,6 @@ func (e *Error) Error() string {
 		b.WriteString(p.String())
 	}
 	return b.String()
-}
-
-// LoadFile reads, expands, decodes and validates a config file.
-func LoadFile(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("config: %w", err)
-	}
-	return Load(path, data, os.LookupEnv)
 }
 
 // Load decodes and validates a config document. name is used in messages.
