@@ -242,8 +242,9 @@ func TestASweepRowInErrorKeepsTheTableReadable(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 	lines := strings.Split(strings.TrimSuffix(stdout.String(), "\n"), "\n")
-	if len(lines) != 4 {
-		t.Fatalf("want a title, a header and 2 rows, got:\n%s", stdout.String())
+	// Then the line that says why the bundled hours show no Sharpe ratio.
+	if len(lines) != 5 || !strings.HasPrefix(lines[4], "-: not shown") {
+		t.Fatalf("want a title, a header, 2 rows and the ratios' note, got:\n%s", stdout.String())
 	}
 	header, good, bad := lines[1], lines[2], lines[3]
 	if len(header) > 120 || len(good) != len(header) {
