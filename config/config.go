@@ -466,7 +466,14 @@ func (c *Config) checkCooldownReasons() []error {
 	}
 	known := slices.Clone(exits.Reasons)
 	for i := range c.Strategies {
-		for _, r := range c.Strategies[i].CloseReasons() {
+		n := c.Strategies[i].needs()
+		if n == nil {
+			// Its params are in error, a problem of their own: the
+			// reasons it declares are not known, and a reason of its
+			// would be refused for that alone.
+			return nil
+		}
+		for _, r := range n.CloseReasons() {
 			if !slices.Contains(known, r) {
 				known = append(known, r)
 			}

@@ -350,6 +350,12 @@ risk:
 	if _, err := Load("grid.yaml", []byte(grid), noEnv); err != nil {
 		t.Errorf("a reason the grid declares is refused: %v", err)
 	}
+	// A grid whose params are in error declares nothing: that is its
+	// problem, and grid_sell is not refused for it.
+	broken := strings.Replace(grid, "upper: ", "upper: -", 1)
+	if _, err := Load("grid.yaml", []byte(broken), noEnv); err == nil || strings.Contains(err.Error(), "exit_reasons") {
+		t.Errorf("a grid whose params are in error: %v; want its params' problem alone", err)
+	}
 	off := strings.Replace(doc, "stop_losses: 3", "stop_losses: 0", 1)
 	if _, err := Load("cooldown.yaml", []byte(off), noEnv); err != nil {
 		t.Errorf("a cooldown that is off is judged by its reasons: %v", err)
