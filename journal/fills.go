@@ -211,15 +211,3 @@ func scanFills(rows *sql.Rows) ([]FillRecord, error) {
 	}
 	return out, rows.Err()
 }
-
-// LastFillTime returns the venue time of the newest recorded fill, or the
-// zero time when there is none. A restarted daemon asks the venue for
-// fills since then (exchange.Account.FillsSince) and records them; the
-// ones it already has are no-ops.
-func (j *Journal) LastFillTime() (time.Time, error) {
-	var n sql.NullInt64
-	if err := j.normal.QueryRow("SELECT MAX(time_ns) FROM fills").Scan(&n); err != nil {
-		return time.Time{}, fmt.Errorf("journal %s: last fill time: %w", j.path, err)
-	}
-	return fromNanos(n), nil
-}

@@ -75,8 +75,9 @@ type Journal struct {
 }
 
 // UseClock makes the journal stamp its records with c instead of the wall
-// clock, so that a backtest's journal is as deterministic as its trades
-// (docs/INVARIANTS.md invariant 8). Call it right after Open, before other calls.
+// clock, so that a test can fix the times it reads back; the daemon keeps
+// the wall clock (docs/INVARIANTS.md invariant 8). Call it right after
+// Open, before other calls.
 func (j *Journal) UseClock(c clock.Clock) { j.clock = c }
 
 func (j *Journal) now() time.Time { return j.clock.Now() }
