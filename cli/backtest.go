@@ -173,7 +173,7 @@ func configBytes(path string) (string, []byte, error) {
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return "", nil, usageErrorf("--config %s: %s", echo.Cut(path), config.FileReason(err))
+		return "", nil, usageErrorf("--config %s: %s", echo.Cut(path), echo.FileReason(err))
 	}
 	return path, b, nil
 }

@@ -44,7 +44,7 @@ func (c *Config) checkSurroundings() []error {
 	}
 	if r := c.Paper.Recording; c.Mode == ModePaper && c.Paper.Feed == "replay" && r != "" && r != "bundled" {
 		if fi, err := os.Stat(r); err != nil {
-			add("paper.recording", "cannot read %s: %s", echo.Cut(r), FileReason(err))
+			add("paper.recording", "cannot read %s: %s", echo.Cut(r), echo.FileReason(err))
 		} else if fi.IsDir() {
 			add("paper.recording", "%s is a directory, not a recording file", echo.Cut(r))
 		} else if err := checkRecording(r); err != nil {
@@ -90,20 +90,4 @@ func checkRecording(path string) error {
 			"(a recording of tradebot record, a Binance or cryptofeed capture); backtest takes this one with --product", echo.Cut(path), format)
 	}
 	return err
-}
-
-// FileReason says in words why a path could not be read, without the
-// path, which the message quotes once already (cut).
-func FileReason(err error) string {
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return "no such file"
-	case errors.Is(err, fs.ErrPermission):
-		return "permission denied"
-	}
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err.Error()
-	}
-	return err.Error()
 }

@@ -46,7 +46,7 @@ func CheckWebConfigFile(path string) error {
 	}
 	var pe *fs.PathError
 	if errors.As(err, &pe) && pe.Path == path {
-		return errors.New(FileReason(err))
+		return errors.New(echo.FileReason(err))
 	}
 	var te *yaml.TypeError
 	if errors.As(err, &te) {

@@ -247,36 +247,37 @@ func LoadKeyFile(path string) (*Credentials, error) {
 	if err := keyInPath(path); err != nil {
 		return nil, err
 	}
+	shown := echo.Cut(path)
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("coinbase key file: %w", err)
+		return nil, fmt.Errorf("coinbase key file %s: %s", shown, echo.FileReason(err))
 	}
 	defer f.Close()
 	b, err := io.ReadAll(io.LimitReader(f, 1<<20))
 	if err != nil {
-		return nil, fmt.Errorf("coinbase key file %s: %w", path, err)
+		return nil, fmt.Errorf("coinbase key file %s: %w", shown, err)
 	}
 	var kf keyFile
 	if err := json.Unmarshal(b, &kf); err != nil {
 		// The decoder's message can quote input; the file holds a secret.
-		return nil, fmt.Errorf("coinbase key file %s: not a JSON object with name and privateKey", path)
+		return nil, fmt.Errorf("coinbase key file %s: not a JSON object with name and privateKey", shown)
 	}
 	if kf.PrivateKey == "" && (kf.Secret != "" || kf.APISecret != "" || kf.Passphrase != "") {
-		return nil, fmt.Errorf("coinbase key file %s: %w", path, ErrLegacyKey)
+		return nil, fmt.Errorf("coinbase key file %s: %w", shown, ErrLegacyKey)
 	}
 	name := kf.Name
 	if name == "" {
 		name = kf.ID
 	}
 	if name == "" {
-		return nil, fmt.Errorf("coinbase key file %s: field name is missing", path)
+		return nil, fmt.Errorf("coinbase key file %s: field name is missing", shown)
 	}
 	if kf.PrivateKey == "" {
-		return nil, fmt.Errorf("coinbase key file %s: field privateKey is missing", path)
+		return nil, fmt.Errorf("coinbase key file %s: field privateKey is missing", shown)
 	}
 	c, err := NewCredentials(name, kf.PrivateKey)
 	if err != nil {
-		return nil, fmt.Errorf("coinbase key file %s: %w", path, err)
+		return nil, fmt.Errorf("coinbase key file %s: %w", shown, err)
 	}
 	return c, nil
 }
@@ -312,7 +313,7 @@ func KeyFileWarning(path string) (string, error) {
 	}
 	st, err := os.Stat(path)
 	if err != nil {
-		return "", fmt.Errorf("coinbase key file: %w", err)
+		return "", fmt.Errorf("coinbase key file %s: %s", echo.Cut(path), echo.FileReason(err))
 	}
 	if perm := st.Mode().Perm(); perm&0o077 != 0 {
 		return fmt.Sprintf("coinbase key file %s has mode %#o and can be read by other users; run: chmod 600 %s", path, perm, path), nil

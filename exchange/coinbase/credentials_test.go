@@ -114,6 +114,22 @@ func TestLoadKeyFileReadsTheCDPDownload(t *testing.T) {
 	}
 }
 
+// A key file path that cannot be read is echoed cut, as every value a
+// message quotes, with the reason in words: os's errors quote the path
+// whole (a 300-character path once came back whole, after "stat").
+func TestAMissingKeyFileIsNamedCut(t *testing.T) {
+	path := filepath.Join(t.TempDir(), strings.Repeat("k", 200), "cdp_api_key.json")
+	for what, err := range map[string]error{
+		"LoadKeyFile":    func() error { _, err := LoadKeyFile(path); return err }(),
+		"KeyFileWarning": func() error { _, err := KeyFileWarning(path); return err }(),
+	} {
+		if err == nil || strings.Contains(err.Error(), path) || !strings.HasSuffix(err.Error(), ": no such file") ||
+			strings.Contains(err.Error(), "stat ") || strings.Contains(err.Error(), "open ") {
+			t.Errorf("%s of a missing file at a long path: %v; want it cut, then \"no such file\"", what, err)
+		}
+	}
+}
+
 func TestCredentialsFromEnv(t *testing.T) {
 	pemText, _ := newTestKey(t)
 	t.Setenv(EnvKeyName, testKeyName)
