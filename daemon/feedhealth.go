@@ -27,6 +27,12 @@ type feedHealth struct {
 	// lastTick is each product's last tick receipt, Unix nanoseconds;
 	// the map is read-only after init.
 	lastTick map[string]*atomic.Int64
+	// catchingUp is set for each product from the market connection's
+	// loss until the product's first tick after it: until then its last
+	// price is older than it looks (the ticks in between are lost), and
+	// the guard refuses its entries (risk.Guard.SetResyncing). The map is
+	// read-only after init.
+	catchingUp map[string]*atomic.Bool
 	// started is when the feed started, for products without a tick yet.
 	started atomic.Int64
 
@@ -51,8 +57,10 @@ func (h *feedHealth) init(cfg *config.Config, guard *risk.Guard) {
 		h.staleAfter = 30 * time.Second
 	}
 	h.lastTick = map[string]*atomic.Int64{}
+	h.catchingUp = map[string]*atomic.Bool{}
 	for _, s := range cfg.Strategies {
 		h.lastTick[s.Product] = &atomic.Int64{}
+		h.catchingUp[s.Product] = &atomic.Bool{}
 	}
 	h.started.Store(time.Now().UnixNano())
 	// Until the user channel has delivered and been reconciled, fills
@@ -67,12 +75,29 @@ func (h *feedHealth) tick(next func(exchange.Tick)) func(exchange.Tick) {
 		if at := h.lastTick[t.ProductID]; at != nil {
 			at.Store(t.Received.UnixNano())
 		}
+		// The first tick after a reconnect: the price is current again,
+		// before this tick is the one that decides an entry.
+		if c := h.catchingUp[t.ProductID]; c != nil && c.Load() && c.CompareAndSwap(true, false) {
+			h.guard.SetResyncing(t.ProductID, false)
+		}
 		next(t)
 	}
 }
 
 // connection is the feed's OnConnection.
 func (h *feedHealth) connection(feed string, up bool) {
+	if feed == "market" {
+		if !up {
+			// Until each product's next tick (tick): a timer's entry (a
+			// dca buy) would otherwise be judged at the price from
+			// before the loss, up to stale_after old.
+			for product, c := range h.catchingUp {
+				c.Store(true)
+				h.guard.SetResyncing(product, true)
+			}
+		}
+		return
+	}
 	if feed != "user" {
 		return
 	}

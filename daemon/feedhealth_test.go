@@ -74,7 +74,7 @@ func TestEntriesWaitWhileTheUserChannelIsDownOrResyncing(t *testing.T) {
 		{"reconnected and asking for a resync", func() { h.connection("user", true); l.requestResync("reconnect") }, "resyncing"},
 		{"a reconciliation begun before the request ends", func() { h.resyncDone(h.resyncStarted() - 1) }, "resyncing"},
 		{"caught up", func() { h.resyncDone(h.resyncStarted()) }, ""},
-		{"a market connection says nothing of fills", func() { h.connection("market", false) }, ""},
+		{"a market connection says nothing of fills", func() { h.connection("market", true) }, ""},
 	}
 	for _, s := range steps {
 		s.do()
@@ -88,6 +88,42 @@ func TestEntriesWaitWhileTheUserChannelIsDownOrResyncing(t *testing.T) {
 		}
 		if !strings.Contains(got, s.want) || problems == nil || !strings.Contains(problems.Error(), s.want) {
 			t.Errorf("%s: entry refusal %q, /readyz %v; want both to say %q", s.name, got, problems, s.want)
+		}
+	}
+}
+
+// A lost market connection holds entries on its products from the loss
+// to each product's first tick after it: the last price is older than
+// it looks, and a timer's entry (a dca buy) would be judged at it for up
+// to stale_after. risk.Guard.SetResyncing had no caller outside the
+// tests, so the rule RISK.md lists never applied.
+func TestEntriesWaitFromAMarketConnectionsLossToTheProductsNextTick(t *testing.T) {
+	l, g := healthRig(t)
+	h := &l.feeds
+	h.connection("user", true)
+	h.resyncDone(h.resyncStarted())
+	if got := entryRefusal(g); got != "" {
+		t.Fatalf("before the loss: entry refused %q", got)
+	}
+	tick := h.tick(func(t exchange.Tick) { g.OnTick(&t) })
+	now := time.Now()
+	for _, s := range []struct {
+		name string
+		do   func()
+		want string
+	}{
+		{"the market connection lost", func() { h.connection("market", false) }, "BTC-USD feed is resyncing"},
+		{"up again, no tick yet", func() { h.connection("market", true) }, "BTC-USD feed is resyncing"},
+		{"another product's tick", func() {
+			tick(exchange.Tick{ProductID: "ETH-USD", Kind: exchange.TradeTick, Price: decimal.NewFromInt(10), Size: decimal.NewFromInt(1), Time: now, Received: now})
+		}, "BTC-USD feed is resyncing"},
+		{"the product's first tick after it", func() {
+			tick(exchange.Tick{ProductID: "BTC-USD", Kind: exchange.QuoteTick, Bid: decimal.NewFromInt(99), Ask: decimal.NewFromInt(101), Time: now, Received: now})
+		}, ""},
+	} {
+		s.do()
+		if got := entryRefusal(g); (s.want == "") != (got == "") || !strings.Contains(got, s.want) {
+			t.Errorf("%s: entry refusal %q, want %q", s.name, got, s.want)
 		}
 	}
 }
