@@ -1,11 +1,14 @@
 package cli
 
 import (
+	"bufio"
 	"bytes"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -91,5 +94,51 @@ func TestRecordCommandSaysWhyNothingIsRecorded(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "coinbase feed dial failed") || !strings.Contains(stderr.String(), "connection refused") {
 		t.Errorf("stderr does not say the feed could not be reached:\n%s", stderr.String())
+	}
+}
+
+// A recording stops cleanly on SIGHUP, the signal a closing terminal
+// sends, as on SIGINT and SIGTERM: its file closed and its count said.
+// Before, SIGHUP's default action ended the process on the spot.
+func TestRecordCommandStopsCleanlyOnAHangup(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := "ws://" + ln.Addr().String()
+	ln.Close()
+	out := filepath.Join(t.TempDir(), "feed.tbrec")
+	cmd := exec.Command(binary(t), "record", "--products", "BTC-USD", "--out", out, "--market-data-url", refused, "--duration", "1h")
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// The first dial's warning comes from the recording's run, after its
+	// signals are set up.
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() && !strings.Contains(sc.Text(), "coinbase feed dial failed") {
+	}
+	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for sc.Scan() {
+		}
+	}()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil || !strings.Contains(stdout.String(), "0 tick(s) recorded to "+out) {
+			t.Fatalf("after SIGHUP: %v, stdout %q", err, stdout.String())
+		}
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("still recording 30s after SIGHUP")
 	}
 }

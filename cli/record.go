@@ -7,7 +7,6 @@ import (
 	"io"
 	"os/signal"
 	"strings"
-	"syscall"
 
 	"github.com/tradebot/tradebot/backtest"
 	"github.com/tradebot/tradebot/daemon"
@@ -48,7 +47,9 @@ func runRecord(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageErrorf("%v", err)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	// SIGHUP too (stopSignals): a recording left running in an ssh
+	// session that drops ends with its file closed, not cut short.
+	ctx, stop := signal.NotifyContext(context.Background(), stopSignals()...)
 	defer stop()
 	err = rec.Run(ctx)
 	if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
