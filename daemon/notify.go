@@ -3,7 +3,10 @@ package daemon
 import (
 	"context"
 	"log/slog"
+	"sync"
+	"time"
 
+	"github.com/tradebot/tradebot/metrics"
 	"github.com/tradebot/tradebot/notify"
 	"github.com/tradebot/tradebot/risk"
 )
@@ -19,7 +22,9 @@ func (d *daemon) createNotifier() error {
 	if n.WebhookURL == "" {
 		return nil
 	}
-	nc := notify.Config{URL: n.WebhookURL.Reveal(), Format: notify.Format(n.Format), ChatID: n.ChatID, Logger: d.log}
+	drops := &dropWarner{m: d.m, log: d.log, now: time.Now}
+	nc := notify.Config{URL: n.WebhookURL.Reveal(), Format: notify.Format(n.Format), ChatID: n.ChatID, Logger: d.log,
+		Dropped: drops.dropped}
 	for _, e := range n.Events {
 		k, err := notify.ParseKind(e)
 		if err != nil {
@@ -70,4 +75,40 @@ func (d *daemon) notifyStateChange(from, to risk.State, rule, reason string) {
 	if on != was {
 		d.notifier.Notify(notify.KillSwitchEvent(on, reason))
 	}
+}
+
+// dropWarnEvery is the least time between two log lines about dropped
+// notifications: a webhook slower than a burst of fills would otherwise
+// add a line per event to the burst.
+const dropWarnEvery = time.Minute
+
+// dropWarner hears of the notifications the webhook's full queue drops:
+// it counts each (tradebot_notifications_dropped_total) and logs them at
+// WARN, at most once per dropWarnEvery, with how many since its last line.
+// It runs on the goroutine that notified, so it never blocks for long.
+type dropWarner struct {
+	m   *metrics.Metrics
+	log *slog.Logger
+	now func() time.Time
+
+	mu       sync.Mutex
+	warned   time.Time // the last line's time; zero before the first
+	unlogged int       // drops since the last line
+}
+
+func (w *dropWarner) dropped(e notify.Event) {
+	w.m.NotificationDropped()
+	w.mu.Lock()
+	w.unlogged++
+	now := w.now()
+	if !w.warned.IsZero() && now.Sub(w.warned) < dropWarnEvery {
+		w.mu.Unlock()
+		return
+	}
+	n := w.unlogged
+	w.warned, w.unlogged = now, 0
+	w.mu.Unlock()
+	w.log.Warn("notifications dropped: the webhook's queue is full (the webhook answers slower than events come); "+
+		"further drops within a minute are only counted in tradebot_notifications_dropped_total",
+		"dropped", n, "kind", string(e.Kind))
 }

@@ -8,12 +8,14 @@ import (
 
 // health holds the metrics that say whether the daemon can trust what it
 // sees and records: the journal, the feeds' reconnection, what the
-// reconciliation found and what shutdown left unresolved.
+// reconciliation found, what shutdown left unresolved and the
+// notifications a full queue dropped.
 type health struct {
 	journalWritable   prometheus.Gauge
 	reconnectDelay    *prometheus.GaugeVec
 	phantoms          *prometheus.GaugeVec
 	unresolvedAtClose prometheus.Counter
+	notifyDropped     prometheus.Counter
 }
 
 // PhantomKinds are the kinds of disagreement between the exchange and the
@@ -30,8 +32,10 @@ func newHealth(reg prometheus.Registerer, feeds []string) (health, error) {
 			Help: "What the last reconciliation found the journal holds and the exchange does not: orders it does not know (order), base balances below the journal's positions (balance); entries are halted while above 0."}, []string{"kind"}),
 		unresolvedAtClose: prometheus.NewCounter(prometheus.CounterOpts{Namespace: namespace, Name: "shutdown_unresolved_orders_total",
 			Help: "Orders whose outcome was still unknown, or whose fill was still unprotected, when shutdown's bounded wait ended."}),
+		notifyDropped: prometheus.NewCounter(prometheus.CounterOpts{Namespace: namespace, Name: "notifications_dropped_total",
+			Help: "Notifications never sent because the webhook's queue was full (the webhook slower than the events)."}),
 	}
-	for _, c := range []prometheus.Collector{h.journalWritable, h.reconnectDelay, h.phantoms, h.unresolvedAtClose} {
+	for _, c := range []prometheus.Collector{h.journalWritable, h.reconnectDelay, h.phantoms, h.unresolvedAtClose, h.notifyDropped} {
 		if err := reg.Register(c); err != nil {
 			return h, err
 		}
@@ -71,4 +75,10 @@ func (m *Metrics) SetPhantoms(kind string, n int) {
 // protect within its bounded wait.
 func (m *Metrics) UnresolvedAtShutdown(n int) {
 	m.health.unresolvedAtClose.Add(float64(n))
+}
+
+// NotificationDropped counts a notification the webhook's full queue
+// dropped.
+func (m *Metrics) NotificationDropped() {
+	m.health.notifyDropped.Inc()
 }

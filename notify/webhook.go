@@ -40,6 +40,10 @@ type Config struct {
 	// QueueSize bounds the events waiting for delivery; when it is full,
 	// new events are dropped and counted.
 	QueueSize int
+	// Dropped, when set, hears of each event dropped because the queue
+	// was full, on the goroutine that called Notify; it must not block
+	// (the daemon counts and logs the drops through it).
+	Dropped func(Event)
 	// Timeout bounds one delivery attempt.
 	Timeout time.Duration
 	// MaxElapsed bounds the retries of one event; then it is dropped.
@@ -71,6 +75,7 @@ type Webhook struct {
 	drain   time.Duration
 	client  *http.Client
 	log     *slog.Logger
+	onDrop  func(Event)
 
 	// What became of the events, read by the tests (export_test.go):
 	// dropped because the queue was full (Notify said false), delivered
@@ -105,6 +110,7 @@ func NewWebhook(cfg Config) (*Webhook, error) {
 		drain:   positiveDuration(cfg.DrainTimeout, DefaultDrainTimeout),
 		client:  cfg.Client,
 		log:     cfg.Logger,
+		onDrop:  cfg.Dropped,
 	}
 	if len(cfg.Kinds) > 0 {
 		w.kinds = map[Kind]bool{}
@@ -146,6 +152,9 @@ func (w *Webhook) Notify(e Event) bool {
 		return true
 	default:
 		w.dropped.Add(1)
+		if w.onDrop != nil {
+			w.onDrop(e)
+		}
 		return false
 	}
 }
