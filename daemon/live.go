@@ -238,6 +238,7 @@ func (l *live) reconcile(ctx context.Context, reason string) bool {
 	start := time.Now()
 	l.eng.Executor().ResolveInFlight(ctx)
 	tracked := l.eng.Executor().Tracked()
+	found := passReport{Reason: reason, Orders: len(tracked)}
 	// Logged, except the minutely safety net, so that a resync after a
 	// gap or a reconnect shows in the log.
 	level := slog.LevelInfo
@@ -254,11 +255,13 @@ func (l *live) reconcile(ctx context.Context, reason string) bool {
 			if cid, ok := l.eng.Executor().EndMissing(id, "NOT_FOUND_ON_RECONCILE"); ok {
 				l.ph.order(cid+" ("+id+")", "reconciliation, "+reason)
 			}
+			found.NotFound++
 			continue
 		}
 		if err != nil {
 			l.log.Warn("reconcile: order state unavailable", "order_id", id, "reason", reason, "error", err)
 			complete = false
+			found.Unavailable++
 			continue
 		}
 		// A take-profit/stop-loss bracket Coinbase attached to an entry is
@@ -276,9 +279,11 @@ func (l *live) reconcile(ctx context.Context, reason string) bool {
 		l.eng.HandleEvent(exchange.OrderEvent{Order: o})
 	}
 	if reason == "periodic" {
-		if _, err := l.ph.balances(ctx, l.client, l.cfg); err != nil {
+		short, err := l.ph.balances(ctx, l.client, l.cfg)
+		if err != nil {
 			l.log.Warn("reconcile: balances unavailable", "error", err)
 		}
+		found.ShortBalances = short
 	}
 	// Every pass, not only the minutely one: after a reconnect or a gap
 	// the fills derived meanwhile merge the most real ones.
@@ -289,6 +294,8 @@ func (l *live) reconcile(ctx context.Context, reason string) bool {
 	// reading the log knows the resync is over.
 	l.log.Log(ctx, level, "reconciled orders with Coinbase", "reason", reason, "orders", len(tracked),
 		"complete", complete, "took", time.Since(start).Round(time.Millisecond).String())
+	found.Complete, found.TookMS = complete, time.Since(start).Milliseconds()
+	l.recordPass(found)
 	return complete
 }
 

@@ -149,6 +149,14 @@ func TestAnOrderCoinbaseNoLongerKnowsHaltsEntriesUntilResumed(t *testing.T) {
 	if v := r.metric(`tradebot_reconcile_phantoms{kind="order"}`); v != "1" {
 		t.Errorf(`tradebot_reconcile_phantoms{kind="order"} = %q, want 1`, v)
 	}
+	r.waitFor("the pass that found the phantom in the journal's reconciliations", 10*time.Second, func() bool {
+		for _, rec := range w.reconciliations() {
+			if rec.Problems > 0 && strings.Contains(rec.Summary, "1 not found") {
+				return true
+			}
+		}
+		return false
+	})
 	if code, body := r.request(http.MethodGet, "/readyz"); code == http.StatusOK || !strings.Contains(body, "HALTED") {
 		t.Errorf("/readyz answers %d %q while halted by a phantom; want a failure that says HALTED", code, body)
 	}
