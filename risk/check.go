@@ -47,10 +47,12 @@ func (g *Guard) Check(in Intent) (Decision, *Reservation) {
 	}
 	p := g.product(in.ProductID)
 	if nowN < p.cooldownUntil {
-		return rejectf(RuleStopLossCooldown, ScopeProduct, g.cfg.StopLossCooldown.Pause.String(),
-			time.Duration(p.cooldownUntil-nowN).String(),
+		// To the second, rounded up (never "resume in 0s"):
+		// "1m4.788451868s" told a trader nothing more.
+		left := time.Duration(p.cooldownUntil - nowN + int64(time.Second) - 1).Truncate(time.Second)
+		return rejectf(RuleStopLossCooldown, ScopeProduct, g.cfg.StopLossCooldown.Pause.String(), left.String(),
 			"%s is cooling down after %d stop-losses; entries resume in %s", in.ProductID,
-			g.cfg.StopLossCooldown.StopLosses, time.Duration(p.cooldownUntil-nowN)), nil
+			g.cfg.StopLossCooldown.StopLosses, left), nil
 	}
 	if d, ok := g.fresh(p, nowN); !ok {
 		return d, nil
@@ -173,7 +175,7 @@ func (g *Guard) fresh(p *productBook, nowN int64) (Decision, bool) {
 		return rejectf(RuleStaleData, ScopeProduct, limit, "no tick",
 			"no market data for %s yet", p.id), false
 	case nowN-unixNanos(p.seenAt) > g.staleAfter:
-		age := time.Duration(nowN - unixNanos(p.seenAt))
+		age := time.Duration(nowN - unixNanos(p.seenAt)).Round(time.Millisecond)
 		return rejectf(RuleStaleData, ScopeProduct, limit, age.String(),
 			"last %s tick is %s old, above stale_after %s", p.id, age, limit), false
 	}

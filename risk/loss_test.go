@@ -288,8 +288,17 @@ func TestStopLossCooldownCountsOnlyItsReasonsWithinTheWindowAndEnds(t *testing.T
 	if dec.Limit != "30m0s" || dec.Value != "30m0s" {
 		t.Errorf("decision %+v, want limit and value 30m0s", dec)
 	}
-	f.advance(30*time.Minute - time.Nanosecond)
-	f.refuse(buy("s1", "AAA-USD", "1", "100"), RuleStopLossCooldown, ScopeProduct)
+	// The time left is said to the second, rounded up, not to the
+	// nanosecond ("1m4.788451868s"), and never as 0s.
+	f.advance(25*time.Minute + 1500*time.Millisecond + 7)
+	if dec := f.refuse(buy("s1", "AAA-USD", "1", "100"), RuleStopLossCooldown, ScopeProduct); dec.Value != "4m59s" ||
+		!strings.HasSuffix(dec.Reason, "entries resume in 4m59s") {
+		t.Errorf("decision %+v, want 4m59s left", dec)
+	}
+	f.advance(5*time.Minute - 1500*time.Millisecond - 7 - time.Nanosecond)
+	if dec := f.refuse(buy("s1", "AAA-USD", "1", "100"), RuleStopLossCooldown, ScopeProduct); dec.Value != "1s" {
+		t.Errorf("a nanosecond left: decision %+v, want 1s", dec)
+	}
 	f.advance(time.Nanosecond)
 	f.allow(buy("s1", "AAA-USD", "1", "100"))
 }
