@@ -121,11 +121,15 @@ func (p *paper) runReplay(ctx context.Context, eng *engine.Engine, stop func()) 
 		return err
 	}
 	p.finished.Store(true)
-	p.log.Info("recording finished", "ticks", r.Delivered(), "exit_at_end", p.cfg.Paper.ExitAtEnd)
 	if p.cfg.Paper.ExitAtEnd {
+		p.log.Info("recording finished", "ticks", r.Delivered(), "exit_at_end", true)
 		stop()
 		return nil
 	}
+	// Otherwise the run goes on with nothing to replay: say what it does
+	// meanwhile, or a newcomer watching a silent terminal cannot tell.
+	p.log.Info("recording finished", "ticks", r.Delivered(), "exit_at_end", false,
+		"until_stopped", "serving /metrics and watching open positions; stop with Ctrl-C (paper.exit_at_end: true stops at the end)")
 	<-ctx.Done()
 	return nil
 }
