@@ -79,12 +79,7 @@ func TestRecordCommandStopsAfterDuration(t *testing.T) {
 // A recorder that cannot reach the feed says so on stderr as it retries,
 // rather than wait in silence and end with 0 ticks.
 func TestRecordCommandSaysWhyNothingIsRecorded(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	refused := "ws://" + ln.Addr().String()
-	ln.Close()
+	refused := refusedURL(t)
 	out := filepath.Join(t.TempDir(), "feed.tbrec")
 	var stdout, stderr bytes.Buffer
 	code := run([]string{"record", "--products", "BTC-USD", "--out", out, "--market-data-url", refused,
@@ -101,12 +96,7 @@ func TestRecordCommandSaysWhyNothingIsRecorded(t *testing.T) {
 // sends, as on SIGINT and SIGTERM: its file closed and its count said.
 // Before, SIGHUP's default action ended the process on the spot.
 func TestRecordCommandStopsCleanlyOnAHangup(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	refused := "ws://" + ln.Addr().String()
-	ln.Close()
+	refused := refusedURL(t)
 	out := filepath.Join(t.TempDir(), "feed.tbrec")
 	cmd := exec.Command(binary(t), "record", "--products", "BTC-USD", "--out", out, "--market-data-url", refused, "--duration", "1h")
 	var stdout bytes.Buffer
@@ -141,4 +131,16 @@ func TestRecordCommandStopsCleanlyOnAHangup(t *testing.T) {
 		cmd.Process.Kill()
 		t.Fatal("still recording 30s after SIGHUP")
 	}
+}
+
+// refusedURL is a WebSocket URL on loopback where nothing listens: a
+// port just freed, so a dial is refused at once.
+func refusedURL(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return "ws://" + ln.Addr().String()
 }
