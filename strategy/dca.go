@@ -62,6 +62,16 @@ func (p *DCAParams) Build() (Strategy, error) {
 		scale: decimal.NewFromFloat(p.SafetyScale)}, nil
 }
 
+// safetyQuote is what safety buy n (from 1) of a cycle spends:
+// orderQuote × scale^n.
+func safetyQuote(orderQuote, scale decimal.Decimal, n int) decimal.Decimal {
+	quote := orderQuote
+	for range n {
+		quote = quote.Mul(scale)
+	}
+	return quote
+}
+
 // DCA is dollar-cost averaging with safety orders: a market buy of
 // order_quote every period; while a position is open, one limit buy rests
 // safety_step_percent under its average entry (each larger by
@@ -583,10 +593,7 @@ func (s *DCA) rest(ctx Context) {
 		// One being cancelled may still rest: the next waits for its end.
 		return
 	}
-	quote := s.p.OrderQuote
-	for range s.st.Used + 1 {
-		quote = quote.Mul(s.scale)
-	}
+	quote := safetyQuote(s.p.OrderQuote, s.scale, s.st.Used+1)
 	id, err := ctx.Buy(Order{Type: Limit, Price: pos.AvgEntry.Mul(s.step), Size: Size{Quote: quote},
 		Reason: fmt.Sprintf("dca: safety buy %d", s.st.Used+1)})
 	if err != nil {

@@ -43,13 +43,13 @@ func (p *DCAParams) PlannedOrders(Size) []PlannedOrder {
 		return out
 	}
 	scale := decimal.NewFromFloat(p.SafetyScale)
-	quote := p.OrderQuote
-	for n := 1; n <= p.SafetyOrders; n++ {
-		quote = quote.Mul(scale)
-		if n == 1 || n == p.SafetyOrders {
-			out = append(out, PlannedOrder{Field: "order_quote", Type: Limit, Size: Size{Quote: quote},
-				What: fmt.Sprintf("safety buy %d (order_quote × safety_scale^%d)", n, n)})
-		}
+	ns := []int{1} // the first safety buy spends the least, the last the most
+	if p.SafetyOrders > 1 {
+		ns = append(ns, p.SafetyOrders)
+	}
+	for _, n := range ns {
+		out = append(out, PlannedOrder{Field: "order_quote", Type: Limit, Size: Size{Quote: safetyQuote(p.OrderQuote, scale, n)},
+			What: fmt.Sprintf("safety buy %d (order_quote × safety_scale^%d)", n, n)})
 	}
 	return out
 }
