@@ -378,12 +378,12 @@ func (l *loader) addPathError(err error, skipLines map[int]bool) {
 	l.add(line, field, "%s", msg)
 }
 
-// quotedOn is the path of the one scalar on line whose value msg quotes,
-// "" when none or several are.
-func (l *loader) quotedOn(line int, msg string) string {
+// onlyOn is the path of the one value on line that fits, "" when none or
+// several do.
+func (l *loader) onlyOn(line int, fits func(*yaml.Node) bool) string {
 	found := ""
 	for _, v := range l.values[line] {
-		if v.node.Kind == yaml.ScalarNode && v.node.Value != "" && strings.Contains(msg, strconv.Quote(v.node.Value)) {
+		if fits(v.node) {
 			if found != "" {
 				return ""
 			}
@@ -405,29 +405,21 @@ func (l *loader) fieldOf(line int, msg string) string {
 	m := unmarshalError().FindStringSubmatch(msg)
 	if m == nil {
 		// A type's own message (a trading state's), which quotes the value.
-		return l.quotedOn(line, msg)
+		return l.onlyOn(line, func(n *yaml.Node) bool {
+			return n.Kind == yaml.ScalarNode && n.Value != "" && strings.Contains(msg, strconv.Quote(n.Value))
+		})
 	}
 	tag, text := m[1], m[2]
-	found := ""
-	for _, v := range l.values[line] {
-		var fits bool
+	return l.onlyOn(line, func(n *yaml.Node) bool {
 		switch tag {
 		case "seq":
-			fits = v.node.Kind == yaml.SequenceNode
+			return n.Kind == yaml.SequenceNode
 		case "map":
-			fits = v.node.Kind == yaml.MappingNode
-		default:
-			fits = v.node.Kind == yaml.ScalarNode && (v.node.Value == text ||
-				len(v.node.Value) > 10 && strings.HasSuffix(text, "...") && strings.HasPrefix(v.node.Value, strings.TrimSuffix(text, "...")))
+			return n.Kind == yaml.MappingNode
 		}
-		if fits {
-			if found != "" {
-				return "" // two values alike on one line
-			}
-			found = v.path
-		}
-	}
-	return found
+		return n.Kind == yaml.ScalarNode && (n.Value == text ||
+			len(n.Value) > 10 && strings.HasSuffix(text, "...") && strings.HasPrefix(n.Value, strings.TrimSuffix(text, "...")))
+	})
 }
 
 // goTypeWords says in words what a Go type in a decode error expects.
