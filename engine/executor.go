@@ -946,8 +946,10 @@ func (e *Executor) InFlight() []string {
 // ResolveInFlight asks the venue about every order whose outcome is
 // unknown and applies the answer: an order found is adopted (its events
 // follow), one the venue does not know is placed again under the same id.
-func (e *Executor) ResolveInFlight(ctx context.Context) {
-	for _, id := range e.InFlight() {
+// It returns how many orders it asked about.
+func (e *Executor) ResolveInFlight(ctx context.Context) (asked int) {
+	ids := e.InFlight()
+	for _, id := range ids {
 		o, err := e.venue.OrderByClientID(ctx, id)
 		if errors.Is(err, exchange.ErrOrderNotFound) {
 			e.mu.Lock()
@@ -970,6 +972,7 @@ func (e *Executor) ResolveInFlight(ctx context.Context) {
 		e.accepted(id, o)
 		e.handleAnswer(id, o)
 	}
+	return len(ids)
 }
 
 // Tracked returns the venue ids of the orders being tracked that the

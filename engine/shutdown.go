@@ -23,8 +23,7 @@ import (
 // shutdown; Unresolved then says what is left. It returns how many
 // orders it asked the venue about: in flight, and entries working.
 func (e *Engine) Settle(ctx context.Context) (asked int) {
-	asked = len(e.exec.InFlight())
-	e.exec.ResolveInFlight(ctx)
+	asked = e.exec.ResolveInFlight(ctx)
 	working := e.exec.workingEntries()
 	asked += len(working)
 	for _, id := range working {
