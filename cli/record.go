@@ -11,7 +11,6 @@ import (
 	"github.com/tradebot/tradebot/backtest"
 	"github.com/tradebot/tradebot/daemon"
 	"github.com/tradebot/tradebot/exchange/coinbase"
-	"github.com/tradebot/tradebot/internal/echo"
 )
 
 func runRecord(args []string, stdout, stderr io.Writer) error {
@@ -23,12 +22,11 @@ func runRecord(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
+	if err := noArgs(fs); err != nil {
 		// --products BTC-USD ETH-USD records BTC-USD alone, and the
 		// flags after ETH-USD are lost with it: say so rather than
 		// record the wrong thing for hours.
-		return usageErrorf("record takes no arguments, got %q (several products are one comma-separated --products BTC-USD,ETH-USD)",
-			echo.Cut(strings.Join(fs.Args(), " ")))
+		return usageErrorf("%v (several products are one comma-separated --products BTC-USD,ETH-USD)", err)
 	}
 	if *out == "" {
 		return usageErrorf("record needs --out")
