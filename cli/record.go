@@ -18,7 +18,7 @@ func runRecord(args []string, stdout, stderr io.Writer) error {
 	products := fs.String("products", "BTC-USD", "comma-separated product ids")
 	out := fs.String("out", "", "recording file (.tbrec, or .tbrec.gz for gzip)")
 	url := fs.String("market-data-url", coinbase.DefaultMarketURL, "Advanced Trade market-data WebSocket")
-	dur := fs.Duration("duration", 0, "stop after this long (default: until SIGINT or SIGTERM)")
+	dur := fs.Duration("duration", 0, "stop after this long (default: until SIGINT, SIGTERM or SIGHUP)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
