@@ -536,8 +536,9 @@ func (d *daemon) startServices() {
 	}()
 	// Protection is re-armed from the journal, the engine runs and the
 	// feed is started: a Type=notify unit is started (systemd.go), and
-	// its watchdog's pings come after that.
-	d.notifySystemd(sd.SdNotifyReady)
+	// its watchdog's pings come after that. STATUS= replaces the last
+	// start-up step's, which systemctl status would show all run long.
+	d.notifySystemd(sd.SdNotifyReady + "\nSTATUS=" + runningStatus)
 	d.watchdogDone = make(chan struct{})
 	go func() {
 		defer close(d.watchdogDone)

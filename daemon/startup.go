@@ -38,6 +38,10 @@ func (d *daemon) starting(step string) {
 	d.notifySystemd(fmt.Sprintf("EXTEND_TIMEOUT_USEC=%d\nSTATUS=%s", d.startStepLimit().Microseconds(), step))
 }
 
+// runningStatus is the STATUS= that READY=1 carries, in place of the
+// last start-up step's.
+const runningStatus = "running"
+
 // startStepLimit is how long one start-up step may run.
 func (d *daemon) startStepLimit() time.Duration {
 	return max(startupStallAfter, d.cfg.LoopStallAfter)

@@ -94,11 +94,12 @@ func TestSystemdWatchdogIsFedOnlyWhileEveryLoopTurns(t *testing.T) {
 	}()
 
 	// Each start-up step extends the start by the per-step limit of
-	// /healthz (5 min here) and names itself; then READY=1.
+	// /healthz (5 min here) and names itself; then READY=1, whose
+	// STATUS replaces the last step's.
 	var steps []string
 	for {
 		m := ns.next(t, 10*time.Second, "READY=1")
-		if m == "READY=1" {
+		if m == "READY=1\nSTATUS=running" {
 			break
 		}
 		step, ok := strings.CutPrefix(m, "EXTEND_TIMEOUT_USEC=300000000\nSTATUS=")
