@@ -20,7 +20,7 @@ type Observer interface {
 	MalformedMessage(feed, channel string)
 	// Reconnect reports a WebSocket reconnection and why: "dial",
 	// "read", "watchdog", "sequence_gap", "server_error", "auth_failure"
-	// (the server refused the key).
+	// (the server refused the key), "redial" (Feed.RedialUser).
 	Reconnect(feed, reason string)
 	// SequenceGap reports missed sequence numbers on a connection.
 	SequenceGap(feed string, missed int64)
