@@ -14,8 +14,6 @@ import (
 	"github.com/tradebot/tradebot/config"
 	"github.com/tradebot/tradebot/daemon"
 	"github.com/tradebot/tradebot/exchange"
-	"github.com/tradebot/tradebot/marketdata"
-	"github.com/tradebot/tradebot/marketdata/bundled"
 )
 
 // check is `check`: it validates a config and, in live mode, checks the
@@ -85,13 +83,7 @@ func firstPrices(cfg *config.Config) (map[string]decimal.Decimal, error) {
 		want[s.Product] = true
 	}
 	prices := map[string]decimal.Decimal{}
-	var src *marketdata.Source
-	var err error
-	if cfg.Paper.Recording == "bundled" {
-		src, err = bundled.Open()
-	} else {
-		src, err = marketdata.Open(cfg.Paper.Recording)
-	}
+	src, err := cfg.Paper.OpenRecording()
 	if err != nil {
 		return prices, err
 	}

@@ -14,7 +14,6 @@ import (
 	"github.com/tradebot/tradebot/exchange/coinbase"
 	"github.com/tradebot/tradebot/exchange/sim"
 	"github.com/tradebot/tradebot/marketdata"
-	"github.com/tradebot/tradebot/marketdata/bundled"
 )
 
 // paper trades on the simulated exchange, fed by a recording
@@ -78,10 +77,7 @@ func (p *paper) ready() error {
 }
 
 func (p *paper) openRecording() (*marketdata.Source, error) {
-	if p.cfg.Paper.Recording == "bundled" {
-		return bundled.Open()
-	}
-	src, err := marketdata.Open(p.cfg.Paper.Recording)
+	src, err := p.cfg.Paper.OpenRecording()
 	if err != nil {
 		// The file went missing or went bad after the config was checked:
 		// the message names the setting, as a config error would.
