@@ -39,30 +39,27 @@ func (j *Journal) RecordFill(instance string, f exchange.Fill) (seq uint64, err 
 // a derived fill whose part of its order the journal already holds
 // (derivedFillCovered).
 func (b *Batch) RecordFill(instance string, f exchange.Fill) (seq uint64, err error) {
-	return b.recordFill(instance, f, nil)
+	// The caller holds writeMu (Batch), so numbers follow the order of
+	// the writes. A number taken by a write that is then rolled back is
+	// skipped: numbers are unique and increasing, not dense.
+	return b.recordFill(instance, f, b.j.fillSeq+1, b.now)
 }
 
-// recordFill is RecordFill with the next number, or, when keep is not
-// nil, with number *keep: the number of the fills it replaces
-// (ReplaceSyntheticFills), 0 (stored NULL) for fills recorded before the
-// journal numbered them.
-func (b *Batch) recordFill(instance string, f exchange.Fill, keep *uint64) (seq uint64, err error) {
+// recordFill is RecordFill with number seq and record time now (Unix ns):
+// the next number and the batch's time, or, for ReplaceSyntheticFills,
+// those of the fills it replaces (seq 0, stored NULL, for fills recorded
+// before the journal numbered them). A number at or below the last one
+// given leaves the next number as it was.
+func (b *Batch) recordFill(instance string, f exchange.Fill, seq uint64, now int64) (uint64, error) {
 	if f.TradeID == "" || f.ProductID == "" {
 		return 0, b.errorf("record fill for %s: trade id %q and product %q must both be set", instance, f.TradeID, f.ProductID)
 	}
 	if covered, err := b.derivedFillCovered(f); err != nil || covered {
 		return 0, err
 	}
-	// The caller holds writeMu (Batch), so numbers follow the order of
-	// the writes. A number taken by a write that is then rolled back is
-	// skipped: numbers are unique and increasing, not dense.
-	seq = b.j.fillSeq + 1
-	if keep != nil {
-		seq = *keep
-	}
 	res, err := b.stmt(b.j.stmts.insertFill).ExecContext(b.ctx, f.ProductID, f.TradeID, instance, f.OrderID,
 		f.ClientOrderID, string(f.Side), f.Price.String(), f.Size.String(), f.Fee.String(), string(f.Liquidity),
-		nanos(f.Time), b.now, seqValue(seq))
+		nanos(f.Time), now, seqValue(seq))
 	if err != nil {
 		return 0, b.errorf("record fill %s/%s: %w", f.ProductID, f.TradeID, err)
 	}
@@ -73,9 +70,7 @@ func (b *Batch) recordFill(instance string, f exchange.Fill, keep *uint64) (seq 
 	if n != 1 {
 		return 0, nil
 	}
-	if keep == nil {
-		b.j.fillSeq = seq
-	}
+	b.j.fillSeq = max(b.j.fillSeq, seq)
 	return seq, nil
 }
 

@@ -113,10 +113,8 @@ func (j *Journal) ReplaceSyntheticFills(orderID string, real []exchange.Fill, co
 		// fills were numbered, by the time (JournaledFills); the
 		// replacement, a minute or more after the fill, must not make
 		// the part look new.
-		kept := *b
-		kept.now = recorded.UnixNano()
 		for _, f := range missing {
-			if _, err := kept.recordFill(instance, f, &seq); err != nil {
+			if _, err := b.recordFill(instance, f, seq, recorded.UnixNano()); err != nil {
 				return err
 			}
 		}
