@@ -255,7 +255,8 @@ func LoadKeyFile(path string) (*Credentials, error) {
 	defer f.Close()
 	b, err := io.ReadAll(io.LimitReader(f, 1<<20))
 	if err != nil {
-		return nil, fmt.Errorf("coinbase key file %s: %w", shown, err)
+		// A directory, an I/O error: os's error quotes the path whole.
+		return nil, fmt.Errorf("coinbase key file %s: %s", shown, echo.FileReason(err))
 	}
 	var kf keyFile
 	if err := json.Unmarshal(b, &kf); err != nil {

@@ -128,6 +128,15 @@ func TestAMissingKeyFileIsNamedCut(t *testing.T) {
 			t.Errorf("%s of a missing file at a long path: %v; want it cut, then \"no such file\"", what, err)
 		}
 	}
+	// A directory opens, and its read fails: the same words, not os's
+	// "read <the whole path>".
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadKeyFile(dir); err == nil || strings.Contains(err.Error(), dir) || !strings.HasSuffix(err.Error(), ": is a directory") {
+		t.Errorf("LoadKeyFile of a directory at a long path: %v; want it cut, then \"is a directory\"", err)
+	}
 }
 
 func TestCredentialsFromEnv(t *testing.T) {
