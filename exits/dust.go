@@ -18,9 +18,8 @@ func (m *Manager) dustAtMarket(size decimal.Decimal) bool {
 // where the venue checks its worth. That is the best bid, unless the last
 // trade came after it and went below it (the bid was taken,
 // exchange.QuoteTaken), then the last trade: the rule of the simulated
-// exchange (exchange/sim), which
-// checks a sale's worth there, before its slippage. Judged at the
-// trigger price instead, a sale worth quote_min_size at a trade above
+// exchange (exchange/sim), which checks a sale's worth there, before its
+// slippage. Judged at the trigger price instead, a sale worth quote_min_size at a trade above
 // the bid was sent, refused at the bid and retried. Without a quote: the
 // trigger price, else the last trade (zero after a start, before either:
 // the base minimum alone applies then).
